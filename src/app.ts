@@ -1,0 +1,93 @@
+/**
+ * Composition root: opens the database, applies migrations, builds the Slack
+ * surface for the configured mode and serves the one HTTP port. `stop()` shuts
+ * down in order: stop accepting, let in-flight requests finish (up to the grace
+ * period), stop Slack, close the database.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { DatabaseUnavailableError } from './errors.js';
+import { openDatabase, type Database } from './store/database.js';
+import { migrateLatest } from './store/migrations.js';
+import { createHttpServer, type Route } from './http/server.js';
+import { createSlackSurface, type SlackSurface } from './slack/app.js';
+
+export interface RunningBot {
+  readonly db: Database;
+  readonly server: Server;
+  readonly slack: SlackSurface;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra HTTP routes (the composition of later features, or a test's probe). */
+  readonly routes?: readonly Route[];
+}
+
+export async function startBot(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningBot> {
+  const db = openDatabase(config.database, logger);
+  try {
+    const applied = await migrateLatest(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  } catch (error) {
+    await db.destroy();
+    throw new DatabaseUnavailableError(error);
+  }
+
+  const slack = createSlackSurface(config.slack, logger);
+  const server = createHttpServer({ db, logger, slackEvents: slack.httpListener, routes: options.routes });
+  try {
+    await listen(server, config.http.port, config.http.host);
+    await slack.start();
+  } catch (error) {
+    server.close();
+    await db.destroy();
+    throw error;
+  }
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  logger.info({ url, port: address.port, mode: slack.mode, database: config.database.client }, 'kpibot is listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= shutdown(server, slack, db, config.http.shutdownGraceMs, logger);
+    return stopping;
+  };
+  return { db, server, slack, url, stop };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+async function shutdown(server: Server, slack: SlackSurface, db: Database, graceMs: number, logger: Logger): Promise<void> {
+  logger.info({ graceMs }, 'shutting down: no new requests; finishing those in flight');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A keep-alive connection becomes idle when its last request is answered: close
+  // each as soon as it does, so clients' keep-alive does not hold the shutdown.
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const grace = setTimeout(() => {
+    logger.warn('grace period over: closing the connections still open');
+    server.closeAllConnections();
+  }, graceMs);
+  await closed;
+  clearInterval(sweep);
+  clearTimeout(grace);
+  await slack.stop();
+  await db.destroy();
+  logger.info('stopped');
+}

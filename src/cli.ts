@@ -1,0 +1,147 @@
+/**
+ * `kpibot`: the command line. `kpibot start` (what `npm start` runs) serves the
+ * bot; `kpibot migrate` manages the schema; `kpibot config` shows the effective
+ * configuration with secrets hidden. A bad word or a bad variable gives one line
+ * on stderr and exit code 2; a failure at run time, one line and exit code 1.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig, describeConfig, type Config } from './config.js';
+import { ConfigError, UsageError, describeError } from './errors.js';
+import { createLogger } from './logger.js';
+import { startBot } from './app.js';
+import { openDatabase } from './store/database.js';
+import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
+
+const USAGE = `Usage: kpibot <command> [options]
+
+Commands:
+  start                      Serve the bot (webhooks, /healthz, Slack). The default.
+  migrate [latest]           Apply pending database migrations.
+  migrate rollback [--all]   Undo the last batch of migrations (or all of them).
+  migrate up | down          Apply the next migration, or undo the last one.
+  migrate status             List applied and pending migrations.
+  config                     Print the effective configuration (secrets hidden).
+  help                       Show this help.
+
+Configuration comes from the environment and a .env file: see README.md.`;
+
+type Output = { out: (line: string) => void; err: (line: string) => void };
+
+export async function main(argv: readonly string[], output: Output): Promise<number> {
+  const [command = 'start', ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        expectNoArguments(command, rest);
+        return await runStart(loadConfig());
+      case 'migrate':
+        return await runMigrate(loadConfig(), rest, output);
+      case 'config':
+        expectNoArguments(command, rest);
+        output.out(JSON.stringify(describeConfig(loadConfig()), null, 2));
+        return 0;
+      case 'help':
+      case '--help':
+      case '-h':
+        output.out(USAGE);
+        return 0;
+      case 'version':
+      case '--version':
+      case '-v':
+        output.out(readVersion());
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"; run "kpibot help" for the list`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      output.err(`kpibot: ${error.message}`);
+      return 2;
+    }
+    output.err(`kpibot: ${describeError(error)}`);
+    return 1;
+  }
+}
+
+function expectNoArguments(command: string, rest: readonly string[]): void {
+  if (rest.length > 0) throw new UsageError(`"${command}" takes no arguments, got "${rest.join(' ')}"`);
+}
+
+async function runMigrate(config: Config, args: readonly string[], output: Output): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: { all: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+  const [action = 'latest', ...extra] = parsed.positionals;
+  if (extra.length > 0) throw new UsageError(`"migrate ${action}" takes no further words, got "${extra.join(' ')}"`);
+  if (parsed.values.all === true && action !== 'rollback') throw new UsageError('--all goes with "migrate rollback"');
+  if (!['latest', 'up', 'down', 'rollback', 'status'].includes(action)) {
+    throw new UsageError(`unknown migrate action "${action}"; use latest, up, down, rollback or status`);
+  }
+  const db = openDatabase(config.database, createLogger(config.logLevel, 2));
+  try {
+    if (action === 'status') {
+      const status = await migrationStatus(db);
+      for (const name of status.applied) output.out(`applied  ${name}`);
+      for (const name of status.pending) output.out(`pending  ${name}`);
+      output.out(`${status.applied.length} applied, ${status.pending.length} pending`);
+    } else if (action === 'up') {
+      const name = await migrateUp(db);
+      output.out(name === undefined ? 'already up to date' : `applied ${name}`);
+    } else if (action === 'down') {
+      const name = await migrateDown(db);
+      output.out(name === undefined ? 'nothing to roll back' : `rolled back ${name}`);
+    } else if (action === 'rollback') {
+      const undone = await migrateRollback(db, parsed.values.all === true);
+      output.out(undone.length === 0 ? 'nothing to roll back' : `rolled back ${undone.length}: ${undone.join(', ')}`);
+    } else {
+      const applied = await migrateLatest(db);
+      output.out(applied.length === 0 ? 'already up to date' : `applied ${applied.length}: ${applied.join(', ')}`);
+    }
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Serves until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */
+async function runStart(config: Config): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  process.on('unhandledRejection', (reason) => logger.error({ err: describeError(reason) }, 'unhandled promise rejection'));
+  const bot = await startBot(config, logger);
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      signalled = true;
+      logger.info({ signal }, 'signal received');
+      bot.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: describeError(error) }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function readVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i += 1) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}

@@ -1,0 +1,53 @@
+/**
+ * Typed errors with stable codes. Every layer throws one of these (or lets an
+ * unknown error through, which the sink wraps once); the HTTP sink and the CLI
+ * turn them into a status / exit code and a one-line message.
+ */
+export class KpiBotError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus = 500,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration variable is missing or malformed. The CLI exits with code 2. */
+export class ConfigError extends KpiBotError {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super('config_invalid', `${variable}: ${problem}`, 500);
+  }
+}
+
+/** Wrong words on the command line. The CLI exits with code 2. */
+export class UsageError extends KpiBotError {
+  constructor(message: string) {
+    super('usage', message, 400);
+  }
+}
+
+/** The database cannot be reached or opened. */
+export class DatabaseUnavailableError extends KpiBotError {
+  constructor(cause: unknown) {
+    super('database_unavailable', `cannot use the database: ${describeError(cause)}`, 503, { cause });
+  }
+}
+
+/** A request the HTTP layer refuses: carries its status and a stable reason code. */
+export class HttpError extends KpiBotError {
+  constructor(status: number, code: string, message: string) {
+    super(code, message, status);
+  }
+}
+
+/** The one-line description of any thrown value, for logs and the command line. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}

@@ -1,0 +1,127 @@
+/**
+ * The one HTTP server of a process, in every mode: `GET /healthz`,
+ * `POST /webhooks/<source>`, and in Slack HTTP mode `POST /slack/events`.
+ * Routing is a table; each handler answers its own request, and anything it
+ * throws reaches one error sink that answers JSON and never takes the process down.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { HttpError, KpiBotError, describeError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { pingDatabase, type Database } from '../store/database.js';
+import { sendError, sendJson } from './respond.js';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  /** A path with `:name` segments, e.g. `/webhooks/:source`. */
+  readonly path: string;
+  readonly handler: RouteHandler;
+}
+
+export interface HttpServerDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  /** Handles `POST /webhooks/:source`; absent, every source answers 404. */
+  readonly webhooks?: RouteHandler;
+  /** Slack's request listener in HTTP mode (signature checked by Bolt's receiver). */
+  readonly slackEvents?: RequestListener;
+  /** Further routes, ahead of the built-in ones. */
+  readonly routes?: readonly Route[];
+}
+
+export function buildRoutes(deps: HttpServerDeps): Route[] {
+  const routes: Route[] = [...(deps.routes ?? [])];
+  routes.push({
+    method: 'GET',
+    path: '/healthz',
+    handler: async (_req, res) => {
+      const databaseUp = await pingDatabase(deps.db);
+      sendJson(res, databaseUp ? 200 : 503, { status: databaseUp ? 'ok' : 'unavailable', database: databaseUp ? 'ok' : 'unreachable' });
+    },
+  });
+  routes.push({
+    method: 'POST',
+    path: '/webhooks/:source',
+    handler:
+      deps.webhooks ??
+      ((_req, res, params) => {
+        sendError(res, new HttpError(404, 'unknown_source', `no webhook source named "${params.source ?? ''}"`));
+      }),
+  });
+  const slackEvents = deps.slackEvents;
+  if (slackEvents !== undefined) {
+    routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => slackEvents(req, res) });
+  }
+  return routes;
+}
+
+export function createHttpServer(deps: HttpServerDeps): Server {
+  const routes = buildRoutes(deps);
+  const server = createServer((req, res) => {
+    void dispatch(routes, req, res).catch((error: unknown) => answerError(deps.logger, req, res, error));
+  });
+  // Slow or stalled clients must not hold a connection for ever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  server.on('clientError', (error, socket) => {
+    deps.logger.debug({ err: describeError(error) }, 'malformed HTTP request');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  });
+  return server;
+}
+
+async function dispatch(routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const params = matchPath(route.path, path);
+    if (params === undefined) continue;
+    if (route.method === req.method || (route.method === 'GET' && req.method === 'HEAD')) {
+      await route.handler(req, res, params);
+      return;
+    }
+    allowed.push(route.method);
+  }
+  if (allowed.length > 0) {
+    req.resume();
+    sendError(res, new HttpError(405, 'method_not_allowed', `${req.method ?? ''} is not allowed here; use ${allowed.join(', ')}`), { allow: allowed.join(', ') });
+    return;
+  }
+  req.resume();
+  sendError(res, new HttpError(404, 'not_found', `nothing at ${path}`));
+}
+
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const have = path.split('/');
+  if (want.length !== have.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i += 1) {
+    const segment = want[i] ?? '';
+    const actual = have[i] ?? '';
+    if (segment.startsWith(':')) {
+      if (actual === '') return undefined;
+      try {
+        params[segment.slice(1)] = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
+    } else if (segment !== actual) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+/** The error sink: typed errors answer their status; anything else is logged once and answers 500. */
+function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  req.resume();
+  if (error instanceof KpiBotError && error.httpStatus < 500) {
+    sendError(res, error instanceof HttpError ? error : new HttpError(error.httpStatus, error.code, error.message));
+    return;
+  }
+  logger.error({ err: describeError(error), path: (req.url ?? '').split('?')[0], method: req.method }, 'request failed');
+  sendError(res, new HttpError(500, 'internal_error', 'the request could not be processed; it was logged'));
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `kpibot` executable (package.json "bin"): runs the command line and exits with its code.
+import { main } from './cli.js';
+
+const command = process.argv[2] ?? 'start';
+const code = await main(process.argv.slice(2), {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+});
+// A server that has stopped may leave timers or sockets of libraries behind: exit explicitly.
+if (command === 'start' || code !== 0) process.exit(code);
+process.exitCode = code;

@@ -1,0 +1,91 @@
+/**
+ * The Slack side of the process, in one of three modes chosen by the
+ * configuration: Socket Mode (SLACK_APP_TOKEN), HTTP mode (SLACK_SIGNING_SECRET;
+ * Bolt's HTTPReceiver checks Slack's signature, mounted on our own server at
+ * /slack/events), or the local console when no Slack token is set.
+ */
+import type { RequestListener } from 'node:http';
+import { App, HTTPReceiver, webApi } from '@slack/bolt';
+import { KpiBotError, describeError } from '../errors.js';
+import type { SlackConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { boltLogger } from './bolt-logger.js';
+
+type BoltApp = InstanceType<typeof App>;
+
+export interface SlackSurface {
+  readonly mode: SlackConfig['mode'];
+  /** The Bolt app, absent in console mode. */
+  readonly app?: BoltApp;
+  /** Mounted at POST /slack/events in HTTP mode. */
+  readonly httpListener?: RequestListener;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSurface {
+  const log = boltLogger(logger);
+  const clientOptions = config.apiUrl === undefined ? {} : { slackApiUrl: config.apiUrl };
+  // Bolt would call auth.test from its constructor and leave a failure unhandled;
+  // we check the token ourselves at start, once, and fail with a clear line.
+  const verifyToken = () => verifyBotToken(config.botToken ?? '', config.apiUrl, logger);
+
+  if (config.mode === 'socket') {
+    const app = new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: log, clientOptions, tokenVerificationEnabled: false });
+    return {
+      mode: 'socket',
+      app,
+      start: async () => {
+        await verifyToken();
+        await app.start();
+      },
+      stop: async () => {
+        await app.stop();
+      },
+    };
+  }
+
+  if (config.mode === 'http') {
+    const receiver = new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: '/slack/events', logger: log });
+    const app = new App({ token: config.botToken, receiver, logger: log, clientOptions, tokenVerificationEnabled: false });
+    return {
+      mode: 'http',
+      app,
+      httpListener: receiver.requestListener,
+      // Our HTTP server carries the receiver's requests: only the token is checked here.
+      start: verifyToken,
+      stop: async () => undefined,
+    };
+  }
+
+  return {
+    mode: 'console',
+    start: async () => {
+      logger.info('no Slack token set: running in local console mode (webhooks and /healthz are served)');
+    },
+    stop: async () => undefined,
+  };
+}
+
+/** The bot token is rejected by Slack, or Slack cannot be reached, at start. */
+export class SlackUnavailableError extends KpiBotError {
+  constructor(problem: string) {
+    super('slack_unavailable', `Slack refused the bot token or could not be reached: ${problem}`, 503);
+  }
+}
+
+async function verifyBotToken(token: string, apiUrl: string | undefined, logger: Logger): Promise<void> {
+  // One attempt with a short timeout: a start-up check must not hang on retries.
+  const client = new webApi.WebClient(token, {
+    ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl }),
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+    logger: boltLogger(logger),
+  });
+  try {
+    const result = await client.auth.test();
+    logger.info({ team: result.team_id, botUser: result.user_id }, 'connected to Slack');
+  } catch (error) {
+    throw new SlackUnavailableError(describeError(error));
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Opens the database behind a knex instance: a SQLite file (WAL, foreign keys
+ * on, created with its folder on first use) or PostgreSQL through `pg`.
+ *
+ * Timestamps are stored on both engines as BIGINT milliseconds since the Unix
+ * epoch, UTC (see docs/architecture.md): the same arithmetic, comparisons and
+ * indexes on both, and no engine-specific time-zone conversion.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+
+export type Database = Knex;
+export type Engine = DatabaseConfig['client'];
+
+// pg returns BIGINT (int8) and NUMERIC as strings to protect precision. Our
+// BIGINTs are epoch milliseconds and counts, far below 2^53, and our NUMERICs are
+// aggregates: parse both to numbers so rows look the same as on SQLite.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export function openDatabase(config: DatabaseConfig, logger?: Logger): Database {
+  // knex writes its own warnings to the console unless given a logger.
+  const log = {
+    warn: (message: unknown) => logger?.warn({ component: 'knex' }, String(message)),
+    error: (message: unknown) => logger?.error({ component: 'knex' }, String(message)),
+    debug: (message: unknown) => logger?.debug({ component: 'knex' }, String(message)),
+    deprecate: (method: string, alternative: string) => logger?.debug({ component: 'knex' }, `${method} is deprecated; use ${alternative}`),
+  };
+  if (config.client === 'sqlite') {
+    if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
+    return knexFactory({
+      client: 'sqlite3',
+      connection: { filename: config.filename },
+      useNullAsDefault: true,
+      log,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
+          // WAL lets readers run beside the writer; FULL sync makes a COMMIT
+          // durable before we answer 2xx; busy_timeout waits out other processes.
+          connection.serialize(() => {
+            connection.run('PRAGMA journal_mode = WAL');
+            connection.run('PRAGMA synchronous = FULL');
+            connection.run('PRAGMA foreign_keys = ON');
+            connection.run('PRAGMA busy_timeout = 5000', (error) => done(error, connection));
+          });
+        },
+      },
+    });
+  }
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: config.connectionString },
+    pool: { min: 0, max: config.poolMax },
+    acquireConnectionTimeout: 10_000,
+    log,
+  });
+}
+
+interface SqliteConnection {
+  serialize(callback: () => void): void;
+  run(sql: string, callback?: (error: Error | null) => void): void;
+}
+
+export function engineOf(db: Database): Engine {
+  const client = db.client.config.client as string;
+  return client === 'pg' || client === 'postgres' || client === 'postgresql' ? 'postgres' : 'sqlite';
+}
+
+/** Answers whether the database takes a trivial query within `timeoutMs`. */
+export async function pingDatabase(db: Database, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('database ping timed out')), timeoutMs);
+    });
+    await Promise.race([db.raw('select 1 as ok'), timeout]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

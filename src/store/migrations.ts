@@ -1,0 +1,75 @@
+/**
+ * Runs the migrations in `migrations/` (timestamped files, each with `up` and
+ * `down`). They are found next to this module's own location, so the same code
+ * works on the TypeScript sources (tests) and on the compiled `dist/` output.
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import type { Database } from './database.js';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const MIGRATION_FILE = /^(\d{14}_[a-z0-9_]+)\.(ts|js)$/;
+
+interface MigrationModule {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+class DirectoryMigrationSource implements Knex.MigrationSource<string> {
+  async getMigrations(): Promise<string[]> {
+    return readdirSync(MIGRATIONS_DIR).filter((file) => MIGRATION_FILE.test(file) && !file.endsWith('.d.ts')).sort();
+  }
+  getMigrationName(file: string): string {
+    // Recorded without the extension, so sources and compiled output agree.
+    return MIGRATION_FILE.exec(file)?.[1] ?? file;
+  }
+  async getMigration(file: string): Promise<MigrationModule> {
+    return (await import(pathToFileURL(join(MIGRATIONS_DIR, file)).href)) as MigrationModule;
+  }
+}
+
+const migrationConfig = (): Knex.MigratorConfig => ({
+  migrationSource: new DirectoryMigrationSource(),
+  tableName: 'knex_migrations',
+});
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrateLatest(db: Database): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(migrationConfig())) as [number, string[]];
+  return applied;
+}
+
+/** Rolls back the last batch, or every migration with `all`; returns the names undone. */
+export async function migrateRollback(db: Database, all = false): Promise<string[]> {
+  const [, undone] = (await db.migrate.rollback(migrationConfig(), all)) as [number, string[]];
+  return undone;
+}
+
+/** Applies the next pending migration only; returns its name, or undefined when none is pending. */
+export async function migrateUp(db: Database): Promise<string | undefined> {
+  const [, applied] = (await db.migrate.up(migrationConfig())) as [number, string[]];
+  return applied[0];
+}
+
+/** Undoes the last applied migration only; returns its name, or undefined when none is applied. */
+export async function migrateDown(db: Database): Promise<string | undefined> {
+  const [, undone] = (await db.migrate.down(migrationConfig())) as [number, string[]];
+  return undone[0];
+}
+
+export interface MigrationStatus {
+  readonly applied: string[];
+  readonly pending: string[];
+}
+
+export async function migrationStatus(db: Database): Promise<MigrationStatus> {
+  // With a custom source, knex lists pending migrations as the source's own items (file names here).
+  const [completed, pending] = (await db.migrate.list(migrationConfig())) as [{ name: string }[], (string | { file: string })[]];
+  const source = new DirectoryMigrationSource();
+  return {
+    applied: completed.map((row) => row.name),
+    pending: pending.map((item) => source.getMigrationName(typeof item === 'string' ? item : item.file)),
+  };
+}

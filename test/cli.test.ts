@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { runKpibot } from './helpers/process.js';
+
+const freshDir = () => mkdtempSync(join(tmpdir(), 'kpibot-cli-'));
+
+describe('kpibot command line', () => {
+  it('bad configuration: one line naming the variable, exit code 2, no stack trace', () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ DATABASE_URL: 'mysql://localhost/x' }, 'kpibot: DATABASE_URL: unsupported database "mysql": use sqlite:<file> or postgres://...'],
+      [{ PORT: 'abc' }, 'kpibot: PORT: must be a whole number, got "abc"'],
+      [{ KPI_TIMEZONE: 'Asia/Jakart' }, 'kpibot: KPI_TIMEZONE: "Asia/Jakart" is not an IANA time zone (e.g. Asia/Jakarta, Europe/Istanbul, UTC)'],
+      [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'kpibot: SLACK_BOT_TOKEN: needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) beside it'],
+    ];
+    for (const [env, line] of cases) {
+      const result = runKpibot(['start'], env, freshDir());
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe(`${line}\n`);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('a bad value in .env is reported the same way', () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, '.env'), 'LOG_LEVEL=loud\n');
+    const result = runKpibot(['start'], {}, dir);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('kpibot: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"\n');
+  });
+
+  it('unknown commands and stray words: exit code 2 with a hint', () => {
+    expect(runKpibot(['frobnicate'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown command "frobnicate"; run "kpibot help" for the list\n' });
+    expect(runKpibot(['migrate', 'sideways'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown migrate action "sideways"; use latest, up, down, rollback or status\n' });
+    expect(runKpibot(['migrate', 'latest', '--all'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: --all goes with "migrate rollback"\n' });
+    expect(runKpibot(['start', 'now'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: "start" takes no arguments, got "now"\n' });
+  });
+
+  it('an unreachable database: one line, exit code 1', () => {
+    const result = runKpibot(['start'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' }, freshDir());
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^kpibot: cannot use the database: .*ECONNREFUSED.*\n$/);
+    expect(result.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('help lists the commands; config hides secrets', () => {
+    const help = runKpibot(['help'], {}, freshDir());
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('migrate rollback [--all]');
+    const config = runKpibot(['config'], { SLACK_BOT_TOKEN: 'xoxb-very-secret', SLACK_APP_TOKEN: 'xapp-also-secret' }, freshDir());
+    expect(config.status).toBe(0);
+    expect(JSON.parse(config.stdout)).toMatchObject({ slack: { mode: 'socket', botToken: '(set)', appToken: '(set)' } });
+    expect(config.stdout).not.toContain('secret');
+    const version = runKpibot(['--version'], {}, freshDir());
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  describe(`migrate on ${TEST_ENGINE}`, () => {
+    let testDb: TestDatabase | undefined;
+    afterEach(async () => {
+      await testDb?.dispose();
+      testDb = undefined;
+    });
+
+    it('status, latest, down, up, rollback --all', async () => {
+      testDb = await createTestDatabase();
+      const env = { DATABASE_URL: testDb.url };
+      const run = (...args: string[]) => {
+        const result = runKpibot(['migrate', ...args], env);
+        expect(result.stderr).toBe('');
+        expect(result.status).toBe(0);
+        return result.stdout.trim().split('\n');
+      };
+      expect(run('status').at(-1)).toBe('0 applied, 7 pending');
+      expect(run()[0]).toMatch(/^applied 7: 20261122000001_deliveries_and_event_log, /);
+      expect(run('latest')).toEqual(['already up to date']);
+      expect(run('down')).toEqual(['rolled back 20261122000007_settings_and_leases']);
+      expect(run('status')).toContain('pending  20261122000007_settings_and_leases');
+      expect(run('up')).toEqual(['applied 20261122000007_settings_and_leases']);
+      expect(run('rollback', '--all')[0]).toMatch(/^rolled back 7: 20261122000007_settings_and_leases, /);
+      expect(run('rollback')).toEqual(['nothing to roll back']);
+    });
+  });
+});

@@ -1,0 +1,107 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestBot, type TestBot } from '../helpers/bot.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+
+const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'.replace(/[yz]/g, 'f');
+
+describe(`HTTP server on ${TEST_ENGINE}`, () => {
+  let bot: TestBot | undefined;
+  let slack: FakeSlack | undefined;
+  afterEach(async () => {
+    await bot?.dispose();
+    await slack?.close();
+    bot = undefined;
+    slack = undefined;
+  });
+
+  it('GET /healthz answers 200 while the database answers, and 503 once it does not', async () => {
+    bot = await startTestBot();
+    const ok = await fetch(`${bot.url}/healthz`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await ok.json()).toEqual({ status: 'ok', database: 'ok' });
+
+    await bot.db.destroy();
+    const down = await fetch(`${bot.url}/healthz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'unavailable', database: 'unreachable' });
+  });
+
+  it('answers unknown paths, wrong methods and unknown sources with a JSON reason', async () => {
+    bot = await startTestBot();
+    const missing = await fetch(`${bot.url}/nowhere`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'not_found', message: 'nothing at /nowhere' });
+
+    const wrongMethod = await fetch(`${bot.url}/healthz`, { method: 'POST' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect(await wrongMethod.json()).toMatchObject({ error: 'method_not_allowed' });
+
+    const unknownSource = await fetch(`${bot.url}/webhooks/nosuchdesk`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(unknownSource.status).toBe(404);
+    expect(await unknownSource.json()).toMatchObject({ error: 'unknown_source' });
+
+    // Slack's endpoint exists only in HTTP mode.
+    expect((await fetch(`${bot.url}/slack/events`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('survives a malformed HTTP request and keeps serving', async () => {
+    bot = await startTestBot();
+    const { port } = new URL(bot.url);
+    const net = await import('node:net');
+    const reply = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('NOT-HTTP \x00\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+  });
+
+  describe('Slack HTTP mode', () => {
+    const sign = (body: string, timestamp: number, secret = SIGNING_SECRET) =>
+      `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+
+    it('checks the token with auth.test at start, through SLACK_API_URL', async () => {
+      slack = await startFakeSlack();
+      bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url });
+      expect(bot.slack.mode).toBe('http');
+      expect(slack.callsTo('auth.test')).toHaveLength(1);
+      expect(slack.callsTo('auth.test')[0]?.token).toBe('xoxb-test');
+    });
+
+    it('refuses to start when Slack rejects the token', async () => {
+      slack = await startFakeSlack();
+      slack.answer('auth.test', () => ({ body: { ok: false, error: 'invalid_auth' } }));
+      await expect(startTestBot({ SLACK_BOT_TOKEN: 'xoxb-bad', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url })).rejects.toThrow(
+        /Slack refused the bot token or could not be reached: .*invalid_auth/,
+      );
+    });
+
+    it('serves POST /slack/events on the same port, with Slack\'s signature checked', async () => {
+      slack = await startFakeSlack();
+      bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url });
+      const body = JSON.stringify({ type: 'url_verification', token: 'x', challenge: 'challenge-123' });
+      const now = Math.floor(Date.now() / 1000);
+      const post = (signature: string, timestamp: number) =>
+        fetch(`${bot?.url}/slack/events`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+        });
+
+      const good = await post(sign(body, now), now);
+      expect(good.status).toBe(200);
+      expect(await good.text()).toContain('challenge-123');
+
+      expect((await post(sign(body, now, 'f'.repeat(32)), now)).status).toBe(401);
+      expect((await post(sign(body, now - 600), now - 600)).status).toBe(401);
+      // The webhooks and health check still share the port.
+      expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, engineOf, type Database } from '../../src/store/database.js';
+import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from '../../src/store/migrations.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+
+const TABLES = [
+  'webhook_deliveries', 'ticket_events', 'business_calendars', 'calendar_holidays', 'sla_policies', 'teams', 'agents',
+  'customers', 'tickets', 'ticket_tags', 'customer_events', 'self_service_sessions', 'survey_responses',
+  'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases',
+];
+const MIGRATIONS = 7;
+const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
+
+describe(`migrations on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeEach(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase(testDb.config);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    await testDb.dispose();
+  });
+
+  const existing = async () => {
+    const present: string[] = [];
+    for (const table of TABLES) if (await db.schema.hasTable(table)) present.push(table);
+    return present;
+  };
+
+  it('runs on the engine under test', () => {
+    expect(engineOf(db)).toBe(TEST_ENGINE);
+  });
+
+  it('latest creates every table; rollback --all removes them; latest again restores them', async () => {
+    expect(await migrateLatest(db)).toHaveLength(MIGRATIONS);
+    expect(await existing()).toEqual(TABLES);
+    expect(await migrateLatest(db)).toEqual([]);
+    expect(await migrationStatus(db)).toMatchObject({ pending: [] });
+
+    expect(await migrateRollback(db, true)).toHaveLength(MIGRATIONS);
+    expect(await existing()).toEqual([]);
+    const status = await migrationStatus(db);
+    expect(status.applied).toEqual([]);
+    expect(status.pending).toHaveLength(MIGRATIONS);
+    expect(status.pending[0]).toBe('20261122000001_deliveries_and_event_log');
+
+    expect(await migrateLatest(db)).toHaveLength(MIGRATIONS);
+    expect(await existing()).toEqual(TABLES);
+  });
+
+  it('each migration goes up and down on its own, in order', async () => {
+    const names: string[] = [];
+    for (let name = await migrateUp(db); name !== undefined; name = await migrateUp(db)) names.push(name);
+    expect(names).toHaveLength(MIGRATIONS);
+    expect([...names].sort()).toEqual(names);
+    const undone: string[] = [];
+    for (let name = await migrateDown(db); name !== undefined; name = await migrateDown(db)) undone.push(name);
+    expect(undone).toEqual([...names].reverse());
+    expect(await existing()).toEqual([]);
+  });
+
+  describe('the schema', () => {
+    beforeEach(async () => {
+      await migrateLatest(db);
+    });
+
+    const ticket = (externalId: string) => ({
+      source: 'zendesk', external_id: externalId, status: 'open', created_at: NOW, updated_at: NOW, projected_at: NOW,
+    });
+
+    it('stores epoch-millisecond timestamps as numbers on both engines', async () => {
+      const far = Date.UTC(2099, 11, 31, 23, 59, 59, 999);
+      await db('tickets').insert({ ...ticket('1'), created_at: far });
+      const row = await db('tickets').first('created_at', 'reopen_count');
+      expect(row).toEqual({ created_at: far, reopen_count: 0 });
+      const [sum] = await db('tickets').sum({ total: 'created_at' });
+      expect(Number(sum?.total)).toBe(far);
+    });
+
+    it('keeps one ticket per source and external id', async () => {
+      await db('tickets').insert(ticket('42'));
+      await expect(db('tickets').insert(ticket('42'))).rejects.toThrow(/unique|UNIQUE/);
+      await db('tickets').insert({ ...ticket('42'), source: 'freshdesk' });
+      expect(await db('tickets').count({ n: '*' })).toEqual([{ n: 2 }]);
+    });
+
+    it('refuses a second event with the same dedupe key from the same source', async () => {
+      const event = { source: 'zendesk', external_ticket_id: '42', type: 'ticket_created', occurred_at: NOW, received_at: NOW, dedupe_key: 'evt-1' };
+      await db('ticket_events').insert(event);
+      await expect(db('ticket_events').insert(event)).rejects.toThrow(/unique|UNIQUE/);
+      const inserted = await db('ticket_events').insert({ ...event, source: 'intercom' }).onConflict(['source', 'dedupe_key']).ignore();
+      expect(inserted).toBeDefined();
+      await db('ticket_events').insert(event).onConflict(['source', 'dedupe_key']).ignore();
+      expect(await db('ticket_events').count({ n: '*' })).toEqual([{ n: 2 }]);
+    });
+
+    it('enforces foreign keys, and cascades tags with their ticket', async () => {
+      await expect(db('ticket_tags').insert({ ticket_id: 999, tag: 'vip' })).rejects.toThrow(/foreign key|FOREIGN KEY/i);
+      const [inserted] = await db('tickets').insert(ticket('7')).returning('id');
+      const id = typeof inserted === 'object' ? inserted.id : inserted;
+      await db('ticket_tags').insert([{ ticket_id: id, tag: 'vip' }, { ticket_id: id, tag: 'escalated' }]);
+      await db('tickets').where({ id }).delete();
+      expect(await db('ticket_tags').count({ n: '*' })).toEqual([{ n: 0 }]);
+    });
+
+    it('keeps one outbox row per alert key', async () => {
+      const row = { dedupe_key: 'sla_breach:zendesk:42:first_response:1763805600000', kind: 'sla_breach', channel_id: 'C1', payload: '{}', next_attempt_at: NOW, created_at: NOW };
+      await db('alert_outbox').insert(row);
+      await db('alert_outbox').insert(row).onConflict('dedupe_key').ignore();
+      expect(await db('alert_outbox').count({ n: '*' })).toEqual([{ n: 1 }]);
+      expect(await db('alert_outbox').first('state', 'attempts')).toEqual({ state: 'pending', attempts: 0 });
+    });
+
+    it.runIf(TEST_ENGINE === 'sqlite')('opens SQLite in WAL mode with foreign keys on', async () => {
+      const [journal] = (await db.raw('PRAGMA journal_mode')) as { journal_mode: string }[];
+      const [keys] = (await db.raw('PRAGMA foreign_keys')) as { foreign_keys: number }[];
+      expect(journal?.journal_mode).toBe('wal');
+      expect(keys?.foreign_keys).toBe(1);
+    });
+
+    it('has the indexes the KPI queries filter on', async () => {
+      const indexed = await indexedColumns(db, 'tickets');
+      for (const columns of ['created_at', 'resolved_at', 'status,created_at', 'team,created_at', 'assignee_agent_id,status', 'escalated_at']) {
+        expect(indexed).toContain(columns);
+      }
+    });
+  });
+});
+
+/** Each index of a table as its comma-joined column list. */
+async function indexedColumns(db: Database, table: string): Promise<string[]> {
+  if (engineOf(db) === 'sqlite') {
+    const indexes = (await db.raw(`PRAGMA index_list('${table}')`)) as { name: string }[];
+    const lists: string[] = [];
+    for (const index of indexes) {
+      const columns = (await db.raw(`PRAGMA index_info('${index.name}')`)) as { seqno: number; name: string }[];
+      lists.push(columns.sort((a, b) => a.seqno - b.seqno).map((column) => column.name).join(','));
+    }
+    return lists;
+  }
+  const result = (await db.raw(
+    `select string_agg(a.attname, ',' order by k.ordinality) as columns
+       from pg_index i
+       join pg_class t on t.oid = i.indrelid
+       cross join lateral unnest(i.indkey) with ordinality as k(attnum, ordinality)
+       join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
+      where t.relname = ?
+      group by i.indexrelid`,
+    [table],
+  )) as { rows: { columns: string }[] };
+  return result.rows.map((row) => row.columns);
+}
