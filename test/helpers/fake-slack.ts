@@ -39,7 +39,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const server: Server = createServer((req, res) => {
     void readCall(req).then((call) => {
       calls.push(call);
-      const answer = (answers.get(call.method) ?? (() => ({ body: { ok: true } })))(call);
+      const answerer: Answerer = answers.get(call.method) ?? (() => ({ body: { ok: true } }));
+      const answer = answerer(call);
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
       res.end(JSON.stringify(answer.body));
     });
