@@ -13,6 +13,9 @@ import { openDatabase, type Database } from './store/database.js';
 import { migrateLatest } from './store/migrations.js';
 import { createHttpServer, type Route } from './http/server.js';
 import { createSlackSurface, type SlackSurface } from './slack/app.js';
+import { webhookHandler } from './http/webhooks.js';
+import { adapterMap } from './ingest/sources.js';
+import { IngestStore } from './store/ingest-store.js';
 
 export interface RunningBot {
   readonly db: Database;
@@ -39,7 +42,9 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   }
 
   const slack = createSlackSurface(config.slack, logger);
-  const server = createHttpServer({ db, logger, slackEvents: slack.httpListener, routes: options.routes });
+  const ingestStore = new IngestStore(db, { escalationGroups: config.kpi.escalationGroups, escalationTag: 'escalated' });
+  const webhooks = webhookHandler({ adapters: adapterMap(), secrets: config.webhooks, store: ingestStore, logger });
+  const server = createHttpServer({ db, logger, webhooks, slackEvents: slack.httpListener, routes: options.routes });
   try {
     await listen(server, config.http.port, config.http.host);
     await slack.start();

@@ -118,8 +118,12 @@ export function matchPath(pattern: string, path: string): Record<string, string>
 /** The error sink: typed errors answer their status; anything else is logged once and answers 500. */
 function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown): void {
   req.resume();
+  if (error instanceof HttpError) {
+    sendError(res, error);
+    return;
+  }
   if (error instanceof KpiBotError && error.httpStatus < 500) {
-    sendError(res, error instanceof HttpError ? error : new HttpError(error.httpStatus, error.code, error.message));
+    sendError(res, new HttpError(error.httpStatus, error.code, error.message));
     return;
   }
   logger.error({ err: describeError(error), path: (req.url ?? '').split('?')[0], method: req.method }, 'request failed');

@@ -6,9 +6,9 @@ import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/d
 const TABLES = [
   'webhook_deliveries', 'ticket_events', 'business_calendars', 'calendar_holidays', 'sla_policies', 'teams', 'agents',
   'customers', 'tickets', 'ticket_tags', 'customer_events', 'self_service_sessions', 'survey_responses',
-  'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases',
+  'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
 ];
-const MIGRATIONS = 7;
+const MIGRATIONS = 8;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {

@@ -1,0 +1,95 @@
+/**
+ * POST /webhooks/:source. The order of checks: known source (404), configured
+ * (503, so the vendor retries once the operator sets the secret), JSON content
+ * type (415), body within 1 MiB (413), authentic over the raw bytes (401), valid
+ * JSON (400), a shape the source sends (422, kept as a rejected delivery), then
+ * the delivery and its events committed in one transaction before any 2xx.
+ * Work that may follow (alerts) runs after the answer, through `afterCommit`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookSecrets } from '../config.js';
+import { HttpError, describeError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from '../ingest/adapter.js';
+import { redactPayload } from '../ingest/redact.js';
+import { sha256Hex } from '../ingest/signatures.js';
+import type { DeliveryOutcome, IngestStore } from '../store/ingest-store.js';
+import { readBody, sendError, sendJson } from './respond.js';
+import type { RouteHandler } from './server.js';
+
+export interface WebhookDeps {
+  readonly adapters: ReadonlyMap<string, SourceAdapter>;
+  readonly secrets: WebhookSecrets;
+  readonly store: IngestStore;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+  /** Runs after the 2xx answer has been sent; its failures are logged, never answered. */
+  readonly afterCommit?: (source: string, outcome: DeliveryOutcome) => Promise<void> | void;
+}
+
+export function webhookHandler(deps: WebhookDeps): RouteHandler {
+  const clock = deps.clock ?? Date.now;
+  return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
+    const source = params.source ?? '';
+    const adapter = deps.adapters.get(source);
+    if (adapter === undefined) {
+      req.resume();
+      throw new HttpError(404, 'unknown_source', `no webhook source named "${source}"; known sources: ${[...deps.adapters.keys()].join(', ')}`);
+    }
+    if (!adapter.isConfigured(deps.secrets)) {
+      req.resume();
+      throw new HttpError(503, 'source_not_configured', `the ${source} webhook is not configured: set ${adapter.credentialHint} and restart`);
+    }
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
+      req.resume();
+      throw new HttpError(415, 'unsupported_media_type', `expected Content-Type application/json, got "${contentType || 'none'}"`);
+    }
+
+    const rawBody = await readBody(req);
+    const receivedAt = clock();
+    const request: WebhookRequest = { rawBody, headers: req.headers, receivedAt };
+    adapter.verify(request, deps.secrets);
+
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch (error) {
+      throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${describeError(error)}`);
+    }
+
+    const bodySha256 = sha256Hex(rawBody);
+    const deliveryKey = (adapter.deliveryId(request, body) ?? `sha256:${bodySha256}`).slice(0, 200);
+    const record = {
+      source,
+      deliveryKey,
+      receivedAt,
+      contentType,
+      bodyBytes: rawBody.length,
+      bodySha256,
+      payload: JSON.stringify(redactPayload(body)),
+    };
+
+    let events;
+    try {
+      events = adapter.parse(body, { headers: req.headers, receivedAt });
+    } catch (error) {
+      if (!(error instanceof PayloadShapeError)) throw error;
+      await deps.store.recordRejected({ ...record, reason: error.code, detail: error.message });
+      deps.logger.warn({ source, deliveryKey, reason: error.message }, 'webhook rejected: unknown shape');
+      sendError(res, new HttpError(422, error.code, error.message));
+      return;
+    }
+
+    const outcome = await deps.store.recordDelivery(record, events);
+    sendJson(res, 200, { ok: true, duplicate: outcome.duplicate, events: outcome.eventsWritten });
+    deps.logger.debug({ source, deliveryKey, duplicate: outcome.duplicate, events: outcome.eventsWritten }, 'webhook stored');
+    if (deps.afterCommit !== undefined && !outcome.duplicate) {
+      try {
+        await deps.afterCommit(source, outcome);
+      } catch (error) {
+        deps.logger.error({ source, err: describeError(error) }, 'after-commit work failed');
+      }
+    }
+  };
+}

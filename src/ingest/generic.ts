@@ -1,0 +1,175 @@
+/**
+ * The generic format (docs/sources/generic.md): any system can send it, signed
+ * the Standard Webhooks way. `webhook-signature` holds one or more space-
+ * separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` entries, keyed with
+ * the base64 part of a `whsec_` secret; `webhook-timestamp` is Unix seconds.
+ */
+import type { WebhookSecrets } from '../config.js';
+import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
+import {
+  TICKET_STATUSES,
+  isPriority,
+  isTicketStatus,
+  type Actor,
+  type ActorType,
+  type NormalizedEvent,
+  type Rating,
+  type SurveyKind,
+  type SurveyScale,
+  type TicketEventData,
+  type TicketEventType,
+} from './events.js';
+import { assertFresh, hmac, header, safeEqual, unauthorized } from './signatures.js';
+import { isObject, object, optionalBoolean, optionalNumber, optionalString, requiredString, requiredTime, stringList, type Json } from './values.js';
+
+const TICKET_TYPES: Record<string, TicketEventType> = {
+  'ticket.created': 'ticket_created',
+  'ticket.agent_replied': 'agent_reply',
+  'ticket.customer_replied': 'customer_message',
+  'ticket.note_added': 'internal_note',
+  'ticket.status_changed': 'status_changed',
+  'ticket.reopened': 'reopened',
+  'ticket.assigned': 'assignee_changed',
+  'ticket.team_changed': 'team_changed',
+  'ticket.priority_changed': 'priority_changed',
+  'ticket.tags_changed': 'tags_changed',
+  'ticket.escalated': 'escalated',
+  'ticket.rated': 'rating',
+  'ticket.handle_time': 'handle_time',
+  'ticket.updated': 'fields_updated',
+};
+
+const CUSTOMER_TYPES = { 'customer.became_customer': 'became_customer', 'customer.purchased': 'purchase', 'customer.churned': 'churned', 'customer.reactivated': 'reactivated' } as const;
+
+const SCALES: Record<SurveyScale, [number, number]> = { '1-5': [1, 5], 'good-bad': [0, 1], '0-10': [0, 10], '1-7': [1, 7] };
+const DEFAULT_SCALE: Record<SurveyKind, SurveyScale> = { csat: '1-5', nps: '0-10', ces: '1-7', enps: '0-10' };
+
+export const EVENT_TYPES: readonly string[] = [...Object.keys(TICKET_TYPES), ...Object.keys(CUSTOMER_TYPES), 'selfservice.session', 'survey.response'];
+
+export const genericAdapter: SourceAdapter = {
+  source: 'generic',
+  credentialHint: 'GENERIC_WEBHOOK_SECRET (whsec_...)',
+  isConfigured: (secrets: WebhookSecrets) => secrets.generic !== undefined,
+
+  verify(request: WebhookRequest, secrets: WebhookSecrets): void {
+    const id = header(request.headers, 'webhook-id');
+    const timestamp = header(request.headers, 'webhook-timestamp');
+    const signatures = header(request.headers, 'webhook-signature');
+    if (id === undefined || timestamp === undefined || signatures === undefined) {
+      throw unauthorized('webhook-id, webhook-timestamp and webhook-signature headers are required');
+    }
+    if (!/^\d+$/.test(timestamp)) throw unauthorized('webhook-timestamp must be Unix seconds');
+    assertFresh(Number(timestamp) * 1000, request.receivedAt, 'webhook-timestamp');
+    const key = Buffer.from((secrets.generic ?? '').replace(/^whsec_/, ''), 'base64');
+    const expected = hmac('sha256', key, `${id}.${timestamp}.`, request.rawBody).toString('base64');
+    const matched = signatures
+      .split(' ')
+      .map((entry) => entry.split(','))
+      .some(([version, signature]) => version === 'v1' && signature !== undefined && safeEqual(signature, expected));
+    if (!matched) throw unauthorized('no webhook-signature entry matches the body');
+  },
+
+  deliveryId: (request) => header(request.headers, 'webhook-id'),
+
+  parse(body: unknown): NormalizedEvent[] {
+    const list = isObject(body) && Array.isArray(body.events) ? body.events : [body];
+    if (list.length === 0) throw new PayloadShapeError('events is empty');
+    return list.map((item, index) => parseEvent(object(item, `events[${index}]`), `events[${index}]`));
+  },
+};
+
+function parseEvent(event: Json, path: string): NormalizedEvent {
+  const type = requiredString(event.type, `${path}.type`);
+  const id = requiredString(event.id, `${path}.id`);
+  const occurredAt = requiredTime(event.occurred_at, `${path}.occurred_at`);
+  const ticketType = TICKET_TYPES[type];
+  if (ticketType !== undefined) {
+    const ticket = object(event.ticket, `${path}.ticket`);
+    return {
+      kind: 'ticket',
+      type: ticketType,
+      externalTicketId: requiredString(ticket.id, `${path}.ticket.id`),
+      occurredAt,
+      actor: parseActor(event.actor, `${path}.actor`),
+      data: parseTicketData(ticket, event, ticketType, path),
+      dedupeKey: id,
+    };
+  }
+  if (type in CUSTOMER_TYPES) {
+    const customer = object(event.customer, `${path}.customer`);
+    return { kind: 'customer', type: CUSTOMER_TYPES[type as keyof typeof CUSTOMER_TYPES], customerId: requiredString(customer.id, `${path}.customer.id`), occurredAt, dedupeKey: id };
+  }
+  if (type === 'selfservice.session') {
+    const session = object(event.session, `${path}.session`);
+    const resolved = optionalBoolean(session.resolved_without_ticket);
+    if (resolved === undefined) throw new PayloadShapeError(`${path}.session.resolved_without_ticket must be true or false`);
+    const ticketId = optionalString(session.ticket_id);
+    return { kind: 'self_service', sessionId: requiredString(session.id, `${path}.session.id`), startedAt: occurredAt, resolvedWithoutTicket: resolved, ...(ticketId === undefined ? {} : { externalTicketId: ticketId }), dedupeKey: id };
+  }
+  if (type === 'survey.response') {
+    const customerId = isObject(event.customer) ? optionalString(event.customer.id) : undefined;
+    const surveyId = isObject(event.survey) ? optionalString(event.survey.id) : undefined;
+    return {
+      kind: 'survey',
+      rating: parseRating(event.rating, `${path}.rating`),
+      occurredAt,
+      ...(customerId === undefined ? {} : { customerId }),
+      ...(surveyId === undefined ? {} : { surveyId }),
+      dedupeKey: id,
+    };
+  }
+  throw new PayloadShapeError(`${path}.type "${type}" is not a generic event type (one of ${EVENT_TYPES.join(', ')})`);
+}
+
+function parseTicketData(ticket: Json, event: Json, type: TicketEventType, path: string): TicketEventData {
+  const status = optionalString(ticket.status)?.toLowerCase().replace(/[_ ]/g, '-');
+  if (status !== undefined && !isTicketStatus(status)) {
+    throw new PayloadShapeError(`${path}.ticket.status "${status}" is not one of ${TICKET_STATUSES.join(', ')}`);
+  }
+  const priority = optionalString(ticket.priority)?.toLowerCase();
+  if (priority !== undefined && !isPriority(priority)) throw new PayloadShapeError(`${path}.ticket.priority "${priority}" is not low, normal, high or urgent`);
+  const data: Record<string, unknown> = {
+    status,
+    priority,
+    channel: optionalString(ticket.channel)?.toLowerCase(),
+    url: optionalString(ticket.url),
+    requesterId: optionalString(ticket.requester_id),
+    createdByAgent: optionalBoolean(ticket.created_by_agent),
+    tags: ticket.tags === undefined ? undefined : stringList(ticket.tags),
+    addedTags: stringList(ticket.tags_added),
+    removedTags: stringList(ticket.tags_removed),
+  };
+  if ('team' in ticket) data.team = optionalString(ticket.team) ?? null;
+  if ('assignee' in ticket) data.assignee = ticket.assignee === null ? null : parseActor({ type: 'agent', ...object(ticket.assignee, `${path}.ticket.assignee`) }, `${path}.ticket.assignee`);
+  if (type === 'rating') data.rating = parseRating(event.rating, `${path}.rating`);
+  if (type === 'handle_time') {
+    const seconds = optionalNumber(event.seconds);
+    if (seconds === undefined || seconds < 0) throw new PayloadShapeError(`${path}.seconds must be a number of seconds`);
+    data.seconds = seconds;
+  }
+  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)) as TicketEventData;
+}
+
+function parseActor(value: unknown, path: string): Actor | undefined {
+  if (value === undefined || value === null) return undefined;
+  const actor = object(value, path);
+  const type = optionalString(actor.type) as ActorType | undefined;
+  if (type === undefined || !['agent', 'customer', 'bot', 'system'].includes(type)) throw new PayloadShapeError(`${path}.type must be agent, customer, bot or system`);
+  const id = optionalString(actor.id);
+  const email = type === 'agent' ? optionalString(actor.email)?.toLowerCase() : undefined;
+  const name = type === 'agent' ? optionalString(actor.name) : undefined;
+  return { type, ...(id === undefined ? {} : { id }), ...(email === undefined ? {} : { email }), ...(name === undefined ? {} : { name }) };
+}
+
+function parseRating(value: unknown, path: string): Rating {
+  const rating = object(value, path);
+  const kind = optionalString(rating.kind) as SurveyKind | undefined;
+  if (kind === undefined || !(kind in DEFAULT_SCALE)) throw new PayloadShapeError(`${path}.kind must be csat, nps, ces or enps`);
+  const scale = (optionalString(rating.scale) ?? DEFAULT_SCALE[kind]) as SurveyScale;
+  const bounds = SCALES[scale];
+  if (bounds === undefined) throw new PayloadShapeError(`${path}.scale must be 1-5, good-bad, 0-10 or 1-7`);
+  const raw = rating.score;
+  const score = scale === 'good-bad' && typeof raw === 'string' ? ({ good: 1, bad: 0 } as Record<string, number>)[raw.toLowerCase()] : optionalNumber(raw);
+  if (score === undefined || score < bounds[0] || score > bounds[1]) throw new PayloadShapeError(`${path}.score must be within ${scale}`);
+  return { kind, scale, score };
+}

@@ -1,0 +1,289 @@
+/**
+ * The ticket projection: a pure function from a ticket's normalized events to
+ * the fields the KPIs read. Events are applied in their own time order (ties
+ * broken by a fixed rank of event types, then by dedupe key), so the same set of
+ * events gives the same projection whatever order they arrived in.
+ */
+import {
+  isResolvedStatus,
+  type Actor,
+  type Priority,
+  type Rating,
+  type TicketEventData,
+  type TicketEventType,
+  type TicketStatus,
+} from './events.js';
+
+/** A ticket event as read back from the event log. */
+export interface LoggedTicketEvent {
+  readonly type: TicketEventType;
+  readonly occurredAt: number;
+  readonly actor?: Actor;
+  readonly data: TicketEventData;
+  readonly dedupeKey: string;
+}
+
+export interface ProjectedRating extends Rating {
+  readonly respondedAt: number;
+  /** The assignee when the rating came in. */
+  readonly agent?: Actor;
+}
+
+export interface ResponseInterval {
+  /** The customer message that started the wait. */
+  readonly customerAt: number;
+  /** The public agent reply that ended it. */
+  readonly repliedAt: number;
+}
+
+export interface TicketProjection {
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly createdByAgent: boolean;
+  readonly status: TicketStatus;
+  readonly priority?: Priority;
+  readonly channel?: string;
+  readonly team?: string;
+  readonly assignee?: Actor;
+  readonly tags: readonly string[];
+  readonly url?: string;
+  readonly requesterId?: string;
+  readonly firstCustomerMessageAt?: number;
+  readonly firstResponseAt?: number;
+  readonly firstResolvedAt?: number;
+  readonly resolvedAt?: number;
+  readonly closedAt?: number;
+  readonly reopenCount: number;
+  readonly agentReplyCount: number;
+  readonly customerMessageCount: number;
+  readonly escalatedAt?: number;
+  readonly escalationCount: number;
+  readonly handleTimeSeconds: number;
+  readonly ratings: readonly ProjectedRating[];
+  readonly responseIntervals: readonly ResponseInterval[];
+  /** Due times reported by the helpdesk itself, if any. */
+  readonly firstResponseDueAt?: number;
+  readonly resolutionDueAt?: number;
+  /** Every agent seen on the ticket (repliers, assignees, raters' agents), for the agent directory. */
+  readonly agents: readonly Actor[];
+}
+
+export interface ProjectionOptions {
+  /** Moving a ticket into one of these teams (case-insensitive) is an escalation. */
+  readonly escalationGroups: readonly string[];
+  /** Adding this tag is an escalation. */
+  readonly escalationTag: string;
+}
+
+export const DEFAULT_PROJECTION_OPTIONS: ProjectionOptions = { escalationGroups: [], escalationTag: 'escalated' };
+
+// Within one instant: the ticket exists first, then messages, then attribute
+// changes, then the status they led to, then ratings.
+const RANK: Record<TicketEventType, number> = {
+  ticket_created: 0,
+  fields_updated: 1,
+  customer_message: 2,
+  agent_reply: 3,
+  internal_note: 3,
+  assignee_changed: 4,
+  team_changed: 4,
+  priority_changed: 4,
+  tags_changed: 4,
+  escalated: 5,
+  status_changed: 6,
+  reopened: 6,
+  rating: 7,
+  handle_time: 7,
+};
+
+const PRIORITY_ORDER: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 };
+
+export function compareEvents(a: LoggedTicketEvent, b: LoggedTicketEvent): number {
+  return a.occurredAt - b.occurredAt || RANK[a.type] - RANK[b.type] || (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0);
+}
+
+export function projectTicket(events: readonly LoggedTicketEvent[], options: ProjectionOptions = DEFAULT_PROJECTION_OPTIONS): TicketProjection {
+  if (events.length === 0) throw new Error('a ticket projection needs at least one event');
+  const ordered = [...events].sort(compareEvents);
+  const escalationGroups = new Set(options.escalationGroups.map((group) => group.toLowerCase()));
+  const escalationTag = options.escalationTag.toLowerCase();
+
+  const created = ordered.find((event) => event.type === 'ticket_created');
+  const createdAt = created?.occurredAt ?? (ordered[0] as LoggedTicketEvent).occurredAt;
+  const createdByAgent = created?.data.createdByAgent ?? (created?.actor?.type === 'agent');
+
+  let status: TicketStatus = 'new';
+  let priority: Priority | undefined;
+  let channel: string | undefined;
+  let team: string | undefined;
+  let assignee: Actor | undefined;
+  let tags = new Set<string>();
+  let url: string | undefined;
+  let requesterId: string | undefined;
+  let firstCustomerMessageAt: number | undefined;
+  let firstResponseAt: number | undefined;
+  let firstResolvedAt: number | undefined;
+  let resolvedAt: number | undefined;
+  let closedAt: number | undefined;
+  let reopenCount = 0;
+  let agentReplyCount = 0;
+  let customerMessageCount = 0;
+  let escalatedAt: number | undefined;
+  const escalationInstants = new Set<number>();
+  let handleTimeSeconds = 0;
+  const ratings = new Map<string, ProjectedRating>();
+  const responseIntervals: ResponseInterval[] = [];
+  let waitingSince: number | undefined;
+  let firstResponseDueAt: number | undefined;
+  let resolutionDueAt: number | undefined;
+  const agents = new Map<string, Actor>();
+
+  const noteAgent = (actor: Actor | undefined | null) => {
+    if (actor?.type !== 'agent') return;
+    const key = agentKey(actor);
+    if (key !== undefined) agents.set(key, { ...agents.get(key), ...actor });
+  };
+  const escalate = (at: number) => {
+    escalationInstants.add(at);
+    escalatedAt ??= at;
+  };
+  const setStatus = (next: TicketStatus, at: number) => {
+    const wasResolved = isResolvedStatus(status);
+    if (isResolvedStatus(next) && !wasResolved) {
+      resolvedAt = at;
+      firstResolvedAt ??= at;
+      waitingSince = undefined; // solved without a further reply: nobody is waiting
+    } else if (!isResolvedStatus(next) && wasResolved) {
+      reopenCount += 1;
+      resolvedAt = undefined;
+      closedAt = undefined;
+    }
+    if (next === 'closed' && status !== 'closed') closedAt = at;
+    status = next;
+  };
+  const applyAttributes = (data: TicketEventData, at: number, isCreation: boolean) => {
+    if (data.channel !== undefined) channel = data.channel;
+    if (data.url !== undefined) url = data.url;
+    if (data.requesterId !== undefined) requesterId = data.requesterId;
+    if (data.firstResponseDueAt !== undefined) firstResponseDueAt = data.firstResponseDueAt;
+    if (data.resolutionDueAt !== undefined) resolutionDueAt = data.resolutionDueAt;
+    if (data.priority !== undefined) {
+      if (priority !== undefined && data.priority === 'urgent' && PRIORITY_ORDER[priority] < PRIORITY_ORDER.urgent) escalate(at);
+      priority = data.priority;
+    }
+    if (data.team !== undefined) {
+      const next = data.team ?? undefined;
+      if (!isCreation && next !== undefined && escalationGroups.has(next.toLowerCase()) && (team === undefined || !escalationGroups.has(team.toLowerCase()))) {
+        escalate(at);
+      }
+      team = next;
+    }
+    if (data.assignee !== undefined) {
+      assignee = data.assignee ?? undefined;
+      noteAgent(data.assignee);
+    }
+    if (data.tags !== undefined || data.addedTags !== undefined || data.removedTags !== undefined) {
+      const next = data.tags !== undefined ? new Set(data.tags.map(normalizeTag)) : new Set(tags);
+      for (const tag of data.addedTags ?? []) next.add(normalizeTag(tag));
+      for (const tag of data.removedTags ?? []) next.delete(normalizeTag(tag));
+      if (next.has(escalationTag) && !tags.has(escalationTag)) escalate(at);
+      tags = next;
+    }
+    if (data.status !== undefined) setStatus(data.status, at);
+  };
+
+  for (const event of ordered) {
+    const at = event.occurredAt;
+    noteAgent(event.actor);
+    switch (event.type) {
+      case 'ticket_created':
+        // A customer's ticket (also one an agent logged for a customer, e.g. by phone) starts a wait.
+        if (!createdByAgent) {
+          firstCustomerMessageAt ??= at;
+          waitingSince ??= at;
+        }
+        applyAttributes(event.data, at, true);
+        break;
+      case 'customer_message':
+        customerMessageCount += 1;
+        firstCustomerMessageAt ??= at;
+        waitingSince ??= at;
+        applyAttributes(event.data, at, false);
+        break;
+      case 'agent_reply':
+        if (event.actor?.type !== 'bot') {
+          agentReplyCount += 1;
+          const responseStart = createdByAgent ? firstCustomerMessageAt : createdAt;
+          if (firstResponseAt === undefined && responseStart !== undefined && (createdByAgent ? at >= responseStart : true)) {
+            firstResponseAt = Math.max(at, responseStart);
+          }
+          if (waitingSince !== undefined) {
+            responseIntervals.push({ customerAt: waitingSince, repliedAt: Math.max(at, waitingSince) });
+            waitingSince = undefined;
+          }
+        }
+        applyAttributes(event.data, at, false);
+        break;
+      case 'reopened':
+        if (isResolvedStatus(status)) setStatus('open', at);
+        applyAttributes(event.data, at, false);
+        break;
+      case 'escalated':
+        escalate(at);
+        applyAttributes(event.data, at, false);
+        break;
+      case 'rating': {
+        const rating = event.data.rating;
+        if (rating !== undefined) ratings.set(rating.kind, { ...rating, respondedAt: at, ...(assignee === undefined ? {} : { agent: assignee }) });
+        break;
+      }
+      case 'handle_time':
+        handleTimeSeconds += Math.max(0, Math.round(event.data.seconds ?? 0));
+        break;
+      default:
+        applyAttributes(event.data, at, false);
+    }
+  }
+
+  const last = ordered[ordered.length - 1] as LoggedTicketEvent;
+  return {
+    createdAt,
+    updatedAt: last.occurredAt,
+    createdByAgent,
+    status,
+    priority,
+    channel,
+    team,
+    assignee,
+    tags: [...tags].sort(),
+    url,
+    requesterId,
+    firstCustomerMessageAt,
+    firstResponseAt,
+    firstResolvedAt,
+    resolvedAt,
+    closedAt,
+    reopenCount,
+    agentReplyCount,
+    customerMessageCount,
+    escalatedAt,
+    escalationCount: escalationInstants.size,
+    handleTimeSeconds,
+    ratings: [...ratings.values()],
+    responseIntervals,
+    firstResponseDueAt,
+    resolutionDueAt,
+    agents: [...agents.values()],
+  };
+}
+
+/** The key an agent is known by within a source: its helpdesk id, else its email. */
+export function agentKey(actor: Actor): string | undefined {
+  if (actor.id !== undefined && actor.id !== '') return actor.id;
+  if (actor.email !== undefined && actor.email !== '') return `email:${actor.email.toLowerCase()}`;
+  return undefined;
+}
+
+function normalizeTag(tag: string): string {
+  return tag.trim().toLowerCase();
+}

@@ -1,0 +1,9 @@
+/** The route table of webhook sources: `POST /webhooks/<source>` finds its adapter here. */
+import type { SourceAdapter } from './adapter.js';
+import { genericAdapter } from './generic.js';
+
+export const ADAPTERS: readonly SourceAdapter[] = [genericAdapter];
+
+export function adapterMap(adapters: readonly SourceAdapter[] = ADAPTERS): ReadonlyMap<string, SourceAdapter> {
+  return new Map(adapters.map((adapter) => [adapter.source, adapter]));
+}

@@ -1,0 +1,75 @@
+/**
+ * Reading untyped JSON safely: each helper returns a typed value or undefined,
+ * or throws a PayloadShapeError naming the path, so adapters stay short and a
+ * bad payload never reaches the store.
+ */
+import { PayloadShapeError } from './adapter.js';
+
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function object(value: unknown, path: string): Json {
+  if (!isObject(value)) throw new PayloadShapeError(`${path} must be an object`);
+  return value;
+}
+
+/** A non-empty string (numbers are accepted and turned into strings: ids often arrive as either). */
+export function optionalString(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+export function requiredString(value: unknown, path: string): string {
+  const text = optionalString(value);
+  if (text === undefined) throw new PayloadShapeError(`${path} is missing`);
+  return text;
+}
+
+export function optionalNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+export function optionalBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === '1' || value === 1) return true;
+  if (value === 'false' || value === '0' || value === 0) return false;
+  return undefined;
+}
+
+/**
+ * A time from an ISO-8601 string (with or without seconds or a zone; without a
+ * zone it is read as UTC), or from epoch seconds / milliseconds. Returns epoch ms.
+ */
+export function optionalTime(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return optionalTime(Number(text));
+  // Zendesk renders "2013-12-12T05:35Z" (no seconds) and "+0100" offsets; Date.parse wants seconds and "+01:00".
+  const normalized = text
+    .replace(/^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d)(?=Z|[+-]\d|$)/, '$1T$2:00')
+    .replace(/([+-]\d\d)(\d\d)$/, '$1:$2')
+    .replace(/\.(\d{3})\d+/, '.$1');
+  const withZone = /(Z|[+-]\d\d:\d\d)$/i.test(normalized) ? normalized : `${normalized.replace(' ', 'T')}Z`;
+  const ms = Date.parse(withZone);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function requiredTime(value: unknown, path: string): number {
+  const ms = optionalTime(value);
+  if (ms === undefined) throw new PayloadShapeError(`${path} is not a valid time`);
+  return ms;
+}
+
+export function stringList(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.map(optionalString).filter((item): item is string => item !== undefined);
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter((item) => item !== '');
+  return undefined;
+}

@@ -1,0 +1,21 @@
+/** Signing and posting webhooks the way each vendor does, for tests and benchmarks. */
+import { createHmac } from 'node:crypto';
+
+export const GENERIC_SECRET = `whsec_${Buffer.from('generic-test-secret-0123456789ab').toString('base64')}`;
+
+export function standardWebhookHeaders(body: string, id: string, secret = GENERIC_SECRET, timestampSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const signature = createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': `v1,${signature}` };
+}
+
+export interface Posted {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+export async function postWebhook(baseUrl: string, source: string, body: string | Buffer, headers: Record<string, string>): Promise<Posted> {
+  const res = await fetch(`${baseUrl}/webhooks/${source}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}

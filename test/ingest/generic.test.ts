@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { genericAdapter } from '../../src/ingest/generic.js';
+import { startTestBot, type TestBot } from '../helpers/bot.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { GENERIC_SECRET, postWebhook, standardWebhookHeaders } from '../helpers/webhooks.js';
+
+const T0 = Date.parse('2026-10-05T08:00:00Z');
+const minutes = (n: number) => new Date(T0 + n * 60_000).toISOString();
+
+/** One ticket's life in the generic format: created, note, first reply, escalation, solved, rated, reopened, solved again. */
+const LIFE = [
+  { type: 'ticket.created', id: 'e1', occurred_at: minutes(0), actor: { type: 'customer', id: 'c-7' }, ticket: { id: 'T-100', status: 'new', priority: 'normal', channel: 'email', team: 'Billing', requester_id: 'c-7', tags: ['refund'] } },
+  { type: 'ticket.note_added', id: 'e2', occurred_at: minutes(10), actor: { type: 'agent', id: 'a-1', email: 'Ayu@Example.com', name: 'Ayu' }, ticket: { id: 'T-100' } },
+  { type: 'ticket.assigned', id: 'e3', occurred_at: minutes(12), ticket: { id: 'T-100', assignee: { id: 'a-1', email: 'ayu@example.com' } } },
+  { type: 'ticket.agent_replied', id: 'e4', occurred_at: minutes(45), actor: { type: 'agent', id: 'a-1' }, ticket: { id: 'T-100', status: 'pending' } },
+  { type: 'ticket.tags_changed', id: 'e5', occurred_at: minutes(50), ticket: { id: 'T-100', tags_added: ['escalated'] } },
+  { type: 'ticket.status_changed', id: 'e6', occurred_at: minutes(120), actor: { type: 'agent', id: 'a-1' }, ticket: { id: 'T-100', status: 'solved' } },
+  { type: 'ticket.rated', id: 'e7', occurred_at: minutes(130), actor: { type: 'customer', id: 'c-7' }, ticket: { id: 'T-100' }, rating: { kind: 'csat', score: 4 } },
+  { type: 'ticket.customer_replied', id: 'e8', occurred_at: minutes(200), actor: { type: 'customer', id: 'c-7' }, ticket: { id: 'T-100' } },
+  { type: 'ticket.reopened', id: 'e9', occurred_at: minutes(200), ticket: { id: 'T-100' } },
+  { type: 'ticket.agent_replied', id: 'e10', occurred_at: minutes(230), actor: { type: 'agent', id: 'a-1' }, ticket: { id: 'T-100' } },
+  { type: 'ticket.status_changed', id: 'e11', occurred_at: minutes(240), ticket: { id: 'T-100', status: 'solved' } },
+  { type: 'ticket.handle_time', id: 'e12', occurred_at: minutes(240), ticket: { id: 'T-100' }, seconds: 900 },
+];
+
+const EXPECTED = {
+  source: 'generic', external_id: 'T-100', status: 'solved', priority: 'normal', channel: 'email', team: 'Billing', requester_id: 'c-7',
+  created_at: T0, first_customer_message_at: T0, first_response_at: T0 + 45 * 60_000, first_resolved_at: T0 + 120 * 60_000,
+  resolved_at: T0 + 240 * 60_000, closed_at: null, reopen_count: 1, agent_reply_count: 2, customer_message_count: 1,
+  escalated_at: T0 + 50 * 60_000, escalation_count: 1, handle_time_seconds: 900, created_by_agent: expect.anything(),
+};
+
+describe(`generic webhooks on ${TEST_ENGINE}`, () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot({ GENERIC_WEBHOOK_SECRET: GENERIC_SECRET });
+  });
+  afterAll(() => bot.dispose());
+  beforeEach(async () => {
+    for (const table of ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries', 'agents', 'customer_events', 'customers', 'self_service_sessions']) {
+      await bot.db(table).delete();
+    }
+  });
+
+  const send = (payload: unknown, id: string, headers: Record<string, string> = {}) => {
+    const body = JSON.stringify(payload);
+    return postWebhook(bot.url, 'generic', body, { ...standardWebhookHeaders(body, id), ...headers });
+  };
+  const ticketRow = async () => {
+    const row = (await bot.db('tickets').first()) as Record<string, unknown> | undefined;
+    if (row === undefined) return undefined;
+    const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = row;
+    return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assignee_agent_id: assignee_agent_id === null ? null : 'set' };
+  };
+
+  it('turns a full ticket life into the right projection', async () => {
+    for (const [index, event] of LIFE.entries()) expect((await send(event, `msg_${index}`)).status).toBe(200);
+    expect(await ticketRow()).toEqual({ ...EXPECTED, created_by_agent: false, assignee_agent_id: 'set', url: null, customer_id: null, sla_policy_id: null, first_response_due_at: null, next_reply_due_at: null, resolution_due_at: null });
+    expect(await bot.db('ticket_tags').select('tag').orderBy('tag')).toEqual([{ tag: 'escalated' }, { tag: 'refund' }]);
+    expect(await bot.db('survey_responses').select('kind', 'scale', 'score', 'responded_at')).toEqual([{ kind: 'csat', scale: '1-5', score: 4, responded_at: T0 + 130 * 60_000 }]);
+    expect(await bot.db('ticket_response_intervals').select('customer_at', 'replied_at', 'seconds').orderBy('customer_at')).toEqual([
+      { customer_at: T0, replied_at: T0 + 45 * 60_000, seconds: 2700 },
+      { customer_at: T0 + 200 * 60_000, replied_at: T0 + 230 * 60_000, seconds: 1800 },
+    ]);
+    const agents = await bot.db('agents').select('external_id', 'email', 'name');
+    expect(agents).toEqual([{ external_id: 'a-1', email: 'ayu@example.com', name: 'Ayu' }]);
+    const survey = await bot.db('survey_responses').first('agent_id');
+    expect(survey?.agent_id).not.toBeNull();
+  });
+
+  it('the same life delivered twice, or in reverse order, or in one batch, gives the same projection', async () => {
+    for (const [index, event] of LIFE.entries()) await send(event, `msg_${index}`);
+    const once = await ticketRow();
+    for (const [index, event] of LIFE.entries()) {
+      const again = await send(event, `msg_${index}`);
+      expect(again).toEqual({ status: 200, body: { ok: true, duplicate: true, events: 0 } });
+    }
+    // A redelivery under a new delivery id still changes nothing: events dedupe by their own id.
+    expect((await send(LIFE[3], 'msg_other')).body).toEqual({ ok: true, duplicate: false, events: 0 });
+    expect(await ticketRow()).toEqual(once);
+    expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: LIFE.length }]);
+
+    await bot.db('ticket_tags').delete();
+    await bot.db('ticket_response_intervals').delete();
+    await bot.db('survey_responses').delete();
+    await bot.db('tickets').delete();
+    await bot.db('ticket_events').delete();
+    await bot.db('webhook_deliveries').delete();
+    for (const [index, event] of [...LIFE].reverse().entries()) expect((await send(event, `rev_${index}`)).status).toBe(200);
+    expect(await ticketRow()).toEqual(once);
+
+    await bot.db('ticket_tags').delete();
+    await bot.db('ticket_response_intervals').delete();
+    await bot.db('survey_responses').delete();
+    await bot.db('tickets').delete();
+    await bot.db('ticket_events').delete();
+    const batch = await send({ events: LIFE }, 'batch_1');
+    expect(batch).toEqual({ status: 200, body: { ok: true, duplicate: false, events: LIFE.length } });
+    expect(await ticketRow()).toEqual(once);
+  });
+
+  it('records customer, self-service and survey events', async () => {
+    const events = [
+      { type: 'customer.purchased', id: 'p1', occurred_at: minutes(0), customer: { id: 'c-1' } },
+      { type: 'customer.purchased', id: 'p2', occurred_at: minutes(60), customer: { id: 'c-1' } },
+      { type: 'customer.churned', id: 'ch1', occurred_at: minutes(120), customer: { id: 'c-1' } },
+      { type: 'selfservice.session', id: 's1', occurred_at: minutes(5), session: { id: 'hc-1', resolved_without_ticket: true } },
+      { type: 'survey.response', id: 'n1', occurred_at: minutes(7), customer: { id: 'c-1' }, rating: { kind: 'nps', score: 9 } },
+    ];
+    expect((await send({ events }, 'mixed')).body).toEqual({ ok: true, duplicate: false, events: 5 });
+    expect(await bot.db('customers').first('external_id', 'became_customer_at', 'churned_at')).toEqual({ external_id: 'c-1', became_customer_at: T0, churned_at: T0 + 120 * 60_000 });
+    expect(await bot.db('customer_events').count({ n: '*' })).toEqual([{ n: 3 }]);
+    expect(Boolean((await bot.db('self_service_sessions').first('resolved_without_ticket'))?.resolved_without_ticket)).toBe(true);
+    expect(await bot.db('survey_responses').first('kind', 'scale', 'score')).toEqual({ kind: 'nps', scale: '0-10', score: 9 });
+  });
+
+  describe('bad input gets a status and a JSON reason, and nothing is written', () => {
+    const body = JSON.stringify(LIFE[0]);
+    const countRows = async () => ({ events: (await bot.db('ticket_events').count({ n: '*' }))[0], deliveries: (await bot.db('webhook_deliveries').count({ n: '*' }))[0] });
+
+    it('401 for a missing, wrong, tampered or stale signature', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const cases: [Record<string, string>, string, string][] = [
+        [{}, body, 'bad_signature'],
+        [standardWebhookHeaders(body, 'm1', `whsec_${Buffer.from('another-secret-entirely-0123456').toString('base64')}`), body, 'bad_signature'],
+        [standardWebhookHeaders(body, 'm1'), body.replace('T-100', 'T-101'), 'bad_signature'],
+        [standardWebhookHeaders(body, 'm1', GENERIC_SECRET, now - 301), body, 'stale_timestamp'],
+        [standardWebhookHeaders(body, 'm1', GENERIC_SECRET, now + 301), body, 'stale_timestamp'],
+      ];
+      for (const [headers, sent, code] of cases) {
+        const res = await postWebhook(bot.url, 'generic', sent, headers);
+        expect(res.status).toBe(401);
+        expect(res.body.error).toBe(code);
+      }
+      expect(await countRows()).toEqual({ events: { n: 0 }, deliveries: { n: 0 } });
+    });
+
+    it('400 malformed JSON, 413 too large, 415 wrong type, 404 unknown source', async () => {
+      const broken = '{"type": "ticket.created",';
+      expect(await postWebhook(bot.url, 'generic', broken, standardWebhookHeaders(broken, 'm2'))).toMatchObject({ status: 400, body: { error: 'malformed_json' } });
+      const huge = JSON.stringify({ padding: 'x'.repeat(1024 * 1024) });
+      expect(await postWebhook(bot.url, 'generic', huge, standardWebhookHeaders(huge, 'm3'))).toMatchObject({ status: 413, body: { error: 'body_too_large' } });
+      expect(await postWebhook(bot.url, 'generic', body, { ...standardWebhookHeaders(body, 'm4'), 'content-type': 'text/plain' })).toMatchObject({ status: 415, body: { error: 'unsupported_media_type' } });
+      expect(await postWebhook(bot.url, 'nosuchdesk', body, {})).toMatchObject({ status: 404, body: { error: 'unknown_source' } });
+      expect(await countRows()).toEqual({ events: { n: 0 }, deliveries: { n: 0 } });
+    });
+
+    it('422 for valid JSON of an unknown shape, kept as a rejected delivery without its text', async () => {
+      const odd = JSON.stringify({ type: 'ticket.exploded', id: 'x1', occurred_at: minutes(0), ticket: { id: '9', subject: 'My password is hunter2 and I am upset' } });
+      const res = await postWebhook(bot.url, 'generic', odd, standardWebhookHeaders(odd, 'm5'));
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ error: 'unknown_shape', message: expect.stringContaining('ticket.exploded') });
+      const rows = await bot.db('webhook_deliveries').select('status', 'reason', 'payload');
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: 'rejected', reason: 'unknown_shape' });
+      expect(rows[0]?.payload).not.toContain('hunter2');
+      expect(rows[0]?.payload).toContain('ticket.exploded');
+      expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
+      // The same bad delivery again is kept once.
+      await postWebhook(bot.url, 'generic', odd, standardWebhookHeaders(odd, 'm5'));
+      expect(await bot.db('webhook_deliveries').count({ n: '*' })).toEqual([{ n: 1 }]);
+    });
+
+    it('a batch with one bad event is refused whole', async () => {
+      const mixed = JSON.stringify({ events: [LIFE[0], { ...LIFE[1], ticket: undefined }] });
+      const res = await postWebhook(bot.url, 'generic', mixed, standardWebhookHeaders(mixed, 'm6'));
+      expect(res).toMatchObject({ status: 422, body: { message: 'events[1].ticket must be an object' } });
+      expect((await countRows()).events).toEqual({ n: 0 });
+    });
+  });
+
+  it('503 with the variable to set when the source has no secret', async () => {
+    const unconfigured = await startTestBot();
+    try {
+      const res = await postWebhook(unconfigured.url, 'generic', '{}', {});
+      expect(res).toEqual({ status: 503, body: { error: 'source_not_configured', message: 'the generic webhook is not configured: set GENERIC_WEBHOOK_SECRET (whsec_...) and restart' } });
+    } finally {
+      await unconfigured.dispose();
+    }
+  });
+});
+
+describe('Standard Webhooks signature', () => {
+  it('accepts the specification\'s test vector, also among several signatures', () => {
+    const secrets = { generic: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+    const request = (signature: string) => ({
+      rawBody: Buffer.from('{"test": 2432232314}'),
+      headers: { 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'webhook-signature': signature },
+      receivedAt: 1614265330 * 1000 + 1000,
+    });
+    expect(() => genericAdapter.verify(request('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='), secrets)).not.toThrow();
+    expect(() => genericAdapter.verify(request('v1,bm9wZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='), secrets)).not.toThrow();
+    expect(() => genericAdapter.verify(request('v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='), secrets)).toThrow(/no webhook-signature entry matches/);
+    expect(() => genericAdapter.verify(request('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE'), secrets)).toThrow(/no webhook-signature entry matches/);
+  });
+});
