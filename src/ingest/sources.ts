@@ -2,7 +2,10 @@
 import type { SourceAdapter } from './adapter.js';
 import { genericAdapter } from './generic.js';
 
-export const ADAPTERS: readonly SourceAdapter[] = [genericAdapter];
+// One adapter per line, in the order of the docs.
+export const ADAPTERS: readonly SourceAdapter[] = [
+  genericAdapter,
+];
 
 export function adapterMap(adapters: readonly SourceAdapter[] = ADAPTERS): ReadonlyMap<string, SourceAdapter> {
   return new Map(adapters.map((adapter) => [adapter.source, adapter]));
