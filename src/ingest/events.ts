@@ -68,6 +68,13 @@ export interface TicketEventData {
   /** Due times the helpdesk itself reports (epoch ms), where it has SLAs. */
   readonly firstResponseDueAt?: number;
   readonly resolutionDueAt?: number;
+  /**
+   * Totals a source reports without the events behind them (a CSV export's
+   * "Reopens" and "Replies" columns). The projection takes the larger of these
+   * and what it counts from events.
+   */
+  readonly reportedReopens?: number;
+  readonly reportedAgentReplies?: number;
 }
 
 export interface TicketEvent {

@@ -136,6 +136,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   let waitingSince: number | undefined;
   let firstResponseDueAt: number | undefined;
   let resolutionDueAt: number | undefined;
+  let reportedReopens = 0;
+  let reportedAgentReplies = 0;
   const agents = new Map<string, Actor>();
 
   const noteAgent = (actor: Actor | undefined | null) => {
@@ -167,6 +169,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     if (data.requesterId !== undefined) requesterId = data.requesterId;
     if (data.firstResponseDueAt !== undefined) firstResponseDueAt = data.firstResponseDueAt;
     if (data.resolutionDueAt !== undefined) resolutionDueAt = data.resolutionDueAt;
+    if (data.reportedReopens !== undefined) reportedReopens = Math.max(reportedReopens, data.reportedReopens);
+    if (data.reportedAgentReplies !== undefined) reportedAgentReplies = Math.max(reportedAgentReplies, data.reportedAgentReplies);
     if (data.priority !== undefined) {
       if (priority !== undefined && data.priority === 'urgent' && PRIORITY_ORDER[priority] < PRIORITY_ORDER.urgent) escalate(at);
       priority = data.priority;
@@ -263,8 +267,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     firstResolvedAt,
     resolvedAt,
     closedAt,
-    reopenCount,
-    agentReplyCount,
+    reopenCount: Math.max(reopenCount, reportedReopens),
+    agentReplyCount: Math.max(agentReplyCount, reportedAgentReplies),
     customerMessageCount,
     escalatedAt,
     escalationCount: escalationInstants.size,
