@@ -14,6 +14,7 @@ import { createLogger } from './logger.js';
 import { startBot } from './app.js';
 import { openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
+import { IngestStore } from './store/ingest-store.js';
 
 const USAGE = `Usage: kpibot <command> [options]
 
@@ -23,6 +24,8 @@ Commands:
   migrate rollback [--all]   Undo the last batch of migrations (or all of them).
   migrate up | down          Apply the next migration, or undo the last one.
   migrate status             List applied and pending migrations.
+  deliveries [--rejected] [--source NAME] [--limit N] [--json]
+                             List the latest webhook deliveries (refused ones with --rejected).
   config                     Print the effective configuration (secrets hidden).
   help                       Show this help.
 
@@ -39,6 +42,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await runStart(loadConfig());
       case 'migrate':
         return await runMigrate(loadConfig(), rest, output);
+      case 'deliveries':
+        return await runDeliveries(loadConfig(), rest, output);
       case 'config':
         expectNoArguments(command, rest);
         output.out(JSON.stringify(describeConfig(loadConfig()), null, 2));
@@ -102,6 +107,43 @@ async function runMigrate(config: Config, args: readonly string[], output: Outpu
     } else {
       const applied = await migrateLatest(db);
       output.out(applied.length === 0 ? 'already up to date' : `applied ${applied.length}: ${applied.join(', ')}`);
+    }
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function runDeliveries(config: Config, args: readonly string[], output: Output): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { rejected: { type: 'boolean' }, source: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+  const limit = parsed.values.limit === undefined ? 50 : Number(parsed.values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be a whole number from 1 to 10000');
+  const db = openDatabase(config.database, createLogger(config.logLevel, 2));
+  try {
+    await migrateLatest(db);
+    const store = new IngestStore(db, { escalationGroups: config.kpi.escalationGroups, escalationTag: 'escalated' });
+    const rows = await store.listDeliveries({ rejected: parsed.values.rejected === true, source: parsed.values.source, limit });
+    if (parsed.values.json === true) {
+      for (const row of rows) output.out(JSON.stringify({ ...row, receivedAt: new Date(row.receivedAt).toISOString(), payload: row.payload === null ? null : (JSON.parse(row.payload) as unknown) }));
+      return 0;
+    }
+    if (rows.length === 0) {
+      output.out(parsed.values.rejected === true ? 'no rejected deliveries' : 'no deliveries');
+      return 0;
+    }
+    for (const row of rows) {
+      const what = row.status === 'rejected' ? `rejected  ${row.reason ?? ''}: ${row.detail ?? ''}` : `processed ${row.eventCount} event(s)`;
+      output.out(`${new Date(row.receivedAt).toISOString()}  #${row.id}  ${row.source.padEnd(9)}  ${what}`);
     }
     return 0;
   } finally {

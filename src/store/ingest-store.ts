@@ -37,12 +37,16 @@ export interface RejectedDelivery extends DeliveryRecord {
   readonly detail: string;
 }
 
-export interface RejectedDeliveryRow {
+export interface DeliveryRow {
   readonly id: number;
   readonly source: string;
+  readonly deliveryKey: string;
   readonly receivedAt: number;
-  readonly reason: string;
-  readonly detail: string;
+  readonly status: string;
+  readonly reason: string | null;
+  readonly detail: string | null;
+  readonly eventCount: number;
+  /** The body as kept: free text removed. */
   readonly payload: string | null;
 }
 
@@ -106,16 +110,22 @@ export class IngestStore {
       .ignore();
   }
 
-  async listRejected(limit = 50, source?: string): Promise<RejectedDeliveryRow[]> {
+  /** The latest deliveries, newest first; `rejected` keeps only refused ones. */
+  async listDeliveries(options: { rejected?: boolean; source?: string; limit?: number } = {}): Promise<DeliveryRow[]> {
     const query = this.db('webhook_deliveries')
-      .select('id', 'source', 'received_at', 'reason', 'detail', 'payload')
-      .where({ status: 'rejected' })
+      .select('id', 'source', 'delivery_key', 'received_at', 'status', 'reason', 'detail', 'event_count', 'payload')
       .orderBy('received_at', 'desc')
       .orderBy('id', 'desc')
-      .limit(limit);
-    if (source !== undefined) void query.andWhere({ source });
-    const rows = (await query) as { id: number; source: string; received_at: number; reason: string; detail: string; payload: string | null }[];
-    return rows.map((row) => ({ id: row.id, source: row.source, receivedAt: row.received_at, reason: row.reason, detail: row.detail, payload: row.payload }));
+      .limit(options.limit ?? 50);
+    if (options.rejected === true) void query.where({ status: 'rejected' });
+    if (options.source !== undefined) void query.where({ source: options.source });
+    const rows = (await query) as {
+      id: number; source: string; delivery_key: string; received_at: number; status: string; reason: string | null; detail: string | null; event_count: number; payload: string | null;
+    }[];
+    return rows.map((row) => ({
+      id: row.id, source: row.source, deliveryKey: row.delivery_key, receivedAt: row.received_at, status: row.status,
+      reason: row.reason, detail: row.detail, eventCount: row.event_count, payload: row.payload,
+    }));
   }
 
   private async writeEvents(trx: Trx, source: string, events: readonly NormalizedEvent[], receivedAt: number, deliveryId: number | null): Promise<DeliveryOutcome> {

@@ -19,3 +19,16 @@ export async function postWebhook(baseUrl: string, source: string, body: string 
   const text = await res.text();
   return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
+
+export const ZENDESK_SECRET = 'dGhpc19pc19hX3Rlc3Rfc2lnbmluZ19zZWNyZXQ=';
+
+/** Zendesk: base64 HMAC-SHA256 of (timestamp + body), keyed with the secret as text; ISO-8601 timestamp. */
+export function zendeskHeaders(body: string, secret = ZENDESK_SECRET, timestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z'), invocation?: string): Record<string, string> {
+  const signature = createHmac('sha256', secret).update(timestamp + body).digest('base64');
+  return {
+    'x-zendesk-webhook-signature': signature,
+    'x-zendesk-webhook-signature-timestamp': timestamp,
+    'x-zendesk-webhook-id': '01F1KRFQ6BG29CNWFR60NK5FNY',
+    ...(invocation === undefined ? {} : { 'x-zendesk-webhook-invocation-id': invocation }),
+  };
+}

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/store/database.js';
+import { migrateLatest } from '../src/store/migrations.js';
+import { IngestStore } from '../src/store/ingest-store.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { runKpibot } from './helpers/process.js';
+
+describe(`kpibot deliveries on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase | undefined;
+  afterEach(async () => {
+    await testDb?.dispose();
+    testDb = undefined;
+  });
+
+  it('lists rejected deliveries with their reason, as text and as JSON', async () => {
+    testDb = await createTestDatabase();
+    const env = { DATABASE_URL: testDb.url };
+    expect(runKpibot(['deliveries', '--rejected'], env)).toMatchObject({ status: 0, stdout: 'no rejected deliveries\n' });
+
+    const db = openDatabase(testDb.config);
+    await migrateLatest(db);
+    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' });
+    const base = { source: 'zendesk', receivedAt: Date.parse('2026-11-01T10:00:00Z'), bodyBytes: 2, bodySha256: 'ab' };
+    await store.recordRejected({ ...base, deliveryKey: 'bad-1', reason: 'unknown_shape', detail: 'event "ticket.exploded" is not known', payload: '{"event":"ticket.exploded"}' });
+    await store.recordDelivery({ ...base, deliveryKey: 'good-1', receivedAt: base.receivedAt + 1000 }, []);
+    await db.destroy();
+
+    const text = runKpibot(['deliveries', '--rejected'], env);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^2026-11-01T10:00:00\.000Z {2}#\d+ {2}zendesk {4}rejected {2}unknown_shape: event "ticket\.exploded" is not known\n$/);
+    const all = runKpibot(['deliveries'], env);
+    expect(all.stdout.trim().split('\n')).toHaveLength(2);
+    const json = runKpibot(['deliveries', '--rejected', '--json', '--source', 'zendesk'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ source: 'zendesk', status: 'rejected', reason: 'unknown_shape', payload: { event: 'ticket.exploded' } });
+    expect(runKpibot(['deliveries', '--limit', 'lots'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --limit must be a whole number from 1 to 10000\n' });
+  });
+});

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestBot, type TestBot } from '../helpers/bot.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { postWebhook, zendeskHeaders, ZENDESK_SECRET } from '../helpers/webhooks.js';
+import { EVENT_LIFE, SECRET_TEXT, T0, TRIGGER_LIFE, triggerBody } from '../fixtures/zendesk/ticket-life.js';
+
+const TABLES = ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries', 'agents'];
+const min = (n: number) => T0 + n * 60_000;
+
+describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot({ ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET });
+  });
+  afterAll(() => bot.dispose());
+  beforeEach(async () => {
+    for (const table of TABLES) await bot.db(table).delete();
+  });
+
+  const send = (payload: unknown, invocation?: string, secret?: string) => {
+    const body = JSON.stringify(payload);
+    return postWebhook(bot.url, 'zendesk', body, zendeskHeaders(body, secret, undefined, invocation));
+  };
+  const projection = async (externalId: string) => {
+    const row = (await bot.db('tickets').first().where({ external_id: externalId })) as Record<string, unknown>;
+    const { id: _id, projected_at: _p, assignee_agent_id, ...rest } = row;
+    return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assigned: assignee_agent_id !== null } as Record<string, unknown>;
+  };
+
+  describe('signature', () => {
+    const body = JSON.stringify(EVENT_LIFE[0]);
+    it('accepts a correctly signed request', async () => {
+      expect(await postWebhook(bot.url, 'zendesk', body, zendeskHeaders(body))).toMatchObject({ status: 200, body: { ok: true } });
+    });
+    it('refuses a wrong secret, a tampered body, a stale or missing timestamp', async () => {
+      const stale = new Date(Date.now() - 6 * 60_000).toISOString();
+      const cases: [string, Record<string, string>, string][] = [
+        [body, zendeskHeaders(body, 'not-the-secret'), 'bad_signature'],
+        [body.replace('4321', '4322'), zendeskHeaders(body), 'bad_signature'],
+        [body, zendeskHeaders(body, ZENDESK_SECRET, stale), 'stale_timestamp'],
+        [body, { 'x-zendesk-webhook-signature': zendeskHeaders(body)['x-zendesk-webhook-signature'] ?? '' }, 'bad_signature'],
+      ];
+      for (const [sent, headers, code] of cases) {
+        expect(await postWebhook(bot.url, 'zendesk', sent, headers)).toMatchObject({ status: 401, body: { error: code } });
+      }
+      expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
+    });
+  });
+
+  describe('event-subscription webhooks', () => {
+    it('a full ticket life yields the right projection', async () => {
+      for (const event of EVENT_LIFE) expect((await send(event)).status).toBe(200);
+      expect(await projection('4321')).toMatchObject({
+        source: 'zendesk', status: 'solved', priority: 'normal', channel: 'mail', team: null, requester_id: '9001', created_by_agent: false,
+        created_at: T0, first_response_at: min(45), first_resolved_at: min(120), resolved_at: min(240), closed_at: null,
+        reopen_count: 1, agent_reply_count: 2, escalated_at: min(50), escalation_count: 1, assigned: true,
+      });
+      // The internal note at minute 10 is not a response; the two waits are customer → next public reply.
+      expect(await bot.db('ticket_response_intervals').select('customer_at', 'replied_at').orderBy('customer_at')).toEqual([
+        { customer_at: T0, replied_at: min(45) },
+        { customer_at: min(200), replied_at: min(230) },
+      ]);
+      expect(await bot.db('ticket_tags').select('tag').orderBy('tag')).toEqual([{ tag: 'billing' }, { tag: 'escalated' }]);
+      expect((await bot.db('agents').select('external_id', 'name'))).toEqual([{ external_id: '501', name: 'Agent One' }]);
+    });
+
+    it('delivered twice or in reverse order, the projection is the same', async () => {
+      for (const event of EVENT_LIFE) await send(event);
+      const first = await projection('4321');
+      for (const event of EVENT_LIFE) expect(await send(event)).toEqual({ status: 200, body: { ok: true, duplicate: true, events: 0 } });
+      expect(await projection('4321')).toEqual(first);
+      for (const table of TABLES) await bot.db(table).delete();
+      for (const event of [...EVENT_LIFE].reverse()) await send(event);
+      expect(await projection('4321')).toEqual(first);
+    });
+
+    it('stores no subject, description, comment text or customer name', async () => {
+      for (const event of EVENT_LIFE) await send(event);
+      const stored = JSON.stringify([await bot.db('ticket_events').select('data'), await bot.db('webhook_deliveries').select('payload'), await bot.db('tickets').select()]);
+      for (const text of SECRET_TEXT) expect(stored).not.toContain(text);
+      expect(stored).toContain('zen:event-type:ticket.comment_added');
+    });
+
+    it('ignores non-ticket events, and refuses a comment without its flags', async () => {
+      const userEvent = { ...EVENT_LIFE[0], id: 'user-1', type: 'zen:event-type:user.created', detail: { id: '77' } };
+      expect(await send(userEvent)).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });
+      const broken = { ...EVENT_LIFE[1], id: 'broken-1', event: { comment: { id: '1', body: 'x' } } };
+      expect(await send(broken)).toMatchObject({ status: 422, body: { error: 'unknown_shape', message: 'event.comment needs is_public and author.is_staff' } });
+      expect(await send({ hello: 'world' })).toMatchObject({ status: 422, body: { error: 'unknown_shape' } });
+    });
+  });
+
+  describe('trigger webhooks (our body template)', () => {
+    it('a ticket life with localized labels yields the right projection and rating', async () => {
+      for (const { invocation, body } of TRIGGER_LIFE) expect((await send(body, invocation)).status).toBe(200);
+      expect(await projection('5555')).toMatchObject({
+        status: 'open', priority: 'urgent', channel: 'email', team: 'Billing', url: 'https://example.zendesk.com/agent/tickets/5555',
+        created_at: T0, first_response_at: min(45), first_resolved_at: min(120), resolved_at: null, reopen_count: 1,
+        agent_reply_count: 1, escalated_at: min(50), escalation_count: 1, created_by_agent: false,
+      });
+      expect(await bot.db('survey_responses').select('kind', 'scale', 'score', 'responded_at')).toEqual([{ kind: 'csat', scale: 'good-bad', score: 1, responded_at: min(130) }]);
+      expect(await bot.db('agents').select('external_id', 'email', 'name')).toEqual([{ external_id: '501', email: 'agent.one@example.com', name: 'Agent One' }]);
+    });
+
+    it('a retried invocation is counted once; a new invocation of the same trigger is a new fact', async () => {
+      const reply = TRIGGER_LIFE[2] as (typeof TRIGGER_LIFE)[number];
+      await send(TRIGGER_LIFE[0]?.body, '9001');
+      await send(reply.body, reply.invocation);
+      expect((await send(reply.body, reply.invocation)).body).toMatchObject({ duplicate: true });
+      expect((await projection('5555')).agent_reply_count).toBe(1);
+      await send(triggerBody('ticket.agent_replied', 60, { status: 'Tertunda' }, { id: '501', role: 'Agent' }), '9100');
+      expect((await projection('5555')).agent_reply_count).toBe(2);
+    });
+
+    it('refuses labels it does not know and unknown events, naming them', async () => {
+      expect(await send(triggerBody('ticket.updated', 5, { status: 'Erledigt' }, { id: '1', role: 'Agent' }), '1')).toMatchObject({
+        status: 422, body: { message: expect.stringContaining('ticket.status "erledigt" is not a label we know') },
+      });
+      expect(await send(triggerBody('ticket.exploded', 5, {}, { id: '1', role: 'Agent' }), '2')).toMatchObject({ status: 422, body: { message: expect.stringContaining('event "ticket.exploded"') } });
+      expect(await send(triggerBody('ticket.rated', 5, {}, { id: '1', role: 'End user' }, 'Offered'), '3')).toMatchObject({ status: 422 });
+      expect(await bot.db('webhook_deliveries').where({ status: 'rejected' }).count({ n: '*' })).toEqual([{ n: 3 }]);
+    });
+
+    it('accepts Turkish and Malay labels', async () => {
+      await send(triggerBody('ticket.created', 0, { status: 'Yeni', priority: 'Yüksek' }, { id: '9001', role: 'End user' }), 't1');
+      await send(triggerBody('ticket.updated', 30, { status: 'Çözüldü', priority: 'Yüksek' }, { id: '501', role: 'Agent' }), 't2');
+      expect(await projection('5555')).toMatchObject({ status: 'solved', priority: 'high', first_resolved_at: min(30) });
+      await send(triggerBody('ticket.updated', 40, { status: 'Ditutup', priority: 'Rendah' }, { id: '501', role: 'Agent' }), 't3');
+      expect(await projection('5555')).toMatchObject({ status: 'closed', priority: 'low', closed_at: min(40) });
+    });
+  });
+});
