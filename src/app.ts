@@ -13,7 +13,7 @@ import { openDatabase, type Database } from './store/database.js';
 import { migrateLatest } from './store/migrations.js';
 import { createHttpServer, type Route } from './http/server.js';
 import { createSlackSurface, type SlackSurface } from './slack/app.js';
-import { webhookHandler } from './http/webhooks.js';
+import { webhookHandler, webhookProbeHandler } from './http/webhooks.js';
 import { adapterMap } from './ingest/sources.js';
 import { IngestStore } from './store/ingest-store.js';
 
@@ -43,8 +43,9 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
 
   const slack = createSlackSurface(config.slack, logger);
   const ingestStore = new IngestStore(db, { escalationGroups: config.kpi.escalationGroups, escalationTag: 'escalated' });
-  const webhooks = webhookHandler({ adapters: adapterMap(), secrets: config.webhooks, store: ingestStore, logger });
-  const server = createHttpServer({ db, logger, webhooks, slackEvents: slack.httpListener, routes: options.routes });
+  const adapters = adapterMap();
+  const webhooks = webhookHandler({ adapters, secrets: config.webhooks, store: ingestStore, logger });
+  const server = createHttpServer({ db, logger, webhooks, webhookProbe: webhookProbeHandler(adapters), slackEvents: slack.httpListener, routes: options.routes });
   try {
     await listen(server, config.http.port, config.http.host);
     await slack.start();

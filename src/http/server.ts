@@ -24,6 +24,8 @@ export interface HttpServerDeps {
   readonly logger: Logger;
   /** Handles `POST /webhooks/:source`; absent, every source answers 404. */
   readonly webhooks?: RouteHandler;
+  /** Answers `GET /webhooks/:source` (a helpdesk checking the URL). */
+  readonly webhookProbe?: RouteHandler;
   /** Slack's request listener in HTTP mode (signature checked by Bolt's receiver). */
   readonly slackEvents?: RequestListener;
   /** Further routes, ahead of the built-in ones. */
@@ -49,6 +51,7 @@ export function buildRoutes(deps: HttpServerDeps): Route[] {
         sendError(res, new HttpError(404, 'unknown_source', `no webhook source named "${params.source ?? ''}"`));
       }),
   });
+  if (deps.webhookProbe !== undefined) routes.push({ method: 'GET', path: '/webhooks/:source', handler: deps.webhookProbe });
   const slackEvents = deps.slackEvents;
   if (slackEvents !== undefined) {
     routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => slackEvents(req, res) });

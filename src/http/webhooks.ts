@@ -27,6 +27,18 @@ export interface WebhookDeps {
   readonly afterCommit?: (source: string, outcome: DeliveryOutcome) => Promise<void> | void;
 }
 
+/**
+ * GET /webhooks/:source: some helpdesks (Zoho Desk) check a URL with a GET
+ * before they send to it. Answers whether the source exists; reveals nothing else.
+ */
+export function webhookProbeHandler(adapters: ReadonlyMap<string, SourceAdapter>): RouteHandler {
+  return (_req, res, params) => {
+    const source = params.source ?? '';
+    if (!adapters.has(source)) throw new HttpError(404, 'unknown_source', `no webhook source named "${source}"`);
+    sendJson(res, 200, { ok: true, source });
+  };
+}
+
 export function webhookHandler(deps: WebhookDeps): RouteHandler {
   const clock = deps.clock ?? Date.now;
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {

@@ -1,21 +1,33 @@
 /**
- * What is kept of a delivery's body: its shape, ids, codes and times, never its
- * free text. Strings under keys that name text or personal data, and any string
- * longer than a short code, are replaced by a marker with their length.
+ * What is kept of a delivery's body: its shape, ids, codes, flags and times,
+ * never its free text or anyone's contact details. A string is kept only under
+ * a key that names an identifier, a code or a time (an allowlist), only when it
+ * is short, and never when it looks like an email address; every other string
+ * becomes a marker with its length. Numbers, booleans and null are kept.
  */
-const TEXT_KEYS = /(subject|description|body|content|comment|text|html|plain|message|summary|note|title|snippet|preview|remark|reason|name|first|last|email|phone|address|signature|attachment)/i;
+const KEPT_KEYS = new RegExp(
+  [
+    '^(id|ids|key|uuid|number|type|kind|topic|event|events|status|state|priority|channel|source|via|direction|visibility|role',
+    '|tag|tags|labels|tags_added|tags_removed|scale|score|rating|field|fieldtype|fieldId|from|current|previous|version',
+    '|category|resolution|issuetype|timestamp|time|created|updated|resolutiondate|eventType|webhookEvent|orgId|app_id|part_type|delivered_as)$',
+    '|(_id|Id|_ids|Ids|_at|At|_type|Type|_status|Status|_time|Time|_key|Key|_version|Version|_code|Code)$',
+    '|^(is_|is[A-Z]|has_|has[A-Z])',
+  ].join(''),
+);
+/** Under these parents, `name` is a vocabulary value (a status or priority name), not a person's name. */
+const VOCABULARY_PARENTS = /^(status|priority|statusCategory|resolution|issuetype|via|channel|source)$/;
 const MAX_KEPT_STRING = 64;
+const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 
-export function redactPayload(value: unknown, key = ''): unknown {
+export function redactPayload(value: unknown, key = '', parent = ''): unknown {
   if (typeof value === 'string') {
-    if ((TEXT_KEYS.test(key) && !/(_id|Id|_at|At|type|Type|status|Status)$/.test(key)) || value.length > MAX_KEPT_STRING) {
-      return `[removed: ${value.length} chars]`;
-    }
+    const keptKey = KEPT_KEYS.test(key) || (key === 'name' && VOCABULARY_PARENTS.test(parent));
+    if (!keptKey || value.length > MAX_KEPT_STRING || EMAIL.test(value)) return `[removed: ${value.length} chars]`;
     return value;
   }
-  if (Array.isArray(value)) return value.map((item) => redactPayload(item, key));
+  if (Array.isArray(value)) return value.map((item) => redactPayload(item, key, parent));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([inner, item]) => [inner, redactPayload(item, inner)]));
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([inner, item]) => [inner, redactPayload(item, inner, key)]));
   }
   return value;
 }

@@ -53,7 +53,34 @@ export interface DeliveryRow {
 type Trx = Knex.Transaction;
 const CHUNK = 200;
 
+/** One unit of work for the writer: a delivery with its events, or events alone (CSV import). */
+interface WriteItem {
+  readonly source: string;
+  readonly delivery?: DeliveryRecord;
+  readonly events: readonly NormalizedEvent[];
+  readonly receivedAt: number;
+}
+
+interface Pending {
+  readonly item: WriteItem;
+  resolve(outcome: DeliveryOutcome): void;
+  reject(error: unknown): void;
+}
+
+const MAX_BATCH = 256;
+const DUPLICATE: DeliveryOutcome = { duplicate: true, eventsWritten: 0, ticketsUpdated: [], escalated: [] };
+
+/**
+ * Deliveries that arrive while a write is in progress are written together in
+ * the next transaction (group commit): one COMMIT, one fsync, a few set-based
+ * statements for the whole batch. Each caller is answered only after the commit
+ * that holds its delivery. If a batch fails, its items are retried one by one,
+ * so one bad delivery fails alone.
+ */
 export class IngestStore {
+  private queue: Pending[] = [];
+  private flushing = false;
+
   constructor(
     private readonly db: Database,
     private readonly projection: ProjectionOptions,
@@ -61,33 +88,50 @@ export class IngestStore {
   ) {}
 
   /** Stores one accepted delivery and its events, then rebuilds what they touch; all or nothing. */
-  async recordDelivery(delivery: DeliveryRecord, events: readonly NormalizedEvent[]): Promise<DeliveryOutcome> {
-    return this.db.transaction(async (trx) => {
-      const inserted = await trx('webhook_deliveries')
-        .insert({
-          source: delivery.source,
-          delivery_key: delivery.deliveryKey,
-          received_at: delivery.receivedAt,
-          status: 'processed',
-          content_type: delivery.contentType ?? null,
-          body_bytes: delivery.bodyBytes,
-          body_sha256: delivery.bodySha256,
-          payload: delivery.payload ?? null,
-          event_count: events.length,
-        })
-        .onConflict(['source', 'delivery_key'])
-        .ignore()
-        .returning('id');
-      if (inserted.length === 0) return { duplicate: true, eventsWritten: 0, ticketsUpdated: [], escalated: [] };
-      const deliveryId = rowId(inserted[0]);
-      return this.writeEvents(trx, delivery.source, events, delivery.receivedAt, deliveryId);
-    });
+  recordDelivery(delivery: DeliveryRecord, events: readonly NormalizedEvent[]): Promise<DeliveryOutcome> {
+    return this.enqueue({ source: delivery.source, delivery, events, receivedAt: delivery.receivedAt });
   }
 
   /** Writes events that came without a delivery (CSV import), in the caller's transaction or a new one. */
   async recordEvents(source: string, events: readonly NormalizedEvent[], trx?: Trx): Promise<DeliveryOutcome> {
-    if (trx !== undefined) return this.writeEvents(trx, source, events, this.clock(), null);
-    return this.db.transaction((inner) => this.writeEvents(inner, source, events, this.clock(), null));
+    const item: WriteItem = { source, events, receivedAt: this.clock() };
+    if (trx !== undefined) return (await this.writeBatch(trx, [item]))[0] as DeliveryOutcome;
+    return this.enqueue(item);
+  }
+
+  private enqueue(item: WriteItem): Promise<DeliveryOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let requests parsed in the same turn of the event loop join this batch.
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        const outcomes = await this.db.transaction((trx) => this.writeBatch(trx, batch.map((pending) => pending.item)));
+        batch.forEach((pending, index) => pending.resolve(outcomes[index] as DeliveryOutcome));
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]?.reject(error);
+          continue;
+        }
+        for (const pending of batch) {
+          try {
+            const [outcome] = await this.db.transaction((trx) => this.writeBatch(trx, [pending.item]));
+            pending.resolve(outcome as DeliveryOutcome);
+          } catch (single) {
+            pending.reject(single);
+          }
+        }
+      }
+    }
+    this.flushing = false;
   }
 
   /** Keeps a refused delivery for inspection (`kpibot deliveries --rejected`); a repeat is stored once. */
@@ -128,90 +172,197 @@ export class IngestStore {
     }));
   }
 
-  private async writeEvents(trx: Trx, source: string, events: readonly NormalizedEvent[], receivedAt: number, deliveryId: number | null): Promise<DeliveryOutcome> {
-    const ticketEvents = events.filter((event): event is TicketEvent => event.kind === 'ticket');
-    const ticketIds = [...new Set(ticketEvents.map((event) => event.externalTicketId))].sort();
-    await lockTickets(trx, source, ticketIds);
+  /** Writes a batch in one transaction with set-based statements; returns one outcome per item. */
+  private async writeBatch(trx: Trx, items: readonly WriteItem[]): Promise<DeliveryOutcome[]> {
+    // 1. Deliveries: the ones whose key is new go on; the others are duplicates.
+    const deliveryIds = new Map<number, number>(); // item index → delivery row id
+    const withDelivery = items.map((item, index) => ({ item, index })).filter(({ item }) => item.delivery !== undefined);
+    const seenKeys = new Set<string>();
+    const fresh = withDelivery.filter(({ item }) => {
+      const key = `${item.source}\u0000${item.delivery?.deliveryKey ?? ''}`;
+      if (seenKeys.has(key)) return false;
+      seenKeys.add(key);
+      return true;
+    });
+    for (const group of chunks(fresh, CHUNK)) {
+      const inserted = (await trx('webhook_deliveries')
+        .insert(group.map(({ item }) => deliveryRow(item.delivery as DeliveryRecord, item.events.length)))
+        .onConflict(['source', 'delivery_key'])
+        .ignore()
+        .returning(['id', 'source', 'delivery_key'])) as { id: number; source: string; delivery_key: string }[];
+      const byKey = new Map(inserted.map((row) => [`${row.source}\u0000${row.delivery_key}`, Number(row.id)]));
+      for (const { item, index } of group) {
+        const id = byKey.get(`${item.source}\u0000${item.delivery?.deliveryKey ?? ''}`);
+        if (id !== undefined) deliveryIds.set(index, id);
+      }
+    }
+    const live = items.map((item, index) => ({ item, index })).filter(({ item, index }) => item.delivery === undefined || deliveryIds.has(index));
 
-    let eventsWritten = 0;
+    // 2. Ticket events, with the tickets they touch locked first (PostgreSQL).
+    const ticketKeys = new Set<string>();
+    const eventRows: ReturnType<typeof ticketEventRow>[] = [];
+    const rowOwner: number[] = [];
+    for (const { item, index } of live) {
+      for (const event of item.events) {
+        if (event.kind !== 'ticket') continue;
+        ticketKeys.add(ticketKey(item.source, event.externalTicketId));
+        eventRows.push(ticketEventRow(item.source, event, item.receivedAt, deliveryIds.get(index) ?? null));
+        rowOwner.push(index);
+      }
+    }
+    await lockTickets(trx, [...ticketKeys].sort());
+    const written = new Map<number, number>(); // item index → events written
     const touched = new Set<string>();
-    for (let start = 0; start < ticketEvents.length; start += CHUNK) {
-      const rows = ticketEvents.slice(start, start + CHUNK).map((event) => ticketEventRow(source, event, receivedAt, deliveryId));
-      const written = (await trx('ticket_events').insert(rows).onConflict(['source', 'dedupe_key']).ignore().returning(['external_ticket_id'])) as { external_ticket_id: string }[];
-      eventsWritten += written.length;
-      for (const row of written) touched.add(row.external_ticket_id);
+    const touchedBy = new Map<number, Set<string>>();
+    const ownerOf = new Map<string, number>(); // source + dedupe key → item index (first writer)
+    eventRows.forEach((row, position) => {
+      const key = `${row.source}\u0000${row.dedupe_key}`;
+      if (!ownerOf.has(key)) ownerOf.set(key, rowOwner[position] as number);
+    });
+    for (const group of chunks(eventRows, CHUNK)) {
+      const inserted = (await trx('ticket_events').insert(group).onConflict(['source', 'dedupe_key']).ignore().returning(['source', 'external_ticket_id', 'dedupe_key'])) as {
+        source: string; external_ticket_id: string; dedupe_key: string;
+      }[];
+      for (const row of inserted) {
+        const owner = ownerOf.get(`${row.source}\u0000${row.dedupe_key}`) as number;
+        const key = ticketKey(row.source, row.external_ticket_id);
+        written.set(owner, (written.get(owner) ?? 0) + 1);
+        touched.add(key);
+        if (!touchedBy.has(owner)) touchedBy.set(owner, new Set());
+        touchedBy.get(owner)?.add(key);
+      }
     }
 
-    const ticketsUpdated: string[] = [];
-    const escalated: { ticketId: number; externalId: string }[] = [];
-    for (const externalId of ticketIds) {
-      if (!touched.has(externalId)) continue;
-      const result = await this.rebuildTicket(trx, source, externalId);
-      ticketsUpdated.push(externalId);
-      if (result.escalationCount > result.previousEscalationCount) escalated.push({ ticketId: result.ticketId, externalId });
-    }
+    // 3. Rebuild every touched ticket from all its events.
+    const escalatedTickets = await this.rebuildTickets(trx, [...touched]);
 
-    for (const event of events) {
-      if (event.kind === 'customer') eventsWritten += await writeCustomerEvent(trx, source, event, this.clock());
-      else if (event.kind === 'self_service') eventsWritten += await writeSelfService(trx, source, event);
-      else if (event.kind === 'survey') eventsWritten += await writeSurvey(trx, source, event, this.clock());
-    }
-    return { duplicate: false, eventsWritten, ticketsUpdated, escalated };
-  }
-
-  /** Rebuilds one ticket's projection from all its events. */
-  async rebuildTicket(trx: Trx, source: string, externalId: string): Promise<{ ticketId: number; escalationCount: number; previousEscalationCount: number }> {
-    const rows = (await trx('ticket_events')
-      .select('type', 'occurred_at', 'actor_type', 'actor_id', 'data', 'dedupe_key')
-      .where({ source, external_ticket_id: externalId })) as EventRow[];
-    const projection = projectTicket(rows.map(loggedEvent), this.projection);
-    const previous = (await trx('tickets').first('escalation_count').where({ source, external_id: externalId })) as { escalation_count: number } | undefined;
-
+    // 4. Customer, self-service and survey events (rare; written one by one).
     const now = this.clock();
-    const agentIds = await upsertAgents(trx, source, projection.agents, now);
-    const assigneeKey = projection.assignee === undefined ? undefined : agentKey(projection.assignee);
-    const [inserted] = await trx('tickets')
-      .insert(ticketRow(source, externalId, projection, assigneeKey === undefined ? null : (agentIds.get(assigneeKey) ?? null), now))
-      .onConflict(['source', 'external_id'])
-      .merge()
-      .returning('id');
-    const ticketId = rowId(inserted);
-
-    await trx('ticket_tags').where({ ticket_id: ticketId }).delete();
-    if (projection.tags.length > 0) await trx('ticket_tags').insert(projection.tags.map((tag) => ({ ticket_id: ticketId, tag: tag.slice(0, 100) })));
-
-    await trx('ticket_response_intervals').where({ ticket_id: ticketId }).delete();
-    for (let start = 0; start < projection.responseIntervals.length; start += CHUNK) {
-      await trx('ticket_response_intervals').insert(
-        projection.responseIntervals.slice(start, start + CHUNK).map((interval) => ({
-          ticket_id: ticketId,
-          customer_at: interval.customerAt,
-          replied_at: interval.repliedAt,
-          seconds: Math.round((interval.repliedAt - interval.customerAt) / 1000),
-        })),
-      );
+    for (const { item, index } of live) {
+      for (const event of item.events) {
+        let count = 0;
+        if (event.kind === 'customer') count = await writeCustomerEvent(trx, item.source, event, now);
+        else if (event.kind === 'self_service') count = await writeSelfService(trx, item.source, event);
+        else if (event.kind === 'survey') count = await writeSurvey(trx, item.source, event, now);
+        if (count > 0) written.set(index, (written.get(index) ?? 0) + count);
+      }
     }
 
-    await trx('survey_responses').where({ ticket_id: ticketId }).delete();
-    if (projection.ratings.length > 0) {
-      await trx('survey_responses').insert(
-        projection.ratings.map((rating) => {
-          const key = rating.agent === undefined ? undefined : agentKey(rating.agent);
-          return {
-            source,
-            kind: rating.kind,
-            scale: rating.scale,
-            score: rating.score,
-            ticket_id: ticketId,
-            agent_id: key === undefined ? null : (agentIds.get(key) ?? null),
-            responded_at: rating.respondedAt,
-            dedupe_key: `ticket:${externalId}:${rating.kind}`,
-          };
+    return items.map((item, index) => {
+      if (item.delivery !== undefined && !deliveryIds.has(index)) return DUPLICATE;
+      const mine = [...(touchedBy.get(index) ?? [])];
+      return {
+        duplicate: false,
+        eventsWritten: written.get(index) ?? 0,
+        ticketsUpdated: mine.map((key) => splitTicketKey(key).externalId),
+        escalated: mine.flatMap((key) => {
+          const ticketId = escalatedTickets.get(key);
+          return ticketId === undefined ? [] : [{ ticketId, externalId: splitTicketKey(key).externalId }];
         }),
-      );
-    }
-    return { ticketId, escalationCount: projection.escalationCount, previousEscalationCount: previous?.escalation_count ?? 0 };
+      };
+    });
   }
+
+  /**
+   * Rebuilds the projections of the given tickets ("source\0externalId" keys)
+   * from all their events; returns the row ids of those whose escalation count rose.
+   */
+  private async rebuildTickets(trx: Trx, keys: readonly string[]): Promise<Map<string, number>> {
+    const escalated = new Map<string, number>();
+    if (keys.length === 0) return escalated;
+    const bySource = new Map<string, string[]>();
+    for (const key of keys) {
+      const { source, externalId } = splitTicketKey(key);
+      bySource.set(source, [...(bySource.get(source) ?? []), externalId]);
+    }
+    const now = this.clock();
+    for (const [source, externalIds] of bySource) {
+      for (const ids of chunks(externalIds, CHUNK)) {
+        const eventsByTicket = new Map<string, LoggedTicketEvent[]>();
+        const rows = (await trx('ticket_events')
+          .select('external_ticket_id', 'type', 'occurred_at', 'actor_type', 'actor_id', 'data', 'dedupe_key')
+          .where({ source })
+          .whereIn('external_ticket_id', ids)) as (EventRow & { external_ticket_id: string })[];
+        for (const row of rows) {
+          const list = eventsByTicket.get(row.external_ticket_id) ?? [];
+          list.push(loggedEvent(row));
+          eventsByTicket.set(row.external_ticket_id, list);
+        }
+        const previous = new Map(
+          ((await trx('tickets').select('external_id', 'escalation_count').where({ source }).whereIn('external_id', ids)) as { external_id: string; escalation_count: number }[]).map(
+            (row) => [row.external_id, row.escalation_count],
+          ),
+        );
+        const projections = ids.flatMap((id) => {
+          const events = eventsByTicket.get(id);
+          return events === undefined ? [] : [{ id, projection: projectTicket(events, this.projection) }];
+        });
+        const agentIds = await upsertAgents(trx, source, projections.flatMap(({ projection }) => projection.agents), now);
+        const agentIdOf = (actor: Actor | undefined) => {
+          const key = actor === undefined ? undefined : agentKey(actor);
+          return key === undefined ? null : (agentIds.get(key) ?? null);
+        };
+        const upserted = (await trx('tickets')
+          .insert(projections.map(({ id, projection }) => ticketRow(source, id, projection, agentIdOf(projection.assignee), now)))
+          .onConflict(['source', 'external_id'])
+          .merge()
+          .returning(['id', 'external_id'])) as { id: number; external_id: string }[];
+        const ticketIds = new Map(upserted.map((row) => [row.external_id, Number(row.id)]));
+        const rowIds = [...ticketIds.values()];
+
+        await trx('ticket_tags').whereIn('ticket_id', rowIds).delete();
+        await trx('ticket_response_intervals').whereIn('ticket_id', rowIds).delete();
+        await trx('survey_responses').whereIn('ticket_id', rowIds).delete();
+        const tags: { ticket_id: number; tag: string }[] = [];
+        const intervals: { ticket_id: number; customer_at: number; replied_at: number; seconds: number }[] = [];
+        const surveys: Record<string, unknown>[] = [];
+        for (const { id, projection } of projections) {
+          const ticketId = ticketIds.get(id) as number;
+          if (projection.escalationCount > (previous.get(id) ?? 0)) escalated.set(ticketKey(source, id), ticketId);
+          for (const tag of projection.tags) tags.push({ ticket_id: ticketId, tag: tag.slice(0, 100) });
+          for (const interval of projection.responseIntervals) {
+            intervals.push({ ticket_id: ticketId, customer_at: interval.customerAt, replied_at: interval.repliedAt, seconds: Math.round((interval.repliedAt - interval.customerAt) / 1000) });
+          }
+          for (const rating of projection.ratings) {
+            surveys.push({
+              source, kind: rating.kind, scale: rating.scale, score: rating.score, ticket_id: ticketId, agent_id: agentIdOf(rating.agent),
+              responded_at: rating.respondedAt, dedupe_key: `ticket:${id}:${rating.kind}`,
+            });
+          }
+        }
+        for (const group of chunks(tags, CHUNK)) await trx('ticket_tags').insert(group);
+        for (const group of chunks(intervals, CHUNK)) await trx('ticket_response_intervals').insert(group);
+        for (const group of chunks(surveys, CHUNK)) await trx('survey_responses').insert(group);
+      }
+    }
+    return escalated;
+  }
+}
+
+function deliveryRow(delivery: DeliveryRecord, eventCount: number) {
+  return {
+    source: delivery.source,
+    delivery_key: delivery.deliveryKey,
+    received_at: delivery.receivedAt,
+    status: 'processed',
+    content_type: delivery.contentType ?? null,
+    body_bytes: delivery.bodyBytes,
+    body_sha256: delivery.bodySha256,
+    payload: delivery.payload ?? null,
+    event_count: eventCount,
+  };
+}
+
+const ticketKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+function splitTicketKey(key: string): { source: string; externalId: string } {
+  const at = key.indexOf('\u0000');
+  return { source: key.slice(0, at), externalId: key.slice(at + 1) };
+}
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < list.length; start += size) out.push(list.slice(start, start + size));
+  return out;
 }
 
 interface EventRow {
@@ -281,12 +432,22 @@ function ticketRow(source: string, externalId: string, p: TicketProjection, assi
 /** Upserts agents by helpdesk identity, keeping known emails and names; returns their ids by key. */
 async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], now: number): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  const rows = agents.flatMap((agent) => {
+  // One row per agent (PostgreSQL refuses an upsert that touches a row twice), keeping any known email and name.
+  const byKey = new Map<string, { source: string; external_id: string; email: string | null; name: string | null; created_at: number; updated_at: number }>();
+  for (const agent of agents) {
     const key = agentKey(agent);
-    return key === undefined
-      ? []
-      : [{ source, external_id: key, email: agent.email?.toLowerCase() ?? null, name: agent.name?.slice(0, 200) ?? null, created_at: now, updated_at: now }];
-  });
+    if (key === undefined) continue;
+    const known = byKey.get(key);
+    byKey.set(key, {
+      source,
+      external_id: key,
+      email: agent.email?.toLowerCase() ?? known?.email ?? null,
+      name: agent.name?.slice(0, 200) ?? known?.name ?? null,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+  const rows = [...byKey.values()];
   if (rows.length === 0) return ids;
   await trx('agents')
     .insert(rows)
@@ -365,15 +526,14 @@ async function writeSurvey(trx: Trx, source: string, event: SurveyEvent, now: nu
 }
 
 /**
- * On PostgreSQL, concurrent deliveries for one ticket are serialized with a
+ * On PostgreSQL, concurrent writers touching one ticket are serialized with a
  * transaction-scoped advisory lock, so each rebuild sees the other's events.
  * Locks are taken in sorted order to avoid deadlocks. SQLite has one writer.
  */
-async function lockTickets(trx: Trx, source: string, externalIds: readonly string[]): Promise<void> {
-  if (externalIds.length === 0 || engineOf(trx) !== 'postgres') return;
-  for (const id of externalIds) await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${source}:${id}`]);
+async function lockTickets(trx: Trx, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0 || engineOf(trx) !== 'postgres') return;
+  for (const group of chunks(keys, CHUNK)) {
+    await trx.raw(`select pg_advisory_xact_lock(hashtext(k)) from unnest(?::text[]) with ordinality as t(k, n) order by n`, [group.map((key) => key.replace('\u0000', ':'))]);
+  }
 }
 
-function rowId(row: unknown): number {
-  return typeof row === 'object' && row !== null ? Number((row as { id: number }).id) : Number(row);
-}

@@ -35,6 +35,10 @@ describe(`HTTP server on ${TEST_ENGINE}`, () => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: 'not_found', message: 'nothing at /nowhere' });
 
+    // A helpdesk may check the webhook URL with a GET first.
+    expect(await (await fetch(`${bot.url}/webhooks/zohodesk`)).json()).toEqual({ ok: true, source: 'zohodesk' });
+    expect((await fetch(`${bot.url}/webhooks/nosuchdesk`)).status).toBe(404);
+
     const wrongMethod = await fetch(`${bot.url}/healthz`, { method: 'POST' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET');

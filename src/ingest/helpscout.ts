@@ -1,0 +1,304 @@
+/**
+ * Help Scout (docs/sources/helpscout.md), Mailbox API 2.0 webhooks. The event
+ * name travels only in the `X-HelpScout-Event` header; the body is the bare
+ * resource: for `convo.*` the conversation with its threads under
+ * `_embedded.threads`, for `satisfaction.ratings` the rating. `X-HelpScout-Signature`
+ * is the base64 HMAC-SHA1 of the raw body keyed with the webhook's secret key;
+ * nothing time-bound is signed, so there is no replay window to check.
+ *
+ * Thread-driven events (replies, notes) take their time, author, status and
+ * dedupe key from the newest published thread of the right kind; the embedded
+ * order is not documented, so threads are ordered by `createdAt`. The
+ * conversation's own attributes are a snapshot, carried only on the events
+ * they belong to (creation, assignment, move, status, tags).
+ */
+import type { WebhookSecrets } from '../config.js';
+import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
+import type { Actor, NormalizedEvent, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
+import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
+import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
+
+/** Help Scout conversation status → ours. Closed reopens on a customer reply (solved); spam is final (closed). */
+export const HELPSCOUT_STATUSES: Readonly<Record<string, TicketStatus>> = { active: 'open', open: 'open', pending: 'pending', closed: 'solved', spam: 'closed' };
+
+/** Ratings on the good-bad scale; Okay (and "unknown") is neither good nor bad and is not recorded. */
+const RATING_SCORES: Readonly<Record<string, 1 | 0 | null>> = { great: 1, 'not good': 0, bad: 0, okay: null, ok: null, unknown: null };
+
+/** Events Help Scout documents that the KPIs do not use: accepted, nothing written. */
+const UNUSED_EVENTS = new Set([
+  'helpscout.test',
+  'convo.deleted',
+  'convo.merged',
+  'convo.custom-fields',
+  'convo.ai-answers.created',
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
+  'tag.created',
+  'tag.updated',
+  'tag.deleted',
+  'beacon.chat.created',
+  'beacon.chat.customer.replied',
+  'message.survey.response.received',
+  'organization.created',
+  'organization.updated',
+  'organization.deleted',
+  'user.status.changed',
+]);
+
+const NOT_REPLIES = new Set(['note', 'lineitem', 'customer', 'forwardparent', 'forwardchild']);
+
+interface Conversation {
+  readonly id: string;
+  readonly body: Json;
+  readonly threads: readonly Json[];
+}
+
+type EventHandler = (conversation: Conversation) => TicketEvent[];
+
+const CONVERSATION_EVENTS: Record<string, EventHandler> = {
+  'convo.created': (c) => [created(c)],
+  // A `customer` thread is the customer's words even when an agent logged it for them.
+  'convo.customer.reply.created': (c) => [threadEvent(c, 'customer_message', (thread) => (threadType(thread) === 'customer' || personType(thread.createdBy) === 'customer') && !['note', 'lineitem'].includes(threadType(thread)))],
+  'convo.agent.reply.created': (c) => [threadEvent(c, 'agent_reply', (thread) => !NOT_REPLIES.has(threadType(thread)) && personType(thread.createdBy) !== 'customer')],
+  'convo.note.created': (c) => [threadEvent(c, 'internal_note', (thread) => threadType(thread) === 'note')],
+  'convo.assigned': (c) => {
+    const assignee = assigneeOf(c.body);
+    const anchor = lineItemAnchor(c, 'assignee_changed', 'changed-ticket-assignee', assignee === null ? 'nobody' : (assignee.id ?? '?'));
+    return [event(c, 'assignee_changed', anchor, { assignee })];
+  },
+  'convo.moved': (c) => {
+    const team = mailboxOf(c.body);
+    return [event(c, 'team_changed', lineItemAnchor(c, 'team_changed', 'moved-from-mailbox', team ?? 'none'), { team })];
+  },
+  'convo.status': (c) => {
+    const raw = requiredString(c.body.status, 'status').toLowerCase();
+    const status = statusOf(raw, 'status');
+    // The thread that set this status (a status line item, or a reply sent with a status); else the close time.
+    const thread = newestThread(c, (candidate) => optionalString(candidate.status)?.toLowerCase() === raw);
+    const anchor = thread !== undefined ? threadAnchor(c, 'status_changed', thread) : fallbackAnchor(c, 'status_changed', raw, status === 'solved' ? optionalTime(c.body.closedAt) : undefined);
+    return [event(c, 'status_changed', anchor, { status })];
+  },
+  'convo.tags': (c) => {
+    const tags = tagsOf(c.body) ?? [];
+    const anchor = fallbackAnchor(c, 'tags_changed', sha256Hex([...tags].sort().join('\n')).slice(0, 16));
+    return [event(c, 'tags_changed', anchor, { tags })];
+  },
+};
+
+export const helpscoutAdapter: SourceAdapter = {
+  source: 'helpscout',
+  credentialHint: 'HELPSCOUT_WEBHOOK_SECRET',
+  isConfigured: (secrets: WebhookSecrets) => secrets.helpscout !== undefined,
+
+  verify(request: WebhookRequest, secrets: WebhookSecrets): void {
+    const signature = header(request.headers, 'x-helpscout-signature');
+    if (signature === undefined) throw unauthorized('the X-HelpScout-Signature header is required');
+    const expected = hmac('sha1', secrets.helpscout ?? '', request.rawBody).toString('base64');
+    if (!safeEqual(signature.trim(), expected)) throw unauthorized('X-HelpScout-Signature does not match the body');
+  },
+
+  /**
+   * Help Scout sends no delivery id. One action can fire several events with
+   * the same body (a reply sent as Closed: `convo.agent.reply.created` and
+   * `convo.status`), so the content hash must include the event name, or the
+   * second event would be taken for a redelivery of the first and dropped.
+   */
+  deliveryId(request: WebhookRequest): string | undefined {
+    const name = header(request.headers, 'x-helpscout-event')?.trim();
+    return name === undefined || name === '' ? undefined : `${name}:sha256:${sha256Hex(request.rawBody)}`;
+  },
+
+  parse(body: unknown, context): NormalizedEvent[] {
+    const name = header(context.headers, 'x-helpscout-event')?.trim();
+    if (name === undefined || name === '') throw new PayloadShapeError('the X-HelpScout-Event header is missing: it names the event');
+    if (name === 'satisfaction.ratings') return rating(object(body, 'the body'));
+    const handler = CONVERSATION_EVENTS[name];
+    if (handler !== undefined) return handler(conversationOf(body, name));
+    if (UNUSED_EVENTS.has(name)) return [];
+    throw new PayloadShapeError(`X-HelpScout-Event "${name}" is not a Help Scout webhook event this source knows`);
+  },
+};
+
+function conversationOf(value: unknown, name: string): Conversation {
+  const body = object(value, 'the body');
+  if (body.id === undefined) throw new PayloadShapeError(`${name}: the body must be a Help Scout conversation (no id)`);
+  const id = requiredString(body.id, 'id');
+  if (body.status === undefined || body.createdAt === undefined) throw new PayloadShapeError(`${name}: the body must be a Help Scout conversation (status and createdAt are missing)`);
+  const embedded = body._embedded;
+  const rawThreads = isObject(embedded) ? embedded.threads : undefined;
+  if (rawThreads !== undefined && !Array.isArray(rawThreads)) throw new PayloadShapeError('_embedded.threads must be a list');
+  const threads = (rawThreads ?? []).map((thread, index) => object(thread, `_embedded.threads[${index}]`));
+  return { id, body, threads };
+}
+
+interface Anchor {
+  readonly occurredAt: number;
+  readonly dedupeKey: string;
+  readonly actor?: Actor;
+}
+
+function event(c: Conversation, type: TicketEventType, anchor: Anchor, data: TicketEventData): TicketEvent {
+  return {
+    kind: 'ticket',
+    type,
+    externalTicketId: c.id,
+    occurredAt: anchor.occurredAt,
+    ...(anchor.actor === undefined ? {} : { actor: anchor.actor }),
+    data: Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)) as TicketEventData,
+    dedupeKey: anchor.dedupeKey,
+  };
+}
+
+function created(c: Conversation): TicketEvent {
+  const occurredAt = requiredTime(c.body.createdAt, 'createdAt');
+  const actor = personActor(c.body.createdBy, 'createdBy');
+  const channel = optionalString(c.body.type)?.toLowerCase();
+  const primary = isObject(c.body.primaryCustomer) ? c.body.primaryCustomer : isObject(c.body.customer) ? c.body.customer : undefined;
+  const links = isObject(c.body._links) && isObject(c.body._links.web) ? c.body._links.web : undefined;
+  // An agent's outbound email starts no wait; a phone conversation an agent logs is the customer's call.
+  const createdByAgent = actor?.type === 'agent' && channel !== 'phone';
+  return event(c, 'ticket_created', { occurredAt, dedupeKey: `${c.id}:created`, ...(actor === undefined ? {} : { actor }) }, {
+    status: statusOf(requiredString(c.body.status, 'status').toLowerCase(), 'status'),
+    channel,
+    team: mailboxOf(c.body),
+    assignee: assigneeOf(c.body),
+    tags: tagsOf(c.body),
+    requesterId: optionalString(primary?.id),
+    url: optionalString(links?.href),
+    createdByAgent,
+  });
+}
+
+/** A reply or note: the newest published thread of its kind, with the status it set. */
+function threadEvent(c: Conversation, type: TicketEventType, accepts: (thread: Json) => boolean): TicketEvent {
+  const thread = newestThread(c, accepts);
+  if (thread === undefined) throw new PayloadShapeError(`_embedded.threads holds no published thread for this ${type} event`);
+  const raw = optionalString(thread.status)?.toLowerCase();
+  const status = raw === undefined || raw === 'nochange' ? undefined : statusOf(raw, `thread ${optionalString(thread.id) ?? '?'} status`);
+  const anchor = threadAnchor(c, type, thread);
+  if (type === 'customer_message' && anchor.actor?.type !== 'customer') {
+    const customerId = isObject(thread.customer) ? optionalString(thread.customer.id) : undefined;
+    return event(c, type, { ...anchor, actor: { type: 'customer', ...(customerId === undefined ? {} : { id: customerId }) } }, { status, channel: optionalString(c.body.type)?.toLowerCase() });
+  }
+  return event(c, type, anchor, { status, channel: optionalString(c.body.type)?.toLowerCase() });
+}
+
+/** Published (not draft, hidden or under review) threads the test accepts; the newest by createdAt. */
+function newestThread(c: Conversation, accepts: (thread: Json) => boolean): Json | undefined {
+  let best: Json | undefined;
+  let bestAt = -Infinity;
+  for (const thread of c.threads) {
+    const state = optionalString(thread.state)?.toLowerCase();
+    if ((state !== undefined && state !== 'published') || !accepts(thread)) continue;
+    const at = optionalTime(thread.createdAt) ?? -Infinity;
+    if (at > bestAt || (at === bestAt && best !== undefined && Number(thread.id) > Number(best.id))) {
+      best = thread;
+      bestAt = at;
+    }
+  }
+  return best;
+}
+
+function threadAnchor(c: Conversation, type: TicketEventType, thread: Json): Anchor {
+  const id = requiredString(thread.id, 'the thread id');
+  const actor = personActor(thread.createdBy, `thread ${id} createdBy`);
+  return {
+    occurredAt: requiredTime(thread.createdAt, `thread ${id} createdAt`),
+    dedupeKey: `${c.id}:thread:${id}:${type}`,
+    ...(actor === undefined ? {} : { actor }),
+  };
+}
+
+/** Assignment and moves leave a line-item thread with this action type; without one, the last user update. */
+function lineItemAnchor(c: Conversation, type: TicketEventType, action: string, value: string): Anchor {
+  const thread = newestThread(c, (candidate) => threadType(candidate) === 'lineitem' && isObject(candidate.action) && optionalString(candidate.action.type) === action);
+  return thread === undefined ? fallbackAnchor(c, type, value) : threadAnchor(c, type, thread);
+}
+
+/**
+ * No thread marks the change (tags never do): the conversation's `userUpdatedAt`
+ * (else its newest thread, else its creation), keyed with the new value so two
+ * different changes never share a key.
+ */
+function fallbackAnchor(c: Conversation, type: TicketEventType, value: string, at?: number): Anchor {
+  const newest = newestThread(c, () => true);
+  const occurredAt = at ?? optionalTime(c.body.userUpdatedAt) ?? optionalTime(newest?.createdAt) ?? requiredTime(c.body.createdAt, 'createdAt');
+  return { occurredAt, dedupeKey: `${c.id}:${type}:${occurredAt}:${value}` };
+}
+
+function rating(body: Json): NormalizedEvent[] {
+  const id = requiredString(body.id, 'id');
+  const raw = requiredString(body.rating, 'rating');
+  const key = raw.toLowerCase().replace(/[\s_-]+/g, ' ');
+  if (!(key in RATING_SCORES)) throw new PayloadShapeError(`rating "${raw}" is not Great, Okay or Not Good`);
+  const score = RATING_SCORES[key];
+  if (score === null || score === undefined) return []; // Okay: neither good nor bad, so not part of good / (good + bad)
+  const conversationId = optionalString(body.conversationId) ?? optionalString(body.ticketId);
+  if (conversationId === undefined) throw new PayloadShapeError('the rating names no conversation (conversationId or ticketId)');
+  const occurredAt = optionalTime(body.modifiedAt) ?? requiredTime(body.createdAt, 'createdAt');
+  const customerId = isObject(body.customer) ? optionalString(body.customer.id) : undefined;
+  const ticketEvent: TicketEvent = {
+    kind: 'ticket',
+    type: 'rating',
+    externalTicketId: conversationId,
+    occurredAt,
+    actor: { type: 'customer', ...(customerId === undefined ? {} : { id: customerId }) },
+    data: { rating: { kind: 'csat', scale: 'good-bad', score } },
+    // A customer may change a rating: the same rating id at a later modifiedAt is a new fact.
+    dedupeKey: `${conversationId}:rating:${id}:${occurredAt}`,
+  };
+  return [ticketEvent];
+}
+
+function threadType(thread: Json): string {
+  return optionalString(thread.type)?.toLowerCase() ?? '';
+}
+
+function personType(value: unknown): string {
+  return isObject(value) ? (optionalString(value.type)?.toLowerCase() ?? '') : '';
+}
+
+/** customer → customer (id only); user → agent with email and name; Help Scout's AI and system users → bot. */
+function personActor(value: unknown, path: string): Actor | undefined {
+  if (!isObject(value)) return undefined;
+  const type = personType(value);
+  if (type === '') return undefined;
+  const id = optionalString(value.id);
+  const withId = id === undefined ? {} : { id };
+  if (type === 'customer') return { type: 'customer', ...withId };
+  if (type === 'system_user' || type === 'bot' || type === 'ai') return { type: 'bot', ...withId };
+  if (type !== 'user') throw new PayloadShapeError(`${path}.type "${type}" is not customer or user`);
+  const email = optionalString(value.email)?.toLowerCase();
+  const name = [optionalString(value.first), optionalString(value.last)].filter((part) => part !== undefined).join(' ');
+  return { type: 'agent', ...withId, ...(email === undefined ? {} : { email }), ...(name === '' ? {} : { name }) };
+}
+
+/** The assigned user; null when unassigned or assigned to a Help Scout team (a team is not a person). */
+function assigneeOf(body: Json): Actor | null {
+  if (!isObject(body.assignee)) return null;
+  const type = personType(body.assignee);
+  if (type === 'team') return null;
+  const actor = personActor({ ...body.assignee, type: 'user' }, 'assignee');
+  return actor?.id === undefined ? null : actor;
+}
+
+/** The mailbox (inbox) is the team: Help Scout's queue, the thing a conversation is moved between. */
+function mailboxOf(body: Json): string | null {
+  return optionalString(body.mailboxId) ?? (isObject(body.mailbox) ? (optionalString(body.mailbox.id) ?? null) : null);
+}
+
+/** Tag names: Help Scout spells them `tag` (`name` accepted too). */
+function tagsOf(body: Json): string[] | undefined {
+  if (!Array.isArray(body.tags)) return undefined;
+  return body.tags.flatMap((tag) => {
+    const name = isObject(tag) ? (optionalString(tag.tag) ?? optionalString(tag.name)) : optionalString(tag);
+    return name === undefined ? [] : [name];
+  });
+}
+
+function statusOf(raw: string, path: string): TicketStatus {
+  const status = HELPSCOUT_STATUSES[raw];
+  if (status === undefined) throw new PayloadShapeError(`${path} "${raw}" is not active, pending, closed or spam`);
+  return status;
+}

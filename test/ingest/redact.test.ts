@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { redactPayload } from '../../src/ingest/redact.js';
+
+describe('redactPayload', () => {
+  it('keeps ids, codes, flags, numbers and times; removes text, names and emails', () => {
+    const body = {
+      id: 'notif_123',
+      type: 'notification_event',
+      created_at: 1392731331,
+      ticket: {
+        id: '4321', status: 'OPEN', priority: 'HIGH', subject: 'Printer on fire', description: 'It really is on fire',
+        requester: { name: 'Siti Customer', email: 'siti@example.com' }, assignee_id: '501', is_public: true, tags: ['vip', 'billing'],
+        customFields: [{ id: 7, name: 'Order', value: 'A-1' }],
+      },
+      threads: [{ type: 'message', to: ['zed@example.com'], cc: ['amy@example.org'], body: 'Hello' }],
+      changelog: { items: [{ field: 'summary', fieldtype: 'jira', from: null, fromString: 'Old title', to: null, toString: 'New secret title' }] },
+      fields: { status: { name: 'Waiting for customer' }, reporter: { displayName: 'Ali', name: 'ali' } },
+      note: 'x'.repeat(10),
+      long_status: 'y'.repeat(100),
+    };
+    const kept = JSON.stringify(redactPayload(body));
+    for (const secret of ['Printer on fire', 'It really is on fire', 'Siti', 'siti@example.com', 'zed@example.com', 'amy@example.org', 'Hello', 'Old title', 'New secret title', 'Ali', '"ali"', 'A-1', 'xxxxxxxxxx']) {
+      expect(kept).not.toContain(secret);
+    }
+    const redacted = redactPayload(body) as {
+      id: string; created_at: number; ticket: Record<string, unknown>; long_status: string;
+      changelog: { items: Record<string, unknown>[] }; fields: { status: { name: string } };
+    };
+    expect(redacted.id).toBe('notif_123');
+    expect(redacted.created_at).toBe(1392731331);
+    expect(redacted.ticket).toMatchObject({ id: '4321', status: 'OPEN', priority: 'HIGH', assignee_id: '501', is_public: true, tags: ['vip', 'billing'], subject: '[removed: 15 chars]' });
+    expect(redacted.changelog.items[0]).toMatchObject({ field: 'summary', fieldtype: 'jira', toString: '[removed: 16 chars]' });
+    expect(redacted.fields.status.name).toBe('Waiting for customer');
+    expect(redacted.long_status).toBe('[removed: 100 chars]');
+  });
+});
