@@ -1,0 +1,149 @@
+/**
+ * One written definition per metric: the single source of docs/metrics.md
+ * (generated from it, checked by a test) and of `/kpi explain <metric>`.
+ */
+
+export const METRIC_IDS = [
+  'summary', 'volume', 'backlog', 'resolved', 'frt', 'response', 'resolution', 'overdue', 'escalations', 'fcr',
+  'csat', 'nps', 'ces', 'enps', 'aht', 'churn', 'repeat', 'selfservice', 'agents',
+] as const;
+export type MetricId = (typeof METRIC_IDS)[number];
+
+export type Unit = 'count' | 'seconds' | 'percent' | 'score' | 'table';
+
+export interface MetricDefinition {
+  readonly id: MetricId;
+  readonly title: string;
+  readonly unit: Unit;
+  /** Which direction is good; null when neither is. */
+  readonly higherIsBetter: boolean | null;
+  readonly formula: string;
+  readonly counts: string;
+  readonly excludes: string;
+  readonly edges: string;
+  readonly vendors: string;
+}
+
+const define = (definitions: MetricDefinition[]) => Object.fromEntries(definitions.map((d) => [d.id, d])) as Record<MetricId, MetricDefinition>;
+
+export const METRICS: Record<MetricId, MetricDefinition> = define([
+  {
+    id: 'summary', title: 'Summary', unit: 'table', higherIsBetter: null,
+    formula: 'volume, backlog, frt, resolution, overdue, escalations, csat and fcr for the period, each beside its value for the previous period and whether the move is good.',
+    counts: 'Each line follows its own metric\'s definition below.', excludes: 'Metrics whose data the bot does not receive show "no data".',
+    edges: 'The previous period has the same length (see Periods).', vendors: '-',
+  },
+  {
+    id: 'volume', title: 'Ticket volume', unit: 'count', higherIsBetter: null,
+    formula: 'tickets created in the period; per day = tickets / days in the period; per week = per day × 7; per month = per day × 30.44.',
+    counts: 'Every ticket whose creation time falls in the period, whatever its status now. Broken down by channel.',
+    excludes: 'Nothing; merged or deleted tickets the helpdesk never reports stay uncounted.',
+    edges: 'A partial period (today, this-week...) counts days elapsed so far, so averages are not diluted.',
+    vendors: 'Zendesk, Freshdesk and Zoho report "tickets created" the same way.',
+  },
+  {
+    id: 'backlog', title: 'Backlog', unit: 'count', higherIsBetter: false,
+    formula: 'tickets open at the end of the period: created before it, and neither resolved nor closed by then.',
+    counts: 'Statuses new, open, pending and on-hold. Age buckets by time since creation: < 1 d, 1-3 d, 3-7 d, > 7 d. Change against the backlog 7 days earlier. The oldest open ticket, with its link.',
+    excludes: 'Solved and closed tickets.',
+    edges: 'For a past instant the latest resolution time is used: a ticket solved, reopened and solved again counts as open between its first solve and its reopening.',
+    vendors: 'Helpdesks\' "unsolved tickets" views show the same set at the present moment.',
+  },
+  {
+    id: 'resolved', title: 'Resolved vs unresolved', unit: 'count', higherIsBetter: true,
+    formula: 'resolved = tickets whose latest resolution is in the period; unresolved = tickets created in the period and not resolved by its end; ratio = resolved / unresolved.',
+    counts: 'Resolution = status set to solved or closed.', excludes: 'Tickets resolved before the period.',
+    edges: 'ratio is "no data" when nothing is unresolved.', vendors: 'Zendesk "solved tickets"; Freshdesk "resolved tickets".',
+  },
+  {
+    id: 'frt', title: 'First response time', unit: 'seconds', higherIsBetter: false,
+    formula: 'for each ticket created in the period that has had a response: first public agent reply - start; start = creation, or the customer\'s first message when an agent opened the ticket. Median (the headline), mean and p90.',
+    counts: 'Public replies by a human agent.',
+    excludes: 'Internal notes, bot and automatic replies; tickets with no response yet (counted separately as "awaiting").',
+    edges: 'Percentiles interpolate between ranks (as PostgreSQL\'s percentile_cont). Calendar time.',
+    vendors: 'Zendesk\'s first reply time skips an agent-created ticket\'s first agent comment but still starts at creation; Intercom\'s time_to_admin_reply excludes out-of-office hours.',
+  },
+  {
+    id: 'response', title: 'Response time', unit: 'seconds', higherIsBetter: false,
+    formula: 'every wait from a customer message to the next public agent reply, for replies made in the period: median (headline), mean, p90.',
+    counts: 'A wait starts at the first unanswered customer message (or the ticket\'s creation by the customer) and ends at the next public agent reply.',
+    excludes: 'Internal notes and bot replies do not end a wait; a ticket solved without a reply ends it uncounted.',
+    edges: 'Several customer messages in a row make one wait, from the first of them.',
+    vendors: 'Help Scout "response time" averages all responses the same way.',
+  },
+  {
+    id: 'resolution', title: 'Resolution time', unit: 'seconds', higherIsBetter: false,
+    formula: 'first resolution: first solve - creation, for tickets first solved in the period; full resolution: latest solve - creation, for tickets last solved in the period. Median (headline: full), mean, p90.',
+    counts: 'Solved or closed status.', excludes: 'Unresolved tickets.',
+    edges: 'A reopened ticket moves its full resolution to its latest solve.',
+    vendors: 'Matches Zendesk\'s first and full resolution time (calendar hours).',
+  },
+  {
+    id: 'overdue', title: 'SLA overdue', unit: 'count', higherIsBetter: false,
+    formula: 'now: open tickets past a first-response or resolution due time they have not met; period: breached / tickets created in the period that have a target, in percent.',
+    counts: 'Due times from the SLA targets the helpdesk reports (Jira Service Management) or the bot\'s SLA policies.',
+    excludes: 'Tickets without a target.', edges: 'A target met late is a breach; an open ticket past its due time is a breach already.',
+    vendors: 'Each helpdesk\'s SLA report uses its own policies; ours shows the same when the targets are the same.',
+  },
+  {
+    id: 'escalations', title: 'Escalations', unit: 'count', higherIsBetter: false,
+    formula: 'tickets first escalated in the period; rate = escalated / created in the period, in percent.',
+    counts: 'The tag "escalated" added, priority raised to urgent, a move into a group of KPI_ESCALATION_GROUPS, or the helpdesk\'s own escalation flag.',
+    excludes: 'A ticket escalated twice counts once, at its first escalation.',
+    edges: 'The aim is a decrease: a rise is shown as worse.', vendors: 'Freshdesk and Zoho "escalated" flags are included where sent.',
+  },
+  {
+    id: 'fcr', title: 'First contact resolution', unit: 'percent', higherIsBetter: true,
+    formula: 'tickets first solved in the period with exactly one public agent reply and never reopened / tickets first solved in the period, in percent.',
+    counts: 'Public agent replies (bots and notes excluded).', excludes: 'Tickets solved with no reply, or with two or more, or reopened.',
+    edges: 'A ticket reopened later drops out of FCR when it is reopened.',
+    vendors: 'Zendesk\'s "one-touch" counts solved tickets with fewer than two agent replies (zero included); we do not count zero-reply tickets, which were not resolved by contact.',
+  },
+  {
+    id: 'csat', title: 'Customer satisfaction (CSAT)', unit: 'percent', higherIsBetter: true,
+    formula: 'satisfied answers / all answers, in percent: 4 or 5 on a 1-5 scale; "good" on good/bad surveys.',
+    counts: 'Answers given in the period (the latest answer per ticket).', excludes: 'Neutral answers Help Scout calls "Okay" are not stored.',
+    edges: 'Worked example: 100 answers, 43 rate 4 and 29 rate 5 → 72%.', vendors: 'Help Scout\'s happiness score (great - not good) is a different number.',
+  },
+  {
+    id: 'nps', title: 'Net Promoter Score', unit: 'score', higherIsBetter: true,
+    formula: '% promoters (9-10) - % detractors (0-6), from -100 to 100.', counts: 'Answers given in the period.', excludes: 'Nothing.',
+    edges: 'Worked example: 70 answer 9-10, 20 answer 7-8, 10 answer 0-6 → 60.', vendors: '-',
+  },
+  {
+    id: 'ces', title: 'Customer effort score', unit: 'score', higherIsBetter: true,
+    formula: 'mean answer on the 1-7 scale (7 = very easy); also the share answering 5-7.', counts: 'Answers given in the period.', excludes: 'Nothing.',
+    edges: '-', vendors: '-',
+  },
+  {
+    id: 'enps', title: 'Employee NPS', unit: 'score', higherIsBetter: true,
+    formula: 'the NPS formula over employee pulse answers: % promoters (9-10) - % detractors (0-6).', counts: 'Pulse answers given in the period.', excludes: 'Nothing.',
+    edges: 'Shown only from 5 answers, to keep answers anonymous.', vendors: '-',
+  },
+  {
+    id: 'aht', title: 'Average handle time', unit: 'seconds', higherIsBetter: false,
+    formula: 'total handle time / tickets handled, for tickets first solved in the period that carry handle time.',
+    counts: 'Handle time reported by the helpdesk or the generic format.', excludes: 'Tickets with no handle time.', edges: '-', vendors: '-',
+  },
+  {
+    id: 'churn', title: 'Customer churn', unit: 'percent', higherIsBetter: false,
+    formula: 'customers lost during the period / customers at its start, in percent.',
+    counts: 'A customer at the start became one before it and had not churned by then.', excludes: 'Customers gained during the period.',
+    edges: 'Worked example: 100 customers at the start, 50 of them still customers 12 months later → 50%.', vendors: '-',
+  },
+  {
+    id: 'repeat', title: 'Repeat purchase rate', unit: 'percent', higherIsBetter: true,
+    formula: 'customers with 2 or more purchases in the period / customers with at least one, in percent.', counts: 'Purchase events.', excludes: 'Customers with none.',
+    edges: '-', vendors: '-',
+  },
+  {
+    id: 'selfservice', title: 'Self-service usage', unit: 'percent', higherIsBetter: true,
+    formula: 'self-service sessions resolved without a ticket / (those sessions + tickets created), in the period, in percent.',
+    counts: 'Help-centre and bot sessions reported through the generic format.', excludes: 'Sessions that led to a ticket (the ticket counts instead).', edges: '-', vendors: '-',
+  },
+  {
+    id: 'agents', title: 'Agent performance', unit: 'table', higherIsBetter: null,
+    formula: 'per assignee: solved, FRT median, resolution median, CSAT, FCR, AHT, open assigned, overdue.', counts: 'Each column as its metric above, for that agent\'s tickets.',
+    excludes: 'Unassigned tickets.', edges: 'Sortable by any column.', vendors: '-',
+  },
+]);

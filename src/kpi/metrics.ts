@@ -1,0 +1,171 @@
+/**
+ * Computes a metric for a period and filters: asks the store for aggregates of
+ * the period and of the previous one, applies the formula, and returns the
+ * stable result shape of `kpibot report --json` (durations in seconds, rates in
+ * percent, value null when there is no data).
+ */
+import type { KpiStore, Range, TicketFilters, DurationStats } from '../store/kpi-store.js';
+import { METRICS, type MetricId, type Unit } from './definitions.js';
+import { change, churnRate, csat, mean, netPromoterScore, percent, trend, type Measure, type Trend } from './formulas.js';
+
+export interface PeriodRange extends Range {
+  readonly timezone: string;
+  readonly previous: Range;
+}
+
+export interface MetricResult {
+  readonly metric: MetricId;
+  readonly period: { readonly from: string; readonly to: string; readonly timezone: string };
+  readonly value: number | null;
+  readonly unit: Unit;
+  readonly n: number;
+  readonly previous: { readonly value: number | null; readonly n: number };
+  /** Percent change against the previous period. */
+  readonly change: number | null;
+  readonly trend: Trend;
+  readonly details: Record<string, unknown>;
+}
+
+type Computed = { measure: Measure; details: Record<string, unknown> };
+type Compute = (store: KpiStore, range: Range, filters: TicketFilters, now: number) => Promise<Computed>;
+
+const DAY = 86_400_000;
+
+const durationDetails = (stats: DurationStats) => ({ median: stats.median, mean: stats.mean, p90: stats.p90, n: stats.n });
+
+function surveyBuckets(rows: { scale: string; score: number; n: number }[]) {
+  let satisfied = 0;
+  let all = 0;
+  let promoters = 0;
+  let passives = 0;
+  let detractors = 0;
+  let sum = 0;
+  let easy = 0;
+  for (const row of rows) {
+    all += row.n;
+    sum += row.score * row.n;
+    if ((row.scale === '1-5' && row.score >= 4) || (row.scale === 'good-bad' && row.score >= 1)) satisfied += row.n;
+    if (row.scale === '0-10') {
+      if (row.score >= 9) promoters += row.n;
+      else if (row.score >= 7) passives += row.n;
+      else detractors += row.n;
+    }
+    if (row.scale === '1-7' && row.score >= 5) easy += row.n;
+  }
+  return { satisfied, all, promoters, passives, detractors, sum, easy };
+}
+
+const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
+  async volume(store, range, filters) {
+    const n = await store.created(range, filters);
+    const days = Math.max(range.to - range.from, 1) / DAY;
+    const perDay = n / days;
+    return {
+      measure: { value: n, n },
+      details: { perDay, perWeek: perDay * 7, perMonth: perDay * 30.44, byChannel: await store.createdByChannel(range, filters) },
+    };
+  },
+  async backlog(store, range, filters) {
+    const now = await store.backlog(range.to, filters);
+    const weekBefore = await store.backlog(range.to - 7 * DAY, filters);
+    return {
+      measure: { value: now.n, n: now.n },
+      details: { ages: now.ages, oldest: now.oldest, sevenDaysEarlier: weekBefore.n, changeAgainstSevenDaysEarlier: change(now.n, weekBefore.n) },
+    };
+  },
+  async resolved(store, range, filters) {
+    const { resolved, unresolved } = await store.resolvedVsUnresolved(range, filters);
+    return { measure: { value: resolved, n: resolved + unresolved }, details: { resolved, unresolved, ratio: unresolved === 0 ? null : resolved / unresolved } };
+  },
+  async frt(store, range, filters) {
+    const stats = await store.firstResponse(range, filters);
+    return { measure: { value: stats.median, n: stats.n }, details: { ...durationDetails(stats), awaiting: stats.awaiting } };
+  },
+  async response(store, range, filters) {
+    const stats = await store.responseIntervals(range, filters);
+    return { measure: { value: stats.median, n: stats.n }, details: durationDetails(stats) };
+  },
+  async resolution(store, range, filters) {
+    const { first, full } = await store.resolution(range, filters);
+    return { measure: { value: full.median, n: full.n }, details: { full: durationDetails(full), first: durationDetails(first) } };
+  },
+  async overdue(store, range, filters, now) {
+    const current = await store.overdueNow(now, filters, 10);
+    const share = await store.breachShare(range, now, filters);
+    return {
+      measure: { value: current.n, n: current.n },
+      details: { oldest: current.oldest, breachedShare: percent(share.breached, share.withTarget).value, breached: share.breached, withTarget: share.withTarget },
+    };
+  },
+  async escalations(store, range, filters) {
+    const escalated = await store.escalated(range, filters);
+    const created = await store.created(range, filters);
+    return { measure: { value: escalated, n: escalated }, details: { created, rate: percent(escalated, created).value } };
+  },
+  async fcr(store, range, filters) {
+    const { resolved, firstContact } = await store.firstContactResolution(range, filters);
+    return { measure: percent(firstContact, resolved), details: { firstContact, resolved } };
+  },
+  async csat(store, range, filters) {
+    const b = surveyBuckets(await store.surveyScores('csat', range, filters));
+    return { measure: csat(b.satisfied, b.all), details: { satisfied: b.satisfied, answers: b.all } };
+  },
+  async nps(store, range, filters) {
+    const b = surveyBuckets(await store.surveyScores('nps', range, filters));
+    return { measure: netPromoterScore(b.promoters, b.passives, b.detractors), details: { promoters: b.promoters, passives: b.passives, detractors: b.detractors } };
+  },
+  async ces(store, range, filters) {
+    const b = surveyBuckets(await store.surveyScores('ces', range, filters));
+    return { measure: mean(b.sum, b.all), details: { easyShare: percent(b.easy, b.all).value } };
+  },
+  async enps(store, range, filters) {
+    const b = surveyBuckets(await store.surveyScores('enps', range, filters));
+    const score = netPromoterScore(b.promoters, b.passives, b.detractors);
+    // Fewer than 5 answers would let people be identified: show nothing.
+    const hidden = score.n < 5;
+    return { measure: hidden ? { value: null, n: score.n } : score, details: hidden ? { hidden: true } : { promoters: b.promoters, passives: b.passives, detractors: b.detractors } };
+  },
+  async aht(store, range, filters) {
+    const { total, tickets } = await store.handleTime(range, filters);
+    return { measure: mean(total, tickets), details: { totalSeconds: total, tickets } };
+  },
+  async churn(store, range) {
+    const { atStart, lost } = await store.churn(range);
+    return { measure: churnRate(lost, atStart), details: { atStart, lost } };
+  },
+  async repeat(store, range) {
+    const { buyers, repeatBuyers } = await store.repeatPurchase(range);
+    return { measure: percent(repeatBuyers, buyers), details: { buyers, repeatBuyers } };
+  },
+  async selfservice(store, range, filters) {
+    const { resolvedSessions, ticketsCreated } = await store.selfService(range, filters);
+    return { measure: percent(resolvedSessions, resolvedSessions + ticketsCreated), details: { resolvedSessions, ticketsCreated } };
+  },
+};
+
+export const SUMMARY_METRICS: readonly MetricId[] = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'];
+
+export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
+  const compute = COMPUTE[id];
+  const current = await compute(store, period, filters, now);
+  // The previous period's "now" is its end: open-ticket metrics look at that instant.
+  const previous = await compute(store, period.previous, filters, Math.min(now, period.previous.to));
+  const definition = METRICS[id];
+  return {
+    metric: id,
+    period: { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString(), timezone: period.timezone },
+    value: current.measure.value,
+    unit: definition.unit,
+    n: current.measure.n,
+    previous: { value: previous.measure.value, n: previous.measure.n },
+    change: change(current.measure.value, previous.measure.value),
+    trend: trend(current.measure.value, previous.measure.value, definition.higherIsBetter),
+    details: current.details,
+  };
+}
+
+export async function computeSummary(store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<{ metrics: MetricResult[] }> {
+  const metrics: MetricResult[] = [];
+  for (const id of SUMMARY_METRICS) metrics.push(await computeMetric(id as Exclude<MetricId, 'summary' | 'agents'>, store, period, filters, now));
+  return { metrics };
+}

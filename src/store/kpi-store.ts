@@ -1,0 +1,281 @@
+/**
+ * The SQL behind the KPIs: every aggregate runs in the database (counts, sums,
+ * and percentiles through a window function that both engines have), never by
+ * loading tickets into memory. Each method returns plain numbers; src/kpi turns
+ * them into measures. Times are epoch ms; durations come back in seconds.
+ */
+import type { Knex } from 'knex';
+import type { Database } from './database.js';
+import { interpolate, quantileRanks } from '../kpi/formulas.js';
+
+export interface TicketFilters {
+  readonly team?: string;
+  readonly priority?: string;
+  readonly channel?: string;
+  readonly source?: string;
+  /** An agent's email, helpdesk id, name or Slack user id. */
+  readonly agent?: string;
+  readonly tag?: string;
+}
+
+export interface Range {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface DurationStats {
+  readonly n: number;
+  readonly mean: number | null;
+  readonly median: number | null;
+  readonly p90: number | null;
+}
+
+export interface OpenTicketRow {
+  readonly source: string;
+  readonly externalId: string;
+  readonly url: string | null;
+  readonly createdAt: number;
+  readonly priority: string | null;
+  readonly team: string | null;
+}
+
+type Builder = Knex.QueryBuilder;
+
+const RESOLVED = ['solved', 'closed'];
+
+export class KpiStore {
+  constructor(private readonly db: Database) {}
+
+  /** `tickets as t`, narrowed by the filters. */
+  private tickets(filters: TicketFilters): Builder {
+    const query = this.db('tickets as t');
+    if (filters.team !== undefined) void query.whereRaw('lower(t.team) = ?', [filters.team.toLowerCase()]);
+    if (filters.priority !== undefined) void query.where('t.priority', filters.priority.toLowerCase());
+    if (filters.channel !== undefined) void query.whereRaw('lower(t.channel) = ?', [filters.channel.toLowerCase()]);
+    if (filters.source !== undefined) void query.where('t.source', filters.source.toLowerCase());
+    if (filters.tag !== undefined) {
+      void query.whereExists((sub) => sub.select(this.db.raw('1')).from('ticket_tags as g').whereRaw('g.ticket_id = t.id').andWhere('g.tag', filters.tag?.toLowerCase() ?? ''));
+    }
+    if (filters.agent !== undefined) {
+      const who = filters.agent.toLowerCase().replace(/^@/, '');
+      void query.whereIn(
+        't.assignee_agent_id',
+        this.db('agents').select('id').where((inner) => {
+          void inner.where('email', who).orWhere('external_id', filters.agent ?? '').orWhereRaw('lower(name) = ?', [who]).orWhere('slack_user_id', filters.agent ?? '');
+        }),
+      );
+    }
+    return query;
+  }
+
+  private async count(query: Builder): Promise<number> {
+    const row = (await query.count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  /** Count, mean, median and p90 of a duration expression (seconds) over the rows of a query. */
+  private async durations(query: Builder, expression: string): Promise<DurationStats> {
+    const summary = (await query.clone().select(this.db.raw(`count(*) as n, avg(${expression}) as mean`)).first()) as { n: number | string; mean: number | string | null };
+    const n = Number(summary.n);
+    if (n === 0) return { n: 0, mean: null, median: null, p90: null };
+    const ranks = [...new Set([0.5, 0.9].flatMap((q) => {
+      const { lower, upper } = quantileRanks(q, n);
+      return [lower, upper];
+    }))];
+    const inner = query.clone().select(this.db.raw(`${expression} as v`), this.db.raw(`row_number() over (order by ${expression}) - 1 as rn`)).as('ranked');
+    const rows = (await this.db.select('v', 'rn').from(inner).whereIn('rn', ranks)) as { v: number | string; rn: number | string }[];
+    const at = new Map(rows.map((row) => [Number(row.rn), Number(row.v)]));
+    const valueAt = (rank: number) => at.get(rank) ?? Number.NaN;
+    return { n, mean: Number(summary.mean), median: interpolate(0.5, n, valueAt), p90: interpolate(0.9, n, valueAt) };
+  }
+
+  async created(range: Range, filters: TicketFilters): Promise<number> {
+    return this.count(this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to));
+  }
+
+  async createdByChannel(range: Range, filters: TicketFilters): Promise<{ channel: string | null; n: number }[]> {
+    const rows = (await this.tickets(filters)
+      .where('t.created_at', '>=', range.from)
+      .andWhere('t.created_at', '<', range.to)
+      .select('t.channel')
+      .count({ n: '*' })
+      .groupBy('t.channel')
+      .orderBy('n', 'desc')) as { channel: string | null; n: number | string }[];
+    return rows.map((row) => ({ channel: row.channel, n: Number(row.n) }));
+  }
+
+  /** Tickets open at instant `at`: created before it and not resolved (latest resolution) or closed by then. */
+  private openAt(at: number, filters: TicketFilters): Builder {
+    return this.tickets(filters)
+      .where('t.created_at', '<', at)
+      .andWhere((q) => void q.whereNull('t.resolved_at').orWhere('t.resolved_at', '>=', at))
+      .andWhere((q) => void q.whereNull('t.closed_at').orWhere('t.closed_at', '>=', at))
+      .andWhere((q) => void q.whereNotIn('t.status', RESOLVED).orWhere('t.resolved_at', '>=', at).orWhere('t.closed_at', '>=', at));
+  }
+
+  async backlog(at: number, filters: TicketFilters): Promise<{ n: number; ages: { under1d: number; d1to3: number; d3to7: number; over7d: number }; oldest: OpenTicketRow | null }> {
+    const day = 86_400_000;
+    const row = (await this.openAt(at, filters)
+      .select(
+        this.db.raw('count(*) as n'),
+        this.db.raw('sum(case when t.created_at > ? then 1 else 0 end) as under1d', [at - day]),
+        this.db.raw('sum(case when t.created_at <= ? and t.created_at > ? then 1 else 0 end) as d1to3', [at - day, at - 3 * day]),
+        this.db.raw('sum(case when t.created_at <= ? and t.created_at > ? then 1 else 0 end) as d3to7', [at - 3 * day, at - 7 * day]),
+        this.db.raw('sum(case when t.created_at <= ? then 1 else 0 end) as over7d', [at - 7 * day]),
+      )
+      .first()) as Record<string, number | string | null>;
+    const oldest = (await this.openAt(at, filters).select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team').orderBy('t.created_at').first()) as
+      | { source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null }
+      | undefined;
+    const num = (value: number | string | null | undefined) => Number(value ?? 0);
+    return {
+      n: num(row.n),
+      ages: { under1d: num(row.under1d), d1to3: num(row.d1to3), d3to7: num(row.d3to7), over7d: num(row.over7d) },
+      oldest: oldest === undefined ? null : { source: oldest.source, externalId: oldest.external_id, url: oldest.url, createdAt: oldest.created_at, priority: oldest.priority, team: oldest.team },
+    };
+  }
+
+  /** Tickets whose latest resolution falls in the range; and tickets created in it still unresolved at its end. */
+  async resolvedVsUnresolved(range: Range, filters: TicketFilters): Promise<{ resolved: number; unresolved: number }> {
+    const resolved = await this.count(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to));
+    const unresolved = await this.count(
+      this.tickets(filters)
+        .where('t.created_at', '>=', range.from)
+        .andWhere('t.created_at', '<', range.to)
+        .andWhere((q) => void q.whereNull('t.resolved_at').orWhere('t.resolved_at', '>=', range.to)),
+    );
+    return { resolved, unresolved };
+  }
+
+  /** First response time (s) of tickets created in the range that have one; and how many have none yet. */
+  async firstResponse(range: Range, filters: TicketFilters): Promise<DurationStats & { awaiting: number }> {
+    const created = this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to);
+    const start = 'case when t.created_by_agent = ? then t.first_customer_message_at else t.created_at end';
+    const stats = await this.durations(
+      created.clone().whereNotNull('t.first_response_at').whereRaw(`(${start}) is not null`, [true]),
+      this.db.raw(`(t.first_response_at - (${start})) / 1000.0`, [true]).toString(),
+    );
+    const awaiting = await this.count(created.clone().whereNull('t.first_response_at'));
+    return { ...stats, awaiting };
+  }
+
+  /** Every wait from a customer message to the next public agent reply, replied within the range (s). */
+  async responseIntervals(range: Range, filters: TicketFilters): Promise<DurationStats> {
+    const query = this.tickets(filters).join('ticket_response_intervals as r', 'r.ticket_id', 't.id').where('r.replied_at', '>=', range.from).andWhere('r.replied_at', '<', range.to);
+    return this.durations(query, 'r.seconds * 1.0');
+  }
+
+  /** Resolution times (s): first resolution of tickets first resolved in the range; full resolution of tickets last resolved in it. */
+  async resolution(range: Range, filters: TicketFilters): Promise<{ first: DurationStats; full: DurationStats }> {
+    const first = await this.durations(
+      this.tickets(filters).where('t.first_resolved_at', '>=', range.from).andWhere('t.first_resolved_at', '<', range.to),
+      '(t.first_resolved_at - t.created_at) / 1000.0',
+    );
+    const full = await this.durations(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), '(t.resolved_at - t.created_at) / 1000.0');
+    return { first, full };
+  }
+
+  async escalated(range: Range, filters: TicketFilters): Promise<number> {
+    return this.count(this.tickets(filters).where('t.escalated_at', '>=', range.from).andWhere('t.escalated_at', '<', range.to));
+  }
+
+  /** Of the tickets first resolved in the range: how many with exactly one public agent reply and no reopen. */
+  async firstContactResolution(range: Range, filters: TicketFilters): Promise<{ resolved: number; firstContact: number }> {
+    const row = (await this.tickets(filters)
+      .where('t.first_resolved_at', '>=', range.from)
+      .andWhere('t.first_resolved_at', '<', range.to)
+      .select(this.db.raw('count(*) as resolved'), this.db.raw('sum(case when t.agent_reply_count = 1 and t.reopen_count = 0 then 1 else 0 end) as fc'))
+      .first()) as { resolved: number | string; fc: number | string | null };
+    return { resolved: Number(row.resolved), firstContact: Number(row.fc ?? 0) };
+  }
+
+  /** Handle time of tickets first resolved in the range that carry any. */
+  async handleTime(range: Range, filters: TicketFilters): Promise<{ total: number; tickets: number }> {
+    const row = (await this.tickets(filters)
+      .where('t.first_resolved_at', '>=', range.from)
+      .andWhere('t.first_resolved_at', '<', range.to)
+      .andWhere('t.handle_time_seconds', '>', 0)
+      .select(this.db.raw('count(*) as n'), this.db.raw('sum(t.handle_time_seconds) as total'))
+      .first()) as { n: number | string; total: number | string | null };
+    return { total: Number(row.total ?? 0), tickets: Number(row.n) };
+  }
+
+  /** Survey answers of a kind responded in the range, bucketed by score. Ticket filters apply to ticket-bound answers only. */
+  async surveyScores(kind: 'csat' | 'nps' | 'ces' | 'enps', range: Range, filters: TicketFilters): Promise<{ scale: string; score: number; n: number }[]> {
+    const query = this.db('survey_responses as s').where('s.kind', kind).andWhere('s.responded_at', '>=', range.from).andWhere('s.responded_at', '<', range.to);
+    if (Object.values(filters).some((value) => value !== undefined)) {
+      void query.whereIn('s.ticket_id', this.tickets(filters).select('t.id'));
+    }
+    const rows = (await query.select('s.scale', 's.score').count({ n: '*' }).groupBy('s.scale', 's.score')) as { scale: string; score: number | string; n: number | string }[];
+    return rows.map((row) => ({ scale: row.scale, score: Number(row.score), n: Number(row.n) }));
+  }
+
+  /** Customers at the range's start (became customers before it, not churned by then) and how many of them churned during it. */
+  async churn(range: Range): Promise<{ atStart: number; lost: number }> {
+    const atStart = this.db('customers as c')
+      .where('c.became_customer_at', '<', range.from)
+      .andWhere((q) => void q.whereNull('c.churned_at').orWhere('c.churned_at', '>=', range.from));
+    const total = await this.count(atStart.clone());
+    const lost = await this.count(atStart.clone().where('c.churned_at', '<', range.to));
+    return { atStart: total, lost };
+  }
+
+  /** Customers with at least one purchase in the range, and with two or more. */
+  async repeatPurchase(range: Range): Promise<{ buyers: number; repeatBuyers: number }> {
+    const perCustomer = this.db('customer_events').where('type', 'purchase').andWhere('occurred_at', '>=', range.from).andWhere('occurred_at', '<', range.to).select('customer_id').count({ purchases: '*' }).groupBy('customer_id').as('p');
+    const row = (await this.db.from(perCustomer).select(this.db.raw('count(*) as buyers'), this.db.raw('sum(case when purchases >= 2 then 1 else 0 end) as repeaters')).first()) as {
+      buyers: number | string; repeaters: number | string | null;
+    };
+    return { buyers: Number(row.buyers), repeatBuyers: Number(row.repeaters ?? 0) };
+  }
+
+  async selfService(range: Range, filters: TicketFilters): Promise<{ resolvedSessions: number; ticketsCreated: number }> {
+    const resolvedSessions = await this.count(this.db('self_service_sessions').where('resolved_without_ticket', true).andWhere('started_at', '>=', range.from).andWhere('started_at', '<', range.to));
+    return { resolvedSessions, ticketsCreated: await this.created(range, filters) };
+  }
+
+  /** Open tickets past a due time they have not met, at `now`; oldest due first. */
+  async overdueNow(now: number, filters: TicketFilters, limit: number): Promise<{ n: number; oldest: (OpenTicketRow & { dueAt: number; target: 'first_response' | 'resolution' })[] }> {
+    const overdue = () =>
+      this.tickets(filters)
+        .whereNotIn('t.status', RESOLVED)
+        .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhere('t.first_response_due_at', '<', now)).orWhere('t.resolution_due_at', '<', now));
+    const n = await this.count(overdue());
+    const rows = (await overdue()
+      .select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team', 't.first_response_at', 't.first_response_due_at', 't.resolution_due_at')
+      .orderByRaw('coalesce(case when t.first_response_at is null then t.first_response_due_at end, t.resolution_due_at)')
+      .limit(limit)) as {
+      source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null;
+      first_response_at: number | null; first_response_due_at: number | null; resolution_due_at: number | null;
+    }[];
+    return {
+      n,
+      oldest: rows.map((row) => {
+        const firstResponseLate = row.first_response_at === null && row.first_response_due_at !== null && row.first_response_due_at < now;
+        return {
+          source: row.source, externalId: row.external_id, url: row.url, createdAt: row.created_at, priority: row.priority, team: row.team,
+          target: firstResponseLate ? 'first_response' : 'resolution',
+          dueAt: (firstResponseLate ? row.first_response_due_at : row.resolution_due_at) ?? 0,
+        };
+      }),
+    };
+  }
+
+  /** Of the tickets created in the range that have a target: how many missed any (or are past it unmet at `now`). */
+  async breachShare(range: Range, now: number, filters: TicketFilters): Promise<{ withTarget: number; breached: number }> {
+    const row = (await this.tickets(filters)
+      .where('t.created_at', '>=', range.from)
+      .andWhere('t.created_at', '<', range.to)
+      .andWhere((q) => void q.whereNotNull('t.first_response_due_at').orWhereNotNull('t.resolution_due_at'))
+      .select(
+        this.db.raw('count(*) as n'),
+        this.db.raw(
+          `sum(case when (t.first_response_due_at is not null and coalesce(t.first_response_at, ?) > t.first_response_due_at)
+                      or (t.resolution_due_at is not null and coalesce(t.resolved_at, ?) > t.resolution_due_at) then 1 else 0 end) as breached`,
+          [now, now],
+        ),
+      )
+      .first()) as { n: number | string; breached: number | string | null };
+    return { withTarget: Number(row.n), breached: Number(row.breached ?? 0) };
+  }
+}

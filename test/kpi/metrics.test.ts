@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrateLatest } from '../../src/store/migrations.js';
+import { IngestStore } from '../../src/store/ingest-store.js';
+import { KpiStore } from '../../src/store/kpi-store.js';
+import { computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
+import { csat, netPromoterScore, churnRate, interpolate, change, trend } from '../../src/kpi/formulas.js';
+import type { NormalizedEvent, TicketEvent, TicketEventType, TicketEventData, Actor } from '../../src/ingest/events.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+
+const H = 3_600_000;
+const DAY = 24 * H;
+const START = Date.parse('2026-10-01T00:00:00Z');
+const PERIOD: PeriodRange = { from: START, to: START + 30 * DAY, timezone: 'UTC', previous: { from: START - 30 * DAY, to: START } };
+const NOW = PERIOD.to;
+
+describe('formulas: the worked examples of docs/metrics.md', () => {
+  it('CSAT: 100 answers, 43 rate 4 and 29 rate 5 → 72', () => expect(csat(43 + 29, 100)).toEqual({ value: 72, n: 100 }));
+  it('NPS: 70 promoters, 20 passives, 10 detractors → 60', () => expect(netPromoterScore(70, 20, 10)).toEqual({ value: 60, n: 100 }));
+  it('churn: 100 customers, 50 remain → 50%', () => expect(churnRate(50, 100)).toEqual({ value: 50, n: 100 }));
+  it('no data is null with n = 0, never 0 or NaN', () => {
+    expect(csat(0, 0)).toEqual({ value: null, n: 0 });
+    expect(netPromoterScore(0, 0, 0)).toEqual({ value: null, n: 0 });
+    expect(interpolate(0.5, 0, () => 1)).toBeNull();
+    expect(change(5, 0)).toBeNull();
+  });
+  it('percentiles interpolate between ranks like percentile_cont', () => {
+    const values = [10, 20, 30, 40];
+    expect(interpolate(0.5, 4, (rank) => values[rank] as number)).toBe(25);
+    expect(interpolate(0.9, 4, (rank) => values[rank] as number)).toBeCloseTo(37);
+    expect(interpolate(0.5, 1, () => 7)).toBe(7);
+  });
+  it('trend knows which direction is good', () => {
+    expect(trend(50, 60, false)).toBe('better');
+    expect(trend(50, 60, true)).toBe('worse');
+    expect(trend(null, 60, true)).toBe('unknown');
+  });
+});
+
+describe(`metrics over the database on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let ingest: IngestStore;
+  let kpi: KpiStore;
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase(testDb.config);
+    await migrateLatest(db);
+    ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW);
+    kpi = new KpiStore(db);
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await testDb.dispose();
+  });
+  beforeEach(async () => {
+    for (const table of ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'agents', 'customer_events', 'customers', 'self_service_sessions']) await db(table).delete();
+  });
+
+  let key = 0;
+  const ev = (ticket: string, type: TicketEventType, at: number, data: TicketEventData = {}, actor?: Actor): TicketEvent => ({
+    kind: 'ticket', type, externalTicketId: ticket, occurredAt: at, data, ...(actor === undefined ? {} : { actor }), dedupeKey: `k${key++}`,
+  });
+  const agent: Actor = { type: 'agent', id: 'a1', email: 'ayu@example.com' };
+  const customer: Actor = { type: 'customer', id: 'c1' };
+  /** A ticket created at `created`, replied after `replyAfter`, solved after `solveAfter` (hours), on a team. */
+  const ticket = (id: string, created: number, replyAfter: number | null, solveAfter: number | null, data: TicketEventData = {}) => {
+    const events: NormalizedEvent[] = [ev(id, 'ticket_created', created, { status: 'new', priority: 'normal', channel: 'email', team: 'Billing', assignee: agent, ...data }, customer)];
+    if (replyAfter !== null) events.push(ev(id, 'agent_reply', created + replyAfter * H, {}, agent));
+    if (solveAfter !== null) events.push(ev(id, 'status_changed', created + solveAfter * H, { status: 'solved' }));
+    return events;
+  };
+  const load = (events: NormalizedEvent[]) => ingest.recordEvents('generic', events);
+
+  it('frt: median, mean and p90 of hand-computed first responses; awaiting counted apart', async () => {
+    // Replies after 1, 2, 3, 4 and 10 hours; one ticket without a reply; one created before the period.
+    await load([
+      ...ticket('1', START + 1 * DAY, 1, null), ...ticket('2', START + 2 * DAY, 2, null), ...ticket('3', START + 3 * DAY, 3, null),
+      ...ticket('4', START + 4 * DAY, 4, null), ...ticket('5', START + 5 * DAY, 10, null), ...ticket('6', START + 6 * DAY, null, null),
+      ...ticket('old', START - 2 * DAY, 50, null),
+    ]);
+    const result = await computeMetric('frt', kpi, PERIOD, {}, NOW);
+    expect(result).toMatchObject({ metric: 'frt', unit: 'seconds', value: 3 * 3600, n: 5, previous: { value: 50 * 3600, n: 1 }, trend: 'better' });
+    expect(result.details).toMatchObject({ median: 10_800, mean: 4 * 3600, awaiting: 1 });
+    // p90 at rank 0.9 × 4 = 3.6: 4 h + 0.6 × (10 h - 4 h) = 7.6 h
+    expect(result.details.p90).toBeCloseTo(7.6 * 3600);
+    expect(result.change).toBeCloseTo(-94);
+  });
+
+  it('filters narrow every metric, and combine', async () => {
+    await load([...ticket('1', START + DAY, 1, 5), ...ticket('2', START + DAY, 2, 6, { team: 'Sales', priority: 'high' }), ...ticket('3', START + DAY, 3, null, { team: 'Sales', priority: 'low' })]);
+    expect((await computeMetric('volume', kpi, PERIOD, { team: 'sales' }, NOW)).value).toBe(2);
+    expect((await computeMetric('volume', kpi, PERIOD, { team: 'Sales', priority: 'high' }, NOW)).value).toBe(1);
+    expect((await computeMetric('frt', kpi, PERIOD, { team: 'Billing' }, NOW)).value).toBe(3600);
+    expect((await computeMetric('volume', kpi, PERIOD, { agent: 'ayu@example.com' }, NOW)).value).toBe(3);
+    expect((await computeMetric('volume', kpi, PERIOD, { agent: 'nobody@example.com' }, NOW)).value).toBe(0);
+  });
+
+  it('resolution, fcr, backlog and escalations', async () => {
+    await load([
+      ...ticket('1', START + DAY, 1, 5), // one reply, solved: first contact
+      ...ticket('2', START + DAY, 1, 9), ev('2', 'agent_reply', START + DAY + 2 * H, {}, agent), // two replies
+      ...ticket('3', START + DAY, null, null), ev('3', 'tags_changed', START + 2 * DAY, { addedTags: ['escalated'] }), // open, escalated
+      ...ticket('4', START + 2 * DAY, 1, 3), ev('4', 'status_changed', START + 2 * DAY + 4 * H, { status: 'open' }), // reopened: open again
+    ]);
+    const resolution = await computeMetric('resolution', kpi, PERIOD, {}, NOW);
+    expect(resolution.details).toMatchObject({ full: { n: 2, median: 7 * 3600 }, first: { n: 3, median: 5 * 3600 } });
+    const fcr = await computeMetric('fcr', kpi, PERIOD, {}, NOW);
+    expect(fcr).toMatchObject({ value: 100 / 3, n: 3, unit: 'percent' });
+    const backlog = await computeMetric('backlog', kpi, PERIOD, {}, NOW);
+    expect(backlog).toMatchObject({ value: 2, n: 2 });
+    expect(backlog.details).toMatchObject({ ages: { under1d: 0, d1to3: 0, d3to7: 0, over7d: 2 }, oldest: { externalId: '3' } });
+    const escalations = await computeMetric('escalations', kpi, PERIOD, {}, NOW);
+    expect(escalations).toMatchObject({ value: 1, details: { created: 4, rate: 25 } });
+  });
+
+  it('CSAT, NPS, CES and eNPS from survey answers, with the worked examples', async () => {
+    const answers: NormalizedEvent[] = [];
+    const answer = (kind: 'csat' | 'nps' | 'ces' | 'enps', scale: '1-5' | '0-10' | '1-7', score: number) =>
+      answers.push({ kind: 'survey', rating: { kind, scale, score }, occurredAt: START + DAY, dedupeKey: `s${key++}` });
+    for (let i = 0; i < 43; i += 1) answer('csat', '1-5', 4);
+    for (let i = 0; i < 29; i += 1) answer('csat', '1-5', 5);
+    for (let i = 0; i < 28; i += 1) answer('csat', '1-5', i % 3 + 1);
+    for (let i = 0; i < 70; i += 1) answer('nps', '0-10', 9 + (i % 2));
+    for (let i = 0; i < 20; i += 1) answer('nps', '0-10', 7 + (i % 2));
+    for (let i = 0; i < 10; i += 1) answer('nps', '0-10', 1 + (i % 6));
+    for (const score of [7, 6, 5, 2]) answer('ces', '1-7', score);
+    for (const score of [10, 9, 3]) answer('enps', '0-10', score);
+    await load(answers);
+    expect(await computeMetric('csat', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 72, n: 100 });
+    expect(await computeMetric('nps', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 60, n: 100 });
+    expect(await computeMetric('ces', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 5, n: 4, details: { easyShare: 75 } });
+    // Fewer than five eNPS answers: nothing shown.
+    expect(await computeMetric('enps', kpi, PERIOD, {}, NOW)).toMatchObject({ value: null, n: 3, details: { hidden: true } });
+  });
+
+  it('churn (worked example), repeat purchase and self-service', async () => {
+    const events: NormalizedEvent[] = [];
+    for (let i = 0; i < 100; i += 1) events.push({ kind: 'customer', type: 'became_customer', customerId: `c${i}`, occurredAt: START - 400 * DAY, dedupeKey: `b${i}` });
+    for (let i = 0; i < 50; i += 1) events.push({ kind: 'customer', type: 'churned', customerId: `c${i}`, occurredAt: START + 10 * DAY, dedupeKey: `x${i}` });
+    for (let i = 0; i < 10; i += 1) events.push({ kind: 'customer', type: 'became_customer', customerId: `new${i}`, occurredAt: START + DAY, dedupeKey: `n${i}` });
+    for (let i = 0; i < 4; i += 1) events.push({ kind: 'customer', type: 'purchase', customerId: 'c70', occurredAt: START + i * DAY, dedupeKey: `p${i}` });
+    events.push({ kind: 'customer', type: 'purchase', customerId: 'c71', occurredAt: START + DAY, dedupeKey: 'p9' });
+    events.push({ kind: 'self_service', sessionId: 's1', startedAt: START + DAY, resolvedWithoutTicket: true, dedupeKey: 's1' });
+    events.push({ kind: 'self_service', sessionId: 's2', startedAt: START + DAY, resolvedWithoutTicket: true, dedupeKey: 's2' });
+    events.push({ kind: 'self_service', sessionId: 's3', startedAt: START + DAY, resolvedWithoutTicket: false, dedupeKey: 's3' });
+    await load([...events, ...ticket('1', START + DAY, 1, null), ...ticket('2', START + DAY, 1, null)]);
+    expect(await computeMetric('churn', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 50, n: 100 });
+    expect(await computeMetric('repeat', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 50, n: 2 });
+    expect(await computeMetric('selfservice', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 50, n: 4 });
+  });
+
+  it('an empty period says "no data" for rates and durations', async () => {
+    const summary = await computeSummary(kpi, PERIOD, {}, NOW);
+    const byId = Object.fromEntries(summary.metrics.map((metric) => [metric.metric, metric]));
+    expect(byId.frt).toMatchObject({ value: null, n: 0, change: null, trend: 'unknown' });
+    expect(byId.csat).toMatchObject({ value: null, n: 0 });
+    expect(byId.fcr).toMatchObject({ value: null, n: 0 });
+    expect(byId.volume).toMatchObject({ value: 0, n: 0 });
+    expect(summary.metrics.map((metric) => metric.metric)).toEqual(['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr']);
+  });
+});
