@@ -15,6 +15,7 @@ import { startBot } from './app.js';
 import { openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
+import { reportCommand } from './cli-report.js';
 
 const USAGE = `Usage: kpibot <command> [options]
 
@@ -24,6 +25,8 @@ Commands:
   migrate rollback [--all]   Undo the last batch of migrations (or all of them).
   migrate up | down          Apply the next migration, or undo the last one.
   migrate status             List applied and pending migrations.
+  report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]
+                             Print a KPI (default: summary over 30d); metrics: see docs/metrics.md.
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
                              List the latest webhook deliveries (refused ones with --rejected).
   config                     Print the effective configuration (secrets hidden).
@@ -42,6 +45,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await runStart(loadConfig());
       case 'migrate':
         return await runMigrate(loadConfig(), rest, output);
+      case 'report':
+        return await reportCommand(rest, loadConfig(), output);
       case 'deliveries':
         return await runDeliveries(loadConfig(), rest, output);
       case 'config':

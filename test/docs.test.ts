@@ -38,3 +38,10 @@ describe('configuration documentation', () => {
     expect(readme).toContain('```sh\nnpm test\n```');
   });
 });
+
+describe('docs/metrics.md', () => {
+  it('is generated from the metric definitions (run npm run docs:metrics after editing them)', async () => {
+    const { renderMetricsDoc } = await import('../src/kpi/metrics-doc.js');
+    expect(read('docs/metrics.md')).toBe(renderMetricsDoc());
+  });
+});

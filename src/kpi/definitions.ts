@@ -35,10 +35,10 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'volume', title: 'Ticket volume', unit: 'count', higherIsBetter: null,
-    formula: 'tickets created in the period; per day = tickets / days in the period; per week = per day × 7; per month = per day × 30.44.',
+    formula: 'tickets created in the period; averages per day, week and month = tickets / the number of calendar days, ISO weeks and months in the period (in the workspace time zone).',
     counts: 'Every ticket whose creation time falls in the period, whatever its status now. Broken down by channel.',
     excludes: 'Nothing; merged or deleted tickets the helpdesk never reports stay uncounted.',
-    edges: 'A partial period (today, this-week...) counts days elapsed so far, so averages are not diluted.',
+    edges: 'A partial day, week or month counts as the fraction of it inside the period, so a period running to now is not diluted; a 23- or 25-hour DST day counts as one day.',
     vendors: 'Zendesk, Freshdesk and Zoho report "tickets created" the same way.',
   },
   {

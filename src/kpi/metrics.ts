@@ -4,8 +4,9 @@
  * stable result shape of `kpibot report --json` (durations in seconds, rates in
  * percent, value null when there is no data).
  */
-import type { KpiStore, Range, TicketFilters, DurationStats } from '../store/kpi-store.js';
+import type { AgentRow, KpiStore, Range, TicketFilters, DurationStats } from '../store/kpi-store.js';
 import { METRICS, type MetricId, type Unit } from './definitions.js';
+import { unitsIn } from './periods.js';
 import { change, churnRate, csat, mean, netPromoterScore, percent, trend, type Measure, type Trend } from './formulas.js';
 
 export interface PeriodRange extends Range {
@@ -27,7 +28,7 @@ export interface MetricResult {
 }
 
 type Computed = { measure: Measure; details: Record<string, unknown> };
-type Compute = (store: KpiStore, range: Range, filters: TicketFilters, now: number) => Promise<Computed>;
+type Compute = (store: KpiStore, range: Range, filters: TicketFilters, now: number, timezone: string) => Promise<Computed>;
 
 const DAY = 86_400_000;
 
@@ -56,13 +57,18 @@ function surveyBuckets(rows: { scale: string; score: number; n: number }[]) {
 }
 
 const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
-  async volume(store, range, filters) {
+  async volume(store, range, filters, _now, timezone) {
     const n = await store.created(range, filters);
-    const days = Math.max(range.to - range.from, 1) / DAY;
-    const perDay = n / days;
+    // Calendar units in the workspace zone, partial ones as fractions (a 25-hour DST day is one day).
+    const per = (units: number) => (units === 0 ? null : n / units);
     return {
       measure: { value: n, n },
-      details: { perDay, perWeek: perDay * 7, perMonth: perDay * 30.44, byChannel: await store.createdByChannel(range, filters) },
+      details: {
+        perDay: per(unitsIn(range, 'day', timezone)),
+        perWeek: per(unitsIn(range, 'week', timezone)),
+        perMonth: per(unitsIn(range, 'month', timezone)),
+        byChannel: await store.createdByChannel(range, filters),
+      },
     };
   },
   async backlog(store, range, filters) {
@@ -147,9 +153,9 @@ export const SUMMARY_METRICS: readonly MetricId[] = ['volume', 'backlog', 'frt',
 
 export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
   const compute = COMPUTE[id];
-  const current = await compute(store, period, filters, now);
+  const current = await compute(store, period, filters, now, period.timezone);
   // The previous period's "now" is its end: open-ticket metrics look at that instant.
-  const previous = await compute(store, period.previous, filters, Math.min(now, period.previous.to));
+  const previous = await compute(store, period.previous, filters, Math.min(now, period.previous.to), period.timezone);
   const definition = METRICS[id];
   return {
     metric: id,
@@ -168,4 +174,29 @@ export async function computeSummary(store: KpiStore, period: PeriodRange, filte
   const metrics: MetricResult[] = [];
   for (const id of SUMMARY_METRICS) metrics.push(await computeMetric(id as Exclude<MetricId, 'summary' | 'agents'>, store, period, filters, now));
   return { metrics };
+}
+
+export const AGENT_COLUMNS = ['solved', 'frtMedian', 'resolutionMedian', 'csat', 'fcr', 'aht', 'openAssigned', 'overdue'] as const;
+export type AgentColumn = (typeof AGENT_COLUMNS)[number];
+/** For each column, whether a higher value ranks first by default. */
+const HIGHER_FIRST: Record<AgentColumn, boolean> = { solved: true, frtMedian: false, resolutionMedian: false, csat: true, fcr: true, aht: false, openAssigned: true, overdue: true };
+
+/** The `agents` table: one row per agent, sorted by a column (no-data cells last), then by name. */
+export async function computeAgents(store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number, sort: AgentColumn = 'solved'): Promise<{ metric: 'agents'; period: MetricResult['period']; sort: AgentColumn; rows: AgentRow[] }> {
+  const rows = await store.agentTable(period, now, filters);
+  const direction = HIGHER_FIRST[sort] ? -1 : 1;
+  rows.sort((a, b) => {
+    const x = a[sort];
+    const y = b[sort];
+    if (x === null && y === null) return a.name.localeCompare(b.name);
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return direction * (x - y) || a.name.localeCompare(b.name);
+  });
+  return {
+    metric: 'agents',
+    period: { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString(), timezone: period.timezone },
+    sort,
+    rows,
+  };
 }

@@ -3,7 +3,7 @@ import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
-import { computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
+import { computeAgents, computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
 import { csat, netPromoterScore, churnRate, interpolate, change, trend } from '../../src/kpi/formulas.js';
 import type { NormalizedEvent, TicketEvent, TicketEventType, TicketEventData, Actor } from '../../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
@@ -148,6 +148,26 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(await computeMetric('churn', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 50, n: 100 });
     expect(await computeMetric('repeat', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 50, n: 2 });
     expect(await computeMetric('selfservice', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 50, n: 4 });
+  });
+
+  it('agents: one row per assignee, with medians per agent, sortable', async () => {
+    const bob: Actor = { type: 'agent', id: 'a2', email: 'bob@example.com', name: 'Bob' };
+    await load([
+      ...ticket('1', START + DAY, 1, 4), ...ticket('2', START + DAY, 3, 6), // Ayu: FRT 1 h and 3 h → median 2 h; resolutions 4 h, 6 h → 5 h
+      ...ticket('3', START + DAY, 2, 10, { assignee: bob }), ev('3', 'agent_reply', START + DAY + 3 * H, {}, bob), // Bob: two replies, not FCR
+      ...ticket('4', START + DAY, null, null, { assignee: bob }), // Bob: open
+      ev('1', 'rating', START + DAY + 5 * H, { rating: { kind: 'csat', scale: '1-5', score: 5 } }),
+      ev('3', 'rating', START + DAY + 11 * H, { rating: { kind: 'csat', scale: '1-5', score: 2 } }),
+    ]);
+    const table = await computeAgents(kpi, PERIOD, {}, NOW, 'solved');
+    expect(table.rows.map((row) => [row.email, row.solved, row.frtMedian, row.resolutionMedian, row.csat, row.fcr, row.openAssigned])).toEqual([
+      ['ayu@example.com', 2, 2 * 3600, 5 * 3600, 100, 100, 0],
+      ['bob@example.com', 1, 2 * 3600, 10 * 3600, 0, 0, 1],
+    ]);
+    const byOpen = await computeAgents(kpi, PERIOD, {}, NOW, 'openAssigned');
+    expect(byOpen.rows[0]?.email).toBe('bob@example.com');
+    const byResolution = await computeAgents(kpi, PERIOD, {}, NOW, 'resolutionMedian');
+    expect(byResolution.rows[0]?.email).toBe('ayu@example.com');
   });
 
   it('an empty period says "no data" for rates and durations', async () => {

@@ -1,0 +1,151 @@
+/**
+ * `kpibot report <metric> [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]`:
+ * a readable table, or with --json one stable JSON object per metric (see docs/report.md).
+ */
+import { parseArgs } from 'node:util';
+import { isValidTimeZone, type Config } from './config.js';
+import { UsageError, describeError } from './errors.js';
+import { createLogger } from './logger.js';
+import { openDatabase } from './store/database.js';
+import { migrateLatest } from './store/migrations.js';
+import { KpiStore, type TicketFilters } from './store/kpi-store.js';
+import { METRIC_IDS, METRICS, type MetricId } from './kpi/definitions.js';
+import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
+import { resolvePeriod } from './kpi/periods.js';
+import { closestWord } from './kpi/suggest.js';
+import { formatDuration, formatValue } from './kpi/format.js';
+
+export const FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'agent', 'tag'] as const;
+
+type Output = { out: (line: string) => void; err: (line: string) => void };
+
+export function parseFilters(pairs: readonly string[]): TicketFilters {
+  const filters: Record<string, string> = {};
+  for (const pair of pairs) {
+    const match = /^([a-z]+)[=:](.+)$/.exec(pair.trim());
+    if (match === null) throw new UsageError(`filter "${pair}" is not key=value (keys: ${FILTER_KEYS.join(', ')})`);
+    const [, key = '', value = ''] = match;
+    if (!(FILTER_KEYS as readonly string[]).includes(key)) {
+      const hint = closestWord(key, FILTER_KEYS);
+      throw new UsageError(`unknown filter "${key}"${hint === undefined ? '' : `; did you mean "${hint}"?`} (keys: ${FILTER_KEYS.join(', ')})`);
+    }
+    filters[key] = value;
+  }
+  return filters;
+}
+
+export function parseMetric(word: string | undefined): MetricId {
+  if (word === undefined) return 'summary';
+  const id = word.toLowerCase();
+  if ((METRIC_IDS as readonly string[]).includes(id)) return id as MetricId;
+  const hint = closestWord(id, METRIC_IDS);
+  throw new UsageError(`unknown metric "${word}"${hint === undefined ? '' : `; did you mean "${hint}"?`} (metrics: ${METRIC_IDS.join(', ')})`);
+}
+
+export async function reportCommand(args: readonly string[], config: Config, output: Output, now = Date.now()): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        period: { type: 'string', default: '30d' },
+        filter: { type: 'string', multiple: true, default: [] },
+        timezone: { type: 'string' },
+        sort: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+  const [word, ...extra] = parsed.positionals;
+  if (extra.length > 0) throw new UsageError(`report takes one metric, got "${parsed.positionals.join(' ')}"`);
+  const metric = parseMetric(word);
+  const timezone = parsed.values.timezone ?? config.kpi.timezone;
+  if (!isValidTimeZone(timezone)) throw new UsageError(`--timezone "${timezone}" is not an IANA time zone (e.g. Asia/Jakarta)`);
+  let period;
+  try {
+    period = resolvePeriod(parsed.values.period ?? '30d', now, timezone);
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+  const filters = parseFilters(parsed.values.filter ?? []);
+  const sort = (parsed.values.sort ?? 'solved') as AgentColumn;
+  if (!(AGENT_COLUMNS as readonly string[]).includes(sort)) throw new UsageError(`--sort must be one of ${AGENT_COLUMNS.join(', ')}`);
+  if (parsed.values.sort !== undefined && metric !== 'agents') throw new UsageError('--sort goes with "report agents"');
+
+  const db = openDatabase(config.database, createLogger(config.logLevel, 2));
+  try {
+    await migrateLatest(db);
+    const store = new KpiStore(db);
+    const json = parsed.values.json === true;
+    if (metric === 'agents') {
+      const table = await computeAgents(store, period, filters, now, sort);
+      if (json) output.out(JSON.stringify(table));
+      else printAgents(output, period.label, table.rows);
+    } else if (metric === 'summary') {
+      const summary = await computeSummary(store, period, filters, now);
+      if (json) output.out(JSON.stringify(summary));
+      else printSummary(output, `${period.label} (${timezone})`, summary.metrics);
+    } else {
+      const result = await computeMetric(metric, store, period, filters, now);
+      if (json) output.out(JSON.stringify(result));
+      else printMetric(output, `${period.label} (${timezone})`, result);
+    }
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+const ARROW = { better: '(better)', worse: '(worse)', same: '(same)', unknown: '' } as const;
+
+function changeText(result: MetricResult): string {
+  if (result.change === null) return '';
+  return `${result.change > 0 ? '▲' : result.change < 0 ? '▼' : '='} ${Math.abs(result.change).toFixed(0)}% ${ARROW[result.trend]}`.trim();
+}
+
+function printSummary(output: Output, label: string, metrics: readonly MetricResult[]): void {
+  output.out(`Summary · ${label}`);
+  const rows = metrics.map((m) => [METRICS[m.metric].title, formatValue(m.value, m.unit), `n=${m.n}`, `prev ${formatValue(m.previous.value, m.unit)}`, changeText(m)]);
+  printTable(output, ['Metric', 'Value', 'n', 'Previous', 'Change'], rows.map((row) => row.map((cell, i) => (i === 2 ? cell.slice(2) : i === 3 ? cell.slice(5) : cell))));
+}
+
+function printMetric(output: Output, label: string, result: MetricResult): void {
+  const definition = METRICS[result.metric];
+  output.out(`${definition.title} · ${label}`);
+  output.out(`  ${formatValue(result.value, result.unit)}   (n = ${result.n})   ${changeText(result)}`.trimEnd());
+  output.out(`  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`);
+  for (const [key, value] of Object.entries(result.details)) {
+    if (value === null || typeof value !== 'object') {
+      const shown = typeof value === 'number' && result.unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration(value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
+      output.out(`  ${key}: ${shown}`);
+    } else {
+      output.out(`  ${key}: ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+function printAgents(output: Output, label: string, rows: Awaited<ReturnType<typeof computeAgents>>['rows']): void {
+  output.out(`Agents · ${label}`);
+  if (rows.length === 0) {
+    output.out('  no data');
+    return;
+  }
+  const d = (value: number | null) => (value === null ? '-' : formatDuration(value));
+  const p = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)}%`);
+  printTable(
+    output,
+    ['Agent', 'Solved', 'FRT median', 'Resolution median', 'CSAT', 'FCR', 'AHT', 'Open', 'Overdue'],
+    rows.map((row) => [row.name, String(row.solved), d(row.frtMedian), d(row.resolutionMedian), p(row.csat), p(row.fcr), d(row.aht), String(row.openAssigned), String(row.overdue)]),
+  );
+}
+
+function printTable(output: Output, header: string[], rows: string[][]): void {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => `  ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  output.out(line(header));
+  for (const row of rows) output.out(line(row));
+}

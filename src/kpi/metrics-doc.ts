@@ -1,0 +1,41 @@
+/** Renders docs/metrics.md from the metric definitions (`npm run docs:metrics`); a test keeps the file in step. */
+import { METRIC_IDS, METRICS } from './definitions.js';
+
+const UNIT_TEXT = { count: 'a count', seconds: 'seconds (shown as "1 h 24 min")', percent: 'percent, 0-100', score: 'a score', table: 'a table' } as const;
+
+export function renderMetricsDoc(): string {
+  const lines = [
+    '# Metrics',
+    '',
+    '<!-- Generated from src/kpi/definitions.ts by `npm run docs:metrics`; edit the definitions, not this file. -->',
+    '',
+    'Every KPI the bot reports has one definition, here. The texts live in `src/kpi/definitions.ts`, the one source of this page and of the explanations the bot gives in Slack.',
+    '',
+    '## Common rules',
+    '',
+    '- **Periods** are cut in the workspace time zone (`KPI_TIMEZONE`), and each has a previous period of the same length to compare with.',
+    '- **No data** is `null` ("no data") with n = 0, never 0 or NaN. Counts (volume, backlog...) are numbers and can be 0.',
+    '- **n** is how many tickets, responses, answers or customers a value rests on.',
+    '- **Durations** are in seconds in `kpibot report --json`; **rates** in percent (0-100).',
+    '- **Median and p90** interpolate linearly between the closest ranks (as PostgreSQL\'s `percentile_cont`): for n sorted values v₀…vₙ₋₁ and q in 0..1, h = q·(n-1), and the value is v⌊h⌋ + (h-⌊h⌋)·(v⌈h⌉ - v⌊h⌋).',
+    '- **Change** is (current - previous) / |previous|, in percent; **trend** says whether that move is good for the metric.',
+    '- **Filters** `team:`, `priority:`, `channel:`, `source:`, `agent:`, `tag:` narrow the tickets (survey answers through their ticket).',
+    '',
+  ];
+  for (const id of METRIC_IDS) {
+    const d = METRICS[id];
+    const direction = d.higherIsBetter === null ? 'neither direction is better' : d.higherIsBetter ? 'higher is better' : 'lower is better';
+    lines.push(
+      `## \`${id}\`: ${d.title}`,
+      '',
+      `- **Formula**: ${d.formula}`,
+      `- **Unit**: ${UNIT_TEXT[d.unit]}; ${direction}.`,
+      `- **What counts**: ${d.counts}`,
+      `- **Excluded**: ${d.excludes}`,
+      `- **Edge cases**: ${d.edges}`,
+      `- **Helpdesks' own definitions**: ${d.vendors}`,
+      '',
+    );
+  }
+  return lines.join('\n');
+}
