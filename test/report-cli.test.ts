@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/store/database.js';
+import { migrateLatest } from '../src/store/migrations.js';
+import { IngestStore } from '../src/store/ingest-store.js';
+import type { NormalizedEvent } from '../src/ingest/events.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { runKpibot } from './helpers/process.js';
+
+const H = 3_600_000;
+const NOW = Date.now();
+
+describe(`kpibot report on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    const db = openDatabase(testDb.config);
+    await migrateLatest(db);
+    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' });
+    const events: NormalizedEvent[] = [];
+    // Three tickets created 2 days ago, answered after 1, 2 and 6 hours; Billing has two of them.
+    [1, 2, 6].forEach((hours, i) => {
+      const created = NOW - 48 * H + i * H;
+      events.push({ kind: 'ticket', type: 'ticket_created', externalTicketId: `R-${i}`, occurredAt: created, actor: { type: 'customer', id: 'c' }, data: { status: 'open', team: i < 2 ? 'Billing' : 'Sales', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu' } }, dedupeKey: `c${i}` });
+      events.push({ kind: 'ticket', type: 'agent_reply', externalTicketId: `R-${i}`, occurredAt: created + hours * H, actor: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu' }, data: {}, dedupeKey: `r${i}` });
+    });
+    await store.recordEvents('generic', events);
+    await db.destroy();
+  });
+  afterAll(() => testDb.dispose());
+
+  it('--json gives the stable shape: durations in seconds, value, n, previous, change, details', () => {
+    const result = runKpibot(['report', 'frt', '--period', '7d', '--json'], { DATABASE_URL: testDb.url });
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ metric: 'frt', unit: 'seconds', value: 7200, n: 3, previous: { value: null, n: 0 }, change: null, period: { timezone: 'UTC' } });
+    expect(Object.keys(json).sort()).toEqual(['change', 'details', 'metric', 'n', 'period', 'previous', 'trend', 'unit', 'value']);
+  });
+
+  it('filters and the summary', () => {
+    const billing = JSON.parse(runKpibot(['report', 'frt', '--filter', 'team=billing', '--json'], { DATABASE_URL: testDb.url }).stdout) as { value: number; n: number };
+    expect(billing).toMatchObject({ value: 5400, n: 2 });
+    const summary = JSON.parse(runKpibot(['report', 'summary', '--json'], { DATABASE_URL: testDb.url }).stdout) as { metrics: { metric: string; value: number | null }[] };
+    expect(summary.metrics.map((m) => m.metric)).toEqual(['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr']);
+    expect(summary.metrics[0]?.value).toBe(3);
+  });
+
+  it('reads as a table, with durations as people say them', () => {
+    const text = runKpibot(['report', 'frt', '--timezone', 'Asia/Jakarta'], { DATABASE_URL: testDb.url });
+    expect(text.stdout).toMatch(/^First response time · .* \(Asia\/Jakarta\)\n {2}2 h {3}\(n = 3\)/);
+    const agents = runKpibot(['report', 'agents', '--sort', 'frtMedian'], { DATABASE_URL: testDb.url });
+    expect(agents.stdout).toContain('Ayu');
+  });
+
+  it('bad words: one line and exit code 2, with a suggestion', () => {
+    expect(runKpibot(['report', 'backlgo'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown metric "backlgo"; did you mean "backlog"\?/) });
+    expect(runKpibot(['report', 'frt', '--filter', 'teem=x'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: expect.stringMatching(/did you mean "team"/) });
+    expect(runKpibot(['report', 'frt', '--period', 'fortnight'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2 });
+    expect(runKpibot(['report', 'frt', '--timezone', 'Mars/Base'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2 });
+  });
+});
