@@ -41,7 +41,7 @@ export interface OpenTicketRow {
 
 type Builder = Knex.QueryBuilder;
 
-const RESOLVED = ['solved', 'closed'];
+const OPEN = ['new', 'open', 'pending', 'on-hold'];
 
 export class KpiStore {
   constructor(private readonly db: Database) {}
@@ -104,13 +104,17 @@ export class KpiStore {
     return rows.map((row) => ({ channel: row.channel, n: Number(row.n) }));
   }
 
-  /** Tickets open at instant `at`: created before it and not resolved (latest resolution) or closed by then. */
+  /**
+   * Tickets open at instant `at`: created before it and not resolved by then
+   * (resolution = the latest one; closing resolves). Written as two index
+   * ranges so it never scans the whole history: tickets open now (the status
+   * index) plus tickets resolved at or after `at` (the resolved_at index).
+   */
   private openAt(at: number, filters: TicketFilters): Builder {
+    // `+ 0` keeps both engines' planners off the created_at index, which would walk all history.
     return this.tickets(filters)
-      .where('t.created_at', '<', at)
-      .andWhere((q) => void q.whereNull('t.resolved_at').orWhere('t.resolved_at', '>=', at))
-      .andWhere((q) => void q.whereNull('t.closed_at').orWhere('t.closed_at', '>=', at))
-      .andWhere((q) => void q.whereNotIn('t.status', RESOLVED).orWhere('t.resolved_at', '>=', at).orWhere('t.closed_at', '>=', at));
+      .whereRaw('t.created_at + 0 < ?', [at])
+      .andWhere((q) => void q.where((open) => void open.whereIn('t.status', OPEN).whereNull('t.resolved_at')).orWhere('t.resolved_at', '>=', at));
   }
 
   async backlog(at: number, filters: TicketFilters): Promise<{ n: number; ages: { under1d: number; d1to3: number; d3to7: number; over7d: number }; oldest: OpenTicketRow | null }> {
@@ -238,8 +242,9 @@ export class KpiStore {
   async overdueNow(now: number, filters: TicketFilters, limit: number): Promise<{ n: number; oldest: (OpenTicketRow & { dueAt: number; target: 'first_response' | 'resolution' })[] }> {
     const overdue = () =>
       this.tickets(filters)
-        .whereNotIn('t.status', RESOLVED)
-        .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhere('t.first_response_due_at', '<', now)).orWhere('t.resolution_due_at', '<', now));
+        .whereIn('t.status', OPEN)
+        // `+ 0`: due times are mostly in the past, so their indexes would walk all history; the open-status index is the narrow one.
+        .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhereRaw('t.first_response_due_at + 0 < ?', [now])).orWhereRaw('t.resolution_due_at + 0 < ?', [now]));
     const n = await this.count(overdue());
     const rows = (await overdue()
       .select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team', 't.first_response_at', 't.first_response_due_at', 't.resolution_due_at')
@@ -278,4 +283,115 @@ export class KpiStore {
       .first()) as { n: number | string; breached: number | string | null };
     return { withTarget: Number(row.n), breached: Number(row.breached ?? 0) };
   }
+
+  /** Median of a duration per assignee, by window functions partitioned by agent (both engines). */
+  private async mediansByAgent(query: Builder, expression: string): Promise<Map<number, number>> {
+    const inner = query
+      .clone()
+      .whereNotNull('t.assignee_agent_id')
+      .select(
+        't.assignee_agent_id as agent',
+        this.db.raw(`${expression} as v`),
+        this.db.raw(`row_number() over (partition by t.assignee_agent_id order by ${expression}) - 1 as rn`),
+        this.db.raw('count(*) over (partition by t.assignee_agent_id) as n'),
+      )
+      .as('ranked');
+    // Integer division: (n-1)/2 and n/2 are the two middle ranks (the same one when n is odd).
+    const rows = (await this.db.select('agent', 'v').from(inner).whereRaw('rn = (n - 1) / 2 or rn = n / 2')) as { agent: number; v: number | string }[];
+    const sums = new Map<number, { sum: number; count: number }>();
+    for (const row of rows) {
+      const entry = sums.get(row.agent) ?? { sum: 0, count: 0 };
+      entry.sum += Number(row.v);
+      entry.count += 1;
+      sums.set(row.agent, entry);
+    }
+    return new Map([...sums].map(([agent, { sum, count }]) => [agent, sum / count]));
+  }
+
+  /** One row per agent with assigned tickets: the columns of the `agents` table. */
+  async agentTable(range: Range, now: number, filters: TicketFilters): Promise<AgentRow[]> {
+    const solvedInRange = () => this.tickets(filters).where('t.first_resolved_at', '>=', range.from).andWhere('t.first_resolved_at', '<', range.to);
+    const solved = (await solvedInRange()
+      .whereNotNull('t.assignee_agent_id')
+      .select('t.assignee_agent_id as agent')
+      .select(
+        this.db.raw('count(*) as solved'),
+        this.db.raw('sum(case when t.agent_reply_count = 1 and t.reopen_count = 0 then 1 else 0 end) as fc'),
+        this.db.raw('sum(t.handle_time_seconds) as handle'),
+        this.db.raw('sum(case when t.handle_time_seconds > 0 then 1 else 0 end) as handled'),
+      )
+      .groupBy('t.assignee_agent_id')) as { agent: number; solved: number | string; fc: number | string; handle: number | string; handled: number | string }[];
+    const open = (await this.tickets(filters)
+      .whereNotNull('t.assignee_agent_id')
+      .whereIn('t.status', OPEN)
+      .select('t.assignee_agent_id as agent')
+      .select(
+        this.db.raw('count(*) as open'),
+        this.db.raw(
+          'sum(case when (t.first_response_at is null and t.first_response_due_at < ?) or t.resolution_due_at < ? then 1 else 0 end) as overdue',
+          [now, now],
+        ),
+      )
+      .groupBy('t.assignee_agent_id')) as { agent: number; open: number | string; overdue: number | string }[];
+    const createdInRange = this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to).whereNotNull('t.first_response_at');
+    const frt = await this.mediansByAgent(createdInRange, '(t.first_response_at - (case when t.created_by_agent = true then t.first_customer_message_at else t.created_at end)) / 1000.0');
+    const resolution = await this.mediansByAgent(solvedInRange(), '(t.first_resolved_at - t.created_at) / 1000.0');
+    const csatRows = (await this.db('survey_responses as s')
+      .where('s.kind', 'csat')
+      .andWhere('s.responded_at', '>=', range.from)
+      .andWhere('s.responded_at', '<', range.to)
+      .whereNotNull('s.agent_id')
+      .whereIn('s.ticket_id', this.tickets(filters).select('t.id'))
+      .select('s.agent_id as agent')
+      .select(this.db.raw("sum(case when (s.scale = '1-5' and s.score >= 4) or (s.scale = 'good-bad' and s.score >= 1) then 1 else 0 end) as good"), this.db.raw('count(*) as answers'))
+      .groupBy('s.agent_id')) as { agent: number; good: number | string; answers: number | string }[];
+
+    const ids = new Set<number>([...solved.map((r) => r.agent), ...open.map((r) => r.agent), ...frt.keys(), ...resolution.keys(), ...csatRows.map((r) => r.agent)]);
+    if (ids.size === 0) return [];
+    const agents = (await this.db('agents').select('id', 'external_id', 'email', 'name', 'slack_user_id').whereIn('id', [...ids])) as {
+      id: number; external_id: string; email: string | null; name: string | null; slack_user_id: string | null;
+    }[];
+    const bySolved = new Map(solved.map((r) => [r.agent, r]));
+    const byOpen = new Map(open.map((r) => [r.agent, r]));
+    const byCsat = new Map(csatRows.map((r) => [r.agent, r]));
+    return agents.map((agent) => {
+      const s = bySolved.get(agent.id);
+      const o = byOpen.get(agent.id);
+      const c = byCsat.get(agent.id);
+      const solvedCount = Number(s?.solved ?? 0);
+      const handled = Number(s?.handled ?? 0);
+      const answers = Number(c?.answers ?? 0);
+      return {
+        agentId: agent.id,
+        name: agent.name ?? agent.email ?? agent.external_id,
+        email: agent.email,
+        slackUserId: agent.slack_user_id,
+        solved: solvedCount,
+        frtMedian: frt.get(agent.id) ?? null,
+        resolutionMedian: resolution.get(agent.id) ?? null,
+        csat: answers === 0 ? null : (100 * Number(c?.good ?? 0)) / answers,
+        csatAnswers: answers,
+        fcr: solvedCount === 0 ? null : (100 * Number(s?.fc ?? 0)) / solvedCount,
+        aht: handled === 0 ? null : Number(s?.handle ?? 0) / handled,
+        openAssigned: Number(o?.open ?? 0),
+        overdue: Number(o?.overdue ?? 0),
+      };
+    });
+  }
+}
+
+export interface AgentRow {
+  readonly agentId: number;
+  readonly name: string;
+  readonly email: string | null;
+  readonly slackUserId: string | null;
+  readonly solved: number;
+  readonly frtMedian: number | null;
+  readonly resolutionMedian: number | null;
+  readonly csat: number | null;
+  readonly csatAnswers: number;
+  readonly fcr: number | null;
+  readonly aht: number | null;
+  readonly openAssigned: number;
+  readonly overdue: number;
 }

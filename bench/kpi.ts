@@ -1,0 +1,140 @@
+/**
+ * bench/kpi: latency of the `summary` report over 30 days on a realistic
+ * synthetic dataset (1,000,000 tickets over 2 years, 50 agents, 10 teams, with
+ * replies, resolutions, reopens, escalations, tags, response intervals and
+ * CSAT answers), beside the floor: one raw SQL aggregate over the same rows,
+ * in the same run. Prints median and p95 of each, and peak memory.
+ *
+ *   npm run build && node dist/bench/kpi.js [--tickets 1000000] [--runs 30] [--db /tmp/kpibot-bench-kpi.sqlite]
+ *   BENCH_DATABASE_URL=postgres://... runs it on PostgreSQL instead.
+ * The generated database is kept and reused when its ticket count matches.
+ */
+import { existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../src/config.js';
+import { openDatabase, type Database } from '../src/store/database.js';
+import { migrateLatest } from '../src/store/migrations.js';
+import { KpiStore } from '../src/store/kpi-store.js';
+import { computeSummary } from '../src/kpi/metrics.js';
+import { resolvePeriod } from '../src/kpi/periods.js';
+
+const { values } = parseArgs({ options: { tickets: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, db: { type: 'string', default: '/tmp/kpibot-bench-kpi.sqlite' } } });
+const TICKETS = Number(values.tickets);
+const RUNS = Number(values.runs);
+const H = 3_600_000;
+const END = Date.parse('2026-11-01T00:00:00Z');
+const START = END - 730 * 24 * H;
+
+/** A small deterministic generator, so every run builds the same data. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function generate(db: Database): Promise<void> {
+  const rand = random(42);
+  const now = Date.now();
+  await db.transaction(async (trx) => {
+    const agents = Array.from({ length: 50 }, (_, i) => ({ source: 'bench', external_id: `a${i}`, email: `agent${i}@example.com`, name: `Agent ${i}`, created_at: now, updated_at: now }));
+    await trx('agents').insert(agents);
+  });
+  const agentIds = ((await db('agents').select('id').orderBy('id')) as { id: number }[]).map((row) => row.id);
+  const priorities = ['low', 'normal', 'normal', 'normal', 'high', 'urgent'];
+  const channels = ['email', 'email', 'chat', 'web', 'phone'];
+  const BATCH = 1000;
+  for (let start = 0; start < TICKETS; start += BATCH) {
+    const tickets: Record<string, unknown>[] = [];
+    const ratings: { created: number; score: number; index: number }[] = [];
+    for (let i = start; i < Math.min(TICKETS, start + BATCH); i += 1) {
+      const created = START + Math.floor((i / TICKETS) * (END - START)) + Math.floor(rand() * 60_000);
+      // Nearly every ticket is answered and solved within days; what stays open is recent (a realistic backlog).
+      const recent = created > END - 14 * 24 * H;
+      const replied = !recent || rand() < 0.9 ? created + Math.floor(rand() ** 3 * 48 * H) : null;
+      const resolved = replied !== null && (!recent || rand() < 0.7) ? replied + Math.floor(rand() ** 2 * 96 * H) : null;
+      const reopened = resolved !== null && rand() < 0.06;
+      const escalated = rand() < 0.05 ? created + Math.floor(rand() * 24 * H) : null;
+      const open = resolved === null || (reopened && created > END - 30 * 24 * H);
+      tickets.push({
+        source: 'bench', external_id: `T${i}`, status: open ? 'open' : 'solved', priority: priorities[Math.floor(rand() * priorities.length)],
+        channel: channels[Math.floor(rand() * channels.length)], team: `Team ${Math.floor(rand() * 10)}`, assignee_agent_id: agentIds[Math.floor(rand() * agentIds.length)],
+        created_by_agent: false, created_at: created, updated_at: resolved ?? replied ?? created, first_customer_message_at: created,
+        first_response_at: replied, first_resolved_at: resolved, resolved_at: open ? null : resolved, closed_at: null,
+        reopen_count: reopened ? 1 : 0, agent_reply_count: replied === null ? 0 : 1 + Math.floor(rand() * 3), customer_message_count: 1 + Math.floor(rand() * 3),
+        escalated_at: escalated, escalation_count: escalated === null ? 0 : 1, handle_time_seconds: Math.floor(rand() * 1800),
+        first_response_due_at: created + 8 * H, resolution_due_at: created + 72 * H, projected_at: now,
+      });
+      if (resolved !== null && rand() < 0.25) ratings.push({ created: resolved + H, score: 1 + Math.floor(rand() * 5), index: i });
+    }
+    await db.transaction(async (trx) => {
+      // SQLite allows at most 500 terms in a compound SELECT, which knex uses for multi-row inserts.
+      const inserted: { id: number; created_at: number; first_response_at: number | null; external_id: string }[] = [];
+      for (let k = 0; k < tickets.length; k += 200) {
+        inserted.push(...((await trx('tickets').insert(tickets.slice(k, k + 200)).returning(['id', 'created_at', 'first_response_at', 'external_id'])) as typeof inserted));
+      }
+      const intervals = inserted.filter((row) => row.first_response_at !== null).map((row) => ({ ticket_id: row.id, customer_at: row.created_at, replied_at: row.first_response_at as number, seconds: Math.round(((row.first_response_at as number) - row.created_at) / 1000) }));
+      for (let k = 0; k < intervals.length; k += 250) await trx('ticket_response_intervals').insert(intervals.slice(k, k + 250));
+      const tags = inserted.filter((_, k) => k % 3 === 0).map((row) => ({ ticket_id: row.id, tag: 'vip' }));
+      for (let k = 0; k < tags.length; k += 400) await trx('ticket_tags').insert(tags.slice(k, k + 400));
+      const byExternal = new Map(inserted.map((row) => [row.external_id, row.id]));
+      const surveys = ratings.map((r) => ({ source: 'bench', kind: 'csat', scale: '1-5', score: r.score, ticket_id: byExternal.get(`T${r.index}`), responded_at: r.created, dedupe_key: `csat:${r.index}` }));
+      for (let k = 0; k < surveys.length; k += 200) await trx('survey_responses').insert(surveys.slice(k, k + 200));
+    });
+    if ((start / BATCH) % 50 === 0) process.stderr.write(`\rgenerating: ${start.toLocaleString('en')} / ${TICKETS.toLocaleString('en')} tickets`);
+  }
+  process.stderr.write('\n');
+}
+
+function stats(samples: number[]): { median: number; p95: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
+  return { median: at(0.5), p95: at(0.95) };
+}
+
+const url = process.env.BENCH_DATABASE_URL ?? `sqlite:${values.db}`;
+const config = parseConfig({ DATABASE_URL: url });
+const fresh = config.database.client === 'sqlite' && !existsSync(config.database.filename);
+const db = openDatabase(config.database);
+await migrateLatest(db);
+const have = Number(((await db('tickets').count({ n: '*' }).first()) as { n: number | string }).n);
+if (have !== TICKETS) {
+  if (have > 0) throw new Error(`the database holds ${have} tickets, not ${TICKETS}: remove it (or point --db elsewhere) to generate anew`);
+  const started = performance.now();
+  await generate(db);
+  console.log(`generated ${TICKETS.toLocaleString('en')} tickets in ${((performance.now() - started) / 1000).toFixed(0)} s${fresh ? '' : ' (into an existing database)'}`);
+}
+if (config.database.client === 'sqlite') await db.raw('ANALYZE');
+else await db.raw('ANALYZE');
+
+const now = END;
+const period = resolvePeriod('30d', now, 'UTC');
+const store = new KpiStore(db);
+const summaryTimes: number[] = [];
+const floorTimes: number[] = [];
+let result;
+for (let run = 0; run < RUNS + 3; run += 1) {
+  let t = performance.now();
+  result = await computeSummary(store, period, {}, now);
+  const summaryMs = performance.now() - t;
+  t = performance.now();
+  // The floor: one aggregate over the same 30 days of tickets, the least any report must do.
+  await db('tickets').where('created_at', '>=', period.from).andWhere('created_at', '<', period.to).select(db.raw('count(*) as n, avg(first_response_at - created_at) as frt, sum(case when resolved_at is null then 1 else 0 end) as open'));
+  const floorMs = performance.now() - t;
+  if (run >= 3) {
+    summaryTimes.push(summaryMs);
+    floorTimes.push(floorMs);
+  }
+}
+const summary = stats(summaryTimes);
+const floor = stats(floorTimes);
+console.log(`bench/kpi on ${config.database.client}: ${TICKETS.toLocaleString('en')} tickets; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(`summary over 30 days (${result?.metrics[0]?.value ?? 0} tickets created): median ${summary.median.toFixed(1)} ms, p95 ${summary.p95.toFixed(1)} ms (${RUNS} runs)`);
+console.log(`floor, one raw aggregate over the same rows: median ${floor.median.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms`);
+console.log(`ratio (median): ${(summary.median / floor.median).toFixed(1)}x; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+await db.destroy();
