@@ -16,6 +16,7 @@ import { openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
 import { reportCommand } from './cli-report.js';
+import { importCommand } from './cli-import.js';
 
 const USAGE = `Usage: kpibot <command> [options]
 
@@ -25,6 +26,9 @@ Commands:
   migrate rollback [--all]   Undo the last batch of migrations (or all of them).
   migrate up | down          Apply the next migration, or undo the last one.
   migrate status             List applied and pending migrations.
+  import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk] [--map field=Header ...]
+         [--timezone ZONE] [--dry-run]
+                             Backfill tickets from a CSV export (docs/import.md).
   report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]
                              Print a KPI (default: summary over 30d); metrics: see docs/metrics.md.
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
@@ -45,6 +49,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await runStart(loadConfig());
       case 'migrate':
         return await runMigrate(loadConfig(), rest, output);
+      case 'import':
+        return await importCommand(rest, loadConfig(), output);
       case 'report':
         return await reportCommand(rest, loadConfig(), output);
       case 'deliveries':

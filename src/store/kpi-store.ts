@@ -41,7 +41,8 @@ export interface OpenTicketRow {
 
 type Builder = Knex.QueryBuilder;
 
-const OPEN = ['new', 'open', 'pending', 'on-hold'];
+/** Spelled exactly as the partial index's predicate (migration 20261122000009), so planners use it. */
+const OPEN_STATUS_SQL = "t.status in ('new', 'open', 'pending', 'on-hold')";
 
 export class KpiStore {
   constructor(private readonly db: Database) {}
@@ -114,7 +115,7 @@ export class KpiStore {
     // `+ 0` keeps both engines' planners off the created_at index, which would walk all history.
     return this.tickets(filters)
       .whereRaw('t.created_at + 0 < ?', [at])
-      .andWhere((q) => void q.where((open) => void open.whereIn('t.status', OPEN).whereNull('t.resolved_at')).orWhere('t.resolved_at', '>=', at));
+      .andWhere((q) => void q.where((open) => void open.whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at')).orWhere('t.resolved_at', '>=', at));
   }
 
   async backlog(at: number, filters: TicketFilters): Promise<{ n: number; ages: { under1d: number; d1to3: number; d3to7: number; over7d: number }; oldest: OpenTicketRow | null }> {
@@ -242,7 +243,7 @@ export class KpiStore {
   async overdueNow(now: number, filters: TicketFilters, limit: number): Promise<{ n: number; oldest: (OpenTicketRow & { dueAt: number; target: 'first_response' | 'resolution' })[] }> {
     const overdue = () =>
       this.tickets(filters)
-        .whereIn('t.status', OPEN)
+        .whereRaw(OPEN_STATUS_SQL)
         // `+ 0`: due times are mostly in the past, so their indexes would walk all history; the open-status index is the narrow one.
         .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhereRaw('t.first_response_due_at + 0 < ?', [now])).orWhereRaw('t.resolution_due_at + 0 < ?', [now]));
     const n = await this.count(overdue());
@@ -323,7 +324,7 @@ export class KpiStore {
       .groupBy('t.assignee_agent_id')) as { agent: number; solved: number | string; fc: number | string; handle: number | string; handled: number | string }[];
     const open = (await this.tickets(filters)
       .whereNotNull('t.assignee_agent_id')
-      .whereIn('t.status', OPEN)
+      .whereRaw(OPEN_STATUS_SQL)
       .select('t.assignee_agent_id as agent')
       .select(
         this.db.raw('count(*) as open'),
