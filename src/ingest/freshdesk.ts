@@ -10,8 +10,8 @@
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, Rating, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
-import { header, safeEqual, unauthorized } from './signatures.js';
-import { isObject, optionalString, optionalTime, requiredString, type Json } from './values.js';
+import { offeredTokens, safeEqual, unauthorized } from './signatures.js';
+import { compact, isObject, optionalString, optionalTime, requiredString, type Json } from './values.js';
 
 /** The literal `event` values of the template, one per automation rule. */
 export const FRESHDESK_EVENTS = ['ticket_created', 'agent_replied', 'customer_replied', 'note_added', 'ticket_updated', 'satisfaction_rated'] as const;
@@ -98,20 +98,6 @@ export const freshdeskAdapter: SourceAdapter = {
   },
 };
 
-/** The Basic auth password (whatever the username) and the X-Webhook-Token header, as sent. */
-function offeredTokens(headers: WebhookRequest['headers']): string[] {
-  const offered: string[] = [];
-  const custom = header(headers, 'x-webhook-token');
-  if (custom !== undefined && custom !== '') offered.push(custom);
-  const authorization = header(headers, 'authorization');
-  const basic = authorization === undefined ? null : /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization);
-  if (basic !== null) {
-    const decoded = Buffer.from(basic[1] ?? '', 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon >= 0) offered.push(decoded.slice(colon + 1));
-  }
-  return offered;
-}
 
 function parseEvent(event: FreshdeskEvent, body: Json): NormalizedEvent[] {
   const ticketId = requiredString(body.ticket_id, 'ticket_id');
@@ -168,7 +154,7 @@ function ticketSnapshot(body: Json): TicketEventData & { channel?: string; assig
   };
   if ('group' in body) data.team = optionalString(body.group) ?? null;
   if ('agent_id' in body || 'agent_email' in body) data.assignee = agentOf(body);
-  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)) as TicketEventData;
+  return compact(data) as TicketEventData;
 }
 
 function withoutCreation(snapshot: TicketEventData): TicketEventData {

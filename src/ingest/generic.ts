@@ -20,7 +20,7 @@ import {
   type TicketEventType,
 } from './events.js';
 import { assertFresh, hmac, header, safeEqual, unauthorized } from './signatures.js';
-import { isObject, object, optionalBoolean, optionalNumber, optionalString, requiredString, requiredTime, stringList, type Json } from './values.js';
+import { compact, isObject, object, optionalBoolean, optionalNumber, optionalString, requiredString, requiredTime, stringList, type Json } from './values.js';
 
 const TICKET_TYPES: Record<string, TicketEventType> = {
   'ticket.created': 'ticket_created',
@@ -147,7 +147,7 @@ function parseTicketData(ticket: Json, event: Json, type: TicketEventType, path:
     if (seconds === undefined || seconds < 0) throw new PayloadShapeError(`${path}.seconds must be a number of seconds`);
     data.seconds = seconds;
   }
-  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)) as TicketEventData;
+  return compact(data) as TicketEventData;
 }
 
 function parseActor(value: unknown, path: string): Actor | undefined {

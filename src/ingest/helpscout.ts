@@ -16,7 +16,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
+import { compact, isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
 
 /** Help Scout conversation status → ours. Closed reopens on a customer reply (solved); spam is final (closed). */
 export const HELPSCOUT_STATUSES: Readonly<Record<string, TicketStatus>> = { active: 'open', open: 'open', pending: 'pending', closed: 'solved', spam: 'closed' };
@@ -145,7 +145,7 @@ function event(c: Conversation, type: TicketEventType, anchor: Anchor, data: Tic
     externalTicketId: c.id,
     occurredAt: anchor.occurredAt,
     ...(anchor.actor === undefined ? {} : { actor: anchor.actor }),
-    data: Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)) as TicketEventData,
+    data: compact(data),
     dedupeKey: anchor.dedupeKey,
   };
 }

@@ -17,7 +17,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
+import { compact, isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
 
 /** Intercom conversation `state` → our status. Closed conversations reopen on a customer reply, hence solved. */
 export const INTERCOM_STATES: Readonly<Record<string, TicketStatus>> = { open: 'open', closed: 'solved', snoozed: 'on-hold' };
@@ -128,7 +128,7 @@ function event(n: Notification, type: TicketEventType, anchor: Anchor, data: Tic
     externalTicketId: n.conversationId,
     occurredAt: anchor.occurredAt,
     ...(anchor.actor === undefined ? {} : { actor: anchor.actor }),
-    data: Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)) as TicketEventData,
+    data: compact(data),
     dedupeKey: anchor.dedupeKey,
   };
 }

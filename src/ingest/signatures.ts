@@ -42,3 +42,21 @@ export function assertFresh(timestampMs: number, now: number, what: string): voi
 export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/**
+ * The shared token a request offers, for helpdesks that sign nothing: the
+ * `X-Webhook-Token` header and the HTTP Basic password (whatever the username).
+ */
+export function offeredTokens(headers: Readonly<Record<string, string | string[] | undefined>>): string[] {
+  const offered: string[] = [];
+  const custom = header(headers, 'x-webhook-token');
+  if (custom !== undefined && custom !== '') offered.push(custom);
+  const authorization = header(headers, 'authorization');
+  const basic = authorization === undefined ? null : /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization);
+  if (basic !== null) {
+    const decoded = Buffer.from(basic[1] ?? '', 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon >= 0) offered.push(decoded.slice(colon + 1));
+  }
+  return offered;
+}

@@ -73,3 +73,8 @@ export function stringList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return value.split(/[\s,]+/).filter((item) => item !== '');
   return undefined;
 }
+
+/** The object without its undefined fields (events carry only what they know). */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
+}

@@ -14,7 +14,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { assertFresh, header, hmac, safeEqual, unauthorized } from './signatures.js';
-import { isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, stringList, type Json } from './values.js';
+import { compact, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, stringList, type Json } from './values.js';
 
 const EVENT_PREFIX = 'zen:event-type:';
 
@@ -159,7 +159,7 @@ function snapshotOf(detail: Json): TicketEventData {
     requesterId: optionalString(detail.requester_id),
   };
   if (Array.isArray(detail.tags)) data.tags = stringList(detail.tags);
-  return withoutUndefined(data);
+  return compact(data);
 }
 
 function statusData(value: unknown): Pick<TicketEventData, 'status'> {
@@ -195,7 +195,7 @@ function parseTriggerBody(payload: Json, invocationId: string | undefined): Norm
   const assigneeId = optionalString(ticket.assignee_id);
   const assigneeEmail = optionalString(ticket.assignee_email)?.toLowerCase();
   const channel = channelOf(optionalString(ticket.via));
-  const data: TicketEventData = withoutUndefined({
+  const data: TicketEventData = compact({
     status,
     priority,
     channel,
@@ -266,8 +266,4 @@ function isPhone(channel: string | undefined): boolean {
 function nameOf(holder: Json): { name?: string } {
   const name = optionalString(holder.name);
   return name === undefined ? {} : { name };
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }

@@ -13,7 +13,7 @@ import type { WebhookSecrets } from '../config.js';
 import { HttpError } from '../errors.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
-import { SIGNATURE_WINDOW_MS, header, safeEqual, unauthorized } from './signatures.js';
+import { SIGNATURE_WINDOW_MS, header, offeredTokens, safeEqual, unauthorized } from './signatures.js';
 import { isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
 
 export const ZOHODESK_EVENTS = ['Ticket_Add', 'Ticket_Update', 'Ticket_Thread_Add', 'Ticket_Comment_Add'] as const;
@@ -63,19 +63,6 @@ export const zohodeskAdapter: SourceAdapter = {
 // ---------------------------------------------------------------------------
 // Authenticity
 
-function offeredTokens(headers: WebhookRequest['headers']): string[] {
-  const offered: string[] = [];
-  const custom = header(headers, 'x-webhook-token');
-  if (custom !== undefined && custom !== '') offered.push(custom);
-  const authorization = header(headers, 'authorization');
-  const basic = authorization === undefined ? null : /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization);
-  if (basic !== null) {
-    const decoded = Buffer.from(basic[1] ?? '', 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon >= 0) offered.push(decoded.slice(colon + 1));
-  }
-  return offered;
-}
 
 function verifyJwt(token: string, request: WebhookRequest, keyFile: string): void {
   const parts = token.trim().split('.');
