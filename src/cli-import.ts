@@ -1,0 +1,180 @@
+/**
+ * `kpibot import <file.csv[.gz]> [--source NAME] [--preset zendesk|freshdesk|zohodesk]
+ * [--map field=Header ...] [--timezone ZONE] [--date-order auto|dmy|mdy] [--dry-run]`:
+ * loads a helpdesk CSV export into the database (docs/import.md). Bad words, a
+ * missing file or a file without the needed columns throw a UsageError (one
+ * line, exit code 2); rows that cannot be read are skipped and listed.
+ */
+import { parseArgs } from 'node:util';
+import { isValidTimeZone, type Config } from './config.js';
+import { DatabaseUnavailableError, describeError, UsageError } from './errors.js';
+import { createLogger } from './logger.js';
+import { openDatabase } from './store/database.js';
+import { migrateLatest } from './store/migrations.js';
+import { DATE_ORDERS, type DateOrder } from './ingest/csv/dates.js';
+import { IMPORT_FIELDS, isImportField, isPresetName, PRESET_NAMES, type ImportField, type PresetName } from './ingest/csv/mapping.js';
+import { formatSummary, runImport, type ImportOptions, type ImportProgress } from './ingest/csv/run-import.js';
+
+export const IMPORT_USAGE = `Usage: kpibot import <file.csv | file.csv.gz> [options]
+
+Options:
+  --source NAME          Source the tickets belong to (default: the preset's name, else "csv").
+  --preset NAME          Column names of a helpdesk's export: ${PRESET_NAMES.join(', ')}
+                         (default: --source when it names one).
+  --map field=Header     Read a field from the column with exactly this header (repeatable).
+                         Fields: ${IMPORT_FIELDS.join(', ')}.
+  --timezone ZONE        IANA zone of times written without one (default: KPI_TIMEZONE).
+  --date-order ORDER     auto (day-first unless a date can only be month-first), dmy or mdy.
+  --dry-run              Read and check every row; write nothing.
+  --limit N              Stop after the first N data rows (to try a mapping).
+  --batch-size N         Rows per transaction (default 500).
+
+See docs/import.md.`;
+
+type Output = { out: (line: string) => void; err: (line: string) => void };
+
+export interface ImportCommandOptions {
+  /** Where the progress line goes; by default standard error, only when it is a terminal. */
+  readonly progress?: { write(text: string): unknown; isTTY?: boolean };
+}
+
+export async function importCommand(args: readonly string[], config: Config, output: Output, commandOptions: ImportCommandOptions = {}): Promise<number> {
+  const options = parseImportArgs(args, config);
+  if (options === 'help') {
+    output.out(IMPORT_USAGE);
+    return 0;
+  }
+  const terminal = commandOptions.progress ?? process.stderr;
+  const progress = terminal.isTTY === true ? progressLine(terminal) : undefined;
+
+  if (options.dryRun === true) {
+    const summary = await runImport(options, { onProgress: progress?.update });
+    progress?.clear();
+    for (const line of formatSummary(summary)) output.out(line);
+    return 0;
+  }
+
+  const db = openDatabase(config.database, createLogger(config.logLevel, 2));
+  try {
+    try {
+      await migrateLatest(db);
+    } catch (error) {
+      throw new DatabaseUnavailableError(error);
+    }
+    const summary = await runImport(options, {
+      db,
+      projection: { escalationGroups: config.kpi.escalationGroups, escalationTag: 'escalated' },
+      onProgress: progress?.update,
+    });
+    progress?.clear();
+    for (const line of formatSummary(summary)) output.out(line);
+    return 0;
+  } finally {
+    progress?.clear();
+    await db.destroy();
+  }
+}
+
+/** Checks the words; throws UsageError naming the first bad one. */
+export function parseImportArgs(args: readonly string[], config: Config): ImportOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        source: { type: 'string' },
+        preset: { type: 'string' },
+        map: { type: 'string', multiple: true },
+        timezone: { type: 'string' },
+        'date-order': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'batch-size': { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`import: ${describeError(error)}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return 'help';
+  if (positionals.length === 0) throw new UsageError('import needs a file: kpibot import <file.csv> [options]; run "kpibot import --help"');
+  if (positionals.length > 1) throw new UsageError(`import takes one file, got ${positionals.length}: ${positionals.map((word) => `"${word}"`).join(' ')}`);
+  const file = positionals[0] as string;
+
+  const source = values.source ?? values.preset ?? 'csv';
+  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(source)) {
+    throw new UsageError(`--source "${source}" must be 1-32 lower-case letters, digits, "-" or "_"`);
+  }
+  let preset: PresetName | undefined;
+  if (values.preset !== undefined) {
+    if (!isPresetName(values.preset)) throw new UsageError(`--preset "${values.preset}" is not one of ${PRESET_NAMES.join(', ')}`);
+    preset = values.preset;
+  } else if (isPresetName(source)) {
+    preset = source;
+  }
+
+  const map: Partial<Record<ImportField, string>> = {};
+  for (const entry of values.map ?? []) {
+    const equals = entry.indexOf('=');
+    const field = equals < 0 ? entry : entry.slice(0, equals).trim();
+    const header = equals < 0 ? '' : entry.slice(equals + 1);
+    if (equals < 0 || header === '') throw new UsageError(`--map "${entry}" must be field=Header, e.g. --map created_at="Created at"`);
+    if (!isImportField(field)) throw new UsageError(`--map: unknown field "${field}"; fields are ${IMPORT_FIELDS.join(', ')}`);
+    if (map[field] !== undefined) throw new UsageError(`--map gives ${field} twice`);
+    map[field] = header;
+  }
+
+  const timeZone = values.timezone ?? config.kpi.timezone;
+  if (!isValidTimeZone(timeZone)) throw new UsageError(`--timezone "${timeZone}" is not an IANA time zone (e.g. Asia/Jakarta, America/Sao_Paulo, UTC)`);
+  const dateOrder = values['date-order'] ?? 'auto';
+  if (!(DATE_ORDERS as readonly string[]).includes(dateOrder)) throw new UsageError(`--date-order "${dateOrder}" is not one of ${DATE_ORDERS.join(', ')}`);
+
+  const batchSize = wholeNumber('--batch-size', values['batch-size'], 10_000);
+  const limit = wholeNumber('--limit', values.limit, Number.MAX_SAFE_INTEGER);
+
+  return {
+    file,
+    source,
+    ...(preset === undefined ? {} : { preset }),
+    map,
+    timeZone,
+    dateOrder: dateOrder as DateOrder,
+    dryRun: values['dry-run'] === true,
+    ...(batchSize === undefined ? {} : { batchSize }),
+    ...(limit === undefined ? {} : { limit }),
+  };
+}
+
+function wholeNumber(option: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) throw new UsageError(`${option} must be a whole number from 1 to ${max}, got "${text}"`);
+  return value;
+}
+
+/** A one-line progress display, redrawn in place at most five times a second. */
+function progressLine(terminal: { write(text: string): unknown }) {
+  const started = performance.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(progress: ImportProgress) {
+      const now = performance.now();
+      if (now - last < 200) return;
+      last = now;
+      const share = progress.totalBytes > 0 ? Math.min(1, progress.bytesRead / progress.totalBytes) : 0;
+      const width = 24;
+      const filled = Math.round(share * width);
+      const rate = progress.rows / Math.max(0.001, (now - started) / 1000);
+      terminal.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${progress.rows.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s `);
+      shown = true;
+    },
+    clear() {
+      if (shown) terminal.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Which CSV column feeds which of our fields. In order of precedence:
+ * 1. `--map field=Header`: the exact header name;
+ * 2. a preset (zendesk, freshdesk, zohodesk): the vendor's export headers,
+ *    matched case-insensitively, first candidate found wins;
+ * 3. automatic: a header equal to the field name ignoring case, spaces,
+ *    underscores and dashes ("Created At", "created_at", "first-response-at").
+ * `id` and `created_at` must end up mapped.
+ */
+import { UsageError } from '../../errors.js';
+import { headerUnit, type DurationUnit } from './dates.js';
+
+export const IMPORT_FIELDS = [
+  'id', 'created_at', 'first_response_at', 'resolved_at', 'closed_at', 'status', 'priority', 'channel', 'group',
+  'assignee_email', 'assignee', 'requester', 'csat', 'nps', 'ces', 'reopens', 'agent_replies', 'escalated',
+  'handle_time', 'tags',
+] as const;
+export type ImportField = (typeof IMPORT_FIELDS)[number];
+
+export const REQUIRED_FIELDS: readonly ImportField[] = ['id', 'created_at'];
+/** Fields holding a time; a column whose header names a unit ("… in minutes") holds a duration after created_at instead. */
+export const TIME_FIELDS: readonly ImportField[] = ['created_at', 'first_response_at', 'resolved_at', 'closed_at'];
+
+export function isImportField(name: string): name is ImportField {
+  return (IMPORT_FIELDS as readonly string[]).includes(name);
+}
+
+export const PRESET_NAMES = ['zendesk', 'freshdesk', 'zohodesk'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+export function isPresetName(name: string): name is PresetName {
+  return (PRESET_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * The vendors' ticket-export headers (see docs/import.md for the sources and
+ * what is left out). Candidates are tried in order, case-insensitively.
+ */
+export const PRESETS: Record<PresetName, Partial<Record<ImportField, readonly string[]>>> = {
+  zendesk: {
+    id: ['Id'],
+    created_at: ['Created at'],
+    // Calendar minutes from creation to the first public reply; empty when none.
+    first_response_at: ['First reply time in minutes'],
+    resolved_at: ['Solved at'],
+    status: ['Status'],
+    priority: ['Priority'],
+    channel: ['Via'],
+    group: ['Group'],
+    assignee: ['Assignee'],
+    requester: ['Requester id'],
+    tags: ['Tags'],
+    reopens: ['Reopens'],
+    agent_replies: ['Replies'],
+    csat: ['Satisfaction Score'],
+  },
+  freshdesk: {
+    id: ['Ticket ID'],
+    created_at: ['Created time'],
+    first_response_at: ['Initial response time'],
+    resolved_at: ['Resolved time'],
+    closed_at: ['Closed time'],
+    status: ['Status'],
+    priority: ['Priority'],
+    channel: ['Source'],
+    group: ['Group'],
+    assignee: ['Agent'],
+    requester: ['Contact ID'],
+    tags: ['Tags'],
+    agent_replies: ['Agent interactions'],
+    csat: ['Survey results'],
+    handle_time: ['Time tracked'],
+  },
+  zohodesk: {
+    id: ['ID', 'Ticket Id'],
+    created_at: ['Created Time', 'Created Time (Ticket)'],
+    closed_at: ['Ticket Closed Time', 'Closed Time'],
+    status: ['Status'],
+    priority: ['Priority'],
+    channel: ['Channel'],
+    group: ['Department'],
+    assignee: ['Ticket Owner'],
+    requester: ['Contact ID'],
+    tags: ['Tags'],
+    escalated: ['Is Escalated'],
+    csat: ['Happiness Rating'],
+  },
+};
+
+export interface MappedColumn {
+  readonly header: string;
+  readonly index: number;
+  /** Where the choice came from. */
+  readonly via: 'map' | 'preset' | 'auto';
+  /** For a time field: the column holds a duration after created_at, in this unit for bare numbers. */
+  readonly offsetUnit?: DurationUnit;
+  /** For handle_time: the unit of bare numbers. */
+  readonly unit: DurationUnit;
+}
+
+export type Mapping = Readonly<Partial<Record<ImportField, MappedColumn>>>;
+
+export interface MappingRequest {
+  readonly preset?: PresetName;
+  /** field → exact header, from --map. */
+  readonly map: Readonly<Partial<Record<ImportField, string>>>;
+}
+
+const squash = (text: string) => text.trim().toLowerCase().replace(/[\s_-]+/g, '');
+
+export function resolveMapping(headers: readonly string[], request: MappingRequest): Mapping {
+  const mapping: Partial<Record<ImportField, MappedColumn>> = {};
+  const column = (field: ImportField, index: number, via: MappedColumn['via']): MappedColumn => {
+    const header = headers[index] as string;
+    const unit = headerUnit(header);
+    const offsetUnit = TIME_FIELDS.includes(field) && field !== 'created_at' && unit !== undefined ? unit : undefined;
+    return { header, index, via, unit: unit ?? 'seconds', ...(offsetUnit === undefined ? {} : { offsetUnit }) };
+  };
+
+  for (const field of IMPORT_FIELDS) {
+    const wanted = request.map[field];
+    if (wanted === undefined) continue;
+    const index = headers.indexOf(wanted);
+    if (index < 0) {
+      throw new UsageError(`--map ${field}=${wanted}: the file has no column "${wanted}" (names are exact); its columns are ${listHeaders(headers)}`);
+    }
+    mapping[field] = column(field, index, 'map');
+  }
+  if (request.preset !== undefined) {
+    const lowered = headers.map((header) => header.trim().toLowerCase());
+    for (const [field, candidates] of Object.entries(PRESETS[request.preset]) as [ImportField, readonly string[]][]) {
+      if (mapping[field] !== undefined) continue;
+      const index = candidates.map((candidate) => lowered.indexOf(candidate.toLowerCase())).find((found) => found >= 0);
+      if (index !== undefined) mapping[field] = column(field, index, 'preset');
+    }
+  }
+  const squashed = headers.map(squash);
+  for (const field of IMPORT_FIELDS) {
+    if (mapping[field] !== undefined) continue;
+    const index = squashed.indexOf(squash(field));
+    if (index >= 0) mapping[field] = column(field, index, 'auto');
+  }
+
+  const missing = REQUIRED_FIELDS.filter((field) => mapping[field] === undefined);
+  if (missing.length > 0) {
+    const how = request.preset === undefined ? 'use --map field=Header or --preset' : `the ${request.preset} preset found none; use --map field=Header`;
+    throw new UsageError(`no column for ${missing.join(' and ')} (${how}); the file's columns are ${listHeaders(headers)}`);
+  }
+  return mapping;
+}
+
+/** The file's headers for an error message: quoted, at most 40 of them. */
+export function listHeaders(headers: readonly string[]): string {
+  if (headers.length === 0) return '(none)';
+  const shown = headers.slice(0, 40).map((header) => JSON.stringify(header)).join(', ');
+  return headers.length > 40 ? `${shown} and ${headers.length - 40} more` : shown;
+}
+
+/** "id ← Id, created_at ← Created at, …" for the summary. */
+export function describeMapping(mapping: Mapping): string {
+  return IMPORT_FIELDS.flatMap((field) => {
+    const column = mapping[field];
+    if (column === undefined) return [];
+    const offset = column.offsetUnit === undefined ? '' : ` (${column.offsetUnit} after created_at)`;
+    return [`${field} ← ${JSON.stringify(column.header)}${offset}`];
+  }).join(', ');
+}

@@ -1,0 +1,304 @@
+/**
+ * `kpibot import`: streams a helpdesk CSV export into the event log and the
+ * ticket projection. Rows are read one at a time and written in batches, each
+ * batch in one transaction, so memory stays flat whatever the file's size. A row
+ * that cannot be read is skipped with its line number and reason; it never
+ * stops the import. See docs/import.md.
+ */
+import { describeError, UsageError } from '../../errors.js';
+import { engineOf, type Database } from '../../store/database.js';
+import { IngestStore } from '../../store/ingest-store.js';
+import { DEFAULT_PROJECTION_OPTIONS, type ProjectionOptions } from '../project-ticket.js';
+import { DateReader, type DateOrder } from './dates.js';
+import { describeMapping, resolveMapping, type ImportField, type PresetName } from './mapping.js';
+import { openCsv } from './read-csv.js';
+import { changeEvents, readRow, rowEvents, type ImportedTicket } from './rows.js';
+import { existingKeys, readStored } from './stored.js';
+
+export interface ImportOptions {
+  readonly file: string;
+  /** The source the tickets belong to (`zendesk` merges them with that webhook's tickets). */
+  readonly source: string;
+  readonly preset?: PresetName;
+  /** field → exact header (`--map`). */
+  readonly map?: Readonly<Partial<Record<ImportField, string>>>;
+  /** IANA zone for times written without one. */
+  readonly timeZone: string;
+  readonly dateOrder?: DateOrder;
+  /** Read and check every row, write nothing (no database needed). */
+  readonly dryRun?: boolean;
+  /** Rows per transaction; 500 unless told. */
+  readonly batchSize?: number;
+  /** Stop after this many data rows (to try a mapping on the start of a big file). */
+  readonly limit?: number;
+}
+
+export interface ImportProgress {
+  readonly rows: number;
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+}
+
+export interface ImportDeps {
+  /** Where to write; not needed for a dry run. */
+  readonly db?: Database;
+  readonly projection?: ProjectionOptions;
+  /** Called after every batch (and every 1,000 rows of a dry run). */
+  readonly onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface SkippedRow {
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface ImportSummary {
+  readonly file: string;
+  readonly source: string;
+  readonly dryRun: boolean;
+  /** "field ← "Header", …" */
+  readonly mapping: string;
+  /** Data rows read (records after the header), skipped ones included. */
+  readonly rows: number;
+  /** Rows read without a problem (for a dry run: the rows that would be written). */
+  readonly valid: number;
+  /** Rows whose ticket was not in the projection before. */
+  readonly imported: number;
+  /** Rows whose ticket's projection changed. */
+  readonly updated: number;
+  /** Rows that changed nothing (already imported). */
+  readonly unchanged: number;
+  readonly skipped: number;
+  /** The first SKIPPED_LISTED skipped rows, in file order. */
+  readonly skippedRows: readonly SkippedRow[];
+  readonly warnings: readonly string[];
+  readonly elapsedMs: number;
+}
+
+export const SKIPPED_LISTED = 20;
+const DEFAULT_BATCH = 500;
+
+type Outcome = 'imported' | 'updated' | 'unchanged';
+
+export async function runImport(options: ImportOptions, deps: ImportDeps = {}): Promise<ImportSummary> {
+  const started = performance.now();
+  const dryRun = options.dryRun === true;
+  if (!dryRun && deps.db === undefined) throw new Error('runImport needs a database unless it is a dry run');
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+
+  const skippedRows: SkippedRow[] = [];
+  let skipped = 0;
+  const skip = (line: number, reason: string) => {
+    skipped += 1;
+    if (skippedRows.length < SKIPPED_LISTED) skippedRows.push({ line, reason });
+  };
+  const counts = { rows: 0, valid: 0, imported: 0, updated: 0, unchanged: 0 };
+
+  const input = openCsv(options.file, (line, reason) => {
+    counts.rows += 1;
+    skip(line, reason);
+  });
+  const records = input.records[Symbol.asyncIterator]();
+  let first;
+  try {
+    first = await records.next();
+  } catch (error) {
+    throw new UsageError(`cannot read "${options.file}": ${describeError(error)}`);
+  }
+  if (first.done === true) throw new UsageError(`"${options.file}" is empty: it has no header line`);
+  const headers = first.value.cells.map((header) => header.trim());
+  let mapping;
+  try {
+    mapping = resolveMapping(headers, { preset: options.preset, map: options.map ?? {} });
+  } catch (error) {
+    await records.return?.(undefined);
+    throw error;
+  }
+  const dates = new DateReader(options.timeZone, options.dateOrder ?? 'auto');
+  const store = deps.db === undefined ? undefined : new IngestStore(deps.db, deps.projection ?? DEFAULT_PROJECTION_OPTIONS);
+  const progress = () => deps.onProgress?.({ rows: counts.rows, bytesRead: input.bytesRead(), totalBytes: input.totalBytes });
+
+  let written = 0;
+  let nextAnalyze = 1000;
+  let batch: ImportedTicket[] = [];
+  let batchIds = new Set<string>();
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const tickets = batch;
+    batch = [];
+    batchIds = new Set();
+    if (deps.db === undefined || store === undefined) return;
+    const outcomes = await writeWithFallback(deps.db, store, options.source, tickets, skip);
+    for (const outcome of outcomes) if (outcome !== undefined) counts[outcome] += 1;
+    written += tickets.length;
+    if (written >= nextAnalyze) {
+      nextAnalyze *= 2;
+      await refreshStatistics(deps.db);
+    }
+    progress();
+  };
+
+  try {
+    for (;;) {
+      let next;
+      try {
+        next = await records.next();
+      } catch (error) {
+        await flush();
+        throw new Error(`reading "${options.file}" failed after ${counts.rows} rows (rows before were ${dryRun ? 'checked' : 'imported'}): ${describeError(error)}`, { cause: error });
+      }
+      if (next.done === true) break;
+      if (options.limit !== undefined && counts.rows >= options.limit) break;
+      const { line, cells } = next.value;
+      counts.rows += 1;
+      if (cells.length < headers.length || cells.slice(headers.length).some((cell) => cell.trim() !== '')) {
+        skip(line, `has ${cells.length} fields where the header has ${headers.length}`);
+        continue;
+      }
+      const result = readRow(cells, line, mapping, dates);
+      if (!result.ok) {
+        skip(line, result.reason);
+        continue;
+      }
+      counts.valid += 1;
+      if (dryRun) {
+        if (counts.rows % 1000 === 0) progress();
+        continue;
+      }
+      if (batchIds.has(result.ticket.id)) await flush(); // the same ticket twice: the second row sees the first
+      batch.push(result.ticket);
+      batchIds.add(result.ticket.id);
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    progress();
+  } finally {
+    await records.return?.(undefined); // closes the file if a database error ended the import early
+  }
+
+  const warnings: string[] = [];
+  if (dates.monthFirst > 0 && dates.ambiguousDayFirst > 0) {
+    warnings.push(
+      `${dates.monthFirst} date(s) could only be month-first (like 3/25/2024) while ${dates.ambiguousDayFirst} ambiguous date(s) (like 3/4/2024) were read day-first; ` +
+        'if the file is month-first, check it with --dry-run --date-order mdy',
+    );
+  }
+  return {
+    file: options.file,
+    source: options.source,
+    dryRun,
+    mapping: describeMapping(mapping),
+    ...counts,
+    skipped,
+    skippedRows: skippedRows.sort((a, b) => a.line - b.line),
+    warnings,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * Writes a batch in one transaction. If the database refuses the batch, its
+ * rows are tried one by one so one bad row is skipped, not the batch; if every
+ * row fails alike, the database itself is the problem and the error goes up.
+ */
+async function writeWithFallback(db: Database, store: IngestStore, source: string, tickets: ImportedTicket[], skip: (line: number, reason: string) => void): Promise<(Outcome | undefined)[]> {
+  try {
+    return await writeBatch(db, store, source, tickets);
+  } catch (batchError) {
+    if (tickets.length === 1) {
+      const ticket = tickets[0] as ImportedTicket;
+      if (await isDatabaseDown(db)) throw batchError;
+      skip(ticket.line, `the database refused it: ${describeError(batchError)}`);
+      return [undefined];
+    }
+    const outcomes: (Outcome | undefined)[] = [];
+    let failures = 0;
+    for (const ticket of tickets) {
+      try {
+        outcomes.push(...(await writeBatch(db, store, source, [ticket])));
+      } catch (error) {
+        failures += 1;
+        if (failures === tickets.length || (await isDatabaseDown(db))) throw error;
+        skip(ticket.line, `the database refused it: ${describeError(error)}`);
+        outcomes.push(undefined);
+      }
+    }
+    return outcomes;
+  }
+}
+
+/**
+ * PostgreSQL plans from table statistics, which autovacuum refreshes only now
+ * and then: while a big import grows the tables from nothing, the planner still
+ * believes they are tiny and reads every row of the source to find a batch's
+ * tickets. So the statistics are refreshed each time the rows written double.
+ * (SQLite needs no statistics to use the unique indexes.) A failure (no
+ * permission) only costs speed.
+ */
+async function refreshStatistics(db: Database): Promise<void> {
+  if (engineOf(db) !== 'postgres') return;
+  try {
+    await db.raw('ANALYZE ticket_events, tickets, ticket_tags, survey_responses, agents');
+  } catch {
+    // Statistics are an optimisation.
+  }
+}
+
+async function isDatabaseDown(db: Database): Promise<boolean> {
+  try {
+    await db.raw('select 1');
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function writeBatch(db: Database, store: IngestStore, source: string, tickets: readonly ImportedTicket[]): Promise<Outcome[]> {
+  return db.transaction(async (trx) => {
+    const ids = tickets.map((ticket) => ticket.id);
+    const before = await readStored(trx, source, ids);
+    const current = new Map(before);
+    // Events the log already holds are left out before writing (the store would ignore them anyway): a file
+    // imported again costs one lookup per batch, not an insert of every event.
+    const events = tickets.flatMap(rowEvents);
+    const known = before.size === 0 ? new Set<string>() : await existingKeys(trx, source, events.filter((event) => before.has(event.externalTicketId)).map((event) => event.dedupeKey));
+    const fresh = events.filter((event) => !known.has(event.dedupeKey));
+    if (fresh.length > 0) {
+      const written = await store.recordEvents(source, fresh, trx);
+      if (written.ticketsUpdated.length > 0) for (const [id, state] of await readStored(trx, source, written.ticketsUpdated)) current.set(id, state);
+    }
+
+    const changes = tickets.flatMap((ticket) => {
+      const state = current.get(ticket.id);
+      return state === undefined ? [] : changeEvents(ticket, state);
+    });
+    if (changes.length > 0) {
+      const changed = await store.recordEvents(source, changes, trx);
+      if (changed.ticketsUpdated.length > 0) for (const [id, state] of await readStored(trx, source, changed.ticketsUpdated)) current.set(id, state);
+    }
+    return tickets.map((ticket): Outcome => {
+      const was = before.get(ticket.id);
+      if (was === undefined) return current.has(ticket.id) ? 'imported' : 'unchanged';
+      return was.fingerprint === current.get(ticket.id)?.fingerprint ? 'unchanged' : 'updated';
+    });
+  });
+}
+
+/** The summary as lines for the terminal. */
+export function formatSummary(summary: ImportSummary): string[] {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const lines = [`columns: ${summary.mapping}`];
+  const seconds = (summary.elapsedMs / 1000).toFixed(1);
+  if (summary.dryRun) {
+    lines.push(`dry run: ${n(summary.rows)} rows read, ${n(summary.valid)} valid, ${n(summary.skipped)} would be skipped; nothing was written (${seconds} s)`);
+  } else {
+    lines.push(
+      `imported ${n(summary.imported)} new tickets, updated ${n(summary.updated)}, unchanged ${n(summary.unchanged)}, skipped ${n(summary.skipped)} ` +
+        `(${n(summary.rows)} rows from ${summary.file} into source "${summary.source}", ${seconds} s)`,
+    );
+  }
+  for (const row of summary.skippedRows) lines.push(`  skipped line ${row.line}: ${row.reason}`);
+  if (summary.skipped > summary.skippedRows.length) lines.push(`  ... and ${n(summary.skipped - summary.skippedRows.length)} more skipped rows`);
+  for (const warning of summary.warnings) lines.push(`warning: ${warning}`);
+  return lines;
+}

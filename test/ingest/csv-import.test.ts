@@ -1,0 +1,377 @@
+/** `kpibot import` against a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL). */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { importCommand } from '../../src/cli-import.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { UsageError } from '../../src/errors.js';
+import { formatSummary, runImport, type ImportOptions, type ImportSummary } from '../../src/ingest/csv/run-import.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrateLatest } from '../../src/store/migrations.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/csv/', import.meta.url));
+const fixture = (name: string) => join(FIXTURES, name);
+const TABLES = ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries', 'agents'];
+const at = (text: string) => Date.parse(text);
+
+describe(`kpibot import on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let config: Config;
+  let dir: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    config = parseConfig({ DATABASE_URL: testDb.url, KPI_TIMEZONE: 'Asia/Jakarta', LOG_LEVEL: 'silent' });
+    db = openDatabase(config.database);
+    await migrateLatest(db);
+    dir = mkdtempSync(join(tmpdir(), 'kpibot-csv-'));
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await testDb.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    for (const table of TABLES) await db(table).delete();
+  });
+
+  const run = (options: Partial<ImportOptions> & { file: string }) => runImport({ source: 'csv', timeZone: 'Asia/Jakarta', ...options }, { db });
+  const counts = (summary: ImportSummary) => ({ rows: summary.rows, imported: summary.imported, updated: summary.updated, unchanged: summary.unchanged, skipped: summary.skipped });
+  const ticket = async (externalId: string, source = 'csv') => {
+    const row = (await db('tickets as t').leftJoin('agents as a', 'a.id', 't.assignee_agent_id').where({ 't.source': source, 't.external_id': externalId }).first('t.*', 'a.external_id as agent', 'a.email as agent_email', 'a.name as agent_name')) as Record<string, unknown> | undefined;
+    if (row === undefined) return undefined;
+    const tags = (await db('ticket_tags').where({ ticket_id: row.id }).orderBy('tag').pluck('tag')) as string[];
+    const ratings = await db('survey_responses').where({ ticket_id: row.id }).orderBy('kind').select('kind', 'scale', 'score', 'responded_at');
+    const { id: _id, projected_at: _p, assignee_agent_id: _a, customer_id: _c, sla_policy_id: _s, url: _u, next_reply_due_at: _n, first_response_due_at: _f, resolution_due_at: _r, ...rest } = row;
+    return { ...rest, created_by_agent: Boolean(rest.created_by_agent), tags, ratings };
+  };
+  const tableCounts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (table) => [table, Number(((await db(table).count({ n: '*' })) as { n: number | string }[])[0]?.n)])));
+  const snapshot = async () => ({
+    tickets: await db('tickets').orderBy('external_id').select(db.raw('*')).then((rows: Record<string, unknown>[]) => rows.map(({ projected_at: _p, ...rest }) => rest)),
+    events: await db('ticket_events').orderBy('dedupe_key').select('dedupe_key', 'occurred_at', 'data'),
+    tags: await db('ticket_tags').orderBy(['ticket_id', 'tag']).select('ticket_id', 'tag'),
+    ratings: await db('survey_responses').orderBy(['ticket_id', 'kind']).select('ticket_id', 'kind', 'scale', 'score', 'responded_at'),
+  });
+
+  describe('our own column names (basic.csv, read in Asia/Jakarta, UTC+7)', () => {
+    it('imports the good rows and skips the bad ones with their line numbers and reasons', async () => {
+      const summary = await run({ file: fixture('basic.csv') });
+      expect(counts(summary)).toEqual({ rows: 11, imported: 4, updated: 0, unchanged: 0, skipped: 7 });
+      expect(summary.skippedRows).toEqual([
+        { line: 8, reason: 'created_at (column "created_at") is empty' },
+        { line: 9, reason: 'created_at (column "created_at") "31/02/2026 10:00" is not a date (see docs/import.md for the forms read)' },
+        { line: 10, reason: 'status (column "status") "Solved" is a resolved status but the row has no resolved_at or closed_at time' },
+        { line: 11, reason: 'csat (column "csat") "7" is not a csat rating' },
+        { line: 12, reason: 'first_response_at (column "first_response_at") "2026-03-05 09:00" is before created_at (2026-03-05T03:00:00.000Z)' },
+        { line: 13, reason: 'has 4 fields where the header has 21' },
+        { line: 14, reason: expect.stringMatching(/^not valid CSV \(Invalid Closing Quote/) },
+      ]);
+      expect(summary.mapping).toContain('group ← "group"');
+    });
+
+    it('projects each row field by field', async () => {
+      await run({ file: fixture('basic.csv') });
+      expect(await ticket('B-1')).toEqual({
+        source: 'csv', external_id: 'B-1', requester_id: 'c-1', status: 'solved', priority: 'high', channel: 'email', team: 'Billing',
+        agent: 'email:ayu@example.com', agent_email: 'ayu@example.com', agent_name: 'Ayu', created_by_agent: false,
+        created_at: at('2026-03-02T02:00:00Z'), updated_at: at('2026-03-02T04:00:00Z'), first_customer_message_at: at('2026-03-02T02:00:00Z'),
+        first_response_at: at('2026-03-02T02:45:00Z'), first_resolved_at: at('2026-03-02T04:00:00Z'), resolved_at: at('2026-03-02T04:00:00Z'), closed_at: null,
+        reopen_count: 1, agent_reply_count: 3, customer_message_count: 0, escalated_at: null, escalation_count: 0, handle_time_seconds: 9000,
+        tags: ['refund', 'vip'],
+        ratings: [
+          { kind: 'ces', scale: '1-7', score: 2, responded_at: at('2026-03-02T04:00:00Z') },
+          { kind: 'csat', scale: '1-5', score: 5, responded_at: at('2026-03-02T04:00:00Z') },
+          { kind: 'nps', scale: '0-10', score: 9, responded_at: at('2026-03-02T04:00:00Z') },
+        ],
+      });
+      expect(await ticket('B-2')).toMatchObject({
+        status: 'pending', priority: 'normal', channel: 'chat', team: 'Support', agent: 'name:Budi', agent_email: null, requester_id: 'c-2',
+        created_at: at('2026-03-02T03:15:00Z'), first_response_at: null, resolved_at: null, reopen_count: 0,
+        escalated_at: at('2026-03-02T03:15:00Z'), escalation_count: 1, handle_time_seconds: 2700, tags: [], ratings: [],
+      });
+      // Day-first dates; "?" is a missing value; closed after being solved; the "escalated" tag escalates.
+      expect(await ticket('B-3')).toMatchObject({
+        status: 'closed', priority: 'urgent', channel: 'phone', team: 'Billing', agent: null,
+        created_at: at('2026-03-03T01:00:00Z'), first_response_at: at('2026-03-03T01:20:00Z'), first_resolved_at: at('2026-03-04T10:30:00Z'),
+        resolved_at: at('2026-03-04T10:30:00Z'), closed_at: at('2026-03-05T17:00:00Z'), reopen_count: 0, agent_reply_count: 1,
+        escalated_at: at('2026-03-03T01:00:00Z'), escalation_count: 1, handle_time_seconds: 5400, tags: ['escalated'],
+        ratings: [{ kind: 'csat', scale: 'good-bad', score: 0, responded_at: at('2026-03-04T10:30:00Z') }],
+      });
+      expect(await ticket('B-4')).toMatchObject({ status: 'open', priority: null, channel: 'web', team: null, created_at: at('2026-03-03T17:00:00Z'), tags: [], ratings: [] });
+    });
+
+    it('importing the same file twice changes nothing', async () => {
+      expect(counts(await run({ file: fixture('basic.csv') }))).toMatchObject({ imported: 4, updated: 0, unchanged: 0 });
+      const before = await snapshot();
+      expect(counts(await run({ file: fixture('basic.csv') }))).toEqual({ rows: 11, imported: 0, updated: 0, unchanged: 4, skipped: 7 });
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('a dry run reads and checks everything and writes nothing, with or without a database', async () => {
+      const summary = await run({ file: fixture('basic.csv'), dryRun: true });
+      expect(summary).toMatchObject({ dryRun: true, rows: 11, valid: 4, imported: 0, skipped: 7 });
+      expect(await tableCounts()).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
+      const withoutDb = await runImport({ file: fixture('basic.csv'), source: 'csv', timeZone: 'Asia/Jakarta', dryRun: true });
+      expect({ ...withoutDb, elapsedMs: 0 }).toEqual({ ...summary, elapsedMs: 0 });
+      expect(formatSummary(summary)[1]).toMatch(/^dry run: 11 rows read, 4 valid, 7 would be skipped; nothing was written/);
+    });
+
+    it('reads gzip by the .gz extension', async () => {
+      const gz = join(dir, 'basic.csv.gz');
+      writeFileSync(gz, gzipSync(readFileSync(fixture('basic.csv'))));
+      const summary = await run({ file: gz });
+      expect(counts(summary)).toEqual({ rows: 11, imported: 4, updated: 0, unchanged: 0, skipped: 7 });
+      expect(summary.skippedRows.map((row) => row.line)).toEqual([8, 9, 10, 11, 12, 13, 14]);
+      expect(await ticket('B-1')).toMatchObject({ first_response_at: at('2026-03-02T02:45:00Z'), resolved_at: at('2026-03-02T04:00:00Z') });
+    });
+
+    it('small batches give the same result as one', async () => {
+      await run({ file: fixture('basic.csv'), batchSize: 1 });
+      const one = await snapshot();
+      for (const table of TABLES) await db(table).delete();
+      await run({ file: fixture('basic.csv'), batchSize: 500 });
+      const strip = (state: Awaited<ReturnType<typeof snapshot>>) => ({ ...state, tickets: state.tickets.map(({ id: _id, assignee_agent_id: _a, ...rest }) => rest), tags: state.tags.length, ratings: state.ratings.length });
+      expect(strip(await snapshot())).toEqual(strip(one));
+    });
+  });
+
+  describe('presets', () => {
+    it('zendesk: minutes to first reply, Good/Bad, reopens and replies, a reopened ticket', async () => {
+      const summary = await run({ file: fixture('zendesk.csv'), source: 'zendesk', preset: 'zendesk', timeZone: 'UTC' });
+      expect(counts(summary)).toEqual({ rows: 4, imported: 4, updated: 0, unchanged: 0, skipped: 0 });
+      expect(await ticket('101', 'zendesk')).toMatchObject({
+        status: 'solved', priority: 'normal', channel: 'email', team: 'Support', agent: 'name:Agent Smith', requester_id: '9001',
+        created_at: at('2026-03-02T09:00:00Z'), first_response_at: at('2026-03-02T09:30:00Z'), resolved_at: at('2026-03-02T12:00:00Z'),
+        reopen_count: 0, agent_reply_count: 2, tags: ['printer', 'urgent_fix'],
+        ratings: [{ kind: 'csat', scale: 'good-bad', score: 1, responded_at: at('2026-03-02T12:00:00Z') }],
+      });
+      expect(await ticket('102', 'zendesk')).toMatchObject({ status: 'open', priority: 'low', channel: 'web', agent: null, first_response_at: null, ratings: [] });
+      expect(await ticket('103', 'zendesk')).toMatchObject({
+        status: 'closed', priority: 'high', team: 'Tier 2', first_response_at: at('2026-03-01T08:15:00Z'),
+        resolved_at: at('2026-03-02T16:00:00Z'), closed_at: at('2026-03-02T16:00:00Z'), reopen_count: 1, agent_reply_count: 4,
+        ratings: [{ kind: 'csat', scale: 'good-bad', score: 0, responded_at: at('2026-03-02T16:00:00Z') }],
+      });
+      expect(await ticket('104', 'zendesk')).toMatchObject({
+        status: 'open', priority: 'urgent', first_response_at: at('2026-03-02T12:00:00Z'), first_resolved_at: at('2026-03-02T15:00:00Z'),
+        resolved_at: null, reopen_count: 1, agent_reply_count: 3, ratings: [],
+      });
+    });
+
+    it('freshdesk: initial response, resolved and closed times, HH:MM time tracked, survey words', async () => {
+      const summary = await run({ file: fixture('freshdesk.csv'), source: 'freshdesk', preset: 'freshdesk', timeZone: 'UTC' });
+      expect(counts(summary)).toEqual({ rows: 2, imported: 2, updated: 0, unchanged: 0, skipped: 0 });
+      expect(await ticket('201', 'freshdesk')).toMatchObject({
+        status: 'closed', priority: 'normal', channel: 'email', team: 'Tier 1', agent: 'name:Dewi', requester_id: '5001',
+        first_response_at: at('2026-03-02T08:30:00Z'), resolved_at: at('2026-03-02T10:00:00Z'), closed_at: at('2026-03-02T12:00:00Z'),
+        agent_reply_count: 2, handle_time_seconds: 4500, tags: ['login', 'sso'],
+        ratings: [{ kind: 'csat', scale: '1-5', score: 5, responded_at: at('2026-03-02T10:00:00Z') }],
+      });
+      expect(await ticket('202', 'freshdesk')).toMatchObject({ status: 'pending', channel: 'portal', agent: null, first_response_at: at('2026-03-02T09:20:00Z'), handle_time_seconds: 0, tags: ['billing'] });
+    });
+
+    it('zohodesk: month-name dates, Is Escalated, Okay on the 1-5 scale', async () => {
+      const summary = await run({ file: fixture('zohodesk.csv'), source: 'zohodesk', preset: 'zohodesk', timeZone: 'UTC' });
+      expect(counts(summary)).toEqual({ rows: 2, imported: 2, updated: 0, unchanged: 0, skipped: 0 });
+      expect(await ticket('300000000000123', 'zohodesk')).toMatchObject({
+        status: 'closed', priority: 'high', team: 'IT', agent: 'name:Rina', requester_id: '7001', created_at: at('2026-03-05T09:30:00Z'),
+        resolved_at: at('2026-03-05T14:45:00Z'), closed_at: at('2026-03-05T14:45:00Z'), escalated_at: at('2026-03-05T09:30:00Z'), escalation_count: 1,
+        ratings: [{ kind: 'csat', scale: '1-5', score: 3, responded_at: at('2026-03-05T14:45:00Z') }], tags: ['vpn'],
+      });
+      expect(await ticket('300000000000124', 'zohodesk')).toMatchObject({ status: 'open', escalation_count: 0, agent: null });
+    });
+
+    it('--map names columns the preset does not know, and wins over it', async () => {
+      const summary = await run({ file: fixture('zendesk.csv'), source: 'zendesk', preset: 'zendesk', timeZone: 'UTC', map: { resolved_at: 'Updated at', requester: 'Requester' } });
+      expect(summary.mapping).toContain('resolved_at ← "Updated at"');
+      expect(await ticket('103', 'zendesk')).toMatchObject({ resolved_at: at('2026-03-03T08:00:00Z'), requester_id: 'Customer C' });
+    });
+  });
+
+  describe('a later export', () => {
+    const later = (text: string) => {
+      const file = join(dir, `zendesk-${Math.random().toString(36).slice(2)}.csv`);
+      writeFileSync(file, text);
+      return file;
+    };
+    const original = () => readFileSync(fixture('zendesk.csv'), 'utf8');
+    const options = { source: 'zendesk', preset: 'zendesk' as const, timeZone: 'UTC' };
+
+    it('updates what changed (status, assignee, rating, a new solve) and counts those tickets as updated', async () => {
+      await run({ file: fixture('zendesk.csv'), ...options });
+      const before103 = await ticket('103', 'zendesk');
+      const changed = original()
+        .replace('102,Customer B,9002,,Support,Where is my order,,Open,', '102,Customer B,9002,Agent Jones,Support,Where is my order,,Pending,')
+        .replace('Closed,High,Chat,2026-03-01 08:00,2026-03-03 08:00,2026-03-02 16:00,Bad,', 'Closed,High,Chat,2026-03-01 08:00,2026-03-03 08:00,2026-03-02 16:00,Good,')
+        .replace('Reopened one,,Open,Urgent,Phone,2026-03-02 11:00,2026-03-03 09:00,2026-03-02 15:00,Not Offered,1,3,60,', 'Reopened one,,Solved,Urgent,Phone,2026-03-02 11:00,2026-03-03 09:00,2026-03-03 09:00,Not Offered,1,5,60,');
+      const file = later(changed);
+      expect(counts(await run({ file, ...options }))).toEqual({ rows: 4, imported: 0, updated: 3, unchanged: 1, skipped: 0 });
+      expect(await ticket('102', 'zendesk')).toMatchObject({ status: 'pending', agent: 'name:Agent Jones' });
+      expect(await ticket('103', 'zendesk')).toEqual({ ...before103, updated_at: at('2026-03-02T16:00:00.001Z'), ratings: [{ kind: 'csat', scale: 'good-bad', score: 1, responded_at: at('2026-03-02T16:00:00.001Z') }] });
+      expect(await ticket('104', 'zendesk')).toMatchObject({
+        status: 'solved', first_resolved_at: at('2026-03-02T15:00:00Z'), resolved_at: at('2026-03-03T09:00:00Z'), reopen_count: 1, agent_reply_count: 5,
+      });
+      // The corrected export again: nothing more.
+      const state = await snapshot();
+      expect(counts(await run({ file, ...options }))).toEqual({ rows: 4, imported: 0, updated: 0, unchanged: 4, skipped: 0 });
+      expect(await snapshot()).toEqual(state);
+    });
+
+    it('keeps the first value of a fact that happens once (a corrected created_at or first reply is ignored)', async () => {
+      await run({ file: fixture('zendesk.csv'), ...options });
+      const before = await snapshot();
+      const file = later(original().replace('Mail,2026-03-02 09:00,2026-03-02 12:00,2026-03-02 12:00,Good,0,2,30,', 'Mail,2026-03-02 08:00,2026-03-02 12:00,2026-03-02 12:00,Good,0,2,45,'));
+      expect(counts(await run({ file, ...options }))).toEqual({ rows: 4, imported: 0, updated: 0, unchanged: 4, skipped: 0 });
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('the same ticket twice in one file: the later row wins', async () => {
+      const lines = original().split('\n');
+      const file = later([...lines.slice(0, 6), lines[3]?.replace(',Open,Low,', ',Pending,Low,'), ''].join('\n'));
+      const summary = await run({ file, ...options });
+      expect(counts(summary)).toEqual({ rows: 5, imported: 4, updated: 1, unchanged: 0, skipped: 0 });
+      expect(await ticket('102', 'zendesk')).toMatchObject({ status: 'pending' });
+    });
+  });
+
+  describe('excerpts of the real datasets (test/fixtures/csv/README.md)', () => {
+    it('UCI incident log (derived): naive times in America/Sao_Paulo, ServiceNow priorities, --map for its column names', async () => {
+      const map = { id: 'number', created_at: 'opened_at', status: 'final_state', assignee: 'assigned_to', group: 'assignment_group', reopens: 'reopen_count' };
+      const summary = await run({ file: fixture('uci-derived-excerpt.csv'), source: 'uci', timeZone: 'America/Sao_Paulo', map });
+      expect(counts(summary)).toEqual({ rows: 20, imported: 20, updated: 0, unchanged: 0, skipped: 0 });
+      expect(await ticket('INC0000047', 'uci')).toMatchObject({
+        status: 'closed', priority: 'normal', channel: 'phone', team: 'Group 24', agent: 'name:Resolver 89',
+        created_at: at('2016-02-29T07:40:00Z'), first_response_at: at('2016-02-29T08:30:00Z'), first_resolved_at: at('2016-03-01T12:52:00Z'),
+        resolved_at: at('2016-03-01T12:52:00Z'), closed_at: at('2016-03-06T13:00:00Z'), reopen_count: 0, ratings: [],
+      });
+      expect(await ticket('INC0000062', 'uci')).toMatchObject({ priority: 'high', agent: null });
+      expect(await ticket('INC0000083', 'uci')).toMatchObject({ priority: 'low' });
+    });
+
+    it('Kaggle tickets: no creation time, so it imports only with an explicit created_at, and rows without one are skipped', async () => {
+      const map = { id: 'Ticket ID', created_at: 'First Response Time', resolved_at: 'Time to Resolution', status: 'Ticket Status', priority: 'Ticket Priority', channel: 'Ticket Channel', csat: 'Customer Satisfaction Rating' };
+      const summary = await run({ file: fixture('kaggle-excerpt.csv'), source: 'kaggle', timeZone: 'UTC', map });
+      expect(counts(summary)).toEqual({ rows: 8, imported: 4, updated: 0, unchanged: 0, skipped: 4 });
+      expect(summary.skippedRows).toEqual([
+        { line: 19, reason: 'resolved_at (column "Time to Resolution") "2023-06-01 01:57:40" is before created_at (2023-06-01T07:29:40.000Z)' },
+        { line: 26, reason: 'created_at (column "First Response Time") is empty' },
+        { line: 27, reason: 'created_at (column "First Response Time") is empty' },
+        { line: 30, reason: 'created_at (column "First Response Time") is empty' },
+      ]);
+      expect(await ticket('1', 'kaggle')).toMatchObject({ status: 'pending', priority: 'urgent', channel: 'social media', created_at: at('2023-06-01T12:15:36Z'), ratings: [] });
+      expect(await ticket('3', 'kaggle')).toMatchObject({ status: 'closed', priority: 'low', resolved_at: at('2023-06-01T18:05:38Z'), ratings: [{ kind: 'csat', scale: '1-5', score: 3, responded_at: at('2023-06-01T18:05:38Z') }] });
+      expect(await ticket('5', 'kaggle')).toMatchObject({ ratings: [{ kind: 'csat', scale: '1-5', score: 1 }] });
+    });
+  });
+
+  it('warns when a file mixes month-first dates with ambiguous ones read day-first; --date-order mdy reads it right', async () => {
+    const file = join(dir, 'us-dates.csv');
+    writeFileSync(file, 'id,created_at\nD-1,3/25/2026 2:30 PM\nD-2,3/4/2026 9:00 AM\n');
+    const auto = await run({ file, timeZone: 'UTC', dryRun: true });
+    expect(auto.warnings).toEqual(['1 date(s) could only be month-first (like 3/25/2024) while 1 ambiguous date(s) (like 3/4/2024) were read day-first; if the file is month-first, check it with --dry-run --date-order mdy']);
+    expect(formatSummary(auto).at(-1)).toMatch(/^warning: 1 date\(s\) could only be month-first/);
+    await run({ file, timeZone: 'UTC', dateOrder: 'mdy' });
+    expect(await ticket('D-2')).toMatchObject({ created_at: at('2026-03-04T09:00:00Z') });
+  });
+
+  it('an unclosed quote ends the reading at that record, and says so', async () => {
+    const file = join(dir, 'unclosed.csv');
+    writeFileSync(file, 'id,created_at,handle_time,subject\nU-1,2026-03-02 09:00,1h,fine\nU-2,2026-03-02 09:00,1h,"never closed\nU-3,2026-03-02 09:00,1h,lost\n');
+    const summary = await run({ file });
+    expect(counts(summary)).toEqual({ rows: 2, imported: 1, updated: 0, unchanged: 0, skipped: 1 });
+    expect(summary.skippedRows).toEqual([{ line: expect.any(Number), reason: 'not valid CSV (a quoted field opened in this record never closes; the file was not read past it)' }]);
+  });
+
+  it('values too large for the database skip their row', async () => {
+    const file = join(dir, 'large.csv');
+    writeFileSync(file, 'id,created_at,handle_time,reopens\nL-1,2026-03-02 09:00,99999999 hours,0\nL-2,2026-03-02 09:00,1h,3000000000\nL-3,2026-03-02 09:00,1h,1\n');
+    const summary = await run({ file });
+    expect(counts(summary)).toEqual({ rows: 3, imported: 1, updated: 0, unchanged: 0, skipped: 2 });
+    expect(summary.skippedRows).toEqual([
+      { line: 2, reason: 'handle_time (column "handle_time") "99999999 hours" is too long' },
+      { line: 3, reason: 'reopens (column "reopens") "3000000000" is too large' },
+    ]);
+  });
+
+  it('lists at most 20 skipped rows and says how many more', async () => {
+    const rows = Array.from({ length: 30 }, (_, index) => `S-${index},not a date`);
+    const file = join(dir, 'many-bad.csv');
+    writeFileSync(file, ['id,created_at', 'OK-1,2026-03-02 09:00', ...rows].join('\n'));
+    const summary = await run({ file });
+    expect(counts(summary)).toEqual({ rows: 31, imported: 1, updated: 0, unchanged: 0, skipped: 30 });
+    expect(summary.skippedRows.map((row) => row.line)).toEqual(Array.from({ length: 20 }, (_, index) => index + 3));
+    const lines = formatSummary(summary);
+    expect(lines[1]).toMatch(/^imported 1 new tickets, updated 0, unchanged 0, skipped 30 \(31 rows from .*many-bad\.csv into source "csv", \d+\.\d s\)$/);
+    expect(lines.at(-1)).toBe('  ... and 10 more skipped rows');
+  });
+
+  describe('importCommand', () => {
+    const output = () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      return { out, err, sink: { out: (line: string) => out.push(line), err: (line: string) => err.push(line) } };
+    };
+    const notTerminal = { progress: { write: () => true, isTTY: false } };
+
+    it('imports with KPI_TIMEZONE by default, defaults the preset from --source, and prints the summary', async () => {
+      const { out, err, sink } = output();
+      expect(await importCommand([fixture('zendesk.csv'), '--source', 'zendesk'], config, sink, notTerminal)).toBe(0);
+      expect(err).toEqual([]);
+      expect(out[0]).toMatch(/^columns: id ← "Id", created_at ← "Created at", first_response_at ← "First reply time in minutes" \(minutes after created_at\)/);
+      expect(out[1]).toMatch(/^imported 4 new tickets, updated 0, unchanged 0, skipped 0 \(4 rows from .*zendesk\.csv into source "zendesk"/);
+      expect(await ticket('101', 'zendesk')).toMatchObject({ created_at: at('2026-03-02T02:00:00Z') }); // 09:00 in Asia/Jakarta
+    });
+
+    it('--dry-run writes nothing; a terminal gets a progress line that is cleared', async () => {
+      const { out, sink } = output();
+      const written: string[] = [];
+      const code = await importCommand([fixture('basic.csv'), '--dry-run', '--timezone', 'UTC'], config, sink, { progress: { write: (text: string) => written.push(text), isTTY: true } });
+      expect(code).toBe(0);
+      expect(out[1]).toMatch(/^dry run: 11 rows read, 4 valid, 7 would be skipped/);
+      expect(await tableCounts()).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
+      expect(written.slice(0, -1).join('')).toMatch(/^\r\[#+\] 100% +11 rows /);
+      expect(written.at(-1)).toBe('\r\u001b[2K');
+    });
+
+    it('bad words, a missing file and missing columns are a UsageError (exit code 2 in the CLI)', async () => {
+      const cases: [string[], string | RegExp][] = [
+        [[], 'import needs a file: kpibot import <file.csv> [options]; run "kpibot import --help"'],
+        [['a.csv', 'b.csv'], 'import takes one file, got 2: "a.csv" "b.csv"'],
+        [[fixture('basic.csv'), '--nope'], /^import: Unknown option '--nope'/],
+        [[fixture('basic.csv'), '--preset', 'helpscout'], '--preset "helpscout" is not one of zendesk, freshdesk, zohodesk'],
+        [[fixture('basic.csv'), '--map', 'subject=Subject'], '--map: unknown field "subject"; fields are id, created_at, first_response_at, resolved_at, closed_at, status, priority, channel, group, assignee_email, assignee, requester, csat, nps, ces, reopens, agent_replies, escalated, handle_time, tags'],
+        [[fixture('basic.csv'), '--map', 'id'], '--map "id" must be field=Header, e.g. --map created_at="Created at"'],
+        [[fixture('basic.csv'), '--timezone', 'Mars/Olympus'], '--timezone "Mars/Olympus" is not an IANA time zone (e.g. Asia/Jakarta, America/Sao_Paulo, UTC)'],
+        [[fixture('basic.csv'), '--date-order', 'ymd'], '--date-order "ymd" is not one of auto, dmy, mdy'],
+        [[fixture('basic.csv'), '--source', 'Bad Name'], '--source "Bad Name" must be 1-32 lower-case letters, digits, "-" or "_"'],
+        [[fixture('basic.csv'), '--limit', '0'], '--limit must be a whole number from 1 to 9007199254740991, got "0"'],
+        [[join(dir, 'missing.csv')], `no such file "${join(dir, 'missing.csv')}"`],
+        [[dir], `"${dir}" is not a file`],
+        [[fixture('kaggle-excerpt.csv'), '--dry-run'], 'no column for id and created_at (use --map field=Header or --preset); the file\'s columns are "Ticket ID", "Customer Name", "Customer Email", "Customer Age", "Customer Gender", "Product Purchased", "Date of Purchase", "Ticket Type", "Ticket Subject", "Ticket Description", "Ticket Status", "Resolution", "Ticket Priority", "Ticket Channel", "First Response Time", "Time to Resolution", "Customer Satisfaction Rating"'],
+        [[fixture('zendesk.csv'), '--map', 'csat=satisfaction score'], '--map csat=satisfaction score: the file has no column "satisfaction score" (names are exact); its columns are "Id", "Requester", "Requester id", "Assignee", "Group", "Subject", "Tags", "Status", "Priority", "Via", "Created at", "Updated at", "Solved at", "Satisfaction Score", "Reopens", "Replies", "First reply time in minutes", "Full resolution time in minutes"'],
+      ];
+      for (const [args, message] of cases) {
+        const { sink } = output();
+        const error = await importCommand(args, config, sink, notTerminal).then(() => undefined, (thrown: unknown) => thrown);
+        expect(error, args.join(' ')).toBeInstanceOf(UsageError);
+        if (typeof message === 'string') expect((error as Error).message, args.join(' ')).toBe(message);
+        else expect((error as Error).message, args.join(' ')).toMatch(message);
+        expect((error as Error).message).not.toContain('\n');
+      }
+      const empty = join(dir, 'empty.csv');
+      writeFileSync(empty, '');
+      await expect(importCommand([empty], config, output().sink, notTerminal)).rejects.toThrow(new UsageError(`"${empty}" is empty: it has no header line`));
+      expect(await tableCounts()).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
+    });
+
+    it('--help prints the usage', async () => {
+      const { out, sink } = output();
+      expect(await importCommand(['--help'], config, sink)).toBe(0);
+      expect(out[0]).toMatch(/^Usage: kpibot import <file\.csv \| file\.csv\.gz> \[options\]/);
+    });
+  });
+});
