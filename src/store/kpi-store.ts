@@ -41,6 +41,13 @@ export interface OpenTicketRow {
 
 type Builder = Knex.QueryBuilder;
 
+/**
+ * Milliseconds to seconds as a double on both engines: `double precision` is a
+ * PostgreSQL float8 and, by SQLite's affinity rules ("DOUB"), a SQLite REAL.
+ * (Dividing by 1000.0 would make PostgreSQL compute and sort in slow NUMERIC.)
+ */
+const seconds = (millis: string) => `cast(${millis} as double precision) / 1000`;
+
 /** Spelled exactly as the partial index's predicate (migration 20261122000009), so planners use it. */
 const OPEN_STATUS_SQL = "t.status in ('new', 'open', 'pending', 'on-hold')";
 
@@ -129,7 +136,8 @@ export class KpiStore {
         this.db.raw('sum(case when t.created_at <= ? then 1 else 0 end) as over7d', [at - 7 * day]),
       )
       .first()) as Record<string, number | string | null>;
-    const oldest = (await this.openAt(at, filters).select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team').orderBy('t.created_at').first()) as
+    // Ordered by `created_at + 0`: walking the created_at index from the oldest ticket would pass every solved one.
+    const oldest = (await this.openAt(at, filters).select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team').orderByRaw('t.created_at + 0').first()) as
       | { source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null }
       | undefined;
     const num = (value: number | string | null | undefined) => Number(value ?? 0);
@@ -158,7 +166,7 @@ export class KpiStore {
     const start = 'case when t.created_by_agent = ? then t.first_customer_message_at else t.created_at end';
     const stats = await this.durations(
       created.clone().whereNotNull('t.first_response_at').whereRaw(`(${start}) is not null`, [true]),
-      this.db.raw(`(t.first_response_at - (${start})) / 1000.0`, [true]).toString(),
+      this.db.raw(`${seconds(`t.first_response_at - (${start})`)}`, [true]).toString(),
     );
     const awaiting = await this.count(created.clone().whereNull('t.first_response_at'));
     return { ...stats, awaiting };
@@ -167,16 +175,16 @@ export class KpiStore {
   /** Every wait from a customer message to the next public agent reply, replied within the range (s). */
   async responseIntervals(range: Range, filters: TicketFilters): Promise<DurationStats> {
     const query = this.tickets(filters).join('ticket_response_intervals as r', 'r.ticket_id', 't.id').where('r.replied_at', '>=', range.from).andWhere('r.replied_at', '<', range.to);
-    return this.durations(query, 'r.seconds * 1.0');
+    return this.durations(query, 'cast(r.seconds as double precision)');
   }
 
   /** Resolution times (s): first resolution of tickets first resolved in the range; full resolution of tickets last resolved in it. */
   async resolution(range: Range, filters: TicketFilters): Promise<{ first: DurationStats; full: DurationStats }> {
     const first = await this.durations(
       this.tickets(filters).where('t.first_resolved_at', '>=', range.from).andWhere('t.first_resolved_at', '<', range.to),
-      '(t.first_resolved_at - t.created_at) / 1000.0',
+      seconds('t.first_resolved_at - t.created_at'),
     );
-    const full = await this.durations(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), '(t.resolved_at - t.created_at) / 1000.0');
+    const full = await this.durations(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), seconds('t.resolved_at - t.created_at'));
     return { first, full };
   }
 
@@ -335,8 +343,8 @@ export class KpiStore {
       )
       .groupBy('t.assignee_agent_id')) as { agent: number; open: number | string; overdue: number | string }[];
     const createdInRange = this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to).whereNotNull('t.first_response_at');
-    const frt = await this.mediansByAgent(createdInRange, '(t.first_response_at - (case when t.created_by_agent = true then t.first_customer_message_at else t.created_at end)) / 1000.0');
-    const resolution = await this.mediansByAgent(solvedInRange(), '(t.first_resolved_at - t.created_at) / 1000.0');
+    const frt = await this.mediansByAgent(createdInRange, seconds('t.first_response_at - (case when t.created_by_agent = true then t.first_customer_message_at else t.created_at end)'));
+    const resolution = await this.mediansByAgent(solvedInRange(), seconds('t.first_resolved_at - t.created_at'));
     const csatRows = (await this.db('survey_responses as s')
       .where('s.kind', 'csat')
       .andWhere('s.responded_at', '>=', range.from)
