@@ -24,6 +24,7 @@ import { parseConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
 import { runImport, type ImportOptions, type ImportSummary } from '../src/ingest/csv/run-import.js';
+import { random } from './random.js';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string' }, 'dry-run': { type: 'boolean' }, twice: { type: 'boolean' }, keep: { type: 'boolean' } },
@@ -32,17 +33,6 @@ const ROWS = Number(values.rows ?? 1_000_000);
 if (!Number.isSafeInteger(ROWS) || ROWS < 1) throw new Error('--rows must be a whole number');
 const MB = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 
-/** A small deterministic generator, so every run imports the same file. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function writeCsv(file: string, rows: number): Promise<void> {
   const next = random(42);

@@ -18,6 +18,7 @@ import { migrateLatest } from '../src/store/migrations.js';
 import { KpiStore } from '../src/store/kpi-store.js';
 import { computeSummary } from '../src/kpi/metrics.js';
 import { resolvePeriod } from '../src/kpi/periods.js';
+import { random } from './random.js';
 
 const { values } = parseArgs({ options: { tickets: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, db: { type: 'string', default: '/tmp/kpibot-bench-kpi.sqlite' } } });
 const TICKETS = Number(values.tickets);
@@ -26,17 +27,6 @@ const H = 3_600_000;
 const END = Date.parse('2026-11-01T00:00:00Z');
 const START = END - 730 * 24 * H;
 
-/** A small deterministic generator, so every run builds the same data. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function generate(db: Database): Promise<void> {
   const rand = random(42);

@@ -4,6 +4,8 @@
  * Times are epoch milliseconds, UTC. No free text travels in an event.
  */
 
+import { compact } from './values.js';
+
 export const TICKET_STATUSES = ['new', 'open', 'pending', 'on-hold', 'solved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
@@ -127,3 +129,23 @@ export function isPriority(value: unknown): value is Priority {
 
 export const OPEN_STATUSES: readonly TicketStatus[] = ['new', 'open', 'pending', 'on-hold'];
 export const isResolvedStatus = (status: TicketStatus): boolean => status === 'solved' || status === 'closed';
+
+/** When, under which key, and by whom an event happened. */
+export interface EventAnchor {
+  readonly occurredAt: number;
+  readonly dedupeKey: string;
+  readonly actor?: Actor;
+}
+
+/** A ticket event, carrying only the attributes that are known (undefined ones dropped). */
+export function ticketEvent(externalTicketId: string, type: TicketEventType, anchor: EventAnchor, data: TicketEventData): TicketEvent {
+  return {
+    kind: 'ticket',
+    type,
+    externalTicketId,
+    occurredAt: anchor.occurredAt,
+    ...(anchor.actor === undefined ? {} : { actor: anchor.actor }),
+    data: compact(data),
+    dedupeKey: anchor.dedupeKey,
+  };
+}

@@ -14,9 +14,9 @@
  */
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
-import type { Actor, NormalizedEvent, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
+import { ticketEvent, type Actor, type EventAnchor, type NormalizedEvent, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { compact, isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
+import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
 
 /** Help Scout conversation status → ours. Closed reopens on a customer reply (solved); spam is final (closed). */
 export const HELPSCOUT_STATUSES: Readonly<Record<string, TicketStatus>> = { active: 'open', open: 'open', pending: 'pending', closed: 'solved', spam: 'closed' };
@@ -132,22 +132,10 @@ function conversationOf(value: unknown, name: string): Conversation {
   return { id, body, threads };
 }
 
-interface Anchor {
-  readonly occurredAt: number;
-  readonly dedupeKey: string;
-  readonly actor?: Actor;
-}
+type Anchor = EventAnchor;
 
 function event(c: Conversation, type: TicketEventType, anchor: Anchor, data: TicketEventData): TicketEvent {
-  return {
-    kind: 'ticket',
-    type,
-    externalTicketId: c.id,
-    occurredAt: anchor.occurredAt,
-    ...(anchor.actor === undefined ? {} : { actor: anchor.actor }),
-    data: compact(data),
-    dedupeKey: anchor.dedupeKey,
-  };
+  return ticketEvent(c.id, type, anchor, data);
 }
 
 function created(c: Conversation): TicketEvent {

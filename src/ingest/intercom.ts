@@ -15,9 +15,9 @@
  */
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
-import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
+import { ticketEvent, type Actor, type EventAnchor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { compact, isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
+import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
 
 /** Intercom conversation `state` → our status. Closed conversations reopen on a customer reply, hence solved. */
 export const INTERCOM_STATES: Readonly<Record<string, TicketStatus>> = { open: 'open', closed: 'solved', snoozed: 'on-hold' };
@@ -115,22 +115,10 @@ export const intercomAdapter: SourceAdapter = {
   },
 };
 
-interface Anchor {
-  readonly occurredAt: number;
-  readonly dedupeKey: string;
-  readonly actor?: Actor;
-}
+type Anchor = EventAnchor;
 
 function event(n: Notification, type: TicketEventType, anchor: Anchor, data: TicketEventData): TicketEvent {
-  return {
-    kind: 'ticket',
-    type,
-    externalTicketId: n.conversationId,
-    occurredAt: anchor.occurredAt,
-    ...(anchor.actor === undefined ? {} : { actor: anchor.actor }),
-    data: compact(data),
-    dedupeKey: anchor.dedupeKey,
-  };
+  return ticketEvent(n.conversationId, type, anchor, data);
 }
 
 /**
