@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, type Config } from './config.js';
-import { ConfigError, UsageError, describeError } from './errors.js';
+import { ConfigError, KpiBotError, UsageError, describeError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startBot } from './app.js';
 import { openDatabase } from './store/database.js';
@@ -17,6 +17,7 @@ import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus
 import { IngestStore } from './store/ingest-store.js';
 import { reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
+import { slaCommand } from './cli-sla.js';
 
 const USAGE = `Usage: kpibot <command> [options]
 
@@ -29,6 +30,8 @@ Commands:
   import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk] [--map field=Header ...]
          [--timezone ZONE] [--dry-run]
                              Backfill tickets from a CSV export (docs/import.md).
+  sla list | add | remove | calendar | holiday
+                             SLA policies and business-hours calendars (kpibot sla for details).
   report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]
                              Print a KPI (default: summary over 30d); metrics: see docs/metrics.md.
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
@@ -51,6 +54,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await runMigrate(loadConfig(), rest, output);
       case 'import':
         return await importCommand(rest, loadConfig(), output);
+      case 'sla':
+        return await slaCommand(rest, loadConfig(), output);
       case 'report':
         return await reportCommand(rest, loadConfig(), output);
       case 'deliveries':
@@ -73,7 +78,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         throw new UsageError(`unknown command "${command}"; run "kpibot help" for the list`);
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    // Bad configuration, bad words, or input refused as such (4xx): exit code 2.
+    if (error instanceof ConfigError || error instanceof UsageError || (error instanceof KpiBotError && error.httpStatus < 500)) {
       output.err(`kpibot: ${error.message}`);
       return 2;
     }

@@ -66,6 +66,8 @@ export interface TicketProjection {
   readonly resolutionDueAt?: number;
   /** Every agent seen on the ticket (repliers, assignees, raters' agents), for the agent directory. */
   readonly agents: readonly Actor[];
+  /** Each status the ticket entered, from when (the first is "new" at creation): SLA pauses are read from it. */
+  readonly statusHistory: readonly { readonly status: TicketStatus; readonly from: number }[];
 }
 
 export interface ProjectionOptions {
@@ -139,6 +141,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   let reportedReopens = 0;
   let reportedAgentReplies = 0;
   const agents = new Map<string, Actor>();
+  const statusHistory: { status: TicketStatus; from: number }[] = [{ status: 'new', from: createdAt }];
 
   const noteAgent = (actor: Actor | undefined | null) => {
     if (actor?.type !== 'agent') return;
@@ -161,6 +164,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
       closedAt = undefined;
     }
     if (next === 'closed' && status !== 'closed') closedAt = at;
+    if (next !== status) statusHistory.push({ status: next, from: Math.max(at, createdAt) });
     status = next;
   };
   const applyAttributes = (data: TicketEventData, at: number, isCreation: boolean) => {
@@ -278,6 +282,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     firstResponseDueAt,
     resolutionDueAt,
     agents: [...agents.values()],
+    statusHistory,
   };
 }
 

@@ -9,6 +9,8 @@ import type { Database } from './database.js';
 import { engineOf } from './database.js';
 import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData } from '../ingest/events.js';
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
+import { computeDueTimes, matchPolicy, type SlaPolicy } from '../kpi/sla.js';
+import { SlaStore } from './sla-store.js';
 
 export interface DeliveryRecord {
   readonly source: string;
@@ -172,6 +174,19 @@ export class IngestStore {
     }));
   }
 
+  /** Rebuilds every ticket (after an SLA policy or calendar changed), in batches; returns how many. */
+  async rebuildAll(batch = 500): Promise<number> {
+    let after = 0;
+    let total = 0;
+    for (;;) {
+      const rows = (await this.db('tickets').select('id', 'source', 'external_id').where('id', '>', after).orderBy('id').limit(batch)) as { id: number; source: string; external_id: string }[];
+      if (rows.length === 0) return total;
+      await this.db.transaction((trx) => this.rebuildTickets(trx, rows.map((row) => ticketKey(row.source, row.external_id))));
+      after = rows[rows.length - 1]?.id ?? after;
+      total += rows.length;
+    }
+  }
+
   /** Writes a batch in one transaction with set-based statements; returns one outcome per item. */
   private async writeBatch(trx: Trx, items: readonly WriteItem[]): Promise<DeliveryOutcome[]> {
     // 1. Deliveries: the ones whose key is new go on; the others are duplicates.
@@ -276,6 +291,7 @@ export class IngestStore {
       bySource.set(source, [...(bySource.get(source) ?? []), externalId]);
     }
     const now = this.clock();
+    const policies = await new SlaStore(trx as unknown as Database, this.clock).policies();
     for (const [source, externalIds] of bySource) {
       for (const ids of chunks(externalIds, CHUNK)) {
         const eventsByTicket = new Map<string, LoggedTicketEvent[]>();
@@ -303,7 +319,7 @@ export class IngestStore {
           return key === undefined ? null : (agentIds.get(key) ?? null);
         };
         const upserted = (await trx('tickets')
-          .insert(projections.map(({ id, projection }) => ticketRow(source, id, projection, agentIdOf(projection.assignee), now)))
+          .insert(projections.map(({ id, projection }) => ticketRow(source, id, projection, agentIdOf(projection.assignee), now, slaOf(policies, projection, now))))
           .onConflict(['source', 'external_id'])
           .merge()
           .returning(['id', 'external_id'])) as { id: number; external_id: string }[];
@@ -398,7 +414,33 @@ function loggedEvent(row: EventRow): LoggedTicketEvent {
   return { type: row.type, occurredAt: row.occurred_at, actor, data, dedupeKey: row.dedupe_key };
 }
 
-function ticketRow(source: string, externalId: string, p: TicketProjection, assigneeAgentId: number | null, now: number) {
+interface SlaColumns {
+  readonly policyId: number | null;
+  readonly firstResponseDueAt: number | null;
+  readonly nextReplyDueAt: number | null;
+  readonly resolutionDueAt: number | null;
+}
+
+/**
+ * Due times from the first matching SLA policy (business hours and pauses
+ * included); without one, the due times the helpdesk itself reported.
+ */
+export function slaOf(policies: readonly SlaPolicy[], p: TicketProjection, now: number): SlaColumns {
+  const policy = policies.length === 0 ? undefined : matchPolicy(policies, { ...(p.priority === undefined ? {} : { priority: p.priority }), ...(p.team === undefined ? {} : { team: p.team }) });
+  if (policy === undefined) {
+    return { policyId: null, firstResponseDueAt: p.firstResponseDueAt ?? null, nextReplyDueAt: null, resolutionDueAt: p.resolutionDueAt ?? null };
+  }
+  const intervals = p.statusHistory.map((entry, index) => ({ status: entry.status, from: entry.from, ...(p.statusHistory[index + 1] === undefined ? {} : { to: p.statusHistory[index + 1]?.from }) }));
+  const due = computeDueTimes(
+    policy,
+    { createdAt: p.createdAt, ...(p.firstResponseAt === undefined ? {} : { firstResponseAt: p.firstResponseAt }), ...(p.resolvedAt === undefined ? {} : { resolvedAt: p.resolvedAt }) },
+    intervals,
+    now,
+  );
+  return { policyId: policy.id, firstResponseDueAt: due.firstResponseDueAt ?? null, nextReplyDueAt: due.nextReplyDueAt ?? null, resolutionDueAt: due.resolutionDueAt ?? null };
+}
+
+function ticketRow(source: string, externalId: string, p: TicketProjection, assigneeAgentId: number | null, now: number, sla: SlaColumns) {
   return {
     source,
     external_id: externalId,
@@ -423,8 +465,10 @@ function ticketRow(source: string, externalId: string, p: TicketProjection, assi
     escalated_at: p.escalatedAt ?? null,
     escalation_count: p.escalationCount,
     handle_time_seconds: p.handleTimeSeconds,
-    first_response_due_at: p.firstResponseDueAt ?? null,
-    resolution_due_at: p.resolutionDueAt ?? null,
+    sla_policy_id: sla.policyId,
+    first_response_due_at: sla.firstResponseDueAt,
+    next_reply_due_at: sla.nextReplyDueAt,
+    resolution_due_at: sla.resolutionDueAt,
     projected_at: now,
   };
 }

@@ -1,0 +1,127 @@
+/**
+ * SLA policies and business-hours calendars: stored rows in, the pure types of
+ * src/kpi/sla.ts and src/kpi/business-hours.ts out. A business-hours policy
+ * without its own calendar uses the default calendar.
+ */
+import type { Database } from './database.js';
+import { validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
+import { SlaPolicyError, type SlaPolicy } from '../kpi/sla.js';
+
+export interface NewPolicy {
+  readonly name: string;
+  readonly priority?: string;
+  readonly team?: string;
+  readonly firstResponseSeconds?: number;
+  readonly resolutionSeconds?: number;
+  readonly nextReplySeconds?: number;
+  readonly businessHours: boolean;
+  readonly calendar?: string;
+  readonly pauseStatuses: readonly string[];
+}
+
+interface CalendarRow { id: number; name: string; timezone: string; weekly_hours: string; is_default: boolean | number }
+
+export class SlaStore {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async calendars(): Promise<(BusinessCalendar & { id: number; isDefault: boolean })[]> {
+    const rows = (await this.db('business_calendars').select('id', 'name', 'timezone', 'weekly_hours', 'is_default').orderBy('name')) as CalendarRow[];
+    const holidays = (await this.db('calendar_holidays').select('calendar_id', 'date').orderBy('date')) as { calendar_id: number; date: string }[];
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      timezone: row.timezone,
+      weeklyHours: validateWeeklyHours(JSON.parse(row.weekly_hours)),
+      holidays: holidays.filter((holiday) => holiday.calendar_id === row.id).map((holiday) => holiday.date),
+      isDefault: Boolean(row.is_default),
+    }));
+  }
+
+  /** Creates or replaces a calendar by name; `isDefault` makes it the one business-hours policies fall back to. */
+  async saveCalendar(name: string, timezone: string, weeklyHours: WeeklyHours, isDefault: boolean): Promise<void> {
+    validateCalendar({ name, timezone, weeklyHours, holidays: [] });
+    const now = this.clock();
+    await this.db.transaction(async (trx) => {
+      if (isDefault) await trx('business_calendars').update({ is_default: false });
+      await trx('business_calendars')
+        .insert({ name, timezone, weekly_hours: JSON.stringify(weeklyHours), is_default: isDefault, created_at: now, updated_at: now })
+        .onConflict('name')
+        .merge(['timezone', 'weekly_hours', 'is_default', 'updated_at']);
+    });
+  }
+
+  async addHoliday(calendar: string, date: string, name?: string): Promise<void> {
+    const row = (await this.db('business_calendars').first('id').where({ name: calendar })) as { id: number } | undefined;
+    if (row === undefined) throw new SlaPolicyError(`no calendar named "${calendar}"`);
+    if (!/^\d{4}-\d\d-\d\d$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new SlaPolicyError(`"${date}" is not a date (YYYY-MM-DD)`);
+    await this.db('calendar_holidays').insert({ calendar_id: row.id, date, name: name ?? null }).onConflict(['calendar_id', 'date']).merge(['name']);
+  }
+
+  /** Enabled policies in matching order, each with its calendar resolved. */
+  async policies(): Promise<SlaPolicy[]> {
+    const rows = (await this.db('sla_policies').select().where({ enabled: true }).orderBy('position').orderBy('id')) as {
+      id: number; name: string; priority: string | null; team: string | null; first_response_seconds: number | null; next_reply_seconds: number | null;
+      resolution_seconds: number | null; business_hours: boolean | number; calendar_id: number | null; pause_statuses: string; position: number;
+    }[];
+    if (rows.length === 0) return [];
+    const calendars = await this.calendars();
+    const fallback = calendars.find((calendar) => calendar.isDefault);
+    return rows.map((row) => {
+      const calendar = row.calendar_id === null ? fallback : calendars.find((item) => item.id === row.calendar_id);
+      return {
+        id: row.id,
+        name: row.name,
+        ...(row.priority === null ? {} : { priority: row.priority }),
+        ...(row.team === null ? {} : { team: row.team }),
+        ...(row.first_response_seconds === null ? {} : { firstResponseSeconds: row.first_response_seconds }),
+        ...(row.next_reply_seconds === null ? {} : { nextReplySeconds: row.next_reply_seconds }),
+        ...(row.resolution_seconds === null ? {} : { resolutionSeconds: row.resolution_seconds }),
+        businessHours: Boolean(row.business_hours),
+        ...(calendar === undefined ? {} : { calendar }),
+        pauseStatuses: JSON.parse(row.pause_statuses) as string[],
+        position: row.position,
+      };
+    });
+  }
+
+  async addPolicy(policy: NewPolicy): Promise<number> {
+    if (policy.firstResponseSeconds === undefined && policy.resolutionSeconds === undefined && policy.nextReplySeconds === undefined) {
+      throw new SlaPolicyError('a policy needs at least one target (first response, next reply or resolution)');
+    }
+    let calendarId: number | null = null;
+    if (policy.calendar !== undefined) {
+      const row = (await this.db('business_calendars').first('id').where({ name: policy.calendar })) as { id: number } | undefined;
+      if (row === undefined) throw new SlaPolicyError(`no calendar named "${policy.calendar}"`);
+      calendarId = row.id;
+    } else if (policy.businessHours) {
+      const row = await this.db('business_calendars').first('id').where({ is_default: true });
+      if (row === undefined) throw new SlaPolicyError('a business-hours policy needs a calendar: add one with "kpibot sla calendar ... --default" or name one with --calendar');
+    }
+    const now = this.clock();
+    const last = (await this.db('sla_policies').max({ position: 'position' }).first()) as { position: number | null } | undefined;
+    const [inserted] = await this.db('sla_policies')
+      .insert({
+        name: policy.name,
+        priority: policy.priority ?? null,
+        team: policy.team ?? null,
+        first_response_seconds: policy.firstResponseSeconds ?? null,
+        next_reply_seconds: policy.nextReplySeconds ?? null,
+        resolution_seconds: policy.resolutionSeconds ?? null,
+        business_hours: policy.businessHours,
+        calendar_id: calendarId,
+        pause_statuses: JSON.stringify(policy.pauseStatuses),
+        position: (last?.position ?? 0) + 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id');
+    return typeof inserted === 'object' ? Number((inserted as { id: number }).id) : Number(inserted);
+  }
+
+  async removePolicy(id: number): Promise<boolean> {
+    return (await this.db('sla_policies').where({ id }).delete()) > 0;
+  }
+}

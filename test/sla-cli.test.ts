@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../src/store/database.js';
+import { migrateLatest } from '../src/store/migrations.js';
+import { IngestStore } from '../src/store/ingest-store.js';
+import { KpiStore } from '../src/store/kpi-store.js';
+import { computeMetric } from '../src/kpi/metrics.js';
+import type { TicketEvent } from '../src/ingest/events.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { runKpibot } from './helpers/process.js';
+
+const H = 3_600_000;
+// Friday 2026-11-20 16:30 in Jakarta (UTC+7) is 09:30 UTC.
+const FRIDAY_1630_JAKARTA = Date.parse('2026-11-20T09:30:00Z');
+const T0 = Date.parse('2026-11-10T08:00:00Z');
+
+describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let key = 0;
+  const ev = (ticket: string, type: TicketEvent['type'], at: number, data: TicketEvent['data'] = {}): TicketEvent => ({
+    kind: 'ticket', type, externalTicketId: ticket, occurredAt: at, data, actor: type === 'agent_reply' ? { type: 'agent', id: 'a1' } : { type: 'customer', id: 'c1' }, dedupeKey: `k${key++}`,
+  });
+  const dueTimes = async (id: string) =>
+    (await db('tickets').first('first_response_due_at', 'resolution_due_at', 'sla_policy_id').where({ external_id: id })) as { first_response_due_at: number | null; resolution_due_at: number | null; sla_policy_id: number | null };
+  const run = (...args: string[]) => runKpibot(['sla', ...args], { DATABASE_URL: testDb.url });
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase(testDb.config);
+    await migrateLatest(db);
+    const ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' });
+    await ingest.recordEvents('generic', [
+      ev('URG', 'ticket_created', T0, { status: 'open', priority: 'urgent' }),
+      ev('NORM', 'ticket_created', T0, { status: 'open', priority: 'normal', team: 'Billing' }),
+      ev('NORM', 'agent_reply', T0 + 0.5 * H),
+      ev('FRI', 'ticket_created', FRIDAY_1630_JAKARTA, { status: 'open', priority: 'low' }),
+      ev('PAUSE', 'ticket_created', T0, { status: 'open', priority: 'high' }),
+      ev('PAUSE', 'status_changed', T0 + H, { status: 'pending' }),
+      ev('PAUSE', 'status_changed', T0 + 3 * H, { status: 'open' }),
+    ]);
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await testDb.dispose();
+  });
+
+  it('a calendar-hours policy sets due times on matching tickets, and the overdue KPI counts breaches', async () => {
+    const added = run('add', 'urgent', '--priority', 'urgent', '--first-response', '1h', '--resolution', '8h');
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toMatch(/^added policy #\d+ "urgent"\nrecomputed the due times of 4 ticket\(s\)\n$/);
+    expect(await dueTimes('URG')).toMatchObject({ first_response_due_at: T0 + H, resolution_due_at: T0 + 8 * H });
+    expect((await dueTimes('NORM')).sla_policy_id).toBeNull();
+    const overdue = await computeMetric('overdue', new KpiStore(db), { from: T0 - 24 * H, to: T0 + 24 * H, timezone: 'UTC', previous: { from: T0 - 48 * H, to: T0 - 24 * H } }, {}, T0 + 24 * H);
+    expect(overdue).toMatchObject({ value: 1, details: { breached: 1, withTarget: 1, breachedShare: 100 } });
+  });
+
+  it('a business-hours policy on a calendar: Friday 16:30 + 1 h is Monday 09:30', async () => {
+    expect(run('calendar', 'jakarta', '--timezone', 'Asia/Jakarta', '--hours', '1-5 09:00-17:00', '--default').status).toBe(0);
+    expect(run('holiday', 'jakarta', '2026-12-25', 'Christmas').status).toBe(0);
+    expect(run('add', 'low', '--priority', 'low', '--first-response', '1h', '--business-hours').status).toBe(0);
+    expect((await dueTimes('FRI')).first_response_due_at).toBe(Date.parse('2026-11-23T02:30:00Z'));
+  });
+
+  it('time in a paused status does not count', async () => {
+    expect(run('add', 'high', '--priority', 'high', '--resolution', '4h', '--pause', 'pending').status).toBe(0);
+    // 4 h of open time, with 2 h pending in between: due 6 h after creation.
+    expect((await dueTimes('PAUSE')).resolution_due_at).toBe(T0 + 6 * H);
+  });
+
+  it('list shows the policies and calendars; remove recomputes', async () => {
+    const listed = run('list');
+    expect(listed.stdout).toContain('urgent: priority urgent, any team; first response 1 h, resolution 8 h; calendar hours');
+    expect(listed.stdout).toContain('low: priority low, any team; first response 1 h; business hours (jakarta)');
+    expect(listed.stdout).toContain('paused while pending');
+    expect(listed.stdout).toContain('calendar "jakarta" (default): Asia/Jakarta, 1 holiday(s)');
+    const id = /#(\d+) {2}urgent/.exec(listed.stdout)?.[1] ?? '';
+    expect(run('remove', id).status).toBe(0);
+    expect(await dueTimes('URG')).toMatchObject({ sla_policy_id: null, first_response_due_at: null });
+  });
+
+  it('bad words: one line, exit code 2', () => {
+    expect(run('add', 'x', '--priority', 'highest', '--first-response', '1h')).toMatchObject({ status: 2, stderr: 'kpibot: --priority must be low, normal, high or urgent\n' });
+    expect(run('add', 'x', '--first-response', 'soon')).toMatchObject({ status: 2, stderr: 'kpibot: --first-response "soon" is not a duration (e.g. 30m, 4h, 2d)\n' });
+    expect(run('calendar', 'c', '--timezone', 'Asia/Jakarta', '--hours', '8 09:00-17:00')).toMatchObject({ status: 2 });
+    expect(run('add', 'x', '--first-response', '1h', '--calendar', 'nowhere')).toMatchObject({ status: 2, stderr: 'kpibot: no calendar named "nowhere"\n' });
+    expect(run('frobnicate')).toMatchObject({ status: 2, stderr: expect.stringContaining('unknown sla action "frobnicate"') });
+  });
+});
