@@ -8,7 +8,7 @@ const TABLES = [
   'customers', 'tickets', 'ticket_tags', 'customer_events', 'self_service_sessions', 'survey_responses',
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
 ];
-const MIGRATIONS = 9;
+const MIGRATIONS = 10;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -123,7 +123,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
 
     it('has the indexes the KPI queries filter on', async () => {
       const indexed = await indexedColumns(db, 'tickets');
-      for (const columns of ['created_at', 'resolved_at', 'status,created_at', 'team,created_at', 'assignee_agent_id,status', 'escalated_at']) {
+      for (const columns of ['created_at,first_response_at,first_customer_message_at,created_by_agent', 'resolved_at,created_at', 'first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds', 'status,created_at', 'team,created_at', 'assignee_agent_id,status', 'escalated_at']) {
         expect(indexed).toContain(columns);
       }
     });
