@@ -16,6 +16,7 @@ import { createSlackSurface, type SlackSurface } from './slack/app.js';
 import { webhookHandler, webhookProbeHandler } from './http/webhooks.js';
 import { adapterMap } from './ingest/sources.js';
 import { IngestStore } from './store/ingest-store.js';
+import { projectionOptions } from './ingest/project-ticket.js';
 
 export interface RunningBot {
   readonly db: Database;
@@ -42,7 +43,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   }
 
   const slack = createSlackSurface(config.slack, logger);
-  const ingestStore = new IngestStore(db, { escalationGroups: config.kpi.escalationGroups, escalationTag: 'escalated' });
+  const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
   const adapters = adapterMap();
   const webhooks = webhookHandler({ adapters, secrets: config.webhooks, store: ingestStore, logger });
   const server = createHttpServer({ db, logger, webhooks, webhookProbe: webhookProbeHandler(adapters), slackEvents: slack.httpListener, routes: options.routes });

@@ -7,10 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
-import { DatabaseUnavailableError, describeError, UsageError } from './errors.js';
-import { createLogger } from './logger.js';
-import { openDatabase } from './store/database.js';
-import { migrateLatest } from './store/migrations.js';
+import { describeError, UsageError } from './errors.js';
+import { withMigratedDatabase } from './cli-database.js';
+import { projectionOptions } from './ingest/project-ticket.js';
 import { DATE_ORDERS, type DateOrder } from './ingest/csv/dates.js';
 import { IMPORT_FIELDS, isImportField, isPresetName, PRESET_NAMES, type ImportField, type PresetName } from './ingest/csv/mapping.js';
 import { formatSummary, runImport, type ImportOptions, type ImportProgress } from './ingest/csv/run-import.js';
@@ -54,24 +53,15 @@ export async function importCommand(args: readonly string[], config: Config, out
     return 0;
   }
 
-  const db = openDatabase(config.database, createLogger(config.logLevel, 2));
   try {
-    try {
-      await migrateLatest(db);
-    } catch (error) {
-      throw new DatabaseUnavailableError(error);
-    }
-    const summary = await runImport(options, {
-      db,
-      projection: { escalationGroups: config.kpi.escalationGroups, escalationTag: 'escalated' },
-      onProgress: progress?.update,
+    return await withMigratedDatabase(config, async (db) => {
+      const summary = await runImport(options, { db, projection: projectionOptions(config.kpi), onProgress: progress?.update });
+      progress?.clear();
+      for (const line of formatSummary(summary)) output.out(line);
+      return 0;
     });
-    progress?.clear();
-    for (const line of formatSummary(summary)) output.out(line);
-    return 0;
   } finally {
     progress?.clear();
-    await db.destroy();
   }
 }
 

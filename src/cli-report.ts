@@ -5,9 +5,7 @@
 import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
-import { createLogger } from './logger.js';
-import { openDatabase } from './store/database.js';
-import { migrateLatest } from './store/migrations.js';
+import { withMigratedDatabase } from './cli-database.js';
 import { KpiStore, type TicketFilters } from './store/kpi-store.js';
 import { METRIC_IDS, METRICS, type MetricId } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
@@ -76,9 +74,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
   if (!(AGENT_COLUMNS as readonly string[]).includes(sort)) throw new UsageError(`--sort must be one of ${AGENT_COLUMNS.join(', ')}`);
   if (parsed.values.sort !== undefined && metric !== 'agents') throw new UsageError('--sort goes with "report agents"');
 
-  const db = openDatabase(config.database, createLogger(config.logLevel, 2));
-  try {
-    await migrateLatest(db);
+  return withMigratedDatabase(config, async (db) => {
     const store = new KpiStore(db);
     const json = parsed.values.json === true;
     if (metric === 'agents') {
@@ -95,9 +91,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
       else printMetric(output, `${period.label} (${timezone})`, result);
     }
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 const ARROW = { better: '(better)', worse: '(worse)', same: '(same)', unknown: '' } as const;

@@ -5,10 +5,10 @@
 import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
-import { createLogger } from './logger.js';
-import { openDatabase, type Database } from './store/database.js';
-import { migrateLatest } from './store/migrations.js';
+import { withMigratedDatabase } from './cli-database.js';
+import type { Database } from './store/database.js';
 import { IngestStore } from './store/ingest-store.js';
+import { projectionOptions } from './ingest/project-ticket.js';
 import { SlaStore } from './store/sla-store.js';
 import { parseDuration } from './ingest/csv/dates.js';
 import { formatDuration } from './kpi/format.js';
@@ -71,9 +71,7 @@ export async function slaCommand(args: readonly string[], config: Config, output
   }
   const [action, ...rest] = parsed.positionals;
   const v = parsed.values;
-  const db = openDatabase(config.database, createLogger(config.logLevel, 2));
-  try {
-    await migrateLatest(db);
+  return withMigratedDatabase(config, async (db) => {
     const sla = new SlaStore(db);
     switch (action) {
       case 'list':
@@ -130,13 +128,11 @@ export async function slaCommand(args: readonly string[], config: Config, output
     const recomputed = await recompute(db, config);
     output.out(`recomputed the due times of ${recomputed} ticket(s)`);
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function recompute(db: Database, config: Config): Promise<number> {
-  return new IngestStore(db, { escalationGroups: config.kpi.escalationGroups, escalationTag: 'escalated' }).rebuildAll();
+  return new IngestStore(db, projectionOptions(config.kpi)).rebuildAll();
 }
 
 async function list(sla: SlaStore, output: Output): Promise<void> {

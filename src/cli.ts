@@ -11,10 +11,12 @@ import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, type Config } from './config.js';
 import { ConfigError, KpiBotError, UsageError, describeError } from './errors.js';
 import { createLogger } from './logger.js';
+import { withMigratedDatabase } from './cli-database.js';
 import { startBot } from './app.js';
 import { openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
+import { projectionOptions } from './ingest/project-ticket.js';
 import { reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
 import { slaCommand } from './cli-sla.js';
@@ -145,10 +147,8 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
   }
   const limit = parsed.values.limit === undefined ? 50 : Number(parsed.values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be a whole number from 1 to 10000');
-  const db = openDatabase(config.database, createLogger(config.logLevel, 2));
-  try {
-    await migrateLatest(db);
-    const store = new IngestStore(db, { escalationGroups: config.kpi.escalationGroups, escalationTag: 'escalated' });
+  return withMigratedDatabase(config, async (db) => {
+    const store = new IngestStore(db, projectionOptions(config.kpi));
     const rows = await store.listDeliveries({ rejected: parsed.values.rejected === true, source: parsed.values.source, limit });
     if (parsed.values.json === true) {
       for (const row of rows) output.out(JSON.stringify({ ...row, receivedAt: new Date(row.receivedAt).toISOString(), payload: row.payload === null ? null : (JSON.parse(row.payload) as unknown) }));
@@ -163,9 +163,7 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
       output.out(`${new Date(row.receivedAt).toISOString()}  #${row.id}  ${row.source.padEnd(9)}  ${what}`);
     }
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 /** Serves until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */

@@ -79,6 +79,11 @@ export interface ProjectionOptions {
 
 export const DEFAULT_PROJECTION_OPTIONS: ProjectionOptions = { escalationGroups: [], escalationTag: 'escalated' };
 
+/** The projection options a configuration asks for (KPI_ESCALATION_GROUPS). */
+export function projectionOptions(kpi: { readonly escalationGroups: readonly string[] }): ProjectionOptions {
+  return { ...DEFAULT_PROJECTION_OPTIONS, escalationGroups: kpi.escalationGroups };
+}
+
 // Within one instant: the ticket exists first, then messages, then attribute
 // changes, then the status they led to, then ratings.
 const RANK: Record<TicketEventType, number> = {

@@ -47,3 +47,13 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
     await client.end();
   }
 }
+
+/** Every table ingestion writes, children first: cleared between tests that share one database. */
+export const INGESTED_TABLES = [
+  'ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries',
+  'agents', 'customer_events', 'customers', 'self_service_sessions',
+] as const;
+
+export async function clearIngestedData(db: (table: string) => { delete(): Promise<unknown> }): Promise<void> {
+  for (const table of INGESTED_TABLES) await db(table).delete();
+}

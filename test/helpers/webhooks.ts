@@ -1,5 +1,7 @@
 /** Signing and posting webhooks the way each vendor does, for tests and benchmarks. */
 import { createHmac } from 'node:crypto';
+import type { Knex } from 'knex';
+import { expect } from 'vitest';
 
 export const GENERIC_SECRET = `whsec_${Buffer.from('generic-test-secret-0123456789ab').toString('base64')}`;
 
@@ -31,4 +33,15 @@ export function zendeskHeaders(body: string, secret = ZENDESK_SECRET, timestamp 
     'x-zendesk-webhook-id': '01F1KRFQ6BG29CNWFR60NK5FNY',
     ...(invocation === undefined ? {} : { 'x-zendesk-webhook-invocation-id': invocation }),
   };
+}
+
+/** Every delivery stored was refused as unknown_shape, none kept any of the given texts, and no event was written. */
+export async function expectRejectedWithoutText(db: Knex, count: number, texts: readonly string[]): Promise<void> {
+  const rows = (await db('webhook_deliveries').select('status', 'reason', 'payload')) as { status: string; reason: string; payload: string }[];
+  expect(rows).toHaveLength(count);
+  for (const row of rows) {
+    expect(row).toMatchObject({ status: 'rejected', reason: 'unknown_shape' });
+    for (const text of texts) expect(row.payload).not.toContain(text);
+  }
+  expect(await db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
 }

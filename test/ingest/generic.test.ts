@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { genericAdapter } from '../../src/ingest/generic.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
-import { TEST_ENGINE } from '../helpers/databases.js';
+import { TEST_ENGINE, clearIngestedData } from '../helpers/databases.js';
 import { GENERIC_SECRET, postWebhook, standardWebhookHeaders } from '../helpers/webhooks.js';
 
 const T0 = Date.parse('2026-10-05T08:00:00Z');
@@ -37,9 +37,7 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
   });
   afterAll(() => bot.dispose());
   beforeEach(async () => {
-    for (const table of ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries', 'agents', 'customer_events', 'customers', 'self_service_sessions']) {
-      await bot.db(table).delete();
-    }
+    await clearIngestedData(bot.db);
   });
 
   const send = (payload: unknown, id: string, headers: Record<string, string> = {}) => {

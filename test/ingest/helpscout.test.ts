@@ -5,7 +5,7 @@ import { PayloadShapeError } from '../../src/ingest/adapter.js';
 import type { TicketEvent } from '../../src/ingest/events.js';
 import { helpscoutAdapter } from '../../src/ingest/helpscout.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
-import { TEST_ENGINE } from '../helpers/databases.js';
+import { TEST_ENGINE, clearIngestedData } from '../helpers/databases.js';
 import { postWebhook } from '../helpers/webhooks.js';
 
 const SECRET = 'hs-test-secret-0123456789abcdefghijklmn'; // Help Scout secrets are at most 40 characters
@@ -41,9 +41,7 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
   });
   afterAll(() => bot.dispose());
   beforeEach(async () => {
-    for (const table of ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries', 'agents', 'customer_events', 'customers', 'self_service_sessions']) {
-      await bot.db(table).delete();
-    }
+    await clearIngestedData(bot.db);
   });
 
   const send = (event: string, body: string, headers: Record<string, string> = headersFor(event, body)) => postWebhook(bot.url, 'helpscout', body, headers);

@@ -5,7 +5,7 @@ import { PayloadShapeError } from '../../src/ingest/adapter.js';
 import type { TicketEvent } from '../../src/ingest/events.js';
 import { intercomAdapter } from '../../src/ingest/intercom.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
-import { TEST_ENGINE } from '../helpers/databases.js';
+import { TEST_ENGINE, clearIngestedData } from '../helpers/databases.js';
 import { postWebhook } from '../helpers/webhooks.js';
 
 const SECRET = 'intercom-test-client-secret-0123456789';
@@ -37,9 +37,7 @@ describe(`intercom webhooks on ${TEST_ENGINE}`, () => {
   });
   afterAll(() => bot.dispose());
   beforeEach(async () => {
-    for (const table of ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries', 'agents', 'customer_events', 'customers', 'self_service_sessions']) {
-      await bot.db(table).delete();
-    }
+    await clearIngestedData(bot.db);
   });
 
   const send = (body: string, headers: Record<string, string> = signed(body)) => postWebhook(bot.url, 'intercom', body, headers);

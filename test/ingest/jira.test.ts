@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TicketEvent } from '../../src/ingest/events.js';
 import { jiraAdapter } from '../../src/ingest/jira.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
-import { TEST_ENGINE } from '../helpers/databases.js';
+import { TEST_ENGINE, clearIngestedData } from '../helpers/databases.js';
 import { postWebhook } from '../helpers/webhooks.js';
 
 /** The key is the secret exactly as typed in Jira (its UTF-8 bytes), here with spaces and non-ASCII on purpose. */
@@ -59,9 +59,7 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
   });
   afterAll(() => bot.dispose());
   const clean = async () => {
-    for (const table of ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries', 'agents', 'customer_events', 'customers', 'self_service_sessions']) {
-      await bot.db(table).delete();
-    }
+    await clearIngestedData(bot.db);
   };
   beforeEach(clean);
 

@@ -6,7 +6,7 @@ import { KpiStore } from '../../src/store/kpi-store.js';
 import { computeAgents, computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
 import { csat, netPromoterScore, churnRate, interpolate, change, trend } from '../../src/kpi/formulas.js';
 import type { NormalizedEvent, TicketEvent, TicketEventType, TicketEventData, Actor } from '../../src/ingest/events.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase, clearIngestedData } from '../helpers/databases.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -54,7 +54,7 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     await testDb.dispose();
   });
   beforeEach(async () => {
-    for (const table of ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'agents', 'customer_events', 'customers', 'self_service_sessions']) await db(table).delete();
+    await clearIngestedData(db);
   });
 
   let key = 0;

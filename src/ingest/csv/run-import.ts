@@ -6,14 +6,14 @@
  * stops the import. See docs/import.md.
  */
 import { describeError, UsageError } from '../../errors.js';
-import { engineOf, type Database } from '../../store/database.js';
+import { pingDatabase, type Database } from '../../store/database.js';
 import { IngestStore } from '../../store/ingest-store.js';
 import { DEFAULT_PROJECTION_OPTIONS, type ProjectionOptions } from '../project-ticket.js';
 import { DateReader, type DateOrder } from './dates.js';
 import { describeMapping, resolveMapping, type ImportField, type PresetName } from './mapping.js';
 import { openCsv } from './read-csv.js';
 import { changeEvents, readRow, rowEvents, type ImportedTicket } from './rows.js';
-import { existingKeys, readStored } from './stored.js';
+import { existingKeys, readStored, refreshImportStatistics } from '../../store/import-store.js';
 
 export interface ImportOptions {
   readonly file: string;
@@ -133,7 +133,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
     written += tickets.length;
     if (written >= nextAnalyze) {
       nextAnalyze *= 2;
-      await refreshStatistics(deps.db);
+      await refreshImportStatistics(deps.db);
     }
     progress();
   };
@@ -207,7 +207,7 @@ async function writeWithFallback(db: Database, store: IngestStore, source: strin
   } catch (batchError) {
     if (tickets.length === 1) {
       const ticket = tickets[0] as ImportedTicket;
-      if (await isDatabaseDown(db)) throw batchError;
+      if (!(await pingDatabase(db))) throw batchError;
       skip(ticket.line, `the database refused it: ${describeError(batchError)}`);
       return [undefined];
     }
@@ -218,7 +218,7 @@ async function writeWithFallback(db: Database, store: IngestStore, source: strin
         outcomes.push(...(await writeBatch(db, store, source, [ticket])));
       } catch (error) {
         failures += 1;
-        if (failures === tickets.length || (await isDatabaseDown(db))) throw error;
+        if (failures === tickets.length || !(await pingDatabase(db))) throw error;
         skip(ticket.line, `the database refused it: ${describeError(error)}`);
         outcomes.push(undefined);
       }
@@ -227,31 +227,6 @@ async function writeWithFallback(db: Database, store: IngestStore, source: strin
   }
 }
 
-/**
- * PostgreSQL plans from table statistics, which autovacuum refreshes only now
- * and then: while a big import grows the tables from nothing, the planner still
- * believes they are tiny and reads every row of the source to find a batch's
- * tickets. So the statistics are refreshed each time the rows written double.
- * (SQLite needs no statistics to use the unique indexes.) A failure (no
- * permission) only costs speed.
- */
-async function refreshStatistics(db: Database): Promise<void> {
-  if (engineOf(db) !== 'postgres') return;
-  try {
-    await db.raw('ANALYZE ticket_events, tickets, ticket_tags, survey_responses, agents');
-  } catch {
-    // Statistics are an optimisation.
-  }
-}
-
-async function isDatabaseDown(db: Database): Promise<boolean> {
-  try {
-    await db.raw('select 1');
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 async function writeBatch(db: Database, store: IngestStore, source: string, tickets: readonly ImportedTicket[]): Promise<Outcome[]> {
   return db.transaction(async (trx) => {

@@ -4,8 +4,9 @@
  * by comparing a fingerprint of the projection before and after a batch.
  */
 import type { Knex } from 'knex';
-import type { TicketStatus } from '../events.js';
-import type { StoredTicket } from './rows.js';
+import type { TicketStatus } from '../ingest/events.js';
+import type { StoredTicket } from '../ingest/csv/rows.js';
+import { engineOf, type Database } from './database.js';
 
 export interface StoredState extends StoredTicket {
   /** Everything the projection shows for the ticket (ticket row, tags, ratings), as one string. */
@@ -96,4 +97,21 @@ export async function existingKeys(db: Reader, source: string, keys: readonly st
     for (const key of rows) found.add(key);
   }
   return found;
+}
+
+/**
+ * PostgreSQL plans from table statistics, which autovacuum refreshes only now
+ * and then: while a big import grows the tables from nothing, the planner still
+ * believes they are tiny and reads every row of the source to find a batch's
+ * tickets. So the importer refreshes them each time the rows written double.
+ * (SQLite needs no statistics to use the unique indexes.) A failure (no
+ * permission) only costs speed.
+ */
+export async function refreshImportStatistics(db: Database): Promise<void> {
+  if (engineOf(db) !== 'postgres') return;
+  try {
+    await db.raw('ANALYZE ticket_events, tickets, ticket_tags, survey_responses, agents');
+  } catch {
+    // Statistics are an optimisation.
+  }
 }
