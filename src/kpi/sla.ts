@@ -134,7 +134,9 @@ export class SlaPolicyError extends KpiBotError {
   }
 }
 
-const norm = (value: string): string => value.trim().toLowerCase();
+/** How names (teams, priorities, statuses) compare: ignoring case and surrounding spaces. */
+export const matchKey = (value: string): string => value.trim().toLowerCase();
+const norm = matchKey;
 
 /** The policy that applies to a ticket (rules M1–M3), or undefined. */
 export function matchPolicy<P extends SlaPolicy>(

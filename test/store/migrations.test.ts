@@ -8,7 +8,7 @@ const TABLES = [
   'customers', 'tickets', 'ticket_tags', 'customer_events', 'self_service_sessions', 'survey_responses',
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
 ];
-const MIGRATIONS = 10;
+const MIGRATIONS = 11;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -60,6 +60,19 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     for (let name = await migrateDown(db); name !== undefined; name = await migrateDown(db)) undone.push(name);
     expect(undone).toEqual([...names].reverse());
     expect(await existing()).toEqual([]);
+  });
+
+  it('the business-hours durations migration goes down to the previous schema, other indexes kept', async () => {
+    await migrateLatest(db);
+    expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261122000011_business_hours_durations');
+    for (const column of ['first_response_business_ms', 'first_resolution_business_ms', 'resolution_business_ms']) expect(await db.schema.hasColumn('tickets', column)).toBe(false);
+    const indexed = await indexedColumns(db, 'tickets');
+    expect(indexed).toContain('created_at,first_response_at,first_customer_message_at,created_by_agent');
+    expect(indexed).toContain('resolved_at,created_at');
+    expect(indexed).toContain('first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds');
+    // The partial index over open tickets (migration 20261122000009) survives the column drop.
+    expect(indexed.filter((columns) => columns === 'created_at')).toHaveLength(1);
   });
 
   describe('the schema', () => {
@@ -123,7 +136,10 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
 
     it('has the indexes the KPI queries filter on', async () => {
       const indexed = await indexedColumns(db, 'tickets');
-      for (const columns of ['created_at,first_response_at,first_customer_message_at,created_by_agent', 'resolved_at,created_at', 'first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds', 'status,created_at', 'team,created_at', 'assignee_agent_id,status', 'escalated_at']) {
+      for (const columns of [
+        'created_at,first_response_at,first_customer_message_at,created_by_agent,first_response_business_ms', 'resolved_at,created_at,resolution_business_ms',
+        'first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds,first_resolution_business_ms', 'status,created_at', 'team,created_at', 'assignee_agent_id,status', 'escalated_at',
+      ]) {
         expect(indexed).toContain(columns);
       }
     });
