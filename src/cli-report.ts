@@ -112,12 +112,28 @@ function printMetric(output: Output, label: string, result: MetricResult): void 
   output.out(`${definition.title} · ${label}`);
   output.out(`  ${formatValue(result.value, result.unit)}   (n = ${result.n})   ${changeText(result)}`.trimEnd());
   output.out(`  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`);
-  for (const [key, value] of Object.entries(result.details)) {
+  printDetails(output, result.unit, result.details, '');
+}
+
+interface DurationDetails { median: number | null; mean: number | null; p90: number | null; n: number }
+const DETAIL_LABELS: Record<string, string> = { business: 'business hours' };
+const isDurationDetails = (value: unknown): value is DurationDetails =>
+  typeof value === 'object' && value !== null && ['median', 'mean', 'p90', 'n'].every((key) => key in value) && Object.keys(value).length === 4;
+
+/** Scalars one per line; duration statistics (calendar or business hours) as one line each; anything else as JSON. */
+function printDetails(output: Output, unit: MetricResult['unit'], details: Record<string, unknown>, prefix: string): void {
+  for (const [key, value] of Object.entries(details)) {
+    const label = `${prefix}${DETAIL_LABELS[key] ?? key}`;
     if (value === null || typeof value !== 'object') {
-      const shown = typeof value === 'number' && result.unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration(value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
-      output.out(`  ${key}: ${shown}`);
+      const shown = typeof value === 'number' && unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration(value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
+      output.out(`  ${label}: ${shown}`);
+    } else if (isDurationDetails(value)) {
+      const d = (seconds: number | null) => (seconds === null ? 'no data' : formatDuration(seconds));
+      output.out(`  ${label}: median ${d(value.median)}, mean ${d(value.mean)}, p90 ${d(value.p90)} (n = ${value.n})`);
+    } else if (!Array.isArray(value) && Object.values(value).length > 0 && Object.values(value).every(isDurationDetails)) {
+      printDetails(output, unit, value as Record<string, unknown>, `${label}, `);
     } else {
-      output.out(`  ${key}: ${JSON.stringify(value)}`);
+      output.out(`  ${label}: ${JSON.stringify(value)}`);
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
- * `kpibot sla ...`: SLA policies and business-hours calendars. Every change
- * recomputes the due times of all tickets, so breaches follow the policy now in force.
+ * `kpibot sla ...`: SLA policies, business-hours calendars and the calendar of
+ * each team. Every change recomputes the due times and business-hours durations
+ * of all tickets, so breaches and KPIs follow the policies and calendars now in force.
  */
 import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
@@ -22,7 +23,9 @@ export const SLA_USAGE = `Usage:
                  [--business-hours [--calendar NAME]] [--pause pending,on-hold]
   kpibot sla remove <id>
   kpibot sla calendar <name> --timezone ZONE --hours "1-5 09:00-17:00" [--hours "6 10:00-14:00"] [--default]
-  kpibot sla holiday <calendar> <YYYY-MM-DD> [name]`;
+  kpibot sla holiday <calendar> <YYYY-MM-DD> [name]
+  kpibot sla team <team> --calendar NAME | --default
+  kpibot sla recompute`;
 
 /** "1-5 09:00-17:00", "6 10:00-14:00", "1,3 09:00-12:00 13:00-17:00" → weekly hours (1 = Monday). */
 export function parseHours(specs: readonly string[]): WeeklyHours {
@@ -115,6 +118,17 @@ export async function slaCommand(args: readonly string[], config: Config, output
         output.out(`saved calendar "${name}"${v.default === true ? ' (default)' : ''}`);
         break;
       }
+      case 'team': {
+        const [team] = rest;
+        if (team === undefined || rest.length > 1) throw new UsageError('sla team takes one team name, e.g. kpibot sla team Billing --calendar jakarta');
+        if ((v.calendar === undefined) === (v.default !== true)) throw new UsageError('sla team takes either --calendar NAME or --default (back to the default calendar)');
+        await sla.assignTeamCalendar(team, v.calendar ?? null);
+        output.out(v.calendar === undefined ? `team "${team.trim()}" uses the default calendar` : `team "${team.trim()}" uses calendar "${v.calendar}"`);
+        break;
+      }
+      case 'recompute':
+        if (rest.length > 0) throw new UsageError('sla recompute takes no arguments');
+        break;
       case 'holiday': {
         const [calendar, date, ...name] = rest;
         if (calendar === undefined || date === undefined) throw new UsageError('sla holiday takes a calendar and a date: kpibot sla holiday jakarta 2026-12-25 Christmas');
@@ -123,10 +137,10 @@ export async function slaCommand(args: readonly string[], config: Config, output
         break;
       }
       default:
-        throw new UsageError(action === undefined ? SLA_USAGE.split('\n').join(' ') : `unknown sla action "${action}"; use list, add, remove, calendar or holiday`);
+        throw new UsageError(action === undefined ? SLA_USAGE.split('\n').join(' ') : `unknown sla action "${action}"; use list, add, remove, calendar, holiday, team or recompute`);
     }
     const recomputed = await recompute(db, config);
-    output.out(`recomputed the due times of ${recomputed} ticket(s)`);
+    output.out(`recomputed the due times and business-hours durations of ${recomputed} ticket(s)`);
     return 0;
   });
 }
@@ -152,4 +166,5 @@ async function list(sla: SlaStore, output: Output): Promise<void> {
   for (const c of await sla.calendars()) {
     output.out(`calendar "${c.name}"${c.isDefault ? ' (default)' : ''}: ${c.timezone}, ${c.holidays.length} holiday(s)`);
   }
+  for (const team of await sla.teams()) output.out(`team "${team.name}": calendar "${team.calendar}"`);
 }

@@ -32,8 +32,8 @@ Commands:
   import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk] [--map field=Header ...]
          [--timezone ZONE] [--dry-run]
                              Backfill tickets from a CSV export (docs/import.md).
-  sla list | add | remove | calendar | holiday
-                             SLA policies and business-hours calendars (kpibot sla for details).
+  sla list | add | remove | calendar | holiday | team | recompute
+                             SLA policies, business-hours calendars and team calendars (kpibot sla for details).
   report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]
                              Print a KPI (default: summary over 30d); metrics: see docs/metrics.md.
   deliveries [--rejected] [--source NAME] [--limit N] [--json]

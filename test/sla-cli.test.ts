@@ -47,7 +47,7 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
   it('a calendar-hours policy sets due times on matching tickets, and the overdue KPI counts breaches', async () => {
     const added = run('add', 'urgent', '--priority', 'urgent', '--first-response', '1h', '--resolution', '8h');
     expect(added.stderr).toBe('');
-    expect(added.stdout).toMatch(/^added policy #\d+ "urgent"\nrecomputed the due times of 4 ticket\(s\)\n$/);
+    expect(added.stdout).toMatch(/^added policy #\d+ "urgent"\nrecomputed the due times and business-hours durations of 4 ticket\(s\)\n$/);
     expect(await dueTimes('URG')).toMatchObject({ first_response_due_at: T0 + H, resolution_due_at: T0 + 8 * H });
     expect((await dueTimes('NORM')).sla_policy_id).toBeNull();
     const overdue = await computeMetric('overdue', new KpiStore(db), { from: T0 - 24 * H, to: T0 + 24 * H, timezone: 'UTC', previous: { from: T0 - 48 * H, to: T0 - 24 * H } }, {}, T0 + 24 * H);

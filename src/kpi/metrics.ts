@@ -85,15 +85,18 @@ const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
   },
   async frt(store, range, filters) {
     const stats = await store.firstResponse(range, filters);
-    return { measure: { value: stats.median, n: stats.n }, details: { ...durationDetails(stats), awaiting: stats.awaiting } };
+    return { measure: { value: stats.median, n: stats.n }, details: { ...durationDetails(stats), awaiting: stats.awaiting, business: durationDetails(stats.business) } };
   },
   async response(store, range, filters) {
     const stats = await store.responseIntervals(range, filters);
     return { measure: { value: stats.median, n: stats.n }, details: durationDetails(stats) };
   },
   async resolution(store, range, filters) {
-    const { first, full } = await store.resolution(range, filters);
-    return { measure: { value: full.median, n: full.n }, details: { full: durationDetails(full), first: durationDetails(first) } };
+    const { first, full, business } = await store.resolution(range, filters);
+    return {
+      measure: { value: full.median, n: full.n },
+      details: { full: durationDetails(full), first: durationDetails(first), business: { full: durationDetails(business.full), first: durationDetails(business.first) } },
+    };
   },
   async overdue(store, range, filters, now) {
     const current = await store.overdueNow(now, filters, 10);

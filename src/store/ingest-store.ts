@@ -10,6 +10,7 @@ import { engineOf } from './database.js';
 import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData } from '../ingest/events.js';
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
 import { computeDueTimes, matchPolicy, type SlaPolicy } from '../kpi/sla.js';
+import { businessDurations, calendarOfTeam, type TeamCalendars } from '../kpi/business-durations.js';
 import { SlaStore } from './sla-store.js';
 
 export interface DeliveryRecord {
@@ -291,7 +292,9 @@ export class IngestStore {
       bySource.set(source, [...(bySource.get(source) ?? []), externalId]);
     }
     const now = this.clock();
-    const policies = await new SlaStore(trx as unknown as Database, this.clock).policies();
+    const slaStore = new SlaStore(trx as unknown as Database, this.clock);
+    const policies = await slaStore.policies();
+    const calendars = await slaStore.teamCalendars();
     for (const [source, externalIds] of bySource) {
       for (const ids of chunks(externalIds, CHUNK)) {
         const eventsByTicket = new Map<string, LoggedTicketEvent[]>();
@@ -319,7 +322,7 @@ export class IngestStore {
           return key === undefined ? null : (agentIds.get(key) ?? null);
         };
         const upserted = (await trx('tickets')
-          .insert(projections.map(({ id, projection }) => ticketRow(source, id, projection, agentIdOf(projection.assignee), now, slaOf(policies, projection, now))))
+          .insert(projections.map(({ id, projection }) => ({ ...ticketRow(source, id, projection, agentIdOf(projection.assignee), now, slaOf(policies, projection, now)), ...businessColumns(calendars, projection) })))
           .onConflict(['source', 'external_id'])
           .merge()
           .returning(['id', 'external_id'])) as { id: number; external_id: string }[];
@@ -438,6 +441,12 @@ export function slaOf(policies: readonly SlaPolicy[], p: TicketProjection, now: 
     now,
   );
   return { policyId: policy.id, firstResponseDueAt: due.firstResponseDueAt ?? null, nextReplyDueAt: due.nextReplyDueAt ?? null, resolutionDueAt: due.resolutionDueAt ?? null };
+}
+
+/** Business-hours durations (ms) in the calendar of the ticket's team, else the default, else calendar hours. */
+function businessColumns(calendars: TeamCalendars, p: TicketProjection) {
+  const durations = businessDurations(calendarOfTeam(calendars, p.team), p);
+  return { first_response_business_ms: durations.firstResponseMs, first_resolution_business_ms: durations.firstResolutionMs, resolution_business_ms: durations.resolutionMs };
 }
 
 function ticketRow(source: string, externalId: string, p: TicketProjection, assigneeAgentId: number | null, now: number, sla: SlaColumns) {

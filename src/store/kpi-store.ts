@@ -160,16 +160,21 @@ export class KpiStore {
     return { resolved, unresolved };
   }
 
-  /** First response time (s) of tickets created in the range that have one; and how many have none yet. */
-  async firstResponse(range: Range, filters: TicketFilters): Promise<DurationStats & { awaiting: number }> {
+  /**
+   * First response time (s) of tickets created in the range that have one, in
+   * calendar hours and in business hours (the stored open time of the ticket's
+   * calendar); and how many have no response yet.
+   */
+  async firstResponse(range: Range, filters: TicketFilters): Promise<DurationStats & { awaiting: number; business: DurationStats }> {
     const created = this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to);
     const start = 'case when t.created_by_agent = ? then t.first_customer_message_at else t.created_at end';
     const stats = await this.durations(
       created.clone().whereNotNull('t.first_response_at').whereRaw(`(${start}) is not null`, [true]),
       this.db.raw(`${seconds(`t.first_response_at - (${start})`)}`, [true]).toString(),
     );
+    const business = await this.durations(created.clone().whereNotNull('t.first_response_business_ms'), seconds('t.first_response_business_ms'));
     const awaiting = await this.count(created.clone().whereNull('t.first_response_at'));
-    return { ...stats, awaiting };
+    return { ...stats, awaiting, business };
   }
 
   /** Every wait from a customer message to the next public agent reply, replied within the range (s). */
@@ -178,14 +183,21 @@ export class KpiStore {
     return this.durations(query, 'cast(r.seconds as double precision)');
   }
 
-  /** Resolution times (s): first resolution of tickets first resolved in the range; full resolution of tickets last resolved in it. */
-  async resolution(range: Range, filters: TicketFilters): Promise<{ first: DurationStats; full: DurationStats }> {
-    const first = await this.durations(
-      this.tickets(filters).where('t.first_resolved_at', '>=', range.from).andWhere('t.first_resolved_at', '<', range.to),
-      seconds('t.first_resolved_at - t.created_at'),
-    );
-    const full = await this.durations(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), seconds('t.resolved_at - t.created_at'));
-    return { first, full };
+  /**
+   * Resolution times (s): first resolution of tickets first resolved in the
+   * range; full resolution of tickets last resolved in it. In calendar hours,
+   * and in business hours (stored per ticket).
+   */
+  async resolution(range: Range, filters: TicketFilters): Promise<{ first: DurationStats; full: DurationStats; business: { first: DurationStats; full: DurationStats } }> {
+    const firstResolved = () => this.tickets(filters).where('t.first_resolved_at', '>=', range.from).andWhere('t.first_resolved_at', '<', range.to);
+    const lastResolved = () => this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to);
+    const first = await this.durations(firstResolved(), seconds('t.first_resolved_at - t.created_at'));
+    const full = await this.durations(lastResolved(), seconds('t.resolved_at - t.created_at'));
+    const business = {
+      first: await this.durations(firstResolved().whereNotNull('t.first_resolution_business_ms'), seconds('t.first_resolution_business_ms')),
+      full: await this.durations(lastResolved().whereNotNull('t.resolution_business_ms'), seconds('t.resolution_business_ms')),
+    };
+    return { first, full, business };
   }
 
   async escalated(range: Range, filters: TicketFilters): Promise<number> {

@@ -1,11 +1,13 @@
 /**
  * SLA policies and business-hours calendars: stored rows in, the pure types of
  * src/kpi/sla.ts and src/kpi/business-hours.ts out. A business-hours policy
- * without its own calendar uses the default calendar.
+ * without its own calendar uses the default calendar; so does a ticket whose
+ * team has none (src/kpi/business-durations.ts).
  */
 import type { Database } from './database.js';
 import { validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
-import { SlaPolicyError, type SlaPolicy } from '../kpi/sla.js';
+import { SlaPolicyError, matchKey, type SlaPolicy } from '../kpi/sla.js';
+import type { TeamCalendars } from '../kpi/business-durations.js';
 
 export interface NewPolicy {
   readonly name: string;
@@ -50,6 +52,47 @@ export class SlaStore {
         .insert({ name, timezone, weekly_hours: JSON.stringify(weeklyHours), is_default: isDefault, created_at: now, updated_at: now })
         .onConflict('name')
         .merge(['timezone', 'weekly_hours', 'is_default', 'updated_at']);
+    });
+  }
+
+  /** The calendars assigned to teams (keyed by matchKey of the team name) and the default calendar. */
+  async teamCalendars(): Promise<TeamCalendars> {
+    const calendars = await this.calendars();
+    const teams = (await this.db('teams').select('name', 'calendar_id').whereNotNull('calendar_id')) as { name: string; calendar_id: number }[];
+    const byTeam = new Map<string, BusinessCalendar>();
+    for (const team of teams) {
+      const calendar = calendars.find((item) => item.id === team.calendar_id);
+      if (calendar !== undefined) byTeam.set(matchKey(team.name), calendar);
+    }
+    const fallback = calendars.find((calendar) => calendar.isDefault);
+    return fallback === undefined ? { byTeam } : { byTeam, fallback };
+  }
+
+  /** Teams that have a calendar of their own, by name. */
+  async teams(): Promise<{ name: string; calendar: string }[]> {
+    return (await this.db('teams as t').join('business_calendars as c', 'c.id', 't.calendar_id').select('t.name', 'c.name as calendar').orderBy('t.name')) as { name: string; calendar: string }[];
+  }
+
+  /**
+   * Measures a team's tickets in a calendar (null: back to the default). The
+   * team is found the way tickets and policies match teams, ignoring case and
+   * surrounding spaces; a team not yet known is added under the name given.
+   */
+  async assignTeamCalendar(team: string, calendar: string | null): Promise<void> {
+    const name = team.trim();
+    if (name === '') throw new SlaPolicyError('a team name is required');
+    let calendarId: number | null = null;
+    if (calendar !== null) {
+      const row = (await this.db('business_calendars').first('id').where({ name: calendar })) as { id: number } | undefined;
+      if (row === undefined) throw new SlaPolicyError(`no calendar named "${calendar}"`);
+      calendarId = row.id;
+    }
+    const now = this.clock();
+    await this.db.transaction(async (trx) => {
+      const existing = (await trx('teams').select('id', 'name')) as { id: number; name: string }[];
+      const same = existing.find((row) => matchKey(row.name) === matchKey(name));
+      if (same !== undefined) await trx('teams').where({ id: same.id }).update({ calendar_id: calendarId, updated_at: now });
+      else await trx('teams').insert({ name, calendar_id: calendarId, created_at: now, updated_at: now });
     });
   }
 

@@ -82,6 +82,8 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
         created_at: at('2026-03-02T02:00:00Z'), updated_at: at('2026-03-02T04:00:00Z'), first_customer_message_at: at('2026-03-02T02:00:00Z'),
         first_response_at: at('2026-03-02T02:45:00Z'), first_resolved_at: at('2026-03-02T04:00:00Z'), resolved_at: at('2026-03-02T04:00:00Z'), closed_at: null,
         reopen_count: 1, agent_reply_count: 3, customer_message_count: 0, escalated_at: null, escalation_count: 0, handle_time_seconds: 9000,
+        // No calendar configured: business hours are calendar hours.
+        first_response_business_ms: 45 * 60_000, first_resolution_business_ms: 2 * 3_600_000, resolution_business_ms: 2 * 3_600_000,
         tags: ['refund', 'vip'],
         ratings: [
           { kind: 'ces', scale: '1-7', score: 2, responded_at: at('2026-03-02T04:00:00Z') },

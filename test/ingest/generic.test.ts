@@ -28,6 +28,8 @@ const EXPECTED = {
   created_at: T0, first_customer_message_at: T0, first_response_at: T0 + 45 * 60_000, first_resolved_at: T0 + 120 * 60_000,
   resolved_at: T0 + 240 * 60_000, closed_at: null, reopen_count: 1, agent_reply_count: 2, customer_message_count: 1,
   escalated_at: T0 + 50 * 60_000, escalation_count: 1, handle_time_seconds: 900, created_by_agent: expect.anything(),
+  // No calendar configured: business hours are calendar hours (45 min, 2 h, 4 h).
+  first_response_business_ms: 45 * 60_000, first_resolution_business_ms: 120 * 60_000, resolution_business_ms: 240 * 60_000,
 };
 
 describe(`generic webhooks on ${TEST_ENGINE}`, () => {
