@@ -24,6 +24,10 @@ export interface MetricDefinition {
   readonly vendors: string;
 }
 
+/** How frt and resolution count business hours (src/kpi/business-durations.ts). */
+const BUSINESS_HOURS =
+  'Business hours (details.business) count only the open hours of the ticket\'s calendar, holidays closed: the calendar of its team (`kpibot sla team`; team names compare ignoring case and spaces), else the default calendar, else, with no calendar at all, every hour, so business hours equal calendar hours. The team is the ticket\'s latest; a calendar change recomputes every ticket.';
+
 const define = (definitions: MetricDefinition[]) => Object.fromEntries(definitions.map((d) => [d.id, d])) as Record<MetricId, MetricDefinition>;
 
 export const METRICS: Record<MetricId, MetricDefinition> = define([
@@ -57,11 +61,11 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'frt', title: 'First response time', unit: 'seconds', higherIsBetter: false,
-    formula: 'for each ticket created in the period that has had a response: first public agent reply - start; start = creation, or the customer\'s first message when an agent opened the ticket. Median (the headline), mean and p90.',
+    formula: 'for each ticket created in the period that has had a response: first public agent reply - start; start = creation, or the customer\'s first message when an agent opened the ticket. Median (the headline), mean and p90, in calendar hours and in business hours.',
     counts: 'Public replies by a human agent.',
     excludes: 'Internal notes, bot and automatic replies; tickets with no response yet (counted separately as "awaiting").',
-    edges: 'Percentiles interpolate between ranks (as PostgreSQL\'s percentile_cont). Calendar time.',
-    vendors: 'Zendesk\'s first reply time skips an agent-created ticket\'s first agent comment but still starts at creation; Intercom\'s time_to_admin_reply excludes out-of-office hours.',
+    edges: `Percentiles interpolate between ranks (as PostgreSQL's percentile_cont). The headline is calendar time. ${BUSINESS_HOURS} Worked example: created Friday 17:00, answered Monday 09:30, on a Monday-Friday 09:00-17:00 calendar: 30 min in business hours, 64 h 30 min in calendar hours.`,
+    vendors: 'Zendesk\'s first reply time skips an agent-created ticket\'s first agent comment but still starts at creation, and is reported in calendar and business hours as here; Intercom\'s time_to_admin_reply excludes out-of-office hours.',
   },
   {
     id: 'response', title: 'Response time', unit: 'seconds', higherIsBetter: false,
@@ -73,10 +77,10 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'resolution', title: 'Resolution time', unit: 'seconds', higherIsBetter: false,
-    formula: 'first resolution: first solve - creation, for tickets first solved in the period; full resolution: latest solve - creation, for tickets last solved in the period. Median (headline: full), mean, p90.',
+    formula: 'first resolution: first solve - creation, for tickets first solved in the period; full resolution: latest solve - creation, for tickets last solved in the period. Median (headline: full, calendar hours), mean, p90, in calendar hours and in business hours.',
     counts: 'Solved or closed status.', excludes: 'Unresolved tickets.',
-    edges: 'A reopened ticket moves its full resolution to its latest solve.',
-    vendors: 'Matches Zendesk\'s first and full resolution time (calendar hours).',
+    edges: `A reopened ticket moves its full resolution to its latest solve. ${BUSINESS_HOURS} Worked example: created Thursday 16:00, solved Monday 10:00, Friday a holiday, on a Monday-Friday 09:00-17:00 calendar: 2 h in business hours.`,
+    vendors: 'Matches Zendesk\'s first and full resolution time, in calendar and in business hours.',
   },
   {
     id: 'overdue', title: 'SLA overdue', unit: 'count', higherIsBetter: false,
