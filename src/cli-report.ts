@@ -6,39 +6,14 @@ import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
-import { KpiStore, type TicketFilters } from './store/kpi-store.js';
-import { METRIC_IDS, METRICS, type MetricId } from './kpi/definitions.js';
+import { KpiStore } from './store/kpi-store.js';
+import { METRICS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
 import { resolvePeriod } from './kpi/periods.js';
-import { closestWord } from './kpi/suggest.js';
+import { parseFilters, parseMetric } from './kpi/request-words.js';
 import { formatDuration, formatValue } from './kpi/format.js';
 
-export const FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'agent', 'tag'] as const;
-
 type Output = { out: (line: string) => void; err: (line: string) => void };
-
-export function parseFilters(pairs: readonly string[]): TicketFilters {
-  const filters: Record<string, string> = {};
-  for (const pair of pairs) {
-    const match = /^([a-z]+)[=:](.+)$/.exec(pair.trim());
-    if (match === null) throw new UsageError(`filter "${pair}" is not key=value (keys: ${FILTER_KEYS.join(', ')})`);
-    const [, key = '', value = ''] = match;
-    if (!(FILTER_KEYS as readonly string[]).includes(key)) {
-      const hint = closestWord(key, FILTER_KEYS);
-      throw new UsageError(`unknown filter "${key}"${hint === undefined ? '' : `; did you mean "${hint}"?`} (keys: ${FILTER_KEYS.join(', ')})`);
-    }
-    filters[key] = value;
-  }
-  return filters;
-}
-
-export function parseMetric(word: string | undefined): MetricId {
-  if (word === undefined) return 'summary';
-  const id = word.toLowerCase();
-  if ((METRIC_IDS as readonly string[]).includes(id)) return id as MetricId;
-  const hint = closestWord(id, METRIC_IDS);
-  throw new UsageError(`unknown metric "${word}"${hint === undefined ? '' : `; did you mean "${hint}"?`} (metrics: ${METRIC_IDS.join(', ')})`);
-}
 
 export async function reportCommand(args: readonly string[], config: Config, output: Output, now = Date.now()): Promise<number> {
   let parsed;
