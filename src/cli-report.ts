@@ -11,7 +11,8 @@ import { METRICS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
 import { resolvePeriod } from './kpi/periods.js';
 import { parseFilters, parseMetric } from './kpi/request-words.js';
-import { formatDuration, formatValue } from './kpi/format.js';
+import { formatValue } from './kpi/format.js';
+import { formatDuration } from './i18n/format.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
@@ -89,7 +90,7 @@ function printMetric(output: Output, label: string, result: MetricResult): void 
   output.out(`  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`);
   for (const [key, value] of Object.entries(result.details)) {
     if (value === null || typeof value !== 'object') {
-      const shown = typeof value === 'number' && result.unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration(value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
+      const shown = typeof value === 'number' && result.unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration('en', value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
       output.out(`  ${key}: ${shown}`);
     } else {
       output.out(`  ${key}: ${JSON.stringify(value)}`);
@@ -103,7 +104,7 @@ function printAgents(output: Output, label: string, rows: Awaited<ReturnType<typ
     output.out('  no data');
     return;
   }
-  const d = (value: number | null) => (value === null ? '-' : formatDuration(value));
+  const d = (value: number | null) => (value === null ? '-' : formatDuration('en', value));
   const p = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)}%`);
   printTable(
     output,
