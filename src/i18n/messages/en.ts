@@ -133,7 +133,7 @@ export const en = {
   'error.bad_period.starts_after_now': '`{word}` starts in the future.',
   'error.bad_filter': '`{word}` is not a filter: write `key:value`, for example `team:billing`.',
   'error.unknown_filter': 'There is no filter called `{word}`.',
-  'error.duplicate_word': '`{word}` sets something a second time.',
+  'error.duplicate_word': '`{word}` sets something that is already set.',
   'error.missing_argument': '`/kpi {word}` needs {expected}.',
   'error.unterminated_quote': 'A quote is opened but not closed: `{word}`',
   'error.bad_channel': '`{word}` is not a channel: type `#` and pick the channel, so that Slack links it.',
