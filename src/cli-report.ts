@@ -6,39 +6,15 @@ import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
-import { KpiStore, type TicketFilters } from './store/kpi-store.js';
-import { METRIC_IDS, METRICS, type MetricId } from './kpi/definitions.js';
+import { KpiStore } from './store/kpi-store.js';
+import { METRICS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
 import { resolvePeriod } from './kpi/periods.js';
-import { closestWord } from './kpi/suggest.js';
-import { formatDuration, formatValue } from './kpi/format.js';
-
-export const FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'agent', 'tag'] as const;
+import { parseFilters, parseMetric } from './kpi/request-words.js';
+import { formatValue } from './kpi/format.js';
+import { formatDuration } from './i18n/format.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
-
-export function parseFilters(pairs: readonly string[]): TicketFilters {
-  const filters: Record<string, string> = {};
-  for (const pair of pairs) {
-    const match = /^([a-z]+)[=:](.+)$/.exec(pair.trim());
-    if (match === null) throw new UsageError(`filter "${pair}" is not key=value (keys: ${FILTER_KEYS.join(', ')})`);
-    const [, key = '', value = ''] = match;
-    if (!(FILTER_KEYS as readonly string[]).includes(key)) {
-      const hint = closestWord(key, FILTER_KEYS);
-      throw new UsageError(`unknown filter "${key}"${hint === undefined ? '' : `; did you mean "${hint}"?`} (keys: ${FILTER_KEYS.join(', ')})`);
-    }
-    filters[key] = value;
-  }
-  return filters;
-}
-
-export function parseMetric(word: string | undefined): MetricId {
-  if (word === undefined) return 'summary';
-  const id = word.toLowerCase();
-  if ((METRIC_IDS as readonly string[]).includes(id)) return id as MetricId;
-  const hint = closestWord(id, METRIC_IDS);
-  throw new UsageError(`unknown metric "${word}"${hint === undefined ? '' : `; did you mean "${hint}"?`} (metrics: ${METRIC_IDS.join(', ')})`);
-}
 
 export async function reportCommand(args: readonly string[], config: Config, output: Output, now = Date.now()): Promise<number> {
   let parsed;
@@ -125,10 +101,10 @@ function printDetails(output: Output, unit: MetricResult['unit'], details: Recor
   for (const [key, value] of Object.entries(details)) {
     const label = `${prefix}${DETAIL_LABELS[key] ?? key}`;
     if (value === null || typeof value !== 'object') {
-      const shown = typeof value === 'number' && unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration(value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
+      const shown = typeof value === 'number' && unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration('en', value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
       output.out(`  ${label}: ${shown}`);
     } else if (isDurationDetails(value)) {
-      const d = (seconds: number | null) => (seconds === null ? 'no data' : formatDuration(seconds));
+      const d = (seconds: number | null) => (seconds === null ? 'no data' : formatDuration('en', seconds));
       output.out(`  ${label}: median ${d(value.median)}, mean ${d(value.mean)}, p90 ${d(value.p90)} (n = ${value.n})`);
     } else if (!Array.isArray(value) && Object.values(value).length > 0 && Object.values(value).every(isDurationDetails)) {
       printDetails(output, unit, value as Record<string, unknown>, `${label}, `);
@@ -144,7 +120,7 @@ function printAgents(output: Output, label: string, rows: Awaited<ReturnType<typ
     output.out('  no data');
     return;
   }
-  const d = (value: number | null) => (value === null ? '-' : formatDuration(value));
+  const d = (value: number | null) => (value === null ? '-' : formatDuration('en', value));
   const p = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)}%`);
   printTable(
     output,

@@ -12,7 +12,7 @@ import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions } from './ingest/project-ticket.js';
 import { SlaStore } from './store/sla-store.js';
 import { parseDuration } from './ingest/csv/dates.js';
-import { formatDuration } from './kpi/format.js';
+import { formatDuration } from './i18n/format.js';
 import type { IsoWeekday, WeeklyHours } from './kpi/business-hours.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
@@ -154,9 +154,9 @@ async function list(sla: SlaStore, output: Output): Promise<void> {
   if (policies.length === 0) output.out('no SLA policies');
   for (const p of policies) {
     const targets = [
-      p.firstResponseSeconds === undefined ? undefined : `first response ${formatDuration(p.firstResponseSeconds)}`,
-      p.nextReplySeconds === undefined ? undefined : `next reply ${formatDuration(p.nextReplySeconds)}`,
-      p.resolutionSeconds === undefined ? undefined : `resolution ${formatDuration(p.resolutionSeconds)}`,
+      p.firstResponseSeconds === undefined ? undefined : `first response ${formatDuration('en', p.firstResponseSeconds)}`,
+      p.nextReplySeconds === undefined ? undefined : `next reply ${formatDuration('en', p.nextReplySeconds)}`,
+      p.resolutionSeconds === undefined ? undefined : `resolution ${formatDuration('en', p.resolutionSeconds)}`,
     ].filter((item) => item !== undefined);
     const scope = [p.priority === undefined ? 'any priority' : `priority ${p.priority}`, p.team === undefined ? 'any team' : `team ${p.team}`].join(', ');
     const clock = p.businessHours ? `business hours (${p.calendar?.name ?? 'no calendar'})` : 'calendar hours';

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.js';
+import { LOCALES, type Locale } from './i18n/locale.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,10 +17,10 @@ export type DatabaseConfig =
   | { readonly client: 'postgres'; readonly connectionString: string; readonly poolMax: number };
 
 export type SlackMode = 'socket' | 'http' | 'console';
-export type Locale = 'en' | 'id' | 'ms' | 'tr';
+export type { Locale } from './i18n/locale.js';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export const LOCALES: readonly Locale[] = ['en', 'id', 'ms', 'tr'];
+export { LOCALES } from './i18n/locale.js';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export interface SlackConfig {

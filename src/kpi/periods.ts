@@ -106,10 +106,14 @@ export const PERIOD_FORMS =
   `${PERIOD_WORDS.join(', ')}, <N>d (N 1-${MAX_PERIOD_DAYS}), <N>h (N 1-${MAX_PERIOD_HOURS}), ` +
   'YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, YYYY-MM-DD.. (to now)';
 
+/** Why a period word was refused: a stable code for translated messages. */
+export type PeriodProblem = 'not_a_period' | 'out_of_range' | 'bad_date' | 'ends_before_start' | 'starts_after_now';
+
 /** A period word that cannot be read. */
 export class PeriodError extends KpiBotError {
   constructor(
     readonly word: string,
+    readonly reason: PeriodProblem,
     problem: string,
   ) {
     super('bad_period', `period "${word}" ${problem}; use one of: ${PERIOD_FORMS}`, 400);
@@ -197,10 +201,10 @@ export function resolvePeriod(word: string, now: number, timezone: string): Peri
   if (relative !== null) {
     const count = Number(relative[1]);
     if (relative[2] === 'd') {
-      if (count < 1 || count > MAX_PERIOD_DAYS) throw new PeriodError(normalized, `is out of range: days go from 1d to ${MAX_PERIOD_DAYS}d`);
+      if (count < 1 || count > MAX_PERIOD_DAYS) throw new PeriodError(normalized, 'out_of_range', `is out of range: days go from 1d to ${MAX_PERIOD_DAYS}d`);
       return days(today - count + 1, today + 1);
     }
-    if (count < 1 || count > MAX_PERIOD_HOURS) throw new PeriodError(normalized, `is out of range: hours go from 1h to ${MAX_PERIOD_HOURS}h`);
+    if (count < 1 || count > MAX_PERIOD_HOURS) throw new PeriodError(normalized, 'out_of_range', `is out of range: hours go from 1h to ${MAX_PERIOD_HOURS}h`);
     const from = now - count * HOUR_MS;
     const previous = { from: from - count * HOUR_MS, to: from };
     return build({ from, to: now, previous }, `${zone.dateTime(from)} – ${sameDay(zone, from, now) ? zone.time(now) : zone.dateTime(now)}`);
@@ -211,12 +215,12 @@ export function resolvePeriod(word: string, now: number, timezone: string): Peri
     const start = parseDate(normalized, range[1] ?? '');
     const open = range[2] === '';
     const end = range[2] === undefined ? start : open ? Math.max(start, today) : parseDate(normalized, range[2]);
-    if (end < start) throw new PeriodError(normalized, 'ends before it starts');
-    if (zone.midnight(start) > now) throw new PeriodError(normalized, 'starts after now');
+    if (end < start) throw new PeriodError(normalized, 'ends_before_start', 'ends before it starts');
+    if (zone.midnight(start) > now) throw new PeriodError(normalized, 'starts_after_now', 'starts after now');
     return days(start, end + 1);
   }
 
-  throw new PeriodError(normalized, 'is not a period');
+  throw new PeriodError(normalized, 'not_a_period', 'is not a period');
 }
 
 /**
@@ -311,13 +315,13 @@ function sameDay(zone: Zone, a: number, b: number): boolean {
 
 function parseDate(word: string, text: string): CivilDay {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (match === null) throw new PeriodError(word, `has a date "${text}" that is not YYYY-MM-DD`);
+  if (match === null) throw new PeriodError(word, 'bad_date', `has a date "${text}" that is not YYYY-MM-DD`);
   const year = Number(match[1]);
   const month = Number(match[2]);
   const day = Number(match[3]);
-  if (year < MIN_YEAR) throw new PeriodError(word, `has a date "${text}" before ${MIN_YEAR}`);
+  if (year < MIN_YEAR) throw new PeriodError(word, 'bad_date', `has a date "${text}" before ${MIN_YEAR}`);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year * 12 + month - 1)) {
-    throw new PeriodError(word, `has a date "${text}" that does not exist`);
+    throw new PeriodError(word, 'bad_date', `has a date "${text}" that does not exist`);
   }
   return civilDay(year, month, day);
 }

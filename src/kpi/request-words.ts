@@ -1,0 +1,113 @@
+/**
+ * The words a KPI request is made of, defined once for `kpibot report` and
+ * `/kpi`: metric ids, filters (`key:value` or `key=value`) and period words.
+ *
+ * The readers return a value or a typed problem (a code and the word, never a
+ * sentence), so the command line can phrase it in English and Slack in the
+ * reader's language. `parseMetric` / `parseFilters` are the command line's
+ * throwing forms, with its English messages.
+ */
+import type { TicketFilters } from '../store/kpi-store.js';
+import { UsageError } from '../errors.js';
+import { METRIC_IDS, type MetricId } from './definitions.js';
+import { PERIOD_WORDS, PeriodError, resolvePeriod, type Period, type PeriodProblem } from './periods.js';
+import { closestWord } from './suggest.js';
+
+export const FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'agent', 'tag'] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+
+/** A word that could not be read, and the closest known word when one is close enough. */
+export type WordProblem =
+  | { readonly code: 'unknown_metric'; readonly word: string; readonly suggestion?: MetricId }
+  | { readonly code: 'bad_filter'; readonly word: string }
+  | { readonly code: 'unknown_filter'; readonly word: string; readonly suggestion?: FilterKey }
+  | { readonly code: 'bad_period'; readonly word: string; readonly reason: PeriodProblem; readonly suggestion?: string };
+
+export type WordResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: WordProblem };
+
+export interface Filter {
+  readonly key: FilterKey;
+  readonly value: string;
+}
+
+export function isMetricId(word: string): word is MetricId {
+  return (METRIC_IDS as readonly string[]).includes(word);
+}
+
+export function isFilterKey(word: string): word is FilterKey {
+  return (FILTER_KEYS as readonly string[]).includes(word);
+}
+
+/** A metric id, case-insensitive. */
+export function readMetric(word: string): WordResult<MetricId> {
+  const id = word.trim().toLowerCase();
+  if (isMetricId(id)) return { ok: true, value: id };
+  return { ok: false, problem: withSuggestion({ code: 'unknown_metric', word }, closestWord(id, METRIC_IDS) as MetricId | undefined) };
+}
+
+/** `key:value` or `key=value`; the key is case-insensitive, the value is kept as written (trimmed). */
+export function readFilter(pair: string): WordResult<Filter> {
+  const match = /^([a-z]+)[=:](.*)$/is.exec(pair.trim());
+  const value = match?.[2]?.trim() ?? '';
+  if (match === null || value === '') return { ok: false, problem: { code: 'bad_filter', word: pair } };
+  const key = (match[1] ?? '').toLowerCase();
+  if (!isFilterKey(key)) {
+    return { ok: false, problem: withSuggestion({ code: 'unknown_filter', word: key }, closestWord(key, FILTER_KEYS) as FilterKey | undefined) };
+  }
+  return { ok: true, value: { key, value } };
+}
+
+/**
+ * A period word, read by resolvePeriod itself (so both surfaces accept exactly
+ * the same words). An unknown zone or a non-finite `now` is a programming error
+ * and still throws.
+ */
+export function readPeriod(word: string, now: number, timezone: string): WordResult<Period> {
+  try {
+    return { ok: true, value: resolvePeriod(word, now, timezone) };
+  } catch (error) {
+    if (!(error instanceof PeriodError)) throw error;
+    const suggestion = error.reason === 'not_a_period' ? closestWord(error.word, PERIOD_WORDS) : undefined;
+    return { ok: false, problem: withSuggestion({ code: 'bad_period', word: error.word, reason: error.reason }, suggestion) };
+  }
+}
+
+function withSuggestion<P extends WordProblem>(problem: P, suggestion: string | undefined): P {
+  return suggestion === undefined ? problem : { ...problem, suggestion };
+}
+
+// --- The command line's forms: English messages, thrown as UsageError ---
+
+/** The metric named on the command line (summary when none is). */
+export function parseMetric(word: string | undefined): MetricId {
+  if (word === undefined) return 'summary';
+  const read = readMetric(word);
+  if (!read.ok) throw new UsageError(describeWordProblem(read.problem));
+  return read.value;
+}
+
+/** `--filter key=value` pairs; the last value of a key wins. */
+export function parseFilters(pairs: readonly string[]): TicketFilters {
+  const filters: Partial<Record<FilterKey, string>> = {};
+  for (const pair of pairs) {
+    const read = readFilter(pair);
+    if (!read.ok) throw new UsageError(describeWordProblem(read.problem));
+    filters[read.value.key] = read.value.value;
+  }
+  return filters;
+}
+
+/** One English line for the command line. */
+export function describeWordProblem(problem: WordProblem): string {
+  const hint = 'suggestion' in problem && problem.suggestion !== undefined ? `; did you mean "${problem.suggestion}"?` : '';
+  switch (problem.code) {
+    case 'unknown_metric':
+      return `unknown metric "${problem.word}"${hint} (metrics: ${METRIC_IDS.join(', ')})`;
+    case 'bad_filter':
+      return `filter "${problem.word}" is not key=value (keys: ${FILTER_KEYS.join(', ')})`;
+    case 'unknown_filter':
+      return `unknown filter "${problem.word}"${hint} (keys: ${FILTER_KEYS.join(', ')})`;
+    case 'bad_period':
+      return `period "${problem.word}" cannot be read (${problem.reason.replaceAll('_', ' ')})${hint}`;
+  }
+}

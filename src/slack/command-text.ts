@@ -1,0 +1,120 @@
+/**
+ * The words of the `/kpi` command put into sentences, in the reader's
+ * language: a parser error with its "did you mean", and the help. Pure, Slack
+ * mrkdwn, with `&`, `<`, `>` escaped and the user's own words kept inside code
+ * spans. The command words themselves (verbs, metric ids, period words,
+ * filter keys, examples) are the same in every language.
+ */
+import { METRIC_IDS } from '../kpi/definitions.js';
+import { MAX_PERIOD_DAYS, MAX_PERIOD_HOURS, PERIOD_WORDS } from '../kpi/periods.js';
+import { FILTER_KEYS } from '../kpi/request-words.js';
+import { t, type MessageKey } from '../i18n/catalogue.js';
+import type { Locale } from '../i18n/locale.js';
+import type { KpiCommandError } from './command.js';
+
+/** One sentence or three: what is wrong, the closest word (or the choices), and where the help is. */
+export function commandErrorText(locale: Locale, error: KpiCommandError): string {
+  const word = codeSafe(error.word);
+  const sentences = [problemSentence(locale, error, word)];
+  if (error.suggestion !== undefined) sentences.push(t(locale, 'error.suggestion', { suggestion: codeSafe(error.suggestion) }));
+  else if (error.code === 'unknown_filter') sentences.push(t(locale, 'error.choices', { choices: codeList(FILTER_KEYS.map((key) => `${key}:`)) }));
+  else if (error.code === 'unknown_metric') sentences.push(t(locale, 'error.choices', { choices: codeList(METRIC_IDS) }));
+  sentences.push(t(locale, 'error.see_help'));
+  return sentences.join(' ');
+}
+
+function problemSentence(locale: Locale, error: KpiCommandError, word: string): string {
+  switch (error.code) {
+    case 'bad_period':
+      return t(locale, `error.bad_period.${error.reason ?? 'not_a_period'}`, { word, maxDays: String(MAX_PERIOD_DAYS), maxHours: String(MAX_PERIOD_HOURS) });
+    case 'missing_argument':
+      return t(locale, 'error.missing_argument', { word, expected: t(locale, `argument.${error.expected ?? 'metric'}`) });
+    default:
+      return t(locale, `error.${error.code}`, { word });
+  }
+}
+
+export interface HelpItem {
+  /** A complete command, the same in every language. */
+  readonly example: string;
+  readonly description: string;
+}
+
+export interface HelpContent {
+  readonly title: string;
+  readonly intro: string;
+  readonly items: readonly HelpItem[];
+  /** The words: metrics, periods, filters. */
+  readonly words: readonly string[];
+  readonly adminTitle: string;
+  readonly adminItems: readonly HelpItem[];
+}
+
+/** The help lines that describe a verb (the others carry placeholders). */
+type HelpKey = Exclude<Extract<MessageKey, `help.${string}`>, 'help.metrics' | 'help.periods' | 'help.filters'>;
+
+const EVERYONE: readonly (readonly [string, HelpKey])[] = [
+  ['/kpi', 'help.summary'],
+  ['/kpi frt 7d team:billing priority:high', 'help.metric'],
+  ['/kpi csat last-month share', 'help.metric'],
+  ['/kpi agents 30d', 'help.agents'],
+  ['/kpi agent @someone', 'help.agent'],
+  ['/kpi explain backlog', 'help.explain'],
+  ['/kpi help', 'help.help'],
+];
+
+const ADMINS: readonly (readonly [string, HelpKey])[] = [
+  ['/kpi subscribe #support daily 09:00 Asia/Jakarta summary', 'help.subscribe'],
+  ['/kpi subscribe #leads weekly mon 08:30 frt csat team:billing', 'help.subscribe'],
+  ['/kpi unsubscribe #support', 'help.unsubscribe'],
+  ['/kpi subscriptions', 'help.subscriptions'],
+  ['/kpi alerts #support-leads overdue', 'help.alerts'],
+  ['/kpi alerts #support-leads threshold frt > 4h', 'help.alerts'],
+  ['/kpi link @someone agent@example.com', 'help.link'],
+  ['/kpi sla list', 'help.sla'],
+];
+
+/** Every verb with an example, in the reader's language; examples and words are plain text (not yet escaped). */
+export function helpContent(locale: Locale): HelpContent {
+  const item = ([example, key]: readonly [string, HelpKey]): HelpItem => ({ example, description: t(locale, key) });
+  return {
+    title: t(locale, 'help.title'),
+    intro: t(locale, 'help.intro'),
+    items: EVERYONE.map(item),
+    words: [
+      t(locale, 'help.metrics', { metrics: codeList(METRIC_IDS) }),
+      t(locale, 'help.periods', { periods: codeList([...PERIOD_WORDS, '<N>d', '<N>h', 'YYYY-MM-DD', 'YYYY-MM-DD..YYYY-MM-DD', 'YYYY-MM-DD..']) }),
+      t(locale, 'help.filters', { filters: codeList(FILTER_KEYS.map((key) => `${key}:`)) }),
+    ],
+    adminTitle: t(locale, 'help.admin_title'),
+    adminItems: ADMINS.map(item),
+  };
+}
+
+/** The help as one mrkdwn text (the plain fallback, and the console). */
+export function helpText(locale: Locale): string {
+  const help = helpContent(locale);
+  const line = (entry: HelpItem) => `• \`${escapeMrkdwn(entry.example)}\` — ${escapeMrkdwn(entry.description)}`;
+  return [
+    `*${escapeMrkdwn(help.title)}*`,
+    escapeMrkdwn(help.intro),
+    ...help.items.map(line),
+    ...help.words.map(escapeMrkdwn),
+    `*${escapeMrkdwn(help.adminTitle)}*`,
+    ...help.adminItems.map(line),
+  ].join('\n');
+}
+
+/** Slack's three control characters, escaped as Slack asks. */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** A user's word, safe inside a code span: escaped, with its own backticks turned into quotes. */
+function codeSafe(word: string): string {
+  return escapeMrkdwn(word.replaceAll('`', "'"));
+}
+
+function codeList(words: readonly string[]): string {
+  return words.map((word) => `\`${word}\``).join(', ');
+}

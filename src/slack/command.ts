@@ -1,0 +1,629 @@
+/**
+ * `/kpi <words>` → one typed request, or one typed error. Pure: the clock and
+ * the workspace time zone are passed in, nothing is thrown for what a person
+ * types, and no sentence is built here (errors carry codes and words; the Slack
+ * layer phrases them through the message catalogue).
+ *
+ * The words are those of `kpibot report` (src/kpi/request-words.ts): metric
+ * ids, period words exactly as resolvePeriod reads them, `key:value` filters.
+ * Verbs and keywords are case-insensitive; filter values keep their case.
+ * Slack sends the text with `&`, `<`, `>` escaped and, since the command has
+ * should_escape, mentions as `<@U123|name>`, channels as `<#C123|name>` and
+ * e-mail addresses as `<mailto:a@b.c|a@b.c>`: all are read here.
+ *
+ *     (empty)                                   summary, 30d
+ *     help | help <metric>                      help | explain
+ *     explain <metric>
+ *     <metric> [period] [filters...] [share]    words after the metric in any order;
+ *                                               a mention or an e-mail address is agent:
+ *     [period] [filters...] [share]             summary
+ *     agent <@U..>|<email>|agent:<x> [period] [filters...] [share]
+ *   admin verbs (the listener checks the rights, not the parser):
+ *     subscribe <#C..> daily|weekly [mon..sun] HH:MM [Area/City] [metrics...] [filters...]
+ *     unsubscribe <#C..>
+ *     subscriptions
+ *     alerts <#C..> overdue|escalations [filters...]
+ *     alerts <#C..> threshold <metric> <op> <value> [filters...]   op: > >= < <=, value e.g. 4h, 90%, 25
+ *     link <@U..> agent@example.com
+ *     sla <words...>                            passed through
+ */
+import type { TicketFilters } from '../store/kpi-store.js';
+import { METRIC_IDS, METRICS, type MetricId, type Unit } from '../kpi/definitions.js';
+import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
+import { isFilterKey, isMetricId, readFilter, readMetric, readPeriod, type FilterKey, type WordProblem } from '../kpi/request-words.js';
+import { closestWord } from '../kpi/suggest.js';
+
+export const DEFAULT_PERIOD = '30d';
+
+export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla'] as const;
+export const VERBS = ['help', 'explain', 'agent', ...ADMIN_VERBS] as const;
+export type Verb = (typeof VERBS)[number];
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export const THRESHOLD_OPERATORS = ['>=', '<=', '>', '<'] as const;
+export type ThresholdOperator = (typeof THRESHOLD_OPERATORS)[number];
+
+/** A Slack channel as Slack escapes it: `<#C123ABC|name>`. */
+export interface SlackChannelRef {
+  readonly id: string;
+  readonly name?: string;
+}
+
+/** A Slack user as Slack escapes it: `<@U123ABC|name>`. */
+export interface SlackUserRef {
+  readonly id: string;
+  readonly name?: string;
+}
+
+/** Who `agent` names: a Slack user, or an e-mail address / helpdesk id / name as written. */
+export type AgentRef = ({ readonly kind: 'slack_user' } & SlackUserRef) | { readonly kind: 'text'; readonly value: string };
+
+export type DigestSchedule = { readonly frequency: 'daily' } | { readonly frequency: 'weekly'; readonly weekday: Weekday };
+
+export type AlertRule =
+  | { readonly type: 'overdue' }
+  | { readonly type: 'escalations' }
+  /** `value` in the metric's unit: seconds, percent (0-100), a count or a score. */
+  | { readonly type: 'threshold'; readonly metric: MetricId; readonly operator: ThresholdOperator; readonly value: number };
+
+export type KpiRequest =
+  | { readonly kind: 'help'; readonly share: boolean }
+  | { readonly kind: 'explain'; readonly metric: MetricId; readonly share: boolean }
+  /** One metric (summary and agents included). `filters.agent` is set by `agent:`, a mention or an e-mail address. */
+  | { readonly kind: 'metric'; readonly metric: MetricId; readonly period: Period; readonly filters: TicketFilters; readonly share: boolean }
+  /** One agent's numbers; `filters.agent` holds the same agent (the Slack user id, or the text). */
+  | { readonly kind: 'agent'; readonly agent: AgentRef; readonly period: Period; readonly filters: TicketFilters; readonly share: boolean }
+  | {
+      readonly kind: 'subscribe';
+      readonly channel: SlackChannelRef;
+      readonly schedule: DigestSchedule;
+      /** Local time of day, `HH:MM`. */
+      readonly time: string;
+      /** IANA zone as Intl names it; absent: the workspace's. */
+      readonly timezone?: string;
+      /** In the order given, without repeats; `['summary']` when none is named. */
+      readonly metrics: readonly MetricId[];
+      readonly filters: TicketFilters;
+    }
+  | { readonly kind: 'unsubscribe'; readonly channel: SlackChannelRef }
+  | { readonly kind: 'subscriptions' }
+  | { readonly kind: 'alerts'; readonly channel: SlackChannelRef; readonly rule: AlertRule; readonly filters: TicketFilters }
+  | { readonly kind: 'link'; readonly user: SlackUserRef; readonly email: string }
+  | { readonly kind: 'sla'; readonly words: readonly string[] };
+
+export type KpiRequestKind = KpiRequest['kind'];
+
+export type KpiCommandErrorCode =
+  /** A word /kpi does not know (the verb, or a word after it). */
+  | 'unknown_word'
+  /** A word /kpi knows, in a place where it does not belong. */
+  | 'unexpected_word'
+  | 'unknown_metric'
+  | 'bad_period'
+  /** Not `key:value`, or no value. */
+  | 'bad_filter'
+  | 'unknown_filter'
+  /** A second period, or a second value for one filter or setting. */
+  | 'duplicate_word'
+  | 'missing_argument'
+  | 'unterminated_quote'
+  | 'bad_channel'
+  | 'bad_user'
+  | 'bad_email'
+  | 'bad_time'
+  | 'bad_timezone'
+  | 'bad_threshold';
+
+export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
+  'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'duplicate_word',
+  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'bad_timezone', 'bad_threshold',
+];
+
+/** What a verb is missing (missing_argument). */
+export type ExpectedArgument = 'metric' | 'channel' | 'frequency' | 'time' | 'user' | 'email' | 'agent' | 'alert' | 'threshold';
+
+export interface KpiCommandError {
+  readonly kind: 'error';
+  readonly code: KpiCommandErrorCode;
+  /** The word at fault as written; for missing_argument, the verb. */
+  readonly word: string;
+  /** The closest known word, for "did you mean ...?". */
+  readonly suggestion?: string;
+  /** missing_argument: what is missing. */
+  readonly expected?: ExpectedArgument;
+  /** bad_period: why the period was refused. */
+  readonly reason?: PeriodProblem;
+}
+
+export interface ParseOptions {
+  /** Epoch ms: periods are resolved at this instant. */
+  readonly now: number;
+  /** IANA zone periods are cut in (the workspace's). */
+  readonly timezone: string;
+}
+
+/** Admin verbs change settings: the listener checks the user's rights before acting on them. */
+export function requiresAdmin(request: KpiRequest): boolean {
+  return (ADMIN_VERBS as readonly string[]).includes(request.kind);
+}
+
+export function isCommandError(result: KpiRequest | KpiCommandError): result is KpiCommandError {
+  return result.kind === 'error';
+}
+
+export function parseKpiCommand(text: string, options: ParseOptions): KpiRequest | KpiCommandError {
+  try {
+    return parseWords(tokenize(text), options);
+  } catch (error) {
+    if (error instanceof CommandProblem) return error.error;
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+/** Thrown inside the parser only, so each reader can stop at the first problem; parseKpiCommand returns it. */
+class CommandProblem extends Error {
+  constructor(readonly error: KpiCommandError) {
+    super(error.code);
+  }
+}
+
+function fail(code: KpiCommandErrorCode, word: string, extra: { suggestion?: string | undefined; expected?: ExpectedArgument; reason?: PeriodProblem | undefined } = {}): never {
+  const { suggestion, expected, reason } = extra;
+  throw new CommandProblem({
+    kind: 'error',
+    code,
+    word,
+    ...(suggestion === undefined ? {} : { suggestion }),
+    ...(expected === undefined ? {} : { expected }),
+    ...(reason === undefined ? {} : { reason }),
+  });
+}
+
+function failWith(problem: WordProblem): never {
+  return fail(problem.code, problem.word, {
+    suggestion: 'suggestion' in problem ? problem.suggestion : undefined,
+    reason: 'reason' in problem ? problem.reason : undefined,
+  });
+}
+
+function parseWords(words: readonly string[], options: ParseOptions): KpiRequest {
+  const [first, ...rest] = words;
+  if (first === undefined) return metricRequest('summary', [], options);
+  const verb = first.toLowerCase();
+  switch (verb) {
+    case 'help':
+      return help(rest);
+    case 'explain':
+      return explain(verb, rest);
+    case 'agent':
+      return agentRequest(verb, rest, options);
+    case 'subscribe':
+      return subscribe(verb, rest);
+    case 'unsubscribe':
+      return { kind: 'unsubscribe', channel: onlyChannel(verb, rest) };
+    case 'subscriptions':
+      noMoreWords(rest);
+      return { kind: 'subscriptions' };
+    case 'alerts':
+      return alerts(verb, rest);
+    case 'link':
+      return link(verb, rest);
+    case 'sla':
+      return { kind: 'sla', words: rest };
+  }
+  if (isMetricId(verb)) return metricRequest(verb, rest, options);
+  // `/kpi 7d team:billing` reads as the summary; anything else is an unknown first word.
+  if (classify(first) !== 'unknown') return metricRequest('summary', words, options);
+  return fail('unknown_word', first, { suggestion: closestWord(verb, [...VERBS, ...METRIC_IDS, ...PERIOD_WORDS]) });
+}
+
+function help(words: readonly string[]): KpiRequest {
+  const { share, rest } = takeShare(words);
+  if (rest.length === 0) return { kind: 'help', share };
+  const [topic, ...extra] = rest;
+  const metric = topic === undefined ? undefined : readMetric(topic);
+  if (metric?.ok !== true) return fail('unexpected_word', topic ?? '', { suggestion: closestWord(topic ?? '', METRIC_IDS) });
+  noMoreWords(extra);
+  return { kind: 'explain', metric: metric.value, share };
+}
+
+function explain(verb: string, words: readonly string[]): KpiRequest {
+  const { share, rest } = takeShare(words);
+  const [word, ...extra] = rest;
+  if (word === undefined) return fail('missing_argument', verb, { expected: 'metric' });
+  const metric = readMetric(word);
+  if (!metric.ok) return failWith(metric.problem);
+  noMoreWords(extra);
+  return { kind: 'explain', metric: metric.value, share };
+}
+
+function metricRequest(metric: MetricId, words: readonly string[], options: ParseOptions): KpiRequest {
+  const args = readMetricArguments(words, options);
+  return { kind: 'metric', metric, period: args.period, filters: args.filters, share: args.share };
+}
+
+function agentRequest(verb: string, words: readonly string[], options: ParseOptions): KpiRequest {
+  const args = readMetricArguments(words, options);
+  if (args.agent === undefined) return fail('missing_argument', verb, { expected: 'agent' });
+  return { kind: 'agent', agent: args.agent, period: args.period, filters: args.filters, share: args.share };
+}
+
+interface MetricArguments {
+  period: Period;
+  filters: TicketFilters;
+  agent?: AgentRef;
+  share: boolean;
+}
+
+/** `[period] [filters...] [share]` in any order; a mention or an e-mail address is the agent filter. */
+function readMetricArguments(words: readonly string[], options: ParseOptions): MetricArguments {
+  let period: Period | undefined;
+  let agent: AgentRef | undefined;
+  let share = false;
+  const filters: Partial<Record<FilterKey, string>> = {};
+  const setFilter = (word: string, key: FilterKey, value: string) => {
+    if (filters[key] !== undefined) fail('duplicate_word', word);
+    filters[key] = value;
+  };
+  for (const word of words) {
+    const kind = classify(word);
+    switch (kind) {
+      case 'share':
+        share = true;
+        break;
+      case 'user': {
+        const user = slackUser(word);
+        if (user === undefined) return fail('bad_user', word);
+        agent = { kind: 'slack_user', ...user };
+        setFilter(word, 'agent', user.id);
+        break;
+      }
+      case 'email':
+      case 'name': {
+        const value = kind === 'name' ? word.slice(1) : word;
+        agent = { kind: 'text', value };
+        setFilter(word, 'agent', value);
+        break;
+      }
+      case 'filter': {
+        const read = readFilter(word);
+        if (!read.ok) return failWith(read.problem);
+        let value = read.value.value;
+        if (read.value.key === 'agent') {
+          agent = agentFromText(value);
+          if (agent.kind === 'slack_user') value = agent.id;
+        }
+        setFilter(word, read.value.key, value);
+        break;
+      }
+      case 'period': {
+        const read = readPeriod(word, options.now, options.timezone);
+        if (!read.ok) return failWith(read.problem);
+        if (period !== undefined) return fail('duplicate_word', word);
+        period = read.value;
+        break;
+      }
+      case 'filter_key':
+        return fail('bad_filter', word);
+      case 'channel':
+      case 'metric':
+      case 'verb':
+        return fail('unexpected_word', word);
+      case 'unknown':
+        return fail('unknown_word', word, { suggestion: closestWord(word, [...PERIOD_WORDS, 'share']) });
+    }
+  }
+  if (period === undefined) {
+    const read = readPeriod(DEFAULT_PERIOD, options.now, options.timezone);
+    if (!read.ok) return failWith(read.problem);
+    period = read.value;
+  }
+  return agent === undefined ? { period, filters, share } : { period, filters, agent, share };
+}
+
+/** `agent:<@U123>` (Slack escaped the mention inside the filter) or `agent:@U123` name a Slack user. */
+function agentFromText(value: string): AgentRef {
+  const user = value.startsWith('<@') || value.startsWith('@') ? slackUser(value) : undefined;
+  return user === undefined ? { kind: 'text', value } : { kind: 'slack_user', ...user };
+}
+
+type WordKind = 'share' | 'user' | 'channel' | 'email' | 'name' | 'filter' | 'filter_key' | 'period' | 'metric' | 'verb' | 'unknown';
+
+/** What a word after the verb looks like (not yet whether it is valid). */
+function classify(word: string): WordKind {
+  const lower = word.toLowerCase();
+  if (lower === 'share') return 'share';
+  if (word.startsWith('<@') || /^@[UW][A-Z0-9]{2,}$/.test(word)) return 'user';
+  if (word.startsWith('<#') || word.startsWith('#')) return 'channel';
+  if (word.startsWith('@')) return word.length > 1 ? 'name' : 'unknown';
+  if (/^[a-z]+[:=]/i.test(word)) return 'filter';
+  if (EMAIL.test(word)) return 'email';
+  if (isFilterKey(lower)) return 'filter_key';
+  if (isMetricId(lower)) return 'metric';
+  if ((VERBS as readonly string[]).includes(lower)) return 'verb';
+  if (looksLikePeriod(lower)) return 'period';
+  return 'unknown';
+}
+
+/** A period word, `<N>d`/`<N>h`, a date or range, or a word nearer a period word than anything else (so a typo gets "did you mean"). */
+function looksLikePeriod(lower: string): boolean {
+  if (/^\d/.test(lower) || /^(this|last)-/.test(lower)) return true;
+  const nearest = closestWord(lower, [...PERIOD_WORDS, ...METRIC_IDS, ...VERBS, 'share']);
+  return nearest !== undefined && (PERIOD_WORDS as readonly string[]).includes(nearest);
+}
+
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+// --- Admin verbs ---
+
+function subscribe(verb: string, words: readonly string[]): KpiRequest {
+  const [channelWord, ...rest] = words;
+  const channel = requireChannel(verb, channelWord);
+  let frequency: 'daily' | 'weekly' | undefined;
+  let weekday: Weekday | undefined;
+  let time: string | undefined;
+  let timezone: string | undefined;
+  const metrics: MetricId[] = [];
+  const filters: Partial<Record<FilterKey, string>> = {};
+  const once = <T>(current: T | undefined, word: string): void => {
+    if (current !== undefined) fail('duplicate_word', word);
+  };
+  for (const word of rest) {
+    const lower = word.toLowerCase();
+    if (/^[a-z]+[:=]/i.test(word)) {
+      const read = readFilter(word);
+      if (!read.ok) return failWith(read.problem);
+      if (filters[read.value.key] !== undefined) return fail('duplicate_word', word);
+      filters[read.value.key] = read.value.value;
+    } else if (lower === 'daily' || lower === 'weekly') {
+      once(frequency, word);
+      frequency = lower;
+    } else if (weekdayOf(lower) !== undefined) {
+      once(weekday, word);
+      weekday = weekdayOf(lower);
+    } else if (/^\d/.test(lower)) {
+      once(time, word);
+      time = readTime(word);
+    } else if (word.includes('/') || lower === 'utc') {
+      once(timezone, word);
+      timezone = readTimezone(word);
+    } else if (isMetricId(lower)) {
+      if (!metrics.includes(lower)) metrics.push(lower);
+    } else {
+      return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekly', ...WEEKDAYS, ...METRIC_IDS]) });
+    }
+  }
+  if (frequency === undefined) return fail('missing_argument', verb, { expected: 'frequency' });
+  if (time === undefined) return fail('missing_argument', verb, { expected: 'time' });
+  if (frequency === 'daily' && weekday !== undefined) return fail('unexpected_word', rest.find((w) => weekdayOf(w.toLowerCase()) !== undefined) ?? '');
+  const schedule: DigestSchedule = frequency === 'daily' ? { frequency } : { frequency, weekday: weekday ?? 'mon' };
+  return {
+    kind: 'subscribe',
+    channel,
+    schedule,
+    time,
+    ...(timezone === undefined ? {} : { timezone }),
+    metrics: metrics.length === 0 ? ['summary'] : metrics,
+    filters,
+  };
+}
+
+function alerts(verb: string, words: readonly string[]): KpiRequest {
+  const [channelWord, typeWord, ...rest] = words;
+  const channel = requireChannel(verb, channelWord);
+  if (typeWord === undefined) return fail('missing_argument', verb, { expected: 'alert' });
+  const type = typeWord.toLowerCase();
+  let rule: AlertRule;
+  let filterWords: readonly string[];
+  if (type === 'overdue' || type === 'escalations') {
+    rule = { type };
+    filterWords = rest;
+  } else if (type === 'threshold') {
+    const threshold = readThreshold(typeWord, rest);
+    rule = threshold.rule;
+    filterWords = threshold.rest;
+  } else {
+    return fail('unknown_word', typeWord, { suggestion: closestWord(type, ['overdue', 'escalations', 'threshold']) });
+  }
+  const filters: Partial<Record<FilterKey, string>> = {};
+  for (const word of filterWords) {
+    const read = readFilter(word);
+    if (!read.ok) {
+      if (read.problem.code === 'bad_filter' && !/[:=]/.test(word)) return fail('unexpected_word', word);
+      return failWith(read.problem);
+    }
+    if (filters[read.value.key] !== undefined) return fail('duplicate_word', word);
+    filters[read.value.key] = read.value.value;
+  }
+  return { kind: 'alerts', channel, rule, filters };
+}
+
+/** `threshold <metric> <op> <value>`; the operator may be written against the value (`>4h`) or the metric (`frt>4h`). */
+function readThreshold(keyword: string, words: readonly string[]): { rule: AlertRule; rest: readonly string[] } {
+  const [metricWord, ...rest] = words;
+  if (metricWord === undefined) return fail('missing_argument', keyword, { expected: 'threshold' });
+  const glued = /^([a-z]+)(>=|<=|>|<)(.*)$/i.exec(metricWord);
+  const metricText = glued?.[1] ?? metricWord;
+  const metric = readMetric(metricText);
+  if (!metric.ok) return failWith(metric.problem);
+  const unit = METRICS[metric.value].unit;
+  if (unit === 'table') return fail('bad_threshold', metricWord);
+  let remaining = rest;
+  let expression = glued === null ? '' : `${glued[2] ?? ''}${glued[3] ?? ''}`;
+  if (glued === null || glued[3] === '') {
+    const [next, ...after] = remaining;
+    if (next === undefined) return fail('missing_argument', keyword, { expected: 'threshold' });
+    expression += next;
+    remaining = after;
+    if ((THRESHOLD_OPERATORS as readonly string[]).includes(expression)) {
+      const [value, ...afterValue] = remaining;
+      if (value === undefined) return fail('missing_argument', keyword, { expected: 'threshold' });
+      expression += value;
+      remaining = afterValue;
+    }
+  }
+  const match = /^(>=|<=|>|<)(.+)$/.exec(expression);
+  const operator = match?.[1] as ThresholdOperator | undefined;
+  const value = match === null ? undefined : thresholdValue(match[2] ?? '', unit);
+  if (operator === undefined || value === undefined) return fail('bad_threshold', expression);
+  return { rule: { type: 'threshold', metric: metric.value, operator, value }, rest: remaining };
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86_400 };
+
+/** A number in the metric's unit: a duration needs its unit (`90s`, `30m`, `4h`, `1.5d`), a percent may carry `%`. */
+function thresholdValue(text: string, unit: Exclude<Unit, 'table'>): number | undefined {
+  const match = /^(-?\d+(?:[.,]\d+)?)\s*([a-z%]*)$/i.exec(text.trim());
+  if (match === null) return undefined;
+  const number = Number((match[1] ?? '').replace(',', '.'));
+  const suffix = (match[2] ?? '').toLowerCase();
+  if (unit === 'seconds') {
+    const factor = DURATION_UNITS[suffix];
+    return factor === undefined || number < 0 ? undefined : number * factor;
+  }
+  if (unit === 'percent') return suffix === '' || suffix === '%' ? number : undefined;
+  return suffix === '' ? number : undefined;
+}
+
+function link(verb: string, words: readonly string[]): KpiRequest {
+  let user: SlackUserRef | undefined;
+  let email: string | undefined;
+  for (const word of words) {
+    const kind = classify(word);
+    if (kind === 'user' || kind === 'name') {
+      if (user !== undefined) return fail('duplicate_word', word);
+      user = slackUser(word) ?? fail('bad_user', word);
+    } else if (kind === 'email') {
+      if (email !== undefined) return fail('duplicate_word', word);
+      email = word.toLowerCase();
+    } else if (word.includes('@')) {
+      return fail('bad_email', word);
+    } else {
+      return fail('unexpected_word', word);
+    }
+  }
+  if (user === undefined) return fail('missing_argument', verb, { expected: 'user' });
+  if (email === undefined) return fail('missing_argument', verb, { expected: 'email' });
+  return { kind: 'link', user, email };
+}
+
+function onlyChannel(verb: string, words: readonly string[]): SlackChannelRef {
+  const [word, ...extra] = words;
+  const channel = requireChannel(verb, word);
+  noMoreWords(extra);
+  return channel;
+}
+
+function requireChannel(verb: string, word: string | undefined): SlackChannelRef {
+  if (word === undefined) return fail('missing_argument', verb, { expected: 'channel' });
+  const match = /^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$/.exec(word);
+  if (match === null) return fail('bad_channel', word);
+  return ref(match[1] ?? '', match[2]);
+}
+
+function slackUser(word: string): SlackUserRef | undefined {
+  const escaped = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/.exec(word);
+  if (escaped !== null) return ref(escaped[1] ?? '', escaped[2]);
+  const bare = /^@?([UW][A-Z0-9]{2,})$/.exec(word);
+  return bare === null ? undefined : { id: bare[1] ?? '' };
+}
+
+function ref(id: string, name: string | undefined): { id: string; name?: string } {
+  return name === undefined || name === '' ? { id } : { id, name };
+}
+
+const WEEKDAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+function weekdayOf(lower: string): Weekday | undefined {
+  const index = WEEKDAY_NAMES.findIndex((name, i) => lower === name || lower === WEEKDAYS[i]);
+  return index < 0 ? undefined : WEEKDAYS[index];
+}
+
+/** `HH:MM` (or `H:MM`, `HH.MM`), 00:00-23:59, normalized to `HH:MM`. */
+function readTime(word: string): string {
+  const match = /^(\d{1,2})[:.](\d{2})$/.exec(word);
+  const hours = Number(match?.[1]);
+  const minutes = Number(match?.[2]);
+  if (match === null || hours > 23 || minutes > 59) return fail('bad_time', word);
+  return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
+}
+
+let zoneNames: readonly string[] | undefined;
+
+/** An IANA zone, returned as Intl names it (`asia/jakarta` → `Asia/Jakarta`). */
+function readTimezone(word: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: word }).resolvedOptions().timeZone;
+  } catch {
+    zoneNames ??= Intl.supportedValuesOf('timeZone');
+    return fail('bad_timezone', word, { suggestion: closestWord(word, zoneNames) });
+  }
+}
+
+function takeShare(words: readonly string[]): { share: boolean; rest: string[] } {
+  const rest = words.filter((word) => word.toLowerCase() !== 'share');
+  return { share: rest.length < words.length, rest };
+}
+
+function noMoreWords(words: readonly string[]): void {
+  const [extra] = words;
+  if (extra !== undefined) fail('unexpected_word', extra);
+}
+
+// --- Words ---
+
+/** Straight and typographic double quotes (phones and Slack's desktop editor put in the latter). */
+const OPENING_QUOTES = '"\u201C\u201D\u201E';
+const CLOSING_QUOTES = /["\u201C\u201D]/g;
+
+/**
+ * Split on blanks. A quoted stretch (`"..."`, or the typographic quotes phones
+ * put in) is one part of a word, quotes removed: `team:"first line"`. Slack's
+ * `<...>` markup stays one word; `<mailto:a|b>` becomes `a`. Then Slack's
+ * `&lt;` `&gt;` `&amp;` are read back.
+ */
+export function tokenize(text: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let started = false;
+  let i = 0;
+  const end = () => {
+    if (started) words.push(unescapeSlack(word));
+    word = '';
+    started = false;
+  };
+  while (i < text.length) {
+    const char = text[i] ?? '';
+    if (/\s/.test(char)) {
+      end();
+      i += 1;
+    } else if (OPENING_QUOTES.includes(char)) {
+      CLOSING_QUOTES.lastIndex = i + 1;
+      const at = CLOSING_QUOTES.exec(text)?.index ?? -1;
+      if (at < 0) return fail('unterminated_quote', unescapeSlack(text.slice(i)));
+      word += text.slice(i + 1, at);
+      started = true;
+      i = at + 1;
+    } else if (char === '<') {
+      const stop = text.indexOf('>', i + 1);
+      const markup = stop < 0 ? text.slice(i) : text.slice(i, stop + 1);
+      word += /^<mailto:/i.test(markup) ? markup.slice('<mailto:'.length).replace(/[|>].*$/s, '') : markup;
+      started = true;
+      i += markup.length;
+    } else {
+      word += char;
+      started = true;
+      i += 1;
+    }
+  }
+  end();
+  return words;
+}
+
+function unescapeSlack(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+}

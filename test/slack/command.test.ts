@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import { METRIC_IDS } from '../../src/kpi/definitions.js';
+import { resolvePeriod } from '../../src/kpi/periods.js';
+import { KPI_COMMAND_ERROR_CODES, isCommandError, parseKpiCommand, requiresAdmin, tokenize, type KpiCommandError, type KpiRequest } from '../../src/slack/command.js';
+
+const NOW = Date.UTC(2026, 9, 14, 3, 20); // Wednesday 2026-10-14 10:20 in Jakarta
+const ZONE = 'Asia/Jakarta';
+const options = { now: NOW, timezone: ZONE };
+const parse = (text: string) => parseKpiCommand(text, options);
+const period = (word: string) => resolvePeriod(word, NOW, ZONE);
+
+function request(text: string): KpiRequest {
+  const result = parse(text);
+  if (isCommandError(result)) throw new Error(`"${text}" → ${JSON.stringify(result)}`);
+  return result;
+}
+
+function error(text: string): KpiCommandError {
+  const result = parse(text);
+  if (!isCommandError(result)) throw new Error(`"${text}" parsed as ${JSON.stringify(result)}`);
+  return result;
+}
+
+describe('tokenize', () => {
+  it('splits on blanks, keeps quoted stretches and Slack markup as one word', () => {
+    expect(tokenize('  frt   7d\tteam:"first line"  ')).toEqual(['frt', '7d', 'team:first line']);
+    expect(tokenize('team:\u201Cfirst line\u201D')).toEqual(['team:first line']);
+    expect(tokenize('team:\u201Dfirst line\u201D')).toEqual(['team:first line']);
+    expect(tokenize('agent <@U123ABC|Jane Doe>')).toEqual(['agent', '<@U123ABC|Jane Doe>']);
+    expect(tokenize('"a b"c d')).toEqual(['a bc', 'd']);
+  });
+
+  it('unwraps mailto links and Slack entity escapes', () => {
+    expect(tokenize('link <@U1ABC> <mailto:ana@example.com|ana@example.com>')).toEqual(['link', '<@U1ABC>', 'ana@example.com']);
+    expect(tokenize('agent:<mailto:ana@example.com|ana@example.com>')).toEqual(['agent:ana@example.com']);
+    expect(tokenize('threshold frt &gt;= 4h team:R&amp;D')).toEqual(['threshold', 'frt', '>=', '4h', 'team:R&D']);
+  });
+});
+
+describe('metric requests', () => {
+  it('empty text is the summary over 30 days, ephemeral', () => {
+    expect(request('')).toEqual({ kind: 'metric', metric: 'summary', period: period('30d'), filters: {}, share: false });
+    expect(request('   ')).toMatchObject({ kind: 'metric', metric: 'summary' });
+  });
+
+  it.each(METRIC_IDS)('reads the metric %s with the default period', (metric) => {
+    expect(request(metric)).toEqual({ kind: 'metric', metric, period: period('30d'), filters: {}, share: false });
+    expect(request(metric.toUpperCase())).toMatchObject({ kind: 'metric', metric });
+  });
+
+  it('reads period, filters and share in any order', () => {
+    const expected = { kind: 'metric', metric: 'frt', period: period('7d'), filters: { team: 'billing', priority: 'high' }, share: false };
+    expect(request('frt 7d team:billing priority:high')).toEqual(expected);
+    expect(request('FRT priority:high team:billing 7D')).toEqual(expected);
+    expect(request('frt share 7d team:billing priority:high')).toEqual({ ...expected, share: true });
+    expect(request('frt 7d team:billing priority:high SHARE')).toEqual({ ...expected, share: true });
+  });
+
+  it('accepts every period word resolvePeriod accepts', () => {
+    for (const word of ['today', 'yesterday', 'this-week', 'last-month', 'this-quarter', 'last-year', '14d', '24h', '2026-10-01', '2026-09-01..2026-09-30', '2026-10-01..']) {
+      expect(request(`csat ${word}`)).toMatchObject({ metric: 'csat', period: period(word) });
+    }
+  });
+
+  it('reads every filter key, quoted values and values in their own case', () => {
+    expect(request('volume team:"first line" channel:email source:zendesk tag:VIP agent:ana@example.com')).toMatchObject({
+      filters: { team: 'first line', channel: 'email', source: 'zendesk', tag: 'VIP', agent: 'ana@example.com' },
+    });
+    expect(request('backlog Team:"Second Line"')).toMatchObject({ filters: { team: 'Second Line' } });
+  });
+
+  it('a period, filter or share alone is the summary', () => {
+    expect(request('7d')).toEqual({ kind: 'metric', metric: 'summary', period: period('7d'), filters: {}, share: false });
+    expect(request('team:billing share')).toMatchObject({ kind: 'metric', metric: 'summary', filters: { team: 'billing' }, share: true });
+  });
+
+  it('a mention or an e-mail address after a metric is the agent filter', () => {
+    expect(request('frt 7d <@U123ABC|ana>')).toMatchObject({ metric: 'frt', filters: { agent: 'U123ABC' } });
+    expect(request('csat ana@example.com')).toMatchObject({ metric: 'csat', filters: { agent: 'ana@example.com' } });
+    expect(request('csat <mailto:ana@example.com|ana@example.com>')).toMatchObject({ filters: { agent: 'ana@example.com' } });
+  });
+});
+
+describe('agent', () => {
+  it('reads a Slack-escaped mention, with or without a name', () => {
+    expect(request('agent <@U123ABC>')).toEqual({
+      kind: 'agent', agent: { kind: 'slack_user', id: 'U123ABC' }, period: period('30d'), filters: { agent: 'U123ABC' }, share: false,
+    });
+    expect(request('agent <@W0K7AB2|jane.doe> 7d share')).toEqual({
+      kind: 'agent', agent: { kind: 'slack_user', id: 'W0K7AB2', name: 'jane.doe' }, period: period('7d'), filters: { agent: 'W0K7AB2' }, share: true,
+    });
+  });
+
+  it('reads an unescaped @U123, an agent: filter, an e-mail address or an @name', () => {
+    expect(request('agent @U123')).toMatchObject({ agent: { kind: 'slack_user', id: 'U123' }, filters: { agent: 'U123' } });
+    expect(request('agent agent:ana@example.com last-week')).toMatchObject({
+      agent: { kind: 'text', value: 'ana@example.com' }, period: period('last-week'), filters: { agent: 'ana@example.com' },
+    });
+    expect(request('agent agent:<@U9ZZZZZ|bo>')).toMatchObject({ agent: { kind: 'slack_user', id: 'U9ZZZZZ', name: 'bo' }, filters: { agent: 'U9ZZZZZ' } });
+    expect(request('agent ana@example.com team:billing')).toMatchObject({ agent: { kind: 'text', value: 'ana@example.com' }, filters: { team: 'billing', agent: 'ana@example.com' } });
+    expect(request('agent @ana')).toMatchObject({ agent: { kind: 'text', value: 'ana' } });
+  });
+
+  it('needs someone, once', () => {
+    expect(error('agent 7d')).toEqual({ kind: 'error', code: 'missing_argument', word: 'agent', expected: 'agent' });
+    expect(error('agent <@U1AAAA> <@U2BBBB>')).toMatchObject({ code: 'duplicate_word', word: '<@U2BBBB>' });
+  });
+});
+
+describe('help and explain', () => {
+  it('help, help <metric>, explain <metric>', () => {
+    expect(request('help')).toEqual({ kind: 'help', share: false });
+    expect(request('HELP share')).toEqual({ kind: 'help', share: true });
+    expect(request('help frt')).toEqual({ kind: 'explain', metric: 'frt', share: false });
+    expect(request('explain CSAT')).toEqual({ kind: 'explain', metric: 'csat', share: false });
+    expect(request('explain backlog share')).toEqual({ kind: 'explain', metric: 'backlog', share: true });
+  });
+
+  it('explain needs one known metric', () => {
+    expect(error('explain')).toEqual({ kind: 'error', code: 'missing_argument', word: 'explain', expected: 'metric' });
+    expect(error('explain backlgo')).toEqual({ kind: 'error', code: 'unknown_metric', word: 'backlgo', suggestion: 'backlog' });
+    expect(error('explain frt csat')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'csat' });
+    expect(error('help me')).toMatchObject({ code: 'unexpected_word', word: 'me' });
+  });
+});
+
+describe('admin verbs', () => {
+  it('subscribe: channel, schedule, time, zone, metrics and filters', () => {
+    expect(request('subscribe <#C123ABC|support> daily 09:00')).toEqual({
+      kind: 'subscribe', channel: { id: 'C123ABC', name: 'support' }, schedule: { frequency: 'daily' }, time: '09:00', metrics: ['summary'], filters: {},
+    });
+    expect(request('subscribe <#C123ABC> weekly fri 8:30 asia/jakarta frt csat frt team:billing')).toEqual({
+      kind: 'subscribe', channel: { id: 'C123ABC' }, schedule: { frequency: 'weekly', weekday: 'fri' }, time: '08:30', timezone: 'Asia/Jakarta',
+      metrics: ['frt', 'csat'], filters: { team: 'billing' },
+    });
+    expect(request('subscribe <#G0PRIV1> WEEKLY 17.45 Europe/Istanbul')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'mon' }, time: '17:45', timezone: 'Europe/Istanbul' });
+    expect(request('subscribe <#C1AAAA> weekly Sunday 07:00 UTC')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'sun' }, timezone: 'UTC' });
+  });
+
+  it('subscribe refuses what it cannot schedule', () => {
+    expect(error('subscribe')).toEqual({ kind: 'error', code: 'missing_argument', word: 'subscribe', expected: 'channel' });
+    expect(error('subscribe #support daily 09:00')).toEqual({ kind: 'error', code: 'bad_channel', word: '#support' });
+    expect(error('subscribe <#C1AAAA> 09:00')).toMatchObject({ code: 'missing_argument', expected: 'frequency' });
+    expect(error('subscribe <#C1AAAA> daily')).toMatchObject({ code: 'missing_argument', expected: 'time' });
+    expect(error('subscribe <#C1AAAA> daily 24:00')).toEqual({ kind: 'error', code: 'bad_time', word: '24:00' });
+    expect(error('subscribe <#C1AAAA> daily 9')).toMatchObject({ code: 'bad_time', word: '9' });
+    expect(error('subscribe <#C1AAAA> daly 09:00')).toEqual({ kind: 'error', code: 'unknown_word', word: 'daly', suggestion: 'daily' });
+    expect(error('subscribe <#C1AAAA> daily mon 09:00')).toMatchObject({ code: 'unexpected_word', word: 'mon' });
+    expect(error('subscribe <#C1AAAA> daily weekly 09:00')).toMatchObject({ code: 'duplicate_word', word: 'weekly' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 Asia/Jakrta')).toEqual({ kind: 'error', code: 'bad_timezone', word: 'Asia/Jakrta', suggestion: 'Asia/Jakarta' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 frtt')).toMatchObject({ code: 'unknown_word', word: 'frtt', suggestion: 'frt' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 teem:x')).toEqual({ kind: 'error', code: 'unknown_filter', word: 'teem', suggestion: 'team' });
+  });
+
+  it('unsubscribe and subscriptions', () => {
+    expect(request('unsubscribe <#C123ABC|support>')).toEqual({ kind: 'unsubscribe', channel: { id: 'C123ABC', name: 'support' } });
+    expect(error('unsubscribe')).toMatchObject({ code: 'missing_argument', expected: 'channel' });
+    expect(error('unsubscribe <#C1AAAA> now')).toMatchObject({ code: 'unexpected_word', word: 'now' });
+    expect(request('subscriptions')).toEqual({ kind: 'subscriptions' });
+    expect(error('subscriptions all')).toMatchObject({ code: 'unexpected_word', word: 'all' });
+  });
+
+  it('alerts: overdue, escalations, thresholds in the metric unit', () => {
+    expect(request('alerts <#C1AAAA|alerts> overdue')).toEqual({ kind: 'alerts', channel: { id: 'C1AAAA', name: 'alerts' }, rule: { type: 'overdue' }, filters: {} });
+    expect(request('alerts <#C1AAAA> escalations team:billing')).toMatchObject({ rule: { type: 'escalations' }, filters: { team: 'billing' } });
+    expect(request('alerts <#C1AAAA> threshold frt &gt; 4h')).toMatchObject({ rule: { type: 'threshold', metric: 'frt', operator: '>', value: 14_400 } });
+    expect(request('alerts <#C1AAAA> threshold frt &gt;=30m')).toMatchObject({ rule: { operator: '>=', value: 1800 } });
+    expect(request('alerts <#C1AAAA> threshold resolution&gt;1,5d')).toMatchObject({ rule: { metric: 'resolution', operator: '>', value: 129_600 } });
+    expect(request('alerts <#C1AAAA> threshold csat &lt; 80% priority:high')).toMatchObject({ rule: { metric: 'csat', operator: '<', value: 80 }, filters: { priority: 'high' } });
+    expect(request('alerts <#C1AAAA> threshold backlog &gt; 200')).toMatchObject({ rule: { metric: 'backlog', operator: '>', value: 200 } });
+    expect(request('alerts <#C1AAAA> threshold nps &lt;= -10')).toMatchObject({ rule: { metric: 'nps', operator: '<=', value: -10 } });
+  });
+
+  it('alerts refuses what it cannot watch', () => {
+    expect(error('alerts')).toMatchObject({ code: 'missing_argument', expected: 'channel' });
+    expect(error('alerts <#C1AAAA>')).toMatchObject({ code: 'missing_argument', expected: 'alert' });
+    expect(error('alerts <#C1AAAA> overdeu')).toEqual({ kind: 'error', code: 'unknown_word', word: 'overdeu', suggestion: 'overdue' });
+    expect(error('alerts <#C1AAAA> threshold')).toMatchObject({ code: 'missing_argument', expected: 'threshold' });
+    expect(error('alerts <#C1AAAA> threshold frt &gt;')).toMatchObject({ code: 'missing_argument', expected: 'threshold' });
+    expect(error('alerts <#C1AAAA> threshold frtt &gt; 4h')).toEqual({ kind: 'error', code: 'unknown_metric', word: 'frtt', suggestion: 'frt' });
+    expect(error('alerts <#C1AAAA> threshold frt &gt; 4')).toEqual({ kind: 'error', code: 'bad_threshold', word: '>4' });
+    expect(error('alerts <#C1AAAA> threshold frt = 4h')).toMatchObject({ code: 'bad_threshold', word: '=' });
+    expect(error('alerts <#C1AAAA> threshold csat &lt; 80h')).toMatchObject({ code: 'bad_threshold' });
+    expect(error('alerts <#C1AAAA> threshold agents &gt; 4')).toMatchObject({ code: 'bad_threshold', word: 'agents' });
+    expect(error('alerts <#C1AAAA> overdue now')).toMatchObject({ code: 'unexpected_word', word: 'now' });
+  });
+
+  it('link: a Slack user and an e-mail address, in either order', () => {
+    const expected = { kind: 'link', user: { id: 'U123ABC', name: 'ana' }, email: 'ana@example.com' };
+    expect(request('link <@U123ABC|ana> Ana@Example.com')).toEqual(expected);
+    expect(request('link <mailto:ana@example.com|ana@example.com> <@U123ABC|ana>')).toEqual(expected);
+    expect(error('link')).toMatchObject({ code: 'missing_argument', expected: 'user' });
+    expect(error('link <@U123ABC>')).toMatchObject({ code: 'missing_argument', expected: 'email' });
+    expect(error('link @ana ana@example.com')).toEqual({ kind: 'error', code: 'bad_user', word: '@ana' });
+    expect(error('link <@U123ABC> ana@example')).toEqual({ kind: 'error', code: 'bad_email', word: 'ana@example' });
+    expect(error('link <@U123ABC> ana@example.com extra')).toMatchObject({ code: 'unexpected_word', word: 'extra' });
+  });
+
+  it('sla passes its words through', () => {
+    expect(request('sla')).toEqual({ kind: 'sla', words: [] });
+    expect(request('SLA add urgent frt 1h team:"first line"')).toEqual({ kind: 'sla', words: ['add', 'urgent', 'frt', '1h', 'team:first line'] });
+  });
+
+  it('requiresAdmin marks exactly the admin verbs', () => {
+    const admin = ['subscribe <#C1AAAA> daily 09:00', 'unsubscribe <#C1AAAA>', 'subscriptions', 'alerts <#C1AAAA> overdue', 'link <@U1AAAA> a@b.co', 'sla list'];
+    for (const text of admin) expect(requiresAdmin(request(text))).toBe(true);
+    for (const text of ['', 'help', 'explain frt', 'frt 7d', 'agent <@U1AAAA>']) expect(requiresAdmin(request(text))).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  it('an unknown first word gets the closest verb, metric or period', () => {
+    expect(error('backlgo')).toEqual({ kind: 'error', code: 'unknown_word', word: 'backlgo', suggestion: 'backlog' });
+    expect(error('subscibe <#C1AAAA> daily 09:00')).toEqual({ kind: 'error', code: 'unknown_word', word: 'subscibe', suggestion: 'subscribe' });
+    expect(error('Agnets')).toMatchObject({ suggestion: 'agents' });
+    expect(error('xyzzyplugh')).toEqual({ kind: 'error', code: 'unknown_word', word: 'xyzzyplugh' });
+  });
+
+  it('bad periods carry the reason and the closest period word', () => {
+    expect(error('frt yesterdy')).toEqual({ kind: 'error', code: 'bad_period', word: 'yesterdy', reason: 'not_a_period', suggestion: 'yesterday' });
+    expect(error('frt last-mnth')).toEqual({ kind: 'error', code: 'bad_period', word: 'last-mnth', reason: 'not_a_period', suggestion: 'last-month' });
+    expect(error('frt 0d')).toEqual({ kind: 'error', code: 'bad_period', word: '0d', reason: 'out_of_range' });
+    expect(error('frt 2026-02-30')).toMatchObject({ code: 'bad_period', reason: 'bad_date' });
+    expect(error('frt 2026-10-10..2026-10-01')).toMatchObject({ code: 'bad_period', reason: 'ends_before_start' });
+    expect(error('frt 2027-01-01')).toMatchObject({ code: 'bad_period', reason: 'starts_after_now' });
+    expect(error('yesterdy')).toMatchObject({ code: 'bad_period', suggestion: 'yesterday' });
+  });
+
+  it('bad and unknown filters', () => {
+    expect(error('frt teem:billing')).toEqual({ kind: 'error', code: 'unknown_filter', word: 'teem', suggestion: 'team' });
+    expect(error('frt team:')).toEqual({ kind: 'error', code: 'bad_filter', word: 'team:' });
+    expect(error('frt team')).toEqual({ kind: 'error', code: 'bad_filter', word: 'team' });
+    expect(error('frt color:red')).toEqual({ kind: 'error', code: 'unknown_filter', word: 'color' });
+  });
+
+  it('repeats, misplaced words, unknown words, quotes', () => {
+    expect(error('frt 7d 30d')).toEqual({ kind: 'error', code: 'duplicate_word', word: '30d' });
+    expect(error('frt team:a team:b')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'team:b' });
+    expect(error('frt csat')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'csat' });
+    expect(error('frt <#C1AAAA>')).toEqual({ kind: 'error', code: 'unexpected_word', word: '<#C1AAAA>' });
+    expect(error('frt shar')).toEqual({ kind: 'error', code: 'unknown_word', word: 'shar', suggestion: 'share' });
+    expect(error('frt team:"first line')).toEqual({ kind: 'error', code: 'unterminated_quote', word: '"first line' });
+  });
+
+  it('covers every error code', () => {
+    const seen = new Set<string>();
+    const texts = [
+      'backlgo', 'frt shar', 'explain backlgo', 'frt yesterdy', 'frt team', 'frt teem:x', 'frt 7d 30d', 'explain', 'frt "x', 'subscribe #x daily 09:00',
+      'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
+      'frt csat',
+    ];
+    for (const text of texts) seen.add(error(text).code);
+    expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());
+  });
+
+  it('never throws on arbitrary input', () => {
+    for (const text of ['<', '>', '<@', '<#', '"', '\u201C', 'agent:', ':', '@', '&lt;&gt;', 'subscribe <#C1|', 'alerts <#C1AAAA> threshold &gt;', '\u0000', 'frt\u00A07d']) {
+      expect(() => parse(text)).not.toThrow();
+    }
+  });
+});
