@@ -17,6 +17,8 @@ export interface SlackSurface {
   readonly mode: SlackConfig['mode'];
   /** The Bolt app, absent in console mode. */
   readonly app?: BoltApp;
+  /** Slack's Web API client (the bot token), absent in console mode. */
+  readonly client?: BoltApp['client'];
   /** Mounted at POST /slack/events in HTTP mode. */
   readonly httpListener?: RequestListener;
   start(): Promise<void>;
@@ -35,6 +37,7 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
     return {
       mode: 'socket',
       app,
+      client: app.client,
       start: async () => {
         await verifyToken();
         await app.start();
@@ -51,6 +54,7 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
     return {
       mode: 'http',
       app,
+      client: app.client,
       httpListener: receiver.requestListener,
       // Our HTTP server carries the receiver's requests: only the token is checked here.
       start: verifyToken,

@@ -1,0 +1,110 @@
+/**
+ * Block Kit building blocks with Slack's limits applied, so that no view we
+ * build is ever refused by Slack: texts are clipped (with "…"), a section keeps
+ * at most 10 fields, an actions block at most 25 elements, a context block at
+ * most 10, and a message at most 50 blocks (100 on the Home tab). Views cut
+ * their own lists with "and N more" before they reach these limits; the clips
+ * here are the last guard.
+ */
+import type { types } from '@slack/bolt';
+
+export type Block = types.KnownBlock;
+export type Button = types.Button;
+
+/** A message as it is posted: plain `text` (notifications, screen readers, fallback) and blocks. */
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: Block[];
+}
+
+/** Slack's documented limits (Block Kit reference, chat.postMessage, views.publish). */
+export const LIMITS = {
+  messageBlocks: 50,
+  homeBlocks: 100,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  contextText: 2000,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonValue: 2000,
+  actionId: 255,
+  fallbackText: 3000,
+} as const;
+
+/** `text` cut to `max` characters, ending in "…" when cut. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max - 1)}…`;
+}
+
+export function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: clip(text, LIMITS.headerText), emoji: true } };
+}
+
+export function section(text: string, accessory?: Button): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(text, LIMITS.sectionText) }, ...(accessory === undefined ? {} : { accessory }) };
+}
+
+/** A section of label/value fields (two columns on desktop); at most 10 are kept. */
+export function fields(items: readonly string[], text?: string): Block {
+  return {
+    type: 'section',
+    ...(text === undefined ? {} : { text: { type: 'mrkdwn' as const, text: clip(text, LIMITS.sectionText) } }),
+    fields: items.slice(0, LIMITS.fields).map((item) => ({ type: 'mrkdwn' as const, text: clip(item, LIMITS.fieldText) })),
+  };
+}
+
+export function context(items: readonly string[]): Block {
+  return { type: 'context', elements: items.slice(0, LIMITS.contextElements).map((item) => ({ type: 'mrkdwn' as const, text: clip(item, LIMITS.contextText) })) };
+}
+
+export function divider(): Block {
+  return { type: 'divider' };
+}
+
+export interface ButtonSpec {
+  readonly text: string;
+  readonly actionId: string;
+  readonly value?: string;
+  readonly url?: string;
+  readonly style?: 'primary' | 'danger';
+}
+
+export function button(spec: ButtonSpec): Button {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: clip(spec.text, LIMITS.buttonText), emoji: true },
+    action_id: clip(spec.actionId, LIMITS.actionId),
+    ...(spec.value === undefined ? {} : { value: spec.value.slice(0, LIMITS.buttonValue) }),
+    ...(spec.url === undefined ? {} : { url: spec.url }),
+    ...(spec.style === undefined ? {} : { style: spec.style }),
+  };
+}
+
+export function actions(buttons: readonly Button[], blockId?: string): Block {
+  return { type: 'actions', ...(blockId === undefined ? {} : { block_id: blockId }), elements: buttons.slice(0, LIMITS.actionsElements) };
+}
+
+/**
+ * A message within the block limit: when there are more blocks than `max`, the
+ * last kept block says how many were left out (`more(n)` gives its text).
+ */
+export function message(text: string, blocks: readonly Block[], more: (n: number) => string, max: number = LIMITS.messageBlocks): SlackMessage {
+  const fallback = clip(text, LIMITS.fallbackText);
+  if (blocks.length <= max) return { text: fallback, blocks: [...blocks] };
+  const kept = blocks.slice(0, max - 1);
+  return { text: fallback, blocks: [...kept, context([more(blocks.length - kept.length)])] };
+}
+
+/** Text for a link in mrkdwn: `<url|label>`, with the characters Slack reserves escaped in the label. */
+export function link(url: string, label: string): string {
+  return `<${url}|${escapeText(label)}>`;
+}
+
+/** Escapes &, < and > as Slack's mrkdwn requires for text that is not markup. */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

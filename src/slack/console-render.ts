@@ -1,0 +1,77 @@
+/**
+ * A Slack message rendered as terminal text, faithfully enough to judge a
+ * reply in the local console: the header underlined, sections and fields,
+ * context lines, buttons listed, links and mentions made readable.
+ */
+import type { types } from '@slack/bolt';
+
+type AnyBlock = types.KnownBlock | types.Block;
+
+export interface RenderableMessage {
+  readonly text: string;
+  readonly blocks?: readonly AnyBlock[];
+}
+
+/** The message as lines of text; without blocks, its `text`. */
+export function renderMessage(message: RenderableMessage): string {
+  const blocks = message.blocks ?? [];
+  if (blocks.length === 0) return mrkdwnToText(message.text);
+  return blocks.map(renderBlock).filter((text) => text !== '').join('\n');
+}
+
+function renderBlock(block: AnyBlock): string {
+  const b = block as unknown as Record<string, unknown>;
+  switch (block.type) {
+    case 'header': {
+      const text = textOf(b.text);
+      return `${text}\n${'═'.repeat(Math.min(60, [...text].length))}`;
+    }
+    case 'section': {
+      const lines: string[] = [];
+      if (b.text !== undefined) lines.push(textOf(b.text));
+      const items = (b.fields as unknown[] | undefined) ?? [];
+      for (let index = 0; index < items.length; index += 2) {
+        const left = textOf(items[index]).split('\n').join(' ');
+        const right = index + 1 < items.length ? textOf(items[index + 1]).split('\n').join(' ') : '';
+        lines.push(right === '' ? `  ${left}` : `  ${left.padEnd(34)}  ${right}`);
+      }
+      const accessory = b.accessory as Record<string, unknown> | undefined;
+      if (accessory?.type === 'button') lines.push(`  ${buttonText(accessory)}`);
+      return lines.join('\n');
+    }
+    case 'context':
+      return `  ${((b.elements as unknown[] | undefined) ?? []).map(textOf).join('  ·  ')}`;
+    case 'divider':
+      return '─'.repeat(40);
+    case 'actions':
+      return `  ${((b.elements as Record<string, unknown>[] | undefined) ?? []).map(buttonText).join(' ')}`;
+    default:
+      return b.text === undefined ? '' : textOf(b.text);
+  }
+}
+
+function buttonText(element: Record<string, unknown>): string {
+  const url = typeof element.url === 'string' ? ` (${element.url})` : '';
+  return `[${textOf(element.text)}]${url}`;
+}
+
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return mrkdwnToText(value);
+  if (value !== null && typeof value === 'object' && 'text' in value && typeof value.text === 'string') {
+    return 'type' in value && value.type === 'plain_text' ? value.text : mrkdwnToText(value.text);
+  }
+  return '';
+}
+
+/** `<url|label>` → `label (url)`, `<@U1>` → `@U1`, `<#C1|name>` → `#name`, entities decoded. */
+export function mrkdwnToText(text: string): string {
+  return text
+    .replace(/<@([A-Z0-9]+)(?:\|([^>]+))?>/g, (_, id: string, name?: string) => `@${name ?? id}`)
+    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name === undefined || name === '' ? id : name}`)
+    .replace(/<!([a-z]+)(?:\|[^>]*)?>/g, (_, name: string) => `@${name}`)
+    .replace(/<([^|>]+)\|([^>]+)>/g, (_, url: string, label: string) => `${label} (${url})`)
+    .replace(/<([^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
