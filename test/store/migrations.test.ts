@@ -7,8 +7,9 @@ const TABLES = [
   'webhook_deliveries', 'ticket_events', 'business_calendars', 'calendar_holidays', 'sla_policies', 'teams', 'agents',
   'customers', 'tickets', 'ticket_tags', 'customer_events', 'self_service_sessions', 'survey_responses',
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
+  'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants',
 ];
-const MIGRATIONS = 11;
+const MIGRATIONS = 12;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -65,6 +66,8 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
   it('the business-hours durations migration goes down to the previous schema, other indexes kept', async () => {
     await migrateLatest(db);
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261122000020_alert_state_quiet_hours_enps');
+    expect(await db.schema.hasColumn('alert_outbox', 'alert_id')).toBe(false);
     expect(await migrateDown(db)).toBe('20261122000011_business_hours_durations');
     for (const column of ['first_response_business_ms', 'first_resolution_business_ms', 'resolution_business_ms']) expect(await db.schema.hasColumn('tickets', column)).toBe(false);
     const indexed = await indexedColumns(db, 'tickets');

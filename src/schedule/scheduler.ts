@@ -1,0 +1,88 @@
+/**
+ * Runs the periodic jobs (outbox sender, SLA sweep, threshold rules, digests)
+ * in one process of however many share the database: each tick first takes or
+ * renews the leader lease, and only the holder runs the jobs that are due.
+ * `tick()` is the whole step, so tests drive it with a fake clock and never
+ * wait; `start()` calls it on a timer.
+ */
+import type { Logger } from '../logger.js';
+import { describeError } from '../errors.js';
+import type { LeaderLease } from './lease.js';
+
+export interface Job {
+  readonly name: string;
+  /** Run at most this often (ms). */
+  readonly everyMs: number;
+  run(now: number): Promise<unknown>;
+}
+
+export interface SchedulerOptions {
+  readonly lease: LeaderLease;
+  readonly jobs: readonly Job[];
+  readonly clock: () => number;
+  readonly logger: Logger;
+}
+
+export class Scheduler {
+  private readonly lastRun = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private leader = false;
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /** One step: renew or take the lease; if held, run every job whose interval has passed. */
+  async tick(): Promise<boolean> {
+    const { lease, jobs, clock, logger } = this.options;
+    let leader: boolean;
+    try {
+      leader = await lease.acquire();
+    } catch (error) {
+      logger.error({ err: describeError(error) }, 'scheduler: the lease could not be checked');
+      leader = false;
+    }
+    if (leader !== this.leader) logger.info({ holder: lease.holder, leader }, leader ? 'scheduler: this process now runs the scheduled jobs' : 'scheduler: another process runs the scheduled jobs');
+    this.leader = leader;
+    if (!leader) return false;
+    for (const job of jobs) {
+      const now = clock();
+      const last = this.lastRun.get(job.name);
+      if (last !== undefined && now - last < job.everyMs) continue;
+      this.lastRun.set(job.name, now);
+      try {
+        await job.run(now);
+      } catch (error) {
+        logger.error({ job: job.name, err: describeError(error) }, 'scheduled job failed');
+      }
+    }
+    return true;
+  }
+
+  start(intervalMs: number): void {
+    if (this.timer !== undefined) return;
+    const step = () => {
+      this.ticking ??= this.tick().then(
+        () => undefined,
+        () => undefined,
+      ).finally(() => {
+        this.ticking = undefined;
+      });
+    };
+    this.timer = setInterval(step, intervalMs);
+    this.timer.unref();
+    step();
+  }
+
+  /** Stops ticking, waits for a tick in progress, and gives the lease up. */
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+    if (this.leader) await this.options.lease.release().catch(() => undefined);
+    this.leader = false;
+  }
+}

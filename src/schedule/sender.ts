@@ -1,0 +1,115 @@
+/**
+ * Delivers the outbox. Each pass claims the rows that are due and posts them
+ * one by one:
+ * - pacing: at most one post per channel (or DM) per `paceMs` (Slack allows
+ *   about one chat.postMessage per second per channel); a row that would come
+ *   too soon is put back for its turn, without counting an attempt;
+ * - 429: every post waits for Slack's Retry-After (the limit is the app's, not
+ *   the channel's), and the row is tried again then;
+ * - transient errors: exponential backoff (5 s, 10 s, 20 s ... at most 10 min),
+ *   failed after `maxAttempts`;
+ * - permanent errors (`channel_not_found`, `not_in_channel`, `is_archived`...):
+ *   failed at once with the reason, and reported once per target and reason to
+ *   each KPI admin by DM (itself an outbox row, unique by that key).
+ * Run it only on the leader (src/schedule/scheduler.ts).
+ */
+import type { Logger } from '../logger.js';
+import type { Locale } from '../i18n/locale.js';
+import { SlackDeliveryError, classifySlackError, type SlackPoster } from '../slack/poster.js';
+import { deliveryFailureMessage } from '../slack/blocks/alerts.js';
+import type { OutboxRow, OutboxStore } from '../store/outbox-store.js';
+
+export interface SenderOptions {
+  readonly store: OutboxStore;
+  readonly poster: SlackPoster;
+  readonly clock: () => number;
+  readonly logger: Logger;
+  /** Slack user ids told about permanent failures. */
+  readonly admins: readonly string[];
+  readonly locale: Locale;
+  readonly paceMs?: number;
+  readonly batchSize?: number;
+  /** How long a claim holds before another pass may take the row again. */
+  readonly claimMs?: number;
+  readonly maxAttempts?: number;
+}
+
+export interface DeliveryReport {
+  sent: number;
+  deferred: number;
+  retried: number;
+  failed: number;
+}
+
+export const FAILURE_REPORT_KIND = 'delivery_failure';
+
+/** Backoff before attempt `attempts + 1` after a transient error. */
+export function backoffMs(attempts: number): number {
+  return Math.min(5_000 * 2 ** Math.max(0, attempts), 600_000);
+}
+
+export class OutboxSender {
+  private readonly nextPostAt = new Map<string, number>();
+  private pausedUntil = 0;
+  private running: Promise<DeliveryReport> | undefined;
+
+  constructor(private readonly options: SenderOptions) {}
+
+  /** One pass over the due rows; concurrent calls share the pass in progress. */
+  deliverDue(): Promise<DeliveryReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<DeliveryReport> {
+    const { store, clock } = this.options;
+    const report: DeliveryReport = { sent: 0, deferred: 0, retried: 0, failed: 0 };
+    const rows = await store.claimDue(clock(), this.options.batchSize ?? 50, this.options.claimMs ?? 60_000);
+    for (const row of rows) await this.deliver(row, report);
+    return report;
+  }
+
+  private async deliver(row: OutboxRow, report: DeliveryReport): Promise<void> {
+    const { store, poster, clock, logger } = this.options;
+    const now = clock();
+    const turn = Math.max(this.pausedUntil, this.nextPostAt.get(row.target) ?? 0);
+    if (turn > now) {
+      await store.retryAt(row.id, turn, null, false);
+      report.deferred += 1;
+      return;
+    }
+    this.nextPostAt.set(row.target, now + (this.options.paceMs ?? 1000));
+    try {
+      const posted = await poster.post(row.target, row.message);
+      await store.markSent(row.id, posted.channel, posted.ts, clock());
+      report.sent += 1;
+    } catch (error) {
+      const failure = error instanceof SlackDeliveryError ? error : classifySlackError(error);
+      const at = clock();
+      if (failure.kind === 'rate_limited') {
+        this.pausedUntil = at + (failure.retryAfterSeconds ?? 1) * 1000;
+        await store.retryAt(row.id, this.pausedUntil, failure.reason, true);
+        report.retried += 1;
+        logger.warn({ outbox: row.id, retryAfter: failure.retryAfterSeconds }, 'Slack rate limit: waiting as told');
+      } else if (failure.kind === 'transient' && row.attempts + 1 < (this.options.maxAttempts ?? 10)) {
+        await store.retryAt(row.id, at + backoffMs(row.attempts), failure.reason, true);
+        report.retried += 1;
+        logger.warn({ outbox: row.id, reason: failure.reason, attempts: row.attempts + 1 }, 'Slack delivery failed: will retry');
+      } else {
+        await store.markFailed(row.id, failure.reason);
+        report.failed += 1;
+        logger.error({ outbox: row.id, kind: row.kind, target: row.target, reason: failure.reason }, 'Slack delivery failed for good');
+        if (row.kind !== FAILURE_REPORT_KIND) await this.reportFailure(row, failure.reason, at);
+      }
+    }
+  }
+
+  private async reportFailure(row: OutboxRow, reason: string, now: number): Promise<void> {
+    const message = deliveryFailureMessage({ target: row.target, reason, kind: row.kind }, this.options.locale);
+    for (const admin of this.options.admins) {
+      await this.options.store.enqueue({ dedupeKey: `${FAILURE_REPORT_KIND}:${row.target}:${reason}:${admin}`, kind: FAILURE_REPORT_KIND, target: admin, message, notBefore: now }, now);
+    }
+  }
+}

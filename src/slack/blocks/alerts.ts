@@ -1,0 +1,156 @@
+/**
+ * Alert messages: SLA warning and breach, escalation, threshold crossed and
+ * recovered, and the note to admins about a post Slack refused. Pure
+ * `(viewModel, locale) → SlackMessage`; the view model is stored with the alert
+ * so Acknowledge and Snooze can render the same message again, changed.
+ */
+import { t } from '../../i18n/catalogue.js';
+import { formatDate, formatDuration, formatMetricValue, formatPercent } from '../../i18n/format.js';
+import type { Locale } from '../../i18n/locale.js';
+import { tn } from '../../i18n/catalogue.js';
+import { METRICS, type MetricId } from '../../kpi/definitions.js';
+import type { SlaTarget } from '../../kpi/sla.js';
+import { actions, button, context, escapeText, link, message, section, type Block, type SlackMessage } from './kit.js';
+
+export const ALERT_ACTIONS = {
+  acknowledge: 'alert_acknowledge',
+  snooze1h: 'alert_snooze_1h',
+  snooze4h: 'alert_snooze_4h',
+  snoozeTomorrow: 'alert_snooze_tomorrow',
+  open: 'alert_open',
+} as const;
+
+export interface AlertTicket {
+  readonly externalId: string;
+  readonly url: string | null;
+  readonly priority: string | null;
+  readonly team: string | null;
+}
+
+export interface AlertAssignee {
+  readonly name: string | null;
+  /** Absent: the agent is not linked to a Slack user. */
+  readonly slackUserId?: string;
+}
+
+export type AlertView = SlaAlertView | EscalationAlertView | ThresholdAlertView;
+export type TicketAlertView = SlaAlertView | EscalationAlertView;
+
+export interface SlaAlertView {
+      readonly kind: 'sla_warning' | 'sla_breach';
+      readonly alertId: number;
+      readonly ticket: AlertTicket;
+      readonly target: SlaTarget;
+      readonly dueAt: number;
+      /** The instant the alert speaks of (time left is counted from it). */
+      readonly at: number;
+      /** Share of the target elapsed, 0-100 (warnings). */
+      readonly percent: number;
+      readonly assignee: AlertAssignee | null;
+      readonly timezone: string;
+      readonly reminder?: number;
+      /** Escalated to the lead after this many seconds without acknowledgement. */
+      readonly leadAfterSeconds?: number;
+      readonly acknowledged?: { readonly by: string; readonly at: number };
+      readonly snoozed?: { readonly by: string; readonly until: number };
+}
+
+export interface EscalationAlertView {
+      readonly kind: 'escalation';
+      readonly alertId: number;
+      readonly ticket: AlertTicket;
+      readonly assignee: AlertAssignee | null;
+      readonly timezone: string;
+      readonly acknowledged?: { readonly by: string; readonly at: number };
+      readonly snoozed?: { readonly by: string; readonly until: number };
+}
+
+export interface ThresholdAlertView {
+      readonly kind: 'threshold_crossed' | 'threshold_recovered';
+      readonly metric: Exclude<MetricId, 'summary' | 'agents'>;
+      readonly operator: string;
+      readonly limit: number;
+      readonly value: number | null;
+      readonly windowHours: number;
+}
+
+const ticketLabel = (ticket: AlertTicket) => (ticket.url === null ? `*#${escapeText(ticket.externalId)}*` : `*${link(ticket.url, `#${ticket.externalId}`)}*`);
+
+export function renderAlert(view: AlertView, locale: Locale): SlackMessage {
+  return isThresholdView(view) ? renderThreshold(view, locale) : renderTicketAlert(view, locale);
+}
+
+function isThresholdView(view: AlertView): view is ThresholdAlertView {
+  return view.kind === 'threshold_crossed' || view.kind === 'threshold_recovered';
+}
+
+function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage {
+  const blocks: Block[] = [];
+  const ticket = ticketLabel(view.ticket);
+  let headline: string;
+  if (view.kind === 'escalation') {
+    headline = t(locale, 'alert.escalation', { ticket });
+  } else {
+    const due = formatDate(locale, view.dueAt, view.timezone, { time: true });
+    const target = t(locale, `alert.target.${view.target}`);
+    headline = view.kind === 'sla_warning'
+      ? t(locale, 'alert.sla_warning', { ticket, percent: formatPercent(locale, view.percent, { maximumFractionDigits: 0 }), target, due, left: formatDuration(locale, Math.max(0, (view.dueAt - view.at) / 1000)) })
+      : t(locale, 'alert.sla_breach', { ticket, target, due });
+  }
+  blocks.push(section(headline));
+  const details: string[] = [];
+  if (view.assignee === null) details.push(t(locale, 'alert.unassigned'));
+  else if (view.assignee.slackUserId !== undefined) details.push(t(locale, 'alert.assignee', { assignee: `<@${view.assignee.slackUserId}>` }));
+  else details.push(t(locale, 'alert.assignee_not_linked', { name: escapeText(view.assignee.name ?? '?') }));
+  if (view.ticket.priority !== null) details.push(t(locale, 'alert.priority', { priority: escapeText(view.ticket.priority) }));
+  if (view.ticket.team !== null) details.push(t(locale, 'alert.team', { team: escapeText(view.ticket.team) }));
+  blocks.push(context(details));
+  if (view.kind !== 'escalation') {
+    if (view.leadAfterSeconds !== undefined) blocks.push(context([t(locale, 'alert.lead', { after: formatDuration(locale, view.leadAfterSeconds) })]));
+    else if (view.reminder !== undefined) blocks.push(context([t(locale, 'alert.reminder', { n: view.reminder })]));
+  }
+  if (view.acknowledged !== undefined) {
+    blocks.push(context([t(locale, 'alert.acknowledged', { user: `<@${view.acknowledged.by}>`, time: formatDate(locale, view.acknowledged.at, view.timezone, { time: true }) })]));
+  } else {
+    if (view.snoozed !== undefined) blocks.push(context([t(locale, 'alert.snoozed', { user: `<@${view.snoozed.by}>`, time: formatDate(locale, view.snoozed.until, view.timezone, { time: true }) })]));
+    blocks.push(actions(alertButtons(view.alertId, view.ticket, locale), `alert:${view.alertId}`));
+  }
+  return message(plain(headline), blocks, (n) => t(locale, 'list.more', { n }));
+}
+
+function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
+  const value = String(alertId);
+  const buttons = [
+    button({ text: t(locale, 'alert.button.acknowledge'), actionId: ALERT_ACTIONS.acknowledge, value, style: 'primary' }),
+    button({ text: t(locale, 'alert.button.snooze_1h'), actionId: ALERT_ACTIONS.snooze1h, value }),
+    button({ text: t(locale, 'alert.button.snooze_4h'), actionId: ALERT_ACTIONS.snooze4h, value }),
+    button({ text: t(locale, 'alert.button.snooze_tomorrow'), actionId: ALERT_ACTIONS.snoozeTomorrow, value }),
+  ];
+  if (ticket.url !== null) buttons.push(button({ text: t(locale, 'alert.button.open'), actionId: ALERT_ACTIONS.open, value, url: ticket.url }));
+  return buttons;
+}
+
+function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage {
+  const unit = METRICS[view.metric].unit;
+  const window = view.windowHours % 24 === 0 ? tn(locale, 'period.last_days', view.windowHours / 24) : tn(locale, 'period.last_hours', view.windowHours);
+  const text = t(locale, view.kind === 'threshold_crossed' ? 'alert.threshold_crossed' : 'alert.threshold_recovered', {
+    metric: t(locale, `metric.${view.metric}.name`),
+    window,
+    value: formatMetricValue(locale, view.value, unit),
+    operator: escapeText(view.operator),
+    limit: formatMetricValue(locale, view.limit, unit),
+  });
+  return message(plain(text), [section(text)], (n) => t(locale, 'list.more', { n }));
+}
+
+/** To an admin: a post Slack refused for good (reported once per target and reason). */
+export function deliveryFailureMessage(failure: { target: string; reason: string; kind: string }, locale: Locale): SlackMessage {
+  const target = /^[UW]/.test(failure.target) ? `<@${failure.target}>` : `<#${failure.target}>`;
+  const text = t(locale, 'alert.delivery_failed', { target, reason: escapeText(failure.reason) });
+  return message(plain(text), [section(text)], (n) => t(locale, 'list.more', { n }));
+}
+
+/** The notification text: mrkdwn markers and emoji codes dropped. */
+function plain(mrkdwn: string): string {
+  return mrkdwn.replace(/:[a-z_]+: /g, '').replace(/\*/g, '');
+}

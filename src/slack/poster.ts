@@ -1,0 +1,122 @@
+/**
+ * Posting to Slack for the outbox: a channel id, or a user id (a DM, opened
+ * with conversations.open). The Web API client here never retries on its own —
+ * the outbox decides when to try again — so every failure comes back at once,
+ * classified: rate limited (with Slack's Retry-After), transient (5xx, network,
+ * Slack's own "try later" codes) or permanent (the channel is gone, the bot is
+ * not in it, the token is refused...). The console poster prints instead.
+ */
+import type { Writable } from 'node:stream';
+import { webApi } from '@slack/bolt';
+import { KpiBotError } from '../errors.js';
+import type { SlackMessage } from './blocks/kit.js';
+import { renderMessage } from './console-render.js';
+
+export interface PostedMessage {
+  readonly channel: string;
+  readonly ts: string;
+}
+
+export interface SlackPoster {
+  /** `target`: a channel id (C…, G…, D…) or a user id (U…, W…), whose DM is opened first. */
+  post(target: string, message: SlackMessage): Promise<PostedMessage>;
+  update(channel: string, ts: string, message: SlackMessage): Promise<void>;
+}
+
+export type FailureKind = 'rate_limited' | 'transient' | 'permanent';
+
+/** A delivery that failed, as data: what kind, Slack's code, and for 429 how long to wait. */
+export class SlackDeliveryError extends KpiBotError {
+  constructor(
+    readonly kind: FailureKind,
+    /** Slack's error code (`channel_not_found`), `http_503`, `network` or `ratelimited`. */
+    readonly reason: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super('slack_delivery_failed', `Slack delivery failed (${kind}): ${reason}`, 502);
+  }
+}
+
+/** Platform errors worth trying again; every other platform error is permanent. */
+const TRANSIENT_CODES = new Set([
+  'ratelimited', 'rate_limited', 'service_unavailable', 'internal_error', 'fatal_error', 'request_timeout', 'team_added_to_org', 'temporarily_unavailable',
+]);
+
+/** Turns whatever the Web API client threw into a SlackDeliveryError. */
+export function classifySlackError(error: unknown): SlackDeliveryError {
+  if (error instanceof SlackDeliveryError) return error;
+  if (error instanceof webApi.WebAPIRateLimitedError) return new SlackDeliveryError('rate_limited', 'ratelimited', error.retryAfter);
+  if (error instanceof webApi.WebAPIPlatformError) {
+    const code = String(error.data.error);
+    return new SlackDeliveryError(TRANSIENT_CODES.has(code) ? 'transient' : 'permanent', code);
+  }
+  if (error instanceof webApi.WebAPIHTTPError) {
+    if (error.statusCode === 429) {
+      const retryAfter = Number(error.headers['retry-after'] ?? 1);
+      return new SlackDeliveryError('rate_limited', 'ratelimited', Number.isFinite(retryAfter) ? retryAfter : 1);
+    }
+    return new SlackDeliveryError(error.statusCode >= 500 || error.statusCode === 408 ? 'transient' : 'permanent', `http_${error.statusCode}`);
+  }
+  if (error instanceof webApi.WebAPIRequestError) return new SlackDeliveryError('transient', 'network');
+  return new SlackDeliveryError('transient', 'unknown');
+}
+
+/** A Web API client for the outbox: no retries, 429s thrown at once with their Retry-After. */
+export function createPostingClient(botToken: string, apiUrl: string | undefined): InstanceType<typeof webApi.WebClient> {
+  return new webApi.WebClient(botToken, {
+    ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl }),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+    logLevel: webApi.LogLevel.ERROR,
+  });
+}
+
+const isUserId = (target: string) => /^[UW][A-Z0-9]+$/.test(target);
+
+export function webClientPoster(client: InstanceType<typeof webApi.WebClient>): SlackPoster {
+  const dms = new Map<string, string>();
+  const dmChannel = async (user: string): Promise<string> => {
+    const known = dms.get(user);
+    if (known !== undefined) return known;
+    const opened = await client.conversations.open({ users: user });
+    const id = opened.channel?.id;
+    if (id === undefined) throw new SlackDeliveryError('permanent', 'no_dm_channel');
+    dms.set(user, id);
+    return id;
+  };
+  return {
+    async post(target, message) {
+      try {
+        const channel = isUserId(target) ? await dmChannel(target) : target;
+        const result = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
+        return { channel: result.channel ?? channel, ts: result.ts ?? '' };
+      } catch (error) {
+        throw classifySlackError(error);
+      }
+    },
+    async update(channel, ts, message) {
+      try {
+        await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      } catch (error) {
+        throw classifySlackError(error);
+      }
+    },
+  };
+}
+
+/** Local console mode: each post printed as `→ #channel` / `→ DM @user` and the message as text. */
+export function consolePoster(out: Writable): SlackPoster {
+  let sequence = 0;
+  return {
+    async post(target, message) {
+      sequence += 1;
+      const heading = isUserId(target) ? `→ DM @${target}` : `→ #${target}`;
+      out.write(`${heading}\n${renderMessage(message)}\n\n`);
+      return { channel: target, ts: `console.${sequence}` };
+    },
+    async update(channel, ts, message) {
+      out.write(`↻ #${channel} (${ts})\n${renderMessage(message)}\n\n`);
+    },
+  };
+}

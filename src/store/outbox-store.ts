@@ -1,0 +1,157 @@
+/**
+ * The outbox: every alert and digest post is one `alert_outbox` row, unique by
+ * its dedupe key, inserted in the same transaction as the decision to send it
+ * (`insert … on conflict do nothing`: deciding twice changes nothing). The
+ * sender claims due rows (state `sending`, the claim expiring at
+ * `next_attempt_at`), then records the outcome: sent (with the message's
+ * channel and ts), retry later, or failed with Slack's reason. A claim that
+ * outlives its process goes back to pending, so no row is ever dropped.
+ */
+import type { Knex } from 'knex';
+import type { Database } from './database.js';
+import type { SlackMessage } from '../slack/blocks/kit.js';
+
+export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+
+export interface NewOutboxRow {
+  readonly dedupeKey: string;
+  readonly kind: string;
+  /** A channel id, or a user id for a DM. */
+  readonly target: string;
+  readonly message: SlackMessage;
+  /** Not before this instant (quiet hours, a digest's time). */
+  readonly notBefore: number;
+  readonly ticketId?: number;
+  readonly alertRuleId?: number;
+  readonly alertId?: number;
+}
+
+export interface OutboxRow {
+  readonly id: number;
+  readonly dedupeKey: string;
+  readonly kind: string;
+  readonly target: string;
+  readonly message: SlackMessage;
+  readonly state: OutboxState;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+  readonly alertId: number | null;
+  readonly messageChannelId: string | null;
+  readonly messageTs: string | null;
+  readonly sentAt: number | null;
+}
+
+interface Row {
+  id: number; dedupe_key: string; kind: string; channel_id: string; payload: string; state: OutboxState; attempts: number;
+  next_attempt_at: number; last_error: string | null; alert_id: number | null; message_channel_id: string | null; message_ts: string | null; sent_at: number | null;
+}
+
+const COLUMNS = ['id', 'dedupe_key', 'kind', 'channel_id', 'payload', 'state', 'attempts', 'next_attempt_at', 'last_error', 'alert_id', 'message_channel_id', 'message_ts', 'sent_at'];
+
+function fromRow(row: Row): OutboxRow {
+  return {
+    id: Number(row.id),
+    dedupeKey: row.dedupe_key,
+    kind: row.kind,
+    target: row.channel_id,
+    message: JSON.parse(row.payload) as SlackMessage,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastError: row.last_error,
+    alertId: row.alert_id === null ? null : Number(row.alert_id),
+    messageChannelId: row.message_channel_id,
+    messageTs: row.message_ts,
+    sentAt: row.sent_at === null ? null : Number(row.sent_at),
+  };
+}
+
+/** Inserts a row unless its key exists; true when it was new. Call it inside the decision's transaction. */
+export async function enqueue(trx: Knex | Knex.Transaction, row: NewOutboxRow, now: number): Promise<boolean> {
+  const inserted = (await trx('alert_outbox')
+    .insert({
+      dedupe_key: row.dedupeKey.slice(0, 300),
+      kind: row.kind,
+      channel_id: row.target,
+      payload: JSON.stringify(row.message),
+      state: 'pending',
+      attempts: 0,
+      next_attempt_at: row.notBefore,
+      ticket_id: row.ticketId ?? null,
+      alert_rule_id: row.alertRuleId ?? null,
+      alert_id: row.alertId ?? null,
+      created_at: now,
+    })
+    .onConflict('dedupe_key')
+    .ignore()
+    .returning('id')) as unknown[];
+  return inserted.length > 0;
+}
+
+export class OutboxStore {
+  constructor(private readonly db: Database) {}
+
+  enqueue(row: NewOutboxRow, now: number): Promise<boolean> {
+    return enqueue(this.db, row, now);
+  }
+
+  /**
+   * Claims up to `limit` due rows, oldest first: pending rows whose time has
+   * come, and claims left by a process that died (`sending` past its expiry).
+   */
+  async claimDue(now: number, limit: number, claimMs: number): Promise<OutboxRow[]> {
+    return this.db.transaction(async (trx) => {
+      const rows = (await trx('alert_outbox')
+        .select(COLUMNS)
+        .whereIn('state', ['pending', 'sending'])
+        .where('next_attempt_at', '<=', now)
+        .orderBy([{ column: 'next_attempt_at' }, { column: 'id' }])
+        .limit(limit)) as Row[];
+      const claimed: OutboxRow[] = [];
+      for (const row of rows) {
+        // The state and time in the WHERE make the claim safe against a second claimer.
+        const changed = await trx('alert_outbox')
+          .where({ id: row.id, state: row.state, next_attempt_at: row.next_attempt_at })
+          .update({ state: 'sending', next_attempt_at: now + claimMs });
+        if (changed === 1) claimed.push(fromRow({ ...row, state: 'sending' }));
+      }
+      return claimed;
+    });
+  }
+
+  async markSent(id: number, channel: string, ts: string, now: number): Promise<void> {
+    await this.db('alert_outbox').where({ id }).update({ state: 'sent', sent_at: now, message_channel_id: channel, message_ts: ts, last_error: null, attempts: this.db.raw('attempts + 1') });
+  }
+
+  /** Back to pending at `at`; `countAttempt` false for a row only held back by pacing. */
+  async retryAt(id: number, at: number, error: string | null, countAttempt: boolean): Promise<void> {
+    await this.db('alert_outbox')
+      .where({ id })
+      .update({ state: 'pending', next_attempt_at: at, ...(error === null ? {} : { last_error: error.slice(0, 200) }), ...(countAttempt ? { attempts: this.db.raw('attempts + 1') } : {}) });
+  }
+
+  async markFailed(id: number, reason: string): Promise<void> {
+    await this.db('alert_outbox').where({ id }).update({ state: 'failed', last_error: reason.slice(0, 200), attempts: this.db.raw('attempts + 1') });
+  }
+
+  /** Pending rows of an alert (re-notifications not yet sent) are cancelled, e.g. on Acknowledge. */
+  async cancelPendingOfAlert(alertId: number): Promise<number> {
+    return this.db('alert_outbox').where({ alert_id: alertId, state: 'pending' }).update({ state: 'cancelled' });
+  }
+
+  /** The messages already posted for an alert, to update in place. */
+  async postedOfAlert(alertId: number): Promise<{ channel: string; ts: string }[]> {
+    const rows = (await this.db('alert_outbox').select('message_channel_id', 'message_ts').where({ alert_id: alertId, state: 'sent' }).whereNotNull('message_ts').orderBy('id')) as { message_channel_id: string; message_ts: string }[];
+    return rows.map((row) => ({ channel: row.message_channel_id, ts: row.message_ts }));
+  }
+
+  async byKey(dedupeKey: string): Promise<OutboxRow | undefined> {
+    const row = (await this.db('alert_outbox').select(COLUMNS).where({ dedupe_key: dedupeKey }).first()) as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  async all(): Promise<OutboxRow[]> {
+    return ((await this.db('alert_outbox').select(COLUMNS).orderBy('id')) as Row[]).map(fromRow);
+  }
+}

@@ -1,0 +1,149 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrateLatest } from '../../src/store/migrations.js';
+import { OutboxStore } from '../../src/store/outbox-store.js';
+import { OutboxSender } from '../../src/schedule/sender.js';
+import { createPostingClient, webClientPoster } from '../../src/slack/poster.js';
+import { silentLogger } from '../../src/logger.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+
+const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+const message = (text: string) => ({ text, blocks: [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text } }] });
+
+describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let slack: FakeSlack;
+  let now: number;
+  const clock = () => now;
+  let store: OutboxStore;
+
+  const sender = (admins: string[] = []) =>
+    new OutboxSender({ store, poster: webClientPoster(createPostingClient('xoxb-test', slack.url)), clock, logger: silentLogger(), admins, locale: 'en' });
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase(testDb.config);
+    await migrateLatest(db);
+    slack = await startFakeSlack();
+  });
+  afterAll(async () => {
+    await slack.close();
+    await db.destroy();
+    await testDb.dispose();
+  });
+  beforeEach(() => {
+    now = T0;
+    store = new OutboxStore(db);
+    slack.calls.length = 0;
+    slack.answer('chat.postMessage', (call) => ({ body: { ok: true, channel: call.args.channel, ts: `${Date.now()}.000100` } }));
+    slack.answer('conversations.open', (call) => ({ body: { ok: true, channel: { id: `D${String(call.args.users)}` } } }));
+  });
+  afterEach(async () => {
+    await db('alert_outbox').delete();
+  });
+
+  it('a key enqueued twice is one row, posted once; a restarted sender does not post it again', async () => {
+    expect(await store.enqueue({ dedupeKey: 'k1', kind: 'sla_breach', target: 'C1', message: message('one'), notBefore: now }, now)).toBe(true);
+    expect(await store.enqueue({ dedupeKey: 'k1', kind: 'sla_breach', target: 'C1', message: message('one again'), notBefore: now }, now)).toBe(false);
+    expect(await sender().deliverDue()).toMatchObject({ sent: 1 });
+    now += 120_000;
+    expect(await sender().deliverDue()).toMatchObject({ sent: 0 });
+    expect(slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['one']);
+    expect(await store.byKey('k1')).toMatchObject({ state: 'sent', messageChannelId: 'C1', attempts: 1 });
+  });
+
+  it('a user id is posted as a DM through conversations.open', async () => {
+    await store.enqueue({ dedupeKey: 'dm', kind: 'sla_breach', target: 'U123', message: message('to you'), notBefore: now }, now);
+    await sender().deliverDue();
+    expect(slack.callsTo('conversations.open')[0]?.args.users).toBe('U123');
+    expect(slack.callsTo('chat.postMessage')[0]?.args.channel).toBe('DU123');
+  });
+
+  it('a row is not posted before its time', async () => {
+    await store.enqueue({ dedupeKey: 'later', kind: 'digest', target: 'C1', message: message('later'), notBefore: now + 60_000 }, now);
+    expect(await sender().deliverDue()).toMatchObject({ sent: 0 });
+    now += 60_000;
+    expect(await sender().deliverDue()).toMatchObject({ sent: 1 });
+  });
+
+  it('a 429 with Retry-After is waited out, then the row is delivered once', async () => {
+    let first = true;
+    slack.answer('chat.postMessage', (call) => {
+      if (first) {
+        first = false;
+        return { status: 429, headers: { 'retry-after': '3' }, body: { ok: false, error: 'ratelimited' } };
+      }
+      return { body: { ok: true, channel: call.args.channel, ts: '1.1' } };
+    });
+    await store.enqueue({ dedupeKey: 'rl', kind: 'sla_breach', target: 'C1', message: message('limited'), notBefore: now }, now);
+    const s = sender();
+    expect(await s.deliverDue()).toMatchObject({ retried: 1, sent: 0 });
+    expect(await store.byKey('rl')).toMatchObject({ state: 'pending', nextAttemptAt: T0 + 3000, lastError: 'ratelimited' });
+    now += 2000;
+    expect(await s.deliverDue()).toMatchObject({ sent: 0 });
+    now += 1000;
+    expect(await s.deliverDue()).toMatchObject({ sent: 1 });
+    now += 60_000;
+    expect(await s.deliverDue()).toMatchObject({ sent: 0 });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+    expect(await store.byKey('rl')).toMatchObject({ state: 'sent', attempts: 2 });
+  });
+
+  it('a transient error is retried with backoff', async () => {
+    let failures = 2;
+    slack.answer('chat.postMessage', (call) => (failures-- > 0 ? { status: 503, body: { ok: false } } : { body: { ok: true, channel: call.args.channel, ts: '1.2' } }));
+    await store.enqueue({ dedupeKey: 'tr', kind: 'sla_breach', target: 'C1', message: message('flaky'), notBefore: now }, now);
+    const s = sender();
+    await s.deliverDue();
+    expect(await store.byKey('tr')).toMatchObject({ state: 'pending', nextAttemptAt: T0 + 5000, lastError: 'http_503' });
+    now += 5000;
+    await s.deliverDue();
+    expect(await store.byKey('tr')).toMatchObject({ state: 'pending', nextAttemptAt: T0 + 5000 + 10_000 });
+    now += 10_000;
+    await s.deliverDue();
+    expect(await store.byKey('tr')).toMatchObject({ state: 'sent', attempts: 3 });
+  });
+
+  it('a permanent error is recorded with its reason and reported to each admin once', async () => {
+    slack.answer('chat.postMessage', (call) => (call.args.channel === 'CGONE' ? { body: { ok: false, error: 'channel_not_found' } } : { body: { ok: true, channel: call.args.channel, ts: '1.3' } }));
+    await store.enqueue({ dedupeKey: 'p1', kind: 'sla_breach', target: 'CGONE', message: message('lost'), notBefore: now }, now);
+    await store.enqueue({ dedupeKey: 'p2', kind: 'sla_warning', target: 'CGONE', message: message('lost too'), notBefore: now }, now);
+    const s = sender(['UADMIN1']);
+    expect(await s.deliverDue()).toMatchObject({ failed: 1, deferred: 1 });
+    now += 1000;
+    expect(await s.deliverDue()).toMatchObject({ failed: 1, sent: 1 });
+    now += 1000;
+    await s.deliverDue();
+    expect(await store.byKey('p1')).toMatchObject({ state: 'failed', lastError: 'channel_not_found' });
+    expect(await store.byKey('p2')).toMatchObject({ state: 'failed', lastError: 'channel_not_found' });
+    const reports = slack.callsTo('chat.postMessage').filter((call) => call.args.channel === 'DUADMIN1');
+    expect(reports).toHaveLength(1);
+    expect(String(reports[0]?.args.text)).toContain('channel_not_found');
+  });
+
+  it('posts to one channel are paced to one a second; other channels are not held', async () => {
+    for (const n of [1, 2, 3]) await store.enqueue({ dedupeKey: `pace${n}`, kind: 'digest', target: 'CBUSY', message: message(`busy ${n}`), notBefore: now }, now);
+    await store.enqueue({ dedupeKey: 'other', kind: 'digest', target: 'COTHER', message: message('other'), notBefore: now }, now);
+    const s = sender();
+    expect(await s.deliverDue()).toMatchObject({ sent: 2, deferred: 2 });
+    now += 500;
+    expect(await s.deliverDue()).toMatchObject({ sent: 0 });
+    now += 500;
+    expect(await s.deliverDue()).toMatchObject({ sent: 1, deferred: 1 });
+    now += 1000;
+    expect(await s.deliverDue()).toMatchObject({ sent: 1 });
+    expect(slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['busy 1', 'other', 'busy 2', 'busy 3']);
+  });
+
+  it('a row claimed by a process that died is delivered after the claim expires, not dropped', async () => {
+    await store.enqueue({ dedupeKey: 'orphan', kind: 'sla_breach', target: 'C1', message: message('orphan'), notBefore: now }, now);
+    const claimed = await store.claimDue(now, 10, 60_000);
+    expect(claimed).toHaveLength(1);
+    // The claimer dies here. Another pass before the claim expires leaves it alone...
+    expect(await sender().deliverDue()).toMatchObject({ sent: 0 });
+    now += 60_000;
+    expect(await sender().deliverDue()).toMatchObject({ sent: 1 });
+  });
+});
