@@ -17,11 +17,14 @@ import { webhookHandler, webhookProbeHandler } from './http/webhooks.js';
 import { adapterMap } from './ingest/sources.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions } from './ingest/project-ticket.js';
+import { startScheduledJobs, type ScheduledJobs } from './schedule/jobs.js';
 
 export interface RunningBot {
   readonly db: Database;
   readonly server: Server;
   readonly slack: SlackSurface;
+  /** The scheduled jobs (leader lease, outbox sender, SLA sweep...). */
+  readonly jobs: ScheduledJobs;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   stop(): Promise<void>;
@@ -30,6 +33,10 @@ export interface RunningBot {
 export interface StartOptions {
   /** Extra HTTP routes (the composition of later features, or a test's probe). */
   readonly routes?: readonly Route[];
+  /** The clock of the scheduled jobs (tests pass a fake one). */
+  readonly clock?: () => number;
+  /** Whether the scheduler ticks on its own timer (tests drive `jobs.scheduler.tick()` instead). */
+  readonly schedulerTimer?: boolean;
 }
 
 export async function startBot(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningBot> {
@@ -45,12 +52,15 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const slack = createSlackSurface(config.slack, logger);
   const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
   const adapters = adapterMap();
-  const webhooks = webhookHandler({ adapters, secrets: config.webhooks, store: ingestStore, logger });
+  const jobs = startScheduledJobs({ config, db, slack, logger, clock: options.clock ?? Date.now });
+  const webhooks = webhookHandler({ adapters, secrets: config.webhooks, store: ingestStore, logger, afterCommit: (_source, outcome) => jobs.afterDelivery(outcome) });
   const server = createHttpServer({ db, logger, webhooks, webhookProbe: webhookProbeHandler(adapters), slackEvents: slack.httpListener, routes: options.routes });
   try {
     await listen(server, config.http.port, config.http.host);
     await slack.start();
+    if (options.schedulerTimer !== false) jobs.start();
   } catch (error) {
+    await jobs.stop();
     server.close();
     await db.destroy();
     throw error;
@@ -63,10 +73,10 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= shutdown(server, slack, db, config.http.shutdownGraceMs, logger);
+    stopping ??= shutdown(server, slack, jobs, db, config.http.shutdownGraceMs, logger);
     return stopping;
   };
-  return { db, server, slack, url, stop };
+  return { db, server, slack, jobs, url, stop };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -80,7 +90,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-async function shutdown(server: Server, slack: SlackSurface, db: Database, graceMs: number, logger: Logger): Promise<void> {
+async function shutdown(server: Server, slack: SlackSurface, jobs: ScheduledJobs, db: Database, graceMs: number, logger: Logger): Promise<void> {
   logger.info({ graceMs }, 'shutting down: no new requests; finishing those in flight');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // A keep-alive connection becomes idle when its last request is answered: close
@@ -94,6 +104,7 @@ async function shutdown(server: Server, slack: SlackSurface, db: Database, grace
   await closed;
   clearInterval(sweep);
   clearTimeout(grace);
+  await jobs.stop();
   await slack.stop();
   await db.destroy();
   logger.info('stopped');

@@ -54,6 +54,15 @@ export interface Config {
     readonly admins: readonly string[];
     readonly escalationGroups: readonly string[];
   };
+  readonly alerts: {
+    /** Whether this process may run the scheduled jobs (when it holds the lease). */
+    readonly scheduler: boolean;
+    /** Shares of the target (0-1), ascending. */
+    readonly warningStages: readonly number[];
+    readonly renotifyMinutes: number;
+    readonly renotifyMax: number;
+    readonly escalateAfterMinutes: number;
+  };
   readonly webhooks: WebhookSecrets;
   readonly logLevel: LogLevel;
 }
@@ -76,6 +85,11 @@ export const CONFIG_VARIABLES: readonly { name: string; default: string; meaning
   { name: 'KPI_LOCALE', default: 'en', meaning: 'Language when a Slack user\'s own is unknown: `en`, `id`, `ms` or `tr`.' },
   { name: 'KPI_ADMINS', default: '(none)', meaning: 'Comma-separated Slack user ids allowed to configure the bot, besides workspace admins and owners.' },
   { name: 'KPI_ESCALATION_GROUPS', default: '(none)', meaning: 'Comma-separated helpdesk group names; moving a ticket into one counts as an escalation.' },
+  { name: 'SCHEDULER', default: 'on', meaning: '`on`: this process may run the scheduled jobs (digests, SLA sweep, outbox) when it holds the leader lease; `off`: it never does.' },
+  { name: 'SLA_WARNING_STAGES', default: '75', meaning: 'Comma-separated percentages of an SLA target at which a warning is posted before the breach, e.g. `50,75,90`.' },
+  { name: 'SLA_RENOTIFY_MINUTES', default: '60', meaning: 'A breach alert nobody acknowledged is posted again this often.' },
+  { name: 'SLA_RENOTIFY_MAX', default: '3', meaning: 'At most this many reminders per breach (`0`: none).' },
+  { name: 'SLA_ESCALATE_AFTER_MINUTES', default: '120', meaning: 'After this long without acknowledgement, a breach is sent to the team lead by DM.' },
   { name: 'ZENDESK_WEBHOOK_SECRET', default: '(none)', meaning: 'Zendesk webhook signing secret.', secret: true },
   { name: 'FRESHDESK_WEBHOOK_TOKEN', default: '(none)', meaning: 'Shared token Freshdesk sends (Basic password or `X-Webhook-Token`).', secret: true },
   { name: 'ZOHODESK_WEBHOOK_TOKEN', default: '(none)', meaning: 'Shared token Zoho Desk sends (Basic password or `X-Webhook-Token`).', secret: true },
@@ -126,6 +140,13 @@ export function parseConfig(env: Env): Config {
       locale: parseChoice('KPI_LOCALE', get('KPI_LOCALE') ?? 'en', LOCALES),
       admins: parseSlackUserIds(get('KPI_ADMINS')),
       escalationGroups: parseList(get('KPI_ESCALATION_GROUPS')),
+    },
+    alerts: {
+      scheduler: parseChoice('SCHEDULER', (get('SCHEDULER') ?? 'on').toLowerCase(), ['on', 'off'] as const) === 'on',
+      warningStages: parseWarningStages(get('SLA_WARNING_STAGES')),
+      renotifyMinutes: parseInteger('SLA_RENOTIFY_MINUTES', get('SLA_RENOTIFY_MINUTES'), 60, 1, 10_080),
+      renotifyMax: parseInteger('SLA_RENOTIFY_MAX', get('SLA_RENOTIFY_MAX'), 3, 0, 100),
+      escalateAfterMinutes: parseInteger('SLA_ESCALATE_AFTER_MINUTES', get('SLA_ESCALATE_AFTER_MINUTES'), 120, 1, 10_080),
     },
     webhooks: {
       zendesk: get('ZENDESK_WEBHOOK_SECRET'),
@@ -229,6 +250,16 @@ function parseTimeZone(zone: string): string {
   return zone;
 }
 
+function parseWarningStages(value: string | undefined): number[] {
+  const items = parseList(value ?? '75');
+  const stages = items.map((item) => {
+    const percent = Number(item.replace(/%$/, ''));
+    if (!/^\d+(\.\d+)?%?$/.test(item) || percent <= 0 || percent >= 100) throw new ConfigError('SLA_WARNING_STAGES', `"${item}" is not a percentage between 0 and 100 (write e.g. 50,75,90)`);
+    return percent / 100;
+  });
+  return [...new Set(stages)].sort((a, b) => a - b);
+}
+
 function parseList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
@@ -281,6 +312,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       apiUrl: config.slack.apiUrl ?? 'https://slack.com/api/',
     },
     kpi: config.kpi,
+    alerts: config.alerts,
     webhooks: Object.fromEntries(Object.entries(config.webhooks).map(([key, value]) => [key, key.endsWith('File') ? value : hidden(value as string | undefined)])),
     logLevel: config.logLevel,
   };

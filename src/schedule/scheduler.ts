@@ -77,12 +77,24 @@ export class Scheduler {
     step();
   }
 
-  /** Stops ticking, waits for a tick in progress, and gives the lease up. */
-  async stop(): Promise<void> {
+  /**
+   * Stops ticking, waits (a few seconds at most: the database may be gone) for
+   * a tick in progress, and gives the lease up so a successor need not wait.
+   */
+  async stop(waitMs = 3000): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    await this.ticking;
-    if (this.leader) await this.options.lease.release().catch(() => undefined);
+    await within(this.ticking ?? Promise.resolve(), waitMs);
+    if (this.leader) await within(this.options.lease.release().catch(() => undefined), waitMs);
     this.leader = false;
   }
+}
+
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([promise.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }

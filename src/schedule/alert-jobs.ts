@@ -1,0 +1,179 @@
+/**
+ * The alert jobs: the SLA sweep (every minute), escalations at ingest (after
+ * the webhook's 200), and threshold rules. Each decision and the outbox rows it
+ * sends are written in one transaction; the keys make a decision taken twice
+ * (a second sweep, a restart, a second replica) change nothing.
+ */
+import type { Database } from '../store/database.js';
+import type { Logger } from '../logger.js';
+import type { Locale } from '../i18n/locale.js';
+import { AlertStore, type AlertRuleRow, type AlertRow, type QuietHours, type SlaTicketRow } from '../store/alert-store.js';
+import { enqueue } from '../store/outbox-store.js';
+import { SlaStore } from '../store/sla-store.js';
+import { KpiStore } from '../store/kpi-store.js';
+import { ALWAYS_OPEN, type BusinessCalendar } from '../kpi/business-hours.js';
+import { computeMetric } from '../kpi/metrics.js';
+import { METRICS, type MetricId } from '../kpi/definitions.js';
+import { renderAlert, type AlertAssignee, type AlertTicket, type AlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
+import { followUps, isUrgent, quietHoursEnd, slaAlertKey, stageReached, type SlaAlertSettings } from './sla-alerts.js';
+import { thresholdCrossed, thresholdDecision, type ThresholdState } from './threshold-rules.js';
+
+export interface AlertJobDeps {
+  readonly db: Database;
+  readonly settings: SlaAlertSettings;
+  readonly locale: Locale;
+  /** Zone times are shown in. */
+  readonly timezone: string;
+  readonly logger: Logger;
+}
+
+const matches = (rule: AlertRuleRow, ticket: { team: string | null; priority: string | null }) =>
+  (rule.filters.team === undefined || rule.filters.team.toLowerCase() === (ticket.team ?? '').toLowerCase()) &&
+  (rule.filters.priority === undefined || rule.filters.priority.toLowerCase() === (ticket.priority ?? '').toLowerCase());
+
+const assigneeOf = (row: { assigned: boolean; assigneeName: string | null; assigneeSlackUserId: string | null }): AlertAssignee | null => {
+  if (!row.assigned) return null;
+  return row.assigneeSlackUserId === null ? { name: row.assigneeName } : { name: row.assigneeName, slackUserId: row.assigneeSlackUserId };
+};
+
+/** Held until the channel's quiet hours end, unless it is a breach of an urgent ticket. */
+function channelNotBefore(quiet: Map<string, QuietHours>, channel: string, view: AlertView, now: number): number {
+  const urgentBreach = view.kind === 'sla_breach' && isUrgent(view.ticket.priority);
+  return urgentBreach ? now : (quietHoursEnd(quiet.get(channel), now) ?? now);
+}
+
+export interface SweepReport {
+  alerts: number;
+  reminders: number;
+  leads: number;
+}
+
+/** The SLA sweep: new warning and breach alerts, then reminders and the lead's DM for unacknowledged breaches. */
+export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepReport> {
+  const store = new AlertStore(deps.db);
+  const report: SweepReport = { alerts: 0, reminders: 0, leads: 0 };
+  const calendars = await new SlaStore(deps.db).calendars();
+  const fallback = calendars.find((calendar) => calendar.isDefault);
+  const clockOf = (row: SlaTicketRow): BusinessCalendar => {
+    if (!row.businessHours) return ALWAYS_OPEN;
+    return calendars.find((calendar) => calendar.id === row.calendarId) ?? fallback ?? ALWAYS_OPEN;
+  };
+  const overdueRules = await store.rules('overdue');
+  const quiet = await store.quietHours();
+
+  const decisions = (await store.runningSlaTargets()).flatMap((row) => {
+    const stage = stageReached({ ticketId: row.ticketId, target: row.target, dueAt: row.dueAt, targetMs: row.targetMs, clock: clockOf(row) }, deps.settings, now);
+    return stage === undefined ? [] : [{ row, stage, key: slaAlertKey(row.ticketId, row.target, stage, row.dueAt) }];
+  });
+  const existing = await store.existingKeys(decisions.map((decision) => decision.key));
+  for (const { row, stage, key } of decisions) {
+    if (existing.has(key)) continue;
+    const channel = row.teamChannelId ?? overdueRules.find((rule) => matches(rule, row))?.channelId ?? null;
+    const ticket: AlertTicket = { externalId: row.externalId, url: row.url, priority: row.priority, team: row.team };
+    const view: AlertView = {
+      kind: stage.kind, alertId: 0, ticket, target: row.target, dueAt: row.dueAt, at: now,
+      percent: stage.kind === 'sla_warning' ? stage.share * 100 : 100, assignee: assigneeOf(row), timezone: deps.timezone,
+    };
+    const created = await deps.db.transaction(async (trx) => {
+      const alertId = await store.createAlert(trx, { dedupeKey: key, kind: stage.kind, ticketId: row.ticketId, channelId: channel, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: row.leadSlackUserId, dueAt: row.dueAt, view }, now);
+      if (alertId === undefined) return false;
+      const message = renderAlert({ ...view, alertId }, deps.locale);
+      if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message, notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId }, now);
+      if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: stage.kind, target: row.assigneeSlackUserId, message, notBefore: now, ticketId: row.ticketId, alertId }, now);
+      return true;
+    });
+    if (created) report.alerts += 1;
+  }
+
+  for (const alert of await store.openBreaches()) {
+    for (const step of followUps(alert, deps.settings, now)) {
+      await deps.db.transaction(async (trx) => {
+        if (step.kind === 'reminder') {
+          await sendReminder(trx, alert, step.count, quiet, deps, now);
+          await store.recordReminder(trx, alert.id, step.count + 1, now);
+          report.reminders += 1;
+        } else {
+          if (alert.leadSlackUserId !== null) {
+            const view = { ...(alert.view as TicketAlertView), leadAfterSeconds: deps.settings.escalateAfterMs / 1000 } as AlertView;
+            await enqueue(trx, { dedupeKey: `${alert.dedupeKey}:lead`, kind: 'sla_lead', target: alert.leadSlackUserId, message: renderAlert(view, deps.locale), notBefore: now, ticketId: alert.ticketId ?? undefined, alertId: alert.id }, now);
+            report.leads += 1;
+          }
+          await store.recordEscalated(trx, alert.id, now);
+        }
+      });
+    }
+  }
+  return report;
+}
+
+async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: AlertRow, count: number, quiet: Map<string, QuietHours>, deps: AlertJobDeps, now: number): Promise<void> {
+  const view = { ...(alert.view as TicketAlertView), reminder: count } as AlertView;
+  const message = renderAlert(view, deps.locale);
+  const base = { kind: 'sla_reminder', message, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
+  if (alert.channelId !== null) await enqueue(trx, { ...base, dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
+  if (alert.assigneeSlackUserId !== null) await enqueue(trx, { ...base, dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: alert.assigneeSlackUserId, notBefore: now }, now);
+}
+
+/**
+ * Escalations a delivery brought (DeliveryOutcome.escalated, after the 200):
+ * to every channel with an `escalations` rule that matches the ticket, and a
+ * DM to the new assignee. One alert per ticket and escalation count.
+ */
+export async function alertEscalations(deps: AlertJobDeps, escalated: readonly { ticketId: number }[], now: number): Promise<number> {
+  if (escalated.length === 0) return 0;
+  const store = new AlertStore(deps.db);
+  const rules = await store.rules('escalations');
+  const quiet = await store.quietHours();
+  let created = 0;
+  for (const { ticketId } of escalated) {
+    const row = await store.ticketForAlert(ticketId);
+    if (row === undefined) continue;
+    const channels = [...new Set(rules.filter((rule) => matches(rule, row)).map((rule) => rule.channelId))];
+    const key = `escalation:${ticketId}:${row.escalationCount}`;
+    const view: AlertView = { kind: 'escalation', alertId: 0, ticket: { externalId: row.externalId, url: row.url, priority: row.priority, team: row.team }, assignee: assigneeOf(row), timezone: deps.timezone };
+    const done = await deps.db.transaction(async (trx) => {
+      const alertId = await store.createAlert(trx, { dedupeKey: key, kind: 'escalation', ticketId, channelId: channels[0] ?? null, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: null, dueAt: null, view }, now);
+      if (alertId === undefined) return false;
+      const message = renderAlert({ ...view, alertId }, deps.locale);
+      for (const channel of channels) await enqueue(trx, { dedupeKey: `${key}:${channel}`, kind: 'escalation', target: channel, message, notBefore: channelNotBefore(quiet, channel, view, now), ticketId, alertId }, now);
+      if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: 'escalation', target: row.assigneeSlackUserId, message, notBefore: now, ticketId, alertId }, now);
+      return true;
+    });
+    if (done) created += 1;
+  }
+  return created;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Threshold rules (`/kpi alerts #c threshold frt > 4h`): the metric over the
+ * rule's rolling window (default 24 h) against its limit; an alert when it
+ * crosses (not again within the cooldown, default 4 h), a note when it recovers.
+ */
+export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promise<number> {
+  const store = new AlertStore(deps.db);
+  const kpi = new KpiStore(deps.db);
+  const quiet = await store.quietHours();
+  let posted = 0;
+  for (const rule of await store.rules('threshold')) {
+    const metric = rule.config.metric as MetricId | undefined;
+    if (metric === undefined || metric === 'summary' || metric === 'agents' || METRICS[metric] === undefined) continue;
+    const windowHours = typeof rule.config.windowHours === 'number' ? rule.config.windowHours : 24;
+    const cooldownMs = typeof rule.config.cooldownMinutes === 'number' ? rule.config.cooldownMinutes * 60_000 : 4 * HOUR;
+    const operator = String(rule.config.operator ?? '>');
+    const limit = Number(rule.config.value);
+    const window = windowHours * HOUR;
+    const result = await computeMetric(metric, kpi, { from: now - window, to: now, timezone: deps.timezone, previous: { from: now - 2 * window, to: now - window } }, rule.filters, now);
+    const crossed = result.value === null ? undefined : thresholdCrossed(result.value, operator, limit);
+    const decision = thresholdDecision((rule.state ?? {}) as ThresholdState, crossed, now, cooldownMs);
+    if (decision.action === 'none') continue;
+    const view: AlertView = { kind: decision.action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', metric, operator, limit, value: result.value, windowHours };
+    await deps.db.transaction(async (trx) => {
+      await store.saveRuleState(trx, rule.id, decision.state as unknown as Record<string, unknown>, now);
+      await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, deps.locale), notBefore: quietHoursEnd(quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
+    });
+    posted += 1;
+  }
+  return posted;
+}

@@ -1,0 +1,76 @@
+/**
+ * The scheduled side of the process, composed: the poster (Slack, or the
+ * console), the outbox sender, the alert jobs, the leader lease and the
+ * scheduler that runs them, and the alert buttons. `startBot` builds it once.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Database } from '../store/database.js';
+import type { Logger } from '../logger.js';
+import type { SlackSurface } from '../slack/app.js';
+import type { DeliveryOutcome } from '../store/ingest-store.js';
+import { describeError } from '../errors.js';
+import { OutboxStore } from '../store/outbox-store.js';
+import { consolePoster, createPostingClient, webClientPoster, type SlackPoster } from '../slack/poster.js';
+import { registerAlertActions } from '../slack/listeners/alert-actions.js';
+import { OutboxSender } from './sender.js';
+import { LeaderLease } from './lease.js';
+import { Scheduler, type Job } from './scheduler.js';
+import { alertEscalations, evaluateThresholds, sweepSla, type AlertJobDeps } from './alert-jobs.js';
+import type { SlaAlertSettings } from './sla-alerts.js';
+
+export const LEASE_NAME = 'scheduler';
+/** A lease lasts 30 s and is renewed every tick (1 s): a successor takes over within 30 s of the leader's death. */
+export const LEASE_TTL_MS = 30_000;
+export const TICK_MS = 1000;
+
+export interface ScheduledJobs {
+  readonly scheduler: Scheduler;
+  readonly sender: OutboxSender;
+  readonly poster: SlackPoster;
+  readonly alertDeps: AlertJobDeps;
+  /** After a webhook's 200: escalation alerts into the outbox, delivered at once if this process leads. */
+  afterDelivery(outcome: DeliveryOutcome): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function alertSettings(config: Config): SlaAlertSettings {
+  return {
+    warningStages: config.alerts.warningStages,
+    renotifyMs: config.alerts.renotifyMinutes * 60_000,
+    renotifyMax: config.alerts.renotifyMax,
+    escalateAfterMs: config.alerts.escalateAfterMinutes * 60_000,
+  };
+}
+
+export function startScheduledJobs(input: { config: Config; db: Database; slack: SlackSurface; logger: Logger; clock: () => number; poster?: SlackPoster }): ScheduledJobs {
+  const { config, db, slack, logger, clock } = input;
+  const poster = input.poster ?? (config.slack.botToken === undefined ? consolePoster(process.stdout) : webClientPoster(createPostingClient(config.slack.botToken, config.slack.apiUrl)));
+  const sender = new OutboxSender({ store: new OutboxStore(db), poster, clock, logger, admins: config.kpi.admins, locale: config.kpi.locale });
+  const alertDeps: AlertJobDeps = { db, settings: alertSettings(config), locale: config.kpi.locale, timezone: config.kpi.timezone, logger };
+  const jobs: Job[] = [
+    { name: 'outbox', everyMs: TICK_MS, run: () => sender.deliverDue() },
+    { name: 'sla-sweep', everyMs: 60_000, run: (now) => sweepSla(alertDeps, now) },
+    { name: 'thresholds', everyMs: 60_000, run: (now) => evaluateThresholds(alertDeps, now) },
+  ];
+  const lease = new LeaderLease(db, { name: LEASE_NAME, holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, ttlMs: LEASE_TTL_MS, clock });
+  const scheduler = new Scheduler({ lease, jobs, clock, logger });
+  if (slack.app !== undefined) registerAlertActions(slack.app, { db, poster, clock, locale: config.kpi.locale, timezone: config.kpi.timezone, logger });
+  return {
+    scheduler,
+    sender,
+    poster,
+    alertDeps,
+    async afterDelivery(outcome) {
+      if (outcome.escalated.length === 0) return;
+      const created = await alertEscalations(alertDeps, outcome.escalated, clock());
+      if (created > 0 && scheduler.isLeader) await sender.deliverDue().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'outbox delivery failed'));
+    },
+    start() {
+      if (config.alerts.scheduler) scheduler.start(TICK_MS);
+    },
+    stop: () => scheduler.stop(),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * What the SLA sweeper decides, without SQL or Slack: which stage a running
+ * target has reached (a warning when a configured share of the target has
+ * elapsed, a breach at the due time), whether an unacknowledged breach is due
+ * a reminder or goes to the team lead, whether a channel is in its quiet
+ * hours, and when "until tomorrow's working hours" ends. `now` is passed in.
+ */
+import { TZDate } from '@date-fns/tz';
+import { ALWAYS_OPEN, businessMillisBetween, nextOpening, type BusinessCalendar } from '../kpi/business-hours.js';
+import type { SlaTarget } from '../kpi/sla.js';
+
+export interface SlaAlertSettings {
+  /** Warning stages as shares of the target, ascending, e.g. [0.75]. */
+  readonly warningStages: readonly number[];
+  /** A breach nobody acknowledged is posted again this often... */
+  readonly renotifyMs: number;
+  /** ...at most this many times. */
+  readonly renotifyMax: number;
+  /** After this long unacknowledged, the team lead gets a DM. */
+  readonly escalateAfterMs: number;
+}
+
+export const DEFAULT_SLA_ALERT_SETTINGS: SlaAlertSettings = { warningStages: [0.75], renotifyMs: 60 * 60_000, renotifyMax: 3, escalateAfterMs: 2 * 60 * 60_000 };
+
+export interface RunningTarget {
+  readonly ticketId: number;
+  readonly target: SlaTarget;
+  readonly dueAt: number;
+  readonly targetMs: number;
+  /** The policy's clock: ALWAYS_OPEN for calendar hours. */
+  readonly clock: BusinessCalendar;
+}
+
+export type SlaStage = { readonly kind: 'sla_warning'; readonly share: number; readonly at: number } | { readonly kind: 'sla_breach'; readonly at: number };
+
+/**
+ * The instant `share` of the target has elapsed: the due time minus the rest
+ * of the target measured on the policy's clock (pauses before it are already
+ * in the due time; a pause after `now` moves the due time and so the stage).
+ */
+export function stageInstant(dueAt: number, targetMs: number, share: number, clock: BusinessCalendar): number {
+  const rest = Math.max(0, targetMs * (1 - share));
+  if (clock === ALWAYS_OPEN || rest === 0) return dueAt - rest;
+  // The latest x with `rest` open time between x and the due time (open time shrinks as x grows).
+  let low = dueAt - rest - 400 * 86_400_000;
+  let high = dueAt - rest;
+  if (businessMillisBetween(clock, low, dueAt) < rest) return low;
+  while (high - low > 1000) {
+    const middle = Math.floor((low + high) / 2);
+    if (businessMillisBetween(clock, middle, dueAt) >= rest) low = middle;
+    else high = middle;
+  }
+  return nextOpening(clock, low);
+}
+
+/**
+ * The furthest stage reached at `now`: the breach from the due time on, else
+ * the highest warning stage whose instant has passed, else none. A ticket
+ * first seen already late yields only its breach.
+ */
+export function stageReached(target: RunningTarget, settings: SlaAlertSettings, now: number): SlaStage | undefined {
+  if (now >= target.dueAt) return { kind: 'sla_breach', at: target.dueAt };
+  let reached: SlaStage | undefined;
+  for (const share of [...settings.warningStages].sort((a, b) => a - b)) {
+    const at = stageInstant(target.dueAt, target.targetMs, share, target.clock);
+    if (at <= now) reached = { kind: 'sla_warning', share, at };
+  }
+  return reached;
+}
+
+/** The alert's identity: one per ticket, target, stage and due time (a moved due time alerts afresh). */
+export function slaAlertKey(ticketId: number, target: SlaTarget, stage: SlaStage, dueAt: number): string {
+  const name = stage.kind === 'sla_breach' ? 'breach' : `warning${Math.round(stage.share * 100)}`;
+  return `sla:${ticketId}:${target}:${name}:${dueAt}`;
+}
+
+export interface BreachState {
+  readonly createdAt: number;
+  readonly notifyCount: number;
+  readonly lastNotifiedAt: number;
+  readonly acknowledgedAt: number | null;
+  readonly snoozedUntil: number | null;
+  readonly escalatedAt: number | null;
+}
+
+export type FollowUp = { readonly kind: 'reminder'; readonly count: number } | { readonly kind: 'lead' };
+
+/**
+ * What an unacknowledged breach needs at `now`: the lead's DM once
+ * `escalateAfterMs` has passed, and reminders every `renotifyMs` (at most
+ * `renotifyMax`); a snooze holds both until it ends.
+ */
+export function followUps(state: BreachState, settings: SlaAlertSettings, now: number): FollowUp[] {
+  if (state.acknowledgedAt !== null) return [];
+  if (state.snoozedUntil !== null && now < state.snoozedUntil) return [];
+  const due: FollowUp[] = [];
+  const reminders = state.notifyCount - 1;
+  if (reminders < settings.renotifyMax && now >= state.lastNotifiedAt + settings.renotifyMs) due.push({ kind: 'reminder', count: reminders + 1 });
+  if (state.escalatedAt === null && now >= state.createdAt + settings.escalateAfterMs) due.push({ kind: 'lead' });
+  return due;
+}
+
+/** `HH:MM` → minutes after midnight. */
+const minutesOf = (hhmm: string): number => {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+};
+
+/**
+ * When the channel's quiet hours end, if `now` is inside them (else
+ * undefined). `ends` before `starts` spans midnight; equal means no quiet hours.
+ */
+export function quietHoursEnd(quiet: { starts: string; ends: string; timezone: string } | undefined, now: number): number | undefined {
+  if (quiet === undefined) return undefined;
+  const starts = minutesOf(quiet.starts);
+  const ends = minutesOf(quiet.ends);
+  if (starts === ends) return undefined;
+  const local = new TZDate(now, quiet.timezone);
+  const minute = local.getHours() * 60 + local.getMinutes();
+  const inside = starts < ends ? minute >= starts && minute < ends : minute >= starts || minute < ends;
+  if (!inside) return undefined;
+  const end = new TZDate(local.getFullYear(), local.getMonth(), local.getDate(), Math.floor(ends / 60), ends % 60, 0, 0, quiet.timezone);
+  if (end.getTime() <= now) end.setDate(end.getDate() + 1);
+  return end.getTime();
+}
+
+/**
+ * "Snooze until tomorrow's working hours": the first opening of the calendar
+ * from tomorrow's midnight in its zone; without a calendar, 09:00 tomorrow in `timezone`.
+ */
+export function tomorrowsWorkingHours(now: number, calendar: BusinessCalendar | undefined, timezone: string): number {
+  const zone = calendar?.timezone ?? timezone;
+  const local = new TZDate(now, zone);
+  const midnight = new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + 1, 0, 0, 0, 0, zone).getTime();
+  if (calendar === undefined) return new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + 1, 9, 0, 0, 0, zone).getTime();
+  return nextOpening(calendar, midnight);
+}
+
+export const isUrgent = (priority: string | null): boolean => priority !== null && priority.trim().toLowerCase() === 'urgent';

@@ -1,0 +1,42 @@
+/**
+ * Threshold rules, decided without SQL: whether a value crosses a limit, and
+ * what to post given the rule's remembered state (crossed or not, when it last
+ * alerted) and a cooldown. Pure; `now` is passed in.
+ */
+export interface ThresholdState {
+  readonly crossed?: boolean;
+  readonly lastAlertAt?: number;
+}
+
+export type ThresholdDecision = { readonly action: 'alert' | 'recovered'; readonly state: ThresholdState } | { readonly action: 'none' };
+
+export function thresholdCrossed(value: number, operator: string, limit: number): boolean {
+  switch (operator) {
+    case '>':
+      return value > limit;
+    case '>=':
+      return value >= limit;
+    case '<':
+      return value < limit;
+    case '<=':
+      return value <= limit;
+    default:
+      return false;
+  }
+}
+
+/**
+ * An alert when the rule becomes crossed, unless one was sent within the
+ * cooldown (then it alerts once the cooldown is over, if still crossed); a
+ * note when a crossed rule recovers. No data (`crossed` undefined) changes nothing.
+ */
+export function thresholdDecision(state: ThresholdState, crossed: boolean | undefined, now: number, cooldownMs: number): ThresholdDecision {
+  if (crossed === undefined) return { action: 'none' };
+  const wasCrossed = state.crossed === true;
+  if (crossed && !wasCrossed) {
+    if (state.lastAlertAt !== undefined && now - state.lastAlertAt < cooldownMs) return { action: 'none' };
+    return { action: 'alert', state: { crossed: true, lastAlertAt: now } };
+  }
+  if (!crossed && wasCrossed) return { action: 'recovered', state: { crossed: false, ...(state.lastAlertAt === undefined ? {} : { lastAlertAt: state.lastAlertAt }) } };
+  return { action: 'none' };
+}

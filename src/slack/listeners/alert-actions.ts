@@ -1,0 +1,102 @@
+/**
+ * The buttons on alert messages: Acknowledge (records who and when, stops
+ * reminders and the lead's DM, updates every message of the alert in place),
+ * Snooze 1 h / 4 h / until tomorrow's working hours (holds reminders until
+ * then, says so on the messages), Open in helpdesk (a link; only acknowledged
+ * to Slack). `handleAlertAction` is the whole work, testable without Bolt.
+ */
+import type { App } from '@slack/bolt';
+import type { Database } from '../../store/database.js';
+import type { Locale } from '../../i18n/locale.js';
+import type { Logger } from '../../logger.js';
+import { describeError } from '../../errors.js';
+import { AlertStore, type AlertRow } from '../../store/alert-store.js';
+import { OutboxStore } from '../../store/outbox-store.js';
+import { SlaStore } from '../../store/sla-store.js';
+import { tomorrowsWorkingHours } from '../../schedule/sla-alerts.js';
+import { matchKey } from '../../kpi/sla.js';
+import { ALERT_ACTIONS, renderAlert, type AlertView, type TicketAlertView } from '../blocks/alerts.js';
+import type { SlackPoster } from '../poster.js';
+
+type BoltApp = InstanceType<typeof App>;
+
+export interface AlertActionDeps {
+  readonly db: Database;
+  readonly poster: SlackPoster;
+  readonly clock: () => number;
+  readonly locale: Locale;
+  readonly timezone: string;
+  readonly logger: Logger;
+}
+
+export type AlertActionOutcome = 'acknowledged' | 'snoozed' | 'already_acknowledged' | 'unknown_alert' | 'ignored';
+
+const HOUR = 3_600_000;
+
+export async function handleAlertAction(actionId: string, value: string | undefined, userId: string, deps: AlertActionDeps): Promise<AlertActionOutcome> {
+  const alertId = Number(value);
+  if (actionId === ALERT_ACTIONS.open || !Number.isInteger(alertId) || alertId <= 0) return 'ignored';
+  const alerts = new AlertStore(deps.db);
+  const outbox = new OutboxStore(deps.db);
+  const before = await alerts.alert(alertId);
+  if (before === undefined) return 'unknown_alert';
+  if (before.acknowledgedAt !== null) return 'already_acknowledged';
+  const now = deps.clock();
+  let after: AlertRow | undefined;
+  let outcome: AlertActionOutcome;
+  if (actionId === ALERT_ACTIONS.acknowledge) {
+    after = await alerts.acknowledge(alertId, userId, now);
+    await outbox.cancelPendingOfAlert(alertId);
+    outcome = 'acknowledged';
+  } else {
+    const until = await snoozeEnd(actionId, before, deps, now);
+    if (until === undefined) return 'ignored';
+    after = await alerts.snooze(alertId, userId, until);
+    outcome = 'snoozed';
+  }
+  if (after === undefined) return 'unknown_alert';
+  await updateMessages(after, outbox, deps);
+  return outcome;
+}
+
+async function snoozeEnd(actionId: string, alert: AlertRow, deps: AlertActionDeps, now: number): Promise<number | undefined> {
+  if (actionId === ALERT_ACTIONS.snooze1h) return now + HOUR;
+  if (actionId === ALERT_ACTIONS.snooze4h) return now + 4 * HOUR;
+  if (actionId !== ALERT_ACTIONS.snoozeTomorrow) return undefined;
+  const view = alert.view as TicketAlertView;
+  const teamCalendars = await new SlaStore(deps.db).teamCalendars();
+  const team = 'ticket' in view && view.ticket.team !== null ? teamCalendars.byTeam.get(matchKey(view.ticket.team)) : undefined;
+  return tomorrowsWorkingHours(now, team ?? teamCalendars.fallback, deps.timezone);
+}
+
+/** Every message already posted for the alert, rendered again with its acknowledgement or snooze. */
+async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertActionDeps): Promise<void> {
+  const base = alert.view as TicketAlertView;
+  const view: AlertView = {
+    ...base,
+    ...(alert.acknowledgedBy !== null && alert.acknowledgedAt !== null ? { acknowledged: { by: alert.acknowledgedBy, at: alert.acknowledgedAt } } : {}),
+    ...(alert.snoozedBy !== null && alert.snoozedUntil !== null ? { snoozed: { by: alert.snoozedBy, until: alert.snoozedUntil } } : {}),
+  };
+  const message = renderAlert(view, deps.locale);
+  for (const posted of await outbox.postedOfAlert(alert.id)) {
+    try {
+      await deps.poster.update(posted.channel, posted.ts, message);
+    } catch (error) {
+      deps.logger.warn({ alert: alert.id, channel: posted.channel, err: describeError(error) }, 'alert message could not be updated');
+    }
+  }
+}
+
+/** Registers the alert buttons on the Bolt app (Socket Mode or HTTP mode). */
+export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void {
+  app.action(/^alert_/, async ({ ack, action, body }) => {
+    await ack();
+    const actionId = 'action_id' in action ? action.action_id : '';
+    const value = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
+    try {
+      await handleAlertAction(actionId, value, body.user.id, deps);
+    } catch (error) {
+      deps.logger.error({ actionId, err: describeError(error) }, 'alert action failed');
+    }
+  });
+}

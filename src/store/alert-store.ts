@@ -1,0 +1,308 @@
+/**
+ * SQL for the alerts: the open tickets whose SLA clocks run, with what routing
+ * needs (team alert channel and lead, assignee's Slack user, the policy's
+ * target and clock); alert rules; the `alerts` rows that remember each
+ * decision, its acknowledgement, snooze, reminders and escalation; quiet hours.
+ * Decisions are made in src/schedule, with `now` passed in.
+ */
+import type { Knex } from 'knex';
+import type { Database } from './database.js';
+import type { SlaTarget } from '../kpi/sla.js';
+import type { TicketFilters } from './kpi-store.js';
+import type { AlertView } from '../slack/blocks/alerts.js';
+
+/** Spelled as the partial index's predicate (migration 20261122000009). */
+const OPEN_STATUSES = ['new', 'open', 'pending', 'on-hold'];
+
+export interface SlaTicketRow {
+  readonly ticketId: number;
+  readonly externalId: string;
+  readonly url: string | null;
+  readonly priority: string | null;
+  readonly team: string | null;
+  readonly target: SlaTarget;
+  readonly dueAt: number;
+  /** The policy's target for it (ms). */
+  readonly targetMs: number;
+  readonly businessHours: boolean;
+  readonly calendarId: number | null;
+  readonly teamChannelId: string | null;
+  readonly leadSlackUserId: string | null;
+  readonly assigneeName: string | null;
+  readonly assigneeSlackUserId: string | null;
+  /** Whether the ticket has an assignee at all. */
+  readonly assigned: boolean;
+}
+
+export type AlertRuleKind = 'overdue' | 'escalations' | 'threshold';
+
+export interface AlertRuleRow {
+  readonly id: number;
+  readonly kind: AlertRuleKind;
+  readonly channelId: string;
+  readonly team: string | null;
+  readonly filters: TicketFilters;
+  readonly config: Record<string, unknown>;
+  readonly state: Record<string, unknown> | null;
+}
+
+export interface AlertRow {
+  readonly id: number;
+  readonly dedupeKey: string;
+  readonly kind: string;
+  readonly ticketId: number | null;
+  readonly channelId: string | null;
+  readonly assigneeSlackUserId: string | null;
+  readonly leadSlackUserId: string | null;
+  readonly dueAt: number | null;
+  readonly view: AlertView;
+  readonly notifyCount: number;
+  readonly lastNotifiedAt: number;
+  readonly acknowledgedBy: string | null;
+  readonly acknowledgedAt: number | null;
+  readonly snoozedBy: string | null;
+  readonly snoozedUntil: number | null;
+  readonly escalatedAt: number | null;
+  readonly createdAt: number;
+}
+
+export interface NewAlert {
+  readonly dedupeKey: string;
+  readonly kind: string;
+  readonly ticketId?: number;
+  readonly alertRuleId?: number;
+  readonly channelId: string | null;
+  readonly assigneeSlackUserId: string | null;
+  readonly leadSlackUserId: string | null;
+  readonly dueAt: number | null;
+  /** Without `alertId`: it is filled in once the row exists. */
+  readonly view: AlertView;
+}
+
+export interface QuietHours {
+  readonly starts: string;
+  readonly ends: string;
+  readonly timezone: string;
+}
+
+interface AlertDbRow {
+  id: number; dedupe_key: string; kind: string; ticket_id: number | null; channel_id: string | null; assignee_slack_user_id: string | null;
+  lead_slack_user_id: string | null; due_at: number | null; view: string; notify_count: number; last_notified_at: number; acknowledged_by: string | null;
+  acknowledged_at: number | null; snoozed_by: string | null; snoozed_until: number | null; escalated_at: number | null; created_at: number;
+}
+
+const num = (value: number | string | null): number | null => (value === null ? null : Number(value));
+
+function alertFromRow(row: AlertDbRow): AlertRow {
+  return {
+    id: Number(row.id),
+    dedupeKey: row.dedupe_key,
+    kind: row.kind,
+    ticketId: row.ticket_id,
+    channelId: row.channel_id,
+    assigneeSlackUserId: row.assignee_slack_user_id,
+    leadSlackUserId: row.lead_slack_user_id,
+    dueAt: num(row.due_at),
+    view: JSON.parse(row.view) as AlertView,
+    notifyCount: row.notify_count,
+    lastNotifiedAt: Number(row.last_notified_at),
+    acknowledgedBy: row.acknowledged_by,
+    acknowledgedAt: num(row.acknowledged_at),
+    snoozedBy: row.snoozed_by,
+    snoozedUntil: num(row.snoozed_until),
+    escalatedAt: num(row.escalated_at),
+    createdAt: Number(row.created_at),
+  };
+}
+
+const TARGETS: readonly { target: SlaTarget; due: string; seconds: string; stop: string | null }[] = [
+  { target: 'firstResponse', due: 'first_response_due_at', seconds: 'first_response_seconds', stop: 'first_response_at' },
+  { target: 'nextReply', due: 'next_reply_due_at', seconds: 'next_reply_seconds', stop: null },
+  { target: 'resolution', due: 'resolution_due_at', seconds: 'resolution_seconds', stop: 'resolved_at' },
+];
+
+export class AlertStore {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Each running SLA target of an open ticket, with routing facts. A target is
+   * running while its clock has not stopped (no first response yet, not
+   * resolved) and has a due time (a ticket paused for good has none).
+   */
+  async runningSlaTargets(): Promise<SlaTicketRow[]> {
+    const result: SlaTicketRow[] = [];
+    for (const spec of TARGETS) {
+      const query = this.db('tickets as t')
+        .join('sla_policies as p', 'p.id', 't.sla_policy_id')
+        .leftJoin('teams as tm', (join) => void join.on(this.db.raw('lower(tm.name) = lower(t.team)')))
+        .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
+        .whereIn('t.status', OPEN_STATUSES)
+        .whereNotNull(`t.${spec.due}`)
+        .whereNotNull(`p.${spec.seconds}`)
+        .select(
+          't.id as ticket_id', 't.external_id', 't.url', 't.priority', 't.team', `t.${spec.due} as due_at`, `p.${spec.seconds} as target_seconds`,
+          'p.business_hours', 'p.calendar_id', 'tm.alert_channel_id', 'tm.lead_slack_user_id', 'a.name as assignee_name', 'a.slack_user_id', 't.assignee_agent_id',
+        );
+      if (spec.stop !== null) void query.whereNull(`t.${spec.stop}`);
+      const rows = (await query) as {
+        ticket_id: number; external_id: string; url: string | null; priority: string | null; team: string | null; due_at: number; target_seconds: number;
+        business_hours: boolean | number; calendar_id: number | null; alert_channel_id: string | null; lead_slack_user_id: string | null;
+        assignee_name: string | null; slack_user_id: string | null; assignee_agent_id: number | null;
+      }[];
+      for (const row of rows) {
+        result.push({
+          ticketId: row.ticket_id,
+          externalId: row.external_id,
+          url: row.url,
+          priority: row.priority,
+          team: row.team,
+          target: spec.target,
+          dueAt: Number(row.due_at),
+          targetMs: Number(row.target_seconds) * 1000,
+          businessHours: Boolean(row.business_hours),
+          calendarId: row.calendar_id,
+          teamChannelId: row.alert_channel_id,
+          leadSlackUserId: row.lead_slack_user_id,
+          assigneeName: row.assignee_name,
+          assigneeSlackUserId: row.slack_user_id,
+          assigned: row.assignee_agent_id !== null,
+        });
+      }
+    }
+    return result;
+  }
+
+  /** One ticket with its routing facts (escalations at ingest). */
+  async ticketForAlert(ticketId: number): Promise<{ externalId: string; url: string | null; priority: string | null; team: string | null; escalationCount: number; assigned: boolean; assigneeName: string | null; assigneeSlackUserId: string | null } | undefined> {
+    const row = (await this.db('tickets as t')
+      .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
+      .where('t.id', ticketId)
+      .select('t.external_id', 't.url', 't.priority', 't.team', 't.escalation_count', 't.assignee_agent_id', 'a.name', 'a.slack_user_id')
+      .first()) as { external_id: string; url: string | null; priority: string | null; team: string | null; escalation_count: number; assignee_agent_id: number | null; name: string | null; slack_user_id: string | null } | undefined;
+    if (row === undefined) return undefined;
+    return {
+      externalId: row.external_id, url: row.url, priority: row.priority, team: row.team, escalationCount: row.escalation_count,
+      assigned: row.assignee_agent_id !== null, assigneeName: row.name, assigneeSlackUserId: row.slack_user_id,
+    };
+  }
+
+  /** Which of these alert keys exist already. */
+  async existingKeys(keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = (await this.db('alerts').select('dedupe_key').whereIn('dedupe_key', keys.slice(i, i + 500))) as { dedupe_key: string }[];
+      for (const row of rows) found.add(row.dedupe_key);
+    }
+    return found;
+  }
+
+  async rules(kind: AlertRuleKind): Promise<AlertRuleRow[]> {
+    const rows = (await this.db('alert_rules').select('id', 'kind', 'channel_id', 'team', 'config', 'state').where({ kind, enabled: true }).orderBy('id')) as {
+      id: number; kind: AlertRuleKind; channel_id: string; team: string | null; config: string; state: string | null;
+    }[];
+    return rows.map((row) => {
+      const config = JSON.parse(row.config) as Record<string, unknown>;
+      return { id: row.id, kind: row.kind, channelId: row.channel_id, team: row.team, filters: (config.filters ?? {}) as TicketFilters, config, state: row.state === null ? null : (JSON.parse(row.state) as Record<string, unknown>) };
+    });
+  }
+
+  async addRule(rule: { kind: AlertRuleKind; channelId: string; filters: TicketFilters; config?: Record<string, unknown>; createdBy?: string }, now: number): Promise<number> {
+    const [row] = (await this.db('alert_rules')
+      .insert({
+        kind: rule.kind, channel_id: rule.channelId, team: rule.filters.team ?? null, config: JSON.stringify({ ...rule.config, filters: rule.filters }),
+        enabled: true, created_by: rule.createdBy ?? null, created_at: now, updated_at: now,
+      })
+      .returning('id')) as ({ id: number } | number)[];
+    return typeof row === 'object' ? row.id : Number(row);
+  }
+
+  async saveRuleState(trx: Knex | Knex.Transaction, id: number, state: Record<string, unknown>, now: number): Promise<void> {
+    await trx('alert_rules').where({ id }).update({ state: JSON.stringify(state), updated_at: now });
+  }
+
+  /** Creates the alert unless its key exists; its id, or undefined when it existed. */
+  async createAlert(trx: Knex.Transaction, alert: NewAlert, now: number): Promise<number | undefined> {
+    const inserted = (await trx('alerts')
+      .insert({
+        dedupe_key: alert.dedupeKey.slice(0, 300), kind: alert.kind, ticket_id: alert.ticketId ?? null, alert_rule_id: alert.alertRuleId ?? null,
+        channel_id: alert.channelId, assignee_slack_user_id: alert.assigneeSlackUserId, lead_slack_user_id: alert.leadSlackUserId, due_at: alert.dueAt,
+        view: JSON.stringify(alert.view), notify_count: 1, last_notified_at: now, created_at: now,
+      })
+      .onConflict('dedupe_key')
+      .ignore()
+      .returning('id')) as ({ id: number } | number)[];
+    const [row] = inserted;
+    if (row === undefined) return undefined;
+    const id = typeof row === 'object' ? Number(row.id) : Number(row);
+    await trx('alerts').where({ id }).update({ view: JSON.stringify({ ...alert.view, alertId: id }) });
+    return id;
+  }
+
+  async alert(id: number): Promise<AlertRow | undefined> {
+    const row = (await this.db('alerts').where({ id }).first()) as AlertDbRow | undefined;
+    return row === undefined ? undefined : alertFromRow(row);
+  }
+
+  /**
+   * Breach alerts nobody acknowledged whose ticket still runs late on the same
+   * due time: the candidates for a reminder or for the lead.
+   */
+  async openBreaches(): Promise<AlertRow[]> {
+    const rows: AlertDbRow[] = [];
+    for (const spec of TARGETS) {
+      const query = this.db('alerts as al')
+        .join('tickets as t', 't.id', 'al.ticket_id')
+        .where('al.kind', 'sla_breach')
+        .whereNull('al.acknowledged_at')
+        .where('al.dedupe_key', 'like', `sla:%:${spec.target}:%`)
+        .whereIn('t.status', OPEN_STATUSES)
+        .whereRaw(`t.${spec.due} = al.due_at`)
+        .select('al.*');
+      if (spec.stop !== null) void query.whereNull(`t.${spec.stop}`);
+      rows.push(...((await query) as AlertDbRow[]));
+    }
+    return rows.map(alertFromRow).sort((a, b) => a.id - b.id);
+  }
+
+  async recordReminder(trx: Knex.Transaction, id: number, count: number, now: number): Promise<void> {
+    await trx('alerts').where({ id }).update({ notify_count: count, last_notified_at: now });
+  }
+
+  async recordEscalated(trx: Knex.Transaction, id: number, now: number): Promise<void> {
+    await trx('alerts').where({ id }).update({ escalated_at: now });
+  }
+
+  /** Records the acknowledgement unless one exists; the alert as it now stands. */
+  async acknowledge(id: number, user: string, now: number): Promise<AlertRow | undefined> {
+    await this.db('alerts').where({ id }).whereNull('acknowledged_at').update({ acknowledged_by: user, acknowledged_at: now });
+    return this.alert(id);
+  }
+
+  async snooze(id: number, user: string, until: number): Promise<AlertRow | undefined> {
+    await this.db('alerts').where({ id }).whereNull('acknowledged_at').update({ snoozed_by: user, snoozed_until: until });
+    return this.alert(id);
+  }
+
+  /** A team's alert channel and lead (either may be null); the team row is added if new. */
+  async setTeamRouting(team: string, routing: { alertChannelId?: string | null; leadSlackUserId?: string | null }, now: number): Promise<void> {
+    const changes = {
+      ...(routing.alertChannelId === undefined ? {} : { alert_channel_id: routing.alertChannelId }),
+      ...(routing.leadSlackUserId === undefined ? {} : { lead_slack_user_id: routing.leadSlackUserId }),
+    };
+    const updated = await this.db('teams').whereRaw('lower(name) = ?', [team.trim().toLowerCase()]).update({ ...changes, updated_at: now });
+    if (updated === 0) await this.db('teams').insert({ name: team.trim(), ...changes, created_at: now, updated_at: now });
+  }
+
+  async quietHours(): Promise<Map<string, QuietHours>> {
+    const rows = (await this.db('quiet_hours').select('channel_id', 'starts', 'ends', 'timezone')) as { channel_id: string; starts: string; ends: string; timezone: string }[];
+    return new Map(rows.map((row) => [row.channel_id, { starts: row.starts, ends: row.ends, timezone: row.timezone }]));
+  }
+
+  async setQuietHours(channelId: string, quiet: QuietHours | null, now: number): Promise<void> {
+    if (quiet === null) {
+      await this.db('quiet_hours').where({ channel_id: channelId }).delete();
+      return;
+    }
+    await this.db('quiet_hours').insert({ channel_id: channelId, ...quiet, updated_at: now }).onConflict('channel_id').merge();
+  }
+}

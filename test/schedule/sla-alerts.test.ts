@@ -1,0 +1,198 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sweepSla } from '../../src/schedule/alert-jobs.js';
+import { handleAlertAction } from '../../src/slack/listeners/alert-actions.js';
+import { ALERT_ACTIONS } from '../../src/slack/blocks/alerts.js';
+import { renderMessage } from '../../src/slack/console-render.js';
+import { silentLogger } from '../../src/logger.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const T0 = Date.UTC(2026, 10, 23, 9, 0, 0); // a Monday, 09:00 UTC
+const AGENT = { type: 'agent' as const, id: 'agent-7', email: 'ayu@example.com', name: 'Ayu' };
+
+describe(`SLA alerts on ${TEST_ENGINE}`, () => {
+  let w: AlertWorld;
+
+  beforeEach(async () => {
+    w = await createAlertWorld(T0);
+    await w.sla.addPolicy({ name: 'Everyone', firstResponseSeconds: 3600, resolutionSeconds: 86_400, businessHours: false, pauseStatuses: ['pending'] });
+    await w.alerts.setTeamRouting('Billing', { alertChannelId: 'CALERTS', leadSlackUserId: 'ULEAD' }, T0);
+  });
+  afterEach(async () => {
+    await w.dispose();
+  });
+
+  /** A ticket created at `createdAt` in Billing, assigned to Ayu (linked to Slack unless said). */
+  async function ticket(id: string, createdAt: number, options: { linked?: boolean; priority?: 'normal' | 'urgent' } = {}) {
+    await w.ingest([
+      { ticket: id, type: 'ticket_created', at: createdAt, actor: { type: 'customer', id: 'c1' }, data: { status: 'new', team: 'Billing', priority: options.priority ?? 'normal', url: `https://help.example.com/t/${id}` } },
+      { ticket: id, type: 'assignee_changed', at: createdAt + 1000, data: { assignee: AGENT } },
+    ]);
+    if (options.linked !== false) await w.db('agents').where({ email: 'ayu@example.com' }).update({ slack_user_id: 'UAYU' });
+  }
+
+  const sweep = async (settings = {}) => {
+    const report = await sweepSla(w.deps(settings), w.now);
+    await w.sender().deliverDue();
+    return report;
+  };
+
+  it('a ticket created 2 h ago with a 1 h first-response target yields one breach in the channel and one DM, once', async () => {
+    await ticket('T-1', T0 - 2 * HOUR);
+    expect(await sweep()).toEqual({ alerts: 1, reminders: 0, leads: 0 });
+    const posts = w.posts();
+    expect(posts.map((post) => post.channel).sort()).toEqual(['CALERTS', 'DUAYU']);
+    for (const post of posts) {
+      expect(post.text).toContain('SLA breached');
+      expect(post.text).toContain('first response');
+    }
+    const rendered = renderMessage({ text: posts[0]?.text ?? '', blocks: posts[0]?.blocks as never });
+    expect(rendered).toContain('[Acknowledge]');
+    expect(rendered).toContain('[Open in helpdesk] (https://help.example.com/t/T-1)');
+    // Later sweeps, and a restart (new deps, new sender), send nothing more.
+    w.now += MIN;
+    expect(await sweep()).toEqual({ alerts: 0, reminders: 0, leads: 0 });
+    w.now += 10 * MIN;
+    await sweepSla(w.deps(), w.now);
+    await w.sender().deliverDue();
+    expect(w.posts()).toHaveLength(2);
+  });
+
+  it('the 75% warning fires at the minute 75% of the target has elapsed, then the breach at the due time', async () => {
+    await ticket('T-2', T0);
+    w.now = T0 + 44 * MIN;
+    expect((await sweep()).alerts).toBe(0);
+    w.now = T0 + 45 * MIN;
+    expect((await sweep()).alerts).toBe(1);
+    expect(w.posts().map((post) => post.text)).toEqual([expect.stringContaining('SLA warning'), expect.stringContaining('SLA warning')]);
+    expect(w.posts()[0]?.text).toContain('75%');
+    expect(w.posts()[0]?.text).toContain('in 15 min');
+    w.now = T0 + 59 * MIN;
+    expect((await sweep()).alerts).toBe(0);
+    w.now = T0 + 60 * MIN;
+    expect((await sweep()).alerts).toBe(1);
+    expect(w.posts().filter((post) => post.text.includes('SLA breached'))).toHaveLength(2);
+  });
+
+  it('configurable stages: 50% and 90% warn in turn; a stage skipped over by a late sweep is not sent', async () => {
+    await ticket('T-3', T0);
+    const stages = { warningStages: [0.5, 0.9] };
+    w.now = T0 + 30 * MIN;
+    expect((await sweep(stages)).alerts).toBe(1);
+    w.now = T0 + 54 * MIN;
+    expect((await sweep(stages)).alerts).toBe(1);
+    expect(w.posts().map((post) => /(\d+)%/.exec(post.text)?.[1])).toEqual(['50', '50', '90', '90']);
+  });
+
+  it('no first-response alert once an agent answered in time', async () => {
+    await ticket('T-4', T0);
+    await w.ingest([{ ticket: 'T-4', type: 'agent_reply', at: T0 + 10 * MIN, actor: AGENT }]);
+    w.now = T0 + 2 * HOUR;
+    expect((await sweep()).alerts).toBe(0);
+  });
+
+  it('an unacknowledged breach is re-notified every N minutes at most M times, and goes to the lead after the set time', async () => {
+    await ticket('T-5', T0 - HOUR);
+    const settings = { renotifyMs: 30 * MIN, renotifyMax: 2, escalateAfterMs: 90 * MIN };
+    await sweep(settings);
+    w.now += 29 * MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 0, leads: 0 });
+    w.now += MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 1, leads: 0 });
+    w.now += 30 * MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 1, leads: 0 });
+    w.now += 30 * MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 0, leads: 1 });
+    w.now += 5 * HOUR;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 0, leads: 0 });
+    const posts = w.posts();
+    expect(posts.filter((post) => post.text.includes('SLA breached'))).toHaveLength(2 + 4 + 1);
+    const lead = posts.filter((post) => post.channel === 'DULEAD');
+    expect(lead).toHaveLength(1);
+    expect(renderMessage({ text: '', blocks: lead[0]?.blocks as never })).toContain('Raised to you as team lead');
+    expect(renderMessage({ text: '', blocks: posts[2]?.blocks as never })).toContain('Reminder 1');
+  });
+
+  it('Acknowledge records who and when, updates the messages in place and stops re-notification', async () => {
+    await ticket('T-6', T0 - HOUR);
+    await sweep();
+    const [alert] = await w.db('alerts').select('id');
+    w.now += 5 * MIN;
+    const deps = { db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
+    expect(await handleAlertAction(ALERT_ACTIONS.acknowledge, String(alert.id), 'UBOSS', deps)).toBe('acknowledged');
+    expect(await w.alerts.alert(Number(alert.id))).toMatchObject({ acknowledgedBy: 'UBOSS', acknowledgedAt: w.now });
+    const updates = w.slack.callsTo('chat.update');
+    expect(updates.map((call) => call.args.channel).sort()).toEqual(['CALERTS', 'DUAYU']);
+    const updated = renderMessage({ text: '', blocks: updates[0]?.args.blocks as never });
+    expect(updated).toContain('Acknowledged by @UBOSS');
+    expect(updated).not.toContain('[Acknowledge]');
+    expect(await handleAlertAction(ALERT_ACTIONS.acknowledge, String(alert.id), 'UOTHER', deps)).toBe('already_acknowledged');
+    w.now += 3 * HOUR;
+    expect(await sweep()).toEqual({ alerts: 0, reminders: 0, leads: 0 });
+    expect(w.posts()).toHaveLength(2);
+  });
+
+  it('Snooze 1 h delays the reminder to the end of the snooze', async () => {
+    await ticket('T-7', T0 - HOUR);
+    await sweep();
+    const [alert] = await w.db('alerts').select('id');
+    w.now += 10 * MIN;
+    const deps = { db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
+    expect(await handleAlertAction(ALERT_ACTIONS.snooze1h, String(alert.id), 'UAYU', deps)).toBe('snoozed');
+    expect(renderMessage({ text: '', blocks: w.slack.callsTo('chat.update')[0]?.args.blocks as never })).toContain('Snoozed by @UAYU');
+    w.now = T0 + 60 * MIN; // a reminder would be due now without the snooze
+    expect((await sweep()).reminders).toBe(0);
+    w.now = T0 + 69 * MIN;
+    expect((await sweep()).reminders).toBe(0);
+    w.now = T0 + 70 * MIN;
+    expect((await sweep()).reminders).toBe(1);
+  });
+
+  it('Snooze until tomorrow waits for the next working day of the team calendar', async () => {
+    await w.sla.saveCalendar('Office', 'UTC', { 1: [['09:00', '17:00']], 2: [['09:00', '17:00']], 3: [['09:00', '17:00']], 4: [['09:00', '17:00']], 5: [['09:00', '17:00']], 6: [], 7: [] }, true);
+    await ticket('T-8', T0 - HOUR);
+    await sweep();
+    const [alert] = await w.db('alerts').select('id');
+    const deps = { db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
+    await handleAlertAction(ALERT_ACTIONS.snoozeTomorrow, String(alert.id), 'UAYU', deps);
+    expect((await w.alerts.alert(Number(alert.id)))?.snoozedUntil).toBe(Date.UTC(2026, 10, 24, 9, 0, 0));
+  });
+
+  it('quiet hours hold a channel alert until they end (the DM goes at once); an urgent breach is not held', async () => {
+    await w.alerts.setQuietHours('CALERTS', { starts: '20:00', ends: '08:00', timezone: 'UTC' }, T0);
+    w.now = Date.UTC(2026, 10, 23, 23, 0, 0);
+    await ticket('T-9', w.now - 2 * HOUR);
+    await ticket('T-10', w.now - 2 * HOUR, { priority: 'urgent' });
+    await sweep();
+    const channelPosts = () => w.posts().filter((post) => post.channel === 'CALERTS');
+    expect(channelPosts()).toHaveLength(1);
+    expect(channelPosts()[0]?.text).toContain('T-10');
+    w.now += 1000; // the second DM to the same person waits its turn (one post a second per conversation)
+    await w.sender().deliverDue();
+    expect(w.posts().filter((post) => post.channel === 'DUAYU')).toHaveLength(2);
+    w.now = Date.UTC(2026, 10, 24, 7, 59, 0);
+    await w.sender().deliverDue();
+    expect(channelPosts()).toHaveLength(1);
+    w.now = Date.UTC(2026, 10, 24, 8, 0, 0);
+    await w.sender().deliverDue();
+    expect(channelPosts().map((post) => post.text)).toEqual([expect.stringContaining('T-10'), expect.stringContaining('T-9')]);
+  });
+
+  it('an assignee without a Slack user gets no DM, and the channel message says so', async () => {
+    await ticket('T-11', T0 - 2 * HOUR, { linked: false });
+    await sweep();
+    const posts = w.posts();
+    expect(posts.map((post) => post.channel)).toEqual(['CALERTS']);
+    expect(renderMessage({ text: '', blocks: posts[0]?.blocks as never })).toContain('Assignee Ayu is not linked to a Slack user');
+  });
+
+  it('a team without an alert channel uses an `overdue` alert rule that matches it', async () => {
+    await w.alerts.setTeamRouting('Billing', { alertChannelId: null }, T0);
+    await w.alerts.addRule({ kind: 'overdue', channelId: 'CSUPPORT', filters: { team: 'billing' } }, T0);
+    await ticket('T-12', T0 - 2 * HOUR);
+    await sweep();
+    expect(w.posts().map((post) => post.channel).sort()).toEqual(['CSUPPORT', 'DUAYU']);
+  });
+});
