@@ -17,6 +17,11 @@ import { webhookHandler, webhookProbeHandler } from './http/webhooks.js';
 import { adapterMap } from './ingest/sources.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions } from './ingest/project-ticket.js';
+import type { Readable, Writable } from 'node:stream';
+import type { AnswerDeps } from './slack/answer.js';
+import { SlackUsers } from './slack/users.js';
+import { registerKpiListeners } from './slack/listeners/kpi.js';
+import { CONSOLE_USER, startConsole, type RunningConsole } from './slack/console.js';
 
 export interface RunningBot {
   readonly db: Database;
@@ -24,12 +29,18 @@ export interface RunningBot {
   readonly slack: SlackSurface;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
   readonly url: string;
+  /** The local console, when one was asked for in console mode. */
+  readonly console?: RunningConsole;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   /** Extra HTTP routes (the composition of later features, or a test's probe). */
   readonly routes?: readonly Route[];
+  /** In console mode, where commands are read and replies written (`kpibot start` passes the terminal). */
+  readonly console?: { readonly input: Readable; readonly output: Writable; readonly prompt?: boolean };
+  /** The clock of every answer (tests pass a fixed one). */
+  readonly clock?: () => number;
 }
 
 export async function startBot(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningBot> {
@@ -43,6 +54,11 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   }
 
   const slack = createSlackSurface(config.slack, logger);
+  const answers: AnswerDeps = { db, timezone: config.kpi.timezone, clock: options.clock ?? Date.now };
+  if (slack.app !== undefined) {
+    const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);
+    registerKpiListeners(slack.app, { ...answers, users, logger });
+  }
   const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
   const adapters = adapterMap();
   const webhooks = webhookHandler({ adapters, secrets: config.webhooks, store: ingestStore, logger });
@@ -60,13 +76,18 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   logger.info({ url, port: address.port, mode: slack.mode, database: config.database.client }, 'kpibot is listening');
+  const localConsole =
+    slack.mode === 'console' && options.console !== undefined
+      ? startConsole({ ...options.console, asker: { userId: CONSOLE_USER, locale: config.kpi.locale, isAdmin: true }, deps: answers, logger })
+      : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    localConsole?.close();
     stopping ??= shutdown(server, slack, db, config.http.shutdownGraceMs, logger);
     return stopping;
   };
-  return { db, server, slack, url, stop };
+  return { db, server, slack, url, stop, ...(localConsole === undefined ? {} : { console: localConsole }) };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
