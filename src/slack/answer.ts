@@ -10,7 +10,7 @@ import { resolvePeriod, type Period } from '../kpi/periods.js';
 import type { MetricId } from '../kpi/definitions.js';
 import { t } from '../i18n/catalogue.js';
 import type { Locale } from '../i18n/locale.js';
-import { isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from './command.js';
+import { DEFAULT_PERIOD, isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from './command.js';
 import type { SlackMessage } from './blocks/kit.js';
 import { decodeRef, type RequestRef } from './blocks/common.js';
 import { ACTION, agentsView, metricView, summaryView } from './blocks/metric.js';
@@ -60,8 +60,11 @@ export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps
   switch (request.kind) {
     case 'help':
       return { message: helpView(asker.locale), share: request.share };
-    case 'explain':
-      return { message: explainView({ metric: request.metric }, asker.locale), share: request.share };
+    case 'explain': {
+      // The n behind the number the reader would see with `/kpi <metric>` (30 days, no filters).
+      const n = request.metric === 'summary' || request.metric === 'agents' ? undefined : (await computeMetric(request.metric, new KpiStore(deps.db), resolvePeriod(DEFAULT_PERIOD, now, deps.timezone), {}, now)).n;
+      return { message: explainView({ metric: request.metric, ...(n === undefined ? {} : { n }) }, asker.locale), share: request.share };
+    }
     case 'metric':
       return { message: await metricAnswer(request.metric, request.period, request.filters, request.share, asker, deps, now), share: request.share };
     case 'agent': {
@@ -136,6 +139,6 @@ export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackM
       teamCsat: team.find((result) => result.metric === 'csat') ?? (await computeMetric('csat', store, period, {}, now)),
     };
   }
-  const admin = asker.isAdmin ? await directory.configurationCounts() : undefined;
+  const admin = asker.isAdmin ? await directory.configuration(10) : undefined;
   return homeView({ period, team, now, ...(mine === undefined ? {} : { mine }), ...(admin === undefined ? {} : { admin }) }, asker.locale);
 }

@@ -104,8 +104,13 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
     for (const metric of METRIC_IDS) expectWithinLimits(explainView({ metric, n: 5 }, locale));
     expectWithinLimits(commandErrorView({ kind: 'error', code: 'unknown_word', word: long(4000), suggestion: 'backlog' }, locale));
     const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
-    const home = homeView({ period, team, now: NOW, mine: { open: Array.from({ length: 15 }, (_, i) => ticket(i)), openTotal: 400, frt: team[2] as MetricResult, csat: team[6] as MetricResult, teamFrt: team[2] as MetricResult, teamCsat: team[6] as MetricResult }, admin: { subscriptions: 2, alertRules: 3 } }, locale);
+    const home = homeView({ period, team, now: NOW, mine: { open: Array.from({ length: 15 }, (_, i) => ticket(i)), openTotal: 400, frt: team[2] as MetricResult, csat: team[6] as MetricResult, teamFrt: team[2] as MetricResult, teamCsat: team[6] as MetricResult }, admin: {
+      subscriptionCount: 40, alertRuleCount: 12,
+      subscriptions: Array.from({ length: 10 }, (_, i) => ({ target: `C000000${i}`, personal: i === 0, schedule: '0 9 * * 1-5', timezone: 'Asia/Jakarta', metrics: ['summary', 'frt', long(300)] })),
+      alertRules: Array.from({ length: 10 }, (_, i) => ({ kind: 'sla', channelId: `C00000${i}`, team: long(200) })),
+    } }, locale);
     expectWithinLimits(home, LIMITS.homeBlocks);
+    expect(JSON.stringify(home.blocks)).toContain('<#C0000003>');
   });
 });
 

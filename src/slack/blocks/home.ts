@@ -7,6 +7,7 @@
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketListRow } from '../../store/kpi-store.js';
+import type { WorkspaceConfiguration } from '../../store/directory-store.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
@@ -19,7 +20,7 @@ export interface HomeViewModel {
   /** Present when the viewer is linked to a helpdesk agent. */
   readonly mine?: { readonly open: readonly TicketListRow[]; readonly openTotal: number; readonly frt: MetricResult; readonly csat: MetricResult; readonly teamFrt: MetricResult; readonly teamCsat: MetricResult };
   /** Present for admins. */
-  readonly admin?: { readonly subscriptions: number; readonly alertRules: number };
+  readonly admin?: WorkspaceConfiguration;
   readonly now: number;
 }
 
@@ -50,7 +51,14 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
   }
   if (model.admin !== undefined) {
     blocks.push(divider(), section(`*${t(locale, 'home.admin')}*`));
-    blocks.push(fields([t(locale, 'home.subscriptions', { n: model.admin.subscriptions }), t(locale, 'home.alert_routes', { n: model.admin.alertRules })]));
+    const admin = model.admin;
+    const where = (id: string | null, personal = false) => (id === null || id === '' ? '–' : personal ? `<@${id}>` : `<#${id}>`);
+    const digests = admin.subscriptions.map((row) => `${where(row.target, row.personal)} · \`${row.schedule}\` ${row.timezone} · ${row.metrics.join(', ')}`);
+    const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${row.kind}${row.team === null ? '' : ` · ${row.team}`}`);
+    const list = (title: string, lines: string[], total: number) =>
+      `*${title}*${lines.length === 0 ? '' : `\n${lines.join('\n')}`}${total > lines.length ? `\n_${t(locale, 'list.more', { n: total - lines.length })}_` : ''}`;
+    blocks.push(section(list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount)));
+    blocks.push(section(list(t(locale, 'home.alert_routes', { n: admin.alertRuleCount }), routes, admin.alertRuleCount)));
   }
   blocks.push(context([t(locale, 'home.updated', { time: formatDate(locale, model.now, model.period.timezone, { time: true }) })]));
   return message(t(locale, 'home.title'), blocks, (n) => t(locale, 'list.more', { n }), LIMITS.homeBlocks);

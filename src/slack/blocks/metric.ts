@@ -81,8 +81,9 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
   const listButtons = model.metrics
     .filter((result) => TICKET_LISTS[result.metric] !== undefined && (result.value ?? 0) > 0)
     .map((result) => button({ text: t(locale, 'button.show_tickets_of', { metric: metricName(locale, result.metric) }), actionId: `${ACTION.showTickets}:${result.metric}`, value: encodeRef({ ...ref, m: result.metric, l: TICKET_LISTS[result.metric], pg: 0 }) }));
+  const explain = button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ ...ref, m: 'summary' }) });
   const share = model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ ...ref, m: 'summary' }) })];
-  if (listButtons.length + share.length > 0) blocks.push(actions([...listButtons, ...share]));
+  blocks.push(actions([explain, ...listButtons, ...share]));
   const text = [title, ...model.metrics.map((result) => `${metricName(locale, result.metric)}: ${formatMetricValue(locale, result.value, result.unit)}`)].join(' · ');
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
