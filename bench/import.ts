@@ -24,7 +24,7 @@ import { parseConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
 import { runImport, type ImportOptions, type ImportSummary } from '../src/ingest/csv/run-import.js';
-import { random } from './random.js';
+import { random } from '../src/demo/random.js';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string' }, 'dry-run': { type: 'boolean' }, twice: { type: 'boolean' }, keep: { type: 'boolean' } },

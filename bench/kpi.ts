@@ -18,7 +18,7 @@ import { migrateLatest } from '../src/store/migrations.js';
 import { KpiStore } from '../src/store/kpi-store.js';
 import { computeSummary } from '../src/kpi/metrics.js';
 import { resolvePeriod } from '../src/kpi/periods.js';
-import { random } from './random.js';
+import { random } from '../src/demo/random.js';
 
 const { values } = parseArgs({ options: { tickets: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, db: { type: 'string', default: '/tmp/kpibot-bench-kpi.sqlite' } } });
 const TICKETS = Number(values.tickets);

@@ -17,6 +17,11 @@ import { webhookHandler, webhookProbeHandler } from './http/webhooks.js';
 import { adapterMap } from './ingest/sources.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions } from './ingest/project-ticket.js';
+import type { Readable, Writable } from 'node:stream';
+import type { AnswerDeps } from './slack/answer.js';
+import { SlackUsers } from './slack/users.js';
+import { registerKpiListeners } from './slack/listeners/kpi.js';
+import { CONSOLE_USER, startConsole, type RunningConsole } from './slack/console.js';
 import { startScheduledJobs, type ScheduledJobs } from './schedule/jobs.js';
 
 export interface RunningBot {
@@ -27,13 +32,17 @@ export interface RunningBot {
   readonly jobs: ScheduledJobs;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
   readonly url: string;
+  /** The local console, when one was asked for in console mode. */
+  readonly console?: RunningConsole;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   /** Extra HTTP routes (the composition of later features, or a test's probe). */
   readonly routes?: readonly Route[];
-  /** The clock of the scheduled jobs (tests pass a fake one). */
+  /** In console mode, where commands are read and replies written (`kpibot start` passes the terminal). */
+  readonly console?: { readonly input: Readable; readonly output: Writable; readonly prompt?: boolean };
+  /** The clock of every answer and scheduled job (tests pass a fixed one). */
   readonly clock?: () => number;
   /** Whether the scheduler ticks on its own timer (tests drive `jobs.scheduler.tick()` instead). */
   readonly schedulerTimer?: boolean;
@@ -50,9 +59,14 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   }
 
   const slack = createSlackSurface(config.slack, logger);
+  const answers: AnswerDeps = { db, timezone: config.kpi.timezone, clock: options.clock ?? Date.now };
+  if (slack.app !== undefined) {
+    const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);
+    registerKpiListeners(slack.app, { ...answers, users, logger });
+  }
   const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
   const adapters = adapterMap();
-  const jobs = startScheduledJobs({ config, db, slack, logger, clock: options.clock ?? Date.now });
+  const jobs = startScheduledJobs({ config, db, slack, logger, clock: answers.clock, consoleOutput: options.console?.output });
   const webhooks = webhookHandler({ adapters, secrets: config.webhooks, store: ingestStore, logger, afterCommit: (_source, outcome) => jobs.afterDelivery(outcome) });
   const server = createHttpServer({ db, logger, webhooks, webhookProbe: webhookProbeHandler(adapters), slackEvents: slack.httpListener, routes: options.routes });
   try {
@@ -70,13 +84,18 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   logger.info({ url, port: address.port, mode: slack.mode, database: config.database.client }, 'kpibot is listening');
+  const localConsole =
+    slack.mode === 'console' && options.console !== undefined
+      ? startConsole({ ...options.console, asker: { userId: CONSOLE_USER, locale: config.kpi.locale, isAdmin: true }, deps: answers, logger })
+      : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    localConsole?.close();
     stopping ??= shutdown(server, slack, jobs, db, config.http.shutdownGraceMs, logger);
     return stopping;
   };
-  return { db, server, slack, jobs, url, stop };
+  return { db, server, slack, jobs, url, stop, ...(localConsole === undefined ? {} : { console: localConsole }) };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

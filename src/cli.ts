@@ -20,11 +20,15 @@ import { projectionOptions } from './ingest/project-ticket.js';
 import { reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
 import { slaCommand } from './cli-sla.js';
+import { DEMO_SOURCE, loadDemo } from './demo/generate.js';
 
 const USAGE = `Usage: kpibot <command> [options]
 
 Commands:
-  start                      Serve the bot (webhooks, /healthz, Slack). The default.
+  start [--demo]             Serve the bot (webhooks, /healthz, Slack). The default.
+                             --demo loads the sample workspace first (as kpibot demo).
+  demo [--tickets N]         Load a generated sample workspace (source "demo": 3 teams, 12 agents,
+                             60 days of tickets with SLA targets), then serve the bot.
   migrate [latest]           Apply pending database migrations.
   migrate rollback [--all]   Undo the last batch of migrations (or all of them).
   migrate up | down          Apply the next migration, or undo the last one.
@@ -49,9 +53,18 @@ export async function main(argv: readonly string[], output: Output): Promise<num
   const [command = 'start', ...rest] = argv;
   try {
     switch (command) {
-      case 'start':
-        expectNoArguments(command, rest);
-        return await runStart(loadConfig());
+      case 'start': {
+        const demo = rest.length === 1 && rest[0] === '--demo';
+        if (!demo) expectNoArguments(command, rest);
+        const config = loadConfig();
+        if (demo) await runDemo(config, [], output);
+        return await runStart(config);
+      }
+      case 'demo': {
+        const config = loadConfig();
+        await runDemo(config, rest, output);
+        return await runStart(config);
+      }
       case 'migrate':
         return await runMigrate(loadConfig(), rest, output);
       case 'import':
@@ -166,11 +179,29 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
   });
 }
 
+/** Loads the sample workspace into the configured database. */
+async function runDemo(config: Config, args: readonly string[], output: Output): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: { tickets: { type: 'string', default: '1500' } }, strict: true });
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+  const tickets = Number(parsed.values.tickets);
+  if (!Number.isInteger(tickets) || tickets < 1 || tickets > 200_000) throw new UsageError(`--tickets must be a whole number from 1 to 200000, got "${parsed.values.tickets}"`);
+  await withMigratedDatabase(config, async (db) => {
+    const started = Date.now();
+    const result = await loadDemo(db, projectionOptions(config.kpi), { now: started, tickets });
+    output.out(`demo: ${result.tickets} tickets (${result.events} new events) loaded as source "${DEMO_SOURCE}" in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return 0;
+  });
+}
+
 /** Serves until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */
 async function runStart(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   process.on('unhandledRejection', (reason) => logger.error({ err: describeError(reason) }, 'unhandled promise rejection'));
-  const bot = await startBot(config, logger);
+  const bot = await startBot(config, logger, { console: { input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY === true } });
   return new Promise<number>((resolve) => {
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {

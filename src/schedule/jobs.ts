@@ -4,6 +4,7 @@
  * scheduler that runs them, and the alert buttons. `startBot` builds it once.
  */
 import { hostname } from 'node:os';
+import type { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Database } from '../store/database.js';
@@ -45,9 +46,20 @@ export function alertSettings(config: Config): SlaAlertSettings {
   };
 }
 
-export function startScheduledJobs(input: { config: Config; db: Database; slack: SlackSurface; logger: Logger; clock: () => number; poster?: SlackPoster }): ScheduledJobs {
+export interface JobsInput {
+  readonly config: Config;
+  readonly db: Database;
+  readonly slack: SlackSurface;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  /** Console mode: where posts are printed (the console's output, else stdout). */
+  readonly consoleOutput?: Writable;
+  readonly poster?: SlackPoster;
+}
+
+export function startScheduledJobs(input: JobsInput): ScheduledJobs {
   const { config, db, slack, logger, clock } = input;
-  const poster = input.poster ?? (config.slack.botToken === undefined ? consolePoster(process.stdout) : webClientPoster(createPostingClient(config.slack.botToken, config.slack.apiUrl)));
+  const poster = input.poster ?? (config.slack.botToken === undefined ? consolePoster(input.consoleOutput ?? process.stdout) : webClientPoster(createPostingClient(config.slack.botToken, config.slack.apiUrl)));
   const sender = new OutboxSender({ store: new OutboxStore(db), poster, clock, logger, admins: config.kpi.admins, locale: config.kpi.locale });
   const alertDeps: AlertJobDeps = { db, settings: alertSettings(config), locale: config.kpi.locale, timezone: config.kpi.timezone, logger };
   const jobs: Job[] = [

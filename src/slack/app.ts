@@ -33,7 +33,8 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
   const verifyToken = () => verifyBotToken(config.botToken ?? '', config.apiUrl, logger);
 
   if (config.mode === 'socket') {
-    const app = new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: log, clientOptions, tokenVerificationEnabled: false });
+    // installerOptions.clientOptions is what Bolt hands the Socket Mode client, so apps.connections.open honours SLACK_API_URL too.
+    const app = new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: log, clientOptions, installerOptions: { clientOptions }, tokenVerificationEnabled: false });
     return {
       mode: 'socket',
       app,

@@ -11,6 +11,9 @@ import { FILTER_KEYS } from '../kpi/request-words.js';
 import { t, type MessageKey } from '../i18n/catalogue.js';
 import type { Locale } from '../i18n/locale.js';
 import type { KpiCommandError } from './command.js';
+import { escapeMrkdwn } from './blocks/kit.js';
+
+export { escapeMrkdwn };
 
 /** One sentence or three: what is wrong, the closest word (or the choices), and where the help is. */
 export function commandErrorText(locale: Locale, error: KpiCommandError): string {
@@ -105,10 +108,6 @@ export function helpText(locale: Locale): string {
   ].join('\n');
 }
 
-/** Slack's three control characters, escaped as Slack asks. */
-export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
 
 /** A user's word, safe inside a code span: escaped, with its own backticks turned into quotes. */
 function codeSafe(word: string): string {

@@ -63,7 +63,7 @@ function textOf(value: unknown): string {
   return '';
 }
 
-/** `<url|label>` → `label (url)`, `<@U1>` → `@U1`, `<#C1|name>` → `#name`, entities decoded. */
+/** `<url|label>` → `label (url)`, `<@U1>` → `@U1`, `<#C1|name>` → `#name`, emphasis dropped, entities decoded. */
 export function mrkdwnToText(text: string): string {
   return text
     .replace(/<@([A-Z0-9]+)(?:\|([^>]+))?>/g, (_, id: string, name?: string) => `@${name ?? id}`)
@@ -71,6 +71,9 @@ export function mrkdwnToText(text: string): string {
     .replace(/<!([a-z]+)(?:\|[^>]*)?>/g, (_, name: string) => `@${name}`)
     .replace(/<([^|>]+)\|([^>]+)>/g, (_, url: string, label: string) => `${label} (${url})`)
     .replace(/<([^>]+)>/g, '$1')
+    // *bold* and _italic_ read as plain words on a terminal.
+    .replace(/\*([^*\n]+)\*/g, '$1')
+    .replace(/(^|\s)_([^_\n]+)_(?=\s|$)/gm, '$1$2')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');

@@ -305,6 +305,47 @@ export class KpiStore {
     return { withTarget: Number(row.n), breached: Number(row.breached ?? 0) };
   }
 
+  /**
+   * The tickets behind a number, one page at a time: `backlog` (open at `at`,
+   * oldest first), `overdue` (past an unmet due time at `at`, most overdue
+   * first) or `escalations` (escalated in the range, latest first).
+   */
+  async ticketList(list: TicketListKind, query: { at: number; range: Range; filters: TicketFilters; offset: number; limit: number }): Promise<{ total: number; rows: TicketListRow[] }> {
+    const { at, range, filters } = query;
+    const base = (): Builder => {
+      if (list === 'backlog') return this.openAt(at, filters);
+      if (list === 'overdue') {
+        return this.tickets(filters)
+          .whereRaw(OPEN_STATUS_SQL)
+          .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhereRaw('t.first_response_due_at + 0 < ?', [at])).orWhereRaw('t.resolution_due_at + 0 < ?', [at]));
+      }
+      return this.tickets(filters).where('t.escalated_at', '>=', range.from).andWhere('t.escalated_at', '<', range.to);
+    };
+    const total = await this.count(base());
+    const page = base()
+      .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
+      .select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team', 't.status', 't.first_response_at', 't.first_response_due_at', 't.resolution_due_at', 't.escalated_at', 'a.name as assignee_name', 'a.slack_user_id as assignee_slack_user_id')
+      .offset(query.offset)
+      .limit(query.limit);
+    if (list === 'backlog') void page.orderByRaw('t.created_at + 0').orderBy('t.id');
+    else if (list === 'overdue') void page.orderByRaw('coalesce(case when t.first_response_at is null then t.first_response_due_at end, t.resolution_due_at)').orderBy('t.id');
+    else void page.orderBy('t.escalated_at', 'desc').orderBy('t.id', 'desc');
+    const rows = (await page) as {
+      source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null; status: string;
+      first_response_at: number | null; first_response_due_at: number | null; resolution_due_at: number | null; escalated_at: number | null;
+      assignee_name: string | null; assignee_slack_user_id: string | null;
+    }[];
+    return {
+      total,
+      rows: rows.map((row) => ({
+        source: row.source, externalId: row.external_id, url: row.url, createdAt: row.created_at, priority: row.priority, team: row.team, status: row.status,
+        // The next target still running: first response until answered, then resolution.
+        dueAt: (row.first_response_at === null ? row.first_response_due_at : null) ?? row.resolution_due_at,
+        escalatedAt: row.escalated_at, assigneeName: row.assignee_name, assigneeSlackUserId: row.assignee_slack_user_id,
+      })),
+    };
+  }
+
   /** Median of a duration per assignee, by window functions partitioned by agent (both engines). */
   private async mediansByAgent(query: Builder, expression: string): Promise<Map<number, number>> {
     const inner = query
@@ -399,6 +440,17 @@ export class KpiStore {
       };
     });
   }
+}
+
+export type TicketListKind = 'backlog' | 'overdue' | 'escalations';
+
+export interface TicketListRow extends OpenTicketRow {
+  readonly status: string;
+  /** The next unmet due time: first response while unanswered, else resolution. */
+  readonly dueAt: number | null;
+  readonly escalatedAt: number | null;
+  readonly assigneeName: string | null;
+  readonly assigneeSlackUserId: string | null;
 }
 
 export interface AgentRow {

@@ -26,6 +26,10 @@ export interface FakeSlack {
   /** Sets how a method answers from now on. */
   answer(method: string, answerer: Answerer): void;
   callsTo(method: string): RecordedCall[];
+  /** A response URL on this server, as Slack puts in a slash command or button payload; what is posted to it is recorded as `response_url`. */
+  responseUrl(id: string): string;
+  /** Resolves with the calls to `method` once there are at least `count` of them (fails after `timeoutMs`). */
+  waitFor(method: string, count?: number, timeoutMs?: number): Promise<RecordedCall[]>;
   close(): Promise<void>;
 }
 
@@ -52,6 +56,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     calls,
     answer: (method, answerer) => answers.set(method, answerer),
     callsTo: (method) => calls.filter((call) => call.method === method),
+    responseUrl: (id) => `http://127.0.0.1:${port}/response/${id}`,
+    waitFor: async (method, count = 1, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = calls.filter((call) => call.method === method);
+        if (found.length >= count) return found;
+        if (Date.now() > deadline) throw new Error(`expected ${count} call(s) to ${method} within ${timeoutMs} ms; got ${found.length} (all calls: ${calls.map((call) => call.method).join(', ') || 'none'})`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -60,7 +74,8 @@ async function readCall(req: IncomingMessage): Promise<RecordedCall> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
   let args: Record<string, unknown> = {};
   if ((req.headers['content-type'] ?? '').includes('application/json')) {
     args = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);

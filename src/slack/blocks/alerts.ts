@@ -10,7 +10,7 @@ import type { Locale } from '../../i18n/locale.js';
 import { tn } from '../../i18n/catalogue.js';
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
-import { actions, button, context, escapeText, link, message, section, type Block, type SlackMessage } from './kit.js';
+import { actions, button, context, escapeMrkdwn, link, message, section, type Block, type SlackMessage } from './kit.js';
 
 export const ALERT_ACTIONS = {
   acknowledge: 'alert_acknowledge',
@@ -74,7 +74,7 @@ export interface ThresholdAlertView {
       readonly windowHours: number;
 }
 
-const ticketLabel = (ticket: AlertTicket) => (ticket.url === null ? `*#${escapeText(ticket.externalId)}*` : `*${link(ticket.url, `#${ticket.externalId}`)}*`);
+const ticketLabel = (ticket: AlertTicket) => (ticket.url === null ? `*#${escapeMrkdwn(ticket.externalId)}*` : `*${link(ticket.url, `#${ticket.externalId}`)}*`);
 
 export function renderAlert(view: AlertView, locale: Locale): SlackMessage {
   return isThresholdView(view) ? renderThreshold(view, locale) : renderTicketAlert(view, locale);
@@ -101,9 +101,9 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
   const details: string[] = [];
   if (view.assignee === null) details.push(t(locale, 'alert.unassigned'));
   else if (view.assignee.slackUserId !== undefined) details.push(t(locale, 'alert.assignee', { assignee: `<@${view.assignee.slackUserId}>` }));
-  else details.push(t(locale, 'alert.assignee_not_linked', { name: escapeText(view.assignee.name ?? '?') }));
-  if (view.ticket.priority !== null) details.push(t(locale, 'alert.priority', { priority: escapeText(view.ticket.priority) }));
-  if (view.ticket.team !== null) details.push(t(locale, 'alert.team', { team: escapeText(view.ticket.team) }));
+  else details.push(t(locale, 'alert.assignee_not_linked', { name: escapeMrkdwn(view.assignee.name ?? '?') }));
+  if (view.ticket.priority !== null) details.push(t(locale, 'alert.priority', { priority: escapeMrkdwn(view.ticket.priority) }));
+  if (view.ticket.team !== null) details.push(t(locale, 'alert.team', { team: escapeMrkdwn(view.ticket.team) }));
   blocks.push(context(details));
   if (view.kind !== 'escalation') {
     if (view.leadAfterSeconds !== undefined) blocks.push(context([t(locale, 'alert.lead', { after: formatDuration(locale, view.leadAfterSeconds) })]));
@@ -137,7 +137,7 @@ function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage
     metric: t(locale, `metric.${view.metric}.name`),
     window,
     value: formatMetricValue(locale, view.value, unit),
-    operator: escapeText(view.operator),
+    operator: escapeMrkdwn(view.operator),
     limit: formatMetricValue(locale, view.limit, unit),
   });
   return message(plain(text), [section(text)], (n) => t(locale, 'list.more', { n }));
@@ -146,7 +146,7 @@ function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage
 /** To an admin: a post Slack refused for good (reported once per target and reason). */
 export function deliveryFailureMessage(failure: { target: string; reason: string; kind: string }, locale: Locale): SlackMessage {
   const target = /^[UW]/.test(failure.target) ? `<@${failure.target}>` : `<#${failure.target}>`;
-  const text = t(locale, 'alert.delivery_failed', { target, reason: escapeText(failure.reason) });
+  const text = t(locale, 'alert.delivery_failed', { target, reason: escapeMrkdwn(failure.reason) });
   return message(plain(text), [section(text)], (n) => t(locale, 'list.more', { n }));
 }
 

@@ -101,10 +101,10 @@ export function message(text: string, blocks: readonly Block[], more: (n: number
 
 /** Text for a link in mrkdwn: `<url|label>`, with the characters Slack reserves escaped in the label. */
 export function link(url: string, label: string): string {
-  return `<${url}|${escapeText(label)}>`;
+  return `<${url}|${escapeMrkdwn(label)}>`;
 }
 
-/** Escapes &, < and > as Slack's mrkdwn requires for text that is not markup. */
-export function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Slack's three control characters (&, <, >) escaped as Slack asks, for text that is not markup. */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }

@@ -1,0 +1,144 @@
+/**
+ * From what a person typed or clicked to the message that answers it, with no
+ * Slack transport in sight: the Bolt listeners and the local console both call
+ * these. Text → parser → KPI engine (SQL in the store) → a pure view.
+ */
+import type { Database } from '../store/database.js';
+import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
+import { computeAgents, computeMetric, computeSummary } from '../kpi/metrics.js';
+import { resolvePeriod, type Period } from '../kpi/periods.js';
+import type { MetricId } from '../kpi/definitions.js';
+import { t } from '../i18n/catalogue.js';
+import type { Locale } from '../i18n/locale.js';
+import { DEFAULT_PERIOD, isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from './command.js';
+import type { SlackMessage } from './blocks/kit.js';
+import { decodeRef, type RequestRef } from './blocks/common.js';
+import { ACTION, agentsView, metricView, summaryView } from './blocks/metric.js';
+import { commandErrorView, explainView, helpView, noticeView } from './blocks/text-views.js';
+import { TICKETS_PER_PAGE, ticketsView } from './blocks/tickets.js';
+import { homeView, type HomeViewModel } from './blocks/home.js';
+import { DirectoryStore } from '../store/directory-store.js';
+
+/** Who asks: their Slack user id, language, and whether they may configure the bot. */
+export interface Asker {
+  readonly userId: string;
+  readonly locale: Locale;
+  readonly isAdmin: boolean;
+}
+
+export type AdminRequest = Extract<KpiRequest, { kind: 'subscribe' | 'unsubscribe' | 'subscriptions' | 'alerts' | 'link' | 'sla' }>;
+
+/** Carries out an admin request (already checked: the asker is an admin) and says what it did. */
+export type AdminHandler = (request: AdminRequest, asker: Asker) => Promise<SlackMessage>;
+
+export interface AnswerDeps {
+  readonly db: Database;
+  /** The workspace time zone (KPI_TIMEZONE): periods are read in it. */
+  readonly timezone: string;
+  readonly clock: () => number;
+  readonly admin?: AdminHandler;
+}
+
+export interface Answer {
+  readonly message: SlackMessage;
+  /** Post in the channel for everyone, rather than only to the asker. */
+  readonly share: boolean;
+  /** Replace the message the button was on (paging). */
+  readonly replace?: boolean;
+}
+
+/** The answer to `/kpi <text>`. */
+export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps): Promise<Answer> {
+  const now = deps.clock();
+  const request = parseKpiCommand(text, { now, timezone: deps.timezone });
+  if (isCommandError(request)) return { message: commandErrorView(request, asker.locale), share: false };
+  if (requiresAdmin(request)) {
+    if (!asker.isAdmin) return { message: noticeView(t(asker.locale, 'error.admin_only')), share: false };
+    if (deps.admin === undefined) return { message: noticeView(t(asker.locale, 'error.generic')), share: false };
+    return { message: await deps.admin(request as AdminRequest, asker), share: false };
+  }
+  switch (request.kind) {
+    case 'help':
+      return { message: helpView(asker.locale), share: request.share };
+    case 'explain': {
+      // The n behind the number the reader would see with `/kpi <metric>` (30 days, no filters).
+      const n = request.metric === 'summary' || request.metric === 'agents' ? undefined : (await computeMetric(request.metric, new KpiStore(deps.db), resolvePeriod(DEFAULT_PERIOD, now, deps.timezone), {}, now)).n;
+      return { message: explainView({ metric: request.metric, ...(n === undefined ? {} : { n }) }, asker.locale), share: request.share };
+    }
+    case 'metric':
+      return { message: await metricAnswer(request.metric, request.period, request.filters, request.share, asker, deps, now), share: request.share };
+    case 'agent': {
+      const title = t(asker.locale, 'view.agent_title', { agent: request.agent.kind === 'slack_user' ? `<@${request.agent.id}>` : request.agent.value });
+      return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, title), share: request.share };
+    }
+    default:
+      return { message: noticeView(t(asker.locale, 'error.generic')), share: false };
+  }
+}
+
+/** The answer to a click on one of our buttons; undefined when the button is not ours. */
+export async function answerAction(actionId: string, value: string | undefined, asker: Asker, deps: AnswerDeps): Promise<Answer | undefined> {
+  const ref = decodeRef(value);
+  if (ref === undefined) return undefined;
+  const now = deps.clock();
+  const action = actionId.split(':')[0];
+  if (action === ACTION.explain) return { message: explainView({ metric: ref.m, ...(ref.n === undefined ? {} : { n: ref.n }) }, asker.locale), share: false };
+  const period = periodOf(ref, deps, now);
+  if (period === undefined) return undefined;
+  if (action === ACTION.share) return { message: await metricAnswer(ref.m, period, ref.f, true, asker, deps, now, undefined, asker.userId), share: true };
+  if ((action === ACTION.showTickets || action === ACTION.page) && ref.l !== undefined) {
+    const page = Math.max(0, Math.floor(ref.pg ?? 0));
+    const list = await new KpiStore(deps.db).ticketList(ref.l, { at: Math.min(now, period.to), range: period, filters: ref.f, offset: page * TICKETS_PER_PAGE, limit: TICKETS_PER_PAGE });
+    const message = ticketsView({ list: ref.l, rows: list.rows, total: list.total, page, period, filters: ref.f, now }, asker.locale);
+    return { message, share: false, replace: action === ACTION.page };
+  }
+  return undefined;
+}
+
+function periodOf(ref: RequestRef, deps: AnswerDeps, now: number): Period | undefined {
+  try {
+    return resolvePeriod(ref.p, now, deps.timezone);
+  } catch {
+    return undefined;
+  }
+}
+
+async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, title?: string, sharedBy?: string): Promise<SlackMessage> {
+  const store = new KpiStore(deps.db);
+  const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }) };
+  if (metric === 'summary') {
+    const { metrics } = await computeSummary(store, period, filters, now);
+    return summaryView({ metrics, period, filters, ...shared, ...(title === undefined ? {} : { title }) }, asker.locale);
+  }
+  if (metric === 'agents') {
+    const { rows } = await computeAgents(store, period, filters, now);
+    return agentsView({ rows, period, filters, ...shared }, asker.locale);
+  }
+  const result = await computeMetric(metric, store, period, filters, now);
+  return metricView({ result, period, filters, now, ...shared, ...(title === undefined ? {} : { title }) }, asker.locale);
+}
+
+/** The Home tab of one person: the team's numbers over 7 days, their own tickets if linked, the configuration for admins. */
+export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackMessage> {
+  const now = deps.clock();
+  const store = new KpiStore(deps.db);
+  const directory = new DirectoryStore(deps.db);
+  const period = resolvePeriod('7d', now, deps.timezone);
+  const { metrics: team } = await computeSummary(store, period, {}, now);
+  const agent = await directory.linkedAgent(asker.userId);
+  let mine: HomeViewModel['mine'];
+  if (agent !== undefined) {
+    const filters = { agent: asker.userId };
+    const open = await store.ticketList('backlog', { at: now, range: period, filters, offset: 0, limit: 15 });
+    mine = {
+      open: open.rows,
+      openTotal: open.total,
+      frt: await computeMetric('frt', store, period, filters, now),
+      csat: await computeMetric('csat', store, period, filters, now),
+      teamFrt: team.find((result) => result.metric === 'frt') ?? (await computeMetric('frt', store, period, {}, now)),
+      teamCsat: team.find((result) => result.metric === 'csat') ?? (await computeMetric('csat', store, period, {}, now)),
+    };
+  }
+  const admin = asker.isAdmin ? await directory.configuration(10) : undefined;
+  return homeView({ period, team, now, ...(mine === undefined ? {} : { mine }), ...(admin === undefined ? {} : { admin }) }, asker.locale);
+}

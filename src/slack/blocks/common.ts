@@ -1,0 +1,108 @@
+/**
+ * Pieces every KPI view shares: the trend against the previous period, the
+ * context line (period, filters, n), a ticket as one line with its link, and
+ * the request a button carries so that a click can re-run it.
+ */
+import type { MetricId } from '../../kpi/definitions.js';
+import type { MetricResult } from '../../kpi/metrics.js';
+import type { Period } from '../../kpi/periods.js';
+import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
+import { t, type MessageKey } from '../../i18n/catalogue.js';
+import { formatDuration, formatMetricValue, formatPercent, formatPeriod } from '../../i18n/format.js';
+import type { Locale } from '../../i18n/locale.js';
+import { escapeMrkdwn, link } from './kit.js';
+
+/** What a button needs to re-run the request it belongs to (kept short: Slack allows 2,000 characters). */
+export interface RequestRef {
+  /** Metric id. */
+  readonly m: MetricId;
+  /** Period word, re-read at click time. */
+  readonly p: string;
+  /** Filters. */
+  readonly f: TicketFilters;
+  /** Ticket list page (Show tickets), from 0. */
+  readonly pg?: number;
+  /** Which list (Show tickets). */
+  readonly l?: TicketListKind;
+  /** The n behind the number shown (Explain). */
+  readonly n?: number;
+}
+
+export function encodeRef(ref: RequestRef): string {
+  return JSON.stringify(ref);
+}
+
+/** The ref a button carried, or undefined if it is not one of ours. */
+export function decodeRef(value: string | undefined): RequestRef | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(value) as Partial<RequestRef>;
+    if (typeof parsed.m !== 'string' || typeof parsed.p !== 'string' || typeof parsed.f !== 'object' || parsed.f === null) return undefined;
+    return parsed as RequestRef;
+  } catch {
+    return undefined;
+  }
+}
+
+export const metricName = (locale: Locale, id: MetricId) => t(locale, `metric.${id}.name` as MessageKey & `metric.${string}.name`);
+
+/** `▼ 12% vs the previous period · better`; empty when there is nothing to compare. */
+export function trendText(locale: Locale, result: Pick<MetricResult, 'value' | 'previous' | 'change' | 'trend'>): string {
+  if (result.value === null || result.previous.value === null) return '';
+  const arrow = result.value > result.previous.value ? '▲' : result.value < result.previous.value ? '▼' : '→';
+  const amount = result.change === null ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
+  const verdict = result.trend === 'better' ? t(locale, 'trend.better') : result.trend === 'worse' ? t(locale, 'trend.worse') : result.trend === 'same' ? t(locale, 'trend.same') : '';
+  const moved = result.value === result.previous.value ? t(locale, 'trend.same') : t(locale, 'trend.vs_previous', { change: `${arrow}${amount}` });
+  return verdict === '' || result.trend === 'same' ? moved : `${moved} · ${verdict}`;
+}
+
+/** A short trend for a summary field: `▼ 12% · better`. */
+export function shortTrend(locale: Locale, result: Pick<MetricResult, 'value' | 'previous' | 'change' | 'trend'>): string {
+  if (result.value === null || result.previous.value === null) return '';
+  const arrow = result.value > result.previous.value ? '▲' : result.value < result.previous.value ? '▼' : '→';
+  const amount = result.change === null || result.value === result.previous.value ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
+  const verdict = result.trend === 'better' ? ` · ${t(locale, 'trend.better')}` : result.trend === 'worse' ? ` · ${t(locale, 'trend.worse')}` : '';
+  return `${arrow}${amount}${verdict}`;
+}
+
+/** `Team: billing, Priority: high`, or "" without filters. */
+export function filtersText(locale: Locale, filters: TicketFilters): string {
+  return Object.entries(filters)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${t(locale, `filter.${key}` as MessageKey & `filter.${string}`)}: ${escapeMrkdwn(String(value))}`)
+    .join(', ');
+}
+
+/** The context line: period · filters · n. */
+export function contextText(locale: Locale, period: Period, filters: TicketFilters, n?: number): string {
+  const parts = [formatPeriod(locale, period)];
+  const filtered = filtersText(locale, filters);
+  parts.push(filtered === '' ? t(locale, 'filter.none') : t(locale, 'view.filters', { filters: filtered }));
+  if (n !== undefined) parts.push(t(locale, 'view.n', { n }));
+  return parts.join(' · ');
+}
+
+export function previousText(locale: Locale, result: MetricResult): string {
+  return t(locale, 'view.previous', { value: formatMetricValue(locale, result.previous.value, result.unit) });
+}
+
+export interface TicketLine {
+  readonly externalId: string;
+  readonly url: string | null;
+  readonly priority: string | null;
+  readonly team: string | null;
+}
+
+/** `<url|#123> · high · Billing` and whatever else the caller appends. */
+export function ticketLine(ticket: TicketLine, ...extra: string[]): string {
+  const id = `#${ticket.externalId}`;
+  const head = ticket.url === null ? escapeMrkdwn(id) : link(ticket.url, id);
+  return [head, ticket.priority, ticket.team === null ? null : escapeMrkdwn(ticket.team), ...extra].filter((part) => part !== null && part !== '').join(' · ');
+}
+
+/** Time left before `dueAt`, or how long past it, at `now`. */
+export function dueText(locale: Locale, dueAt: number | null, now: number): string {
+  if (dueAt === null) return t(locale, 'home.no_sla');
+  const seconds = Math.abs(dueAt - now) / 1000;
+  return dueAt >= now ? t(locale, 'detail.due_in', { duration: formatDuration(locale, seconds) }) : t(locale, 'detail.overdue_by', { duration: formatDuration(locale, seconds) });
+}

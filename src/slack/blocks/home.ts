@@ -1,0 +1,65 @@
+/**
+ * The App Home tab: the team's headline numbers; for a linked agent, their open
+ * tickets oldest first with the SLA time left, and their FRT and CSAT beside the
+ * team's; for admins, what is configured. At most 100 blocks (Slack's limit for
+ * the Home tab).
+ */
+import type { MetricResult } from '../../kpi/metrics.js';
+import type { Period } from '../../kpi/periods.js';
+import type { TicketListRow } from '../../store/kpi-store.js';
+import type { WorkspaceConfiguration } from '../../store/directory-store.js';
+import { t } from '../../i18n/catalogue.js';
+import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.js';
+import type { Locale } from '../../i18n/locale.js';
+import { context, divider, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
+import { dueText, metricName, shortTrend, ticketLine } from './common.js';
+
+export interface HomeViewModel {
+  readonly period: Period;
+  readonly team: readonly MetricResult[];
+  /** Present when the viewer is linked to a helpdesk agent. */
+  readonly mine?: { readonly open: readonly TicketListRow[]; readonly openTotal: number; readonly frt: MetricResult; readonly csat: MetricResult; readonly teamFrt: MetricResult; readonly teamCsat: MetricResult };
+  /** Present for admins. */
+  readonly admin?: WorkspaceConfiguration;
+  readonly now: number;
+}
+
+const MY_TICKETS = 15;
+
+export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
+  const period = formatPeriod(locale, model.period);
+  const blocks: Block[] = [header(t(locale, 'home.title')), section(`*${t(locale, 'home.team', { period })}*`)];
+  const lines = model.team.map((result) => {
+    const trend = shortTrend(locale, result);
+    return `*${metricName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}`;
+  });
+  for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
+  blocks.push(divider());
+  if (model.mine === undefined) {
+    blocks.push(section(t(locale, 'home.not_linked')));
+  } else {
+    const mine = model.mine;
+    blocks.push(section(`*${t(locale, 'home.my_tickets')}*`));
+    if (mine.open.length === 0) blocks.push(section(t(locale, 'home.no_tickets')));
+    const shown = mine.open.slice(0, MY_TICKETS);
+    if (shown.length > 0) blocks.push(section(shown.map((row) => ticketLine(row, row.status, dueText(locale, row.dueAt, model.now))).join('\n')));
+    if (mine.openTotal > shown.length) blocks.push(context([t(locale, 'list.more', { n: mine.openTotal - shown.length })]));
+    const pair = (name: string, me: MetricResult, team: MetricResult) =>
+      `*${name}*\n${t(locale, 'home.me')}: ${formatMetricValue(locale, me.value, me.unit)} · ${t(locale, 'home.team_short')}: ${formatMetricValue(locale, team.value, team.unit)}`;
+    blocks.push(section(`*${t(locale, 'home.me_vs_team', { period })}*`));
+    blocks.push(fields([pair(metricName(locale, 'frt'), mine.frt, mine.teamFrt), pair(metricName(locale, 'csat'), mine.csat, mine.teamCsat)]));
+  }
+  if (model.admin !== undefined) {
+    blocks.push(divider(), section(`*${t(locale, 'home.admin')}*`));
+    const admin = model.admin;
+    const where = (id: string | null, personal = false) => (id === null || id === '' ? '–' : personal ? `<@${id}>` : `<#${id}>`);
+    const digests = admin.subscriptions.map((row) => `${where(row.target, row.personal)} · \`${row.schedule}\` ${row.timezone} · ${row.metrics.join(', ')}`);
+    const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${row.kind}${row.team === null ? '' : ` · ${row.team}`}`);
+    const list = (title: string, lines: string[], total: number) =>
+      `*${title}*${lines.length === 0 ? '' : `\n${lines.join('\n')}`}${total > lines.length ? `\n_${t(locale, 'list.more', { n: total - lines.length })}_` : ''}`;
+    blocks.push(section(list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount)));
+    blocks.push(section(list(t(locale, 'home.alert_routes', { n: admin.alertRuleCount }), routes, admin.alertRuleCount)));
+  }
+  blocks.push(context([t(locale, 'home.updated', { time: formatDate(locale, model.now, model.period.timezone, { time: true }) })]));
+  return message(t(locale, 'home.title'), blocks, (n) => t(locale, 'list.more', { n }), LIMITS.homeBlocks);
+}

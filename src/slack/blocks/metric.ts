@@ -1,0 +1,222 @@
+/**
+ * The replies to `/kpi`: one metric, the summary, the agents table. Pure:
+ * `(viewModel, locale) → { text, blocks }`, tested on their JSON.
+ *
+ * One metric: a header with the key number, the trend against the previous
+ * period (and whether that move is good), a context line (period, filters, n),
+ * the details as fields, lists cut with "and N more", and buttons (Explain,
+ * Show tickets where the number rests on tickets, Share when the reply is
+ * only visible to the asker).
+ */
+import type { MetricId } from '../../kpi/definitions.js';
+import type { MetricResult } from '../../kpi/metrics.js';
+import type { Period } from '../../kpi/periods.js';
+import type { AgentRow, TicketFilters, TicketListKind } from '../../store/kpi-store.js';
+import { t } from '../../i18n/catalogue.js';
+import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
+import type { Locale } from '../../i18n/locale.js';
+import { actions, button, context, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type Button, type SlackMessage } from './kit.js';
+import { contextText, dueText, encodeRef, metricName, previousText, shortTrend, ticketLine, trendText, type RequestRef } from './common.js';
+
+export const ACTION = {
+  explain: 'kpi_explain',
+  showTickets: 'kpi_show_tickets',
+  share: 'kpi_share',
+  page: 'kpi_tickets_page',
+} as const;
+
+/** Metrics whose number rests on a list of tickets the reader can open. */
+export const TICKET_LISTS: Partial<Record<MetricId, TicketListKind>> = { backlog: 'backlog', overdue: 'overdue', escalations: 'escalations' };
+
+export interface MetricViewModel {
+  readonly result: MetricResult;
+  readonly period: Period;
+  readonly filters: TicketFilters;
+  readonly now: number;
+  /** The reply is posted in the channel (no Share button then). */
+  readonly shared: boolean;
+  /** Who shared it, shown on a shared reply. */
+  readonly sharedBy?: string;
+  /** A title other than the metric's name (one agent's numbers). */
+  readonly title?: string;
+}
+
+const LIST_ROWS = 5;
+
+export function metricView(model: MetricViewModel, locale: Locale): SlackMessage {
+  const { result, period, filters, now } = model;
+  const name = model.title ?? metricName(locale, result.metric);
+  const value = formatMetricValue(locale, result.value, result.unit);
+  const trend = trendText(locale, result);
+  const blocks: Block[] = [header(t(locale, 'view.title_value', { metric: name, value }))];
+  blocks.push(section([trend, previousText(locale, result)].filter((part) => part !== '').join('\n')));
+  const detail = details(result, locale, period.timezone, now);
+  if (detail.fields.length > 0) blocks.push(fields(detail.fields));
+  for (const text of detail.sections) blocks.push(section(text));
+  blocks.push(context([contextText(locale, period, filters, result.n), ...(model.sharedBy === undefined ? [] : [t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` })])]));
+  blocks.push(actions(buttonsFor(locale, { m: result.metric, p: period.word, f: filters, n: result.n }, model.shared)));
+  const text = `${name}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n)}`;
+  return message(text, blocks, (n) => t(locale, 'list.more', { n }));
+}
+
+export interface SummaryViewModel {
+  readonly metrics: readonly MetricResult[];
+  readonly period: Period;
+  readonly filters: TicketFilters;
+  readonly shared: boolean;
+  readonly sharedBy?: string;
+  readonly title?: string;
+}
+
+export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessage {
+  const title = model.title ?? t(locale, 'view.summary_title');
+  const lines = model.metrics.map((result) => {
+    const trend = shortTrend(locale, result);
+    return `*${metricName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}`;
+  });
+  const blocks: Block[] = [header(title)];
+  for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
+  blocks.push(context([contextText(locale, model.period, model.filters), ...(model.sharedBy === undefined ? [] : [t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` })])]));
+  const ref = { p: model.period.word, f: model.filters };
+  const listButtons = model.metrics
+    .filter((result) => TICKET_LISTS[result.metric] !== undefined && (result.value ?? 0) > 0)
+    .map((result) => button({ text: t(locale, 'button.show_tickets_of', { metric: metricName(locale, result.metric) }), actionId: `${ACTION.showTickets}:${result.metric}`, value: encodeRef({ ...ref, m: result.metric, l: TICKET_LISTS[result.metric], pg: 0 }) }));
+  const explain = button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ ...ref, m: 'summary' }) });
+  const share = model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ ...ref, m: 'summary' }) })];
+  blocks.push(actions([explain, ...listButtons, ...share]));
+  const text = [title, ...model.metrics.map((result) => `${metricName(locale, result.metric)}: ${formatMetricValue(locale, result.value, result.unit)}`)].join(' · ');
+  return message(text, blocks, (n) => t(locale, 'list.more', { n }));
+}
+
+export interface AgentsViewModel {
+  readonly rows: readonly AgentRow[];
+  readonly period: Period;
+  readonly filters: TicketFilters;
+  readonly shared: boolean;
+  readonly sharedBy?: string;
+}
+
+/** One section per agent (fields read well on a phone, where tables do not), at most 20 agents, then "and N more". */
+export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage {
+  const title = metricName(locale, 'agents');
+  const blocks: Block[] = [header(title), context([contextText(locale, model.period, model.filters)])];
+  if (model.rows.length === 0) blocks.push(section(t(locale, 'agents.none')));
+  const shown = model.rows.slice(0, 20);
+  const d = (seconds: number | null) => (seconds === null ? '–' : formatDuration(locale, seconds));
+  const p = (percent: number | null) => (percent === null ? '–' : formatPercent(locale, percent, { maximumFractionDigits: 0 }));
+  for (const row of shown) {
+    const who = row.slackUserId === null ? `*${escapeMrkdwn(row.name)}*` : `*<@${row.slackUserId}>*`;
+    blocks.push(
+      section(
+        `${who}\n${t(locale, 'agents.solved')}: ${formatNumber(locale, row.solved)} · ${t(locale, 'agents.frt')}: ${d(row.frtMedian)} · ${t(locale, 'agents.resolution')}: ${d(row.resolutionMedian)}\n` +
+          `${t(locale, 'agents.csat')}: ${p(row.csat)} · ${t(locale, 'agents.fcr')}: ${p(row.fcr)} · ${t(locale, 'agents.aht')}: ${d(row.aht)} · ${t(locale, 'agents.open')}: ${formatNumber(locale, row.openAssigned)} · ${t(locale, 'agents.overdue')}: ${formatNumber(locale, row.overdue)}`,
+      ),
+    );
+  }
+  if (model.rows.length > shown.length) blocks.push(context([t(locale, 'list.more', { n: model.rows.length - shown.length })]));
+  const buttons = [button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) })];
+  if (!model.shared) buttons.push(button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) }));
+  blocks.push(actions(buttons));
+  if (model.sharedBy !== undefined) blocks.push(context([t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` })]));
+  return message(`${title} · ${contextText(locale, model.period, model.filters)}`, blocks, (n) => t(locale, 'list.more', { n }));
+}
+
+function buttonsFor(locale: Locale, ref: RequestRef, shared: boolean): Button[] {
+  const list = TICKET_LISTS[ref.m];
+  return [
+    button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef(ref) }),
+    ...(list === undefined ? [] : [button({ text: t(locale, 'button.show_tickets'), actionId: ACTION.showTickets, value: encodeRef({ m: ref.m, p: ref.p, f: ref.f, l: list, pg: 0 }) })]),
+    ...(shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ m: ref.m, p: ref.p, f: ref.f }) })]),
+  ];
+}
+
+type Stats = { median: number | null; mean: number | null; p90: number | null; n: number };
+
+/** The details of a result as fields (label and value) and free sections (lists). */
+function details(result: MetricResult, locale: Locale, timezone: string, now: number): { fields: string[]; sections: string[] } {
+  const d = result.details as Record<string, unknown>;
+  const num = (value: unknown) => (typeof value === 'number' ? formatNumber(locale, value) : t(locale, 'value.no_data'));
+  const pct = (value: unknown) => (typeof value === 'number' ? formatPercent(locale, value) : t(locale, 'value.no_data'));
+  const dur = (value: unknown) => (typeof value === 'number' ? formatDuration(locale, value) : t(locale, 'value.no_data'));
+  const field = (label: string, value: string) => `*${label}*\n${value}`;
+  const stats = (s: Stats) => `${t(locale, 'detail.median')} ${dur(s.median)} · ${t(locale, 'detail.mean')} ${dur(s.mean)} · p90 ${dur(s.p90)} · ${t(locale, 'view.n', { n: s.n })}`;
+  const more = (total: number, shown: number) => (total > shown ? `\n_${t(locale, 'list.more', { n: total - shown })}_` : '');
+  switch (result.metric) {
+    case 'volume': {
+      const channels = (d.byChannel as { channel: string | null; n: number }[] | undefined) ?? [];
+      const shown = channels.slice(0, LIST_ROWS);
+      return {
+        fields: [field(t(locale, 'detail.per_day'), num(d.perDay)), field(t(locale, 'detail.per_week'), num(d.perWeek)), field(t(locale, 'detail.per_month'), num(d.perMonth))],
+        sections: shown.length === 0 ? [] : [`*${t(locale, 'detail.by_channel')}*\n${shown.map((row) => `${escapeMrkdwn(row.channel ?? t(locale, 'detail.no_channel'))}: ${formatNumber(locale, row.n)}`).join('\n')}${more(channels.length, shown.length)}`],
+      };
+    }
+    case 'backlog': {
+      const ages = d.ages as { under1d: number; d1to3: number; d3to7: number; over7d: number };
+      const oldest = d.oldest as { externalId: string; url: string | null; priority: string | null; team: string | null; createdAt: number } | null;
+      return {
+        fields: [
+          field(t(locale, 'detail.age_under1d'), num(ages.under1d)), field(t(locale, 'detail.age_1to3d'), num(ages.d1to3)),
+          field(t(locale, 'detail.age_3to7d'), num(ages.d3to7)), field(t(locale, 'detail.age_over7d'), num(ages.over7d)),
+          field(t(locale, 'detail.seven_days_earlier'), num(d.sevenDaysEarlier)),
+        ],
+        sections: oldest === null ? [] : [`*${t(locale, 'detail.oldest')}*\n${ticketLine(oldest, t(locale, 'detail.open_for', { duration: formatDuration(locale, (Math.min(now, Date.parse(result.period.to)) - oldest.createdAt) / 1000) }))}`],
+      };
+    }
+    case 'resolved':
+      return { fields: [field(t(locale, 'detail.resolved'), num(d.resolved)), field(t(locale, 'detail.unresolved'), num(d.unresolved)), field(t(locale, 'detail.ratio'), num(d.ratio))], sections: [] };
+    case 'frt': {
+      const business = d.business as Stats | undefined;
+      return {
+        fields: [field(t(locale, 'detail.median'), dur(d.median)), field(t(locale, 'detail.mean'), dur(d.mean)), field(t(locale, 'detail.p90'), dur(d.p90)), field(t(locale, 'detail.awaiting'), num(d.awaiting))],
+        sections: business === undefined ? [] : [`*${t(locale, 'detail.business_hours')}*\n${stats(business)}`],
+      };
+    }
+    case 'response':
+      return { fields: [field(t(locale, 'detail.median'), dur(d.median)), field(t(locale, 'detail.mean'), dur(d.mean)), field(t(locale, 'detail.p90'), dur(d.p90))], sections: [] };
+    case 'resolution': {
+      const full = d.full as Stats;
+      const first = d.first as Stats;
+      const business = d.business as { full: Stats; first: Stats } | undefined;
+      return {
+        fields: [field(t(locale, 'detail.median'), dur(full.median)), field(t(locale, 'detail.mean'), dur(full.mean)), field(t(locale, 'detail.p90'), dur(full.p90))],
+        sections: [
+          `*${t(locale, 'detail.first_resolution')}*\n${stats(first)}`,
+          ...(business === undefined ? [] : [`*${t(locale, 'detail.business_hours')}*\n${t(locale, 'detail.full_resolution')}: ${stats(business.full)}\n${t(locale, 'detail.first_resolution')}: ${stats(business.first)}`]),
+        ],
+      };
+    }
+    case 'overdue': {
+      const oldest = (d.oldest as { externalId: string; url: string | null; priority: string | null; team: string | null; dueAt: number; target: 'first_response' | 'resolution' }[] | undefined) ?? [];
+      const shown = oldest.slice(0, LIST_ROWS);
+      const target = (kind: 'first_response' | 'resolution') => t(locale, kind === 'first_response' ? 'detail.target_first_response' : 'detail.target_resolution');
+      return {
+        fields: [field(t(locale, 'detail.breached_share'), pct(d.breachedShare))],
+        sections: shown.length === 0 ? [] : [`*${t(locale, 'detail.most_overdue')}*\n${shown.map((row) => ticketLine(row, target(row.target), dueText(locale, row.dueAt, now))).join('\n')}${more(result.value ?? 0, shown.length)}`],
+      };
+    }
+    case 'escalations':
+      return { fields: [field(t(locale, 'detail.escalation_rate'), pct(d.rate)), field(t(locale, 'detail.created'), num(d.created))], sections: [] };
+    case 'fcr':
+      return { fields: [field(t(locale, 'detail.first_contact'), num(d.firstContact)), field(t(locale, 'detail.resolved'), num(d.resolved))], sections: [] };
+    case 'csat':
+      return { fields: [field(t(locale, 'detail.satisfied'), num(d.satisfied)), field(t(locale, 'detail.answers'), num(d.answers))], sections: [] };
+    case 'nps':
+      return { fields: [field(t(locale, 'detail.promoters'), num(d.promoters)), field(t(locale, 'detail.passives'), num(d.passives)), field(t(locale, 'detail.detractors'), num(d.detractors))], sections: [] };
+    case 'enps':
+      if (d.hidden === true) return { fields: [], sections: [t(locale, 'detail.hidden')] };
+      return { fields: [field(t(locale, 'detail.promoters'), num(d.promoters)), field(t(locale, 'detail.passives'), num(d.passives)), field(t(locale, 'detail.detractors'), num(d.detractors))], sections: [] };
+    case 'ces':
+      return { fields: [field(t(locale, 'detail.easy_share'), pct(d.easyShare))], sections: [] };
+    case 'aht':
+      return { fields: [field(t(locale, 'detail.handle_total'), dur(d.totalSeconds)), field(t(locale, 'metric.volume.name'), num(d.tickets))], sections: [] };
+    case 'churn':
+      return { fields: [field(t(locale, 'detail.at_start'), num(d.atStart)), field(t(locale, 'detail.lost'), num(d.lost))], sections: [] };
+    case 'repeat':
+      return { fields: [field(t(locale, 'detail.buyers'), num(d.buyers)), field(t(locale, 'detail.repeat_buyers'), num(d.repeatBuyers))], sections: [] };
+    case 'selfservice':
+      return { fields: [field(t(locale, 'detail.resolved_sessions'), num(d.resolvedSessions)), field(t(locale, 'detail.created'), num(d.ticketsCreated))], sections: [] };
+    default:
+      return { fields: [], sections: [] };
+  }
+}
+

@@ -1,0 +1,65 @@
+/**
+ * The replies made mostly of words: help, a metric's explanation, a command
+ * error, a refusal. Pure `(viewModel, locale) → { text, blocks }`.
+ */
+import { METRICS, type MetricId } from '../../kpi/definitions.js';
+import { t } from '../../i18n/catalogue.js';
+import type { Locale } from '../../i18n/locale.js';
+import { commandErrorText, helpContent, helpText, type HelpItem } from '../command-text.js';
+import type { KpiCommandError } from '../command.js';
+import { context, divider, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
+import { metricName } from './common.js';
+
+const more = (locale: Locale) => (n: number) => t(locale, 'list.more', { n });
+
+export function helpView(locale: Locale): SlackMessage {
+  const help = helpContent(locale);
+  const line = (entry: HelpItem) => `\`${escapeMrkdwn(entry.example)}\`\n${escapeMrkdwn(entry.description)}`;
+  const blocks: Block[] = [
+    header(help.title),
+    section(escapeMrkdwn(help.intro)),
+    section(help.items.map(line).join('\n')),
+    context(help.words.map(escapeMrkdwn)),
+    divider(),
+    section(`*${escapeMrkdwn(help.adminTitle)}*\n${help.adminItems.map(line).join('\n')}`),
+  ];
+  return message(helpText(locale), blocks, more(locale));
+}
+
+export interface ExplainViewModel {
+  readonly metric: MetricId;
+  /** The n behind the number the reader saw, when known. */
+  readonly n?: number;
+}
+
+/** The written definition (docs/metrics.md's source), headed in the reader's language. */
+export function explainView(model: ExplainViewModel, locale: Locale): SlackMessage {
+  const definition = METRICS[model.metric];
+  const name = metricName(locale, model.metric);
+  const part = (label: string, text: string) => `*${escapeMrkdwn(label)}*\n${escapeMrkdwn(text)}`;
+  const blocks: Block[] = [
+    header(name),
+    section(escapeMrkdwn(t(locale, `metric.${model.metric}.description`))),
+    section(part(t(locale, 'explain.formula'), definition.formula)),
+    section(part(t(locale, 'explain.counts'), definition.counts)),
+    section(part(t(locale, 'explain.excludes'), definition.excludes)),
+    section(part(t(locale, 'explain.edges'), definition.edges)),
+    ...(definition.vendors === '-' ? [] : [section(part(t(locale, 'explain.vendors'), definition.vendors))]),
+  ];
+  const notes = [
+    ...(model.n === undefined ? [] : [t(locale, 'explain.sample', { n: t(locale, 'view.n', { n: model.n }) })]),
+    ...(locale === 'en' ? [] : [t(locale, 'explain.definitions_in_english')]),
+  ];
+  if (notes.length > 0) blocks.push(context(notes));
+  return message(`${name}: ${definition.formula}`, blocks, more(locale));
+}
+
+export function commandErrorView(error: KpiCommandError, locale: Locale): SlackMessage {
+  const text = commandErrorText(locale, error);
+  return message(text, [section(`:warning: ${text}`)], more(locale));
+}
+
+/** A one-line reply: a refusal, a failure, a confirmation. */
+export function noticeView(text: string): SlackMessage {
+  return { text, blocks: [section(text)] };
+}

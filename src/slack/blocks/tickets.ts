@@ -1,0 +1,51 @@
+/**
+ * "Show tickets": the tickets behind a number (backlog, overdue,
+ * escalations), a page at a time, each with its link into the helpdesk, and
+ * buttons to the previous and next page.
+ */
+import type { Period } from '../../kpi/periods.js';
+import type { TicketFilters, TicketListKind, TicketListRow } from '../../store/kpi-store.js';
+import { t } from '../../i18n/catalogue.js';
+import { formatDate, formatDuration, formatNumber } from '../../i18n/format.js';
+import type { Locale } from '../../i18n/locale.js';
+import { actions, button, context, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
+import { contextText, dueText, encodeRef, ticketLine } from './common.js';
+import { ACTION } from './metric.js';
+
+export const TICKETS_PER_PAGE = 10;
+
+export interface TicketsViewModel {
+  readonly list: TicketListKind;
+  readonly rows: readonly TicketListRow[];
+  readonly total: number;
+  /** From 0. */
+  readonly page: number;
+  readonly period: Period;
+  readonly filters: TicketFilters;
+  readonly now: number;
+}
+
+export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessage {
+  const title = t(locale, `tickets.title.${model.list}`);
+  const pages = Math.max(1, Math.ceil(model.total / TICKETS_PER_PAGE));
+  const blocks: Block[] = [header(title)];
+  if (model.rows.length === 0) blocks.push(section(t(locale, 'tickets.none')));
+  const lines = model.rows.map((row) => {
+    const assignee = row.assigneeSlackUserId !== null ? `<@${row.assigneeSlackUserId}>` : (row.assigneeName ?? t(locale, 'detail.unassigned'));
+    const when =
+      model.list === 'escalations' && row.escalatedAt !== null
+        ? t(locale, 'detail.escalated_at', { date: formatDate(locale, row.escalatedAt, model.period.timezone, { time: true }) })
+        : model.list === 'overdue'
+          ? dueText(locale, row.dueAt, model.now)
+          : t(locale, 'detail.open_for', { duration: formatDuration(locale, (model.now - row.createdAt) / 1000) });
+    return ticketLine(row, row.status, when, assignee);
+  });
+  if (lines.length > 0) blocks.push(section(lines.join('\n')));
+  blocks.push(context([t(locale, 'tickets.page', { page: model.page + 1, pages, total: formatNumber(locale, model.total) }), contextText(locale, model.period, model.filters)]));
+  const ref = { m: model.list, p: model.period.word, f: model.filters, l: model.list } as const;
+  const paging: Button[] = [];
+  if (model.page > 0) paging.push(button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.page}:prev`, value: encodeRef({ ...ref, pg: model.page - 1 }) }));
+  if (model.page + 1 < pages) paging.push(button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.page}:next`, value: encodeRef({ ...ref, pg: model.page + 1 }) }));
+  if (paging.length > 0) blocks.push(actions(paging));
+  return message(`${title}: ${formatNumber(locale, model.total)}`, blocks, (n) => t(locale, 'list.more', { n }));
+}

@@ -1,0 +1,76 @@
+/**
+ * The local console: with no Slack token, a person types `/kpi backlog` (or
+ * pipes commands in, one per line) and sees the reply rendered as it would
+ * look in Slack. `home` shows the Home tab. When the input ends, the console
+ * stops reading; the process keeps serving webhooks and schedules.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from '../logger.js';
+import { answerCommand, answerHome, type Asker, type AnswerDeps } from './answer.js';
+import { renderMessage } from './console-render.js';
+
+/** The console's user: the person at the terminal runs the bot, so they are its admin. */
+export const CONSOLE_USER = 'U0CONSOLE';
+
+export interface ConsoleOptions {
+  readonly input: Readable;
+  readonly output: Writable;
+  readonly asker: Asker;
+  readonly deps: AnswerDeps;
+  readonly logger: Logger;
+  /** Show a prompt (an interactive terminal). */
+  readonly prompt?: boolean;
+}
+
+export interface RunningConsole {
+  /** Resolves when the input has ended and every line read has been answered. */
+  readonly done: Promise<void>;
+  close(): void;
+}
+
+export function startConsole(options: ConsoleOptions): RunningConsole {
+  const { output, asker, deps, logger } = options;
+  const lines = createInterface({ input: options.input, terminal: false });
+  const write = (text: string) => output.write(`${text}\n`);
+  const prompt = () => {
+    if (options.prompt === true) output.write('kpi> ');
+  };
+  write('Local console: type `/kpi help`, `/kpi` or `home` (Ctrl-D stops reading; the server keeps running).');
+  prompt();
+  // Lines are answered one at a time, in order, however fast they are piped in.
+  let queue = Promise.resolve();
+  lines.on('line', (line) => {
+    queue = queue.then(async () => {
+      const text = line.trim();
+      if (text === '') return prompt();
+      try {
+        if (text === 'home') {
+          write(renderMessage(await answerHome(asker, deps)));
+        } else {
+          const match = /^\/?kpi(?:\s+([\s\S]*))?$/i.exec(text);
+          if (match === null) {
+            write(`"${text}" is not a command here: type \`/kpi help\`.`);
+          } else {
+            const answer = await answerCommand(match[1] ?? '', asker, deps);
+            write(`${answer.share ? '→ posted in the channel' : '→ only visible to you'}\n${renderMessage(answer.message)}`);
+          }
+        }
+      } catch (error) {
+        logger.error({ err: error, line: text }, 'console command failed');
+        write(`That failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      write('');
+      prompt();
+    });
+  });
+  const done = new Promise<void>((resolve) => {
+    lines.on('close', () => {
+      void queue.then(() => {
+        logger.info('console input ended: no more commands are read; webhooks and schedules go on');
+        resolve();
+      });
+    });
+  });
+  return { done, close: () => lines.close() };
+}

@@ -1,0 +1,69 @@
+/**
+ * The Bolt listeners: `/kpi`, our buttons, and the Home tab. Each acknowledges
+ * Slack at once (Slack allows 3 seconds), then computes and answers through the
+ * response URL (`respond`), so a slow query on a large database never loses the
+ * reply. A failure is logged and answered with a short apology, never thrown.
+ */
+import type { App } from '@slack/bolt';
+import type { Logger } from '../../logger.js';
+import { t } from '../../i18n/catalogue.js';
+import { answerAction, answerCommand, answerHome, type Answer, type AnswerDeps } from '../answer.js';
+import type { SlackUsers } from '../users.js';
+import { noticeView } from '../blocks/text-views.js';
+
+type BoltApp = InstanceType<typeof App>;
+
+export interface ListenerDeps extends AnswerDeps {
+  readonly users: SlackUsers;
+  readonly logger: Logger;
+}
+
+type Respond = (message: Record<string, unknown>) => Promise<unknown>;
+
+async function send(respond: Respond, answer: Answer): Promise<void> {
+  await respond({
+    response_type: answer.share ? 'in_channel' : 'ephemeral',
+    ...(answer.replace === true ? { replace_original: true } : { replace_original: false }),
+    text: answer.message.text,
+    blocks: answer.message.blocks,
+  });
+}
+
+export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
+  const { logger } = deps;
+
+  app.command('/kpi', async ({ command, ack, respond }) => {
+    await ack();
+    const asker = await deps.users.asker(command.user_id);
+    try {
+      await send(respond as Respond, await answerCommand(command.text, asker, deps));
+    } catch (error) {
+      logger.error({ err: error, text: command.text }, '/kpi failed');
+      await (respond as Respond)({ response_type: 'ephemeral', ...noticeView(t(asker.locale, 'error.generic')) }).catch(() => undefined);
+    }
+  });
+
+  app.action(/^kpi_/, async ({ action, body, ack, respond }) => {
+    await ack();
+    if (action.type !== 'button' || !('action_id' in action)) return;
+    const asker = await deps.users.asker(body.user.id);
+    try {
+      const answer = await answerAction(action.action_id, action.value, asker, deps);
+      if (answer !== undefined) await send(respond as Respond, answer);
+    } catch (error) {
+      logger.error({ err: error, action: action.action_id }, 'button failed');
+      await (respond as Respond)({ response_type: 'ephemeral', replace_original: false, ...noticeView(t(asker.locale, 'error.generic')) }).catch(() => undefined);
+    }
+  });
+
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    try {
+      const asker = await deps.users.asker(event.user);
+      const view = await answerHome(asker, deps);
+      await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: view.blocks } });
+    } catch (error) {
+      logger.error({ err: error }, 'the Home tab could not be published');
+    }
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The local console: with no Slack token, commands piped in one per line are
+ * answered in order, rendered as text; when the input ends the server keeps
+ * serving. Also `kpibot demo` end to end, as a newcomer runs it.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { IngestStore } from '../../src/store/ingest-store.js';
+import { startTestBot } from '../helpers/bot.js';
+import { spawn } from 'node:child_process';
+import { childEnv, KPIBOT } from '../helpers/process.js';
+import { createTestDatabase } from '../helpers/databases.js';
+
+const NOW = Date.parse('2026-11-20T10:00:00Z');
+
+describe('the local console', () => {
+  it('answers piped commands in order, in KPI_LOCALE, and keeps serving after the input ends', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const bot = await startTestBot({ KPI_LOCALE: 'ms', KPI_TIMEZONE: 'Asia/Kuala_Lumpur' }, { console: { input, output }, clock: () => NOW });
+    try {
+      await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', [
+        { kind: 'ticket', type: 'ticket_created', externalTicketId: 'K-1', occurredAt: NOW - 3_600_000, actor: { type: 'customer', id: 'c' }, data: { status: 'new' }, dedupeKey: 'k1' },
+        { kind: 'ticket', type: 'agent_reply', externalTicketId: 'K-1', occurredAt: NOW - 3_600_000 + 45 * 60_000, actor: { type: 'agent', id: 'a' }, data: { status: 'pending' }, dedupeKey: 'k2' },
+      ]);
+      input.end('/kpi frt 7d\nkpi backlog share\n/kpi nonsense\nhello\nhome\n');
+      expect(bot.console).toBeDefined();
+      await bot.console?.done;
+      const frt = printed.indexOf('Masa tindak balas pertama: 45 min');
+      const backlog = printed.indexOf('Tiket tertunggak: 1');
+      expect(frt).toBeGreaterThan(0);
+      expect(backlog).toBeGreaterThan(frt);
+      expect(printed).toContain('→ posted in the channel');
+      expect(printed).toContain('`nonsense`');
+      expect(printed).toContain('"hello" is not a command here');
+      expect(printed).toContain('[Terangkan]'); // buttons are listed
+      expect(printed).toContain('Akaun Slack anda belum dipautkan'); // the Home tab
+      // Input ended; the server still answers.
+      expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+    } finally {
+      await bot.dispose();
+    }
+  });
+
+  it('kpibot demo loads a sample workspace and answers from it', async () => {
+    const db = await createTestDatabase();
+    try {
+      const child = spawn(process.execPath, [KPIBOT, 'demo', '--tickets', '300'], { env: childEnv({ DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: '0' }) });
+      let stdout = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const answered = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer in time:\n${stdout}`)), 30_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (/SLA overdue: \d+/.test(stdout)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      child.stdin.end('/kpi\n/kpi overdue\n');
+      try {
+        await answered;
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      expect(stdout).toMatch(/demo: 300 tickets \(\d+ new events\) loaded as source "demo"/);
+      expect(stdout).toMatch(/Ticket volume \d+/);
+    } finally {
+      await db.dispose();
+    }
+  });
+});

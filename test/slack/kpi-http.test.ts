@@ -1,0 +1,178 @@
+/**
+ * /kpi, buttons and the Home tab, driven through the real Bolt HTTP receiver
+ * with signed requests; Slack's Web API and the response URLs are a fake on
+ * loopback that records what reaches it. The clock is fixed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IngestStore } from '../../src/store/ingest-store.js';
+import type { NormalizedEvent, TicketEvent } from '../../src/ingest/events.js';
+import { startTestBot, type TestBot } from '../helpers/bot.js';
+import { startFakeSlack, type FakeSlack, type RecordedCall } from '../helpers/fake-slack.js';
+import { postButtonClick, postEvent, postSlashCommand, SIGNING_SECRET } from '../helpers/slack-requests.js';
+import { loadDemo } from '../../src/demo/generate.js';
+
+const NOW = Date.parse('2026-11-20T10:00:00Z');
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+/** Three tickets created 2 days ago, first replies after 30 min, 1 h and 2 h (median 1 h); two still open, one solved. */
+function fixture(): NormalizedEvent[] {
+  const created = NOW - 48 * HOUR;
+  const events: TicketEvent[] = [];
+  const agent = { type: 'agent' as const, id: 'a-1', email: 'ayu@example.com', name: 'Ayu' };
+  [30 * MIN, HOUR, 2 * HOUR].forEach((wait, index) => {
+    const id = `T-${index + 1}`;
+    const at = created + index * MIN;
+    events.push(
+      { kind: 'ticket', type: 'ticket_created', externalTicketId: id, occurredAt: at, actor: { type: 'customer', id: 'c-1' }, data: { status: 'new', priority: 'high', team: 'Billing', url: `https://help.example.com/t/${id}` }, dedupeKey: `${id}:1` },
+      { kind: 'ticket', type: 'assignee_changed', externalTicketId: id, occurredAt: at + 1000, data: { assignee: agent }, dedupeKey: `${id}:2` },
+      { kind: 'ticket', type: 'agent_reply', externalTicketId: id, occurredAt: at + wait, actor: agent, data: { status: 'pending' }, dedupeKey: `${id}:3` },
+    );
+  });
+  events.push({ kind: 'ticket', type: 'status_changed', externalTicketId: 'T-3', occurredAt: created + 5 * HOUR, actor: agent, data: { status: 'solved' }, dedupeKey: 'T-3:4' });
+  return events;
+}
+
+const headerOf = (call: RecordedCall) => ((call.args.blocks as { type: string; text?: { text: string } }[])[0]?.text?.text ?? '');
+const allText = (call: RecordedCall) => JSON.stringify(call.args.blocks);
+
+describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
+  let slack: FakeSlack;
+  let bot: TestBot;
+  let users: Record<string, { locale?: string; is_admin?: boolean }>;
+
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    users = {};
+    slack.answer('users.info', (call) => {
+      const id = String(call.args.user);
+      return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US' } } };
+    });
+    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta' }, { clock: () => NOW });
+    await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
+  });
+  afterAll(async () => {
+    await bot.dispose();
+    await slack.close();
+  });
+
+  let sequence = 0;
+  async function command(text: string, userId = 'U0000LEAD'): Promise<{ ack: Response; reply: RecordedCall }> {
+    const id = `cmd-${++sequence}`;
+    const ack = await postSlashCommand(bot.url, { text, userId, responseUrl: slack.responseUrl(id) });
+    const before = slack.callsTo('response_url').length;
+    const replies = await slack.waitFor('response_url', before + 1);
+    return { ack, reply: replies[replies.length - 1] as RecordedCall };
+  }
+
+  it('answers /kpi frt 7d: acknowledged at once, then the reply through the response URL, private by default', async () => {
+    const { ack, reply } = await command('frt 7d');
+    expect(ack.status).toBe(200);
+    expect(reply.args.response_type).toBe('ephemeral');
+    expect(headerOf(reply)).toBe('First response time: 1 h');
+    expect(allText(reply)).toContain('last 7 days · all tickets · n = 3');
+    expect(String(reply.args.text)).toContain('First response time: 1 h');
+  });
+
+  it('posts to the channel with `share`', async () => {
+    const { reply } = await command('backlog share');
+    expect(reply.args.response_type).toBe('in_channel');
+    expect(headerOf(reply)).toBe('Backlog: 2');
+  });
+
+  it('turns an unknown word into a suggestion', async () => {
+    const { reply } = await command('backlg');
+    expect(reply.args.text).toContain('Did you mean `backlog`?');
+  });
+
+  it('answers in the user\'s language (users.info locale)', async () => {
+    users.U0000TURK = { locale: 'tr-TR' };
+    const { reply } = await command('frt 7d', 'U0000TURK');
+    expect(headerOf(reply)).toBe('İlk yanıt süresi: 1 sa');
+    expect(slack.callsTo('users.info').some((call) => call.args.user === 'U0000TURK' && String(call.args.include_locale) === 'true')).toBe(true);
+  });
+
+  it('refuses configuration to a non-admin and changes nothing', async () => {
+    const { reply } = await command('subscribe <#C0000SUPP|support> daily 09:00');
+    expect(reply.args.text).toContain('Only workspace admins and owners');
+    expect(Number(((await bot.db('digest_subscriptions').count({ n: '*' }).first()) as { n: number | string }).n)).toBe(0);
+  });
+
+  it('refuses a request with a wrong signature, and answers nothing', async () => {
+    const before = slack.callsTo('response_url').length;
+    const response = await postSlashCommand(bot.url, { text: 'frt', responseUrl: slack.responseUrl('forged') }, 'fedcba9876543210fedcba9876543210');
+    expect(response.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(slack.callsTo('response_url').length).toBe(before);
+  });
+
+  it('explains a metric from its button, with the n behind the number', async () => {
+    const { reply } = await command('frt 7d');
+    const buttons = (reply.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((block) => block.type === 'actions')?.elements ?? [];
+    const explain = buttons.find((button) => button.action_id === 'kpi_explain');
+    expect(explain).toBeDefined();
+    const before = slack.callsTo('response_url').length;
+    expect((await postButtonClick(bot.url, { actionId: 'kpi_explain', value: explain?.value ?? '', responseUrl: slack.responseUrl('explain') })).status).toBe(200);
+    const answer = (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
+    expect(headerOf(answer)).toBe('First response time');
+    expect(allText(answer)).toContain('*Formula*');
+    expect(allText(answer)).toContain('This number rests on n = 3.');
+  });
+
+  it('shows the tickets behind the backlog, with links', async () => {
+    const { reply } = await command('backlog');
+    const button = (reply.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((block) => block.type === 'actions')?.elements?.find((element) => element.action_id === 'kpi_show_tickets');
+    const before = slack.callsTo('response_url').length;
+    await postButtonClick(bot.url, { actionId: 'kpi_show_tickets', value: button?.value ?? '', responseUrl: slack.responseUrl('tickets') });
+    const answer = (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
+    expect(headerOf(answer)).toBe('Open tickets');
+    expect(allText(answer)).toContain('<https://help.example.com/t/T-1|#T-1>');
+    expect(allText(answer)).toContain('<https://help.example.com/t/T-2|#T-2>');
+    expect(allText(answer)).not.toContain('#T-3');
+    expect(allText(answer)).toContain('Page 1 of 1 · 2');
+  });
+
+  it('publishes the Home tab on app_home_opened', async () => {
+    const before = slack.callsTo('views.publish').length;
+    expect((await postEvent(bot.url, { type: 'app_home_opened', user: 'U0000LEAD', channel: 'D0000HOME', tab: 'home', event_ts: '1.000' })).status).toBe(200);
+    const publish = (await slack.waitFor('views.publish', before + 1)).at(-1) as RecordedCall;
+    expect(publish.args.user_id).toBe('U0000LEAD');
+    const view = publish.args.view as { type: string; blocks: unknown[] };
+    expect(view.type).toBe('home');
+    expect(JSON.stringify(view.blocks)).toContain('not linked to a helpdesk agent');
+  });
+
+  it('shows a linked agent their open tickets on the Home tab', async () => {
+    await bot.db('agents').where({ external_id: 'a-1' }).update({ slack_user_id: 'U0000AYU0' });
+    const before = slack.callsTo('views.publish').length;
+    await postEvent(bot.url, { type: 'app_home_opened', user: 'U0000AYU0', channel: 'D0000HOME', tab: 'home', event_ts: '1.000' });
+    const publish = (await slack.waitFor('views.publish', before + 1)).at(-1) as RecordedCall;
+    const text = JSON.stringify((publish.args.view as { blocks: unknown[] }).blocks);
+    expect(text).toContain('My open tickets');
+    expect(text).toContain('#T-1');
+    expect(text).not.toContain('For admins');
+  });
+});
+
+describe('/kpi on a large database', () => {
+  it('acknowledges within Slack\'s 3 seconds, before the answer is computed and posted', async () => {
+    const slack = await startFakeSlack();
+    const bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url }, { clock: () => NOW });
+    try {
+      await loadDemo(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, { now: NOW, tickets: 20_000, days: 365 });
+      const started = performance.now();
+      const ack = await postSlashCommand(bot.url, { text: 'summary 365d', responseUrl: slack.responseUrl('large') });
+      const ackedAfter = performance.now() - started;
+      expect(ack.status).toBe(200);
+      expect(ackedAfter).toBeLessThan(3000);
+      // The answer comes after the acknowledgement, through the response URL.
+      expect(slack.callsTo('response_url')).toHaveLength(0);
+      const [reply] = await slack.waitFor('response_url', 1, 30_000);
+      expect(headerOf(reply as RecordedCall)).toBe('Support KPIs');
+      expect(allText(reply as RecordedCall)).toMatch(/Ticket volume\*\\n\d{2},\d{3}/);
+    } finally {
+      await bot.dispose();
+      await slack.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,142 @@
+/**
+ * The Block Kit views are pure: checked here on their JSON, in every language,
+ * with inputs large enough to meet Slack's limits (50 blocks per message, 100 on
+ * the Home tab, 3,000 characters per section text, 10 fields, 150 characters in
+ * a header, 75 on a button, 25 elements per actions block).
+ */
+import { describe, expect, it } from 'vitest';
+import { METRIC_IDS, METRICS, type MetricId } from '../../src/kpi/definitions.js';
+import type { MetricResult } from '../../src/kpi/metrics.js';
+import { resolvePeriod } from '../../src/kpi/periods.js';
+import type { AgentRow, TicketListRow } from '../../src/store/kpi-store.js';
+import { LOCALES, type Locale } from '../../src/i18n/locale.js';
+import { LIMITS, type SlackMessage } from '../../src/slack/blocks/kit.js';
+import { agentsView, metricView, summaryView } from '../../src/slack/blocks/metric.js';
+import { commandErrorView, explainView, helpView } from '../../src/slack/blocks/text-views.js';
+import { ticketsView } from '../../src/slack/blocks/tickets.js';
+import { homeView } from '../../src/slack/blocks/home.js';
+import { renderMessage } from '../../src/slack/console-render.js';
+
+const NOW = Date.parse('2026-11-20T10:00:00Z');
+const period = resolvePeriod('30d', NOW, 'Asia/Jakarta');
+const long = (n: number) => 'x'.repeat(n);
+
+function ticket(index: number): TicketListRow {
+  return {
+    source: 'zendesk', externalId: String(10_000 + index), url: `https://example.zendesk.com/agent/tickets/${10_000 + index}?${long(80)}`, createdAt: NOW - index * 3_600_000,
+    priority: 'high', team: `Team ${long(120)}`, status: 'open', dueAt: NOW - index * 60_000, escalatedAt: NOW - index * 60_000, assigneeName: `Agent ${long(60)}`, assigneeSlackUserId: index % 2 === 0 ? 'U0000AYU0' : null,
+  };
+}
+
+function result(metric: MetricId, details: Record<string, unknown>, value: number | null = 3600): MetricResult {
+  return {
+    metric, period: { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString(), timezone: period.timezone }, value, unit: METRICS[metric].unit, n: 1234,
+    previous: { value: 4000, n: 1000 }, change: -10, trend: 'better', details,
+  };
+}
+
+const stats = { median: 3600, mean: 5000, p90: 9000, n: 1234 };
+const DETAILS: Partial<Record<MetricId, Record<string, unknown>>> = {
+  volume: { perDay: 41.1, perWeek: 288, perMonth: 1234, byChannel: Array.from({ length: 300 }, (_, i) => ({ channel: `channel-${i}-${long(200)}`, n: 300 - i })) },
+  backlog: { ages: { under1d: 1, d1to3: 2, d3to7: 3, over7d: 4 }, oldest: ticket(1), sevenDaysEarlier: 9, changeAgainstSevenDaysEarlier: 11 },
+  resolved: { resolved: 10, unresolved: 5, ratio: 2 },
+  frt: { ...stats, awaiting: 3, business: stats },
+  response: stats,
+  resolution: { full: stats, first: stats, business: { full: stats, first: stats } },
+  overdue: { oldest: Array.from({ length: 10 }, (_, i) => ({ ...ticket(i), target: i % 2 === 0 ? 'first_response' : 'resolution' })), breachedShare: 12.5, breached: 5, withTarget: 40 },
+  escalations: { created: 100, rate: 7 },
+  fcr: { firstContact: 40, resolved: 80 },
+  csat: { satisfied: 72, answers: 100 },
+  nps: { promoters: 70, passives: 20, detractors: 10 },
+  ces: { easyShare: 60 },
+  enps: { hidden: true },
+  aht: { totalSeconds: 99_999, tickets: 12 },
+  churn: { atStart: 100, lost: 4 },
+  repeat: { buyers: 50, repeatBuyers: 10 },
+  selfservice: { resolvedSessions: 30, ticketsCreated: 70 },
+};
+
+const agents: AgentRow[] = Array.from({ length: 300 }, (_, i) => ({
+  agentId: i, name: `Agent ${i} ${long(100)}`, email: null, slackUserId: i % 3 === 0 ? `U${String(i).padStart(8, '0')}` : null, solved: i, frtMedian: i * 60, resolutionMedian: i * 600, csat: 80, csatAnswers: 10, fcr: 50, aht: 900, openAssigned: 3, overdue: 1,
+}));
+
+/** Every limit, on every block, recursively. */
+function expectWithinLimits(message: SlackMessage, maxBlocks: number = LIMITS.messageBlocks): void {
+  expect(message.text.length).toBeGreaterThan(0);
+  expect(message.text.length).toBeLessThanOrEqual(LIMITS.fallbackText);
+  expect(message.blocks.length).toBeLessThanOrEqual(maxBlocks);
+  for (const block of message.blocks as unknown as Record<string, unknown>[]) {
+    const text = (block.text as { text?: string } | undefined)?.text ?? '';
+    if (block.type === 'header') expect(text.length).toBeLessThanOrEqual(LIMITS.headerText);
+    if (block.type === 'section') {
+      expect(text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+      const fields = (block.fields as { text: string }[] | undefined) ?? [];
+      expect(fields.length).toBeLessThanOrEqual(LIMITS.fields);
+      for (const field of fields) expect(field.text.length).toBeLessThanOrEqual(LIMITS.fieldText);
+    }
+    if (block.type === 'context') expect((block.elements as unknown[]).length).toBeLessThanOrEqual(LIMITS.contextElements);
+    if (block.type === 'actions') {
+      const elements = block.elements as { text: { text: string }; value?: string }[];
+      expect(elements.length).toBeLessThanOrEqual(LIMITS.actionsElements);
+      for (const element of elements) {
+        expect(element.text.text.length).toBeLessThanOrEqual(LIMITS.buttonText);
+        expect((element.value ?? '').length).toBeLessThanOrEqual(LIMITS.buttonValue);
+      }
+    }
+  }
+}
+
+describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Locale) => {
+  it.each(METRIC_IDS.filter((id) => id !== 'summary' && id !== 'agents'))('metric %s', (metric) => {
+    const view = metricView({ result: result(metric, DETAILS[metric] ?? {}), period, filters: { team: long(500), tag: 'vip' }, now: NOW, shared: false }, locale);
+    expectWithinLimits(view);
+    expect(renderMessage(view)).not.toContain('undefined');
+  });
+
+  it('summary, agents, tickets, help, explain, errors, home', () => {
+    const summary = summaryView({ metrics: ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {})), period, filters: {}, shared: false }, locale);
+    expectWithinLimits(summary);
+    const agentsMessage = agentsView({ rows: agents, period, filters: {}, shared: false }, locale);
+    expectWithinLimits(agentsMessage);
+    expect(JSON.stringify(agentsMessage.blocks)).toMatch(/280/); // "and 280 more", in the reader's language
+    expectWithinLimits(ticketsView({ list: 'overdue', rows: Array.from({ length: 10 }, (_, i) => ticket(i)), total: 5000, page: 3, period, filters: {}, now: NOW }, locale));
+    expectWithinLimits(helpView(locale));
+    for (const metric of METRIC_IDS) expectWithinLimits(explainView({ metric, n: 5 }, locale));
+    expectWithinLimits(commandErrorView({ kind: 'error', code: 'unknown_word', word: long(4000), suggestion: 'backlog' }, locale));
+    const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
+    const home = homeView({ period, team, now: NOW, mine: { open: Array.from({ length: 15 }, (_, i) => ticket(i)), openTotal: 400, frt: team[2] as MetricResult, csat: team[6] as MetricResult, teamFrt: team[2] as MetricResult, teamCsat: team[6] as MetricResult }, admin: {
+      subscriptionCount: 40, alertRuleCount: 12,
+      subscriptions: Array.from({ length: 10 }, (_, i) => ({ target: `C000000${i}`, personal: i === 0, schedule: '0 9 * * 1-5', timezone: 'Asia/Jakarta', metrics: ['summary', 'frt', long(300)] })),
+      alertRules: Array.from({ length: 10 }, (_, i) => ({ kind: 'sla', channelId: `C00000${i}`, team: long(200) })),
+    } }, locale);
+    expectWithinLimits(home, LIMITS.homeBlocks);
+    expect(JSON.stringify(home.blocks)).toContain('<#C0000003>');
+  });
+});
+
+describe('a metric reply', () => {
+  it('leads with the number and its unit, says whether the move is good, and carries Explain, Show tickets and Share', () => {
+    const view = metricView({ result: { ...result('backlog', DETAILS.backlog ?? {}, 120), previous: { value: 100, n: 100 }, change: 20, trend: 'worse' }, period, filters: { team: 'billing' }, now: NOW, shared: false }, 'en');
+    const blocks = view.blocks as unknown as { type: string; text?: { text: string }; elements?: { action_id: string; text: { text: string } }[] }[];
+    expect(blocks[0]?.text?.text).toBe('Backlog: 120');
+    expect(blocks[1]?.text?.text).toBe('▲ 20% vs the previous period · worse\nprevious period: 100');
+    expect(blocks.find((block) => block.type === 'context')?.elements?.map((element) => (element as unknown as { text: string }).text)).toEqual(['last 30 days · filters: Team: billing · n = 1,234']);
+    expect(blocks.find((block) => block.type === 'actions')?.elements?.map((element) => element.action_id)).toEqual(['kpi_explain', 'kpi_show_tickets', 'kpi_share']);
+    expect(view.text).toContain('Backlog: 120');
+  });
+
+  it('reads durations as people say them, in each language', () => {
+    const header = (locale: Locale) => (metricView({ result: result('frt', DETAILS.frt ?? {}, 5040), period, filters: {}, now: NOW, shared: true }, locale).blocks[0] as { text: { text: string } }).text.text;
+    expect(header('en')).toBe('First response time: 1 h 24 min');
+    expect(header('id')).toBe('Waktu respons pertama: 1 j 24 mnt');
+    expect(header('ms')).toBe('Masa tindak balas pertama: 1 j 24 min');
+    expect(header('tr')).toBe('İlk yanıt süresi: 1 sa 24 dk');
+  });
+
+  it('has no Share button once shared, and names who shared it', () => {
+    const view = metricView({ result: result('csat', DETAILS.csat ?? {}, 72), period, filters: {}, now: NOW, shared: true, sharedBy: 'U0000LEAD' }, 'en');
+    const text = JSON.stringify(view.blocks);
+    expect(text).not.toContain('kpi_share');
+    expect(text).toContain('Shared by <@U0000LEAD>');
+  });
+});
