@@ -20,6 +20,7 @@ import { LeaderLease } from './lease.js';
 import { Scheduler, type Job } from './scheduler.js';
 import { alertEscalations, evaluateThresholds, sweepSla, type AlertJobDeps } from './alert-jobs.js';
 import type { SlaAlertSettings } from './sla-alerts.js';
+import { runDigests } from './digests.js';
 
 export const LEASE_NAME = 'scheduler';
 /** A lease lasts 30 s and is renewed every tick (1 s): a successor takes over within 30 s of the leader's death. */
@@ -66,6 +67,7 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
     { name: 'outbox', everyMs: TICK_MS, run: () => sender.deliverDue() },
     { name: 'sla-sweep', everyMs: 60_000, run: (now) => sweepSla(alertDeps, now) },
     { name: 'thresholds', everyMs: 60_000, run: (now) => evaluateThresholds(alertDeps, now) },
+    { name: 'digests', everyMs: 60_000, run: (now) => runDigests({ db, locale: config.kpi.locale }, now) },
   ];
   const lease = new LeaderLease(db, { name: LEASE_NAME, holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, ttlMs: LEASE_TTL_MS, clock });
   const scheduler = new Scheduler({ lease, jobs, clock, logger });

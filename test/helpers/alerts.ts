@@ -17,6 +17,8 @@ import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 
 export interface AlertWorld {
   readonly db: Database;
+  /** To open a second connection pool to the same database (a second replica). */
+  readonly testConfig: TestDatabase['config'];
   readonly slack: FakeSlack;
   readonly poster: SlackPoster;
   readonly alerts: AlertStore;
@@ -46,6 +48,7 @@ export async function createAlertWorld(start: number): Promise<AlertWorld> {
   const ingestStore = new IngestStore(db, DEFAULT_PROJECTION_OPTIONS);
   const world: AlertWorld = {
     db,
+    testConfig: testDb.config,
     slack,
     poster,
     alerts: new AlertStore(db),

@@ -282,4 +282,16 @@ export const en = {
   'alert.button.snooze_tomorrow': 'Snooze until tomorrow',
   'alert.button.open': 'Open in helpdesk',
   'alert.delivery_failed': ':warning: A message to {target} could not be delivered: Slack answered `{reason}`. If it is a channel, check that it still exists and that the bot is invited to it. This is reported only once.',
+
+  // --- Digests (src/slack/blocks/digest.ts) ---
+  'digest.title': 'Support digest: {period}',
+  'digest.now': 'Open now: {backlog} · overdue now: {overdue}',
+  'digest.oldest_overdue': '*Oldest overdue tickets*',
+  'digest.none_overdue': 'No ticket is overdue. :tada:',
+  'digest.highlights': '*Agent highlights*',
+  'digest.highlight': '{agent}: {solved} solved, first response median {frt}',
+  'digest.personal_title': 'Your tickets',
+  'digest.personal_intro': 'Your open tickets, oldest first: {open} open, {overdue} overdue.',
+  'digest.personal_none': 'You have no open tickets.',
+  'digest.scheduled_by': 'Digest set up with `/kpi subscribe`.',
 } as const;

@@ -267,4 +267,16 @@ export const id: Messages = {
   'alert.button.snooze_tomorrow': 'Tunda sampai besok',
   'alert.button.open': 'Buka di helpdesk',
   'alert.delivery_failed': ':warning: Pesan ke {target} tidak dapat dikirim: Slack menjawab `{reason}`. Jika itu kanal, pastikan kanalnya masih ada dan bot sudah diundang ke sana. Masalah ini hanya dilaporkan sekali.',
+
+  // --- Digests (src/slack/blocks/digest.ts) ---
+  'digest.title': 'Ringkasan dukungan: {period}',
+  'digest.now': 'Terbuka saat ini: {backlog} · melewati SLA saat ini: {overdue}',
+  'digest.oldest_overdue': '*Tiket terlama yang melewati SLA*',
+  'digest.none_overdue': 'Tidak ada tiket yang melewati SLA. :tada:',
+  'digest.highlights': '*Sorotan agen*',
+  'digest.highlight': '{agent}: {solved} diselesaikan, median respons pertama {frt}',
+  'digest.personal_title': 'Tiket Anda',
+  'digest.personal_intro': 'Tiket Anda yang masih terbuka, dari yang terlama: {open} terbuka, {overdue} melewati SLA.',
+  'digest.personal_none': 'Anda tidak punya tiket yang terbuka.',
+  'digest.scheduled_by': 'Ringkasan ini diatur dengan `/kpi subscribe`.',
 };

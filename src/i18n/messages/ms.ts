@@ -269,4 +269,16 @@ export const ms: Messages = {
   'alert.button.snooze_tomorrow': 'Tangguh hingga esok',
   'alert.button.open': 'Buka dalam helpdesk',
   'alert.delivery_failed': ':warning: Mesej kepada {target} tidak dapat dihantar: Slack menjawab `{reason}`. Jika ia saluran, pastikan saluran itu masih wujud dan bot telah dijemput ke dalamnya. Perkara ini dilaporkan sekali sahaja.',
+
+  // --- Digests (src/slack/blocks/digest.ts) ---
+  'digest.title': 'Ringkasan sokongan: {period}',
+  'digest.now': 'Terbuka sekarang: {backlog} · melepasi SLA sekarang: {overdue}',
+  'digest.oldest_overdue': '*Tiket tertua yang melepasi SLA*',
+  'digest.none_overdue': 'Tiada tiket yang melepasi SLA. :tada:',
+  'digest.highlights': '*Sorotan ejen*',
+  'digest.highlight': '{agent}: {solved} diselesaikan, median tindak balas pertama {frt}',
+  'digest.personal_title': 'Tiket anda',
+  'digest.personal_intro': 'Tiket anda yang masih terbuka, yang tertua dahulu: {open} terbuka, {overdue} melepasi SLA.',
+  'digest.personal_none': 'Anda tiada tiket yang terbuka.',
+  'digest.scheduled_by': 'Ringkasan ini ditetapkan dengan `/kpi subscribe`.',
 };

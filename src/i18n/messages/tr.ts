@@ -269,4 +269,16 @@ export const tr: Messages = {
   'alert.button.snooze_tomorrow': 'Yarına ertele',
   'alert.button.open': 'Yardım masasında aç',
   'alert.delivery_failed': ':warning: {target} hedefine gönderilen mesaj iletilemedi; Slack yanıtı: `{reason}`. Bu bir kanalsa kanalın hâlâ var olduğunu ve botun kanala davet edildiğini kontrol edin. Bu durum yalnızca bir kez bildirilir.',
+
+  // --- Digests (src/slack/blocks/digest.ts) ---
+  'digest.title': 'Destek özeti: {period}',
+  'digest.now': 'Şu an açık: {backlog} · şu an SLA\'sı geçmiş: {overdue}',
+  'digest.oldest_overdue': '*SLA\'sı geçmiş en eski talepler*',
+  'digest.none_overdue': 'SLA\'sı geçmiş talep yok. :tada:',
+  'digest.highlights': '*Öne çıkan temsilciler*',
+  'digest.highlight': '{agent}: {solved} çözülen talep, ilk yanıt medyanı {frt}',
+  'digest.personal_title': 'Talepleriniz',
+  'digest.personal_intro': 'Açık talepleriniz, en eskisi önce: {open} açık, {overdue} SLA\'sı geçmiş.',
+  'digest.personal_none': 'Açık talebiniz yok.',
+  'digest.scheduled_by': 'Bu özet `/kpi subscribe` ile ayarlandı.',
 };

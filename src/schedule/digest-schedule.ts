@@ -1,0 +1,106 @@
+/**
+ * When a digest is due, without timers: a subscription's cron expression (five
+ * fields, read by node-cron's parser) is matched minute by minute in the
+ * subscription's own time zone, so a test moves a fake clock and asks which
+ * scheduled instant has come. Pure; `now` is passed in.
+ */
+import cron from 'node-cron';
+import type { DigestSchedule, Weekday } from '../slack/command.js';
+
+const WEEKDAY_NUMBERS: Record<Weekday, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+const MINUTE = 60_000;
+/** A digest missed for longer (the bot was down) is not posted late. */
+export const MAX_CATCH_UP_MS = 6 * 60 * MINUTE;
+
+/** The cron expression of `/kpi subscribe ... daily|weekdays|weekly [day] HH:MM`. */
+export function cronFor(schedule: DigestSchedule | { frequency: 'weekdays' }, time: string): string {
+  const [hours, minutes] = time.split(':').map(Number);
+  const at = `${minutes ?? 0} ${hours ?? 0}`;
+  if (schedule.frequency === 'daily') return `${at} * * *`;
+  if (schedule.frequency === 'weekdays') return `${at} * * 1-5`;
+  return `${at} * * ${WEEKDAY_NUMBERS[schedule.weekday]}`;
+}
+
+export function isValidCron(expression: string): boolean {
+  return expression.trim().split(/\s+/).length === 5 && cron.validate(expression);
+}
+
+interface Matcher {
+  minute: Set<number>;
+  hour: Set<number>;
+  dayOfMonth: Set<number>;
+  month: Set<number>;
+  dayOfWeek: Set<number>;
+  anyDayOfMonth: boolean;
+  anyDayOfWeek: boolean;
+}
+
+const matchers = new Map<string, Matcher>();
+
+function matcherOf(expression: string): Matcher {
+  let matcher = matchers.get(expression);
+  if (matcher === undefined) {
+    const fields = cron.parse(expression);
+    const numbers = (values: (number | string)[]) => new Set(values.filter((value): value is number => typeof value === 'number'));
+    const dayOfWeek = new Set([...numbers(fields.dayOfWeek)].map((day) => day % 7));
+    matcher = {
+      minute: new Set(fields.minute),
+      hour: new Set(fields.hour),
+      dayOfMonth: numbers(fields.dayOfMonth),
+      month: new Set(fields.month),
+      dayOfWeek,
+      anyDayOfMonth: numbers(fields.dayOfMonth).size === 31,
+      anyDayOfWeek: dayOfWeek.size === 7,
+    };
+    matchers.set(expression, matcher);
+  }
+  return matcher;
+}
+
+const partsFormats = new Map<string, Intl.DateTimeFormat>();
+
+function localParts(instant: number, timezone: string) {
+  let format = partsFormats.get(timezone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', weekday: 'short' });
+    partsFormats.set(timezone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(instant).map((part) => [part.type, part.value]));
+  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday ?? '');
+  return { minute: Number(parts.minute), hour: Number(parts.hour), day: Number(parts.day), month: Number(parts.month), weekday };
+}
+
+/** Whether the minute starting at `instant` is one the expression names, in `timezone` (cron's rule: day of month OR day of week when both are restricted). */
+export function cronMatches(expression: string, timezone: string, instant: number): boolean {
+  const m = matcherOf(expression);
+  const local = localParts(instant, timezone);
+  if (!m.minute.has(local.minute) || !m.hour.has(local.hour) || !m.month.has(local.month)) return false;
+  const dom = m.dayOfMonth.has(local.day);
+  const dow = m.dayOfWeek.has(local.weekday);
+  if (m.anyDayOfMonth && m.anyDayOfWeek) return true;
+  if (m.anyDayOfMonth) return dow;
+  if (m.anyDayOfWeek) return dom;
+  return dom || dow;
+}
+
+/**
+ * The latest scheduled minute in (after, now], looking back at most
+ * MAX_CATCH_UP_MS; undefined when none. A minute tick finds each instant once;
+ * a tick that comes late still finds it.
+ */
+export function latestDueInstant(expression: string, timezone: string, after: number, now: number): number | undefined {
+  const last = Math.floor(now / MINUTE) * MINUTE;
+  const first = Math.max(Math.floor(after / MINUTE) * MINUTE + MINUTE, last - MAX_CATCH_UP_MS);
+  for (let instant = last; instant >= first; instant -= MINUTE) {
+    if (cronMatches(expression, timezone, instant)) return instant;
+  }
+  return undefined;
+}
+
+/** The period a digest covers: the day before a daily one, the week before a weekly one. */
+export function digestPeriodWord(expression: string): 'yesterday' | 'last-week' | '7d' {
+  const [, , dom, month, dow] = expression.trim().split(/\s+/);
+  if (dom === '*' && month === '*' && (dow === '*' || dow === '1-5')) return 'yesterday';
+  if (dom === '*' && month === '*' && /^[0-7]$/.test(dow ?? '')) return 'last-week';
+  return '7d';
+}

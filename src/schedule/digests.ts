@@ -1,0 +1,97 @@
+/**
+ * The digest job (every minute on the leader): each subscription whose cron
+ * expression names a minute since its last run gets one outbox row, keyed by
+ * subscription and scheduled instant, written with the run's record in one
+ * transaction. "Only if changed" skips a post whose numbers equal the last
+ * one's. `/kpi digest now #channel` builds the same message at once.
+ */
+import { createHash } from 'node:crypto';
+import type { Database } from '../store/database.js';
+import type { Locale } from '../i18n/locale.js';
+import { DigestStore, type DigestSubscription } from '../store/digest-store.js';
+import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
+import { enqueue } from '../store/outbox-store.js';
+import { computeAgents, computeMetric, computeSummary, type MetricResult } from '../kpi/metrics.js';
+import { resolvePeriod } from '../kpi/periods.js';
+import type { MetricId } from '../kpi/definitions.js';
+import { digestView, personalDigestView } from '../slack/blocks/digest.js';
+import type { SlackMessage } from '../slack/blocks/kit.js';
+import { digestPeriodWord, latestDueInstant } from './digest-schedule.js';
+
+export interface DigestDeps {
+  readonly db: Database;
+  readonly locale: Locale;
+}
+
+export interface BuiltDigest {
+  readonly message: SlackMessage;
+  /** Over the numbers only (not the wording or the clock), for "only if changed". */
+  readonly hash: string;
+}
+
+const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+/** A channel digest at `at`: the period before it, in `timezone`. */
+export async function buildChannelDigest(db: Database, spec: { metrics: readonly MetricId[]; filters: TicketFilters; timezone: string; periodWord: string }, at: number, locale: Locale): Promise<BuiltDigest> {
+  const kpi = new KpiStore(db);
+  const period = resolvePeriod(spec.periodWord, at, spec.timezone);
+  const ids = spec.metrics.filter((id) => id !== 'agents');
+  const metrics: MetricResult[] = [];
+  if (ids.length === 0 || ids.includes('summary')) metrics.push(...(await computeSummary(kpi, period, spec.filters, at)).metrics);
+  for (const id of ids) {
+    if (id === 'summary' || metrics.some((result) => result.metric === id)) continue;
+    metrics.push(await computeMetric(id, kpi, period, spec.filters, at));
+  }
+  const backlog = (await kpi.backlog(at, spec.filters)).n;
+  const overdue = await kpi.overdueNow(at, spec.filters, 5);
+  const agents = await computeAgents(kpi, period, spec.filters, at, 'solved');
+  const highlights = agents.rows.filter((row) => row.solved > 0).slice(0, 3).map((row) => ({ name: row.name, slackUserId: row.slackUserId, solved: row.solved, frtMedian: row.frtMedian }));
+  const message = digestView({ period, filters: spec.filters, metrics, backlog, overdue: overdue.n, oldestOverdue: overdue.oldest, highlights, now: at }, locale);
+  const hash = hashOf({ m: metrics.map((result) => [result.metric, result.value, result.previous.value]), backlog, overdue: overdue.n, oldest: overdue.oldest.map((ticket) => ticket.externalId), highlights });
+  return { message, hash };
+}
+
+/** A linked agent's personal digest: open tickets, oldest first, with SLA time left. */
+export async function buildPersonalDigest(db: Database, slackUserId: string, at: number, locale: Locale): Promise<BuiltDigest> {
+  const kpi = new KpiStore(db);
+  const filters = { agent: slackUserId };
+  const list = await kpi.ticketList('backlog', { at, range: { from: 0, to: at }, filters, offset: 0, limit: 10 });
+  const overdue = (await kpi.overdueNow(at, filters, 0)).n;
+  const message = personalDigestView({ open: list.total, overdue, tickets: list.rows, now: at }, locale);
+  return { message, hash: hashOf({ open: list.total, overdue, ids: list.rows.map((row) => [row.externalId, row.dueAt]) }) };
+}
+
+function buildFor(deps: DigestDeps, subscription: DigestSubscription, at: number): Promise<BuiltDigest> {
+  if (subscription.kind === 'personal' && subscription.slackUserId !== null) return buildPersonalDigest(deps.db, subscription.slackUserId, at, deps.locale);
+  return buildChannelDigest(deps.db, { metrics: subscription.metrics, filters: subscription.filters, timezone: subscription.timezone, periodWord: digestPeriodWord(subscription.schedule) }, at, deps.locale);
+}
+
+/** Enqueues the digests that are due at `now`; how many posts were enqueued. */
+export async function runDigests(deps: DigestDeps, now: number): Promise<number> {
+  const store = new DigestStore(deps.db);
+  let posted = 0;
+  for (const subscription of await store.enabled()) {
+    const target = subscription.kind === 'personal' ? subscription.slackUserId : subscription.channelId;
+    if (target === null) continue;
+    const instant = latestDueInstant(subscription.schedule, subscription.timezone, subscription.lastRunAt ?? subscription.createdAt, now);
+    if (instant === undefined) continue;
+    const built = await buildFor(deps, subscription, instant);
+    const unchanged = subscription.onlyIfChanged && subscription.lastContentHash === built.hash;
+    const enqueued = await deps.db.transaction(async (trx) => {
+      await store.markRun(trx, subscription.id, instant, built.hash);
+      if (unchanged) return false;
+      return enqueue(trx, { dedupeKey: `digest:${subscription.id}:${instant}`, kind: subscription.kind === 'personal' ? 'personal_digest' : 'digest', target, message: built.message, notBefore: instant }, now);
+    });
+    if (enqueued) posted += 1;
+  }
+  return posted;
+}
+
+/** `/kpi digest now #channel`: the channel's first subscription's digest (or the summary of yesterday), posted at once. */
+export async function enqueueDigestNow(deps: DigestDeps, channelId: string, timezone: string, now: number): Promise<void> {
+  const [subscription] = await new DigestStore(deps.db).ofChannel(channelId);
+  const built = subscription === undefined
+    ? await buildChannelDigest(deps.db, { metrics: ['summary'], filters: {}, timezone, periodWord: 'yesterday' }, now, deps.locale)
+    : await buildFor(deps, subscription, now);
+  await enqueue(deps.db, { dedupeKey: `digest-now:${channelId}:${now}`, kind: 'digest', target: channelId, message: built.message, notBefore: now }, now);
+}

@@ -1,0 +1,73 @@
+/**
+ * Digest messages. Pure `(viewModel, locale) → SlackMessage`:
+ * - the channel digest: the period's headline KPIs against the previous period,
+ *   open and overdue now, the five oldest overdue tickets with links, agent
+ *   highlights;
+ * - the personal digest: an agent's open tickets, oldest first, with SLA time left.
+ */
+import { t } from '../../i18n/catalogue.js';
+import { formatMetricValue, formatNumber, formatPeriod } from '../../i18n/format.js';
+import type { Locale } from '../../i18n/locale.js';
+import type { MetricResult } from '../../kpi/metrics.js';
+import type { Period } from '../../kpi/periods.js';
+import type { TicketFilters } from '../../store/kpi-store.js';
+import { contextText, dueText, metricName, shortTrend, ticketLine, type TicketLine } from './common.js';
+import { LIMITS, context, divider, escapeMrkdwn, fields, header, message, section, type Block, type SlackMessage } from './kit.js';
+
+export interface DigestViewModel {
+  readonly period: Period;
+  readonly filters: TicketFilters;
+  readonly metrics: readonly MetricResult[];
+  readonly backlog: number;
+  readonly overdue: number;
+  readonly oldestOverdue: readonly (TicketLine & { readonly dueAt: number })[];
+  readonly highlights: readonly { readonly name: string; readonly slackUserId: string | null; readonly solved: number; readonly frtMedian: number | null }[];
+  readonly now: number;
+}
+
+export function digestView(model: DigestViewModel, locale: Locale): SlackMessage {
+  const title = t(locale, 'digest.title', { period: formatPeriod(locale, model.period) });
+  const lines = model.metrics.map((result) => {
+    const trend = shortTrend(locale, result);
+    return `*${metricName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}`;
+  });
+  const blocks: Block[] = [header(title)];
+  for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
+  const now = t(locale, 'digest.now', { backlog: formatNumber(locale, model.backlog), overdue: formatNumber(locale, model.overdue) });
+  blocks.push(section(now));
+  blocks.push(divider());
+  if (model.oldestOverdue.length === 0) blocks.push(section(t(locale, 'digest.none_overdue')));
+  else blocks.push(section([t(locale, 'digest.oldest_overdue'), ...model.oldestOverdue.map((ticket) => `• ${ticketLine(ticket, dueText(locale, ticket.dueAt, model.now))}`)].join('\n')));
+  if (model.highlights.length > 0) {
+    const people = model.highlights.map((agent) => `• ${t(locale, 'digest.highlight', {
+      agent: agent.slackUserId === null ? escapeMrkdwn(agent.name) : `<@${agent.slackUserId}>`,
+      solved: formatNumber(locale, agent.solved),
+      frt: formatMetricValue(locale, agent.frtMedian, 'seconds'),
+    })}`);
+    blocks.push(section([t(locale, 'digest.highlights'), ...people].join('\n')));
+  }
+  blocks.push(context([contextText(locale, model.period, model.filters), t(locale, 'digest.scheduled_by')]));
+  const text = [title, ...model.metrics.map((result) => `${metricName(locale, result.metric)}: ${formatMetricValue(locale, result.value, result.unit)}`), now].join(' · ');
+  return message(text, blocks, (n) => t(locale, 'list.more', { n }));
+}
+
+export interface PersonalDigestViewModel {
+  readonly open: number;
+  readonly overdue: number;
+  readonly tickets: readonly (TicketLine & { readonly dueAt: number | null })[];
+  readonly now: number;
+}
+
+export function personalDigestView(model: PersonalDigestViewModel, locale: Locale): SlackMessage {
+  const title = t(locale, 'digest.personal_title');
+  const blocks: Block[] = [header(title)];
+  if (model.open === 0) {
+    blocks.push(section(t(locale, 'digest.personal_none')));
+  } else {
+    const intro = t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) });
+    const more = model.open > model.tickets.length ? [t(locale, 'list.more', { n: model.open - model.tickets.length })] : [];
+    blocks.push(section([intro, ...model.tickets.map((ticket) => `• ${ticketLine(ticket, dueText(locale, ticket.dueAt, model.now))}`), ...more].join('\n')));
+  }
+  const text = model.open === 0 ? `${title}: ${t(locale, 'digest.personal_none')}` : `${title}: ${t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) })}`;
+  return message(text, blocks, (n) => t(locale, 'list.more', { n }));
+}

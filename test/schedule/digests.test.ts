@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { DigestStore } from '../../src/store/digest-store.js';
+import { enqueueDigestNow, runDigests } from '../../src/schedule/digests.js';
+import { cronFor, cronMatches, latestDueInstant } from '../../src/schedule/digest-schedule.js';
+import { LeaderLease } from '../../src/schedule/lease.js';
+import { Scheduler } from '../../src/schedule/scheduler.js';
+import { OutboxSender } from '../../src/schedule/sender.js';
+import { OutboxStore } from '../../src/store/outbox-store.js';
+import { renderMessage } from '../../src/slack/console-render.js';
+import { silentLogger } from '../../src/logger.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+// Monday 2026-11-23, 08:58 in Jakarta (UTC+7) = 01:58 UTC.
+const T0 = Date.UTC(2026, 10, 23, 1, 58, 0);
+const AGENT = { type: 'agent' as const, id: 'agent-7', email: 'ayu@example.com', name: 'Ayu' };
+
+describe('digest schedules (pure)', () => {
+  it('cron expressions from /kpi subscribe words', () => {
+    expect(cronFor({ frequency: 'daily' }, '09:00')).toBe('0 9 * * *');
+    expect(cronFor({ frequency: 'weekdays' }, '17:30')).toBe('30 17 * * 1-5');
+    expect(cronFor({ frequency: 'weekly', weekday: 'sun' }, '08:05')).toBe('5 8 * * 0');
+  });
+
+  it('matches minutes in the subscription\'s own zone, across a DST change', () => {
+    expect(cronMatches('0 9 * * *', 'Asia/Jakarta', Date.UTC(2026, 10, 23, 2, 0))).toBe(true);
+    expect(cronMatches('0 9 * * *', 'Asia/Jakarta', Date.UTC(2026, 10, 23, 9, 0))).toBe(false);
+    // Berlin: 09:00 is 08:00 UTC in summer and 09:00 UTC after 25 Oct 2026.
+    expect(cronMatches('0 9 * * *', 'Europe/Berlin', Date.UTC(2026, 9, 24, 7, 0))).toBe(true);
+    expect(cronMatches('0 9 * * *', 'Europe/Berlin', Date.UTC(2026, 9, 26, 8, 0))).toBe(true);
+    expect(cronMatches('0 9 * * 1-5', 'UTC', Date.UTC(2026, 10, 22, 9, 0))).toBe(false); // a Sunday
+  });
+
+  it('the latest scheduled minute since the last run, found once, also by a late tick', () => {
+    const nine = Date.UTC(2026, 10, 23, 2, 0);
+    expect(latestDueInstant('0 9 * * *', 'Asia/Jakarta', T0, nine - MIN)).toBeUndefined();
+    expect(latestDueInstant('0 9 * * *', 'Asia/Jakarta', T0, nine + 30_000)).toBe(nine);
+    expect(latestDueInstant('0 9 * * *', 'Asia/Jakarta', T0, nine + 3 * MIN)).toBe(nine);
+    expect(latestDueInstant('0 9 * * *', 'Asia/Jakarta', nine, nine + 3 * MIN)).toBeUndefined();
+  });
+});
+
+describe(`digests on ${TEST_ENGINE}`, () => {
+  let w: AlertWorld;
+  let digests: DigestStore;
+  const deps = () => ({ db: w.db, locale: 'en' as const });
+
+  beforeEach(async () => {
+    w = await createAlertWorld(T0);
+    digests = new DigestStore(w.db);
+    await w.sla.addPolicy({ name: 'Everyone', firstResponseSeconds: 3600, businessHours: false, pauseStatuses: [] });
+    for (const [n, hoursAgo] of [[1, 30], [2, 20], [3, 5]] as const) {
+      await w.ingest([
+        { ticket: `T-${n}`, type: 'ticket_created', at: T0 - hoursAgo * HOUR, actor: { type: 'customer', id: `c${n}` }, data: { status: 'new', team: 'Billing', url: `https://help.example.com/t/${n}` } },
+        { ticket: `T-${n}`, type: 'assignee_changed', at: T0 - hoursAgo * HOUR + 1000, data: { assignee: AGENT } },
+      ]);
+    }
+    await w.db('agents').where({ email: 'ayu@example.com' }).update({ slack_user_id: 'UAYU' });
+  });
+  afterEach(async () => {
+    await w.dispose();
+  });
+
+  it('a daily 09:00 Jakarta digest is posted once at 09:00 local, with KPIs, open and overdue now, and the oldest overdue tickets', async () => {
+    await digests.add({ kind: 'channel', channelId: 'CDIGEST', schedule: '0 9 * * *', timezone: 'Asia/Jakarta' }, T0 - HOUR);
+    expect(await runDigests(deps(), T0)).toBe(0);
+    w.now = T0 + 2 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    expect(await runDigests(deps(), w.now + MIN)).toBe(0);
+    await w.sender().deliverDue();
+    const [post] = w.posts();
+    expect(post?.channel).toBe('CDIGEST');
+    const text = renderMessage({ text: post?.text ?? '', blocks: post?.blocks as never });
+    expect(text).toContain('Support digest: yesterday');
+    expect(text).toContain('Open now: 3 · overdue now: 3');
+    expect(text).toContain('Oldest overdue tickets');
+    expect(text.indexOf('#T-1')).toBeLessThan(text.indexOf('#T-3'));
+    expect(text).toContain('First response time');
+    // The next day, again once.
+    w.now += 24 * HOUR;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+  });
+
+  it('"only if changed" skips a digest whose numbers are the same as the last one', async () => {
+    await digests.add({ kind: 'channel', channelId: 'CDIGEST', schedule: '*/10 * * * *', timezone: 'UTC', onlyIfChanged: true }, T0 - HOUR);
+    w.now = Date.UTC(2026, 10, 23, 2, 0);
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(0);
+    await w.ingest([{ ticket: 'T-9', type: 'ticket_created', at: w.now - MIN, actor: { type: 'customer', id: 'c9' }, data: { status: 'new' } }]);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+  });
+
+  it('a personal digest lists the agent\'s open tickets, oldest first, with SLA time', async () => {
+    await digests.add({ kind: 'personal', slackUserId: 'UAYU', schedule: '0 9 * * 1-5', timezone: 'Asia/Jakarta' }, T0 - HOUR);
+    w.now = T0 + 2 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    await w.sender().deliverDue();
+    const [post] = w.posts();
+    expect(post?.channel).toBe('DUAYU');
+    const text = renderMessage({ text: '', blocks: post?.blocks as never });
+    expect(text).toContain('3 open, 3 overdue');
+    expect(text.indexOf('#T-1')).toBeLessThan(text.indexOf('#T-2'));
+    expect(text).toMatch(/#T-1.* overdue/);
+  });
+
+  it('/kpi digest now posts at once', async () => {
+    await enqueueDigestNow(deps(), 'CTRY', 'UTC', w.now);
+    await w.sender().deliverDue();
+    expect(w.posts().map((post) => post.channel)).toEqual(['CTRY']);
+  });
+
+  it('two schedulers on one database: one leader, one digest; when the leader stops renewing, the other takes over within a minute', async () => {
+    await digests.add({ kind: 'channel', channelId: 'CDIGEST', schedule: '0 9 * * *', timezone: 'Asia/Jakarta' }, T0 - HOUR);
+    const second: Database = openDatabase(w.testConfig);
+    const make = (db: Database, holder: string) => {
+      const sender = new OutboxSender({ store: new OutboxStore(db), poster: w.poster, clock: w.clock, logger: silentLogger(), admins: [], locale: 'en' });
+      const lease = new LeaderLease(db, { name: 'scheduler', holder, ttlMs: 30_000, clock: w.clock });
+      return new Scheduler({ lease, clock: w.clock, logger: silentLogger(), jobs: [
+        { name: 'digests', everyMs: 60_000, run: (now) => runDigests({ db, locale: 'en' }, now) },
+        { name: 'outbox', everyMs: 1000, run: () => sender.deliverDue() },
+      ] });
+    };
+    const a = make(w.db, 'replica-a');
+    const b = make(second, 'replica-b');
+    try {
+      w.now = T0 + 2 * MIN;
+      const [ranA, ranB] = await Promise.all([a.tick(), b.tick()]);
+      expect([ranA, ranB].filter(Boolean)).toHaveLength(1);
+      const leader = ranA ? a : b;
+      const follower = ranA ? b : a;
+      for (let i = 0; i < 5; i += 1) {
+        w.now += 1000;
+        await Promise.all([a.tick(), b.tick()]);
+      }
+      expect(w.posts().map((post) => post.channel)).toEqual(['CDIGEST']);
+      // The leader dies (stops ticking, keeps its lease row). Within the lease's 30 s nobody else leads...
+      void leader;
+      w.now += 29_000;
+      expect(await follower.tick()).toBe(false);
+      // ...then the survivor takes over, well within a minute, and the next day's digest is posted once.
+      w.now += 2000;
+      expect(await follower.tick()).toBe(true);
+      w.now = T0 + 24 * HOUR + 2 * MIN;
+      await follower.tick();
+      w.now += 1000;
+      await follower.tick();
+      expect(w.posts().map((post) => post.channel)).toEqual(['CDIGEST', 'CDIGEST']);
+    } finally {
+      await second.destroy();
+    }
+  });
+});
