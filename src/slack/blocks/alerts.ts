@@ -132,7 +132,7 @@ function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
 
 function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage {
   const unit = METRICS[view.metric].unit;
-  const window = view.windowHours % 24 === 0 ? tn(locale, 'period.last_days', view.windowHours / 24) : tn(locale, 'period.last_hours', view.windowHours);
+  const window = view.windowHours >= 48 && view.windowHours % 24 === 0 ? tn(locale, 'period.last_days', view.windowHours / 24) : tn(locale, 'period.last_hours', view.windowHours);
   const text = t(locale, view.kind === 'threshold_crossed' ? 'alert.threshold_crossed' : 'alert.threshold_recovered', {
     metric: t(locale, `metric.${view.metric}.name`),
     window,

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AlertStore } from '../../src/store/alert-store.js';
+import { evaluateThresholds } from '../../src/schedule/alert-jobs.js';
+import { thresholdDecision } from '../../src/schedule/threshold-rules.js';
+import { renderMessage } from '../../src/slack/console-render.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { startTestBot, type TestBot } from '../helpers/bot.js';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+import { GENERIC_SECRET, postWebhook, standardWebhookHeaders } from '../helpers/webhooks.js';
+import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+describe(`escalation alerts at ingest on ${TEST_ENGINE}`, () => {
+  let slack: FakeSlack;
+  let bot: TestBot;
+
+  beforeEach(async () => {
+    slack = await startFakeSlack();
+    slack.answer('chat.postMessage', (call) => ({ body: { ok: true, channel: call.args.channel, ts: `1.${slack.calls.length}` } }));
+    slack.answer('conversations.open', (call) => ({ body: { ok: true, channel: { id: `D${String(call.args.users)}` } } }));
+    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef', SLACK_API_URL: slack.url, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET });
+  });
+  afterEach(async () => {
+    await bot.dispose();
+    await slack.close();
+  });
+
+  const send = async (id: string, events: unknown[]) => {
+    const body = JSON.stringify({ events });
+    const answer = await postWebhook(bot.url, 'generic', body, { ...standardWebhookHeaders(body, id) });
+    expect(answer.status).toBe(200);
+  };
+
+  it('posts to the escalations channel and DMs the new assignee within seconds of the 200', async () => {
+    await new AlertStore(bot.db).addRule({ kind: 'escalations', channelId: 'CESCALATE', filters: {} }, Date.now());
+    const now = Date.now();
+    await send('msg_1', [
+      { type: 'ticket.created', id: 'e1', occurred_at: new Date(now - 60_000).toISOString(), actor: { type: 'customer', id: 'c1' }, ticket: { id: 'T-77', status: 'new', team: 'Tier 1', url: 'https://help.example.com/t/77' } },
+      { type: 'ticket.assigned', id: 'e2', occurred_at: new Date(now - 50_000).toISOString(), ticket: { id: 'T-77', assignee: { id: 'agent-9', email: 'budi@example.com', name: 'Budi' } } },
+    ]);
+    await bot.db('agents').where({ email: 'budi@example.com' }).update({ slack_user_id: 'UBUDI' });
+    const sentAt = Date.now();
+    await send('msg_2', [{ type: 'ticket.escalated', id: 'e3', occurred_at: new Date(now).toISOString(), ticket: { id: 'T-77' } }]);
+    while (slack.callsTo('chat.postMessage').length < 2 && Date.now() - sentAt < 5000) await new Promise((resolve) => setTimeout(resolve, 50));
+    const posts = slack.callsTo('chat.postMessage');
+    expect(posts.map((call) => call.args.channel).sort()).toEqual(['CESCALATE', 'DUBUDI']);
+    expect(Date.now() - sentAt).toBeLessThan(5000);
+    const text = renderMessage({ text: '', blocks: posts[0]?.args.blocks as never });
+    expect(text).toContain('Ticket escalated');
+    expect(text).toContain('#T-77');
+    // The same delivery again changes nothing.
+    await send('msg_2', [{ type: 'ticket.escalated', id: 'e3', occurred_at: new Date(now).toISOString(), ticket: { id: 'T-77' } }]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+  });
+});
+
+describe('threshold decisions (pure)', () => {
+  it('alerts when crossed, not again within the cooldown, notes the recovery, and ignores missing data', () => {
+    const crossed = thresholdDecision({}, true, 0, HOUR);
+    expect(crossed).toEqual({ action: 'alert', state: { crossed: true, lastAlertAt: 0 } });
+    expect(thresholdDecision({ crossed: true, lastAlertAt: 0 }, true, MIN, HOUR)).toEqual({ action: 'none' });
+    const recovered = thresholdDecision({ crossed: true, lastAlertAt: 0 }, false, 10 * MIN, HOUR);
+    expect(recovered).toEqual({ action: 'recovered', state: { crossed: false, lastAlertAt: 0 } });
+    expect(thresholdDecision({ crossed: false, lastAlertAt: 0 }, true, 20 * MIN, HOUR)).toEqual({ action: 'none' });
+    expect(thresholdDecision({ crossed: false, lastAlertAt: 0 }, true, HOUR, HOUR)).toMatchObject({ action: 'alert' });
+    expect(thresholdDecision({ crossed: true }, undefined, HOUR, HOUR)).toEqual({ action: 'none' });
+  });
+});
+
+describe(`threshold rules on ${TEST_ENGINE}`, () => {
+  const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+  let w: AlertWorld;
+  beforeEach(async () => {
+    w = await createAlertWorld(T0);
+  });
+  afterEach(async () => {
+    await w.dispose();
+  });
+
+  it('backlog > 2: an alert when crossed, a note when it recovers', async () => {
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 2 } }, T0);
+    const deps = w.deps();
+    for (const n of [1, 2]) await w.ingest([{ ticket: `T-${n}`, type: 'ticket_created', at: T0 - HOUR, data: { status: 'new' } }]);
+    expect(await evaluateThresholds(deps, w.now)).toBe(0);
+    await w.ingest([{ ticket: 'T-3', type: 'ticket_created', at: T0 - MIN, data: { status: 'new' } }]);
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    w.now += MIN;
+    expect(await evaluateThresholds(deps, w.now)).toBe(0);
+    await w.ingest([{ ticket: 'T-3', type: 'status_changed', at: w.now - 1000, data: { status: 'solved' } }]);
+    w.now += MIN;
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    const sender = w.sender();
+    await sender.deliverDue();
+    w.now += 1000;
+    await sender.deliverDue();
+    const texts = w.posts().map((post) => post.text);
+    expect(texts).toEqual([expect.stringContaining('Threshold crossed: Backlog over the last 24 hours is 3; the rule is &gt; 2.'), expect.stringContaining('Back within the threshold: Backlog over the last 24 hours is 2')]);
+    expect(w.posts().map((post) => post.channel)).toEqual(['COPS', 'COPS']);
+  });
+});
