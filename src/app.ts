@@ -23,6 +23,7 @@ import { SlackUsers } from './slack/users.js';
 import { registerKpiListeners } from './slack/listeners/kpi.js';
 import { CONSOLE_USER, startConsole, type RunningConsole } from './slack/console.js';
 import { startScheduledJobs, type ScheduledJobs } from './schedule/jobs.js';
+import { adminHandler } from './slack/listeners/admin.js';
 
 export interface RunningBot {
   readonly db: Database;
@@ -59,7 +60,8 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   }
 
   const slack = createSlackSurface(config.slack, logger);
-  const answers: AnswerDeps = { db, timezone: config.kpi.timezone, clock: options.clock ?? Date.now };
+  const clock = options.clock ?? Date.now;
+  const answers: AnswerDeps = { db, timezone: config.kpi.timezone, clock, admin: adminHandler({ db, clock, timezone: config.kpi.timezone, ...(slack.client === undefined ? {} : { client: slack.client }) }) };
   if (slack.app !== undefined) {
     const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);
     registerKpiListeners(slack.app, { ...answers, users, logger });

@@ -15,6 +15,7 @@ import { describeError } from '../errors.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { consolePoster, createPostingClient, webClientPoster, type SlackPoster } from '../slack/poster.js';
 import { registerAlertActions } from '../slack/listeners/alert-actions.js';
+import { registerEnpsActions } from '../slack/listeners/enps.js';
 import { OutboxSender } from './sender.js';
 import { LeaderLease } from './lease.js';
 import { Scheduler, type Job } from './scheduler.js';
@@ -71,7 +72,10 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
   ];
   const lease = new LeaderLease(db, { name: LEASE_NAME, holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, ttlMs: LEASE_TTL_MS, clock });
   const scheduler = new Scheduler({ lease, jobs, clock, logger });
-  if (slack.app !== undefined) registerAlertActions(slack.app, { db, poster, clock, locale: config.kpi.locale, timezone: config.kpi.timezone, logger });
+  if (slack.app !== undefined) {
+    registerAlertActions(slack.app, { db, poster, clock, locale: config.kpi.locale, timezone: config.kpi.timezone, logger });
+    registerEnpsActions(slack.app, { db, poster, clock, locale: config.kpi.locale, logger });
+  }
   return {
     scheduler,
     sender,

@@ -75,6 +75,9 @@ const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi alerts #support-leads threshold frt > 4h', 'help.alerts'],
   ['/kpi link @someone agent@example.com', 'help.link'],
   ['/kpi sla list', 'help.sla'],
+  ['/kpi subscribe #support weekdays 17:00 backlog overdue', 'help.subscribe'],
+  ['/kpi digest now #support', 'help.digest'],
+  ['/kpi enps start #team "How likely are you to recommend working here?"', 'help.enps_start'],
 ];
 
 /** Every verb with an example, in the reader's language; examples and words are plain text (not yet escaped). */

@@ -19,13 +19,15 @@
  *     [period] [filters...] [share]             summary
  *     agent <@U..>|<email>|agent:<x> [period] [filters...] [share]
  *   admin verbs (the listener checks the rights, not the parser):
- *     subscribe <#C..> daily|weekly [mon..sun] HH:MM [Area/City] [metrics...] [filters...]
+ *     subscribe <#C..> daily|weekdays|weekly [mon..sun] HH:MM [Area/City] [metrics...] [filters...]
  *     unsubscribe <#C..>
  *     subscriptions
  *     alerts <#C..> overdue|escalations [filters...]
  *     alerts <#C..> threshold <metric> <op> <value> [filters...]   op: > >= < <=, value e.g. 4h, 90%, 25
  *     link <@U..> agent@example.com
  *     sla <words...>                            passed through
+ *     digest now <#C..>                         one digest at once
+ *     enps start [<#C..> | <!subteam^S..>] ["question"]   (`enps` alone is the metric)
  */
 import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, type MetricId, type Unit } from '../kpi/definitions.js';
@@ -35,8 +37,10 @@ import { closestWord } from '../kpi/suggest.js';
 
 export const DEFAULT_PERIOD = '30d';
 
-export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla'] as const;
+export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest'] as const;
 export const VERBS = ['help', 'explain', 'agent', ...ADMIN_VERBS] as const;
+/** Requests that change settings or post for everyone: the listener checks the asker's rights first. */
+export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest_now', 'enps_start'] as const;
 export type Verb = (typeof VERBS)[number];
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -60,7 +64,10 @@ export interface SlackUserRef {
 /** Who `agent` names: a Slack user, or an e-mail address / helpdesk id / name as written. */
 export type AgentRef = ({ readonly kind: 'slack_user' } & SlackUserRef) | { readonly kind: 'text'; readonly value: string };
 
-export type DigestSchedule = { readonly frequency: 'daily' } | { readonly frequency: 'weekly'; readonly weekday: Weekday };
+export type DigestSchedule = { readonly frequency: 'daily' } | { readonly frequency: 'weekdays' } | { readonly frequency: 'weekly'; readonly weekday: Weekday };
+
+/** Who an eNPS pulse goes to: a channel's members or a user group's. */
+export type SurveyAudience = { readonly kind: 'channel'; readonly id: string; readonly name?: string } | { readonly kind: 'usergroup'; readonly id: string; readonly name?: string };
 
 export type AlertRule =
   | { readonly type: 'overdue' }
@@ -91,7 +98,10 @@ export type KpiRequest =
   | { readonly kind: 'subscriptions' }
   | { readonly kind: 'alerts'; readonly channel: SlackChannelRef; readonly rule: AlertRule; readonly filters: TicketFilters }
   | { readonly kind: 'link'; readonly user: SlackUserRef; readonly email: string }
-  | { readonly kind: 'sla'; readonly words: readonly string[] };
+  | { readonly kind: 'sla'; readonly words: readonly string[] }
+  | { readonly kind: 'digest_now'; readonly channel: SlackChannelRef }
+  /** Without an audience: the channel the command was typed in. */
+  | { readonly kind: 'enps_start'; readonly audience?: SurveyAudience; readonly question?: string };
 
 export type KpiRequestKind = KpiRequest['kind'];
 
@@ -146,7 +156,7 @@ export interface ParseOptions {
 
 /** Admin verbs change settings: the listener checks the user's rights before acting on them. */
 export function requiresAdmin(request: KpiRequest): boolean {
-  return (ADMIN_VERBS as readonly string[]).includes(request.kind);
+  return (ADMIN_KINDS as readonly string[]).includes(request.kind);
 }
 
 export function isCommandError(result: KpiRequest | KpiCommandError): result is KpiCommandError {
@@ -214,7 +224,10 @@ function parseWords(words: readonly string[], options: ParseOptions): KpiRequest
       return link(verb, rest);
     case 'sla':
       return { kind: 'sla', words: rest };
+    case 'digest':
+      return digest(verb, rest);
   }
+  if (verb === 'enps' && rest[0]?.toLowerCase() === 'start') return enpsStart(rest.slice(1));
   if (isMetricId(verb)) return metricRequest(verb, rest, options);
   // `/kpi 7d team:billing` reads as the summary; anything else is an unknown first word.
   if (classify(first) !== 'unknown') return metricRequest('summary', words, options);
@@ -363,7 +376,7 @@ const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 function subscribe(verb: string, words: readonly string[]): KpiRequest {
   const [channelWord, ...rest] = words;
   const channel = requireChannel(verb, channelWord);
-  let frequency: 'daily' | 'weekly' | undefined;
+  let frequency: 'daily' | 'weekdays' | 'weekly' | undefined;
   let weekday: Weekday | undefined;
   let time: string | undefined;
   let timezone: string | undefined;
@@ -379,7 +392,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
       if (!read.ok) return failWith(read.problem);
       if (filters[read.value.key] !== undefined) return fail('duplicate_word', word);
       filters[read.value.key] = read.value.value;
-    } else if (lower === 'daily' || lower === 'weekly') {
+    } else if (lower === 'daily' || lower === 'weekly' || lower === 'weekdays') {
       once(frequency, word);
       frequency = lower;
     } else if (weekdayOf(lower) !== undefined) {
@@ -394,13 +407,13 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
     } else if (isMetricId(lower)) {
       if (!metrics.includes(lower)) metrics.push(lower);
     } else {
-      return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekly', ...WEEKDAYS, ...METRIC_IDS]) });
+      return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', ...WEEKDAYS, ...METRIC_IDS]) });
     }
   }
   if (frequency === undefined) return fail('missing_argument', verb, { expected: 'frequency' });
   if (time === undefined) return fail('missing_argument', verb, { expected: 'time' });
-  if (frequency === 'daily' && weekday !== undefined) return fail('unexpected_word', rest.find((w) => weekdayOf(w.toLowerCase()) !== undefined) ?? '');
-  const schedule: DigestSchedule = frequency === 'daily' ? { frequency } : { frequency, weekday: weekday ?? 'mon' };
+  if (frequency !== 'weekly' && weekday !== undefined) return fail('unexpected_word', rest.find((w) => weekdayOf(w.toLowerCase()) !== undefined) ?? '');
+  const schedule: DigestSchedule = frequency === 'weekly' ? { frequency, weekday: weekday ?? 'mon' } : { frequency };
   return {
     kind: 'subscribe',
     channel,
@@ -509,6 +522,36 @@ function link(verb: string, words: readonly string[]): KpiRequest {
   if (user === undefined) return fail('missing_argument', verb, { expected: 'user' });
   if (email === undefined) return fail('missing_argument', verb, { expected: 'email' });
   return { kind: 'link', user, email };
+}
+
+/** `digest now <#C..>`. */
+function digest(verb: string, words: readonly string[]): KpiRequest {
+  const [now, ...rest] = words;
+  if (now === undefined) return fail('missing_argument', verb, { expected: 'channel' });
+  if (now.toLowerCase() !== 'now') return fail('unexpected_word', now, { suggestion: 'now' });
+  return { kind: 'digest_now', channel: onlyChannel(verb, rest) };
+}
+
+/** `enps start [<#C..> | <!subteam^S..|@name>] ["question"]` (the words after `start`). */
+function enpsStart(rest: readonly string[]): KpiRequest {
+  let audience: SurveyAudience | undefined;
+  let question: string | undefined;
+  for (const word of rest) {
+    const group = /^<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>$/.exec(word);
+    if (word.startsWith('<#')) {
+      if (audience !== undefined) return fail('duplicate_word', word);
+      const channel = requireChannel('enps', word);
+      audience = { kind: 'channel', ...channel };
+    } else if (group !== null) {
+      if (audience !== undefined) return fail('duplicate_word', word);
+      audience = { kind: 'usergroup', ...ref(group[1] ?? '', group[2]) };
+    } else if (question === undefined) {
+      question = word;
+    } else {
+      return fail('duplicate_word', word);
+    }
+  }
+  return { kind: 'enps_start', ...(audience === undefined ? {} : { audience }), ...(question === undefined ? {} : { question }) };
 }
 
 function onlyChannel(verb: string, words: readonly string[]): SlackChannelRef {

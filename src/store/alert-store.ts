@@ -293,6 +293,11 @@ export class AlertStore {
     if (updated === 0) await this.db('teams').insert({ name: team.trim(), ...changes, created_at: now, updated_at: now });
   }
 
+  /** Sets the Slack user of every helpdesk identity with this e-mail address (lower-cased); how many. */
+  async linkAgentByEmail(email: string, slackUserId: string, now: number): Promise<number> {
+    return this.db('agents').where({ email: email.trim().toLowerCase() }).update({ slack_user_id: slackUserId, updated_at: now });
+  }
+
   async quietHours(): Promise<Map<string, QuietHours>> {
     const rows = (await this.db('quiet_hours').select('channel_id', 'starts', 'ends', 'timezone')) as { channel_id: string; starts: string; ends: string; timezone: string }[];
     return new Map(rows.map((row) => [row.channel_id, { starts: row.starts, ends: row.ends, timezone: row.timezone }]));

@@ -1,0 +1,157 @@
+/**
+ * The admin verbs of `/kpi`, carried out: subscribe / unsubscribe /
+ * subscriptions (digests), alerts (alert rules), link (a Slack user to a
+ * helpdesk agent), digest now, enps start. `handleAdminRequest` stores what
+ * was asked and returns the reply to show; the /kpi listener calls it after
+ * checking the asker's rights. Stores hold the SQL; this file decides and phrases.
+ */
+import type { webApi } from '@slack/bolt';
+import type { Database } from '../../store/database.js';
+import type { Locale } from '../../i18n/locale.js';
+import { t } from '../../i18n/catalogue.js';
+import { formatMetricValue } from '../../i18n/format.js';
+import { DigestStore } from '../../store/digest-store.js';
+import { AlertStore } from '../../store/alert-store.js';
+import { EnpsStore } from '../../store/enps-store.js';
+import { enqueue } from '../../store/outbox-store.js';
+import { METRICS } from '../../kpi/definitions.js';
+import { cronFor } from '../../schedule/digest-schedule.js';
+import { enqueueDigestNow } from '../../schedule/digests.js';
+import type { KpiRequest, SurveyAudience } from '../command.js';
+import type { Asker } from '../answer.js';
+import { metricName, filtersText } from '../blocks/common.js';
+import { enpsQuestionView } from '../blocks/enps.js';
+import { escapeMrkdwn, message, section, type SlackMessage } from '../blocks/kit.js';
+
+type WebClient = InstanceType<typeof webApi.WebClient>;
+
+export type AdminRequest = Extract<KpiRequest, { kind: 'subscribe' | 'unsubscribe' | 'subscriptions' | 'alerts' | 'link' | 'sla' | 'digest_now' | 'enps_start' }>;
+
+export interface AdminContext {
+  readonly db: Database;
+  /** Slack's Web API (absent in console mode: no e-mail lookup, no member lists). */
+  readonly client?: WebClient;
+  readonly userId: string;
+  readonly locale: Locale;
+  readonly now: number;
+  /** The workspace zone, for digests without one (KPI_TIMEZONE). */
+  readonly timezone?: string;
+  /** Where the command was typed: the audience of `enps start` without one. */
+  readonly channelId?: string;
+}
+
+const reply = (text: string): SlackMessage => message(text, [section(text)], () => '');
+const channelRef = (id: string) => `<#${id}>`;
+
+export async function handleAdminRequest(request: AdminRequest, ctx: AdminContext): Promise<SlackMessage> {
+  const { locale, now } = ctx;
+  switch (request.kind) {
+    case 'subscribe': {
+      const timezone = request.timezone ?? ctx.timezone ?? 'UTC';
+      await new DigestStore(ctx.db).add({ kind: 'channel', channelId: request.channel.id, schedule: cronFor(request.schedule, request.time), timezone, metrics: request.metrics, filters: request.filters, createdBy: ctx.userId }, now);
+      const when = request.schedule.frequency === 'weekly'
+        ? t(locale, 'admin.when.weekly', { weekday: weekdayName(locale, request.schedule.weekday), time: request.time })
+        : t(locale, request.schedule.frequency === 'daily' ? 'admin.when.daily' : 'admin.when.weekdays', { time: request.time });
+      return reply(t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: metricList(locale, request.metrics) }));
+    }
+    case 'unsubscribe': {
+      const stopped = await new DigestStore(ctx.db).removeChannel(request.channel.id, now);
+      return reply(t(locale, stopped > 0 ? 'admin.unsubscribed' : 'admin.no_subscription', { channel: channelRef(request.channel.id) }));
+    }
+    case 'subscriptions': {
+      const subscriptions = await new DigestStore(ctx.db).enabled();
+      if (subscriptions.length === 0) return reply(t(locale, 'admin.subscriptions_none'));
+      const lines = subscriptions.map((subscription) => {
+        const target = subscription.kind === 'personal' ? `<@${subscription.slackUserId ?? ''}>` : channelRef(subscription.channelId ?? '');
+        const filters = filtersText(locale, subscription.filters);
+        return `• ${t(locale, 'admin.subscription_line', { target, schedule: subscription.schedule, timezone: subscription.timezone, metrics: metricList(locale, subscription.metrics) })}${filters === '' ? '' : ` · ${filters}`}`;
+      });
+      return reply([t(locale, 'admin.subscriptions_title'), ...lines].join('\n'));
+    }
+    case 'alerts': {
+      const store = new AlertStore(ctx.db);
+      const rule = request.rule;
+      const config = rule.type === 'threshold' ? { metric: rule.metric, operator: rule.operator, value: rule.value } : {};
+      await store.addRule({ kind: rule.type, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
+      const what = rule.type === 'threshold'
+        ? t(locale, 'admin.alert.threshold', { metric: metricName(locale, rule.metric), operator: escapeMrkdwn(rule.operator), value: formatMetricValue(locale, rule.value, METRICS[rule.metric].unit) })
+        : t(locale, rule.type === 'overdue' ? 'admin.alert.overdue' : 'admin.alert.escalations');
+      return reply(t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what }));
+    }
+    case 'link':
+      return link(request.user.id, request.email, ctx);
+    case 'digest_now':
+      await enqueueDigestNow({ db: ctx.db, locale }, request.channel.id, ctx.timezone ?? 'UTC', now);
+      return reply(t(locale, 'admin.digest_queued', { channel: channelRef(request.channel.id) }));
+    case 'enps_start':
+      return startEnpsSurvey(request.audience, request.question, ctx);
+    case 'sla':
+      return reply(t(locale, 'admin.sla_cli'));
+  }
+}
+
+/** Links every helpdesk identity with that e-mail address; Slack's users.lookupByEmail says whether the address is someone else's there. */
+async function link(slackUserId: string, email: string, ctx: AdminContext): Promise<SlackMessage> {
+  const linked = await new AlertStore(ctx.db).linkAgentByEmail(email, slackUserId, ctx.now);
+  if (linked === 0) return reply(t(ctx.locale, 'admin.link_no_agent', { email: escapeMrkdwn(email) }));
+  const lines = [t(ctx.locale, 'admin.linked', { user: `<@${slackUserId}>`, email: escapeMrkdwn(email) })];
+  if (ctx.client !== undefined) {
+    try {
+      const found = await ctx.client.users.lookupByEmail({ email });
+      const other = found.user?.id;
+      if (other !== undefined && other !== slackUserId) lines.push(t(ctx.locale, 'admin.link_slack_differs', { email: escapeMrkdwn(email), other: `<@${other}>` }));
+    } catch {
+      // users_not_found, or no users:read.email scope: nothing to add.
+    }
+  }
+  return reply(lines.join('\n'));
+}
+
+/** Members of a channel or user group (people only: user ids), through the Web API. */
+async function membersOf(client: WebClient, audience: SurveyAudience): Promise<string[]> {
+  if (audience.kind === 'usergroup') {
+    const result = await client.usergroups.users.list({ usergroup: audience.id });
+    return result.users ?? [];
+  }
+  const members: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.conversations.members({ channel: audience.id, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+    members.push(...(page.members ?? []));
+    cursor = page.response_metadata?.next_cursor || undefined;
+  } while (cursor !== undefined);
+  return members;
+}
+
+/** `/kpi enps start`: a survey, its participants, and one DM per member through the outbox, in one transaction. */
+export async function startEnpsSurvey(audience: SurveyAudience | undefined, question: string | undefined, ctx: AdminContext): Promise<SlackMessage> {
+  const target: SurveyAudience | undefined = audience ?? (ctx.channelId === undefined ? undefined : { kind: 'channel', id: ctx.channelId });
+  const members = target === undefined || ctx.client === undefined ? [] : [...new Set((await membersOf(ctx.client, target)).filter((id) => /^[UW][A-Z0-9]+$/.test(id)))];
+  if (target === undefined || members.length === 0) return reply(t(ctx.locale, 'enps.no_audience'));
+  await ctx.db.transaction(async (trx) => {
+    const surveyId = await new EnpsStore(ctx.db).createSurvey(trx, { audience: target.id, question: question ?? null, startedBy: ctx.userId, invited: members }, ctx.now);
+    const dm = enpsQuestionView({ surveyId, question: question ?? null }, ctx.locale);
+    for (const member of members) await enqueue(trx, { dedupeKey: `enps:${surveyId}:${member}`, kind: 'enps_question', target: member, message: dm, notBefore: ctx.now }, ctx.now);
+  });
+  return reply(t(ctx.locale, 'enps.started', { n: members.length }));
+}
+
+function metricList(locale: Locale, metrics: readonly string[]): string {
+  return metrics.map((id) => metricName(locale, id as keyof typeof METRICS)).join(', ');
+}
+
+function weekdayName(locale: Locale, weekday: string): string {
+  // 2026-11-23 is a Monday: add the weekday's offset and let Intl name it.
+  const offset = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(weekday);
+  return new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 10, 23 + Math.max(0, offset)));
+}
+
+/** The handler `AnswerDeps.admin` expects, for the /kpi listener. */
+export function adminHandler(deps: { db: Database; client?: WebClient; clock: () => number; timezone: string }): (request: AdminRequest, asker: Asker & { channelId?: string }) => Promise<SlackMessage> {
+  return (request, asker) =>
+    handleAdminRequest(request, {
+      db: deps.db, userId: asker.userId, locale: asker.locale, now: deps.clock(), timezone: deps.timezone,
+      ...(deps.client === undefined ? {} : { client: deps.client }),
+      ...(asker.channelId === undefined ? {} : { channelId: asker.channelId }),
+    });
+}

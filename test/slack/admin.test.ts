@@ -1,0 +1,144 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from '../../src/slack/command.js';
+import { handleAdminRequest, type AdminRequest } from '../../src/slack/listeners/admin.js';
+import { handleEnpsAnswer } from '../../src/slack/listeners/enps.js';
+import { createPostingClient } from '../../src/slack/poster.js';
+import { DigestStore } from '../../src/store/digest-store.js';
+import { KpiStore } from '../../src/store/kpi-store.js';
+import { computeMetric } from '../../src/kpi/metrics.js';
+import { resolvePeriod } from '../../src/kpi/periods.js';
+import { renderMessage } from '../../src/slack/console-render.js';
+import { silentLogger } from '../../src/logger.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
+
+const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+const parse = (text: string): KpiRequest => {
+  const request = parseKpiCommand(text, { now: T0, timezone: 'UTC' });
+  if (isCommandError(request)) throw new Error(`${request.code}: ${request.word}`);
+  return request;
+};
+
+describe('the parser\'s new admin words', () => {
+  it('digest now <#C>', () => {
+    expect(parse('digest now <#C0DIGEST|support>')).toEqual({ kind: 'digest_now', channel: { id: 'C0DIGEST', name: 'support' } });
+    expect(parseKpiCommand('digest <#C0DIGEST>', { now: T0, timezone: 'UTC' })).toMatchObject({ kind: 'error', code: 'unexpected_word', suggestion: 'now' });
+    expect(parseKpiCommand('digest now', { now: T0, timezone: 'UTC' })).toMatchObject({ kind: 'error', code: 'missing_argument', expected: 'channel' });
+  });
+
+  it('enps start with a channel, a user group or neither, and a quoted question; `enps` alone stays the metric', () => {
+    expect(parse('enps start <#C0TEAM|team> "How likely?"')).toEqual({ kind: 'enps_start', audience: { kind: 'channel', id: 'C0TEAM', name: 'team' }, question: 'How likely?' });
+    expect(parse('enps start <!subteam^S0GROUP|@support-team>')).toEqual({ kind: 'enps_start', audience: { kind: 'usergroup', id: 'S0GROUP', name: 'support-team' } });
+    expect(parse('enps start')).toEqual({ kind: 'enps_start' });
+    expect(parse('enps')).toMatchObject({ kind: 'metric', metric: 'enps' });
+    expect(parseKpiCommand('enps start <#C1> <#C2>', { now: T0, timezone: 'UTC' })).toMatchObject({ kind: 'error', code: 'duplicate_word' });
+  });
+
+  it('subscribe weekdays; admin rights are asked for every new admin request', () => {
+    expect(parse('subscribe <#C1> weekdays 17:00 backlog')).toMatchObject({ kind: 'subscribe', schedule: { frequency: 'weekdays' }, time: '17:00', metrics: ['backlog'] });
+    expect(parseKpiCommand('subscribe <#C1> weekdays fri 17:00', { now: T0, timezone: 'UTC' })).toMatchObject({ kind: 'error', code: 'unexpected_word', word: 'fri' });
+    expect(requiresAdmin(parse('digest now <#C1>'))).toBe(true);
+    expect(requiresAdmin(parse('enps start'))).toBe(true);
+    expect(requiresAdmin(parse('enps'))).toBe(false);
+  });
+});
+
+describe(`admin requests on ${TEST_ENGINE}`, () => {
+  let w: AlertWorld;
+  const ctx = (extra: Record<string, unknown> = {}) => ({ db: w.db, userId: 'UADMIN', locale: 'en' as const, now: w.now, timezone: 'Asia/Jakarta', client: createPostingClient('xoxb-test', w.slack.url), ...extra });
+  const run = async (text: string, extra: Record<string, unknown> = {}) => renderMessage(await handleAdminRequest(parse(text) as AdminRequest, ctx(extra)));
+
+  beforeEach(async () => {
+    w = await createAlertWorld(T0);
+  });
+  afterEach(async () => {
+    await w.dispose();
+  });
+
+  it('subscribe, subscriptions, unsubscribe', async () => {
+    expect(await run('subscribe <#C0SUP|support> daily 09:00 summary')).toBe('Done: #C0SUP gets a digest every day at 09:00 (Asia/Jakarta): Summary.');
+    expect(await run('subscribe <#C0LEAD> weekly fri 16:30 Europe/Istanbul frt csat team:billing')).toBe('Done: #C0LEAD gets a digest every Friday at 16:30 (Europe/Istanbul): First response time, Customer satisfaction (CSAT).');
+    const stored = await new DigestStore(w.db).enabled();
+    expect(stored.map((s) => [s.channelId, s.schedule, s.timezone, s.metrics, s.filters])).toEqual([
+      ['C0SUP', '0 9 * * *', 'Asia/Jakarta', ['summary'], {}],
+      ['C0LEAD', '30 16 * * 5', 'Europe/Istanbul', ['frt', 'csat'], { team: 'billing' }],
+    ]);
+    const list = (await handleAdminRequest(parse('subscriptions') as AdminRequest, ctx())).text;
+    expect(list).toContain('<#C0SUP>: `0 9 * * *` (Asia/Jakarta) · Summary');
+    expect(list).toContain('<#C0LEAD>: `30 16 * * 5` (Europe/Istanbul)');
+    expect(await run('unsubscribe <#C0SUP>')).toBe('Done: #C0SUP gets no more digests.');
+    expect(await run('unsubscribe <#C0SUP>')).toBe('#C0SUP has no digest.');
+    expect((await new DigestStore(w.db).enabled()).map((s) => s.channelId)).toEqual(['C0LEAD']);
+  });
+
+  it('alerts: overdue, escalations and threshold rules are stored', async () => {
+    expect(await run('alerts <#C0OPS> overdue team:billing')).toBe('Done: #C0OPS gets SLA warnings and breaches.');
+    expect(await run('alerts <#C0OPS> threshold frt > 4h')).toBe('Done: #C0OPS gets an alert when First response time > 4 h.');
+    expect((await w.alerts.rules('overdue')).map((rule) => [rule.channelId, rule.filters])).toEqual([['C0OPS', { team: 'billing' }]]);
+    expect((await w.alerts.rules('threshold'))[0]?.config).toMatchObject({ metric: 'frt', operator: '>', value: 14_400 });
+  });
+
+  it('link: sets the agent\'s Slack user, says when Slack knows the address as someone else, and when no agent has it', async () => {
+    await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0, data: { status: 'new', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu' } } }]);
+    w.slack.answer('users.lookupByEmail', () => ({ body: { ok: true, user: { id: 'UOTHER' } } }));
+    const text = await run('link <@UAYU> ayu@example.com');
+    expect(text).toContain('Done: @UAYU is linked to the helpdesk agent ayu@example.com.');
+    expect(text).toContain('in Slack, ayu@example.com belongs to @UOTHER');
+    expect(await w.db('agents').where({ email: 'ayu@example.com' }).first()).toMatchObject({ slack_user_id: 'UAYU' });
+    expect(await run('link <@UX> nobody@example.com')).toContain('No helpdesk agent with the address nobody@example.com');
+  });
+
+  it('digest now puts a digest in the outbox for the channel', async () => {
+    expect(await run('digest now <#C0TRY>')).toBe('Posting a digest in #C0TRY now.');
+    await w.sender().deliverDue();
+    expect(w.posts().map((post) => post.channel)).toEqual(['C0TRY']);
+  });
+
+  describe('the eNPS pulse', () => {
+    const members = ['U01', 'U02', 'U03', 'U04', 'U05', 'U06'];
+    const deps = () => ({ db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, logger: silentLogger() });
+    const enpsNow = async () => computeMetric('enps', new KpiStore(w.db), resolvePeriod('7d', w.now + 3_600_000, 'UTC'), {}, w.now + 3_600_000);
+
+    beforeEach(() => {
+      w.slack.answer('conversations.members', () => ({ body: { ok: true, members: [...members, 'B0BOT'], response_metadata: { next_cursor: '' } } }));
+    });
+
+    it('DMs each member 0-10 buttons, refuses a second vote, keeps no user id beside a score, and shows nothing under 5 answers', async () => {
+      expect(await run('enps start <#C0TEAM> "Would you recommend us?"')).toContain('on its way to 6 people');
+      const sender = w.sender();
+      for (let i = 0; i < 6; i += 1) await sender.deliverDue();
+      const dms = w.posts();
+      expect(dms.map((post) => post.channel).sort()).toEqual(members.map((id) => `D${id}`));
+      const rendered = renderMessage({ text: '', blocks: dms[0]?.blocks as never });
+      expect(rendered).toContain('Would you recommend us?');
+      expect(rendered).toContain('[0] [1] [2] [3] [4] [5]');
+      const [survey] = await w.db('enps_surveys').select('id');
+      const answer = (user: string, score: number) => handleEnpsAnswer(`${survey.id}:${score}`, user, { channel: `D${user}`, ts: '1.1' }, deps());
+
+      expect(await answer('U01', 10)).toBe('recorded');
+      expect(await answer('U01', 0)).toBe('already_answered');
+      expect(await answer('USTRANGER', 9)).toBe('not_invited');
+      for (const [user, score] of [['U02', 9], ['U03', 7]] as const) await answer(user, score);
+      expect(await answer('U04', 3)).toBe('recorded');
+      expect((await enpsNow()).value).toBeNull();
+      expect(await answer('U05', 10)).toBe('recorded');
+      const result = await enpsNow();
+      expect(result.n).toBe(5);
+      expect(result.value).toBe(40); // 3 promoters, 1 passive, 1 detractor
+      expect(result.details).toMatchObject({ promoters: 3, passives: 1, detractors: 1 });
+
+      const responses = await w.db('survey_responses').where({ kind: 'enps' });
+      expect(responses).toHaveLength(5);
+      for (const row of responses) expect(JSON.stringify(row)).not.toMatch(/U0\d/);
+      const updates = w.slack.callsTo('chat.update');
+      expect(renderMessage({ text: '', blocks: updates[0]?.args.blocks as never })).toContain('Thank you!');
+      expect(renderMessage({ text: '', blocks: updates[1]?.args.blocks as never })).toContain('already answered');
+    });
+
+    it('a user group is asked through usergroups.users.list', async () => {
+      w.slack.answer('usergroups.users.list', () => ({ body: { ok: true, users: ['U07', 'U08'] } }));
+      expect(await run('enps start <!subteam^S0GRP|@team>')).toContain('on its way to 2 people');
+      expect(w.slack.callsTo('usergroups.users.list')[0]?.args.usergroup).toBe('S0GRP');
+    });
+  });
+});
