@@ -27,6 +27,8 @@ export const LEASE_NAME = 'scheduler';
 /** A lease lasts 30 s and is renewed every tick (1 s): a successor takes over within 30 s of the leader's death. */
 export const LEASE_TTL_MS = 30_000;
 export const TICK_MS = 1000;
+/** Between any two posts: 200 ms, at most 300 a minute, under Slack's workspace-wide limit for chat.postMessage. */
+export const WORKSPACE_GAP_MS = 200;
 
 export interface ScheduledJobs {
   readonly scheduler: Scheduler;
@@ -62,7 +64,7 @@ export interface JobsInput {
 export function startScheduledJobs(input: JobsInput): ScheduledJobs {
   const { config, db, slack, logger, clock } = input;
   const poster = input.poster ?? (config.slack.botToken === undefined ? consolePoster(input.consoleOutput ?? process.stdout) : webClientPoster(createPostingClient(config.slack.botToken, config.slack.apiUrl)));
-  const sender = new OutboxSender({ store: new OutboxStore(db), poster, clock, logger, admins: config.kpi.admins, locale: config.kpi.locale });
+  const sender = new OutboxSender({ store: new OutboxStore(db), poster, clock, logger, admins: config.kpi.admins, locale: config.kpi.locale, workspaceGapMs: WORKSPACE_GAP_MS, batchSize: 25 });
   const alertDeps: AlertJobDeps = { db, settings: alertSettings(config), locale: config.kpi.locale, timezone: config.kpi.timezone, logger };
   const jobs: Job[] = [
     { name: 'outbox', everyMs: TICK_MS, run: () => sender.deliverDue() },

@@ -3,7 +3,8 @@
  * one by one:
  * - pacing: at most one post per channel (or DM) per `paceMs` (Slack allows
  *   about one chat.postMessage per second per channel); a row that would come
- *   too soon is put back for its turn, without counting an attempt;
+ *   too soon is put back for its turn, without counting an attempt; and at
+ *   least `workspaceGapMs` between any two posts (the workspace-wide limit);
  * - 429: every post waits for Slack's Retry-After (the limit is the app's, not
  *   the channel's), and the row is tried again then;
  * - transient errors: exponential backoff (5 s, 10 s, 20 s ... at most 10 min),
@@ -28,6 +29,13 @@ export interface SenderOptions {
   readonly admins: readonly string[];
   readonly locale: Locale;
   readonly paceMs?: number;
+  /**
+   * At least this long between any two posts of this process (Slack also caps
+   * a workspace at a few hundred messages a minute); the pass waits for it.
+   * 0 (the default) in tests that drive a fake clock.
+   */
+  readonly workspaceGapMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly batchSize?: number;
   /** How long a claim holds before another pass may take the row again. */
   readonly claimMs?: number;
@@ -48,9 +56,12 @@ export function backoffMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempts), 600_000);
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class OutboxSender {
   private readonly nextPostAt = new Map<string, number>();
   private pausedUntil = 0;
+  private nextAnyPostAt = 0;
   private running: Promise<DeliveryReport> | undefined;
 
   constructor(private readonly options: SenderOptions) {}
@@ -73,6 +84,8 @@ export class OutboxSender {
 
   private async deliver(row: OutboxRow, report: DeliveryReport): Promise<void> {
     const { store, poster, clock, logger } = this.options;
+    const gap = this.options.workspaceGapMs ?? 0;
+    if (gap > 0 && this.nextAnyPostAt > clock()) await (this.options.sleep ?? sleep)(this.nextAnyPostAt - clock());
     const now = clock();
     const turn = Math.max(this.pausedUntil, this.nextPostAt.get(row.target) ?? 0);
     if (turn > now) {
@@ -81,6 +94,7 @@ export class OutboxSender {
       return;
     }
     this.nextPostAt.set(row.target, now + (this.options.paceMs ?? 1000));
+    this.nextAnyPostAt = now + gap;
     try {
       const posted = await poster.post(row.target, row.message);
       await store.markSent(row.id, posted.channel, posted.ts, clock());

@@ -137,6 +137,21 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
     expect(slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['busy 1', 'other', 'busy 2', 'busy 3']);
   });
 
+  it('keeps a workspace-wide gap between any two posts, waiting inside the pass', async () => {
+    for (const n of [1, 2, 3]) await store.enqueue({ dedupeKey: `gap${n}`, kind: 'digest', target: `CGAP${n}`, message: message(`gap ${n}`), notBefore: now }, now);
+    const waits: number[] = [];
+    const s = new OutboxSender({
+      store, poster: webClientPoster(createPostingClient('xoxb-test', slack.url)), clock, logger: silentLogger(), admins: [], locale: 'en', workspaceGapMs: 200,
+      sleep: async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    });
+    expect(await s.deliverDue()).toMatchObject({ sent: 3 });
+    expect(waits).toEqual([200, 200]);
+    expect(now).toBe(T0 + 400);
+  });
+
   it('a row claimed by a process that died is delivered after the claim expires, not dropped', async () => {
     await store.enqueue({ dedupeKey: 'orphan', kind: 'sla_breach', target: 'C1', message: message('orphan'), notBefore: now }, now);
     const claimed = await store.claimDue(now, 10, 60_000);
