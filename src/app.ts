@@ -54,7 +54,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   }
 
   const slack = createSlackSurface(config.slack, logger);
-  const answers: AnswerDeps = { db, timezone: config.kpi.timezone, clock: options.clock ?? Date.now };
+  const answers: AnswerDeps = { db, timezone: config.kpi.timezone, clock: options.clock ?? Date.now, projection: projectionOptions(config.kpi) };
   if (slack.app !== undefined) {
     const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);
     registerKpiListeners(slack.app, { ...answers, users, logger });

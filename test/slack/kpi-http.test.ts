@@ -98,6 +98,18 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(Number(((await bot.db('digest_subscriptions').count({ n: '*' }).first()) as { n: number | string }).n)).toBe(0);
   });
 
+  it('lets an admin manage SLA policies from Slack, recomputing every ticket', async () => {
+    users.U0000ADMN = { is_admin: true };
+    const { reply } = await command('sla add high-first --priority high --first-response 1h', 'U0000ADMN');
+    expect(String(reply.args.text)).toContain('added policy #');
+    expect(String(reply.args.text)).toContain('recomputed the due times and business-hours durations of 3 ticket(s)');
+    const due = (await bot.db('tickets').select('external_id', 'first_response_due_at', 'created_at').orderBy('external_id')) as { first_response_due_at: number | string; created_at: number | string }[];
+    expect(due.map((row) => Number(row.first_response_due_at) - Number(row.created_at))).toEqual([3_600_000, 3_600_000, 3_600_000]);
+    const bad = await command('sla add broken --priority high', 'U0000ADMN');
+    expect(String(bad.reply.args.text)).toContain(':warning: a policy needs at least one target');
+    await command('sla remove 1', 'U0000ADMN');
+  });
+
   it('refuses a request with a wrong signature, and answers nothing', async () => {
     const before = slack.callsTo('response_url').length;
     const response = await postSlashCommand(bot.url, { text: 'frt', responseUrl: slack.responseUrl('forged') }, 'fedcba9876543210fedcba9876543210');
