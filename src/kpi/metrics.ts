@@ -170,11 +170,11 @@ const HEADLINE: Record<SummaryMetric, Compute> = {
     return { measure: { value: n, n }, details: {} };
   },
   frt: async (store, range, filters) => {
-    const stats = await store.firstResponseCalendar(range, filters);
+    const stats = await store.firstResponseCalendar(range, filters, true);
     return { measure: { value: stats.median, n: stats.n }, details: {} };
   },
   resolution: async (store, range, filters) => {
-    const full = await store.fullResolution(range, filters);
+    const full = await store.fullResolution(range, filters, true);
     return { measure: { value: full.median, n: full.n }, details: {} };
   },
   overdue: async (store, _range, filters, now) => {

@@ -86,6 +86,24 @@ export class KpiStore {
     const summary = (await query.clone().select(this.db.raw(`count(*) as n, avg(${expression}) as mean`)).first()) as { n: number | string; mean: number | string | null };
     const n = Number(summary.n);
     if (n === 0) return { n: 0, mean: null, median: null, p90: null };
+    return { ...(await this.quantiles(query, expression, n)), n, mean: Number(summary.mean) };
+  }
+
+  /**
+   * Count and median alone (the summary's headline), by the cheaper form: one
+   * ORDER BY ... LIMIT 2 OFFSET lower rank (a bounded sort), instead of numbering every row.
+   */
+  private async medianOf(query: Builder, expression: string): Promise<DurationStats> {
+    const n = await this.count(query.clone());
+    if (n === 0) return { n: 0, mean: null, median: null, p90: null };
+    const { lower, upper } = quantileRanks(0.5, n);
+    const rows = (await query.clone().select(this.db.raw(`${expression} as v`)).orderByRaw(expression).offset(lower).limit(upper - lower + 1)) as { v: number | string }[];
+    const median = interpolate(0.5, n, (rank) => Number(rows[rank - lower]?.v ?? Number.NaN));
+    return { n, mean: null, median, p90: null };
+  }
+
+  /** Median and p90 by numbering the rows once (window function, both engines). */
+  private async quantiles(query: Builder, expression: string, n: number): Promise<{ median: number | null; p90: number | null }> {
     const ranks = [...new Set([0.5, 0.9].flatMap((q) => {
       const { lower, upper } = quantileRanks(q, n);
       return [lower, upper];
@@ -94,7 +112,7 @@ export class KpiStore {
     const rows = (await this.db.select('v', 'rn').from(inner).whereIn('rn', ranks)) as { v: number | string; rn: number | string }[];
     const at = new Map(rows.map((row) => [Number(row.rn), Number(row.v)]));
     const valueAt = (rank: number) => at.get(rank) ?? Number.NaN;
-    return { n, mean: Number(summary.mean), median: interpolate(0.5, n, valueAt), p90: interpolate(0.9, n, valueAt) };
+    return { median: interpolate(0.5, n, valueAt), p90: interpolate(0.9, n, valueAt) };
   }
 
   async created(range: Range, filters: TicketFilters): Promise<number> {
@@ -173,10 +191,10 @@ export class KpiStore {
     return { ...stats, awaiting, business };
   }
 
-  /** First response time (s) in calendar hours only: what the summary shows. */
-  async firstResponseCalendar(range: Range, filters: TicketFilters): Promise<DurationStats> {
+  /** First response time (s) in calendar hours; with `medianOnly`, its count and median alone (the summary's headline). */
+  async firstResponseCalendar(range: Range, filters: TicketFilters, medianOnly = false): Promise<DurationStats> {
     const start = 'case when t.created_by_agent = ? then t.first_customer_message_at else t.created_at end';
-    return this.durations(
+    return (medianOnly ? this.medianOf.bind(this) : this.durations.bind(this))(
       this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to).whereNotNull('t.first_response_at').whereRaw(`(${start}) is not null`, [true]),
       this.db.raw(`${seconds(`t.first_response_at - (${start})`)}`, [true]).toString(),
     );
@@ -206,8 +224,8 @@ export class KpiStore {
   }
 
   /** Full resolution time (s) of tickets last resolved in the range, calendar hours: what the summary shows. */
-  async fullResolution(range: Range, filters: TicketFilters): Promise<DurationStats> {
-    return this.durations(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), seconds('t.resolved_at - t.created_at'));
+  async fullResolution(range: Range, filters: TicketFilters, medianOnly = false): Promise<DurationStats> {
+    return (medianOnly ? this.medianOf.bind(this) : this.durations.bind(this))(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), seconds('t.resolved_at - t.created_at'));
   }
 
   /** How many tickets were open at `at` (the backlog without its breakdown). */
