@@ -194,9 +194,12 @@ export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>,
 }
 
 async function measureWith(compute: Compute, id: MetricId, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
-  const current = await compute(store, period, filters, now, period.timezone);
+  // The two periods are independent queries: on PostgreSQL they run side by side on the pool; SQLite's one connection takes them in turn.
   // The previous period's "now" is its end: open-ticket metrics look at that instant.
-  const previous = await compute(store, period.previous, filters, Math.min(now, period.previous.to), period.timezone);
+  const [current, previous] = await Promise.all([
+    compute(store, period, filters, now, period.timezone),
+    compute(store, period.previous, filters, Math.min(now, period.previous.to), period.timezone),
+  ]);
   const definition = METRICS[id];
   return {
     metric: id,
@@ -212,8 +215,7 @@ async function measureWith(compute: Compute, id: MetricId, store: KpiStore, peri
 }
 
 export async function computeSummary(store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<{ metrics: MetricResult[] }> {
-  const metrics: MetricResult[] = [];
-  for (const id of SUMMARY_METRICS) metrics.push(await measureWith(HEADLINE[id], id, store, period, filters, now));
+  const metrics = await Promise.all(SUMMARY_METRICS.map((id) => measureWith(HEADLINE[id], id, store, period, filters, now)));
   return { metrics };
 }
 
