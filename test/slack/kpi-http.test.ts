@@ -46,9 +46,12 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     users = {};
     slack.answer('users.info', (call) => {
       const id = String(call.args.user);
+      if (id === 'U0000GONE') return { body: { ok: false, error: 'user_not_found' } };
+      // Rate limited on the first try only.
+      if (id === 'U0000BUSY' && slack.callsTo('users.info').filter((c) => c.args.user === id).length === 1) return { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } };
       return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US' } } };
     });
-    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta' }, { clock: () => NOW });
+    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta', KPI_ADMINS: 'U0000GONE' }, { clock: () => NOW });
     await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
   });
   afterAll(async () => {
@@ -110,6 +113,21 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     await command('sla remove 1', 'U0000ADMN');
   });
 
+  it('when users.info fails, answers in KPI_LOCALE with admin rights from KPI_ADMINS alone', async () => {
+    const { reply } = await command('sla list', 'U0000GONE');
+    expect(String(reply.args.text)).toContain('no SLA policies');
+    const refused = await command('frt 7d', 'U0000GONE');
+    expect(headerOf(refused.reply)).toBe('First response time: 1 h');
+  });
+
+  it('waits out a 429 on users.info (Retry-After) and still answers', async () => {
+    const started = Date.now();
+    const { reply } = await command('backlog', 'U0000BUSY');
+    expect(headerOf(reply)).toBe('Backlog: 2');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(slack.callsTo('users.info').filter((call) => call.args.user === 'U0000BUSY').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses a request with a wrong signature, and answers nothing', async () => {
     const before = slack.callsTo('response_url').length;
     const response = await postSlashCommand(bot.url, { text: 'frt', responseUrl: slack.responseUrl('forged') }, 'fedcba9876543210fedcba9876543210');
@@ -163,6 +181,10 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(text).toContain('My open tickets');
     expect(text).toContain('#T-1');
     expect(text).not.toContain('For admins');
+  });
+
+  it('checked the bot token once, at start, not on every request', () => {
+    expect(slack.callsTo('auth.test')).toHaveLength(1);
   });
 });
 
