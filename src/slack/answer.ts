@@ -27,6 +27,8 @@ export interface Asker {
   readonly userId: string;
   readonly locale: Locale;
   readonly isAdmin: boolean;
+  /** Their Slack profile e-mail (users:read.email), to link them to the helpdesk agent with the same address. */
+  readonly email?: string;
 }
 
 export type AdminRequest = Extract<KpiRequest, { kind: 'subscribe' | 'unsubscribe' | 'subscriptions' | 'alerts' | 'link' | 'sla' }>;
@@ -131,7 +133,7 @@ export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackM
   const directory = new DirectoryStore(deps.db);
   const period = resolvePeriod('7d', now, deps.timezone);
   const { metrics: team } = await computeSummary(store, period, {}, now);
-  const agent = await directory.linkedAgent(asker.userId);
+  const agent = (await directory.linkedAgent(asker.userId)) ?? (asker.email === undefined ? undefined : await directory.linkByEmail(asker.userId, asker.email));
   let mine: HomeViewModel['mine'];
   if (agent !== undefined) {
     const filters = { agent: asker.userId };

@@ -39,7 +39,7 @@ const allText = (call: RecordedCall) => JSON.stringify(call.args.blocks);
 describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
   let slack: FakeSlack;
   let bot: TestBot;
-  let users: Record<string, { locale?: string; is_admin?: boolean }>;
+  let users: Record<string, { locale?: string; is_admin?: boolean; email?: string }>;
 
   beforeAll(async () => {
     slack = await startFakeSlack();
@@ -49,7 +49,7 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
       if (id === 'U0000GONE') return { body: { ok: false, error: 'user_not_found' } };
       // Rate limited on the first try only.
       if (id === 'U0000BUSY' && slack.callsTo('users.info').filter((c) => c.args.user === id).length === 1) return { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } };
-      return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US' } } };
+      return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US', profile: users[id]?.email === undefined ? {} : { email: users[id]?.email } } } };
     });
     bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta', KPI_ADMINS: 'U0000GONE' }, { clock: () => NOW });
     await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
@@ -170,6 +170,15 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     const view = publish.args.view as { type: string; blocks: unknown[] };
     expect(view.type).toBe('home');
     expect(JSON.stringify(view.blocks)).toContain('not linked to a helpdesk agent');
+  });
+
+  it('links a Slack user to the helpdesk agent with the same e-mail address when they open the Home tab', async () => {
+    users.U0000AYU1 = { email: 'Ayu@Example.com' };
+    const before = slack.callsTo('views.publish').length;
+    await postEvent(bot.url, { type: 'app_home_opened', user: 'U0000AYU1', channel: 'D0000HOME', tab: 'home', event_ts: '1.000' });
+    const publish = (await slack.waitFor('views.publish', before + 1)).at(-1) as RecordedCall;
+    expect(JSON.stringify((publish.args.view as { blocks: unknown[] }).blocks)).toContain('My open tickets');
+    expect(((await bot.db('agents').where({ external_id: 'a-1' }).first('slack_user_id')) as { slack_user_id: string }).slack_user_id).toBe('U0000AYU1');
   });
 
   it('shows a linked agent their open tickets on the Home tab', async () => {
