@@ -9,7 +9,7 @@ import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import type { Database } from './store/database.js';
 import { IngestStore } from './store/ingest-store.js';
-import { projectionOptions } from './ingest/project-ticket.js';
+import { projectionOptions, type ProjectionOptions } from './ingest/project-ticket.js';
 import { SlaStore } from './store/sla-store.js';
 import { parseDuration } from './ingest/csv/dates.js';
 import { formatDuration } from './i18n/format.js';
@@ -57,6 +57,16 @@ function seconds(option: string, value: string | undefined): number | undefined 
 }
 
 export async function slaCommand(args: readonly string[], config: Config, output: Output): Promise<number> {
+  const projection = projectionOptions(config.kpi);
+  return withMigratedDatabase(config, (db) => runSla(args, db, projection, output));
+}
+
+/**
+ * The `sla` words on an open database: the command line's `kpibot sla ...` and
+ * Slack's `/kpi sla ...` (admins) both come here. Bad words throw UsageError
+ * (or SlaPolicyError); each change recomputes every ticket.
+ */
+export async function runSla(args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -74,82 +84,76 @@ export async function slaCommand(args: readonly string[], config: Config, output
   }
   const [action, ...rest] = parsed.positionals;
   const v = parsed.values;
-  return withMigratedDatabase(config, async (db) => {
-    const sla = new SlaStore(db);
-    switch (action) {
-      case 'list':
-        await list(sla, output);
-        return 0;
-      case 'add': {
-        const [name] = rest;
-        if (name === undefined || rest.length > 1) throw new UsageError('sla add takes one name, e.g. kpibot sla add urgent --priority urgent --first-response 1h');
-        const priority = v.priority?.toLowerCase();
-        if (priority !== undefined && !['low', 'normal', 'high', 'urgent'].includes(priority)) throw new UsageError('--priority must be low, normal, high or urgent');
-        const pause = (v.pause ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
-        const bad = pause.find((status) => !['pending', 'on-hold'].includes(status));
-        if (bad !== undefined) throw new UsageError(`--pause "${bad}": only pending and on-hold can pause an SLA`);
-        const id = await sla.addPolicy({
-          name,
-          ...(priority === undefined ? {} : { priority }),
-          ...(v.team === undefined ? {} : { team: v.team }),
-          firstResponseSeconds: seconds('--first-response', v['first-response']),
-          nextReplySeconds: seconds('--next-reply', v['next-reply']),
-          resolutionSeconds: seconds('--resolution', v.resolution),
-          businessHours: v['business-hours'] === true,
-          ...(v.calendar === undefined ? {} : { calendar: v.calendar }),
-          pauseStatuses: pause,
-        });
-        output.out(`added policy #${id} "${name}"`);
-        break;
-      }
-      case 'remove': {
-        const id = Number(rest[0]);
-        if (!Number.isInteger(id) || rest.length !== 1) throw new UsageError('sla remove takes a policy id (see kpibot sla list)');
-        if (!(await sla.removePolicy(id))) throw new UsageError(`no policy #${id}`);
-        output.out(`removed policy #${id}`);
-        break;
-      }
-      case 'calendar': {
-        const [name] = rest;
-        if (name === undefined || rest.length > 1) throw new UsageError('sla calendar takes one name');
-        if (v.timezone === undefined || !isValidTimeZone(v.timezone)) throw new UsageError('--timezone must be an IANA time zone, e.g. Asia/Jakarta');
-        if ((v.hours ?? []).length === 0) throw new UsageError('give the open hours with --hours "1-5 09:00-17:00" (1 = Monday)');
-        await sla.saveCalendar(name, v.timezone, parseHours(v.hours ?? []), v.default === true);
-        output.out(`saved calendar "${name}"${v.default === true ? ' (default)' : ''}`);
-        break;
-      }
-      case 'team': {
-        const [team] = rest;
-        if (team === undefined || rest.length > 1) throw new UsageError('sla team takes one team name, e.g. kpibot sla team Billing --calendar jakarta');
-        if ((v.calendar === undefined) === (v.default !== true)) throw new UsageError('sla team takes either --calendar NAME or --default (back to the default calendar)');
-        await sla.assignTeamCalendar(team, v.calendar ?? null);
-        output.out(v.calendar === undefined ? `team "${team.trim()}" uses the default calendar` : `team "${team.trim()}" uses calendar "${v.calendar}"`);
-        break;
-      }
-      case 'recompute':
-        if (rest.length > 0) throw new UsageError('sla recompute takes no arguments');
-        break;
-      case 'holiday': {
-        const [calendar, date, ...name] = rest;
-        if (calendar === undefined || date === undefined) throw new UsageError('sla holiday takes a calendar and a date: kpibot sla holiday jakarta 2026-12-25 Christmas');
-        await sla.addHoliday(calendar, date, name.length > 0 ? name.join(' ') : undefined);
-        output.out(`added holiday ${date} to "${calendar}"`);
-        break;
-      }
-      default:
-        throw new UsageError(action === undefined ? SLA_USAGE.split('\n').join(' ') : `unknown sla action "${action}"; use list, add, remove, calendar, holiday, team or recompute`);
+  const sla = new SlaStore(db);
+  switch (action) {
+    case 'list':
+      await list(sla, output);
+      return 0;
+    case 'add': {
+      const [name] = rest;
+      if (name === undefined || rest.length > 1) throw new UsageError('sla add takes one name, e.g. kpibot sla add urgent --priority urgent --first-response 1h');
+      const priority = v.priority?.toLowerCase();
+      if (priority !== undefined && !['low', 'normal', 'high', 'urgent'].includes(priority)) throw new UsageError('--priority must be low, normal, high or urgent');
+      const pause = (v.pause ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+      const bad = pause.find((status) => !['pending', 'on-hold'].includes(status));
+      if (bad !== undefined) throw new UsageError(`--pause "${bad}": only pending and on-hold can pause an SLA`);
+      const id = await sla.addPolicy({
+        name,
+        ...(priority === undefined ? {} : { priority }),
+        ...(v.team === undefined ? {} : { team: v.team }),
+        firstResponseSeconds: seconds('--first-response', v['first-response']),
+        nextReplySeconds: seconds('--next-reply', v['next-reply']),
+        resolutionSeconds: seconds('--resolution', v.resolution),
+        businessHours: v['business-hours'] === true,
+        ...(v.calendar === undefined ? {} : { calendar: v.calendar }),
+        pauseStatuses: pause,
+      });
+      output.out(`added policy #${id} "${name}"`);
+      break;
     }
-    const recomputed = await recompute(db, config);
-    output.out(`recomputed the due times and business-hours durations of ${recomputed} ticket(s)`);
-    return 0;
-  });
+    case 'remove': {
+      const id = Number(rest[0]);
+      if (!Number.isInteger(id) || rest.length !== 1) throw new UsageError('sla remove takes a policy id (see kpibot sla list)');
+      if (!(await sla.removePolicy(id))) throw new UsageError(`no policy #${id}`);
+      output.out(`removed policy #${id}`);
+      break;
+    }
+    case 'calendar': {
+      const [name] = rest;
+      if (name === undefined || rest.length > 1) throw new UsageError('sla calendar takes one name');
+      if (v.timezone === undefined || !isValidTimeZone(v.timezone)) throw new UsageError('--timezone must be an IANA time zone, e.g. Asia/Jakarta');
+      if ((v.hours ?? []).length === 0) throw new UsageError('give the open hours with --hours "1-5 09:00-17:00" (1 = Monday)');
+      await sla.saveCalendar(name, v.timezone, parseHours(v.hours ?? []), v.default === true);
+      output.out(`saved calendar "${name}"${v.default === true ? ' (default)' : ''}`);
+      break;
+    }
+    case 'team': {
+      const [team] = rest;
+      if (team === undefined || rest.length > 1) throw new UsageError('sla team takes one team name, e.g. kpibot sla team Billing --calendar jakarta');
+      if ((v.calendar === undefined) === (v.default !== true)) throw new UsageError('sla team takes either --calendar NAME or --default (back to the default calendar)');
+      await sla.assignTeamCalendar(team, v.calendar ?? null);
+      output.out(v.calendar === undefined ? `team "${team.trim()}" uses the default calendar` : `team "${team.trim()}" uses calendar "${v.calendar}"`);
+      break;
+    }
+    case 'recompute':
+      if (rest.length > 0) throw new UsageError('sla recompute takes no arguments');
+      break;
+    case 'holiday': {
+      const [calendar, date, ...name] = rest;
+      if (calendar === undefined || date === undefined) throw new UsageError('sla holiday takes a calendar and a date: kpibot sla holiday jakarta 2026-12-25 Christmas');
+      await sla.addHoliday(calendar, date, name.length > 0 ? name.join(' ') : undefined);
+      output.out(`added holiday ${date} to "${calendar}"`);
+      break;
+    }
+    default:
+      throw new UsageError(action === undefined ? SLA_USAGE.split('\n').join(' ') : `unknown sla action "${action}"; use list, add, remove, calendar, holiday, team or recompute`);
+  }
+  const recomputed = await new IngestStore(db, projection).rebuildAll();
+  output.out(`recomputed the due times and business-hours durations of ${recomputed} ticket(s)`);
+  return 0;
 }
 
-async function recompute(db: Database, config: Config): Promise<number> {
-  return new IngestStore(db, projectionOptions(config.kpi)).rebuildAll();
-}
-
-async function list(sla: SlaStore, output: Output): Promise<void> {
+async function list(sla: SlaStore, output: Pick<Output, 'out'>): Promise<void> {
   const policies = await sla.policies();
   if (policies.length === 0) output.out('no SLA policies');
   for (const p of policies) {

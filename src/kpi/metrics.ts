@@ -152,13 +152,54 @@ const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
   },
 };
 
-export const SUMMARY_METRICS: readonly MetricId[] = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'];
+export const SUMMARY_METRICS = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'] as const;
+type SummaryMetric = (typeof SUMMARY_METRICS)[number];
+
+/**
+ * The summary's headline of each of its metrics: the same value and n as the
+ * metric's own computation, without the details (breakdowns, percentiles
+ * beyond the median, business hours, lists) that only the metric's own reply shows.
+ */
+const HEADLINE: Record<SummaryMetric, Compute> = {
+  volume: async (store, range, filters) => {
+    const n = await store.created(range, filters);
+    return { measure: { value: n, n }, details: {} };
+  },
+  backlog: async (store, range, filters) => {
+    const n = await store.backlogCount(range.to, filters);
+    return { measure: { value: n, n }, details: {} };
+  },
+  frt: async (store, range, filters) => {
+    const stats = await store.firstResponseCalendar(range, filters, true);
+    return { measure: { value: stats.median, n: stats.n }, details: {} };
+  },
+  resolution: async (store, range, filters) => {
+    const full = await store.fullResolution(range, filters, true);
+    return { measure: { value: full.median, n: full.n }, details: {} };
+  },
+  overdue: async (store, _range, filters, now) => {
+    const n = await store.overdueCount(now, filters);
+    return { measure: { value: n, n }, details: {} };
+  },
+  escalations: async (store, range, filters) => {
+    const n = await store.escalated(range, filters);
+    return { measure: { value: n, n }, details: {} };
+  },
+  csat: async (...args) => ({ measure: (await COMPUTE.csat(...args)).measure, details: {} }),
+  fcr: async (...args) => ({ measure: (await COMPUTE.fcr(...args)).measure, details: {} }),
+};
 
 export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
-  const compute = COMPUTE[id];
-  const current = await compute(store, period, filters, now, period.timezone);
+  return measureWith(COMPUTE[id], id, store, period, filters, now);
+}
+
+async function measureWith(compute: Compute, id: MetricId, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
+  // The two periods are independent queries: on PostgreSQL they run side by side on the pool; SQLite's one connection takes them in turn.
   // The previous period's "now" is its end: open-ticket metrics look at that instant.
-  const previous = await compute(store, period.previous, filters, Math.min(now, period.previous.to), period.timezone);
+  const [current, previous] = await Promise.all([
+    compute(store, period, filters, now, period.timezone),
+    compute(store, period.previous, filters, Math.min(now, period.previous.to), period.timezone),
+  ]);
   const definition = METRICS[id];
   return {
     metric: id,
@@ -174,8 +215,7 @@ export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>,
 }
 
 export async function computeSummary(store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<{ metrics: MetricResult[] }> {
-  const metrics: MetricResult[] = [];
-  for (const id of SUMMARY_METRICS) metrics.push(await computeMetric(id as Exclude<MetricId, 'summary' | 'agents'>, store, period, filters, now));
+  const metrics = await Promise.all(SUMMARY_METRICS.map((id) => measureWith(HEADLINE[id], id, store, period, filters, now)));
   return { metrics };
 }
 

@@ -11,7 +11,10 @@ import type { MetricId } from '../kpi/definitions.js';
 import { t } from '../i18n/catalogue.js';
 import type { Locale } from '../i18n/locale.js';
 import { DEFAULT_PERIOD, isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from './command.js';
-import type { SlackMessage } from './blocks/kit.js';
+import { escapeMrkdwn, type SlackMessage } from './blocks/kit.js';
+import { runSla } from '../cli-sla.js';
+import { KpiBotError } from '../errors.js';
+import type { ProjectionOptions } from '../ingest/project-ticket.js';
 import { decodeRef, type RequestRef } from './blocks/common.js';
 import { ACTION, agentsView, metricView, summaryView } from './blocks/metric.js';
 import { commandErrorView, explainView, helpView, noticeView } from './blocks/text-views.js';
@@ -24,6 +27,8 @@ export interface Asker {
   readonly userId: string;
   readonly locale: Locale;
   readonly isAdmin: boolean;
+  /** Their Slack profile e-mail (users:read.email), to link them to the helpdesk agent with the same address. */
+  readonly email?: string;
 }
 
 export type AdminRequest = Extract<KpiRequest, { kind: 'subscribe' | 'unsubscribe' | 'subscriptions' | 'alerts' | 'link' | 'sla' }>;
@@ -36,6 +41,8 @@ export interface AnswerDeps {
   /** The workspace time zone (KPI_TIMEZONE): periods are read in it. */
   readonly timezone: string;
   readonly clock: () => number;
+  /** How events are projected (for `/kpi sla`, which recomputes every ticket). */
+  readonly projection: ProjectionOptions;
   readonly admin?: AdminHandler;
 }
 
@@ -54,6 +61,7 @@ export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps
   if (isCommandError(request)) return { message: commandErrorView(request, asker.locale), share: false };
   if (requiresAdmin(request)) {
     if (!asker.isAdmin) return { message: noticeView(t(asker.locale, 'error.admin_only')), share: false };
+    if (request.kind === 'sla') return { message: await slaAnswer(request.words, deps), share: false };
     if (deps.admin === undefined) return { message: noticeView(t(asker.locale, 'error.generic')), share: false };
     return { message: await deps.admin(request as AdminRequest, asker), share: false };
   }
@@ -125,7 +133,7 @@ export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackM
   const directory = new DirectoryStore(deps.db);
   const period = resolvePeriod('7d', now, deps.timezone);
   const { metrics: team } = await computeSummary(store, period, {}, now);
-  const agent = await directory.linkedAgent(asker.userId);
+  const agent = (await directory.linkedAgent(asker.userId)) ?? (asker.email === undefined ? undefined : await directory.linkByEmail(asker.userId, asker.email));
   let mine: HomeViewModel['mine'];
   if (agent !== undefined) {
     const filters = { agent: asker.userId };
@@ -141,4 +149,16 @@ export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackM
   }
   const admin = asker.isAdmin ? await directory.configuration(10) : undefined;
   return homeView({ period, team, now, ...(mine === undefined ? {} : { mine }), ...(admin === undefined ? {} : { admin }) }, asker.locale);
+}
+
+/** `/kpi sla ...`: the words of `kpibot sla`, run on the bot's database; its report (English, as on the command line) in a code block. */
+async function slaAnswer(words: readonly string[], deps: AnswerDeps): Promise<SlackMessage> {
+  const lines: string[] = [];
+  try {
+    await runSla(words, deps.db, deps.projection, { out: (line) => lines.push(line) });
+  } catch (error) {
+    if (error instanceof KpiBotError && error.httpStatus < 500) return noticeView(`:warning: ${escapeMrkdwn(error.message)}`);
+    throw error;
+  }
+  return noticeView(`\`\`\`${escapeMrkdwn(lines.join('\n'))}\`\`\``);
 }

@@ -17,8 +17,8 @@ export interface SlackSurface {
   readonly mode: SlackConfig['mode'];
   /** The Bolt app, absent in console mode. */
   readonly app?: BoltApp;
-  /** Slack's Web API client (the bot token), absent in console mode. */
-  readonly client?: BoltApp['client'];
+  /** Slack's Web API client with the bot token, absent in console mode. */
+  readonly client?: webApi.WebClient;
   /** Mounted at POST /slack/events in HTTP mode. */
   readonly httpListener?: RequestListener;
   start(): Promise<void>;
@@ -28,17 +28,28 @@ export interface SlackSurface {
 export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSurface {
   const log = boltLogger(logger);
   const clientOptions = config.apiUrl === undefined ? {} : { slackApiUrl: config.apiUrl };
-  // Bolt would call auth.test from its constructor and leave a failure unhandled;
-  // we check the token ourselves at start, once, and fail with a clear line.
-  const verifyToken = () => verifyBotToken(config.botToken ?? '', config.apiUrl, logger);
+  // Bolt would call auth.test from its constructor and leave a failure unhandled, or,
+  // with that check off, call it again on every request. We check the token ourselves
+  // at start, once, fail with a clear line, and hand Bolt the identity we learnt.
+  let identity: Promise<BotIdentity> | undefined;
+  const verifyToken = async () => {
+    const found = await verifyBotToken(config.botToken ?? '', config.apiUrl, logger);
+    identity = Promise.resolve(found);
+  };
+  const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger: log });
+  const authorize = async () => {
+    // A request before start() finished (HTTP mode) learns the identity itself, once.
+    identity ??= client.auth.test().then((result) => ({ botUserId: result.user_id ?? '', botId: result.bot_id ?? '' }));
+    return { botToken: config.botToken ?? '', ...(await identity) };
+  };
 
   if (config.mode === 'socket') {
     // installerOptions.clientOptions is what Bolt hands the Socket Mode client, so apps.connections.open honours SLACK_API_URL too.
-    const app = new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: log, clientOptions, installerOptions: { clientOptions }, tokenVerificationEnabled: false });
+    const app = new App({ authorize, appToken: config.appToken, socketMode: true, logger: log, clientOptions, installerOptions: { clientOptions } });
     return {
       mode: 'socket',
       app,
-      client: app.client,
+      client,
       start: async () => {
         await verifyToken();
         await app.start();
@@ -51,11 +62,11 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
 
   if (config.mode === 'http') {
     const receiver = new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: '/slack/events', logger: log });
-    const app = new App({ token: config.botToken, receiver, logger: log, clientOptions, tokenVerificationEnabled: false });
+    const app = new App({ authorize, receiver, logger: log, clientOptions });
     return {
       mode: 'http',
       app,
-      client: app.client,
+      client,
       httpListener: receiver.requestListener,
       // Our HTTP server carries the receiver's requests: only the token is checked here.
       start: verifyToken,
@@ -79,7 +90,12 @@ export class SlackUnavailableError extends KpiBotError {
   }
 }
 
-async function verifyBotToken(token: string, apiUrl: string | undefined, logger: Logger): Promise<void> {
+interface BotIdentity {
+  readonly botUserId: string;
+  readonly botId: string;
+}
+
+async function verifyBotToken(token: string, apiUrl: string | undefined, logger: Logger): Promise<BotIdentity> {
   // One attempt with a short timeout: a start-up check must not hang on retries.
   const client = new webApi.WebClient(token, {
     ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl }),
@@ -90,6 +106,7 @@ async function verifyBotToken(token: string, apiUrl: string | undefined, logger:
   try {
     const result = await client.auth.test();
     logger.info({ team: result.team_id, botUser: result.user_id }, 'connected to Slack');
+    return { botUserId: result.user_id ?? '', botId: result.bot_id ?? '' };
   } catch (error) {
     throw new SlackUnavailableError(describeError(error));
   }

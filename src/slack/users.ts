@@ -37,7 +37,8 @@ export class SlackUsers {
         // Slack's own interface offers no Indonesian, Malay or Turkish, so English there is
         // Slack's default rather than a choice: the workspace language (KPI_LOCALE) wins over it.
         const spoken = localeFromSlack(user?.locale, this.fallbackLocale);
-        asker = { userId, locale: spoken === 'en' ? this.fallbackLocale : spoken, isAdmin: listed || user?.is_admin === true || user?.is_owner === true };
+        const email = user?.profile?.email;
+        asker = { userId, locale: spoken === 'en' ? this.fallbackLocale : spoken, isAdmin: listed || user?.is_admin === true || user?.is_owner === true, ...(email === undefined ? {} : { email }) };
       } catch (error) {
         // Not cached: the next request asks Slack again.
         this.logger.warn({ err: error, userId }, 'users.info failed: answering in the workspace language, admin rights from KPI_ADMINS only');

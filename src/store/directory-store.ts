@@ -19,6 +19,17 @@ export class DirectoryStore {
     return row === undefined ? undefined : { id: Number(row.id), name: row.name, email: row.email };
   }
 
+  /**
+   * Links a Slack user to the helpdesk agent with the same e-mail address
+   * (compared ignoring case), when that agent is not linked to someone else yet.
+   */
+  async linkByEmail(slackUserId: string, email: string): Promise<LinkedAgent | undefined> {
+    const address = email.trim().toLowerCase();
+    if (address === '') return undefined;
+    const updated = await this.db('agents').whereRaw('lower(email) = ?', [address]).whereNull('slack_user_id').update({ slack_user_id: slackUserId });
+    return updated > 0 ? this.linkedAgent(slackUserId) : undefined;
+  }
+
   /** The active digests and alert routes, oldest first, at most `limit` of each, with their totals. */
   async configuration(limit: number): Promise<WorkspaceConfiguration> {
     const count = async (table: string) => Number(((await this.db(table).where('enabled', true).count({ n: '*' }).first()) as { n: number | string } | undefined)?.n ?? 0);

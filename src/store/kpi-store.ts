@@ -86,6 +86,24 @@ export class KpiStore {
     const summary = (await query.clone().select(this.db.raw(`count(*) as n, avg(${expression}) as mean`)).first()) as { n: number | string; mean: number | string | null };
     const n = Number(summary.n);
     if (n === 0) return { n: 0, mean: null, median: null, p90: null };
+    return { ...(await this.quantiles(query, expression, n)), n, mean: Number(summary.mean) };
+  }
+
+  /**
+   * Count and median alone (the summary's headline), by the cheaper form: one
+   * ORDER BY ... LIMIT 2 OFFSET lower rank (a bounded sort), instead of numbering every row.
+   */
+  private async medianOf(query: Builder, expression: string): Promise<DurationStats> {
+    const n = await this.count(query.clone());
+    if (n === 0) return { n: 0, mean: null, median: null, p90: null };
+    const { lower, upper } = quantileRanks(0.5, n);
+    const rows = (await query.clone().select(this.db.raw(`${expression} as v`)).orderByRaw(expression).offset(lower).limit(upper - lower + 1)) as { v: number | string }[];
+    const median = interpolate(0.5, n, (rank) => Number(rows[rank - lower]?.v ?? Number.NaN));
+    return { n, mean: null, median, p90: null };
+  }
+
+  /** Median and p90 by numbering the rows once (window function, both engines). */
+  private async quantiles(query: Builder, expression: string, n: number): Promise<{ median: number | null; p90: number | null }> {
     const ranks = [...new Set([0.5, 0.9].flatMap((q) => {
       const { lower, upper } = quantileRanks(q, n);
       return [lower, upper];
@@ -94,7 +112,7 @@ export class KpiStore {
     const rows = (await this.db.select('v', 'rn').from(inner).whereIn('rn', ranks)) as { v: number | string; rn: number | string }[];
     const at = new Map(rows.map((row) => [Number(row.rn), Number(row.v)]));
     const valueAt = (rank: number) => at.get(rank) ?? Number.NaN;
-    return { n, mean: Number(summary.mean), median: interpolate(0.5, n, valueAt), p90: interpolate(0.9, n, valueAt) };
+    return { median: interpolate(0.5, n, valueAt), p90: interpolate(0.9, n, valueAt) };
   }
 
   async created(range: Range, filters: TicketFilters): Promise<number> {
@@ -167,14 +185,19 @@ export class KpiStore {
    */
   async firstResponse(range: Range, filters: TicketFilters): Promise<DurationStats & { awaiting: number; business: DurationStats }> {
     const created = this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to);
-    const start = 'case when t.created_by_agent = ? then t.first_customer_message_at else t.created_at end';
-    const stats = await this.durations(
-      created.clone().whereNotNull('t.first_response_at').whereRaw(`(${start}) is not null`, [true]),
-      this.db.raw(`${seconds(`t.first_response_at - (${start})`)}`, [true]).toString(),
-    );
+    const stats = await this.firstResponseCalendar(range, filters);
     const business = await this.durations(created.clone().whereNotNull('t.first_response_business_ms'), seconds('t.first_response_business_ms'));
     const awaiting = await this.count(created.clone().whereNull('t.first_response_at'));
     return { ...stats, awaiting, business };
+  }
+
+  /** First response time (s) in calendar hours; with `medianOnly`, its count and median alone (the summary's headline). */
+  async firstResponseCalendar(range: Range, filters: TicketFilters, medianOnly = false): Promise<DurationStats> {
+    const start = 'case when t.created_by_agent = ? then t.first_customer_message_at else t.created_at end';
+    return (medianOnly ? this.medianOf.bind(this) : this.durations.bind(this))(
+      this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to).whereNotNull('t.first_response_at').whereRaw(`(${start}) is not null`, [true]),
+      this.db.raw(`${seconds(`t.first_response_at - (${start})`)}`, [true]).toString(),
+    );
   }
 
   /** Every wait from a customer message to the next public agent reply, replied within the range (s). */
@@ -192,12 +215,22 @@ export class KpiStore {
     const firstResolved = () => this.tickets(filters).where('t.first_resolved_at', '>=', range.from).andWhere('t.first_resolved_at', '<', range.to);
     const lastResolved = () => this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to);
     const first = await this.durations(firstResolved(), seconds('t.first_resolved_at - t.created_at'));
-    const full = await this.durations(lastResolved(), seconds('t.resolved_at - t.created_at'));
+    const full = await this.fullResolution(range, filters);
     const business = {
       first: await this.durations(firstResolved().whereNotNull('t.first_resolution_business_ms'), seconds('t.first_resolution_business_ms')),
       full: await this.durations(lastResolved().whereNotNull('t.resolution_business_ms'), seconds('t.resolution_business_ms')),
     };
     return { first, full, business };
+  }
+
+  /** Full resolution time (s) of tickets last resolved in the range, calendar hours: what the summary shows. */
+  async fullResolution(range: Range, filters: TicketFilters, medianOnly = false): Promise<DurationStats> {
+    return (medianOnly ? this.medianOf.bind(this) : this.durations.bind(this))(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), seconds('t.resolved_at - t.created_at'));
+  }
+
+  /** How many tickets were open at `at` (the backlog without its breakdown). */
+  async backlogCount(at: number, filters: TicketFilters): Promise<number> {
+    return this.count(this.openAt(at, filters));
   }
 
   async escalated(range: Range, filters: TicketFilters): Promise<number> {
@@ -259,13 +292,21 @@ export class KpiStore {
     return { resolvedSessions, ticketsCreated: await this.created(range, filters) };
   }
 
+  /** Open tickets past a due time they have not met at `now`. */
+  private overdueAt(now: number, filters: TicketFilters): Builder {
+    return this.tickets(filters)
+      .whereRaw(OPEN_STATUS_SQL)
+      // `+ 0`: due times are mostly in the past, so their indexes would walk all history; the open-status index is the narrow one.
+      .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhereRaw('t.first_response_due_at + 0 < ?', [now])).orWhereRaw('t.resolution_due_at + 0 < ?', [now]));
+  }
+
+  async overdueCount(now: number, filters: TicketFilters): Promise<number> {
+    return this.count(this.overdueAt(now, filters));
+  }
+
   /** Open tickets past a due time they have not met, at `now`; oldest due first. */
   async overdueNow(now: number, filters: TicketFilters, limit: number): Promise<{ n: number; oldest: (OpenTicketRow & { dueAt: number; target: 'first_response' | 'resolution' })[] }> {
-    const overdue = () =>
-      this.tickets(filters)
-        .whereRaw(OPEN_STATUS_SQL)
-        // `+ 0`: due times are mostly in the past, so their indexes would walk all history; the open-status index is the narrow one.
-        .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhereRaw('t.first_response_due_at + 0 < ?', [now])).orWhereRaw('t.resolution_due_at + 0 < ?', [now]));
+    const overdue = () => this.overdueAt(now, filters);
     const n = await this.count(overdue());
     const rows = (await overdue()
       .select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team', 't.first_response_at', 't.first_response_due_at', 't.resolution_due_at')
@@ -314,11 +355,7 @@ export class KpiStore {
     const { at, range, filters } = query;
     const base = (): Builder => {
       if (list === 'backlog') return this.openAt(at, filters);
-      if (list === 'overdue') {
-        return this.tickets(filters)
-          .whereRaw(OPEN_STATUS_SQL)
-          .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhereRaw('t.first_response_due_at + 0 < ?', [at])).orWhereRaw('t.resolution_due_at + 0 < ?', [at]));
-      }
+      if (list === 'overdue') return this.overdueAt(at, filters);
       return this.tickets(filters).where('t.escalated_at', '>=', range.from).andWhere('t.escalated_at', '<', range.to);
     };
     const total = await this.count(base());

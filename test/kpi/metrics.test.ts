@@ -114,6 +114,26 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(escalations).toMatchObject({ value: 1, details: { created: 4, rate: 25 } });
   });
 
+  it('the summary\'s headlines equal each metric\'s own value, n and previous period', async () => {
+    await load([
+      ...ticket('1', START + DAY, 1, 5), ...ticket('2', START + DAY, 2, 9), ev('2', 'agent_reply', START + DAY + 3 * H, {}, agent),
+      ...ticket('3', START + DAY, null, null), ev('3', 'tags_changed', START + 2 * DAY, { addedTags: ['escalated'] }),
+      ...ticket('4', START + 2 * DAY, 1, 3), ev('4', 'status_changed', START + 2 * DAY + 4 * H, { status: 'open' }),
+      ...ticket('5', START - 3 * DAY, 4, 30), ...ticket('6', START - 2 * DAY, null, null, { priority: 'high' }),
+      { kind: 'survey', rating: { kind: 'csat', scale: '1-5', score: 5 }, occurredAt: START + DAY, dedupeKey: `s${key++}` },
+      { kind: 'survey', rating: { kind: 'csat', scale: '1-5', score: 2 }, occurredAt: START - DAY, dedupeKey: `s${key++}` },
+    ]);
+    await db('tickets').where({ external_id: '3' }).update({ resolution_due_at: START + 2 * DAY });
+    const { metrics } = await computeSummary(kpi, PERIOD, {}, NOW);
+    expect(metrics.map((m) => m.metric)).toEqual(['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr']);
+    for (const headline of metrics) {
+      const full = await computeMetric(headline.metric as Exclude<typeof headline.metric, 'summary' | 'agents'>, kpi, PERIOD, {}, NOW);
+      expect({ metric: headline.metric, value: headline.value, n: headline.n, previous: headline.previous, trend: headline.trend }).toEqual({ metric: full.metric, value: full.value, n: full.n, previous: full.previous, trend: full.trend });
+      expect(headline.details).toEqual({});
+    }
+    expect(metrics.find((m) => m.metric === 'overdue')?.value).toBe(1);
+  });
+
   it('CSAT, NPS, CES and eNPS from survey answers, with the worked examples', async () => {
     const answers: NormalizedEvent[] = [];
     const answer = (kind: 'csat' | 'nps' | 'ces' | 'enps', scale: '1-5' | '0-10' | '1-7', score: number) =>

@@ -39,16 +39,19 @@ const allText = (call: RecordedCall) => JSON.stringify(call.args.blocks);
 describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
   let slack: FakeSlack;
   let bot: TestBot;
-  let users: Record<string, { locale?: string; is_admin?: boolean }>;
+  let users: Record<string, { locale?: string; is_admin?: boolean; email?: string }>;
 
   beforeAll(async () => {
     slack = await startFakeSlack();
     users = {};
     slack.answer('users.info', (call) => {
       const id = String(call.args.user);
-      return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US' } } };
+      if (id === 'U0000GONE') return { body: { ok: false, error: 'user_not_found' } };
+      // Rate limited on the first try only.
+      if (id === 'U0000BUSY' && slack.callsTo('users.info').filter((c) => c.args.user === id).length === 1) return { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } };
+      return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US', profile: users[id]?.email === undefined ? {} : { email: users[id]?.email } } } };
     });
-    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta' }, { clock: () => NOW });
+    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta', KPI_ADMINS: 'U0000GONE' }, { clock: () => NOW });
     await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
   });
   afterAll(async () => {
@@ -98,6 +101,33 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(Number(((await bot.db('digest_subscriptions').count({ n: '*' }).first()) as { n: number | string }).n)).toBe(0);
   });
 
+  it('lets an admin manage SLA policies from Slack, recomputing every ticket', async () => {
+    users.U0000ADMN = { is_admin: true };
+    const { reply } = await command('sla add high-first --priority high --first-response 1h', 'U0000ADMN');
+    expect(String(reply.args.text)).toContain('added policy #');
+    expect(String(reply.args.text)).toContain('recomputed the due times and business-hours durations of 3 ticket(s)');
+    const due = (await bot.db('tickets').select('external_id', 'first_response_due_at', 'created_at').orderBy('external_id')) as { first_response_due_at: number | string; created_at: number | string }[];
+    expect(due.map((row) => Number(row.first_response_due_at) - Number(row.created_at))).toEqual([3_600_000, 3_600_000, 3_600_000]);
+    const bad = await command('sla add broken --priority high', 'U0000ADMN');
+    expect(String(bad.reply.args.text)).toContain(':warning: a policy needs at least one target');
+    await command('sla remove 1', 'U0000ADMN');
+  });
+
+  it('when users.info fails, answers in KPI_LOCALE with admin rights from KPI_ADMINS alone', async () => {
+    const { reply } = await command('sla list', 'U0000GONE');
+    expect(String(reply.args.text)).toContain('no SLA policies');
+    const refused = await command('frt 7d', 'U0000GONE');
+    expect(headerOf(refused.reply)).toBe('First response time: 1 h');
+  });
+
+  it('waits out a 429 on users.info (Retry-After) and still answers', async () => {
+    const started = Date.now();
+    const { reply } = await command('backlog', 'U0000BUSY');
+    expect(headerOf(reply)).toBe('Backlog: 2');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(slack.callsTo('users.info').filter((call) => call.args.user === 'U0000BUSY').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses a request with a wrong signature, and answers nothing', async () => {
     const before = slack.callsTo('response_url').length;
     const response = await postSlashCommand(bot.url, { text: 'frt', responseUrl: slack.responseUrl('forged') }, 'fedcba9876543210fedcba9876543210');
@@ -142,6 +172,15 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(JSON.stringify(view.blocks)).toContain('not linked to a helpdesk agent');
   });
 
+  it('links a Slack user to the helpdesk agent with the same e-mail address when they open the Home tab', async () => {
+    users.U0000AYU1 = { email: 'Ayu@Example.com' };
+    const before = slack.callsTo('views.publish').length;
+    await postEvent(bot.url, { type: 'app_home_opened', user: 'U0000AYU1', channel: 'D0000HOME', tab: 'home', event_ts: '1.000' });
+    const publish = (await slack.waitFor('views.publish', before + 1)).at(-1) as RecordedCall;
+    expect(JSON.stringify((publish.args.view as { blocks: unknown[] }).blocks)).toContain('My open tickets');
+    expect(((await bot.db('agents').where({ external_id: 'a-1' }).first('slack_user_id')) as { slack_user_id: string }).slack_user_id).toBe('U0000AYU1');
+  });
+
   it('shows a linked agent their open tickets on the Home tab', async () => {
     await bot.db('agents').where({ external_id: 'a-1' }).update({ slack_user_id: 'U0000AYU0' });
     const before = slack.callsTo('views.publish').length;
@@ -151,6 +190,10 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(text).toContain('My open tickets');
     expect(text).toContain('#T-1');
     expect(text).not.toContain('For admins');
+  });
+
+  it('checked the bot token once, at start, not on every request', () => {
+    expect(slack.callsTo('auth.test')).toHaveLength(1);
   });
 });
 

@@ -28,15 +28,24 @@ export const ACTION = {
 /** Metrics whose number rests on a list of tickets the reader can open. */
 export const TICKET_LISTS: Partial<Record<MetricId, TicketListKind>> = { backlog: 'backlog', overdue: 'overdue', escalations: 'escalations' };
 
-export interface MetricViewModel {
-  readonly result: MetricResult;
+/** What every KPI reply shows besides its numbers. */
+export interface ReplyModel {
   readonly period: Period;
   readonly filters: TicketFilters;
-  readonly now: number;
   /** The reply is posted in the channel (no Share button then). */
   readonly shared: boolean;
   /** Who shared it, shown on a shared reply. */
   readonly sharedBy?: string;
+}
+
+/** "Shared by @someone", on a reply someone shared. */
+function sharedNote(locale: Locale, model: ReplyModel): string[] {
+  return model.sharedBy === undefined ? [] : [t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` })];
+}
+
+export interface MetricViewModel extends ReplyModel {
+  readonly result: MetricResult;
+  readonly now: number;
   /** A title other than the metric's name (one agent's numbers). */
   readonly title?: string;
 }
@@ -53,18 +62,14 @@ export function metricView(model: MetricViewModel, locale: Locale): SlackMessage
   const detail = details(result, locale, period.timezone, now);
   if (detail.fields.length > 0) blocks.push(fields(detail.fields));
   for (const text of detail.sections) blocks.push(section(text));
-  blocks.push(context([contextText(locale, period, filters, result.n), ...(model.sharedBy === undefined ? [] : [t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` })])]));
+  blocks.push(context([contextText(locale, period, filters, result.n), ...sharedNote(locale, model)]));
   blocks.push(actions(buttonsFor(locale, { m: result.metric, p: period.word, f: filters, n: result.n }, model.shared)));
   const text = `${name}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n)}`;
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 
-export interface SummaryViewModel {
+export interface SummaryViewModel extends ReplyModel {
   readonly metrics: readonly MetricResult[];
-  readonly period: Period;
-  readonly filters: TicketFilters;
-  readonly shared: boolean;
-  readonly sharedBy?: string;
   readonly title?: string;
 }
 
@@ -76,7 +81,7 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
   });
   const blocks: Block[] = [header(title)];
   for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
-  blocks.push(context([contextText(locale, model.period, model.filters), ...(model.sharedBy === undefined ? [] : [t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` })])]));
+  blocks.push(context([contextText(locale, model.period, model.filters), ...sharedNote(locale, model)]));
   const ref = { p: model.period.word, f: model.filters };
   const listButtons = model.metrics
     .filter((result) => TICKET_LISTS[result.metric] !== undefined && (result.value ?? 0) > 0)
@@ -88,12 +93,8 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 
-export interface AgentsViewModel {
+export interface AgentsViewModel extends ReplyModel {
   readonly rows: readonly AgentRow[];
-  readonly period: Period;
-  readonly filters: TicketFilters;
-  readonly shared: boolean;
-  readonly sharedBy?: string;
 }
 
 /** One section per agent (fields read well on a phone, where tables do not), at most 20 agents, then "and N more". */
@@ -117,7 +118,8 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
   const buttons = [button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) })];
   if (!model.shared) buttons.push(button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) }));
   blocks.push(actions(buttons));
-  if (model.sharedBy !== undefined) blocks.push(context([t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` })]));
+  const note = sharedNote(locale, model);
+  if (note.length > 0) blocks.push(context(note));
   return message(`${title} · ${contextText(locale, model.period, model.filters)}`, blocks, (n) => t(locale, 'list.more', { n }));
 }
 
