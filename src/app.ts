@@ -63,7 +63,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const clock = options.clock ?? Date.now;
   const answers: AnswerDeps = {
     db, timezone: config.kpi.timezone, clock, projection: projectionOptions(config.kpi),
-    admin: adminHandler({ db, clock, timezone: config.kpi.timezone, ...(slack.client === undefined ? {} : { client: slack.client }) }),
+    admin: adminHandler({ db, clock, timezone: config.kpi.timezone, projection: projectionOptions(config.kpi), ...(slack.client === undefined ? {} : { client: slack.client }) }),
   };
   if (slack.app !== undefined) {
     const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);

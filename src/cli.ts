@@ -20,6 +20,7 @@ import { projectionOptions } from './ingest/project-ticket.js';
 import { reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
 import { slaCommand } from './cli-sla.js';
+import { alertsCommand } from './cli-alerts.js';
 import { DEMO_SOURCE, loadDemo } from './demo/generate.js';
 
 const USAGE = `Usage: kpibot <command> [options]
@@ -38,6 +39,7 @@ Commands:
                              Backfill tickets from a CSV export (docs/import.md).
   sla list | add | remove | calendar | holiday | team | recompute
                              SLA policies, business-hours calendars and team calendars (kpibot sla for details).
+  alerts team | quiet | list A team's alert channel and lead, a channel's quiet hours (kpibot alerts for details).
   report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]
                              Print a KPI (default: summary over 30d); metrics: see docs/metrics.md.
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
@@ -71,6 +73,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await importCommand(rest, loadConfig(), output);
       case 'sla':
         return await slaCommand(rest, loadConfig(), output);
+      case 'alerts':
+        return await alertsCommand(rest, loadConfig(), output);
       case 'report':
         return await reportCommand(rest, loadConfig(), output);
       case 'deliveries':

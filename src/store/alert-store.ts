@@ -298,6 +298,12 @@ export class AlertStore {
     return this.db('agents').where({ email: email.trim().toLowerCase() }).update({ slack_user_id: slackUserId, updated_at: now });
   }
 
+  /** Teams with an alert channel or a lead. */
+  async teamRouting(): Promise<{ name: string; alertChannelId: string | null; leadSlackUserId: string | null }[]> {
+    const rows = (await this.db('teams').select('name', 'alert_channel_id', 'lead_slack_user_id').whereNotNull('alert_channel_id').orWhereNotNull('lead_slack_user_id').orderBy('name')) as { name: string; alert_channel_id: string | null; lead_slack_user_id: string | null }[];
+    return rows.map((row) => ({ name: row.name, alertChannelId: row.alert_channel_id, leadSlackUserId: row.lead_slack_user_id }));
+  }
+
   async quietHours(): Promise<Map<string, QuietHours>> {
     const rows = (await this.db('quiet_hours').select('channel_id', 'starts', 'ends', 'timezone')) as { channel_id: string; starts: string; ends: string; timezone: string }[];
     return new Map(rows.map((row) => [row.channel_id, { starts: row.starts, ends: row.ends, timezone: row.timezone }]));

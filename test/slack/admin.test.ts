@@ -9,6 +9,7 @@ import { computeMetric } from '../../src/kpi/metrics.js';
 import { resolvePeriod } from '../../src/kpi/periods.js';
 import { renderMessage } from '../../src/slack/console-render.js';
 import { silentLogger } from '../../src/logger.js';
+import { DEFAULT_PROJECTION_OPTIONS } from '../../src/ingest/project-ticket.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
 
@@ -86,6 +87,14 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(text).toContain('in Slack, ayu@example.com belongs to @UOTHER');
     expect(await w.db('agents').where({ email: 'ayu@example.com' }).first()).toMatchObject({ slack_user_id: 'UAYU' });
     expect(await run('link <@UX> nobody@example.com')).toContain('No helpdesk agent with the address nobody@example.com');
+  });
+
+  it('sla runs the command line\'s sla words and shows their output; without projection options, a pointer', async () => {
+    const text = await run('sla add Urgent --priority urgent --first-response 30m', { projection: DEFAULT_PROJECTION_OPTIONS });
+    expect(text).toContain('Urgent');
+    expect(await w.db('sla_policies').where({ name: 'Urgent' }).first()).toMatchObject({ first_response_seconds: 1800 });
+    expect(await run('sla add', { projection: DEFAULT_PROJECTION_OPTIONS })).toMatch(/name/i);
+    expect(await run('sla list')).toContain('kpibot sla');
   });
 
   it('digest now puts a digest in the outbox for the channel', async () => {

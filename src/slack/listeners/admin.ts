@@ -21,6 +21,9 @@ import type { KpiRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
 import { metricName, filtersText } from '../blocks/common.js';
 import { enpsQuestionView } from '../blocks/enps.js';
+import { runSla } from '../../cli-sla.js';
+import { KpiBotError } from '../../errors.js';
+import type { ProjectionOptions } from '../../ingest/project-ticket.js';
 import { escapeMrkdwn, message, section, type SlackMessage } from '../blocks/kit.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
@@ -38,6 +41,8 @@ export interface AdminContext {
   readonly timezone?: string;
   /** Where the command was typed: the audience of `enps start` without one. */
   readonly channelId?: string;
+  /** With it, `/kpi sla ...` runs `kpibot sla ...` (each change recomputes the tickets). */
+  readonly projection?: ProjectionOptions;
 }
 
 const reply = (text: string): SlackMessage => message(text, [section(text)], () => '');
@@ -86,8 +91,21 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     case 'enps_start':
       return startEnpsSurvey(request.audience, request.question, ctx);
     case 'sla':
-      return reply(t(locale, 'admin.sla_cli'));
+      return sla(request.words, ctx);
   }
+}
+
+/** `/kpi sla ...`: the command line's `kpibot sla ...`, its output in a code block; without projection options, a pointer to the command line. */
+async function sla(words: readonly string[], ctx: AdminContext): Promise<SlackMessage> {
+  if (ctx.projection === undefined || words.length === 0) return reply(t(ctx.locale, 'admin.sla_cli'));
+  const lines: string[] = [];
+  try {
+    await runSla(words, ctx.db, ctx.projection, { out: (line) => lines.push(line) });
+  } catch (error) {
+    if (!(error instanceof KpiBotError)) throw error;
+    lines.push(error.message);
+  }
+  return reply(`\`\`\`${escapeMrkdwn(lines.join('\n').replaceAll('```', "'''"))}\`\`\``);
 }
 
 /** Links every helpdesk identity with that e-mail address; Slack's users.lookupByEmail says whether the address is someone else's there. */
@@ -147,11 +165,12 @@ function weekdayName(locale: Locale, weekday: string): string {
 }
 
 /** The handler `AnswerDeps.admin` expects, for the /kpi listener. */
-export function adminHandler(deps: { db: Database; client?: WebClient; clock: () => number; timezone: string }): (request: AdminRequest, asker: Asker & { channelId?: string }) => Promise<SlackMessage> {
+export function adminHandler(deps: { db: Database; client?: WebClient; clock: () => number; timezone: string; projection?: ProjectionOptions }): (request: AdminRequest, asker: Asker & { channelId?: string }) => Promise<SlackMessage> {
   return (request, asker) =>
     handleAdminRequest(request, {
       db: deps.db, userId: asker.userId, locale: asker.locale, now: deps.clock(), timezone: deps.timezone,
       ...(deps.client === undefined ? {} : { client: deps.client }),
+      ...(deps.projection === undefined ? {} : { projection: deps.projection }),
       ...(asker.channelId === undefined ? {} : { channelId: asker.channelId }),
     });
 }

@@ -1,0 +1,86 @@
+/**
+ * `kpibot alerts ...`: where a team's SLA alerts go (its channel, its lead's
+ * DM) and each channel's quiet hours. Alert rules themselves are made in Slack
+ * with `/kpi alerts` (docs/alerts.md).
+ */
+import { parseArgs } from 'node:util';
+import { isValidTimeZone, type Config } from './config.js';
+import { UsageError } from './errors.js';
+import { withMigratedDatabase } from './cli-database.js';
+import { AlertStore } from './store/alert-store.js';
+
+type Output = { out: (line: string) => void; err: (line: string) => void };
+
+export const ALERTS_USAGE = `Usage:
+  kpibot alerts team <team> [--channel C0123ABCD | --no-channel] [--lead U0123ABCD | --no-lead]
+  kpibot alerts quiet <channel id> <HH:MM> <HH:MM> [--timezone ZONE]
+  kpibot alerts quiet <channel id> --off
+  kpibot alerts list`;
+
+const CHANNEL = /^[CG][A-Z0-9]{2,}$/;
+const USER = /^[UW][A-Z0-9]{2,}$/;
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export async function alertsCommand(args: readonly string[], config: Config, output: Output, now: number = Date.now()): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { channel: { type: 'string' }, 'no-channel': { type: 'boolean' }, lead: { type: 'string' }, 'no-lead': { type: 'boolean' }, timezone: { type: 'string' }, off: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${ALERTS_USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const [verb, ...rest] = positionals;
+  if (verb === 'team') {
+    const [team] = rest;
+    if (team === undefined || rest.length > 1) throw new UsageError(`kpibot alerts team needs one team name (quote it if it has spaces)\n${ALERTS_USAGE}`);
+    if (values.channel !== undefined && !CHANNEL.test(values.channel)) throw new UsageError(`--channel "${values.channel}" is not a Slack channel id (they look like C0123ABCD)`);
+    if (values.lead !== undefined && !USER.test(values.lead)) throw new UsageError(`--lead "${values.lead}" is not a Slack user id (they look like U0123ABCD)`);
+    const routing = {
+      ...(values.channel !== undefined ? { alertChannelId: values.channel } : values['no-channel'] === true ? { alertChannelId: null } : {}),
+      ...(values.lead !== undefined ? { leadSlackUserId: values.lead } : values['no-lead'] === true ? { leadSlackUserId: null } : {}),
+    };
+    if (Object.keys(routing).length === 0) throw new UsageError(`give --channel, --no-channel, --lead or --no-lead\n${ALERTS_USAGE}`);
+    await withMigratedDatabase(config, (db) => new AlertStore(db).setTeamRouting(team, routing, now));
+    output.out(`team ${team}: ${describeRouting(routing)}`);
+    return 0;
+  }
+  if (verb === 'quiet') {
+    const [channel, starts, ends] = rest;
+    if (channel === undefined || !CHANNEL.test(channel)) throw new UsageError(`kpibot alerts quiet needs a Slack channel id (C0123ABCD)\n${ALERTS_USAGE}`);
+    if (values.off === true) {
+      await withMigratedDatabase(config, (db) => new AlertStore(db).setQuietHours(channel, null, now));
+      output.out(`${channel}: no quiet hours`);
+      return 0;
+    }
+    if (starts === undefined || ends === undefined || !TIME.test(starts) || !TIME.test(ends) || rest.length > 3) throw new UsageError(`give the start and end as HH:MM, e.g. kpibot alerts quiet ${channel} 20:00 08:00`);
+    const timezone = values.timezone ?? config.kpi.timezone;
+    if (!isValidTimeZone(timezone)) throw new UsageError(`--timezone "${timezone}" is not an IANA time zone`);
+    await withMigratedDatabase(config, (db) => new AlertStore(db).setQuietHours(channel, { starts, ends, timezone }, now));
+    output.out(`${channel}: quiet from ${starts} to ${ends} (${timezone}); alerts wait until then, except breaches of urgent tickets`);
+    return 0;
+  }
+  if (verb === 'list' && rest.length === 0) {
+    await withMigratedDatabase(config, async (db) => {
+      const store = new AlertStore(db);
+      for (const team of await store.teamRouting()) output.out(`team ${team.name}: ${describeRouting({ alertChannelId: team.alertChannelId, leadSlackUserId: team.leadSlackUserId })}`);
+      for (const [channel, quiet] of await store.quietHours()) output.out(`${channel}: quiet from ${quiet.starts} to ${quiet.ends} (${quiet.timezone})`);
+      for (const kind of ['overdue', 'escalations', 'threshold'] as const) {
+        for (const rule of await store.rules(kind)) output.out(`rule ${rule.id}: ${kind} → ${rule.channelId} ${JSON.stringify({ ...rule.config, filters: undefined, ...rule.filters })}`);
+      }
+    });
+    return 0;
+  }
+  throw new UsageError(ALERTS_USAGE);
+}
+
+function describeRouting(routing: { alertChannelId?: string | null; leadSlackUserId?: string | null }): string {
+  const parts: string[] = [];
+  if (routing.alertChannelId !== undefined) parts.push(`alert channel ${routing.alertChannelId ?? '(none)'}`);
+  if (routing.leadSlackUserId !== undefined) parts.push(`lead ${routing.leadSlackUserId ?? '(none)'}`);
+  return parts.join(', ');
+}

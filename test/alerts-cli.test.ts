@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../src/store/database.js';
+import { migrateLatest } from '../src/store/migrations.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { runKpibot } from './helpers/process.js';
+
+describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  const run = (...args: string[]) => runKpibot(['alerts', ...args], { DATABASE_URL: testDb.url, KPI_TIMEZONE: 'Asia/Jakarta' });
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase(testDb.config);
+    await migrateLatest(db);
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await testDb.dispose();
+  });
+
+  it('sets a team\'s alert channel and lead, a channel\'s quiet hours, and lists them', async () => {
+    expect(run('team', 'Billing', '--channel', 'C0ALERTS', '--lead', 'U0LEAD')).toMatchObject({ status: 0, stdout: 'team Billing: alert channel C0ALERTS, lead U0LEAD\n' });
+    expect(await db('teams').where({ name: 'Billing' }).first()).toMatchObject({ alert_channel_id: 'C0ALERTS', lead_slack_user_id: 'U0LEAD' });
+    expect(run('team', 'billing', '--no-lead').status).toBe(0);
+    expect(Number(((await db('teams').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(1);
+    expect(run('quiet', 'C0ALERTS', '20:00', '08:00').stdout).toContain('quiet from 20:00 to 08:00 (Asia/Jakarta)');
+    const list = run('list').stdout;
+    expect(list).toContain('team Billing: alert channel C0ALERTS, lead (none)');
+    expect(list).toContain('C0ALERTS: quiet from 20:00 to 08:00 (Asia/Jakarta)');
+    expect(run('quiet', 'C0ALERTS', '--off').status).toBe(0);
+    expect(Number(((await db('quiet_hours').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(0);
+  });
+
+  it('refuses bad words with a usage line (exit 2)', () => {
+    const bad = run('team', 'Billing', '--channel', '#billing');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('is not a Slack channel id');
+    expect(run('quiet', 'C0ALERTS', '25:00', '08:00').status).toBe(2);
+    expect(run('nonsense').status).toBe(2);
+  });
+});
