@@ -64,6 +64,7 @@ const EVERYONE: readonly (readonly [string, HelpKey])[] = [
   ['/kpi agent @someone', 'help.agent'],
   ['/kpi explain backlog', 'help.explain'],
   ['/kpi help', 'help.help'],
+  ['/kpi digest me weekdays 08:30', 'help.digest_me'],
 ];
 
 const ADMINS: readonly (readonly [string, HelpKey])[] = [

@@ -27,6 +27,9 @@
  *     link <@U..> agent@example.com
  *     sla <words...>                            passed through
  *     digest now <#C..>                         one digest at once
+ *   for a linked agent, about themselves:
+ *     digest me daily|weekdays|weekly [mon..sun] HH:MM [Area/City]   personal digest by DM
+ *     digest me off
  *     enps start [<#C..> | <!subteam^S..>] ["question"]   (`enps` alone is the metric)
  */
 import type { TicketFilters } from '../store/kpi-store.js';
@@ -41,6 +44,7 @@ export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts
 export const VERBS = ['help', 'explain', 'agent', ...ADMIN_VERBS] as const;
 /** Requests that change settings or post for everyone: the listener checks the asker's rights first. */
 export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest_now', 'enps_start'] as const;
+/** `digest me ...` is for anyone (about their own tickets), though `digest` is listed with the admin verbs. */
 export type Verb = (typeof VERBS)[number];
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -100,6 +104,8 @@ export type KpiRequest =
   | { readonly kind: 'link'; readonly user: SlackUserRef; readonly email: string }
   | { readonly kind: 'sla'; readonly words: readonly string[] }
   | { readonly kind: 'digest_now'; readonly channel: SlackChannelRef }
+  /** The asker's personal digest by DM; `schedule` undefined: stop it. */
+  | { readonly kind: 'digest_me'; readonly schedule?: DigestSchedule; readonly time?: string; readonly timezone?: string }
   /** Without an audience: the channel the command was typed in. */
   | { readonly kind: 'enps_start'; readonly audience?: SurveyAudience; readonly question?: string };
 
@@ -524,12 +530,44 @@ function link(verb: string, words: readonly string[]): KpiRequest {
   return { kind: 'link', user, email };
 }
 
-/** `digest now <#C..>`. */
+/** `digest now <#C..>`, `digest me <schedule>`, `digest me off`. */
 function digest(verb: string, words: readonly string[]): KpiRequest {
   const [now, ...rest] = words;
   if (now === undefined) return fail('missing_argument', verb, { expected: 'channel' });
-  if (now.toLowerCase() !== 'now') return fail('unexpected_word', now, { suggestion: 'now' });
+  if (now.toLowerCase() === 'me') return digestMe(verb, rest);
+  if (now.toLowerCase() !== 'now') return fail('unexpected_word', now, { suggestion: closestWord(now.toLowerCase(), ['now', 'me']) ?? 'now' });
   return { kind: 'digest_now', channel: onlyChannel(verb, rest) };
+}
+
+function digestMe(verb: string, words: readonly string[]): KpiRequest {
+  if (words.length === 1 && words[0]?.toLowerCase() === 'off') return { kind: 'digest_me' };
+  let frequency: 'daily' | 'weekdays' | 'weekly' | undefined;
+  let weekday: Weekday | undefined;
+  let time: string | undefined;
+  let timezone: string | undefined;
+  for (const word of words) {
+    const lower = word.toLowerCase();
+    if (lower === 'daily' || lower === 'weekly' || lower === 'weekdays') {
+      if (frequency !== undefined) return fail('duplicate_word', word);
+      frequency = lower;
+    } else if (weekdayOf(lower) !== undefined) {
+      if (weekday !== undefined) return fail('duplicate_word', word);
+      weekday = weekdayOf(lower);
+    } else if (/^\d/.test(lower)) {
+      if (time !== undefined) return fail('duplicate_word', word);
+      time = readTime(word);
+    } else if (word.includes('/') || lower === 'utc') {
+      if (timezone !== undefined) return fail('duplicate_word', word);
+      timezone = readTimezone(word);
+    } else {
+      return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', 'off', ...WEEKDAYS]) });
+    }
+  }
+  if (frequency === undefined) return fail('missing_argument', verb, { expected: 'frequency' });
+  if (time === undefined) return fail('missing_argument', verb, { expected: 'time' });
+  if (frequency !== 'weekly' && weekday !== undefined) return fail('unexpected_word', words.find((w) => weekdayOf(w.toLowerCase()) !== undefined) ?? '');
+  const schedule: DigestSchedule = frequency === 'weekly' ? { frequency, weekday: weekday ?? 'mon' } : { frequency };
+  return { kind: 'digest_me', schedule, time, ...(timezone === undefined ? {} : { timezone }) };
 }
 
 /** `enps start [<#C..> | <!subteam^S..|@name>] ["question"]` (the words after `start`). */

@@ -91,6 +91,18 @@ export class DigestStore {
     return this.db('digest_subscriptions').where({ channel_id: channelId, enabled: true }).update({ enabled: false, updated_at: now });
   }
 
+  /** Replaces a person's personal digest (null: stops it). */
+  async setPersonal(slackUserId: string, subscription: { schedule: string; timezone: string } | null, now: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('digest_subscriptions').where({ kind: 'personal', slack_user_id: slackUserId, enabled: true }).update({ enabled: false, updated_at: now });
+      if (subscription === null) return;
+      await trx('digest_subscriptions').insert({
+        kind: 'personal', slack_user_id: slackUserId, schedule: subscription.schedule, timezone: subscription.timezone, metrics: '[]', filters: '{}',
+        only_if_changed: false, enabled: true, created_by: slackUserId, created_at: now, updated_at: now,
+      });
+    });
+  }
+
   /** Records a run (in the transaction that enqueues its post, if any). */
   async markRun(trx: Knex | Knex.Transaction, id: number, ranAt: number, contentHash: string | null): Promise<void> {
     await trx('digest_subscriptions').where({ id }).update({ last_run_at: ranAt, ...(contentHash === null ? {} : { last_content_hash: contentHash }), updated_at: ranAt });

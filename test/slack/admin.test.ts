@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from '../../src/slack/command.js';
 import { handleAdminRequest, type AdminRequest } from '../../src/slack/listeners/admin.js';
 import { handleEnpsAnswer } from '../../src/slack/listeners/enps.js';
+import { handlePersonalDigest, type PersonalDigestRequest } from '../../src/slack/listeners/personal-digest.js';
 import { createPostingClient } from '../../src/slack/poster.js';
 import { DigestStore } from '../../src/store/digest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
@@ -33,6 +34,14 @@ describe('the parser\'s new admin words', () => {
     expect(parse('enps start')).toEqual({ kind: 'enps_start' });
     expect(parse('enps')).toMatchObject({ kind: 'metric', metric: 'enps' });
     expect(parseKpiCommand('enps start <#C1> <#C2>', { now: T0, timezone: 'UTC' })).toMatchObject({ kind: 'error', code: 'duplicate_word' });
+  });
+
+  it('digest me: a personal digest on a schedule, or off', () => {
+    expect(parse('digest me weekdays 08:30 Asia/Jakarta')).toEqual({ kind: 'digest_me', schedule: { frequency: 'weekdays' }, time: '08:30', timezone: 'Asia/Jakarta' });
+    expect(parse('digest me weekly fri 16:00')).toEqual({ kind: 'digest_me', schedule: { frequency: 'weekly', weekday: 'fri' }, time: '16:00' });
+    expect(parse('digest me off')).toEqual({ kind: 'digest_me' });
+    expect(requiresAdmin(parse('digest me off'))).toBe(false);
+    expect(parseKpiCommand('digest me daily', { now: T0, timezone: 'UTC' })).toMatchObject({ kind: 'error', code: 'missing_argument', expected: 'time' });
   });
 
   it('subscribe weekdays; admin rights are asked for every new admin request', () => {
@@ -95,6 +104,18 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await w.db('sla_policies').where({ name: 'Urgent' }).first()).toMatchObject({ first_response_seconds: 1800 });
     expect(await run('sla add', { projection: DEFAULT_PROJECTION_OPTIONS })).toMatch(/name/i);
     expect(await run('sla list')).toContain('kpibot sla');
+  });
+
+  it('digest me: only a linked agent opts in; off stops it', async () => {
+    const me = async (text: string, userId: string) => renderMessage(await handlePersonalDigest(parse(text) as PersonalDigestRequest, { db: w.db, userId, locale: 'en', now: w.now, timezone: 'Asia/Jakarta' }));
+    expect(await me('digest me daily 08:00', 'UNOBODY')).toContain('not linked to a helpdesk agent');
+    await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0, data: { status: 'new', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu' } } }]);
+    await w.db('agents').update({ slack_user_id: 'UAYU' });
+    expect(await me('digest me weekdays 08:00', 'UAYU')).toBe('Done: you get your open tickets by DM on weekdays at 08:00 (Asia/Jakarta).');
+    expect(await me('digest me daily 07:30', 'UAYU')).toContain('every day at 07:30');
+    expect((await new DigestStore(w.db).enabled()).map((s) => [s.kind, s.slackUserId, s.schedule])).toEqual([['personal', 'UAYU', '30 7 * * *']]);
+    expect(await me('digest me off', 'UAYU')).toBe('Done: no more personal digests.');
+    expect(await new DigestStore(w.db).enabled()).toEqual([]);
   });
 
   it('digest now puts a digest in the outbox for the channel', async () => {

@@ -323,4 +323,10 @@ export const en = {
   'enps.scale': '0 = not at all likely · 10 = extremely likely',
   'enps.thanks': 'Thank you! Your answer was recorded anonymously.',
   'enps.already': 'You have already answered this survey; only the first answer counts.',
+
+  // --- Personal digest (src/slack/listeners/personal-digest.ts) ---
+  'help.digest_me': 'your own open tickets by DM on a schedule (`off` stops it)',
+  'digest.me_on': 'Done: you get your open tickets by DM {when} ({timezone}).',
+  'digest.me_off': 'Done: no more personal digests.',
+  'digest.me_not_linked': 'Your Slack user is not linked to a helpdesk agent yet: ask an admin to run `/kpi link`.',
 } as const;

@@ -308,4 +308,10 @@ export const id: Messages = {
   'enps.scale': '0 = sama sekali tidak mungkin · 10 = sangat mungkin',
   'enps.thanks': 'Terima kasih! Jawaban Anda dicatat secara anonim.',
   'enps.already': 'Anda sudah menjawab survei ini; hanya jawaban pertama yang dihitung.',
+
+  // --- Personal digest (src/slack/listeners/personal-digest.ts) ---
+  'help.digest_me': 'tiket terbuka Anda sendiri lewat DM sesuai jadwal (`off` untuk berhenti)',
+  'digest.me_on': 'Selesai: Anda akan menerima tiket terbuka Anda lewat DM {when} ({timezone}).',
+  'digest.me_off': 'Selesai: ringkasan pribadi dihentikan.',
+  'digest.me_not_linked': 'Pengguna Slack Anda belum terhubung ke agen helpdesk: minta admin menjalankan `/kpi link`.',
 };

@@ -310,4 +310,10 @@ export const ms: Messages = {
   'enps.scale': '0 = langsung tidak mungkin · 10 = sangat mungkin',
   'enps.thanks': 'Terima kasih! Jawapan anda direkodkan tanpa nama.',
   'enps.already': 'Anda sudah menjawab tinjauan ini; hanya jawapan pertama dikira.',
+
+  // --- Personal digest (src/slack/listeners/personal-digest.ts) ---
+  'help.digest_me': 'tiket terbuka anda sendiri melalui DM mengikut jadual (`off` untuk berhenti)',
+  'digest.me_on': 'Selesai: anda akan menerima tiket terbuka anda melalui DM {when} ({timezone}).',
+  'digest.me_off': 'Selesai: ringkasan peribadi dihentikan.',
+  'digest.me_not_linked': 'Pengguna Slack anda belum dipautkan kepada ejen helpdesk: minta pentadbir menjalankan `/kpi link`.',
 };

@@ -310,4 +310,10 @@ export const tr: Messages = {
   'enps.scale': '0 = hiç olası değil · 10 = kesinlikle olası',
   'enps.thanks': 'Teşekkürler! Yanıtınız anonim olarak kaydedildi.',
   'enps.already': 'Bu anketi zaten yanıtladınız; yalnızca ilk yanıt sayılır.',
+
+  // --- Personal digest (src/slack/listeners/personal-digest.ts) ---
+  'help.digest_me': 'kendi açık talepleriniz, belirlediğiniz saatte DM ile (`off` durdurur)',
+  'digest.me_on': 'Tamam: açık talepleriniz size DM ile gönderilecek: {when} ({timezone}).',
+  'digest.me_off': 'Tamam: kişisel özet durduruldu.',
+  'digest.me_not_linked': 'Slack kullanıcınız henüz bir yardım masası temsilcisiyle eşleştirilmedi: bir yöneticiden `/kpi link` komutunu çalıştırmasını isteyin.',
 };
