@@ -62,7 +62,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const slack = createSlackSurface(config.slack, logger);
   const clock = options.clock ?? Date.now;
   const answers: AnswerDeps = {
-    db, timezone: config.kpi.timezone, clock, projection: projectionOptions(config.kpi),
+    db, timezone: config.kpi.timezone, clock,
     admin: adminHandler({ db, clock, timezone: config.kpi.timezone, projection: projectionOptions(config.kpi), ...(slack.client === undefined ? {} : { client: slack.client }) }),
   };
   if (slack.app !== undefined) {

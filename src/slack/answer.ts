@@ -10,11 +10,11 @@ import { resolvePeriod, type Period } from '../kpi/periods.js';
 import type { MetricId } from '../kpi/definitions.js';
 import { t } from '../i18n/catalogue.js';
 import type { Locale } from '../i18n/locale.js';
-import { DEFAULT_PERIOD, isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from './command.js';
-import { escapeMrkdwn, type SlackMessage } from './blocks/kit.js';
-import { runSla } from '../cli-sla.js';
-import { KpiBotError } from '../errors.js';
-import type { ProjectionOptions } from '../ingest/project-ticket.js';
+import { DEFAULT_PERIOD, isCommandError, parseKpiCommand, requiresAdmin, type AdminRequest } from './command.js';
+
+export type { AdminRequest };
+import type { SlackMessage } from './blocks/kit.js';
+import { handlePersonalDigest } from './listeners/personal-digest.js';
 import { decodeRef, type RequestRef } from './blocks/common.js';
 import { ACTION, agentsView, metricView, summaryView } from './blocks/metric.js';
 import { commandErrorView, explainView, helpView, noticeView } from './blocks/text-views.js';
@@ -29,9 +29,10 @@ export interface Asker {
   readonly isAdmin: boolean;
   /** Their Slack profile e-mail (users:read.email), to link them to the helpdesk agent with the same address. */
   readonly email?: string;
+  /** The channel the command was typed in (`/kpi enps start` without a channel surveys its members). */
+  readonly channelId?: string;
 }
 
-export type AdminRequest = Extract<KpiRequest, { kind: 'subscribe' | 'unsubscribe' | 'subscriptions' | 'alerts' | 'link' | 'sla' }>;
 
 /** Carries out an admin request (already checked: the asker is an admin) and says what it did. */
 export type AdminHandler = (request: AdminRequest, asker: Asker) => Promise<SlackMessage>;
@@ -41,8 +42,6 @@ export interface AnswerDeps {
   /** The workspace time zone (KPI_TIMEZONE): periods are read in it. */
   readonly timezone: string;
   readonly clock: () => number;
-  /** How events are projected (for `/kpi sla`, which recomputes every ticket). */
-  readonly projection: ProjectionOptions;
   readonly admin?: AdminHandler;
 }
 
@@ -61,7 +60,6 @@ export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps
   if (isCommandError(request)) return { message: commandErrorView(request, asker.locale), share: false };
   if (requiresAdmin(request)) {
     if (!asker.isAdmin) return { message: noticeView(t(asker.locale, 'error.admin_only')), share: false };
-    if (request.kind === 'sla') return { message: await slaAnswer(request.words, deps), share: false };
     if (deps.admin === undefined) return { message: noticeView(t(asker.locale, 'error.generic')), share: false };
     return { message: await deps.admin(request as AdminRequest, asker), share: false };
   }
@@ -79,6 +77,8 @@ export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps
       const title = t(asker.locale, 'view.agent_title', { agent: request.agent.kind === 'slack_user' ? `<@${request.agent.id}>` : request.agent.value });
       return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, title), share: request.share };
     }
+    case 'digest_me':
+      return { message: await handlePersonalDigest(request, { db: deps.db, userId: asker.userId, locale: asker.locale, now, timezone: deps.timezone }), share: false };
     default:
       return { message: noticeView(t(asker.locale, 'error.generic')), share: false };
   }
@@ -149,16 +149,4 @@ export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackM
   }
   const admin = asker.isAdmin ? await directory.configuration(10) : undefined;
   return homeView({ period, team, now, ...(mine === undefined ? {} : { mine }), ...(admin === undefined ? {} : { admin }) }, asker.locale);
-}
-
-/** `/kpi sla ...`: the words of `kpibot sla`, run on the bot's database; its report (English, as on the command line) in a code block. */
-async function slaAnswer(words: readonly string[], deps: AnswerDeps): Promise<SlackMessage> {
-  const lines: string[] = [];
-  try {
-    await runSla(words, deps.db, deps.projection, { out: (line) => lines.push(line) });
-  } catch (error) {
-    if (error instanceof KpiBotError && error.httpStatus < 500) return noticeView(`:warning: ${escapeMrkdwn(error.message)}`);
-    throw error;
-  }
-  return noticeView(`\`\`\`${escapeMrkdwn(lines.join('\n'))}\`\`\``);
 }

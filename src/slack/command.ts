@@ -44,6 +44,7 @@ export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts
 export const VERBS = ['help', 'explain', 'agent', ...ADMIN_VERBS] as const;
 /** Requests that change settings or post for everyone: the listener checks the asker's rights first. */
 export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest_now', 'enps_start'] as const;
+
 /** `digest me ...` is for anyone (about their own tickets), though `digest` is listed with the admin verbs. */
 export type Verb = (typeof VERBS)[number];
 
@@ -110,6 +111,9 @@ export type KpiRequest =
   | { readonly kind: 'enps_start'; readonly audience?: SurveyAudience; readonly question?: string };
 
 export type KpiRequestKind = KpiRequest['kind'];
+
+/** The requests only admins may make (the listener checks the rights). */
+export type AdminRequest = Extract<KpiRequest, { kind: (typeof ADMIN_KINDS)[number] }>;
 
 export type KpiCommandErrorCode =
   /** A word /kpi does not know (the verb, or a word after it). */

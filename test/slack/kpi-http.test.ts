@@ -110,7 +110,8 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(due.map((row) => Number(row.first_response_due_at) - Number(row.created_at))).toEqual([3_600_000, 3_600_000, 3_600_000]);
     const bad = await command('sla add broken --priority high', 'U0000ADMN');
     expect(String(bad.reply.args.text)).toContain(':warning: a policy needs at least one target');
-    await command('sla remove 1', 'U0000ADMN');
+    const removed = await command('sla remove 1', 'U0000ADMN');
+    expect(String(removed.reply.args.text)).toContain('removed policy #1');
   });
 
   it('when users.info fails, answers in KPI_LOCALE with admin rights from KPI_ADMINS alone', async () => {

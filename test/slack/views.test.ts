@@ -16,6 +16,9 @@ import { commandErrorView, explainView, helpView } from '../../src/slack/blocks/
 import { ticketsView } from '../../src/slack/blocks/tickets.js';
 import { homeView } from '../../src/slack/blocks/home.js';
 import { renderMessage } from '../../src/slack/console-render.js';
+import { renderAlert, deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
+import { digestView, personalDigestView } from '../../src/slack/blocks/digest.js';
+import { enpsAnsweredView, enpsQuestionView } from '../../src/slack/blocks/enps.js';
 
 const NOW = Date.parse('2026-11-20T10:00:00Z');
 const period = resolvePeriod('30d', NOW, 'Asia/Jakarta');
@@ -110,6 +113,20 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
       alertRules: Array.from({ length: 10 }, (_, i) => ({ kind: 'sla', channelId: `C00000${i}`, team: long(200) })),
     } }, locale);
     expectWithinLimits(home, LIMITS.homeBlocks);
+    // Digests, alerts and the eNPS pulse (src/schedule posts them through the outbox).
+    const alertTicket = { externalId: '123', url: `https://example.zendesk.com/agent/tickets/123?${long(100)}`, priority: 'urgent', team: long(300) };
+    const assignee = { name: long(200), email: null, slackUserId: 'U0000AYU0' };
+    for (const kind of ['sla_warning', 'sla_breach'] as const) {
+      expectWithinLimits(renderAlert({ kind, alertId: 1, ticket: alertTicket, target: 'firstResponse', dueAt: NOW, at: NOW - 60_000, percent: 75, assignee, timezone: 'Asia/Jakarta', reminder: 2, leadAfterSeconds: 7200, acknowledged: { by: 'U0000LEAD', at: NOW }, snoozed: { by: 'U0000LEAD', until: NOW + 3_600_000 } }, locale));
+    }
+    expectWithinLimits(renderAlert({ kind: 'escalation', alertId: 2, ticket: alertTicket, assignee: null, timezone: 'Asia/Jakarta' }, locale));
+    expectWithinLimits(renderAlert({ kind: 'threshold_crossed', metric: 'frt', operator: '>', limit: 7200, value: 9000, windowHours: 24 }, locale));
+    expectWithinLimits(renderAlert({ kind: 'threshold_recovered', metric: 'csat', operator: '<', limit: 80, value: null, windowHours: 168 }, locale));
+    expectWithinLimits(deliveryFailureMessage({ target: 'C0000GONE', reason: long(500), kind: 'digest' }, locale));
+    expectWithinLimits(digestView({ period, filters: { team: long(300) }, metrics: team, backlog: 9999, overdue: 500, oldestOverdue: Array.from({ length: 50 }, (_, i) => ({ ...ticket(i), dueAt: NOW - i * 60_000 })), highlights: agents.slice(0, 50).map((row) => ({ name: row.name, slackUserId: row.slackUserId, solved: row.solved, frtMedian: row.frtMedian })), now: NOW }, locale));
+    expectWithinLimits(personalDigestView({ open: 400, overdue: 30, tickets: Array.from({ length: 200 }, (_, i) => ticket(i)), now: NOW }, locale));
+    expectWithinLimits(enpsQuestionView({ surveyId: 7, question: long(5000) }, locale));
+    expectWithinLimits(enpsAnsweredView('already_answered', locale));
     expect(JSON.stringify(home.blocks)).toContain('<#C0000003>');
   });
 });

@@ -17,7 +17,7 @@ import { enqueue } from '../../store/outbox-store.js';
 import { METRICS } from '../../kpi/definitions.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
-import type { KpiRequest, SurveyAudience } from '../command.js';
+import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
 import { metricName, filtersText } from '../blocks/common.js';
 import { enpsQuestionView } from '../blocks/enps.js';
@@ -28,7 +28,7 @@ import { escapeMrkdwn, message, section, type SlackMessage } from '../blocks/kit
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
-export type AdminRequest = Extract<KpiRequest, { kind: 'subscribe' | 'unsubscribe' | 'subscriptions' | 'alerts' | 'link' | 'sla' | 'digest_now' | 'enps_start' }>;
+export type { AdminRequest };
 
 export interface AdminContext {
   readonly db: Database;
@@ -102,8 +102,9 @@ async function sla(words: readonly string[], ctx: AdminContext): Promise<SlackMe
   try {
     await runSla(words, ctx.db, ctx.projection, { out: (line) => lines.push(line) });
   } catch (error) {
-    if (!(error instanceof KpiBotError)) throw error;
-    lines.push(error.message);
+    // Bad words (4xx) are the admin's to fix: say why; anything else is ours and is thrown.
+    if (!(error instanceof KpiBotError) || error.httpStatus >= 500) throw error;
+    return reply(`:warning: ${escapeMrkdwn(error.message)}`);
   }
   return reply(`\`\`\`${escapeMrkdwn(lines.join('\n').replaceAll('```', "'''"))}\`\`\``);
 }

@@ -34,7 +34,7 @@ export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
 
   app.command('/kpi', async ({ command, ack, respond }) => {
     await ack();
-    const asker = await deps.users.asker(command.user_id);
+    const asker = { ...(await deps.users.asker(command.user_id)), channelId: command.channel_id };
     try {
       await send(respond as Respond, await answerCommand(command.text, asker, deps));
     } catch (error) {
