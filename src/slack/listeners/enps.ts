@@ -4,23 +4,15 @@
  * thank-you (or "already answered") in place.
  */
 import type { App } from '@slack/bolt';
-import type { Database } from '../../store/database.js';
-import type { Locale } from '../../i18n/locale.js';
-import type { Logger } from '../../logger.js';
 import { describeError } from '../../errors.js';
 import { EnpsStore, type AnswerOutcome } from '../../store/enps-store.js';
 import { ENPS_ACTION, enpsAnsweredView } from '../blocks/enps.js';
-import type { SlackPoster } from '../poster.js';
+import type { AlertActionDeps } from './alert-actions.js';
 
 type BoltApp = InstanceType<typeof App>;
 
-export interface EnpsActionDeps {
-  readonly db: Database;
-  readonly poster: SlackPoster;
-  readonly clock: () => number;
-  readonly locale: Locale;
-  readonly logger: Logger;
-}
+/** What the eNPS buttons need: the alert buttons' dependencies, less the time zone. */
+export type EnpsActionDeps = Omit<AlertActionDeps, 'timezone'>;
 
 /** Records the answer in `value` (`<survey>:<score>`) for `userId`; the DM, when given, is updated in place. */
 export async function handleEnpsAnswer(value: string | undefined, userId: string, message: { channel: string; ts: string } | undefined, deps: EnpsActionDeps): Promise<AnswerOutcome | 'ignored'> {
