@@ -71,9 +71,10 @@ export function mrkdwnToText(text: string): string {
     .replace(/<!([a-z]+)(?:\|[^>]*)?>/g, (_, name: string) => `@${name}`)
     .replace(/<([^|>]+)\|([^>]+)>/g, (_, url: string, label: string) => `${label} (${url})`)
     .replace(/<([^>]+)>/g, '$1')
-    // *bold* and _italic_ read as plain words on a terminal.
-    .replace(/\*([^*\n]+)\*/g, '$1')
-    .replace(/(^|\s)_([^_\n]+)_(?=\s|$)/gm, '$1$2')
+    // *bold* and _italic_ read as plain words on a terminal (code spans keep theirs).
+    .split(/(`[^`\n]*`)/)
+    .map((part) => (part.startsWith('`') ? part : part.replace(/\*([^*\n]+)\*/g, '$1').replace(/(^|\s)_([^_\n]+)_(?=\s|$)/gm, '$1$2')))
+    .join('')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');

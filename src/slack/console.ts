@@ -52,7 +52,7 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
           if (match === null) {
             write(`"${text}" is not a command here: type \`/kpi help\`.`);
           } else {
-            const answer = await answerCommand(match[1] ?? '', asker, deps);
+            const answer = await answerCommand(escapeLikeSlack(match[1] ?? ''), asker, deps);
             write(`${answer.share ? '→ posted in the channel' : '→ only visible to you'}\n${renderMessage(answer.message)}`);
           }
         }
@@ -73,4 +73,13 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
     });
   });
   return { done, close: () => lines.close() };
+}
+
+/**
+ * Slack's client turns a picked `#channel` into `<#C…|channel>` before the
+ * command reaches us; a terminal cannot, so the console does it: the channel
+ * gets a made-up id from its name (`#support` → `<#CSUPPORT|support>`).
+ */
+export function escapeLikeSlack(text: string): string {
+  return text.replace(/(^|\s)#([a-z0-9][a-z0-9_-]*)(?=\s|$)/gi, (_, space: string, name: string) => `${space}<#C${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}|${name}>`);
 }

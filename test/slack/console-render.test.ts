@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { mrkdwnToText, renderMessage } from '../../src/slack/console-render.js';
+import { escapeLikeSlack } from '../../src/slack/console.js';
+
+describe('the console rendering of a Slack message', () => {
+  it('reads links, mentions, channels and entities; drops emphasis but keeps code spans whole', () => {
+    expect(mrkdwnToText('*Digests*\n• <#C1|support>: `0 9 * * *` · _note_ <https://x.example/t/1|#1> <@U1> &lt;3 &amp;')).toBe('Digests\n• #support: `0 9 * * *` · note #1 (https://x.example/t/1) @U1 <3 &');
+  });
+
+  it('shows a header underlined, fields in two columns, context and buttons', () => {
+    const text = renderMessage({
+      text: 'fallback',
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: 'Backlog: 2' } },
+        { type: 'section', fields: [{ type: 'mrkdwn', text: '*Open < 1 day*\n1' }, { type: 'mrkdwn', text: '*Open > 7 days*\n1' }] },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'last 30 days' }, { type: 'mrkdwn', text: 'n = 2' }] },
+        { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Explain' }, action_id: 'a' }, { type: 'button', text: { type: 'plain_text', text: 'Open' }, action_id: 'b', url: 'https://x.example' }] },
+      ],
+    });
+    expect(text).toBe(['Backlog: 2', '══════════', '  Open < 1 day 1                      Open > 7 days 1', '  last 30 days  ·  n = 2', '  [Explain] [Open] (https://x.example)'].join('\n'));
+  });
+
+  it('turns a typed #channel into the escaped form Slack sends', () => {
+    expect(escapeLikeSlack('subscribe #support-leads daily 09:00 tag:#x')).toBe('subscribe <#CSUPPORTLEADS|support-leads> daily 09:00 tag:#x');
+  });
+});
