@@ -23,7 +23,8 @@
  *     unsubscribe <#C..>
  *     subscriptions
  *     alerts <#C..> overdue|escalations [filters...]
- *     alerts <#C..> threshold <metric> <op> <value> [filters...]   op: > >= < <=, value e.g. 4h, 90%, 25
+ *     alerts <#C..> threshold <metric> [median] [window] <op> <value> [cooldown:<4h>] [filters...]
+ *                                               op: > >= < <=, value e.g. 4h, 90%, 25; window e.g. 7d, 24h (default 24h)
  *     link <@U..> agent@example.com
  *     sla <words...>                            passed through
  *     digest now <#C..>                         one digest at once
@@ -78,7 +79,13 @@ export type AlertRule =
   | { readonly type: 'overdue' }
   | { readonly type: 'escalations' }
   /** `value` in the metric's unit: seconds, percent (0-100), a count or a score. */
-  | { readonly type: 'threshold'; readonly metric: MetricId; readonly operator: ThresholdOperator; readonly value: number };
+  | {
+      readonly type: 'threshold'; readonly metric: MetricId; readonly operator: ThresholdOperator; readonly value: number;
+      /** The rolling window the metric is computed over (`7d`, `24h`); absent: 24 h. */
+      readonly windowHours?: number;
+      /** How long after an alert the same rule stays quiet (`cooldown:2h`); absent: 4 h. */
+      readonly cooldownMinutes?: number;
+    };
 
 export type KpiRequest =
   | { readonly kind: 'help'; readonly share: boolean }
@@ -465,9 +472,14 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
   return { kind: 'alerts', channel, rule, filters };
 }
 
-/** `threshold <metric> <op> <value>`; the operator may be written against the value (`>4h`) or the metric (`frt>4h`). */
+/**
+ * `threshold <metric> [median] [window] <op> <value> [cooldown:<duration>]`: the operator
+ * may be written against the value (`>4h`) or the metric (`frt>4h`); `median` names the
+ * statistic duration metrics are judged by anyway; the window (`7d`, `24h`) is rolling.
+ */
 function readThreshold(keyword: string, words: readonly string[]): { rule: AlertRule; rest: readonly string[] } {
-  const [metricWord, ...rest] = words;
+  const cooldownWord = words.find((word) => /^cooldown:/i.test(word));
+  const [metricWord, ...afterMetric] = words.filter((word) => word !== cooldownWord);
   if (metricWord === undefined) return fail('missing_argument', keyword, { expected: 'threshold' });
   const glued = /^([a-z]+)(>=|<=|>|<)(.*)$/i.exec(metricWord);
   const metricText = glued?.[1] ?? metricWord;
@@ -475,6 +487,21 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   if (!metric.ok) return failWith(metric.problem);
   const unit = METRICS[metric.value].unit;
   if (unit === 'table') return fail('bad_threshold', metricWord);
+  let rest = afterMetric;
+  if (glued === null && unit === 'seconds' && rest[0]?.toLowerCase() === 'median') rest = rest.slice(1);
+  let windowHours: number | undefined;
+  const windowMatch = glued === null ? /^(\d{1,4})(h|d)$/i.exec(rest[0] ?? '') : null;
+  if (windowMatch !== null) {
+    windowHours = Number(windowMatch[1]) * (windowMatch[2]?.toLowerCase() === 'd' ? 24 : 1);
+    if (windowHours < 1 || windowHours > 24 * 366) return fail('bad_threshold', rest[0] ?? '');
+    rest = rest.slice(1);
+  }
+  let cooldownMinutes: number | undefined;
+  if (cooldownWord !== undefined) {
+    const cooldown = /^cooldown:(\d{1,5})(m|h)$/i.exec(cooldownWord);
+    if (cooldown === null) return fail('bad_threshold', cooldownWord);
+    cooldownMinutes = Number(cooldown[1]) * (cooldown[2]?.toLowerCase() === 'h' ? 60 : 1);
+  }
   let remaining = rest;
   let expression = glued === null ? '' : `${glued[2] ?? ''}${glued[3] ?? ''}`;
   if (glued === null || glued[3] === '') {
@@ -493,7 +520,10 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   const operator = match?.[1] as ThresholdOperator | undefined;
   const value = match === null ? undefined : thresholdValue(match[2] ?? '', unit);
   if (operator === undefined || value === undefined) return fail('bad_threshold', expression);
-  return { rule: { type: 'threshold', metric: metric.value, operator, value }, rest: remaining };
+  return {
+    rule: { type: 'threshold', metric: metric.value, operator, value, ...(windowHours === undefined ? {} : { windowHours }), ...(cooldownMinutes === undefined ? {} : { cooldownMinutes }) },
+    rest: remaining,
+  };
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86_400 };

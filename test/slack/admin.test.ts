@@ -86,6 +86,8 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('alerts <#C0OPS> threshold frt > 4h')).toBe('Done: #C0OPS gets an alert when First response time > 4 h.');
     expect((await w.alerts.rules('overdue')).map((rule) => [rule.channelId, rule.filters])).toEqual([['C0OPS', { team: 'billing' }]]);
     expect((await w.alerts.rules('threshold'))[0]?.config).toMatchObject({ metric: 'frt', operator: '>', value: 14_400 });
+    await run('alerts <#C0CSAT> threshold csat 7d &lt; 80 cooldown:2h');
+    expect((await w.alerts.rules('threshold'))[1]?.config).toEqual({ metric: 'csat', operator: '<', value: 80, windowHours: 168, cooldownMinutes: 120, filters: {} });
   });
 
   it('link: sets the agent\'s Slack user, says when Slack knows the address as someone else, and when no agent has it', async () => {

@@ -169,6 +169,13 @@ describe('admin verbs', () => {
     expect(request('alerts <#C1AAAA> threshold csat &lt; 80% priority:high')).toMatchObject({ rule: { metric: 'csat', operator: '<', value: 80 }, filters: { priority: 'high' } });
     expect(request('alerts <#C1AAAA> threshold backlog &gt; 200')).toMatchObject({ rule: { metric: 'backlog', operator: '>', value: 200 } });
     expect(request('alerts <#C1AAAA> threshold nps &lt;= -10')).toMatchObject({ rule: { metric: 'nps', operator: '<=', value: -10 } });
+    // The issue's own examples: a rolling window, `median` for durations, and a cooldown.
+    expect(request('alerts <#C1AAAA> threshold csat 7d &lt; 80')).toEqual({ kind: 'alerts', channel: { id: 'C1AAAA' }, rule: { type: 'threshold', metric: 'csat', operator: '<', value: 80, windowHours: 168 }, filters: {} });
+    expect(request('alerts <#C1AAAA> threshold frt median 24h &gt; 2h cooldown:90m team:billing')).toEqual({
+      kind: 'alerts', channel: { id: 'C1AAAA' }, rule: { type: 'threshold', metric: 'frt', operator: '>', value: 7200, windowHours: 24, cooldownMinutes: 90 }, filters: { team: 'billing' },
+    });
+    expect(parse('alerts <#C1AAAA> threshold csat 0d &lt; 80')).toMatchObject({ kind: 'error', code: 'bad_threshold', word: '0d' });
+    expect(parse('alerts <#C1AAAA> threshold csat &lt; 80 cooldown:soon')).toMatchObject({ kind: 'error', code: 'bad_threshold', word: 'cooldown:soon' });
   });
 
   it('alerts refuses what it cannot watch', () => {

@@ -76,7 +76,9 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     case 'alerts': {
       const store = new AlertStore(ctx.db);
       const rule = request.rule;
-      const config = rule.type === 'threshold' ? { metric: rule.metric, operator: rule.operator, value: rule.value } : {};
+      const config = rule.type === 'threshold'
+        ? { metric: rule.metric, operator: rule.operator, value: rule.value, ...(rule.windowHours === undefined ? {} : { windowHours: rule.windowHours }), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }) }
+        : {};
       await store.addRule({ kind: rule.type, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
       const what = rule.type === 'threshold'
         ? t(locale, 'admin.alert.threshold', { metric: metricName(locale, rule.metric), operator: escapeMrkdwn(rule.operator), value: formatMetricValue(locale, rule.value, METRICS[rule.metric].unit) })
