@@ -5,6 +5,7 @@
  * decision, its acknowledgement, snooze, reminders and escalation; quiet hours.
  * Decisions are made in src/schedule, with `now` passed in.
  */
+import { OPEN_STATUS_SQL } from './kpi-store.js';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import type { SlaTarget } from '../kpi/sla.js';
@@ -12,7 +13,6 @@ import type { TicketFilters } from './kpi-store.js';
 import type { AlertView } from '../slack/blocks/alerts.js';
 
 /** Spelled as the partial index's predicate (migration 20261122000009). */
-const OPEN_STATUSES = ['new', 'open', 'pending', 'on-hold'];
 
 export interface SlaTicketRow {
   readonly ticketId: number;
@@ -136,7 +136,7 @@ export class AlertStore {
         .join('sla_policies as p', 'p.id', 't.sla_policy_id')
         .leftJoin('teams as tm', (join) => void join.on(this.db.raw('lower(tm.name) = lower(t.team)')))
         .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
-        .whereIn('t.status', OPEN_STATUSES)
+        .whereRaw(OPEN_STATUS_SQL)
         .whereNotNull(`t.${spec.due}`)
         .whereNotNull(`p.${spec.seconds}`)
         .select(
@@ -255,7 +255,7 @@ export class AlertStore {
         .where('al.kind', 'sla_breach')
         .whereNull('al.acknowledged_at')
         .where('al.dedupe_key', 'like', `sla:%:${spec.target}:%`)
-        .whereIn('t.status', OPEN_STATUSES)
+        .whereRaw(OPEN_STATUS_SQL)
         .whereRaw(`t.${spec.due} = al.due_at`)
         .select('al.*');
       if (spec.stop !== null) void query.whereNull(`t.${spec.stop}`);

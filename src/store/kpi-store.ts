@@ -48,8 +48,8 @@ type Builder = Knex.QueryBuilder;
  */
 const seconds = (millis: string) => `cast(${millis} as double precision) / 1000`;
 
-/** Spelled exactly as the partial index's predicate (migration 20261122000009), so planners use it. */
-const OPEN_STATUS_SQL = "t.status in ('new', 'open', 'pending', 'on-hold')";
+/** Spelled exactly as the partial index's predicate (migration 20261122000009), so planners use it; for `tickets as t`. */
+export const OPEN_STATUS_SQL = "t.status in ('new', 'open', 'pending', 'on-hold')";
 
 export class KpiStore {
   constructor(private readonly db: Database) {}
