@@ -13,8 +13,9 @@ const MINUTE = 60_000;
 export const MAX_CATCH_UP_MS = 6 * 60 * MINUTE;
 
 /** The cron expression of `/kpi subscribe ... daily|weekdays|weekly [day] HH:MM`. */
-export function cronFor(schedule: DigestSchedule | { frequency: 'weekdays' }, time: string): string {
-  const [hours, minutes] = time.split(':').map(Number);
+export function cronFor(schedule: DigestSchedule, time: string | undefined): string {
+  if (schedule.frequency === 'cron') return schedule.expression;
+  const [hours, minutes] = (time ?? '00:00').split(':').map(Number);
   const at = `${minutes ?? 0} ${hours ?? 0}`;
   if (schedule.frequency === 'daily') return `${at} * * *`;
   if (schedule.frequency === 'weekdays') return `${at} * * 1-5`;

@@ -70,6 +70,7 @@ const EVERYONE: readonly (readonly [string, HelpKey])[] = [
 const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi subscribe #support daily 09:00 Asia/Jakarta summary', 'help.subscribe'],
   ['/kpi subscribe #leads weekly mon 08:30 frt csat team:billing', 'help.subscribe'],
+  ['/kpi subscribe #support cron:"0 9,15 * * 1-5" Asia/Jakarta if-changed', 'help.subscribe'],
   ['/kpi unsubscribe #support', 'help.unsubscribe'],
   ['/kpi subscriptions', 'help.subscriptions'],
   ['/kpi alerts #support-leads overdue', 'help.alerts'],

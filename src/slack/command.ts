@@ -33,6 +33,7 @@
  *     digest me off
  *     enps start [<#C..> | <!subteam^S..>] ["question"]   (`enps` alone is the metric)
  */
+import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
@@ -70,7 +71,12 @@ export interface SlackUserRef {
 /** Who `agent` names: a Slack user, or an e-mail address / helpdesk id / name as written. */
 export type AgentRef = ({ readonly kind: 'slack_user' } & SlackUserRef) | { readonly kind: 'text'; readonly value: string };
 
-export type DigestSchedule = { readonly frequency: 'daily' } | { readonly frequency: 'weekdays' } | { readonly frequency: 'weekly'; readonly weekday: Weekday };
+export type DigestSchedule =
+  | { readonly frequency: 'daily' }
+  | { readonly frequency: 'weekdays' }
+  | { readonly frequency: 'weekly'; readonly weekday: Weekday }
+  /** Five-field cron (`cron:"0 9 * * 1-5"`), read in the subscription's zone. */
+  | { readonly frequency: 'cron'; readonly expression: string };
 
 /** Who an eNPS pulse goes to: a channel's members or a user group's. */
 export type SurveyAudience = { readonly kind: 'channel'; readonly id: string; readonly name?: string } | { readonly kind: 'usergroup'; readonly id: string; readonly name?: string };
@@ -98,13 +104,15 @@ export type KpiRequest =
       readonly kind: 'subscribe';
       readonly channel: SlackChannelRef;
       readonly schedule: DigestSchedule;
-      /** Local time of day, `HH:MM`. */
-      readonly time: string;
+      /** Local time of day, `HH:MM`; absent with a cron schedule, which carries its own. */
+      readonly time?: string;
       /** IANA zone as Intl names it; absent: the workspace's. */
       readonly timezone?: string;
       /** In the order given, without repeats; `['summary']` when none is named. */
       readonly metrics: readonly MetricId[];
       readonly filters: TicketFilters;
+      /** `if-changed`: skip a digest whose numbers are those of the last one. */
+      readonly onlyIfChanged: boolean;
     }
   | { readonly kind: 'unsubscribe'; readonly channel: SlackChannelRef }
   | { readonly kind: 'subscriptions' }
@@ -399,12 +407,20 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
   let timezone: string | undefined;
   const metrics: MetricId[] = [];
   const filters: Partial<Record<FilterKey, string>> = {};
+  let cronExpression: string | undefined;
+  let onlyIfChanged = false;
   const once = <T>(current: T | undefined, word: string): void => {
     if (current !== undefined) fail('duplicate_word', word);
   };
   for (const word of rest) {
     const lower = word.toLowerCase();
-    if (/^[a-z]+[:=]/i.test(word)) {
+    if (/^cron[:=]/i.test(word)) {
+      once(cronExpression, word);
+      cronExpression = word.slice(5).trim().replace(/\s+/g, ' ');
+      if (!isValidCron(cronExpression)) return fail('bad_time', word);
+    } else if (lower === 'if-changed') {
+      onlyIfChanged = true;
+    } else if (/^[a-z]+[:=]/i.test(word)) {
       const read = readFilter(word);
       if (!read.ok) return failWith(read.problem);
       if (filters[read.value.key] !== undefined) return fail('duplicate_word', word);
@@ -424,8 +440,15 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
     } else if (isMetricId(lower)) {
       if (!metrics.includes(lower)) metrics.push(lower);
     } else {
-      return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', ...WEEKDAYS, ...METRIC_IDS]) });
+      return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', 'if-changed', ...WEEKDAYS, ...METRIC_IDS]) });
     }
+  }
+  const common = { kind: 'subscribe' as const, channel, ...(timezone === undefined ? {} : { timezone }), metrics: metrics.length === 0 ? ['summary' as const] : metrics, filters, onlyIfChanged };
+  if (cronExpression !== undefined) {
+    // A cron schedule carries its own days and time.
+    const extra = rest.find((w) => ['daily', 'weekdays', 'weekly'].includes(w.toLowerCase()) || weekdayOf(w.toLowerCase()) !== undefined || /^\d/.test(w));
+    if (extra !== undefined) return fail('unexpected_word', extra);
+    return { ...common, schedule: { frequency: 'cron', expression: cronExpression } };
   }
   if (frequency === undefined) return fail('missing_argument', verb, { expected: 'frequency' });
   if (time === undefined) return fail('missing_argument', verb, { expected: 'time' });
@@ -436,6 +459,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
     channel,
     schedule,
     time,
+    onlyIfChanged,
     ...(timezone === undefined ? {} : { timezone }),
     metrics: metrics.length === 0 ? ['summary'] : metrics,
     filters,

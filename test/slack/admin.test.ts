@@ -68,6 +68,10 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
   it('subscribe, subscriptions, unsubscribe', async () => {
     expect(await run('subscribe <#C0SUP|support> daily 09:00 summary')).toBe('Done: #C0SUP gets a digest every day at 09:00 (Asia/Jakarta): Summary.');
     expect(await run('subscribe <#C0LEAD> weekly fri 16:30 Europe/Istanbul frt csat team:billing')).toBe('Done: #C0LEAD gets a digest every Friday at 16:30 (Europe/Istanbul): First response time, Customer satisfaction (CSAT).');
+    expect(await run('subscribe <#C0CRON> cron:"30 8 * * 1-5" if-changed')).toBe('Done: #C0CRON gets a digest on the schedule `30 8 * * 1-5` (Asia/Jakarta): Summary. It is skipped when the numbers are the same as in the last one.');
+    const cron = (await new DigestStore(w.db).enabled()).find((subscription) => subscription.channelId === 'C0CRON');
+    expect(cron).toMatchObject({ schedule: '30 8 * * 1-5', onlyIfChanged: true });
+    await run('unsubscribe <#C0CRON>');
     const stored = await new DigestStore(w.db).enabled();
     expect(stored.map((s) => [s.channelId, s.schedule, s.timezone, s.metrics, s.filters])).toEqual([
       ['C0SUP', '0 9 * * *', 'Asia/Jakarta', ['summary'], {}],

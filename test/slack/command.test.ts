@@ -127,12 +127,18 @@ describe('help and explain', () => {
 describe('admin verbs', () => {
   it('subscribe: channel, schedule, time, zone, metrics and filters', () => {
     expect(request('subscribe <#C123ABC|support> daily 09:00')).toEqual({
-      kind: 'subscribe', channel: { id: 'C123ABC', name: 'support' }, schedule: { frequency: 'daily' }, time: '09:00', metrics: ['summary'], filters: {},
+      kind: 'subscribe', channel: { id: 'C123ABC', name: 'support' }, schedule: { frequency: 'daily' }, time: '09:00', metrics: ['summary'], filters: {}, onlyIfChanged: false,
     });
     expect(request('subscribe <#C123ABC> weekly fri 8:30 asia/jakarta frt csat frt team:billing')).toEqual({
       kind: 'subscribe', channel: { id: 'C123ABC' }, schedule: { frequency: 'weekly', weekday: 'fri' }, time: '08:30', timezone: 'Asia/Jakarta',
-      metrics: ['frt', 'csat'], filters: { team: 'billing' },
+      metrics: ['frt', 'csat'], filters: { team: 'billing' }, onlyIfChanged: false,
     });
+    // A cron expression of its own, and "post only if something changed".
+    expect(request('subscribe <#C123ABC> cron:"0 9 * * 1-5" Asia/Jakarta if-changed backlog')).toEqual({
+      kind: 'subscribe', channel: { id: 'C123ABC' }, schedule: { frequency: 'cron', expression: '0 9 * * 1-5' }, timezone: 'Asia/Jakarta', metrics: ['backlog'], filters: {}, onlyIfChanged: true,
+    });
+    expect(parse('subscribe <#C123ABC> cron:"every morning"')).toMatchObject({ kind: 'error', code: 'bad_time', word: 'cron:every morning' });
+    expect(parse('subscribe <#C123ABC> cron:"0 9 * * *" daily')).toMatchObject({ kind: 'error', code: 'unexpected_word', word: 'daily' });
     expect(request('subscribe <#G0PRIV1> WEEKLY 17.45 Europe/Istanbul')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'mon' }, time: '17:45', timezone: 'Europe/Istanbul' });
     expect(request('subscribe <#C1AAAA> weekly Sunday 07:00 UTC')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'sun' }, timezone: 'UTC' });
   });

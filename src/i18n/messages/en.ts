@@ -302,6 +302,8 @@ export const en = {
   'admin.when.daily': 'every day at {time}',
   'admin.when.weekdays': 'on weekdays at {time}',
   'admin.when.weekly': 'every {weekday} at {time}',
+  'admin.when.cron': 'on the schedule `{cron}`',
+  'admin.if_changed': 'It is skipped when the numbers are the same as in the last one.',
   'admin.unsubscribed': 'Done: {channel} gets no more digests.',
   'admin.no_subscription': '{channel} has no digest.',
   'admin.subscriptions_title': '*Digests*',

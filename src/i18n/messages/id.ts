@@ -287,6 +287,8 @@ export const id: Messages = {
   'admin.when.daily': 'setiap hari pukul {time}',
   'admin.when.weekdays': 'setiap hari kerja pukul {time}',
   'admin.when.weekly': 'setiap {weekday} pukul {time}',
+  'admin.when.cron': 'sesuai jadwal `{cron}`',
+  'admin.if_changed': 'Ringkasan dilewati jika angkanya sama dengan ringkasan sebelumnya.',
   'admin.unsubscribed': 'Selesai: {channel} tidak lagi menerima ringkasan.',
   'admin.no_subscription': '{channel} tidak punya ringkasan.',
   'admin.subscriptions_title': '*Ringkasan terjadwal*',

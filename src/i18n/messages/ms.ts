@@ -289,6 +289,8 @@ export const ms: Messages = {
   'admin.when.daily': 'setiap hari pada pukul {time}',
   'admin.when.weekdays': 'setiap hari bekerja pada pukul {time}',
   'admin.when.weekly': 'setiap {weekday} pada pukul {time}',
+  'admin.when.cron': 'mengikut jadual `{cron}`',
+  'admin.if_changed': 'Ringkasan dilangkau jika angkanya sama dengan ringkasan sebelumnya.',
   'admin.unsubscribed': 'Selesai: {channel} tidak lagi menerima ringkasan.',
   'admin.no_subscription': '{channel} tiada ringkasan.',
   'admin.subscriptions_title': '*Ringkasan berjadual*',

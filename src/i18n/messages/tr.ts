@@ -289,6 +289,8 @@ export const tr: Messages = {
   'admin.when.daily': 'her gün saat {time}',
   'admin.when.weekdays': 'hafta içi her gün saat {time}',
   'admin.when.weekly': 'her hafta ({weekday}) saat {time}',
+  'admin.when.cron': '`{cron}` zamanlamasına göre',
+  'admin.if_changed': 'Rakamlar bir öncekiyle aynıysa özet gönderilmez.',
   'admin.unsubscribed': 'Tamam: {channel} kanalına artık özet gönderilmeyecek.',
   'admin.no_subscription': '{channel} için tanımlı özet yok.',
   'admin.subscriptions_title': '*Özetler*',

@@ -53,11 +53,16 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
   switch (request.kind) {
     case 'subscribe': {
       const timezone = request.timezone ?? ctx.timezone ?? 'UTC';
-      await new DigestStore(ctx.db).add({ kind: 'channel', channelId: request.channel.id, schedule: cronFor(request.schedule, request.time), timezone, metrics: request.metrics, filters: request.filters, createdBy: ctx.userId }, now);
-      const when = request.schedule.frequency === 'weekly'
-        ? t(locale, 'admin.when.weekly', { weekday: weekdayName(locale, request.schedule.weekday), time: request.time })
-        : t(locale, request.schedule.frequency === 'daily' ? 'admin.when.daily' : 'admin.when.weekdays', { time: request.time });
-      return reply(t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: metricList(locale, request.metrics) }));
+      const schedule = request.schedule;
+      await new DigestStore(ctx.db).add({ kind: 'channel', channelId: request.channel.id, schedule: cronFor(schedule, request.time), timezone, metrics: request.metrics, filters: request.filters, createdBy: ctx.userId, onlyIfChanged: request.onlyIfChanged }, now);
+      const time = request.time ?? '';
+      const when = schedule.frequency === 'cron'
+        ? t(locale, 'admin.when.cron', { cron: schedule.expression })
+        : schedule.frequency === 'weekly'
+          ? t(locale, 'admin.when.weekly', { weekday: weekdayName(locale, schedule.weekday), time })
+          : t(locale, schedule.frequency === 'daily' ? 'admin.when.daily' : 'admin.when.weekdays', { time });
+      const done = t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: metricList(locale, request.metrics) });
+      return reply(request.onlyIfChanged ? `${done} ${t(locale, 'admin.if_changed')}` : done);
     }
     case 'unsubscribe': {
       const stopped = await new DigestStore(ctx.db).removeChannel(request.channel.id, now);
