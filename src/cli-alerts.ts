@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
-import { AlertStore } from './store/alert-store.js';
+import { ALERT_RULE_KINDS, AlertStore } from './store/alert-store.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
@@ -69,7 +69,7 @@ export async function alertsCommand(args: readonly string[], config: Config, out
       const store = new AlertStore(db);
       for (const team of await store.teamRouting()) output.out(`team ${team.name}: ${describeRouting({ alertChannelId: team.alertChannelId, leadSlackUserId: team.leadSlackUserId })}`);
       for (const [channel, quiet] of await store.quietHours()) output.out(`${channel}: quiet from ${quiet.starts} to ${quiet.ends} (${quiet.timezone})`);
-      for (const kind of ['overdue', 'escalations', 'threshold'] as const) {
+      for (const kind of ALERT_RULE_KINDS) {
         for (const rule of await store.rules(kind)) output.out(`rule ${rule.id}: ${kind} → ${rule.channelId} ${JSON.stringify({ ...rule.config, filters: undefined, ...rule.filters })}`);
       }
     });

@@ -17,7 +17,7 @@ import { consolePoster, createPostingClient, webClientPoster, type SlackPoster }
 import { registerAlertActions } from '../slack/listeners/alert-actions.js';
 import { registerEnpsActions } from '../slack/listeners/enps.js';
 import { OutboxSender } from './sender.js';
-import { LeaderLease } from './lease.js';
+import { LeaderLease } from '../store/lease-store.js';
 import { Scheduler, type Job } from './scheduler.js';
 import { alertEscalations, evaluateThresholds, sweepSla, type AlertJobDeps } from './alert-jobs.js';
 import type { SlaAlertSettings } from './sla-alerts.js';

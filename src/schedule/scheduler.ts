@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../logger.js';
 import { describeError } from '../errors.js';
-import type { LeaderLease } from './lease.js';
+import type { LeaderLease } from '../store/lease-store.js';
 
 export interface Job {
   readonly name: string;

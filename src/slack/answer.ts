@@ -19,7 +19,9 @@ import { decodeRef, type RequestRef } from './blocks/common.js';
 import { ACTION, agentsView, metricView, summaryView } from './blocks/metric.js';
 import { commandErrorView, explainView, helpView, noticeView } from './blocks/text-views.js';
 import { TICKETS_PER_PAGE, ticketsView } from './blocks/tickets.js';
-import { homeView, type HomeViewModel } from './blocks/home.js';
+import { homeView, type HomeViewModel, type WorkspaceConfiguration } from './blocks/home.js';
+import { DigestStore } from '../store/digest-store.js';
+import { ALERT_RULE_KINDS, AlertStore } from '../store/alert-store.js';
 import { DirectoryStore } from '../store/directory-store.js';
 
 /** Who asks: their Slack user id, language, and whether they may configure the bot. */
@@ -133,7 +135,9 @@ export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackM
   const directory = new DirectoryStore(deps.db);
   const period = resolvePeriod('7d', now, deps.timezone);
   const { metrics: team } = await computeSummary(store, period, {}, now);
-  const agent = (await directory.linkedAgent(asker.userId)) ?? (asker.email === undefined ? undefined : await directory.linkByEmail(asker.userId, asker.email));
+  // A person whose Slack e-mail is an agent's address, not linked to anyone yet, is linked on the way.
+  if (asker.email !== undefined && (await directory.linkedAgent(asker.userId)) === undefined) await directory.linkByEmail(asker.email, asker.userId, now, { onlyUnlinked: true });
+  const agent = await directory.linkedAgent(asker.userId);
   let mine: HomeViewModel['mine'];
   if (agent !== undefined) {
     const filters = { agent: asker.userId };
@@ -147,6 +151,19 @@ export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackM
       teamCsat: team.find((result) => result.metric === 'csat') ?? (await computeMetric('csat', store, period, {}, now)),
     };
   }
-  const admin = asker.isAdmin ? await directory.configuration(10) : undefined;
+  const admin = asker.isAdmin ? await workspaceConfiguration(deps.db, 10) : undefined;
   return homeView({ period, team, now, ...(mine === undefined ? {} : { mine }), ...(admin === undefined ? {} : { admin }) }, asker.locale);
+}
+
+/** The active digests and alert routes for the Home tab, from the stores the scheduler reads. */
+async function workspaceConfiguration(db: Database, limit: number): Promise<WorkspaceConfiguration> {
+  const subscriptions = await new DigestStore(db).enabled();
+  const alerts = new AlertStore(db);
+  const rules = (await Promise.all(ALERT_RULE_KINDS.map((kind) => alerts.rules(kind)))).flat();
+  return {
+    subscriptionCount: subscriptions.length,
+    alertRuleCount: rules.length,
+    subscriptions: subscriptions.slice(0, limit).map((row) => ({ target: row.channelId ?? row.slackUserId ?? '', personal: row.kind === 'personal', schedule: row.schedule, timezone: row.timezone, metrics: row.metrics })),
+    alertRules: rules.slice(0, limit).map((row) => ({ kind: row.kind, channelId: row.channelId, team: row.team })),
+  };
 }

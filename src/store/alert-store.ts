@@ -34,7 +34,8 @@ export interface SlaTicketRow {
   readonly assigned: boolean;
 }
 
-export type AlertRuleKind = 'overdue' | 'escalations' | 'threshold';
+export const ALERT_RULE_KINDS = ['overdue', 'escalations', 'threshold'] as const;
+export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number];
 
 export interface AlertRuleRow {
   readonly id: number;
@@ -291,11 +292,6 @@ export class AlertStore {
     };
     const updated = await this.db('teams').whereRaw('lower(name) = ?', [team.trim().toLowerCase()]).update({ ...changes, updated_at: now });
     if (updated === 0) await this.db('teams').insert({ name: team.trim(), ...changes, created_at: now, updated_at: now });
-  }
-
-  /** Sets the Slack user of every helpdesk identity with this e-mail address (lower-cased); how many. */
-  async linkAgentByEmail(email: string, slackUserId: string, now: number): Promise<number> {
-    return this.db('agents').where({ email: email.trim().toLowerCase() }).update({ slack_user_id: slackUserId, updated_at: now });
   }
 
   /** Teams with an alert channel or a lead. */

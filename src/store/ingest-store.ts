@@ -293,8 +293,7 @@ export class IngestStore {
     }
     const now = this.clock();
     const slaStore = new SlaStore(trx as unknown as Database, this.clock);
-    const policies = await slaStore.policies();
-    const calendars = await slaStore.teamCalendars();
+    const { policies, calendars } = await slaStore.projectionContext();
     for (const [source, externalIds] of bySource) {
       for (const ids of chunks(externalIds, CHUNK)) {
         const eventsByTicket = new Map<string, LoggedTicketEvent[]>();

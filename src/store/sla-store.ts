@@ -57,7 +57,21 @@ export class SlaStore {
 
   /** The calendars assigned to teams (keyed by matchKey of the team name) and the default calendar. */
   async teamCalendars(): Promise<TeamCalendars> {
+    return this.teamCalendarsOf(await this.calendars());
+  }
+
+  /**
+   * What a projection rebuild needs, with the calendars read once: the policies
+   * (their calendars resolved) and the calendar of each team.
+   */
+  async projectionContext(): Promise<{ policies: SlaPolicy[]; calendars: TeamCalendars }> {
     const calendars = await this.calendars();
+    return { policies: await this.policiesOf(calendars), calendars: await this.teamCalendarsOf(calendars) };
+  }
+
+  private async teamCalendarsOf(calendars: readonly (BusinessCalendar & { id: number; isDefault: boolean })[]): Promise<TeamCalendars> {
+    // Without any calendar, no team can have one: no need to ask.
+    if (calendars.length === 0) return { byTeam: new Map() };
     const teams = (await this.db('teams').select('name', 'calendar_id').whereNotNull('calendar_id')) as { name: string; calendar_id: number }[];
     const byTeam = new Map<string, BusinessCalendar>();
     for (const team of teams) {
@@ -105,12 +119,17 @@ export class SlaStore {
 
   /** Enabled policies in matching order, each with its calendar resolved. */
   async policies(): Promise<SlaPolicy[]> {
+    return this.policiesOf(undefined);
+  }
+
+  /** The policies, with `calendars` when already read (else read only if a policy exists). */
+  private async policiesOf(known: readonly (BusinessCalendar & { id: number; isDefault: boolean })[] | undefined): Promise<SlaPolicy[]> {
     const rows = (await this.db('sla_policies').select().where({ enabled: true }).orderBy('position').orderBy('id')) as {
       id: number; name: string; priority: string | null; team: string | null; first_response_seconds: number | null; next_reply_seconds: number | null;
       resolution_seconds: number | null; business_hours: boolean | number; calendar_id: number | null; pause_statuses: string; position: number;
     }[];
     if (rows.length === 0) return [];
-    const calendars = await this.calendars();
+    const calendars = known ?? (await this.calendars());
     const fallback = calendars.find((calendar) => calendar.isDefault);
     return rows.map((row) => {
       const calendar = row.calendar_id === null ? fallback : calendars.find((item) => item.id === row.calendar_id);

@@ -3,7 +3,7 @@ import { openDatabase, type Database } from '../../src/store/database.js';
 import { DigestStore } from '../../src/store/digest-store.js';
 import { enqueueDigestNow, runDigests } from '../../src/schedule/digests.js';
 import { cronFor, cronMatches, latestDueInstant } from '../../src/schedule/digest-schedule.js';
-import { LeaderLease } from '../../src/schedule/lease.js';
+import { LeaderLease } from '../../src/store/lease-store.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
 import { OutboxSender } from '../../src/schedule/sender.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';

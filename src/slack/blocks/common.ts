@@ -46,23 +46,31 @@ export function decodeRef(value: string | undefined): RequestRef | undefined {
 
 export const metricName = (locale: Locale, id: MetricId) => t(locale, `metric.${id}.name` as MessageKey & `metric.${string}.name`);
 
-/** `▼ 12% vs the previous period · better`; empty when there is nothing to compare. */
-export function trendText(locale: Locale, result: Pick<MetricResult, 'value' | 'previous' | 'change' | 'trend'>): string {
-  if (result.value === null || result.previous.value === null) return '';
-  const arrow = result.value > result.previous.value ? '▲' : result.value < result.previous.value ? '▼' : '→';
-  const amount = result.change === null ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
-  const verdict = result.trend === 'better' ? t(locale, 'trend.better') : result.trend === 'worse' ? t(locale, 'trend.worse') : result.trend === 'same' ? t(locale, 'trend.same') : '';
-  const moved = result.value === result.previous.value ? t(locale, 'trend.same') : t(locale, 'trend.vs_previous', { change: `${arrow}${amount}` });
-  return verdict === '' || result.trend === 'same' ? moved : `${moved} · ${verdict}`;
+type Comparable = Pick<MetricResult, 'value' | 'previous' | 'change' | 'trend'>;
+
+/** The pieces of a move against the previous period: ▲/▼/→, the percentage, and better/worse; undefined with nothing to compare. */
+function move(locale: Locale, result: Comparable): { arrow: string; amount: string; verdict: string; same: boolean } | undefined {
+  if (result.value === null || result.previous.value === null) return undefined;
+  const same = result.value === result.previous.value;
+  const arrow = result.value > result.previous.value ? '▲' : same ? '→' : '▼';
+  const amount = result.change === null || same ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
+  const verdict = result.trend === 'better' ? t(locale, 'trend.better') : result.trend === 'worse' ? t(locale, 'trend.worse') : '';
+  return { arrow, amount, verdict, same };
+}
+
+/** `▼ 12% vs the previous period · better`; `no change`; empty when there is nothing to compare. */
+export function trendText(locale: Locale, result: Comparable): string {
+  const m = move(locale, result);
+  if (m === undefined) return '';
+  if (m.same) return t(locale, 'trend.same');
+  const moved = t(locale, 'trend.vs_previous', { change: `${m.arrow}${m.amount}` });
+  return m.verdict === '' ? moved : `${moved} · ${m.verdict}`;
 }
 
 /** A short trend for a summary field: `▼ 12% · better`. */
-export function shortTrend(locale: Locale, result: Pick<MetricResult, 'value' | 'previous' | 'change' | 'trend'>): string {
-  if (result.value === null || result.previous.value === null) return '';
-  const arrow = result.value > result.previous.value ? '▲' : result.value < result.previous.value ? '▼' : '→';
-  const amount = result.change === null || result.value === result.previous.value ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
-  const verdict = result.trend === 'better' ? ` · ${t(locale, 'trend.better')}` : result.trend === 'worse' ? ` · ${t(locale, 'trend.worse')}` : '';
-  return `${arrow}${amount}${verdict}`;
+export function shortTrend(locale: Locale, result: Comparable): string {
+  const m = move(locale, result);
+  return m === undefined ? '' : `${m.arrow}${m.amount}${m.verdict === '' ? '' : ` · ${m.verdict}`}`;
 }
 
 /** `Team: billing, Priority: high`, or "" without filters. */

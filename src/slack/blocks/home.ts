@@ -7,12 +7,19 @@
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketListRow } from '../../store/kpi-store.js';
-import type { WorkspaceConfiguration } from '../../store/directory-store.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 import { dueText, metricName, shortTrend, ticketLine } from './common.js';
+
+/** What admins see configured: the active digests and alert routes (at most 10 of each listed) and their totals. */
+export interface WorkspaceConfiguration {
+  readonly subscriptionCount: number;
+  readonly alertRuleCount: number;
+  readonly subscriptions: readonly { readonly target: string; readonly personal: boolean; readonly schedule: string; readonly timezone: string; readonly metrics: readonly string[] }[];
+  readonly alertRules: readonly { readonly kind: string; readonly channelId: string | null; readonly team: string | null }[];
+}
 
 export interface HomeViewModel {
   readonly period: Period;

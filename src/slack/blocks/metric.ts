@@ -203,8 +203,8 @@ function details(result: MetricResult, locale: Locale, timezone: string, now: nu
     case 'csat':
       return { fields: [field(t(locale, 'detail.satisfied'), num(d.satisfied)), field(t(locale, 'detail.answers'), num(d.answers))], sections: [] };
     case 'nps':
-      return { fields: [field(t(locale, 'detail.promoters'), num(d.promoters)), field(t(locale, 'detail.passives'), num(d.passives)), field(t(locale, 'detail.detractors'), num(d.detractors))], sections: [] };
     case 'enps':
+      // eNPS hides its breakdown under 5 answers (details.hidden).
       if (d.hidden === true) return { fields: [], sections: [t(locale, 'detail.hidden')] };
       return { fields: [field(t(locale, 'detail.promoters'), num(d.promoters)), field(t(locale, 'detail.passives'), num(d.passives)), field(t(locale, 'detail.detractors'), num(d.detractors))], sections: [] };
     case 'ces':

@@ -12,6 +12,7 @@ import { t } from '../../i18n/catalogue.js';
 import { formatMetricValue } from '../../i18n/format.js';
 import { DigestStore } from '../../store/digest-store.js';
 import { AlertStore } from '../../store/alert-store.js';
+import { DirectoryStore } from '../../store/directory-store.js';
 import { EnpsStore } from '../../store/enps-store.js';
 import { enqueue } from '../../store/outbox-store.js';
 import { METRICS } from '../../kpi/definitions.js';
@@ -118,7 +119,7 @@ async function sla(words: readonly string[], ctx: AdminContext): Promise<SlackMe
 
 /** Links every helpdesk identity with that e-mail address; Slack's users.lookupByEmail says whether the address is someone else's there. */
 async function link(slackUserId: string, email: string, ctx: AdminContext): Promise<SlackMessage> {
-  const linked = await new AlertStore(ctx.db).linkAgentByEmail(email, slackUserId, ctx.now);
+  const linked = await new DirectoryStore(ctx.db).linkByEmail(email, slackUserId, ctx.now);
   if (linked === 0) return reply(t(ctx.locale, 'admin.link_no_agent', { email: escapeMrkdwn(email) }));
   const lines = [t(ctx.locale, 'admin.linked', { user: `<@${slackUserId}>`, email: escapeMrkdwn(email) })];
   if (ctx.client !== undefined) {

@@ -6,7 +6,7 @@
  * both win: PostgreSQL re-checks the WHERE on the locked row, and SQLite has
  * one writer at a time. Same SQL on both engines.
  */
-import type { Database } from '../store/database.js';
+import type { Database } from './database.js';
 
 export interface LeaseOptions {
   readonly name: string;
