@@ -36,7 +36,7 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
   const prompt = () => {
     if (options.prompt === true) output.write('kpi> ');
   };
-  write('Local console: type `/kpi help`, `/kpi` or `home` (Ctrl-D stops reading; the server keeps running).');
+  write('Local console: type `/kpi help` (or just `help`), a KPI such as `frt 7d`, or `home` (Ctrl-D stops reading; the server keeps running).');
   prompt();
   // Lines are answered one at a time, in order, however fast they are piped in.
   let queue = Promise.resolve();
@@ -48,11 +48,12 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
         if (text === 'home') {
           write(renderMessage(await answerHome(asker, deps)));
         } else {
+          // `/kpi frt 7d`, `kpi frt 7d` and plain `frt 7d` are the same command; another slash command is not ours.
           const match = /^\/?kpi(?:\s+([\s\S]*))?$/i.exec(text);
-          if (match === null) {
+          if (match === null && text.startsWith('/')) {
             write(`"${text}" is not a command here: type \`/kpi help\`.`);
           } else {
-            const answer = await answerCommand(escapeLikeSlack(match[1] ?? ''), asker, deps);
+            const answer = await answerCommand(escapeLikeSlack(match === null ? text : (match[1] ?? '')), asker, deps);
             write(`${answer.share ? '→ posted in the channel' : '→ only visible to you'}\n${renderMessage(answer.message)}`);
           }
         }

@@ -25,7 +25,7 @@ describe('the local console', () => {
         { kind: 'ticket', type: 'ticket_created', externalTicketId: 'K-1', occurredAt: NOW - 3_600_000, actor: { type: 'customer', id: 'c' }, data: { status: 'new' }, dedupeKey: 'k1' },
         { kind: 'ticket', type: 'agent_reply', externalTicketId: 'K-1', occurredAt: NOW - 3_600_000 + 45 * 60_000, actor: { type: 'agent', id: 'a' }, data: { status: 'pending' }, dedupeKey: 'k2' },
       ]);
-      input.end('/kpi frt 7d\nkpi backlog share\n/kpi nonsense\nhello\nhome\n/kpi subscribe #support-leads daily 09:00\n/kpi subscriptions\n');
+      input.end('/kpi frt 7d\nkpi backlog share\n/kpi nonsense\n/hello\nvolume 7d\nhome\n/kpi subscribe #support-leads daily 09:00\n/kpi subscriptions\n');
       expect(bot.console).toBeDefined();
       await bot.console?.done;
       const frt = printed.indexOf('Masa tindak balas pertama: 45 min');
@@ -34,7 +34,8 @@ describe('the local console', () => {
       expect(backlog).toBeGreaterThan(frt);
       expect(printed).toContain('→ posted in the channel');
       expect(printed).toContain('`nonsense`');
-      expect(printed).toContain('"hello" is not a command here');
+      expect(printed).toContain('"/hello" is not a command here');
+      expect(printed).toContain('Bilangan tiket: 1'); // a plain `volume 7d` is `/kpi volume 7d`
       expect(printed).toContain('[Terangkan]'); // buttons are listed
       expect(printed).toContain('Akaun Slack anda belum dipautkan'); // the Home tab
       // A #channel typed on the terminal reads as Slack would send it.
