@@ -45,3 +45,32 @@ export async function expectRejectedWithoutText(db: Knex, count: number, texts: 
   }
   expect(await db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
 }
+
+/**
+ * The one ticket's projection as the vendor tests compare it: without its row
+ * id and the times that follow the clock or the delivery order, the assignee
+ * only as set or not.
+ */
+export async function projectedTicket(db: Knex): Promise<Record<string, unknown> | undefined> {
+  const row = (await db('tickets').first()) as Record<string, unknown> | undefined;
+  if (row === undefined) return undefined;
+  const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = row;
+  return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assignee_agent_id: assignee_agent_id === null ? null : 'set' };
+}
+
+/**
+ * Checks that none of `texts` is kept in the event log's data or the stored
+ * deliveries, after checking that `sent` (what the fixtures sent) holds every
+ * one of them, so that the check can fail. Returns both stored texts for the
+ * vendor's own checks of what is kept.
+ */
+export async function expectNoStoredText(db: Knex, texts: readonly string[], sent: string): Promise<{ data: string; payloads: string }> {
+  for (const text of texts) expect(sent, `the fixtures carry ${text}`).toContain(text);
+  const data = ((await db('ticket_events').select('data')) as { data: string }[]).map((row) => String(row.data)).join('\n');
+  const payloads = ((await db('webhook_deliveries').select('payload')) as { payload: string | null }[]).map((row) => String(row.payload)).join('\n');
+  for (const text of texts) {
+    expect(data, text).not.toContain(text);
+    expect(payloads, text).not.toContain(text);
+  }
+  return { data, payloads };
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { genericAdapter } from '../../src/ingest/generic.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { TEST_ENGINE, clearIngestedData } from '../helpers/databases.js';
-import { GENERIC_SECRET, postWebhook, standardWebhookHeaders } from '../helpers/webhooks.js';
+import { GENERIC_SECRET, postWebhook, standardWebhookHeaders, projectedTicket } from '../helpers/webhooks.js';
 
 const T0 = Date.parse('2026-10-05T08:00:00Z');
 const minutes = (n: number) => new Date(T0 + n * 60_000).toISOString();
@@ -46,12 +46,7 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
     const body = JSON.stringify(payload);
     return postWebhook(bot.url, 'generic', body, { ...standardWebhookHeaders(body, id), ...headers });
   };
-  const ticketRow = async () => {
-    const row = (await bot.db('tickets').first()) as Record<string, unknown> | undefined;
-    if (row === undefined) return undefined;
-    const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = row;
-    return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assignee_agent_id: assignee_agent_id === null ? null : 'set' };
-  };
+  const ticketRow = () => projectedTicket(bot.db);
 
   it('turns a full ticket life into the right projection', async () => {
     for (const [index, event] of LIFE.entries()) expect((await send(event, `msg_${index}`)).status).toBe(200);

@@ -5,7 +5,7 @@ import type { TicketEvent } from '../../src/ingest/events.js';
 import { jiraAdapter } from '../../src/ingest/jira.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { TEST_ENGINE, clearIngestedData } from '../helpers/databases.js';
-import { postWebhook } from '../helpers/webhooks.js';
+import { postWebhook, projectedTicket, expectNoStoredText } from '../helpers/webhooks.js';
 
 /** The key is the secret exactly as typed in Jira (its UTF-8 bytes), here with spaces and non-ASCII on purpose. */
 const JIRA_SECRET = 'jira test secret – ünïcode & spaces';
@@ -68,12 +68,7 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
   const post = (body: string, identifier: string, headers: Record<string, string> = {}) =>
     postWebhook(bot.url, 'jira', body, { 'x-hub-signature': sign(body), 'x-atlassian-webhook-identifier': identifier, 'x-atlassian-webhook-flow': 'Primary', ...headers });
   const send = (name: string, identifier = `wh-${name}`) => post(fixture(name), identifier);
-  const ticketRow = async () => {
-    const row = (await bot.db('tickets').first()) as Record<string, unknown> | undefined;
-    if (row === undefined) return undefined;
-    const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = row;
-    return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assignee_agent_id: assignee_agent_id === null ? null : 'set' };
-  };
+  const ticketRow = () => projectedTicket(bot.db);
 
   describe('X-Hub-Signature', () => {
     // Jira signs the body only: no timestamp is signed and there is no replay window, so there is
@@ -166,15 +161,7 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
 
   it('keeps no ticket text in the event log or the stored deliveries', async () => {
     for (const name of [...LIFE, 'worklog-created']) expect((await send(name)).status).toBe(200);
-    const data = ((await bot.db('ticket_events').select('data')) as { data: string }[]).map((row) => row.data).join('\n');
-    const payloads = ((await bot.db('webhook_deliveries').select('payload')) as { payload: string }[]).map((row) => row.payload).join('\n');
-    // The fixtures do hold the text, so the assertions below can fail.
-    const raw = LIFE.map(fixture).join('\n');
-    for (const text of TEXT) expect(raw, text).toContain(text);
-    for (const text of TEXT) {
-      expect(data, text).not.toContain(text);
-      expect(payloads, text).not.toContain(text);
-    }
+    const { data, payloads } = await expectNoStoredText(bot.db, TEXT, LIFE.map(fixture).join('\n'));
     expect(payloads).toContain('HELP-42');
     expect(data).toContain('agent.one@example.com'); // agents may be matched to Slack users
   });
