@@ -11,8 +11,11 @@ import type { Database } from './store/database.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions, type ProjectionOptions } from './ingest/project-ticket.js';
 import { SlaStore } from './store/sla-store.js';
+import { SlaPolicyError } from './kpi/sla.js';
 import { parseDuration } from './ingest/csv/dates.js';
 import { formatDuration } from './i18n/format.js';
+import { t, tn } from './i18n/catalogue.js';
+import type { Locale } from './i18n/locale.js';
 import type { IsoWeekday, WeeklyHours } from './kpi/business-hours.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
@@ -28,31 +31,31 @@ export const SLA_USAGE = `Usage:
   kpibot sla recompute`;
 
 /** "1-5 09:00-17:00", "6 10:00-14:00", "1,3 09:00-12:00 13:00-17:00" → weekly hours (1 = Monday). */
-export function parseHours(specs: readonly string[]): WeeklyHours {
+export function parseHours(specs: readonly string[], locale: Locale = 'en'): WeeklyHours {
   const week: WeeklyHours = { 1: [], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] };
   for (const spec of specs) {
     const [days = '', ...ranges] = spec.trim().split(/\s+/);
     const dayList = days.split(',').flatMap((part) => {
       const match = /^([1-7])(?:-([1-7]))?$/.exec(part);
-      if (match === null) throw new UsageError(`--hours "${spec}": days must be 1-7 (1 = Monday), e.g. "1-5 09:00-17:00"`);
+      if (match === null) throw new UsageError(t(locale, 'sla.error.hours_days', { spec }));
       const from = Number(match[1]);
       const to = Number(match[2] ?? match[1]);
       return Array.from({ length: to - from + 1 }, (_, i) => (from + i) as IsoWeekday);
     });
-    if (ranges.length === 0) throw new UsageError(`--hours "${spec}": give at least one HH:MM-HH:MM range`);
+    if (ranges.length === 0) throw new UsageError(t(locale, 'sla.error.hours_ranges', { spec }));
     for (const range of ranges) {
       const match = /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(range);
-      if (match === null) throw new UsageError(`--hours "${spec}": "${range}" is not HH:MM-HH:MM`);
+      if (match === null) throw new UsageError(t(locale, 'sla.error.hours_range', { spec, range }));
       for (const day of dayList) week[day].push([match[1] as string, match[2] as string]);
     }
   }
   return week;
 }
 
-function seconds(option: string, value: string | undefined): number | undefined {
+function seconds(option: string, value: string | undefined, locale: Locale): number | undefined {
   if (value === undefined) return undefined;
   const parsed = parseDuration(value);
-  if (parsed === undefined || parsed <= 0) throw new UsageError(`${option} "${value}" is not a duration (e.g. 30m, 4h, 2d)`);
+  if (parsed === undefined || parsed <= 0) throw new UsageError(t(locale, 'sla.error.duration', { option, value }));
   return Math.round(parsed);
 }
 
@@ -62,113 +65,148 @@ export async function slaCommand(args: readonly string[], config: Config, output
 }
 
 /**
- * The `sla` words on an open database: the command line's `kpibot sla ...` and
- * Slack's `/kpi sla ...` (admins) both come here. Bad words throw UsageError
- * (or SlaPolicyError); each change recomputes every ticket.
+ * The `sla` words on an open database: the command line's `kpibot sla ...` (in
+ * English) and Slack's `/kpi sla ...` (admins, in their language) both come
+ * here. Bad words throw UsageError (or SlaPolicyError); each change recomputes every ticket.
  */
-export async function runSla(args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>): Promise<number> {
+export async function runSla(args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale = 'en'): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
-        priority: { type: 'string' }, team: { type: 'string' }, 'first-response': { type: 'string' }, 'next-reply': { type: 'string' },
-        resolution: { type: 'string' }, 'business-hours': { type: 'boolean' }, calendar: { type: 'string' }, pause: { type: 'string' },
-        timezone: { type: 'string' }, hours: { type: 'string', multiple: true }, default: { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseSlaArgs(args);
   } catch (error) {
     throw new UsageError(describeError(error));
   }
-  const [action, ...rest] = parsed.positionals;
-  const v = parsed.values;
+  try {
+    return await runAction(parsed.positionals, parsed.values, db, projection, output, locale);
+  } catch (error) {
+    // The store refuses in English; an admin in Slack reads why in their language.
+    if (error instanceof SlaPolicyError && error.refusal !== undefined && locale !== 'en') throw new SlaPolicyError(refusalText(locale, error.refusal), error.refusal);
+    throw error;
+  }
+}
+
+type SlaValues = ReturnType<typeof parseSlaArgs>['values'];
+
+function parseSlaArgs(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    options: {
+      priority: { type: 'string' }, team: { type: 'string' }, 'first-response': { type: 'string' }, 'next-reply': { type: 'string' },
+      resolution: { type: 'string' }, 'business-hours': { type: 'boolean' }, calendar: { type: 'string' }, pause: { type: 'string' },
+      timezone: { type: 'string' }, hours: { type: 'string', multiple: true }, default: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+}
+
+function refusalText(locale: Locale, refusal: NonNullable<SlaPolicyError['refusal']>): string {
+  const value = refusal.value ?? '';
+  switch (refusal.reason) {
+    case 'team_required':
+      return t(locale, 'sla.refused.team_required');
+    case 'no_calendar':
+      return t(locale, 'sla.refused.no_calendar', { value });
+    case 'not_a_date':
+      return t(locale, 'sla.refused.not_a_date', { value });
+    case 'no_target':
+      return t(locale, 'sla.refused.no_target');
+    case 'needs_calendar':
+      return t(locale, 'sla.refused.needs_calendar');
+  }
+}
+
+async function runAction(positionals: readonly string[], v: SlaValues, db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale): Promise<number> {
+  const [action, ...rest] = positionals;
   const sla = new SlaStore(db);
   switch (action) {
     case 'list':
-      await list(sla, output);
+      await list(sla, output, locale);
       return 0;
     case 'add': {
       const [name] = rest;
-      if (name === undefined || rest.length > 1) throw new UsageError('sla add takes one name, e.g. kpibot sla add urgent --priority urgent --first-response 1h');
+      if (name === undefined || rest.length > 1) throw new UsageError(t(locale, 'sla.error.add_name'));
       const priority = v.priority?.toLowerCase();
-      if (priority !== undefined && !['low', 'normal', 'high', 'urgent'].includes(priority)) throw new UsageError('--priority must be low, normal, high or urgent');
+      if (priority !== undefined && !['low', 'normal', 'high', 'urgent'].includes(priority)) throw new UsageError(t(locale, 'sla.error.priority'));
       const pause = (v.pause ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
       const bad = pause.find((status) => !['pending', 'on-hold'].includes(status));
-      if (bad !== undefined) throw new UsageError(`--pause "${bad}": only pending and on-hold can pause an SLA`);
+      if (bad !== undefined) throw new UsageError(t(locale, 'sla.error.pause', { status: bad }));
       const id = await sla.addPolicy({
         name,
         ...(priority === undefined ? {} : { priority }),
         ...(v.team === undefined ? {} : { team: v.team }),
-        firstResponseSeconds: seconds('--first-response', v['first-response']),
-        nextReplySeconds: seconds('--next-reply', v['next-reply']),
-        resolutionSeconds: seconds('--resolution', v.resolution),
+        firstResponseSeconds: seconds('--first-response', v['first-response'], locale),
+        nextReplySeconds: seconds('--next-reply', v['next-reply'], locale),
+        resolutionSeconds: seconds('--resolution', v.resolution, locale),
         businessHours: v['business-hours'] === true,
         ...(v.calendar === undefined ? {} : { calendar: v.calendar }),
         pauseStatuses: pause,
       });
-      output.out(`added policy #${id} "${name}"`);
+      output.out(t(locale, 'sla.added', { id: String(id), name }));
       break;
     }
     case 'remove': {
       const id = Number(rest[0]);
-      if (!Number.isInteger(id) || rest.length !== 1) throw new UsageError('sla remove takes a policy id (see kpibot sla list)');
-      if (!(await sla.removePolicy(id))) throw new UsageError(`no policy #${id}`);
-      output.out(`removed policy #${id}`);
+      if (!Number.isInteger(id) || rest.length !== 1) throw new UsageError(t(locale, 'sla.error.remove_id'));
+      if (!(await sla.removePolicy(id))) throw new UsageError(t(locale, 'sla.error.no_policy', { id: String(id) }));
+      output.out(t(locale, 'sla.removed', { id: String(id) }));
       break;
     }
     case 'calendar': {
       const [name] = rest;
-      if (name === undefined || rest.length > 1) throw new UsageError('sla calendar takes one name');
-      if (v.timezone === undefined || !isValidTimeZone(v.timezone)) throw new UsageError('--timezone must be an IANA time zone, e.g. Asia/Jakarta');
-      if ((v.hours ?? []).length === 0) throw new UsageError('give the open hours with --hours "1-5 09:00-17:00" (1 = Monday)');
-      await sla.saveCalendar(name, v.timezone, parseHours(v.hours ?? []), v.default === true);
-      output.out(`saved calendar "${name}"${v.default === true ? ' (default)' : ''}`);
+      if (name === undefined || rest.length > 1) throw new UsageError(t(locale, 'sla.error.calendar_name'));
+      if (v.timezone === undefined || !isValidTimeZone(v.timezone)) throw new UsageError(t(locale, 'sla.error.timezone'));
+      if ((v.hours ?? []).length === 0) throw new UsageError(t(locale, 'sla.error.hours_missing'));
+      await sla.saveCalendar(name, v.timezone, parseHours(v.hours ?? [], locale), v.default === true);
+      output.out(t(locale, v.default === true ? 'sla.calendar_saved_default' : 'sla.calendar_saved', { name }));
       break;
     }
     case 'team': {
       const [team] = rest;
-      if (team === undefined || rest.length > 1) throw new UsageError('sla team takes one team name, e.g. kpibot sla team Billing --calendar jakarta');
-      if ((v.calendar === undefined) === (v.default !== true)) throw new UsageError('sla team takes either --calendar NAME or --default (back to the default calendar)');
+      if (team === undefined || rest.length > 1) throw new UsageError(t(locale, 'sla.error.team_name'));
+      if ((v.calendar === undefined) === (v.default !== true)) throw new UsageError(t(locale, 'sla.error.team_choice'));
       await sla.assignTeamCalendar(team, v.calendar ?? null);
-      output.out(v.calendar === undefined ? `team "${team.trim()}" uses the default calendar` : `team "${team.trim()}" uses calendar "${v.calendar}"`);
+      output.out(v.calendar === undefined ? t(locale, 'sla.team_default', { team: team.trim() }) : t(locale, 'sla.team_calendar', { team: team.trim(), calendar: v.calendar }));
       break;
     }
     case 'recompute':
-      if (rest.length > 0) throw new UsageError('sla recompute takes no arguments');
+      if (rest.length > 0) throw new UsageError(t(locale, 'sla.error.recompute_args'));
       break;
     case 'holiday': {
       const [calendar, date, ...name] = rest;
-      if (calendar === undefined || date === undefined) throw new UsageError('sla holiday takes a calendar and a date: kpibot sla holiday jakarta 2026-12-25 Christmas');
+      if (calendar === undefined || date === undefined) throw new UsageError(t(locale, 'sla.error.holiday_args'));
       await sla.addHoliday(calendar, date, name.length > 0 ? name.join(' ') : undefined);
-      output.out(`added holiday ${date} to "${calendar}"`);
+      output.out(t(locale, 'sla.holiday_added', { date, calendar }));
       break;
     }
     default:
-      throw new UsageError(action === undefined ? SLA_USAGE.split('\n').join(' ') : `unknown sla action "${action}"; use list, add, remove, calendar, holiday, team or recompute`);
+      throw new UsageError(action === undefined ? (locale === 'en' ? SLA_USAGE.split('\n').join(' ') : t(locale, 'sla.error.usage')) : t(locale, 'sla.error.unknown_action', { action }));
   }
   const recomputed = await new IngestStore(db, projection).rebuildAll();
-  output.out(`recomputed the due times and business-hours durations of ${recomputed} ticket(s)`);
+  output.out(tn(locale, 'sla.recomputed', recomputed));
   return 0;
 }
 
-async function list(sla: SlaStore, output: Pick<Output, 'out'>): Promise<void> {
+async function list(sla: SlaStore, output: Pick<Output, 'out'>, locale: Locale): Promise<void> {
   const policies = await sla.policies();
-  if (policies.length === 0) output.out('no SLA policies');
+  if (policies.length === 0) output.out(t(locale, 'sla.no_policies'));
   for (const p of policies) {
-    const targets = [
-      p.firstResponseSeconds === undefined ? undefined : `first response ${formatDuration('en', p.firstResponseSeconds)}`,
-      p.nextReplySeconds === undefined ? undefined : `next reply ${formatDuration('en', p.nextReplySeconds)}`,
-      p.resolutionSeconds === undefined ? undefined : `resolution ${formatDuration('en', p.resolutionSeconds)}`,
-    ].filter((item) => item !== undefined);
-    const scope = [p.priority === undefined ? 'any priority' : `priority ${p.priority}`, p.team === undefined ? 'any team' : `team ${p.team}`].join(', ');
-    const clock = p.businessHours ? `business hours (${p.calendar?.name ?? 'no calendar'})` : 'calendar hours';
-    const pause = p.pauseStatuses.length === 0 ? '' : `; paused while ${p.pauseStatuses.join(', ')}`;
-    output.out(`#${p.id}  ${p.name}: ${scope}; ${targets.join(', ')}; ${clock}${pause}`);
+    const target = (key: 'sla.target.first_response' | 'sla.target.next_reply' | 'sla.target.resolution', seconds: number | undefined) =>
+      seconds === undefined ? [] : [t(locale, key, { duration: formatDuration(locale, seconds) })];
+    const targets = [...target('sla.target.first_response', p.firstResponseSeconds), ...target('sla.target.next_reply', p.nextReplySeconds), ...target('sla.target.resolution', p.resolutionSeconds)];
+    const scope = [
+      p.priority === undefined ? t(locale, 'sla.any_priority') : t(locale, 'sla.priority', { priority: p.priority }),
+      p.team === undefined ? t(locale, 'sla.any_team') : t(locale, 'sla.team', { team: p.team }),
+    ].join(', ');
+    const clock = [
+      p.businessHours ? t(locale, 'sla.business_hours', { calendar: p.calendar?.name ?? t(locale, 'sla.no_calendar') }) : t(locale, 'sla.calendar_hours'),
+      ...(p.pauseStatuses.length === 0 ? [] : [t(locale, 'sla.paused', { statuses: p.pauseStatuses.join(', ') })]),
+    ].join('; ');
+    output.out(t(locale, 'sla.policy_line', { id: String(p.id), name: p.name, scope, targets: targets.join(', '), clock }));
   }
   for (const c of await sla.calendars()) {
-    output.out(`calendar "${c.name}"${c.isDefault ? ' (default)' : ''}: ${c.timezone}, ${c.holidays.length} holiday(s)`);
+    const marker = c.isDefault ? ` ${t(locale, 'sla.default_calendar')}` : '';
+    output.out(tn(locale, 'sla.calendar_line', c.holidays.length, { name: c.name, marker, timezone: c.timezone }));
   }
-  for (const team of await sla.teams()) output.out(`team "${team.name}": calendar "${team.calendar}"`);
+  for (const team of await sla.teams()) output.out(t(locale, 'sla.team_line', { team: team.name, calendar: team.calendar }));
 }

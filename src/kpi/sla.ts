@@ -128,8 +128,15 @@ export interface SlaDueTimes {
 }
 
 /** An SLA policy that cannot be applied. */
+/** Why a policy, calendar or team change was refused: the key of a message in the asker's language (`sla.refused.<reason>`). */
+export type SlaRefusal = 'team_required' | 'no_calendar' | 'not_a_date' | 'no_target' | 'needs_calendar';
+
 export class SlaPolicyError extends KpiBotError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Set where an admin's words were refused, for `/kpi sla` to say why in their language; `value` is the name or date refused. */
+    readonly refusal?: { readonly reason: SlaRefusal; readonly value?: string },
+  ) {
     super('bad_sla_policy', message, 400);
   }
 }

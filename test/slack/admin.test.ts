@@ -112,6 +112,25 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('sla list')).toContain('kpibot sla');
   });
 
+  it('sla answers in the admin\'s language, output and mistakes alike', async () => {
+    const tr = { projection: DEFAULT_PROJECTION_OPTIONS, locale: 'tr' as const };
+    // The store's refusal, too, in Turkish.
+    expect(await run('sla add Acil --priority urgent --first-response 30m --business-hours', tr)).toContain('mesai saatli bir politika bir takvim ister');
+    expect(await run('sla calendar istanbul --timezone Europe/Istanbul --hours "1-5 09:00-18:00" --default', tr)).toContain('"istanbul" takvimi kaydedildi (varsayılan)');
+    expect(await run('sla add Acil --priority urgent --first-response 30m --business-hours --pause pending', tr)).toContain('#1 "Acil" politikası eklendi');
+    const listed = await run('sla list', tr);
+    expect(listed).toContain('Acil: öncelik urgent, her ekip; ilk yanıt 30 dk; mesai saatleri (istanbul); pending iken duraklatılır');
+    expect(listed).not.toMatch(/any team|first response|business hours/);
+    expect(await run('sla add Acil --priority soon', tr)).toContain('--priority low, normal, high veya urgent olmalı');
+    const id = { projection: DEFAULT_PROJECTION_OPTIONS, locale: 'id' as const };
+    expect(await run('sla calendar jakarta --timezone Asia/Jakarta --hours "1-5 09:00-17:00" --default', id)).toContain('kalender "jakarta" disimpan (bawaan)');
+    expect(await run('sla holiday jakarta 2026-12-25 Natal', id)).toContain('hari libur 2026-12-25 ditambahkan ke "jakarta"');
+    expect(await run('sla holiday jakarta 25-12-2026', id)).toContain('"25-12-2026" bukan tanggal (YYYY-MM-DD)');
+    const listedId = await run('sla list', id);
+    expect(listedId).toContain('kalender "jakarta" (bawaan): Asia/Jakarta, 1 hari libur');
+    expect(listedId).toContain('kalender "istanbul": Europe/Istanbul, 0 hari libur');
+  });
+
   it('digest me: only a linked agent opts in; off stops it', async () => {
     const me = async (text: string, userId: string) => renderMessage(await handlePersonalDigest(parse(text) as PersonalDigestRequest, { db: w.db, userId, locale: 'en', now: w.now, timezone: 'Asia/Jakarta' }));
     expect(await me('digest me daily 08:00', 'UNOBODY')).toContain('not linked to a helpdesk agent');

@@ -105,7 +105,7 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     users.U0000ADMN = { is_admin: true };
     const { reply } = await command('sla add high-first --priority high --first-response 1h', 'U0000ADMN');
     expect(String(reply.args.text)).toContain('added policy #');
-    expect(String(reply.args.text)).toContain('recomputed the due times and business-hours durations of 3 ticket(s)');
+    expect(String(reply.args.text)).toContain('recomputed the due times and business-hours durations of 3 tickets');
     const due = (await bot.db('tickets').select('external_id', 'first_response_due_at', 'created_at').orderBy('external_id')) as { first_response_due_at: number | string; created_at: number | string }[];
     expect(due.map((row) => Number(row.first_response_due_at) - Number(row.created_at))).toEqual([3_600_000, 3_600_000, 3_600_000]);
     const bad = await command('sla add broken --priority high', 'U0000ADMN');
