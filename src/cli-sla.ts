@@ -11,7 +11,7 @@ import type { Database } from './store/database.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions, type ProjectionOptions } from './ingest/project-ticket.js';
 import { SlaStore } from './store/sla-store.js';
-import { SlaPolicyError } from './kpi/sla.js';
+import { SlaPolicyError, refusalText } from './kpi/sla.js';
 import { parseDuration } from './ingest/csv/dates.js';
 import { formatDuration } from './i18n/format.js';
 import { t, tn } from './i18n/catalogue.js';
@@ -80,7 +80,7 @@ export async function runSla(args: readonly string[], db: Database, projection: 
     return await runAction(parsed.positionals, parsed.values, db, projection, output, locale);
   } catch (error) {
     // The store refuses in English; an admin in Slack reads why in their language.
-    if (error instanceof SlaPolicyError && error.refusal !== undefined && locale !== 'en') throw new SlaPolicyError(refusalText(locale, error.refusal), error.refusal);
+    if (error instanceof SlaPolicyError && error.refusal !== undefined) throw new SlaPolicyError(refusalText(locale, error.refusal), error.refusal);
     throw error;
   }
 }
@@ -98,22 +98,6 @@ function parseSlaArgs(args: readonly string[]) {
     allowPositionals: true,
     strict: true,
   });
-}
-
-function refusalText(locale: Locale, refusal: NonNullable<SlaPolicyError['refusal']>): string {
-  const value = refusal.value ?? '';
-  switch (refusal.reason) {
-    case 'team_required':
-      return t(locale, 'sla.refused.team_required');
-    case 'no_calendar':
-      return t(locale, 'sla.refused.no_calendar', { value });
-    case 'not_a_date':
-      return t(locale, 'sla.refused.not_a_date', { value });
-    case 'no_target':
-      return t(locale, 'sla.refused.no_target');
-    case 'needs_calendar':
-      return t(locale, 'sla.refused.needs_calendar');
-  }
 }
 
 async function runAction(positionals: readonly string[], v: SlaValues, db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale): Promise<number> {

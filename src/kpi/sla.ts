@@ -60,6 +60,8 @@
  *      (breached, by B2, from the next instant on); it grows past 1 with open
  *      time after that. The 75% warning fires at 0.75.
  */
+import { t } from '../i18n/catalogue.js';
+import type { Locale } from '../i18n/locale.js';
 import { KpiBotError } from '../errors.js';
 import { ALWAYS_OPEN, addBusinessMillis, businessMillisBetween, type BusinessCalendar } from './business-hours.js';
 
@@ -127,17 +129,34 @@ export interface SlaDueTimes {
   resolution?: SlaTargetState;
 }
 
-/** An SLA policy that cannot be applied. */
-/** Why a policy, calendar or team change was refused: the key of a message in the asker's language (`sla.refused.<reason>`). */
-export type SlaRefusal = 'team_required' | 'no_calendar' | 'not_a_date' | 'no_target' | 'needs_calendar';
+/** Why a policy, calendar or team change was refused: the catalogue's `sla.refused.<reason>`. */
+export type SlaRefusal = { readonly reason: 'team_required' | 'no_target' | 'needs_calendar' } | { readonly reason: 'no_calendar' | 'not_a_date'; readonly value: string };
 
+/** What a refusal says in `locale`: the command line's English, an admin's language in Slack. */
+export function refusalText(locale: Locale, refusal: SlaRefusal): string {
+  switch (refusal.reason) {
+    case 'team_required':
+    case 'no_target':
+    case 'needs_calendar':
+      return t(locale, `sla.refused.${refusal.reason}`);
+    case 'no_calendar':
+    case 'not_a_date':
+      return t(locale, `sla.refused.${refusal.reason}`, { value: refusal.value });
+  }
+}
+
+/** An SLA policy that cannot be applied; `refusal`, where an admin's words were refused, says why in any language. */
 export class SlaPolicyError extends KpiBotError {
   constructor(
     message: string,
-    /** Set where an admin's words were refused, for `/kpi sla` to say why in their language; `value` is the name or date refused. */
-    readonly refusal?: { readonly reason: SlaRefusal; readonly value?: string },
+    readonly refusal?: SlaRefusal,
   ) {
     super('bad_sla_policy', message, 400);
+  }
+
+  /** A refusal, its message in English. */
+  static refused(refusal: SlaRefusal): SlaPolicyError {
+    return new SlaPolicyError(refusalText('en', refusal), refusal);
   }
 }
 

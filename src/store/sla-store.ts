@@ -94,11 +94,11 @@ export class SlaStore {
    */
   async assignTeamCalendar(team: string, calendar: string | null): Promise<void> {
     const name = team.trim();
-    if (name === '') throw new SlaPolicyError('a team name is required', { reason: 'team_required' });
+    if (name === '') throw SlaPolicyError.refused({ reason: 'team_required' });
     let calendarId: number | null = null;
     if (calendar !== null) {
       const row = (await this.db('business_calendars').first('id').where({ name: calendar })) as { id: number } | undefined;
-      if (row === undefined) throw new SlaPolicyError(`no calendar named "${calendar}"`, { reason: 'no_calendar', value: calendar });
+      if (row === undefined) throw SlaPolicyError.refused({ reason: 'no_calendar', value: calendar });
       calendarId = row.id;
     }
     const now = this.clock();
@@ -112,8 +112,8 @@ export class SlaStore {
 
   async addHoliday(calendar: string, date: string, name?: string): Promise<void> {
     const row = (await this.db('business_calendars').first('id').where({ name: calendar })) as { id: number } | undefined;
-    if (row === undefined) throw new SlaPolicyError(`no calendar named "${calendar}"`, { reason: 'no_calendar', value: calendar });
-    if (!/^\d{4}-\d\d-\d\d$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new SlaPolicyError(`"${date}" is not a date (YYYY-MM-DD)`, { reason: 'not_a_date', value: date });
+    if (row === undefined) throw SlaPolicyError.refused({ reason: 'no_calendar', value: calendar });
+    if (!/^\d{4}-\d\d-\d\d$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw SlaPolicyError.refused({ reason: 'not_a_date', value: date });
     await this.db('calendar_holidays').insert({ calendar_id: row.id, date, name: name ?? null }).onConflict(['calendar_id', 'date']).merge(['name']);
   }
 
@@ -151,16 +151,16 @@ export class SlaStore {
 
   async addPolicy(policy: NewPolicy): Promise<number> {
     if (policy.firstResponseSeconds === undefined && policy.resolutionSeconds === undefined && policy.nextReplySeconds === undefined) {
-      throw new SlaPolicyError('a policy needs at least one target (first response, next reply or resolution)', { reason: 'no_target' });
+      throw SlaPolicyError.refused({ reason: 'no_target' });
     }
     let calendarId: number | null = null;
     if (policy.calendar !== undefined) {
       const row = (await this.db('business_calendars').first('id').where({ name: policy.calendar })) as { id: number } | undefined;
-      if (row === undefined) throw new SlaPolicyError(`no calendar named "${policy.calendar}"`, { reason: 'no_calendar', value: policy.calendar });
+      if (row === undefined) throw SlaPolicyError.refused({ reason: 'no_calendar', value: policy.calendar });
       calendarId = row.id;
     } else if (policy.businessHours) {
       const row = await this.db('business_calendars').first('id').where({ is_default: true });
-      if (row === undefined) throw new SlaPolicyError('a business-hours policy needs a calendar: add one with "kpibot sla calendar ... --default" or name one with --calendar', { reason: 'needs_calendar' });
+      if (row === undefined) throw SlaPolicyError.refused({ reason: 'needs_calendar' });
     }
     const now = this.clock();
     const last = (await this.db('sla_policies').max({ position: 'position' }).first()) as { position: number | null } | undefined;
