@@ -16,9 +16,10 @@ import { parseConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
 import { KpiStore } from '../src/store/kpi-store.js';
-import { computeSummary } from '../src/kpi/metrics.js';
+import { computeAgents, computeSummary } from '../src/kpi/metrics.js';
 import { resolvePeriod } from '../src/kpi/periods.js';
 import { random } from '../src/demo/random.js';
+import { bucketed } from '../src/kpi/duration-buckets.js';
 
 const { values } = parseArgs({ options: { tickets: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, db: { type: 'string', default: '/tmp/kpibot-bench-kpi.sqlite' } } });
 const TICKETS = Number(values.tickets);
@@ -51,6 +52,9 @@ async function generate(db: Database): Promise<void> {
       const reopened = resolved !== null && rand() < 0.06;
       const escalated = rand() < 0.05 ? created + Math.floor(rand() * 24 * H) : null;
       const open = resolved === null || (reopened && created > END - 30 * 24 * H);
+      // The stored durations and their buckets, as the projection writes them (src/store/ingest-store.ts).
+      const firstResponse = bucketed(replied === null ? null : replied - created);
+      const resolution = bucketed(open || resolved === null ? null : resolved - created);
       tickets.push({
         source: 'bench', external_id: `T${i}`, status: open ? 'open' : 'solved', priority: priorities[Math.floor(rand() * priorities.length)],
         channel: channels[Math.floor(rand() * channels.length)], team: `Team ${Math.floor(rand() * 10)}`, assignee_agent_id: agentIds[Math.floor(rand() * agentIds.length)],
@@ -59,6 +63,7 @@ async function generate(db: Database): Promise<void> {
         reopen_count: reopened ? 1 : 0, agent_reply_count: replied === null ? 0 : 1 + Math.floor(rand() * 3), customer_message_count: 1 + Math.floor(rand() * 3),
         escalated_at: escalated, escalation_count: escalated === null ? 0 : 1, handle_time_seconds: Math.floor(rand() * 1800),
         first_response_due_at: created + 8 * H, resolution_due_at: created + 72 * H, projected_at: now,
+        first_response_ms: firstResponse.ms, first_response_bucket: firstResponse.bucket, resolution_ms: resolution.ms, resolution_bucket: resolution.bucket,
       });
       if (resolved !== null && rand() < 0.25) ratings.push({ created: resolved + H, score: 1 + Math.floor(rand() * 5), index: i });
     }
@@ -123,8 +128,18 @@ for (let run = 0; run < RUNS + 3; run += 1) {
 }
 const summary = stats(summaryTimes);
 const floor = stats(floorTimes);
+// Also timed (no goal set): the `agents` table over the same 30 days, which every digest carries beside the summary.
+const agentTimes: number[] = [];
+let agentRows = 0;
+for (let run = 0; run < Math.min(RUNS, 10) + 1; run += 1) {
+  const t = performance.now();
+  agentRows = (await computeAgents(store, period, {}, now)).rows.length;
+  if (run >= 1) agentTimes.push(performance.now() - t);
+}
+const agentsTable = stats(agentTimes);
 console.log(`bench/kpi on ${config.database.client}: ${TICKETS.toLocaleString('en')} tickets; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 console.log(`summary over 30 days (${result?.metrics[0]?.value ?? 0} tickets created): median ${summary.median.toFixed(1)} ms, p95 ${summary.p95.toFixed(1)} ms (${RUNS} runs)`);
 console.log(`floor, one raw aggregate over the same rows: median ${floor.median.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms`);
+console.log(`agents table over 30 days (${agentRows} agents): median ${agentsTable.median.toFixed(1)} ms, p95 ${agentsTable.p95.toFixed(1)} ms (${agentTimes.length} runs)`);
 console.log(`ratio (median): ${(summary.median / floor.median).toFixed(1)}x; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 await db.destroy();

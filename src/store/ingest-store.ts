@@ -11,6 +11,7 @@ import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEve
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
 import { computeDueTimes, matchPolicy, type SlaPolicy } from '../kpi/sla.js';
 import { businessDurations, calendarOfTeam, type TeamCalendars } from '../kpi/business-durations.js';
+import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
 
 export interface DeliveryRecord {
@@ -473,11 +474,29 @@ function ticketRow(source: string, externalId: string, p: TicketProjection, assi
     escalated_at: p.escalatedAt ?? null,
     escalation_count: p.escalationCount,
     handle_time_seconds: p.handleTimeSeconds,
+    ...durationColumns(p),
     sla_policy_id: sla.policyId,
     first_response_due_at: sla.firstResponseDueAt,
     next_reply_due_at: sla.nextReplyDueAt,
     resolution_due_at: sla.resolutionDueAt,
     projected_at: now,
+  };
+}
+
+/**
+ * The calendar first response and full resolution times (ms) and their buckets
+ * (src/kpi/duration-buckets.ts): for a ticket an agent opened, the first
+ * response counts from the first customer message.
+ */
+function durationColumns(p: TicketProjection) {
+  const start = p.createdByAgent ? p.firstCustomerMessageAt : p.createdAt;
+  const firstResponse = bucketed(p.firstResponseAt === undefined || start === undefined ? null : p.firstResponseAt - start);
+  const resolution = bucketed(p.resolvedAt === undefined ? null : p.resolvedAt - p.createdAt);
+  return {
+    first_response_ms: firstResponse.ms,
+    first_response_bucket: firstResponse.bucket,
+    resolution_ms: resolution.ms,
+    resolution_bucket: resolution.bucket,
   };
 }
 

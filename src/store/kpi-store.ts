@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { interpolate, quantileRanks } from '../kpi/formulas.js';
+import { locateRanks } from '../kpi/duration-buckets.js';
 
 export interface TicketFilters {
   readonly team?: string;
@@ -40,6 +41,9 @@ export interface OpenTicketRow {
 }
 
 type Builder = Knex.QueryBuilder;
+
+/** The durations the projection stores with their bucket: `<name>_ms`, `<name>_bucket` (migration 20261122000021). */
+type BucketedDuration = 'first_response' | 'resolution';
 
 /**
  * Milliseconds to seconds as a double on both engines: `double precision` is a
@@ -90,16 +94,62 @@ export class KpiStore {
   }
 
   /**
-   * Count and median alone (the summary's headline), by the cheaper form: one
-   * ORDER BY ... LIMIT 2 OFFSET lower rank (a bounded sort), instead of numbering every row.
+   * Count, mean, median and p90 (with `medianOnly`, count and median) of a
+   * duration the projection stores with its bucket (migration
+   * 20261122000021): the quantiles come from `bucketQuantiles`, the mean from
+   * `expression` (the same duration, computed from the instants; null, and so
+   * skipped by avg, where the ticket has none) over `query`.
    */
-  private async medianOf(query: Builder, expression: string): Promise<DurationStats> {
-    const n = await this.count(query.clone());
+  private async bucketedDurations(query: Builder, duration: BucketedDuration, expression: string, medianOnly: boolean): Promise<DurationStats> {
+    const { n, valueAt } = await this.bucketQuantiles(query, duration, medianOnly ? [0.5] : [0.5, 0.9]);
     if (n === 0) return { n: 0, mean: null, median: null, p90: null };
-    const { lower, upper } = quantileRanks(0.5, n);
-    const rows = (await query.clone().select(this.db.raw(`${expression} as v`)).orderByRaw(expression).offset(lower).limit(upper - lower + 1)) as { v: number | string }[];
-    const median = interpolate(0.5, n, (rank) => Number(rows[rank - lower]?.v ?? Number.NaN));
-    return { n, mean: null, median, p90: null };
+    let mean: number | null = null;
+    if (!medianOnly) {
+      const row = (await query.clone().select(this.db.raw(`avg(${expression}) as mean`)).first()) as { mean: number | string | null };
+      mean = Number(row.mean);
+    }
+    return { n, mean, median: interpolate(0.5, n, valueAt), p90: medianOnly ? null : interpolate(0.9, n, valueAt) };
+  }
+
+  /**
+   * Exact quantiles of a stored duration over the rows of a query, without
+   * sorting them all: one statement counts the rows in each bucket (an index
+   * range per bucket), then only the buckets that hold the wanted ranks are
+   * sorted. Values in seconds.
+   */
+  private async bucketQuantiles(query: Builder, duration: BucketedDuration, qs: readonly number[]): Promise<{ n: number; valueAt: (rank: number) => number }> {
+    const perBucket = query.clone().count('*').whereRaw(`t.${duration}_bucket = b.bucket`).as('n');
+    const counts = ((await this.db('duration_buckets as b').select('b.bucket', perBucket).orderBy('b.bucket')) as { bucket: number | string; n: number | string }[]).map((row) => ({
+      bucket: Number(row.bucket),
+      n: Number(row.n),
+    }));
+    const n = counts.reduce((sum, row) => sum + row.n, 0);
+    const ranks = [...new Set(qs.flatMap((q) => {
+      const { lower, upper } = quantileRanks(q, n);
+      return n === 0 ? [] : [lower, upper];
+    }))];
+    const located = locateRanks(counts, ranks);
+    const offsets = new Map<number, number[]>(); // bucket → offsets wanted in it
+    for (const { bucket, offset } of located.values()) offsets.set(bucket, [...(offsets.get(bucket) ?? []), offset]);
+    const values = new Map<string, number>(); // "bucket:offset" → seconds
+    for (const [bucket, wanted] of offsets) {
+      const first = Math.min(...wanted);
+      const rows = (await query
+        .clone()
+        .where(`t.${duration}_bucket`, bucket)
+        .select(`t.${duration}_ms as v`)
+        .orderBy(`t.${duration}_ms`)
+        .offset(first)
+        .limit(Math.max(...wanted) - first + 1)) as { v: number | string }[];
+      rows.forEach((row, index) => values.set(`${bucket}:${first + index}`, Number(row.v) / 1000));
+    }
+    return {
+      n,
+      valueAt: (rank) => {
+        const at = located.get(rank);
+        return at === undefined ? Number.NaN : (values.get(`${at.bucket}:${at.offset}`) ?? Number.NaN);
+      },
+    };
   }
 
   /** Median and p90 by numbering the rows once (window function, both engines). */
@@ -194,9 +244,11 @@ export class KpiStore {
   /** First response time (s) in calendar hours; with `medianOnly`, its count and median alone (the summary's headline). */
   async firstResponseCalendar(range: Range, filters: TicketFilters, medianOnly = false): Promise<DurationStats> {
     const start = 'case when t.created_by_agent = ? then t.first_customer_message_at else t.created_at end';
-    return (medianOnly ? this.medianOf.bind(this) : this.durations.bind(this))(
-      this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to).whereNotNull('t.first_response_at').whereRaw(`(${start}) is not null`, [true]),
+    return this.bucketedDurations(
+      this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to),
+      'first_response',
       this.db.raw(`${seconds(`t.first_response_at - (${start})`)}`, [true]).toString(),
+      medianOnly,
     );
   }
 
@@ -225,12 +277,19 @@ export class KpiStore {
 
   /** Full resolution time (s) of tickets last resolved in the range, calendar hours: what the summary shows. */
   async fullResolution(range: Range, filters: TicketFilters, medianOnly = false): Promise<DurationStats> {
-    return (medianOnly ? this.medianOf.bind(this) : this.durations.bind(this))(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), seconds('t.resolved_at - t.created_at'));
+    return this.bucketedDurations(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), 'resolution', seconds('t.resolved_at - t.created_at'), medianOnly);
   }
 
-  /** How many tickets were open at `at` (the backlog without its breakdown). */
+  /**
+   * How many tickets were open at `at` (the backlog without its breakdown):
+   * the two disjoint halves of `openAt` counted apart, unresolved tickets
+   * open now and tickets resolved at or after `at`. One OR across two indexes
+   * makes SQLite merge row sets: 13 ms against 2 ms on 1M tickets.
+   */
   async backlogCount(at: number, filters: TicketFilters): Promise<number> {
-    return this.count(this.openAt(at, filters));
+    const createdBefore = () => this.tickets(filters).whereRaw('t.created_at + 0 < ?', [at]);
+    const open = await this.count(createdBefore().whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at'));
+    return open + (await this.count(createdBefore().where('t.resolved_at', '>=', at)));
   }
 
   async escalated(range: Range, filters: TicketFilters): Promise<number> {
@@ -420,8 +479,9 @@ export class KpiStore {
         this.db.raw('sum(case when t.handle_time_seconds > 0 then 1 else 0 end) as handled'),
       )
       .groupBy('t.assignee_agent_id')) as { agent: number; solved: number | string; fc: number | string; handle: number | string; handled: number | string }[];
+    // `+ 0` keeps SQLite off the (assignee, status) index, which it would walk whole (137 ms on 1M tickets) instead of the open ones (10 ms).
     const open = (await this.tickets(filters)
-      .whereNotNull('t.assignee_agent_id')
+      .whereRaw('t.assignee_agent_id + 0 is not null')
       .whereRaw(OPEN_STATUS_SQL)
       .select('t.assignee_agent_id as agent')
       .select(

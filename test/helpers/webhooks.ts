@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import type { Knex } from 'knex';
 import { expect } from 'vitest';
+import { durationBucket } from '../../src/kpi/duration-buckets.js';
 
 export const GENERIC_SECRET = `whsec_${Buffer.from('generic-test-secret-0123456789ab').toString('base64')}`;
 
@@ -54,7 +55,7 @@ export async function expectRejectedWithoutText(db: Knex, count: number, texts: 
 export async function projectedTicket(db: Knex): Promise<Record<string, unknown> | undefined> {
   const row = (await db('tickets').first()) as Record<string, unknown> | undefined;
   if (row === undefined) return undefined;
-  const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = row;
+  const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = withoutStoredDurations(row);
   return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assignee_agent_id: assignee_agent_id === null ? null : 'set' };
 }
 
@@ -73,4 +74,27 @@ export async function expectNoStoredText(db: Knex, texts: readonly string[], sen
     expect(payloads, text).not.toContain(text);
   }
   return { data, payloads };
+}
+
+/**
+ * Checks the durations a ticket row keeps beside its instants (calendar first
+ * response and resolution in ms, and their buckets: migration 20261122000021)
+ * against those instants, and returns the row without them, so that the
+ * vendor and import tests compare the facts alone.
+ */
+export function withoutStoredDurations(row: Record<string, unknown>): Record<string, unknown> {
+  const { first_response_ms, first_response_bucket, resolution_ms, resolution_bucket, ...rest } = row;
+  const value = (stored: unknown) => (stored === null || stored === undefined ? null : Number(stored));
+  const start = value(rest.created_by_agent === true || rest.created_by_agent === 1 ? rest.first_customer_message_at : rest.created_at);
+  const response = value(rest.first_response_at);
+  const resolved = value(rest.resolved_at);
+  const firstResponse = response === null || start === null ? null : response - start;
+  const resolution = resolved === null ? null : resolved - Number(rest.created_at);
+  expect({
+    first_response_ms: value(first_response_ms), first_response_bucket: value(first_response_bucket), resolution_ms: value(resolution_ms), resolution_bucket: value(resolution_bucket),
+  }).toEqual({
+    first_response_ms: firstResponse, first_response_bucket: firstResponse === null ? null : durationBucket(firstResponse),
+    resolution_ms: resolution, resolution_bucket: resolution === null ? null : durationBucket(resolution),
+  });
+  return rest;
 }

@@ -87,6 +87,60 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(result.change).toBeCloseTo(-94);
   });
 
+  it('frt and resolution medians and p90 by duration buckets equal a sort of every duration (ties, bucket edges, filters)', async () => {
+    // Deterministic spread from seconds to months, with runs of equal values and values on bucket bounds.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const special = [0, 59_999, 60_000, 74_000, 3_600_000, 3_600_000, 3_600_000, 31_945_899_000];
+    const events: NormalizedEvent[] = [];
+    const expected = { frt: [] as number[], frtBilling: [] as number[], resolution: [] as number[] };
+    for (let index = 0; index < 240; index += 1) {
+      const id = `p${index}`;
+      const created = START + Math.floor(random() * 29 * DAY);
+      const reply = index < special.length ? (special[index] as number) : Math.floor(random() ** 4 * 40 * DAY);
+      const team = index % 3 === 0 ? 'Sales' : 'Billing';
+      // Every fifth ticket was opened by an agent: its first response counts from the customer's first message.
+      const byAgent = index % 5 === 4;
+      const customerAt = created + 10 * 60_000;
+      events.push(ev(id, 'ticket_created', created, { status: 'new', team, assignee: agent }, byAgent ? agent : customer));
+      if (byAgent) events.push(ev(id, 'customer_message', customerAt, {}, customer));
+      events.push(ev(id, 'agent_reply', (byAgent ? customerAt : created) + reply, {}, agent));
+      expected.frt.push(reply / 1000);
+      if (team === 'Billing') expected.frtBilling.push(reply / 1000);
+      const solveAfter = index % 4 === 0 ? null : reply + Math.floor(random() * 3 * DAY);
+      if (solveAfter !== null) {
+        const solvedAt = (byAgent ? customerAt : created) + solveAfter;
+        events.push(ev(id, 'status_changed', solvedAt, { status: 'solved' }));
+        if (solvedAt < PERIOD.to) expected.resolution.push((solvedAt - created) / 1000);
+      }
+    }
+    await load(events);
+    const quantile = (values: number[], q: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return interpolate(q, sorted.length, (rank) => sorted[rank] as number);
+    };
+    const frt = await computeMetric('frt', kpi, PERIOD, {}, NOW);
+    expect(frt.n).toBe(240);
+    expect(frt.value).toBe(quantile(expected.frt, 0.5));
+    expect(frt.details.p90).toBe(quantile(expected.frt, 0.9));
+    expect(frt.details.mean).toBeCloseTo(expected.frt.reduce((sum, value) => sum + value, 0) / 240, 6);
+    const billing = await computeMetric('frt', kpi, PERIOD, { team: 'billing' }, NOW);
+    expect(billing.n).toBe(expected.frtBilling.length);
+    expect(billing.value).toBe(quantile(expected.frtBilling, 0.5));
+    expect(billing.details.p90).toBe(quantile(expected.frtBilling, 0.9));
+    const resolution = await computeMetric('resolution', kpi, PERIOD, {}, NOW);
+    const full = (resolution.details as { full: { n: number; median: number | null; p90: number | null } }).full;
+    expect(full.n).toBe(expected.resolution.length);
+    expect(full.median).toBe(quantile(expected.resolution, 0.5));
+    expect(full.p90).toBe(quantile(expected.resolution, 0.9));
+    const { metrics } = await computeSummary(kpi, PERIOD, {}, NOW);
+    expect(metrics.find((m) => m.metric === 'frt')).toMatchObject({ value: quantile(expected.frt, 0.5), n: 240 });
+    expect(metrics.find((m) => m.metric === 'resolution')).toMatchObject({ value: quantile(expected.resolution, 0.5), n: expected.resolution.length });
+  });
+
   it('filters narrow every metric, and combine', async () => {
     await load([...ticket('1', START + DAY, 1, 5), ...ticket('2', START + DAY, 2, 6, { team: 'Sales', priority: 'high' }), ...ticket('3', START + DAY, 3, null, { team: 'Sales', priority: 'low' })]);
     expect((await computeMetric('volume', kpi, PERIOD, { team: 'sales' }, NOW)).value).toBe(2);

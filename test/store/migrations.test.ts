@@ -1,15 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, engineOf, type Database } from '../../src/store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from '../../src/store/migrations.js';
+import { DURATION_BUCKET_BOUNDS_MS, DURATION_BUCKET_COUNT, durationBucket } from '../../src/kpi/duration-buckets.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 
 const TABLES = [
   'webhook_deliveries', 'ticket_events', 'business_calendars', 'calendar_holidays', 'sla_policies', 'teams', 'agents',
   'customers', 'tickets', 'ticket_tags', 'customer_events', 'self_service_sessions', 'survey_responses',
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
-  'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants',
+  'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 12;
+const MIGRATIONS = 14;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -66,6 +67,11 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
   it('the business-hours durations migration goes down to the previous schema, other indexes kept', async () => {
     await migrateLatest(db);
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261122000022_survey_scores_cover_index');
+    expect(await indexedColumns(db, 'survey_responses')).toContain('kind,responded_at');
+    expect(await migrateDown(db)).toBe('20261122000021_duration_buckets');
+    for (const column of ['first_response_ms', 'first_response_bucket', 'resolution_ms', 'resolution_bucket']) expect(await db.schema.hasColumn('tickets', column)).toBe(false);
+    expect(await db.schema.hasTable('duration_buckets')).toBe(false);
     expect(await migrateDown(db)).toBe('20261122000020_alert_state_quiet_hours_enps');
     expect(await db.schema.hasColumn('alert_outbox', 'alert_id')).toBe(false);
     expect(await migrateDown(db)).toBe('20261122000011_business_hours_durations');
@@ -76,6 +82,36 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(indexed).toContain('first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds');
     // The partial index over open tickets (migration 20261122000009) survives the column drop.
     expect(indexed.filter((columns) => columns === 'created_at')).toHaveLength(1);
+  });
+
+  it('the duration-buckets migration lists the buckets and fills in the tickets stored before it', async () => {
+    for (let name = await migrateUp(db); name !== '20261122000020_alert_state_quiet_hours_enps'; name = await migrateUp(db)) expect(name).toBeDefined();
+    const minute = 60_000;
+    const stored = [
+      // [id, created_at, first_customer_message_at, created_by_agent, first_response_at, resolved_at]
+      ['a', NOW, null, false, NOW + 59_999, NOW + 60_000], // just under and exactly at the first bound
+      ['b', NOW, NOW + 10 * minute, true, NOW + 70 * minute, null], // opened by an agent: counts from the customer's first message
+      ['c', NOW, null, true, NOW + 5 * minute, NOW + 400 * 86_400_000], // no customer message: no first response time; past the last bound
+      ['d', NOW, null, false, null, null],
+    ] as const;
+    for (const [id, created, customer, byAgent, response, resolved] of stored) {
+      await db('tickets').insert({
+        source: 'zendesk', external_id: id, status: 'open', created_at: created, updated_at: NOW, projected_at: NOW,
+        first_customer_message_at: customer, created_by_agent: byAgent, first_response_at: response, resolved_at: resolved,
+      });
+    }
+    expect(await migrateUp(db)).toBe('20261122000021_duration_buckets');
+    const rows = (await db('tickets').select('external_id', 'first_response_ms', 'first_response_bucket', 'resolution_ms', 'resolution_bucket').orderBy('external_id')) as Record<string, unknown>[];
+    const expected = (ms: number | null) => (ms === null ? null : durationBucket(ms));
+    expect(rows.map((row) => ({ ...row, first_response_ms: row.first_response_ms === null ? null : Number(row.first_response_ms), resolution_ms: row.resolution_ms === null ? null : Number(row.resolution_ms) }))).toEqual([
+      { external_id: 'a', first_response_ms: 59_999, first_response_bucket: 0, resolution_ms: 60_000, resolution_bucket: 1 },
+      { external_id: 'b', first_response_ms: 60 * minute, first_response_bucket: expected(60 * minute), resolution_ms: null, resolution_bucket: null },
+      { external_id: 'c', first_response_ms: null, first_response_bucket: null, resolution_ms: 400 * 86_400_000, resolution_bucket: 63 },
+      { external_id: 'd', first_response_ms: null, first_response_bucket: null, resolution_ms: null, resolution_bucket: null },
+    ]);
+    const buckets = (await db('duration_buckets').select('bucket', 'lower_ms').orderBy('bucket')) as { bucket: number; lower_ms: number | string | null }[];
+    expect(buckets.map((row) => row.bucket)).toEqual(Array.from({ length: DURATION_BUCKET_COUNT }, (_, index) => index));
+    expect(buckets.map((row) => (row.lower_ms === null ? null : Number(row.lower_ms)))).toEqual([null, ...DURATION_BUCKET_BOUNDS_MS]);
   });
 
   describe('the schema', () => {
@@ -141,10 +177,12 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
       const indexed = await indexedColumns(db, 'tickets');
       for (const columns of [
         'created_at,first_response_at,first_customer_message_at,created_by_agent,first_response_business_ms', 'resolved_at,created_at,resolution_business_ms',
-        'first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds,first_resolution_business_ms', 'status,created_at', 'team,created_at', 'assignee_agent_id,status', 'escalated_at',
+        'first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds,first_resolution_business_ms', 'status,created_at',
+        'first_response_bucket,created_at,first_response_ms', 'resolution_bucket,resolved_at,resolution_ms', 'team,created_at', 'assignee_agent_id,status', 'escalated_at',
       ]) {
         expect(indexed).toContain(columns);
       }
+      expect(await indexedColumns(db, 'survey_responses')).toContain('kind,responded_at,scale,score');
     });
   });
 });
