@@ -55,6 +55,8 @@ const seconds = (millis: string) => `cast(${millis} as double precision) / 1000`
 /** Spelled exactly as the partial index's predicate (migration 20261122000009), so planners use it; for `tickets as t`. */
 export const OPEN_STATUS_SQL = "t.status in ('new', 'open', 'pending', 'on-hold')";
 
+const hasFilters = (filters: TicketFilters) => Object.values(filters).some((value) => value !== undefined);
+
 export class KpiStore {
   constructor(private readonly db: Database) {}
 
@@ -320,7 +322,7 @@ export class KpiStore {
   /** Survey answers of a kind responded in the range, bucketed by score. Ticket filters apply to ticket-bound answers only. */
   async surveyScores(kind: 'csat' | 'nps' | 'ces' | 'enps', range: Range, filters: TicketFilters): Promise<{ scale: string; score: number; n: number }[]> {
     const query = this.db('survey_responses as s').where('s.kind', kind).andWhere('s.responded_at', '>=', range.from).andWhere('s.responded_at', '<', range.to);
-    if (Object.values(filters).some((value) => value !== undefined)) {
+    if (hasFilters(filters)) {
       void query.whereIn('s.ticket_id', this.tickets(filters).select('t.id'));
     }
     const rows = (await query.select('s.scale', 's.score').count({ n: '*' }).groupBy('s.scale', 's.score')) as { scale: string; score: number | string; n: number | string }[];
@@ -500,7 +502,8 @@ export class KpiStore {
       .andWhere('s.responded_at', '>=', range.from)
       .andWhere('s.responded_at', '<', range.to)
       .whereNotNull('s.agent_id')
-      .whereIn('s.ticket_id', this.tickets(filters).select('t.id'))
+      // Answers about a ticket, narrowed by the filters; without filters, every ticket (an IN over all of them would walk 1M tickets: 350 ms).
+      .modify((query) => void (hasFilters(filters) ? query.whereIn('s.ticket_id', this.tickets(filters).select('t.id')) : query.whereNotNull('s.ticket_id')))
       .select('s.agent_id as agent')
       .select(this.db.raw("sum(case when (s.scale = '1-5' and s.score >= 4) or (s.scale = 'good-bad' and s.score >= 1) then 1 else 0 end) as good"), this.db.raw('count(*) as answers'))
       .groupBy('s.agent_id')) as { agent: number; good: number | string; answers: number | string }[];
