@@ -55,13 +55,23 @@ export function signedBusinessMillis(calendar: BusinessCalendar, start: number, 
   return end >= start ? businessMillisBetween(calendar, start, end) : -businessMillisBetween(calendar, end, start);
 }
 
-/** The three business-hours durations of a ticket in `calendar` (rules D2, D3). */
-export function businessDurations(calendar: BusinessCalendar, ticket: DurationInstants): BusinessDurations {
-  const span = (start: number | undefined, end: number | undefined) => (start === undefined || end === undefined ? null : signedBusinessMillis(calendar, start, end));
+/** The three spans of a ticket (rule D2), each measured by `measure`. */
+function ticketDurations(ticket: DurationInstants, measure: (start: number, end: number) => number): BusinessDurations {
+  const span = (start: number | undefined, end: number | undefined) => (start === undefined || end === undefined ? null : measure(start, end));
   const responseStart = ticket.createdByAgent ? ticket.firstCustomerMessageAt : ticket.createdAt;
   return {
     firstResponseMs: span(responseStart, ticket.firstResponseAt),
     firstResolutionMs: span(ticket.createdAt, ticket.firstResolvedAt),
     resolutionMs: span(ticket.createdAt, ticket.resolvedAt),
   };
+}
+
+/** The three business-hours durations of a ticket in `calendar` (rules D2, D3). */
+export function businessDurations(calendar: BusinessCalendar, ticket: DurationInstants): BusinessDurations {
+  return ticketDurations(ticket, (start, end) => signedBusinessMillis(calendar, start, end));
+}
+
+/** The same three spans in calendar hours (end - start), as the calendar-hour KPIs compute them in SQL. */
+export function calendarDurations(ticket: DurationInstants): BusinessDurations {
+  return ticketDurations(ticket, (start, end) => end - start);
 }

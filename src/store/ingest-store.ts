@@ -10,7 +10,7 @@ import { engineOf } from './database.js';
 import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData } from '../ingest/events.js';
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
 import { computeDueTimes, matchPolicy, type SlaPolicy } from '../kpi/sla.js';
-import { businessDurations, calendarOfTeam, type TeamCalendars } from '../kpi/business-durations.js';
+import { businessDurations, calendarDurations, calendarOfTeam, type TeamCalendars } from '../kpi/business-durations.js';
 import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
 
@@ -483,15 +483,11 @@ function ticketRow(source: string, externalId: string, p: TicketProjection, assi
   };
 }
 
-/**
- * The calendar first response and full resolution times (ms) and their buckets
- * (src/kpi/duration-buckets.ts): for a ticket an agent opened, the first
- * response counts from the first customer message.
- */
+/** The calendar first response and full resolution times (ms) and their buckets (src/kpi/duration-buckets.ts). */
 function durationColumns(p: TicketProjection) {
-  const start = p.createdByAgent ? p.firstCustomerMessageAt : p.createdAt;
-  const firstResponse = bucketed(p.firstResponseAt === undefined || start === undefined ? null : p.firstResponseAt - start);
-  const resolution = bucketed(p.resolvedAt === undefined ? null : p.resolvedAt - p.createdAt);
+  const durations = calendarDurations(p);
+  const firstResponse = bucketed(durations.firstResponseMs);
+  const resolution = bucketed(durations.resolutionMs);
   return {
     first_response_ms: firstResponse.ms,
     first_response_bucket: firstResponse.bucket,

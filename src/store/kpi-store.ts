@@ -99,8 +99,9 @@ export class KpiStore {
    * Count, mean, median and p90 (with `medianOnly`, count and median) of a
    * duration the projection stores with its bucket (migration
    * 20261122000021): the quantiles come from `bucketQuantiles`, the mean from
-   * `expression` (the same duration, computed from the instants; null, and so
-   * skipped by avg, where the ticket has none) over `query`.
+   * `expression` (the same duration, computed from the instants, which the
+   * period's covering index holds where the stored duration is not; null, and
+   * so skipped by avg, where the ticket has none) over `query`.
    */
   private async bucketedDurations(query: Builder, duration: BucketedDuration, expression: string, medianOnly: boolean): Promise<DurationStats> {
     const { n, valueAt } = await this.bucketQuantiles(query, duration, medianOnly ? [0.5] : [0.5, 0.9]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALWAYS_OPEN, type BusinessCalendar, type WeeklyHours } from '../../src/kpi/business-hours.js';
-import { businessDurations, calendarOfTeam, signedBusinessMillis, type TeamCalendars } from '../../src/kpi/business-durations.js';
+import { businessDurations, calendarDurations, calendarOfTeam, signedBusinessMillis, type TeamCalendars } from '../../src/kpi/business-durations.js';
 
 const MIN = 60_000;
 const H = 3_600_000;
@@ -15,6 +15,15 @@ const FRIDAY_1700_JAKARTA = Date.parse('2026-11-20T10:00:00Z');
 const MONDAY_0930_JAKARTA = Date.parse('2026-11-23T02:30:00Z');
 
 describe('business-hours durations of a ticket', () => {
+  it('calendar durations are the same spans in plain time: 64.5 h over the weekend; an agent-opened ticket counts from the customer', () => {
+    expect(calendarDurations({ createdAt: FRIDAY_1700_JAKARTA, createdByAgent: false, firstResponseAt: MONDAY_0930_JAKARTA, resolvedAt: MONDAY_0930_JAKARTA + H })).toEqual({
+      firstResponseMs: 64.5 * H, firstResolutionMs: null, resolutionMs: 65.5 * H,
+    });
+    expect(calendarDurations({ createdAt: 0, createdByAgent: true, firstCustomerMessageAt: 10 * MIN, firstResponseAt: 70 * MIN })).toMatchObject({ firstResponseMs: 60 * MIN });
+    expect(calendarDurations({ createdAt: 0, createdByAgent: true, firstResponseAt: 5 * MIN })).toMatchObject({ firstResponseMs: null });
+    expect(calendarDurations({ createdAt: 10 * MIN, createdByAgent: false, firstResponseAt: 0 })).toMatchObject({ firstResponseMs: -10 * MIN });
+  });
+
   it('created Friday 17:00, answered Monday 09:30 on Mon-Fri 09:00-17:00 in Jakarta: 30 min, not 64.5 h', () => {
     const durations = businessDurations(JAKARTA, { createdAt: FRIDAY_1700_JAKARTA, createdByAgent: false, firstResponseAt: MONDAY_0930_JAKARTA });
     expect(durations).toEqual({ firstResponseMs: 30 * MIN, firstResolutionMs: null, resolutionMs: null });
