@@ -16,6 +16,7 @@ import { parseConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
 import { KpiStore } from '../src/store/kpi-store.js';
+import { IngestStore } from '../src/store/ingest-store.js';
 import { computeAgents, computeSummary } from '../src/kpi/metrics.js';
 import { resolvePeriod } from '../src/kpi/periods.js';
 import { random } from '../src/demo/random.js';
@@ -86,10 +87,10 @@ async function generate(db: Database): Promise<void> {
   process.stderr.write('\n');
 }
 
-function stats(samples: number[]): { median: number; p95: number } {
+function stats(samples: number[]): { median: number; p95: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
-  return { median: at(0.5), p95: at(0.95) };
+  return { median: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
 const url = process.env.BENCH_DATABASE_URL ?? `sqlite:${values.db}`;
@@ -138,9 +139,45 @@ for (let run = 0; run < Math.min(RUNS, 10) + 1; run += 1) {
   if (run >= 1) agentTimes.push(performance.now() - t);
 }
 const agentsTable = stats(agentTimes);
+
+// Webhook deliveries written one at a time (5 ms apart), alone and while agents tables are computed
+// back to back: what a long report costs the ingest path. The rows are removed afterwards.
+const WRITES_SOURCE = 'bench-writes';
+async function deliveryLatencies(withReports: boolean): Promise<{ median: number; p95: number; p99: number; reports: number }> {
+  const ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => now);
+  let reporting = withReports;
+  let reports = 0;
+  const reportLoop = (async () => {
+    while (reporting) {
+      await computeAgents(store, period, {}, now);
+      reports += 1;
+    }
+  })();
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 200; i += 1) {
+      const key = `${withReports ? 'r' : 'a'}${i}`;
+      const t = performance.now();
+      await ingest.recordDelivery({ source: WRITES_SOURCE, deliveryKey: key, receivedAt: now, bodyBytes: 0, bodySha256: key }, [
+        { kind: 'ticket', type: 'ticket_created', externalTicketId: key, occurredAt: now - H, data: { status: 'new' }, actor: { type: 'customer', id: 'c' }, dedupeKey: key },
+      ]);
+      times.push(performance.now() - t);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    reporting = false;
+    await reportLoop;
+    for (const table of ['tickets', 'ticket_events', 'webhook_deliveries']) await db(table).where({ source: WRITES_SOURCE }).delete();
+  }
+  return { ...stats(times), reports };
+}
+const writesAlone = await deliveryLatencies(false);
+const writesBeside = await deliveryLatencies(true);
 console.log(`bench/kpi on ${config.database.client}: ${TICKETS.toLocaleString('en')} tickets; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 console.log(`summary over 30 days (${result?.metrics[0]?.value ?? 0} tickets created): median ${summary.median.toFixed(1)} ms, p95 ${summary.p95.toFixed(1)} ms (${RUNS} runs)`);
 console.log(`floor, one raw aggregate over the same rows: median ${floor.median.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms`);
 console.log(`agents table over 30 days (${agentRows} agents): median ${agentsTable.median.toFixed(1)} ms, p95 ${agentsTable.p95.toFixed(1)} ms (${agentTimes.length} runs)`);
+const latencyLine = (w: { median: number; p95: number; p99: number }) => `median ${w.median.toFixed(1)} ms, p95 ${w.p95.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms`;
+console.log(`one delivery written, alone: ${latencyLine(writesAlone)}; while agents tables run (${writesBeside.reports} computed): ${latencyLine(writesBeside)}`);
 console.log(`ratio (median): ${(summary.median / floor.median).toFixed(1)}x; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 await db.destroy();

@@ -73,7 +73,7 @@ export interface Config {
  */
 export const CONFIG_VARIABLES: readonly { name: string; default: string; meaning: string; secret?: boolean }[] = [
   { name: 'DATABASE_URL', default: 'sqlite:data/kpibot.sqlite', meaning: 'Where the data lives: `sqlite:<file>` or `postgres://user:pass@host:port/db`.' },
-  { name: 'DATABASE_POOL_MAX', default: '10', meaning: 'Largest number of PostgreSQL connections per process (SQLite always uses one).' },
+  { name: 'DATABASE_POOL_MAX', default: '10', meaning: 'Largest number of PostgreSQL connections per process (SQLite uses one writer and two read-only connections for reports).' },
   { name: 'HOST', default: '0.0.0.0', meaning: 'Address the HTTP server listens on (webhooks, `/healthz`, Slack in HTTP mode).' },
   { name: 'PORT', default: '3000', meaning: 'Port of that HTTP server; `0` picks a free one.' },
   { name: 'SHUTDOWN_GRACE_SECONDS', default: '10', meaning: 'On SIGINT/SIGTERM, how long in-flight requests may take before the process exits anyway.' },

@@ -194,7 +194,7 @@ export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>,
 }
 
 async function measureWith(compute: Compute, id: MetricId, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
-  // The two periods are independent queries: on PostgreSQL they run side by side on the pool; SQLite's one connection takes them in turn.
+  // The two periods are independent queries: they run side by side on PostgreSQL's pool and on SQLite's two report connections.
   // The previous period's "now" is its end: open-ticket metrics look at that instant.
   const [current, previous] = await Promise.all([
     compute(store, period, filters, now, period.timezone),

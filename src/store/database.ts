@@ -31,27 +31,9 @@ export function openDatabase(config: DatabaseConfig, logger?: Logger): Database 
     deprecate: (method: string, alternative: string) => logger?.debug({ component: 'knex' }, `${method} is deprecated; use ${alternative}`),
   };
   if (config.client === 'sqlite') {
-    if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
-    return knexFactory({
-      client: 'sqlite3',
-      connection: { filename: config.filename },
-      useNullAsDefault: true,
-      log,
-      pool: {
-        min: 1,
-        max: 1,
-        afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
-          // WAL lets readers run beside the writer; FULL sync makes a COMMIT
-          // durable before we answer 2xx; busy_timeout waits out other processes.
-          connection.serialize(() => {
-            connection.run('PRAGMA journal_mode = WAL');
-            connection.run('PRAGMA synchronous = FULL');
-            connection.run('PRAGMA foreign_keys = ON');
-            connection.run('PRAGMA busy_timeout = 5000', (error) => done(error, connection));
-          });
-        },
-      },
-    });
+    if (config.filename === ':memory:') return openSqlite(config.filename, log);
+    mkdirSync(dirname(config.filename), { recursive: true });
+    return withReaders(openSqlite(config.filename, log), openSqlite(config.filename, log, SQLITE_READERS));
   }
   return knexFactory({
     client: 'pg',
@@ -59,6 +41,62 @@ export function openDatabase(config: DatabaseConfig, logger?: Logger): Database 
     pool: { min: 0, max: config.poolMax },
     acquireConnectionTimeout: 10_000,
     log,
+  });
+}
+
+/**
+ * Reports read through connections of their own on a SQLite file: WAL lets
+ * them run beside the one writer, so a long report does not hold up webhook
+ * deliveries waiting for the writer's connection, and a summary's queries run
+ * side by side. Two, because node-sqlite3 works on libuv's pool of four
+ * threads: two readers busy still leave the writer and file work a thread each.
+ */
+const SQLITE_READERS = 2;
+const readers = new WeakMap<Database, Database>();
+
+/** The connections reports read through (KpiStore): a SQLite file's read-only ones, else the database itself (PostgreSQL's pool, a transaction). */
+export function readerOf(db: Database): Database {
+  return readers.get(db) ?? db;
+}
+
+function withReaders(writer: Database, reader: Database): Database {
+  readers.set(writer, reader);
+  // Closing the database (db.destroy(), which calls its client's) closes its readers first, wherever it is closed.
+  // knex's own destroy is read-only; its client's is an ordinary method.
+  const client = writer.client as { destroy(callback?: unknown): Promise<void> };
+  const destroyWriter = client.destroy.bind(client);
+  client.destroy = async (callback?: unknown) => {
+    await reader.destroy();
+    return destroyWriter(callback);
+  };
+  return writer;
+}
+
+type KnexLog = NonNullable<Knex.Config['log']>;
+
+/** `readers` > 0: that many read-only connections (`query_only`); else the one writer. */
+function openSqlite(filename: string, log: KnexLog, readers = 0): Database {
+  return knexFactory({
+    client: 'sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    log,
+    pool: {
+      min: readers === 0 ? 1 : 0,
+      max: readers === 0 ? 1 : readers,
+      afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
+        // WAL lets readers run beside the writer; FULL sync makes a COMMIT
+        // durable before we answer 2xx; busy_timeout waits out other processes.
+        connection.serialize(() => {
+          if (readers === 0) {
+            connection.run('PRAGMA journal_mode = WAL');
+            connection.run('PRAGMA synchronous = FULL');
+            connection.run('PRAGMA foreign_keys = ON');
+          } else connection.run('PRAGMA query_only = ON');
+          connection.run('PRAGMA busy_timeout = 5000', (error) => done(error, connection));
+        });
+      },
+    },
   });
 }
 

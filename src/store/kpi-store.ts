@@ -5,7 +5,7 @@
  * them into measures. Times are epoch ms; durations come back in seconds.
  */
 import type { Knex } from 'knex';
-import type { Database } from './database.js';
+import { readerOf, type Database } from './database.js';
 import { interpolate, quantileRanks } from '../kpi/formulas.js';
 import { locateRanks } from '../kpi/duration-buckets.js';
 
@@ -58,7 +58,12 @@ export const OPEN_STATUS_SQL = "t.status in ('new', 'open', 'pending', 'on-hold'
 const hasFilters = (filters: TicketFilters) => Object.values(filters).some((value) => value !== undefined);
 
 export class KpiStore {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database;
+
+  /** Reads through the database's report connections (readerOf): on a SQLite file, beside the writer. */
+  constructor(db: Database) {
+    this.db = readerOf(db);
+  }
 
   /** `tickets as t`, narrowed by the filters. */
   private tickets(filters: TicketFilters): Builder {

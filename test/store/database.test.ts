@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, readerOf, type Database } from '../../src/store/database.js';
+import { migrateLatest } from '../../src/store/migrations.js';
+import { IngestStore } from '../../src/store/ingest-store.js';
+import { KpiStore } from '../../src/store/kpi-store.js';
+import type { TicketEvent } from '../../src/ingest/events.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+
+const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
+const DAY = 86_400_000;
+const RANGE = { from: NOW - DAY, to: NOW };
+
+const created = (id: string): TicketEvent => ({
+  kind: 'ticket', type: 'ticket_created', externalTicketId: id, occurredAt: NOW - 3_600_000, data: { status: 'new' }, actor: { type: 'customer', id: 'c1' }, dedupeKey: `created:${id}`,
+});
+
+/** Rejects if `promise` has not settled within `ms`: a report waiting for the writer's connection would hang. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+describe(`report connections on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let ingest: IngestStore;
+
+  beforeEach(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase(testDb.config);
+    await migrateLatest(db);
+    ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    await testDb.dispose();
+  });
+
+  it('a report reads the committed data while a write transaction holds the writer, and sees the write once it commits', async () => {
+    await ingest.recordEvents('generic', [created('1')]);
+    const kpi = new KpiStore(db);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let writing = () => {};
+    const written = new Promise<void>((resolve) => (writing = resolve));
+    const transaction = db.transaction(async (trx) => {
+      await ingest.recordEvents('generic', [created('2')], trx);
+      writing();
+      await held;
+    });
+    await written;
+    try {
+      expect(await within(2000, kpi.created(RANGE, {}))).toBe(1);
+    } finally {
+      release();
+      await transaction;
+    }
+    expect(await kpi.created(RANGE, {})).toBe(2);
+  });
+
+  it.runIf(TEST_ENGINE === 'sqlite')('SQLite: reports have read-only connections of their own, closed with the database', async () => {
+    const reader = readerOf(db);
+    expect(reader).not.toBe(db);
+    await expect(reader('settings').insert({ key: 'k', value: 'v', updated_at: NOW })).rejects.toThrow(/readonly/i);
+    expect(await db('settings').count({ n: '*' })).toEqual([{ n: 0 }]);
+    await db.destroy();
+    await expect(reader.raw('select 1')).rejects.toThrow();
+    db = openDatabase(testDb.config); // for afterEach
+  });
+
+  it.runIf(TEST_ENGINE === 'postgres')('PostgreSQL: reports read through the same pool', () => {
+    expect(readerOf(db)).toBe(db);
+  });
+
+  it('inside a transaction, a report reads through the transaction and sees its own writes', async () => {
+    await db.transaction(async (trx) => {
+      await ingest.recordEvents('generic', [created('3')], trx);
+      expect(readerOf(trx)).toBe(trx);
+      expect(await new KpiStore(trx).created(RANGE, {})).toBe(1);
+    });
+  });
+});
