@@ -76,14 +76,16 @@ type KnexLog = NonNullable<Knex.Config['log']>;
 
 /** `readers` > 0: that many read-only connections (`query_only`); else the one writer. */
 function openSqlite(filename: string, log: KnexLog, readers = 0): Database {
+  // Kept open (min = max): each connection has its own page cache, which a reopened one would have to warm again.
+  const connections = readers === 0 ? 1 : readers;
   return knexFactory({
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
     log,
     pool: {
-      min: readers === 0 ? 1 : 0,
-      max: readers === 0 ? 1 : readers,
+      min: connections,
+      max: connections,
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
         // WAL lets readers run beside the writer; FULL sync makes a COMMIT
         // durable before we answer 2xx; busy_timeout waits out other processes.
