@@ -25,6 +25,9 @@
  *     alerts <#C..> overdue|escalations [filters...]
  *     alerts <#C..> threshold <metric> [median] [window] <op> <value> [cooldown:<4h>] [filters...]
  *                                               op: > >= < <=, value e.g. 4h, 90%, 25; window e.g. 7d, 24h (default 24h)
+ *     alerts                                    the alert rules, team routes and quiet hours
+ *     alerts quiet <#C..> HH:MM HH:MM [Area/City] | alerts quiet <#C..> off
+ *     alerts team <team name> [<#C..> | no-channel] [<@U..> | no-lead]
  *     link <@U..> agent@example.com
  *     sla <words...>                            passed through
  *     digest now <#C..>                         one digest at once
@@ -45,7 +48,7 @@ export const DEFAULT_PERIOD = '30d';
 export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest'] as const;
 export const VERBS = ['help', 'explain', 'agent', ...ADMIN_VERBS] as const;
 /** Requests that change settings or post for everyone: the listener checks the asker's rights first. */
-export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest_now', 'enps_start'] as const;
+export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'alert_settings', 'quiet_hours', 'team_routing', 'link', 'sla', 'digest_now', 'enps_start'] as const;
 
 /** `digest me ...` is for anyone (about their own tickets), though `digest` is listed with the admin verbs. */
 export type Verb = (typeof VERBS)[number];
@@ -117,6 +120,12 @@ export type KpiRequest =
   | { readonly kind: 'unsubscribe'; readonly channel: SlackChannelRef }
   | { readonly kind: 'subscriptions' }
   | { readonly kind: 'alerts'; readonly channel: SlackChannelRef; readonly rule: AlertRule; readonly filters: TicketFilters }
+  /** `alerts` alone: list the rules, team routes and quiet hours. */
+  | { readonly kind: 'alert_settings' }
+  /** A channel's quiet hours (`HH:MM`; an end before the start spans midnight); `quiet` absent: none. */
+  | { readonly kind: 'quiet_hours'; readonly channel: SlackChannelRef; readonly quiet?: { readonly starts: string; readonly ends: string; readonly timezone?: string } }
+  /** Where a team's SLA alerts go; each part absent: unchanged, null: removed. */
+  | { readonly kind: 'team_routing'; readonly team: string; readonly channel?: SlackChannelRef | null; readonly lead?: SlackUserRef | null }
   | { readonly kind: 'link'; readonly user: SlackUserRef; readonly email: string }
   | { readonly kind: 'sla'; readonly words: readonly string[] }
   | { readonly kind: 'digest_now'; readonly channel: SlackChannelRef }
@@ -157,7 +166,7 @@ export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
 ];
 
 /** What a verb is missing (missing_argument). */
-export type ExpectedArgument = 'metric' | 'channel' | 'frequency' | 'time' | 'user' | 'email' | 'agent' | 'alert' | 'threshold';
+export type ExpectedArgument = 'metric' | 'channel' | 'frequency' | 'time' | 'user' | 'email' | 'agent' | 'alert' | 'threshold' | 'team' | 'routing';
 
 export interface KpiCommandError {
   readonly kind: 'error';
@@ -468,6 +477,9 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
 
 function alerts(verb: string, words: readonly string[]): KpiRequest {
   const [channelWord, typeWord, ...rest] = words;
+  if (channelWord === undefined) return { kind: 'alert_settings' };
+  if (channelWord.toLowerCase() === 'quiet') return quietHours(verb, words.slice(1));
+  if (channelWord.toLowerCase() === 'team') return teamRouting(verb, words.slice(1));
   const channel = requireChannel(verb, channelWord);
   if (typeWord === undefined) return fail('missing_argument', verb, { expected: 'alert' });
   const type = typeWord.toLowerCase();
@@ -494,6 +506,60 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
     filters[read.value.key] = read.value.value;
   }
   return { kind: 'alerts', channel, rule, filters };
+}
+
+/** `quiet <#C..> HH:MM HH:MM [Area/City]` or `quiet <#C..> off` (the words after `quiet`). */
+function quietHours(verb: string, words: readonly string[]): KpiRequest {
+  const [channelWord, ...rest] = words;
+  const channel = requireChannel(verb, channelWord);
+  if (rest.length === 1 && rest[0]?.toLowerCase() === 'off') return { kind: 'quiet_hours', channel };
+  const times: string[] = [];
+  let timezone: string | undefined;
+  for (const word of rest) {
+    if (/^\d/.test(word)) {
+      if (times.length === 2) return fail('unexpected_word', word);
+      times.push(readTime(word));
+    } else if (word.includes('/') || word.toLowerCase() === 'utc') {
+      if (timezone !== undefined) return fail('duplicate_word', word);
+      timezone = readTimezone(word);
+    } else {
+      return fail('unknown_word', word, { suggestion: closestWord(word.toLowerCase(), ['off']) });
+    }
+  }
+  const [starts, ends] = times;
+  if (starts === undefined || ends === undefined) return fail('missing_argument', verb, { expected: 'time' });
+  return { kind: 'quiet_hours', channel, quiet: { starts, ends, ...(timezone === undefined ? {} : { timezone }) } };
+}
+
+/**
+ * `team <team name> [<#C..> | no-channel] [<@U..> | no-lead]` (the words after
+ * `team`). The name is the other words, in order (`team Billing EU #billing`),
+ * or one quoted word. The lead is a mention only: a bare word such as `UX` is
+ * part of the name.
+ */
+function teamRouting(verb: string, words: readonly string[]): KpiRequest {
+  const name: string[] = [];
+  let channel: SlackChannelRef | null | undefined;
+  let lead: SlackUserRef | null | undefined;
+  for (const word of words) {
+    const lower = word.toLowerCase();
+    const mention = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/.exec(word);
+    if (word.startsWith('<#') || lower === 'no-channel') {
+      if (channel !== undefined) return fail('duplicate_word', word);
+      channel = lower === 'no-channel' ? null : requireChannel(verb, word);
+    } else if (mention !== null || lower === 'no-lead') {
+      if (lead !== undefined) return fail('duplicate_word', word);
+      lead = mention === null ? null : ref(mention[1] ?? '', mention[2]);
+    } else if (word.startsWith('<')) {
+      return fail('bad_user', word);
+    } else {
+      name.push(word);
+    }
+  }
+  const team = name.join(' ').trim();
+  if (team === '') return fail('missing_argument', verb, { expected: 'team' });
+  if (channel === undefined && lead === undefined) return fail('missing_argument', verb, { expected: 'routing' });
+  return { kind: 'team_routing', team, ...(channel === undefined ? {} : { channel }), ...(lead === undefined ? {} : { lead }) };
 }
 
 /**

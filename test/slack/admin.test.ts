@@ -94,6 +94,30 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect((await w.alerts.rules('threshold'))[1]?.config).toEqual({ metric: 'csat', operator: '<', value: 80, windowHours: 168, cooldownMinutes: 120, filters: {} });
   });
 
+  it('alerts quiet and alerts team store what the sweeper reads; `alerts` lists rules, routes and quiet hours', async () => {
+    expect(await run('alerts')).toBe('No alert rules, team routes or quiet hours yet. `/kpi help` shows how to add them.');
+    expect(await run('alerts quiet <#C0OPS> 22:00 07:00')).toBe('Done: alerts for #C0OPS wait from 22:00 to 07:00 (Asia/Jakarta), except breaches of urgent tickets.');
+    expect(await w.alerts.quietHours()).toEqual(new Map([['C0OPS', { starts: '22:00', ends: '07:00', timezone: 'Asia/Jakarta' }]]));
+    expect(await run('alerts team Billing EU <#C0BILL>')).toBe('Done: team Billing EU: SLA alerts go to #C0BILL; no lead is told about unacknowledged breaches.');
+    // Naming only the lead keeps the channel; the team is found again ignoring case.
+    expect(await run('alerts team billing eu <@ULEAD>')).toBe('Done: team billing eu: SLA alerts go to #C0BILL; @ULEAD gets a DM about breaches nobody acknowledges.');
+    expect(await w.alerts.teamRouting()).toEqual([{ name: 'Billing EU', alertChannelId: 'C0BILL', leadSlackUserId: 'ULEAD' }]);
+    await run('alerts <#C0OPS> threshold csat 7d &lt; 80 team:billing');
+    expect((await run('alerts')).split('\n')).toEqual([
+      'Alerts',
+      '• #C0OPS gets an alert when Customer satisfaction (CSAT) < 80% · Team: billing',
+      '• team Billing EU: SLA alerts go to #C0BILL; @ULEAD gets a DM about breaches nobody acknowledges',
+      '• #C0OPS: quiet from 22:00 to 07:00 (Asia/Jakarta)',
+    ]);
+    expect(await run('alerts team Billing EU no-channel no-lead')).toBe('Done: team Billing EU: SLA alerts go only to the channels of matching `overdue` rules; no lead is told about unacknowledged breaches.');
+    expect(await w.alerts.teamRouting()).toEqual([]);
+    expect(await run('alerts quiet <#C0OPS> off')).toBe('Done: #C0OPS has no quiet hours; its alerts post at once.');
+    expect(await w.alerts.quietHours()).toEqual(new Map());
+    // In the admin's language.
+    expect(await run('alerts quiet <#C0OPS> 20:00 08:00 Europe/Istanbul', { locale: 'tr' })).toBe('Tamam: #C0OPS uyarıları 20:00 ile 08:00 arasında bekletilecek (Europe/Istanbul); acil taleplerin ihlalleri hariç.');
+    expect(await run('alerts team Billing <#C0BILL>', { locale: 'id' })).toBe('Selesai: tim Billing: peringatan SLA dikirim ke #C0BILL; tidak ada ketua tim yang diberi tahu tentang pelanggaran yang belum ditanggapi.');
+  });
+
   it('link: sets the agent\'s Slack user, says when Slack knows the address as someone else, and when no agent has it', async () => {
     await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0, data: { status: 'new', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu' } } }]);
     w.slack.answer('users.lookupByEmail', () => ({ body: { ok: true, user: { id: 'UOTHER' } } }));

@@ -185,7 +185,6 @@ describe('admin verbs', () => {
   });
 
   it('alerts refuses what it cannot watch', () => {
-    expect(error('alerts')).toMatchObject({ code: 'missing_argument', expected: 'channel' });
     expect(error('alerts <#C1AAAA>')).toMatchObject({ code: 'missing_argument', expected: 'alert' });
     expect(error('alerts <#C1AAAA> overdeu')).toEqual({ kind: 'error', code: 'unknown_word', word: 'overdeu', suggestion: 'overdue' });
     expect(error('alerts <#C1AAAA> threshold')).toMatchObject({ code: 'missing_argument', expected: 'threshold' });
@@ -196,6 +195,32 @@ describe('admin verbs', () => {
     expect(error('alerts <#C1AAAA> threshold csat &lt; 80h')).toMatchObject({ code: 'bad_threshold' });
     expect(error('alerts <#C1AAAA> threshold agents &gt; 4')).toMatchObject({ code: 'bad_threshold', word: 'agents' });
     expect(error('alerts <#C1AAAA> overdue now')).toMatchObject({ code: 'unexpected_word', word: 'now' });
+  });
+
+  it('alerts alone lists the alert settings; quiet hours per channel', () => {
+    expect(request('alerts')).toEqual({ kind: 'alert_settings' });
+    expect(request('alerts quiet <#C1AAAA|support> 20:00 8.00')).toEqual({ kind: 'quiet_hours', channel: { id: 'C1AAAA', name: 'support' }, quiet: { starts: '20:00', ends: '08:00' } });
+    expect(request('alerts QUIET <#C1AAAA> 22:30 06:00 europe/istanbul')).toEqual({ kind: 'quiet_hours', channel: { id: 'C1AAAA' }, quiet: { starts: '22:30', ends: '06:00', timezone: 'Europe/Istanbul' } });
+    expect(request('alerts quiet <#C1AAAA> off')).toEqual({ kind: 'quiet_hours', channel: { id: 'C1AAAA' } });
+    expect(error('alerts quiet')).toMatchObject({ code: 'missing_argument', expected: 'channel' });
+    expect(error('alerts quiet #support 20:00 08:00')).toMatchObject({ code: 'bad_channel', word: '#support' });
+    expect(error('alerts quiet <#C1AAAA> 20:00')).toMatchObject({ code: 'missing_argument', expected: 'time' });
+    expect(error('alerts quiet <#C1AAAA> 20:00 25:00')).toMatchObject({ code: 'bad_time', word: '25:00' });
+    expect(error('alerts quiet <#C1AAAA> 20:00 08:00 09:00')).toMatchObject({ code: 'unexpected_word', word: '09:00' });
+    expect(error('alerts quiet <#C1AAAA> 20:00 08:00 Asia/Jakrta')).toMatchObject({ code: 'bad_timezone', suggestion: 'Asia/Jakarta' });
+    expect(error('alerts quiet <#C1AAAA> of')).toMatchObject({ code: 'unknown_word', word: 'of', suggestion: 'off' });
+  });
+
+  it('alerts team: a name of one or more words, a channel and a lead, each removable', () => {
+    expect(request('alerts team Billing <#C1AAAA|billing> <@U1LEAD|ayu>')).toEqual({ kind: 'team_routing', team: 'Billing', channel: { id: 'C1AAAA', name: 'billing' }, lead: { id: 'U1LEAD', name: 'ayu' } });
+    expect(request('alerts team Billing EU <#C1AAAA>')).toEqual({ kind: 'team_routing', team: 'Billing EU', channel: { id: 'C1AAAA' } });
+    expect(request('alerts team "First line" no-lead')).toEqual({ kind: 'team_routing', team: 'First line', lead: null });
+    expect(request('alerts team <@U1LEAD> UX no-channel')).toEqual({ kind: 'team_routing', team: 'UX', channel: null, lead: { id: 'U1LEAD' } });
+    expect(error('alerts team <#C1AAAA>')).toMatchObject({ code: 'missing_argument', expected: 'team' });
+    expect(error('alerts team Billing')).toMatchObject({ code: 'missing_argument', expected: 'routing' });
+    expect(error('alerts team Billing <#C1AAAA> no-channel')).toMatchObject({ code: 'duplicate_word', word: 'no-channel' });
+    expect(error('alerts team Billing <@U1LEAD> <@U2LEAD>')).toMatchObject({ code: 'duplicate_word', word: '<@U2LEAD>' });
+    expect(error('alerts team Billing <!subteam^S1|leads>')).toMatchObject({ code: 'bad_user' });
   });
 
   it('link: a Slack user and an e-mail address, in either order', () => {

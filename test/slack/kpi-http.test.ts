@@ -101,6 +101,21 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(Number(((await bot.db('digest_subscriptions').count({ n: '*' }).first()) as { n: number | string }).n)).toBe(0);
   });
 
+  it('refuses quiet hours and team alert routes to a non-admin; lets an admin set them and list them', async () => {
+    const refused = await command('alerts quiet <#C0000SUPP|support> 20:00 08:00');
+    expect(refused.reply.args.text).toContain('Only workspace admins and owners');
+    expect(await bot.db('quiet_hours').count({ n: '*' })).toEqual([{ n: 0 }]);
+    users.U0000ADMN = { is_admin: true };
+    const quiet = await command('alerts quiet <#C0000SUPP|support> 20:00 08:00 Asia/Jakarta', 'U0000ADMN');
+    expect(String(quiet.reply.args.text)).toContain('alerts for <#C0000SUPP> wait from 20:00 to 08:00 (Asia/Jakarta)');
+    const team = await command('alerts team Billing <#C0000BILL> <@U0000LEAD>', 'U0000ADMN');
+    expect(String(team.reply.args.text)).toContain('team *Billing*: SLA alerts go to <#C0000BILL>; <@U0000LEAD> gets a DM');
+    expect(await bot.db('teams').where({ name: 'Billing' }).first('alert_channel_id', 'lead_slack_user_id')).toEqual({ alert_channel_id: 'C0000BILL', lead_slack_user_id: 'U0000LEAD' });
+    const list = String((await command('alerts', 'U0000ADMN')).reply.args.text);
+    expect(list).toContain('<#C0000SUPP>: quiet from 20:00 to 08:00 (Asia/Jakarta)');
+    expect(list).toContain('team *Billing*');
+  });
+
   it('lets an admin manage SLA policies from Slack, recomputing every ticket', async () => {
     users.U0000ADMN = { is_admin: true };
     const { reply } = await command('sla add high-first --priority high --first-response 1h', 'U0000ADMN');

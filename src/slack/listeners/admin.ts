@@ -1,6 +1,6 @@
 /**
  * The admin verbs of `/kpi`, carried out: subscribe / unsubscribe /
- * subscriptions (digests), alerts (alert rules), link (a Slack user to a
+ * subscriptions (digests), alerts (alert rules, team routes, quiet hours), link (a Slack user to a
  * helpdesk agent), digest now, enps start. `handleAdminRequest` stores what
  * was asked and returns the reply to show; the /kpi listener calls it after
  * checking the asker's rights. Stores hold the SQL; this file decides and phrases.
@@ -11,11 +11,11 @@ import type { Locale } from '../../i18n/locale.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatMetricValue } from '../../i18n/format.js';
 import { DigestStore } from '../../store/digest-store.js';
-import { AlertStore } from '../../store/alert-store.js';
+import { ALERT_RULE_KINDS, AlertStore, type AlertRuleKind } from '../../store/alert-store.js';
 import { DirectoryStore } from '../../store/directory-store.js';
 import { EnpsStore } from '../../store/enps-store.js';
 import { enqueue } from '../../store/outbox-store.js';
-import { METRICS } from '../../kpi/definitions.js';
+import { METRICS, type MetricId } from '../../kpi/definitions.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
@@ -86,10 +86,29 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
         ? { metric: rule.metric, operator: rule.operator, value: rule.value, ...(rule.windowHours === undefined ? {} : { windowHours: rule.windowHours }), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }) }
         : {};
       await store.addRule({ kind: rule.type, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
-      const what = rule.type === 'threshold'
-        ? t(locale, 'admin.alert.threshold', { metric: metricName(locale, rule.metric), operator: escapeMrkdwn(rule.operator), value: formatMetricValue(locale, rule.value, METRICS[rule.metric].unit) })
-        : t(locale, rule.type === 'overdue' ? 'admin.alert.overdue' : 'admin.alert.escalations');
-      return reply(t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what }));
+      return reply(t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what: ruleText(locale, rule.type, config) }));
+    }
+    case 'alert_settings':
+      return reply(await alertSettings(ctx));
+    case 'quiet_hours': {
+      const store = new AlertStore(ctx.db);
+      if (request.quiet === undefined) {
+        await store.setQuietHours(request.channel.id, null, now);
+        return reply(t(locale, 'admin.quiet_off', { channel: channelRef(request.channel.id) }));
+      }
+      const quiet = { starts: request.quiet.starts, ends: request.quiet.ends, timezone: request.quiet.timezone ?? ctx.timezone ?? 'UTC' };
+      await store.setQuietHours(request.channel.id, quiet, now);
+      return reply(t(locale, 'admin.quiet_set', { channel: channelRef(request.channel.id), ...quiet }));
+    }
+    case 'team_routing': {
+      const store = new AlertStore(ctx.db);
+      await store.setTeamRouting(request.team, {
+        ...(request.channel === undefined ? {} : { alertChannelId: request.channel?.id ?? null }),
+        ...(request.lead === undefined ? {} : { leadSlackUserId: request.lead?.id ?? null }),
+      }, now);
+      // The team's whole routing after the change: a part not named keeps its earlier value.
+      const team = (await store.teamRouting()).find((row) => row.name.toLowerCase() === request.team.toLowerCase());
+      return reply(t(locale, 'admin.team_routing', routingParts(locale, request.team, team?.alertChannelId ?? null, team?.leadSlackUserId ?? null)));
     }
     case 'link':
       return link(request.user.id, request.email, ctx);
@@ -101,6 +120,38 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     case 'sla':
       return sla(request.words, ctx);
   }
+}
+
+/** What an alert rule sends, as stored (`config` holds a threshold's metric, operator and value). */
+function ruleText(locale: Locale, kind: AlertRuleKind, config: Record<string, unknown>): string {
+  if (kind !== 'threshold') return t(locale, kind === 'overdue' ? 'admin.alert.overdue' : 'admin.alert.escalations');
+  const metric = config.metric as MetricId;
+  const unit = METRICS[metric]?.unit ?? 'count';
+  return t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escapeMrkdwn(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
+}
+
+function routingParts(locale: Locale, team: string, channelId: string | null, leadId: string | null): { team: string; channel: string; lead: string } {
+  return {
+    team: escapeMrkdwn(team),
+    channel: channelId === null ? t(locale, 'admin.team_no_channel') : t(locale, 'admin.team_channel', { channel: channelRef(channelId) }),
+    lead: leadId === null ? t(locale, 'admin.team_no_lead') : t(locale, 'admin.team_lead', { lead: `<@${leadId}>` }),
+  };
+}
+
+/** `/kpi alerts`: the alert rules, the teams' routes and the channels' quiet hours. */
+async function alertSettings(ctx: AdminContext): Promise<string> {
+  const { locale } = ctx;
+  const store = new AlertStore(ctx.db);
+  const lines: string[] = [];
+  for (const kind of ALERT_RULE_KINDS) {
+    for (const rule of await store.rules(kind)) {
+      const filters = filtersText(locale, rule.filters);
+      lines.push(`• ${t(locale, 'admin.rule_line', { channel: channelRef(rule.channelId), what: ruleText(locale, kind, rule.config) })}${filters === '' ? '' : ` · ${filters}`}`);
+    }
+  }
+  for (const team of await store.teamRouting()) lines.push(`• ${t(locale, 'admin.team_line', routingParts(locale, team.name, team.alertChannelId, team.leadSlackUserId))}`);
+  for (const [channel, quiet] of await store.quietHours()) lines.push(`• ${t(locale, 'admin.quiet_line', { channel: channelRef(channel), ...quiet })}`);
+  return lines.length === 0 ? t(locale, 'admin.alerts_none') : [t(locale, 'admin.alerts_title'), ...lines].join('\n');
 }
 
 /** `/kpi sla ...`: the command line's `kpibot sla ...`, its output in a code block; without projection options, a pointer to the command line. */
