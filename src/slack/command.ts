@@ -512,7 +512,10 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
 function quietHours(verb: string, words: readonly string[]): KpiRequest {
   const [channelWord, ...rest] = words;
   const channel = requireChannel(verb, channelWord);
-  if (rest.length === 1 && rest[0]?.toLowerCase() === 'off') return { kind: 'quiet_hours', channel };
+  if (rest[0]?.toLowerCase() === 'off') {
+    noMoreWords(rest.slice(1));
+    return { kind: 'quiet_hours', channel };
+  }
   const times: string[] = [];
   let timezone: string | undefined;
   for (const word of rest) {

@@ -114,8 +114,8 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('alerts quiet <#C0OPS> off')).toBe('Done: #C0OPS has no quiet hours; its alerts post at once.');
     expect(await w.alerts.quietHours()).toEqual(new Map());
     // In the admin's language.
-    expect(await run('alerts quiet <#C0OPS> 20:00 08:00 Europe/Istanbul', { locale: 'tr' })).toBe('Tamam: #C0OPS uyarıları 20:00 ile 08:00 arasında bekletilecek (Europe/Istanbul); acil taleplerin ihlalleri hariç.');
-    expect(await run('alerts team Billing <#C0BILL>', { locale: 'id' })).toBe('Selesai: tim Billing: peringatan SLA dikirim ke #C0BILL; tidak ada ketua tim yang diberi tahu tentang pelanggaran yang belum ditanggapi.');
+    expect(await run('alerts quiet <#C0OPS> 20:00 08:00 Europe/Istanbul', { locale: 'tr' })).toBe('Tamam: #C0OPS kanalının uyarıları 20:00 ile 08:00 arasında (Europe/Istanbul) bekletilecek; acil taleplerin SLA ihlalleri ise hemen gönderilir.');
+    expect(await run('alerts team Billing <#C0BILL>', { locale: 'id' })).toBe('Selesai: tim Billing: peringatan SLA dikirim ke #C0BILL; tidak ada ketua tim yang diberi tahu tentang pelanggaran SLA yang belum dikonfirmasi.');
   });
 
   it('link: sets the agent\'s Slack user, says when Slack knows the address as someone else, and when no agent has it', async () => {

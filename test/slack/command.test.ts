@@ -209,6 +209,7 @@ describe('admin verbs', () => {
     expect(error('alerts quiet <#C1AAAA> 20:00 08:00 09:00')).toMatchObject({ code: 'unexpected_word', word: '09:00' });
     expect(error('alerts quiet <#C1AAAA> 20:00 08:00 Asia/Jakrta')).toMatchObject({ code: 'bad_timezone', suggestion: 'Asia/Jakarta' });
     expect(error('alerts quiet <#C1AAAA> of')).toMatchObject({ code: 'unknown_word', word: 'of', suggestion: 'off' });
+    expect(error('alerts quiet <#C1AAAA> off 20:00')).toMatchObject({ code: 'unexpected_word', word: '20:00' });
   });
 
   it('alerts team: a name of one or more words, a channel and a lead, each removable', () => {
