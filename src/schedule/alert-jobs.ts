@@ -146,6 +146,14 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
 
 const HOUR = 3_600_000;
 
+/** A threshold rule's rolling window and cooldown, with their defaults (24 h, 4 h) when the rule names none. */
+export function thresholdTiming(config: Record<string, unknown>): { windowHours: number; cooldownMinutes: number } {
+  return {
+    windowHours: typeof config.windowHours === 'number' ? config.windowHours : 24,
+    cooldownMinutes: typeof config.cooldownMinutes === 'number' ? config.cooldownMinutes : 240,
+  };
+}
+
 /**
  * Threshold rules (`/kpi alerts #c threshold frt > 4h`): the metric over the
  * rule's rolling window (default 24 h) against its limit; an alert when it
@@ -159,8 +167,8 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
   for (const rule of await store.rules('threshold')) {
     const metric = rule.config.metric as MetricId | undefined;
     if (metric === undefined || metric === 'summary' || metric === 'agents' || METRICS[metric] === undefined) continue;
-    const windowHours = typeof rule.config.windowHours === 'number' ? rule.config.windowHours : 24;
-    const cooldownMs = typeof rule.config.cooldownMinutes === 'number' ? rule.config.cooldownMinutes * 60_000 : 4 * HOUR;
+    const { windowHours, cooldownMinutes } = thresholdTiming(rule.config);
+    const cooldownMs = cooldownMinutes * 60_000;
     const operator = String(rule.config.operator ?? '>');
     const limit = Number(rule.config.value);
     const window = windowHours * HOUR;

@@ -18,6 +18,7 @@ import { enqueue } from '../../store/outbox-store.js';
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
+import { thresholdTiming } from '../../schedule/alert-jobs.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
 import { metricName, filtersText } from '../blocks/common.js';
@@ -127,7 +128,9 @@ function ruleText(locale: Locale, kind: AlertRuleKind, config: Record<string, un
   if (kind !== 'threshold') return t(locale, kind === 'overdue' ? 'admin.alert.overdue' : 'admin.alert.escalations');
   const metric = config.metric as MetricId;
   const unit = METRICS[metric]?.unit ?? 'count';
-  return t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escapeMrkdwn(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
+  const what = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escapeMrkdwn(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
+  const { windowHours, cooldownMinutes } = thresholdTiming(config);
+  return t(locale, 'admin.alert.threshold_timing', { what, window: formatMetricValue(locale, windowHours * 3600, 'seconds'), cooldown: formatMetricValue(locale, cooldownMinutes * 60, 'seconds') });
 }
 
 function routingParts(locale: Locale, team: string, channelId: string | null, leadId: string | null): { team: string; channel: string; lead: string } {
