@@ -8,7 +8,7 @@
 import { OPEN_STATUS_SQL } from './kpi-store.js';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import type { SlaTarget } from '../kpi/sla.js';
+import { matchKey, type SlaTarget } from '../kpi/sla.js';
 import type { TicketFilters } from './kpi-store.js';
 import type { AlertView } from '../slack/blocks/alerts.js';
 
@@ -290,8 +290,13 @@ export class AlertStore {
       ...(routing.alertChannelId === undefined ? {} : { alert_channel_id: routing.alertChannelId }),
       ...(routing.leadSlackUserId === undefined ? {} : { lead_slack_user_id: routing.leadSlackUserId }),
     };
-    const updated = await this.db('teams').whereRaw('lower(name) = ?', [team.trim().toLowerCase()]).update({ ...changes, updated_at: now });
-    if (updated === 0) await this.db('teams').insert({ name: team.trim(), ...changes, created_at: now, updated_at: now });
+    // Found as SLA calendars find it (matchKey, in JavaScript: SQLite's lower() leaves Ö or İ as they are).
+    await this.db.transaction(async (trx) => {
+      const existing = (await trx('teams').select('id', 'name')) as { id: number; name: string }[];
+      const same = existing.find((row) => matchKey(row.name) === matchKey(team));
+      if (same !== undefined) await trx('teams').where({ id: same.id }).update({ ...changes, updated_at: now });
+      else await trx('teams').insert({ name: team.trim(), ...changes, created_at: now, updated_at: now });
+    });
   }
 
   /** Teams with an alert channel or a lead. */

@@ -109,6 +109,11 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
       '• team Billing EU: SLA alerts go to #C0BILL; @ULEAD gets a DM about breaches nobody acknowledges',
       '• #C0OPS: quiet from 22:00 to 07:00 (Asia/Jakarta)',
     ]);
+    // Beyond ASCII too: Turkish capitals are found again in lower case (SQLite's lower() would not).
+    await run('alerts team Ödeme İade <#C0PAY>');
+    expect(await run('alerts team ödeme i̇ade <@UPAY>')).toBe('Done: team ödeme i̇ade: SLA alerts go to #C0PAY; @UPAY gets a DM about breaches nobody acknowledges.');
+    expect((await w.alerts.teamRouting()).filter((team) => team.name.startsWith('Ö'))).toEqual([{ name: 'Ödeme İade', alertChannelId: 'C0PAY', leadSlackUserId: 'UPAY' }]);
+    await run('alerts team Ödeme İade no-channel no-lead');
     expect(await run('alerts team Billing EU no-channel no-lead')).toBe('Done: team Billing EU: SLA alerts go only to the channels of matching `overdue` rules; no lead is told about unacknowledged breaches.');
     expect(await w.alerts.teamRouting()).toEqual([]);
     expect(await run('alerts quiet <#C0OPS> off')).toBe('Done: #C0OPS has no quiet hours; its alerts post at once.');

@@ -16,6 +16,7 @@ import { DirectoryStore } from '../../store/directory-store.js';
 import { EnpsStore } from '../../store/enps-store.js';
 import { enqueue } from '../../store/outbox-store.js';
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
+import { matchKey } from '../../kpi/sla.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
 import { thresholdTiming } from '../../schedule/alert-jobs.js';
@@ -108,7 +109,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
         ...(request.lead === undefined ? {} : { leadSlackUserId: request.lead?.id ?? null }),
       }, now);
       // The team's whole routing after the change: a part not named keeps its earlier value.
-      const team = (await store.teamRouting()).find((row) => row.name.toLowerCase() === request.team.toLowerCase());
+      const team = (await store.teamRouting()).find((row) => matchKey(row.name) === matchKey(request.team));
       return reply(t(locale, 'admin.team_routing', routingParts(locale, request.team, team?.alertChannelId ?? null, team?.leadSlackUserId ?? null)));
     }
     case 'link':
