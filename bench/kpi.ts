@@ -21,6 +21,10 @@ import { computeAgents, computeSummary } from '../src/kpi/metrics.js';
 import { resolvePeriod } from '../src/kpi/periods.js';
 import { random } from '../src/demo/random.js';
 import { bucketed } from '../src/kpi/duration-buckets.js';
+import { matchKey } from '../src/kpi/sla.js';
+
+/** A ticket's team and the key filters compare (as the projection writes them). */
+const teamColumns = (team: string) => ({ team, team_key: matchKey(team) });
 
 const { values } = parseArgs({ options: { tickets: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, db: { type: 'string', default: '/tmp/kpibot-bench-kpi.sqlite' } } });
 const TICKETS = Number(values.tickets);
@@ -34,7 +38,7 @@ async function generate(db: Database): Promise<void> {
   const rand = random(42);
   const now = Date.now();
   await db.transaction(async (trx) => {
-    const agents = Array.from({ length: 50 }, (_, i) => ({ source: 'bench', external_id: `a${i}`, email: `agent${i}@example.com`, name: `Agent ${i}`, created_at: now, updated_at: now }));
+    const agents = Array.from({ length: 50 }, (_, i) => ({ source: 'bench', external_id: `a${i}`, email: `agent${i}@example.com`, name: `Agent ${i}`, name_key: matchKey(`Agent ${i}`), created_at: now, updated_at: now }));
     await trx('agents').insert(agents);
   });
   const agentIds = ((await db('agents').select('id').orderBy('id')) as { id: number }[]).map((row) => row.id);
@@ -58,7 +62,7 @@ async function generate(db: Database): Promise<void> {
       const resolution = bucketed(open || resolved === null ? null : resolved - created);
       tickets.push({
         source: 'bench', external_id: `T${i}`, status: open ? 'open' : 'solved', priority: priorities[Math.floor(rand() * priorities.length)],
-        channel: channels[Math.floor(rand() * channels.length)], team: `Team ${Math.floor(rand() * 10)}`, assignee_agent_id: agentIds[Math.floor(rand() * agentIds.length)],
+        channel: channels[Math.floor(rand() * channels.length)], ...teamColumns(`Team ${Math.floor(rand() * 10)}`), assignee_agent_id: agentIds[Math.floor(rand() * agentIds.length)],
         created_by_agent: false, created_at: created, updated_at: resolved ?? replied ?? created, first_customer_message_at: created,
         first_response_at: replied, first_resolved_at: resolved, resolved_at: open ? null : resolved, closed_at: null,
         reopen_count: reopened ? 1 : 0, agent_reply_count: replied === null ? 0 : 1 + Math.floor(rand() * 3), customer_message_count: 1 + Math.floor(rand() * 3),

@@ -160,8 +160,14 @@ export class SlaPolicyError extends KpiBotError {
   }
 }
 
-/** How names (teams, priorities, statuses) compare: ignoring case and surrounding spaces. */
-export const matchKey = (value: string): string => value.trim().toLowerCase();
+/**
+ * How names (teams, agents, priorities, statuses) compare: ignoring case and
+ * surrounding spaces, in Unicode (`ödeme` finds `Ödeme`), with the Turkish
+ * dotted İ and dotless ı folded to i (`iade` finds `İade`). Tickets, agents and
+ * teams store the key of their name (team_key, name_key) so that queries
+ * compare keys: SQL's lower() differs between the engines.
+ */
+export const matchKey = (value: string): string => value.normalize('NFC').trim().toLowerCase().replace(/\u0307/g, '').replace(/ı/g, 'i');
 const norm = matchKey;
 
 /** The policy that applies to a ticket (rules M1–M3), or undefined. */

@@ -135,7 +135,7 @@ export class AlertStore {
     for (const spec of TARGETS) {
       const query = this.db('tickets as t')
         .join('sla_policies as p', 'p.id', 't.sla_policy_id')
-        .leftJoin('teams as tm', (join) => void join.on(this.db.raw('lower(tm.name) = lower(t.team)')))
+        .leftJoin('teams as tm', 'tm.name_key', 't.team_key')
         .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
         .whereRaw(OPEN_STATUS_SQL)
         .whereNotNull(`t.${spec.due}`)
@@ -295,7 +295,7 @@ export class AlertStore {
       const existing = (await trx('teams').select('id', 'name')) as { id: number; name: string }[];
       const same = existing.find((row) => matchKey(row.name) === matchKey(team));
       if (same !== undefined) await trx('teams').where({ id: same.id }).update({ ...changes, updated_at: now });
-      else await trx('teams').insert({ name: team.trim(), ...changes, created_at: now, updated_at: now });
+      else await trx('teams').insert({ name: team.trim(), name_key: matchKey(team), ...changes, created_at: now, updated_at: now });
     });
   }
 

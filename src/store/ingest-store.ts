@@ -9,7 +9,7 @@ import type { Database } from './database.js';
 import { engineOf } from './database.js';
 import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData } from '../ingest/events.js';
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
-import { computeDueTimes, matchPolicy, type SlaPolicy } from '../kpi/sla.js';
+import { computeDueTimes, matchKey, matchPolicy, type SlaPolicy } from '../kpi/sla.js';
 import { businessDurations, calendarDurations, calendarOfTeam, type TeamCalendars } from '../kpi/business-durations.js';
 import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
@@ -459,6 +459,7 @@ function ticketRow(source: string, externalId: string, p: TicketProjection, assi
     priority: p.priority ?? null,
     channel: p.channel?.slice(0, 50) ?? null,
     team: p.team?.slice(0, 200) ?? null,
+    team_key: p.team === undefined ? null : matchKey(p.team.slice(0, 200)),
     assignee_agent_id: assigneeAgentId,
     created_by_agent: p.createdByAgent,
     created_at: p.createdAt,
@@ -500,16 +501,18 @@ function durationColumns(p: TicketProjection) {
 async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], now: number): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   // One row per agent (PostgreSQL refuses an upsert that touches a row twice), keeping any known email and name.
-  const byKey = new Map<string, { source: string; external_id: string; email: string | null; name: string | null; created_at: number; updated_at: number }>();
+  const byKey = new Map<string, { source: string; external_id: string; email: string | null; name: string | null; name_key: string | null; created_at: number; updated_at: number }>();
   for (const agent of agents) {
     const key = agentKey(agent);
     if (key === undefined) continue;
     const known = byKey.get(key);
+    const name = agent.name?.slice(0, 200) ?? known?.name ?? null;
     byKey.set(key, {
       source,
       external_id: key,
       email: agent.email?.toLowerCase() ?? known?.email ?? null,
-      name: agent.name?.slice(0, 200) ?? known?.name ?? null,
+      name,
+      name_key: name === null ? null : matchKey(name),
       created_at: now,
       updated_at: now,
     });
@@ -522,6 +525,7 @@ async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], 
     .merge({
       email: trx.raw('coalesce(excluded.email, agents.email)'),
       name: trx.raw('coalesce(excluded.name, agents.name)'),
+      name_key: trx.raw('coalesce(excluded.name_key, agents.name_key)'),
       updated_at: trx.raw('excluded.updated_at'),
     });
   const found = (await trx('agents').select('id', 'external_id').where({ source }).whereIn('external_id', rows.map((row) => row.external_id))) as { id: number; external_id: string }[];

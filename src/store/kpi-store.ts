@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { readerOf, type Database } from './database.js';
 import { interpolate, quantileRanks } from '../kpi/formulas.js';
 import { locateRanks } from '../kpi/duration-buckets.js';
+import { matchKey } from '../kpi/sla.js';
 
 export interface TicketFilters {
   readonly team?: string;
@@ -68,7 +69,8 @@ export class KpiStore {
   /** `tickets as t`, narrowed by the filters. */
   private tickets(filters: TicketFilters): Builder {
     const query = this.db('tickets as t');
-    if (filters.team !== undefined) void query.whereRaw('lower(t.team) = ?', [filters.team.toLowerCase()]);
+    // Names compare by their stored keys (matchKey): SQL's lower() differs between the engines beyond A-Z.
+    if (filters.team !== undefined) void query.where('t.team_key', matchKey(filters.team));
     if (filters.priority !== undefined) void query.where('t.priority', filters.priority.toLowerCase());
     if (filters.channel !== undefined) void query.whereRaw('lower(t.channel) = ?', [filters.channel.toLowerCase()]);
     if (filters.source !== undefined) void query.where('t.source', filters.source.toLowerCase());
@@ -80,7 +82,7 @@ export class KpiStore {
       void query.whereIn(
         't.assignee_agent_id',
         this.db('agents').select('id').where((inner) => {
-          void inner.where('email', who).orWhere('external_id', filters.agent ?? '').orWhereRaw('lower(name) = ?', [who]).orWhere('slack_user_id', filters.agent ?? '');
+          void inner.where('email', who).orWhere('external_id', filters.agent ?? '').orWhere('name_key', matchKey(who)).orWhere('slack_user_id', filters.agent ?? '');
         }),
       );
     }

@@ -106,7 +106,7 @@ export class SlaStore {
       const existing = (await trx('teams').select('id', 'name')) as { id: number; name: string }[];
       const same = existing.find((row) => matchKey(row.name) === matchKey(name));
       if (same !== undefined) await trx('teams').where({ id: same.id }).update({ calendar_id: calendarId, updated_at: now });
-      else await trx('teams').insert({ name, calendar_id: calendarId, created_at: now, updated_at: now });
+      else await trx('teams').insert({ name, name_key: matchKey(name), calendar_id: calendarId, created_at: now, updated_at: now });
     });
   }
 

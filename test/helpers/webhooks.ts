@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import type { Knex } from 'knex';
 import { expect } from 'vitest';
 import { durationBucket } from '../../src/kpi/duration-buckets.js';
+import { matchKey } from '../../src/kpi/sla.js';
 
 export const GENERIC_SECRET = `whsec_${Buffer.from('generic-test-secret-0123456789ab').toString('base64')}`;
 
@@ -55,7 +56,7 @@ export async function expectRejectedWithoutText(db: Knex, count: number, texts: 
 export async function projectedTicket(db: Knex): Promise<Record<string, unknown> | undefined> {
   const row = (await db('tickets').first()) as Record<string, unknown> | undefined;
   if (row === undefined) return undefined;
-  const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = withoutStoredDurations(row);
+  const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = withoutDerivedColumns(row);
   return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assignee_agent_id: assignee_agent_id === null ? null : 'set' };
 }
 
@@ -77,13 +78,15 @@ export async function expectNoStoredText(db: Knex, texts: readonly string[], sen
 }
 
 /**
- * Checks the durations a ticket row keeps beside its instants (calendar first
- * response and resolution in ms, and their buckets: migration 20261122000021)
- * against those instants, and returns the row without them, so that the
- * vendor and import tests compare the facts alone.
+ * Checks the columns a ticket row derives from its other columns (calendar
+ * first response and resolution in ms, and their buckets: migration
+ * 20261122000021; the team's match key: 20261122000023) against those columns,
+ * and returns the row without them, so that the vendor and import tests
+ * compare the facts alone.
  */
-export function withoutStoredDurations(row: Record<string, unknown>): Record<string, unknown> {
-  const { first_response_ms, first_response_bucket, resolution_ms, resolution_bucket, ...rest } = row;
+export function withoutDerivedColumns(row: Record<string, unknown>): Record<string, unknown> {
+  const { first_response_ms, first_response_bucket, resolution_ms, resolution_bucket, team_key, ...rest } = row;
+  expect(team_key ?? null).toBe(typeof rest.team === 'string' ? matchKey(rest.team) : null);
   const value = (stored: unknown) => (stored === null || stored === undefined ? null : Number(stored));
   const start = value(rest.created_by_agent === true || rest.created_by_agent === 1 ? rest.first_customer_message_at : rest.created_at);
   const response = value(rest.first_response_at);

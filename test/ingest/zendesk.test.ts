@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
-import { postWebhook, withoutStoredDurations, zendeskHeaders, ZENDESK_SECRET } from '../helpers/webhooks.js';
+import { postWebhook, withoutDerivedColumns, zendeskHeaders, ZENDESK_SECRET } from '../helpers/webhooks.js';
 import { EVENT_LIFE, SECRET_TEXT, T0, TRIGGER_LIFE, triggerBody } from '../fixtures/zendesk/ticket-life.js';
 
 const TABLES = ['ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries', 'agents'];
@@ -23,7 +23,7 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
   };
   const projection = async (externalId: string) => {
     const row = (await bot.db('tickets').first().where({ external_id: externalId })) as Record<string, unknown>;
-    const { id: _id, projected_at: _p, assignee_agent_id, ...rest } = withoutStoredDurations(row);
+    const { id: _id, projected_at: _p, assignee_agent_id, ...rest } = withoutDerivedColumns(row);
     return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assigned: assignee_agent_id !== null } as Record<string, unknown>;
   };
 

@@ -150,6 +150,20 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect((await computeMetric('volume', kpi, PERIOD, { agent: 'nobody@example.com' }, NOW)).value).toBe(0);
   });
 
+  it('team and agent names match ignoring case beyond A-Z, alike on both engines (Ödeme, İade, Öznur)', async () => {
+    const oznur: Actor = { type: 'agent', id: 'a9', name: 'Öznur Yılmaz' };
+    await load([
+      ...ticket('t1', START + DAY, 1, null, { team: 'Ödeme', assignee: oznur }), ...ticket('t2', START + DAY, 2, null, { team: 'İade' }),
+      ...ticket('t3', START + DAY, 3, null, { team: 'Ödeme' }),
+    ]);
+    const volume = async (filters: Record<string, string>) => (await computeMetric('volume', kpi, PERIOD, filters, NOW)).value;
+    // Before the stored keys, SQLite found none of the Ödeme tickets even as written (its lower() leaves Ö as it is).
+    for (const team of ['Ödeme', 'ödeme', 'ÖDEME', ' ödeme ']) expect(await volume({ team }), team).toBe(2);
+    for (const team of ['İade', 'iade', 'İADE', 'IADE']) expect(await volume({ team }), team).toBe(1);
+    for (const agent of ['Öznur Yılmaz', 'öznur yılmaz', 'ÖZNUR YILMAZ', '@öznur yilmaz']) expect(await volume({ agent }), agent).toBe(1);
+    expect(await volume({ team: 'Odeme' })).toBe(0);
+  });
+
   it('resolution, fcr, backlog and escalations', async () => {
     await load([
       ...ticket('1', START + DAY, 1, 5), // one reply, solved: first contact

@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 14;
+const MIGRATIONS = 15;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -67,6 +67,10 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
   it('the business-hours durations migration goes down to the previous schema, other indexes kept', async () => {
     await migrateLatest(db);
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261122000023_match_keys');
+    expect(await db.schema.hasColumn('tickets', 'team_key')).toBe(false);
+    expect(await db.schema.hasColumn('agents', 'name_key')).toBe(false);
+    expect(await indexedColumns(db, 'tickets')).toContain('team,created_at');
     expect(await migrateDown(db)).toBe('20261122000022_survey_scores_cover_index');
     expect(await indexedColumns(db, 'survey_responses')).toContain('kind,responded_at');
     expect(await migrateDown(db)).toBe('20261122000021_duration_buckets');
@@ -82,6 +86,18 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(indexed).toContain('first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds');
     // The partial index over open tickets (migration 20261122000009) survives the column drop.
     expect(indexed.filter((columns) => columns === 'created_at')).toHaveLength(1);
+  });
+
+  it('the match-keys migration keys the team and agent names stored before it, beyond A-Z', async () => {
+    for (let name = await migrateUp(db); name !== '20261122000022_survey_scores_cover_index'; name = await migrateUp(db)) expect(name).toBeDefined();
+    const base = { source: 'zendesk', status: 'open', created_at: NOW, updated_at: NOW, projected_at: NOW };
+    await db('tickets').insert([{ ...base, external_id: '1', team: 'Ödeme' }, { ...base, external_id: '2', team: ' İade ' }, { ...base, external_id: '3', team: 'Ödeme' }, { ...base, external_id: '4', team: null }]);
+    await db('agents').insert({ source: 'zendesk', external_id: 'a1', name: 'Öznur YILMAZ', created_at: NOW, updated_at: NOW });
+    await db('teams').insert({ name: 'ŞİKAYET', created_at: NOW, updated_at: NOW });
+    expect(await migrateUp(db)).toBe('20261122000023_match_keys');
+    expect(await db('tickets').orderBy('external_id').pluck('team_key')).toEqual(['ödeme', 'iade', 'ödeme', null]);
+    expect(await db('agents').pluck('name_key')).toEqual(['öznur yilmaz']);
+    expect(await db('teams').pluck('name_key')).toEqual(['şikayet']);
   });
 
   it('the duration-buckets migration lists the buckets and fills in the tickets stored before it', async () => {
@@ -178,7 +194,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
       for (const columns of [
         'created_at,first_response_at,first_customer_message_at,created_by_agent,first_response_business_ms', 'resolved_at,created_at,resolution_business_ms',
         'first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds,first_resolution_business_ms', 'status,created_at',
-        'first_response_bucket,created_at,first_response_ms', 'resolution_bucket,resolved_at,resolution_ms', 'team,created_at', 'assignee_agent_id,status', 'escalated_at',
+        'first_response_bucket,created_at,first_response_ms', 'resolution_bucket,resolved_at,resolution_ms', 'team_key,created_at', 'assignee_agent_id,status', 'escalated_at',
       ]) {
         expect(indexed).toContain(columns);
       }
