@@ -8,7 +8,8 @@
 import { OPEN_STATUS_SQL } from './kpi-store.js';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import { matchKey, type SlaTarget } from '../kpi/sla.js';
+import type { SlaTarget } from '../kpi/sla.js';
+import { saveTeam, type TeamRow } from './teams.js';
 import type { TicketFilters } from './kpi-store.js';
 import type { AlertView } from '../slack/blocks/alerts.js';
 
@@ -284,19 +285,12 @@ export class AlertStore {
     return this.alert(id);
   }
 
-  /** A team's alert channel and lead (either may be null); the team row is added if new. */
-  async setTeamRouting(team: string, routing: { alertChannelId?: string | null; leadSlackUserId?: string | null }, now: number): Promise<void> {
-    const changes = {
+  /** A team's alert channel and lead (either may be null; absent: unchanged); the team row is added if new. Returns the team's whole route. */
+  async setTeamRouting(team: string, routing: { alertChannelId?: string | null; leadSlackUserId?: string | null }, now: number): Promise<TeamRow> {
+    return saveTeam(this.db, team, {
       ...(routing.alertChannelId === undefined ? {} : { alert_channel_id: routing.alertChannelId }),
       ...(routing.leadSlackUserId === undefined ? {} : { lead_slack_user_id: routing.leadSlackUserId }),
-    };
-    // Found as SLA calendars find it (matchKey, in JavaScript: SQLite's lower() leaves Ö or İ as they are).
-    await this.db.transaction(async (trx) => {
-      const existing = (await trx('teams').select('id', 'name')) as { id: number; name: string }[];
-      const same = existing.find((row) => matchKey(row.name) === matchKey(team));
-      if (same !== undefined) await trx('teams').where({ id: same.id }).update({ ...changes, updated_at: now });
-      else await trx('teams').insert({ name: team.trim(), name_key: matchKey(team), ...changes, created_at: now, updated_at: now });
-    });
+    }, now);
   }
 
   /** Teams with an alert channel or a lead. */

@@ -5,6 +5,7 @@
  * team has none (src/kpi/business-durations.ts).
  */
 import type { Database } from './database.js';
+import { saveTeam } from './teams.js';
 import { validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
 import { SlaPolicyError, matchKey, type SlaPolicy } from '../kpi/sla.js';
 import type { TeamCalendars } from '../kpi/business-durations.js';
@@ -102,12 +103,7 @@ export class SlaStore {
       calendarId = row.id;
     }
     const now = this.clock();
-    await this.db.transaction(async (trx) => {
-      const existing = (await trx('teams').select('id', 'name')) as { id: number; name: string }[];
-      const same = existing.find((row) => matchKey(row.name) === matchKey(name));
-      if (same !== undefined) await trx('teams').where({ id: same.id }).update({ calendar_id: calendarId, updated_at: now });
-      else await trx('teams').insert({ name, name_key: matchKey(name), calendar_id: calendarId, created_at: now, updated_at: now });
-    });
+    await saveTeam(this.db, name, { calendar_id: calendarId }, now);
   }
 
   async addHoliday(calendar: string, date: string, name?: string): Promise<void> {

@@ -16,7 +16,6 @@ import { DirectoryStore } from '../../store/directory-store.js';
 import { EnpsStore } from '../../store/enps-store.js';
 import { enqueue } from '../../store/outbox-store.js';
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
-import { matchKey } from '../../kpi/sla.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
 import { thresholdTiming } from '../../schedule/alert-jobs.js';
@@ -103,14 +102,12 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       return reply(t(locale, 'admin.quiet_set', { channel: channelRef(request.channel.id), ...quiet }));
     }
     case 'team_routing': {
-      const store = new AlertStore(ctx.db);
-      await store.setTeamRouting(request.team, {
+      // The reply shows the team's whole route: a part not named keeps its earlier value.
+      const team = await new AlertStore(ctx.db).setTeamRouting(request.team, {
         ...(request.channel === undefined ? {} : { alertChannelId: request.channel?.id ?? null }),
         ...(request.lead === undefined ? {} : { leadSlackUserId: request.lead?.id ?? null }),
       }, now);
-      // The team's whole routing after the change: a part not named keeps its earlier value.
-      const team = (await store.teamRouting()).find((row) => matchKey(row.name) === matchKey(request.team));
-      return reply(t(locale, 'admin.team_routing', routingParts(locale, request.team, team?.alertChannelId ?? null, team?.leadSlackUserId ?? null)));
+      return reply(t(locale, 'admin.team_routing', routingParts(locale, request.team, team.alertChannelId, team.leadSlackUserId)));
     }
     case 'link':
       return link(request.user.id, request.email, ctx);
