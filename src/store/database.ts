@@ -112,6 +112,20 @@ export function engineOf(db: Database): Engine {
   return client === 'pg' || client === 'postgres' || client === 'postgresql' ? 'postgres' : 'sqlite';
 }
 
+/**
+ * Runs statements that do not depend on each other side by side: on SQLite,
+ * even on one connection (a transaction, the writer), node-sqlite3 hands each
+ * to libuv's pool, so their round trips overlap; on PostgreSQL through the pool.
+ * In a PostgreSQL transaction they run one after another: its one client takes
+ * one query at a time.
+ */
+export async function independently<T extends readonly unknown[]>(db: Database, ...steps: { readonly [K in keyof T]: () => PromiseLike<T[K]> }): Promise<T> {
+  if (engineOf(db) === 'sqlite' || db.isTransaction !== true) return (await Promise.all(steps.map((step) => step()))) as unknown as T;
+  const results: unknown[] = [];
+  for (const step of steps) results.push(await step());
+  return results as unknown as T;
+}
+
 /** Answers whether the database takes a trivial query within `timeoutMs`. */
 export async function pingDatabase(db: Database, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

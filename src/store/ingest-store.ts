@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import { engineOf } from './database.js';
+import { engineOf, independently } from './database.js';
 import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData } from '../ingest/events.js';
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
 import { computeDueTimes, matchKey, matchPolicy, type SlaPolicy } from '../kpi/sla.js';
@@ -55,6 +55,7 @@ export interface DeliveryRow {
 }
 
 type Trx = Knex.Transaction;
+type ProjectionContext = Awaited<ReturnType<SlaStore['projectionContext']>>;
 const CHUNK = 200;
 
 /** One unit of work for the writer: a delivery with its events, or events alone (CSV import). */
@@ -294,24 +295,25 @@ export class IngestStore {
     }
     const now = this.clock();
     const slaStore = new SlaStore(trx as unknown as Database, this.clock);
-    const { policies, calendars } = await slaStore.projectionContext();
+    // The SLA context is read once, with the first chunk's reads; reads that do not depend on each other go together (independently).
+    let context: ProjectionContext | undefined;
     for (const [source, externalIds] of bySource) {
       for (const ids of chunks(externalIds, CHUNK)) {
+        const known = context;
+        const [{ policies, calendars }, rows, previousRows] = await independently<[ProjectionContext, (EventRow & { external_ticket_id: string })[], { external_id: string; escalation_count: number }[]]>(
+          trx,
+          () => known === undefined ? slaStore.projectionContext() : Promise.resolve(known),
+          () => trx('ticket_events').select('external_ticket_id', 'type', 'occurred_at', 'actor_type', 'actor_id', 'data', 'dedupe_key').where({ source }).whereIn('external_ticket_id', ids),
+          () => trx('tickets').select('external_id', 'escalation_count').where({ source }).whereIn('external_id', ids),
+        );
+        context = { policies, calendars };
         const eventsByTicket = new Map<string, LoggedTicketEvent[]>();
-        const rows = (await trx('ticket_events')
-          .select('external_ticket_id', 'type', 'occurred_at', 'actor_type', 'actor_id', 'data', 'dedupe_key')
-          .where({ source })
-          .whereIn('external_ticket_id', ids)) as (EventRow & { external_ticket_id: string })[];
         for (const row of rows) {
           const list = eventsByTicket.get(row.external_ticket_id) ?? [];
           list.push(loggedEvent(row));
           eventsByTicket.set(row.external_ticket_id, list);
         }
-        const previous = new Map(
-          ((await trx('tickets').select('external_id', 'escalation_count').where({ source }).whereIn('external_id', ids)) as { external_id: string; escalation_count: number }[]).map(
-            (row) => [row.external_id, row.escalation_count],
-          ),
-        );
+        const previous = new Map(previousRows.map((row) => [row.external_id, row.escalation_count]));
         const projections = ids.flatMap((id) => {
           const events = eventsByTicket.get(id);
           return events === undefined ? [] : [{ id, projection: projectTicket(events, this.projection) }];
@@ -329,9 +331,6 @@ export class IngestStore {
         const ticketIds = new Map(upserted.map((row) => [row.external_id, Number(row.id)]));
         const rowIds = [...ticketIds.values()];
 
-        await trx('ticket_tags').whereIn('ticket_id', rowIds).delete();
-        await trx('ticket_response_intervals').whereIn('ticket_id', rowIds).delete();
-        await trx('survey_responses').whereIn('ticket_id', rowIds).delete();
         const tags: { ticket_id: number; tag: string }[] = [];
         const intervals: { ticket_id: number; customer_at: number; replied_at: number; seconds: number }[] = [];
         const surveys: Record<string, unknown>[] = [];
@@ -349,9 +348,12 @@ export class IngestStore {
             });
           }
         }
-        for (const group of chunks(tags, CHUNK)) await trx('ticket_tags').insert(group);
-        for (const group of chunks(intervals, CHUNK)) await trx('ticket_response_intervals').insert(group);
-        for (const group of chunks(surveys, CHUNK)) await trx('survey_responses').insert(group);
+        // Each child table is replaced by a chain of its own (delete, then insert); the three chains are independent.
+        const replace = async (table: string, children: readonly Record<string, unknown>[]) => {
+          await trx(table).whereIn('ticket_id', rowIds).delete();
+          for (const group of chunks(children, CHUNK)) await trx(table).insert(group);
+        };
+        await independently(trx, () => replace('ticket_tags', tags), () => replace('ticket_response_intervals', intervals), () => replace('survey_responses', surveys));
       }
     }
     return escalated;
@@ -519,7 +521,8 @@ async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], 
   }
   const rows = [...byKey.values()];
   if (rows.length === 0) return ids;
-  await trx('agents')
+  // RETURNING gives each row's id, inserted or updated, on both engines: no second read.
+  const found = (await trx('agents')
     .insert(rows)
     .onConflict(['source', 'external_id'])
     .merge({
@@ -527,8 +530,8 @@ async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], 
       name: trx.raw('coalesce(excluded.name, agents.name)'),
       name_key: trx.raw('coalesce(excluded.name_key, agents.name_key)'),
       updated_at: trx.raw('excluded.updated_at'),
-    });
-  const found = (await trx('agents').select('id', 'external_id').where({ source }).whereIn('external_id', rows.map((row) => row.external_id))) as { id: number; external_id: string }[];
+    })
+    .returning(['id', 'external_id'])) as { id: number; external_id: string }[];
   for (const row of found) ids.set(row.external_id, row.id);
   return ids;
 }

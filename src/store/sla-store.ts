@@ -4,7 +4,7 @@
  * without its own calendar uses the default calendar; so does a ticket whose
  * team has none (src/kpi/business-durations.ts).
  */
-import type { Database } from './database.js';
+import { independently, type Database } from './database.js';
 import { saveTeam } from './teams.js';
 import { validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
 import { SlaPolicyError, matchKey, type SlaPolicy } from '../kpi/sla.js';
@@ -23,6 +23,11 @@ export interface NewPolicy {
 }
 
 interface CalendarRow { id: number; name: string; timezone: string; weekly_hours: string; is_default: boolean | number }
+interface PolicyRow {
+  id: number; name: string; priority: string | null; team: string | null; first_response_seconds: number | null; next_reply_seconds: number | null;
+  resolution_seconds: number | null; business_hours: boolean | number; calendar_id: number | null; pause_statuses: string; position: number;
+}
+type StoredCalendar = BusinessCalendar & { id: number; isDefault: boolean };
 
 export class SlaStore {
   constructor(
@@ -30,9 +35,12 @@ export class SlaStore {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async calendars(): Promise<(BusinessCalendar & { id: number; isDefault: boolean })[]> {
-    const rows = (await this.db('business_calendars').select('id', 'name', 'timezone', 'weekly_hours', 'is_default').orderBy('name')) as CalendarRow[];
-    const holidays = (await this.db('calendar_holidays').select('calendar_id', 'date').orderBy('date')) as { calendar_id: number; date: string }[];
+  async calendars(): Promise<StoredCalendar[]> {
+    const [rows, holidays] = await independently<[CalendarRow[], { calendar_id: number; date: string }[]]>(
+      this.db,
+      () => this.db('business_calendars').select('id', 'name', 'timezone', 'weekly_hours', 'is_default').orderBy('name'),
+      () => this.db('calendar_holidays').select('calendar_id', 'date').orderBy('date'),
+    );
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
@@ -66,11 +74,12 @@ export class SlaStore {
    * (their calendars resolved) and the calendar of each team.
    */
   async projectionContext(): Promise<{ policies: SlaPolicy[]; calendars: TeamCalendars }> {
-    const calendars = await this.calendars();
-    return { policies: await this.policiesOf(calendars), calendars: await this.teamCalendarsOf(calendars) };
+    // Ingest reads this for every batch it writes: the two reads go together (see independently).
+    const [calendars, rows] = await independently(this.db, () => this.calendars(), () => this.policyRows());
+    return { policies: policiesFrom(rows, calendars), calendars: await this.teamCalendarsOf(calendars) };
   }
 
-  private async teamCalendarsOf(calendars: readonly (BusinessCalendar & { id: number; isDefault: boolean })[]): Promise<TeamCalendars> {
+  private async teamCalendarsOf(calendars: readonly StoredCalendar[]): Promise<TeamCalendars> {
     // Without any calendar, no team can have one: no need to ask.
     if (calendars.length === 0) return { byTeam: new Map() };
     const teams = (await this.db('teams').select('name', 'calendar_id').whereNotNull('calendar_id')) as { name: string; calendar_id: number }[];
@@ -115,34 +124,13 @@ export class SlaStore {
 
   /** Enabled policies in matching order, each with its calendar resolved. */
   async policies(): Promise<SlaPolicy[]> {
-    return this.policiesOf(undefined);
+    const rows = await this.policyRows();
+    // Calendars are read only when a policy exists.
+    return rows.length === 0 ? [] : policiesFrom(rows, await this.calendars());
   }
 
-  /** The policies, with `calendars` when already read (else read only if a policy exists). */
-  private async policiesOf(known: readonly (BusinessCalendar & { id: number; isDefault: boolean })[] | undefined): Promise<SlaPolicy[]> {
-    const rows = (await this.db('sla_policies').select().where({ enabled: true }).orderBy('position').orderBy('id')) as {
-      id: number; name: string; priority: string | null; team: string | null; first_response_seconds: number | null; next_reply_seconds: number | null;
-      resolution_seconds: number | null; business_hours: boolean | number; calendar_id: number | null; pause_statuses: string; position: number;
-    }[];
-    if (rows.length === 0) return [];
-    const calendars = known ?? (await this.calendars());
-    const fallback = calendars.find((calendar) => calendar.isDefault);
-    return rows.map((row) => {
-      const calendar = row.calendar_id === null ? fallback : calendars.find((item) => item.id === row.calendar_id);
-      return {
-        id: row.id,
-        name: row.name,
-        ...(row.priority === null ? {} : { priority: row.priority }),
-        ...(row.team === null ? {} : { team: row.team }),
-        ...(row.first_response_seconds === null ? {} : { firstResponseSeconds: row.first_response_seconds }),
-        ...(row.next_reply_seconds === null ? {} : { nextReplySeconds: row.next_reply_seconds }),
-        ...(row.resolution_seconds === null ? {} : { resolutionSeconds: row.resolution_seconds }),
-        businessHours: Boolean(row.business_hours),
-        ...(calendar === undefined ? {} : { calendar }),
-        pauseStatuses: JSON.parse(row.pause_statuses) as string[],
-        position: row.position,
-      };
-    });
+  private async policyRows(): Promise<PolicyRow[]> {
+    return (await this.db('sla_policies').select().where({ enabled: true }).orderBy('position').orderBy('id')) as PolicyRow[];
   }
 
   async addPolicy(policy: NewPolicy): Promise<number> {
@@ -182,4 +170,25 @@ export class SlaStore {
   async removePolicy(id: number): Promise<boolean> {
     return (await this.db('sla_policies').where({ id }).delete()) > 0;
   }
+}
+
+/** Policies from their rows, each with its calendar (its own, else the default) resolved. */
+function policiesFrom(rows: readonly PolicyRow[], calendars: readonly StoredCalendar[]): SlaPolicy[] {
+  const fallback = calendars.find((calendar) => calendar.isDefault);
+  return rows.map((row) => {
+    const calendar = row.calendar_id === null ? fallback : calendars.find((item) => item.id === row.calendar_id);
+    return {
+      id: row.id,
+      name: row.name,
+      ...(row.priority === null ? {} : { priority: row.priority }),
+      ...(row.team === null ? {} : { team: row.team }),
+      ...(row.first_response_seconds === null ? {} : { firstResponseSeconds: row.first_response_seconds }),
+      ...(row.next_reply_seconds === null ? {} : { nextReplySeconds: row.next_reply_seconds }),
+      ...(row.resolution_seconds === null ? {} : { resolutionSeconds: row.resolution_seconds }),
+      businessHours: Boolean(row.business_hours),
+      ...(calendar === undefined ? {} : { calendar }),
+      pauseStatuses: JSON.parse(row.pause_statuses) as string[],
+      position: row.position,
+    };
+  });
 }

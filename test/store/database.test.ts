@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, readerOf, type Database } from '../../src/store/database.js';
+import { independently, openDatabase, readerOf, type Database } from '../../src/store/database.js';
 import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
@@ -81,5 +81,34 @@ describe(`report connections on ${TEST_ENGINE}`, () => {
       expect(readerOf(trx)).toBe(trx);
       expect(await new KpiStore(trx).created(RANGE, {})).toBe(1);
     });
+  });
+});
+
+describe(`independent statements in a transaction on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeEach(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase(testDb.config);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    await testDb.dispose();
+  });
+
+  it('answers in the order asked; side by side on SQLite, one after another on PostgreSQL, whose client takes one query at a time', async () => {
+    const log: string[] = [];
+    const step = (trx: Database, name: string, value: number) => () => {
+      log.push(`start ${name}`);
+      return trx.raw('select 1').then(() => {
+        log.push(`end ${name}`);
+        return value;
+      });
+    };
+    const results = await db.transaction((trx) => independently<[number, number, number]>(trx, step(trx, 'a', 1), step(trx, 'b', 2), step(trx, 'c', 3)));
+    expect(results).toEqual([1, 2, 3]);
+    if (TEST_ENGINE === 'sqlite') expect(log.slice(0, 3)).toEqual(['start a', 'start b', 'start c']);
+    else expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   });
 });
