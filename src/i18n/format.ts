@@ -39,6 +39,11 @@ export function formatDuration(locale: Locale, seconds: number): string {
   return sign + part('duration.days', days) + (hours % 24 === 0 ? '' : ` ${part('duration.hours', hours % 24)}`);
 }
 
+/** A rolling window in words, as alert rules state it: `last 24 hours`, `last 7 days` (whole days from 48 h). */
+export function formatWindow(locale: Locale, hours: number): string {
+  return hours >= 48 && hours % 24 === 0 ? tn(locale, 'period.last_days', hours / 24) : tn(locale, 'period.last_hours', hours);
+}
+
 export interface DateOptions {
   /** Add the time of day. */
   readonly time?: boolean;

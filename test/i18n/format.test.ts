@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod } from '../../src/i18n/format.js';
+import { formatDate, formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod, formatWindow } from '../../src/i18n/format.js';
 import type { Locale } from '../../src/i18n/locale.js';
 import { formatValue } from '../../src/kpi/format.js';
 import { resolvePeriod } from '../../src/kpi/periods.js';
@@ -72,6 +72,15 @@ describe('formatMetricValue', () => {
     expect(byLocale((l) => formatMetricValue(l, -12.5, 'score'))).toEqual({ en: '-12.5', id: '-12,5', ms: '-12.5', tr: '-12,5' });
     expect(byLocale((l) => formatMetricValue(l, null, 'percent'))).toEqual({ en: 'no data', id: 'tidak ada data', ms: 'tiada data', tr: 'veri yok' });
     expect(formatMetricValue('en', 3, 'table')).toBe('');
+  });
+});
+
+describe('formatWindow', () => {
+  it('states an alert rule\'s window in hours, or in whole days from 48 h', () => {
+    expect(byLocale((l) => formatWindow(l, 24))).toEqual({ en: 'last 24 hours', id: '24 jam terakhir', ms: '24 jam lepas', tr: 'son 24 saat' });
+    expect(byLocale((l) => formatWindow(l, 36))).toEqual({ en: 'last 36 hours', id: '36 jam terakhir', ms: '36 jam lepas', tr: 'son 36 saat' });
+    expect(byLocale((l) => formatWindow(l, 168))).toEqual({ en: 'last 7 days', id: '7 hari terakhir', ms: '7 hari lepas', tr: 'son 7 gün' });
+    expect(formatWindow('en', 50)).toBe('last 50 hours');
   });
 });
 

@@ -87,7 +87,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
 
   it('alerts: overdue, escalations and threshold rules are stored', async () => {
     expect(await run('alerts <#C0OPS> overdue team:billing')).toBe('Done: #C0OPS gets SLA warnings and breaches.');
-    expect(await run('alerts <#C0OPS> threshold frt > 4h')).toBe('Done: #C0OPS gets an alert when First response time > 4 h, over the last 1 d (not again within 4 h).');
+    expect(await run('alerts <#C0OPS> threshold frt > 4h')).toBe('Done: #C0OPS gets an alert when First response time > 4 h, over the last 24 hours (not again within 4 h).');
     expect((await w.alerts.rules('overdue')).map((rule) => [rule.channelId, rule.filters])).toEqual([['C0OPS', { team: 'billing' }]]);
     expect((await w.alerts.rules('threshold'))[0]?.config).toMatchObject({ metric: 'frt', operator: '>', value: 14_400 });
     expect(await run('alerts <#C0CSAT> threshold csat 7d &lt; 80 cooldown:2h', { locale: 'tr' })).toBe('Tamam: #C0CSAT kanalına şunlar gönderilecek: Müşteri memnuniyeti (CSAT) < %80 olduğunda bir uyarı, son 7 gün içinde (2 sa içinde tekrarlanmaz).');
@@ -105,7 +105,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     await run('alerts <#C0OPS> threshold csat 7d &lt; 80 team:billing');
     expect((await run('alerts')).split('\n')).toEqual([
       'Alerts',
-      '• #C0OPS gets an alert when Customer satisfaction (CSAT) < 80%, over the last 7 d (not again within 4 h) · Team: billing',
+      '• #C0OPS gets an alert when Customer satisfaction (CSAT) < 80%, over the last 7 days (not again within 4 h) · Team: billing',
       '• team Billing EU: SLA alerts go to #C0BILL; @ULEAD gets a DM about breaches nobody acknowledges',
       '• #C0OPS: quiet from 22:00 to 07:00 (Asia/Jakarta)',
     ]);

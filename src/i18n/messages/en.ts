@@ -318,7 +318,7 @@ export const en = {
   'admin.alert.overdue': 'SLA warnings and breaches',
   'admin.alert.escalations': 'escalations',
   'admin.alert.threshold': 'an alert when {metric} {operator} {value}',
-  'admin.alert.threshold_timing': '{what}, over the last {window} (not again within {cooldown})',
+  'admin.alert.threshold_timing': '{what}, over the {window} (not again within {cooldown})',
   'admin.quiet_set': 'Done: alerts for {channel} wait from {starts} to {ends} ({timezone}), except breaches of urgent tickets.',
   'admin.quiet_off': 'Done: {channel} has no quiet hours; its alerts post at once.',
   'admin.team_routing': 'Done: team *{team}*: {channel}; {lead}.',

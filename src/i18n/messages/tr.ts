@@ -305,7 +305,7 @@ export const tr: Messages = {
   'admin.alert.overdue': 'SLA uyarıları ve ihlalleri',
   'admin.alert.escalations': 'eskalasyonlar',
   'admin.alert.threshold': '{metric} {operator} {value} olduğunda bir uyarı',
-  'admin.alert.threshold_timing': '{what}, son {window} içinde ({cooldown} içinde tekrarlanmaz)',
+  'admin.alert.threshold_timing': '{what}, {window} içinde ({cooldown} içinde tekrarlanmaz)',
   'admin.quiet_set': 'Tamam: {channel} kanalının uyarıları {starts} ile {ends} arasında ({timezone}) bekletilecek; acil taleplerin SLA ihlalleri ise hemen gönderilir.',
   'admin.quiet_off': 'Tamam: {channel} için sessiz saat yok; uyarılar hemen gönderilir.',
   'admin.team_routing': 'Tamam: *{team}* ekibi: {channel}; {lead}.',

@@ -5,9 +5,8 @@
  * so Acknowledge and Snooze can render the same message again, changed.
  */
 import { t } from '../../i18n/catalogue.js';
-import { formatDate, formatDuration, formatMetricValue, formatPercent } from '../../i18n/format.js';
+import { formatDate, formatDuration, formatMetricValue, formatPercent, formatWindow } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { tn } from '../../i18n/catalogue.js';
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
 import { actions, button, context, escapeMrkdwn, link, message, section, type Block, type SlackMessage } from './kit.js';
@@ -132,10 +131,9 @@ function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
 
 function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage {
   const unit = METRICS[view.metric].unit;
-  const window = view.windowHours >= 48 && view.windowHours % 24 === 0 ? tn(locale, 'period.last_days', view.windowHours / 24) : tn(locale, 'period.last_hours', view.windowHours);
   const text = t(locale, view.kind === 'threshold_crossed' ? 'alert.threshold_crossed' : 'alert.threshold_recovered', {
     metric: t(locale, `metric.${view.metric}.name`),
-    window,
+    window: formatWindow(locale, view.windowHours),
     value: formatMetricValue(locale, view.value, unit),
     operator: escapeMrkdwn(view.operator),
     limit: formatMetricValue(locale, view.limit, unit),

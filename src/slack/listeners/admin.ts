@@ -9,7 +9,7 @@ import type { webApi } from '@slack/bolt';
 import type { Database } from '../../store/database.js';
 import type { Locale } from '../../i18n/locale.js';
 import { t } from '../../i18n/catalogue.js';
-import { formatMetricValue } from '../../i18n/format.js';
+import { formatMetricValue, formatWindow } from '../../i18n/format.js';
 import { DigestStore } from '../../store/digest-store.js';
 import { ALERT_RULE_KINDS, AlertStore, type AlertRuleKind } from '../../store/alert-store.js';
 import { DirectoryStore } from '../../store/directory-store.js';
@@ -128,7 +128,7 @@ function ruleText(locale: Locale, kind: AlertRuleKind, config: Record<string, un
   const unit = METRICS[metric]?.unit ?? 'count';
   const what = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escapeMrkdwn(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
   const { windowHours, cooldownMinutes } = thresholdTiming(config);
-  return t(locale, 'admin.alert.threshold_timing', { what, window: formatMetricValue(locale, windowHours * 3600, 'seconds'), cooldown: formatMetricValue(locale, cooldownMinutes * 60, 'seconds') });
+  return t(locale, 'admin.alert.threshold_timing', { what, window: formatWindow(locale, windowHours), cooldown: formatMetricValue(locale, cooldownMinutes * 60, 'seconds') });
 }
 
 function routingParts(locale: Locale, team: string, channelId: string | null, leadId: string | null): { team: string; channel: string; lead: string } {
