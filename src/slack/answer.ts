@@ -159,11 +159,15 @@ export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackM
 async function workspaceConfiguration(db: Database, limit: number): Promise<WorkspaceConfiguration> {
   const subscriptions = await new DigestStore(db).enabled();
   const alerts = new AlertStore(db);
-  const rules = (await Promise.all(ALERT_RULE_KINDS.map((kind) => alerts.rules(kind)))).flat();
+  const [rules, teamRoutes, quietHours] = await Promise.all([Promise.all(ALERT_RULE_KINDS.map((kind) => alerts.rules(kind))).then((lists) => lists.flat()), alerts.teamRouting(), alerts.quietHours()]);
   return {
     subscriptionCount: subscriptions.length,
     alertRuleCount: rules.length,
+    teamRouteCount: teamRoutes.length,
+    quietHoursCount: quietHours.size,
     subscriptions: subscriptions.slice(0, limit).map((row) => ({ target: row.channelId ?? row.slackUserId ?? '', personal: row.kind === 'personal', schedule: row.schedule, timezone: row.timezone, metrics: row.metrics })),
     alertRules: rules.slice(0, limit).map((row) => ({ kind: row.kind, channelId: row.channelId, team: row.team })),
+    teamRoutes: teamRoutes.slice(0, limit),
+    quietHours: [...quietHours].slice(0, limit).map(([channelId, quiet]) => ({ channelId, quiet })),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestStore } from '../../src/store/ingest-store.js';
+import { AlertStore } from '../../src/store/alert-store.js';
 import type { NormalizedEvent, TicketEvent } from '../../src/ingest/events.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../helpers/fake-slack.js';
@@ -186,6 +187,25 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     const view = publish.args.view as { type: string; blocks: unknown[] };
     expect(view.type).toBe('home');
     expect(JSON.stringify(view.blocks)).toContain('not linked to a helpdesk agent');
+  });
+
+  it('shows an admin what is configured on the Home tab: digests, alert rules, team routes and quiet hours', async () => {
+    users.U0000ADMN = { is_admin: true };
+    const alerts = new AlertStore(bot.db);
+    await alerts.setTeamRouting('Ödeme', { alertChannelId: 'C0000PAY', leadSlackUserId: 'U0000LEAD' }, NOW);
+    await alerts.setQuietHours('C0000PAY', { starts: '22:00', ends: '07:00', timezone: 'Europe/Istanbul' }, NOW);
+    const before = slack.callsTo('views.publish').length;
+    await postEvent(bot.url, { type: 'app_home_opened', user: 'U0000ADMN', channel: 'D0000HOME', tab: 'home', event_ts: '1.000' });
+    const publish = (await slack.waitFor('views.publish', before + 1)).at(-1) as RecordedCall;
+    const texts = ((publish.args.view as { blocks: { text?: { text: string } }[] }).blocks).map((block) => block.text?.text ?? '');
+    // Earlier tests here set other routes and quiet hours: each section's title counts its lines.
+    const section = (title: string) => (texts.find((text) => text.startsWith(`*${title}: `)) ?? '').split('\n');
+    const routes = section('Team routes');
+    expect(routes[0]).toBe(`*Team routes: ${routes.length - 1}*`);
+    expect(routes).toContain('team *Ödeme*: SLA alerts go to <#C0000PAY>; <@U0000LEAD> gets a DM about breaches nobody acknowledges');
+    const quiet = section('Quiet hours');
+    expect(quiet[0]).toBe(`*Quiet hours: ${quiet.length - 1}*`);
+    expect(quiet).toContain('<#C0000PAY>: quiet from 22:00 to 07:00 (Europe/Istanbul)');
   });
 
   it('links a Slack user to the helpdesk agent with the same e-mail address when they open the Home tab', async () => {

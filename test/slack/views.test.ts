@@ -108,9 +108,11 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
     expectWithinLimits(commandErrorView({ kind: 'error', code: 'unknown_word', word: long(4000), suggestion: 'backlog' }, locale));
     const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
     const home = homeView({ period, team, now: NOW, mine: { open: Array.from({ length: 15 }, (_, i) => ticket(i)), openTotal: 400, frt: team[2] as MetricResult, csat: team[6] as MetricResult, teamFrt: team[2] as MetricResult, teamCsat: team[6] as MetricResult }, admin: {
-      subscriptionCount: 40, alertRuleCount: 12,
+      subscriptionCount: 40, alertRuleCount: 12, teamRouteCount: 30, quietHoursCount: 11,
       subscriptions: Array.from({ length: 10 }, (_, i) => ({ target: `C000000${i}`, personal: i === 0, schedule: '0 9 * * 1-5', timezone: 'Asia/Jakarta', metrics: ['summary', 'frt', long(300)] })),
       alertRules: Array.from({ length: 10 }, (_, i) => ({ kind: 'sla', channelId: `C00000${i}`, team: long(200) })),
+      teamRoutes: Array.from({ length: 10 }, (_, i) => ({ name: long(200), alertChannelId: i % 2 === 0 ? `C00001${i}` : null, leadSlackUserId: i % 3 === 0 ? null : `U00001${i}` })),
+      quietHours: Array.from({ length: 10 }, (_, i) => ({ channelId: `C00002${i}`, quiet: { starts: '22:00', ends: '07:00', timezone: 'America/Argentina/ComodRivadavia' } })),
     } }, locale);
     expectWithinLimits(home, LIMITS.homeBlocks);
     // Digests, alerts and the eNPS pulse (src/schedule posts them through the outbox).

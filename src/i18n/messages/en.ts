@@ -263,6 +263,8 @@ export const en = {
   'home.admin': 'For admins',
   'home.subscriptions': 'Digests: {n}',
   'home.alert_routes': 'Alert routes: {n}',
+  'home.team_routes': 'Team routes: {n}',
+  'home.quiet_hours': 'Quiet hours: {n}',
   'home.updated': 'Updated {time}',
 
   // --- Alerts (src/slack/blocks/alerts.ts) ---

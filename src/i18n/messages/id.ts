@@ -248,6 +248,8 @@ export const id: Messages = {
   'home.admin': 'Untuk admin',
   'home.subscriptions': 'Ringkasan terjadwal: {n}',
   'home.alert_routes': 'Rute peringatan: {n}',
+  'home.team_routes': 'Rute tim: {n}',
+  'home.quiet_hours': 'Jam tenang: {n}',
   'home.updated': 'Diperbarui {time}',
 
   // --- Alerts (src/slack/blocks/alerts.ts) ---

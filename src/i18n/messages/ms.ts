@@ -250,6 +250,8 @@ export const ms: Messages = {
   'home.admin': 'Untuk pentadbir',
   'home.subscriptions': 'Ringkasan berjadual: {n}',
   'home.alert_routes': 'Laluan amaran: {n}',
+  'home.team_routes': 'Laluan pasukan: {n}',
+  'home.quiet_hours': 'Waktu senyap: {n}',
   'home.updated': 'Dikemas kini {time}',
 
   // --- Alerts (src/slack/blocks/alerts.ts) ---

@@ -250,6 +250,8 @@ export const tr: Messages = {
   'home.admin': 'Yöneticiler için',
   'home.subscriptions': 'Düzenli özetler: {n}',
   'home.alert_routes': 'Uyarı yönlendirmeleri: {n}',
+  'home.team_routes': 'Ekip yönlendirmeleri: {n}',
+  'home.quiet_hours': 'Sessiz saatler: {n}',
   'home.updated': 'Son güncelleme: {time}',
 
   // --- Alerts (src/slack/blocks/alerts.ts) ---

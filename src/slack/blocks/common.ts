@@ -7,6 +7,7 @@ import type { MetricId } from '../../kpi/definitions.js';
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
+import type { QuietHours } from '../../store/alert-store.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatPercent, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
@@ -113,4 +114,22 @@ export function dueText(locale: Locale, dueAt: number | null, now: number): stri
   if (dueAt === null) return t(locale, 'home.no_sla');
   const seconds = Math.abs(dueAt - now) / 1000;
   return dueAt >= now ? t(locale, 'detail.due_in', { duration: formatDuration(locale, seconds) }) : t(locale, 'detail.overdue_by', { duration: formatDuration(locale, seconds) });
+}
+
+/** A team's alert route in words: its channel, or none, and its lead, or none. */
+export function routingParts(locale: Locale, team: string, channelId: string | null, leadId: string | null): { team: string; channel: string; lead: string } {
+  return {
+    team: escapeMrkdwn(team),
+    channel: channelId === null ? t(locale, 'admin.team_no_channel') : t(locale, 'admin.team_channel', { channel: `<#${channelId}>` }),
+    lead: leadId === null ? t(locale, 'admin.team_no_lead') : t(locale, 'admin.team_lead', { lead: `<@${leadId}>` }),
+  };
+}
+
+/** One line per team route and per channel's quiet hours, as `/kpi alerts` and the Home tab list them. */
+export function teamRouteLine(locale: Locale, route: { readonly name: string; readonly alertChannelId: string | null; readonly leadSlackUserId: string | null }): string {
+  return t(locale, 'admin.team_line', routingParts(locale, route.name, route.alertChannelId, route.leadSlackUserId));
+}
+
+export function quietHoursLine(locale: Locale, channelId: string, quiet: QuietHours): string {
+  return t(locale, 'admin.quiet_line', { channel: `<#${channelId}>`, ...quiet });
 }

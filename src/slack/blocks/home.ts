@@ -11,14 +11,19 @@ import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
-import { dueText, metricName, shortTrend, ticketLine } from './common.js';
+import { dueText, metricName, quietHoursLine, shortTrend, teamRouteLine, ticketLine } from './common.js';
+import type { QuietHours } from '../../store/alert-store.js';
 
-/** What admins see configured: the active digests and alert routes (at most 10 of each listed) and their totals. */
+/** What admins see configured: the active digests, alert rules, team routes and quiet hours (at most 10 of each listed) and their totals. */
 export interface WorkspaceConfiguration {
   readonly subscriptionCount: number;
   readonly alertRuleCount: number;
+  readonly teamRouteCount: number;
+  readonly quietHoursCount: number;
   readonly subscriptions: readonly { readonly target: string; readonly personal: boolean; readonly schedule: string; readonly timezone: string; readonly metrics: readonly string[] }[];
   readonly alertRules: readonly { readonly kind: string; readonly channelId: string | null; readonly team: string | null }[];
+  readonly teamRoutes: readonly { readonly name: string; readonly alertChannelId: string | null; readonly leadSlackUserId: string | null }[];
+  readonly quietHours: readonly { readonly channelId: string; readonly quiet: QuietHours }[];
 }
 
 export interface HomeViewModel {
@@ -66,6 +71,12 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
       `*${title}*${lines.length === 0 ? '' : `\n${lines.join('\n')}`}${total > lines.length ? `\n_${t(locale, 'list.more', { n: total - lines.length })}_` : ''}`;
     blocks.push(section(list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount)));
     blocks.push(section(list(t(locale, 'home.alert_routes', { n: admin.alertRuleCount }), routes, admin.alertRuleCount)));
+    // Team routes and quiet hours only when some are set: most workspaces have none.
+    if (admin.teamRouteCount > 0) blocks.push(section(list(t(locale, 'home.team_routes', { n: admin.teamRouteCount }), admin.teamRoutes.map((route) => teamRouteLine(locale, route)), admin.teamRouteCount)));
+    if (admin.quietHoursCount > 0) {
+      const quiet = admin.quietHours.map((row) => quietHoursLine(locale, row.channelId, row.quiet));
+      blocks.push(section(list(t(locale, 'home.quiet_hours', { n: admin.quietHoursCount }), quiet, admin.quietHoursCount)));
+    }
   }
   blocks.push(context([t(locale, 'home.updated', { time: formatDate(locale, model.now, model.period.timezone, { time: true }) })]));
   return message(t(locale, 'home.title'), blocks, (n) => t(locale, 'list.more', { n }), LIMITS.homeBlocks);

@@ -21,7 +21,7 @@ import { enqueueDigestNow } from '../../schedule/digests.js';
 import { thresholdTiming } from '../../schedule/alert-jobs.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
-import { metricName, filtersText } from '../blocks/common.js';
+import { filtersText, metricName, quietHoursLine, routingParts, teamRouteLine } from '../blocks/common.js';
 import { enpsQuestionView } from '../blocks/enps.js';
 import { runSla } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
@@ -131,14 +131,6 @@ function ruleText(locale: Locale, kind: AlertRuleKind, config: Record<string, un
   return t(locale, 'admin.alert.threshold_timing', { what, window: formatWindow(locale, windowHours), cooldown: formatMetricValue(locale, cooldownMinutes * 60, 'seconds') });
 }
 
-function routingParts(locale: Locale, team: string, channelId: string | null, leadId: string | null): { team: string; channel: string; lead: string } {
-  return {
-    team: escapeMrkdwn(team),
-    channel: channelId === null ? t(locale, 'admin.team_no_channel') : t(locale, 'admin.team_channel', { channel: channelRef(channelId) }),
-    lead: leadId === null ? t(locale, 'admin.team_no_lead') : t(locale, 'admin.team_lead', { lead: `<@${leadId}>` }),
-  };
-}
-
 /** `/kpi alerts`: the alert rules, the teams' routes and the channels' quiet hours. */
 async function alertSettings(ctx: AdminContext): Promise<string> {
   const { locale } = ctx;
@@ -150,8 +142,8 @@ async function alertSettings(ctx: AdminContext): Promise<string> {
       lines.push(`• ${t(locale, 'admin.rule_line', { channel: channelRef(rule.channelId), what: ruleText(locale, kind, rule.config) })}${filters === '' ? '' : ` · ${filters}`}`);
     }
   }
-  for (const team of await store.teamRouting()) lines.push(`• ${t(locale, 'admin.team_line', routingParts(locale, team.name, team.alertChannelId, team.leadSlackUserId))}`);
-  for (const [channel, quiet] of await store.quietHours()) lines.push(`• ${t(locale, 'admin.quiet_line', { channel: channelRef(channel), ...quiet })}`);
+  for (const team of await store.teamRouting()) lines.push(`• ${teamRouteLine(locale, team)}`);
+  for (const [channel, quiet] of await store.quietHours()) lines.push(`• ${quietHoursLine(locale, channel, quiet)}`);
   return lines.length === 0 ? t(locale, 'admin.alerts_none') : [t(locale, 'admin.alerts_title'), ...lines].join('\n');
 }
 
