@@ -254,17 +254,9 @@ export class IngestStore {
     // 3. Rebuild every touched ticket from all its events.
     const escalatedTickets = await this.rebuildTickets(trx, [...touched]);
 
-    // 4. Customer, self-service and survey events (rare; written one by one).
-    const now = this.clock();
-    for (const { item, index } of live) {
-      for (const event of item.events) {
-        let count = 0;
-        if (event.kind === 'customer') count = await writeCustomerEvent(trx, item.source, event, now);
-        else if (event.kind === 'self_service') count = await writeSelfService(trx, item.source, event);
-        else if (event.kind === 'survey') count = await writeSurvey(trx, item.source, event, now);
-        if (count > 0) written.set(index, (written.get(index) ?? 0) + count);
-      }
-    }
+    // 4. Customer, self-service and survey events, set-based like ticket events.
+    const others = live.flatMap(({ item, index }) => item.events.flatMap((event) => (event.kind === 'ticket' ? [] : [{ source: item.source, event, owner: index }])));
+    for (const [owner, count] of await writeOtherEvents(trx, others, this.clock())) written.set(owner, (written.get(owner) ?? 0) + count);
 
     return items.map((item, index) => {
       if (item.delivery !== undefined && !deliveryIds.has(index)) return DUPLICATE;
@@ -536,67 +528,116 @@ async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], 
   return ids;
 }
 
-async function upsertCustomer(trx: Trx, source: string, externalId: string, now: number): Promise<number> {
-  await trx('customers').insert({ source, external_id: externalId, created_at: now, updated_at: now }).onConflict(['source', 'external_id']).ignore();
-  const row = (await trx('customers').first('id').where({ source, external_id: externalId })) as { id: number };
-  return row.id;
-}
+type OtherEvent = CustomerEvent | SelfServiceEvent | SurveyEvent;
 
-async function writeCustomerEvent(trx: Trx, source: string, event: CustomerEvent, now: number): Promise<number> {
-  const customerId = await upsertCustomer(trx, source, event.customerId, now);
-  const written = await trx('customer_events')
-    .insert({ source, customer_id: customerId, type: event.type, occurred_at: event.occurredAt, dedupe_key: event.dedupeKey })
-    .onConflict(['source', 'dedupe_key'])
-    .ignore()
-    .returning('id');
-  if (written.length === 0) return 0;
-  // Customer since its first purchase or sign-up; churned at its latest churn not followed by a return.
-  const history = (await trx('customer_events').select('type', 'occurred_at').where({ customer_id: customerId }).orderBy('occurred_at').orderBy('id')) as { type: CustomerEvent['type']; occurred_at: number }[];
-  let becameCustomerAt: number | null = null;
-  let churnedAt: number | null = null;
-  for (const entry of history) {
-    if (entry.type === 'churned') churnedAt = entry.occurred_at;
-    else {
-      becameCustomerAt ??= entry.occurred_at;
-      churnedAt = null;
+/**
+ * Writes customer, self-service and survey events with a few statements per
+ * batch; returns how many each owner (item index) wrote. A customer event or
+ * survey answer seen before is skipped (the first of a batch wins); a session
+ * seen before is updated, and counts only if that changes it. Customers are created on first mention,
+ * and those with new events get their span recomputed from their whole history.
+ */
+async function writeOtherEvents(trx: Trx, others: readonly { source: string; event: OtherEvent; owner: number }[], now: number): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  const count = (owner: number | undefined) => {
+    if (owner !== undefined) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  };
+  if (others.length === 0) return counts;
+  const customerKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+
+  // Customers first mentioned here are created; the ids of all mentioned are read back.
+  const mentioned = new Map<string, { source: string; external_id: string }>();
+  for (const { source, event } of others) {
+    const externalId = event.kind === 'customer' ? event.customerId : event.kind === 'survey' ? event.customerId : undefined;
+    if (externalId !== undefined) mentioned.set(customerKey(source, externalId), { source, external_id: externalId });
+  }
+  const customerIds = new Map<string, number>();
+  const customerById = new Map<number, { source: string; external_id: string }>();
+  for (const group of chunks([...mentioned.values()], CHUNK)) {
+    await trx('customers').insert(group.map((row) => ({ ...row, created_at: now, updated_at: now }))).onConflict(['source', 'external_id']).ignore();
+    const rows = (await trx('customers').select('id', 'source', 'external_id').whereIn(['source', 'external_id'], group.map((row) => [row.source, row.external_id]))) as { id: number; source: string; external_id: string }[];
+    for (const row of rows) {
+      customerIds.set(customerKey(row.source, row.external_id), Number(row.id));
+      customerById.set(Number(row.id), { source: row.source, external_id: row.external_id });
     }
   }
-  await trx('customers').where({ id: customerId }).update({ became_customer_at: becameCustomerAt, churned_at: churnedAt, updated_at: now });
-  return 1;
-}
 
-async function writeSelfService(trx: Trx, source: string, event: SelfServiceEvent): Promise<number> {
-  const written = await trx('self_service_sessions')
-    .insert({
-      source,
-      external_id: event.sessionId,
-      started_at: event.startedAt,
-      resolved_without_ticket: event.resolvedWithoutTicket,
-      external_ticket_id: event.externalTicketId ?? null,
-    })
-    .onConflict(['source', 'external_id'])
-    .merge(['resolved_without_ticket', 'external_ticket_id'])
-    .returning('id');
-  return written.length;
-}
+  // Customer events and survey answers: inserted unless seen; each new row counts for the first owner of its key.
+  const firstOwner = new Map<string, number>();
+  const claim = (source: string, dedupeKey: string, owner: number) => {
+    const key = `${source}\u0000${dedupeKey}`;
+    if (!firstOwner.has(key)) firstOwner.set(key, owner);
+  };
+  const customerRows = others.flatMap(({ source, event, owner }) => {
+    if (event.kind !== 'customer') return [];
+    claim(`c:${source}`, event.dedupeKey, owner);
+    return [{ source, customer_id: customerIds.get(customerKey(source, event.customerId)) as number, type: event.type, occurred_at: event.occurredAt, dedupe_key: event.dedupeKey }];
+  });
+  const changedCustomers = new Set<number>();
+  for (const group of chunks(customerRows, CHUNK)) {
+    const inserted = (await trx('customer_events').insert(group).onConflict(['source', 'dedupe_key']).ignore().returning(['source', 'dedupe_key', 'customer_id'])) as { source: string; dedupe_key: string; customer_id: number }[];
+    for (const row of inserted) {
+      count(firstOwner.get(`c:${row.source}\u0000${row.dedupe_key}`));
+      changedCustomers.add(Number(row.customer_id));
+    }
+  }
+  const surveyRows = others.flatMap(({ source, event, owner }) => {
+    if (event.kind !== 'survey') return [];
+    claim(`s:${source}`, event.dedupeKey, owner);
+    return [{
+      source, kind: event.rating.kind, scale: event.rating.scale, score: event.rating.score,
+      customer_id: event.customerId === undefined ? null : (customerIds.get(customerKey(source, event.customerId)) ?? null),
+      survey_id: event.surveyId ?? null, responded_at: event.occurredAt, dedupe_key: event.dedupeKey,
+    }];
+  });
+  for (const group of chunks(surveyRows, CHUNK)) {
+    const inserted = (await trx('survey_responses').insert(group).onConflict(['source', 'dedupe_key']).ignore().returning(['source', 'dedupe_key'])) as { source: string; dedupe_key: string }[];
+    for (const row of inserted) count(firstOwner.get(`s:${row.source}\u0000${row.dedupe_key}`));
+  }
 
-async function writeSurvey(trx: Trx, source: string, event: SurveyEvent, now: number): Promise<number> {
-  const customerId = event.customerId === undefined ? null : await upsertCustomer(trx, source, event.customerId, now);
-  const written = await trx('survey_responses')
-    .insert({
-      source,
-      kind: event.rating.kind,
-      scale: event.rating.scale,
-      score: event.rating.score,
-      customer_id: customerId,
-      survey_id: event.surveyId ?? null,
-      responded_at: event.occurredAt,
-      dedupe_key: event.dedupeKey,
-    })
-    .onConflict(['source', 'dedupe_key'])
-    .ignore()
-    .returning('id');
-  return written.length;
+  // Sessions: each word counts if it is new or changes the session as it stood (stored, or as the batch's earlier words left it);
+  // the last word is written (one statement may not touch a row twice).
+  type SessionRow = { source: string; external_id: string; started_at: number; resolved_without_ticket: boolean; external_ticket_id: string | null };
+  const words = others.flatMap(({ source, event, owner }): { owner: number; row: SessionRow }[] =>
+    event.kind !== 'self_service' ? [] : [{ owner, row: { source, external_id: event.sessionId, started_at: event.startedAt, resolved_without_ticket: event.resolvedWithoutTicket, external_ticket_id: event.externalTicketId ?? null } }],
+  );
+  const state = new Map<string, { resolved: boolean; ticket: string | null } | undefined>();
+  const pairs = [...new Set(words.map(({ row }) => customerKey(row.source, row.external_id)))].map((key) => key.split('\u0000') as [string, string]);
+  for (const group of chunks(pairs, CHUNK)) {
+    const stored = (await trx('self_service_sessions').select('source', 'external_id', 'resolved_without_ticket', 'external_ticket_id').whereIn(['source', 'external_id'], group)) as { source: string; external_id: string; resolved_without_ticket: boolean | number; external_ticket_id: string | null }[];
+    for (const row of stored) state.set(customerKey(row.source, row.external_id), { resolved: Boolean(row.resolved_without_ticket), ticket: row.external_ticket_id });
+  }
+  const last = new Map<string, SessionRow>();
+  for (const { owner, row } of words) {
+    const key = customerKey(row.source, row.external_id);
+    const before = state.get(key);
+    if (before === undefined || before.resolved !== row.resolved_without_ticket || before.ticket !== row.external_ticket_id) {
+      count(owner);
+      state.set(key, { resolved: row.resolved_without_ticket, ticket: row.external_ticket_id });
+      last.set(key, row);
+    }
+  }
+  for (const group of chunks([...last.values()], CHUNK)) {
+    await trx('self_service_sessions').insert(group).onConflict(['source', 'external_id']).merge(['resolved_without_ticket', 'external_ticket_id']);
+  }
+
+  // A customer since its first event that is not a churn; churned at its latest churn not followed by a return.
+  for (const group of chunks([...changedCustomers], CHUNK)) {
+    const history = (await trx('customer_events').select('customer_id', 'type', 'occurred_at').whereIn('customer_id', group).orderBy('customer_id').orderBy('occurred_at').orderBy('id')) as { customer_id: number; type: CustomerEvent['type']; occurred_at: number }[];
+    const spans = new Map<number, { became_customer_at: number | null; churned_at: number | null }>();
+    for (const entry of history) {
+      const span = spans.get(Number(entry.customer_id)) ?? { became_customer_at: null, churned_at: null };
+      if (entry.type === 'churned') span.churned_at = entry.occurred_at;
+      else {
+        span.became_customer_at ??= entry.occurred_at;
+        span.churned_at = null;
+      }
+      spans.set(Number(entry.customer_id), span);
+    }
+    const rows = [...spans].map(([id, span]) => ({ ...(customerById.get(id) as { source: string; external_id: string }), ...span, created_at: now, updated_at: now }));
+    await trx('customers').insert(rows).onConflict(['source', 'external_id']).merge(['became_customer_at', 'churned_at', 'updated_at']);
+  }
+  return counts;
 }
 
 /**

@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrateLatest } from '../../src/store/migrations.js';
+import { IngestStore } from '../../src/store/ingest-store.js';
+import type { CustomerEvent, NormalizedEvent } from '../../src/ingest/events.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+
+const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
+const HOUR = 3_600_000;
+
+const customer = (type: CustomerEvent['type'], customerId: string, at: number, key: string): CustomerEvent => ({ kind: 'customer', type, customerId, occurredAt: at, dedupeKey: key });
+const session = (resolvedWithoutTicket: boolean, externalTicketId?: string): NormalizedEvent => ({
+  kind: 'self_service', sessionId: 'hc-1', startedAt: T0, resolvedWithoutTicket, dedupeKey: 'hc-1', ...(externalTicketId === undefined ? {} : { externalTicketId }),
+});
+const nps: NormalizedEvent = { kind: 'survey', rating: { kind: 'nps', scale: '0-10', score: 9 }, occurredAt: T0 + HOUR, customerId: 'c-2', dedupeKey: 'n1' };
+
+describe(`customer, self-service and survey events written together on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let store: IngestStore;
+
+  beforeEach(async () => {
+    testDb = await createTestDatabase();
+    db = openDatabase(testDb.config);
+    await migrateLatest(db);
+    store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + 10 * HOUR);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    await testDb.dispose();
+  });
+
+  const customerRow = async (id: string) => db('customers').first('became_customer_at', 'churned_at').where({ external_id: id });
+
+  it('in one batch, each event counts once, for its first sender; a session takes its last word; spans follow the whole history', async () => {
+    // Asked in the same turn of the event loop, the three are written in one transaction.
+    const [a, b, c] = await Promise.all([
+      store.recordEvents('generic', [customer('purchase', 'c-1', T0, 'p1'), customer('churned', 'c-1', T0 + 2 * HOUR, 'ch1'), session(true), nps]),
+      store.recordEvents('generic', [customer('purchase', 'c-1', T0, 'p1'), customer('reactivated', 'c-1', T0 + 3 * HOUR, 'r1'), session(false, 'T-9')]),
+      store.recordEvents('generic', [nps]),
+    ]);
+    expect([a?.eventsWritten, b?.eventsWritten, c?.eventsWritten]).toEqual([4, 2, 0]);
+    expect(await customerRow('c-1')).toEqual({ became_customer_at: T0, churned_at: null }); // back after the churn
+    expect(await customerRow('c-2')).toEqual({ became_customer_at: null, churned_at: null }); // answered a survey, never bought
+    expect(await db('customer_events').count({ n: '*' })).toEqual([{ n: 3 }]);
+    const answer = (await db('survey_responses as s').join('customers as c', 'c.id', 's.customer_id').first('c.external_id', 's.kind', 's.score')) as Record<string, unknown>;
+    expect(answer).toEqual({ external_id: 'c-2', kind: 'nps', score: 9 });
+    const hc = (await db('self_service_sessions').first('resolved_without_ticket', 'external_ticket_id')) as { resolved_without_ticket: unknown; external_ticket_id: string };
+    expect([Boolean(hc.resolved_without_ticket), hc.external_ticket_id]).toEqual([false, 'T-9']);
+
+    // A later churn is read against everything before it; the same events again change nothing.
+    expect((await store.recordEvents('generic', [customer('churned', 'c-1', T0 + 5 * HOUR, 'ch2')])).eventsWritten).toBe(1);
+    expect(await customerRow('c-1')).toEqual({ became_customer_at: T0, churned_at: T0 + 5 * HOUR });
+    expect((await store.recordEvents('generic', [customer('purchase', 'c-1', T0, 'p1'), nps])).eventsWritten).toBe(0);
+    expect(await db('customers').count({ n: '*' })).toEqual([{ n: 2 }]);
+  });
+});
