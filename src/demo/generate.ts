@@ -3,16 +3,18 @@
  * in a minute. Generated, deterministic for a seed: three teams, twelve agents
  * with names and e-mail addresses, tickets over the last 60 days with their
  * whole lives (creation, internal notes, public replies, customer replies,
- * escalations, solves, reopens, CSAT ratings), SLA targets per priority, and
- * some tickets still open and overdue. The events go through the same store
- * and projection as webhooks, under the source `demo`, so every KPI is
- * computed from them exactly as from real data.
+ * escalations, solves, reopens, CSAT and CES ratings), SLA targets per
+ * priority, and some tickets still open and overdue; beside the tickets,
+ * customers who sign up, buy and leave, help-centre sessions, relationship NPS
+ * answers and two eNPS pulses, so every metric has data. The events go through
+ * the same store and projection as webhooks, under the source `demo`, so every
+ * KPI is computed from them exactly as from real data.
  */
 import type { Database } from '../store/database.js';
 import { IngestStore } from '../store/ingest-store.js';
 import { SlaStore } from '../store/sla-store.js';
 import type { ProjectionOptions } from '../ingest/project-ticket.js';
-import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType } from '../ingest/events.js';
+import type { Actor, CustomerEvent, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType } from '../ingest/events.js';
 import { random } from './random.js';
 
 export const DEMO_SOURCE = 'demo';
@@ -45,12 +47,10 @@ export async function loadDemo(db: Database, projection: ProjectionOptions, opti
   const count = options.tickets ?? 1500;
   const days = options.days ?? 60;
   const next = random(options.seed ?? 7);
+  // A stream of its own for what is not tickets, so the tickets stay as they were for a seed.
+  const more = random((options.seed ?? 7) + 1);
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)] as T;
-  const weighted = <T>(list: readonly (readonly [T, number])[]) => {
-    let r = next();
-    for (const [value, weight] of list) if ((r -= weight) <= 0) return value;
-    return list[list.length - 1]?.[0] as T;
-  };
+  const weighted = <T>(list: readonly (readonly [T, number])[]) => weightedBy(next, list);
   /** Log-normal around a median, for waits people experience. */
   const wait = (medianMs: number, spread = 1) => Math.round(medianMs * Math.exp(spread * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())));
 
@@ -113,6 +113,10 @@ export async function loadDemo(db: Database, projection: ProjectionOptions, opti
         const score = weighted([[5, 0.5], [4, 0.28], [3, 0.1], [2, 0.06], [1, 0.06]] as const);
         add('rating', solvedAt + wait(3 * HOUR), customer, { rating: { kind: 'csat', scale: '1-5', score } });
       }
+      if (more() < 0.2) {
+        const score = weightedBy(more, [[7, 0.3], [6, 0.28], [5, 0.18], [4, 0.1], [3, 0.07], [2, 0.04], [1, 0.03]] as const);
+        add('rating', solvedAt + wait(4 * HOUR), customer, { rating: { kind: 'ces', scale: '1-7', score } });
+      }
       if (next() < 0.05) {
         const reopened = solvedAt + wait(DAY);
         add('reopened', reopened, customer, { status: 'open' });
@@ -129,6 +133,55 @@ export async function loadDemo(db: Database, projection: ProjectionOptions, opti
     });
     if (batch.length >= 2000) await flush();
   }
+  batch.push(...otherEvents(more, { start, end, now: options.now, days, tickets: count }));
   await flush();
   return { tickets: count, events };
+}
+
+/** A value drawn from weighted choices. */
+function weightedBy<T>(next: () => number, list: readonly (readonly [T, number])[]): T {
+  let r = next();
+  for (const [value, weight] of list) if ((r -= weight) <= 0) return value;
+  return list[list.length - 1]?.[0] as T;
+}
+
+/**
+ * What is not a ticket: customers (most signed up before the period; some buy
+ * once or more in it, about 3% a month leave), help-centre sessions (about two
+ * in three end without a ticket), relationship NPS answers, and an eNPS pulse
+ * a month answered by most of the twelve agents. Keys carry the day of `end`,
+ * as tickets' do, so a rerun the same day adds nothing.
+ */
+function otherEvents(next: () => number, span: { start: number; end: number; now: number; days: number; tickets: number }): NormalizedEvent[] {
+  const { start, end, now, days } = span;
+  const day = end / DAY;
+  const between = (from: number, to: number) => Math.min(now, from + Math.floor(next() * Math.max(1, to - from)));
+  const events: NormalizedEvent[] = [];
+  const customers = Math.round(span.tickets * 0.4);
+  for (let c = 1; c <= customers; c += 1) {
+    const customerId = `demo-${day}-customer-${c}`;
+    const customer = (type: CustomerEvent['type'], at: number, n: number): CustomerEvent => ({ kind: 'customer', type, customerId, occurredAt: at, dedupeKey: `${customerId}:${type}:${n}` });
+    const since = next() < 0.85 ? start - Math.floor(next() * 700 * DAY) : between(start, now);
+    events.push(customer('became_customer', since, 0));
+    const leaves = next() < 0.03 * (days / 30) ? between(Math.max(since, start), now) : undefined;
+    const purchases = weightedBy(next, [[0, 0.4], [1, 0.35], [2, 0.15], [3, 0.1]] as const);
+    for (let k = 0; k < purchases; k += 1) events.push(customer('purchase', between(Math.max(since, start), leaves ?? now), k));
+    if (leaves !== undefined) events.push(customer('churned', leaves, 0));
+    if (next() < 0.15) {
+      const score = weightedBy(next, [[10, 0.3], [9, 0.2], [8, 0.18], [7, 0.1], [6, 0.08], [5, 0.06], [3, 0.05], [0, 0.03]] as const);
+      events.push({ kind: 'survey', rating: { kind: 'nps', scale: '0-10', score }, occurredAt: between(start, now), customerId, dedupeKey: `${customerId}:nps` });
+    }
+  }
+  const sessions = Math.round(span.tickets * 0.7);
+  for (let k = 1; k <= sessions; k += 1) {
+    events.push({ kind: 'self_service', sessionId: `demo-${day}-session-${k}`, startedAt: between(start, now), resolvedWithoutTicket: next() < 0.65, dedupeKey: `demo-${day}-session-${k}` });
+  }
+  for (let pulse = start + 10 * DAY; pulse < now; pulse += 30 * DAY) {
+    for (let a = 1; a <= AGENTS.length; a += 1) {
+      if (next() < 0.2) continue; // not everyone answers
+      const score = weightedBy(next, [[10, 0.2], [9, 0.25], [8, 0.25], [7, 0.12], [6, 0.08], [4, 0.06], [2, 0.04]] as const);
+      events.push({ kind: 'survey', rating: { kind: 'enps', scale: '0-10', score }, occurredAt: Math.min(now, pulse + Math.floor(next() * 2 * DAY)), surveyId: `demo-${day}-pulse-${pulse / DAY}`, dedupeKey: `demo-${day}-pulse-${pulse / DAY}-${a}` });
+    }
+  }
+  return events;
 }
