@@ -71,6 +71,7 @@ const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi subscribe #support daily 09:00 Asia/Jakarta summary', 'help.subscribe'],
   ['/kpi subscribe #leads weekly mon 08:30 frt csat team:billing', 'help.subscribe'],
   ['/kpi subscribe #support cron:"0 9,15 * * 1-5" Asia/Jakarta if-changed', 'help.subscribe'],
+  ['/kpi subscribe #support weekdays 17:00 backlog overdue', 'help.subscribe'],
   ['/kpi unsubscribe #support', 'help.unsubscribe'],
   ['/kpi subscriptions', 'help.subscriptions'],
   ['/kpi alerts #support-leads overdue', 'help.alerts'],
@@ -80,7 +81,6 @@ const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi alerts', 'help.alerts_list'],
   ['/kpi link @someone agent@example.com', 'help.link'],
   ['/kpi sla list', 'help.sla'],
-  ['/kpi subscribe #support weekdays 17:00 backlog overdue', 'help.subscribe'],
   ['/kpi digest now #support', 'help.digest'],
   ['/kpi enps start #team "How likely are you to recommend working here?"', 'help.enps_start'],
 ];
@@ -102,17 +102,29 @@ export function helpContent(locale: Locale): HelpContent {
   };
 }
 
+/** Help items in groups: examples that share a description, in order, said once. */
+export function helpGroups(items: readonly HelpItem[]): { examples: string[]; description: string }[] {
+  const groups: { examples: string[]; description: string }[] = [];
+  for (const item of items) {
+    const last = groups.at(-1);
+    if (last?.description === item.description) last.examples.push(item.example);
+    else groups.push({ examples: [item.example], description: item.description });
+  }
+  return groups;
+}
+
 /** The help as one mrkdwn text (the plain fallback, and the console). */
 export function helpText(locale: Locale): string {
   const help = helpContent(locale);
-  const line = (entry: HelpItem) => `• \`${escapeMrkdwn(entry.example)}\` — ${escapeMrkdwn(entry.description)}`;
+  const lines = (items: readonly HelpItem[]) =>
+    helpGroups(items).map(({ examples, description }) => `• ${examples.map((example) => `\`${escapeMrkdwn(example)}\``).join(' · ')} — ${escapeMrkdwn(description)}`);
   return [
     `*${escapeMrkdwn(help.title)}*`,
     escapeMrkdwn(help.intro),
-    ...help.items.map(line),
+    ...lines(help.items),
     ...help.words.map(escapeMrkdwn),
     `*${escapeMrkdwn(help.adminTitle)}*`,
-    ...help.adminItems.map(line),
+    ...lines(help.adminItems),
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LOCALES } from '../../src/i18n/locale.js';
 import { METRIC_IDS } from '../../src/kpi/definitions.js';
 import { ADMIN_VERBS, isCommandError, parseKpiCommand, type KpiCommandError } from '../../src/slack/command.js';
-import { commandErrorText, escapeMrkdwn, helpContent, helpText } from '../../src/slack/command-text.js';
+import { commandErrorText, escapeMrkdwn, helpContent, helpGroups, helpText } from '../../src/slack/command-text.js';
 
 const options = { now: Date.UTC(2026, 9, 14, 3, 20), timezone: 'Asia/Jakarta' };
 
@@ -72,6 +72,17 @@ describe('help', () => {
       const slackText = escapeMrkdwn(example.replace(/^\/kpi ?/, '')).replace(/#([a-z-]+)/g, '<#C0EXAMPLE|$1>').replace(/@someone/g, '<@U0EXAMPLE|someone>');
       expect(isCommandError(parseKpiCommand(slackText, options)), example).toBe(false);
     }
+  });
+
+  it.each(LOCALES)('%s: says each description once, after the examples that share it', (locale) => {
+    const help = helpContent(locale);
+    const groups = helpGroups([...help.items, ...help.adminItems]);
+    const descriptions = groups.map((group) => group.description);
+    expect(new Set(descriptions).size).toBe(descriptions.length);
+    expect(groups.flatMap((group) => group.examples)).toEqual([...help.items, ...help.adminItems].map((item) => item.example));
+    const text = helpText(locale);
+    for (const description of descriptions) expect(text.split(escapeMrkdwn(description)).length - 1, description).toBe(1);
+    expect(groups.find((group) => group.examples.length > 1 && group.examples[0]?.startsWith('/kpi subscribe'))?.examples).toHaveLength(4);
   });
 
   it('reads in the language', () => {

@@ -5,7 +5,7 @@
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
 import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
-import { commandErrorText, helpContent, helpText, type HelpItem } from '../command-text.js';
+import { commandErrorText, helpContent, helpGroups, helpText, type HelpItem } from '../command-text.js';
 import type { KpiCommandError } from '../command.js';
 import { context, divider, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
 import { metricName } from './common.js';
@@ -14,14 +14,16 @@ const more = (locale: Locale) => (n: number) => t(locale, 'list.more', { n });
 
 export function helpView(locale: Locale): SlackMessage {
   const help = helpContent(locale);
-  const line = (entry: HelpItem) => `\`${escapeMrkdwn(entry.example)}\`\n${escapeMrkdwn(entry.description)}`;
+  // Examples that share a description are listed together, the description said once.
+  const lines = (items: readonly HelpItem[]) =>
+    helpGroups(items).map(({ examples, description }) => `${examples.map((example) => `\`${escapeMrkdwn(example)}\``).join('\n')}\n${escapeMrkdwn(description)}`).join('\n');
   const blocks: Block[] = [
     header(help.title),
     section(escapeMrkdwn(help.intro)),
-    section(help.items.map(line).join('\n')),
+    section(lines(help.items)),
     context(help.words.map(escapeMrkdwn)),
     divider(),
-    section(`*${escapeMrkdwn(help.adminTitle)}*\n${help.adminItems.map(line).join('\n')}`),
+    section(`*${escapeMrkdwn(help.adminTitle)}*\n${lines(help.adminItems)}`),
   ];
   return message(helpText(locale), blocks, more(locale));
 }
