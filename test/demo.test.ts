@@ -1,31 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../src/store/database.js';
-import { migrateLatest } from '../src/store/migrations.js';
+import { describe, expect, it } from 'vitest';
 import { loadDemo } from '../src/demo/generate.js';
 import { computeMetric } from '../src/kpi/metrics.js';
 import { METRIC_IDS } from '../src/kpi/definitions.js';
 import { resolvePeriod } from '../src/kpi/periods.js';
 import { KpiStore } from '../src/store/kpi-store.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { TEST_ENGINE, useTestDatabase } from './helpers/databases.js';
 
 const NOW = Date.parse('2026-11-20T10:00:00Z');
 const PROJECTION = { escalationGroups: [], escalationTag: 'escalated' };
 
 describe(`the demo workspace on ${TEST_ENGINE}`, () => {
-  let testDb: TestDatabase;
-  let db: Database;
-
-  beforeEach(async () => {
-    testDb = await createTestDatabase();
-    db = openDatabase(testDb.config);
-    await migrateLatest(db);
-  });
-  afterEach(async () => {
-    await db.destroy();
-    await testDb.dispose();
-  });
+  const t = useTestDatabase({ migrate: true });
 
   it('gives every metric data over the last 30 days, and a rerun the same day adds nothing', async () => {
+    const { db } = t;
     const first = await loadDemo(db, PROJECTION, { now: NOW, tickets: 300 });
     expect(first.events).toBeGreaterThan(300 * 5);
     const store = new KpiStore(db);

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
 import { parseConfig, type DatabaseConfig } from '../../src/config.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrateLatest } from '../../src/store/migrations.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 export const TEST_ENGINE: DatabaseConfig['client'] = TEST_DATABASE_URL === undefined ? 'sqlite' : 'postgres';
@@ -36,6 +39,31 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     config: parseConfig({ DATABASE_URL: url.href }).database,
     dispose: () => withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/** A test's own database and its connection, as useTestDatabase keeps them. */
+export interface OpenTestDatabase {
+  readonly testDb: TestDatabase;
+  /** Closed after the test; a test that closes it itself opens another here (`openDatabase(testDb.config)`). */
+  db: Database;
+}
+
+/**
+ * A fresh database for each test of the enclosing `describe`, opened before it
+ * (migrated when `migrate`) and closed and removed after it.
+ */
+export function useTestDatabase(options: { migrate?: boolean } = {}): OpenTestDatabase {
+  const current = {} as OpenTestDatabase;
+  beforeEach(async () => {
+    const testDb = await createTestDatabase();
+    Object.assign(current, { testDb, db: openDatabase(testDb.config) });
+    if (options.migrate === true) await migrateLatest(current.db);
+  });
+  afterEach(async () => {
+    await current.db.destroy();
+    await current.testDb.dispose();
+  });
+  return current;
 }
 
 async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {

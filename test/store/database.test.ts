@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { independently, openDatabase, readerOf, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import type { TicketEvent } from '../../src/ingest/events.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+import { TEST_ENGINE, useTestDatabase } from '../helpers/databases.js';
 
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 const DAY = 86_400_000;
@@ -24,19 +23,12 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 }
 
 describe(`report connections on ${TEST_ENGINE}`, () => {
-  let testDb: TestDatabase;
+  const t = useTestDatabase({ migrate: true });
   let db: Database;
   let ingest: IngestStore;
-
-  beforeEach(async () => {
-    testDb = await createTestDatabase();
-    db = openDatabase(testDb.config);
-    await migrateLatest(db);
+  beforeEach(() => {
+    db = t.db;
     ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW);
-  });
-  afterEach(async () => {
-    await db.destroy();
-    await testDb.dispose();
   });
 
   it('a report reads the committed data while a write transaction holds the writer, and sees the write once it commits', async () => {
@@ -68,7 +60,7 @@ describe(`report connections on ${TEST_ENGINE}`, () => {
     expect(await db('settings').count({ n: '*' })).toEqual([{ n: 0 }]);
     await db.destroy();
     await expect(reader.raw('select 1')).rejects.toThrow();
-    db = openDatabase(testDb.config); // for afterEach
+    t.db = openDatabase(t.testDb.config); // for afterEach
   });
 
   it.runIf(TEST_ENGINE === 'postgres')('PostgreSQL: reports read through the same pool', () => {
@@ -85,17 +77,7 @@ describe(`report connections on ${TEST_ENGINE}`, () => {
 });
 
 describe(`independent statements in a transaction on ${TEST_ENGINE}`, () => {
-  let testDb: TestDatabase;
-  let db: Database;
-
-  beforeEach(async () => {
-    testDb = await createTestDatabase();
-    db = openDatabase(testDb.config);
-  });
-  afterEach(async () => {
-    await db.destroy();
-    await testDb.dispose();
-  });
+  const t = useTestDatabase();
 
   it('answers in the order asked; side by side on SQLite, one after another on PostgreSQL, whose client takes one query at a time', async () => {
     const log: string[] = [];
@@ -106,7 +88,7 @@ describe(`independent statements in a transaction on ${TEST_ENGINE}`, () => {
         return value;
       });
     };
-    const results = await db.transaction((trx) => independently<[number, number, number]>(trx, step(trx, 'a', 1), step(trx, 'b', 2), step(trx, 'c', 3)));
+    const results = await t.db.transaction((trx) => independently<[number, number, number]>(trx, step(trx, 'a', 1), step(trx, 'b', 2), step(trx, 'c', 3)));
     expect(results).toEqual([1, 2, 3]);
     if (TEST_ENGINE === 'sqlite') expect(log.slice(0, 3)).toEqual(['start a', 'start b', 'start c']);
     else expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);

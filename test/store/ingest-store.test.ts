@@ -1,9 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import type { CustomerEvent, NormalizedEvent } from '../../src/ingest/events.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+import { TEST_ENGINE, useTestDatabase } from '../helpers/databases.js';
 
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
 const HOUR = 3_600_000;
@@ -15,24 +13,16 @@ const session = (resolvedWithoutTicket: boolean, externalTicketId?: string): Nor
 const nps: NormalizedEvent = { kind: 'survey', rating: { kind: 'nps', scale: '0-10', score: 9 }, occurredAt: T0 + HOUR, customerId: 'c-2', dedupeKey: 'n1' };
 
 describe(`customer, self-service and survey events written together on ${TEST_ENGINE}`, () => {
-  let testDb: TestDatabase;
-  let db: Database;
+  const t = useTestDatabase({ migrate: true });
   let store: IngestStore;
-
-  beforeEach(async () => {
-    testDb = await createTestDatabase();
-    db = openDatabase(testDb.config);
-    await migrateLatest(db);
-    store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + 10 * HOUR);
-  });
-  afterEach(async () => {
-    await db.destroy();
-    await testDb.dispose();
+  beforeEach(() => {
+    store = new IngestStore(t.db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + 10 * HOUR);
   });
 
-  const customerRow = async (id: string) => db('customers').first('became_customer_at', 'churned_at').where({ external_id: id });
+  const customerRow = async (id: string) => t.db('customers').first('became_customer_at', 'churned_at').where({ external_id: id });
 
   it('in one batch, each event counts once, for its first sender; a session takes its last word; spans follow the whole history', async () => {
+    const { db } = t;
     // Asked in the same turn of the event loop, the three are written in one transaction.
     const [a, b, c] = await Promise.all([
       store.recordEvents('generic', [customer('purchase', 'c-1', T0, 'p1'), customer('churned', 'c-1', T0 + 2 * HOUR, 'ch1'), session(true), nps]),

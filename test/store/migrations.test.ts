@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, engineOf, type Database } from '../../src/store/database.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { engineOf, type Database } from '../../src/store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from '../../src/store/migrations.js';
 import { DURATION_BUCKET_BOUNDS_MS, DURATION_BUCKET_COUNT, durationBucket } from '../../src/kpi/duration-buckets.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+import { TEST_ENGINE, useTestDatabase } from '../helpers/databases.js';
 
 const TABLES = [
   'webhook_deliveries', 'ticket_events', 'business_calendars', 'calendar_holidays', 'sla_policies', 'teams', 'agents',
@@ -14,16 +14,10 @@ const MIGRATIONS = 15;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
-  let testDb: TestDatabase;
+  const t = useTestDatabase();
   let db: Database;
-
-  beforeEach(async () => {
-    testDb = await createTestDatabase();
-    db = openDatabase(testDb.config);
-  });
-  afterEach(async () => {
-    await db.destroy();
-    await testDb.dispose();
+  beforeEach(() => {
+    db = t.db;
   });
 
   const existing = async () => {
