@@ -12,7 +12,7 @@ import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type Agent
 import { resolvePeriod } from './kpi/periods.js';
 import { parseFilters, parseMetric } from './kpi/request-words.js';
 import { formatValue } from './kpi/format.js';
-import { formatDuration } from './i18n/format.js';
+import { formatDate, formatDuration } from './i18n/format.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
@@ -64,7 +64,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
     } else {
       const result = await computeMetric(metric, store, period, filters, now);
       if (json) output.out(JSON.stringify(result));
-      else printMetric(output, `${period.label} (${timezone})`, result);
+      else for (const line of metricLines(result, `${period.label} (${timezone})`, { timezone, now })) output.out(line);
     }
     return 0;
   });
@@ -83,33 +83,64 @@ function printSummary(output: Output, label: string, metrics: readonly MetricRes
   printTable(output, ['Metric', 'Value', 'n', 'Previous', 'Change'], rows.map((row) => row.map((cell, i) => (i === 2 ? cell.slice(2) : i === 3 ? cell.slice(5) : cell))));
 }
 
-function printMetric(output: Output, label: string, result: MetricResult): void {
-  const definition = METRICS[result.metric];
-  output.out(`${definition.title} · ${label}`);
-  output.out(`  ${formatValue(result.value, result.unit)}   (n = ${result.n})   ${changeText(result)}`.trimEnd());
-  output.out(`  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`);
-  printDetails(output, result.unit, result.details, '');
+/** One metric as text lines: the value, the previous period, then each detail readably (tickets, ages, channels). */
+export function metricLines(result: MetricResult, label: string, at: { timezone: string; now: number }): string[] {
+  const lines = [
+    `${METRICS[result.metric].title} · ${label}`,
+    `  ${formatValue(result.value, result.unit)}   (n = ${result.n})   ${changeText(result)}`.trimEnd(),
+    `  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`,
+  ];
+  detailLines(lines, result.unit, result.details, '', at);
+  return lines;
 }
 
 interface DurationDetails { median: number | null; mean: number | null; p90: number | null; n: number }
+interface TicketDetail { externalId: string; createdAt: number; priority: string | null; team: string | null; url: string | null; target?: string; dueAt?: number }
 const DETAIL_LABELS: Record<string, string> = { business: 'business hours' };
+const AGE_LABELS: Record<string, string> = { under1d: '< 1 d', d1to3: '1-3 d', d3to7: '3-7 d', over7d: '> 7 d' };
 const isDurationDetails = (value: unknown): value is DurationDetails =>
   typeof value === 'object' && value !== null && ['median', 'mean', 'p90', 'n'].every((key) => key in value) && Object.keys(value).length === 4;
+const isTicket = (value: unknown): value is TicketDetail => typeof value === 'object' && value !== null && 'externalId' in value && 'createdAt' in value;
+const isCounts = (value: object): value is Record<string, number> => Object.values(value).every((item) => typeof item === 'number');
+/** `sevenDaysEarlier` → `seven days earlier`. */
+const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 
-/** Scalars one per line; duration statistics (calendar or business hours) as one line each; anything else as JSON. */
-function printDetails(output: Output, unit: MetricResult['unit'], details: Record<string, unknown>, prefix: string): void {
+/** A ticket on one line: id, priority, team, when it was opened, what is due (overdue), its link. */
+function ticketLine(ticket: TicketDetail, at: { timezone: string; now: number }): string {
+  const when = (ms: number) => formatDate('en', ms, at.timezone, { time: true });
+  const parts = [ticket.externalId, ticket.priority ?? '-', ticket.team ?? '-', `opened ${when(ticket.createdAt)}`];
+  if (ticket.target !== undefined && ticket.dueAt !== undefined) {
+    parts.push(`${ticket.target.replace('_', ' ')} due ${when(ticket.dueAt)}${ticket.dueAt < at.now ? `, overdue by ${formatDuration('en', (at.now - ticket.dueAt) / 1000)}` : ''}`);
+  }
+  if (ticket.url !== null) parts.push(ticket.url);
+  return parts.join(' · ');
+}
+
+/** Scalars one per line; duration statistics (calendar or business hours) as one line each; tickets, ages and counts by channel readably; anything else as JSON. */
+function detailLines(lines: string[], unit: MetricResult['unit'], details: Record<string, unknown>, prefix: string, at: { timezone: string; now: number }): void {
   for (const [key, value] of Object.entries(details)) {
-    const label = `${prefix}${DETAIL_LABELS[key] ?? key}`;
+    const label = `${prefix}${DETAIL_LABELS[key] ?? words(key)}`;
     if (value === null || typeof value !== 'object') {
-      const shown = typeof value === 'number' && unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration('en', value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
-      output.out(`  ${label}: ${shown}`);
+      const percent = typeof value === 'number' && /^change|Share$/.test(key);
+      const shown = typeof value === 'number' && unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration('en', value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(percent ? 1 : 2) : String(value);
+      lines.push(`  ${label}: ${shown}${percent ? '%' : ''}`);
     } else if (isDurationDetails(value)) {
       const d = (seconds: number | null) => (seconds === null ? 'no data' : formatDuration('en', seconds));
-      output.out(`  ${label}: median ${d(value.median)}, mean ${d(value.mean)}, p90 ${d(value.p90)} (n = ${value.n})`);
+      lines.push(`  ${label}: median ${d(value.median)}, mean ${d(value.mean)}, p90 ${d(value.p90)} (n = ${value.n})`);
+    } else if (isTicket(value)) {
+      lines.push(`  ${label}: ${ticketLine(value, at)}`);
+    } else if (Array.isArray(value) && value.length > 0 && value.every(isTicket)) {
+      lines.push(`  ${label}:`, ...value.map((ticket) => `    ${ticketLine(ticket, at)}`));
+    } else if (Array.isArray(value) && value.length > 0 && value.every((row) => typeof row === 'object' && row !== null && Object.keys(row).length === 2 && typeof (row as { n?: unknown }).n === 'number')) {
+      // Counts by one attribute, e.g. byChannel: [{ channel, n }]
+      const count = (row: Record<string, unknown>) => `${String(Object.entries(row).find(([name]) => name !== 'n')?.[1] ?? '-')} ${String(row.n)}`;
+      lines.push(`  ${label}: ${(value as Record<string, unknown>[]).map(count).join(' · ')}`);
+    } else if (!Array.isArray(value) && Object.keys(value).every((name) => name in AGE_LABELS) && isCounts(value)) {
+      lines.push(`  ${label}: ${Object.entries(value).map(([name, n]) => `${AGE_LABELS[name] ?? name} ${n}`).join(' · ')}`);
     } else if (!Array.isArray(value) && Object.values(value).length > 0 && Object.values(value).every(isDurationDetails)) {
-      printDetails(output, unit, value as Record<string, unknown>, `${label}, `);
+      detailLines(lines, unit, value as Record<string, unknown>, `${label}, `, at);
     } else {
-      output.out(`  ${label}: ${JSON.stringify(value)}`);
+      lines.push(`  ${label}: ${JSON.stringify(value)}`);
     }
   }
 }

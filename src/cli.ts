@@ -51,8 +51,26 @@ Configuration comes from the environment and a .env file: see README.md.`;
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
+/** A command's own lines of the usage (each of its lines, with the indented ones under them); undefined for a command it does not list. */
+function commandUsage(command: string): string | undefined {
+  const mine: string[] = [];
+  let inside = false;
+  for (const line of USAGE.split('\n')) {
+    if (/^ {2}\S/.test(line)) inside = line.startsWith(`  ${command} `) || line === `  ${command}`;
+    else if (!line.startsWith('        ')) inside = false;
+    if (inside) mine.push(line);
+  }
+  return mine.length === 0 ? undefined : ['Usage: kpibot <command> [options]', '', ...mine].join('\n');
+}
+
 export async function main(argv: readonly string[], output: Output): Promise<number> {
   const [command = 'start', ...rest] = argv;
+  // `<command> --help` (import has a longer help of its own): the command's usage lines, not a parse error.
+  const usage = command === 'import' || !(rest.includes('--help') || rest.includes('-h')) ? undefined : commandUsage(command);
+  if (usage !== undefined) {
+    output.out(usage);
+    return 0;
+  }
   try {
     switch (command) {
       case 'start': {

@@ -53,6 +53,13 @@ describe('kpibot command line', () => {
     expect(config.status).toBe(0);
     expect(JSON.parse(config.stdout)).toMatchObject({ slack: { mode: 'socket', botToken: '(set)', appToken: '(set)' } });
     expect(config.stdout).not.toContain('secret');
+    // A command's --help: its own usage lines, not a parse error.
+    expect(runKpibot(['migrate', '--help'], {}, freshDir())).toMatchObject({ status: 0, stdout: expect.stringContaining('  migrate status ') });
+    const report = runKpibot(['report', 'frt', '-h'], {}, freshDir());
+    expect(report).toMatchObject({ status: 0, stderr: '' });
+    expect(report.stdout).toContain('  report [metric] [--period P]');
+    expect(report.stdout).not.toContain('migrate');
+    expect(runKpibot(['frobnicate', '--help'], {}, freshDir())).toMatchObject({ status: 2 });
     const version = runKpibot(['--version'], {}, freshDir());
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(version.stdout).toBe(`${pkg.version}\n`);

@@ -5,6 +5,8 @@ import { IngestStore } from '../src/store/ingest-store.js';
 import type { NormalizedEvent } from '../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
+import { metricLines } from '../src/cli-report.js';
+import type { MetricResult } from '../src/kpi/metrics.js';
 
 const H = 3_600_000;
 const NOW = Date.now();
@@ -56,5 +58,27 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['report', 'frt', '--filter', 'teem=x'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: expect.stringMatching(/did you mean "team"/) });
     expect(runKpibot(['report', 'frt', '--period', 'fortnight'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2 });
     expect(runKpibot(['report', 'frt', '--timezone', 'Mars/Base'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2 });
+  });
+});
+
+describe('kpibot report as text', () => {
+  const base = { period: { from: 0, to: 0, timezone: 'Asia/Jakarta', label: 'x' }, previous: { value: 1, n: 1 }, change: 400, trend: 'worse' } as const;
+  const at = { timezone: 'Asia/Jakarta', now: Date.UTC(2026, 10, 22, 12, 0) };
+
+  it('shows tickets, ages and counts by channel in words, not JSON', () => {
+    const ticket = { source: 'demo', externalId: 'T-7', url: 'https://help.example.com/t/7', createdAt: Date.UTC(2026, 10, 20, 1, 30), priority: 'high', team: 'Ödeme' };
+    const overdue = metricLines({ ...base, metric: 'overdue', unit: 'count', value: 5, n: 5, details: { oldest: [{ ...ticket, target: 'first_response', dueAt: Date.UTC(2026, 10, 21, 9, 0) }], breachedShare: 11.66 } } as unknown as MetricResult, 'last 30 days', at);
+    expect(overdue).toEqual([
+      'SLA overdue · last 30 days',
+      '  5   (n = 5)   ▲ 400% (worse)',
+      '  previous period: 1 (n = 1)',
+      '  oldest:',
+      '    T-7 · high · Ödeme · opened Nov 20, 2026, 8:30 AM · first response due Nov 21, 2026, 4:00 PM, overdue by 1 d 3 h · https://help.example.com/t/7',
+      '  breached share: 11.7%',
+    ]);
+    const backlog = metricLines({ ...base, metric: 'backlog', unit: 'count', value: 9, n: 9, details: { ages: { under1d: 1, d1to3: 2, d3to7: 0, over7d: 6 }, oldest: { ...ticket, url: null }, sevenDaysEarlier: 8 } } as unknown as MetricResult, 'today', at);
+    expect(backlog.slice(3)).toEqual(['  ages: < 1 d 1 · 1-3 d 2 · 3-7 d 0 · > 7 d 6', '  oldest: T-7 · high · Ödeme · opened Nov 20, 2026, 8:30 AM', '  seven days earlier: 8']);
+    const volume = metricLines({ ...base, metric: 'volume', unit: 'count', value: 3, n: 3, details: { byChannel: [{ channel: 'email', n: 2 }, { channel: null, n: 1 }] } } as unknown as MetricResult, 'today', at);
+    expect(volume.at(-1)).toBe('  by channel: email 2 · - 1');
   });
 });
