@@ -534,8 +534,9 @@ type OtherEvent = CustomerEvent | SelfServiceEvent | SurveyEvent;
  * Writes customer, self-service and survey events with a few statements per
  * batch; returns how many each owner (item index) wrote. A customer event or
  * survey answer seen before is skipped (the first of a batch wins); a session
- * seen before is updated, and counts only if that changes it. Customers are created on first mention,
- * and those with new events get their span recomputed from their whole history.
+ * seen before is updated, and counts only if that changes it. Customers are
+ * created on first mention, and those with new events get their span
+ * recomputed from their whole history.
  */
 async function writeOtherEvents(trx: Trx, others: readonly { source: string; event: OtherEvent; owner: number }[], now: number): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
