@@ -72,7 +72,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
   const adapters = adapterMap();
   const jobs = startScheduledJobs({ config, db, slack, logger, clock: answers.clock, consoleOutput: options.console?.output });
-  const webhooks = webhookHandler({ adapters, secrets: config.webhooks, store: ingestStore, logger, afterCommit: (_source, outcome) => jobs.afterDelivery(outcome) });
+  const webhooks = webhookHandler({ adapters, secrets: config.webhooks, timezones: config.sourceTimezones, store: ingestStore, logger, afterCommit: (_source, outcome) => jobs.afterDelivery(outcome) });
   const server = createHttpServer({ db, logger, webhooks, webhookProbe: webhookProbeHandler(adapters), slackEvents: slack.httpListener, routes: options.routes });
   try {
     await listen(server, config.http.port, config.http.host);

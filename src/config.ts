@@ -64,6 +64,8 @@ export interface Config {
     readonly escalateAfterMinutes: number;
   };
   readonly webhooks: WebhookSecrets;
+  /** IANA zones in which a source's times without an offset are read (Freshdesk's placeholders may render none). */
+  readonly sourceTimezones: { readonly freshdesk: string };
   readonly logLevel: LogLevel;
 }
 
@@ -92,6 +94,7 @@ export const CONFIG_VARIABLES: readonly { name: string; default: string; meaning
   { name: 'SLA_ESCALATE_AFTER_MINUTES', default: '120', meaning: 'After this long without acknowledgement, a breach is sent to the team lead by DM.' },
   { name: 'ZENDESK_WEBHOOK_SECRET', default: '(none)', meaning: 'Zendesk webhook signing secret.', secret: true },
   { name: 'FRESHDESK_WEBHOOK_TOKEN', default: '(none)', meaning: 'Shared token Freshdesk sends (Basic password or `X-Webhook-Token`).', secret: true },
+  { name: 'FRESHDESK_TIMEZONE', default: 'UTC', meaning: 'IANA time zone of the Freshdesk account: a Freshdesk time rendered without an offset is read in it (docs/sources/freshdesk.md).' },
   { name: 'ZOHODESK_WEBHOOK_TOKEN', default: '(none)', meaning: 'Shared token Zoho Desk sends (Basic password or `X-Webhook-Token`).', secret: true },
   { name: 'ZOHODESK_PUBLIC_KEY_FILE', default: '(none)', meaning: 'PEM public key or JWKS file to check Zoho Desk\'s `X-ZDesk-JWT` signature offline.' },
   { name: 'INTERCOM_CLIENT_SECRET', default: '(none)', meaning: 'Intercom app client secret (signs `X-Hub-Signature`).', secret: true },
@@ -158,6 +161,7 @@ export function parseConfig(env: Env): Config {
       jira: get('JIRA_WEBHOOK_SECRET'),
       generic: parseStandardWebhookSecret(get('GENERIC_WEBHOOK_SECRET')),
     },
+    sourceTimezones: { freshdesk: parseTimeZone(get('FRESHDESK_TIMEZONE') ?? 'UTC', 'FRESHDESK_TIMEZONE') },
     logLevel: parseChoice('LOG_LEVEL', (get('LOG_LEVEL') ?? 'info').toLowerCase(), LOG_LEVELS),
   };
   return deepFreeze(config);
@@ -245,8 +249,8 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-function parseTimeZone(zone: string): string {
-  if (!isValidTimeZone(zone)) throw new ConfigError('KPI_TIMEZONE', `"${zone}" is not an IANA time zone (e.g. Asia/Jakarta, Europe/Istanbul, UTC)`);
+function parseTimeZone(zone: string, name = 'KPI_TIMEZONE'): string {
+  if (!isValidTimeZone(zone)) throw new ConfigError(name, `"${zone}" is not an IANA time zone (e.g. Asia/Jakarta, Europe/Istanbul, UTC)`);
   return zone;
 }
 

@@ -96,6 +96,7 @@ describe('each configuration error names the variable and the problem', () => {
     ['SLACK_API_URL', { SLACK_API_URL: 'slack api' }, /^SLACK_API_URL: is not a URL/],
     ['SLACK_API_URL', { SLACK_API_URL: 'ftp://slack.com/api/' }, /^SLACK_API_URL: must be an http:\/\/ or https:\/\/ URL/],
     ['KPI_TIMEZONE', { KPI_TIMEZONE: 'Asia/Jakarat' }, /^KPI_TIMEZONE: "Asia\/Jakarat" is not an IANA time zone/],
+    ['FRESHDESK_TIMEZONE', { FRESHDESK_TIMEZONE: 'India/Kolkata' }, /^FRESHDESK_TIMEZONE: "India\/Kolkata" is not an IANA time zone/],
     ['KPI_LOCALE', { KPI_LOCALE: 'fr' }, /^KPI_LOCALE: must be one of en, id, ms, tr, got "fr"/],
     ['KPI_ADMINS', { KPI_ADMINS: 'U012ABCDEF,@alice' }, /^KPI_ADMINS: "@alice" is not a Slack user id/],
     ['ZOHODESK_PUBLIC_KEY_FILE', { ZOHODESK_PUBLIC_KEY_FILE: '/nonexistent/zoho.pem' }, /^ZOHODESK_PUBLIC_KEY_FILE: file "\/nonexistent\/zoho.pem" does not exist/],

@@ -20,6 +20,8 @@ import type { RouteHandler } from './server.js';
 export interface WebhookDeps {
   readonly adapters: ReadonlyMap<string, SourceAdapter>;
   readonly secrets: WebhookSecrets;
+  /** Per source, the zone of its times without an offset (only Freshdesk renders such times). */
+  readonly timezones?: Readonly<Record<string, string>>;
   readonly store: IngestStore;
   readonly logger: Logger;
   readonly clock?: () => number;
@@ -84,7 +86,7 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
 
     let events;
     try {
-      events = adapter.parse(body, { headers: req.headers, receivedAt });
+      events = adapter.parse(body, { headers: req.headers, receivedAt, timezone: deps.timezones?.[source] ?? 'UTC' });
     } catch (error) {
       if (!(error instanceof PayloadShapeError)) throw error;
       await deps.store.recordRejected({ ...record, reason: error.code, detail: error.message });

@@ -18,6 +18,8 @@ export interface WebhookRequest {
 export interface ParseContext {
   readonly headers: IncomingHttpHeaders;
   readonly receivedAt: number;
+  /** IANA zone of the source's times that carry no offset (FRESHDESK_TIMEZONE); UTC when not given. */
+  readonly timezone?: string;
 }
 
 export interface SourceAdapter {

@@ -7,8 +7,9 @@
  * carries no event id and no signed timestamp: dedupe keys come from the ticket
  * id, the rule's event and the rendered ticket times.
  */
+import { TZDate } from '@date-fns/tz';
 import type { WebhookSecrets } from '../config.js';
-import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
+import { PayloadShapeError, type ParseContext, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, Rating, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { offeredTokens, safeEqual, unauthorized } from './signatures.js';
 import { compact, isObject, optionalString, optionalTime, requiredString, type Json } from './values.js';
@@ -84,7 +85,7 @@ export const freshdeskAdapter: SourceAdapter = {
   // Freshdesk sends no delivery or event id: the content hash names the delivery.
   deliveryId: () => undefined,
 
-  parse(body: unknown): NormalizedEvent[] {
+  parse(body: unknown, context: ParseContext): NormalizedEvent[] {
     if (!isObject(body)) throw new PayloadShapeError('the body must be a JSON object written from the Freshdesk template (docs/sources/freshdesk.md)');
     if ('freshdesk_webhook' in body) {
       throw new PayloadShapeError('this is a "Simple" webhook body (freshdesk_webhook): choose Advanced content and paste the template from docs/sources/freshdesk.md');
@@ -94,14 +95,14 @@ export const freshdeskAdapter: SourceAdapter = {
     if (!(FRESHDESK_EVENTS as readonly string[]).includes(event)) {
       throw new PayloadShapeError(`event "${event}" is not a Freshdesk template event (one of ${FRESHDESK_EVENTS.join(', ')})`);
     }
-    return parseEvent(event as FreshdeskEvent, body);
+    return parseEvent(event as FreshdeskEvent, body, context.timezone ?? 'UTC');
   },
 };
 
 
-function parseEvent(event: FreshdeskEvent, body: Json): NormalizedEvent[] {
+function parseEvent(event: FreshdeskEvent, body: Json, timezone: string): NormalizedEvent[] {
   const ticketId = requiredString(body.ticket_id, 'ticket_id');
-  const updatedAt = freshdeskTime(body.updated_at, 'updated_at');
+  const updatedAt = freshdeskTime(body.updated_at, 'updated_at', timezone);
   const snapshot = ticketSnapshot(body);
   const agent = snapshot.assignee ?? undefined;
   const requesterId = optionalString(body.requester_id);
@@ -120,7 +121,7 @@ function parseEvent(event: FreshdeskEvent, body: Json): NormalizedEvent[] {
   switch (event) {
     case 'ticket_created': {
       // One creation per ticket: keyed by the ticket alone, timed by its own creation time.
-      const createdAt = body.created_at === undefined || body.created_at === '' ? updatedAt : freshdeskTime(body.created_at, 'created_at');
+      const createdAt = body.created_at === undefined || body.created_at === '' ? updatedAt : freshdeskTime(body.created_at, 'created_at', timezone);
       const createdByAgent = snapshot.channel === 'outbound-email';
       const data: TicketEventData = { ...snapshot, createdByAgent, ...(requesterId === undefined ? {} : { requesterId }), ...urlOf(body) };
       return [ticketEvent('ticket_created', createdAt, data, createdByAgent ? (agent ?? { type: 'agent' }) : customer, `${ticketId}:ticket_created`)];
@@ -225,17 +226,27 @@ function freshdeskTags(value: unknown): string[] | undefined {
 
 /**
  * Freshdesk renders `{{ticket.created_on}}` / `{{ticket.modified_on}}` as Ruby
- * times: "2026-03-11 12:44:19 +0530", "... UTC", or with no zone at all (read
- * as UTC, see the docs). ISO strings and epoch numbers are accepted too.
+ * times: "2026-03-11 12:44:19 +0530", "... UTC", or with no zone at all, read
+ * as the wall-clock time of `timezone` (FRESHDESK_TIMEZONE, the account's zone;
+ * daylight saving included). ISO strings and epoch numbers are accepted too.
  */
-export function freshdeskTime(value: unknown, path: string): number {
+export function freshdeskTime(value: unknown, path: string, timezone = 'UTC'): number {
   let ms: number | undefined;
   if (typeof value === 'string') {
     const text = value.trim().replace(/\s+/g, ' ');
-    const match = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d+)?)?) ?(UTC|GMT|Z|[+-]\d\d:?\d\d)?$/i.exec(text);
+    const match = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)? ?(UTC|GMT|Z|[+-]\d\d:?\d\d)?$/i.exec(text);
     if (match !== null) {
-      const zone = match[3] === undefined || /^(utc|gmt|z)$/i.test(match[3]) ? 'Z' : match[3].replace(/^([+-]\d\d)(\d\d)$/, '$1:$2');
-      ms = optionalTime(`${match[1]}T${match[2]}${zone}`);
+      const [, year, month, day, hour, minute, second = '0', fraction = '0', zone] = match;
+      const parts = [Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Number(fraction.slice(0, 3).padEnd(3, '0'))] as const;
+      // A date or time that does not exist (month 13, 25:00...) is refused, not rolled over.
+      const asUtc = Date.UTC(...parts);
+      const exists = new Date(asUtc).toISOString().startsWith(`${year}-${month}-${day}T${hour}:${minute}:${second.padStart(2, '0')}`);
+      if (!exists) ms = undefined;
+      else if (zone === undefined) ms = new TZDate(...parts, timezone).getTime();
+      else {
+        const offset = /^(utc|gmt|z)$/i.test(zone) ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+        ms = asUtc - offset * 60_000;
+      }
     } else {
       ms = optionalTime(text);
     }

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freshdeskAdapter } from '../../src/ingest/freshdesk.js';
+import { freshdeskAdapter, freshdeskTime } from '../../src/ingest/freshdesk.js';
 import type { TicketEvent } from '../../src/ingest/events.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { TEST_ENGINE, clearIngestedData } from '../helpers/databases.js';
@@ -233,5 +233,31 @@ describe('freshdesk template values', () => {
 
   it('has no delivery id: the content hash is used', () => {
     expect(freshdeskAdapter.deliveryId({ rawBody: Buffer.from('{}'), headers: {}, receivedAt: T0 }, {})).toBeUndefined();
+  });
+});
+
+describe('Freshdesk times', () => {
+  it('reads offsets and UTC as given, and a time without an offset in FRESHDESK_TIMEZONE, daylight saving included', () => {
+    expect(freshdeskTime('2026-03-11 12:44:19 +0530', 'updated_at')).toBe(Date.UTC(2026, 2, 11, 7, 14, 19));
+    expect(freshdeskTime('2026-03-11 12:44:19 -03:00', 'updated_at', 'Asia/Kolkata')).toBe(Date.UTC(2026, 2, 11, 15, 44, 19));
+    expect(freshdeskTime('2026-10-05 08:00:00 UTC', 'updated_at', 'Asia/Kolkata')).toBe(Date.UTC(2026, 9, 5, 8));
+    expect(freshdeskTime('2026-10-05 08:00:00', 'updated_at')).toBe(Date.UTC(2026, 9, 5, 8));
+    expect(freshdeskTime('2026-10-05 13:30:00', 'updated_at', 'Asia/Kolkata')).toBe(Date.UTC(2026, 9, 5, 8));
+    expect(freshdeskTime('2026-07-01 09:00', 'updated_at', 'America/New_York')).toBe(Date.UTC(2026, 6, 1, 13));
+    expect(freshdeskTime('2026-01-15 09:00', 'updated_at', 'America/New_York')).toBe(Date.UTC(2026, 0, 15, 14));
+    expect(freshdeskTime('2026-10-05T08:00:00.250Z', 'updated_at', 'Asia/Kolkata')).toBe(Date.UTC(2026, 9, 5, 8, 0, 0, 250));
+    expect(freshdeskTime(1_791_187_200, 'updated_at', 'Asia/Kolkata')).toBe(1_791_187_200_000);
+    for (const bad of ['2026-13-01 10:00:00', '2026-02-30 10:00:00', '2026-10-05 25:00:00', 'yesterday']) expect(() => freshdeskTime(bad, 'updated_at'), bad).toThrow(/updated_at/);
+  });
+
+  it('a delivery whose times carry no offset is read in FRESHDESK_TIMEZONE', async () => {
+    const bot = await startTestBot({ FRESHDESK_WEBHOOK_TOKEN: TOKEN, FRESHDESK_TIMEZONE: 'Asia/Kolkata' });
+    try {
+      const body = (LIFE[0] as { body: string }).body.replaceAll(' +0530', '');
+      expect((await postWebhook(bot.url, 'freshdesk', body, basic(TOKEN))).status).toBe(200);
+      expect(await bot.db('ticket_events').select('type', 'occurred_at')).toEqual([{ type: 'ticket_created', occurred_at: T0 }]);
+    } finally {
+      await bot.dispose();
+    }
   });
 });
