@@ -147,7 +147,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'agents', title: 'Agent performance', unit: 'table', higherIsBetter: null,
-    formula: 'per assignee: solved, FRT median, resolution median, CSAT, FCR, AHT, open assigned, overdue.', counts: 'Each column as its metric above, for that agent\'s tickets.',
+    formula: 'per assignee: solved, FRT median, resolution median, CSAT, FCR, AHT, open assigned, overdue.', counts: 'Each column as its metric above, for that agent\'s tickets; the medians as the headlines: FRT of tickets created in the period, full resolution (latest solve - creation) of tickets last solved in it.',
     excludes: 'Unassigned tickets.', edges: 'Sortable by any column.', vendors: '-',
   },
 ]);

@@ -452,28 +452,52 @@ export class KpiStore {
     };
   }
 
-  /** Median of a duration per assignee, by window functions partitioned by agent (both engines). */
-  private async mediansByAgent(query: Builder, expression: string): Promise<Map<number, number>> {
-    const inner = query
+  /**
+   * Exact median of a stored duration per assignee, without sorting every row:
+   * one statement counts each agent's rows per bucket, a second reads only the
+   * rows of the buckets that hold each agent's middle ranks (as bucketQuantiles
+   * does for one group). Tickets without the duration (no bucket) are not counted.
+   */
+  private async mediansByAgent(query: Builder, duration: BucketedDuration): Promise<Map<number, number>> {
+    const assigned = query.clone().whereNotNull('t.assignee_agent_id').whereNotNull(`t.${duration}_bucket`);
+    const counts = (await assigned
       .clone()
-      .whereNotNull('t.assignee_agent_id')
-      .select(
-        't.assignee_agent_id as agent',
-        this.db.raw(`${expression} as v`),
-        this.db.raw(`row_number() over (partition by t.assignee_agent_id order by ${expression}) - 1 as rn`),
-        this.db.raw('count(*) over (partition by t.assignee_agent_id) as n'),
-      )
-      .as('ranked');
-    // Integer division: (n-1)/2 and n/2 are the two middle ranks (the same one when n is odd).
-    const rows = (await this.db.select('agent', 'v').from(inner).whereRaw('rn = (n - 1) / 2 or rn = n / 2')) as { agent: number; v: number | string }[];
-    const sums = new Map<number, { sum: number; count: number }>();
-    for (const row of rows) {
-      const entry = sums.get(row.agent) ?? { sum: 0, count: 0 };
-      entry.sum += Number(row.v);
-      entry.count += 1;
-      sums.set(row.agent, entry);
+      .select('t.assignee_agent_id as agent', `t.${duration}_bucket as bucket`)
+      .count({ n: '*' })
+      .groupBy('t.assignee_agent_id', `t.${duration}_bucket`)) as { agent: number | string; bucket: number | string; n: number | string }[];
+    const perAgent = new Map<number, { bucket: number; n: number }[]>();
+    for (const row of counts) {
+      const agent = Number(row.agent);
+      perAgent.set(agent, [...(perAgent.get(agent) ?? []), { bucket: Number(row.bucket), n: Number(row.n) }]);
     }
-    return new Map([...sums].map(([agent, { sum, count }]) => [agent, sum / count]));
+    // Each agent's two middle ranks (the same one when n is odd), located in their buckets.
+    const middles = new Map<number, { bucket: number; offset: number }[]>();
+    const pairs = new Map<string, [number, number]>();
+    for (const [agent, buckets] of perAgent) {
+      const n = buckets.reduce((sum, row) => sum + row.n, 0);
+      const { lower, upper } = quantileRanks(0.5, n);
+      const located = locateRanks(buckets, [lower, upper]);
+      const places = [located.get(lower), located.get(upper)].filter((place): place is { bucket: number; offset: number } => place !== undefined);
+      middles.set(agent, places);
+      for (const { bucket } of places) pairs.set(`${agent}:${bucket}`, [agent, bucket]);
+    }
+    if (pairs.size === 0) return new Map();
+    const rows = (await assigned
+      .clone()
+      .whereIn(['t.assignee_agent_id', `t.${duration}_bucket`], [...pairs.values()])
+      .select('t.assignee_agent_id as agent', `t.${duration}_bucket as bucket`, `t.${duration}_ms as v`)) as { agent: number | string; bucket: number | string; v: number | string }[];
+    const values = new Map<string, number[]>();
+    for (const row of rows) {
+      const key = `${Number(row.agent)}:${Number(row.bucket)}`;
+      values.set(key, [...(values.get(key) ?? []), Number(row.v)]);
+    }
+    for (const list of values.values()) list.sort((a, b) => a - b);
+    const medians = new Map<number, number>();
+    for (const [agent, places] of middles) {
+      const [lower, upper] = places.map(({ bucket, offset }) => values.get(`${agent}:${bucket}`)?.[offset]);
+      if (lower !== undefined && upper !== undefined) medians.set(agent, (lower + upper) / 2 / 1000);
+    }
+    return medians;
   }
 
   /** One row per agent with assigned tickets: the columns of the `agents` table. */
@@ -517,8 +541,9 @@ export class KpiStore {
     const [solved, open, frt, resolution, csatRows] = await Promise.all([
       solvedQuery,
       openQuery,
-      this.mediansByAgent(createdInRange, seconds('t.first_response_at - (case when t.created_by_agent = true then t.first_customer_message_at else t.created_at end)')),
-      this.mediansByAgent(solvedInRange(), seconds('t.first_resolved_at - t.created_at')),
+      this.mediansByAgent(createdInRange, 'first_response'),
+      // As the resolution headline: full resolution (latest solve - creation) of the tickets last solved in the range.
+      this.mediansByAgent(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), 'resolution'),
       csatQuery,
     ]);
 

@@ -87,7 +87,7 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(result.change).toBeCloseTo(-94);
   });
 
-  it('frt and resolution medians and p90 by duration buckets equal a sort of every duration (ties, bucket edges, filters)', async () => {
+  it('frt and resolution medians and p90 by duration buckets equal a sort of every duration (ties, bucket edges, filters, per agent)', async () => {
     // Deterministic spread from seconds to months, with runs of equal values and values on bucket bounds.
     let seed = 7;
     const random = () => {
@@ -97,24 +97,33 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     const special = [0, 59_999, 60_000, 74_000, 3_600_000, 3_600_000, 3_600_000, 31_945_899_000];
     const events: NormalizedEvent[] = [];
     const expected = { frt: [] as number[], frtBilling: [] as number[], resolution: [] as number[] };
-    for (let index = 0; index < 240; index += 1) {
+    // Three assignees (one with an odd count of tickets), for the agents table's medians.
+    const assignees: Actor[] = ['ayu', 'bob', 'cem'].map((name, i) => ({ type: 'agent', id: `m${i}`, email: `${name}@example.com` }));
+    const byAssignee = new Map(assignees.map((actor) => [actor.email as string, { frt: [] as number[], resolution: [] as number[] }]));
+    for (let index = 0; index < 241; index += 1) {
       const id = `p${index}`;
       const created = START + Math.floor(random() * 29 * DAY);
       const reply = index < special.length ? (special[index] as number) : Math.floor(random() ** 4 * 40 * DAY);
       const team = index % 3 === 0 ? 'Sales' : 'Billing';
+      const assignee = assignees[Math.floor(index / 2) % 3] as Actor;
+      const mine = byAssignee.get(assignee.email as string) as { frt: number[]; resolution: number[] };
       // Every fifth ticket was opened by an agent: its first response counts from the customer's first message.
       const byAgent = index % 5 === 4;
       const customerAt = created + 10 * 60_000;
-      events.push(ev(id, 'ticket_created', created, { status: 'new', team, assignee: agent }, byAgent ? agent : customer));
+      events.push(ev(id, 'ticket_created', created, { status: 'new', team, assignee }, byAgent ? agent : customer));
       if (byAgent) events.push(ev(id, 'customer_message', customerAt, {}, customer));
       events.push(ev(id, 'agent_reply', (byAgent ? customerAt : created) + reply, {}, agent));
       expected.frt.push(reply / 1000);
+      mine.frt.push(reply / 1000);
       if (team === 'Billing') expected.frtBilling.push(reply / 1000);
       const solveAfter = index % 4 === 0 ? null : reply + Math.floor(random() * 3 * DAY);
       if (solveAfter !== null) {
         const solvedAt = (byAgent ? customerAt : created) + solveAfter;
         events.push(ev(id, 'status_changed', solvedAt, { status: 'solved' }));
-        if (solvedAt < PERIOD.to) expected.resolution.push((solvedAt - created) / 1000);
+        if (solvedAt < PERIOD.to) {
+          expected.resolution.push((solvedAt - created) / 1000);
+          mine.resolution.push((solvedAt - created) / 1000);
+        }
       }
     }
     await load(events);
@@ -123,10 +132,10 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
       return interpolate(q, sorted.length, (rank) => sorted[rank] as number);
     };
     const frt = await computeMetric('frt', kpi, PERIOD, {}, NOW);
-    expect(frt.n).toBe(240);
+    expect(frt.n).toBe(241);
     expect(frt.value).toBe(quantile(expected.frt, 0.5));
     expect(frt.details.p90).toBe(quantile(expected.frt, 0.9));
-    expect(frt.details.mean).toBeCloseTo(expected.frt.reduce((sum, value) => sum + value, 0) / 240, 6);
+    expect(frt.details.mean).toBeCloseTo(expected.frt.reduce((sum, value) => sum + value, 0) / 241, 6);
     const billing = await computeMetric('frt', kpi, PERIOD, { team: 'billing' }, NOW);
     expect(billing.n).toBe(expected.frtBilling.length);
     expect(billing.value).toBe(quantile(expected.frtBilling, 0.5));
@@ -137,8 +146,13 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(full.median).toBe(quantile(expected.resolution, 0.5));
     expect(full.p90).toBe(quantile(expected.resolution, 0.9));
     const { metrics } = await computeSummary(kpi, PERIOD, {}, NOW);
-    expect(metrics.find((m) => m.metric === 'frt')).toMatchObject({ value: quantile(expected.frt, 0.5), n: 240 });
+    expect(metrics.find((m) => m.metric === 'frt')).toMatchObject({ value: quantile(expected.frt, 0.5), n: 241 });
     expect(metrics.find((m) => m.metric === 'resolution')).toMatchObject({ value: quantile(expected.resolution, 0.5), n: expected.resolution.length });
+    // The agents table: each assignee's medians, as the headlines' definitions over their own tickets.
+    const table = await computeAgents(kpi, PERIOD, {}, NOW, 'solved');
+    const medians = Object.fromEntries(table.rows.map((row) => [row.email, [row.frtMedian, row.resolutionMedian]]));
+    expect(medians).toEqual(Object.fromEntries([...byAssignee].map(([email, mine]) => [email, [quantile(mine.frt, 0.5), quantile(mine.resolution, 0.5)]])));
+    expect([...byAssignee.values()].map((mine) => mine.frt.length % 2)).toContain(1);
   });
 
   it('filters narrow every metric, and combine', async () => {
@@ -256,6 +270,13 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(byOpen.rows[0]?.email).toBe('bob@example.com');
     const byResolution = await computeAgents(kpi, PERIOD, {}, NOW, 'resolutionMedian');
     expect(byResolution.rows[0]?.email).toBe('ayu@example.com');
+  });
+
+  it('agents: the resolution median is full resolution, as the resolution headline: a reopened ticket counts to its latest solve', async () => {
+    await load([...ticket('1', START + DAY, 1, 4), ev('1', 'reopened', START + DAY + 10 * H, { status: 'open' }, customer), ev('1', 'status_changed', START + DAY + 30 * H, { status: 'solved' })]);
+    const table = await computeAgents(kpi, PERIOD, {}, NOW, 'solved');
+    expect(table.rows.map((row) => [row.email, row.frtMedian, row.resolutionMedian])).toEqual([['ayu@example.com', 3600, 30 * 3600]]);
+    expect((await computeMetric('resolution', kpi, PERIOD, {}, NOW)).value).toBe(30 * 3600);
   });
 
   it('an empty period says "no data" for rates and durations', async () => {
