@@ -30,6 +30,9 @@ const BUSINESS_HOURS =
 
 const define = (definitions: MetricDefinition[]) => Object.fromEntries(definitions.map((d) => [d.id, d])) as Record<MetricId, MetricDefinition>;
 
+/** Metrics that count customers or employees, not tickets: ticket filters (team:, agent:...) do not narrow them, so none are accepted with them. */
+export const METRICS_WITHOUT_TICKET_FILTERS: readonly MetricId[] = ['churn', 'repeat', 'enps'];
+
 export const METRICS: Record<MetricId, MetricDefinition> = define([
   {
     id: 'summary', title: 'Summary', unit: 'table', higherIsBetter: null,

@@ -38,7 +38,7 @@
  */
 import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
-import { METRIC_IDS, METRICS, type MetricId, type Unit } from '../kpi/definitions.js';
+import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
 import { isFilterKey, isMetricId, readFilter, readMetric, readPeriod, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { closestWord } from '../kpi/suggest.js';
@@ -158,11 +158,14 @@ export type KpiCommandErrorCode =
   | 'bad_email'
   | 'bad_time'
   | 'bad_timezone'
-  | 'bad_threshold';
+  | 'bad_threshold'
+  /** A ticket filter on a metric that counts customers or employees (churn, repeat, enps). */
+  | 'filters_not_applicable';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'bad_timezone', 'bad_threshold',
+  'filters_not_applicable',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -290,6 +293,9 @@ function explain(verb: string, words: readonly string[]): KpiRequest {
 
 function metricRequest(metric: MetricId, words: readonly string[], options: ParseOptions): KpiRequest {
   const args = readMetricArguments(words, options);
+  if (METRICS_WITHOUT_TICKET_FILTERS.includes(metric) && Object.keys(args.filters).length > 0) {
+    return fail('filters_not_applicable', words.find((word) => ['filter', 'user', 'email', 'name'].includes(classify(word))) ?? '');
+  }
   return { kind: 'metric', metric, period: args.period, filters: args.filters, share: args.share };
 }
 

@@ -107,6 +107,16 @@ describe('agent', () => {
   });
 });
 
+describe('metrics that count customers or employees', () => {
+  it('take a period but refuse ticket filters, naming the first', () => {
+    expect(parse('churn 90d')).toMatchObject({ kind: 'metric', metric: 'churn', filters: {} });
+    expect(error('churn 90d team:billing priority:high')).toEqual({ kind: 'error', code: 'filters_not_applicable', word: 'team:billing' });
+    expect(error('enps <@U1AAAA>')).toMatchObject({ code: 'filters_not_applicable', word: '<@U1AAAA>' });
+    expect(error('repeat agent:ana@example.com')).toMatchObject({ code: 'filters_not_applicable', word: 'agent:ana@example.com' });
+    expect(parse('nps team:billing')).toMatchObject({ kind: 'metric', filters: { team: 'billing' } }); // ticket-bound answers can be filtered
+  });
+});
+
 describe('help and explain', () => {
   it('help, help <metric>, explain <metric>', () => {
     expect(request('help')).toEqual({ kind: 'help', share: false });
@@ -286,7 +296,7 @@ describe('errors', () => {
     const texts = [
       'backlgo', 'frt shar', 'explain backlgo', 'frt yesterdy', 'frt team', 'frt teem:x', 'frt 7d 30d', 'explain', 'frt "x', 'subscribe #x daily 09:00',
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
-      'frt csat',
+      'frt csat', 'churn team:x',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

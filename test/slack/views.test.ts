@@ -134,6 +134,16 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
 });
 
 describe('a metric reply', () => {
+  it('says "all tickets" only for metrics that count tickets', () => {
+    const contextOf = (metric: MetricId) => {
+      const blocks = metricView({ result: result(metric, DETAILS[metric] ?? {}, 5), period, filters: {}, now: NOW, shared: false }, 'en').blocks as unknown as { type: string; elements?: { text: string }[] }[];
+      return blocks.find((block) => block.type === 'context')?.elements?.[0]?.text;
+    };
+    expect(contextOf('churn')).toBe('last 30 days · n = 1,234');
+    expect(contextOf('enps')).toBe('last 30 days · n = 1,234');
+    expect(contextOf('backlog')).toBe('last 30 days · all tickets · n = 1,234');
+  });
+
   it('leads with the number and its unit, says whether the move is good, and carries Explain, Show tickets and Share', () => {
     const view = metricView({ result: { ...result('backlog', DETAILS.backlog ?? {}, 120), previous: { value: 100, n: 100 }, change: 20, trend: 'worse' }, period, filters: { team: 'billing' }, now: NOW, shared: false }, 'en');
     const blocks = view.blocks as unknown as { type: string; text?: { text: string }; elements?: { action_id: string; text: { text: string } }[] }[];

@@ -3,7 +3,7 @@
  * context line (period, filters, n), a ticket as one line with its link, and
  * the request a button carries so that a click can re-run it.
  */
-import type { MetricId } from '../../kpi/definitions.js';
+import { METRICS_WITHOUT_TICKET_FILTERS, type MetricId } from '../../kpi/definitions.js';
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
@@ -83,10 +83,12 @@ export function filtersText(locale: Locale, filters: TicketFilters): string {
 }
 
 /** The context line: period · filters · n. */
-export function contextText(locale: Locale, period: Period, filters: TicketFilters, n?: number): string {
+export function contextText(locale: Locale, period: Period, filters: TicketFilters, n?: number, metric?: MetricId): string {
   const parts = [formatPeriod(locale, period)];
   const filtered = filtersText(locale, filters);
-  parts.push(filtered === '' ? t(locale, 'filter.none') : t(locale, 'view.filters', { filters: filtered }));
+  // "all tickets" only where tickets are counted (not churn, repeat purchase, eNPS).
+  if (filtered !== '') parts.push(t(locale, 'view.filters', { filters: filtered }));
+  else if (metric === undefined || !METRICS_WITHOUT_TICKET_FILTERS.includes(metric)) parts.push(t(locale, 'filter.none'));
   if (n !== undefined) parts.push(t(locale, 'view.n', { n }));
   return parts.join(' · ');
 }

@@ -62,9 +62,9 @@ export function metricView(model: MetricViewModel, locale: Locale): SlackMessage
   const detail = details(result, locale, period.timezone, now);
   if (detail.fields.length > 0) blocks.push(fields(detail.fields));
   for (const text of detail.sections) blocks.push(section(text));
-  blocks.push(context([contextText(locale, period, filters, result.n), ...sharedNote(locale, model)]));
+  blocks.push(context([contextText(locale, period, filters, result.n, result.metric), ...sharedNote(locale, model)]));
   blocks.push(actions(buttonsFor(locale, { m: result.metric, p: period.word, f: filters, n: result.n }, model.shared)));
-  const text = `${name}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n)}`;
+  const text = `${name}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n, result.metric)}`;
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 
