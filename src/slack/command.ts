@@ -291,11 +291,15 @@ function explain(verb: string, words: readonly string[]): KpiRequest {
   return { kind: 'explain', metric: metric.value, share };
 }
 
+/** Ticket filters with a metric that counts customers or employees (churn, repeat, enps) are refused, naming the first filter word. */
+function refuseTicketFilters(metrics: readonly MetricId[], filters: TicketFilters, words: readonly string[]): void {
+  if (Object.keys(filters).length === 0 || !metrics.some((metric) => METRICS_WITHOUT_TICKET_FILTERS.includes(metric))) return;
+  fail('filters_not_applicable', words.find((word) => ['user', 'email', 'name'].includes(classify(word)) || readFilter(word).ok) ?? '');
+}
+
 function metricRequest(metric: MetricId, words: readonly string[], options: ParseOptions): KpiRequest {
   const args = readMetricArguments(words, options);
-  if (METRICS_WITHOUT_TICKET_FILTERS.includes(metric) && Object.keys(args.filters).length > 0) {
-    return fail('filters_not_applicable', words.find((word) => ['filter', 'user', 'email', 'name'].includes(classify(word))) ?? '');
-  }
+  refuseTicketFilters([metric], args.filters, words);
   return { kind: 'metric', metric, period: args.period, filters: args.filters, share: args.share };
 }
 
@@ -458,6 +462,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
       return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', 'if-changed', ...WEEKDAYS, ...METRIC_IDS]) });
     }
   }
+  refuseTicketFilters(metrics, filters, rest);
   const common = { kind: 'subscribe' as const, channel, ...(timezone === undefined ? {} : { timezone }), metrics: metrics.length === 0 ? ['summary' as const] : metrics, filters, onlyIfChanged };
   if (cronExpression !== undefined) {
     // A cron schedule carries its own days and time.
@@ -511,6 +516,7 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
     if (filters[read.value.key] !== undefined) return fail('duplicate_word', word);
     filters[read.value.key] = read.value.value;
   }
+  if (rule.type === 'threshold') refuseTicketFilters([rule.metric], filters, filterWords);
   return { kind: 'alerts', channel, rule, filters };
 }
 

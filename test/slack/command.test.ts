@@ -114,6 +114,11 @@ describe('metrics that count customers or employees', () => {
     expect(error('enps <@U1AAAA>')).toMatchObject({ code: 'filters_not_applicable', word: '<@U1AAAA>' });
     expect(error('repeat agent:ana@example.com')).toMatchObject({ code: 'filters_not_applicable', word: 'agent:ana@example.com' });
     expect(parse('nps team:billing')).toMatchObject({ kind: 'metric', filters: { team: 'billing' } }); // ticket-bound answers can be filtered
+    // Nor in a digest or a threshold rule, whose numbers would be labelled as filtered.
+    expect(error('subscribe <#C1AAAA> weekly mon 08:30 frt churn team:billing')).toMatchObject({ code: 'filters_not_applicable', word: 'team:billing' });
+    expect(parse('subscribe <#C1AAAA> weekly mon 08:30 frt csat team:billing')).toMatchObject({ kind: 'subscribe', filters: { team: 'billing' } });
+    expect(error('alerts <#C1AAAA> threshold churn &gt; 5% priority:high')).toMatchObject({ code: 'filters_not_applicable', word: 'priority:high' });
+    expect(parse('alerts <#C1AAAA> threshold churn &gt; 5%')).toMatchObject({ kind: 'alerts', filters: {} });
   });
 });
 
