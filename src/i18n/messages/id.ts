@@ -306,7 +306,7 @@ export const id: Messages = {
   'admin.alert.overdue': 'peringatan dan pelanggaran SLA',
   'admin.alert.escalations': 'notifikasi eskalasi',
   'admin.alert.threshold': 'peringatan saat {metric} {operator} {value}',
-  'admin.alert.threshold_timing': '{what}, selama {window} (tidak diulang dalam {cooldown})',
+  'admin.alert.threshold_timing': '{what}, diukur selama {window} (tidak dikirim ulang dalam {cooldown})',
   'admin.quiet_set': 'Selesai: peringatan untuk {channel} ditahan dari {starts} sampai {ends} ({timezone}), kecuali pelanggaran SLA tiket mendesak.',
   'admin.quiet_off': 'Selesai: {channel} tidak punya jam tenang; peringatannya langsung dikirim.',
   'admin.team_routing': 'Selesai: tim *{team}*: {channel}; {lead}.',

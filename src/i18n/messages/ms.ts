@@ -308,7 +308,7 @@ export const ms: Messages = {
   'admin.alert.overdue': 'amaran dan pelanggaran SLA',
   'admin.alert.escalations': 'makluman eskalasi',
   'admin.alert.threshold': 'amaran apabila {metric} {operator} {value}',
-  'admin.alert.threshold_timing': '{what}, bagi {window} (tidak diulang dalam tempoh {cooldown})',
+  'admin.alert.threshold_timing': '{what}, diukur sepanjang {window} (tidak dihantar semula dalam tempoh {cooldown})',
   'admin.quiet_set': 'Selesai: amaran untuk {channel} ditahan dari {starts} hingga {ends} ({timezone}), kecuali pelanggaran SLA bagi tiket segera.',
   'admin.quiet_off': 'Selesai: {channel} tiada waktu senyap; amarannya dihantar serta-merta.',
   'admin.team_routing': 'Selesai: pasukan *{team}*: {channel}; {lead}.',
