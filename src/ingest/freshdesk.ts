@@ -239,14 +239,10 @@ export function freshdeskTime(value: unknown, path: string, timezone = 'UTC'): n
       const [, year, month, day, hour, minute, second = '0', fraction = '0', zone] = match;
       const parts = [Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Number(fraction.slice(0, 3).padEnd(3, '0'))] as const;
       // A date or time that does not exist (month 13, 25:00...) is refused, not rolled over.
-      const asUtc = Date.UTC(...parts);
-      const exists = new Date(asUtc).toISOString().startsWith(`${year}-${month}-${day}T${hour}:${minute}:${second.padStart(2, '0')}`);
+      const exists = new Date(Date.UTC(...parts)).toISOString().startsWith(`${year}-${month}-${day}T${hour}:${minute}:${second.padStart(2, '0')}`);
       if (!exists) ms = undefined;
       else if (zone === undefined) ms = new TZDate(...parts, timezone).getTime();
-      else {
-        const offset = /^(utc|gmt|z)$/i.test(zone) ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
-        ms = asUtc - offset * 60_000;
-      }
+      else ms = optionalTime(`${year}-${month}-${day}T${hour}:${minute}:${second.padStart(2, '0')}.${fraction.slice(0, 3).padEnd(3, '0')}${/^(utc|gmt|z)$/i.test(zone) ? 'Z' : zone}`);
     } else {
       ms = optionalTime(text);
     }

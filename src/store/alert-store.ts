@@ -81,6 +81,13 @@ export interface NewAlert {
   readonly view: AlertView;
 }
 
+/** Where a team's SLA alerts go (either may be null). */
+export interface TeamRoute {
+  readonly name: string;
+  readonly alertChannelId: string | null;
+  readonly leadSlackUserId: string | null;
+}
+
 export interface QuietHours {
   readonly starts: string;
   readonly ends: string;
@@ -294,7 +301,7 @@ export class AlertStore {
   }
 
   /** Teams with an alert channel or a lead. */
-  async teamRouting(): Promise<{ name: string; alertChannelId: string | null; leadSlackUserId: string | null }[]> {
+  async teamRouting(): Promise<TeamRoute[]> {
     const rows = (await this.db('teams').select('name', 'alert_channel_id', 'lead_slack_user_id').whereNotNull('alert_channel_id').orWhereNotNull('lead_slack_user_id').orderBy('name')) as { name: string; alert_channel_id: string | null; lead_slack_user_id: string | null }[];
     return rows.map((row) => ({ name: row.name, alertChannelId: row.alert_channel_id, leadSlackUserId: row.lead_slack_user_id }));
   }

@@ -184,7 +184,7 @@ export class IngestStore {
     for (;;) {
       const rows = (await this.db('tickets').select('id', 'source', 'external_id').where('id', '>', after).orderBy('id').limit(batch)) as { id: number; source: string; external_id: string }[];
       if (rows.length === 0) return total;
-      await this.db.transaction((trx) => this.rebuildTickets(trx, rows.map((row) => ticketKey(row.source, row.external_id))));
+      await this.db.transaction((trx) => this.rebuildTickets(trx, rows.map((row) => sourceKey(row.source, row.external_id))));
       after = rows[rows.length - 1]?.id ?? after;
       total += rows.length;
     }
@@ -223,7 +223,7 @@ export class IngestStore {
     for (const { item, index } of live) {
       for (const event of item.events) {
         if (event.kind !== 'ticket') continue;
-        ticketKeys.add(ticketKey(item.source, event.externalTicketId));
+        ticketKeys.add(sourceKey(item.source, event.externalTicketId));
         eventRows.push(ticketEventRow(item.source, event, item.receivedAt, deliveryIds.get(index) ?? null));
         rowOwner.push(index);
       }
@@ -243,7 +243,7 @@ export class IngestStore {
       }[];
       for (const row of inserted) {
         const owner = ownerOf.get(`${row.source}\u0000${row.dedupe_key}`) as number;
-        const key = ticketKey(row.source, row.external_ticket_id);
+        const key = sourceKey(row.source, row.external_ticket_id);
         written.set(owner, (written.get(owner) ?? 0) + 1);
         touched.add(key);
         if (!touchedBy.has(owner)) touchedBy.set(owner, new Set());
@@ -264,10 +264,10 @@ export class IngestStore {
       return {
         duplicate: false,
         eventsWritten: written.get(index) ?? 0,
-        ticketsUpdated: mine.map((key) => splitTicketKey(key).externalId),
+        ticketsUpdated: mine.map((key) => splitSourceKey(key).externalId),
         escalated: mine.flatMap((key) => {
           const ticketId = escalatedTickets.get(key);
-          return ticketId === undefined ? [] : [{ ticketId, externalId: splitTicketKey(key).externalId }];
+          return ticketId === undefined ? [] : [{ ticketId, externalId: splitSourceKey(key).externalId }];
         }),
       };
     });
@@ -282,7 +282,7 @@ export class IngestStore {
     if (keys.length === 0) return escalated;
     const bySource = new Map<string, string[]>();
     for (const key of keys) {
-      const { source, externalId } = splitTicketKey(key);
+      const { source, externalId } = splitSourceKey(key);
       bySource.set(source, [...(bySource.get(source) ?? []), externalId]);
     }
     const now = this.clock();
@@ -328,7 +328,7 @@ export class IngestStore {
         const surveys: Record<string, unknown>[] = [];
         for (const { id, projection } of projections) {
           const ticketId = ticketIds.get(id) as number;
-          if (projection.escalationCount > (previous.get(id) ?? 0)) escalated.set(ticketKey(source, id), ticketId);
+          if (projection.escalationCount > (previous.get(id) ?? 0)) escalated.set(sourceKey(source, id), ticketId);
           for (const tag of projection.tags) tags.push({ ticket_id: ticketId, tag: tag.slice(0, 100) });
           for (const interval of projection.responseIntervals) {
             intervals.push({ ticket_id: ticketId, customer_at: interval.customerAt, replied_at: interval.repliedAt, seconds: Math.round((interval.repliedAt - interval.customerAt) / 1000) });
@@ -366,8 +366,9 @@ function deliveryRow(delivery: DeliveryRecord, eventCount: number) {
   };
 }
 
-const ticketKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
-function splitTicketKey(key: string): { source: string; externalId: string } {
+/** A key of one thing of one source (a ticket, a customer, a session): source and external id. */
+const sourceKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+function splitSourceKey(key: string): { source: string; externalId: string } {
   const at = key.indexOf('\u0000');
   return { source: key.slice(0, at), externalId: key.slice(at + 1) };
 }
@@ -544,13 +545,12 @@ async function writeOtherEvents(trx: Trx, others: readonly { source: string; eve
     if (owner !== undefined) counts.set(owner, (counts.get(owner) ?? 0) + 1);
   };
   if (others.length === 0) return counts;
-  const customerKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 
   // Customers first mentioned here are created; the ids of all mentioned are read back.
   const mentioned = new Map<string, { source: string; external_id: string }>();
   for (const { source, event } of others) {
     const externalId = event.kind === 'customer' ? event.customerId : event.kind === 'survey' ? event.customerId : undefined;
-    if (externalId !== undefined) mentioned.set(customerKey(source, externalId), { source, external_id: externalId });
+    if (externalId !== undefined) mentioned.set(sourceKey(source, externalId), { source, external_id: externalId });
   }
   const customerIds = new Map<string, number>();
   const customerById = new Map<number, { source: string; external_id: string }>();
@@ -558,7 +558,7 @@ async function writeOtherEvents(trx: Trx, others: readonly { source: string; eve
     await trx('customers').insert(group.map((row) => ({ ...row, created_at: now, updated_at: now }))).onConflict(['source', 'external_id']).ignore();
     const rows = (await trx('customers').select('id', 'source', 'external_id').whereIn(['source', 'external_id'], group.map((row) => [row.source, row.external_id]))) as { id: number; source: string; external_id: string }[];
     for (const row of rows) {
-      customerIds.set(customerKey(row.source, row.external_id), Number(row.id));
+      customerIds.set(sourceKey(row.source, row.external_id), Number(row.id));
       customerById.set(Number(row.id), { source: row.source, external_id: row.external_id });
     }
   }
@@ -572,7 +572,7 @@ async function writeOtherEvents(trx: Trx, others: readonly { source: string; eve
   const customerRows = others.flatMap(({ source, event, owner }) => {
     if (event.kind !== 'customer') return [];
     claim(`c:${source}`, event.dedupeKey, owner);
-    return [{ source, customer_id: customerIds.get(customerKey(source, event.customerId)) as number, type: event.type, occurred_at: event.occurredAt, dedupe_key: event.dedupeKey }];
+    return [{ source, customer_id: customerIds.get(sourceKey(source, event.customerId)) as number, type: event.type, occurred_at: event.occurredAt, dedupe_key: event.dedupeKey }];
   });
   const changedCustomers = new Set<number>();
   for (const group of chunks(customerRows, CHUNK)) {
@@ -587,7 +587,7 @@ async function writeOtherEvents(trx: Trx, others: readonly { source: string; eve
     claim(`s:${source}`, event.dedupeKey, owner);
     return [{
       source, kind: event.rating.kind, scale: event.rating.scale, score: event.rating.score,
-      customer_id: event.customerId === undefined ? null : (customerIds.get(customerKey(source, event.customerId)) ?? null),
+      customer_id: event.customerId === undefined ? null : (customerIds.get(sourceKey(source, event.customerId)) ?? null),
       survey_id: event.surveyId ?? null, responded_at: event.occurredAt, dedupe_key: event.dedupeKey,
     }];
   });
@@ -603,14 +603,14 @@ async function writeOtherEvents(trx: Trx, others: readonly { source: string; eve
     event.kind !== 'self_service' ? [] : [{ owner, row: { source, external_id: event.sessionId, started_at: event.startedAt, resolved_without_ticket: event.resolvedWithoutTicket, external_ticket_id: event.externalTicketId ?? null } }],
   );
   const state = new Map<string, { resolved: boolean; ticket: string | null } | undefined>();
-  const pairs = [...new Set(words.map(({ row }) => customerKey(row.source, row.external_id)))].map((key) => key.split('\u0000') as [string, string]);
+  const pairs = [...new Set(words.map(({ row }) => sourceKey(row.source, row.external_id)))].map((key) => key.split('\u0000') as [string, string]);
   for (const group of chunks(pairs, CHUNK)) {
     const stored = (await trx('self_service_sessions').select('source', 'external_id', 'resolved_without_ticket', 'external_ticket_id').whereIn(['source', 'external_id'], group)) as { source: string; external_id: string; resolved_without_ticket: boolean | number; external_ticket_id: string | null }[];
-    for (const row of stored) state.set(customerKey(row.source, row.external_id), { resolved: Boolean(row.resolved_without_ticket), ticket: row.external_ticket_id });
+    for (const row of stored) state.set(sourceKey(row.source, row.external_id), { resolved: Boolean(row.resolved_without_ticket), ticket: row.external_ticket_id });
   }
   const last = new Map<string, SessionRow>();
   for (const { owner, row } of words) {
-    const key = customerKey(row.source, row.external_id);
+    const key = sourceKey(row.source, row.external_id);
     const before = state.get(key);
     if (before === undefined || before.resolved !== row.resolved_without_ticket || before.ticket !== row.external_ticket_id) {
       count(owner);

@@ -471,15 +471,14 @@ export class KpiStore {
       perAgent.set(agent, [...(perAgent.get(agent) ?? []), { bucket: Number(row.bucket), n: Number(row.n) }]);
     }
     // Each agent's two middle ranks (the same one when n is odd), located in their buckets.
-    const middles = new Map<number, { bucket: number; offset: number }[]>();
+    const middles = new Map<number, { n: number; located: Map<number, { bucket: number; offset: number }> }>();
     const pairs = new Map<string, [number, number]>();
     for (const [agent, buckets] of perAgent) {
       const n = buckets.reduce((sum, row) => sum + row.n, 0);
       const { lower, upper } = quantileRanks(0.5, n);
       const located = locateRanks(buckets, [lower, upper]);
-      const places = [located.get(lower), located.get(upper)].filter((place): place is { bucket: number; offset: number } => place !== undefined);
-      middles.set(agent, places);
-      for (const { bucket } of places) pairs.set(`${agent}:${bucket}`, [agent, bucket]);
+      middles.set(agent, { n, located });
+      for (const { bucket } of located.values()) pairs.set(`${agent}:${bucket}`, [agent, bucket]);
     }
     if (pairs.size === 0) return new Map();
     const rows = (await assigned
@@ -493,9 +492,13 @@ export class KpiStore {
     }
     for (const list of values.values()) list.sort((a, b) => a - b);
     const medians = new Map<number, number>();
-    for (const [agent, places] of middles) {
-      const [lower, upper] = places.map(({ bucket, offset }) => values.get(`${agent}:${bucket}`)?.[offset]);
-      if (lower !== undefined && upper !== undefined) medians.set(agent, (lower + upper) / 2 / 1000);
+    for (const [agent, { n, located }] of middles) {
+      const valueAt = (rank: number) => {
+        const at = located.get(rank);
+        return at === undefined ? Number.NaN : (values.get(`${agent}:${at.bucket}`)?.[at.offset] ?? Number.NaN) / 1000;
+      };
+      const median = interpolate(0.5, n, valueAt);
+      if (median !== null && !Number.isNaN(median)) medians.set(agent, median);
     }
     return medians;
   }

@@ -7,7 +7,7 @@ import { METRICS_WITHOUT_TICKET_FILTERS, type MetricId } from '../../kpi/definit
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
-import type { QuietHours } from '../../store/alert-store.js';
+import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatPercent, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
@@ -128,7 +128,7 @@ export function routingParts(locale: Locale, team: string, channelId: string | n
 }
 
 /** One line per team route and per channel's quiet hours, as `/kpi alerts` and the Home tab list them. */
-export function teamRouteLine(locale: Locale, route: { readonly name: string; readonly alertChannelId: string | null; readonly leadSlackUserId: string | null }): string {
+export function teamRouteLine(locale: Locale, route: TeamRoute): string {
   return t(locale, 'admin.team_line', routingParts(locale, route.name, route.alertChannelId, route.leadSlackUserId));
 }
 

@@ -12,7 +12,7 @@ import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.j
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 import { dueText, metricName, quietHoursLine, shortTrend, teamRouteLine, ticketLine } from './common.js';
-import type { QuietHours } from '../../store/alert-store.js';
+import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 
 /** What admins see configured: the active digests, alert rules, team routes and quiet hours (at most 10 of each listed) and their totals. */
 export interface WorkspaceConfiguration {
@@ -22,7 +22,7 @@ export interface WorkspaceConfiguration {
   readonly quietHoursCount: number;
   readonly subscriptions: readonly { readonly target: string; readonly personal: boolean; readonly schedule: string; readonly timezone: string; readonly metrics: readonly string[] }[];
   readonly alertRules: readonly { readonly kind: string; readonly channelId: string | null; readonly team: string | null }[];
-  readonly teamRoutes: readonly { readonly name: string; readonly alertChannelId: string | null; readonly leadSlackUserId: string | null }[];
+  readonly teamRoutes: readonly TeamRoute[];
   readonly quietHours: readonly { readonly channelId: string; readonly quiet: QuietHours }[];
 }
 
