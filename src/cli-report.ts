@@ -7,7 +7,7 @@ import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { KpiStore } from './store/kpi-store.js';
-import { METRICS, METRICS_WITHOUT_TICKET_FILTERS } from './kpi/definitions.js';
+import { METRICS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
 import { resolvePeriod } from './kpi/periods.js';
 import { parseFilters, parseMetric } from './kpi/request-words.js';
@@ -46,8 +46,9 @@ export async function reportCommand(args: readonly string[], config: Config, out
     throw new UsageError(describeError(error));
   }
   const filters = parseFilters(parsed.values.filter ?? []);
-  if (METRICS_WITHOUT_TICKET_FILTERS.includes(metric) && Object.keys(filters).length > 0) {
-    throw new UsageError(`--filter does not apply to ${metric}: it counts customers or employees, not tickets`);
+  const counts = UNFILTERABLE_COUNTS[metric];
+  if (counts !== undefined && Object.keys(filters).length > 0) {
+    throw new UsageError(`--filter does not apply to ${metric}: it counts ${counts}, which ticket filters cannot narrow`);
   }
   const sort = (parsed.values.sort ?? 'solved') as AgentColumn;
   if (!(AGENT_COLUMNS as readonly string[]).includes(sort)) throw new UsageError(`--sort must be one of ${AGENT_COLUMNS.join(', ')}`);

@@ -58,7 +58,8 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['report', 'frt', '--filter', 'teem=x'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: expect.stringMatching(/did you mean "team"/) });
     expect(runKpibot(['report', 'frt', '--period', 'fortnight'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2 });
     expect(runKpibot(['report', 'frt', '--timezone', 'Mars/Base'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2 });
-    expect(runKpibot(['report', 'churn', '--filter', 'team=Billing'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: 'kpibot: --filter does not apply to churn: it counts customers or employees, not tickets\n' });
+    expect(runKpibot(['report', 'churn', '--filter', 'team=Billing'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: 'kpibot: --filter does not apply to churn: it counts customers, which ticket filters cannot narrow\n' });
+    expect(runKpibot(['report', 'selfservice', '--filter', 'team=Billing'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: 'kpibot: --filter does not apply to selfservice: it counts help-centre sessions, which ticket filters cannot narrow\n' });
   });
 });
 

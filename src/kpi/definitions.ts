@@ -30,8 +30,15 @@ const BUSINESS_HOURS =
 
 const define = (definitions: MetricDefinition[]) => Object.fromEntries(definitions.map((d) => [d.id, d])) as Record<MetricId, MetricDefinition>;
 
-/** Metrics that count customers or employees, not tickets: ticket filters (team:, agent:...) do not narrow them, so none are accepted with them. */
-export const METRICS_WITHOUT_TICKET_FILTERS: readonly MetricId[] = ['churn', 'repeat', 'enps'];
+/**
+ * Metrics that count something other than tickets alone: ticket filters (team:, agent:...) cannot narrow
+ * what they count, so none are accepted with them. Self-service usage divides help-centre sessions, which
+ * have no team, agent or tag, by sessions plus tickets: filtering only the tickets would inflate it.
+ */
+export const UNFILTERABLE_COUNTS: Readonly<Partial<Record<MetricId, string>>> = {
+  churn: 'customers', repeat: 'customers', enps: 'employees', selfservice: 'help-centre sessions',
+};
+export const METRICS_WITHOUT_TICKET_FILTERS = Object.keys(UNFILTERABLE_COUNTS) as readonly MetricId[];
 
 export const METRICS: Record<MetricId, MetricDefinition> = define([
   {

@@ -20,7 +20,7 @@ export function renderMetricsDoc(): string {
     '- **Median and p90** interpolate linearly between the closest ranks (as PostgreSQL\'s `percentile_cont`): for n sorted values v₀…vₙ₋₁ and q in 0..1, h = q·(n-1), and the value is v⌊h⌋ + (h-⌊h⌋)·(v⌈h⌉ - v⌊h⌋).',
     '- **Percentiles are exact**, never estimated. For calendar first response and resolution times the database counts the period\'s durations in 64 ranges of growing width (under a minute, then each bound 1.237 times the last, up to 370 days) and sorts only the range that holds the wanted rank; the value is the same as sorting them all.',
     '- **Change** is (current - previous) / |previous|, in percent; **trend** says whether that move is good for the metric.',
-    '- **Filters** `team:`, `priority:`, `channel:`, `source:`, `agent:`, `tag:` narrow the tickets (survey answers through their ticket). Team and agent names compare ignoring case and surrounding spaces, in every alphabet (`team:ödeme` finds Ödeme; `iade` finds İade). `churn`, `repeat` and `enps` count customers or employees, not tickets: a filter with them is refused rather than silently ignored.',
+    '- **Filters** `team:`, `priority:`, `channel:`, `source:`, `agent:`, `tag:` narrow the tickets (survey answers through their ticket). Team and agent names compare ignoring case and surrounding spaces, in every alphabet (`team:ödeme` finds Ödeme; `iade` finds İade). `churn`, `repeat`, `enps` and `selfservice` count customers, employees or help-centre sessions, which ticket filters cannot narrow: a filter with them is refused rather than silently ignored or, for self-service, applied to the tickets alone.',
     '',
   ];
   for (const id of METRIC_IDS) {

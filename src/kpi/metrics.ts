@@ -146,8 +146,8 @@ const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
     const { buyers, repeatBuyers } = await store.repeatPurchase(range);
     return { measure: percent(repeatBuyers, buyers), details: { buyers, repeatBuyers } };
   },
-  async selfservice(store, range, filters) {
-    const { resolvedSessions, ticketsCreated } = await store.selfService(range, filters);
+  async selfservice(store, range) {
+    const { resolvedSessions, ticketsCreated } = await store.selfService(range);
     return { measure: percent(resolvedSessions, resolvedSessions + ticketsCreated), details: { resolvedSessions, ticketsCreated } };
   },
 };

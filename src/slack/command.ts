@@ -159,7 +159,7 @@ export type KpiCommandErrorCode =
   | 'bad_time'
   | 'bad_timezone'
   | 'bad_threshold'
-  /** A ticket filter on a metric that counts customers or employees (churn, repeat, enps). */
+  /** A ticket filter on a metric that counts customers, sessions or employees (churn, repeat, enps, selfservice). */
   | 'filters_not_applicable';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
@@ -291,7 +291,7 @@ function explain(verb: string, words: readonly string[]): KpiRequest {
   return { kind: 'explain', metric: metric.value, share };
 }
 
-/** Ticket filters with a metric that counts customers or employees (churn, repeat, enps) are refused, naming the first filter word. */
+/** Ticket filters with a metric that counts customers, sessions or employees (churn, repeat, enps, selfservice) are refused, naming the first filter word. */
 function refuseTicketFilters(metrics: readonly MetricId[], filters: TicketFilters, words: readonly string[]): void {
   if (Object.keys(filters).length === 0 || !metrics.some((metric) => METRICS_WITHOUT_TICKET_FILTERS.includes(metric))) return;
   fail('filters_not_applicable', words.find((word) => ['user', 'email', 'name'].includes(classify(word)) || readFilter(word).ok) ?? '');

@@ -356,9 +356,10 @@ export class KpiStore {
     return { buyers: Number(row.buyers), repeatBuyers: Number(row.repeaters ?? 0) };
   }
 
-  async selfService(range: Range, filters: TicketFilters): Promise<{ resolvedSessions: number; ticketsCreated: number }> {
+  /** Sessions have no team, agent or tag, so both counts are of everything (ticket filters are refused with this metric). */
+  async selfService(range: Range): Promise<{ resolvedSessions: number; ticketsCreated: number }> {
     const resolvedSessions = await this.count(this.db('self_service_sessions').where('resolved_without_ticket', true).andWhere('started_at', '>=', range.from).andWhere('started_at', '<', range.to));
-    return { resolvedSessions, ticketsCreated: await this.created(range, filters) };
+    return { resolvedSessions, ticketsCreated: await this.created(range, {}) };
   }
 
   /** Open tickets past a due time they have not met at `now`. */

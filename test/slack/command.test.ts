@@ -107,12 +107,15 @@ describe('agent', () => {
   });
 });
 
-describe('metrics that count customers or employees', () => {
+describe('metrics that count customers, sessions or employees', () => {
   it('take a period but refuse ticket filters, naming the first', () => {
     expect(parse('churn 90d')).toMatchObject({ kind: 'metric', metric: 'churn', filters: {} });
     expect(error('churn 90d team:billing priority:high')).toEqual({ kind: 'error', code: 'filters_not_applicable', word: 'team:billing' });
     expect(error('enps <@U1AAAA>')).toMatchObject({ code: 'filters_not_applicable', word: '<@U1AAAA>' });
     expect(error('repeat agent:ana@example.com')).toMatchObject({ code: 'filters_not_applicable', word: 'agent:ana@example.com' });
+    // Self-service divides sessions (no team, agent or tag) by sessions + tickets: filtering the tickets alone would inflate it.
+    expect(error('selfservice 30d channel:chat')).toMatchObject({ code: 'filters_not_applicable', word: 'channel:chat' });
+    expect(parse('selfservice 30d')).toMatchObject({ kind: 'metric', metric: 'selfservice', filters: {} });
     expect(parse('nps team:billing')).toMatchObject({ kind: 'metric', filters: { team: 'billing' } }); // ticket-bound answers can be filtered
     // Nor in a digest or a threshold rule, whose numbers would be labelled as filtered.
     expect(error('subscribe <#C1AAAA> weekly mon 08:30 frt churn team:billing')).toMatchObject({ code: 'filters_not_applicable', word: 'team:billing' });

@@ -138,7 +138,7 @@ export const en = {
   'error.bad_time': '`{word}` is not a time of day: write `HH:MM`, for example `09:00`.',
   'error.bad_timezone': '`{word}` is not a time zone: write `Area/City`, for example `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` is not a threshold: write `threshold <metric> <op> <value>`, for example `threshold frt > 4h` or `threshold csat < 80%`.',
-  'error.filters_not_applicable': '`{word}` does not apply here: this metric counts customers or employees, not tickets, so ticket filters do not narrow it.',
+  'error.filters_not_applicable': '`{word}` does not apply here: churn, repeat purchase, self-service usage and eNPS count customers, help-centre sessions or employees, which ticket filters cannot narrow.',
   'error.suggestion': 'Did you mean `{suggestion}`?',
   'error.choices': 'You can use: {choices}.',
   'error.see_help': 'Type `/kpi help` to see every command.',

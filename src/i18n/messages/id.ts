@@ -125,7 +125,7 @@ export const id: Messages = {
   'error.bad_time': '`{word}` bukan waktu yang valid: tulis `HH:MM`, misalnya `09:00`.',
   'error.bad_timezone': '`{word}` bukan zona waktu: tulis `Wilayah/Kota`, misalnya `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` bukan ambang batas: tulis `threshold <metrik> <operator> <nilai>`, misalnya `threshold frt > 4h` atau `threshold csat < 80%`.',
-  'error.filters_not_applicable': '`{word}` tidak berlaku di sini: metrik ini menghitung pelanggan atau karyawan, bukan tiket, jadi filter tiket tidak mempersempitnya.',
+  'error.filters_not_applicable': '`{word}` tidak berlaku di sini: churn, pembelian ulang, penggunaan layanan mandiri, dan eNPS menghitung pelanggan, sesi pusat bantuan, atau karyawan, yang tidak dapat dipersempit oleh filter tiket.',
   'error.suggestion': 'Mungkin maksud Anda `{suggestion}`?',
   'error.choices': 'Yang bisa dipakai: {choices}.',
   'error.see_help': 'Ketik `/kpi help` untuk melihat semua perintah.',

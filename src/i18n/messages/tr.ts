@@ -127,7 +127,7 @@ export const tr: Messages = {
   'error.bad_time': '`{word}` geçerli bir saat değil: `SS:DD` biçiminde yazın, örneğin `09:00`.',
   'error.bad_timezone': '`{word}` bir saat dilimi değil: `Bölge/Şehir` biçiminde yazın, örneğin `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` bir eşik değeri değil: `threshold <metrik> <operatör> <değer>` biçiminde yazın, örneğin `threshold frt > 4h` ya da `threshold csat < 80%`.',
-  'error.filters_not_applicable': '`{word}` burada uygulanamaz: bu metrik talepleri değil, müşterileri veya çalışanları sayar; bu yüzden talep filtreleri sonucu daraltmaz.',
+  'error.filters_not_applicable': '`{word}` burada uygulanamaz: müşteri kaybı, tekrar satın alma, self servis kullanımı ve eNPS; müşterileri, yardım merkezi oturumlarını veya çalışanları sayar ve talep filtreleri bunları daraltamaz.',
   'error.suggestion': 'Şunu mu demek istediniz: `{suggestion}`?',
   'error.choices': 'Kullanabilecekleriniz: {choices}.',
   'error.see_help': 'Tüm komutları görmek için `/kpi help` yazın.',

@@ -86,7 +86,7 @@ export function filtersText(locale: Locale, filters: TicketFilters): string {
 export function contextText(locale: Locale, period: Period, filters: TicketFilters, n?: number, metric?: MetricId): string {
   const parts = [formatPeriod(locale, period)];
   const filtered = filtersText(locale, filters);
-  // "all tickets" only where tickets are counted (not churn, repeat purchase, eNPS).
+  // "all tickets" only where only tickets are counted (not churn, repeat purchase, eNPS, self-service).
   if (filtered !== '') parts.push(t(locale, 'view.filters', { filters: filtered }));
   else if (metric === undefined || !METRICS_WITHOUT_TICKET_FILTERS.includes(metric)) parts.push(t(locale, 'filter.none'));
   if (n !== undefined) parts.push(t(locale, 'view.n', { n }));
