@@ -26,6 +26,9 @@ export type SurveyKind = 'csat' | 'nps' | 'ces' | 'enps';
 /** `good-bad` ratings score 1 (good) or 0 (bad). */
 export type SurveyScale = '1-5' | 'good-bad' | '0-10' | '1-7';
 
+/** The scales each kind of answer may use, the default first: an answer on another scale would skew its metric. */
+export const SURVEY_SCALES: Readonly<Record<SurveyKind, readonly SurveyScale[]>> = { csat: ['1-5', 'good-bad'], nps: ['0-10'], ces: ['1-7'], enps: ['0-10'] };
+
 export interface Rating {
   readonly kind: SurveyKind;
   readonly scale: SurveyScale;

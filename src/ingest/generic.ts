@@ -7,6 +7,7 @@
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import {
+  SURVEY_SCALES,
   TICKET_STATUSES,
   isPriority,
   isTicketStatus,
@@ -42,7 +43,6 @@ const TICKET_TYPES: Record<string, TicketEventType> = {
 const CUSTOMER_TYPES = { 'customer.became_customer': 'became_customer', 'customer.purchased': 'purchase', 'customer.churned': 'churned', 'customer.reactivated': 'reactivated' } as const;
 
 const SCALES: Record<SurveyScale, [number, number]> = { '1-5': [1, 5], 'good-bad': [0, 1], '0-10': [0, 10], '1-7': [1, 7] };
-const DEFAULT_SCALE: Record<SurveyKind, SurveyScale> = { csat: '1-5', nps: '0-10', ces: '1-7', enps: '0-10' };
 
 export const EVENT_TYPES: readonly string[] = [...Object.keys(TICKET_TYPES), ...Object.keys(CUSTOMER_TYPES), 'selfservice.session', 'survey.response'];
 
@@ -164,12 +164,13 @@ function parseActor(value: unknown, path: string): Actor | undefined {
 function parseRating(value: unknown, path: string): Rating {
   const rating = object(value, path);
   const kind = optionalString(rating.kind) as SurveyKind | undefined;
-  if (kind === undefined || !(kind in DEFAULT_SCALE)) throw new PayloadShapeError(`${path}.kind must be csat, nps, ces or enps`);
-  const scale = (optionalString(rating.scale) ?? DEFAULT_SCALE[kind]) as SurveyScale;
+  if (kind === undefined || !Object.hasOwn(SURVEY_SCALES, kind)) throw new PayloadShapeError(`${path}.kind must be csat, nps, ces or enps`);
+  const allowed = SURVEY_SCALES[kind];
+  const scale = (optionalString(rating.scale) ?? allowed[0]) as SurveyScale;
+  if (!allowed.includes(scale)) throw new PayloadShapeError(`${path}.scale must be ${allowed.join(' or ')} for ${kind}`);
   const bounds = SCALES[scale];
-  if (bounds === undefined) throw new PayloadShapeError(`${path}.scale must be 1-5, good-bad, 0-10 or 1-7`);
   const raw = rating.score;
   const score = scale === 'good-bad' && typeof raw === 'string' ? ({ good: 1, bad: 0 } as Record<string, number>)[raw.toLowerCase()] : optionalNumber(raw);
-  if (score === undefined || score < bounds[0] || score > bounds[1]) throw new PayloadShapeError(`${path}.score must be within ${scale}`);
+  if (score === undefined || !Number.isInteger(score) || score < bounds[0] || score > bounds[1]) throw new PayloadShapeError(`${path}.score must be a whole number within ${scale}`);
   return { kind, scale, score };
 }

@@ -9,6 +9,7 @@ import { readerOf, type Database } from './database.js';
 import { interpolate, quantileRanks } from '../kpi/formulas.js';
 import { locateRanks } from '../kpi/duration-buckets.js';
 import { matchKey } from '../kpi/sla.js';
+import { SURVEY_SCALES } from '../ingest/events.js';
 
 export interface TicketFilters {
   readonly team?: string;
@@ -329,7 +330,8 @@ export class KpiStore {
 
   /** Survey answers of a kind responded in the range, bucketed by score. Ticket filters apply to ticket-bound answers only. */
   async surveyScores(kind: 'csat' | 'nps' | 'ces' | 'enps', range: Range, filters: TicketFilters): Promise<{ scale: string; score: number; n: number }[]> {
-    const query = this.db('survey_responses as s').where('s.kind', kind).andWhere('s.responded_at', '>=', range.from).andWhere('s.responded_at', '<', range.to);
+    // Only the kind's own scales (answers on another scale could have been stored before ingestion refused them).
+    const query = this.db('survey_responses as s').where('s.kind', kind).andWhere('s.responded_at', '>=', range.from).andWhere('s.responded_at', '<', range.to).whereIn('s.scale', SURVEY_SCALES[kind]);
     if (hasFilters(filters)) {
       void query.whereIn('s.ticket_id', this.tickets(filters).select('t.id'));
     }
@@ -536,6 +538,7 @@ export class KpiStore {
       .where('s.kind', 'csat')
       .andWhere('s.responded_at', '>=', range.from)
       .andWhere('s.responded_at', '<', range.to)
+      .whereIn('s.scale', SURVEY_SCALES.csat)
       .whereNotNull('s.agent_id')
       // Answers about a ticket, narrowed by the filters; without filters, every ticket (an IN over all of them would walk 1M tickets: 350 ms).
       .modify((query) => void (hasFilters(filters) ? query.whereIn('s.ticket_id', this.tickets(filters).select('t.id')) : query.whereNotNull('s.ticket_id')))

@@ -162,6 +162,27 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
       expect(res).toMatchObject({ status: 422, body: { message: 'events[1].ticket must be an object' } });
       expect((await countRows()).events).toEqual({ n: 0 });
     });
+
+    it('422 for an answer on a scale its kind does not use, or not a whole number: it would skew CES, CSAT or NPS', async () => {
+      const survey = (rating: object) => ({ type: 'survey.response', id: `s-${JSON.stringify(rating)}`, occurred_at: minutes(0), customer: { id: 'c-1' }, rating });
+      const cases: [object, string][] = [
+        [{ kind: 'ces', scale: '1-5', score: 4 }, 'events[0].rating.scale must be 1-7 for ces'],
+        [{ kind: 'csat', scale: '0-10', score: 9 }, 'events[0].rating.scale must be 1-5 or good-bad for csat'],
+        [{ kind: 'nps', scale: '1-7', score: 7 }, 'events[0].rating.scale must be 0-10 for nps'],
+        [{ kind: 'csat', score: 4.5 }, 'events[0].rating.score must be a whole number within 1-5'],
+        [{ kind: 'enps', score: 11 }, 'events[0].rating.score must be a whole number within 0-10'],
+      ];
+      for (const [index, [rating, message]] of cases.entries()) {
+        const body = JSON.stringify(survey(rating));
+        const res = await postWebhook(bot.url, 'generic', body, standardWebhookHeaders(body, `scale-${index}`));
+        expect(res).toMatchObject({ status: 422, body: { message } });
+      }
+      expect(await bot.db('survey_responses').count({ n: '*' })).toEqual([{ n: 0 }]);
+      // Each kind's own scales are taken, the first of them by default.
+      const good = JSON.stringify({ events: [survey({ kind: 'ces', score: 6 }), survey({ kind: 'csat', scale: 'good-bad', score: 'good' })] });
+      expect((await postWebhook(bot.url, 'generic', good, standardWebhookHeaders(good, 'scale-ok'))).status).toBe(200);
+      expect(await bot.db('survey_responses').select('kind', 'scale', 'score').orderBy('kind')).toEqual([{ kind: 'ces', scale: '1-7', score: 6 }, { kind: 'csat', scale: 'good-bad', score: 1 }]);
+    });
   });
 
   it('503 with the variable to set when the source has no secret', async () => {
