@@ -149,7 +149,7 @@ function parseSubscriptionEvent(payload: Json): NormalizedEvent[] {
 /** The ticket's state as Zendesk sends it beside every event. */
 function snapshotOf(detail: Json): TicketEventData {
   const assigneeId = optionalString(detail.assignee_id);
-  const via = isObject(detail.via) ? optionalString(detail.via.channel)?.toLowerCase() : undefined;
+  const via = isObject(detail.via) ? channelOf(optionalString(detail.via.channel)) : undefined;
   const data: Record<string, unknown> = {
     ...statusData(detail.status),
     ...priorityData(detail.priority),
@@ -249,18 +249,25 @@ function goodOrBad(value: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * One channel vocabulary for both ways in: a trigger's `{{ticket.via}}` label ("Web form", "Mail",
+ * "Web service (API)", "Phone call (incoming)"...) and an event's `via.channel` type ("web", "email", "api",
+ * "voice", "native_messaging"...). API tickets are `api`, not `web`. Other labels stay as written, in lower case.
+ */
 function channelOf(via: string | undefined): string | undefined {
   if (via === undefined) return undefined;
   const label = via.toLowerCase();
+  // Voice first: "voicemail" contains "email".
+  if (label.includes('phone') || label.startsWith('voice')) return 'phone';
   if (label === 'mail' || label.includes('email')) return 'email';
-  if (label.includes('phone') || label === 'voice') return 'phone';
   if (label.includes('chat') || label.includes('messaging')) return 'chat';
+  if (label === 'api' || label.startsWith('web service')) return 'api';
   if (label.includes('web')) return 'web';
   return label;
 }
 
 function isPhone(channel: string | undefined): boolean {
-  return channel === 'phone' || channel === 'voice';
+  return channel === 'phone';
 }
 
 function nameOf(holder: Json): { name?: string } {

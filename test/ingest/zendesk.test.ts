@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { zendeskAdapter } from '../../src/ingest/zendesk.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { postWebhook, withoutDerivedColumns, zendeskHeaders, ZENDESK_SECRET } from '../helpers/webhooks.js';
@@ -51,7 +52,7 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
     it('a full ticket life yields the right projection', async () => {
       for (const event of EVENT_LIFE) expect((await send(event)).status).toBe(200);
       expect(await projection('4321')).toMatchObject({
-        source: 'zendesk', status: 'solved', priority: 'normal', channel: 'mail', team: null, requester_id: '9001', created_by_agent: false,
+        source: 'zendesk', status: 'solved', priority: 'normal', channel: 'email', team: null, requester_id: '9001', created_by_agent: false,
         created_at: T0, first_response_at: min(45), first_resolved_at: min(120), resolved_at: min(240), closed_at: null,
         reopen_count: 1, agent_reply_count: 2, escalated_at: min(50), escalation_count: 1, assigned: true,
       });
@@ -128,5 +129,19 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
       await send(triggerBody('ticket.updated', 40, { status: 'Ditutup', priority: 'Rendah' }, { id: '501', role: 'Agent' }), 't3');
       expect(await projection('5555')).toMatchObject({ status: 'closed', priority: 'low', closed_at: min(40) });
     });
+  });
+});
+
+describe('Zendesk channels', () => {
+  const channelOfEvent = (channel: string) =>
+    zendeskAdapter.parse({ ...EVENT_LIFE[0], detail: { ...EVENT_LIFE[0]?.detail, via: { channel } } }, { headers: {}, receivedAt: T0 }).map((event) => (event.kind === 'ticket' ? event.data.channel : undefined))[0];
+  const channelOfTrigger = (via: string) =>
+    zendeskAdapter.parse(triggerBody('ticket.created', 0, { via }, { id: '9001', role: 'End-user' }), { headers: {}, receivedAt: T0 }).map((event) => (event.kind === 'ticket' ? event.data.channel : undefined))[0];
+
+  it('are one vocabulary whether they come from a trigger\'s label or an event\'s via type', () => {
+    // So `channel:email` and volume by channel count both ways of connecting alike.
+    expect(['mail', 'web', 'api', 'voice', 'chat', 'native_messaging', 'sms'].map(channelOfEvent)).toEqual(['email', 'web', 'api', 'phone', 'chat', 'chat', 'sms']);
+    expect(['Mail', 'Email', 'Web form', 'Web service (API)', 'Web service', 'Phone call (incoming)', 'Voicemail', 'Chat', 'Messaging', 'Closed ticket'].map(channelOfTrigger))
+      .toEqual(['email', 'email', 'web', 'api', 'api', 'phone', 'phone', 'chat', 'chat', 'closed ticket']);
   });
 });
