@@ -339,14 +339,33 @@ export class KpiStore {
     return rows.map((row) => ({ scale: row.scale, score: Number(row.score), n: Number(row.n) }));
   }
 
-  /** Customers at the range's start (became customers before it, not churned by then) and how many of them churned during it. */
+  /**
+   * Customers at the range's start, and how many of them were no longer customers at its end. A customer's
+   * state at an instant follows their latest event before it: a churn, or anything else (a customer); a churn
+   * and another event at the same instant count as a churn. Read from the events, not the customers' latest
+   * state, so a customer who comes back later still counts as lost in the period they left.
+   */
   async churn(range: Range): Promise<{ atStart: number; lost: number }> {
-    const atStart = this.db('customers as c')
-      .where('c.became_customer_at', '<', range.from)
-      .andWhere((q) => void q.whereNull('c.churned_at').orWhere('c.churned_at', '>=', range.from));
-    const total = await this.count(atStart.clone());
-    const lost = await this.count(atStart.clone().where('c.churned_at', '<', range.to));
-    return { atStart: total, lost };
+    const churners = this.db('customer_events').where('type', 'churned').andWhere('occurred_at', '<', range.to).distinct('customer_id');
+    // Customers with no churn before the end were customers throughout once they became one.
+    const steady = this.count(this.db('customers as c').where('c.became_customer_at', '<', range.from).whereNotIn('c.id', churners.clone()));
+    const latest = (type: 'churned' | 'other', before: number) =>
+      this.db.raw(`max(case when type ${type === 'churned' ? '=' : '<>'} 'churned' and occurred_at < ? then occurred_at end)`, [before]);
+    // Each churner's latest churn and latest other event before the start and before the end.
+    const spans = this.db('customer_events')
+      .whereIn('customer_id', churners)
+      .andWhere('occurred_at', '<', range.to)
+      .groupBy('customer_id')
+      .select({ active_start: latest('other', range.from), churn_start: latest('churned', range.from), active_end: latest('other', range.to), churn_end: latest('churned', range.to) })
+      .as('s');
+    const churnersRow = this.db
+      .from(spans)
+      .whereNotNull('active_start')
+      .andWhere((q) => void q.whereNull('churn_start').orWhereRaw('churn_start < active_start'))
+      .select(this.db.raw('count(*) as n'), this.db.raw('sum(case when churn_end >= active_end then 1 else 0 end) as lost'))
+      .first() as Promise<{ n: number | string; lost: number | string | null }>;
+    const [stayed, row] = await Promise.all([steady, churnersRow]);
+    return { atStart: stayed + Number(row.n), lost: Number(row.lost ?? 0) };
   }
 
   /** Customers with at least one purchase in the range, and with two or more. */

@@ -256,6 +256,27 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(await computeMetric('selfservice', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 50, n: 4 });
   });
 
+  it('churn follows each customer\'s history: a later return does not rewrite the period they left in', async () => {
+    const events: NormalizedEvent[] = [];
+    let n = 0;
+    const customer = (id: string, type: 'became_customer' | 'purchase' | 'churned' | 'reactivated', at: number) => events.push({ kind: 'customer', type, customerId: id, occurredAt: at, dedupeKey: `k${n++}` });
+    for (let i = 0; i < 10; i += 1) customer(`c${i}`, 'became_customer', START - 400 * DAY);
+    customer('c0', 'churned', START + 5 * DAY); // left in the period, came back after it: lost in the period
+    customer('c0', 'reactivated', START + 40 * DAY);
+    customer('c1', 'churned', START - 10 * DAY); // left before the period, back after it: not a customer at its start
+    customer('c1', 'purchase', START + 40 * DAY);
+    customer('c2', 'churned', START + 5 * DAY); // left and came back within the period: not lost
+    customer('c2', 'purchase', START + 20 * DAY);
+    customer('c3', 'churned', START + 5 * DAY); // left for good
+    customer('c4', 'purchase', START + 6 * DAY); // a churn and a purchase at one instant: a churn
+    customer('c4', 'churned', START + 6 * DAY);
+    customer('late', 'became_customer', START + 2 * DAY); // gained during the period: not counted
+    customer('late', 'churned', START + 3 * DAY);
+    await load(events);
+    // At the start: c0, c2-c9 (9); lost by the end: c0, c3, c4. The previous period lost c1 of 10.
+    expect(await computeMetric('churn', kpi, PERIOD, {}, NOW)).toMatchObject({ value: expect.closeTo(100 / 3, 9), n: 9, previous: { value: 10, n: 10 } });
+  });
+
   it('agents: one row per assignee, with medians per agent, sortable', async () => {
     const bob: Actor = { type: 'agent', id: 'a2', email: 'bob@example.com', name: 'Bob' };
     await load([

@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 15;
+const MIGRATIONS = 16;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -58,9 +58,12 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await existing()).toEqual([]);
   });
 
-  it('the business-hours durations migration goes down to the previous schema, other indexes kept', async () => {
+  it('the later migrations go down to the previous schema, other indexes kept', async () => {
     await migrateLatest(db);
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
+    expect(await indexedColumns(db, 'customer_events')).toEqual(expect.arrayContaining(['type,occurred_at,customer_id', 'customer_id,occurred_at,type']));
+    expect(await migrateDown(db)).toBe('20261122000024_customer_events_cover_indexes');
+    expect(await indexedColumns(db, 'customer_events')).toEqual(expect.arrayContaining(['type,occurred_at', 'customer_id,occurred_at']));
     expect(await migrateDown(db)).toBe('20261122000023_match_keys');
     expect(await db.schema.hasColumn('tickets', 'team_key')).toBe(false);
     expect(await db.schema.hasColumn('agents', 'name_key')).toBe(false);
