@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,13 +81,16 @@ describe('kpibot command line', () => {
         expect(result.status).toBe(0);
         return result.stdout.trim().split('\n');
       };
-      expect(run('status').at(-1)).toBe('0 applied, 15 pending');
-      expect(run()[0]).toMatch(/^applied 15: 20261122000001_deliveries_and_event_log, /);
+      // Every file in migrations/, the newest last.
+      const names = readdirSync(new URL('../migrations/', import.meta.url)).filter((file) => file.endsWith('.ts')).map((file) => file.replace(/\.ts$/, '')).sort();
+      const newest = names.at(-1) ?? '';
+      expect(run('status').at(-1)).toBe(`0 applied, ${names.length} pending`);
+      expect(run()[0]).toMatch(new RegExp(`^applied ${names.length}: 20261122000001_deliveries_and_event_log, `));
       expect(run('latest')).toEqual(['already up to date']);
-      expect(run('down')).toEqual(['rolled back 20261122000023_match_keys']);
-      expect(run('status')).toContain('pending  20261122000023_match_keys');
-      expect(run('up')).toEqual(['applied 20261122000023_match_keys']);
-      expect(run('rollback', '--all')[0]).toMatch(/^rolled back 15: 20261122000023_match_keys, /);
+      expect(run('down')).toEqual([`rolled back ${newest}`]);
+      expect(run('status')).toContain(`pending  ${newest}`);
+      expect(run('up')).toEqual([`applied ${newest}`]);
+      expect(run('rollback', '--all')[0]).toMatch(new RegExp(`^rolled back ${names.length}: ${newest}, `));
       expect(run('rollback')).toEqual(['nothing to roll back']);
     });
   });
