@@ -91,7 +91,13 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   logger.info({ url, port: address.port, mode: slack.mode, database: config.database.client }, 'kpibot is listening');
   const localConsole =
     slack.mode === 'console' && options.console !== undefined
-      ? startConsole({ ...options.console, asker: { userId: CONSOLE_USER, locale: config.kpi.locale, isAdmin: true }, deps: answers, logger })
+      ? startConsole({
+          ...options.console,
+          asker: { userId: CONSOLE_USER, locale: config.kpi.locale, isAdmin: true },
+          deps: answers,
+          logger,
+          noTicketsYet: (await db('tickets').first('id')) === undefined,
+        })
       : undefined;
 
   let stopping: Promise<void> | undefined;

@@ -21,6 +21,8 @@ export interface ConsoleOptions {
   readonly logger: Logger;
   /** Show a prompt (an interactive terminal). */
   readonly prompt?: boolean;
+  /** The database holds no tickets yet: say where data comes from, so a first answer of 0 is not a surprise. */
+  readonly noTicketsYet?: boolean;
 }
 
 export interface RunningConsole {
@@ -37,6 +39,9 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
     if (options.prompt === true) output.write('kpi> ');
   };
   write('Local console: type `/kpi help` (or just `help`), a KPI such as `frt 7d`, or `home` (Ctrl-D stops reading; the server keeps running).');
+  if (options.noTicketsYet === true) {
+    write('No tickets yet, so every KPI reads 0 or "no data". To see it with data: `npm start -- --demo` loads a sample workspace; `kpibot import <file.csv>` loads a helpdesk export; docs/sources/ says how to connect a helpdesk\'s webhooks.');
+  }
   prompt();
   // Lines are answered one at a time, in order, however fast they are piped in.
   let queue = Promise.resolve();

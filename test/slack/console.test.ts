@@ -25,6 +25,8 @@ describe('the local console', () => {
         { kind: 'ticket', type: 'ticket_created', externalTicketId: 'K-1', occurredAt: NOW - 3_600_000, actor: { type: 'customer', id: 'c' }, data: { status: 'new' }, dedupeKey: 'k1' },
         { kind: 'ticket', type: 'agent_reply', externalTicketId: 'K-1', occurredAt: NOW - 3_600_000 + 45 * 60_000, actor: { type: 'agent', id: 'a' }, data: { status: 'pending' }, dedupeKey: 'k2' },
       ]);
+      // Started on an empty database, the console says where data comes from.
+      expect(printed).toContain('No tickets yet, so every KPI reads 0 or "no data". To see it with data: `npm start -- --demo`');
       input.end('/kpi frt 7d\nkpi backlog share\n/kpi nonsense\n/hello\nvolume 7d\nhome\n/kpi subscribe #support-leads daily 09:00\n/kpi subscriptions\n');
       expect(bot.console).toBeDefined();
       await bot.console?.done;
@@ -73,6 +75,7 @@ describe('the local console', () => {
       }
       expect(stdout).toMatch(/demo: 300 tickets \(\d+ new events\) loaded as source "demo"/);
       expect(stdout).toMatch(/Ticket volume \d+/);
+      expect(stdout).not.toContain('No tickets yet');
     } finally {
       await db.dispose();
     }
