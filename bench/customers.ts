@@ -1,0 +1,89 @@
+/**
+ * bench/customers: latency of the customer metrics (churn, repeat purchase)
+ * on a generated customer base: N customers over 2 years, each with a
+ * start and ten purchases, 15 % of them churned once. Churn reads every
+ * churner's event history (docs/metrics.md, churn), so it grows with the
+ * churners and their events, not with the period.
+ *
+ *   npm run build && node dist/bench/customers.js [--customers 100000] [--runs 12] [--db /tmp/kpibot-bench-customers.sqlite]
+ *   BENCH_DATABASE_URL=postgres://... runs it on PostgreSQL instead (an empty database).
+ * The generated database is kept and reused when its customer count matches.
+ */
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../src/config.js';
+import { openDatabase, type Database } from '../src/store/database.js';
+import { migrateLatest } from '../src/store/migrations.js';
+import { KpiStore } from '../src/store/kpi-store.js';
+import { random } from '../src/demo/random.js';
+
+const { values } = parseArgs({ options: { customers: { type: 'string', default: '100000' }, runs: { type: 'string', default: '12' }, db: { type: 'string', default: '/tmp/kpibot-bench-customers.sqlite' } } });
+const CUSTOMERS = Number(values.customers);
+const RUNS = Number(values.runs);
+const DAY = 86_400_000;
+const END = Date.parse('2026-11-01T00:00:00Z');
+const START = END - 730 * DAY;
+
+async function generate(db: Database): Promise<number> {
+  const rand = random(7);
+  let events = 0;
+  for (let first = 0; first < CUSTOMERS; first += 1000) {
+    await db.transaction(async (trx) => {
+      const batch = Array.from({ length: Math.min(1000, CUSTOMERS - first) }, (_, k) => ({
+        source: 'bench', external_id: `c${first + k}`, became_customer_at: START + Math.floor(rand() * 700 * DAY), churned_at: null, created_at: 0, updated_at: 0,
+      }));
+      const rows: { id: number; became_customer_at: number }[] = [];
+      for (let k = 0; k < batch.length; k += 100) rows.push(...((await trx('customers').insert(batch.slice(k, k + 100)).returning(['id', 'became_customer_at'])) as typeof rows));
+      const history: Record<string, unknown>[] = [];
+      for (const { id, became_customer_at: since } of rows) {
+        const event = (type: string, at: number, key: string) => history.push({ source: 'bench', customer_id: id, type, occurred_at: Math.min(at, END - 1), dedupe_key: `${key}${id}` });
+        event('became_customer', Number(since), 'b');
+        for (let p = 0; p < 10; p += 1) event('purchase', Number(since) + Math.floor(rand() * 30 * DAY * p), `p${p}-`);
+        if (rand() < 0.15) event('churned', Number(since) + Math.floor(rand() * 400 * DAY), 'x');
+      }
+      for (let k = 0; k < history.length; k += 150) await trx('customer_events').insert(history.slice(k, k + 150));
+      events += history.length;
+    });
+  }
+  return events;
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+const url = process.env.BENCH_DATABASE_URL ?? `sqlite:${values.db}`;
+const config = parseConfig({ DATABASE_URL: url });
+const db = openDatabase(config.database);
+await migrateLatest(db);
+const have = Number(((await db('customers').count({ n: '*' }).first()) as { n: number | string }).n);
+if (have !== CUSTOMERS) {
+  if (have > 0) throw new Error(`the database holds ${have} customers, not ${CUSTOMERS}: remove it (or point --db elsewhere) to generate anew`);
+  const started = performance.now();
+  const events = await generate(db);
+  console.log(`generated ${CUSTOMERS.toLocaleString('en')} customers, ${events.toLocaleString('en')} events, in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+await db.raw(config.database.client === 'sqlite' ? 'ANALYZE' : 'VACUUM ANALYZE');
+const churners = Number(((await db('customer_events').where('type', 'churned').countDistinct({ n: 'customer_id' }).first()) as { n: number | string }).n);
+console.log(`bench/customers on ${config.database.client}: ${CUSTOMERS.toLocaleString('en')} customers, ${churners.toLocaleString('en')} churned; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+const store = new KpiStore(db);
+for (const days of [30, 90, 365]) {
+  const range = { from: END - days * DAY, to: END };
+  const churnTimes: number[] = [];
+  const repeatTimes: number[] = [];
+  let churn = { atStart: 0, lost: 0 };
+  for (let run = 0; run < RUNS + 2; run += 1) {
+    let t = performance.now();
+    churn = await store.churn(range);
+    const churnMs = performance.now() - t;
+    t = performance.now();
+    await store.repeatPurchase(range);
+    if (run >= 2) {
+      churnTimes.push(churnMs);
+      repeatTimes.push(performance.now() - t);
+    }
+  }
+  console.log(`${days} d: churn ${churn.lost.toLocaleString('en')} of ${churn.atStart.toLocaleString('en')}, median ${median(churnTimes).toFixed(1)} ms; repeat purchase median ${median(repeatTimes).toFixed(1)} ms (${RUNS} runs)`);
+}
+await db.destroy();
