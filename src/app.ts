@@ -70,6 +70,8 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
     registerKpiListeners(slack.app, { ...answers, users, logger });
   }
   const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
+  const backfilled = await ingestStore.backfillResolvedSpans();
+  if (backfilled > 0) logger.info({ tickets: backfilled }, 'reopened tickets rebuilt: the backlog at past instants now leaves out the time they spent solved');
   const adapters = adapterMap();
   const jobs = startScheduledJobs({ config, db, slack, logger, clock: answers.clock, consoleOutput: options.console?.output });
   const webhooks = webhookHandler({ adapters, secrets: config.webhooks, timezones: config.sourceTimezones, store: ingestStore, logger, afterCommit: (_source, outcome) => jobs.afterDelivery(outcome) });

@@ -68,6 +68,8 @@ export interface TicketProjection {
   readonly agents: readonly Actor[];
   /** Each status the ticket entered, from when (the first is "new" at creation): SLA pauses are read from it. */
   readonly statusHistory: readonly { readonly status: TicketStatus; readonly from: number }[];
+  /** Each resolution later undone by a reopening: the backlog at a past instant leaves these spans out. */
+  readonly resolvedSpans: readonly { readonly resolvedAt: number; readonly reopenedAt: number }[];
 }
 
 export interface ProjectionOptions {
@@ -147,6 +149,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   let reportedAgentReplies = 0;
   const agents = new Map<string, Actor>();
   const statusHistory: { status: TicketStatus; from: number }[] = [{ status: 'new', from: createdAt }];
+  const resolvedSpans: { resolvedAt: number; reopenedAt: number }[] = [];
 
   const noteAgent = (actor: Actor | undefined | null) => {
     if (actor?.type !== 'agent') return;
@@ -165,6 +168,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
       waitingSince = undefined; // solved without a further reply: nobody is waiting
     } else if (!isResolvedStatus(next) && wasResolved) {
       reopenCount += 1;
+      if (resolvedAt !== undefined && at > resolvedAt) resolvedSpans.push({ resolvedAt, reopenedAt: at });
       resolvedAt = undefined;
       closedAt = undefined;
     }
@@ -288,6 +292,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     resolutionDueAt,
     agents: [...agents.values()],
     statusHistory,
+    resolvedSpans,
   };
 }
 

@@ -60,14 +60,14 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
     formula: 'tickets open at the end of the period: created before it, and neither resolved nor closed by then.',
     counts: 'Statuses new, open, pending and on-hold. Age buckets by time since creation: < 1 d, 1-3 d, 3-7 d, > 7 d. Change against the backlog 7 days earlier. The oldest open ticket, with its link.',
     excludes: 'Solved and closed tickets.',
-    edges: 'For a past instant the latest resolution time is used: a ticket solved, reopened and solved again counts as open between its first solve and its reopening.',
+    edges: 'At a past instant each ticket counts in the state it was in then: one solved and reopened later counts as solved until its reopening, and open again from it.',
     vendors: 'Helpdesks\' "unsolved tickets" views show the same set at the present moment.',
   },
   {
     id: 'resolved', title: 'Resolved vs unresolved', unit: 'count', higherIsBetter: true,
     formula: 'resolved = tickets whose latest resolution is in the period; unresolved = tickets created in the period and not resolved by its end; ratio = resolved / unresolved.',
     counts: 'Resolution = status set to solved or closed.', excludes: 'Tickets resolved before the period.',
-    edges: 'ratio is "no data" when nothing is unresolved.', vendors: 'Zendesk "solved tickets"; Freshdesk "resolved tickets".',
+    edges: 'ratio is "no data" when nothing is unresolved. A ticket solved by the period\'s end and reopened after it counts as resolved then, not as unresolved.', vendors: 'Zendesk "solved tickets"; Freshdesk "resolved tickets".',
   },
   {
     id: 'frt', title: 'First response time', unit: 'seconds', higherIsBetter: false,

@@ -14,6 +14,9 @@ import { businessDurations, calendarDurations, calendarOfTeam, type TeamCalendar
 import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
 
+/** Set by migration 25 when tickets were reopened before it: their resolved spans are rebuilt at the next start. */
+const RESOLVED_SPANS_BACKFILL = 'backfill:resolved_spans';
+
 export interface DeliveryRecord {
   readonly source: string;
   readonly deliveryKey: string;
@@ -178,16 +181,27 @@ export class IngestStore {
   }
 
   /** Rebuilds every ticket (after an SLA policy or calendar changed), in batches; returns how many. */
-  async rebuildAll(batch = 500): Promise<number> {
+  async rebuildAll(batch = 500, only: (query: Knex.QueryBuilder) => void = () => undefined): Promise<number> {
     let after = 0;
     let total = 0;
     for (;;) {
-      const rows = (await this.db('tickets').select('id', 'source', 'external_id').where('id', '>', after).orderBy('id').limit(batch)) as { id: number; source: string; external_id: string }[];
+      const rows = (await this.db('tickets').select('id', 'source', 'external_id').where('id', '>', after).modify(only).orderBy('id').limit(batch)) as { id: number; source: string; external_id: string }[];
       if (rows.length === 0) return total;
       await this.db.transaction((trx) => this.rebuildTickets(trx, rows.map((row) => sourceKey(row.source, row.external_id))));
       after = rows[rows.length - 1]?.id ?? after;
       total += rows.length;
     }
+  }
+
+  /**
+   * Once after migration 25: rebuilds the tickets reopened before it, so their resolved spans exist
+   * (with this process's projection options). Returns how many, or 0 when nothing was asked.
+   */
+  async backfillResolvedSpans(): Promise<number> {
+    if ((await this.db('settings').where({ key: RESOLVED_SPANS_BACKFILL }).first('key')) === undefined) return 0;
+    const rebuilt = await this.rebuildAll(500, (query) => void query.where('reopen_count', '>', 0));
+    await this.db('settings').where({ key: RESOLVED_SPANS_BACKFILL }).delete();
+    return rebuilt;
   }
 
   /** Writes a batch in one transaction with set-based statements; returns one outcome per item. */
@@ -326,10 +340,12 @@ export class IngestStore {
         const tags: { ticket_id: number; tag: string }[] = [];
         const intervals: { ticket_id: number; customer_at: number; replied_at: number; seconds: number }[] = [];
         const surveys: Record<string, unknown>[] = [];
+        const spans: { ticket_id: number; resolved_at: number; reopened_at: number }[] = [];
         for (const { id, projection } of projections) {
           const ticketId = ticketIds.get(id) as number;
           if (projection.escalationCount > (previous.get(id) ?? 0)) escalated.set(sourceKey(source, id), ticketId);
           for (const tag of projection.tags) tags.push({ ticket_id: ticketId, tag: tag.slice(0, 100) });
+          for (const span of projection.resolvedSpans) spans.push({ ticket_id: ticketId, resolved_at: span.resolvedAt, reopened_at: span.reopenedAt });
           for (const interval of projection.responseIntervals) {
             intervals.push({ ticket_id: ticketId, customer_at: interval.customerAt, replied_at: interval.repliedAt, seconds: Math.round((interval.repliedAt - interval.customerAt) / 1000) });
           }
@@ -340,12 +356,18 @@ export class IngestStore {
             });
           }
         }
-        // Each child table is replaced by a chain of its own (delete, then insert); the three chains are independent.
+        // Each child table is replaced by a chain of its own (delete, then insert); the chains are independent.
         const replace = async (table: string, children: readonly Record<string, unknown>[]) => {
           await trx(table).whereIn('ticket_id', rowIds).delete();
           for (const group of chunks(children, CHUNK)) await trx(table).insert(group);
         };
-        await independently(trx, () => replace('ticket_tags', tags), () => replace('ticket_response_intervals', intervals), () => replace('survey_responses', surveys));
+        await independently(
+          trx,
+          () => replace('ticket_tags', tags),
+          () => replace('ticket_response_intervals', intervals),
+          () => replace('survey_responses', surveys),
+          () => replace('ticket_resolved_spans', spans),
+        );
       }
     }
     return escalated;

@@ -193,15 +193,22 @@ export class KpiStore {
 
   /**
    * Tickets open at instant `at`: created before it and not resolved by then
-   * (resolution = the latest one; closing resolves). Written as two index
-   * ranges so it never scans the whole history: tickets open now (the status
-   * index) plus tickets resolved at or after `at` (the resolved_at index).
+   * (closing resolves). Written as two index ranges so it never scans the
+   * whole history: tickets open now (the status index) plus tickets whose
+   * latest resolution is at or after `at` (the resolved_at index), less those
+   * that were resolved at `at` and reopened since (their resolved spans).
    */
   private openAt(at: number, filters: TicketFilters): Builder {
     // `+ 0` keeps both engines' planners off the created_at index, which would walk all history.
     return this.tickets(filters)
       .whereRaw('t.created_at + 0 < ?', [at])
-      .andWhere((q) => void q.where((open) => void open.whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at')).orWhere('t.resolved_at', '>=', at));
+      .andWhere((q) => void q.where((open) => void open.whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at')).orWhere('t.resolved_at', '>=', at))
+      .whereNotIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id'));
+  }
+
+  /** Resolved spans holding instant `at`: resolved before it, reopened at or after it (none when `at` is now). */
+  private resolvedSpansAt(at: number): Builder {
+    return this.db('ticket_resolved_spans as s').where('s.reopened_at', '>=', at).andWhere('s.resolved_at', '<', at);
   }
 
   async backlog(at: number, filters: TicketFilters): Promise<{ n: number; ages: { under1d: number; d1to3: number; d3to7: number; over7d: number }; oldest: OpenTicketRow | null }> {
@@ -234,7 +241,9 @@ export class KpiStore {
       this.tickets(filters)
         .where('t.created_at', '>=', range.from)
         .andWhere('t.created_at', '<', range.to)
-        .andWhere((q) => void q.whereNull('t.resolved_at').orWhere('t.resolved_at', '>=', range.to)),
+        .andWhere((q) => void q.whereNull('t.resolved_at').orWhere('t.resolved_at', '>=', range.to))
+        // Solved at the end and reopened since: resolved then.
+        .whereNotIn('t.id', this.resolvedSpansAt(range.to).select('s.ticket_id')),
     );
     return { resolved, unresolved };
   }
@@ -300,7 +309,10 @@ export class KpiStore {
   async backlogCount(at: number, filters: TicketFilters): Promise<number> {
     const createdBefore = () => this.tickets(filters).whereRaw('t.created_at + 0 < ?', [at]);
     const open = await this.count(createdBefore().whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at'));
-    return open + (await this.count(createdBefore().where('t.resolved_at', '>=', at)));
+    const resolvedSince = await this.count(createdBefore().where('t.resolved_at', '>=', at));
+    // Counted by one of the two above, but solved at `at` and reopened since: each such ticket is in exactly one.
+    const solvedThen = await this.count(this.tickets(filters).whereIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id')));
+    return open + resolvedSince - solvedThen;
   }
 
   async escalated(range: Range, filters: TicketFilters): Promise<number> {

@@ -78,7 +78,7 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
 
 /** Every table ingestion writes, children first: cleared between tests that share one database. */
 export const INGESTED_TABLES = [
-  'ticket_tags', 'ticket_response_intervals', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries',
+  'ticket_tags', 'ticket_response_intervals', 'ticket_resolved_spans', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries',
   'agents', 'customer_events', 'customers', 'self_service_sessions',
 ] as const;
 

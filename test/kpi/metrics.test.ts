@@ -196,6 +196,34 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(escalations).toMatchObject({ value: 1, details: { created: 4, rate: 25 } });
   });
 
+  it('backlog and unresolved at a past instant count a ticket solved then as solved, though it was reopened since', async () => {
+    const at = START + 10 * DAY; // a past instant: the end of a past period
+    await load([
+      // Solved on day 2, reopened on day 15, solved again on day 16: solved at day 10.
+      ...ticket('again', START, 1, 2 * 24), ev('again', 'reopened', START + 15 * DAY), ev('again', 'status_changed', START + 16 * DAY, { status: 'solved' }),
+      // Solved on day 2, reopened on day 15, still open: solved at day 10, open now.
+      ...ticket('reopened', START, 1, 2 * 24), ev('reopened', 'status_changed', START + 15 * DAY, { status: 'open' }),
+      // Solved on day 2, reopened on day 5, solved on day 12: open at day 10.
+      ...ticket('back', START, 1, 2 * 24), ev('back', 'reopened', START + 5 * DAY), ev('back', 'status_changed', START + 12 * DAY, { status: 'solved' }),
+      ...ticket('open', START + DAY, 1, null), // open throughout
+    ]);
+    expect(await db('ticket_resolved_spans').orderBy('reopened_at').select('resolved_at', 'reopened_at')).toEqual([
+      { resolved_at: START + 2 * DAY, reopened_at: START + 5 * DAY },
+      { resolved_at: START + 2 * DAY, reopened_at: START + 15 * DAY },
+      { resolved_at: START + 2 * DAY, reopened_at: START + 15 * DAY },
+    ]);
+    const past: PeriodRange = { from: START, to: at, timezone: 'UTC', previous: { from: START - 10 * DAY, to: START } };
+    const backlog = await computeMetric('backlog', kpi, past, {}, NOW);
+    expect(backlog).toMatchObject({ value: 2, n: 2 });
+    expect(backlog.details).toMatchObject({ ages: { under1d: 0, d1to3: 0, d3to7: 0, over7d: 2 }, oldest: { externalId: 'back' } });
+    // The summary counts the backlog its own way (backlogCount): the same number.
+    expect((await computeSummary(kpi, past, {}, NOW)).metrics.find((m) => m.metric === 'backlog')).toMatchObject({ value: 2 });
+    expect((await kpi.ticketList('backlog', { at, range: past, filters: {}, offset: 0, limit: 10 })).rows.map((row) => row.externalId).sort()).toEqual(['back', 'open']);
+    expect(await computeMetric('resolved', kpi, past, {}, NOW)).toMatchObject({ details: { unresolved: 2 } });
+    // Now every reopened ticket is where it is today.
+    expect(await computeMetric('backlog', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 2 }); // 'reopened' and 'open'
+  });
+
   it('the summary\'s headlines equal each metric\'s own value, n and previous period', async () => {
     await load([
       ...ticket('1', START + DAY, 1, 5), ...ticket('2', START + DAY, 2, 9), ev('2', 'agent_reply', START + DAY + 3 * H, {}, agent),

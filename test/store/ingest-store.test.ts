@@ -45,3 +45,24 @@ describe(`customer, self-service and survey events written together on ${TEST_EN
     expect(await db('customers').count({ n: '*' })).toEqual([{ n: 2 }]);
   });
 });
+
+describe(`resolved spans of tickets reopened before migration 25 on ${TEST_ENGINE}`, () => {
+  const t = useTestDatabase({ migrate: true });
+
+  it('are rebuilt once at start when the migration asked for it', async () => {
+    const { db } = t;
+    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0);
+    const event = (type: 'ticket_created' | 'status_changed', at: number, status: 'new' | 'solved' | 'open', key: string): NormalizedEvent => ({ kind: 'ticket', type, externalTicketId: 'R-1', occurredAt: at, data: { status }, dedupeKey: key });
+    await store.recordEvents('generic', [event('ticket_created', T0, 'new', 'e1'), event('status_changed', T0 + HOUR, 'solved', 'e2'), event('status_changed', T0 + 3 * HOUR, 'open', 'e3')]);
+    const spans = () => db('ticket_resolved_spans').select('resolved_at', 'reopened_at');
+    expect(await spans()).toEqual([{ resolved_at: T0 + HOUR, reopened_at: T0 + 3 * HOUR }]);
+    // As after the migration on a database whose tickets were projected before it.
+    await db('ticket_resolved_spans').delete();
+    expect(await store.backfillResolvedSpans()).toBe(0); // not asked: nothing done
+    expect(await spans()).toEqual([]);
+    await db('settings').insert({ key: 'backfill:resolved_spans', value: 'true', updated_at: T0 });
+    expect(await store.backfillResolvedSpans()).toBe(1);
+    expect(await spans()).toEqual([{ resolved_at: T0 + HOUR, reopened_at: T0 + 3 * HOUR }]);
+    expect(await db('settings').where({ key: 'backfill:resolved_spans' }).first('key')).toBeUndefined();
+  });
+});

@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 16;
+const MIGRATIONS = 17;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -61,6 +61,9 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
   it('the later migrations go down to the previous schema, other indexes kept', async () => {
     await migrateLatest(db);
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
+    expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261122000025_resolved_spans');
+    expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(false);
     expect(await indexedColumns(db, 'customer_events')).toEqual(expect.arrayContaining(['type,occurred_at,customer_id', 'customer_id,occurred_at,type']));
     expect(await migrateDown(db)).toBe('20261122000024_customer_events_cover_indexes');
     expect(await indexedColumns(db, 'customer_events')).toEqual(expect.arrayContaining(['type,occurred_at', 'customer_id,occurred_at']));
@@ -95,6 +98,18 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db('tickets').orderBy('external_id').pluck('team_key')).toEqual(['ödeme', 'iade', 'ödeme', null]);
     expect(await db('agents').pluck('name_key')).toEqual(['öznur yilmaz']);
     expect(await db('teams').pluck('name_key')).toEqual(['şikayet']);
+  });
+
+  it('the resolved-spans migration asks for a rebuild only when tickets were reopened before it', async () => {
+    for (let name = await migrateUp(db); name !== '20261122000024_customer_events_cover_indexes'; name = await migrateUp(db)) expect(name).toBeDefined();
+    const ticket = { source: 'zendesk', status: 'open', created_at: NOW, updated_at: NOW, projected_at: NOW };
+    await db('tickets').insert({ ...ticket, external_id: '1' });
+    expect(await migrateUp(db)).toBe('20261122000025_resolved_spans');
+    expect(await db('settings').pluck('key')).toEqual([]);
+    await migrateDown(db);
+    await db('tickets').insert({ ...ticket, external_id: '2', reopen_count: 1 });
+    await migrateUp(db);
+    expect(await db('settings').pluck('key')).toEqual(['backfill:resolved_spans']);
   });
 
   it('the duration-buckets migration lists the buckets and fills in the tickets stored before it', async () => {
