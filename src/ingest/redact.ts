@@ -4,6 +4,8 @@
  * a key that names an identifier, a code or a time (an allowlist), only when it
  * is short, and never when it looks like an email address; every other string
  * becomes a marker with its length. Numbers, booleans and null are kept.
+ * Nesting beyond MAX_DEPTH levels (no helpdesk sends it) becomes a marker too,
+ * so a hostile body cannot exhaust the stack.
  */
 const KEPT_KEYS = new RegExp(
   [
@@ -18,16 +20,18 @@ const KEPT_KEYS = new RegExp(
 const VOCABULARY_PARENTS = /^(status|priority|statusCategory|resolution|issuetype|via|channel|source)$/;
 const MAX_KEPT_STRING = 64;
 const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]+/;
+export const MAX_DEPTH = 32;
 
-export function redactPayload(value: unknown, key = '', parent = ''): unknown {
+export function redactPayload(value: unknown, key = '', parent = '', depth = 0): unknown {
+  if (depth >= MAX_DEPTH && value !== null && typeof value === 'object') return `[removed: nested deeper than ${MAX_DEPTH} levels]`;
   if (typeof value === 'string') {
     const keptKey = KEPT_KEYS.test(key) || (key === 'name' && VOCABULARY_PARENTS.test(parent));
     if (!keptKey || value.length > MAX_KEPT_STRING || EMAIL.test(value)) return `[removed: ${value.length} chars]`;
     return value;
   }
-  if (Array.isArray(value)) return value.map((item) => redactPayload(item, key, parent));
+  if (Array.isArray(value)) return value.map((item) => redactPayload(item, key, parent, depth + 1));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([inner, item]) => [inner, redactPayload(item, inner, key)]));
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([inner, item]) => [inner, redactPayload(item, inner, key, depth + 1)]));
   }
   return value;
 }

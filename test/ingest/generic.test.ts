@@ -119,8 +119,8 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
         [{}, body, 'bad_signature'],
         [standardWebhookHeaders(body, 'm1', `whsec_${Buffer.from('another-secret-entirely-0123456').toString('base64')}`), body, 'bad_signature'],
         [standardWebhookHeaders(body, 'm1'), body.replace('T-100', 'T-101'), 'bad_signature'],
-        [standardWebhookHeaders(body, 'm1', GENERIC_SECRET, now - 301), body, 'stale_timestamp'],
-        [standardWebhookHeaders(body, 'm1', GENERIC_SECRET, now + 301), body, 'stale_timestamp'],
+        [standardWebhookHeaders(body, 'm1', GENERIC_SECRET, now - 360), body, 'stale_timestamp'],
+        [standardWebhookHeaders(body, 'm1', GENERIC_SECRET, now + 360), body, 'stale_timestamp'],
       ];
       for (const [headers, sent, code] of cases) {
         const res = await postWebhook(bot.url, 'generic', sent, headers);
@@ -154,6 +154,16 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
       // The same bad delivery again is kept once.
       await postWebhook(bot.url, 'generic', odd, standardWebhookHeaders(odd, 'm5'));
       expect(await bot.db('webhook_deliveries').count({ n: '*' })).toEqual([{ n: 1 }]);
+    });
+
+    it('422, not 500, for JSON nested 300,000 levels deep, kept with its depth cut', async () => {
+      const deep = `{"events":${'['.repeat(300_000)}${']'.repeat(300_000)}}`;
+      const res = await postWebhook(bot.url, 'generic', deep, standardWebhookHeaders(deep, 'deep-1'));
+      expect(res).toMatchObject({ status: 422, body: { error: 'unknown_shape' } });
+      const row = (await bot.db('webhook_deliveries').first('status', 'payload')) as { status: string; payload: string };
+      expect(row.status).toBe('rejected');
+      expect(row.payload).toContain('nested deeper than 32 levels');
+      expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     });
 
     it('a batch with one bad event is refused whole', async () => {

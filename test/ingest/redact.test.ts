@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactPayload } from '../../src/ingest/redact.js';
+import { MAX_DEPTH, redactPayload } from '../../src/ingest/redact.js';
 
 describe('redactPayload', () => {
   it('keeps ids, codes, flags, numbers and times; removes text, names and emails', () => {
@@ -32,5 +32,15 @@ describe('redactPayload', () => {
     expect(redacted.changelog.items[0]).toMatchObject({ field: 'summary', fieldtype: 'jira', toString: '[removed: 16 chars]' });
     expect(redacted.fields.status.name).toBe('Waiting for customer');
     expect(redacted.long_status).toBe('[removed: 100 chars]');
+  });
+});
+
+describe('redactPayload on hostile nesting', () => {
+  it('cuts nesting beyond MAX_DEPTH levels instead of exhausting the stack', () => {
+    const deep = JSON.parse(`${'['.repeat(300_000)}${']'.repeat(300_000)}`) as unknown;
+    const kept = JSON.stringify(redactPayload(deep));
+    expect(kept).toBe(`${'['.repeat(MAX_DEPTH)}"[removed: nested deeper than ${MAX_DEPTH} levels]"${']'.repeat(MAX_DEPTH)}`);
+    // Ordinary nesting is untouched.
+    expect(redactPayload({ a: { b: [{ id: 'x' }] } })).toEqual({ a: { b: [{ id: 'x' }] } });
   });
 });
