@@ -141,6 +141,9 @@ describe('a metric reply', () => {
     };
     expect(contextOf('churn')).toBe('last 30 days · n = 1,234');
     expect(contextOf('enps')).toBe('last 30 days · n = 1,234');
+    expect(contextOf('selfservice')).toBe('last 30 days · n = 1,234');
+    expect(contextOf('nps')).toBe('last 30 days · n = 1,234'); // answers need not be about a ticket
+    expect(contextOf('csat')).toBe('last 30 days · all tickets · n = 1,234');
     expect(contextOf('backlog')).toBe('last 30 days · all tickets · n = 1,234');
   });
 

@@ -86,9 +86,10 @@ export function filtersText(locale: Locale, filters: TicketFilters): string {
 export function contextText(locale: Locale, period: Period, filters: TicketFilters, n?: number, metric?: MetricId): string {
   const parts = [formatPeriod(locale, period)];
   const filtered = filtersText(locale, filters);
-  // "all tickets" only where only tickets are counted (not churn, repeat purchase, eNPS, self-service).
+  // "all tickets" only where only tickets are counted: not churn, repeat purchase, eNPS or self-service, nor NPS and CES,
+  // whose answers need not be about a ticket.
   if (filtered !== '') parts.push(t(locale, 'view.filters', { filters: filtered }));
-  else if (metric === undefined || !METRICS_WITHOUT_TICKET_FILTERS.includes(metric)) parts.push(t(locale, 'filter.none'));
+  else if (metric === undefined || !(METRICS_WITHOUT_TICKET_FILTERS.includes(metric) || metric === 'nps' || metric === 'ces')) parts.push(t(locale, 'filter.none'));
   if (n !== undefined) parts.push(t(locale, 'view.n', { n }));
   return parts.join(' · ');
 }
