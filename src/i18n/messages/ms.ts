@@ -127,7 +127,7 @@ export const ms: Messages = {
   'error.bad_time': '`{word}` bukan masa yang sah: tulis `HH:MM`, contohnya `09:00`.',
   'error.bad_timezone': '`{word}` bukan zon waktu: tulis `Kawasan/Bandar`, contohnya `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` bukan ambang: tulis `threshold <metrik> <operator> <nilai>`, contohnya `threshold frt > 4h` atau `threshold csat < 80%`.',
-  'error.filters_not_applicable': '`{word}` tidak terpakai di sini: kadar berhenti (churn), pembelian berulang, penggunaan layan diri dan eNPS mengira pelanggan, sesi pusat bantuan atau pekerja, yang tidak dapat disempitkan oleh penapis tiket.',
+  'error.filters_not_applicable': '`{word}` tidak terpakai di sini: kadar pelanggan berhenti (churn), kadar pembelian berulang, penggunaan layan diri dan eNPS mengira pelanggan, sesi pusat bantuan atau pekerja, yang tidak dapat disempitkan oleh penapis tiket.',
   'error.suggestion': 'Adakah anda maksudkan `{suggestion}`?',
   'error.choices': 'Anda boleh gunakan: {choices}.',
   'error.see_help': 'Taip `/kpi help` untuk melihat semua arahan.',
