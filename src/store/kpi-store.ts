@@ -5,7 +5,7 @@
  * them into measures. Times are epoch ms; durations come back in seconds.
  */
 import type { Knex } from 'knex';
-import { readerOf, type Database } from './database.js';
+import { independently, readerOf, type Database } from './database.js';
 import { interpolate, quantileRanks } from '../kpi/formulas.js';
 import { locateRanks } from '../kpi/duration-buckets.js';
 import { matchKey } from '../kpi/sla.js';
@@ -360,7 +360,7 @@ export class KpiStore {
   async churn(range: Range): Promise<{ atStart: number; lost: number }> {
     const churners = this.db('customer_events').where('type', 'churned').andWhere('occurred_at', '<', range.to).distinct('customer_id');
     // Customers with no churn before the end were customers throughout once they became one.
-    const steady = this.count(this.db('customers as c').where('c.became_customer_at', '<', range.from).whereNotIn('c.id', churners.clone()));
+    const steady = () => this.count(this.db('customers as c').where('c.became_customer_at', '<', range.from).whereNotIn('c.id', churners.clone()));
     const latest = (type: 'churned' | 'other', before: number) =>
       this.db.raw(`max(case when type ${type === 'churned' ? '=' : '<>'} 'churned' and occurred_at < ? then occurred_at end)`, [before]);
     // Each churner's latest churn and latest other event before the start and before the end.
@@ -370,13 +370,13 @@ export class KpiStore {
       .groupBy('customer_id')
       .select({ active_start: latest('other', range.from), churn_start: latest('churned', range.from), active_end: latest('other', range.to), churn_end: latest('churned', range.to) })
       .as('s');
-    const churnersRow = this.db
+    const churnersRow = () => this.db
       .from(spans)
       .whereNotNull('active_start')
       .andWhere((q) => void q.whereNull('churn_start').orWhereRaw('churn_start < active_start'))
       .select(this.db.raw('count(*) as n'), this.db.raw('sum(case when churn_end >= active_end then 1 else 0 end) as lost'))
       .first() as Promise<{ n: number | string; lost: number | string | null }>;
-    const [stayed, row] = await Promise.all([steady, churnersRow]);
+    const [stayed, row] = await independently(this.db, steady, churnersRow);
     return { atStart: stayed + Number(row.n), lost: Number(row.lost ?? 0) };
   }
 
