@@ -12,7 +12,7 @@ import { loadConfig, describeConfig, type Config } from './config.js';
 import { ConfigError, KpiBotError, UsageError, describeError } from './errors.js';
 import { createLogger } from './logger.js';
 import { withMigratedDatabase } from './cli-database.js';
-import { startBot } from './app.js';
+import { startBot, type RunningBot } from './app.js';
 import { openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
@@ -219,31 +219,40 @@ async function runDemo(config: Config, args: readonly string[], output: Output):
   });
 }
 
-/** Serves until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */
+/**
+ * Serves until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. The handlers
+ * are in place before starting, so a signal during start-up (migrations, a Socket Mode connection) stops
+ * the bot as soon as it has started instead of killing the process half-way.
+ */
 async function runStart(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   process.on('unhandledRejection', (reason) => logger.error({ err: describeError(reason) }, 'unhandled promise rejection'));
-  const bot = await startBot(config, logger, { console: { input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY === true } });
-  return new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (signalled) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
-      }
-      signalled = true;
-      logger.info({ signal }, 'signal received');
-      bot.stop().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error({ err: describeError(error) }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  const started: { bot?: RunningBot } = {};
+  let signalled = false;
+  let exit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  const stop = (running: RunningBot) =>
+    running.stop().then(
+      () => exit(0),
+      (error: unknown) => {
+        logger.error({ err: describeError(error) }, 'shutdown failed');
+        exit(1);
+      },
+    );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal, starting: started.bot === undefined }, 'signal received');
+    if (started.bot !== undefined) void stop(started.bot);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  started.bot = await startBot(config, logger, { console: { input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY === true } });
+  if (signalled) void stop(started.bot);
+  return exited;
 }
 
 function readVersion(): string {

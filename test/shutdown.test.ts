@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
-import { startKpibot } from './helpers/process.js';
+import { spawn } from 'node:child_process';
+import { childEnv, KPIBOT, startKpibot } from './helpers/process.js';
 
 describe(`graceful shutdown on ${TEST_ENGINE}`, () => {
   let bot: TestBot | undefined;
@@ -101,5 +102,23 @@ describe(`graceful shutdown on ${TEST_ENGINE}`, () => {
       await testDb.dispose();
       testDb = undefined;
     }
+  });
+
+  it('a signal during start-up stops the bot once it has started, exiting 0', async () => {
+    testDb = await createTestDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'kpibot-cwd-'));
+    const child = spawn(process.execPath, [KPIBOT, 'start'], { env: childEnv({ DATABASE_URL: testDb.url, HOST: '127.0.0.1', PORT: '0' }), cwd });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      const first = !stdout.includes('"database migrated"');
+      stdout += chunk.toString();
+      // The migrations have run; the server is not listening yet.
+      if (first && stdout.includes('"database migrated"')) child.kill('SIGTERM');
+    });
+    expect(await exited).toBe(0);
+    const messages = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; starting?: boolean });
+    expect(messages.find((line) => line.msg === 'signal received')).toMatchObject({ starting: true });
+    expect(messages.map((line) => line.msg)).toEqual(expect.arrayContaining(['kpibot is listening', 'stopped']));
   });
 });
