@@ -73,7 +73,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const backfilled = await ingestStore.backfillResolvedSpans();
   if (backfilled > 0) logger.info({ tickets: backfilled }, 'reopened tickets rebuilt: the backlog at past instants now leaves out the time they spent solved');
   // Read before listening: once the server answers, the caller installs its signal handlers, with nothing awaited in between.
-  const noTicketsYet = slack.mode === 'console' && (await db('tickets').first('id')) === undefined;
+  const noTicketsYet = slack.mode === 'console' && !(await ingestStore.hasTickets());
   const adapters = adapterMap();
   const jobs = startScheduledJobs({ config, db, slack, logger, clock: answers.clock, consoleOutput: options.console?.output });
   const webhooks = webhookHandler({ adapters, secrets: config.webhooks, timezones: config.sourceTimezones, store: ingestStore, logger, afterCommit: (_source, outcome) => jobs.afterDelivery(outcome) });

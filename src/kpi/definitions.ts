@@ -40,6 +40,9 @@ export const UNFILTERABLE_COUNTS: Readonly<Partial<Record<MetricId, string>>> = 
 };
 export const METRICS_WITHOUT_TICKET_FILTERS = Object.keys(UNFILTERABLE_COUNTS) as readonly MetricId[];
 
+/** Metrics whose n is not (only) tickets: the above, and NPS and CES, whose answers need not be about a ticket. Their replies never say "all tickets". */
+export const METRICS_NOT_OF_TICKETS: readonly MetricId[] = [...METRICS_WITHOUT_TICKET_FILTERS, 'nps', 'ces'];
+
 export const METRICS: Record<MetricId, MetricDefinition> = define([
   {
     id: 'summary', title: 'Summary', unit: 'table', higherIsBetter: null,

@@ -193,6 +193,11 @@ export class IngestStore {
     }
   }
 
+  /** Whether any ticket is stored yet (the local console says where data comes from when none is). */
+  async hasTickets(): Promise<boolean> {
+    return (await this.db('tickets').first('id')) !== undefined;
+  }
+
   /**
    * Once after migration 25: rebuilds the tickets reopened before it, so their resolved spans exist
    * (with this process's projection options). Returns how many, or 0 when nothing was asked.

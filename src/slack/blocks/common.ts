@@ -3,7 +3,7 @@
  * context line (period, filters, n), a ticket as one line with its link, and
  * the request a button carries so that a click can re-run it.
  */
-import { METRICS_WITHOUT_TICKET_FILTERS, type MetricId } from '../../kpi/definitions.js';
+import { METRICS_NOT_OF_TICKETS, type MetricId } from '../../kpi/definitions.js';
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
@@ -86,10 +86,9 @@ export function filtersText(locale: Locale, filters: TicketFilters): string {
 export function contextText(locale: Locale, period: Period, filters: TicketFilters, n?: number, metric?: MetricId): string {
   const parts = [formatPeriod(locale, period)];
   const filtered = filtersText(locale, filters);
-  // "all tickets" only where only tickets are counted: not churn, repeat purchase, eNPS or self-service, nor NPS and CES,
-  // whose answers need not be about a ticket.
+  // "all tickets" only where only tickets are counted.
   if (filtered !== '') parts.push(t(locale, 'view.filters', { filters: filtered }));
-  else if (metric === undefined || !(METRICS_WITHOUT_TICKET_FILTERS.includes(metric) || metric === 'nps' || metric === 'ces')) parts.push(t(locale, 'filter.none'));
+  else if (metric === undefined || !METRICS_NOT_OF_TICKETS.includes(metric)) parts.push(t(locale, 'filter.none'));
   if (n !== undefined) parts.push(t(locale, 'view.n', { n }));
   return parts.join(' · ');
 }
