@@ -301,18 +301,23 @@ export class KpiStore {
   }
 
   /**
-   * How many tickets were open at `at` (the backlog without its breakdown):
-   * the two disjoint halves of `openAt` counted apart, unresolved tickets
-   * open now and tickets resolved at or after `at`. One OR across two indexes
-   * makes SQLite merge row sets: 13 ms against 2 ms on 1M tickets.
+   * How many tickets were open at `at` (the backlog without its breakdown),
+   * narrowed by `also` (a condition on the ticket row): the two disjoint
+   * halves of `openAt` counted apart, unresolved tickets open now and tickets
+   * resolved at or after `at`. One OR across two indexes makes SQLite merge
+   * row sets: 13 ms against 2 ms on 1M tickets.
    */
-  async backlogCount(at: number, filters: TicketFilters): Promise<number> {
-    const createdBefore = () => this.tickets(filters).whereRaw('t.created_at + 0 < ?', [at]);
+  private async countOpenAt(at: number, filters: TicketFilters, also: (query: Builder) => void = () => undefined): Promise<number> {
+    const createdBefore = () => this.tickets(filters).whereRaw('t.created_at + 0 < ?', [at]).andWhere(also);
     const open = await this.count(createdBefore().whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at'));
     const resolvedSince = await this.count(createdBefore().where('t.resolved_at', '>=', at));
     // Counted by one of the two above, but solved at `at` and reopened since: each such ticket is in exactly one.
-    const solvedThen = await this.count(this.tickets(filters).whereIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id')));
+    const solvedThen = await this.count(this.tickets(filters).whereIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id')).andWhere(also));
     return open + resolvedSince - solvedThen;
+  }
+
+  async backlogCount(at: number, filters: TicketFilters): Promise<number> {
+    return this.countOpenAt(at, filters);
   }
 
   async escalated(range: Range, filters: TicketFilters): Promise<number> {
@@ -395,39 +400,56 @@ export class KpiStore {
     return { resolvedSessions, ticketsCreated: await this.created(range, {}) };
   }
 
-  /** Open tickets past a due time they have not met at `now`. */
-  private overdueAt(now: number, filters: TicketFilters): Builder {
-    return this.tickets(filters)
-      .whereRaw(OPEN_STATUS_SQL)
-      // `+ 0`: due times are mostly in the past, so their indexes would walk all history; the open-status index is the narrow one.
-      .andWhere((q) => void q.where((a) => void a.whereNull('t.first_response_at').andWhereRaw('t.first_response_due_at + 0 < ?', [now])).orWhereRaw('t.resolution_due_at + 0 < ?', [now]));
+  /**
+   * Past a due time unmet at `at`, for a ticket open then: its first reply
+   * was due before `at` and had not come by then, or its resolution was due
+   * before `at`. `+ 0`: due times are mostly in the past, so their indexes
+   * would walk all history; the open-status and resolved_at indexes are the narrow ones.
+   */
+  private overdueThen(at: number): (query: Builder) => void {
+    return (query) =>
+      void query
+        .where((first) => void first.whereRaw('t.first_response_due_at + 0 < ?', [at]).andWhere((unmet) => void unmet.whereNull('t.first_response_at').orWhere('t.first_response_at', '>=', at)))
+        .orWhereRaw('t.resolution_due_at + 0 < ?', [at]);
   }
 
-  async overdueCount(now: number, filters: TicketFilters): Promise<number> {
-    return this.count(this.overdueAt(now, filters));
+  /** Tickets open at `at` and past a due time unmet then. */
+  private overdueAt(at: number, filters: TicketFilters): Builder {
+    return this.openAt(at, filters).andWhere(this.overdueThen(at));
+  }
+
+  /**
+   * Which target an overdue ticket had missed at `at`, and when it was due:
+   * its first reply's while that was late and had not come by then, else its resolution's.
+   */
+  private missedThen(at: number): { target: Knex.Raw; dueAt: Knex.Raw } {
+    const firstLate = '(t.first_response_at is null or t.first_response_at >= ?) and t.first_response_due_at < ?';
+    return {
+      target: this.db.raw(`case when ${firstLate} then 'first_response' else 'resolution' end`, [at, at]),
+      dueAt: this.db.raw(`case when ${firstLate} then t.first_response_due_at else t.resolution_due_at end`, [at, at]),
+    };
+  }
+
+  /** How many tickets were open and past a due time unmet at `at` (now, or a past period's end). */
+  async overdueCount(at: number, filters: TicketFilters): Promise<number> {
+    return this.countOpenAt(at, filters, this.overdueThen(at));
   }
 
   /** Open tickets past a due time they have not met, at `now`; oldest due first. */
-  async overdueNow(now: number, filters: TicketFilters, limit: number): Promise<{ n: number; oldest: (OpenTicketRow & { dueAt: number; target: 'first_response' | 'resolution' })[] }> {
-    const overdue = () => this.overdueAt(now, filters);
-    const n = await this.count(overdue());
-    const rows = (await overdue()
-      .select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team', 't.first_response_at', 't.first_response_due_at', 't.resolution_due_at')
-      .orderByRaw('coalesce(case when t.first_response_at is null then t.first_response_due_at end, t.resolution_due_at)')
-      .limit(limit)) as {
-      source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null;
-      first_response_at: number | null; first_response_due_at: number | null; resolution_due_at: number | null;
-    }[];
+  async overdueNow(at: number, filters: TicketFilters, limit: number): Promise<{ n: number; oldest: (OpenTicketRow & { dueAt: number; target: 'first_response' | 'resolution' })[] }> {
+    const n = await this.overdueCount(at, filters);
+    if (n === 0 || limit === 0) return { n, oldest: [] };
+    const missed = this.missedThen(at);
+    const rows = (await this.overdueAt(at, filters)
+      .select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team', { target: missed.target, due_at: missed.dueAt })
+      .orderBy(missed.dueAt)
+      .orderBy('t.id')
+      .limit(limit)) as { source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null; target: 'first_response' | 'resolution'; due_at: number | string }[];
     return {
       n,
-      oldest: rows.map((row) => {
-        const firstResponseLate = row.first_response_at === null && row.first_response_due_at !== null && row.first_response_due_at < now;
-        return {
-          source: row.source, externalId: row.external_id, url: row.url, createdAt: row.created_at, priority: row.priority, team: row.team,
-          target: firstResponseLate ? 'first_response' : 'resolution',
-          dueAt: (firstResponseLate ? row.first_response_due_at : row.resolution_due_at) ?? 0,
-        };
-      }),
+      oldest: rows.map((row) => ({
+        source: row.source, externalId: row.external_id, url: row.url, createdAt: row.created_at, priority: row.priority, team: row.team, target: row.target, dueAt: Number(row.due_at),
+      })),
     };
   }
 
@@ -468,7 +490,7 @@ export class KpiStore {
       .offset(query.offset)
       .limit(query.limit);
     if (list === 'backlog') void page.orderByRaw('t.created_at + 0').orderBy('t.id');
-    else if (list === 'overdue') void page.orderByRaw('coalesce(case when t.first_response_at is null then t.first_response_due_at end, t.resolution_due_at)').orderBy('t.id');
+    else if (list === 'overdue') void page.orderBy(this.missedThen(at).dueAt).orderBy('t.id');
     else void page.orderBy('t.escalated_at', 'desc').orderBy('t.id', 'desc');
     const rows = (await page) as {
       source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null; status: string;

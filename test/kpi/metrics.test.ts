@@ -224,6 +224,35 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(await computeMetric('backlog', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 2 }); // 'reopened' and 'open'
   });
 
+  it('overdue at a past period\'s end counts the tickets open and past a due time then, as they stood then', async () => {
+    const at = START + 10 * DAY; // the previous period's end
+    const period: PeriodRange = { from: at, to: START + 20 * DAY, timezone: 'UTC', previous: { from: START, to: at } };
+    await load([
+      ...ticket('late-reply', START, 12 * 24, 13 * 24), // first reply due on day 1, given on day 12: overdue at day 10
+      ...ticket('late-solve', START + DAY, 1, 13 * 24), // resolution due on day 5, solved on day 14: overdue at day 10
+      ...ticket('on-time', START, 1, 12 * 24), // replied in time, resolution due on day 20: not overdue at day 10
+      // Solved on day 2 within its target, reopened on day 15 and open now: solved at day 10, so not overdue then.
+      ...ticket('reopened', START, 1, 2 * 24), ev('reopened', 'status_changed', START + 15 * DAY, { status: 'open' }),
+      ...ticket('waiting', START + DAY, null, null), // no reply, due on day 1 + 1 h: overdue then and now
+      ...ticket('later', START + 11 * DAY, null, null), // created after day 10
+    ]);
+    const due = { 'late-reply': [START + DAY, START + 20 * DAY], 'late-solve': [START + 2 * DAY, START + 5 * DAY], 'on-time': [START + 2 * H, START + 20 * DAY], reopened: [START + 2 * H, START + 3 * DAY], waiting: [START + DAY + H, START + 20 * DAY], later: [START + 11 * DAY + H, START + 12 * DAY] };
+    for (const [id, [firstResponse, resolution]] of Object.entries(due)) {
+      await db('tickets').where({ external_id: id }).update({ first_response_due_at: firstResponse, resolution_due_at: resolution });
+    }
+    const overdue = await computeMetric('overdue', kpi, period, {}, NOW);
+    expect(overdue).toMatchObject({ value: 3, previous: { value: 3, n: 3 } }); // now: reopened, waiting, later; at day 10: late-reply, late-solve, waiting
+    expect((await computeSummary(kpi, period, {}, NOW)).metrics.find((m) => m.metric === 'overdue')).toMatchObject({ value: 3, previous: { value: 3 } });
+    const then = await kpi.overdueNow(at, {}, 10);
+    expect(then.oldest.map((row) => [row.externalId, row.target, row.dueAt])).toEqual([
+      ['late-reply', 'first_response', START + DAY],
+      ['waiting', 'first_response', START + DAY + H],
+      ['late-solve', 'resolution', START + 5 * DAY],
+    ]);
+    expect((await kpi.ticketList('overdue', { at, range: period.previous, filters: {}, offset: 0, limit: 10 })).rows.map((row) => row.externalId)).toEqual(['late-reply', 'waiting', 'late-solve']);
+    expect((await kpi.overdueNow(NOW, {}, 10)).oldest.map((row) => row.externalId)).toEqual(['waiting', 'reopened', 'later']);
+  });
+
   it('the summary\'s headlines equal each metric\'s own value, n and previous period', async () => {
     await load([
       ...ticket('1', START + DAY, 1, 5), ...ticket('2', START + DAY, 2, 9), ev('2', 'agent_reply', START + DAY + 3 * H, {}, agent),
