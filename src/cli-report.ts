@@ -7,7 +7,7 @@ import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { KpiStore } from './store/kpi-store.js';
-import { METRICS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
+import { METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
 import { resolvePeriod } from './kpi/periods.js';
 import { parseFilters, parseMetric } from './kpi/request-words.js';
@@ -76,9 +76,14 @@ export async function reportCommand(args: readonly string[], config: Config, out
 
 const ARROW = { better: '(better)', worse: '(worse)', same: '(same)', unknown: '' } as const;
 
+/** The move against the previous period: a percent change, or a difference in points for rates and scores (MOVES_IN_POINTS). */
 function changeText(result: MetricResult): string {
+  if (result.value === null || result.previous.value === null) return '';
+  const difference = result.value - result.previous.value;
+  const arrow = difference > 0 ? '▲' : difference < 0 ? '▼' : '=';
+  if (MOVES_IN_POINTS.includes(result.unit)) return `${arrow} ${Number(Math.abs(difference).toFixed(1))} pts ${ARROW[result.trend]}`.trim();
   if (result.change === null) return '';
-  return `${result.change > 0 ? '▲' : result.change < 0 ? '▼' : '='} ${Math.abs(result.change).toFixed(0)}% ${ARROW[result.trend]}`.trim();
+  return `${arrow} ${Math.abs(result.change).toFixed(0)}% ${ARROW[result.trend]}`.trim();
 }
 
 function printSummary(output: Output, label: string, metrics: readonly MetricResult[]): void {

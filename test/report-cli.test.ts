@@ -67,6 +67,13 @@ describe('kpibot report as text', () => {
   const base = { period: { from: 0, to: 0, timezone: 'Asia/Jakarta', label: 'x' }, previous: { value: 1, n: 1 }, change: 400, trend: 'worse' } as const;
   const at = { timezone: 'Asia/Jakarta', now: Date.UTC(2026, 10, 22, 12, 0) };
 
+  it('says a rate\'s or a score\'s move in points (a count\'s stays a percent change, below)', () => {
+    const csat = metricLines({ ...base, metric: 'csat', unit: 'percent', value: 81, n: 79, previous: { value: 72.1, n: 61 }, change: 12.34, trend: 'better', details: {} } as unknown as MetricResult, 'last 30 days', at);
+    expect(csat.slice(0, 3)).toEqual(['Customer satisfaction (CSAT) · last 30 days', '  81.0%   (n = 79)   ▲ 8.9 pts (better)', '  previous period: 72.1% (n = 61)']);
+    const nps = metricLines({ ...base, metric: 'nps', unit: 'score', value: 10, n: 40, previous: { value: -10, n: 30 }, change: 200, trend: 'better', details: {} } as unknown as MetricResult, 'last 30 days', at);
+    expect(nps[1]).toBe('  10.0   (n = 40)   ▲ 20 pts (better)');
+  });
+
   it('shows tickets, ages and counts by channel in words, not JSON', () => {
     const ticket = { source: 'demo', externalId: 'T-7', url: 'https://help.example.com/t/7', createdAt: Date.UTC(2026, 10, 20, 1, 30), priority: 'high', team: 'Ödeme' };
     const overdue = metricLines({ ...base, metric: 'overdue', unit: 'count', value: 5, n: 5, details: { oldest: [{ ...ticket, target: 'first_response', dueAt: Date.UTC(2026, 10, 21, 9, 0) }], breachedShare: 11.66 } } as unknown as MetricResult, 'last 30 days', at);

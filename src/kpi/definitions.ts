@@ -11,6 +11,14 @@ export type MetricId = (typeof METRIC_IDS)[number];
 
 export type Unit = 'count' | 'seconds' | 'percent' | 'score' | 'table';
 
+/**
+ * Units whose move against the previous period reads as a difference in
+ * points, not a percent change: a rate going from 72% to 81% rose 9 points
+ * (a "12%" would read as 12 points), and NPS crosses zero, where a percent
+ * change means nothing. The JSON `change` stays a percent change (docs/report.md).
+ */
+export const MOVES_IN_POINTS: readonly Unit[] = ['percent', 'score'];
+
 export interface MetricDefinition {
   readonly id: MetricId;
   readonly title: string;

@@ -157,6 +157,19 @@ describe('a metric reply', () => {
     expect(view.text).toContain('Backlog: 120');
   });
 
+  it('says a rate\'s or a score\'s move in points, not as a percent change, in each language', () => {
+    const moveOf = (metric: MetricId, value: number, previous: number, change: number, locale: Locale) => {
+      const blocks = metricView({ result: { ...result(metric, DETAILS[metric] ?? {}, value), previous: { value: previous, n: 80 }, change, trend: value > previous ? 'better' : 'worse' }, period, filters: {}, now: NOW, shared: false }, locale).blocks as unknown as { text?: { text: string } }[];
+      return blocks[1]?.text?.text.split('\n')[0];
+    };
+    // CSAT from 72.1% to 81%: 8.9 points up (a percent change would say 12%).
+    expect(moveOf('csat', 81, 72.1, 12.34, 'en')).toBe('▲ 8.9 pts vs the previous period · better');
+    expect(moveOf('csat', 81, 72.1, 12.34, 'id')).toBe('▲ 8,9 poin dibanding periode sebelumnya · lebih baik');
+    // NPS from -10 to 10 crosses zero: 20 points, where a percent change would say 200%.
+    expect(moveOf('nps', 10, -10, 200, 'ms')).toBe('▲ 20 mata berbanding tempoh sebelumnya · lebih baik');
+    expect(moveOf('fcr', 50, 55.5, -9.9, 'tr')).toBe('önceki döneme göre ▼ 5,5 puan · daha kötü');
+  });
+
   it('reads durations as people say them, in each language', () => {
     const header = (locale: Locale) => (metricView({ result: result('frt', DETAILS.frt ?? {}, 5040), period, filters: {}, now: NOW, shared: true }, locale).blocks[0] as { text: { text: string } }).text.text;
     expect(header('en')).toBe('First response time: 1 h 24 min');

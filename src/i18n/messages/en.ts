@@ -110,6 +110,7 @@ export const en = {
   'trend.better': 'better',
   'trend.worse': 'worse',
   'trend.vs_previous': '{change} vs the previous period',
+  'trend.points': '{n} pts',
 
   // --- Buttons ---
   'button.explain': 'Explain',

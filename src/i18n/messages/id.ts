@@ -99,6 +99,7 @@ export const id: Messages = {
   'trend.better': 'lebih baik',
   'trend.worse': 'lebih buruk',
   'trend.vs_previous': '{change} dibanding periode sebelumnya',
+  'trend.points': '{n} poin',
 
   'button.explain': 'Jelaskan',
   'button.show_tickets': 'Lihat tiket',

@@ -101,6 +101,7 @@ export const ms: Messages = {
   'trend.better': 'lebih baik',
   'trend.worse': 'lebih teruk',
   'trend.vs_previous': '{change} berbanding tempoh sebelumnya',
+  'trend.points': '{n} mata',
 
   'button.explain': 'Terangkan',
   'button.show_tickets': 'Lihat tiket',

@@ -101,6 +101,7 @@ export const tr: Messages = {
   'trend.better': 'daha iyi',
   'trend.worse': 'daha kötü',
   'trend.vs_previous': 'önceki döneme göre {change}',
+  'trend.points': '{n} puan',
 
   'button.explain': 'Açıkla',
   'button.show_tickets': 'Talepleri göster',

@@ -3,13 +3,13 @@
  * context line (period, filters, n), a ticket as one line with its link, and
  * the request a button carries so that a click can re-run it.
  */
-import { METRICS_NOT_OF_TICKETS, type MetricId } from '../../kpi/definitions.js';
+import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, type MetricId } from '../../kpi/definitions.js';
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
-import { formatDuration, formatMetricValue, formatPercent, formatPeriod } from '../../i18n/format.js';
+import { formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { escapeMrkdwn, link } from './kit.js';
 
@@ -47,14 +47,15 @@ export function decodeRef(value: string | undefined): RequestRef | undefined {
 
 export const metricName = (locale: Locale, id: MetricId) => t(locale, `metric.${id}.name` as MessageKey & `metric.${string}.name`);
 
-type Comparable = Pick<MetricResult, 'value' | 'previous' | 'change' | 'trend'>;
+type Comparable = Pick<MetricResult, 'value' | 'unit' | 'previous' | 'change' | 'trend'>;
 
-/** The pieces of a move against the previous period: ▲/▼/→, the percentage, and better/worse; undefined with nothing to compare. */
+/** The pieces of a move against the previous period: ▲/▼/→, the percent change or the points (MOVES_IN_POINTS), and better/worse; undefined with nothing to compare. */
 function move(locale: Locale, result: Comparable): { arrow: string; amount: string; verdict: string; same: boolean } | undefined {
   if (result.value === null || result.previous.value === null) return undefined;
   const same = result.value === result.previous.value;
   const arrow = result.value > result.previous.value ? '▲' : same ? '→' : '▼';
-  const amount = result.change === null || same ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
+  const points = () => t(locale, 'trend.points', { n: formatNumber(locale, Math.abs((result.value ?? 0) - (result.previous.value ?? 0)), { maximumFractionDigits: 1 }) });
+  const amount = same ? '' : MOVES_IN_POINTS.includes(result.unit) ? ` ${points()}` : result.change === null ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
   const verdict = result.trend === 'better' ? t(locale, 'trend.better') : result.trend === 'worse' ? t(locale, 'trend.worse') : '';
   return { arrow, amount, verdict, same };
 }
