@@ -11,6 +11,7 @@ import type { WebhookSecrets } from '../config.js';
 import { HttpError, describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from '../ingest/adapter.js';
+import { checkEvents } from '../ingest/events.js';
 import { redactPayload } from '../ingest/redact.js';
 import { sha256Hex } from '../ingest/signatures.js';
 import type { DeliveryOutcome, IngestStore } from '../store/ingest-store.js';
@@ -87,6 +88,7 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
     let events;
     try {
       events = adapter.parse(body, { headers: req.headers, receivedAt, timezone: deps.timezones?.[source] ?? 'UTC' });
+      checkEvents(events);
     } catch (error) {
       if (!(error instanceof PayloadShapeError)) throw error;
       await deps.store.recordRejected({ ...record, reason: error.code, detail: error.message });

@@ -4,7 +4,8 @@
  * Times are epoch milliseconds, UTC. No free text travels in an event.
  */
 
-import { compact } from './values.js';
+import { PayloadShapeError } from './adapter.js';
+import { compact, MAX_TIME } from './values.js';
 
 export const TICKET_STATUSES = ['new', 'open', 'pending', 'on-hold', 'solved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -151,4 +152,79 @@ export function ticketEvent(externalTicketId: string, type: TicketEventType, anc
     data: compact(data),
     dedupeKey: anchor.dedupeKey,
   };
+}
+
+/** The longest identifier the tables hold (ticket, customer, session, actor, survey, requester ids), and the longest dedupe key. */
+const MAX_ID = 100;
+const MAX_DEDUPE_KEY = 200;
+/** Counts and seconds are stored as 32-bit integers. */
+const MAX_INT = 2 ** 31 - 1;
+const SCALE_BOUNDS: Readonly<Record<SurveyScale, readonly [number, number]>> = { '1-5': [1, 5], 'good-bad': [0, 1], '0-10': [0, 10], '1-7': [1, 7] };
+
+/**
+ * The last check before events are written, whichever adapter made them:
+ * known types, statuses and priorities, times a Date can hold from 1970 on,
+ * whole counts and seconds that fit their columns, ratings on their kind's
+ * scales, identifiers that fit theirs. Throws a PayloadShapeError naming the
+ * first value that does not (answered 422 and kept), so a hostile or broken
+ * payload never reaches the database as a 500 or as a number that skews a KPI.
+ */
+export function checkEvents(events: readonly NormalizedEvent[]): void {
+  events.forEach((event, index) => {
+    const refuse = (what: string): never => {
+      throw new PayloadShapeError(`event ${index + 1} (${event.kind === 'ticket' ? event.type : event.kind}): ${what}`);
+    };
+    const time = (name: string, value: number | undefined) => {
+      if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_TIME)) refuse(`${name} is not a time from 1970 on`);
+    };
+    const id = (name: string, value: string | undefined, required = false) => {
+      if (value === undefined ? required : typeof value !== 'string' || value === '' || value.length > MAX_ID) refuse(`${name} must be a text of 1 to ${MAX_ID} characters`);
+    };
+    const whole = (name: string, value: number | undefined) => {
+      if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_INT)) refuse(`${name} must be a whole number from 0 to ${MAX_INT}`);
+    };
+    const rating = (value: Rating) => {
+      const bounds = Object.hasOwn(SURVEY_SCALES, value.kind) && SURVEY_SCALES[value.kind].includes(value.scale) ? SCALE_BOUNDS[value.scale] : undefined;
+      if (bounds === undefined) refuse(`a ${String(value.kind)} rating on the scale ${String(value.scale)} is not one the KPIs read`);
+      else if (!Number.isInteger(value.score) || value.score < bounds[0] || value.score > bounds[1]) refuse(`a ${value.kind} score must be a whole number within ${value.scale}`);
+    };
+    if (typeof event.dedupeKey !== 'string' || event.dedupeKey === '' || event.dedupeKey.length > MAX_DEDUPE_KEY) refuse(`its event id must be a text of 1 to ${MAX_DEDUPE_KEY} characters`);
+    switch (event.kind) {
+      case 'ticket': {
+        if (!(TICKET_EVENT_TYPES as readonly string[]).includes(event.type)) refuse('unknown event type');
+        id('the ticket id', event.externalTicketId, true);
+        time('its time', event.occurredAt);
+        id('the actor id', event.actor?.id);
+        const { data } = event;
+        if (data.status !== undefined && !isTicketStatus(data.status)) refuse('unknown status');
+        if (data.priority !== undefined && !isPriority(data.priority)) refuse('unknown priority');
+        id('the assignee id', data.assignee?.id ?? undefined);
+        id('the requester id', data.requesterId);
+        time('the first response due time', data.firstResponseDueAt);
+        time('the resolution due time', data.resolutionDueAt);
+        whole('the handle time in seconds', data.seconds);
+        whole('the reported reopens', data.reportedReopens);
+        whole('the reported agent replies', data.reportedAgentReplies);
+        if (data.rating !== undefined) rating(data.rating);
+        break;
+      }
+      case 'customer':
+        id('the customer id', event.customerId, true);
+        time('its time', event.occurredAt);
+        break;
+      case 'self_service':
+        id('the session id', event.sessionId, true);
+        id('the ticket id', event.externalTicketId);
+        time('its start', event.startedAt);
+        break;
+      case 'survey':
+        id('the customer id', event.customerId);
+        id('the survey id', event.surveyId);
+        time('its time', event.occurredAt);
+        rating(event.rating);
+        break;
+      default:
+        refuse('unknown kind of event');
+    }
+  });
 }

@@ -12,7 +12,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type ParseContext, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, Rating, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { offeredTokens, safeEqual, unauthorized } from './signatures.js';
-import { compact, isObject, optionalString, optionalTime, requiredString, type Json } from './values.js';
+import { compact, isObject, optionalString, optionalTime, requiredString, type Json, lookup } from './values.js';
 
 /** The literal `event` values of the template, one per automation rule. */
 export const FRESHDESK_EVENTS = ['ticket_created', 'agent_replied', 'customer_replied', 'note_added', 'ticket_updated', 'satisfaction_rated'] as const;
@@ -181,13 +181,13 @@ function freshdeskStatus(value: unknown): TicketStatus | undefined {
   const text = optionalString(value);
   if (text === undefined) return undefined;
   if (/^\d+$/.test(text)) {
-    const status = STATUS_CODES[text];
+    const status = lookup(STATUS_CODES, text);
     if (status === undefined) {
       throw new PayloadShapeError(`status code ${text} is a custom Freshdesk status: send its name with {{ticket.status}} and map it (docs/sources/freshdesk.md, "Custom statuses")`);
     }
     return status;
   }
-  const status = STATUS_NAMES[text.toLowerCase().replace(/\s+/g, ' ')];
+  const status = lookup(STATUS_NAMES, text.toLowerCase().replace(/\s+/g, ' '));
   if (status === undefined) {
     throw new PayloadShapeError(
       `status "${text}" is a custom Freshdesk status the bot cannot place: map it in the webhook template to Open, Pending, On hold, Resolved or Closed (docs/sources/freshdesk.md, "Custom statuses")`,
@@ -199,7 +199,7 @@ function freshdeskStatus(value: unknown): TicketStatus | undefined {
 function freshdeskPriority(value: unknown): Priority | undefined {
   const text = optionalString(value);
   if (text === undefined) return undefined;
-  const priority = /^\d+$/.test(text) ? PRIORITY_CODES[text] : PRIORITY_NAMES[text.toLowerCase()];
+  const priority = /^\d+$/.test(text) ? lookup(PRIORITY_CODES, text) : lookup(PRIORITY_NAMES, text.toLowerCase());
   if (priority === undefined) {
     throw new PayloadShapeError(`priority "${text}" is not Low, Medium, High or Urgent (or 1-4): if your helpdesk shows translated names, send {{ticket.priority_id}} instead`);
   }
@@ -209,7 +209,7 @@ function freshdeskPriority(value: unknown): Priority | undefined {
 function freshdeskChannel(value: unknown): string | undefined {
   const text = optionalString(value);
   if (text === undefined) return undefined;
-  if (/^\d+$/.test(text)) return SOURCE_CODES[text] ?? `source-${text}`;
+  if (/^\d+$/.test(text)) return lookup(SOURCE_CODES, text) ?? `source-${text}`;
   return text.toLowerCase().replace(/[\s_]+/g, '-');
 }
 
@@ -297,7 +297,7 @@ function ratingValue(body: Json): number {
   if (raw === undefined) {
     throw new PayloadShapeError('satisfaction_rated needs triggered_event {customer_feedback:<rating>} from a "Customer feedback is received" rule');
   }
-  const value = /^-?\d+$/.test(raw) ? Number(raw) : RATING_NAMES[raw.toLowerCase().replace(/[\s-]+/g, '_')];
+  const value = /^-?\d+$/.test(raw) ? Number(raw) : lookup(RATING_NAMES, raw.toLowerCase().replace(/[\s-]+/g, '_'));
   if (value === undefined || !RATING_VALUES.has(value)) {
     throw new PayloadShapeError(`customer_feedback "${raw}" is not a Freshdesk survey rating (103, 102, 101, 100, -101, -102, -103)`);
   }

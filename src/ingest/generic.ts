@@ -21,7 +21,7 @@ import {
   type TicketEventType,
 } from './events.js';
 import { assertFresh, hmac, header, safeEqual, unauthorized } from './signatures.js';
-import { compact, isObject, object, optionalBoolean, optionalNumber, optionalString, requiredString, requiredTime, stringList, type Json } from './values.js';
+import { compact, isObject, object, optionalBoolean, optionalNumber, optionalString, requiredString, requiredTime, stringList, type Json, lookup } from './values.js';
 
 const TICKET_TYPES: Record<string, TicketEventType> = {
   'ticket.created': 'ticket_created',
@@ -82,7 +82,7 @@ function parseEvent(event: Json, path: string): NormalizedEvent {
   const type = requiredString(event.type, `${path}.type`);
   const id = requiredString(event.id, `${path}.id`);
   const occurredAt = requiredTime(event.occurred_at, `${path}.occurred_at`);
-  const ticketType = TICKET_TYPES[type];
+  const ticketType = lookup(TICKET_TYPES, type);
   if (ticketType !== undefined) {
     const ticket = object(event.ticket, `${path}.ticket`);
     return {
@@ -95,9 +95,10 @@ function parseEvent(event: Json, path: string): NormalizedEvent {
       dedupeKey: id,
     };
   }
-  if (type in CUSTOMER_TYPES) {
+  const customerType = lookup(CUSTOMER_TYPES, type);
+  if (customerType !== undefined) {
     const customer = object(event.customer, `${path}.customer`);
-    return { kind: 'customer', type: CUSTOMER_TYPES[type as keyof typeof CUSTOMER_TYPES], customerId: requiredString(customer.id, `${path}.customer.id`), occurredAt, dedupeKey: id };
+    return { kind: 'customer', type: customerType, customerId: requiredString(customer.id, `${path}.customer.id`), occurredAt, dedupeKey: id };
   }
   if (type === 'selfservice.session') {
     const session = object(event.session, `${path}.session`);

@@ -16,7 +16,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { ticketEvent, type Actor, type EventAnchor, type NormalizedEvent, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
+import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
 
 /** Help Scout conversation status → ours. Closed reopens on a customer reply (solved); spam is final (closed). */
 export const HELPSCOUT_STATUSES: Readonly<Record<string, TicketStatus>> = { active: 'open', open: 'open', pending: 'pending', closed: 'solved', spam: 'closed' };
@@ -113,7 +113,7 @@ export const helpscoutAdapter: SourceAdapter = {
     const name = header(context.headers, 'x-helpscout-event')?.trim();
     if (name === undefined || name === '') throw new PayloadShapeError('the X-HelpScout-Event header is missing: it names the event');
     if (name === 'satisfaction.ratings') return rating(object(body, 'the body'));
-    const handler = CONVERSATION_EVENTS[name];
+    const handler = lookup(CONVERSATION_EVENTS, name);
     if (handler !== undefined) return handler(conversationOf(body, name));
     if (UNUSED_EVENTS.has(name)) return [];
     throw new PayloadShapeError(`X-HelpScout-Event "${name}" is not a Help Scout webhook event this source knows`);
@@ -219,8 +219,8 @@ function rating(body: Json): NormalizedEvent[] {
   const id = requiredString(body.id, 'id');
   const raw = requiredString(body.rating, 'rating');
   const key = raw.toLowerCase().replace(/[\s_-]+/g, ' ');
-  if (!(key in RATING_SCORES)) throw new PayloadShapeError(`rating "${raw}" is not Great, Okay or Not Good`);
-  const score = RATING_SCORES[key];
+  if (!Object.hasOwn(RATING_SCORES, key)) throw new PayloadShapeError(`rating "${raw.slice(0, 40)}" is not Great, Okay or Not Good`);
+  const score = lookup(RATING_SCORES, key);
   if (score === null || score === undefined) return []; // Okay: neither good nor bad, so not part of good / (good + bad)
   const conversationId = optionalString(body.conversationId) ?? optionalString(body.ticketId);
   if (conversationId === undefined) throw new PayloadShapeError('the rating names no conversation (conversationId or ticketId)');
@@ -286,7 +286,7 @@ function tagsOf(body: Json): string[] | undefined {
 }
 
 function statusOf(raw: string, path: string): TicketStatus {
-  const status = HELPSCOUT_STATUSES[raw];
+  const status = lookup(HELPSCOUT_STATUSES, raw);
   if (status === undefined) throw new PayloadShapeError(`${path} "${raw}" is not active, pending, closed or spam`);
   return status;
 }

@@ -17,7 +17,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { ticketEvent, type Actor, type EventAnchor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
+import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
 
 /** Intercom conversation `state` → our status. Closed conversations reopen on a customer reply, hence solved. */
 export const INTERCOM_STATES: Readonly<Record<string, TicketStatus>> = { open: 'open', closed: 'solved', snoozed: 'on-hold' };
@@ -95,7 +95,7 @@ export const intercomAdapter: SourceAdapter = {
       throw new PayloadShapeError(`type must be "notification_event" (an Intercom webhook notification), got ${JSON.stringify(envelope.type ?? null)}`);
     }
     const topic = requiredString(envelope.topic, 'topic');
-    const handler = TOPICS[topic];
+    const handler = lookup(TOPICS, topic);
     if (handler === undefined) return []; // ping, and topics the KPIs do not use
     const item = object(object(envelope.data, 'data').item, 'data.item');
     const notifiedAt = optionalTime(envelope.created_at);
@@ -294,7 +294,7 @@ function channelOf(item: Json): { channel?: string } {
 function stateOf(item: Json): { status?: TicketStatus } {
   const state = optionalString(item.state)?.toLowerCase();
   if (state === undefined) return {};
-  const status = INTERCOM_STATES[state];
+  const status = lookup(INTERCOM_STATES, state);
   if (status === undefined) throw new PayloadShapeError(`data.item.state "${state}" is not open, closed or snoozed`);
   return { status };
 }
@@ -302,7 +302,7 @@ function stateOf(item: Json): { status?: TicketStatus } {
 /** The priority flag; required (and checked) only where the topic is about it. */
 function priorityOf(item: Json, required: boolean): Priority | undefined {
   const value = optionalString(item.priority)?.toLowerCase();
-  const priority = value === undefined ? undefined : INTERCOM_PRIORITIES[value];
+  const priority = value === undefined ? undefined : lookup(INTERCOM_PRIORITIES, value);
   if (priority === undefined && required) throw new PayloadShapeError(`data.item.priority must be "priority" or "not_priority", got ${JSON.stringify(item.priority ?? null)}`);
   return priority;
 }

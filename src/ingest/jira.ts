@@ -14,7 +14,7 @@ import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './ad
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { isResolvedStatus } from './events.js';
 import { header, hmac, safeEqual, unauthorized } from './signatures.js';
-import { isObject, object, optionalNumber, optionalString, requiredString, requiredTime, optionalTime, type Json } from './values.js';
+import { isObject, object, optionalNumber, optionalString, requiredString, requiredTime, optionalTime, type Json, lookup } from './values.js';
 
 /** Events Jira sends that carry nothing the KPIs need: accepted, nothing written. */
 const IGNORED_EVENTS = new Set([
@@ -281,11 +281,11 @@ function statusOf(value: unknown): TicketStatus | undefined {
 function statusByName(name: string | undefined, category: string | undefined): TicketStatus | undefined {
   const normalized = name?.trim().toLowerCase().replace(/\s+/g, ' ');
   if (normalized !== undefined) {
-    const byName = STATUS_NAMES[normalized];
+    const byName = lookup(STATUS_NAMES, normalized);
     if (byName !== undefined && !(category !== undefined && isResolvedStatus(byName))) return byName;
     if (/^waiting (for|on) (the )?(customer|reporter|requester)/.test(normalized)) return 'pending';
   }
-  if (category !== undefined) return CATEGORY_STATUS[category] ?? 'open';
+  if (category !== undefined) return lookup(CATEGORY_STATUS, category) ?? 'open';
   return normalized === undefined ? undefined : 'open';
 }
 
@@ -294,7 +294,7 @@ function priorityOf(value: unknown): Priority | undefined {
 }
 
 function priorityByName(name: string | undefined): Priority | undefined {
-  return name === undefined ? undefined : PRIORITY_NAMES[name.toLowerCase()];
+  return name === undefined ? undefined : lookup(PRIORITY_NAMES, name.toLowerCase());
 }
 
 /** Whether the issue's current value (status, priority: `{id, name}`) is the one a changelog item moved to. */

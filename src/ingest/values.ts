@@ -30,6 +30,18 @@ export function requiredString(value: unknown, path: string): string {
   return text;
 }
 
+/**
+ * `table[key]` for a key from a payload, own entries only: a plain lookup
+ * would answer "constructor" or "__proto__" with Object's own members.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** The latest instant a JavaScript Date holds (epoch ms); a time beyond it, or before 1970, is not a time a helpdesk sends. */
+export const MAX_TIME = 8.64e15;
+const isTime = (ms: number) => Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME;
+
 export function optionalNumber(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
@@ -45,10 +57,14 @@ export function optionalBoolean(value: unknown): boolean | undefined {
 
 /**
  * A time from an ISO-8601 string (with or without seconds or a zone; without a
- * zone it is read as UTC), or from epoch seconds / milliseconds. Returns epoch ms.
+ * zone it is read as UTC), or from epoch seconds / milliseconds. Returns epoch ms,
+ * or undefined for anything else, a time before 1970 or beyond MAX_TIME included.
  */
 export function optionalTime(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const ms = value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+    return isTime(ms) ? ms : undefined;
+  }
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return optionalTime(Number(text));
@@ -59,7 +75,7 @@ export function optionalTime(value: unknown): number | undefined {
     .replace(/\.(\d{3})\d+/, '.$1');
   const withZone = /(Z|[+-]\d\d:\d\d)$/i.test(normalized) ? normalized : `${normalized.replace(' ', 'T')}Z`;
   const ms = Date.parse(withZone);
-  return Number.isNaN(ms) ? undefined : ms;
+  return isTime(ms) ? ms : undefined;
 }
 
 export function requiredTime(value: unknown, path: string): number {

@@ -14,7 +14,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { assertFresh, header, hmac, safeEqual, unauthorized } from './signatures.js';
-import { compact, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, stringList, type Json } from './values.js';
+import { compact, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, stringList, type Json, lookup } from './values.js';
 
 const EVENT_PREFIX = 'zen:event-type:';
 
@@ -165,13 +165,13 @@ function snapshotOf(detail: Json): TicketEventData {
 function statusData(value: unknown): Pick<TicketEventData, 'status'> {
   const label = optionalString(value);
   if (label === undefined) return {};
-  const status = EVENT_STATUS[label.toUpperCase()];
+  const status = lookup(EVENT_STATUS, label.toUpperCase());
   return status === undefined ? {} : { status }; // deleted, scrubbed: no status of ours
 }
 
 function priorityData(value: unknown): Pick<TicketEventData, 'priority'> {
   const label = optionalString(value);
-  const priority = label === undefined ? undefined : EVENT_PRIORITY[label.toUpperCase()];
+  const priority = label === undefined ? undefined : lookup(EVENT_PRIORITY, label.toUpperCase());
   return priority === undefined ? {} : { priority };
 }
 
@@ -179,7 +179,7 @@ function priorityData(value: unknown): Pick<TicketEventData, 'priority'> {
 
 function parseTriggerBody(payload: Json, invocationId: string | undefined): NormalizedEvent[] {
   const eventName = payload.event as string;
-  const type = TRIGGER_EVENTS[eventName];
+  const type = lookup(TRIGGER_EVENTS, eventName);
   if (type === undefined) throw new PayloadShapeError(`event "${eventName}" is not one of ${Object.keys(TRIGGER_EVENTS).join(', ')}`);
   const ticket = payload.ticket as Json;
   const ticketId = requiredString(ticket.id, 'ticket.id');

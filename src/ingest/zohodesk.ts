@@ -14,7 +14,7 @@ import { HttpError } from '../errors.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { SIGNATURE_WINDOW_MS, header, offeredTokens, safeEqual, unauthorized } from './signatures.js';
-import { isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json } from './values.js';
+import { isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
 
 export const ZOHODESK_EVENTS = ['Ticket_Add', 'Ticket_Update', 'Ticket_Thread_Add', 'Ticket_Comment_Add'] as const;
 
@@ -314,7 +314,7 @@ function commentAdded(comment: Json, eventTime: number, path: string): Normalize
 /** Status, priority, team, assignee and (when sent) tags of a ticket object. */
 function snapshot(ticket: Json, path: string): TicketEventData & { assignee?: Actor | null; team?: string | null; tags?: readonly string[] } {
   const status = zohoStatus(ticket, path);
-  const priority = PRIORITIES[normalize(optionalString(ticket.priority))];
+  const priority = lookup(PRIORITIES, normalize(optionalString(ticket.priority)));
   const tags = tagsOf(ticket.tags);
   return {
     ...(status === undefined ? {} : { status }),
@@ -328,9 +328,9 @@ function snapshot(ticket: Json, path: string): TicketEventData & { assignee?: Ac
 function zohoStatus(ticket: Json, path: string): TicketStatus | undefined {
   const name = optionalString(ticket.status);
   const type = optionalString(ticket.statusType);
-  const byType = STATUS_TYPES[normalize(type)];
+  const byType = lookup(STATUS_TYPES, normalize(type));
   if (byType !== undefined) return byType;
-  const byName = STATUS_NAMES[normalize(name)];
+  const byName = lookup(STATUS_NAMES, normalize(name));
   if (byName !== undefined) return byName;
   if (name === undefined && type === undefined) return undefined;
   throw new PayloadShapeError(`${path}.status "${name ?? ''}" has no statusType Open, On Hold or Closed (got "${type ?? ''}")`);

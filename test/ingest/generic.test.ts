@@ -166,6 +166,26 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
       expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     });
 
+    it('422, not 500 or a stored oddity, for names of Object\'s own members, times out of range and ids too long for their columns', async () => {
+      const cases: [string, unknown, RegExp][] = [
+        ['own-1', { ...LIFE[0], type: 'constructor' }, /constructor/],
+        ['own-2', { ...LIFE[0], type: '__proto__' }, /__proto__/],
+        ['own-3', { ...LIFE[0], ticket: { ...LIFE[0]?.ticket, status: 'toString' } }, /status/],
+        ['time-1', { ...LIFE[0], occurred_at: 1e308 }, /occurred_at/],
+        ['time-2', { ...LIFE[0], occurred_at: -1 }, /occurred_at/],
+        ['time-3', { ...LIFE[0], occurred_at: '1969-12-31T23:59:59Z' }, /occurred_at/],
+        ['id-1', { ...LIFE[0], ticket: { ...LIFE[0]?.ticket, id: 'T'.repeat(101) } }, /ticket id must be a text of 1 to 100 characters/],
+        ['id-2', { ...LIFE[0], actor: { type: 'customer', id: 'c'.repeat(101) } }, /actor id/],
+      ];
+      for (const [id, payload, message] of cases) {
+        const res = await send(payload, id);
+        expect({ id, status: res.status, body: res.body }).toMatchObject({ id, status: 422, body: { error: 'unknown_shape', message: expect.stringMatching(message) } });
+      }
+      expect(await bot.db('webhook_deliveries').where({ status: 'rejected' }).count({ n: '*' })).toEqual([{ n: cases.length }]);
+      expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
+      expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+    });
+
     it('a batch with one bad event is refused whole', async () => {
       const mixed = JSON.stringify({ events: [LIFE[0], { ...LIFE[1], ticket: undefined }] });
       const res = await postWebhook(bot.url, 'generic', mixed, standardWebhookHeaders(mixed, 'm6'));

@@ -5,6 +5,7 @@
  * that into a skipped row naming the column.
  */
 import type { Priority, Rating, SurveyKind, TicketStatus } from '../events.js';
+import { lookup } from '../values.js';
 
 /** A cell that holds no value: empty, or the UCI log's `?`. */
 export function isMissing(cell: string | undefined): boolean {
@@ -41,7 +42,7 @@ const PRIORITY_WORDS: Record<string, Priority> = {
 /** low | normal | high | urgent, from e.g. "Medium", "3 - Moderate" (ServiceNow), "Critical"; undefined otherwise. */
 export function readPriority(cell: string): Priority | undefined {
   const text = cell.trim().toLowerCase().replace(/^\d+\s*-\s*/, '');
-  return PRIORITY_WORDS[text];
+  return lookup(PRIORITY_WORDS, text);
 }
 
 /** Lower-cased, spaces collapsed; "e-mail"/"mail" become "email", "web form" "web". At most 50 characters (the column's size). */
@@ -113,6 +114,6 @@ export function readRating(kind: SurveyKind, cell: string): Rating | null | unde
   if (kind !== 'csat') return undefined;
   if (/^good\b/.test(text)) return { kind, scale: 'good-bad', score: 1 };
   if (/^bad\b/.test(text)) return { kind, scale: 'good-bad', score: 0 };
-  const score = CSAT_WORDS[text];
+  const score = lookup(CSAT_WORDS, text);
   return score === undefined ? undefined : { kind, scale: '1-5', score };
 }

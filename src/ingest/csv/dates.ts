@@ -24,6 +24,7 @@
  * ambiguous fall-back time is read as its first occurrence (daylight time).
  */
 import { TZDate } from '@date-fns/tz';
+import { lookup } from '../values.js';
 
 export type DateOrder = 'auto' | 'dmy' | 'mdy';
 export const DATE_ORDERS: readonly DateOrder[] = ['auto', 'dmy', 'mdy'];
@@ -104,13 +105,13 @@ export class DateReader {
     }
     match = DAY_MONTH_NAME.exec(value);
     if (match !== null) {
-      const month = MONTHS[(match[2] ?? '').toLowerCase()];
+      const month = lookup(MONTHS, (match[2] ?? '').toLowerCase());
       if (month === undefined) return undefined;
       return { year: Number(match[3]), month, day: Number(match[1]), clock: match.slice(4, 9), zone: match[9] };
     }
     match = MONTH_NAME_DAY.exec(value);
     if (match !== null) {
-      const month = MONTHS[(match[1] ?? '').toLowerCase()];
+      const month = lookup(MONTHS, (match[1] ?? '').toLowerCase());
       if (month === undefined) return undefined;
       return { year: Number(match[3]), month, day: Number(match[2]), clock: match.slice(4, 9), zone: match[9] };
     }
@@ -199,7 +200,7 @@ export function parseDuration(text: string, bareUnit: DurationUnit = 'seconds'):
   if (pieces.length === 0) return undefined;
   let total = 0;
   for (const [, amount, unit] of pieces) {
-    const seconds = UNIT_SECONDS[unit ?? ''];
+    const seconds = lookup(UNIT_SECONDS, unit ?? '');
     if (seconds === undefined) return undefined;
     total += Number(amount) * seconds;
   }

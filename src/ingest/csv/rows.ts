@@ -14,7 +14,8 @@
  * compared with the stored projection by the import runner, which then appends
  * a change event (see changeEvents).
  */
-import { isResolvedStatus, type Actor, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from '../events.js';
+import { PayloadShapeError } from '../adapter.js';
+import { checkEvents, isResolvedStatus, type Actor, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from '../events.js';
 import type { DateReader } from './dates.js';
 import { parseDuration } from './dates.js';
 import { isMissing, readBoolean, readChannel, readCount, readPriority, readRating, readStatus, readTags } from './cells.js';
@@ -54,9 +55,11 @@ const MAX_INT = 2 ** 31 - 1;
 /** Reads one record (already split into cells) with the mapping; never throws. */
 export function readRow(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader): RowResult {
   try {
-    return { ok: true, ticket: readTicket(cells, line, mapping, dates) };
+    const ticket = readTicket(cells, line, mapping, dates);
+    checkEvents(rowEvents(ticket)); // what a webhook's events must pass too (a date before 1970, say)
+    return { ok: true, ticket };
   } catch (error) {
-    if (error instanceof RowError) return { ok: false, reason: error.message };
+    if (error instanceof RowError || error instanceof PayloadShapeError) return { ok: false, reason: error.message };
     throw error;
   }
 }
