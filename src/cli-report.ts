@@ -164,7 +164,7 @@ function printAgents(output: Output, label: string, rows: Awaited<ReturnType<typ
   const p = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)}%`);
   printTable(
     output,
-    ['Agent', 'Solved', 'FRT median', 'Resolution median', 'CSAT', 'FCR', 'AHT', 'Open', 'Overdue'],
+    ['Agent', 'Solved', 'FRT median', 'Resolution median', 'CSAT', 'FCR', 'AHT', 'Open now', 'Overdue now'],
     rows.map((row) => [row.name, String(row.solved), d(row.frtMedian), d(row.resolutionMedian), p(row.csat), p(row.fcr), d(row.aht), String(row.openAssigned), String(row.overdue)]),
   );
 }

@@ -178,8 +178,8 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'agents', title: 'Agent performance', unit: 'table', higherIsBetter: null,
-    formula: 'per assignee: solved, FRT median, resolution median, CSAT, FCR, AHT, open assigned, overdue.', counts: 'Each column as its metric above, for that agent\'s tickets; the medians as the headlines: FRT of tickets created in the period, full resolution (latest solve - creation) of tickets last solved in it.',
-    excludes: 'Unassigned tickets.', edges: 'Sortable by any column. A ticket counts for its current assignee, for past periods too: reassigning a solved ticket moves it.',
+    formula: 'per assignee: solved, FRT median, resolution median, CSAT, FCR, AHT, open assigned now, overdue now.', counts: 'Each column as its metric above, for that agent\'s tickets; the medians as the headlines: FRT of tickets created in the period, full resolution (latest solve - creation) of tickets last solved in it.',
+    excludes: 'Unassigned tickets.', edges: 'Sortable by any column. A ticket counts for its current assignee, for past periods too: reassigning a solved ticket moves it. The open and overdue columns are counted now, whatever the period, and say so.',
     vendors: 'Freshdesk also credits resolved tickets to the agent assigned now. Zoho Desk and Help Scout show averages per agent where the bot shows medians; Zendesk Explore can show medians.',
   },
 ]);
