@@ -99,7 +99,8 @@ export function metricLines(result: MetricResult, label: string, at: { timezone:
     `  ${formatValue(result.value, result.unit)}   (n = ${result.n})   ${changeText(result)}`.trimEnd(),
     `  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`,
   ];
-  detailLines(lines, result.unit, result.details, '', at);
+  // Tickets stood as listed at the period's end (now, while it runs): how long overdue, counted to then.
+  detailLines(lines, result.unit, result.details, '', { ...at, now: Math.min(at.now, Date.parse(result.period.to)) });
   return lines;
 }
 

@@ -65,8 +65,14 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
 });
 
 describe('kpibot report as text', () => {
-  const base = { period: { from: 0, to: 0, timezone: 'Asia/Jakarta', label: 'x' }, previous: { value: 1, n: 1 }, change: 400, trend: 'worse' } as const;
+  const base = { period: { from: '2026-10-23T17:00:00.000Z', to: '2026-11-22T17:00:00.000Z', timezone: 'Asia/Jakarta' }, previous: { value: 1, n: 1 }, change: 400, trend: 'worse' } as const;
   const at = { timezone: 'Asia/Jakarta', now: Date.UTC(2026, 10, 22, 12, 0) };
+
+  it('a period that has ended lists its overdue tickets as they stood at its end, overdue by the time to then', () => {
+    const ticket = { source: 'demo', externalId: 'T-7', url: null, createdAt: Date.UTC(2026, 10, 20, 1, 30), priority: 'high', team: 'Ödeme', target: 'first_response', dueAt: Date.UTC(2026, 10, 21, 9, 0) };
+    const ended = metricLines({ ...base, period: { ...base.period, to: '2026-11-21T17:00:00.000Z' }, metric: 'overdue', unit: 'count', value: 1, n: 1, details: { oldest: [ticket] } } as unknown as MetricResult, 'yesterday', at);
+    expect(ended).toContain('    T-7 · high · Ödeme · opened Nov 20, 2026, 8:30 AM · first response due Nov 21, 2026, 4:00 PM, overdue by 8 h');
+  });
 
   it('says a rate\'s or a score\'s move in points (a count\'s stays a percent change, below)', () => {
     const csat = metricLines({ ...base, metric: 'csat', unit: 'percent', value: 81, n: 79, previous: { value: 72.1, n: 61 }, change: 12.34, trend: 'better', details: {} } as unknown as MetricResult, 'last 30 days', at);

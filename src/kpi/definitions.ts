@@ -105,10 +105,10 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'overdue', title: 'SLA overdue', unit: 'count', higherIsBetter: false,
-    formula: 'now: open tickets past a first-response or resolution due time they have not met; period: breached / tickets created in the period that have a target, in percent.',
+    formula: 'at the period\'s end (now, while it runs): open tickets past a first-response or resolution due time they have not met; breached share: breached / tickets created in the period that have a target, in percent.',
     counts: 'Due times from the SLA targets the helpdesk reports (Jira Service Management) or the bot\'s SLA policies.',
     excludes: 'Tickets without a target.',
-    edges: 'A target met late is a breach; an open ticket past its due time is a breach already. The previous period\'s count is taken at its end, as the tickets stood then: open then (a ticket solved then and reopened since is not), with a first reply due before it and not yet given, or a resolution due before it. Due times are those the policies in force compute.',
+    edges: 'A target met late is a breach; an open ticket past its due time is a breach already. A period that has ended, and the previous period, are counted at their end as the tickets stood then: open then (a ticket solved then and reopened since is not), with a first reply due before it and not yet given, or a resolution due before it. Due times are those the policies in force compute.',
     vendors: 'Each helpdesk\'s SLA report uses its own policies; ours shows the same when the targets are the same.',
   },
   {

@@ -99,7 +99,8 @@ const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
     };
   },
   async overdue(store, range, filters, now) {
-    const current = await store.overdueNow(now, filters, 10);
+    // At the period's end, or now while it runs (as Show tickets lists them).
+    const current = await store.overdueNow(Math.min(now, range.to), filters, 10);
     const share = await store.breachShare(range, now, filters);
     return {
       measure: { value: current.n, n: current.n },
@@ -177,8 +178,8 @@ const HEADLINE: Record<SummaryMetric, Compute> = {
     const full = await store.fullResolution(range, filters, true);
     return { measure: { value: full.median, n: full.n }, details: {} };
   },
-  overdue: async (store, _range, filters, now) => {
-    const n = await store.overdueCount(now, filters);
+  overdue: async (store, range, filters, now) => {
+    const n = await store.overdueCount(Math.min(now, range.to), filters);
     return { measure: { value: n, n }, details: {} };
   },
   escalations: async (store, range, filters) => {

@@ -251,6 +251,11 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     ]);
     expect((await kpi.ticketList('overdue', { at, range: period.previous, filters: {}, offset: 0, limit: 10 })).rows.map((row) => row.externalId)).toEqual(['late-reply', 'waiting', 'late-solve']);
     expect((await kpi.overdueNow(NOW, {}, 10)).oldest.map((row) => row.externalId)).toEqual(['waiting', 'reopened', 'later']);
+    // A period that has ended is counted at its end too, not now; one that runs on, now (not at its end, when more would be due).
+    const ended = await computeMetric('overdue', kpi, { ...period.previous, timezone: 'UTC', previous: { from: START - 10 * DAY, to: START } }, {}, NOW);
+    expect(ended).toMatchObject({ value: 3, details: { oldest: [{ externalId: 'late-reply' }, { externalId: 'waiting' }, { externalId: 'late-solve' }] } });
+    const running: PeriodRange = { from: START + 10 * DAY, to: NOW + 10 * DAY, timezone: 'UTC', previous: { from: START - 10 * DAY, to: START + 10 * DAY } };
+    expect(await computeMetric('overdue', kpi, running, {}, NOW)).toMatchObject({ value: 3, previous: { value: 3 } });
   });
 
   it('the summary\'s headlines equal each metric\'s own value, n and previous period', async () => {

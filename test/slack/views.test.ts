@@ -171,6 +171,15 @@ describe('a metric reply', () => {
     expect(moveOf('fcr', 50, 55.5, -9.9, 'tr')).toBe('önceki döneme göre ▼ 5,5 puan · daha kötü');
   });
 
+  it('a period that has ended shows its overdue tickets and ticket lists as they stood at its end', () => {
+    const lastWeek = resolvePeriod('last-week', NOW, 'Asia/Jakarta');
+    const row = { ...ticket(0), createdAt: lastWeek.to - 3 * 3_600_000, dueAt: lastWeek.to - 3_600_000 }; // due 1 h before the period's end
+    const ended: MetricResult = { ...result('overdue', { oldest: [{ ...row, target: 'first_response' }] }, 1), period: { from: new Date(lastWeek.from).toISOString(), to: new Date(lastWeek.to).toISOString(), timezone: lastWeek.timezone } };
+    expect(JSON.stringify(metricView({ result: ended, period: lastWeek, filters: {}, now: NOW, shared: false }, 'en').blocks)).toContain('first response · 1 h overdue');
+    const list = JSON.stringify(ticketsView({ list: 'backlog', rows: [row], total: 1, page: 0, period: lastWeek, filters: {}, now: NOW }, 'en').blocks);
+    expect(list).toContain('open · open 3 h ·');
+  });
+
   it('reads durations as people say them, in each language', () => {
     const header = (locale: Locale) => (metricView({ result: result('frt', DETAILS.frt ?? {}, 5040), period, filters: {}, now: NOW, shared: true }, locale).blocks[0] as { text: { text: string } }).text.text;
     expect(header('en')).toBe('First response time: 1 h 24 min');

@@ -193,7 +193,7 @@ function details(result: MetricResult, locale: Locale, timezone: string, now: nu
       const target = (kind: 'first_response' | 'resolution') => t(locale, kind === 'first_response' ? 'detail.target_first_response' : 'detail.target_resolution');
       return {
         fields: [field(t(locale, 'detail.breached_share'), pct(d.breachedShare))],
-        sections: shown.length === 0 ? [] : [`*${t(locale, 'detail.most_overdue')}*\n${shown.map((row) => ticketLine(row, target(row.target), dueText(locale, row.dueAt, now))).join('\n')}${more(result.value ?? 0, shown.length)}`],
+        sections: shown.length === 0 ? [] : [`*${t(locale, 'detail.most_overdue')}*\n${shown.map((row) => ticketLine(row, target(row.target), dueText(locale, row.dueAt, Math.min(now, Date.parse(result.period.to))))).join('\n')}${more(result.value ?? 0, shown.length)}`],
       };
     }
     case 'escalations':

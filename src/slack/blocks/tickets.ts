@@ -30,14 +30,16 @@ export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessa
   const pages = Math.max(1, Math.ceil(model.total / TICKETS_PER_PAGE));
   const blocks: Block[] = [header(title)];
   if (model.rows.length === 0) blocks.push(section(t(locale, 'tickets.none')));
+  // The list stands at the period's end (now, while it runs): durations are counted to then.
+  const at = Math.min(model.now, model.period.to);
   const lines = model.rows.map((row) => {
     const assignee = row.assigneeSlackUserId !== null ? `<@${row.assigneeSlackUserId}>` : (row.assigneeName ?? t(locale, 'detail.unassigned'));
     const when =
       model.list === 'escalations' && row.escalatedAt !== null
         ? t(locale, 'detail.escalated_at', { date: formatDate(locale, row.escalatedAt, model.period.timezone, { time: true }) })
         : model.list === 'overdue'
-          ? dueText(locale, row.dueAt, model.now)
-          : t(locale, 'detail.open_for', { duration: formatDuration(locale, (model.now - row.createdAt) / 1000) });
+          ? dueText(locale, row.dueAt, at)
+          : t(locale, 'detail.open_for', { duration: formatDuration(locale, (at - row.createdAt) / 1000) });
     return ticketLine(row, row.status, when, assignee);
   });
   if (lines.length > 0) blocks.push(section(lines.join('\n')));
