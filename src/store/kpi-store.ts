@@ -309,10 +309,13 @@ export class KpiStore {
    */
   private async countOpenAt(at: number, filters: TicketFilters, also: (query: Builder) => void = () => undefined): Promise<number> {
     const createdBefore = () => this.tickets(filters).whereRaw('t.created_at + 0 < ?', [at]).andWhere(also);
-    const open = await this.count(createdBefore().whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at'));
-    const resolvedSince = await this.count(createdBefore().where('t.resolved_at', '>=', at));
-    // Counted by one of the two above, but solved at `at` and reopened since: each such ticket is in exactly one.
-    const solvedThen = await this.count(this.tickets(filters).whereIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id')).andWhere(also));
+    // Three independent reads, issued together (the report connections or the pool take them side by side).
+    const [open, resolvedSince, solvedThen] = await Promise.all([
+      this.count(createdBefore().whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at')),
+      this.count(createdBefore().where('t.resolved_at', '>=', at)),
+      // Counted by one of the two above, but solved at `at` and reopened since: each such ticket is in exactly one.
+      this.count(this.tickets(filters).whereIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id')).andWhere(also)),
+    ]);
     return open + resolvedSince - solvedThen;
   }
 

@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 17;
+const MIGRATIONS = 18;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -62,6 +62,9 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     await migrateLatest(db);
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
+    expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
+    expect(await migrateDown(db)).toBe('20261122000026_resolved_at_cover_due_times');
+    expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms');
     expect(await migrateDown(db)).toBe('20261122000025_resolved_spans');
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(false);
     expect(await indexedColumns(db, 'customer_events')).toEqual(expect.arrayContaining(['type,occurred_at,customer_id', 'customer_id,occurred_at,type']));
@@ -204,7 +207,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     it('has the indexes the KPI queries filter on', async () => {
       const indexed = await indexedColumns(db, 'tickets');
       for (const columns of [
-        'created_at,first_response_at,first_customer_message_at,created_by_agent,first_response_business_ms', 'resolved_at,created_at,resolution_business_ms',
+        'created_at,first_response_at,first_customer_message_at,created_by_agent,first_response_business_ms', 'resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at',
         'first_resolved_at,created_at,agent_reply_count,reopen_count,handle_time_seconds,first_resolution_business_ms', 'status,created_at',
         'first_response_bucket,created_at,first_response_ms', 'resolution_bucket,resolved_at,resolution_ms', 'team_key,created_at', 'assignee_agent_id,status', 'escalated_at',
       ]) {

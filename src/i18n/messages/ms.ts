@@ -232,7 +232,7 @@ export const ms: Messages = {
   'agents.fcr': 'FCR',
   'agents.aht': 'AHT',
   'agents.open': 'Terbuka kini',
-  'agents.overdue': 'Lewat SLA kini',
+  'agents.overdue': 'Melepasi SLA kini',
   'agents.none': 'Tiada ejen yang mempunyai tiket dalam tempoh ini.',
   'tickets.title.backlog': 'Tiket terbuka',
   'tickets.title.overdue': 'Tiket yang melepasi SLA',

@@ -232,7 +232,7 @@ export const tr: Messages = {
   'agents.fcr': 'FCR',
   'agents.aht': 'AHT',
   'agents.open': 'Şu an açık',
-  'agents.overdue': 'Şu an SLA ihlali',
+  'agents.overdue': 'Şu an SLA\'sı geçmiş',
   'agents.none': 'Bu dönemde talebi olan temsilci yok.',
   'tickets.title.backlog': 'Açık talepler',
   'tickets.title.overdue': 'SLA ihlali olan talepler',
