@@ -48,29 +48,33 @@ async function generate(db: Database): Promise<void> {
   for (let start = 0; start < TICKETS; start += BATCH) {
     const tickets: Record<string, unknown>[] = [];
     const ratings: { created: number; score: number; index: number }[] = [];
+    const spans = new Map<string, { resolved_at: number; reopened_at: number }>(); // external id → the resolution a reopening undid
     for (let i = start; i < Math.min(TICKETS, start + BATCH); i += 1) {
       const created = START + Math.floor((i / TICKETS) * (END - START)) + Math.floor(rand() * 60_000);
       // Nearly every ticket is answered and solved within days; what stays open is recent (a realistic backlog).
       const recent = created > END - 14 * 24 * H;
       const replied = !recent || rand() < 0.9 ? created + Math.floor(rand() ** 3 * 48 * H) : null;
       const resolved = replied !== null && (!recent || rand() < 0.7) ? replied + Math.floor(rand() ** 2 * 96 * H) : null;
-      const reopened = resolved !== null && rand() < 0.06;
+      // A reopened ticket: solved, reopened within two days, then (unless recent) solved again within two more.
+      const reopenedAt = resolved !== null && rand() < 0.06 ? resolved + Math.floor(rand() * 48 * H) : null;
       const escalated = rand() < 0.05 ? created + Math.floor(rand() * 24 * H) : null;
-      const open = resolved === null || (reopened && created > END - 30 * 24 * H);
+      const open = resolved === null || (reopenedAt !== null && created > END - 30 * 24 * H);
+      const lastResolved = open ? null : reopenedAt !== null ? reopenedAt + Math.floor(rand() * 48 * H) : resolved;
+      if (reopenedAt !== null && resolved !== null) spans.set(`T${i}`, { resolved_at: resolved, reopened_at: reopenedAt });
       // The stored durations and their buckets, as the projection writes them (src/store/ingest-store.ts).
       const firstResponse = bucketed(replied === null ? null : replied - created);
-      const resolution = bucketed(open || resolved === null ? null : resolved - created);
+      const resolution = bucketed(lastResolved === null ? null : lastResolved - created);
       tickets.push({
         source: 'bench', external_id: `T${i}`, status: open ? 'open' : 'solved', priority: priorities[Math.floor(rand() * priorities.length)],
         channel: channels[Math.floor(rand() * channels.length)], ...teamColumns(`Team ${Math.floor(rand() * 10)}`), assignee_agent_id: agentIds[Math.floor(rand() * agentIds.length)],
-        created_by_agent: false, created_at: created, updated_at: resolved ?? replied ?? created, first_customer_message_at: created,
-        first_response_at: replied, first_resolved_at: resolved, resolved_at: open ? null : resolved, closed_at: null,
-        reopen_count: reopened ? 1 : 0, agent_reply_count: replied === null ? 0 : 1 + Math.floor(rand() * 3), customer_message_count: 1 + Math.floor(rand() * 3),
+        created_by_agent: false, created_at: created, updated_at: lastResolved ?? reopenedAt ?? resolved ?? replied ?? created, first_customer_message_at: created,
+        first_response_at: replied, first_resolved_at: resolved, resolved_at: lastResolved, closed_at: null,
+        reopen_count: reopenedAt === null ? 0 : 1, agent_reply_count: replied === null ? 0 : 1 + Math.floor(rand() * 3), customer_message_count: 1 + Math.floor(rand() * 3),
         escalated_at: escalated, escalation_count: escalated === null ? 0 : 1, handle_time_seconds: Math.floor(rand() * 1800),
         first_response_due_at: created + 8 * H, resolution_due_at: created + 72 * H, projected_at: now,
         first_response_ms: firstResponse.ms, first_response_bucket: firstResponse.bucket, resolution_ms: resolution.ms, resolution_bucket: resolution.bucket,
       });
-      if (resolved !== null && rand() < 0.25) ratings.push({ created: resolved + H, score: 1 + Math.floor(rand() * 5), index: i });
+      if (lastResolved !== null && rand() < 0.25) ratings.push({ created: lastResolved + H, score: 1 + Math.floor(rand() * 5), index: i });
     }
     await db.transaction(async (trx) => {
       // SQLite allows at most 500 terms in a compound SELECT, which knex uses for multi-row inserts.
@@ -83,6 +87,8 @@ async function generate(db: Database): Promise<void> {
       const tags = inserted.filter((_, k) => k % 3 === 0).map((row) => ({ ticket_id: row.id, tag: 'vip' }));
       for (let k = 0; k < tags.length; k += 400) await trx('ticket_tags').insert(tags.slice(k, k + 400));
       const byExternal = new Map(inserted.map((row) => [row.external_id, row.id]));
+      const spanRows = [...spans].map(([external, span]) => ({ ticket_id: byExternal.get(external), ...span }));
+      for (let k = 0; k < spanRows.length; k += 300) await trx('ticket_resolved_spans').insert(spanRows.slice(k, k + 300));
       const surveys = ratings.map((r) => ({ source: 'bench', kind: 'csat', scale: '1-5', score: r.score, ticket_id: byExternal.get(`T${r.index}`), responded_at: r.created, dedupe_key: `csat:${r.index}` }));
       for (let k = 0; k < surveys.length; k += 200) await trx('survey_responses').insert(surveys.slice(k, k + 200));
     });
