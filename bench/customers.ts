@@ -11,9 +11,8 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../src/config.js';
-import { openDatabase, type Database } from '../src/store/database.js';
-import { migrateLatest } from '../src/store/migrations.js';
+import type { Database } from '../src/store/database.js';
+import { benchDatabase } from './bench-database.js';
 import { KpiStore } from '../src/store/kpi-store.js';
 import { random } from '../src/demo/random.js';
 
@@ -53,20 +52,9 @@ function median(samples: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-const url = process.env.BENCH_DATABASE_URL ?? `sqlite:${values.db}`;
-const config = parseConfig({ DATABASE_URL: url });
-const db = openDatabase(config.database);
-await migrateLatest(db);
-const have = Number(((await db('customers').count({ n: '*' }).first()) as { n: number | string }).n);
-if (have !== CUSTOMERS) {
-  if (have > 0) throw new Error(`the database holds ${have} customers, not ${CUSTOMERS}: remove it (or point --db elsewhere) to generate anew`);
-  const started = performance.now();
-  const events = await generate(db);
-  console.log(`generated ${CUSTOMERS.toLocaleString('en')} customers, ${events.toLocaleString('en')} events, in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-}
-await db.raw(config.database.client === 'sqlite' ? 'ANALYZE' : 'VACUUM ANALYZE');
+const { db, client } = await benchDatabase({ file: values.db, table: 'customers', count: CUSTOMERS, noun: 'customers', generate: async (target) => `, ${(await generate(target)).toLocaleString('en')} events,` });
 const churners = Number(((await db('customer_events').where('type', 'churned').countDistinct({ n: 'customer_id' }).first()) as { n: number | string }).n);
-console.log(`bench/customers on ${config.database.client}: ${CUSTOMERS.toLocaleString('en')} customers, ${churners.toLocaleString('en')} churned; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+console.log(`bench/customers on ${client}: ${CUSTOMERS.toLocaleString('en')} customers, ${churners.toLocaleString('en')} churned; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
 const store = new KpiStore(db);
 for (const days of [30, 90, 365]) {
   const range = { from: END - days * DAY, to: END };

@@ -9,12 +9,10 @@
  *   BENCH_DATABASE_URL=postgres://... runs it on PostgreSQL instead.
  * The generated database is kept and reused when its ticket count matches.
  */
-import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../src/config.js';
-import { openDatabase, type Database } from '../src/store/database.js';
-import { migrateLatest } from '../src/store/migrations.js';
+import type { Database } from '../src/store/database.js';
+import { benchDatabase } from './bench-database.js';
 import { KpiStore } from '../src/store/kpi-store.js';
 import { IngestStore } from '../src/store/ingest-store.js';
 import { computeAgents, computeSummary } from '../src/kpi/metrics.js';
@@ -103,21 +101,7 @@ function stats(samples: number[]): { median: number; p95: number; p99: number } 
   return { median: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
-const url = process.env.BENCH_DATABASE_URL ?? `sqlite:${values.db}`;
-const config = parseConfig({ DATABASE_URL: url });
-const fresh = config.database.client === 'sqlite' && !existsSync(config.database.filename);
-const db = openDatabase(config.database);
-await migrateLatest(db);
-const have = Number(((await db('tickets').count({ n: '*' }).first()) as { n: number | string }).n);
-if (have !== TICKETS) {
-  if (have > 0) throw new Error(`the database holds ${have} tickets, not ${TICKETS}: remove it (or point --db elsewhere) to generate anew`);
-  const started = performance.now();
-  await generate(db);
-  console.log(`generated ${TICKETS.toLocaleString('en')} tickets in ${((performance.now() - started) / 1000).toFixed(0)} s${fresh ? '' : ' (into an existing database)'}`);
-}
-// PostgreSQL: VACUUM too, as autovacuum does on a live database after inserts; until then the
-// visibility map is empty, index-only scans read the table, and the costlier plans are JIT-compiled.
-await db.raw(config.database.client === 'sqlite' ? 'ANALYZE' : 'VACUUM ANALYZE');
+const { db, client } = await benchDatabase({ file: values.db, table: 'tickets', count: TICKETS, noun: 'tickets', generate });
 
 const now = END;
 const period = resolvePeriod('30d', now, 'UTC');
@@ -183,7 +167,7 @@ async function deliveryLatencies(withReports: boolean): Promise<{ median: number
 }
 const writesAlone = await deliveryLatencies(false);
 const writesBeside = await deliveryLatencies(true);
-console.log(`bench/kpi on ${config.database.client}: ${TICKETS.toLocaleString('en')} tickets; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(`bench/kpi on ${client}: ${TICKETS.toLocaleString('en')} tickets; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 console.log(`summary over 30 days (${result?.metrics[0]?.value ?? 0} tickets created): median ${summary.median.toFixed(1)} ms, p95 ${summary.p95.toFixed(1)} ms (${RUNS} runs)`);
 console.log(`floor, one raw aggregate over the same rows: median ${floor.median.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms`);
 console.log(`agents table over 30 days (${agentRows} agents): median ${agentsTable.median.toFixed(1)} ms, p95 ${agentsTable.p95.toFixed(1)} ms (${agentTimes.length} runs)`);

@@ -5,7 +5,7 @@
  */
 
 import { PayloadShapeError } from './adapter.js';
-import { compact, MAX_TIME } from './values.js';
+import { compact, isTime } from './values.js';
 
 export const TICKET_STATUSES = ['new', 'open', 'pending', 'on-hold', 'solved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -158,8 +158,9 @@ export function ticketEvent(externalTicketId: string, type: TicketEventType, anc
 const MAX_ID = 100;
 const MAX_DEDUPE_KEY = 200;
 /** Counts and seconds are stored as 32-bit integers. */
-const MAX_INT = 2 ** 31 - 1;
-const SCALE_BOUNDS: Readonly<Record<SurveyScale, readonly [number, number]>> = { '1-5': [1, 5], 'good-bad': [0, 1], '0-10': [0, 10], '1-7': [1, 7] };
+export const MAX_INT = 2 ** 31 - 1;
+/** The lowest and highest score of each scale. */
+export const SCALE_BOUNDS: Readonly<Record<SurveyScale, readonly [number, number]>> = { '1-5': [1, 5], 'good-bad': [0, 1], '0-10': [0, 10], '1-7': [1, 7] };
 
 /**
  * The last check before events are written, whichever adapter made them:
@@ -175,7 +176,7 @@ export function checkEvents(events: readonly NormalizedEvent[]): void {
       throw new PayloadShapeError(`event ${index + 1} (${event.kind === 'ticket' ? event.type : event.kind}): ${what}`);
     };
     const time = (name: string, value: number | undefined) => {
-      if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_TIME)) refuse(`${name} is not a time from 1970 on`);
+      if (value !== undefined && !(Number.isInteger(value) && isTime(value))) refuse(`${name} is not a time from 1970 on`);
     };
     const id = (name: string, value: string | undefined, required = false) => {
       if (value === undefined ? required : typeof value !== 'string' || value === '' || value.length > MAX_ID) refuse(`${name} must be a text of 1 to ${MAX_ID} characters`);

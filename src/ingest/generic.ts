@@ -7,6 +7,7 @@
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import {
+  SCALE_BOUNDS,
   SURVEY_SCALES,
   TICKET_STATUSES,
   isPriority,
@@ -42,7 +43,6 @@ const TICKET_TYPES: Record<string, TicketEventType> = {
 
 const CUSTOMER_TYPES = { 'customer.became_customer': 'became_customer', 'customer.purchased': 'purchase', 'customer.churned': 'churned', 'customer.reactivated': 'reactivated' } as const;
 
-const SCALES: Record<SurveyScale, [number, number]> = { '1-5': [1, 5], 'good-bad': [0, 1], '0-10': [0, 10], '1-7': [1, 7] };
 
 export const EVENT_TYPES: readonly string[] = [...Object.keys(TICKET_TYPES), ...Object.keys(CUSTOMER_TYPES), 'selfservice.session', 'survey.response'];
 
@@ -169,7 +169,7 @@ function parseRating(value: unknown, path: string): Rating {
   const allowed = SURVEY_SCALES[kind];
   const scale = (optionalString(rating.scale) ?? allowed[0]) as SurveyScale;
   if (!allowed.includes(scale)) throw new PayloadShapeError(`${path}.scale must be ${allowed.join(' or ')} for ${kind}`);
-  const bounds = SCALES[scale];
+  const bounds = SCALE_BOUNDS[scale];
   const raw = rating.score;
   const score = scale === 'good-bad' && typeof raw === 'string' ? ({ good: 1, bad: 0 } as Record<string, number>)[raw.toLowerCase()] : optionalNumber(raw);
   if (score === undefined || !Number.isInteger(score) || score < bounds[0] || score > bounds[1]) throw new PayloadShapeError(`${path}.score must be a whole number within ${scale}`);

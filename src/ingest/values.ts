@@ -40,7 +40,7 @@ export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | 
 
 /** The latest instant a JavaScript Date holds (epoch ms); a time beyond it, or before 1970, is not a time a helpdesk sends. */
 export const MAX_TIME = 8.64e15;
-const isTime = (ms: number) => Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME;
+export const isTime = (ms: number): boolean => Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME;
 
 export function optionalNumber(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value;

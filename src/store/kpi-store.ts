@@ -57,6 +57,9 @@ const seconds = (millis: string) => `cast(${millis} as double precision) / 1000`
 /** Spelled exactly as the partial index's predicate (migration 20261122000009), so planners use it; for `tickets as t`. */
 export const OPEN_STATUS_SQL = "t.status in ('new', 'open', 'pending', 'on-hold')";
 
+/** At instant `?` (bound twice): the first reply was due before it and had not come by then. */
+const FIRST_REPLY_LATE = '(t.first_response_at is null or t.first_response_at >= ?) and t.first_response_due_at + 0 < ?';
+
 const hasFilters = (filters: TicketFilters) => Object.values(filters).some((value) => value !== undefined);
 
 export class KpiStore {
@@ -410,10 +413,7 @@ export class KpiStore {
    * would walk all history; the open-status and resolved_at indexes are the narrow ones.
    */
   private overdueThen(at: number): (query: Builder) => void {
-    return (query) =>
-      void query
-        .where((first) => void first.whereRaw('t.first_response_due_at + 0 < ?', [at]).andWhere((unmet) => void unmet.whereNull('t.first_response_at').orWhere('t.first_response_at', '>=', at)))
-        .orWhereRaw('t.resolution_due_at + 0 < ?', [at]);
+    return (query) => void query.whereRaw(`(${FIRST_REPLY_LATE}) or t.resolution_due_at + 0 < ?`, [at, at, at]);
   }
 
   /** Tickets open at `at` and past a due time unmet then. */
@@ -426,10 +426,9 @@ export class KpiStore {
    * its first reply's while that was late and had not come by then, else its resolution's.
    */
   private missedThen(at: number): { target: Knex.Raw; dueAt: Knex.Raw } {
-    const firstLate = '(t.first_response_at is null or t.first_response_at >= ?) and t.first_response_due_at < ?';
     return {
-      target: this.db.raw(`case when ${firstLate} then 'first_response' else 'resolution' end`, [at, at]),
-      dueAt: this.db.raw(`case when ${firstLate} then t.first_response_due_at else t.resolution_due_at end`, [at, at]),
+      target: this.db.raw(`case when ${FIRST_REPLY_LATE} then 'first_response' else 'resolution' end`, [at, at]),
+      dueAt: this.db.raw(`case when ${FIRST_REPLY_LATE} then t.first_response_due_at else t.resolution_due_at end`, [at, at]),
     };
   }
 

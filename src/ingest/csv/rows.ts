@@ -15,7 +15,7 @@
  * a change event (see changeEvents).
  */
 import { PayloadShapeError } from '../adapter.js';
-import { checkEvents, isResolvedStatus, type Actor, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from '../events.js';
+import { MAX_INT, checkEvents, isResolvedStatus, type Actor, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from '../events.js';
 import type { DateReader } from './dates.js';
 import { parseDuration } from './dates.js';
 import { isMissing, readBoolean, readChannel, readCount, readPriority, readRating, readStatus, readTags } from './cells.js';
@@ -49,8 +49,6 @@ export type RowResult = { readonly ok: true; readonly ticket: ImportedTicket } |
 class RowError extends Error {}
 
 const SECOND = 1000;
-/** Counts and seconds are stored as 32-bit integers. */
-const MAX_INT = 2 ** 31 - 1;
 
 /** Reads one record (already split into cells) with the mapping; never throws. */
 export function readRow(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader): RowResult {
