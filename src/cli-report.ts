@@ -9,7 +9,7 @@ import { withMigratedDatabase } from './cli-database.js';
 import { KpiStore } from './store/kpi-store.js';
 import { METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
-import { resolvePeriod } from './kpi/periods.js';
+import { periodInstant, resolvePeriod } from './kpi/periods.js';
 import { parseFilters, parseMetric } from './kpi/request-words.js';
 import { formatValue } from './kpi/format.js';
 import { formatDate, formatDuration } from './i18n/format.js';
@@ -100,7 +100,7 @@ export function metricLines(result: MetricResult, label: string, at: { timezone:
     `  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`,
   ];
   // Tickets stood as listed at the period's end (now, while it runs): how long overdue, counted to then.
-  detailLines(lines, result.unit, result.details, '', { ...at, now: Math.min(at.now, Date.parse(result.period.to)) });
+  detailLines(lines, result.unit, result.details, '', { ...at, now: periodInstant({ to: Date.parse(result.period.to) }, at.now) });
   return lines;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { AgentRow, KpiStore, Range, TicketFilters, DurationStats } from '../store/kpi-store.js';
 import { METRICS, type MetricId, type Unit } from './definitions.js';
-import { unitsIn } from './periods.js';
+import { periodInstant, unitsIn } from './periods.js';
 import { change, churnRate, csat, mean, netPromoterScore, percent, trend, type Measure, type Trend } from './formulas.js';
 
 export interface PeriodRange extends Range {
@@ -100,7 +100,7 @@ const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
   },
   async overdue(store, range, filters, now) {
     // At the period's end, or now while it runs (as Show tickets lists them).
-    const current = await store.overdueNow(Math.min(now, range.to), filters, 10);
+    const current = await store.overdueNow(periodInstant(range, now), filters, 10);
     const share = await store.breachShare(range, now, filters);
     return {
       measure: { value: current.n, n: current.n },
@@ -179,7 +179,7 @@ const HEADLINE: Record<SummaryMetric, Compute> = {
     return { measure: { value: full.median, n: full.n }, details: {} };
   },
   overdue: async (store, range, filters, now) => {
-    const n = await store.overdueCount(Math.min(now, range.to), filters);
+    const n = await store.overdueCount(periodInstant(range, now), filters);
     return { measure: { value: n, n }, details: {} };
   },
   escalations: async (store, range, filters) => {
@@ -190,16 +190,19 @@ const HEADLINE: Record<SummaryMetric, Compute> = {
   fcr: async (...args) => ({ measure: (await COMPUTE.fcr(...args)).measure, details: {} }),
 };
 
+const isSummaryMetric = (id: MetricId): id is SummaryMetric => (SUMMARY_METRICS as readonly MetricId[]).includes(id);
+
 export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
-  return measureWith(COMPUTE[id], id, store, period, filters, now);
+  // Only the previous period's value and n are shown: where a headline computes just those, it stands in for the full computation.
+  return measureWith(COMPUTE[id], isSummaryMetric(id) ? HEADLINE[id] : COMPUTE[id], id, store, period, filters, now);
 }
 
-async function measureWith(compute: Compute, id: MetricId, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
+async function measureWith(compute: Compute, computePrevious: Compute, id: MetricId, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
   // The two periods are independent queries: they run side by side on PostgreSQL's pool and on SQLite's two report connections.
   // The previous period's "now" is its end: open-ticket metrics look at that instant.
   const [current, previous] = await Promise.all([
     compute(store, period, filters, now, period.timezone),
-    compute(store, period.previous, filters, Math.min(now, period.previous.to), period.timezone),
+    computePrevious(store, period.previous, filters, periodInstant(period.previous, now), period.timezone),
   ]);
   const definition = METRICS[id];
   return {
@@ -216,7 +219,7 @@ async function measureWith(compute: Compute, id: MetricId, store: KpiStore, peri
 }
 
 export async function computeSummary(store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<{ metrics: MetricResult[] }> {
-  const metrics = await Promise.all(SUMMARY_METRICS.map((id) => measureWith(HEADLINE[id], id, store, period, filters, now)));
+  const metrics = await Promise.all(SUMMARY_METRICS.map((id) => measureWith(HEADLINE[id], HEADLINE[id], id, store, period, filters, now)));
   return { metrics };
 }
 

@@ -96,6 +96,14 @@ export interface Period {
   previous: Interval;
 }
 
+/**
+ * The instant a period's open-ticket numbers (backlog, overdue, their ticket
+ * lists and ages) are taken at: its end, or now while it runs.
+ */
+export function periodInstant(period: { readonly to: number }, now: number): number {
+  return Math.min(now, period.to);
+}
+
 export type CalendarUnit = 'day' | 'week' | 'month';
 
 export const MAX_PERIOD_DAYS = 3660;

@@ -6,7 +6,7 @@
 import type { Database } from '../store/database.js';
 import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { computeAgents, computeMetric, computeSummary } from '../kpi/metrics.js';
-import { resolvePeriod, type Period } from '../kpi/periods.js';
+import { periodInstant, resolvePeriod, type Period } from '../kpi/periods.js';
 import type { MetricId } from '../kpi/definitions.js';
 import { t } from '../i18n/catalogue.js';
 import type { Locale } from '../i18n/locale.js';
@@ -98,7 +98,7 @@ export async function answerAction(actionId: string, value: string | undefined, 
   if (action === ACTION.share) return { message: await metricAnswer(ref.m, period, ref.f, true, asker, deps, now, undefined, asker.userId), share: true };
   if ((action === ACTION.showTickets || action === ACTION.page) && ref.l !== undefined) {
     const page = Math.max(0, Math.floor(ref.pg ?? 0));
-    const list = await new KpiStore(deps.db).ticketList(ref.l, { at: Math.min(now, period.to), range: period, filters: ref.f, offset: page * TICKETS_PER_PAGE, limit: TICKETS_PER_PAGE });
+    const list = await new KpiStore(deps.db).ticketList(ref.l, { at: periodInstant(period, now), range: period, filters: ref.f, offset: page * TICKETS_PER_PAGE, limit: TICKETS_PER_PAGE });
     const message = ticketsView({ list: ref.l, rows: list.rows, total: list.total, page, period, filters: ref.f, now }, asker.locale);
     return { message, share: false, replace: action === ACTION.page };
   }

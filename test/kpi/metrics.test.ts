@@ -249,7 +249,14 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
       ['waiting', 'first_response', START + DAY + H],
       ['late-solve', 'resolution', START + 5 * DAY],
     ]);
-    expect((await kpi.ticketList('overdue', { at, range: period.previous, filters: {}, offset: 0, limit: 10 })).rows.map((row) => row.externalId)).toEqual(['late-reply', 'waiting', 'late-solve']);
+    // Show tickets gives each the due time it had missed then: late-reply's first reply (answered since), not its resolution due on day 20.
+    expect((await kpi.ticketList('overdue', { at, range: period.previous, filters: {}, offset: 0, limit: 10 })).rows.map((row) => [row.externalId, row.dueAt])).toEqual([
+      ['late-reply', START + DAY],
+      ['waiting', START + DAY + H],
+      ['late-solve', START + 5 * DAY],
+    ]);
+    // The backlog list gives the target still running: late-reply, answered, awaits its resolution.
+    expect((await kpi.ticketList('backlog', { at, range: period.previous, filters: {}, offset: 0, limit: 10 })).rows.find((row) => row.externalId === 'late-reply')?.dueAt).toBe(START + 20 * DAY);
     expect((await kpi.overdueNow(NOW, {}, 10)).oldest.map((row) => row.externalId)).toEqual(['waiting', 'reopened', 'later']);
     // A period that has ended is counted at its end too, not now; one that runs on, now (not at its end, when more would be due).
     const ended = await computeMetric('overdue', kpi, { ...period.previous, timezone: 'UTC', previous: { from: START - 10 * DAY, to: START } }, {}, NOW);
@@ -274,8 +281,12 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
       const full = await computeMetric(headline.metric as Exclude<typeof headline.metric, 'summary' | 'agents'>, kpi, PERIOD, {}, NOW);
       expect({ metric: headline.metric, value: headline.value, n: headline.n, previous: headline.previous, trend: headline.trend }).toEqual({ metric: full.metric, value: full.value, n: full.n, previous: full.previous, trend: full.trend });
       expect(headline.details).toEqual({});
+      // The previous period's headline (which the metric's own reply shows too) equals the full computation with that period as the current one.
+      const asCurrent = await computeMetric(headline.metric as Exclude<typeof headline.metric, 'summary' | 'agents'>, kpi, { ...PERIOD.previous, timezone: 'UTC', previous: { from: START - 60 * DAY, to: START - 30 * DAY } }, {}, NOW);
+      expect({ metric: headline.metric, ...headline.previous }).toEqual({ metric: asCurrent.metric, value: asCurrent.value, n: asCurrent.n });
     }
     expect(metrics.find((m) => m.metric === 'overdue')?.value).toBe(1);
+    expect(metrics.find((m) => m.metric === 'backlog')?.previous).toEqual({ value: 1, n: 1 }); // ticket 6; ticket 5 was solved before the period
   });
 
   it('CSAT, NPS, CES and eNPS from survey answers, with the worked examples', async () => {

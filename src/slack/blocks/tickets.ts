@@ -3,7 +3,7 @@
  * escalations), a page at a time, each with its link into the helpdesk, and
  * buttons to the previous and next page.
  */
-import type { Period } from '../../kpi/periods.js';
+import { periodInstant, type Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind, TicketListRow } from '../../store/kpi-store.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatNumber } from '../../i18n/format.js';
@@ -31,7 +31,7 @@ export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessa
   const blocks: Block[] = [header(title)];
   if (model.rows.length === 0) blocks.push(section(t(locale, 'tickets.none')));
   // The list stands at the period's end (now, while it runs): durations are counted to then.
-  const at = Math.min(model.now, model.period.to);
+  const at = periodInstant(model.period, model.now);
   const lines = model.rows.map((row) => {
     const assignee = row.assigneeSlackUserId !== null ? `<@${row.assigneeSlackUserId}>` : (row.assigneeName ?? t(locale, 'detail.unassigned'));
     const when =
