@@ -254,22 +254,26 @@ export function bucketStarts(period: Interval, unit: CalendarUnit, timezone: str
 /**
  * Calendar days, ISO weeks or months in the interval, fractional where it
  * covers part of one; each unit counts against its own length (a 23-hour or
- * 25-hour day is 1 day, February is 1 month). 0 for an empty interval.
+ * 25-hour day is 1 day, February is 1 month). A part of a day is its share of
+ * that day's hours; a part of a week or month is its days (so counted) over the
+ * unit's days, so a DST day inside it weighs as any other day. 0 for an empty interval.
  */
 export function unitsIn(period: Interval, unit: CalendarUnit, timezone: string): number {
   checkZone(timezone);
   if (!(period.to > period.from)) return 0;
   const zone = new Zone(timezone);
+  const part = (start: CivilDay, from: number, to: number): number => {
+    if (unit !== 'day') return unitsIn({ from, to }, 'day', timezone) / (nextUnit(start, unit) - start);
+    const dayStart = zone.midnight(start);
+    return (to - from) / (zone.midnight(nextUnit(start, unit)) - dayStart);
+  };
   const first = unitStart(zone.local(period.from).day, unit);
-  const firstStart = zone.midnight(first);
   const firstEnd = zone.midnight(nextUnit(first, unit));
-  if (period.to <= firstEnd) return (period.to - period.from) / (firstEnd - firstStart);
+  if (period.to <= firstEnd) return part(first, period.from, period.to);
   const last = unitStart(zone.local(period.to).day, unit);
   const lastStart = zone.midnight(last);
-  const head = (firstEnd - period.from) / (firstEnd - firstStart);
   const whole = unitsBetween(nextUnit(first, unit), last, unit);
-  const tail = period.to === lastStart ? 0 : (period.to - lastStart) / (zone.midnight(nextUnit(last, unit)) - lastStart);
-  return head + whole + tail;
+  return part(first, period.from, firstEnd) + whole + (period.to === lastStart ? 0 : part(last, lastStart, period.to));
 }
 
 /** Calendar days in the interval, fractional for a partial day (see unitsIn): the divisor for "per day". */

@@ -304,6 +304,11 @@ describe('DST: Europe/Berlin', () => {
     expect(daysIn(october, zone)).toBe(31);
     expect(unitsIn(october, 'month', zone)).toBe(1);
     expect(unitsIn(october, 'week', zone)).toBeCloseTo(31 / 7, 12);
+    // A part of a week or month holding the 25-hour day counts it as one day of 7 (or 31), not 25 of 169 (or 745) hours.
+    const acrossTheChange = resolvePeriod('2026-10-20..2026-11-08', at('2026-11-20T12:00:00Z'), zone);
+    expect(daysIn(acrossTheChange, zone)).toBe(20);
+    expect(unitsIn(acrossTheChange, 'week', zone)).toBeCloseTo(6 / 7 + 2, 12);
+    expect(unitsIn(acrossTheChange, 'month', zone)).toBeCloseTo(12 / 31 + 8 / 30, 12);
     check('2026-10-01..2026-10-31', now, zone, expected('2026-09-30T22:00Z', '2026-10-31T23:00Z', '2026-08-30T22:00Z', '2026-09-30T22:00Z', '2026-10-01 – 2026-10-31'));
     check('this-month', now, zone, expected('2026-10-31T23:00Z', now, '2026-09-30T22:00Z', '2026-10-05T11:00Z', '2026-11-01 – 2026-11-05 13:00'));
   });
