@@ -70,8 +70,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
     registerKpiListeners(slack.app, { ...answers, users, logger });
   }
   const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
-  const backfilled = await ingestStore.backfillResolvedSpans();
-  if (backfilled > 0) logger.info({ tickets: backfilled }, 'reopened tickets rebuilt: the backlog at past instants now leaves out the time they spent solved');
+  for (const { key, tickets } of await ingestStore.backfillProjections()) logger.info({ tickets, key }, 'tickets rebuilt: an upgrade changed how their events are projected');
   // Read before listening: once the server answers, the caller installs its signal handlers, with nothing awaited in between.
   const noTicketsYet = slack.mode === 'console' && !(await ingestStore.hasTickets());
   const adapters = adapterMap();

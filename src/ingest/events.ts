@@ -15,6 +15,9 @@ export type Priority = (typeof PRIORITIES)[number];
 
 export type ActorType = 'agent' | 'customer' | 'bot' | 'system';
 
+/** A reply by a bot or an automation (trigger, macro, auto-responder): never a response, nor a contact. */
+export const isAutomated = (actor: Actor | undefined): boolean => actor?.type === 'bot' || actor?.type === 'system';
+
 /** Who did something. Email is kept for agents only (to match Slack users). */
 export interface Actor {
   readonly type: ActorType;

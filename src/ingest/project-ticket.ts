@@ -5,6 +5,7 @@
  * events gives the same projection whatever order they arrived in.
  */
 import {
+  isAutomated,
   isResolvedStatus,
   type Actor,
   type Priority,
@@ -228,7 +229,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
         applyAttributes(event.data, at, false);
         break;
       case 'agent_reply':
-        if (event.actor?.type !== 'bot') {
+        if (!isAutomated(event.actor)) {
           agentReplyCount += 1;
           const responseStart = createdByAgent ? firstCustomerMessageAt : createdAt;
           if (firstResponseAt === undefined && responseStart !== undefined && (createdByAgent ? at >= responseStart : true)) {

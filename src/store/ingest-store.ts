@@ -15,7 +15,20 @@ import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
 
 /** Set by migration 25 when tickets were reopened before it: their resolved spans are rebuilt at the next start. */
-const RESOLVED_SPANS_BACKFILL = 'backfill:resolved_spans';
+/**
+ * Rebuilds a migration asks for, by their settings key: the tickets whose
+ * projection an upgrade changed. Each migration spells its own key (migrations
+ * import nothing); the store tests use these.
+ */
+const PROJECTION_BACKFILLS: Readonly<Record<string, (tickets: Knex.QueryBuilder) => void>> = {
+  // Migration 25: tickets reopened before it get their resolved spans.
+  'backfill:resolved_spans': (tickets) => void tickets.where('reopen_count', '>', 0),
+  // Migration 27: automated ("system") replies no longer count as agent replies.
+  'backfill:automated_replies': (tickets) =>
+    void tickets.whereExists((events) =>
+      void events.select('e.id').from('ticket_events as e').whereRaw('e.source = tickets.source and e.external_ticket_id = tickets.external_id').where({ 'e.type': 'agent_reply', 'e.actor_type': 'system' }),
+    ),
+};
 
 export interface DeliveryRecord {
   readonly source: string;
@@ -199,14 +212,18 @@ export class IngestStore {
   }
 
   /**
-   * Once after migration 25: rebuilds the tickets reopened before it, so their resolved spans exist
-   * (with this process's projection options). Returns how many, or 0 when nothing was asked.
+   * Once after a migration that asked for it (PROJECTION_BACKFILLS): rebuilds the tickets whose projection
+   * the upgrade changed, with this process's projection options. Returns how many per key; empty when nothing was asked.
    */
-  async backfillResolvedSpans(): Promise<number> {
-    if ((await this.db('settings').where({ key: RESOLVED_SPANS_BACKFILL }).first('key')) === undefined) return 0;
-    const rebuilt = await this.rebuildAll(500, (query) => void query.where('reopen_count', '>', 0));
-    await this.db('settings').where({ key: RESOLVED_SPANS_BACKFILL }).delete();
-    return rebuilt;
+  async backfillProjections(): Promise<{ key: string; tickets: number }[]> {
+    const asked = new Set((await this.db('settings').whereIn('key', Object.keys(PROJECTION_BACKFILLS)).pluck('key')) as string[]);
+    const done: { key: string; tickets: number }[] = [];
+    for (const [key, which] of Object.entries(PROJECTION_BACKFILLS)) {
+      if (!asked.has(key)) continue;
+      done.push({ key, tickets: await this.rebuildAll(500, which) });
+      await this.db('settings').where({ key }).delete();
+    }
+    return done;
   }
 
   /** Writes a batch in one transaction with set-based statements; returns one outcome per item. */

@@ -58,11 +58,35 @@ describe(`resolved spans of tickets reopened before migration 25 on ${TEST_ENGIN
     expect(await spans()).toEqual([{ resolved_at: T0 + HOUR, reopened_at: T0 + 3 * HOUR }]);
     // As after the migration on a database whose tickets were projected before it.
     await db('ticket_resolved_spans').delete();
-    expect(await store.backfillResolvedSpans()).toBe(0); // not asked: nothing done
+    expect(await store.backfillProjections()).toEqual([]); // not asked: nothing done
     expect(await spans()).toEqual([]);
     await db('settings').insert({ key: 'backfill:resolved_spans', value: 'true', updated_at: T0 });
-    expect(await store.backfillResolvedSpans()).toBe(1);
+    expect(await store.backfillProjections()).toEqual([{ key: 'backfill:resolved_spans', tickets: 1 }]);
     expect(await spans()).toEqual([{ resolved_at: T0 + HOUR, reopened_at: T0 + 3 * HOUR }]);
     expect(await db('settings').where({ key: 'backfill:resolved_spans' }).first('key')).toBeUndefined();
+  });
+});
+
+describe(`tickets with automated replies projected before migration 27 on ${TEST_ENGINE}`, () => {
+  const t = useTestDatabase({ migrate: true });
+
+  it('an automation\'s reply is neither the first response nor a contact, and older projections are rebuilt once at start', async () => {
+    const { db } = t;
+    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + 10 * HOUR);
+    const reply = (key: string, at: number, type: 'agent' | 'system' | 'bot'): NormalizedEvent => ({ kind: 'ticket', type: 'agent_reply', externalTicketId: key.slice(0, 3), occurredAt: at, data: {}, actor: { type, id: type }, dedupeKey: key });
+    const created = (id: string): NormalizedEvent => ({ kind: 'ticket', type: 'ticket_created', externalTicketId: id, occurredAt: T0, data: { status: 'new' }, actor: { type: 'customer', id: 'c' }, dedupeKey: `${id}-c` });
+    await store.recordEvents('generic', [created('A-1'), reply('A-1-auto', T0 + HOUR, 'system'), reply('A-1-bot', T0 + 2 * HOUR, 'bot'), reply('A-1-human', T0 + 3 * HOUR, 'agent'), created('B-1'), reply('B-1-human', T0 + HOUR, 'agent')]);
+    const projected = () => db('tickets').orderBy('external_id').select('external_id', 'first_response_at', 'agent_reply_count');
+    const right = [
+      { external_id: 'A-1', first_response_at: T0 + 3 * HOUR, agent_reply_count: 1 },
+      { external_id: 'B-1', first_response_at: T0 + HOUR, agent_reply_count: 1 },
+    ];
+    expect(await projected()).toEqual(right);
+    // As projected before: the automation's reply taken for the first response.
+    await db('tickets').update({ first_response_at: T0 + HOUR, agent_reply_count: 2 });
+    await db('settings').insert({ key: 'backfill:automated_replies', value: 'true', updated_at: T0 });
+    expect(await store.backfillProjections()).toEqual([{ key: 'backfill:automated_replies', tickets: 1 }]); // only the ticket holding one
+    expect(await projected()).toEqual([right[0], { external_id: 'B-1', first_response_at: T0 + HOUR, agent_reply_count: 2 }]);
+    expect(await store.backfillProjections()).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 18;
+const MIGRATIONS = 19;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -63,6 +63,9 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
+    await db('settings').insert({ key: 'backfill:automated_replies', value: 'true', updated_at: NOW });
+    expect(await migrateDown(db)).toBe('20261123000027_automated_replies_rebuild');
+    expect(await db('settings').pluck('key')).toEqual([]);
     expect(await migrateDown(db)).toBe('20261122000026_resolved_at_cover_due_times');
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms');
     expect(await migrateDown(db)).toBe('20261122000025_resolved_spans');
@@ -113,6 +116,18 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     await db('tickets').insert({ ...ticket, external_id: '2', reopen_count: 1 });
     await migrateUp(db);
     expect(await db('settings').pluck('key')).toEqual(['backfill:resolved_spans']);
+  });
+
+  it('the automated-replies migration asks for a rebuild only when an automation replied', async () => {
+    for (let name = await migrateUp(db); name !== '20261122000026_resolved_at_cover_due_times'; name = await migrateUp(db)) expect(name).toBeDefined();
+    const event = { source: 'generic', external_ticket_id: '1', occurred_at: NOW, received_at: NOW, data: '{}' };
+    await db('ticket_events').insert([{ ...event, type: 'agent_reply', actor_type: 'bot', dedupe_key: 'a' }, { ...event, type: 'status_changed', actor_type: 'system', dedupe_key: 'b' }]);
+    expect(await migrateUp(db)).toBe('20261123000027_automated_replies_rebuild');
+    expect(await db('settings').pluck('key')).toEqual([]);
+    await migrateDown(db);
+    await db('ticket_events').insert({ ...event, type: 'agent_reply', actor_type: 'system', dedupe_key: 'c' });
+    await migrateUp(db);
+    expect(await db('settings').pluck('key')).toEqual(['backfill:automated_replies']);
   });
 
   it('the duration-buckets migration lists the buckets and fills in the tickets stored before it', async () => {
