@@ -76,9 +76,9 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'resolved', title: 'Resolved vs unresolved', unit: 'count', higherIsBetter: true,
-    formula: 'resolved = tickets whose latest resolution is in the period; unresolved = tickets created in the period and not resolved by its end; ratio = resolved / unresolved.',
+    formula: 'resolved = tickets solved in the period and still solved at its end; unresolved = tickets created in the period and not resolved by its end; ratio = resolved / unresolved.',
     counts: 'Resolution = status set to solved or closed.', excludes: 'Tickets resolved before the period.',
-    edges: 'ratio is "no data" when nothing is unresolved. A ticket solved by the period\'s end and reopened after it counts as resolved then, not as unresolved.', vendors: 'Zendesk "solved tickets"; Freshdesk "resolved tickets".',
+    edges: 'ratio is "no data" when nothing is unresolved. Each ticket is taken as it stood at the period\'s end: one solved in the period and reopened after it counts as resolved then, not as unresolved, so a past period\'s count does not change when a ticket is reopened later; one solved and reopened within the period, and open at its end, is not resolved in it; one solved, reopened and solved again within it counts once.', vendors: 'Zendesk "solved tickets"; Freshdesk "resolved tickets".',
   },
   {
     id: 'frt', title: 'First response time', unit: 'seconds', higherIsBetter: false,
@@ -178,8 +178,8 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'agents', title: 'Agent performance', unit: 'table', higherIsBetter: null,
-    formula: 'per assignee: solved, FRT median, resolution median, CSAT, FCR, AHT, open assigned now, overdue now.', counts: 'Each column as its metric above, for that agent\'s tickets; the medians as the headlines: FRT of tickets created in the period, full resolution (latest solve - creation) of tickets last solved in it.',
-    excludes: 'Unassigned tickets.', edges: 'Sortable by any column. A ticket counts for its current assignee, for past periods too: reassigning a solved ticket moves it. The open and overdue columns are counted now, whatever the period, and say so.',
+    formula: 'per assignee: solved, FRT median, resolution median, CSAT, FCR, AHT, open assigned now, overdue now.', counts: 'Each column as its metric above, for that agent\'s tickets: solved as `resolved` (solved in the period and still solved at its end); FCR and AHT over the tickets first solved in it; CSAT over the answers given in it about the agent\'s tickets; the medians as the headlines: FRT of tickets created in the period, full resolution (latest solve - creation) of tickets last solved in it.',
+    excludes: 'Unassigned tickets.', edges: 'Sortable by any column. A ticket counts for its current assignee, for past periods too, and so do its ratings: reassigning a solved ticket moves it, with its CSAT. The open and overdue columns are counted now, whatever the period, and say so.',
     vendors: 'Freshdesk also credits resolved tickets to the agent assigned now. Zoho Desk and Help Scout show averages per agent where the bot shows medians; Zendesk Explore can show medians.',
   },
 ]);

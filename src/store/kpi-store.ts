@@ -237,9 +237,17 @@ export class KpiStore {
     };
   }
 
-  /** Tickets whose latest resolution falls in the range; and tickets created in it still unresolved at its end. */
+  /**
+   * Tickets solved in the range and still solved at its end (their latest resolution, or a resolution in
+   * the range undone only after it); and tickets created in it still unresolved at its end.
+   */
   async resolvedVsUnresolved(range: Range, filters: TicketFilters): Promise<{ resolved: number; unresolved: number }> {
-    const resolved = await this.count(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to));
+    const [resolvedNow, resolvedThen] = await Promise.all([
+      this.count(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to)),
+      // Solved in the range and reopened after it: resolved at its end. At most one span of a ticket holds an instant.
+      this.count(this.tickets(filters).join('ticket_resolved_spans as s', 's.ticket_id', 't.id').where('s.resolved_at', '>=', range.from).andWhere('s.resolved_at', '<', range.to).andWhere('s.reopened_at', '>=', range.to)),
+    ]);
+    const resolved = resolvedNow + resolvedThen;
     const unresolved = await this.count(
       this.tickets(filters)
         .where('t.created_at', '>=', range.from)
@@ -564,18 +572,23 @@ export class KpiStore {
 
   /** One row per agent with assigned tickets: the columns of the `agents` table. */
   async agentTable(range: Range, now: number, filters: TicketFilters): Promise<AgentRow[]> {
-    const solvedInRange = () => this.tickets(filters).where('t.first_resolved_at', '>=', range.from).andWhere('t.first_resolved_at', '<', range.to);
-    // Five independent aggregates, issued together: side by side on PostgreSQL's pool and SQLite's report connections.
-    const solvedQuery = solvedInRange()
+    // FCR and AHT over the tickets first solved in the range, as their metrics.
+    const firstSolvedQuery = this.tickets(filters)
+      .where('t.first_resolved_at', '>=', range.from)
+      .andWhere('t.first_resolved_at', '<', range.to)
       .whereNotNull('t.assignee_agent_id')
       .select('t.assignee_agent_id as agent')
       .select(
-        this.db.raw('count(*) as solved'),
+        this.db.raw('count(*) as first_solved'),
         this.db.raw('sum(case when t.agent_reply_count = 1 and t.reopen_count = 0 then 1 else 0 end) as fc'),
         this.db.raw('sum(t.handle_time_seconds) as handle'),
         this.db.raw('sum(case when t.handle_time_seconds > 0 then 1 else 0 end) as handled'),
       )
-      .groupBy('t.assignee_agent_id') as Promise<{ agent: number; solved: number | string; fc: number | string; handle: number | string; handled: number | string }[]>;
+      .groupBy('t.assignee_agent_id') as Promise<{ agent: number; first_solved: number | string; fc: number | string; handle: number | string; handled: number | string }[]>;
+    // Solved, as `resolved`: solved in the range and still solved at its end (latest resolution, or a resolved span holding the end).
+    const solvedNow = this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to);
+    const solvedThen = this.tickets(filters).join('ticket_resolved_spans as s', 's.ticket_id', 't.id').where('s.resolved_at', '>=', range.from).andWhere('s.resolved_at', '<', range.to).andWhere('s.reopened_at', '>=', range.to);
+    const perAgent = (query: Builder) => query.whereNotNull('t.assignee_agent_id').select('t.assignee_agent_id as agent').count({ n: '*' }).groupBy('t.assignee_agent_id') as Promise<{ agent: number; n: number | string }[]>;
     // `+ 0` keeps SQLite off the (assignee, status) index, which it would walk whole (137 ms on 1M tickets) instead of the open ones (10 ms).
     const openQuery = this.tickets(filters)
       .whereRaw('t.assignee_agent_id + 0 is not null')
@@ -590,39 +603,43 @@ export class KpiStore {
       )
       .groupBy('t.assignee_agent_id') as Promise<{ agent: number; open: number | string; overdue: number | string }[]>;
     const createdInRange = this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to).whereNotNull('t.first_response_at');
-    const csatQuery = this.db('survey_responses as s')
+    // A ticket's answers count for its current assignee, as everything else here (and as `csat agent:`): the ticket row gives it.
+    const csatQuery = this.tickets(filters)
+      .join('survey_responses as s', 's.ticket_id', 't.id')
       .where('s.kind', 'csat')
       .andWhere('s.responded_at', '>=', range.from)
       .andWhere('s.responded_at', '<', range.to)
       .whereIn('s.scale', SURVEY_SCALES.csat)
-      .whereNotNull('s.agent_id')
-      // Answers about a ticket, narrowed by the filters; without filters, every ticket (an IN over all of them would walk 1M tickets: 350 ms).
-      .modify((query) => void (hasFilters(filters) ? query.whereIn('s.ticket_id', this.tickets(filters).select('t.id')) : query.whereNotNull('s.ticket_id')))
-      .select('s.agent_id as agent')
+      .whereNotNull('t.assignee_agent_id')
+      .select('t.assignee_agent_id as agent')
       .select(this.db.raw("sum(case when (s.scale = '1-5' and s.score >= 4) or (s.scale = 'good-bad' and s.score >= 1) then 1 else 0 end) as good"), this.db.raw('count(*) as answers'))
-      .groupBy('s.agent_id') as Promise<{ agent: number; good: number | string; answers: number | string }[]>;
-    const [solved, open, frt, resolution, csatRows] = await Promise.all([
-      solvedQuery,
+      .groupBy('t.assignee_agent_id') as Promise<{ agent: number; good: number | string; answers: number | string }[]>;
+    const [firstSolved, solvedNowRows, solvedThenRows, open, frt, resolution, csatRows] = await Promise.all([
+      firstSolvedQuery,
+      perAgent(solvedNow),
+      perAgent(solvedThen),
       openQuery,
       this.mediansByAgent(createdInRange, 'first_response'),
       // As the resolution headline: full resolution (latest solve - creation) of the tickets last solved in the range.
       this.mediansByAgent(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), 'resolution'),
       csatQuery,
     ]);
+    const solved = new Map<number, number>();
+    for (const row of [...solvedNowRows, ...solvedThenRows]) solved.set(Number(row.agent), (solved.get(Number(row.agent)) ?? 0) + Number(row.n));
 
-    const ids = new Set<number>([...solved.map((r) => r.agent), ...open.map((r) => r.agent), ...frt.keys(), ...resolution.keys(), ...csatRows.map((r) => r.agent)]);
+    const ids = new Set<number>([...solved.keys(), ...firstSolved.map((r) => Number(r.agent)), ...open.map((r) => Number(r.agent)), ...frt.keys(), ...resolution.keys(), ...csatRows.map((r) => Number(r.agent))]);
     if (ids.size === 0) return [];
     const agents = (await this.db('agents').select('id', 'external_id', 'email', 'name', 'slack_user_id').whereIn('id', [...ids])) as {
       id: number; external_id: string; email: string | null; name: string | null; slack_user_id: string | null;
     }[];
-    const bySolved = new Map(solved.map((r) => [r.agent, r]));
-    const byOpen = new Map(open.map((r) => [r.agent, r]));
-    const byCsat = new Map(csatRows.map((r) => [r.agent, r]));
+    const byFirstSolved = new Map(firstSolved.map((r) => [Number(r.agent), r]));
+    const byOpen = new Map(open.map((r) => [Number(r.agent), r]));
+    const byCsat = new Map(csatRows.map((r) => [Number(r.agent), r]));
     return agents.map((agent) => {
-      const s = bySolved.get(agent.id);
+      const s = byFirstSolved.get(agent.id);
       const o = byOpen.get(agent.id);
       const c = byCsat.get(agent.id);
-      const solvedCount = Number(s?.solved ?? 0);
+      const firstSolvedCount = Number(s?.first_solved ?? 0);
       const handled = Number(s?.handled ?? 0);
       const answers = Number(c?.answers ?? 0);
       return {
@@ -630,12 +647,12 @@ export class KpiStore {
         name: agent.name ?? agent.email ?? agent.external_id,
         email: agent.email,
         slackUserId: agent.slack_user_id,
-        solved: solvedCount,
+        solved: solved.get(agent.id) ?? 0,
         frtMedian: frt.get(agent.id) ?? null,
         resolutionMedian: resolution.get(agent.id) ?? null,
         csat: answers === 0 ? null : (100 * Number(c?.good ?? 0)) / answers,
         csatAnswers: answers,
-        fcr: solvedCount === 0 ? null : (100 * Number(s?.fc ?? 0)) / solvedCount,
+        fcr: firstSolvedCount === 0 ? null : (100 * Number(s?.fc ?? 0)) / firstSolvedCount,
         aht: handled === 0 ? null : Number(s?.handle ?? 0) / handled,
         openAssigned: Number(o?.open ?? 0),
         overdue: Number(o?.overdue ?? 0),

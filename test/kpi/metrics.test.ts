@@ -219,7 +219,12 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     // The summary counts the backlog its own way (backlogCount): the same number.
     expect((await computeSummary(kpi, past, {}, NOW)).metrics.find((m) => m.metric === 'backlog')).toMatchObject({ value: 2 });
     expect((await kpi.ticketList('backlog', { at, range: past, filters: {}, offset: 0, limit: 10 })).rows.map((row) => row.externalId).sort()).toEqual(['back', 'open']);
-    expect(await computeMetric('resolved', kpi, past, {}, NOW)).toMatchObject({ details: { unresolved: 2 } });
+    // Resolved in it: 'again' and 'reopened', solved on day 2 and still solved at its end; not 'back', reopened within it.
+    expect(await computeMetric('resolved', kpi, past, {}, NOW)).toMatchObject({ value: 2, n: 4, details: { resolved: 2, unresolved: 2 } });
+    expect(await computeMetric('resolved', kpi, past, { team: 'billing' }, NOW)).toMatchObject({ value: 2 });
+    expect(await computeMetric('resolved', kpi, past, { team: 'sales' }, NOW)).toMatchObject({ value: 0 });
+    // Today's period holds 'again' (solved again on day 16) and 'back' (day 12); 'reopened' is open.
+    expect(await computeMetric('resolved', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 2 });
     // Now every reopened ticket is where it is today.
     expect(await computeMetric('backlog', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 2 }); // 'reopened' and 'open'
   });
