@@ -62,6 +62,8 @@ export interface TicketProjection {
   readonly handleTimeSeconds: number;
   readonly ratings: readonly ProjectedRating[];
   readonly responseIntervals: readonly ResponseInterval[];
+  /** The customer message awaiting an agent's reply, while one is: the next-reply SLA clock runs from it. */
+  readonly awaitingReplySince?: number;
   /** Due times reported by the helpdesk itself, if any. */
   readonly firstResponseDueAt?: number;
   readonly resolutionDueAt?: number;
@@ -289,6 +291,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     handleTimeSeconds,
     ratings: [...ratings.values()],
     responseIntervals,
+    awaitingReplySince: waitingSince,
     firstResponseDueAt,
     resolutionDueAt,
     agents: [...agents.values()],

@@ -105,10 +105,10 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'overdue', title: 'SLA overdue', unit: 'count', higherIsBetter: false,
-    formula: 'at the period\'s end (now, while it runs): open tickets past a first-response or resolution due time they have not met; breached share: breached / tickets created in the period that have a target, in percent.',
+    formula: 'at the period\'s end (now, while it runs): open tickets past a first-response or resolution due time they have not met; breached share: breached / tickets created in the period that have a target, in percent; a breach of any target (first response, next reply, resolution) counts.',
     counts: 'Due times from the SLA targets the helpdesk reports (Jira Service Management) or the bot\'s SLA policies.',
-    excludes: 'Tickets without a target.',
-    edges: 'A target met late is a breach; an open ticket past its due time is a breach already. A period that has ended, and the previous period, are counted at their end as the tickets stood then: open then (a ticket solved then and reopened since is not), with a first reply due before it and not yet given, or a resolution due before it. Due times are those the policies in force compute.',
+    excludes: 'Tickets without a target. The count leaves out next-reply targets (they show in the breached share and in SLA alerts).',
+    edges: 'A target met late is a breach; an open ticket past its due time is a breach already. Next reply: each customer message after the first response, up to the agent reply that answers it; one answered late makes the ticket breached. A ticket an agent opened starts its first-response clock at the customer\'s first message, as frt does. A ticket whose clock is paused for good before its target has no due time: it counts among the tickets with a target, as not breached. A period that has ended, and the previous period, are counted at their end as the tickets stood then: open then (a ticket solved then and reopened since is not), with a first reply due before it and not yet given, or a resolution due before it. Due times are those the policies in force compute.',
     vendors: 'Each helpdesk\'s SLA report uses its own policies; ours shows the same when the targets are the same.',
   },
   {

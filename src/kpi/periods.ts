@@ -433,10 +433,27 @@ class Zone {
     return instant;
   }
 
-  /** A local date and clock time → epoch ms (a time in a spring-forward gap moves forward by the gap). */
+  /**
+   * A local date and clock time → epoch ms. A time in a spring-forward gap moves forward by the gap; a time a
+   * fall-back repeats is its first occurrence (as business hours read it), on either side of UTC: TZDate
+   * alone picks the first west of Greenwich and the second east of it.
+   */
   wallClock(day: CivilDay, clock: Clock): number {
     const { year, month, day: date } = civilDate(day);
-    return new TZDate(year, month - 1, date, clock.hours, clock.minutes, clock.seconds, clock.ms, this.name).getTime();
+    const instant = new TZDate(year, month - 1, date, clock.hours, clock.minutes, clock.seconds, clock.ms, this.name).getTime();
+    const wall = instant + this.offset(instant);
+    let first = instant;
+    // The other reading, if any, is the wall time less the offset in force a day before or a day after.
+    for (const probe of [instant - DAY_MS, instant + DAY_MS]) {
+      const candidate = wall - this.offset(probe);
+      if (candidate < first && candidate + this.offset(candidate) === wall) first = candidate;
+    }
+    return first;
+  }
+
+  /** Local time minus UTC at an instant, in ms. */
+  private offset(instant: number): number {
+    return -new TZDate(instant, this.name).getTimezoneOffset() * 60_000;
   }
 
   time(instant: number): string {

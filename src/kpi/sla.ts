@@ -24,8 +24,10 @@
  *  C2. Targets are in seconds (`*_seconds` columns) and must be positive.
  *
  * The clock of one target
- *  T1. First response and resolution start at `ticket.createdAt` (for a ticket an
- *      agent opened, pass the first customer message as createdAt). Next reply
+ *  T1. First response and resolution start at `ticket.createdAt`; first response
+ *      at `ticket.firstResponseStartAt` instead when given (a ticket an agent
+ *      opened: the customer's first message, as frt measures; null while the
+ *      customer has not written, so no first-response clock runs). Next reply
  *      starts at `ticket.nextReplyStartAt`, the customer message awaiting an
  *      answer, when given.
  *  T2. The clock stops at `firstResponseAt`, `resolvedAt` or `nextReplyAt`.
@@ -83,6 +85,8 @@ export interface SlaPolicy {
 
 export interface SlaTicket {
   createdAt: number;
+  /** Where the first-response clock starts when not at creation; null: it has not started (rule T1). */
+  firstResponseStartAt?: number | null;
   firstResponseAt?: number;
   resolvedAt?: number;
   /** The customer message awaiting an agent's answer (starts the next-reply clock). */
@@ -207,7 +211,7 @@ function targetMs(policy: SlaPolicy, target: SlaTarget): number | undefined {
 }
 
 function span(ticket: SlaTicket, target: SlaTarget): { start: number; stop: number | undefined } | undefined {
-  if (target === 'firstResponse') return { start: ticket.createdAt, stop: ticket.firstResponseAt };
+  if (target === 'firstResponse') return ticket.firstResponseStartAt === null ? undefined : { start: ticket.firstResponseStartAt ?? ticket.createdAt, stop: ticket.firstResponseAt };
   if (target === 'resolution') return { start: ticket.createdAt, stop: ticket.resolvedAt };
   if (ticket.nextReplyStartAt == null) return undefined;
   return { start: ticket.nextReplyStartAt, stop: ticket.nextReplyAt };

@@ -9,7 +9,7 @@ import type { Database } from './database.js';
 import { engineOf, independently } from './database.js';
 import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData } from '../ingest/events.js';
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
-import { computeDueTimes, matchKey, matchPolicy, type SlaPolicy } from '../kpi/sla.js';
+import { computeDueTimes, evaluateTarget, matchKey, matchPolicy, type SlaPolicy, type SlaTicket } from '../kpi/sla.js';
 import { businessDurations, calendarDurations, calendarOfTeam, type TeamCalendars } from '../kpi/business-durations.js';
 import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
@@ -27,6 +27,14 @@ const PROJECTION_BACKFILLS: Readonly<Record<string, (tickets: Knex.QueryBuilder)
   'backfill:automated_replies': (tickets) =>
     void tickets.whereExists((events) =>
       void events.select('e.id').from('ticket_events as e').whereRaw('e.source = tickets.source and e.external_ticket_id = tickets.external_id').where({ 'e.type': 'agent_reply', 'e.actor_type': 'system' }),
+    ),
+  // Migration 28: next-reply due times and breaches, and an agent-opened ticket's first-response clock.
+  'backfill:sla_clocks': (tickets) =>
+    void tickets.where(
+      (affected) =>
+        void affected
+          .whereIn('sla_policy_id', (policies) => void policies.select('id').from('sla_policies').whereNotNull('next_reply_seconds'))
+          .orWhere((agentOpened) => void agentOpened.where('created_by_agent', true).whereNotNull('sla_policy_id')),
     ),
 };
 
@@ -461,6 +469,8 @@ interface SlaColumns {
   readonly firstResponseDueAt: number | null;
   readonly nextReplyDueAt: number | null;
   readonly resolutionDueAt: number | null;
+  /** A customer message answered after its next-reply due time (the wait still running is judged by its due time). */
+  readonly nextReplyBreached: boolean;
 }
 
 /**
@@ -470,16 +480,26 @@ interface SlaColumns {
 export function slaOf(policies: readonly SlaPolicy[], p: TicketProjection, now: number): SlaColumns {
   const policy = policies.length === 0 ? undefined : matchPolicy(policies, { ...(p.priority === undefined ? {} : { priority: p.priority }), ...(p.team === undefined ? {} : { team: p.team }) });
   if (policy === undefined) {
-    return { policyId: null, firstResponseDueAt: p.firstResponseDueAt ?? null, nextReplyDueAt: null, resolutionDueAt: p.resolutionDueAt ?? null };
+    return { policyId: null, firstResponseDueAt: p.firstResponseDueAt ?? null, nextReplyDueAt: null, resolutionDueAt: p.resolutionDueAt ?? null, nextReplyBreached: false };
   }
   const intervals = p.statusHistory.map((entry, index) => ({ status: entry.status, from: entry.from, ...(p.statusHistory[index + 1] === undefined ? {} : { to: p.statusHistory[index + 1]?.from }) }));
-  const due = computeDueTimes(
-    policy,
-    { createdAt: p.createdAt, ...(p.firstResponseAt === undefined ? {} : { firstResponseAt: p.firstResponseAt }), ...(p.resolvedAt === undefined ? {} : { resolvedAt: p.resolvedAt }) },
-    intervals,
-    now,
-  );
-  return { policyId: policy.id, firstResponseDueAt: due.firstResponseDueAt ?? null, nextReplyDueAt: due.nextReplyDueAt ?? null, resolutionDueAt: due.resolutionDueAt ?? null };
+  const ticket: SlaTicket = {
+    createdAt: p.createdAt,
+    // A ticket an agent opened: the first response answers the customer's first message, as frt measures it; none yet, no clock.
+    ...(p.createdByAgent ? { firstResponseStartAt: p.firstCustomerMessageAt ?? null } : {}),
+    ...(p.firstResponseAt === undefined ? {} : { firstResponseAt: p.firstResponseAt }),
+    ...(p.resolvedAt === undefined ? {} : { resolvedAt: p.resolvedAt }),
+  };
+  const firstResponseAt = p.firstResponseAt;
+  // Next reply: each customer message waiting once the first response was given (the wait before it is the first response's).
+  const due = computeDueTimes(policy, { ...ticket, ...(firstResponseAt !== undefined && p.awaitingReplySince !== undefined ? { nextReplyStartAt: p.awaitingReplySince } : {}) }, intervals, now);
+  const nextReplyBreached =
+    policy.nextReplySeconds != null &&
+    firstResponseAt !== undefined &&
+    p.responseIntervals.some(
+      (wait) => wait.repliedAt > firstResponseAt && evaluateTarget(policy, { ...ticket, nextReplyStartAt: wait.customerAt, nextReplyAt: wait.repliedAt }, intervals, now, 'nextReply')?.breached === true,
+    );
+  return { policyId: policy.id, firstResponseDueAt: due.firstResponseDueAt ?? null, nextReplyDueAt: due.nextReplyDueAt ?? null, resolutionDueAt: due.resolutionDueAt ?? null, nextReplyBreached };
 }
 
 /** Business-hours durations (ms) in the calendar of the ticket's team, else the default, else calendar hours. */
@@ -518,6 +538,7 @@ function ticketRow(source: string, externalId: string, p: TicketProjection, assi
     sla_policy_id: sla.policyId,
     first_response_due_at: sla.firstResponseDueAt,
     next_reply_due_at: sla.nextReplyDueAt,
+    next_reply_breached: sla.nextReplyBreached,
     resolution_due_at: sla.resolutionDueAt,
     projected_at: now,
   };

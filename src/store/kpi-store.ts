@@ -468,13 +468,15 @@ export class KpiStore {
     const row = (await this.tickets(filters)
       .where('t.created_at', '>=', range.from)
       .andWhere('t.created_at', '<', range.to)
-      .andWhere((q) => void q.whereNotNull('t.first_response_due_at').orWhereNotNull('t.resolution_due_at'))
+      // A target: a policy matched (it sets at least one, though a target paused for good has no due time), or the helpdesk's own due times.
+      .andWhere((q) => void q.whereNotNull('t.sla_policy_id').orWhereNotNull('t.first_response_due_at').orWhereNotNull('t.resolution_due_at'))
       .select(
         this.db.raw('count(*) as n'),
         this.db.raw(
           `sum(case when (t.first_response_due_at is not null and coalesce(t.first_response_at, ?) > t.first_response_due_at)
-                      or (t.resolution_due_at is not null and coalesce(t.resolved_at, ?) > t.resolution_due_at) then 1 else 0 end) as breached`,
-          [now, now],
+                      or (t.resolution_due_at is not null and coalesce(t.resolved_at, ?) > t.resolution_due_at)
+                      or t.next_reply_breached = ? or (t.next_reply_due_at is not null and ? > t.next_reply_due_at) then 1 else 0 end) as breached`,
+          [now, now, true, now],
         ),
       )
       .first()) as { n: number | string; breached: number | string | null };

@@ -93,6 +93,33 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     expect((await sweep()).alerts).toBe(0);
   });
 
+  it('a customer message unanswered past its next-reply target is breached in the channel and by DM; the reply ends it; the next wait alerts again', async () => {
+    const [everyone] = await w.sla.policies();
+    await w.sla.removePolicy(everyone?.id ?? 0);
+    await w.sla.addPolicy({ name: 'Replies', firstResponseSeconds: 3600, nextReplySeconds: 30 * 60, businessHours: false, pauseStatuses: [] });
+    await ticket('T-6', T0);
+    await w.ingest([
+      { ticket: 'T-6', type: 'agent_reply', at: T0 + 10 * MIN, actor: AGENT },
+      { ticket: 'T-6', type: 'customer_message', at: T0 + HOUR, actor: { type: 'customer', id: 'c1' } },
+    ]);
+    expect(Number(await w.db('tickets').where({ external_id: 'T-6' }).first('next_reply_due_at').then((row: { next_reply_due_at: number }) => row.next_reply_due_at))).toBe(T0 + HOUR + 30 * MIN);
+    w.now = T0 + HOUR + 29 * MIN;
+    expect((await sweep({ warningStages: [] })).alerts).toBe(0);
+    w.now = T0 + HOUR + 30 * MIN;
+    expect((await sweep({ warningStages: [] })).alerts).toBe(1);
+    expect(w.posts().map((post) => post.channel).sort()).toEqual(['CALERTS', 'DUAYU']);
+    for (const post of w.posts()) expect(post.text).toMatch(/SLA breached.*next reply/s);
+    // Answered: nothing runs; the next customer message starts a new wait with its own alert.
+    await w.ingest([{ ticket: 'T-6', type: 'agent_reply', at: T0 + 2 * HOUR, actor: AGENT }]);
+    expect(await w.db('tickets').where({ external_id: 'T-6' }).first('next_reply_due_at', 'next_reply_breached')).toMatchObject({ next_reply_due_at: null });
+    w.now = T0 + 3 * HOUR;
+    expect((await sweep({ warningStages: [] })).alerts).toBe(0);
+    await w.ingest([{ ticket: 'T-6', type: 'customer_message', at: T0 + 3 * HOUR, actor: { type: 'customer', id: 'c1' } }]);
+    w.now = T0 + 4 * HOUR;
+    expect((await sweep({ warningStages: [] })).alerts).toBe(1);
+    expect(w.posts()).toHaveLength(4);
+  });
+
   it('an unacknowledged breach is re-notified every N minutes at most M times, and goes to the lead after the set time', async () => {
     await ticket('T-5', T0 - HOUR);
     const settings = { renotifyMs: 30 * MIN, renotifyMax: 2, escalateAfterMs: 90 * MIN };

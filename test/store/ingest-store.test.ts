@@ -90,3 +90,28 @@ describe(`tickets with automated replies projected before migration 27 on ${TEST
     expect(await store.backfillProjections()).toEqual([]);
   });
 });
+
+describe(`tickets under SLA clocks projected before migration 28 on ${TEST_ENGINE}`, () => {
+  const t = useTestDatabase({ migrate: true });
+
+  it('are rebuilt once at start: under a next-reply target, or opened by an agent under any policy; no others', async () => {
+    const { db } = t;
+    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + 10 * HOUR);
+    const policy = async (name: string, extra: Record<string, unknown>) => {
+      const [row] = (await db('sla_policies').insert({ name, business_hours: false, pause_statuses: '[]', position: 0, created_at: T0, updated_at: T0, ...extra }).returning('id')) as ({ id: number } | number)[];
+      return typeof row === 'object' ? row.id : (row as number);
+    };
+    const created = (id: string, byAgent: boolean): NormalizedEvent => ({
+      kind: 'ticket', type: 'ticket_created', externalTicketId: id, occurredAt: T0, data: { status: 'new', ...(byAgent ? { createdByAgent: true } : {}) }, dedupeKey: `${id}-c`,
+    });
+    await store.recordEvents('generic', [created('N-1', false), created('A-1', true), created('P-1', false), created('X-1', true)]);
+    const nextReply = await policy('next reply', { next_reply_seconds: 3600 });
+    const plain = await policy('plain', { first_response_seconds: 3600 });
+    await db('tickets').whereIn('external_id', ['N-1']).update({ sla_policy_id: nextReply });
+    await db('tickets').whereIn('external_id', ['A-1', 'P-1']).update({ sla_policy_id: plain });
+    await db('settings').insert({ key: 'backfill:sla_clocks', value: 'true', updated_at: T0 });
+    // N-1 (next-reply target) and A-1 (agent-opened, under a policy); not P-1 (plain policy) nor X-1 (no policy).
+    expect(await store.backfillProjections()).toEqual([{ key: 'backfill:sla_clocks', tickets: 2 }]);
+    expect(await db('settings').pluck('key')).toEqual([]);
+  });
+});

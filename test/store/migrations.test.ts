@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 19;
+const MIGRATIONS = 20;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -63,6 +63,9 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
+    expect(await db.schema.hasColumn('tickets', 'next_reply_breached')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261123000028_next_reply_sla');
+    expect(await db.schema.hasColumn('tickets', 'next_reply_breached')).toBe(false);
     await db('settings').insert({ key: 'backfill:automated_replies', value: 'true', updated_at: NOW });
     expect(await migrateDown(db)).toBe('20261123000027_automated_replies_rebuild');
     expect(await db('settings').pluck('key')).toEqual([]);
@@ -128,6 +131,20 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     await db('ticket_events').insert({ ...event, type: 'agent_reply', actor_type: 'system', dedupe_key: 'c' });
     await migrateUp(db);
     expect(await db('settings').pluck('key')).toEqual(['backfill:automated_replies']);
+  });
+
+  it('the next-reply migration asks for a rebuild only of tickets under a next-reply target, or opened by an agent under a policy', async () => {
+    for (let name = await migrateUp(db); name !== '20261123000027_automated_replies_rebuild'; name = await migrateUp(db)) expect(name).toBeDefined();
+    const [plain] = (await db('sla_policies').insert({ name: 'plain', first_response_seconds: 3600, business_hours: false, pause_statuses: '[]', position: 1, created_at: NOW, updated_at: NOW }).returning('id')) as ({ id: number } | number)[];
+    const policyId = typeof plain === 'object' ? plain.id : plain;
+    const ticket = { source: 'zendesk', status: 'open', created_at: NOW, updated_at: NOW, projected_at: NOW, sla_policy_id: policyId };
+    await db('tickets').insert({ ...ticket, external_id: '1' });
+    expect(await migrateUp(db)).toBe('20261123000028_next_reply_sla');
+    expect(await db('settings').pluck('key')).toEqual([]);
+    await migrateDown(db);
+    await db('tickets').insert({ ...ticket, external_id: '2', created_by_agent: true });
+    await migrateUp(db);
+    expect(await db('settings').pluck('key')).toEqual(['backfill:sla_clocks']);
   });
 
   it('the duration-buckets migration lists the buckets and fills in the tickets stored before it', async () => {
