@@ -57,7 +57,7 @@ export async function projectedTicket(db: Knex): Promise<Record<string, unknown>
   const row = (await db('tickets').first()) as Record<string, unknown> | undefined;
   if (row === undefined) return undefined;
   const { id: _id, projected_at: _p, updated_at: _u, assignee_agent_id, ...rest } = withoutDerivedColumns(row);
-  return { ...rest, created_by_agent: Boolean(rest.created_by_agent), assignee_agent_id: assignee_agent_id === null ? null : 'set' };
+  return { ...rest, created_by_agent: Boolean(rest.created_by_agent), next_reply_breached: Boolean(rest.next_reply_breached), assignee_agent_id: assignee_agent_id === null ? null : 'set' };
 }
 
 /**

@@ -48,7 +48,7 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     if (row === undefined) return undefined;
     const tags = (await db('ticket_tags').where({ ticket_id: row.id }).orderBy('tag').pluck('tag')) as string[];
     const ratings = await db('survey_responses').where({ ticket_id: row.id }).orderBy('kind').select('kind', 'scale', 'score', 'responded_at');
-    const { id: _id, projected_at: _p, assignee_agent_id: _a, customer_id: _c, sla_policy_id: _s, url: _u, next_reply_due_at: _n, first_response_due_at: _f, resolution_due_at: _r, ...rest } = withoutDerivedColumns(row);
+    const { id: _id, projected_at: _p, assignee_agent_id: _a, customer_id: _c, sla_policy_id: _s, url: _u, next_reply_due_at: _n, next_reply_breached: _nb, first_response_due_at: _f, resolution_due_at: _r, ...rest } = withoutDerivedColumns(row);
     return { ...rest, created_by_agent: Boolean(rest.created_by_agent), tags, ratings };
   };
   const tableCounts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (table) => [table, Number(((await db(table).count({ n: '*' })) as { n: number | string }[])[0]?.n)])));

@@ -50,7 +50,7 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
 
   it('turns a full ticket life into the right projection', async () => {
     for (const [index, event] of LIFE.entries()) expect((await send(event, `msg_${index}`)).status).toBe(200);
-    expect(await ticketRow()).toEqual({ ...EXPECTED, created_by_agent: false, assignee_agent_id: 'set', url: null, customer_id: null, sla_policy_id: null, first_response_due_at: null, next_reply_due_at: null, resolution_due_at: null });
+    expect(await ticketRow()).toEqual({ ...EXPECTED, created_by_agent: false, assignee_agent_id: 'set', url: null, customer_id: null, sla_policy_id: null, first_response_due_at: null, next_reply_due_at: null, next_reply_breached: false, resolution_due_at: null });
     expect(await bot.db('ticket_tags').select('tag').orderBy('tag')).toEqual([{ tag: 'escalated' }, { tag: 'refund' }]);
     expect(await bot.db('survey_responses').select('kind', 'scale', 'score', 'responded_at')).toEqual([{ kind: 'csat', scale: '1-5', score: 4, responded_at: T0 + 130 * 60_000 }]);
     expect(await bot.db('ticket_response_intervals').select('customer_at', 'replied_at', 'seconds').orderBy('customer_at')).toEqual([

@@ -43,7 +43,7 @@ const EXPECTED = {
   created_at: T0, first_customer_message_at: T0, first_response_at: at(45), first_resolved_at: at(120), resolved_at: at(240), closed_at: at(240),
   reopen_count: 1, agent_reply_count: 2, customer_message_count: 2, escalated_at: at(70), escalation_count: 1, handle_time_seconds: 0,
   // Only the SLAs named "Time to first response" / "Time to resolution"; the unnamed one (T0+1h) is ignored.
-  first_response_due_at: T0 + 4 * HOUR, next_reply_due_at: null, resolution_due_at: at(200.5) + 24 * HOUR,
+  first_response_due_at: T0 + 4 * HOUR, next_reply_due_at: null, next_reply_breached: false, resolution_due_at: at(200.5) + 24 * HOUR,
   // No calendar configured: business hours are calendar hours (45 min, 2 h, 4 h).
   first_response_business_ms: 45 * 60_000, first_resolution_business_ms: 120 * 60_000, resolution_business_ms: 240 * 60_000,
 };

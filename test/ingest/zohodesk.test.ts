@@ -61,7 +61,7 @@ const EXPECTED = {
   url: 'https://desk.zoho.com/support/acme/ShowHomePage.do#Cases/dv/186000000412345', created_by_agent: false, assignee_agent_id: 'set',
   created_at: T0, first_customer_message_at: T0, first_response_at: min(45), first_resolved_at: min(120), resolved_at: min(240), closed_at: min(240),
   reopen_count: 1, agent_reply_count: 2, customer_message_count: 1, escalated_at: min(50), escalation_count: 1, handle_time_seconds: 0,
-  customer_id: null, sla_policy_id: null, first_response_due_at: null, next_reply_due_at: null, resolution_due_at: null,
+  customer_id: null, sla_policy_id: null, first_response_due_at: null, next_reply_due_at: null, next_reply_breached: false, resolution_due_at: null,
   // No calendar configured: business hours are calendar hours (45 min, 2 h, 4 h).
   first_response_business_ms: 45 * 60_000, first_resolution_business_ms: 120 * 60_000, resolution_business_ms: 240 * 60_000,
 };
