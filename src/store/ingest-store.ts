@@ -14,7 +14,6 @@ import { businessDurations, calendarDurations, calendarOfTeam, type TeamCalendar
 import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
 
-/** Set by migration 25 when tickets were reopened before it: their resolved spans are rebuilt at the next start. */
 /**
  * Rebuilds a migration asks for, by their settings key: the tickets whose
  * projection an upgrade changed. Each migration spells its own key (migrations

@@ -62,7 +62,7 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
   describe('our own column names (basic.csv, read in Asia/Jakarta, UTC+7)', () => {
     it('imports the good rows and skips the bad ones with their line numbers and reasons', async () => {
       const summary = await run({ file: fixture('basic.csv') });
-      expect(counts(summary)).toEqual({ rows: 11, imported: 4, updated: 0, unchanged: 0, skipped: 7 });
+      expect(counts(summary)).toEqual({ rows: 11, imported: 5, updated: 0, unchanged: 0, skipped: 6 });
       expect(summary.skippedRows).toEqual([
         { line: 8, reason: 'created_at (column "created_at") is empty' },
         { line: 9, reason: 'created_at (column "created_at") "31/02/2026 10:00" is not a date (see docs/import.md for the forms read)' },
@@ -70,8 +70,9 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
         { line: 11, reason: 'csat (column "csat") "7" is not a csat rating' },
         { line: 12, reason: 'first_response_at (column "first_response_at") "2026-03-05 09:00" is before created_at (2026-03-05T03:00:00.000Z)' },
         { line: 13, reason: 'has 4 fields where the header has 21' },
-        { line: 14, reason: expect.stringMatching(/^not valid CSV \(Invalid Closing Quote/) },
       ]);
+      // A stray quote in the subject is kept as a character: B-11 is read, and would not cost the rows after it.
+      expect(await ticket('B-11')).toMatchObject({ status: 'open' });
       expect(summary.mapping).toContain('group ← "group"');
     });
 
@@ -109,27 +110,27 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     });
 
     it('importing the same file twice changes nothing', async () => {
-      expect(counts(await run({ file: fixture('basic.csv') }))).toMatchObject({ imported: 4, updated: 0, unchanged: 0 });
+      expect(counts(await run({ file: fixture('basic.csv') }))).toMatchObject({ imported: 5, updated: 0, unchanged: 0 });
       const before = await snapshot();
-      expect(counts(await run({ file: fixture('basic.csv') }))).toEqual({ rows: 11, imported: 0, updated: 0, unchanged: 4, skipped: 7 });
+      expect(counts(await run({ file: fixture('basic.csv') }))).toEqual({ rows: 11, imported: 0, updated: 0, unchanged: 5, skipped: 6 });
       expect(await snapshot()).toEqual(before);
     });
 
     it('a dry run reads and checks everything and writes nothing, with or without a database', async () => {
       const summary = await run({ file: fixture('basic.csv'), dryRun: true });
-      expect(summary).toMatchObject({ dryRun: true, rows: 11, valid: 4, imported: 0, skipped: 7 });
+      expect(summary).toMatchObject({ dryRun: true, rows: 11, valid: 5, imported: 0, skipped: 6 });
       expect(await tableCounts()).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
       const withoutDb = await runImport({ file: fixture('basic.csv'), source: 'csv', timeZone: 'Asia/Jakarta', dryRun: true });
       expect({ ...withoutDb, elapsedMs: 0 }).toEqual({ ...summary, elapsedMs: 0 });
-      expect(formatSummary(summary)[1]).toMatch(/^dry run: 11 rows read, 4 valid, 7 would be skipped; nothing was written/);
+      expect(formatSummary(summary)[1]).toMatch(/^dry run: 11 rows read, 5 valid, 6 would be skipped; nothing was written/);
     });
 
     it('reads gzip by the .gz extension', async () => {
       const gz = join(dir, 'basic.csv.gz');
       writeFileSync(gz, gzipSync(readFileSync(fixture('basic.csv'))));
       const summary = await run({ file: gz });
-      expect(counts(summary)).toEqual({ rows: 11, imported: 4, updated: 0, unchanged: 0, skipped: 7 });
-      expect(summary.skippedRows.map((row) => row.line)).toEqual([8, 9, 10, 11, 12, 13, 14]);
+      expect(counts(summary)).toEqual({ rows: 11, imported: 5, updated: 0, unchanged: 0, skipped: 6 });
+      expect(summary.skippedRows.map((row) => row.line)).toEqual([8, 9, 10, 11, 12, 13]);
       expect(await ticket('B-1')).toMatchObject({ first_response_at: at('2026-03-02T02:45:00Z'), resolved_at: at('2026-03-02T04:00:00Z') });
     });
 
@@ -334,7 +335,7 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       const written: string[] = [];
       const code = await importCommand([fixture('basic.csv'), '--dry-run', '--timezone', 'UTC'], config, sink, { progress: { write: (text: string) => written.push(text), isTTY: true } });
       expect(code).toBe(0);
-      expect(out[1]).toMatch(/^dry run: 11 rows read, 4 valid, 7 would be skipped/);
+      expect(out[1]).toMatch(/^dry run: 11 rows read, 5 valid, 6 would be skipped/);
       expect(await tableCounts()).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
       expect(written.slice(0, -1).join('')).toMatch(/^\r\[#+\] 100% +11 rows /);
       expect(written.at(-1)).toBe('\r\u001b[2K');

@@ -1,14 +1,15 @@
 /**
  * Streams a CSV file (gzip-compressed when its name ends in `.gz`) through
  * csv-parse, the RFC 4180 parser: quoted fields may hold commas, doubled quotes
- * and newlines. Yields the header, then each record with the line it starts on.
- * A record the parser cannot read (a stray quote) is reported through
- * `onMalformed` with its line, and reading goes on.
+ * and newlines; a stray quote is kept as a character. Yields the header, then
+ * each record with the line it starts on. A record the parser cannot read (a
+ * quoted field that never closes) is reported through `onMalformed` with the
+ * line it starts on.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { parse, type CsvError } from 'csv-parse';
+import { parse, type CsvError, type Options } from 'csv-parse';
 import { UsageError } from '../../errors.js';
 
 export interface CsvRecord {
@@ -47,33 +48,51 @@ export function openCsv(path: string, onMalformed: (line: number, reason: string
     throw new UsageError(code === 'ENOENT' ? `no such file "${path}"` : `cannot read "${path}" (${code ?? String(error)})`);
   }
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  // One broken record can raise two errors (a stray quote, then an unclosed one at the end): report it once.
+  // Lines are counted here as an editor numbers them (csv-parse counts a CRLF inside a quoted field as two):
+  // a record starts after the previous one's last line and the blank lines skipped since.
+  let lastEnd = 0;
+  let lastEmpty = 0;
   let lastMalformed = -1;
+  const startOfNext = (emptyLines: number) => lastEnd + 1 + (emptyLines - lastEmpty);
   const parser = parse({
     bom: true,
     info: true,
     relax_column_count: true,
+    // A quote that neither opens nor closes a field (`ab"c`, `"stray "quote`) is kept as a character: the record is
+    // read and its cells checked like any other, and the records after it are not thrown out of step.
+    relax_quotes: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
     // An unclosed quote would otherwise gather the rest of the file into one field, in memory.
     max_record_size: MAX_RECORD_CHARS,
-    on_skip: (error: CsvError | undefined) => {
-      const line = Number((error as (CsvError & { lines?: number }) | undefined)?.lines ?? 0);
-      if (error !== undefined && line !== lastMalformed) onMalformed(line, describeCsvError(error));
+    on_record: ({ record, info }: { record: string[]; info: { empty_lines: number } }): CsvRecord => {
+      const line = startOfNext(info.empty_lines);
+      lastEnd = line + lineBreaks(record);
+      lastEmpty = info.empty_lines;
+      return { line, cells: record };
+    },
+    on_skip: (error: (CsvError & { lines?: number; empty_lines?: number }) | undefined) => {
+      if (error === undefined) return undefined;
+      // Reported where the broken record starts; reading goes on after the line the parser stopped at.
+      const line = startOfNext(error.empty_lines ?? lastEmpty);
+      if (line !== lastMalformed) onMalformed(line, describeCsvError(error));
       lastMalformed = line;
+      lastEnd = Math.max(lastEnd, Number(error.lines ?? lastEnd));
+      lastEmpty = error.empty_lines ?? lastEmpty;
       return undefined;
     },
-  });
+    // csv-parse's types give on_record the bare record, though with `info` it receives { record, info }.
+  } as unknown as Options);
   const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = path.toLowerCase().endsWith('.gz') ? [file, createGunzip(), parser] : [file, parser];
   // Errors (a corrupt .gz) reach the reader through the parser, which pipeline destroys with them.
   pipeline(stages, () => undefined);
 
-  async function* records(): AsyncGenerator<CsvRecord> {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      let newlines = 0;
-      for (const cell of item.record) if (cell.includes('\n')) newlines += cell.split('\n').length - 1;
-      yield { line: item.info.lines - newlines, cells: item.record };
-    }
-  }
-  return { totalBytes, bytesRead: () => file.bytesRead, records: records() };
+  return { totalBytes, bytesRead: () => file.bytesRead, records: parser as AsyncIterable<CsvRecord> };
+}
+
+/** Line breaks inside a record's quoted cells: CRLF, CR or LF, each one. */
+function lineBreaks(cells: readonly string[]): number {
+  let breaks = 0;
+  for (const cell of cells) breaks += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
+  return breaks;
 }

@@ -90,7 +90,11 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   let skipped = 0;
   const skip = (line: number, reason: string) => {
     skipped += 1;
-    if (skippedRows.length < SKIPPED_LISTED) skippedRows.push({ line, reason });
+    // The first ones in file order: a broken record can be reported while the parser reads ahead of the rows being checked.
+    if (skippedRows.length === SKIPPED_LISTED && line >= (skippedRows[SKIPPED_LISTED - 1] as SkippedRow).line) return;
+    skippedRows.push({ line, reason });
+    skippedRows.sort((a, b) => a.line - b.line);
+    if (skippedRows.length > SKIPPED_LISTED) skippedRows.pop();
   };
   const counts = { rows: 0, valid: 0, imported: 0, updated: 0, unchanged: 0 };
 
@@ -190,7 +194,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
     mapping: describeMapping(mapping),
     ...counts,
     skipped,
-    skippedRows: skippedRows.sort((a, b) => a.line - b.line),
+    skippedRows,
     warnings,
     elapsedMs: Math.round(performance.now() - started),
   };
