@@ -71,11 +71,20 @@ function localParts(instant: number, timezone: string) {
   return { minute: Number(parts.minute), hour: Number(parts.hour), day: Number(parts.day), month: Number(parts.month), weekday };
 }
 
-/** Whether the minute starting at `instant` is one the expression names, in `timezone` (cron's rule: day of month OR day of week when both are restricted). */
+/** How far back a fall-back can repeat a local time: 30 min (Lord Howe), 1 h, or 2 h (historic double summer time). */
+const REPEAT_SHIFTS = [30 * MINUTE, 60 * MINUTE, 120 * MINUTE];
+
+/**
+ * Whether the minute starting at `instant` is one the expression names, in `timezone` (cron's rule: day of month
+ * OR day of week when both are restricted). A local minute a fall-back repeats matches at its first occurrence
+ * only, so a digest at 01:15 on that night is posted once.
+ */
 export function cronMatches(expression: string, timezone: string, instant: number): boolean {
   const m = matcherOf(expression);
   const local = localParts(instant, timezone);
   if (!m.minute.has(local.minute) || !m.hour.has(local.hour) || !m.month.has(local.month)) return false;
+  const same = (other: ReturnType<typeof localParts>) => other.minute === local.minute && other.hour === local.hour && other.day === local.day && other.month === local.month;
+  if (REPEAT_SHIFTS.some((shift) => same(localParts(instant - shift, timezone)))) return false;
   const dom = m.dayOfMonth.has(local.day);
   const dow = m.dayOfWeek.has(local.weekday);
   if (m.anyDayOfMonth && m.anyDayOfWeek) return true;

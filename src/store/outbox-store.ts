@@ -13,6 +13,9 @@ import type { SlackMessage } from '../slack/blocks/kit.js';
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
 
+/** The outbox kinds that follow an alert up (src/schedule/alert-jobs.ts): reminders, and the lead's DM. */
+const FOLLOW_UP_KINDS = ['sla_reminder', 'sla_lead'];
+
 export interface NewOutboxRow {
   readonly dedupeKey: string;
   readonly kind: string;
@@ -135,9 +138,14 @@ export class OutboxStore {
     await this.db('alert_outbox').where({ id }).update({ state: 'failed', last_error: reason.slice(0, 200), attempts: this.db.raw('attempts + 1') });
   }
 
-  /** Pending rows of an alert (re-notifications not yet sent) are cancelled, e.g. on Acknowledge. */
-  async cancelPendingOfAlert(alertId: number): Promise<number> {
-    return this.db('alert_outbox').where({ alert_id: alertId, state: 'pending' }).update({ state: 'cancelled' });
+  /** An alert's reminders and lead DM not yet sent are cancelled (on Acknowledge); its first posts, held by quiet hours, still go. */
+  async cancelFollowUpsOfAlert(alertId: number): Promise<number> {
+    return this.db('alert_outbox').where({ alert_id: alertId, state: 'pending' }).whereIn('kind', FOLLOW_UP_KINDS).update({ state: 'cancelled' });
+  }
+
+  /** An alert's first posts still held (quiet hours) take the message as the alert now stands (acknowledged, snoozed). */
+  async reviseHeldOfAlert(alertId: number, message: SlackMessage): Promise<number> {
+    return this.db('alert_outbox').where({ alert_id: alertId, state: 'pending' }).whereNotIn('kind', FOLLOW_UP_KINDS).update({ payload: JSON.stringify(message) });
   }
 
   /** The messages already posted for an alert, to update in place. */

@@ -46,7 +46,7 @@ export async function handleAlertAction(actionId: string, value: string | undefi
   let outcome: AlertActionOutcome;
   if (actionId === ALERT_ACTIONS.acknowledge) {
     after = await alerts.acknowledge(alertId, userId, now);
-    await outbox.cancelPendingOfAlert(alertId);
+    await outbox.cancelFollowUpsOfAlert(alertId);
     outcome = 'acknowledged';
   } else {
     const until = await snoozeEnd(actionId, before, deps, now);
@@ -69,7 +69,7 @@ async function snoozeEnd(actionId: string, alert: AlertRow, deps: AlertActionDep
   return tomorrowsWorkingHours(now, team ?? teamCalendars.fallback, deps.timezone);
 }
 
-/** Every message already posted for the alert, rendered again with its acknowledgement or snooze. */
+/** Every message of the alert, posted or held by quiet hours, rendered again with its acknowledgement or snooze. */
 async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertActionDeps): Promise<void> {
   const base = alert.view as TicketAlertView;
   const view: AlertView = {
@@ -78,6 +78,7 @@ async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertA
     ...(alert.snoozedBy !== null && alert.snoozedUntil !== null ? { snoozed: { by: alert.snoozedBy, until: alert.snoozedUntil } } : {}),
   };
   const message = renderAlert(view, deps.locale);
+  await outbox.reviseHeldOfAlert(alert.id, message);
   for (const posted of await outbox.postedOfAlert(alert.id)) {
     try {
       await deps.poster.update(posted.channel, posted.ts, message);
