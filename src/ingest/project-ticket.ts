@@ -188,7 +188,10 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     if (data.reportedReopens !== undefined) reportedReopens = Math.max(reportedReopens, data.reportedReopens);
     if (data.reportedAgentReplies !== undefined) reportedAgentReplies = Math.max(reportedAgentReplies, data.reportedAgentReplies);
     if (data.priority !== undefined) {
-      if (priority !== undefined && data.priority === 'urgent' && PRIORITY_ORDER[priority] < PRIORITY_ORDER.urgent) escalate(at);
+      // Raised to urgent: from a lower priority, or from none once the ticket exists (as a move from no team into an
+      // escalation group counts); not at creation, nor when the creation is unknown (its first event may be its first word).
+      const raised = priority !== undefined ? PRIORITY_ORDER[priority] < PRIORITY_ORDER.urgent : !isCreation && created !== undefined && at > createdAt;
+      if (data.priority === 'urgent' && raised) escalate(at);
       priority = data.priority;
     }
     if (data.team !== undefined) {

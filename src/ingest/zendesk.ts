@@ -101,7 +101,7 @@ function parseSubscriptionEvent(payload: Json): NormalizedEvent[] {
     case 'created': {
       const requester = optionalString(detail.requester_id);
       const submitter = optionalString(detail.submitter_id);
-      const createdByAgent = submitter !== undefined && requester !== undefined && submitter !== requester && !isPhone(snapshot.channel);
+      const createdByAgent = agentOpened(detail, snapshot);
       return [{
         ...base,
         type: 'ticket_created',
@@ -118,6 +118,7 @@ function parseSubscriptionEvent(payload: Json): NormalizedEvent[] {
       const isStaff = optionalBoolean(author.is_staff);
       if (isPublic === undefined || isStaff === undefined) throw new PayloadShapeError('event.comment needs is_public and author.is_staff');
       const authorId = optionalString(author.id);
+      if (isPublic && isStaff && isOpeningComment(detail, authorId, at, snapshot)) return [];
       const eventType: TicketEventType = !isPublic ? 'internal_note' : isStaff ? 'agent_reply' : 'customer_message';
       const actor: Actor = isStaff
         ? { type: 'agent', ...(authorId === undefined ? {} : { id: authorId }), ...nameOf(author) }
@@ -147,6 +148,27 @@ function parseSubscriptionEvent(payload: Json): NormalizedEvent[] {
 }
 
 /** The ticket's state as Zendesk sends it beside every event. */
+/**
+ * The description of a ticket an agent opened arrives as its first comment, by the submitter, at the ticket's
+ * creation: the opening message, not a reply (triggers never send it, and Zendesk's own first reply time skips
+ * it). ticket.created carries the same state at that instant, so nothing is lost. A phone ticket an agent logged
+ * is the customer's (createdByAgent false), as in ticket.created.
+ */
+function isOpeningComment(detail: Json, authorId: string | undefined, at: number, snapshot: TicketEventData): boolean {
+  const createdAt = optionalTime(detail.created_at);
+  return agentOpened(detail, snapshot) && authorId === optionalString(detail.submitter_id) && createdAt !== undefined && Math.abs(at - createdAt) <= OPENING_COMMENT_WINDOW_MS;
+}
+
+/** Submitted by someone other than the requester (an agent), unless by phone, where the agent logs the customer's call. */
+function agentOpened(detail: Json, snapshot: TicketEventData): boolean {
+  const submitter = optionalString(detail.submitter_id);
+  const requester = optionalString(detail.requester_id);
+  return submitter !== undefined && requester !== undefined && submitter !== requester && !isPhone(snapshot.channel);
+}
+
+/** How far from the ticket's creation its description's comment event may be stamped. */
+const OPENING_COMMENT_WINDOW_MS = 5_000;
+
 function snapshotOf(detail: Json): TicketEventData {
   const assigneeId = optionalString(detail.assignee_id);
   const via = isObject(detail.via) ? channelOf(optionalString(detail.via.channel)) : undefined;

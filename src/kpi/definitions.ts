@@ -116,7 +116,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
     formula: 'tickets first escalated in the period; rate = escalated / created in the period, in percent.',
     counts: 'The tag "escalated" added, priority raised to urgent, a move into a group of KPI_ESCALATION_GROUPS, or the helpdesk\'s own escalation flag.',
     excludes: 'A ticket escalated twice counts once, at its first escalation.',
-    edges: 'The aim is a decrease: a rise is shown as worse.', vendors: 'Freshdesk and Zoho "escalated" flags are included where sent.',
+    edges: 'The aim is a decrease: a rise is shown as worse. Raised to urgent means from a lower priority, or from none once the ticket exists (as a later move from no group into an escalation group); a ticket created urgent, or created in an escalation group, is not escalated by that.', vendors: 'Freshdesk and Zoho "escalated" flags are included where sent.',
   },
   {
     id: 'fcr', title: 'First contact resolution', unit: 'percent', higherIsBetter: true,

@@ -35,6 +35,14 @@ const PROJECTION_BACKFILLS: Readonly<Record<string, (tickets: Knex.QueryBuilder)
           .whereIn('sla_policy_id', (policies) => void policies.select('id').from('sla_policies').whereNotNull('next_reply_seconds'))
           .orWhere((agentOpened) => void agentOpened.where('created_by_agent', true).whereNotNull('sla_policy_id')),
     ),
+  // Migration 29: urgent set on a ticket that had no priority is an escalation; a Zendesk agent-opened ticket's description is no reply.
+  'backfill:urgent_and_openings': (tickets) =>
+    void tickets.where(
+      (affected) =>
+        void affected
+          .where((urgent) => void urgent.where('priority', 'urgent').whereNull('escalated_at'))
+          .orWhere((opened) => void opened.where({ source: 'zendesk', created_by_agent: true })),
+    ),
 };
 
 export interface DeliveryRecord {

@@ -115,3 +115,24 @@ describe(`tickets under SLA clocks projected before migration 28 on ${TEST_ENGIN
     expect(await db('settings').pluck('key')).toEqual([]);
   });
 });
+
+describe(`urgent and Zendesk agent-opened tickets projected before migration 29 on ${TEST_ENGINE}`, () => {
+  const t = useTestDatabase({ migrate: true });
+
+  it('are rebuilt once at start; a priority set to urgent on a ticket without one is then an escalation', async () => {
+    const { db } = t;
+    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + 10 * HOUR);
+    const ticket = (id: string, data: Record<string, unknown>): NormalizedEvent => ({ kind: 'ticket', type: 'ticket_created', externalTicketId: id, occurredAt: T0, data: { status: 'new', ...data }, dedupeKey: `${id}-c` });
+    await store.recordEvents('generic', [
+      ticket('U-1', {}), { kind: 'ticket', type: 'priority_changed', externalTicketId: 'U-1', occurredAt: T0 + HOUR, data: { priority: 'urgent' }, dedupeKey: 'U-1-p' },
+      ticket('N-1', { priority: 'normal' }),
+    ]);
+    await store.recordEvents('zendesk', [ticket('Z-1', { createdByAgent: true })]);
+    expect(await db('tickets').where({ external_id: 'U-1' }).first('escalated_at')).toEqual({ escalated_at: T0 + HOUR });
+    // As projected before: never escalated.
+    await db('tickets').where({ external_id: 'U-1' }).update({ escalated_at: null });
+    await db('settings').insert({ key: 'backfill:urgent_and_openings', value: 'true', updated_at: T0 });
+    expect(await store.backfillProjections()).toEqual([{ key: 'backfill:urgent_and_openings', tickets: 2 }]); // U-1 and Z-1, not N-1
+    expect(await db('tickets').where({ external_id: 'U-1' }).first('escalated_at')).toEqual({ escalated_at: T0 + HOUR });
+  });
+});

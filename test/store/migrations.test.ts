@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 20;
+const MIGRATIONS = 21;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -63,6 +63,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
+    expect(await migrateDown(db)).toBe('20261123000029_urgent_and_openings_rebuild');
     expect(await db.schema.hasColumn('tickets', 'next_reply_breached')).toBe(true);
     expect(await migrateDown(db)).toBe('20261123000028_next_reply_sla');
     expect(await db.schema.hasColumn('tickets', 'next_reply_breached')).toBe(false);
@@ -145,6 +146,24 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     await db('tickets').insert({ ...ticket, external_id: '2', created_by_agent: true });
     await migrateUp(db);
     expect(await db('settings').pluck('key')).toEqual(['backfill:sla_clocks']);
+  });
+
+  it('the urgent-and-openings migration asks for a rebuild only when an urgent ticket was never escalated, or Zendesk has an agent-opened ticket', async () => {
+    for (let name = await migrateUp(db); name !== '20261123000028_next_reply_sla'; name = await migrateUp(db)) expect(name).toBeDefined();
+    const ticket = { status: 'open', created_at: NOW, updated_at: NOW, projected_at: NOW };
+    await db('tickets').insert([
+      { ...ticket, source: 'generic', external_id: '1', priority: 'urgent', escalated_at: NOW, created_by_agent: false },
+      { ...ticket, source: 'generic', external_id: '2', priority: 'high', created_by_agent: true },
+    ]);
+    expect(await migrateUp(db)).toBe('20261123000029_urgent_and_openings_rebuild');
+    expect(await db('settings').pluck('key')).toEqual([]);
+    for (const row of [{ source: 'generic', external_id: '3', priority: 'urgent', created_by_agent: false }, { source: 'zendesk', external_id: '4', created_by_agent: true }]) {
+      await migrateDown(db);
+      await db('tickets').insert({ ...ticket, ...row });
+      await migrateUp(db);
+      expect(await db('settings').pluck('key')).toEqual(['backfill:urgent_and_openings']);
+      await db('tickets').where({ external_id: row.external_id }).delete();
+    }
   });
 
   it('the duration-buckets migration lists the buckets and fills in the tickets stored before it', async () => {
