@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { GENERIC_SECRET, postWebhook, standardWebhookHeaders, zendeskHeaders, ZENDESK_SECRET } from '../helpers/webhooks.js';
+import { mulberry32 } from '../helpers/random.js';
 
 // ---------------------------------------------------------------------------
 // The neutral life
@@ -174,14 +175,7 @@ interface Caps {
 
 /** A small deterministic PRNG (mulberry32). */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(list: readonly T[]): T => list[int(list.length)] as T;
   return { next, int, pick };

@@ -38,6 +38,7 @@ import { computeMetric, type PeriodRange } from '../../src/kpi/metrics.js';
 import type { Database } from '../../src/store/database.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import { TEST_ENGINE, useTestDatabase } from '../helpers/databases.js';
+import { Rng } from '../helpers/random.js';
 
 // ---------------------------------------------------------------------------
 // Fixed instants
@@ -56,42 +57,6 @@ const NOW = at('2026-12-15T00:00:00Z');
 /** Creation times are drawn here: before, across and after both periods, over two DST ends (Europe 25 Oct, US 1 Nov). */
 const GEN_FROM = at('2026-09-26T00:00:00Z');
 const GEN_TO = at('2026-11-12T00:00:00Z');
-
-// ---------------------------------------------------------------------------
-// Seeded PRNG
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-class Rng {
-  readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(this.next() * (i + 1));
-      [items[i], items[j]] = [items[j] as T, items[i] as T];
-    }
-    return items;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Facts
@@ -1244,7 +1209,6 @@ describe(`kpibot import, differential, on ${TEST_ENGINE}`, () => {
       }
     }
   });
-
 
   // ---- Focused cases the differential tests found (each rests on the docs/import.md sentence quoted).
 

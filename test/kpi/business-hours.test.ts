@@ -13,6 +13,7 @@ import {
   type BusinessCalendar,
   type WeeklyHours,
 } from '../../src/kpi/business-hours.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -380,18 +381,6 @@ describe('calendar validation', () => {
 // Properties on many random inputs
 // ---------------------------------------------------------------------------
 
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const RANDOM_CALENDARS = [JAKARTA, ISTANBUL, BERLIN, BERLIN_NIGHTS, NEW_YORK, NEW_YORK_24H, NEW_YORK_SUNDAY_NIGHT];
 const FROM = at('2025-06-01T00:00:00Z');
 const TO = at('2028-06-01T00:00:00Z');
@@ -399,7 +388,7 @@ const TO = at('2028-06-01T00:00:00Z');
 describe('round trip: businessMillisBetween(c, s, addBusinessMillis(c, s, m)) === m', () => {
   for (const calendar of RANDOM_CALENDARS) {
     it(`holds on 3000 random inputs in ${calendar.name}`, () => {
-      const random = seeded(20261122);
+      const random = mulberry32(20261122);
       for (let i = 0; i < 3000; i++) {
         const start = FROM + Math.floor(random() * (TO - FROM));
         const kind = random();
@@ -420,7 +409,7 @@ describe('round trip: businessMillisBetween(c, s, addBusinessMillis(c, s, m)) ==
   }
 
   it('is additive: between(a, b) + between(b, c) === between(a, c)', () => {
-    const random = seeded(7);
+    const random = mulberry32(7);
     for (const calendar of RANDOM_CALENDARS) {
       for (let i = 0; i < 500; i++) {
         const [a, b, c] = [0, 0, 0].map(() => FROM + Math.floor(random() * (TO - FROM))).sort((x, y) => x - y) as [number, number, number];
@@ -480,7 +469,7 @@ describe('agreement with a minute-by-minute reference', () => {
   ];
   for (const calendar of RANDOM_CALENDARS) {
     it(`agrees on random spans up to 4 days in ${calendar.name}, DST weekends included`, () => {
-      const random = seeded(99);
+      const random = mulberry32(99);
       for (let i = 0; i < 24; i++) {
         const around = i < 12 ? dstWeekends[i % dstWeekends.length]! : FROM + Math.floor((random() * (TO - FROM)) / MIN) * MIN;
         const start = around + Math.floor(random() * 3 * 24 * 60) * MIN;

@@ -33,6 +33,7 @@ import { parseConfig } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import type { Actor, CustomerEvent, NormalizedEvent, Rating, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from '../../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, clearIngestedData, type TestDatabase } from '../helpers/databases.js';
+import { Rng as SeededRng } from '../helpers/random.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Time and randomness: fixed instants, a seeded PRNG.
@@ -43,33 +44,10 @@ const H = 60 * MIN;
 const DAY = 24 * H;
 const S = Date.parse('2026-10-01T00:00:00Z');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
-class Rng {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
+class Rng extends SeededRng {
   float(): number {
     return this.next();
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)] as T;
   }
   /** A whole-second instant in [lo, hi). */
   time(lo: number, hi: number): number {
@@ -78,13 +56,6 @@ class Rng {
   /** A duration in whole seconds, skewed short, from lo to hi ms. */
   duration(lo: number, hi: number): number {
     return Math.floor((lo + this.next() ** 2 * (hi - lo)) / SEC) * SEC;
-  }
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(this.next() * (i + 1));
-      [items[i], items[j]] = [items[j] as T, items[i] as T];
-    }
-    return items;
   }
 }
 

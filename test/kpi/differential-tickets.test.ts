@@ -19,6 +19,7 @@ import { KpiStore, type TicketFilters } from '../../src/store/kpi-store.js';
 import { computeMetric, computeSummary, type MetricResult, type PeriodRange } from '../../src/kpi/metrics.js';
 import type { Actor, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from '../../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, useTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { Rng } from '../helpers/random.js';
 
 // ---------------------------------------------------------------------------
 // Fixed instants (never the real clock)
@@ -38,43 +39,6 @@ const PERIOD: PeriodRange = {
 const NOW = at('2026-12-15T00:00:00Z');
 const ESCALATION_GROUP = 'Tier 2';
 const ESCALATION_TAG = 'escalated';
-
-// ---------------------------------------------------------------------------
-// Seeded PRNG
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-class Rng {
-  readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(this.next() * (i + 1));
-      [items[i], items[j]] = [items[j] as T, items[i] as T];
-    }
-    return items;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Event log: what the generator produces and both sides read

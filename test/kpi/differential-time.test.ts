@@ -28,38 +28,9 @@ import { computeMetric, type PeriodRange } from '../../src/kpi/metrics.js';
 import type { NormalizedEvent, TicketEventData, TicketEventType } from '../../src/ingest/events.js';
 import type { Database } from '../../src/store/database.js';
 import { TEST_ENGINE, clearIngestedData, useTestDatabase } from '../helpers/databases.js';
+import { Rng } from '../helpers/random.js';
 
-// ---------------------------------------------------------------------------
-// Seeded randomness
-// ---------------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-interface Rng {
-  next(): number;
-  int(lo: number, hi: number): number; // inclusive
-  pick<T>(items: readonly T[]): T;
-  chance(p: number): boolean;
-}
-
-function rng(seed: number): Rng {
-  const next = mulberry32(seed);
-  return {
-    next,
-    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)] as (typeof items)[number],
-    chance: (p) => next() < p,
-  };
-}
+const rng = (seed: number): Rng => new Rng(seed);
 
 // ---------------------------------------------------------------------------
 // The local clock, through Intl only

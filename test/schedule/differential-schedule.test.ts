@@ -26,6 +26,7 @@ import { handleAlertAction } from '../../src/slack/listeners/alert-actions.js';
 import { ALERT_ACTIONS } from '../../src/slack/blocks/alerts.js';
 import { silentLogger } from '../../src/logger.js';
 import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -34,16 +35,6 @@ const DAY = 24 * HOUR;
 
 // ---------------------------------------------------------------- PRNG
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 
