@@ -209,6 +209,17 @@ export class KpiStore {
       .whereNotIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id'));
   }
 
+  /**
+   * Tickets solved in the range and still solved at its end, in two disjoint parts: `now`, their latest resolution
+   * in the range; `then`, a resolution in the range undone only after its end (at most one span of a ticket holds an instant).
+   */
+  private solvedAtEnd(range: Range, filters: TicketFilters): { now: Builder; then: Builder } {
+    return {
+      now: this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to),
+      then: this.tickets(filters).join('ticket_resolved_spans as s', 's.ticket_id', 't.id').where('s.resolved_at', '>=', range.from).andWhere('s.resolved_at', '<', range.to).andWhere('s.reopened_at', '>=', range.to),
+    };
+  }
+
   /** Resolved spans holding instant `at`: resolved before it, reopened at or after it (none when `at` is now). */
   private resolvedSpansAt(at: number): Builder {
     return this.db('ticket_resolved_spans as s').where('s.reopened_at', '>=', at).andWhere('s.resolved_at', '<', at);
@@ -242,11 +253,8 @@ export class KpiStore {
    * the range undone only after it); and tickets created in it still unresolved at its end.
    */
   async resolvedVsUnresolved(range: Range, filters: TicketFilters): Promise<{ resolved: number; unresolved: number }> {
-    const [resolvedNow, resolvedThen] = await Promise.all([
-      this.count(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to)),
-      // Solved in the range and reopened after it: resolved at its end. At most one span of a ticket holds an instant.
-      this.count(this.tickets(filters).join('ticket_resolved_spans as s', 's.ticket_id', 't.id').where('s.resolved_at', '>=', range.from).andWhere('s.resolved_at', '<', range.to).andWhere('s.reopened_at', '>=', range.to)),
-    ]);
+    const solved = this.solvedAtEnd(range, filters);
+    const [resolvedNow, resolvedThen] = await Promise.all([this.count(solved.now), this.count(solved.then)]);
     const resolved = resolvedNow + resolvedThen;
     const unresolved = await this.count(
       this.tickets(filters)
@@ -588,8 +596,7 @@ export class KpiStore {
       )
       .groupBy('t.assignee_agent_id') as Promise<{ agent: number; first_solved: number | string; fc: number | string; handle: number | string; handled: number | string }[]>;
     // Solved, as `resolved`: solved in the range and still solved at its end (latest resolution, or a resolved span holding the end).
-    const solvedNow = this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to);
-    const solvedThen = this.tickets(filters).join('ticket_resolved_spans as s', 's.ticket_id', 't.id').where('s.resolved_at', '>=', range.from).andWhere('s.resolved_at', '<', range.to).andWhere('s.reopened_at', '>=', range.to);
+    const solvedAtEnd = this.solvedAtEnd(range, filters);
     const perAgent = (query: Builder) => query.whereNotNull('t.assignee_agent_id').select('t.assignee_agent_id as agent').count({ n: '*' }).groupBy('t.assignee_agent_id') as Promise<{ agent: number; n: number | string }[]>;
     // `+ 0` keeps SQLite off the (assignee, status) index, which it would walk whole (137 ms on 1M tickets) instead of the open ones (10 ms).
     const openQuery = this.tickets(filters)
@@ -618,8 +625,8 @@ export class KpiStore {
       .groupBy('t.assignee_agent_id') as Promise<{ agent: number; good: number | string; answers: number | string }[]>;
     const [firstSolved, solvedNowRows, solvedThenRows, open, frt, resolution, csatRows] = await Promise.all([
       firstSolvedQuery,
-      perAgent(solvedNow),
-      perAgent(solvedThen),
+      perAgent(solvedAtEnd.now),
+      perAgent(solvedAtEnd.then),
       openQuery,
       this.mediansByAgent(createdInRange, 'first_response'),
       // As the resolution headline: full resolution (latest solve - creation) of the tickets last solved in the range.
