@@ -10,28 +10,38 @@
 const KEPT_KEYS = new RegExp(
   [
     '^(id|ids|key|uuid|number|type|kind|topic|event|events|status|state|priority|channel|source|via|direction|visibility|role',
-    '|tag|tags|labels|tags_added|tags_removed|scale|score|rating|field|fieldtype|fieldId|from|current|previous|version',
+    '|tag|tags|labels|tags_added|tags_removed|scale|score|rating|field|fieldtype|fieldId|from|version',
     '|category|resolution|issuetype|timestamp|time|created|updated|resolutiondate|eventType|webhookEvent|orgId|app_id|part_type|delivered_as)$',
     '|(_id|Id|_ids|Ids|_at|At|_type|Type|_status|Status|_time|Time|_key|Key|_version|Version|_code|Code)$',
     '|^(is_|is[A-Z]|has_|has[A-Z])',
   ].join(''),
 );
+/**
+ * `current` and `previous` (Zendesk's event subscriptions) hold a value's new and old state: a status, a priority,
+ * an id or tags under these event types, but the text itself under others (ticket.subject_changed).
+ */
+const CHANGE_VALUE_KEYS = /^(current|previous)$/;
+const CODE_CHANGE_TYPES = /\.(status_changed|priority_changed|agent_assignment_changed|group_assignment_changed|tags_changed|type_changed|brand_changed|form_changed|organization_changed|requester_changed|submitter_changed|created|marked_as_spam|deleted|undeleted|merged)$/;
 /** Under these parents, `name` is a vocabulary value (a status or priority name), not a person's name. */
 const VOCABULARY_PARENTS = /^(status|priority|statusCategory|resolution|issuetype|via|channel|source)$/;
 const MAX_KEPT_STRING = 64;
 const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 export const MAX_DEPTH = 32;
 
-export function redactPayload(value: unknown, key = '', parent = '', depth = 0): unknown {
+/** `eventType` is the `type` of the nearest object around the value that has one (a Zendesk envelope's event type). */
+export function redactPayload(value: unknown, key = '', parent = '', depth = 0, eventType = ''): unknown {
   if (depth >= MAX_DEPTH && value !== null && typeof value === 'object') return `[removed: nested deeper than ${MAX_DEPTH} levels]`;
   if (typeof value === 'string') {
-    const keptKey = KEPT_KEYS.test(key) || (key === 'name' && VOCABULARY_PARENTS.test(parent));
+    const keptKey = KEPT_KEYS.test(key) || (key === 'name' && VOCABULARY_PARENTS.test(parent)) || (CHANGE_VALUE_KEYS.test(key) && CODE_CHANGE_TYPES.test(eventType));
     if (!keptKey || value.length > MAX_KEPT_STRING || EMAIL.test(value)) return `[removed: ${value.length} chars]`;
     return value;
   }
-  if (Array.isArray(value)) return value.map((item) => redactPayload(item, key, parent, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => redactPayload(item, key, parent, depth + 1, eventType));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([inner, item]) => [inner, redactPayload(item, inner, key, depth + 1)]));
+    const entries = Object.entries(value as Record<string, unknown>);
+    const own = (value as Record<string, unknown>).type;
+    const inside = typeof own === 'string' ? own : eventType;
+    return Object.fromEntries(entries.map(([inner, item]) => [inner, redactPayload(item, inner, key, depth + 1, inside)]));
   }
   return value;
 }

@@ -6,7 +6,9 @@
  */
 import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver, webApi } from '@slack/bolt';
-import { KpiBotError, describeError } from '../errors.js';
+import { HttpError, KpiBotError, describeError } from '../errors.js';
+import { sendError } from '../http/respond.js';
+import { assertFresh, header } from '../ingest/signatures.js';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
@@ -23,6 +25,27 @@ export interface SlackSurface {
   readonly httpListener?: RequestListener;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Bolt refuses a request stamped more than 5 minutes in the past, but not one stamped in the future. The window is
+ * checked both ways here first (as for signed webhooks), so a captured request cannot be replayed later than
+ * documented. A missing timestamp is left to Bolt, which refuses it.
+ */
+export function withinWindow(listener: RequestListener, clock: () => number = Date.now): RequestListener {
+  return (request, response) => {
+    const stamp = header(request.headers, 'x-slack-request-timestamp');
+    if (stamp !== undefined) {
+      try {
+        assertFresh(Number(stamp) * 1000, clock(), 'X-Slack-Request-Timestamp');
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        sendError(response, error);
+        return;
+      }
+    }
+    void listener(request, response);
+  };
 }
 
 export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSurface {
@@ -67,7 +90,7 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
       mode: 'http',
       app,
       client,
-      httpListener: receiver.requestListener,
+      httpListener: withinWindow(receiver.requestListener),
       // Our HTTP server carries the receiver's requests: only the token is checked here.
       start: verifyToken,
       stop: async () => undefined,

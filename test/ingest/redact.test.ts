@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { MAX_DEPTH, redactPayload } from '../../src/ingest/redact.js';
 
 describe('redactPayload', () => {
+  it('keeps a Zendesk event\'s current and previous values only where they are codes: a changed subject is text', () => {
+    const event = (type: string, current: unknown, previous: unknown) => ({ type: `zen:event-type:ticket.${type}`, id: 'e1', event: { current, previous }, detail: { id: '7', subject: 'Printer on fire' } });
+    expect(redactPayload(event('status_changed', 'SOLVED', 'OPEN'))).toMatchObject({ event: { current: 'SOLVED', previous: 'OPEN' } });
+    expect(redactPayload(event('group_assignment_changed', '360001', null))).toMatchObject({ event: { current: '360001', previous: null } });
+    const subject = JSON.stringify(redactPayload(event('subject_changed', 'Refund still missing', 'Refund')));
+    for (const text of ['Refund still missing', '"Refund"', 'Printer on fire']) expect(subject).not.toContain(text);
+    expect(JSON.stringify(redactPayload(event('description_changed', 'Short text', 'Old')))).not.toContain('Short text');
+  });
+
   it('keeps ids, codes, flags, numbers and times; removes text, names and emails', () => {
     const body = {
       id: 'notif_123',

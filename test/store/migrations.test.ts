@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 21;
+const MIGRATIONS = 22;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -63,6 +63,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
+    expect(await migrateDown(db)).toBe('20261123000030_scrub_changed_subjects');
     expect(await migrateDown(db)).toBe('20261123000029_urgent_and_openings_rebuild');
     expect(await db.schema.hasColumn('tickets', 'next_reply_breached')).toBe(true);
     expect(await migrateDown(db)).toBe('20261123000028_next_reply_sla');
@@ -164,6 +165,17 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
       expect(await db('settings').pluck('key')).toEqual(['backfill:urgent_and_openings']);
       await db('tickets').where({ external_id: row.external_id }).delete();
     }
+  });
+
+  it('the scrub migration removes the text of kept Zendesk subject changes, and nothing else', async () => {
+    for (let name = await migrateUp(db); name !== '20261123000029_urgent_and_openings_rebuild'; name = await migrateUp(db)) expect(name).toBeDefined();
+    const delivery = (key: string, payload: unknown) => ({ source: 'zendesk', delivery_key: key, received_at: NOW, status: 'accepted', body_bytes: 1, body_sha256: 'x', payload: JSON.stringify(payload) });
+    const subject = { type: 'zen:event-type:ticket.subject_changed', event: { current: 'Refund still missing', previous: 'Refund' } };
+    const status = { type: 'zen:event-type:ticket.status_changed', event: { current: 'SOLVED', previous: 'OPEN' } };
+    await db('webhook_deliveries').insert([delivery('a', subject), delivery('b', status), { ...delivery('c', null), payload: null }]);
+    expect(await migrateUp(db)).toBe('20261123000030_scrub_changed_subjects');
+    const kept = Object.fromEntries(((await db('webhook_deliveries').select('delivery_key', 'payload')) as { delivery_key: string; payload: string | null }[]).map((row) => [row.delivery_key, row.payload === null ? null : JSON.parse(row.payload)]));
+    expect(kept).toEqual({ a: { ...subject, event: { current: '[removed: 20 chars]', previous: '[removed: 6 chars]' } }, b: status, c: null });
   });
 
   it('the duration-buckets migration lists the buckets and fills in the tickets stored before it', async () => {
