@@ -252,6 +252,7 @@ export const en = {
   'tickets.title.escalations': 'Escalated tickets',
   'tickets.page': 'Page {page} of {pages} · {total}',
   'tickets.none': 'No tickets.',
+  'tickets.solved_since': 'solved since',
   'button.show_tickets_of': 'Tickets: {metric}',
   'home.title': 'Support KPIs',
   'home.team': 'The team, {period}',

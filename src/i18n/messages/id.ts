@@ -237,6 +237,7 @@ export const id: Messages = {
   'tickets.title.escalations': 'Tiket yang dieskalasi',
   'tickets.page': 'Halaman {page} dari {pages} · {total}',
   'tickets.none': 'Tidak ada tiket.',
+  'tickets.solved_since': 'selesai sejak itu',
   'button.show_tickets_of': 'Tiket: {metric}',
   'home.title': 'KPI tim support',
   'home.team': 'Tim, {period}',

@@ -239,6 +239,7 @@ export const ms: Messages = {
   'tickets.title.escalations': 'Tiket yang dieskalasikan',
   'tickets.page': 'Halaman {page} daripada {pages} · {total}',
   'tickets.none': 'Tiada tiket.',
+  'tickets.solved_since': 'selesai sejak itu',
   'button.show_tickets_of': 'Tiket: {metric}',
   'home.title': 'KPI khidmat pelanggan',
   'home.team': 'Pasukan, {period}',

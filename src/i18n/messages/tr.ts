@@ -239,6 +239,7 @@ export const tr: Messages = {
   'tickets.title.escalations': 'Eskale edilen talepler',
   'tickets.page': 'Sayfa {page} / {pages} · {total}',
   'tickets.none': 'Talep yok.',
+  'tickets.solved_since': 'sonradan çözüldü',
   'button.show_tickets_of': 'Talepler: {metric}',
   'home.title': 'Destek KPI\'ları',
   'home.team': 'Ekip, {period}',

@@ -5,6 +5,7 @@
  */
 import { periodInstant, type Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind, TicketListRow } from '../../store/kpi-store.js';
+import { isResolvedStatus, type TicketStatus } from '../../ingest/events.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatNumber } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
@@ -40,7 +41,9 @@ export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessa
         : model.list === 'overdue'
           ? dueText(locale, row.dueAt, at)
           : t(locale, 'detail.open_for', { duration: formatDuration(locale, (at - row.createdAt) / 1000) });
-    return ticketLine(row, row.status, when, assignee);
+    // The status is today's; in a list at a past instant, a ticket open then and solved since says so.
+    const status = model.list !== 'escalations' && at < model.now && isResolvedStatus(row.status as TicketStatus) ? t(locale, 'tickets.solved_since') : row.status;
+    return ticketLine(row, status, when, assignee);
   });
   if (lines.length > 0) blocks.push(section(lines.join('\n')));
   blocks.push(context([t(locale, 'tickets.page', { page: model.page + 1, pages, total: formatNumber(locale, model.total) }), contextText(locale, model.period, model.filters)]));
