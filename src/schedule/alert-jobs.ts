@@ -8,7 +8,7 @@ import type { Database } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import type { Locale } from '../i18n/locale.js';
 import { AlertStore, type AlertRuleRow, type AlertRow, type QuietHours, type SlaTicketRow } from '../store/alert-store.js';
-import { enqueue } from '../store/outbox-store.js';
+import { FOLLOW_UP_KIND, enqueue } from '../store/outbox-store.js';
 import { SlaStore } from '../store/sla-store.js';
 import { KpiStore } from '../store/kpi-store.js';
 import { ALWAYS_OPEN, type BusinessCalendar } from '../kpi/business-hours.js';
@@ -95,7 +95,7 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
         } else {
           if (alert.leadSlackUserId !== null) {
             const view = { ...(alert.view as TicketAlertView), leadAfterSeconds: deps.settings.escalateAfterMs / 1000 } as AlertView;
-            await enqueue(trx, { dedupeKey: `${alert.dedupeKey}:lead`, kind: 'sla_lead', target: alert.leadSlackUserId, message: renderAlert(view, deps.locale), notBefore: now, ticketId: alert.ticketId ?? undefined, alertId: alert.id }, now);
+            await enqueue(trx, { dedupeKey: `${alert.dedupeKey}:lead`, kind: FOLLOW_UP_KIND.lead, target: alert.leadSlackUserId, message: renderAlert(view, deps.locale), notBefore: now, ticketId: alert.ticketId ?? undefined, alertId: alert.id }, now);
             report.leads += 1;
           }
           await store.recordEscalated(trx, alert.id, now);
@@ -109,7 +109,7 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
 async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: AlertRow, count: number, quiet: Map<string, QuietHours>, deps: AlertJobDeps, now: number): Promise<void> {
   const view = { ...(alert.view as TicketAlertView), reminder: count } as AlertView;
   const message = renderAlert(view, deps.locale);
-  const base = { kind: 'sla_reminder', message, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
+  const base = { kind: FOLLOW_UP_KIND.reminder, message, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
   if (alert.channelId !== null) await enqueue(trx, { ...base, dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
   if (alert.assigneeSlackUserId !== null) await enqueue(trx, { ...base, dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: alert.assigneeSlackUserId, notBefore: now }, now);
 }

@@ -13,8 +13,9 @@ import type { SlackMessage } from '../slack/blocks/kit.js';
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
 
-/** The outbox kinds that follow an alert up (src/schedule/alert-jobs.ts): reminders, and the lead's DM. */
-const FOLLOW_UP_KINDS = ['sla_reminder', 'sla_lead'];
+/** The outbox kinds that follow an alert up (src/schedule/alert-jobs.ts): reminders, and the lead's DM. Acknowledge cancels them. */
+export const FOLLOW_UP_KIND = { reminder: 'sla_reminder', lead: 'sla_lead' } as const;
+const FOLLOW_UP_KINDS = Object.values(FOLLOW_UP_KIND);
 
 export interface NewOutboxRow {
   readonly dedupeKey: string;
