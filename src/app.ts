@@ -23,7 +23,11 @@ import { SlackUsers } from './slack/users.js';
 import { registerKpiListeners } from './slack/listeners/kpi.js';
 import { CONSOLE_USER, startConsole, type RunningConsole } from './slack/console.js';
 import { startScheduledJobs, type ScheduledJobs } from './schedule/jobs.js';
+import { startBackfill, type BackfillRunner } from './schedule/backfill.js';
 import { adminHandler } from './slack/listeners/admin.js';
+
+/** Up to this many stored tickets, a `/kpi sla` change recomputes them before answering (a few seconds); above, in the background. */
+export const SLACK_RECOMPUTE_AT_ONCE = 10_000;
 
 export interface RunningBot {
   readonly db: Database;
@@ -31,6 +35,8 @@ export interface RunningBot {
   readonly slack: SlackSurface;
   /** The scheduled jobs (leader lease, outbox sender, SLA sweep...). */
   readonly jobs: ScheduledJobs;
+  /** Rebuilds of tickets an upgrade or a large SLA change asked for, run beside the server (src/schedule/backfill.ts). */
+  readonly backfill: BackfillRunner;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   /** The local console, when one was asked for in console mode. */
@@ -61,16 +67,18 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
 
   const slack = createSlackSurface(config.slack, logger);
   const clock = options.clock ?? Date.now;
+  const background: { backfill?: BackfillRunner } = {}; // started once listening
+  // A Slack SLA change on a large database recomputes in the background: Slack's answer must not wait minutes.
+  const recompute = { backgroundAbove: SLACK_RECOMPUTE_AT_ONCE, onBackgroundAsked: () => background.backfill?.kick() };
   const answers: AnswerDeps = {
     db, timezone: config.kpi.timezone, clock,
-    admin: adminHandler({ db, clock, timezone: config.kpi.timezone, projection: projectionOptions(config.kpi), ...(slack.client === undefined ? {} : { client: slack.client }) }),
+    admin: adminHandler({ db, clock, timezone: config.kpi.timezone, projection: projectionOptions(config.kpi), recompute, ...(slack.client === undefined ? {} : { client: slack.client }) }),
   };
   if (slack.app !== undefined) {
     const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);
     registerKpiListeners(slack.app, { ...answers, users, logger });
   }
   const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
-  for (const { key, tickets } of await ingestStore.backfillProjections()) logger.info({ tickets, key }, 'tickets rebuilt: an upgrade changed how their events are projected');
   // Read before listening: once the server answers, the caller installs its signal handlers, with nothing awaited in between.
   const noTicketsYet = slack.mode === 'console' && !(await ingestStore.hasTickets());
   const adapters = adapterMap();
@@ -88,6 +96,9 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
     throw error;
   }
 
+  // After listening: an upgrade's rebuild of many tickets must not keep webhooks and Slack waiting.
+  const running = startBackfill({ db, store: ingestStore, logger, clock });
+  background.backfill = running;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
@@ -106,10 +117,10 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   let stopping: Promise<void> | undefined;
   const stop = () => {
     localConsole?.close();
-    stopping ??= shutdown(server, slack, jobs, db, config.http.shutdownGraceMs, logger);
+    stopping ??= shutdown(server, slack, jobs, running, db, config.http.shutdownGraceMs, logger);
     return stopping;
   };
-  return { db, server, slack, jobs, url, stop, ...(localConsole === undefined ? {} : { console: localConsole }) };
+  return { db, server, slack, jobs, backfill: running, url, stop, ...(localConsole === undefined ? {} : { console: localConsole }) };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -123,7 +134,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-async function shutdown(server: Server, slack: SlackSurface, jobs: ScheduledJobs, db: Database, graceMs: number, logger: Logger): Promise<void> {
+async function shutdown(server: Server, slack: SlackSurface, jobs: ScheduledJobs, backfill: BackfillRunner, db: Database, graceMs: number, logger: Logger): Promise<void> {
   logger.info({ graceMs }, 'shutting down: no new requests; finishing those in flight');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // A keep-alive connection becomes idle when its last request is answered: close
@@ -138,6 +149,7 @@ async function shutdown(server: Server, slack: SlackSurface, jobs: ScheduledJobs
   clearInterval(sweep);
   clearTimeout(grace);
   await jobs.stop();
+  await backfill.stop();
   await slack.stop();
   await db.destroy();
   logger.info('stopped');

@@ -13,6 +13,7 @@ import { projectionOptions } from './ingest/project-ticket.js';
 import { DATE_ORDERS, type DateOrder } from './ingest/csv/dates.js';
 import { IMPORT_FIELDS, isImportField, isPresetName, PRESET_NAMES, type ImportField, type PresetName } from './ingest/csv/mapping.js';
 import { formatSummary, runImport, type ImportOptions, type ImportProgress } from './ingest/csv/run-import.js';
+import { progressLine, type ProgressTerminal } from './cli-progress.js';
 
 export const IMPORT_USAGE = `Usage: kpibot import <file.csv | file.csv.gz> [options]
 
@@ -34,7 +35,7 @@ type Output = { out: (line: string) => void; err: (line: string) => void };
 
 export interface ImportCommandOptions {
   /** Where the progress line goes; by default standard error, only when it is a terminal. */
-  readonly progress?: { write(text: string): unknown; isTTY?: boolean };
+  readonly progress?: ProgressTerminal;
 }
 
 export async function importCommand(args: readonly string[], config: Config, output: Output, commandOptions: ImportCommandOptions = {}): Promise<number> {
@@ -43,8 +44,8 @@ export async function importCommand(args: readonly string[], config: Config, out
     output.out(IMPORT_USAGE);
     return 0;
   }
-  const terminal = commandOptions.progress ?? process.stderr;
-  const progress = terminal.isTTY === true ? progressLine(terminal) : undefined;
+  const line = progressLine(commandOptions.progress ?? process.stderr, 'rows');
+  const progress = line === undefined ? undefined : { update: (p: ImportProgress) => line.update(p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 0, p.rows), clear: () => line.clear() };
 
   if (options.dryRun === true) {
     const summary = await runImport(options, { onProgress: progress?.update });
@@ -145,26 +146,3 @@ function wholeNumber(option: string, text: string | undefined, max: number): num
   return value;
 }
 
-/** A one-line progress display, redrawn in place at most five times a second. */
-function progressLine(terminal: { write(text: string): unknown }) {
-  const started = performance.now();
-  let last = 0;
-  let shown = false;
-  return {
-    update(progress: ImportProgress) {
-      const now = performance.now();
-      if (now - last < 200) return;
-      last = now;
-      const share = progress.totalBytes > 0 ? Math.min(1, progress.bytesRead / progress.totalBytes) : 0;
-      const width = 24;
-      const filled = Math.round(share * width);
-      const rate = progress.rows / Math.max(0.001, (now - started) / 1000);
-      terminal.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${progress.rows.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s `);
-      shown = true;
-    },
-    clear() {
-      if (shown) terminal.write('\r\x1b[2K');
-      shown = false;
-    },
-  };
-}

@@ -17,6 +17,7 @@ import { formatDuration } from './i18n/format.js';
 import { t, tn } from './i18n/catalogue.js';
 import type { Locale } from './i18n/locale.js';
 import type { IsoWeekday, WeeklyHours } from './kpi/business-hours.js';
+import { progressLine, type ProgressTerminal } from './cli-progress.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
@@ -59,9 +60,29 @@ function seconds(option: string, value: string | undefined, locale: Locale): num
   return Math.round(parsed);
 }
 
-export async function slaCommand(args: readonly string[], config: Config, output: Output): Promise<number> {
+export interface SlaCommandOptions {
+  /** Where the recompute's progress line goes; by default standard error, only when it is a terminal. */
+  readonly progress?: ProgressTerminal;
+}
+
+export async function slaCommand(args: readonly string[], config: Config, output: Output, options: SlaCommandOptions = {}): Promise<number> {
   const projection = projectionOptions(config.kpi);
-  return withMigratedDatabase(config, (db) => runSla(args, db, projection, output));
+  const progress = progressLine(options.progress ?? process.stderr, 'tickets');
+  try {
+    return await withMigratedDatabase(config, (db) => runSla(args, db, projection, output, 'en', { onProgress: progress?.update }));
+  } finally {
+    progress?.clear();
+  }
+}
+
+/** How a change's recompute runs: here and now (the command line), or, above a number of tickets, in the bot's background (Slack). */
+export interface RecomputeOptions {
+  /** Recompute in the background (IngestStore.askRebuildAll) when more tickets than this are stored. */
+  readonly backgroundAbove?: number;
+  /** Told when a background recompute was asked for, so this process starts it at once. */
+  readonly onBackgroundAsked?: () => void;
+  /** Hears the recompute's progress (share done, tickets done). */
+  readonly onProgress?: (share: number, tickets: number) => void;
 }
 
 /**
@@ -69,7 +90,7 @@ export async function slaCommand(args: readonly string[], config: Config, output
  * English) and Slack's `/kpi sla ...` (admins, in their language) both come
  * here. Bad words throw UsageError (or SlaPolicyError); each change recomputes every ticket.
  */
-export async function runSla(args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale = 'en'): Promise<number> {
+export async function runSla(args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale = 'en', recompute: RecomputeOptions = {}): Promise<number> {
   let parsed;
   try {
     parsed = parseSlaArgs(args);
@@ -77,7 +98,7 @@ export async function runSla(args: readonly string[], db: Database, projection: 
     throw new UsageError(describeError(error));
   }
   try {
-    return await runAction(parsed.positionals, parsed.values, db, projection, output, locale);
+    return await runAction(parsed.positionals, parsed.values, db, projection, output, locale, recompute);
   } catch (error) {
     // The store refuses in English; an admin in Slack reads why in their language.
     if (error instanceof SlaPolicyError && error.refusal !== undefined) throw new SlaPolicyError(refusalText(locale, error.refusal), error.refusal);
@@ -100,12 +121,13 @@ function parseSlaArgs(args: readonly string[]) {
   });
 }
 
-async function runAction(positionals: readonly string[], v: SlaValues, db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale): Promise<number> {
+async function runAction(positionals: readonly string[], v: SlaValues, db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale, recompute: RecomputeOptions): Promise<number> {
   const [action, ...rest] = positionals;
   const sla = new SlaStore(db);
+  const tickets = new IngestStore(db, projection);
   switch (action) {
     case 'list':
-      await list(sla, output, locale);
+      await list(sla, tickets, output, locale);
       return 0;
     case 'add': {
       const [name] = rest;
@@ -166,12 +188,19 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
     default:
       throw new UsageError(action === undefined ? (locale === 'en' ? SLA_USAGE.split('\n').join(' ') : t(locale, 'sla.error.usage')) : t(locale, 'sla.error.unknown_action', { action }));
   }
-  const recomputed = await new IngestStore(db, projection).rebuildAll();
+  const total = await tickets.countTickets();
+  if (recompute.backgroundAbove !== undefined && total > recompute.backgroundAbove) {
+    await tickets.askRebuildAll();
+    recompute.onBackgroundAsked?.();
+    output.out(tn(locale, 'sla.recompute_background', total));
+    return 0;
+  }
+  const recomputed = await tickets.rebuildAll(500, undefined, (done) => recompute.onProgress?.(total === 0 ? 1 : done / total, done));
   output.out(tn(locale, 'sla.recomputed', recomputed));
   return 0;
 }
 
-async function list(sla: SlaStore, output: Pick<Output, 'out'>, locale: Locale): Promise<void> {
+async function list(sla: SlaStore, tickets: IngestStore, output: Pick<Output, 'out'>, locale: Locale): Promise<void> {
   const policies = await sla.policies();
   if (policies.length === 0) output.out(t(locale, 'sla.no_policies'));
   for (const p of policies) {
@@ -193,4 +222,6 @@ async function list(sla: SlaStore, output: Pick<Output, 'out'>, locale: Locale):
     output.out(tn(locale, 'sla.calendar_line', c.holidays.length, { name: c.name, marker, timezone: c.timezone }));
   }
   for (const team of await sla.teams()) output.out(t(locale, 'sla.team_line', { team: team.name, calendar: team.calendar }));
+  const left = (await tickets.pendingBackfills()).reduce((sum, { remaining }) => sum + remaining, 0);
+  if (left > 0) output.out(tn(locale, 'sla.recompute_pending', left));
 }

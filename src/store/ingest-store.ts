@@ -14,12 +14,17 @@ import { businessDurations, calendarDurations, calendarOfTeam, type TeamCalendar
 import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
 
+const REBUILD_ALL = 'rebuild:all';
+
 /**
- * Rebuilds a migration asks for, by their settings key: the tickets whose
- * projection an upgrade changed. Each migration spells its own key (migrations
- * import nothing); the store tests use these.
+ * Rebuilds asked for in the background (src/schedule/backfill.ts), by their
+ * settings key, run in this order: every ticket after a large configuration
+ * change, then the tickets whose projection an upgrade changed. Each migration
+ * spells its own key (migrations import nothing); the store tests use these.
  */
 const PROJECTION_BACKFILLS: Readonly<Record<string, (tickets: Knex.QueryBuilder) => void>> = {
+  // Every ticket: an SLA configuration change made in Slack on a large database (IngestStore.askRebuildAll).
+  [REBUILD_ALL]: () => undefined,
   // Migration 25: tickets reopened before it get their resolved spans.
   'backfill:resolved_spans': (tickets) => void tickets.where('reopen_count', '>', 0),
   // Migration 27: automated ("system") replies no longer count as agent replies.
@@ -208,17 +213,41 @@ export class IngestStore {
     }));
   }
 
-  /** Rebuilds every ticket (after an SLA policy or calendar changed), in batches; returns how many. */
-  async rebuildAll(batch = 500, only: (query: Knex.QueryBuilder) => void = () => undefined): Promise<number> {
+  /**
+   * Rebuilds every ticket (after an SLA policy or calendar changed), or those `only` selects, in batches of
+   * their own transaction; returns how many. `onBatch` hears the running count after each batch.
+   */
+  async rebuildAll(batch = 500, only: (query: Knex.QueryBuilder) => void = () => undefined, onBatch?: (rebuilt: number) => void): Promise<number> {
     let after = 0;
     let total = 0;
     for (;;) {
-      const rows = (await this.db('tickets').select('id', 'source', 'external_id').where('id', '>', after).modify(only).orderBy('id').limit(batch)) as { id: number; source: string; external_id: string }[];
-      if (rows.length === 0) return total;
-      await this.db.transaction((trx) => this.rebuildTickets(trx, rows.map((row) => sourceKey(row.source, row.external_id))));
-      after = rows[rows.length - 1]?.id ?? after;
-      total += rows.length;
+      const done = await this.db.transaction((trx) => this.rebuildAfter(trx, after, batch, only));
+      if (done === undefined) return total;
+      after = done.lastId;
+      total += done.tickets;
+      onBatch?.(total);
     }
+  }
+
+  /** How many tickets `only` selects: what `rebuildAll` will rebuild. */
+  async countTickets(only: (query: Knex.QueryBuilder) => void = () => undefined): Promise<number> {
+    const row = (await this.db('tickets').count({ n: '*' }).modify(only).first()) as { n: number | string } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * The next batch of selected tickets after row id `after`, rebuilt in the caller's transaction;
+   * undefined when none is left. The tickets are locked first, as a delivery's are, so a delivery
+   * committed meanwhile is never overwritten by a rebuild that did not see it.
+   */
+  private async rebuildAfter(trx: Trx, after: number, batch: number, only: (query: Knex.QueryBuilder) => void): Promise<{ tickets: number; lastId: number } | undefined> {
+    const rows = (await trx('tickets').select('id', 'source', 'external_id').where('id', '>', after).modify(only).orderBy('id').limit(batch)) as { id: number; source: string; external_id: string }[];
+    const last = rows[rows.length - 1];
+    if (last === undefined) return undefined;
+    const keys = rows.map((row) => sourceKey(row.source, row.external_id)).sort();
+    await lockTickets(trx, keys);
+    await this.rebuildTickets(trx, keys);
+    return { tickets: rows.length, lastId: Number(last.id) };
   }
 
   /** Whether any ticket is stored yet (the local console says where data comes from when none is). */
@@ -227,18 +256,65 @@ export class IngestStore {
   }
 
   /**
-   * Once after a migration that asked for it (PROJECTION_BACKFILLS): rebuilds the tickets whose projection
-   * the upgrade changed, with this process's projection options. Returns how many per key; empty when nothing was asked.
+   * The rebuilds an upgrade asked for (PROJECTION_BACKFILLS) and not yet finished, in the order they are
+   * run, each with the tickets it still has to rebuild.
    */
-  async backfillProjections(): Promise<{ key: string; tickets: number }[]> {
-    const asked = new Set((await this.db('settings').whereIn('key', Object.keys(PROJECTION_BACKFILLS)).pluck('key')) as string[]);
+  async pendingBackfills(): Promise<{ key: string; remaining: number }[]> {
+    const asked = await this.askedBackfills();
+    const pending: { key: string; remaining: number }[] = [];
+    for (const { key, after, which } of asked) pending.push({ key, remaining: await this.countTickets((query) => void query.where('id', '>', after).modify(which)) });
+    return pending;
+  }
+
+  /**
+   * One batch of the first unfinished upgrade rebuild, with this process's projection options, in one
+   * transaction that also moves the rebuild's saved position (its settings value: the last ticket row
+   * id done), so a stop or a crash resumes after the last batch committed. The key is removed when
+   * nothing is left. Undefined when no rebuild is asked for.
+   */
+  async backfillStep(batch = 500): Promise<{ key: string; tickets: number; finished: boolean } | undefined> {
+    const [first] = await this.askedBackfills();
+    if (first === undefined) return undefined;
+    return this.db.transaction(async (trx) => {
+      const done = await this.rebuildAfter(trx, first.after, batch, first.which);
+      if (done === undefined) {
+        await trx('settings').where({ key: first.key }).delete();
+        return { key: first.key, tickets: 0, finished: true };
+      }
+      await trx('settings').where({ key: first.key }).update({ value: String(done.lastId), updated_at: this.clock() });
+      return { key: first.key, tickets: done.tickets, finished: false };
+    });
+  }
+
+  /** Runs every asked rebuild to its end; returns how many tickets each rebuilt (in this call). */
+  async backfillProjections(batch = 500): Promise<{ key: string; tickets: number }[]> {
     const done: { key: string; tickets: number }[] = [];
-    for (const [key, which] of Object.entries(PROJECTION_BACKFILLS)) {
-      if (!asked.has(key)) continue;
-      done.push({ key, tickets: await this.rebuildAll(500, which) });
-      await this.db('settings').where({ key }).delete();
+    for (let step = await this.backfillStep(batch); step !== undefined; step = await this.backfillStep(batch)) {
+      const last = done[done.length - 1];
+      if (last?.key === step.key) done[done.length - 1] = { key: step.key, tickets: last.tickets + step.tickets };
+      else done.push({ key: step.key, tickets: step.tickets });
     }
     return done;
+  }
+
+  /** Whether any rebuild is asked for and not finished (one small read: what the background runner polls). */
+  async backfillAsked(): Promise<boolean> {
+    return (await this.db('settings').whereIn('key', Object.keys(PROJECTION_BACKFILLS)).first('key')) !== undefined;
+  }
+
+  /** Asks for every ticket to be rebuilt in the background (startBackfill), from the first again if a rebuild was under way. */
+  async askRebuildAll(): Promise<void> {
+    await this.db('settings').insert({ key: REBUILD_ALL, value: 'true', updated_at: this.clock() }).onConflict('key').merge();
+  }
+
+  /** The asked rebuilds in PROJECTION_BACKFILLS order, each with its saved position ("true" when not started). */
+  private async askedBackfills(): Promise<{ key: string; after: number; which: (tickets: Knex.QueryBuilder) => void }[]> {
+    const rows = (await this.db('settings').select('key', 'value').whereIn('key', Object.keys(PROJECTION_BACKFILLS))) as { key: string; value: string }[];
+    const positions = new Map(rows.map((row) => [row.key, /^\d+$/.test(row.value) ? Number(row.value) : 0]));
+    return Object.entries(PROJECTION_BACKFILLS).flatMap(([key, which]) => {
+      const after = positions.get(key);
+      return after === undefined ? [] : [{ key, after, which }];
+    });
   }
 
   /** Writes a batch in one transaction with set-based statements; returns one outcome per item. */

@@ -11,6 +11,7 @@ import { resolvePeriod } from '../../src/kpi/periods.js';
 import { renderMessage } from '../../src/slack/console-render.js';
 import { silentLogger } from '../../src/logger.js';
 import { DEFAULT_PROJECTION_OPTIONS } from '../../src/ingest/project-ticket.js';
+import { IngestStore } from '../../src/store/ingest-store.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
 
@@ -139,6 +140,25 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await w.db('sla_policies').where({ name: 'Urgent' }).first()).toMatchObject({ first_response_seconds: 1800 });
     expect(await run('sla add', { projection: DEFAULT_PROJECTION_OPTIONS })).toMatch(/name/i);
     expect(await run('sla list')).toContain('kpibot sla');
+  });
+
+  it('sla on a large database answers at once and leaves the recompute to the background; on a small one, recomputes first', async () => {
+    const store = new IngestStore(w.db, DEFAULT_PROJECTION_OPTIONS, () => w.now);
+    for (const id of ['B-1', 'B-2', 'B-3']) await store.recordEvents('generic', [{ kind: 'ticket', type: 'ticket_created', externalTicketId: id, occurredAt: w.now - 3_600_000, data: { status: 'new', priority: 'urgent' }, dedupeKey: id }]);
+    let kicked = 0;
+    const large = { projection: DEFAULT_PROJECTION_OPTIONS, recompute: { backgroundAbove: 2, onBackgroundAsked: () => (kicked += 1) } };
+    const text = await run('sla add Urgent --priority urgent --first-response 30m', large);
+    expect(text).toContain('3 tickets are being recomputed in the background');
+    expect(kicked).toBe(1);
+    expect(await store.pendingBackfills()).toEqual([{ key: 'rebuild:all', remaining: 3 }]);
+    expect(Number((await w.db('tickets').whereNotNull('first_response_due_at').count({ n: '*' }).first())?.n)).toBe(0); // not yet
+    expect(await run('sla list', large)).toContain('recompute in progress: 3 tickets left');
+    // What the background runner does: then every ticket has its due time.
+    await store.backfillProjections();
+    expect(Number((await w.db('tickets').whereNotNull('first_response_due_at').count({ n: '*' }).first())?.n)).toBe(3);
+    const small = { projection: DEFAULT_PROJECTION_OPTIONS, recompute: { backgroundAbove: 3, onBackgroundAsked: () => (kicked += 1) } };
+    expect(await run('sla recompute', small)).toContain('recomputed the due times and business-hours durations of 3 tickets');
+    expect(kicked).toBe(1);
   });
 
   it('sla answers in the admin\'s language, output and mistakes alike', async () => {

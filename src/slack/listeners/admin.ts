@@ -23,7 +23,7 @@ import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
 import { filtersText, metricName, quietHoursLine, routingParts, teamRouteLine } from '../blocks/common.js';
 import { enpsQuestionView } from '../blocks/enps.js';
-import { runSla } from '../../cli-sla.js';
+import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
 import type { ProjectionOptions } from '../../ingest/project-ticket.js';
 import { escapeMrkdwn, message, section, type SlackMessage } from '../blocks/kit.js';
@@ -45,6 +45,8 @@ export interface AdminContext {
   readonly channelId?: string;
   /** With it, `/kpi sla ...` runs `kpibot sla ...` (each change recomputes the tickets). */
   readonly projection?: ProjectionOptions;
+  /** How that recompute runs: on a large database, in the background rather than before the answer. */
+  readonly recompute?: RecomputeOptions;
 }
 
 const reply = (text: string): SlackMessage => message(text, [section(text)], () => '');
@@ -152,7 +154,7 @@ async function sla(words: readonly string[], ctx: AdminContext): Promise<SlackMe
   if (ctx.projection === undefined || words.length === 0) return reply(t(ctx.locale, 'admin.sla_cli'));
   const lines: string[] = [];
   try {
-    await runSla(words, ctx.db, ctx.projection, { out: (line) => lines.push(line) }, ctx.locale);
+    await runSla(words, ctx.db, ctx.projection, { out: (line) => lines.push(line) }, ctx.locale, ctx.recompute);
   } catch (error) {
     // Bad words (4xx) are the admin's to fix: say why; anything else is ours and is thrown.
     if (!(error instanceof KpiBotError) || error.httpStatus >= 500) throw error;
@@ -218,12 +220,13 @@ function weekdayName(locale: Locale, weekday: string): string {
 }
 
 /** The handler `AnswerDeps.admin` expects, for the /kpi listener. */
-export function adminHandler(deps: { db: Database; client?: WebClient; clock: () => number; timezone: string; projection?: ProjectionOptions }): (request: AdminRequest, asker: Asker & { channelId?: string }) => Promise<SlackMessage> {
+export function adminHandler(deps: { db: Database; client?: WebClient; clock: () => number; timezone: string; projection?: ProjectionOptions; recompute?: RecomputeOptions }): (request: AdminRequest, asker: Asker & { channelId?: string }) => Promise<SlackMessage> {
   return (request, asker) =>
     handleAdminRequest(request, {
       db: deps.db, userId: asker.userId, locale: asker.locale, now: deps.clock(), timezone: deps.timezone,
       ...(deps.client === undefined ? {} : { client: deps.client }),
       ...(deps.projection === undefined ? {} : { projection: deps.projection }),
+      ...(deps.recompute === undefined ? {} : { recompute: deps.recompute }),
       ...(asker.channelId === undefined ? {} : { channelId: asker.channelId }),
     });
 }
