@@ -3,7 +3,7 @@
  * projected, its migration asks for the affected tickets to be rebuilt
  * (IngestStore.backfillProjections); a large SLA configuration change made
  * in Slack asks for every ticket. On a large database that takes minutes
- * (about 2,000 tickets a second on two cores, docs/performance.md), so the
+ * (1,000-2,000 tickets a second on two cores, docs/performance.md), so the
  * process answers webhooks and Slack at once and rebuilds beside them, one
  * batch per transaction; until a ticket's turn comes, it shows the numbers of
  * the version before. One process of however many share the database does it
