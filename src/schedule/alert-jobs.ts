@@ -88,6 +88,9 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
   for (const alert of await store.openBreaches()) {
     for (const step of followUps(alert, deps.settings, now)) {
       await deps.db.transaction(async (trx) => {
+        // Decided from the read above: still due now that the row is locked (an Acknowledge may have come in between)?
+        const current = await store.lockForFollowUp(trx, alert.id);
+        if (current === undefined || !followUps(current, deps.settings, now).some((due) => due.kind === step.kind)) return;
         if (step.kind === 'reminder') {
           await sendReminder(trx, alert, step.count, quiet, deps, now);
           await store.recordReminder(trx, alert.id, step.count + 1, now);

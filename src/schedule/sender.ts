@@ -93,10 +93,13 @@ export class OutboxSender {
       report.deferred += 1;
       return;
     }
+    // An alert's row may have been cancelled or rewritten (Acknowledge, snooze) since it was claimed.
+    const message = row.alertId === null ? row.message : await store.stillClaimed(row.id);
+    if (message === undefined) return;
     this.nextPostAt.set(row.target, now + (this.options.paceMs ?? 1000));
     this.nextAnyPostAt = now + gap;
     try {
-      const posted = await poster.post(row.target, row.message);
+      const posted = await poster.post(row.target, message);
       await store.markSent(row.id, posted.channel, posted.ts, clock());
       report.sent += 1;
     } catch (error) {

@@ -7,7 +7,7 @@
  */
 import { OPEN_STATUS_SQL } from './kpi-store.js';
 import type { Knex } from 'knex';
-import type { Database } from './database.js';
+import { engineOf, type Database } from './database.js';
 import type { SlaTarget } from '../kpi/sla.js';
 import { saveTeam, type TeamRow } from './teams.js';
 import type { TicketFilters } from './kpi-store.js';
@@ -271,6 +271,18 @@ export class AlertStore {
       rows.push(...((await query) as AlertDbRow[]));
     }
     return rows.map(alertFromRow).sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * The alert as it stands now, its row locked until the transaction ends (PostgreSQL): a follow-up decided from an
+   * earlier read is written only if nobody acknowledged, snoozed or followed the alert up in between, and an
+   * Acknowledge that comes meanwhile waits for this transaction, then cancels what it wrote.
+   */
+  async lockForFollowUp(trx: Knex.Transaction, id: number): Promise<AlertRow | undefined> {
+    const query = trx('alerts').where({ id }).first();
+    if (engineOf(trx) === 'postgres') void query.forUpdate();
+    const row = (await query) as AlertDbRow | undefined;
+    return row === undefined ? undefined : alertFromRow(row);
   }
 
   async recordReminder(trx: Knex.Transaction, id: number, count: number, now: number): Promise<void> {

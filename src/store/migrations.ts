@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import type { Database } from './database.js';
+import pg from 'pg';
+import { engineOf, type Database } from './database.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const MIGRATION_FILE = /^(\d{14}_[a-z0-9_]+)\.(ts|js)$/;
@@ -35,27 +36,49 @@ const migrationConfig = (): Knex.MigratorConfig => ({
   tableName: 'knex_migrations',
 });
 
+/** Any fixed 64-bit key: the session-level advisory lock that serializes migrating processes on PostgreSQL. */
+const MIGRATION_LOCK_KEY = 7_316_920_415;
+
+/**
+ * On PostgreSQL, processes that start together migrate one after the other: knex's own lock lives in a table that
+ * knex creates with "create if it does not exist", which two processes can both do at once (one then fails, or both
+ * insert a lock row and no process can ever migrate again). The lock is held on a connection of its own, outside the
+ * pool, so a pool of one connection still migrates.
+ */
+async function oneAtATime<T>(db: Database, work: () => Promise<T>): Promise<T> {
+  if (engineOf(db) !== 'postgres') return work();
+  const { connectionString } = db.client.config.connection as { connectionString: string };
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await work();
+  } finally {
+    await client.end();
+  }
+}
+
 /** Applies every pending migration; returns the names applied. */
 export async function migrateLatest(db: Database): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest(migrationConfig())) as [number, string[]];
+  const [, applied] = (await oneAtATime(db, () => db.migrate.latest(migrationConfig()))) as [number, string[]];
   return applied;
 }
 
 /** Rolls back the last batch, or every migration with `all`; returns the names undone. */
 export async function migrateRollback(db: Database, all = false): Promise<string[]> {
-  const [, undone] = (await db.migrate.rollback(migrationConfig(), all)) as [number, string[]];
+  const [, undone] = (await oneAtATime(db, () => db.migrate.rollback(migrationConfig(), all))) as [number, string[]];
   return undone;
 }
 
 /** Applies the next pending migration only; returns its name, or undefined when none is pending. */
 export async function migrateUp(db: Database): Promise<string | undefined> {
-  const [, applied] = (await db.migrate.up(migrationConfig())) as [number, string[]];
+  const [, applied] = (await oneAtATime(db, () => db.migrate.up(migrationConfig()))) as [number, string[]];
   return applied[0];
 }
 
 /** Undoes the last applied migration only; returns its name, or undefined when none is applied. */
 export async function migrateDown(db: Database): Promise<string | undefined> {
-  const [, undone] = (await db.migrate.down(migrationConfig())) as [number, string[]];
+  const [, undone] = (await oneAtATime(db, () => db.migrate.down(migrationConfig()))) as [number, string[]];
   return undone[0];
 }
 

@@ -141,12 +141,18 @@ export class OutboxStore {
 
   /** An alert's reminders and lead DM not yet sent are cancelled (on Acknowledge); its first posts, held by quiet hours, still go. */
   async cancelFollowUpsOfAlert(alertId: number): Promise<number> {
-    return this.db('alert_outbox').where({ alert_id: alertId, state: 'pending' }).whereIn('kind', FOLLOW_UP_KINDS).update({ state: 'cancelled' });
+    return this.db('alert_outbox').where({ alert_id: alertId }).whereIn('state', ['pending', 'sending']).whereIn('kind', FOLLOW_UP_KINDS).update({ state: 'cancelled' });
   }
 
   /** An alert's first posts still held (quiet hours) take the message as the alert now stands (acknowledged, snoozed). */
   async reviseHeldOfAlert(alertId: number, message: SlackMessage): Promise<number> {
-    return this.db('alert_outbox').where({ alert_id: alertId, state: 'pending' }).whereNotIn('kind', FOLLOW_UP_KINDS).update({ payload: JSON.stringify(message) });
+    return this.db('alert_outbox').where({ alert_id: alertId }).whereIn('state', ['pending', 'sending']).whereNotIn('kind', FOLLOW_UP_KINDS).update({ payload: JSON.stringify(message) });
+  }
+
+  /** Just before a claimed row is posted: its message as it now stands, or undefined if it was cancelled since the claim (Acknowledge). */
+  async stillClaimed(id: number): Promise<SlackMessage | undefined> {
+    const row = (await this.db('alert_outbox').where({ id, state: 'sending' }).first('payload')) as { payload: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.payload) as SlackMessage);
   }
 
   /** The messages already posted for an alert, to update in place. */
