@@ -57,9 +57,12 @@ export function optionalBoolean(value: unknown): boolean | undefined {
 
 /**
  * A time from an ISO-8601 string (with or without seconds or a zone; without a
- * zone it is read as UTC), or from epoch seconds / milliseconds. Returns epoch ms,
+ * zone it is read as UTC), or from epoch seconds / milliseconds; never free
+ * text such as "May 18". Returns epoch ms,
  * or undefined for anything else, a time before 1970 or beyond MAX_TIME included.
  */
+const ISO_TIME = /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,3})?)?)?(Z|[+-]\d\d:\d\d)$/i;
+
 export function optionalTime(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
     const ms = value < 1e11 ? Math.round(value * 1000) : Math.round(value);
@@ -74,6 +77,8 @@ export function optionalTime(value: unknown): number | undefined {
     .replace(/([+-]\d\d)(\d\d)$/, '$1:$2')
     .replace(/\.(\d{3})\d+/, '.$1');
   const withZone = /(Z|[+-]\d\d:\d\d)$/i.test(normalized) ? normalized : `${normalized.replace(' ', 'T')}Z`;
+  // ISO 8601 only: Date.parse also reads free text, so a Zendesk placeholder rendered "May 18" became 18 May 2001.
+  if (!ISO_TIME.test(withZone)) return undefined;
   const ms = Date.parse(withZone);
   return isTime(ms) ? ms : undefined;
 }

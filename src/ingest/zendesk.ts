@@ -206,7 +206,8 @@ function parseTriggerBody(payload: Json, invocationId: string | undefined): Norm
   const ticket = payload.ticket as Json;
   const ticketId = requiredString(ticket.id, 'ticket.id');
   const createdAt = requiredTime(ticket.created_at, 'ticket.created_at (use {{ticket.created_at_with_timestamp}})');
-  const updatedAt = optionalTime(ticket.updated_at) ?? createdAt;
+  // Absent or empty: the creation time. Present but unreadable (the plain placeholder's "May 18"): refused, not guessed.
+  const updatedAt = ticket.updated_at === undefined || ticket.updated_at === '' ? createdAt : requiredTime(ticket.updated_at, 'ticket.updated_at (use {{ticket.updated_at_with_timestamp}})');
   const actorInfo = isObject(payload.actor) ? payload.actor : {};
   const actorId = optionalString(actorInfo.id);
   const role = optionalString(actorInfo.role)?.toLowerCase();

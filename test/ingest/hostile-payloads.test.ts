@@ -116,6 +116,11 @@ describe('hostile payloads', () => {
     expect(optionalTime(1e308)).toBeUndefined();
     expect(optionalTime(-1e308)).toBeUndefined();
     expect(optionalTime('1969-12-31T23:59:59Z')).toBeUndefined();
+    // ISO 8601 or epoch only: Zendesk's plain {{ticket.updated_at}} renders "May 18", which Date.parse read as 2001-05-18.
+    for (const text of ['May 18', 'November 22', 'Mon, 05 Oct 2026 13:30:00 GMT', '2026/10/05 13:30', 'yesterday']) expect(optionalTime(text)).toBeUndefined();
+    expect(optionalTime('2013-12-12T05:35Z')).toBe(Date.parse('2013-12-12T05:35:00Z'));
+    expect(optionalTime('2026-10-05T13:30:00.123+0200')).toBe(Date.parse('2026-10-05T11:30:00.123Z'));
+    expect(optionalTime('2026-10-05 13:30:00')).toBe(Date.parse('2026-10-05T13:30:00Z'));
     const table: Record<string, string> = { open: 'open' };
     expect(lookup(table, 'open')).toBe('open');
     expect(lookup(table, 'constructor')).toBeUndefined();

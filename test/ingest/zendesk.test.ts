@@ -122,6 +122,12 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
       expect(await bot.db('webhook_deliveries').where({ status: 'rejected' }).count({ n: '*' })).toEqual([{ n: 3 }]);
     });
 
+    it('refuses the plain date placeholders ("May 18"), which docs/sources/zendesk.md says cannot be read, rather than dating the ticket 2001', async () => {
+      expect(await send(triggerBody('ticket.created', 0, { created_at: 'May 18' }, { id: '9001', role: 'End user' }), 'd1')).toMatchObject({ status: 422, body: { message: expect.stringContaining('created_at') } });
+      expect(await send(triggerBody('ticket.updated', 5, { updated_at: 'November 22' }, { id: '501', role: 'Agent' }), 'd2')).toMatchObject({ status: 422, body: { message: expect.stringContaining('updated_at') } });
+      expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: TEST_ENGINE === 'postgres' ? '0' : 0 }]);
+    });
+
     it('accepts Turkish and Malay labels', async () => {
       await send(triggerBody('ticket.created', 0, { status: 'Yeni', priority: 'Yüksek' }, { id: '9001', role: 'End user' }), 't1');
       await send(triggerBody('ticket.updated', 30, { status: 'Çözüldü', priority: 'Yüksek' }, { id: '501', role: 'Agent' }), 't2');
