@@ -549,8 +549,9 @@ function quietHours(verb: string, words: readonly string[]): KpiRequest {
 /**
  * `team <team name> [<#C..> | no-channel] [<@U..> | no-lead]` (the words after
  * `team`). The name is the other words, in order (`team Billing EU #billing`),
- * or one quoted word. The lead is a mention only: a bare word such as `UX` is
- * part of the name.
+ * or one quoted word. The channel and the lead are links only: a bare word such
+ * as `UX` is part of the name, and a `#name` or `@name` Slack did not link is
+ * refused.
  */
 function teamRouting(verb: string, words: readonly string[]): KpiRequest {
   const name: string[] = [];
@@ -559,13 +560,14 @@ function teamRouting(verb: string, words: readonly string[]): KpiRequest {
   for (const word of words) {
     const lower = word.toLowerCase();
     const mention = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/.exec(word);
-    if (word.startsWith('<#') || lower === 'no-channel') {
+    if (word.startsWith('<#') || word.startsWith('#') || lower === 'no-channel') {
       if (channel !== undefined) return fail('duplicate_word', word);
       channel = lower === 'no-channel' ? null : requireChannel(verb, word);
     } else if (mention !== null || lower === 'no-lead') {
       if (lead !== undefined) return fail('duplicate_word', word);
       lead = mention === null ? null : ref(mention[1] ?? '', mention[2]);
-    } else if (word.startsWith('<')) {
+    } else if (word.startsWith('<') || word.startsWith('@')) {
+      // A typed `@ayu` that Slack did not link: refused, not read as part of the team's name.
       return fail('bad_user', word);
     } else {
       name.push(word);

@@ -82,10 +82,14 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
 }
 
 /**
- * Slack's client turns a picked `#channel` into `<#C…|channel>` before the
- * command reaches us; a terminal cannot, so the console does it: the channel
- * gets a made-up id from its name (`#support` → `<#CSUPPORT|support>`).
+ * Slack's client turns a picked `#channel` or `@person` into `<#C…|channel>` or
+ * `<@U…|person>` before the command reaches us; a terminal cannot, so the
+ * console does it, with a made-up id from the name (`#support` →
+ * `<#CSUPPORT|support>`, `@ayu` → `<@UAYU|ayu>`).
  */
 export function escapeLikeSlack(text: string): string {
-  return text.replace(/(^|\s)#([a-z0-9][a-z0-9_-]*)(?=\s|$)/gi, (_, space: string, name: string) => `${space}<#C${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}|${name}>`);
+  const id = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return text
+    .replace(/(^|\s)#([a-z0-9][a-z0-9_-]*)(?=\s|$)/gi, (_, space: string, name: string) => `${space}<#C${id(name)}|${name}>`)
+    .replace(/(^|\s)@([a-z0-9][a-z0-9._-]*)(?=\s|$)/gi, (_, space: string, name: string) => `${space}<@U${id(name)}|${name}>`);
 }

@@ -69,7 +69,7 @@ describe('help', () => {
   it('every example parses (with Slack\'s escaping applied)', () => {
     const help = helpContent('en');
     for (const { example } of [...help.items, ...help.adminItems]) {
-      const slackText = escapeMrkdwn(example.replace(/^\/kpi ?/, '')).replace(/#([a-z-]+)/g, '<#C0EXAMPLE|$1>').replace(/@someone/g, '<@U0EXAMPLE|someone>');
+      const slackText = escapeMrkdwn(example.replace(/^\/kpi ?/, '')).replace(/#([a-z-]+)/g, '<#C0EXAMPLE|$1>').replace(/(^|\s)@([a-z-]+)/g, '$1<@U0EXAMPLE|$2>');
       expect(isCommandError(parseKpiCommand(slackText, options)), example).toBe(false);
     }
   });

@@ -238,6 +238,9 @@ describe('admin verbs', () => {
     expect(error('alerts team <#C1AAAA>')).toMatchObject({ code: 'missing_argument', expected: 'team' });
     expect(error('alerts team Billing')).toMatchObject({ code: 'missing_argument', expected: 'routing' });
     expect(error('alerts team Billing <#C1AAAA> no-channel')).toMatchObject({ code: 'duplicate_word', word: 'no-channel' });
+    // Typed but not picked, so Slack did not link them: refused, not read as more words of the team's name.
+    expect(error('alerts team Billing <#C1AAAA> @ayu')).toMatchObject({ code: 'bad_user', word: '@ayu' });
+    expect(error('alerts team Billing #billing-alerts')).toMatchObject({ code: 'bad_channel', word: '#billing-alerts' });
     expect(error('alerts team Billing <@U1LEAD> <@U2LEAD>')).toMatchObject({ code: 'duplicate_word', word: '<@U2LEAD>' });
     expect(error('alerts team Billing <!subteam^S1|leads>')).toMatchObject({ code: 'bad_user' });
   });

@@ -20,7 +20,9 @@ describe('the console rendering of a Slack message', () => {
     expect(text).toBe(['Backlog: 2', '══════════', '  Open < 1 day 1                      Open > 7 days 1', '  last 30 days  ·  n = 2', '  [Explain] [Open] (https://x.example)'].join('\n'));
   });
 
-  it('turns a typed #channel into the escaped form Slack sends', () => {
+  it('turns a typed #channel and @person into the escaped forms Slack sends', () => {
     expect(escapeLikeSlack('subscribe #support-leads daily 09:00 tag:#x')).toBe('subscribe <#CSUPPORTLEADS|support-leads> daily 09:00 tag:#x');
+    expect(escapeLikeSlack('alerts team Billing #billing-alerts @ayu.s')).toBe('alerts team Billing <#CBILLINGALERTS|billing-alerts> <@UAYUS|ayu.s>');
+    expect(escapeLikeSlack('link @ayu ayu@example.com')).toBe('link <@UAYU|ayu> ayu@example.com');
   });
 });
