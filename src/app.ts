@@ -56,6 +56,7 @@ export interface StartOptions {
 }
 
 export async function startBot(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningBot> {
+  logger.info({ database: config.database.client }, 'starting: opening the database and applying its migrations');
   const db = openDatabase(config.database, logger);
   try {
     const applied = await migrateLatest(db);
