@@ -40,12 +40,30 @@ const PROJECTION_BACKFILLS: Readonly<Record<string, (tickets: Knex.QueryBuilder)
           .whereIn('sla_policy_id', (policies) => void policies.select('id').from('sla_policies').whereNotNull('next_reply_seconds'))
           .orWhere((agentOpened) => void agentOpened.where('created_by_agent', true).whereNotNull('sla_policy_id')),
     ),
-  // Migration 29: urgent set on a ticket that had no priority is an escalation; a Zendesk agent-opened ticket's description is no reply.
+  // Migrations 29 and 31: urgent set on a ticket that had no priority is an escalation; a Zendesk agent-opened ticket's description is
+  // no reply (31 deletes the stored descriptions). The escalation can have been lowered since, or come beside an earlier or later
+  // one (escalated_at, escalation_count): the tickets are those created without a priority and set to urgent after their creation,
+  // whatever their priority and escalation now.
   'backfill:urgent_and_openings': (tickets) =>
     void tickets.where(
       (affected) =>
         void affected
-          .where((urgent) => void urgent.where('priority', 'urgent').whereNull('escalated_at'))
+          .whereExists((raised) =>
+            void raised
+              .select('e.id')
+              .from('ticket_events as e')
+              .whereRaw('e.source = tickets.source and e.external_ticket_id = tickets.external_id')
+              .whereNot('e.type', 'ticket_created')
+              .where('e.data', 'like', '%"priority":"urgent"%')
+              .whereExists((created) =>
+                void created
+                  .select('c.id')
+                  .from('ticket_events as c')
+                  .whereRaw('c.source = e.source and c.external_ticket_id = e.external_ticket_id and c.occurred_at < e.occurred_at')
+                  .where('c.type', 'ticket_created')
+                  .whereNot('c.data', 'like', '%"priority":%'),
+              ),
+          )
           .orWhere((opened) => void opened.where({ source: 'zendesk', created_by_agent: true })),
     ),
 };

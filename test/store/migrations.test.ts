@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 22;
+const MIGRATIONS = 23;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -63,6 +63,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
+    expect(await migrateDown(db)).toBe('20261123000031_urgent_raised_and_descriptions');
     expect(await migrateDown(db)).toBe('20261123000030_scrub_changed_subjects');
     expect(await migrateDown(db)).toBe('20261123000029_urgent_and_openings_rebuild');
     expect(await db.schema.hasColumn('tickets', 'next_reply_breached')).toBe(true);
