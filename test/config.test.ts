@@ -150,4 +150,8 @@ describe('describeConfig', () => {
     expect(text).toContain('(set)');
     expect(text).toContain('postgres://kpi:***@db:5432/kpi');
   });
+
+  it('shows every setting that changes what is computed, FRESHDESK_TIMEZONE included', () => {
+    expect(describeConfig(parseConfig({ FRESHDESK_TIMEZONE: 'Asia/Kolkata' }))).toMatchObject({ sourceTimezones: { freshdesk: 'Asia/Kolkata' } });
+  });
 });
