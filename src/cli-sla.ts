@@ -65,7 +65,19 @@ export interface SlaCommandOptions {
   readonly progress?: ProgressTerminal;
 }
 
+const SLA_ACTIONS = ['list', 'add', 'remove', 'calendar', 'team', 'recompute', 'holiday'];
+
 export async function slaCommand(args: readonly string[], config: Config, output: Output, options: SlaCommandOptions = {}): Promise<number> {
+  // Bad words are refused before the database is opened (or created): exit 2, not a connection error.
+  let positionals: readonly string[];
+  try {
+    positionals = parseSlaArgs(args).positionals;
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+  const [action] = positionals;
+  if (action === undefined) throw new UsageError(`say what to do: ${SLA_ACTIONS.join(', ')} ("kpibot sla --help" shows the words of each)`);
+  if (!SLA_ACTIONS.includes(action)) throw new UsageError(t('en', 'sla.error.unknown_action', { action }));
   const projection = projectionOptions(config.kpi);
   const progress = progressLine(options.progress ?? process.stderr, 'tickets');
   try {

@@ -19,7 +19,7 @@ import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions } from './ingest/project-ticket.js';
 import { reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
-import { slaCommand } from './cli-sla.js';
+import { SLA_USAGE, slaCommand } from './cli-sla.js';
 import { alertsCommand } from './cli-alerts.js';
 import { DEMO_SOURCE, loadDemo } from './demo/generate.js';
 
@@ -38,7 +38,7 @@ Commands:
          [--timezone ZONE] [--dry-run]
                              Backfill tickets from a CSV export (docs/import.md).
   sla list | add | remove | calendar | holiday | team | recompute
-                             SLA policies, business-hours calendars and team calendars (kpibot sla for details).
+                             SLA policies, business-hours calendars and team calendars (kpibot sla --help for details).
   alerts team | quiet | list A team's alert channel and lead, a channel's quiet hours (kpibot alerts for details).
   report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]
                              Print a KPI (default: summary over 30d); metrics: see docs/metrics.md.
@@ -66,7 +66,7 @@ function commandUsage(command: string): string | undefined {
 export async function main(argv: readonly string[], output: Output): Promise<number> {
   const [command = 'start', ...rest] = argv;
   // `<command> --help` (import has a longer help of its own): the command's usage lines, not a parse error.
-  const usage = command === 'import' || !(rest.includes('--help') || rest.includes('-h')) ? undefined : commandUsage(command);
+  const usage = command === 'import' || !(rest.includes('--help') || rest.includes('-h')) ? undefined : command === 'sla' ? SLA_USAGE : commandUsage(command);
   if (usage !== undefined) {
     output.out(usage);
     return 0;

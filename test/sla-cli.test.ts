@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
 import { IngestStore } from '../src/store/ingest-store.js';
@@ -84,5 +87,18 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     expect(run('calendar', 'c', '--timezone', 'Asia/Jakarta', '--hours', '8 09:00-17:00')).toMatchObject({ status: 2 });
     expect(run('add', 'x', '--first-response', '1h', '--calendar', 'nowhere')).toMatchObject({ status: 2, stderr: 'kpibot: no calendar named "nowhere"\n' });
     expect(run('frobnicate')).toMatchObject({ status: 2, stderr: expect.stringContaining('unknown sla action "frobnicate"') });
+  });
+
+  it('refuses bad words before it opens the database: no file made, exit 2 even when the database is unreachable', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kpibot-sla-'));
+    try {
+      expect(runKpibot(['sla'], {}, cwd)).toMatchObject({ status: 2, stderr: 'kpibot: say what to do: list, add, remove, calendar, team, recompute, holiday ("kpibot sla --help" shows the words of each)\n' });
+      expect(runKpibot(['sla', 'frobnicate'], {}, cwd)).toMatchObject({ status: 2 });
+      expect(runKpibot(['sla', '--help'], {}, cwd)).toMatchObject({ status: 0, stdout: expect.stringContaining('kpibot sla calendar <name> --timezone ZONE') });
+      expect(existsSync(join(cwd, 'data'))).toBe(false);
+      expect(runKpibot(['sla', 'list', '--bogus'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none' }, cwd)).toMatchObject({ status: 2, stderr: expect.stringContaining('--bogus') });
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
