@@ -34,6 +34,7 @@ import { computeAgents, computeMetric, type MetricResult, type PeriodRange } fro
 import type { Actor, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from '../../src/ingest/events.js';
 import { clearIngestedData, createTestDatabase, TEST_ENGINE, useTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { Rng } from '../helpers/random.js';
+import { AGENTS, BOT, type LogEvent } from '../helpers/ticket-log.js';
 
 // ---------------------------------------------------------------------------
 // Fixed instants (never the real clock)
@@ -326,17 +327,6 @@ function clockOf(spec: CalendarSpec): CalendarClock {
 // ---------------------------------------------------------------------------
 // Tickets: generated event logs
 
-interface LogEvent {
-  readonly source: string;
-  readonly event: TicketEvent;
-}
-
-const AGENTS: readonly Actor[] = [
-  { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu Lestari' },
-  { type: 'agent', id: 'a2', email: 'bob@example.com', name: 'Bob Stone' },
-  { type: 'agent', id: 'a3', email: 'cem@example.com', name: 'Cem Yılmaz' },
-];
-const BOT: Actor = { type: 'bot', id: 'answerbot' };
 
 let keyCounter = 0;
 function eventOf(ticket: string, type: TicketEventType, occurredAt: number, data: TicketEventData = {}, actor?: Actor, source = 'generic'): LogEvent {

@@ -20,6 +20,7 @@ import { computeMetric, computeSummary, type MetricResult, type PeriodRange } fr
 import type { Actor, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from '../../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, useTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { Rng } from '../helpers/random.js';
+import { AGENTS, BOT, type LogEvent } from '../helpers/ticket-log.js';
 
 // ---------------------------------------------------------------------------
 // Fixed instants (never the real clock)
@@ -43,17 +44,6 @@ const ESCALATION_TAG = 'escalated';
 // ---------------------------------------------------------------------------
 // Event log: what the generator produces and both sides read
 
-interface LogEvent {
-  readonly source: string;
-  readonly event: TicketEvent;
-}
-
-const AGENTS: readonly Actor[] = [
-  { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu Lestari' },
-  { type: 'agent', id: 'a2', email: 'bob@example.com', name: 'Bob Stone' },
-  { type: 'agent', id: 'a3', email: 'cem@example.com', name: 'Cem Yılmaz' },
-];
-const BOT: Actor = { type: 'bot', id: 'answerbot' };
 const SYSTEM: Actor = { type: 'system', id: 'trigger-7' };
 const customerOf = (ticket: string): Actor => ({ type: 'customer', id: `c-${ticket}` });
 /** Team spellings: the same team written differently, non-ASCII names, none. */
