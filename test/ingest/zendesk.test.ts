@@ -125,7 +125,7 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
     it('refuses the plain date placeholders ("May 18"), which docs/sources/zendesk.md says cannot be read, rather than dating the ticket 2001', async () => {
       expect(await send(triggerBody('ticket.created', 0, { created_at: 'May 18' }, { id: '9001', role: 'End user' }), 'd1')).toMatchObject({ status: 422, body: { message: expect.stringContaining('created_at') } });
       expect(await send(triggerBody('ticket.updated', 5, { updated_at: 'November 22' }, { id: '501', role: 'Agent' }), 'd2')).toMatchObject({ status: 422, body: { message: expect.stringContaining('updated_at') } });
-      expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: TEST_ENGINE === 'postgres' ? '0' : 0 }]);
+      expect(Number((await bot.db('tickets').count({ n: '*' }).first())?.n)).toBe(0);
     });
 
     it('accepts Turkish and Malay labels', async () => {
