@@ -274,8 +274,8 @@ export class IngestStore {
   }
 
   /**
-   * The rebuilds an upgrade asked for (PROJECTION_BACKFILLS) and not yet finished, in the order they are
-   * run, each with the tickets it still has to rebuild.
+   * The rebuilds asked for (PROJECTION_BACKFILLS: an upgrade's, or every ticket's) and not yet finished,
+   * in the order they are run, each with the tickets it still has to rebuild.
    */
   async pendingBackfills(): Promise<{ key: string; remaining: number }[]> {
     const asked = await this.askedBackfills();
@@ -285,7 +285,7 @@ export class IngestStore {
   }
 
   /**
-   * One batch of the first unfinished upgrade rebuild, with this process's projection options, in one
+   * One batch of the first unfinished rebuild asked for, with this process's projection options, in one
    * transaction that also moves the rebuild's saved position (its settings value: the last ticket row
    * id done), so a stop or a crash resumes after the last batch committed. The key is removed when
    * nothing is left. Undefined when no rebuild is asked for.

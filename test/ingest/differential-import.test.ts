@@ -34,26 +34,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImportArgs } from '../../src/cli-import.js';
 import { parseConfig } from '../../src/config.js';
 import { runImport, type ImportOptions, type ImportSummary } from '../../src/ingest/csv/run-import.js';
-import { computeMetric, type PeriodRange } from '../../src/kpi/metrics.js';
+import { computeMetric } from '../../src/kpi/metrics.js';
 import type { Database } from '../../src/store/database.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import { TEST_ENGINE, useTestDatabase } from '../helpers/databases.js';
 import { Rng } from '../helpers/random.js';
+import { DAY, H, MIN, NOW, PERIOD, at } from '../helpers/ticket-log.js';
 
 // ---------------------------------------------------------------------------
 // Fixed instants
 
-const MIN = 60_000;
-const H = 60 * MIN;
-const DAY = 24 * H;
-const at = (iso: string) => Date.parse(iso);
-const PERIOD: PeriodRange = {
-  from: at('2026-10-20T00:00:00Z'),
-  to: at('2026-11-09T00:00:00Z'),
-  timezone: 'UTC',
-  previous: { from: at('2026-09-30T00:00:00Z'), to: at('2026-10-20T00:00:00Z') },
-};
-const NOW = at('2026-12-15T00:00:00Z');
 /** Creation times are drawn here: before, across and after both periods, over two DST ends (Europe 25 Oct, US 1 Nov). */
 const GEN_FROM = at('2026-09-26T00:00:00Z');
 const GEN_TO = at('2026-11-12T00:00:00Z');

@@ -20,24 +20,11 @@ import { computeMetric, computeSummary, type MetricResult, type PeriodRange } fr
 import type { Actor, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from '../../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, useTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { Rng } from '../helpers/random.js';
-import { AGENTS, BOT, type LogEvent } from '../helpers/ticket-log.js';
+import { AGENTS, BOT, DAY, H, MIN, NOW, PERIOD, at, type LogEvent } from '../helpers/ticket-log.js';
 
 // ---------------------------------------------------------------------------
 // Fixed instants (never the real clock)
 
-const MIN = 60_000;
-const H = 60 * MIN;
-const DAY = 24 * H;
-const at = (iso: string) => Date.parse(iso);
-/** The period under test: 20 days across a month boundary, and its previous period of the same length. */
-const PERIOD: PeriodRange = {
-  from: at('2026-10-20T00:00:00Z'),
-  to: at('2026-11-09T00:00:00Z'),
-  timezone: 'UTC',
-  previous: { from: at('2026-09-30T00:00:00Z'), to: at('2026-10-20T00:00:00Z') },
-};
-/** Long after every generated event. */
-const NOW = at('2026-12-15T00:00:00Z');
 const ESCALATION_GROUP = 'Tier 2';
 const ESCALATION_TAG = 'escalated';
 
