@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { DatabaseUnavailableError } from './errors.js';
+import { DatabaseUnavailableError, describeError } from './errors.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrateLatest } from './store/migrations.js';
 import { createHttpServer, type Route } from './http/server.js';
@@ -53,6 +53,43 @@ export interface StartOptions {
   readonly clock?: () => number;
   /** Whether the scheduler ticks on its own timer (tests drive `jobs.scheduler.tick()` instead). */
   readonly schedulerTimer?: boolean;
+  /**
+   * A stop asked for during start-up (a signal). The migrations are never cut: once they are done, and while
+   * the Slack connection is being made (Socket Mode retries for as long as Slack cannot be reached),
+   * `startBot` closes what it opened and throws {@link StartAbortedError}.
+   */
+  readonly abort?: AbortSignal;
+}
+
+/** The start-up was stopped (`StartOptions.abort`) before the bot was running; everything it opened is closed. */
+export class StartAbortedError extends Error {
+  constructor() {
+    super('stopped during start-up');
+    this.name = 'StartAbortedError';
+  }
+}
+
+/** Settles as `work` does, or rejects with StartAbortedError as soon as `abort` fires (at once if it already has). */
+function unlessAborted<T>(work: Promise<T>, abort: AbortSignal | undefined): Promise<T> {
+  if (abort === undefined) return work;
+  if (abort.aborted) {
+    work.catch(() => undefined); // settled later, and nobody waits for it
+    return Promise.reject(new StartAbortedError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new StartAbortedError());
+    abort.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        abort.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        abort.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 export async function startBot(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningBot> {
@@ -87,12 +124,16 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const webhooks = webhookHandler({ adapters, secrets: config.webhooks, timezones: config.sourceTimezones, store: ingestStore, logger, afterCommit: (_source, outcome) => jobs.afterDelivery(outcome) });
   const server = createHttpServer({ db, logger, webhooks, webhookProbe: webhookProbeHandler(adapters), slackEvents: slack.httpListener, routes: options.routes });
   try {
+    if (options.abort?.aborted === true) throw new StartAbortedError();
     await listen(server, config.http.port, config.http.host);
-    await slack.start();
+    await unlessAborted(slack.start(), options.abort);
     if (options.schedulerTimer !== false) jobs.start();
   } catch (error) {
     await jobs.stop();
     server.close();
+    server.closeAllConnections();
+    // A Socket Mode connection still being made (retrying an unreachable Slack) is given up.
+    if (error instanceof StartAbortedError) await slack.stop().catch((stopError: unknown) => logger.warn({ err: describeError(stopError) }, 'stopping the Slack connection failed'));
     await db.destroy();
     throw error;
   }

@@ -12,7 +12,7 @@ import { loadConfig, describeConfig, type Config } from './config.js';
 import { ConfigError, KpiBotError, UsageError, describeError } from './errors.js';
 import { createLogger } from './logger.js';
 import { withMigratedDatabase } from './cli-database.js';
-import { startBot, type RunningBot } from './app.js';
+import { startBot, StartAbortedError, type RunningBot } from './app.js';
 import { openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
@@ -221,13 +221,14 @@ async function runDemo(config: Config, args: readonly string[], output: Output):
 
 /**
  * Serves until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. The handlers
- * are in place before starting, so a signal during start-up (migrations, a Socket Mode connection) stops
- * the bot as soon as it has started instead of killing the process half-way.
+ * are in place before starting: a signal during start-up lets the migrations finish (never cut half-way),
+ * then stops before listening, or while the Socket Mode connection is still being made, exiting 0.
  */
 async function runStart(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   process.on('unhandledRejection', (reason) => logger.error({ err: describeError(reason) }, 'unhandled promise rejection'));
   const started: { bot?: RunningBot } = {};
+  const starting = new AbortController();
   let signalled = false;
   let exit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (exit = resolve));
@@ -247,11 +248,17 @@ async function runStart(config: Config): Promise<number> {
     signalled = true;
     logger.info({ signal, starting: started.bot === undefined }, 'signal received');
     if (started.bot !== undefined) void stop(started.bot);
+    else starting.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  started.bot = await startBot(config, logger, { console: { input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY === true } });
-  if (signalled) void stop(started.bot);
+  try {
+    started.bot = await startBot(config, logger, { console: { input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY === true }, abort: starting.signal });
+  } catch (error) {
+    if (!(error instanceof StartAbortedError)) throw error;
+    logger.info({ duringStartUp: true }, 'stopped');
+    return 0;
+  }
   return exited;
 }
 

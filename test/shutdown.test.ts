@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +8,10 @@ import { startTestBot, type TestBot } from './helpers/bot.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { spawn } from 'node:child_process';
 import { childEnv, KPIBOT, startKpibot } from './helpers/process.js';
+import { startFakeSlack } from './helpers/fake-slack.js';
+import { openDatabase } from '../src/store/database.js';
+import { migrateLatest } from '../src/store/migrations.js';
+import { silentLogger } from '../src/logger.js';
 
 describe(`graceful shutdown on ${TEST_ENGINE}`, () => {
   let bot: TestBot | undefined;
@@ -104,21 +109,61 @@ describe(`graceful shutdown on ${TEST_ENGINE}`, () => {
     }
   });
 
-  it('a signal during start-up stops the bot once it has started, exiting 0', async () => {
-    testDb = await createTestDatabase();
+  /** Spawns `kpibot start`, sends SIGTERM once stdout shows `signalAt`, and resolves with its exit code and JSON log lines. */
+  async function signalDuringStartUp(env: Record<string, string>, signalAt: string) {
     const cwd = mkdtempSync(join(tmpdir(), 'kpibot-cwd-'));
-    const child = spawn(process.execPath, [KPIBOT, 'start'], { env: childEnv({ DATABASE_URL: testDb.url, HOST: '127.0.0.1', PORT: '0' }), cwd });
+    const child = spawn(process.execPath, [KPIBOT, 'start'], { env: childEnv({ HOST: '127.0.0.1', PORT: '0', ...env }), cwd });
     let stdout = '';
+    let signalledAt = 0;
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.stdout.on('data', (chunk: Buffer) => {
-      const first = !stdout.includes('"starting: ');
       stdout += chunk.toString();
-      // The migrations of a new database (30 of them) are about to run: the server is far from listening.
-      if (first && stdout.includes('"starting: ')) child.kill('SIGTERM');
+      if (signalledAt === 0 && stdout.includes(signalAt)) {
+        signalledAt = Date.now();
+        child.kill('SIGTERM');
+      }
     });
-    expect(await exited).toBe(0);
-    const messages = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; starting?: boolean });
+    const code = await exited;
+    const messages = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; starting?: boolean; duringStartUp?: boolean });
+    return { code, messages, exitedAfterMs: Date.now() - signalledAt };
+  }
+
+  it('a signal during start-up lets the migrations finish, then stops before listening, exiting 0', async () => {
+    testDb = await createTestDatabase();
+    // The migrations of a new database (30 of them) are about to run: the server is far from listening.
+    const { code, messages } = await signalDuringStartUp({ DATABASE_URL: testDb.url }, '"starting: ');
+    expect(code).toBe(0);
     expect(messages.find((line) => line.msg === 'signal received')).toMatchObject({ starting: true });
-    expect(messages.map((line) => line.msg)).toEqual(expect.arrayContaining(['kpibot is listening', 'stopped']));
+    expect(messages.find((line) => line.msg === 'stopped')).toMatchObject({ duringStartUp: true });
+    expect(messages.map((line) => line.msg)).not.toContain('kpibot is listening');
+    // The migrations were not cut: the database is complete and usable.
+    const db = openDatabase(testDb.config, silentLogger());
+    try {
+      expect(await migrateLatest(db)).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('a signal while Socket Mode keeps failing to connect stops at once, exiting 0', async () => {
+    testDb = await createTestDatabase();
+    const slack = await startFakeSlack();
+    // A WebSocket address where nothing listens: the Socket Mode client retries it for as long as it runs.
+    const nothing = createServer();
+    await new Promise<void>((resolve) => nothing.listen(0, '127.0.0.1', resolve));
+    const { port } = nothing.address() as AddressInfo;
+    await new Promise<void>((resolve) => nothing.close(() => resolve()));
+    slack.answer('apps.connections.open', () => ({ body: { ok: true, url: `ws://127.0.0.1:${port}/link` } }));
+    try {
+      const env = { DATABASE_URL: testDb.url, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-1-A0000TEST-1-abc', SLACK_API_URL: slack.url };
+      const { code, messages, exitedAfterMs } = await signalDuringStartUp(env, '"connected to Slack"');
+      expect(code).toBe(0);
+      expect(exitedAfterMs).toBeLessThan(3000);
+      expect(slack.callsTo('apps.connections.open').length).toBeGreaterThan(0);
+      expect(messages.find((line) => line.msg === 'stopped')).toMatchObject({ duringStartUp: true });
+      expect(messages.map((line) => line.msg)).not.toContain('kpibot is listening');
+    } finally {
+      await slack.close();
+    }
   });
 });
