@@ -128,7 +128,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   {
     id: 'csat', title: 'Customer satisfaction (CSAT)', unit: 'percent', higherIsBetter: true,
     formula: 'satisfied answers / all answers, in percent: 4 or 5 on a 1-5 scale; "good" on good/bad surveys.',
-    counts: 'Answers given in the period (the latest answer per ticket).', excludes: 'Neutral answers Help Scout calls "Okay" are not stored.',
+    counts: 'Answers given in the period (the latest answer per ticket).', excludes: 'The middle answer of a good / neutral / bad survey is not stored (Help Scout\'s and Zoho Desk\'s "Okay", Freshdesk\'s "Neutral"), by webhook or by import.',
     edges: 'Worked example: 100 answers, 43 rate 4 and 29 rate 5 → 72%.', vendors: 'Help Scout\'s happiness score (great - not good) is a different number.',
   },
   {

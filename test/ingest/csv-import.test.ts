@@ -173,18 +173,18 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
         status: 'closed', priority: 'normal', channel: 'email', team: 'Tier 1', agent: 'name:Dewi', requester_id: '5001',
         first_response_at: at('2026-03-02T08:30:00Z'), resolved_at: at('2026-03-02T10:00:00Z'), closed_at: at('2026-03-02T12:00:00Z'),
         agent_reply_count: 2, handle_time_seconds: 4500, tags: ['login', 'sso'],
-        ratings: [{ kind: 'csat', scale: '1-5', score: 5, responded_at: at('2026-03-02T10:00:00Z') }],
+        ratings: [{ kind: 'csat', scale: 'good-bad', score: 1, responded_at: at('2026-03-02T10:00:00Z') }],
       });
       expect(await ticket('202', 'freshdesk')).toMatchObject({ status: 'pending', channel: 'portal', agent: null, first_response_at: at('2026-03-02T09:20:00Z'), handle_time_seconds: 0, tags: ['billing'] });
     });
 
-    it('zohodesk: month-name dates, Is Escalated, Okay on the 1-5 scale', async () => {
+    it('zohodesk: month-name dates, Is Escalated, Okay is no rating', async () => {
       const summary = await run({ file: fixture('zohodesk.csv'), source: 'zohodesk', preset: 'zohodesk', timeZone: 'UTC' });
       expect(counts(summary)).toEqual({ rows: 2, imported: 2, updated: 0, unchanged: 0, skipped: 0 });
       expect(await ticket('300000000000123', 'zohodesk')).toMatchObject({
         status: 'closed', priority: 'high', team: 'IT', agent: 'name:Rina', requester_id: '7001', created_at: at('2026-03-05T09:30:00Z'),
         resolved_at: at('2026-03-05T14:45:00Z'), closed_at: at('2026-03-05T14:45:00Z'), escalated_at: at('2026-03-05T09:30:00Z'), escalation_count: 1,
-        ratings: [{ kind: 'csat', scale: '1-5', score: 3, responded_at: at('2026-03-05T14:45:00Z') }], tags: ['vpn'],
+        ratings: [], tags: ['vpn'],
       });
       expect(await ticket('300000000000124', 'zohodesk')).toMatchObject({ status: 'open', escalation_count: 0, agent: null });
     });

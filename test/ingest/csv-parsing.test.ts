@@ -159,8 +159,14 @@ describe('cells', () => {
     expect(readRating('csat', '3.0')).toEqual({ kind: 'csat', scale: '1-5', score: 3 });
     expect(readRating('csat', 'Good')).toEqual({ kind: 'csat', scale: 'good-bad', score: 1 });
     expect(readRating('csat', "Bad, I'm unsatisfied")).toEqual({ kind: 'csat', scale: 'good-bad', score: 0 });
-    expect(readRating('csat', 'Extremely Happy')).toEqual({ kind: 'csat', scale: '1-5', score: 5 });
-    expect(readRating('csat', 'Okay')).toEqual({ kind: 'csat', scale: '1-5', score: 3 });
+    // Read as each helpdesk's webhook reads them: faces and Great / Not Good are good or bad; the middle answer is none.
+    expect(readRating('csat', 'Extremely Happy')).toEqual({ kind: 'csat', scale: 'good-bad', score: 1 });
+    expect(readRating('csat', 'happy')).toEqual({ kind: 'csat', scale: 'good-bad', score: 1 });
+    expect(readRating('csat', 'Great')).toEqual({ kind: 'csat', scale: 'good-bad', score: 1 });
+    expect(readRating('csat', 'Very  Unhappy')).toEqual({ kind: 'csat', scale: 'good-bad', score: 0 });
+    expect(readRating('csat', 'Not Good')).toEqual({ kind: 'csat', scale: 'good-bad', score: 0 });
+    expect(readRating('csat', 'Okay')).toBeNull();
+    expect(readRating('csat', 'Neutral')).toBeNull();
     expect(readRating('csat', 'Not Offered')).toBeNull();
     expect(readRating('csat', 'Offered')).toBeNull();
     expect(readRating('csat', '6')).toBeUndefined();

@@ -113,18 +113,15 @@ const CHANNEL_WORDS: Record<string, readonly string[]> = {
 };
 const CSAT_WORDS: Record<Dialect, readonly [Csat, readonly string[]][]> = {
   zendesk: [[{ scale: 'good-bad', score: 1 }, ['Good', 'Good, I\'m satisfied']], [{ scale: 'good-bad', score: 0 }, ['Bad', 'Bad, I\'m unsatisfied']]],
-  freshdesk: [
-    [{ scale: '1-5', score: 5 }, ['Extremely Happy', 'Very Happy']], [{ scale: '1-5', score: 4 }, ['Happy']], [{ scale: '1-5', score: 3 }, ['Neutral']],
-    [{ scale: '1-5', score: 2 }, ['Unhappy']], [{ scale: '1-5', score: 1 }, ['Very Unhappy', 'Extremely Unhappy']],
-  ],
-  zohodesk: [[{ scale: 'good-bad', score: 1 }, ['Good']], [{ scale: '1-5', score: 3 }, ['Okay']], [{ scale: 'good-bad', score: 0 }, ['Bad']]],
+  freshdesk: [[{ scale: 'good-bad', score: 1 }, ['Extremely Happy', 'Very Happy', 'Happy']], [{ scale: 'good-bad', score: 0 }, ['Unhappy', 'Very Unhappy', 'Extremely Unhappy']]],
+  zohodesk: [[{ scale: 'good-bad', score: 1 }, ['Good']], [{ scale: 'good-bad', score: 0 }, ['Bad']]],
   custom: [
-    [{ scale: '1-5', score: 5 }, ['5', 'Extremely Happy', 'Very Happy']], [{ scale: '1-5', score: 4 }, ['4', 'Happy']], [{ scale: '1-5', score: 3 }, ['3', 'Neutral', 'Okay']],
-    [{ scale: '1-5', score: 2 }, ['2', 'Unhappy']], [{ scale: '1-5', score: 1 }, ['1', 'Very Unhappy', 'Extremely Unhappy']],
-    [{ scale: 'good-bad', score: 1 }, ['Good', 'Good, I\'m satisfied']], [{ scale: 'good-bad', score: 0 }, ['Bad', 'Bad, I\'m unsatisfied']],
+    [{ scale: '1-5', score: 5 }, ['5']], [{ scale: '1-5', score: 4 }, ['4']], [{ scale: '1-5', score: 3 }, ['3']], [{ scale: '1-5', score: 2 }, ['2']], [{ scale: '1-5', score: 1 }, ['1']],
+    [{ scale: 'good-bad', score: 1 }, ['Good', 'Good, I\'m satisfied', 'Great', 'Very Happy']], [{ scale: 'good-bad', score: 0 }, ['Bad', 'Bad, I\'m unsatisfied', 'Not Good', 'Unhappy']],
   ],
 };
-const NO_RATING: Record<Dialect, readonly string[]> = { zendesk: ['', 'Offered', 'Not Offered'], freshdesk: [''], zohodesk: [''], custom: ['', 'N/A', 'None', 'Not Offered', '?'] };
+// The middle answer of a good / neutral / bad survey is no rating, as the helpdesks' webhooks send it (docs/import.md, Values).
+const NO_RATING: Record<Dialect, readonly string[]> = { zendesk: ['', 'Offered', 'Not Offered'], freshdesk: ['', 'Neutral'], zohodesk: ['', 'Okay'], custom: ['', 'N/A', 'None', 'Not Offered', '?', 'Okay', 'Neutral'] };
 const GROUPS = ['Billing', 'Support', 'Tier 2', 'IT, EU', 'Ödeme'];
 const AGENTS = [['Ayu', 'ayu@example.com'], ['Budi Santoso', 'budi@example.com'], ['Dewi', 'dewi.r@example.co.id'], ['Rina "R" Putri', 'rina@example.com']] as const;
 const TAGS = ['billing', 'vip', 'refund', 'login', 'sso', 'bug', 'printer'];

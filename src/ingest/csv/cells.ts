@@ -85,10 +85,16 @@ export function readTags(cell: string): string[] {
 /** Words that mean "no rating" (Zendesk's "Offered" / "Not Offered"). */
 const NO_RATING = /^(not offered|offered|unoffered|none|n\/a|no rating|not rated)$/;
 
-/** Text CSAT answers on the 1–5 scale (Freshdesk's happy/unhappy faces, Zoho's "Okay"). */
-const CSAT_WORDS: Record<string, number> = {
-  'extremely happy': 5, 'very happy': 5, happy: 4, neutral: 3, okay: 3, ok: 3,
-  unhappy: 2, 'very unhappy': 1, 'extremely unhappy': 1,
+/**
+ * Text CSAT answers, read as the same helpdesk's webhook reads them, so a survey counts the same whichever
+ * way it arrives: Freshdesk's faces and Help Scout's Great / Not Good on the good-bad scale, and the middle
+ * answer of a good / neutral / bad survey (Freshdesk's Neutral, Help Scout's and Zoho Desk's Okay) as no
+ * rating: neither good nor bad (docs/metrics.md, csat).
+ */
+const CSAT_WORDS: Record<string, 1 | 0 | null> = {
+  'extremely happy': 1, 'very happy': 1, happy: 1, great: 1,
+  neutral: null, okay: null, ok: null,
+  unhappy: 0, 'very unhappy': 0, 'extremely unhappy': 0, 'not good': 0,
 };
 
 const RANGES: Record<SurveyKind, { scale: Rating['scale']; min: number; max: number }> = {
@@ -101,7 +107,7 @@ const RANGES: Record<SurveyKind, { scale: Rating['scale']; min: number; max: num
 /**
  * A rating, `null` for an explicit "no rating", undefined for a value that is
  * not one. CSAT: a whole number 1–5, "Good…"/"Bad…" (good-bad scale: 1 or 0),
- * or one of the words in CSAT_WORDS (1–5); NPS: 0–10; CES: 1–7.
+ * or one of the words in CSAT_WORDS (good-bad, or no rating); NPS: 0–10; CES: 1–7.
  */
 export function readRating(kind: SurveyKind, cell: string): Rating | null | undefined {
   const text = cell.trim().toLowerCase().replace(/\s+/g, ' ');
@@ -115,5 +121,5 @@ export function readRating(kind: SurveyKind, cell: string): Rating | null | unde
   if (/^good\b/.test(text)) return { kind, scale: 'good-bad', score: 1 };
   if (/^bad\b/.test(text)) return { kind, scale: 'good-bad', score: 0 };
   const score = lookup(CSAT_WORDS, text);
-  return score === undefined ? undefined : { kind, scale: '1-5', score };
+  return score === undefined || score === null ? score : { kind, scale: 'good-bad', score };
 }
