@@ -1,5 +1,5 @@
 /**
- * `kpibot import <file.csv[.gz]> [--source NAME] [--preset zendesk|freshdesk|zohodesk]
+ * `kpibot import <file.csv[.gz]> [--source NAME] [--preset zendesk|freshdesk|zohodesk|jira]
  * [--map field=Header ...] [--timezone ZONE] [--date-order auto|dmy|mdy] [--dry-run]`:
  * loads a helpdesk CSV export into the database (docs/import.md). Bad words, a
  * missing file or a file without the needed columns throw a UsageError (one

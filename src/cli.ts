@@ -34,7 +34,7 @@ Commands:
   migrate rollback [--all]   Undo the last batch of migrations (or all of them).
   migrate up | down          Apply the next migration, or undo the last one.
   migrate status             List applied and pending migrations.
-  import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk] [--map field=Header ...]
+  import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk|jira] [--map field=Header ...]
          [--timezone ZONE] [--dry-run]
                              Backfill tickets from a CSV export (docs/import.md).
   sla list | add | remove | calendar | holiday | team | recompute

@@ -279,21 +279,26 @@ function statusOf(value: unknown): TicketStatus | undefined {
 }
 
 function statusByName(name: string | undefined, category: string | undefined): TicketStatus | undefined {
-  const normalized = name?.trim().toLowerCase().replace(/\s+/g, ' ');
-  if (normalized !== undefined) {
-    const byName = lookup(STATUS_NAMES, normalized);
-    if (byName !== undefined && !(category !== undefined && isResolvedStatus(byName))) return byName;
-    if (/^waiting (for|on) (the )?(customer|reporter|requester)/.test(normalized)) return 'pending';
-  }
+  const known = name === undefined ? undefined : knownStatusName(name);
+  if (known !== undefined && !(category !== undefined && isResolvedStatus(known))) return known;
   if (category !== undefined) return lookup(CATEGORY_STATUS, category) ?? 'open';
-  return normalized === undefined ? undefined : 'open';
+  return name === undefined ? undefined : 'open';
+}
+
+/** The status a name of Jira's own workflows means (`kpibot import --preset jira` reads them too); undefined for a site's own name. */
+export function knownStatusName(name: string): TicketStatus | undefined {
+  const normalized = name.trim().toLowerCase().replace(/\s+/g, ' ');
+  const byName = lookup(STATUS_NAMES, normalized);
+  if (byName !== undefined) return byName;
+  return /^waiting (for|on) (the )?(customer|reporter|requester)/.test(normalized) ? 'pending' : undefined;
 }
 
 function priorityOf(value: unknown): Priority | undefined {
   return isObject(value) ? priorityByName(optionalString(value.name)) : undefined;
 }
 
-function priorityByName(name: string | undefined): Priority | undefined {
+/** A priority from its name (case-insensitive); a site's own scheme gives undefined. */
+export function priorityByName(name: string | undefined): Priority | undefined {
   return name === undefined ? undefined : lookup(PRIORITY_NAMES, name.toLowerCase());
 }
 

@@ -189,6 +189,21 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       expect(await ticket('300000000000124', 'zohodesk')).toMatchObject({ status: 'open', escalation_count: 0, agent: null });
     });
 
+    it('jira: the numeric issue id, day/month-name/two-digit-year dates, every Labels column, Jira\'s own status and priority words', async () => {
+      const summary = await run({ file: fixture('jira.csv'), source: 'jira', preset: 'jira', timeZone: 'UTC' });
+      expect(counts(summary)).toEqual({ rows: 4, imported: 4, updated: 0, unchanged: 0, skipped: 0 });
+      expect(summary.mapping).toContain('id ← "Issue id"');
+      expect(await ticket('10001', 'jira')).toMatchObject({
+        status: 'solved', priority: 'high', agent: 'name:Ayu Lestari', requester_id: '6a21bd9e93f16c33dd8e5f06',
+        created_at: at('2026-02-25T22:17:00Z'), resolved_at: at('2026-02-26T09:05:00Z'), tags: ['urgent-fix', 'vpn'],
+        ratings: [{ kind: 'csat', scale: '1-5', score: 5, responded_at: at('2026-02-26T09:05:00Z') }],
+      });
+      // As the Jira webhook reads them: "Waiting for support" waits on the team (open), "Major" is Jira's default (normal).
+      expect(await ticket('10002', 'jira')).toMatchObject({ status: 'open', priority: 'normal', agent: null, tags: ['billing'], resolved_at: null });
+      expect(await ticket('10003', 'jira')).toMatchObject({ status: 'pending', priority: 'urgent', tags: ['login', 'sso', 'vip'] });
+      expect(await ticket('10004', 'jira')).toMatchObject({ status: 'solved', priority: 'low', resolved_at: at('2026-03-03T16:30:00Z'), tags: [] });
+    });
+
     it('--map names columns the preset does not know, and wins over it', async () => {
       const summary = await run({ file: fixture('zendesk.csv'), source: 'zendesk', preset: 'zendesk', timeZone: 'UTC', map: { resolved_at: 'Updated at', requester: 'Requester' } });
       expect(summary.mapping).toContain('resolved_at ← "Updated at"');
@@ -346,7 +361,7 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
         [[], 'import needs a file: kpibot import <file.csv> [options]; run "kpibot import --help"'],
         [['a.csv', 'b.csv'], 'import takes one file, got 2: "a.csv" "b.csv"'],
         [[fixture('basic.csv'), '--nope'], /^import: Unknown option '--nope'/],
-        [[fixture('basic.csv'), '--preset', 'helpscout'], '--preset "helpscout" is not one of zendesk, freshdesk, zohodesk'],
+        [[fixture('basic.csv'), '--preset', 'helpscout'], '--preset "helpscout" is not one of zendesk, freshdesk, zohodesk, jira'],
         [[fixture('basic.csv'), '--map', 'subject=Subject'], '--map: unknown field "subject"; fields are id, created_at, first_response_at, resolved_at, closed_at, status, priority, channel, group, assignee_email, assignee, requester, csat, nps, ces, reopens, agent_replies, escalated, handle_time, tags'],
         [[fixture('basic.csv'), '--map', 'id'], '--map "id" must be field=Header, e.g. --map created_at="Created at"'],
         [[fixture('basic.csv'), '--timezone', 'Mars/Olympus'], '--timezone "Mars/Olympus" is not an IANA time zone (e.g. Asia/Jakarta, America/Sao_Paulo, UTC)'],

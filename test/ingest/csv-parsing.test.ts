@@ -57,13 +57,18 @@ describe('dates', () => {
     expect(reader.read('5-Mar-2026 14:45')).toBe(utc('2026-03-05T14:45:00Z'));
     expect(reader.read('March 5, 2026 9:00 AM')).toBe(utc('2026-03-05T09:00:00Z'));
     expect(reader.read('Sep 30 2026')).toBe(utc('2026-09-30T00:00:00Z'));
+    // Jira: day, month name and a two-digit year (20yy), 12- or 24-hour clock.
+    expect(reader.read('25/Feb/26 10:17 PM')).toBe(utc('2026-02-25T22:17:00Z'));
+    expect(reader.read('2/Mar/26 9:05 AM')).toBe(utc('2026-03-02T09:05:00Z'));
+    expect(reader.read('22/Oct/21 16:55')).toBe(utc('2021-10-22T16:55:00Z'));
+    expect(reader.read('29/Feb/24 12:00 AM')).toBe(utc('2024-02-29T00:00:00Z'));
     expect(reader.read('1772442000')).toBe(1772442000000);
     expect(reader.read('1772442000123')).toBe(1772442000123);
   });
 
   it('refuses what is not a date', () => {
     const reader = new DateReader('UTC');
-    for (const text of ['', 'soon', '31/02/2026 10:00', '2026-02-30', '2026-13-01', '13/13/2026', '2026-03-02 25:00', '2026-03-02 10:61', '02/03/26', '45123.5', '2026-03-02 13:00 PM', 'March 5 2026 at 02:30 PM IST', 'Foo 5, 2026']) {
+    for (const text of ['', 'soon', '31/02/2026 10:00', '2026-02-30', '2026-13-01', '13/13/2026', '2026-03-02 25:00', '2026-03-02 10:61', '02/03/26', '29/Feb/25 10:00', '25/Feb/026', '45123.5', '2026-03-02 13:00 PM', 'March 5 2026 at 02:30 PM IST', 'Foo 5, 2026']) {
       expect(reader.read(text), text).toBeUndefined();
     }
   });
@@ -141,6 +146,8 @@ describe('cells', () => {
       ['New', 'new'], ['Open', 'open'], ['Pending', 'pending'], ['On-hold', 'on-hold'], ['On Hold', 'on-hold'], ['Solved', 'solved'],
       ['Closed', 'closed'], ['Resolved', 'solved'], ['Waiting on Customer', 'pending'], ['Waiting on Third Party', 'pending'],
       ['Awaiting User Info', 'pending'], ['Pending Customer Response', 'pending'], ['Escalated', 'open'], ['Active', 'open'], ['In progress', 'open'],
+      // Waiting on the support team is work for the team, not for the customer.
+      ['Waiting for support', 'open'], ['Awaiting agent', 'open'], ['Waiting for customer', 'pending'],
     ];
     for (const [text, status] of cases) expect(readStatus(text), text).toBe(status);
   });

@@ -19,6 +19,8 @@ const STATUS_WORDS: [RegExp, TicketStatus][] = [
   [/^(solved|resolved|done|complete|completed|fixed)$/, 'solved'],
   [/^(closed|cancel+ed|archived)$/, 'closed'],
   [/^(on[- ]?hold|hold|held|suspended)$/, 'on-hold'],
+  // Waiting on the support team (Jira Service Management's "Waiting for support") is work for us: open.
+  [/^(awaiting|waiting) ((for|on) )?(the )?(support|agents?|team|us|staff)\b/, 'open'],
   [/^(pending|awaiting|waiting)\b|\bwaiting on\b|\bcustomer response\b/, 'pending'],
 ];
 

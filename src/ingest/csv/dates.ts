@@ -14,9 +14,10 @@
  *   default `auto` order a value that can only be month-first (`3/25/2024`) is
  *   read month-first, and the reader counts such values and the ambiguous ones it
  *   read day-first, so the import can warn when a file mixes them.
- * - Month names: `5 Mar 2024 2:30 PM`, `05-Mar-2024 14:30`, `Mar 5, 2024 14:30`.
+ * - Month names: `5 Mar 2024 2:30 PM`, `05-Mar-2024 14:30`, `Mar 5, 2024 14:30`; day first, the
+ *   year may have two digits (20yy): `25/Feb/26 10:17 PM` (Jira).
  * - Epoch seconds (10 digits) or milliseconds (13 digits).
- * Anything else (two-digit years, `31/02/2024`, `25:00`, Excel serial numbers,
+ * Anything else (other two-digit years, `31/02/2024`, `25:00`, Excel serial numbers,
  * zone abbreviations such as `IST`) is not a date.
  *
  * Wall-clock times are turned into instants with @date-fns/tz: a time inside a
@@ -40,7 +41,9 @@ const TIME = String.raw`(?:(?:[T ]|,\s*|\s+(?:at\s+)?)(\d{1,2}):(\d{2})(?::(\d{2
 const ZONE = String.raw`\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?`;
 const ISO = new RegExp(String.raw`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})${TIME}${ZONE}$`, 'i');
 const NUMERIC = new RegExp(String.raw`^(\d{1,2})([./-])(\d{1,2})\2(\d{4})${TIME}${ZONE}$`, 'i');
-const DAY_MONTH_NAME = new RegExp(String.raw`^(\d{1,2})[ -]([a-z]{3,9})\.?[ -](\d{4})${TIME}${ZONE}$`, 'i');
+// The year may have two digits only here, after a month name, where the order cannot be misread: Jira's
+// `25/Feb/26 10:17 PM` (read as 20yy).
+const DAY_MONTH_NAME = new RegExp(String.raw`^(\d{1,2})[ /-]([a-z]{3,9})\.?[ /-](\d{4}|\d{2})${TIME}${ZONE}$`, 'i');
 const MONTH_NAME_DAY = new RegExp(String.raw`^([a-z]{3,9})\.? (\d{1,2}),? (\d{4})${TIME}${ZONE}$`, 'i');
 
 interface Parts {
@@ -107,7 +110,8 @@ export class DateReader {
     if (match !== null) {
       const month = lookup(MONTHS, (match[2] ?? '').toLowerCase());
       if (month === undefined) return undefined;
-      return { year: Number(match[3]), month, day: Number(match[1]), clock: match.slice(4, 9), zone: match[9] };
+      const year = match[3] ?? '';
+      return { year: year.length === 2 ? 2000 + Number(year) : Number(year), month, day: Number(match[1]), clock: match.slice(4, 9), zone: match[9] };
     }
     match = MONTH_NAME_DAY.exec(value);
     if (match !== null) {

@@ -1,14 +1,18 @@
 /**
  * Which CSV column feeds which of our fields. In order of precedence:
  * 1. `--map field=Header`: the exact header name;
- * 2. a preset (zendesk, freshdesk, zohodesk): the vendor's export headers,
+ * 2. a preset (zendesk, freshdesk, zohodesk, jira): the vendor's export headers,
  *    matched case-insensitively, first candidate found wins;
  * 3. automatic: a header equal to the field name ignoring case, spaces,
  *    underscores and dashes ("Created At", "created_at", "first-response-at").
- * `id` and `created_at` must end up mapped.
+ * `id` and `created_at` must end up mapped. Tags are read from every column
+ * with the chosen header's name (Jira writes one `Labels` column per label).
  */
 import { UsageError } from '../../errors.js';
 import { headerUnit, type DurationUnit } from './dates.js';
+import { readPriority, readStatus } from './cells.js';
+import { knownStatusName, priorityByName } from '../jira.js';
+import type { Priority, TicketStatus } from '../events.js';
 
 export const IMPORT_FIELDS = [
   'id', 'created_at', 'first_response_at', 'resolved_at', 'closed_at', 'status', 'priority', 'channel', 'group',
@@ -25,7 +29,7 @@ export function isImportField(name: string): name is ImportField {
   return (IMPORT_FIELDS as readonly string[]).includes(name);
 }
 
-export const PRESET_NAMES = ['zendesk', 'freshdesk', 'zohodesk'] as const;
+export const PRESET_NAMES = ['zendesk', 'freshdesk', 'zohodesk', 'jira'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export function isPresetName(name: string): name is PresetName {
@@ -85,6 +89,38 @@ export const PRESETS: Record<PresetName, Partial<Record<ImportField, readonly st
     escalated: ['Is Escalated'],
     csat: ['Happiness Rating'],
   },
+  jira: {
+    // The numeric issue id, as the webhook names the ticket (the key changes when an issue moves project).
+    id: ['Issue id'],
+    created_at: ['Created'],
+    resolved_at: ['Resolved'],
+    status: ['Status'],
+    priority: ['Priority'],
+    assignee: ['Assignee'],
+    requester: ['Reporter Id'],
+    tags: ['Labels'],
+    csat: ['Satisfaction rating', 'Custom field (Satisfaction)', 'Satisfaction'],
+  },
+};
+
+/** How a cell's words become a status and a priority. */
+export interface ValueReaders {
+  status(text: string): TicketStatus;
+  priority(text: string): Priority | undefined;
+}
+
+export const GENERIC_VALUES: ValueReaders = { status: readStatus, priority: readPriority };
+
+/**
+ * A preset whose vendor names statuses and priorities its own way reads them as that vendor's webhook does,
+ * so an imported ticket and a delivered one agree (Jira: `Waiting for support` is open, `Canceled` solved,
+ * `Major` normal); words the webhook does not know fall back to the generic ones.
+ */
+export const PRESET_VALUES: Readonly<Partial<Record<PresetName, ValueReaders>>> = {
+  jira: {
+    status: (text) => knownStatusName(text) ?? readStatus(text),
+    priority: (text) => priorityByName(text.trim()) ?? readPriority(text),
+  },
 };
 
 export interface MappedColumn {
@@ -96,6 +132,8 @@ export interface MappedColumn {
   readonly offsetUnit?: DurationUnit;
   /** For handle_time: the unit of bare numbers. */
   readonly unit: DurationUnit;
+  /** For tags: the other columns of the same name, read too. */
+  readonly more?: readonly number[];
 }
 
 export type Mapping = Readonly<Partial<Record<ImportField, MappedColumn>>>;
@@ -139,6 +177,13 @@ export function resolveMapping(headers: readonly string[], request: MappingReque
     if (mapping[field] !== undefined) continue;
     const index = squashed.indexOf(squash(field));
     if (index >= 0) mapping[field] = column(field, index, 'auto');
+  }
+
+  const tags = mapping.tags;
+  if (tags !== undefined) {
+    const name = tags.header.trim().toLowerCase();
+    const more = headers.flatMap((header, index) => (index !== tags.index && header.trim().toLowerCase() === name ? [index] : []));
+    if (more.length > 0) mapping.tags = { ...tags, more };
   }
 
   const missing = REQUIRED_FIELDS.filter((field) => mapping[field] === undefined);

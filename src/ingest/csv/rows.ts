@@ -18,8 +18,8 @@ import { PayloadShapeError } from '../adapter.js';
 import { MAX_INT, checkEvents, isResolvedStatus, type Actor, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from '../events.js';
 import type { DateReader } from './dates.js';
 import { parseDuration } from './dates.js';
-import { isMissing, readBoolean, readChannel, readCount, readPriority, readRating, readStatus, readTags } from './cells.js';
-import type { ImportField, Mapping } from './mapping.js';
+import { isMissing, readBoolean, readChannel, readCount, readRating, readTags } from './cells.js';
+import { GENERIC_VALUES, type ImportField, type MappedColumn, type Mapping, type ValueReaders } from './mapping.js';
 
 export interface ImportedTicket {
   readonly line: number;
@@ -50,10 +50,10 @@ class RowError extends Error {}
 
 const SECOND = 1000;
 
-/** Reads one record (already split into cells) with the mapping; never throws. */
-export function readRow(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader): RowResult {
+/** Reads one record (already split into cells) with the mapping, statuses and priorities in `values`' words; never throws. */
+export function readRow(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader, values: ValueReaders = GENERIC_VALUES): RowResult {
   try {
-    const ticket = readTicket(cells, line, mapping, dates);
+    const ticket = readTicket(cells, line, mapping, dates, values);
     checkEvents(rowEvents(ticket)); // what a webhook's events must pass too (a date before 1970, say)
     return { ok: true, ticket };
   } catch (error) {
@@ -62,7 +62,7 @@ export function readRow(cells: readonly string[], line: number, mapping: Mapping
   }
 }
 
-function readTicket(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader): ImportedTicket {
+function readTicket(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader, values: ValueReaders): ImportedTicket {
   const cell = (field: ImportField): string | undefined => {
     const column = mapping[field];
     if (column === undefined) return undefined;
@@ -104,7 +104,7 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
   }
 
   const statusText = cell('status');
-  const status = statusText === undefined ? undefined : readStatus(statusText);
+  const status = statusText === undefined ? undefined : values.status(statusText);
   if (status !== undefined && isResolvedStatus(status) && resolvedAt === undefined && closedAt === undefined) {
     bad('status', statusText ?? '', 'is a resolved status but the row has no resolved_at or closed_at time');
   }
@@ -143,18 +143,24 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
     ...(resolvedAt === undefined ? {} : { resolvedAt }),
     ...(closedAt === undefined ? {} : { closedAt }),
     ...(status === undefined ? {} : { status }),
-    ...optional('priority', priorityText === undefined ? undefined : readPriority(priorityText)),
+    ...optional('priority', priorityText === undefined ? undefined : values.priority(priorityText)),
     ...optional('channel', channelText === undefined ? undefined : readChannel(channelText)),
     ...(mapping.group === undefined ? {} : { team: cell('group')?.slice(0, 200) ?? null }),
     ...(mapping.assignee === undefined && mapping.assignee_email === undefined ? {} : { assignee: readAssignee(cell('assignee_email'), cell('assignee'), bad) }),
     ...optional('requesterId', requesterId),
-    ...(mapping.tags === undefined ? {} : { tags: readTags(cell('tags') ?? '') }),
+    ...(mapping.tags === undefined ? {} : { tags: readAllTags(cells, mapping.tags) }),
     ratings,
     ...optional('reopens', count('reopens')),
     ...optional('agentReplies', count('agent_replies')),
     ...optional('escalated', escalated),
     ...optional('handleTimeSeconds', handleTimeSeconds),
   };
+}
+
+/** The tags of the mapped column and of every other column of its name (one `Labels` column per label). */
+function readAllTags(cells: readonly string[], column: MappedColumn): string[] {
+  const texts = [column.index, ...(column.more ?? [])].map((index) => cells[index]).filter((text) => !isMissing(text));
+  return texts.length <= 1 ? readTags(texts[0] ?? '') : [...new Set(texts.flatMap((text) => readTags(text as string)))].sort();
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -10,7 +10,7 @@ import { pingDatabase, type Database } from '../../store/database.js';
 import { IngestStore } from '../../store/ingest-store.js';
 import { DEFAULT_PROJECTION_OPTIONS, type ProjectionOptions } from '../project-ticket.js';
 import { DateReader, type DateOrder } from './dates.js';
-import { describeMapping, resolveMapping, type ImportField, type PresetName } from './mapping.js';
+import { describeMapping, GENERIC_VALUES, PRESET_VALUES, resolveMapping, type ImportField, type PresetName } from './mapping.js';
 import { openCsv } from './read-csv.js';
 import { changeEvents, readRow, rowEvents, type ImportedTicket } from './rows.js';
 import { existingKeys, readStored, refreshImportStatistics } from '../../store/import-store.js';
@@ -119,6 +119,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
     throw error;
   }
   const dates = new DateReader(options.timeZone, options.dateOrder ?? 'auto');
+  const values = (options.preset === undefined ? undefined : PRESET_VALUES[options.preset]) ?? GENERIC_VALUES;
   const store = deps.db === undefined ? undefined : new IngestStore(deps.db, deps.projection ?? DEFAULT_PROJECTION_OPTIONS);
   const progress = () => deps.onProgress?.({ rows: counts.rows, bytesRead: input.bytesRead(), totalBytes: input.totalBytes });
 
@@ -159,7 +160,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
         skip(line, `has ${cells.length} fields where the header has ${headers.length}`);
         continue;
       }
-      const result = readRow(cells, line, mapping, dates);
+      const result = readRow(cells, line, mapping, dates, values);
       if (!result.ok) {
         skip(line, result.reason);
         continue;
