@@ -12,6 +12,7 @@ import { FOLLOW_UP_KIND, enqueue } from '../store/outbox-store.js';
 import { SlaStore } from '../store/sla-store.js';
 import { KpiStore } from '../store/kpi-store.js';
 import { ALWAYS_OPEN, type BusinessCalendar } from '../kpi/business-hours.js';
+import { matchKey } from '../kpi/sla.js';
 import { computeMetric } from '../kpi/metrics.js';
 import { METRICS, type MetricId } from '../kpi/definitions.js';
 import { renderAlert, type AlertAssignee, type AlertTicket, type AlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
@@ -27,9 +28,10 @@ export interface AlertJobDeps {
   readonly logger: Logger;
 }
 
+/** As the KPI filters and team routes match (matchKey: case, Turkish dotted and dotless i). */
 const matches = (rule: AlertRuleRow, ticket: { team: string | null; priority: string | null }) =>
-  (rule.filters.team === undefined || rule.filters.team.toLowerCase() === (ticket.team ?? '').toLowerCase()) &&
-  (rule.filters.priority === undefined || rule.filters.priority.toLowerCase() === (ticket.priority ?? '').toLowerCase());
+  (rule.filters.team === undefined || matchKey(rule.filters.team) === matchKey(ticket.team ?? '')) &&
+  (rule.filters.priority === undefined || matchKey(rule.filters.priority) === matchKey(ticket.priority ?? ''));
 
 const assigneeOf = (row: { assigned: boolean; assigneeName: string | null; assigneeSlackUserId: string | null }): AlertAssignee | null => {
   if (!row.assigned) return null;

@@ -25,9 +25,9 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
   });
 
   /** A ticket created at `createdAt` in Billing, assigned to Ayu (linked to Slack unless said). */
-  async function ticket(id: string, createdAt: number, options: { linked?: boolean; priority?: 'normal' | 'urgent' } = {}) {
+  async function ticket(id: string, createdAt: number, options: { linked?: boolean; priority?: 'normal' | 'urgent'; team?: string } = {}) {
     await w.ingest([
-      { ticket: id, type: 'ticket_created', at: createdAt, actor: { type: 'customer', id: 'c1' }, data: { status: 'new', team: 'Billing', priority: options.priority ?? 'normal', url: `https://help.example.com/t/${id}` } },
+      { ticket: id, type: 'ticket_created', at: createdAt, actor: { type: 'customer', id: 'c1' }, data: { status: 'new', team: options.team ?? 'Billing', priority: options.priority ?? 'normal', url: `https://help.example.com/t/${id}` } },
       { ticket: id, type: 'assignee_changed', at: createdAt + 1000, data: { assignee: AGENT } },
     ]);
     if (options.linked !== false) await w.db('agents').where({ email: 'ayu@example.com' }).update({ slack_user_id: 'UAYU' });
@@ -221,5 +221,15 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     await ticket('T-12', T0 - 2 * HOUR);
     await sweep();
     expect(w.posts().map((post) => post.channel).sort()).toEqual(['CSUPPORT', 'DUAYU']);
+  });
+
+  it('an alert rule\'s team matches as team filters do, Turkish dotted and dotless i included', async () => {
+    // `İade`.toLowerCase() is `i̇ade` (i and a combining dot): a plain lower-case comparison never matched `iade`.
+    await w.alerts.addRule({ kind: 'overdue', channelId: 'CIADE', filters: { team: 'iade' } }, T0);
+    await w.alerts.addRule({ kind: 'overdue', channelId: 'CDESTEK', filters: { team: 'DESTEK' } }, T0);
+    await ticket('T-13', T0 - 2 * HOUR, { team: 'İade' });
+    await ticket('T-14', T0 - 2 * HOUR, { team: 'Destek' });
+    await sweep();
+    expect(w.posts().map((post) => post.channel).filter((channel) => channel.startsWith('C')).sort()).toEqual(['CDESTEK', 'CIADE']);
   });
 });

@@ -3,6 +3,7 @@ import { LOCALES } from '../../src/i18n/locale.js';
 import { METRIC_IDS } from '../../src/kpi/definitions.js';
 import { ADMIN_VERBS, isCommandError, parseKpiCommand, type KpiCommandError } from '../../src/slack/command.js';
 import { commandErrorText, escapeMrkdwn, helpContent, helpGroups, helpText } from '../../src/slack/command-text.js';
+import { renderMessage } from '../../src/slack/console-render.js';
 
 const options = { now: Date.UTC(2026, 9, 14, 3, 20), timezone: 'Asia/Jakarta' };
 
@@ -29,6 +30,14 @@ describe('commandErrorText', () => {
       expect(message, text).toContain('`/kpi help`');
       expect((message.match(/`/g) ?? []).length % 2, text).toBe(0);
     }
+  });
+
+  it.each(LOCALES)('%s: no raw < or > outside a link: Slack would read `<metric>` as one and show `metric`', (locale) => {
+    for (const text of FAULTY) {
+      const message = commandErrorText(locale, errorOf(text));
+      expect(message.replace(/<(@|#|!|https?:)[^<>]*>/g, ''), text).not.toMatch(/[<>]/);
+    }
+    expect(renderMessage({ text: commandErrorText(locale, errorOf('alerts <#C1AAAA> threshold frt &gt; 4')) })).toMatch(/threshold <[^>]+> <[^>]+> <[^>]+>/);
   });
 
   it('says what is wrong and the closest word, in each language', () => {

@@ -140,7 +140,7 @@ function details(result: MetricResult, locale: Locale, timezone: string, now: nu
   const num = (value: unknown) => (typeof value === 'number' ? formatNumber(locale, value) : t(locale, 'value.no_data'));
   const pct = (value: unknown) => (typeof value === 'number' ? formatPercent(locale, value) : t(locale, 'value.no_data'));
   const dur = (value: unknown) => (typeof value === 'number' ? formatDuration(locale, value) : t(locale, 'value.no_data'));
-  const field = (label: string, value: string) => `*${label}*\n${value}`;
+  const field = (label: string, value: string) => `*${escapeMrkdwn(label)}*\n${value}`; // labels are text: "Open < 1 day"
   const stats = (s: Stats) => `${t(locale, 'detail.median')} ${dur(s.median)} · ${t(locale, 'detail.mean')} ${dur(s.mean)} · p90 ${dur(s.p90)} · ${t(locale, 'view.n', { n: s.n })}`;
   const more = (total: number, shown: number) => (total > shown ? `\n_${t(locale, 'list.more', { n: total - shown })}_` : '');
   switch (result.metric) {
@@ -210,7 +210,7 @@ function details(result: MetricResult, locale: Locale, timezone: string, now: nu
     case 'ces':
       return { fields: [field(t(locale, 'detail.easy_share'), pct(d.easyShare))], sections: [] };
     case 'aht':
-      return { fields: [field(t(locale, 'detail.handle_total'), dur(d.totalSeconds)), field(t(locale, 'metric.volume.name'), num(d.tickets))], sections: [] };
+      return { fields: [field(t(locale, 'detail.handle_total'), dur(d.totalSeconds)), field(t(locale, 'detail.handled'), num(d.tickets))], sections: [] };
     case 'churn':
       return { fields: [field(t(locale, 'detail.at_start'), num(d.atStart)), field(t(locale, 'detail.lost'), num(d.lost))], sections: [] };
     case 'repeat':
