@@ -182,6 +182,22 @@ describe('a metric reply', () => {
     expect(list).toContain('open · open 3 h ·');
   });
 
+  it('a ticket\'s priority and status are in the reader\'s language, in ticket lists, the Home tab and alerts', () => {
+    const row = { ...ticket(0), priority: 'urgent', status: 'pending', team: 'Ödeme', url: null };
+    const words = { en: ['urgent', 'pending'], id: ['mendesak', 'tertunda'], ms: ['segera', 'menunggu'], tr: ['acil', 'beklemede'] } as const;
+    for (const locale of LOCALES) {
+      const [priority, status] = words[locale];
+      const list = renderMessage(ticketsView({ list: 'backlog', rows: [row], total: 1, page: 0, period, filters: {}, now: NOW }, locale));
+      expect(list, locale).toContain(`#10000 · ${priority} · Ödeme · ${status} ·`);
+      const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
+      const home = renderMessage(homeView({ period, team, now: NOW, mine: { open: [row], openTotal: 1, frt: team[2] as MetricResult, csat: team[6] as MetricResult, teamFrt: team[2] as MetricResult, teamCsat: team[6] as MetricResult } }, locale) as never);
+      expect(home, locale).toContain(`#10000 · ${priority} · Ödeme · ${status} ·`);
+      const alert = renderMessage(renderAlert({ kind: 'escalation', alertId: 2, ticket: { ...row, source: 'zendesk' } as never, assignee: null, timezone: 'Asia/Jakarta' }, locale));
+      expect(alert, locale).toContain(priority);
+      if (locale !== 'en') expect(`${list}\n${home}\n${alert}`, locale).not.toMatch(/\b(urgent|pending)\b/);
+    }
+  });
+
   it('reads durations as people say them, in each language', () => {
     const header = (locale: Locale) => (metricView({ result: result('frt', DETAILS.frt ?? {}, 5040), period, filters: {}, now: NOW, shared: true }, locale).blocks[0] as { text: { text: string } }).text.text;
     expect(header('en')).toBe('First response time: 1 h 24 min');

@@ -10,6 +10,7 @@ import type { Locale } from '../../i18n/locale.js';
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
 import { actions, button, context, escapeMrkdwn, link, message, section, type Block, type SlackMessage } from './kit.js';
+import { priorityWord } from './common.js';
 
 export const ALERT_ACTIONS = {
   acknowledge: 'alert_acknowledge',
@@ -101,7 +102,7 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
   if (view.assignee === null) details.push(t(locale, 'alert.unassigned'));
   else if (view.assignee.slackUserId !== undefined) details.push(t(locale, 'alert.assignee', { assignee: `<@${view.assignee.slackUserId}>` }));
   else details.push(t(locale, 'alert.assignee_not_linked', { name: escapeMrkdwn(view.assignee.name ?? '?') }));
-  if (view.ticket.priority !== null) details.push(t(locale, 'alert.priority', { priority: escapeMrkdwn(view.ticket.priority) }));
+  if (view.ticket.priority !== null) details.push(t(locale, 'alert.priority', { priority: priorityWord(locale, view.ticket.priority) ?? '' }));
   if (view.ticket.team !== null) details.push(t(locale, 'alert.team', { team: escapeMrkdwn(view.ticket.team) }));
   blocks.push(context(details));
   if (view.kind !== 'escalation') {

@@ -8,6 +8,7 @@ import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
+import { isPriority, isTicketStatus } from '../../ingest/events.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
@@ -105,11 +106,22 @@ export interface TicketLine {
   readonly team: string | null;
 }
 
-/** `<url|#123> · high · Billing` and whatever else the caller appends. */
-export function ticketLine(ticket: TicketLine, ...extra: string[]): string {
+/** A ticket's priority in the reader's language (the stored codes are English words); anything else as stored. */
+export function priorityWord(locale: Locale, priority: string | null): string | null {
+  if (priority === null) return null;
+  return isPriority(priority) ? t(locale, `ticket.priority.${priority}`) : escapeMrkdwn(priority);
+}
+
+/** A ticket's status in the reader's language. */
+export function statusWord(locale: Locale, status: string): string {
+  return isTicketStatus(status) ? t(locale, `ticket.status.${status}`) : escapeMrkdwn(status);
+}
+
+/** `<url|#123> · high · Billing` (the priority in the reader's language) and whatever else the caller appends. */
+export function ticketLine(locale: Locale, ticket: TicketLine, ...extra: string[]): string {
   const id = `#${ticket.externalId}`;
   const head = ticket.url === null ? escapeMrkdwn(id) : link(ticket.url, id);
-  return [head, ticket.priority, ticket.team === null ? null : escapeMrkdwn(ticket.team), ...extra].filter((part) => part !== null && part !== '').join(' · ');
+  return [head, priorityWord(locale, ticket.priority), ticket.team === null ? null : escapeMrkdwn(ticket.team), ...extra].filter((part) => part !== null && part !== '').join(' · ');
 }
 
 /** Time left before `dueAt`, or how long past it, at `now`. */

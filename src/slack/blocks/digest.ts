@@ -37,7 +37,7 @@ export function digestView(model: DigestViewModel, locale: Locale): SlackMessage
   blocks.push(section(now));
   blocks.push(divider());
   if (model.oldestOverdue.length === 0) blocks.push(section(t(locale, 'digest.none_overdue')));
-  else blocks.push(section([t(locale, 'digest.oldest_overdue'), ...model.oldestOverdue.map((ticket) => `• ${ticketLine(ticket, dueText(locale, ticket.dueAt, model.now))}`)].join('\n')));
+  else blocks.push(section([t(locale, 'digest.oldest_overdue'), ...model.oldestOverdue.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now))}`)].join('\n')));
   if (model.highlights.length > 0) {
     const people = model.highlights.map((agent) => `• ${t(locale, 'digest.highlight', {
       agent: agent.slackUserId === null ? escapeMrkdwn(agent.name) : `<@${agent.slackUserId}>`,
@@ -66,7 +66,7 @@ export function personalDigestView(model: PersonalDigestViewModel, locale: Local
   } else {
     const intro = t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) });
     const more = model.open > model.tickets.length ? [t(locale, 'list.more', { n: model.open - model.tickets.length })] : [];
-    blocks.push(section([intro, ...model.tickets.map((ticket) => `• ${ticketLine(ticket, dueText(locale, ticket.dueAt, model.now))}`), ...more].join('\n')));
+    blocks.push(section([intro, ...model.tickets.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now))}`), ...more].join('\n')));
   }
   const text = model.open === 0 ? `${title}: ${t(locale, 'digest.personal_none')}` : `${title}: ${t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) })}`;
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));

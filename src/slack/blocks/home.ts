@@ -11,7 +11,7 @@ import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
-import { dueText, metricName, quietHoursLine, shortTrend, teamRouteLine, ticketLine } from './common.js';
+import { dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 
 /** What admins see configured: the active digests, alert rules, team routes and quiet hours (at most 10 of each listed) and their totals. */
@@ -54,7 +54,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     blocks.push(section(`*${t(locale, 'home.my_tickets')}*`));
     if (mine.open.length === 0) blocks.push(section(t(locale, 'home.no_tickets')));
     const shown = mine.open.slice(0, MY_TICKETS);
-    if (shown.length > 0) blocks.push(section(shown.map((row) => ticketLine(row, row.status, dueText(locale, row.dueAt, model.now))).join('\n')));
+    if (shown.length > 0) blocks.push(section(shown.map((row) => ticketLine(locale, row, statusWord(locale, row.status), dueText(locale, row.dueAt, model.now))).join('\n')));
     if (mine.openTotal > shown.length) blocks.push(context([t(locale, 'list.more', { n: mine.openTotal - shown.length })]));
     const pair = (name: string, me: MetricResult, team: MetricResult) =>
       `*${name}*\n${t(locale, 'home.me')}: ${formatMetricValue(locale, me.value, me.unit)} · ${t(locale, 'home.team_short')}: ${formatMetricValue(locale, team.value, team.unit)}`;

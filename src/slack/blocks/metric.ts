@@ -161,7 +161,7 @@ function details(result: MetricResult, locale: Locale, timezone: string, now: nu
           field(t(locale, 'detail.age_3to7d'), num(ages.d3to7)), field(t(locale, 'detail.age_over7d'), num(ages.over7d)),
           field(t(locale, 'detail.seven_days_earlier'), num(d.sevenDaysEarlier)),
         ],
-        sections: oldest === null ? [] : [`*${t(locale, 'detail.oldest')}*\n${ticketLine(oldest, t(locale, 'detail.open_for', { duration: formatDuration(locale, (periodInstant({ to: Date.parse(result.period.to) }, now) - oldest.createdAt) / 1000) }))}`],
+        sections: oldest === null ? [] : [`*${t(locale, 'detail.oldest')}*\n${ticketLine(locale, oldest, t(locale, 'detail.open_for', { duration: formatDuration(locale, (periodInstant({ to: Date.parse(result.period.to) }, now) - oldest.createdAt) / 1000) }))}`],
       };
     }
     case 'resolved':
@@ -193,7 +193,7 @@ function details(result: MetricResult, locale: Locale, timezone: string, now: nu
       const target = (kind: 'first_response' | 'resolution') => t(locale, kind === 'first_response' ? 'detail.target_first_response' : 'detail.target_resolution');
       return {
         fields: [field(t(locale, 'detail.breached_share'), pct(d.breachedShare))],
-        sections: shown.length === 0 ? [] : [`*${t(locale, 'detail.most_overdue')}*\n${shown.map((row) => ticketLine(row, target(row.target), dueText(locale, row.dueAt, periodInstant({ to: Date.parse(result.period.to) }, now)))).join('\n')}${more(result.value ?? 0, shown.length)}`],
+        sections: shown.length === 0 ? [] : [`*${t(locale, 'detail.most_overdue')}*\n${shown.map((row) => ticketLine(locale, row, target(row.target), dueText(locale, row.dueAt, periodInstant({ to: Date.parse(result.period.to) }, now)))).join('\n')}${more(result.value ?? 0, shown.length)}`],
       };
     }
     case 'escalations':

@@ -9,8 +9,8 @@ import { isResolvedStatus, type TicketStatus } from '../../ingest/events.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatNumber } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
-import { contextText, dueText, encodeRef, ticketLine } from './common.js';
+import { actions, button, context, escapeMrkdwn, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
+import { contextText, dueText, encodeRef, statusWord, ticketLine } from './common.js';
 import { ACTION } from './metric.js';
 
 export const TICKETS_PER_PAGE = 10;
@@ -34,7 +34,7 @@ export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessa
   // The list stands at the period's end (now, while it runs): durations are counted to then.
   const at = periodInstant(model.period, model.now);
   const lines = model.rows.map((row) => {
-    const assignee = row.assigneeSlackUserId !== null ? `<@${row.assigneeSlackUserId}>` : (row.assigneeName ?? t(locale, 'detail.unassigned'));
+    const assignee = row.assigneeSlackUserId !== null ? `<@${row.assigneeSlackUserId}>` : (row.assigneeName === null ? t(locale, 'detail.unassigned') : escapeMrkdwn(row.assigneeName));
     const when =
       model.list === 'escalations' && row.escalatedAt !== null
         ? t(locale, 'detail.escalated_at', { date: formatDate(locale, row.escalatedAt, model.period.timezone, { time: true }) })
@@ -42,8 +42,8 @@ export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessa
           ? dueText(locale, row.dueAt, at)
           : t(locale, 'detail.open_for', { duration: formatDuration(locale, (at - row.createdAt) / 1000) });
     // The status is today's; in a list at a past instant, a ticket open then and solved since says so.
-    const status = model.list !== 'escalations' && at < model.now && isResolvedStatus(row.status as TicketStatus) ? t(locale, 'tickets.solved_since') : row.status;
-    return ticketLine(row, status, when, assignee);
+    const status = model.list !== 'escalations' && at < model.now && isResolvedStatus(row.status as TicketStatus) ? t(locale, 'tickets.solved_since') : statusWord(locale, row.status);
+    return ticketLine(locale, row, status, when, assignee);
   });
   if (lines.length > 0) blocks.push(section(lines.join('\n')));
   blocks.push(context([t(locale, 'tickets.page', { page: model.page + 1, pages, total: formatNumber(locale, model.total) }), contextText(locale, model.period, model.filters)]));
