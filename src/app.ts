@@ -178,6 +178,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 async function shutdown(server: Server, slack: SlackSurface, jobs: ScheduledJobs, backfill: BackfillRunner, db: Database, graceMs: number, logger: Logger): Promise<void> {
   logger.info({ graceMs }, 'shutting down: no new requests; finishing those in flight');
+  // No job or post starts from now on; a post Slack is still answering gets the grace a request gets, so its row is marked sent.
+  const jobsStopped = jobs.stop(Math.max(graceMs, 3000));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // A keep-alive connection becomes idle when its last request is answered: close
   // each as soon as it does, so clients' keep-alive does not hold the shutdown.
@@ -190,7 +192,7 @@ async function shutdown(server: Server, slack: SlackSurface, jobs: ScheduledJobs
   await closed;
   clearInterval(sweep);
   clearTimeout(grace);
-  await jobs.stop();
+  await jobsStopped;
   await backfill.stop();
   await slack.stop();
   await db.destroy();

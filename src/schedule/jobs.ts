@@ -38,7 +38,8 @@ export interface ScheduledJobs {
   /** After a webhook's 200: escalation alerts into the outbox, delivered at once if this process leads. */
   afterDelivery(outcome: DeliveryOutcome): Promise<void>;
   start(): void;
-  stop(): Promise<void>;
+  /** Starts no job and no post from now on; waits up to `waitMs` for those in progress (a post Slack is answering), then gives up the lease. */
+  stop(waitMs?: number): Promise<void>;
 }
 
 export function alertSettings(config: Config): SlaAlertSettings {
@@ -91,6 +92,9 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
     start() {
       if (config.alerts.scheduler) scheduler.start(TICK_MS);
     },
-    stop: () => scheduler.stop(),
+    stop: (waitMs) => {
+      sender.halt();
+      return scheduler.stop(waitMs);
+    },
   };
 }

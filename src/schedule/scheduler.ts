@@ -9,6 +9,9 @@ import type { Logger } from '../logger.js';
 import { describeError } from '../errors.js';
 import type { LeaderLease } from '../store/lease-store.js';
 
+/** How early a tick may come (timer drift, the lease query's time) and still run a job due that tick. */
+const TICK_JITTER_MS = 100;
+
 export interface Job {
   readonly name: string;
   /** Run at most this often (ms). */
@@ -28,6 +31,7 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private leader = false;
+  private stopping = false;
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -49,9 +53,11 @@ export class Scheduler {
     this.leader = leader;
     if (!leader) return false;
     for (const job of jobs) {
+      if (this.stopping) break; // a stop lets the job in progress finish and starts no other
       const now = clock();
       const last = this.lastRun.get(job.name);
-      if (last !== undefined && now - last < job.everyMs) continue;
+      // A tick a few ms early against the last run's clock is still that job's turn: skipping it would halve its rate.
+      if (last !== undefined && now - last < job.everyMs - TICK_JITTER_MS) continue;
       this.lastRun.set(job.name, now);
       try {
         await job.run(now);
@@ -82,6 +88,7 @@ export class Scheduler {
    * a tick in progress, and gives the lease up so a successor need not wait.
    */
   async stop(waitMs = 3000): Promise<void> {
+    this.stopping = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await within(this.ticking ?? Promise.resolve(), waitMs);

@@ -58,9 +58,13 @@ export function backoffMs(attempts: number): number {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** How much earlier than `paceMs` a destination's next post may go: the sender's one-second ticks drift by a few ms. */
+const PACE_JITTER_MS = 100;
+
 export class OutboxSender {
   private readonly nextPostAt = new Map<string, number>();
   private pausedUntil = 0;
+  private halted = false;
   private nextAnyPostAt = 0;
   private running: Promise<DeliveryReport> | undefined;
 
@@ -77,9 +81,19 @@ export class OutboxSender {
   private async pass(): Promise<DeliveryReport> {
     const { store, clock } = this.options;
     const report: DeliveryReport = { sent: 0, deferred: 0, retried: 0, failed: 0 };
+    if (this.halted) return report;
     const rows = await store.claimDue(clock(), this.options.batchSize ?? 50, this.options.claimMs ?? 60_000);
-    for (const row of rows) await this.deliver(row, report);
+    for (const row of rows) {
+      // Stopping: the post in progress finishes; the rows not yet tried are handed back, due at once, for the next process.
+      if (this.halted) await store.retryAt(row.id, clock(), null, false);
+      else await this.deliver(row, report);
+    }
     return report;
+  }
+
+  /** Posts nothing more: a pass in progress finishes its current post and hands the rest of its rows back. */
+  halt(): void {
+    this.halted = true;
   }
 
   private async deliver(row: OutboxRow, report: DeliveryReport): Promise<void> {
@@ -96,7 +110,8 @@ export class OutboxSender {
     // An alert's row may have been cancelled or rewritten (Acknowledge, snooze) since it was claimed.
     const message = row.alertId === null ? row.message : await store.stillClaimed(row.id);
     if (message === undefined) return;
-    this.nextPostAt.set(row.target, now + (this.options.paceMs ?? 1000));
+    // Less a tick's drift: the row put back for its turn is then due at the next tick, a second later, not the one after.
+    this.nextPostAt.set(row.target, now + (this.options.paceMs ?? 1000) - PACE_JITTER_MS);
     this.nextAnyPostAt = now + gap;
     try {
       const posted = await poster.post(row.target, message);
