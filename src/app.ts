@@ -110,7 +110,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const recompute = { backgroundAbove: SLACK_RECOMPUTE_AT_ONCE, onBackgroundAsked: () => background.backfill?.kick() };
   const answers: AnswerDeps = {
     db, timezone: config.kpi.timezone, clock,
-    admin: adminHandler({ db, clock, timezone: config.kpi.timezone, projection: projectionOptions(config.kpi), recompute, ...(slack.client === undefined ? {} : { client: slack.client }) }),
+    admin: adminHandler({ db, clock, timezone: config.kpi.timezone, locale: config.kpi.locale, projection: projectionOptions(config.kpi), recompute, ...(slack.client === undefined ? {} : { client: slack.client }) }),
   };
   if (slack.app !== undefined) {
     const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);

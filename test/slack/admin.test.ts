@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from '../../src/slack/command.js';
 import { handleAdminRequest, type AdminRequest } from '../../src/slack/listeners/admin.js';
+import { t } from '../../src/i18n/catalogue.js';
 import { handleEnpsAnswer } from '../../src/slack/listeners/enps.js';
 import { handlePersonalDigest, type PersonalDigestRequest } from '../../src/slack/listeners/personal-digest.js';
 import { createPostingClient } from '../../src/slack/poster.js';
@@ -196,6 +197,19 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('digest now <#C0TRY>')).toBe('Posting a digest in #C0TRY now.');
     await w.sender().deliverDue();
     expect(w.posts().map((post) => post.channel)).toEqual(['C0TRY']);
+  });
+
+  it('what goes to others on an admin\'s behalf is in the workspace language, as scheduled posts are; the reply in the admin\'s', async () => {
+    w.slack.answer('conversations.members', () => ({ body: { ok: true, members: ['U01'], response_metadata: { next_cursor: '' } } }));
+    const turkishAdmin = { locale: 'tr' as const, workspaceLocale: 'id' as const };
+    expect(await run('digest now <#C0TRY>', turkishAdmin)).toBe(renderMessage({ text: t('tr', 'admin.digest_queued', { channel: '<#C0TRY>' }) }));
+    expect(await run('enps start <#C0TEAM>', turkishAdmin)).toBe(renderMessage({ text: t('tr', 'enps.started', { n: 1 }) }));
+    const sender = w.sender();
+    for (let i = 0; i < 3; i += 1) await sender.deliverDue();
+    const rendered = w.posts().map((post) => renderMessage({ text: '', blocks: post.blocks as never }));
+    expect(rendered).toHaveLength(2);
+    expect(rendered[0]).toContain('Ringkasan tim support');
+    expect(rendered[1]).toContain('Survei singkat (anonim)');
   });
 
   describe('the eNPS pulse', () => {

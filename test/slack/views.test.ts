@@ -15,6 +15,7 @@ import { agentsView, metricView, summaryView } from '../../src/slack/blocks/metr
 import { commandErrorView, explainView, helpView } from '../../src/slack/blocks/text-views.js';
 import { ticketsView } from '../../src/slack/blocks/tickets.js';
 import { homeView } from '../../src/slack/blocks/home.js';
+import { t } from '../../src/i18n/catalogue.js';
 import { renderMessage } from '../../src/slack/console-render.js';
 import { renderAlert, deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
 import { digestView, personalDigestView } from '../../src/slack/blocks/digest.js';
@@ -196,6 +197,18 @@ describe('a metric reply', () => {
       expect(alert, locale).toContain(priority);
       if (locale !== 'en') expect(`${list}\n${home}\n${alert}`, locale).not.toMatch(/\b(urgent|pending)\b/);
     }
+  });
+
+  it('the Home tab\'s admin part names metrics and alert kinds in the reader\'s language, not by their ids', () => {
+    const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
+    const admin = {
+      subscriptionCount: 2, alertRuleCount: 3, teamRouteCount: 0, quietHoursCount: 0, teamRoutes: [], quietHours: [],
+      subscriptions: [{ target: 'C0000DIGEST', personal: false, schedule: '0 9 * * 1-5', timezone: 'Europe/Istanbul', metrics: ['frt', 'csat'] }, { target: 'U0000AYU', personal: true, schedule: '30 8 * * *', timezone: 'Europe/Istanbul', metrics: [] }],
+      alertRules: [{ kind: 'overdue', channelId: 'C0000ALERTS', team: 'İade' }, { kind: 'escalations', channelId: 'C0000ALERTS', team: null }, { kind: 'threshold', channelId: 'C0000ALERTS', team: null }],
+    };
+    const home = renderMessage(homeView({ period, team, now: NOW, admin }, 'tr') as never);
+    for (const word of [t('tr', 'metric.frt.name'), t('tr', 'metric.csat.name'), t('tr', 'digest.personal_title'), t('tr', 'admin.alert.overdue'), t('tr', 'admin.alert.escalations'), t('tr', 'admin.alert.kind_threshold'), 'İade']) expect(home).toContain(word);
+    expect(home).not.toMatch(/· (frt|csat|overdue|escalations|threshold)\b/);
   });
 
   it('reads durations as people say them, in each language', () => {

@@ -333,6 +333,7 @@ export const en = {
   'admin.alert_added': 'Done: {channel} gets {what}.',
   'admin.alert.overdue': 'SLA warnings and breaches',
   'admin.alert.escalations': 'escalations',
+  'admin.alert.kind_threshold': 'threshold alert',
   'admin.alert.threshold': 'an alert when {metric} {operator} {value}',
   'admin.alert.threshold_timing': '{what}, over the {window} (not again within {cooldown})',
   'admin.quiet_set': 'Done: alerts for {channel} wait from {starts} to {ends} ({timezone}), except breaches of urgent tickets.',

@@ -318,6 +318,7 @@ export const id: Messages = {
   'admin.alert_added': 'Selesai: {channel} akan menerima {what}.',
   'admin.alert.overdue': 'peringatan dan pelanggaran SLA',
   'admin.alert.escalations': 'notifikasi eskalasi',
+  'admin.alert.kind_threshold': 'peringatan ambang batas',
   'admin.alert.threshold': 'peringatan saat {metric} {operator} {value}',
   'admin.alert.threshold_timing': '{what}, diukur selama {window} (tidak dikirim ulang dalam {cooldown})',
   'admin.quiet_set': 'Selesai: peringatan untuk {channel} ditahan dari {starts} sampai {ends} ({timezone}), kecuali pelanggaran SLA tiket mendesak.',

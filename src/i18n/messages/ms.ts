@@ -320,6 +320,7 @@ export const ms: Messages = {
   'admin.alert_added': 'Selesai: {channel} akan menerima {what}.',
   'admin.alert.overdue': 'amaran dan pelanggaran SLA',
   'admin.alert.escalations': 'makluman eskalasi',
+  'admin.alert.kind_threshold': 'amaran ambang',
   'admin.alert.threshold': 'amaran apabila {metric} {operator} {value}',
   'admin.alert.threshold_timing': '{what}, diukur sepanjang {window} (tidak dihantar semula dalam tempoh {cooldown})',
   'admin.quiet_set': 'Selesai: amaran untuk {channel} ditahan dari {starts} hingga {ends} ({timezone}), kecuali pelanggaran SLA bagi tiket segera.',

@@ -320,6 +320,7 @@ export const tr: Messages = {
   'admin.alert_added': 'Tamam: {channel} kanalına şunlar gönderilecek: {what}.',
   'admin.alert.overdue': 'SLA uyarıları ve ihlalleri',
   'admin.alert.escalations': 'eskalasyonlar',
+  'admin.alert.kind_threshold': 'eşik uyarısı',
   'admin.alert.threshold': '{metric} {operator} {value} olduğunda bir uyarı',
   'admin.alert.threshold_timing': '{what}, {window} üzerinden ({cooldown} içinde tekrar gönderilmez)',
   'admin.quiet_set': 'Tamam: {channel} kanalının uyarıları {starts} ile {ends} arasında ({timezone}) bekletilecek; acil taleplerin SLA ihlalleri ise hemen gönderilir.',

@@ -10,7 +10,8 @@ import type { TicketListRow } from '../../store/kpi-store.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { context, divider, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
+import { context, divider, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
+import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
 import { dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 
@@ -65,8 +66,13 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     blocks.push(divider(), section(`*${t(locale, 'home.admin')}*`));
     const admin = model.admin;
     const where = (id: string | null, personal = false) => (id === null || id === '' ? '–' : personal ? `<@${id}>` : `<#${id}>`);
-    const digests = admin.subscriptions.map((row) => `${where(row.target, row.personal)} · \`${row.schedule}\` ${row.timezone} · ${row.metrics.join(', ')}`);
-    const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${row.kind}${row.team === null ? '' : ` · ${row.team}`}`);
+    // Metric names and rule kinds in the reader's language; a personal digest is the assignee's own tickets.
+    const metricWord = (id: string) => ((METRIC_IDS as readonly string[]).includes(id) ? metricName(locale, id as MetricId) : escapeMrkdwn(id));
+    const digests = admin.subscriptions.map((row) =>
+      [where(row.target, row.personal), `\`${row.schedule}\` ${row.timezone}`, row.personal ? t(locale, 'digest.personal_title') : row.metrics.map(metricWord).join(', ')].join(' · '),
+    );
+    const ruleKind = (kind: string) => t(locale, kind === 'overdue' ? 'admin.alert.overdue' : kind === 'escalations' ? 'admin.alert.escalations' : 'admin.alert.kind_threshold');
+    const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${ruleKind(row.kind)}${row.team === null ? '' : ` · ${escapeMrkdwn(row.team)}`}`);
     const list = (title: string, lines: string[], total: number) =>
       `*${title}*${lines.length === 0 ? '' : `\n${lines.join('\n')}`}${total > lines.length ? `\n_${t(locale, 'list.more', { n: total - lines.length })}_` : ''}`;
     blocks.push(section(list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount)));

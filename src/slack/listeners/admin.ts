@@ -37,7 +37,13 @@ export interface AdminContext {
   /** Slack's Web API (absent in console mode: no e-mail lookup, no member lists). */
   readonly client?: WebClient;
   readonly userId: string;
+  /** The admin's language: the reply's. */
   readonly locale: Locale;
+  /**
+   * KPI_LOCALE: the language of what goes to other people on the admin's behalf (a digest posted now, the eNPS
+   * question's DMs), as the scheduled digests and the eNPS answer's update are written. The admin's when absent.
+   */
+  readonly workspaceLocale?: Locale;
   readonly now: number;
   /** The workspace zone, for digests without one (KPI_TIMEZONE). */
   readonly timezone?: string;
@@ -114,7 +120,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     case 'link':
       return link(request.user.id, request.email, ctx);
     case 'digest_now':
-      await enqueueDigestNow({ db: ctx.db, locale }, request.channel.id, ctx.timezone ?? 'UTC', now);
+      await enqueueDigestNow({ db: ctx.db, locale: ctx.workspaceLocale ?? locale }, request.channel.id, ctx.timezone ?? 'UTC', now);
       return reply(t(locale, 'admin.digest_queued', { channel: channelRef(request.channel.id) }));
     case 'enps_start':
       return startEnpsSurvey(request.audience, request.question, ctx);
@@ -203,7 +209,7 @@ export async function startEnpsSurvey(audience: SurveyAudience | undefined, ques
   if (target === undefined || members.length === 0) return reply(t(ctx.locale, 'enps.no_audience'));
   await ctx.db.transaction(async (trx) => {
     const surveyId = await new EnpsStore(ctx.db).createSurvey(trx, { audience: target.id, question: question ?? null, startedBy: ctx.userId, invited: members }, ctx.now);
-    const dm = enpsQuestionView({ surveyId, question: question ?? null }, ctx.locale);
+    const dm = enpsQuestionView({ surveyId, question: question ?? null }, ctx.workspaceLocale ?? ctx.locale);
     for (const member of members) await enqueue(trx, { dedupeKey: `enps:${surveyId}:${member}`, kind: 'enps_question', target: member, message: dm, notBefore: ctx.now }, ctx.now);
   });
   return reply(t(ctx.locale, 'enps.started', { n: members.length }));
@@ -220,10 +226,11 @@ function weekdayName(locale: Locale, weekday: string): string {
 }
 
 /** The handler `AnswerDeps.admin` expects, for the /kpi listener. */
-export function adminHandler(deps: { db: Database; client?: WebClient; clock: () => number; timezone: string; projection?: ProjectionOptions; recompute?: RecomputeOptions }): (request: AdminRequest, asker: Asker & { channelId?: string }) => Promise<SlackMessage> {
+export function adminHandler(deps: { db: Database; client?: WebClient; clock: () => number; timezone: string; locale?: Locale; projection?: ProjectionOptions; recompute?: RecomputeOptions }): (request: AdminRequest, asker: Asker & { channelId?: string }) => Promise<SlackMessage> {
   return (request, asker) =>
     handleAdminRequest(request, {
       db: deps.db, userId: asker.userId, locale: asker.locale, now: deps.clock(), timezone: deps.timezone,
+      ...(deps.locale === undefined ? {} : { workspaceLocale: deps.locale }),
       ...(deps.client === undefined ? {} : { client: deps.client }),
       ...(deps.projection === undefined ? {} : { projection: deps.projection }),
       ...(deps.recompute === undefined ? {} : { recompute: deps.recompute }),
