@@ -76,7 +76,10 @@ export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps
     case 'metric':
       return { message: await metricAnswer(request.metric, request.period, request.filters, request.share, asker, deps, now), share: request.share };
     case 'agent': {
-      const title = t(asker.locale, 'view.agent_title', { agent: request.agent.kind === 'slack_user' ? `<@${request.agent.id}>` : request.agent.value });
+      // The header is plain text, where Slack shows a mention as `<@U…>`: the name Slack sent, else the linked agent's.
+      const agent = request.agent;
+      const name = agent.kind === 'text' ? agent.value : agent.name !== undefined ? `@${agent.name}` : ((await new DirectoryStore(deps.db).linkedAgent(agent.id))?.name ?? agent.id);
+      const title = t(asker.locale, 'view.agent_title', { agent: name });
       return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, title), share: request.share };
     }
     case 'digest_me':

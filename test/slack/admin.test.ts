@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from '../../src/slack/command.js';
 import { handleAdminRequest, type AdminRequest } from '../../src/slack/listeners/admin.js';
+import { answerCommand } from '../../src/slack/answer.js';
 import { t } from '../../src/i18n/catalogue.js';
 import { handleEnpsAnswer } from '../../src/slack/listeners/enps.js';
 import { handlePersonalDigest, type PersonalDigestRequest } from '../../src/slack/listeners/personal-digest.js';
@@ -191,6 +192,17 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect((await new DigestStore(w.db).enabled()).map((s) => [s.kind, s.slackUserId, s.schedule])).toEqual([['personal', 'UAYU', '30 7 * * *']]);
     expect(await me('digest me off', 'UAYU')).toBe('Done: no more personal digests.');
     expect(await new DigestStore(w.db).enabled()).toEqual([]);
+  });
+
+  it('agent <@U…> titles its summary with a name (the one Slack sent, else the linked agent\'s), never the raw mention a plain-text header would show', async () => {
+    await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0, data: { status: 'new', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu Lestari' } } }]);
+    await w.db('agents').update({ slack_user_id: 'UAYU' });
+    const deps = { db: w.db, timezone: 'Asia/Jakarta', clock: () => w.now };
+    const asker = { userId: 'UADMIN', locale: 'en' as const, isAdmin: false };
+    const title = async (text: string) => ((await answerCommand(text, asker, deps)).message.blocks[0] as { text: { type: string; text: string } }).text;
+    expect(await title('agent <@UAYU>')).toMatchObject({ type: 'plain_text', text: 'Agent: Ayu Lestari' });
+    expect(await title('agent <@UAYU|ayu>')).toMatchObject({ type: 'plain_text', text: 'Agent: @ayu' });
+    expect(await title('agent <@UNOBODY>')).toMatchObject({ type: 'plain_text', text: 'Agent: UNOBODY' });
   });
 
   it('digest now puts a digest in the outbox for the channel', async () => {
