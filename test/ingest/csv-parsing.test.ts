@@ -200,6 +200,15 @@ describe('column mapping', () => {
     expect(describeMapping(mapping)).toContain('first_response_at ← "First reply time in minutes" (minutes after created_at)');
   });
 
+  it('zohodesk: a report export\'s "Field (Ticket)" headers; jira: every Labels column is read for tags', () => {
+    const zoho = resolveMapping(['Ticket Id', 'Created Time (Ticket)', 'Status (Ticket)', 'Priority (Ticket)', 'Ticket Closed Time (Ticket)'], { preset: 'zohodesk', map: {} });
+    expect(Object.fromEntries(Object.entries(zoho).map(([field, column]) => [field, column.header]))).toEqual({
+      id: 'Ticket Id', created_at: 'Created Time (Ticket)', status: 'Status (Ticket)', priority: 'Priority (Ticket)', closed_at: 'Ticket Closed Time (Ticket)',
+    });
+    const jira = resolveMapping(['Issue id', 'Labels', 'Created', 'labels ', 'Labels'], { preset: 'jira', map: {} });
+    expect(jira.tags).toMatchObject({ index: 1, more: [3, 4] });
+  });
+
   it('--map wins over the preset and names exact headers; automatic matching fills the rest', () => {
     const mapping = resolveMapping(['Ticket', 'Opened', 'Created_At', 'first response at', 'STATUS', 'Priority'], { map: { id: 'Ticket', created_at: 'Opened' } });
     expect(mapping.id).toMatchObject({ header: 'Ticket', index: 0, via: 'map' });

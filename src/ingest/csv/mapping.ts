@@ -78,9 +78,10 @@ export const PRESETS: Record<PresetName, Partial<Record<ImportField, readonly st
   zohodesk: {
     id: ['ID', 'Ticket Id'],
     created_at: ['Created Time', 'Created Time (Ticket)'],
-    closed_at: ['Ticket Closed Time', 'Closed Time'],
-    status: ['Status'],
-    priority: ['Priority'],
+    // Zoho's report exports name a column "Field (Module)": `Status (Ticket)`.
+    closed_at: ['Ticket Closed Time', 'Ticket Closed Time (Ticket)', 'Closed Time'],
+    status: ['Status', 'Status (Ticket)'],
+    priority: ['Priority', 'Priority (Ticket)'],
     channel: ['Channel'],
     group: ['Department'],
     assignee: ['Ticket Owner'],
