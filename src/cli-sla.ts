@@ -65,7 +65,10 @@ export interface SlaCommandOptions {
   readonly progress?: ProgressTerminal;
 }
 
-const SLA_ACTIONS = ['list', 'add', 'remove', 'calendar', 'team', 'recompute', 'holiday'];
+/** The actions `runAction` carries out: its switch is checked against this list (a missing case does not compile). */
+const SLA_ACTIONS = ['list', 'add', 'remove', 'calendar', 'team', 'recompute', 'holiday'] as const;
+type SlaAction = (typeof SLA_ACTIONS)[number];
+const isSlaAction = (word: string | undefined): word is SlaAction => (SLA_ACTIONS as readonly string[]).includes(word ?? '');
 
 export async function slaCommand(args: readonly string[], config: Config, output: Output, options: SlaCommandOptions = {}): Promise<number> {
   // Bad words are refused before the database is opened (or created): exit 2, not a connection error.
@@ -77,7 +80,7 @@ export async function slaCommand(args: readonly string[], config: Config, output
   }
   const [action] = positionals;
   if (action === undefined) throw new UsageError(`say what to do: ${SLA_ACTIONS.join(', ')} ("kpibot sla --help" shows the words of each)`);
-  if (!SLA_ACTIONS.includes(action)) throw new UsageError(t('en', 'sla.error.unknown_action', { action }));
+  if (!isSlaAction(action)) throw new UsageError(t('en', 'sla.error.unknown_action', { action }));
   const projection = projectionOptions(config.kpi);
   const progress = progressLine(options.progress ?? process.stderr, 'tickets');
   try {
@@ -135,6 +138,9 @@ function parseSlaArgs(args: readonly string[]) {
 
 async function runAction(positionals: readonly string[], v: SlaValues, db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale, recompute: RecomputeOptions): Promise<number> {
   const [action, ...rest] = positionals;
+  if (!isSlaAction(action)) {
+    throw new UsageError(action === undefined ? (locale === 'en' ? SLA_USAGE.split('\n').join(' ') : t(locale, 'sla.error.usage')) : t(locale, 'sla.error.unknown_action', { action }));
+  }
   const sla = new SlaStore(db);
   const tickets = new IngestStore(db, projection);
   switch (action) {
@@ -197,8 +203,10 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
       output.out(t(locale, 'sla.holiday_added', { date, calendar }));
       break;
     }
-    default:
-      throw new UsageError(action === undefined ? (locale === 'en' ? SLA_USAGE.split('\n').join(' ') : t(locale, 'sla.error.usage')) : t(locale, 'sla.error.unknown_action', { action }));
+    default: {
+      const unhandled: never = action;
+      throw new Error(`kpibot sla: no case for "${String(unhandled)}"`);
+    }
   }
   const total = await tickets.countTickets();
   if (recompute.backgroundAbove !== undefined && total > recompute.backgroundAbove) {
