@@ -4,7 +4,7 @@
  * Routing is a table; each handler answers its own request, and anything it
  * throws reaches one error sink that answers JSON and never takes the process down.
  */
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { HttpError, KpiBotError, describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { pingDatabase, type Database } from '../store/database.js';
@@ -70,7 +70,16 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   server.keepAliveTimeout = 5_000;
   server.on('clientError', (error, socket) => {
     deps.logger.debug({ err: describeError(error) }, 'malformed HTTP request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    // Node's parser refusals get a JSON reason too: oversized headers 431, a client cut for its slowness 408.
+    const code = (error as NodeJS.ErrnoException).code;
+    const [status, reason, message] =
+      code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'the request headers are larger than 16 KB']
+        : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request_timeout', 'the request took too long to arrive']
+          : [400, 'malformed_request', 'the request is not valid HTTP/1.1'];
+    const body = JSON.stringify({ error: reason, message });
+    if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   return server;
 }

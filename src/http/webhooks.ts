@@ -60,6 +60,12 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
       req.resume();
       throw new HttpError(415, 'unsupported_media_type', `expected Content-Type application/json, got "${contentType || 'none'}"`);
     }
+    // Bodies are read as sent, never inflated (a small gzip can inflate without bound): a compressed one is refused.
+    const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (encoding !== '' && encoding !== 'identity') {
+      req.resume();
+      throw new HttpError(415, 'unsupported_content_encoding', `send the body uncompressed: Content-Encoding "${encoding.slice(0, 40)}" is not accepted`);
+    }
 
     const rawBody = await readBody(req);
     const receivedAt = clock();
@@ -68,7 +74,8 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
 
     let body: unknown;
     try {
-      body = JSON.parse(rawBody.toString('utf8'));
+      // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not replaced by U+FFFD (which made distinct ids one).
+      body = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(rawBody));
     } catch (error) {
       throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${describeError(error)}`);
     }

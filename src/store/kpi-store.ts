@@ -98,30 +98,36 @@ export class KpiStore {
     return Number(row?.n ?? 0);
   }
 
-  /** Count, mean, median and p90 of a duration expression (seconds) over the rows of a query. */
-  private async durations(query: Builder, expression: string): Promise<DurationStats> {
-    const summary = (await query.clone().select(this.db.raw(`count(*) as n, avg(${expression}) as mean`)).first()) as { n: number | string; mean: number | string | null };
-    const n = Number(summary.n);
+  /** Count, mean, median and p90 of a whole-millisecond duration expression over the rows of a query, in seconds. */
+  private async durations(query: Builder, millis: string): Promise<DurationStats> {
+    const { n, mean } = await this.meanSeconds(query, millis);
     if (n === 0) return { n: 0, mean: null, median: null, p90: null };
-    return { ...(await this.quantiles(query, expression, n)), n, mean: Number(summary.mean) };
+    return { ...(await this.quantiles(query, seconds(millis), n)), n, mean };
+  }
+
+  /**
+   * The mean (s) of a whole-millisecond expression, over the rows where it is not null: its exact integer
+   * sum divided once, here, so it is the correctly rounded mean on both engines (avg over doubles rounds
+   * each partial sum, in each engine's own order and precision: SQLite and PostgreSQL differ in the last bits).
+   */
+  private async meanSeconds(query: Builder, millis: string): Promise<{ n: number; mean: number | null }> {
+    const row = (await query.clone().select(this.db.raw(`count(${millis}) as n, sum(${millis}) as total`)).first()) as { n: number | string; total: number | string | null };
+    const n = Number(row.n);
+    return { n, mean: n === 0 ? null : Number(row.total) / (1000 * n) };
   }
 
   /**
    * Count, mean, median and p90 (with `medianOnly`, count and median) of a
    * duration the projection stores with its bucket (migration
    * 20261122000021): the quantiles come from `bucketQuantiles`, the mean from
-   * `expression` (the same duration, computed from the instants, which the
+   * `millis` (the same duration in ms, computed from the instants, which the
    * period's covering index holds where the stored duration is not; null, and
    * so skipped by avg, where the ticket has none) over `query`.
    */
-  private async bucketedDurations(query: Builder, duration: BucketedDuration, expression: string, medianOnly: boolean): Promise<DurationStats> {
+  private async bucketedDurations(query: Builder, duration: BucketedDuration, millis: string, medianOnly: boolean): Promise<DurationStats> {
     const { n, valueAt } = await this.bucketQuantiles(query, duration, medianOnly ? [0.5] : [0.5, 0.9]);
     if (n === 0) return { n: 0, mean: null, median: null, p90: null };
-    let mean: number | null = null;
-    if (!medianOnly) {
-      const row = (await query.clone().select(this.db.raw(`avg(${expression}) as mean`)).first()) as { mean: number | string | null };
-      mean = Number(row.mean);
-    }
+    const mean = medianOnly ? null : (await this.meanSeconds(query, millis)).mean;
     return { n, mean, median: interpolate(0.5, n, valueAt), p90: medianOnly ? null : interpolate(0.9, n, valueAt) };
   }
 
@@ -191,7 +197,8 @@ export class KpiStore {
       .count({ n: '*' })
       .groupBy('t.channel')
       .orderBy('n', 'desc')) as { channel: string | null; n: number | string }[];
-    return rows.map((row) => ({ channel: row.channel, n: Number(row.n) }));
+    // Ties by channel name, no channel last, compared here: the engines order NULL and text by rules of their own.
+    return rows.map((row) => ({ channel: row.channel, n: Number(row.n) })).sort((a, b) => b.n - a.n || Number(a.channel === null) - Number(b.channel === null) || ((a.channel ?? '') < (b.channel ?? '') ? -1 : (a.channel ?? '') > (b.channel ?? '') ? 1 : 0));
   }
 
   /**
@@ -237,7 +244,7 @@ export class KpiStore {
       )
       .first()) as Record<string, number | string | null>;
     // Ordered by `created_at + 0`: walking the created_at index from the oldest ticket would pass every solved one.
-    const oldest = (await this.openAt(at, filters).select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team').orderByRaw('t.created_at + 0').first()) as
+    const oldest = (await this.openAt(at, filters).select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team').orderByRaw('t.created_at + 0').orderBy('t.id').first()) as
       | { source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null }
       | undefined;
     const num = (value: number | string | null | undefined) => Number(value ?? 0);
@@ -275,7 +282,7 @@ export class KpiStore {
   async firstResponse(range: Range, filters: TicketFilters): Promise<DurationStats & { awaiting: number; business: DurationStats }> {
     const created = this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to);
     const stats = await this.firstResponseCalendar(range, filters);
-    const business = await this.durations(created.clone().whereNotNull('t.first_response_business_ms'), seconds('t.first_response_business_ms'));
+    const business = await this.durations(created.clone().whereNotNull('t.first_response_business_ms'), 't.first_response_business_ms');
     const awaiting = await this.count(created.clone().whereNull('t.first_response_at'));
     return { ...stats, awaiting, business };
   }
@@ -286,7 +293,7 @@ export class KpiStore {
     return this.bucketedDurations(
       this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to),
       'first_response',
-      this.db.raw(`${seconds(`t.first_response_at - (${start})`)}`, [true]).toString(),
+      this.db.raw(`t.first_response_at - (${start})`, [true]).toString(),
       medianOnly,
     );
   }
@@ -294,7 +301,7 @@ export class KpiStore {
   /** Every wait from a customer message to the next public agent reply, replied within the range (s). */
   async responseIntervals(range: Range, filters: TicketFilters): Promise<DurationStats> {
     const query = this.tickets(filters).join('ticket_response_intervals as r', 'r.ticket_id', 't.id').where('r.replied_at', '>=', range.from).andWhere('r.replied_at', '<', range.to);
-    return this.durations(query, 'cast(r.seconds as double precision)');
+    return this.durations(query, 'cast(r.seconds as bigint) * 1000');
   }
 
   /**
@@ -305,18 +312,18 @@ export class KpiStore {
   async resolution(range: Range, filters: TicketFilters): Promise<{ first: DurationStats; full: DurationStats; business: { first: DurationStats; full: DurationStats } }> {
     const firstResolved = () => this.tickets(filters).where('t.first_resolved_at', '>=', range.from).andWhere('t.first_resolved_at', '<', range.to);
     const lastResolved = () => this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to);
-    const first = await this.durations(firstResolved(), seconds('t.first_resolved_at - t.created_at'));
+    const first = await this.durations(firstResolved(), 't.first_resolved_at - t.created_at');
     const full = await this.fullResolution(range, filters);
     const business = {
-      first: await this.durations(firstResolved().whereNotNull('t.first_resolution_business_ms'), seconds('t.first_resolution_business_ms')),
-      full: await this.durations(lastResolved().whereNotNull('t.resolution_business_ms'), seconds('t.resolution_business_ms')),
+      first: await this.durations(firstResolved().whereNotNull('t.first_resolution_business_ms'), 't.first_resolution_business_ms'),
+      full: await this.durations(lastResolved().whereNotNull('t.resolution_business_ms'), 't.resolution_business_ms'),
     };
     return { first, full, business };
   }
 
   /** Full resolution time (s) of tickets last resolved in the range, calendar hours: what the summary shows. */
   async fullResolution(range: Range, filters: TicketFilters, medianOnly = false): Promise<DurationStats> {
-    return this.bucketedDurations(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), 'resolution', seconds('t.resolved_at - t.created_at'), medianOnly);
+    return this.bucketedDurations(this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to), 'resolution', 't.resolved_at - t.created_at', medianOnly);
   }
 
   /**
