@@ -12,7 +12,7 @@ import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.j
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
-import { dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
+import { alertKindName, dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 
 /** What admins see configured: the active digests, alert rules, team routes and quiet hours (at most 10 of each listed) and their totals. */
@@ -71,8 +71,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     const digests = admin.subscriptions.map((row) =>
       [where(row.target, row.personal), `\`${row.schedule}\` ${row.timezone}`, row.personal ? t(locale, 'digest.personal_title') : row.metrics.map(metricWord).join(', ')].join(' · '),
     );
-    const ruleKind = (kind: string) => t(locale, kind === 'overdue' ? 'admin.alert.overdue' : kind === 'escalations' ? 'admin.alert.escalations' : 'admin.alert.kind_threshold');
-    const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${ruleKind(row.kind)}${row.team === null ? '' : ` · ${escapeMrkdwn(row.team)}`}`);
+    const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${alertKindName(locale, row.kind)}${row.team === null ? '' : ` · ${escapeMrkdwn(row.team)}`}`);
     const list = (title: string, lines: string[], total: number) =>
       `*${title}*${lines.length === 0 ? '' : `\n${lines.join('\n')}`}${total > lines.length ? `\n_${t(locale, 'list.more', { n: total - lines.length })}_` : ''}`;
     blocks.push(section(list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount)));

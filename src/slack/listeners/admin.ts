@@ -21,7 +21,7 @@ import { enqueueDigestNow } from '../../schedule/digests.js';
 import { thresholdTiming } from '../../schedule/alert-jobs.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
-import { filtersText, metricName, quietHoursLine, routingParts, teamRouteLine } from '../blocks/common.js';
+import { alertKindName, filtersText, metricName, quietHoursLine, routingParts, teamRouteLine } from '../blocks/common.js';
 import { enpsQuestionView } from '../blocks/enps.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
@@ -131,7 +131,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
 
 /** What an alert rule sends, as stored (`config` holds a threshold's metric, operator and value). */
 function ruleText(locale: Locale, kind: AlertRuleKind, config: Record<string, unknown>): string {
-  if (kind !== 'threshold') return t(locale, kind === 'overdue' ? 'admin.alert.overdue' : 'admin.alert.escalations');
+  if (kind !== 'threshold') return alertKindName(locale, kind);
   const metric = config.metric as MetricId;
   const unit = METRICS[metric]?.unit ?? 'count';
   const what = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escapeMrkdwn(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
