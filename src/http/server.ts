@@ -4,7 +4,7 @@
  * Routing is a table; each handler answers its own request, and anything it
  * throws reaches one error sink that answers JSON and never takes the process down.
  */
-import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HttpError, KpiBotError, describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { pingDatabase, type Database } from '../store/database.js';
@@ -26,8 +26,8 @@ export interface HttpServerDeps {
   readonly webhooks?: RouteHandler;
   /** Answers `GET /webhooks/:source` (a helpdesk checking the URL). */
   readonly webhookProbe?: RouteHandler;
-  /** Slack's request listener in HTTP mode (signature checked by Bolt's receiver). */
-  readonly slackEvents?: RequestListener;
+  /** Slack's requests in HTTP mode (`slackGate`, then Bolt's receiver); what it throws reaches the error sink. */
+  readonly slackEvents?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Further routes, ahead of the built-in ones. */
   readonly routes?: readonly Route[];
 }

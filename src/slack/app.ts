@@ -1,17 +1,18 @@
 /**
  * The Slack side of the process, in one of three modes chosen by the
  * configuration: Socket Mode (SLACK_APP_TOKEN), HTTP mode (SLACK_SIGNING_SECRET;
- * Bolt's HTTPReceiver checks Slack's signature, mounted on our own server at
- * /slack/events), or the local console when no Slack token is set.
+ * `slackGate` checks each request and Slack's signature, then Bolt's HTTPReceiver
+ * takes it, mounted on our own server at /slack/events), or the local console
+ * when no Slack token is set.
  */
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, webApi } from '@slack/bolt';
-import { HttpError, KpiBotError, describeError } from '../errors.js';
-import { sendError } from '../http/respond.js';
-import { assertFresh, header } from '../ingest/signatures.js';
+import { KpiBotError, describeError } from '../errors.js';
+import { MAX_BODY_BYTES } from '../http/respond.js';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
+import { slackGate } from './http-gate.js';
 
 type BoltApp = InstanceType<typeof App>;
 
@@ -21,31 +22,10 @@ export interface SlackSurface {
   readonly app?: BoltApp;
   /** Slack's Web API client with the bot token, absent in console mode. */
   readonly client?: webApi.WebClient;
-  /** Mounted at POST /slack/events in HTTP mode. */
-  readonly httpListener?: RequestListener;
+  /** Mounted at POST /slack/events in HTTP mode: checks the request (`slackGate`), then hands it to Bolt. */
+  readonly httpListener?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/**
- * Bolt refuses a request stamped more than 5 minutes in the past, but not one stamped in the future. The window is
- * checked both ways here first (as for signed webhooks), so a captured request cannot be replayed later than
- * documented. A missing timestamp is left to Bolt, which refuses it.
- */
-export function withinWindow(listener: RequestListener, clock: () => number = Date.now): RequestListener {
-  return (request, response) => {
-    const stamp = header(request.headers, 'x-slack-request-timestamp');
-    if (stamp !== undefined) {
-      try {
-        assertFresh(Number(stamp) * 1000, clock(), 'X-Slack-Request-Timestamp');
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        sendError(response, error);
-        return;
-      }
-    }
-    void listener(request, response);
-  };
 }
 
 export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSurface {
@@ -84,13 +64,13 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
   }
 
   if (config.mode === 'http') {
-    const receiver = new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: '/slack/events', logger: log });
+    const receiver = new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: '/slack/events', logger: log, bodyLimit: MAX_BODY_BYTES });
     const app = new App({ authorize, receiver, logger: log, clientOptions });
     return {
       mode: 'http',
       app,
       client,
-      httpListener: withinWindow(receiver.requestListener),
+      httpListener: slackGate(receiver.requestListener, { signingSecret: config.signingSecret ?? '' }),
       // Our HTTP server carries the receiver's requests: only the token is checked here.
       start: verifyToken,
       stop: async () => undefined,
