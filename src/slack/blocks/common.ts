@@ -13,6 +13,7 @@ import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { escapeMrkdwn, link } from './kit.js';
+import { WEEKDAYS, type DigestSchedule } from '../command.js';
 
 /** What a button needs to re-run the request it belongs to (kept short: Slack allows 2,000 characters). */
 export interface RequestRef {
@@ -152,4 +153,22 @@ export function teamRouteLine(locale: Locale, route: TeamRoute): string {
 
 export function quietHoursLine(locale: Locale, channelId: string, quiet: QuietHours): string {
   return t(locale, 'admin.quiet_line', { channel: `<#${channelId}>`, ...quiet });
+}
+
+/** When a digest goes out, in words: "every Monday at 09:00", "on weekdays at 08:30", or its cron. */
+export function scheduleWords(locale: Locale, schedule: DigestSchedule, time: string): string {
+  switch (schedule.frequency) {
+    case 'cron':
+      return t(locale, 'admin.when.cron', { cron: schedule.expression });
+    case 'weekly':
+      // 2026-11-23 is a Monday: add the weekday's offset and let Intl name it.
+      return t(locale, 'admin.when.weekly', {
+        weekday: new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 10, 23 + WEEKDAYS.indexOf(schedule.weekday))),
+        time,
+      });
+    case 'daily':
+      return t(locale, 'admin.when.daily', { time });
+    case 'weekdays':
+      return t(locale, 'admin.when.weekdays', { time });
+  }
 }

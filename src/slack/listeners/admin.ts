@@ -21,7 +21,7 @@ import { enqueueDigestNow } from '../../schedule/digests.js';
 import { thresholdTiming } from '../../schedule/alert-jobs.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
-import { alertKindName, filtersText, metricName, quietHoursLine, routingParts, teamRouteLine } from '../blocks/common.js';
+import { alertKindName, filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine } from '../blocks/common.js';
 import { enpsQuestionView } from '../blocks/enps.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
@@ -65,12 +65,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const timezone = request.timezone ?? ctx.timezone ?? 'UTC';
       const schedule = request.schedule;
       await new DigestStore(ctx.db).add({ kind: 'channel', channelId: request.channel.id, schedule: cronFor(schedule, request.time), timezone, metrics: request.metrics, filters: request.filters, createdBy: ctx.userId, onlyIfChanged: request.onlyIfChanged }, now);
-      const time = request.time ?? '';
-      const when = schedule.frequency === 'cron'
-        ? t(locale, 'admin.when.cron', { cron: schedule.expression })
-        : schedule.frequency === 'weekly'
-          ? t(locale, 'admin.when.weekly', { weekday: weekdayName(locale, schedule.weekday), time })
-          : t(locale, schedule.frequency === 'daily' ? 'admin.when.daily' : 'admin.when.weekdays', { time });
+      const when = scheduleWords(locale, schedule, request.time ?? '');
       const done = t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: metricList(locale, request.metrics) });
       return reply(request.onlyIfChanged ? `${done} ${t(locale, 'admin.if_changed')}` : done);
     }
@@ -217,12 +212,6 @@ export async function startEnpsSurvey(audience: SurveyAudience | undefined, ques
 
 function metricList(locale: Locale, metrics: readonly string[]): string {
   return metrics.map((id) => metricName(locale, id as keyof typeof METRICS)).join(', ');
-}
-
-function weekdayName(locale: Locale, weekday: string): string {
-  // 2026-11-23 is a Monday: add the weekday's offset and let Intl name it.
-  const offset = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(weekday);
-  return new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 10, 23 + Math.max(0, offset)));
 }
 
 /** The handler `AnswerDeps.admin` expects, for the /kpi listener. */

@@ -11,6 +11,7 @@ import { DirectoryStore } from '../../store/directory-store.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import type { KpiRequest } from '../command.js';
 import { message, section, type SlackMessage } from '../blocks/kit.js';
+import { scheduleWords } from '../blocks/common.js';
 
 export type PersonalDigestRequest = Extract<KpiRequest, { kind: 'digest_me' }>;
 
@@ -25,9 +26,6 @@ export async function handlePersonalDigest(request: PersonalDigestRequest, ctx: 
   if ((await new DirectoryStore(ctx.db).linkedAgent(ctx.userId)) === undefined) return reply(t(ctx.locale, 'digest.me_not_linked'));
   const timezone = request.timezone ?? ctx.timezone;
   await digests.setPersonal(ctx.userId, { schedule: cronFor(request.schedule, request.time), timezone }, ctx.now);
-  const schedule = request.schedule;
-  const when = schedule.frequency === 'weekly'
-    ? t(ctx.locale, 'admin.when.weekly', { weekday: new Intl.DateTimeFormat(ctx.locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 10, 23 + ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(schedule.weekday))), time: request.time })
-    : t(ctx.locale, schedule.frequency === 'daily' ? 'admin.when.daily' : 'admin.when.weekdays', { time: request.time });
+  const when = scheduleWords(ctx.locale, request.schedule, request.time);
   return reply(t(ctx.locale, 'digest.me_on', { when, timezone }));
 }
