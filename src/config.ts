@@ -64,6 +64,8 @@ export interface Config {
     readonly escalateAfterMinutes: number;
   };
   readonly webhooks: WebhookSecrets;
+  /** Days a delivery's stored body and a posted message are kept (0: for ever). */
+  readonly payloadRetentionDays: number;
   /** IANA zones in which a source's times without an offset are read (Freshdesk's placeholders may render none). */
   readonly sourceTimezones: { readonly freshdesk: string };
   readonly logLevel: LogLevel;
@@ -101,6 +103,7 @@ export const CONFIG_VARIABLES: readonly { name: string; default: string; meaning
   { name: 'HELPSCOUT_WEBHOOK_SECRET', default: '(none)', meaning: 'Help Scout webhook secret key.', secret: true },
   { name: 'JIRA_WEBHOOK_SECRET', default: '(none)', meaning: 'Jira Service Management webhook secret.', secret: true },
   { name: 'GENERIC_WEBHOOK_SECRET', default: '(none)', meaning: 'Standard Webhooks secret for the generic format, `whsec_<base64>`.', secret: true },
+  { name: 'PAYLOAD_RETENTION_DAYS', default: '30', meaning: 'Days a webhook delivery\'s stored body (its text already removed, shown by `kpibot deliveries`) and a posted message\'s content are kept; then they are cleared, and the rows stay so redeliveries are still recognised. `0` keeps them for ever.' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'Least severe log level written: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.' },
 ];
 
@@ -161,6 +164,7 @@ export function parseConfig(env: Env): Config {
       jira: get('JIRA_WEBHOOK_SECRET'),
       generic: parseStandardWebhookSecret(get('GENERIC_WEBHOOK_SECRET')),
     },
+    payloadRetentionDays: parseInteger('PAYLOAD_RETENTION_DAYS', get('PAYLOAD_RETENTION_DAYS'), 30, 0, 36_500),
     sourceTimezones: { freshdesk: parseTimeZone(get('FRESHDESK_TIMEZONE') ?? 'UTC', 'FRESHDESK_TIMEZONE') },
     logLevel: parseChoice('LOG_LEVEL', (get('LOG_LEVEL') ?? 'info').toLowerCase(), LOG_LEVELS),
   };

@@ -22,6 +22,7 @@ import { Scheduler, type Job } from './scheduler.js';
 import { alertEscalations, evaluateThresholds, sweepSla, type AlertJobDeps } from './alert-jobs.js';
 import type { SlaAlertSettings } from './sla-alerts.js';
 import { runDigests } from './digests.js';
+import { RetentionStore } from '../store/retention-store.js';
 
 export const LEASE_NAME = 'scheduler';
 /** A lease lasts 30 s and is renewed every tick (1 s): a successor takes over within 30 s of the leader's death. */
@@ -73,6 +74,7 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
     { name: 'thresholds', everyMs: 60_000, run: (now) => evaluateThresholds(alertDeps, now) },
     { name: 'digests', everyMs: 60_000, run: (now) => runDigests({ db, locale: config.kpi.locale }, now) },
   ];
+  if (config.payloadRetentionDays > 0) jobs.push(retentionJob(db, config.payloadRetentionDays, logger));
   const lease = new LeaderLease(db, { name: LEASE_NAME, holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, ttlMs: LEASE_TTL_MS, clock });
   const scheduler = new Scheduler({ lease, jobs, clock, logger });
   if (slack.app !== undefined) {
@@ -95,6 +97,19 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
     stop: (waitMs) => {
       sender.halt();
       return scheduler.stop(waitMs);
+    },
+  };
+}
+
+/** Every 5 minutes: clears stored bodies older than the retention (RetentionStore). */
+export function retentionJob(db: Database, days: number, logger: Logger): Job {
+  const store = new RetentionStore(db);
+  return {
+    name: 'retention',
+    everyMs: 5 * 60_000,
+    run: async (now) => {
+      const cleared = await store.clearPayloadsBefore(now - days * 86_400_000, now);
+      if (cleared.deliveries + cleared.outbox > 0) logger.info({ ...cleared, olderThanDays: days }, 'cleared stored bodies past their retention');
     },
   };
 }
