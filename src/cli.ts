@@ -9,11 +9,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, type Config } from './config.js';
-import { ConfigError, KpiBotError, UsageError, describeError } from './errors.js';
+import { ConfigError, DatabaseBusyError, KpiBotError, UsageError, describeError } from './errors.js';
 import { createLogger } from './logger.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { startBot, StartAbortedError, type RunningBot } from './app.js';
-import { openDatabase } from './store/database.js';
+import { isBusyError, openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions } from './ingest/project-ticket.js';
@@ -120,7 +120,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
       output.err(`kpibot: ${error.message}`);
       return 2;
     }
-    output.err(`kpibot: ${describeError(error)}`);
+    output.err(`kpibot: ${isBusyError(error) ? new DatabaseBusyError().message : describeError(error)}`);
     return 1;
   }
 }

@@ -39,6 +39,13 @@ export class DatabaseUnavailableError extends KpiBotError {
   }
 }
 
+/** Another process held the database past the wait (SQLite's busy_timeout, 5 s): nothing of the work in hand was written. */
+export class DatabaseBusyError extends KpiBotError {
+  constructor() {
+    super('database_busy', 'the database stayed locked by another process (the bot, or another kpibot command) for more than 5 s; nothing of this step was written: run the command again', 503);
+  }
+}
+
 /** A request the HTTP layer refuses: carries its status and a stable reason code. */
 export class HttpError extends KpiBotError {
   constructor(status: number, code: string, message: string) {
@@ -48,6 +55,11 @@ export class HttpError extends KpiBotError {
 
 /** The one-line description of any thrown value, for logs and the command line. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  const first = error.message.split('\n')[0] ?? error.name;
+  // knex puts the whole SQL before a driver's message ("insert into … - SQLITE_BUSY: database is locked"): the reason is the driver's.
+  const code = (error as { code?: unknown }).code;
+  const fromDriver = typeof code === 'string' && (code.startsWith('SQLITE_') || /^[0-9A-Z]{5}$/.test(code));
+  const cut = first.lastIndexOf(' - ');
+  return fromDriver && cut >= 0 ? first.slice(cut + 3) : first;
 }

@@ -7,6 +7,7 @@
  * indexes on both, and no engine-specific time-zone conversion.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
@@ -33,7 +34,7 @@ export function openDatabase(config: DatabaseConfig, logger?: Logger): Database 
   if (config.client === 'sqlite') {
     if (config.filename === ':memory:') return openSqlite(config.filename, log);
     mkdirSync(dirname(config.filename), { recursive: true });
-    return withReaders(openSqlite(config.filename, log), openSqlite(config.filename, log, SQLITE_READERS));
+    return withReaders(writeImmediately(openSqlite(config.filename, log)), openSqlite(config.filename, log, SQLITE_READERS));
   }
   return knexFactory({
     client: 'pg',
@@ -100,6 +101,36 @@ function openSqlite(filename: string, log: KnexLog, readers = 0): Database {
       },
     },
   });
+}
+
+/**
+ * knex starts a SQLite transaction with a plain (deferred) BEGIN, which takes the write lock only at its first
+ * write. In WAL mode, if another process (the running bot, `kpibot import`, `kpibot sla`) committed a write
+ * after such a transaction first read, its write fails with SQLITE_BUSY at once: busy_timeout cannot help, as
+ * the transaction's snapshot is stale. BEGIN IMMEDIATE takes the write lock first, waiting up to busy_timeout
+ * for it, so two processes writing the same file take turns. The writer's transactions all write; the
+ * read-only connections use none.
+ */
+type SqliteTransactionClass = new (...args: unknown[]) => { query(connection: unknown, sql: string): Promise<unknown> };
+const SqliteTransaction = createRequire(import.meta.url)('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as SqliteTransactionClass;
+
+class ImmediateTransaction extends SqliteTransaction {
+  begin(connection: unknown): Promise<unknown> {
+    return this.query(connection, 'BEGIN IMMEDIATE;');
+  }
+}
+
+function writeImmediately(db: Database): Database {
+  (db.client as { transaction: (...args: unknown[]) => unknown }).transaction = function (this: unknown, ...args: unknown[]) {
+    return new ImmediateTransaction(this, ...args);
+  };
+  return db;
+}
+
+/** The database stayed locked by another process past busy_timeout (SQLite), or a lock wait timed out (PostgreSQL 55P03). */
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === '55P03';
 }
 
 interface SqliteConnection {

@@ -52,6 +52,33 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     return { ...rest, created_by_agent: Boolean(rest.created_by_agent), tags, ratings };
   };
   const tableCounts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (table) => [table, Number(((await db(table).count({ n: '*' })) as { n: number | string }[])[0]?.n)])));
+  it.runIf(TEST_ENGINE === 'sqlite')('SQLite locked by another process past busy_timeout: the import stops with one clear line, skips no row and writes nothing', async () => {
+    const other = openDatabase(testDb.config);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = other.transaction(async (trx) => {
+      await trx('settings').insert({ key: 'held-by-another-process', value: '1', updated_at: 1 });
+      locked();
+      await held;
+      throw new Error('rolled back on purpose');
+    });
+    await isLocked;
+    try {
+      await expect(run({ file: fixture('basic.csv') })).rejects.toThrow(/locked by another process .* run the command again/);
+    } finally {
+      release();
+      await expect(holder).rejects.toThrow('rolled back on purpose');
+      await other.destroy();
+    }
+    expect(Object.values(await tableCounts()).every((n) => n === 0)).toBe(true);
+    // Once the other process is done, the same import goes through, skipping only the file's own bad rows.
+    const summary = await run({ file: fixture('basic.csv') });
+    expect(counts(summary)).toMatchObject({ imported: 5 });
+    expect(summary.skippedRows.map((row) => row.reason).join('\n')).not.toMatch(/database/);
+  }, 30_000);
+
   const snapshot = async () => ({
     tickets: await db('tickets').orderBy('external_id').select(db.raw('*')).then((rows: Record<string, unknown>[]) => rows.map(({ projected_at: _p, ...rest }) => rest)),
     events: await db('ticket_events').orderBy('dedupe_key').select('dedupe_key', 'occurred_at', 'data'),

@@ -94,3 +94,27 @@ describe(`independent statements in a transaction on ${TEST_ENGINE}`, () => {
     else expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   });
 });
+
+describe(`two processes writing one database on ${TEST_ENGINE}`, () => {
+  const t = useTestDatabase({ migrate: true });
+
+  // The bot and `kpibot import` (or `kpibot sla`) each open the file. A transaction that read, then wrote after
+  // the other process committed, failed at once with SQLITE_BUSY (a deferred BEGIN in WAL mode), and import
+  // skipped valid rows as "refused by the database". Now the first write waits its turn.
+  it('a transaction that reads, then writes after another connection wrote, commits; the other write waits its turn', async () => {
+    const other = openDatabase(t.testDb.config);
+    try {
+      let otherWrite: Promise<unknown> | undefined;
+      await t.db.transaction(async (trx) => {
+        await trx('settings').select('key');
+        otherWrite = other('settings').insert({ key: 'other', value: '1', updated_at: NOW }).then(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await trx('settings').insert({ key: 'mine', value: '1', updated_at: NOW });
+      });
+      await otherWrite;
+      expect(((await t.db('settings').select('key').orderBy('key')) as { key: string }[]).map((row) => row.key)).toEqual(['mine', 'other']);
+    } finally {
+      await other.destroy();
+    }
+  });
+});

@@ -5,8 +5,8 @@
  * that cannot be read is skipped with its line number and reason; it never
  * stops the import. See docs/import.md.
  */
-import { describeError, UsageError } from '../../errors.js';
-import { pingDatabase, type Database } from '../../store/database.js';
+import { DatabaseBusyError, describeError, UsageError } from '../../errors.js';
+import { isBusyError, pingDatabase, type Database } from '../../store/database.js';
 import { IngestStore } from '../../store/ingest-store.js';
 import { DEFAULT_PROJECTION_OPTIONS, type ProjectionOptions } from '../project-ticket.js';
 import { DateReader, type DateOrder } from './dates.js';
@@ -210,6 +210,8 @@ async function writeWithFallback(db: Database, store: IngestStore, source: strin
   try {
     return await writeBatch(db, store, source, tickets);
   } catch (batchError) {
+    // Locked by another process past busy_timeout: nothing of the batch was written, and no row is to blame.
+    if (isBusyError(batchError)) throw new DatabaseBusyError();
     if (tickets.length === 1) {
       const ticket = tickets[0] as ImportedTicket;
       if (!(await pingDatabase(db))) throw batchError;
@@ -222,6 +224,7 @@ async function writeWithFallback(db: Database, store: IngestStore, source: strin
       try {
         outcomes.push(...(await writeBatch(db, store, source, [ticket])));
       } catch (error) {
+        if (isBusyError(error)) throw new DatabaseBusyError();
         failures += 1;
         if (failures === tickets.length || !(await pingDatabase(db))) throw error;
         skip(ticket.line, `the database refused it: ${describeError(error)}`);
