@@ -27,7 +27,7 @@ export const SLA_USAGE = `Usage:
                  [--business-hours [--calendar NAME]] [--pause pending,on-hold]
   kpibot sla remove <id>
   kpibot sla calendar <name> --timezone ZONE --hours "1-5 09:00-17:00" [--hours "6 10:00-14:00"] [--default]
-  kpibot sla holiday <calendar> <YYYY-MM-DD> [name]
+  kpibot sla holiday <calendar> <YYYY-MM-DD> [name] | <calendar> <YYYY-MM-DD> --remove
   kpibot sla team <team> --calendar NAME | --default
   kpibot sla recompute`;
 
@@ -129,7 +129,7 @@ function parseSlaArgs(args: readonly string[]) {
     options: {
       priority: { type: 'string' }, team: { type: 'string' }, 'first-response': { type: 'string' }, 'next-reply': { type: 'string' },
       resolution: { type: 'string' }, 'business-hours': { type: 'boolean' }, calendar: { type: 'string' }, pause: { type: 'string' },
-      timezone: { type: 'string' }, hours: { type: 'string', multiple: true }, default: { type: 'boolean' },
+      timezone: { type: 'string' }, hours: { type: 'string', multiple: true }, default: { type: 'boolean' }, remove: { type: 'boolean' },
     },
     allowPositionals: true,
     strict: true,
@@ -198,9 +198,14 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
       break;
     case 'holiday': {
       const [calendar, date, ...name] = rest;
-      if (calendar === undefined || date === undefined) throw new UsageError(t(locale, 'sla.error.holiday_args'));
-      await sla.addHoliday(calendar, date, name.length > 0 ? name.join(' ') : undefined);
-      output.out(t(locale, 'sla.holiday_added', { date, calendar }));
+      if (calendar === undefined || date === undefined || (v.remove === true && name.length > 0)) throw new UsageError(t(locale, 'sla.error.holiday_args'));
+      if (v.remove === true) {
+        await sla.removeHoliday(calendar, date);
+        output.out(t(locale, 'sla.holiday_removed', { date, calendar }));
+      } else {
+        await sla.addHoliday(calendar, date, name.length > 0 ? name.join(' ') : undefined);
+        output.out(t(locale, 'sla.holiday_added', { date, calendar }));
+      }
       break;
     }
     default: {

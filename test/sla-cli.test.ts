@@ -81,6 +81,17 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     expect(await dueTimes('URG')).toMatchObject({ sla_policy_id: null, first_response_due_at: null });
   });
 
+  it('a day that does not exist is refused; a holiday is taken off with --remove', async () => {
+    expect(run('calendar', 'office', '--timezone', 'Asia/Jakarta', '--hours', '1-5 09:00-17:00').status).toBe(0);
+    expect(run('holiday', 'office', '2026-02-30')).toMatchObject({ status: 2, stderr: 'kpibot: "2026-02-30" is not a date (YYYY-MM-DD)\n' });
+    expect(run('holiday', 'office', '2026-12-25', 'Christmas').status).toBe(0);
+    expect(run('list').stdout).toContain('calendar "office": Asia/Jakarta, 1 holiday');
+    expect(run('holiday', 'office', '2026-12-25', '--remove')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^removed holiday 2026-12-25 from "office"\nrecomputed the due times/) });
+    expect(run('holiday', 'office', '2026-12-25', '--remove')).toMatchObject({ status: 2, stderr: 'kpibot: "2026-12-25" is not a holiday of that calendar\n' });
+    expect(run('list').stdout).toContain('calendar "office": Asia/Jakarta, 0 holidays');
+    expect(run('recompute').status).toBe(0);
+  });
+
   it('bad words: one line, exit code 2', () => {
     expect(run('add', 'x', '--priority', 'highest', '--first-response', '1h')).toMatchObject({ status: 2, stderr: 'kpibot: --priority must be low, normal, high or urgent\n' });
     expect(run('add', 'x', '--first-response', 'soon')).toMatchObject({ status: 2, stderr: 'kpibot: --first-response "soon" is not a duration (e.g. 30m, 4h, 2d)\n' });

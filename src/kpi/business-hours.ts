@@ -215,20 +215,26 @@ function checkTimezone(timezone: unknown, calendarName: string): void {
   }
 }
 
+/** Whether `text` is a real day written YYYY-MM-DD (2026-02-30 is not: Date.parse would roll it over to March 2). */
+export function isCalendarDate(text: string): boolean {
+  return dayNumber(text) !== undefined;
+}
+
+function dayNumber(text: string): number | undefined {
+  const match = DATE.exec(text);
+  if (!match) return undefined;
+  const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return Number.isFinite(ms) && formatDay(ms / DAY) === text ? ms / DAY : undefined;
+}
+
 /** Holiday dates as local day numbers (days since 1970-01-01). */
 function compileHolidays(holidays: unknown, calendarName: string): Set<number> {
   if (!Array.isArray(holidays)) throw new BadCalendarError(`${where(calendarName)}holidays must be a list of YYYY-MM-DD dates`);
   const days = new Set<number>();
   for (const item of holidays as unknown[]) {
-    const match = typeof item === 'string' ? DATE.exec(item) : null;
-    const year = Number(match?.[1]);
-    const month = Number(match?.[2]);
-    const date = Number(match?.[3]);
-    const ms = Date.UTC(year, month - 1, date);
-    if (!match || !Number.isFinite(ms) || formatDay(ms / DAY) !== item) {
-      throw new BadCalendarError(`${where(calendarName)}holiday ${JSON.stringify(item)} is not a YYYY-MM-DD date`);
-    }
-    days.add(ms / DAY);
+    const day = typeof item === 'string' ? dayNumber(item) : undefined;
+    if (day === undefined) throw new BadCalendarError(`${where(calendarName)}holiday ${JSON.stringify(item)} is not a YYYY-MM-DD date`);
+    days.add(day);
   }
   return days;
 }

@@ -134,7 +134,7 @@ export interface SlaDueTimes {
 }
 
 /** Why a policy, calendar or team change was refused: the catalogue's `sla.refused.<reason>`. */
-export type SlaRefusal = { readonly reason: 'team_required' | 'no_target' | 'needs_calendar' } | { readonly reason: 'no_calendar' | 'not_a_date'; readonly value: string };
+export type SlaRefusal = { readonly reason: 'team_required' | 'no_target' | 'needs_calendar' } | { readonly reason: 'no_calendar' | 'not_a_date' | 'no_holiday'; readonly value: string };
 
 /** What a refusal says in `locale`: the command line's English, an admin's language in Slack. */
 export function refusalText(locale: Locale, refusal: SlaRefusal): string {
@@ -145,6 +145,7 @@ export function refusalText(locale: Locale, refusal: SlaRefusal): string {
       return t(locale, `sla.refused.${refusal.reason}`);
     case 'no_calendar':
     case 'not_a_date':
+    case 'no_holiday':
       return t(locale, `sla.refused.${refusal.reason}`, { value: refusal.value });
   }
 }

@@ -6,7 +6,7 @@
  */
 import { independently, type Database } from './database.js';
 import { saveTeam } from './teams.js';
-import { validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
+import { isCalendarDate, validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
 import { SlaPolicyError, matchKey, type SlaPolicy } from '../kpi/sla.js';
 import type { TeamCalendars } from '../kpi/business-durations.js';
 
@@ -118,8 +118,15 @@ export class SlaStore {
   async addHoliday(calendar: string, date: string, name?: string): Promise<void> {
     const row = (await this.db('business_calendars').first('id').where({ name: calendar })) as { id: number } | undefined;
     if (row === undefined) throw SlaPolicyError.refused({ reason: 'no_calendar', value: calendar });
-    if (!/^\d{4}-\d\d-\d\d$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw SlaPolicyError.refused({ reason: 'not_a_date', value: date });
+    if (!isCalendarDate(date)) throw SlaPolicyError.refused({ reason: 'not_a_date', value: date });
     await this.db('calendar_holidays').insert({ calendar_id: row.id, date, name: name ?? null }).onConflict(['calendar_id', 'date']).merge(['name']);
+  }
+
+  async removeHoliday(calendar: string, date: string): Promise<void> {
+    const row = (await this.db('business_calendars').first('id').where({ name: calendar })) as { id: number } | undefined;
+    if (row === undefined) throw SlaPolicyError.refused({ reason: 'no_calendar', value: calendar });
+    const removed = await this.db('calendar_holidays').where({ calendar_id: row.id, date }).delete();
+    if (removed === 0) throw SlaPolicyError.refused({ reason: 'no_holiday', value: date });
   }
 
   /** Enabled policies in matching order, each with its calendar resolved. */

@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 23;
+const MIGRATIONS = 24;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -63,6 +63,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
+    expect(await migrateDown(db)).toBe('20261123000032_impossible_holidays');
     expect(await migrateDown(db)).toBe('20261123000031_urgent_raised_and_descriptions');
     expect(await migrateDown(db)).toBe('20261123000030_scrub_changed_subjects');
     expect(await migrateDown(db)).toBe('20261123000029_urgent_and_openings_rebuild');
@@ -110,6 +111,15 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db('tickets').orderBy('external_id').pluck('team_key')).toEqual(['ödeme', 'iade', 'ödeme', null]);
     expect(await db('agents').pluck('name_key')).toEqual(['öznur yilmaz']);
     expect(await db('teams').pluck('name_key')).toEqual(['şikayet']);
+  });
+
+  it('the impossible-holidays migration removes the days that do not exist, and only those', async () => {
+    for (let name = await migrateUp(db); name !== '20261123000031_urgent_raised_and_descriptions'; name = await migrateUp(db)) expect(name).toBeDefined();
+    await db('business_calendars').insert({ name: 'office', timezone: 'Asia/Jakarta', weekly_hours: JSON.stringify({ 1: [['09:00', '17:00']] }), is_default: true, created_at: NOW, updated_at: NOW });
+    const calendarId = ((await db('business_calendars').first('id')) as { id: number }).id;
+    await db('calendar_holidays').insert(['2026-02-30', '2026-12-25', '2028-02-29', '2027-02-29', '2026-04-31'].map((date) => ({ calendar_id: calendarId, date })));
+    expect(await migrateUp(db)).toBe('20261123000032_impossible_holidays');
+    expect(await db('calendar_holidays').orderBy('date').pluck('date')).toEqual(['2026-12-25', '2028-02-29']);
   });
 
   it('the resolved-spans migration asks for a rebuild only when tickets were reopened before it', async () => {
