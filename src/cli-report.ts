@@ -1,8 +1,10 @@
 /**
- * `kpibot report <metric> [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]`:
- * a readable table, or with --json one stable JSON object per metric (see docs/report.md).
+ * `kpibot report <metric> [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json | --csv]`:
+ * a readable table, with --json one stable JSON object per metric, or with --csv rows for a spreadsheet
+ * (see docs/report.md).
  */
 import { parseArgs } from 'node:util';
+import { stringify } from 'csv-stringify/sync';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
@@ -27,6 +29,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
         timezone: { type: 'string' },
         sort: { type: 'string' },
         json: { type: 'boolean' },
+        csv: { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
@@ -53,21 +56,26 @@ export async function reportCommand(args: readonly string[], config: Config, out
   const sort = (parsed.values.sort ?? 'solved') as AgentColumn;
   if (!(AGENT_COLUMNS as readonly string[]).includes(sort)) throw new UsageError(`--sort must be one of ${AGENT_COLUMNS.join(', ')}`);
   if (parsed.values.sort !== undefined && metric !== 'agents') throw new UsageError('--sort goes with "report agents"');
+  if (parsed.values.json === true && parsed.values.csv === true) throw new UsageError('choose one of --json and --csv');
 
   return withMigratedDatabase(config, async (db) => {
     const store = new KpiStore(db);
     const json = parsed.values.json === true;
+    const csv = parsed.values.csv === true;
     if (metric === 'agents') {
       const table = await computeAgents(store, period, filters, now, sort);
       if (json) output.out(JSON.stringify(table));
+      else if (csv) output.out(agentsCsv(table));
       else printAgents(output, period.label, table.rows);
     } else if (metric === 'summary') {
       const summary = await computeSummary(store, period, filters, now);
       if (json) output.out(JSON.stringify(summary));
+      else if (csv) output.out(metricsCsv(summary.metrics));
       else printSummary(output, `${period.label} (${timezone})`, summary.metrics);
     } else {
       const result = await computeMetric(metric, store, period, filters, now);
       if (json) output.out(JSON.stringify(result));
+      else if (csv) output.out(metricsCsv([result]));
       else for (const line of metricLines(result, `${period.label} (${timezone})`, { timezone, now })) output.out(line);
     }
     return 0;
@@ -175,4 +183,42 @@ function printTable(output: Output, header: string[], rows: string[][]): void {
   const line = (cells: string[]) => `  ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
   output.out(line(header));
   for (const row of rows) output.out(line(row));
+}
+
+/**
+ * A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) is
+ * written with a leading apostrophe: an agent's name comes from the helpdesk, and "=HYPERLINK(...)" must stay text.
+ */
+function textCell(value: string | null): string {
+  if (value === null) return '';
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+const numberCell = (value: number | null): number | string => (value === null ? '' : value);
+
+/** RFC 4180 quoting, a header row, lines ending in LF like the rest of the output; output.out adds the last one. */
+function csvText(columns: readonly string[], rows: readonly (string | number)[][]): string {
+  return stringify([...rows], { header: true, columns: [...columns], record_delimiter: 'unix' }).replace(/\n$/, '');
+}
+
+/** One row per metric: the values as the JSON interface gives them (durations in seconds, rates in percent); no data is an empty cell. */
+function metricsCsv(results: readonly MetricResult[]): string {
+  return csvText(
+    ['metric', 'title', 'from', 'to', 'timezone', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend'],
+    results.map((result) => [
+      result.metric, textCell(METRICS[result.metric].title), result.period.from, result.period.to, result.period.timezone,
+      numberCell(result.value), result.unit, result.n, numberCell(result.previous.value), result.previous.n, numberCell(result.change), result.trend,
+    ]),
+  );
+}
+
+/** One row per agent, in the table's order: durations in seconds, rates in percent. */
+function agentsCsv(table: Awaited<ReturnType<typeof computeAgents>>): string {
+  return csvText(
+    ['agent', 'email', 'slack_user_id', 'solved', 'frt_median_seconds', 'resolution_median_seconds', 'csat_percent', 'csat_answers', 'fcr_percent', 'aht_seconds', 'open_assigned', 'overdue', 'from', 'to', 'timezone'],
+    table.rows.map((row) => [
+      textCell(row.name), textCell(row.email), textCell(row.slackUserId), row.solved, numberCell(row.frtMedian), numberCell(row.resolutionMedian),
+      numberCell(row.csat), row.csatAnswers, numberCell(row.fcr), numberCell(row.aht), row.openAssigned, row.overdue, table.period.from, table.period.to, table.period.timezone,
+    ]),
+  );
 }

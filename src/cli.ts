@@ -40,7 +40,7 @@ Commands:
   sla list | add | remove | calendar | holiday | team | recompute
                              SLA policies, business-hours calendars and team calendars (kpibot sla --help for details).
   alerts team | quiet | list A team's alert channel and lead, a channel's quiet hours (kpibot alerts for details).
-  report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json]
+  report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json | --csv]
                              Print a KPI (default: summary over 30d); metrics: see docs/metrics.md.
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
                              List the latest webhook deliveries (refused ones with --rejected).

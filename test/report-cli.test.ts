@@ -64,6 +64,60 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
   });
 });
 
+describe(`kpibot report --csv on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase;
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    const db = openDatabase(testDb.config);
+    await migrateLatest(db);
+    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' });
+    // Two agents, one of them named like a spreadsheet formula; each answered one ticket (after 1 h and 3 h) and solved it.
+    const agents = [{ type: 'agent' as const, id: 'a1', email: 'ayu@example.com', name: 'Ayu, Senior' }, { type: 'agent' as const, id: 'a2', email: 'x@example.com', name: '=HYPERLINK("http://evil.invalid","x")' }];
+    const events: NormalizedEvent[] = [];
+    agents.forEach((agent, i) => {
+      const created = NOW - 48 * H;
+      events.push({ kind: 'ticket', type: 'ticket_created', externalTicketId: `C-${i}`, occurredAt: created, actor: { type: 'customer', id: 'c' }, data: { status: 'open', assignee: agent }, dedupeKey: `c${i}` });
+      events.push({ kind: 'ticket', type: 'agent_reply', externalTicketId: `C-${i}`, occurredAt: created + (1 + 2 * i) * H, actor: agent, data: {}, dedupeKey: `r${i}` });
+      events.push({ kind: 'ticket', type: 'status_changed', externalTicketId: `C-${i}`, occurredAt: created + 5 * H, actor: agent, data: { status: 'solved' }, dedupeKey: `s${i}` });
+    });
+    await store.recordEvents('generic', events);
+    await db.destroy();
+  });
+  afterAll(() => testDb.dispose());
+
+  const csvLines = (stdout: string) => stdout.replace(/\n$/, '').split('\n');
+
+  it('a metric is one row under a header: seconds, no data an empty cell', () => {
+    const result = runKpibot(['report', 'frt', '--period', '7d', '--csv'], { DATABASE_URL: testDb.url });
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const [header, row, ...rest] = csvLines(result.stdout);
+    expect(header).toBe('metric,title,from,to,timezone,value,unit,n,previous_value,previous_n,change_percent,trend');
+    expect(rest).toEqual([]);
+    const cells = row?.split(',') ?? [];
+    expect(cells.slice(0, 2)).toEqual(['frt', 'First response time']);
+    expect(cells.slice(4)).toEqual(['UTC', '7200', 'seconds', '2', '', '0', '', 'unknown']);
+  });
+
+  it('the summary is one row per metric, in the summary\'s order', () => {
+    const lines = csvLines(runKpibot(['report', 'summary', '--csv'], { DATABASE_URL: testDb.url }).stdout);
+    expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr']);
+    expect(lines[1]?.split(',').slice(5, 8)).toEqual(['2', 'count', '2']);
+  });
+
+  it('agents: quoted where a comma is, and a formula-like name stays text', () => {
+    const lines = csvLines(runKpibot(['report', 'agents', '--sort', 'frtMedian', '--csv'], { DATABASE_URL: testDb.url }).stdout);
+    expect(lines[0]).toMatch(/^agent,email,slack_user_id,solved,frt_median_seconds,/);
+    expect(lines).toHaveLength(3);
+    expect(lines.find((line) => line.startsWith('"Ayu, Senior",ayu@example.com,,1,3600,'))).toBeDefined();
+    const evil = lines.find((line) => line.includes('HYPERLINK'));
+    expect(evil).toMatch(/^"'=HYPERLINK\(""http:\/\/evil\.invalid"",""x""\)",x@example\.com,,1,10800,/);
+  });
+
+  it('--csv and --json together are refused', () => {
+    expect(runKpibot(['report', 'frt', '--csv', '--json'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: 'kpibot: choose one of --json and --csv\n' });
+  });
+});
+
 describe('kpibot report as text', () => {
   const base = { period: { from: '2026-10-23T17:00:00.000Z', to: '2026-11-22T17:00:00.000Z', timezone: 'Asia/Jakarta' }, previous: { value: 1, n: 1 }, change: 400, trend: 'worse' } as const;
   const at = { timezone: 'Asia/Jakarta', now: Date.UTC(2026, 10, 22, 12, 0) };
