@@ -3,11 +3,12 @@
  * DM) and each channel's quiet hours. Alert rules themselves are made in Slack
  * with `/kpi alerts` (docs/alerts.md).
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './cli-args.js';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { ALERT_RULE_KINDS, AlertStore } from './store/alert-store.js';
+import { alertRuleWords } from './i18n/alert-words.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
@@ -22,17 +23,9 @@ const USER = /^[UW][A-Z0-9]{2,}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export async function alertsCommand(args: readonly string[], config: Config, output: Output, now: number = Date.now()): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { channel: { type: 'string' }, 'no-channel': { type: 'boolean' }, lead: { type: 'string' }, 'no-lead': { type: 'boolean' }, timezone: { type: 'string' }, off: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${ALERTS_USAGE}`);
-  }
+  const parsed = parseCommandArgs('alerts', args, {
+    channel: { type: 'string' }, 'no-channel': { type: 'boolean' }, lead: { type: 'string' }, 'no-lead': { type: 'boolean' }, timezone: { type: 'string' }, off: { type: 'boolean' },
+  });
   const { values, positionals } = parsed;
   const [verb, ...rest] = positionals;
   if (verb === 'team') {
@@ -70,7 +63,10 @@ export async function alertsCommand(args: readonly string[], config: Config, out
       for (const team of await store.teamRouting()) output.out(`team ${team.name}: ${describeRouting({ alertChannelId: team.alertChannelId, leadSlackUserId: team.leadSlackUserId })}`);
       for (const [channel, quiet] of await store.quietHours()) output.out(`${channel}: quiet from ${quiet.starts} to ${quiet.ends} (${quiet.timezone})`);
       for (const kind of ALERT_RULE_KINDS) {
-        for (const rule of await store.rules(kind)) output.out(`rule ${rule.id}: ${kind} → ${rule.channelId} ${JSON.stringify({ ...rule.config, filters: undefined, ...rule.filters })}`);
+        for (const rule of await store.rules(kind)) {
+          const filters = Object.entries(rule.filters).map(([key, value]) => `${key}=${String(value)}`).join(' ');
+          output.out(`rule ${rule.id}: ${rule.channelId} gets ${alertRuleWords('en', kind, rule.config)}${filters === '' ? '' : ` (${filters})`}`);
+        }
       }
     });
     return 0;

@@ -5,10 +5,10 @@
  * missing file or a file without the needed columns throw a UsageError (one
  * line, exit code 2); rows that cannot be read are skipped and listed.
  */
-import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
-import { describeError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
+import { parseCommandArgs } from './cli-args.js';
 import { projectionOptions } from './ingest/project-ticket.js';
 import { DATE_ORDERS, type DateOrder } from './ingest/csv/dates.js';
 import { IMPORT_FIELDS, isImportField, isPresetName, PRESET_NAMES, type ImportField, type PresetName } from './ingest/csv/mapping.js';
@@ -68,27 +68,17 @@ export async function importCommand(args: readonly string[], config: Config, out
 
 /** Checks the words; throws UsageError naming the first bad one. */
 export function parseImportArgs(args: readonly string[], config: Config): ImportOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
-        source: { type: 'string' },
-        preset: { type: 'string' },
-        map: { type: 'string', multiple: true },
-        timezone: { type: 'string' },
-        'date-order': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'batch-size': { type: 'string' },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`import: ${describeError(error)}`);
-  }
+  const parsed = parseCommandArgs('import', args, {
+    source: { type: 'string' },
+    preset: { type: 'string' },
+    map: { type: 'string', multiple: true },
+    timezone: { type: 'string' },
+    'date-order': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'batch-size': { type: 'string' },
+    limit: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const { values, positionals } = parsed;
   if (values.help === true) return 'help';
   if (positionals.length === 0) throw new UsageError('import needs a file: kpibot import <file.csv> [options]; run "kpibot import --help"');

@@ -3,42 +3,58 @@
  * a readable table, with --json one stable JSON object per metric, or with --csv rows for a spreadsheet
  * (see docs/report.md).
  */
-import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
+import { parseCommandArgs } from './cli-args.js';
 import { KpiStore } from './store/kpi-store.js';
-import { METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
+import { METRIC_IDS, METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
-import { periodInstant, resolvePeriod } from './kpi/periods.js';
-import { parseFilters, parseMetric } from './kpi/request-words.js';
+import { PERIOD_WORDS, periodInstant, resolvePeriod } from './kpi/periods.js';
+import { FILTER_KEYS, parseFilters, parseMetric } from './kpi/request-words.js';
 import { formatValue } from './kpi/format.js';
 import { formatDate, formatDuration } from './i18n/format.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
-export async function reportCommand(args: readonly string[], config: Config, output: Output, now = Date.now()): Promise<number> {
-  let parsed;
+export const REPORT_USAGE = `Usage:
+  kpibot report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json | --csv]
+
+  metric      ${METRIC_IDS.join(', ')}
+              (default summary; definitions in docs/metrics.md)
+  --period    ${PERIOD_WORDS.join(', ')},
+              <N>d, <N>h, a day 2026-10-05, a range 2026-10-01..2026-10-31 or 2026-10-01.. (default 30d)
+  --filter    ${FILTER_KEYS.join(', ')}=value, repeatable, all must hold
+  --timezone  an IANA zone that cuts the period (default KPI_TIMEZONE)
+  --sort      with agents: ${AGENT_COLUMNS.join(', ')}
+  --json      one JSON object; --csv: rows for a spreadsheet (docs/report.md)`;
+
+/** Whether a word reads as a period (`7d`, `last-week`, a date), to point a stray one at --period. */
+function isPeriodWord(word: string, now: number): boolean {
   try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
-        period: { type: 'string', default: '30d' },
-        filter: { type: 'string', multiple: true, default: [] },
-        timezone: { type: 'string' },
-        sort: { type: 'string' },
-        json: { type: 'boolean' },
-        csv: { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(describeError(error));
+    resolvePeriod(word, now, 'UTC');
+    return true;
+  } catch {
+    return false;
   }
+}
+
+export async function reportCommand(args: readonly string[], config: Config, output: Output, now = Date.now()): Promise<number> {
+  const parsed = parseCommandArgs('report', args, {
+    period: { type: 'string', default: '30d' },
+    filter: { type: 'string', multiple: true, default: [] },
+    timezone: { type: 'string' },
+    sort: { type: 'string' },
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
+  });
   const [word, ...extra] = parsed.positionals;
-  if (extra.length > 0) throw new UsageError(`report takes one metric, got "${parsed.positionals.join(' ')}"`);
+  if (extra.length > 0) {
+    // `report frt 7d` (as /kpi frt 7d says it in Slack): the second word is a period, so say how to give it here.
+    const period = extra.length === 1 && extra[0] !== undefined && isPeriodWord(extra[0], now) ? `; for a period, say --period ${extra[0]}` : '';
+    throw new UsageError(`report takes one metric, got "${parsed.positionals.join(' ')}"${period}`);
+  }
   const metric = parseMetric(word);
   const timezone = parsed.values.timezone ?? config.kpi.timezone;
   if (!isValidTimeZone(timezone)) throw new UsageError(`--timezone "${timezone}" is not an IANA time zone (e.g. Asia/Jakarta)`);

@@ -7,20 +7,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, type Config } from './config.js';
 import { ConfigError, DatabaseBusyError, KpiBotError, UsageError, describeError } from './errors.js';
 import { createLogger } from './logger.js';
 import { withMigratedDatabase } from './cli-database.js';
+import { parseCommandArgs } from './cli-args.js';
 import { startBot, StartAbortedError, type RunningBot } from './app.js';
 import { isBusyError, openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions } from './ingest/project-ticket.js';
-import { reportCommand } from './cli-report.js';
+import { REPORT_USAGE, reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
 import { SLA_USAGE, slaCommand } from './cli-sla.js';
-import { alertsCommand } from './cli-alerts.js';
+import { ALERTS_USAGE, alertsCommand } from './cli-alerts.js';
 import { DEMO_SOURCE, loadDemo } from './demo/generate.js';
 
 const USAGE = `Usage: kpibot <command> [options]
@@ -39,17 +39,22 @@ Commands:
                              Backfill tickets from a CSV export (docs/import.md).
   sla list | add | remove | calendar | holiday | team | recompute
                              SLA policies, business-hours calendars and team calendars (kpibot sla --help for details).
-  alerts team | quiet | list A team's alert channel and lead, a channel's quiet hours (kpibot alerts for details).
+  alerts team | quiet | list
+                             A team's alert channel and lead, a channel's quiet hours (kpibot alerts --help for details).
   report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json | --csv]
-                             Print a KPI (default: summary over 30d); metrics: see docs/metrics.md.
+                             Print a KPI (default: summary over 30d; kpibot report --help lists the words).
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
                              List the latest webhook deliveries (refused ones with --rejected).
   config                     Print the effective configuration (secrets hidden).
+  version                    Print kpibot's version.
   help                       Show this help.
 
 Configuration comes from the environment and a .env file: see README.md.`;
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
+
+/** Commands with a usage of their own, longer than their lines above. */
+const COMMAND_USAGE: Readonly<Record<string, string>> = { sla: SLA_USAGE, alerts: ALERTS_USAGE, report: REPORT_USAGE };
 
 /** A command's own lines of the usage (each of its lines, with the indented ones under them); undefined for a command it does not list. */
 function commandUsage(command: string): string | undefined {
@@ -66,7 +71,7 @@ function commandUsage(command: string): string | undefined {
 export async function main(argv: readonly string[], output: Output): Promise<number> {
   const [command = 'start', ...rest] = argv;
   // `<command> --help` (import has a longer help of its own): the command's usage lines, not a parse error.
-  const usage = command === 'import' || !(rest.includes('--help') || rest.includes('-h')) ? undefined : command === 'sla' ? SLA_USAGE : commandUsage(command);
+  const usage = command === 'import' || !(rest.includes('--help') || rest.includes('-h')) ? undefined : (COMMAND_USAGE[command] ?? commandUsage(command));
   if (usage !== undefined) {
     output.out(usage);
     return 0;
@@ -109,6 +114,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
       case 'version':
       case '--version':
       case '-v':
+        expectNoArguments(command, rest);
         output.out(readVersion());
         return 0;
       default:
@@ -130,12 +136,7 @@ function expectNoArguments(command: string, rest: readonly string[]): void {
 }
 
 async function runMigrate(config: Config, args: readonly string[], output: Output): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: { all: { type: 'boolean' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(describeError(error));
-  }
+  const parsed = parseCommandArgs('migrate', args, { all: { type: 'boolean' } });
   const [action = 'latest', ...extra] = parsed.positionals;
   if (extra.length > 0) throw new UsageError(`"migrate ${action}" takes no further words, got "${extra.join(' ')}"`);
   if (parsed.values.all === true && action !== 'rollback') throw new UsageError('--all goes with "migrate rollback"');
@@ -169,17 +170,7 @@ async function runMigrate(config: Config, args: readonly string[], output: Outpu
 }
 
 async function runDeliveries(config: Config, args: readonly string[], output: Output): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { rejected: { type: 'boolean' }, source: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(describeError(error));
-  }
+  const parsed = parseCommandArgs('deliveries', args, { rejected: { type: 'boolean' }, source: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, false);
   const limit = parsed.values.limit === undefined ? 50 : Number(parsed.values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be a whole number from 1 to 10000');
   return withMigratedDatabase(config, async (db) => {
@@ -203,12 +194,7 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
 
 /** Loads the sample workspace into the configured database. */
 async function runDemo(config: Config, args: readonly string[], output: Output): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: { tickets: { type: 'string', default: '1500' } }, strict: true });
-  } catch (error) {
-    throw new UsageError(describeError(error));
-  }
+  const parsed = parseCommandArgs('demo', args, { tickets: { type: 'string', default: '1500' } }, false);
   const tickets = Number(parsed.values.tickets);
   if (!Number.isInteger(tickets) || tickets < 1 || tickets > 200_000) throw new UsageError(`--tickets must be a whole number from 1 to 200000, got "${parsed.values.tickets}"`);
   await withMigratedDatabase(config, async (db) => {

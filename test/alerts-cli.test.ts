@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
+import { AlertStore } from '../src/store/alert-store.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
 
@@ -28,6 +29,10 @@ describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
     const list = run('list').stdout;
     expect(list).toContain('team Billing: alert channel C0ALERTS, lead (none)');
     expect(list).toContain('C0ALERTS: quiet from 20:00 to 08:00 (Asia/Jakarta)');
+    // A threshold rule (added in Slack) reads as its condition, not as stored JSON.
+    const rules = new AlertStore(db);
+    const id = await rules.addRule({ kind: 'threshold', channelId: 'C0RULES', filters: { team: 'Billing' }, config: { metric: 'frt', operator: '>', value: 14_400 } }, Date.now());
+    expect(run('list').stdout).toContain(`rule ${id}: C0RULES gets an alert when First response time > 4 h, over the last 24 hours (not again within 4 h) (team=Billing)\n`);
     expect(run('quiet', 'C0ALERTS', '--off').status).toBe(0);
     expect(Number(((await db('quiet_hours').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(0);
   });

@@ -57,9 +57,26 @@ describe('kpibot command line', () => {
     expect(runKpibot(['migrate', '--help'], {}, freshDir())).toMatchObject({ status: 0, stdout: expect.stringContaining('  migrate status ') });
     const report = runKpibot(['report', 'frt', '-h'], {}, freshDir());
     expect(report).toMatchObject({ status: 0, stderr: '' });
-    expect(report.stdout).toContain('  report [metric] [--period P]');
+    expect(report.stdout).toContain('  kpibot report [metric] [--period P]');
+    expect(report.stdout).toMatch(/metric +summary, volume, .*, selfservice, agents/);
+    expect(report.stdout).toContain('last-quarter');
     expect(report.stdout).not.toContain('migrate');
+    // alerts has a usage of its own; the list says so, and says version.
+    expect(runKpibot(['alerts', '--help'], {}, freshDir())).toMatchObject({ status: 0, stdout: expect.stringContaining('kpibot alerts quiet <channel id> <HH:MM> <HH:MM>') });
+    expect(help.stdout).toContain('kpibot alerts --help for details');
+    expect(help.stdout).toMatch(/\n {2}version +Print/);
     expect(runKpibot(['frobnicate', '--help'], {}, freshDir())).toMatchObject({ status: 2 });
+  });
+
+  it('a mistyped option or a stray word: one short line that names it and points at --help', () => {
+    expect(runKpibot(['report', '--bogus'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--bogus"; "kpibot report --help" shows the options\n' });
+    expect(runKpibot(['report', '--perod', '7d'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown option "--perod"; did you mean "--period"\?/) });
+    expect(runKpibot(['report', 'frt', '--period'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: --period needs a value;/) });
+    expect(runKpibot(['report', 'frt', '--json=yes'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: --json takes no value;/) });
+    expect(runKpibot(['report', 'frt', '7d'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: report takes one metric, got "frt 7d"; for a period, say --period 7d\n' });
+    expect(runKpibot(['version', 'extra'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: "version" takes no arguments, got "extra"\n' });
+    expect(runKpibot(['deliveries', 'extra'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unexpected word "extra"; "kpibot deliveries --help" shows the options\n' });
+    expect(runKpibot(['import', 'x.csv', '--dryrun'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown option "--dryrun"; did you mean "--dry-run"\?/) });
     const version = runKpibot(['--version'], {}, freshDir());
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(version.stdout).toBe(`${pkg.version}\n`);

@@ -17,7 +17,7 @@ import { computeMetric } from '../kpi/metrics.js';
 import { METRICS, type MetricId } from '../kpi/definitions.js';
 import { renderAlert, type AlertAssignee, type AlertTicket, type AlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
 import { followUps, isUrgent, quietHoursEnd, slaAlertKey, stageReached, type SlaAlertSettings } from './sla-alerts.js';
-import { thresholdCrossed, thresholdDecision, type ThresholdState } from './threshold-rules.js';
+import { thresholdCrossed, thresholdDecision, thresholdTiming, type ThresholdState } from './threshold-rules.js';
 
 export interface AlertJobDeps {
   readonly db: Database;
@@ -150,14 +150,6 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
 }
 
 const HOUR = 3_600_000;
-
-/** A threshold rule's rolling window and cooldown, with their defaults (24 h, 4 h) when the rule names none. */
-export function thresholdTiming(config: Record<string, unknown>): { windowHours: number; cooldownMinutes: number } {
-  return {
-    windowHours: typeof config.windowHours === 'number' ? config.windowHours : 24,
-    cooldownMinutes: typeof config.cooldownMinutes === 'number' ? config.cooldownMinutes : 240,
-  };
-}
 
 /**
  * Threshold rules (`/kpi alerts #c threshold frt > 4h`): the metric over the

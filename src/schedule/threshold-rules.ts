@@ -40,3 +40,11 @@ export function thresholdDecision(state: ThresholdState, crossed: boolean | unde
   if (!crossed && wasCrossed) return { action: 'recovered', state: { crossed: false, ...(state.lastAlertAt === undefined ? {} : { lastAlertAt: state.lastAlertAt }) } };
   return { action: 'none' };
 }
+
+/** A threshold rule's rolling window and cooldown, with their defaults (24 h, 4 h) when the rule names none. */
+export function thresholdTiming(config: Record<string, unknown>): { windowHours: number; cooldownMinutes: number } {
+  return {
+    windowHours: typeof config.windowHours === 'number' ? config.windowHours : 24,
+    cooldownMinutes: typeof config.cooldownMinutes === 'number' ? config.cooldownMinutes : 240,
+  };
+}

@@ -107,11 +107,6 @@ export interface TicketLine {
   readonly team: string | null;
 }
 
-/** What an alert rule of this kind posts, in words (a threshold rule by its kind alone; the admin reply adds its condition). */
-export function alertKindName(locale: Locale, kind: string): string {
-  return t(locale, kind === 'overdue' ? 'admin.alert.overdue' : kind === 'escalations' ? 'admin.alert.escalations' : 'admin.alert.kind_threshold');
-}
-
 /** A ticket's priority in the reader's language (the stored codes are English words); anything else as stored. */
 export function priorityWord(locale: Locale, priority: string | null): string | null {
   if (priority === null) return null;

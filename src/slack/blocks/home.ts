@@ -12,7 +12,8 @@ import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.j
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
-import { alertKindName, dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
+import { dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
+import { alertKindName } from '../../i18n/alert-words.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 
 /** What admins see configured: the active digests, alert rules, team routes and quiet hours (at most 10 of each listed) and their totals. */

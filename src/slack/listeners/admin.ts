@@ -9,19 +9,18 @@ import type { webApi } from '@slack/bolt';
 import type { Database } from '../../store/database.js';
 import type { Locale } from '../../i18n/locale.js';
 import { t } from '../../i18n/catalogue.js';
-import { formatMetricValue, formatWindow } from '../../i18n/format.js';
 import { DigestStore } from '../../store/digest-store.js';
-import { ALERT_RULE_KINDS, AlertStore, type AlertRuleKind } from '../../store/alert-store.js';
+import { ALERT_RULE_KINDS, AlertStore } from '../../store/alert-store.js';
 import { DirectoryStore } from '../../store/directory-store.js';
 import { EnpsStore } from '../../store/enps-store.js';
 import { enqueue } from '../../store/outbox-store.js';
-import { METRICS, type MetricId } from '../../kpi/definitions.js';
+import { METRICS } from '../../kpi/definitions.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
-import { thresholdTiming } from '../../schedule/alert-jobs.js';
+import { alertRuleWords } from '../../i18n/alert-words.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
-import { alertKindName, filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine } from '../blocks/common.js';
+import { filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine } from '../blocks/common.js';
 import { enpsQuestionView } from '../blocks/enps.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
@@ -90,7 +89,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
         ? { metric: rule.metric, operator: rule.operator, value: rule.value, ...(rule.windowHours === undefined ? {} : { windowHours: rule.windowHours }), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }) }
         : {};
       await store.addRule({ kind: rule.type, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
-      return reply(t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what: ruleText(locale, rule.type, config) }));
+      return reply(t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what: alertRuleWords(locale, rule.type, config, escapeMrkdwn) }));
     }
     case 'alert_settings':
       return reply(await alertSettings(ctx));
@@ -124,16 +123,6 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
   }
 }
 
-/** What an alert rule sends, as stored (`config` holds a threshold's metric, operator and value). */
-function ruleText(locale: Locale, kind: AlertRuleKind, config: Record<string, unknown>): string {
-  if (kind !== 'threshold') return alertKindName(locale, kind);
-  const metric = config.metric as MetricId;
-  const unit = METRICS[metric]?.unit ?? 'count';
-  const what = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escapeMrkdwn(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
-  const { windowHours, cooldownMinutes } = thresholdTiming(config);
-  return t(locale, 'admin.alert.threshold_timing', { what, window: formatWindow(locale, windowHours), cooldown: formatMetricValue(locale, cooldownMinutes * 60, 'seconds') });
-}
-
 /** `/kpi alerts`: the alert rules, the teams' routes and the channels' quiet hours. */
 async function alertSettings(ctx: AdminContext): Promise<string> {
   const { locale } = ctx;
@@ -142,7 +131,7 @@ async function alertSettings(ctx: AdminContext): Promise<string> {
   for (const kind of ALERT_RULE_KINDS) {
     for (const rule of await store.rules(kind)) {
       const filters = filtersText(locale, rule.filters);
-      lines.push(`• ${t(locale, 'admin.rule_line', { channel: channelRef(rule.channelId), what: ruleText(locale, kind, rule.config) })}${filters === '' ? '' : ` · ${filters}`}`);
+      lines.push(`• ${t(locale, 'admin.rule_line', { channel: channelRef(rule.channelId), what: alertRuleWords(locale, kind, rule.config, escapeMrkdwn) })}${filters === '' ? '' : ` · ${filters}`}`);
     }
   }
   for (const team of await store.teamRouting()) lines.push(`• ${teamRouteLine(locale, team)}`);

@@ -1,0 +1,26 @@
+/**
+ * An alert rule in words, in one place for every reader: `/kpi alerts` and the
+ * Home tab (escaped for Slack's mrkdwn) and `kpibot alerts list` (plain text).
+ */
+import { t } from './catalogue.js';
+import type { MessageKey } from './catalogue.js';
+import type { Locale } from './locale.js';
+import { formatMetricValue, formatWindow } from './format.js';
+import { METRICS, type MetricId } from '../kpi/definitions.js';
+import { thresholdTiming } from '../schedule/threshold-rules.js';
+
+/** What an alert rule of this kind posts, in words (a threshold rule by its kind alone; alertRuleWords adds its condition). */
+export function alertKindName(locale: Locale, kind: string): string {
+  return t(locale, kind === 'overdue' ? 'admin.alert.overdue' : kind === 'escalations' ? 'admin.alert.escalations' : 'admin.alert.kind_threshold');
+}
+
+/** What an alert rule sends, as stored (`config` holds a threshold's metric, operator and value); `escape` readies the operator for where it is shown. */
+export function alertRuleWords(locale: Locale, kind: string, config: Record<string, unknown>, escape: (text: string) => string = (text) => text): string {
+  if (kind !== 'threshold') return alertKindName(locale, kind);
+  const metric = config.metric as MetricId;
+  const unit = METRICS[metric]?.unit ?? 'count';
+  const name = t(locale, `metric.${metric}.name` as MessageKey & `metric.${string}.name`);
+  const what = t(locale, 'admin.alert.threshold', { metric: name, operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
+  const { windowHours, cooldownMinutes } = thresholdTiming(config);
+  return t(locale, 'admin.alert.threshold_timing', { what, window: formatWindow(locale, windowHours), cooldown: formatMetricValue(locale, cooldownMinutes * 60, 'seconds') });
+}
