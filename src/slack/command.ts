@@ -157,6 +157,8 @@ export type KpiCommandErrorCode =
   | 'bad_user'
   | 'bad_email'
   | 'bad_time'
+  /** A `cron:"..."` that is not five valid cron fields. */
+  | 'bad_cron'
   | 'bad_timezone'
   | 'bad_threshold'
   /** A ticket filter on a metric that counts customers, sessions or employees (churn, repeat, enps, selfservice). */
@@ -164,7 +166,7 @@ export type KpiCommandErrorCode =
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'duplicate_word',
-  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'bad_timezone', 'bad_threshold',
+  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'bad_cron', 'bad_timezone', 'bad_threshold',
   'filters_not_applicable',
 ];
 
@@ -436,7 +438,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
     if (/^cron[:=]/i.test(word)) {
       once(cronExpression, word);
       cronExpression = word.slice(5).trim().replace(/\s+/g, ' ');
-      if (!isValidCron(cronExpression)) return fail('bad_time', word);
+      if (!isValidCron(cronExpression)) return fail('bad_cron', word);
     } else if (lower === 'if-changed') {
       onlyIfChanged = true;
     } else if (/^[a-z]+[:=]/i.test(word)) {

@@ -351,7 +351,7 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect(counts(summary)).toEqual({ rows: 31, imported: 1, updated: 0, unchanged: 0, skipped: 30 });
     expect(summary.skippedRows.map((row) => row.line)).toEqual(Array.from({ length: 20 }, (_, index) => index + 3));
     const lines = formatSummary(summary);
-    expect(lines[1]).toMatch(/^imported 1 new tickets, updated 0, unchanged 0, skipped 30 \(31 rows from .*many-bad\.csv into source "csv", \d+\.\d s\)$/);
+    expect(lines[1]).toMatch(/^imported 1 new ticket, updated 0, unchanged 0, skipped 30 \(31 rows from .*many-bad\.csv into source "csv", \d+\.\d s\)$/);
     expect(lines.at(-1)).toBe('  ... and 10 more skipped rows');
   });
 

@@ -155,7 +155,7 @@ describe('admin verbs', () => {
     expect(request('subscribe <#C123ABC> cron:"0 9 * * 1-5" Asia/Jakarta if-changed backlog')).toEqual({
       kind: 'subscribe', channel: { id: 'C123ABC' }, schedule: { frequency: 'cron', expression: '0 9 * * 1-5' }, timezone: 'Asia/Jakarta', metrics: ['backlog'], filters: {}, onlyIfChanged: true,
     });
-    expect(parse('subscribe <#C123ABC> cron:"every morning"')).toMatchObject({ kind: 'error', code: 'bad_time', word: 'cron:every morning' });
+    expect(parse('subscribe <#C123ABC> cron:"every morning"')).toMatchObject({ kind: 'error', code: 'bad_cron', word: 'cron:every morning' });
     expect(parse('subscribe <#C123ABC> cron:"0 9 * * *" daily')).toMatchObject({ kind: 'error', code: 'unexpected_word', word: 'daily' });
     expect(request('subscribe <#G0PRIV1> WEEKLY 17.45 Europe/Istanbul')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'mon' }, time: '17:45', timezone: 'Europe/Istanbul' });
     expect(request('subscribe <#C1AAAA> weekly Sunday 07:00 UTC')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'sun' }, timezone: 'UTC' });
@@ -307,7 +307,7 @@ describe('errors', () => {
     const texts = [
       'backlgo', 'frt shar', 'explain backlgo', 'frt yesterdy', 'frt team', 'frt teem:x', 'frt 7d 30d', 'explain', 'frt "x', 'subscribe #x daily 09:00',
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
-      'frt csat', 'churn team:x',
+      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

@@ -209,6 +209,9 @@ describe('a metric reply', () => {
     const home = renderMessage(homeView({ period, team, now: NOW, admin }, 'tr') as never);
     for (const word of [t('tr', 'metric.frt.name'), t('tr', 'metric.csat.name'), t('tr', 'digest.personal_title'), t('tr', 'admin.alert.overdue'), t('tr', 'admin.alert.escalations'), t('tr', 'admin.alert.kind_threshold'), 'İade']) expect(home).toContain(word);
     expect(home).not.toMatch(/· (frt|csat|overdue|escalations|threshold)\b/);
+    // The list counts rules (what gets posted where), not the team routes listed apart.
+    expect(home).toContain('Uyarı kuralları: 3');
+    expect(renderMessage(homeView({ period, team, now: NOW, admin }, 'en') as never)).toContain('Alert rules: 3');
   });
 
   it('reads durations as people say them, in each language', () => {

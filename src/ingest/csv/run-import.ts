@@ -270,18 +270,19 @@ async function writeBatch(db: Database, store: IngestStore, source: string, tick
 /** The summary as lines for the terminal. */
 export function formatSummary(summary: ImportSummary): string[] {
   const n = (value: number) => value.toLocaleString('en-US');
+  const count = (value: number, one: string, many: string) => `${n(value)} ${value === 1 ? one : many}`;
   const lines = [`columns: ${summary.mapping}`];
   const seconds = (summary.elapsedMs / 1000).toFixed(1);
   if (summary.dryRun) {
-    lines.push(`dry run: ${n(summary.rows)} rows read, ${n(summary.valid)} valid, ${n(summary.skipped)} would be skipped; nothing was written (${seconds} s)`);
+    lines.push(`dry run: ${count(summary.rows, 'row', 'rows')} read, ${n(summary.valid)} valid, ${n(summary.skipped)} would be skipped; nothing was written (${seconds} s)`);
   } else {
     lines.push(
-      `imported ${n(summary.imported)} new tickets, updated ${n(summary.updated)}, unchanged ${n(summary.unchanged)}, skipped ${n(summary.skipped)} ` +
-        `(${n(summary.rows)} rows from ${summary.file} into source "${summary.source}", ${seconds} s)`,
+      `imported ${count(summary.imported, 'new ticket', 'new tickets')}, updated ${n(summary.updated)}, unchanged ${n(summary.unchanged)}, skipped ${n(summary.skipped)} ` +
+        `(${count(summary.rows, 'row', 'rows')} from ${summary.file} into source "${summary.source}", ${seconds} s)`,
     );
   }
   for (const row of summary.skippedRows) lines.push(`  skipped line ${row.line}: ${row.reason}`);
-  if (summary.skipped > summary.skippedRows.length) lines.push(`  ... and ${n(summary.skipped - summary.skippedRows.length)} more skipped rows`);
+  if (summary.skipped > summary.skippedRows.length) lines.push(`  ... and ${count(summary.skipped - summary.skippedRows.length, 'more skipped row', 'more skipped rows')}`);
   for (const warning of summary.warnings) lines.push(`warning: ${warning}`);
   return lines;
 }

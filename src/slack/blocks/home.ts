@@ -76,7 +76,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     const list = (title: string, lines: string[], total: number) =>
       `*${title}*${lines.length === 0 ? '' : `\n${lines.join('\n')}`}${total > lines.length ? `\n_${t(locale, 'list.more', { n: total - lines.length })}_` : ''}`;
     blocks.push(section(list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount)));
-    blocks.push(section(list(t(locale, 'home.alert_routes', { n: admin.alertRuleCount }), routes, admin.alertRuleCount)));
+    blocks.push(section(list(t(locale, 'home.alert_rules', { n: admin.alertRuleCount }), routes, admin.alertRuleCount)));
     // Team routes and quiet hours only when some are set: most workspaces have none.
     if (admin.teamRouteCount > 0) blocks.push(section(list(t(locale, 'home.team_routes', { n: admin.teamRouteCount }), admin.teamRoutes.map((route) => teamRouteLine(locale, route)), admin.teamRouteCount)));
     if (admin.quietHoursCount > 0) {
