@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { DatabaseUnavailableError, describeError } from './errors.js';
+import { ConfigError, DatabaseUnavailableError, describeError } from './errors.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrateLatest } from './store/migrations.js';
 import { createHttpServer, type Route } from './http/server.js';
@@ -167,7 +167,13 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
+    // The usual reasons are the configuration's: say which variable to change.
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new ConfigError('PORT', `${port} is already in use on ${host} (another kpibot or another server); set PORT to a free port`));
+      else if (error.code === 'EACCES') reject(new ConfigError('PORT', `${port} needs privileges this process does not have; use a port above 1023`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new ConfigError('HOST', `${host} is not an address of this machine`));
+      else reject(error);
+    };
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

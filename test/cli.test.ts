@@ -1,6 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
@@ -20,6 +22,23 @@ describe('kpibot command line', () => {
       expect(result.status).toBe(2);
       expect(result.stderr).toBe(`${line}\n`);
       expect(result.stdout).toBe('');
+    }
+  });
+
+  it('a port in use and a SQLite path through a file name the variable to change (exit 2)', async () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'data'), 'not a folder');
+    expect(runKpibot(['report'], { DATABASE_URL: `sqlite:${join(dir, 'data', 'kpi.sqlite')}` }, dir)).toMatchObject({
+      status: 2, stderr: `kpibot: DATABASE_URL: cannot make the folder "${join(dir, 'data')}" for the SQLite file (EEXIST: a file is in the way)\n`,
+    });
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = runKpibot(['start'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${join(dir, 'kpi.sqlite')}` }, dir);
+      expect(result).toMatchObject({ status: 2, stderr: `kpibot: PORT: ${port} is already in use on 127.0.0.1 (another kpibot or another server); set PORT to a free port\n` });
+    } finally {
+      taken.close();
     }
   });
 

@@ -13,6 +13,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { ConfigError } from '../errors.js';
 
 export type Database = Knex;
 export type Engine = DatabaseConfig['client'];
@@ -33,7 +34,12 @@ export function openDatabase(config: DatabaseConfig, logger?: Logger): Database 
   };
   if (config.client === 'sqlite') {
     if (config.filename === ':memory:') return openSqlite(config.filename, log);
-    mkdirSync(dirname(config.filename), { recursive: true });
+    try {
+      mkdirSync(dirname(config.filename), { recursive: true });
+    } catch (error) {
+      const { code } = error as NodeJS.ErrnoException;
+      throw new ConfigError('DATABASE_URL', `cannot make the folder "${dirname(config.filename)}" for the SQLite file (${code ?? String(error)}${code === 'EEXIST' || code === 'ENOTDIR' ? ': a file is in the way' : ''})`);
+    }
     return withReaders(writeImmediately(openSqlite(config.filename, log)), openSqlite(config.filename, log, SQLITE_READERS));
   }
   return knexFactory({
