@@ -13,6 +13,7 @@ import { projectionOptions } from './ingest/project-ticket.js';
 import { DATE_ORDERS, type DateOrder } from './ingest/csv/dates.js';
 import { IMPORT_FIELDS, isImportField, isPresetName, PRESET_NAMES, type ImportField, type PresetName } from './ingest/csv/mapping.js';
 import { formatSummary, runImport, type ImportOptions, type ImportProgress } from './ingest/csv/run-import.js';
+import { CSV_DELIMITERS, type CsvDelimiter } from './ingest/csv/read-csv.js';
 import { progressLine, type ProgressTerminal } from './cli-progress.js';
 
 export const IMPORT_USAGE = `Usage: kpibot import <file.csv | file.csv.gz> [options]
@@ -25,6 +26,7 @@ Options:
                          Fields: ${IMPORT_FIELDS.join(', ')}.
   --timezone ZONE        IANA zone of times written without one (default: KPI_TIMEZONE).
   --date-order ORDER     auto (day-first unless a date can only be month-first), dmy or mdy.
+  --delimiter D          What separates columns: "," (default), ";", tab or "|".
   --dry-run              Read and check every row; write nothing.
   --limit N              Stop after the first N data rows (to try a mapping).
   --batch-size N         Rows per transaction (default 500).
@@ -77,6 +79,7 @@ export function parseImportArgs(args: readonly string[], config: Config): Import
     'dry-run': { type: 'boolean' },
     'batch-size': { type: 'string' },
     limit: { type: 'string' },
+    delimiter: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   const { values, positionals } = parsed;
@@ -113,6 +116,10 @@ export function parseImportArgs(args: readonly string[], config: Config): Import
   const dateOrder = values['date-order'] ?? 'auto';
   if (!(DATE_ORDERS as readonly string[]).includes(dateOrder)) throw new UsageError(`--date-order "${dateOrder}" is not one of ${DATE_ORDERS.join(', ')}`);
 
+  const delimiter = values.delimiter === undefined ? undefined : values.delimiter === 'tab' ? '\t' : values.delimiter;
+  if (delimiter !== undefined && !(CSV_DELIMITERS as readonly string[]).includes(delimiter)) {
+    throw new UsageError(`--delimiter "${values.delimiter}" is not one of ",", ";", tab, "|"`);
+  }
   const batchSize = wholeNumber('--batch-size', values['batch-size'], 10_000);
   const limit = wholeNumber('--limit', values.limit, Number.MAX_SAFE_INTEGER);
 
@@ -126,6 +133,7 @@ export function parseImportArgs(args: readonly string[], config: Config): Import
     dryRun: values['dry-run'] === true,
     ...(batchSize === undefined ? {} : { batchSize }),
     ...(limit === undefined ? {} : { limit }),
+    ...(delimiter === undefined ? {} : { delimiter: delimiter as CsvDelimiter }),
   };
 }
 

@@ -35,8 +35,8 @@ Commands:
   migrate up | down          Apply the next migration, or undo the last one.
   migrate status             List applied and pending migrations.
   import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk|jira] [--map field=Header ...]
-         [--timezone ZONE] [--dry-run]
-                             Backfill tickets from a CSV export (docs/import.md).
+         [--timezone ZONE] [--date-order auto|dmy|mdy] [--delimiter D] [--limit N] [--batch-size N] [--dry-run]
+                             Backfill tickets from a CSV export (kpibot import --help, docs/import.md).
   sla list | add | remove | calendar | holiday | team | recompute
                              SLA policies, business-hours calendars and team calendars (kpibot sla --help for details).
   alerts team | quiet | list

@@ -414,6 +414,27 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       expect(await tableCounts()).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
     });
 
+    it('a file saved with ";" or tabs between columns is pointed at --delimiter, and read with it; a binary or unnamed gzip file is named as such', async () => {
+      const semicolons = join(dir, 'semicolons.csv');
+      // As a spreadsheet saves it where the comma is the decimal mark: ";" between columns, so a comma is part of a value.
+      writeFileSync(semicolons, 'id;created_at;status;csat\nS-1;2026-01-05 09:00;open;4\n"S-2, migrated";2026-01-06 10:30;pending;\n');
+      const refused = await importCommand([semicolons, '--dry-run'], config, output().sink, notTerminal).then(() => undefined, (thrown: unknown) => thrown);
+      expect((refused as Error).message).toBe('no column for id and created_at (use --map field=Header or --preset); the file\'s columns are "id;created_at;status;csat". The header is one column holding ";": add --delimiter ";"');
+      const { out, sink } = output();
+      expect(await importCommand([semicolons, '--delimiter', ';', '--dry-run'], config, sink, notTerminal)).toBe(0);
+      expect(out[0]).toBe('columns: id ← "id", created_at ← "created_at", status ← "status", csat ← "csat"');
+      expect(out[1]).toMatch(/^dry run: 2 rows read, 2 valid, 0 would be skipped/);
+      const tabs = join(dir, 'tabs.tsv');
+      writeFileSync(tabs, 'id\tcreated_at\nT-1\t2026-01-05 09:00\n');
+      await expect(importCommand([tabs, '--dry-run'], config, output().sink, notTerminal)).rejects.toThrow(/The header is one column holding tabs: add --delimiter tab$/);
+      expect(await importCommand([tabs, '--delimiter', 'tab', '--dry-run'], config, output().sink, notTerminal)).toBe(0);
+      await expect(importCommand([tabs, '--delimiter', ':'], config, output().sink, notTerminal)).rejects.toThrow(new UsageError('--delimiter ":" is not one of ",", ";", tab, "|"'));
+      const packed = join(dir, 'export.csv');
+      writeFileSync(packed, gzipSync(readFileSync(fixture('basic.csv'))));
+      await expect(importCommand([packed, '--dry-run'], config, output().sink, notTerminal)).rejects.toThrow(new UsageError(`"${packed}" is not a CSV text file: its first line holds binary bytes (it is gzip-compressed: name it .gz and it is read as such)`));
+      expect(await tableCounts()).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
+    });
+
     it('--help prints the usage', async () => {
       const { out, sink } = output();
       expect(await importCommand(['--help'], config, sink)).toBe(0);

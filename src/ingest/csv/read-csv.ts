@@ -36,7 +36,11 @@ function describeCsvError(error: CsvError): string {
   return `not valid CSV (${error.message.replace(/ at line \d+.*$/, '')})`;
 }
 
-export function openCsv(path: string, onMalformed: (line: number, reason: string) => void): CsvInput {
+/** What may separate columns: the comma, or the semicolon, tab or bar of spreadsheets saved where the comma is the decimal mark. */
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
+export function openCsv(path: string, onMalformed: (line: number, reason: string) => void, delimiter: CsvDelimiter = ','): CsvInput {
   let totalBytes: number;
   try {
     const stat = statSync(path);
@@ -56,6 +60,7 @@ export function openCsv(path: string, onMalformed: (line: number, reason: string
   const startOfNext = (emptyLines: number) => lastEnd + 1 + (emptyLines - lastEmpty);
   const parser = parse({
     bom: true,
+    delimiter,
     info: true,
     relax_column_count: true,
     // A quote that neither opens nor closes a field (`ab"c`, `"stray "quote`) is kept as a character: the record is

@@ -11,7 +11,7 @@ import { IngestStore } from '../../store/ingest-store.js';
 import { DEFAULT_PROJECTION_OPTIONS, type ProjectionOptions } from '../project-ticket.js';
 import { DateReader, type DateOrder } from './dates.js';
 import { describeMapping, GENERIC_VALUES, PRESET_VALUES, resolveMapping, type ImportField, type PresetName } from './mapping.js';
-import { openCsv } from './read-csv.js';
+import { CSV_DELIMITERS, openCsv, type CsvDelimiter } from './read-csv.js';
 import { changeEvents, readRow, rowEvents, type ImportedTicket } from './rows.js';
 import { existingKeys, readStored, refreshImportStatistics } from '../../store/import-store.js';
 
@@ -31,6 +31,8 @@ export interface ImportOptions {
   readonly batchSize?: number;
   /** Stop after this many data rows (to try a mapping on the start of a big file). */
   readonly limit?: number;
+  /** What separates columns; a comma unless told. */
+  readonly delimiter?: CsvDelimiter;
 }
 
 export interface ImportProgress {
@@ -101,7 +103,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   const input = openCsv(options.file, (line, reason) => {
     counts.rows += 1;
     skip(line, reason);
-  });
+  }, options.delimiter);
   const records = input.records[Symbol.asyncIterator]();
   let first;
   try {
@@ -113,9 +115,15 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   const headers = first.value.cells.map((header) => header.trim());
   let mapping;
   try {
+    const binary = notText(options.file, headers);
+    if (binary !== undefined) throw new UsageError(binary);
     mapping = resolveMapping(headers, { preset: options.preset, map: options.map ?? {} });
   } catch (error) {
     await records.return?.(undefined);
+    const other = otherDelimiter(headers, options.delimiter ?? ',');
+    if (error instanceof UsageError && other !== undefined) {
+      throw new UsageError(`${error.message}. The header is one column holding ${delimiterName(other)}: add --delimiter ${other === '\t' ? 'tab' : `"${other}"`}`);
+    }
     throw error;
   }
   const dates = new DateReader(options.timeZone, options.dateOrder ?? 'auto');
@@ -265,6 +273,26 @@ async function writeBatch(db: Database, store: IngestStore, source: string, tick
       return was.fingerprint === current.get(ticket.id)?.fingerprint ? 'unchanged' : 'updated';
     });
   });
+}
+
+/** Why the header cannot be a CSV header: bytes no text file holds (a compressed or binary file); undefined when it reads as text. */
+function notText(file: string, headers: readonly string[]): string | undefined {
+  const first = headers.join(',');
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  if (!/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(first)) return undefined;
+  const gzip = first.startsWith('\u001f\ufffd\b');
+  return `"${file}" is not a CSV text file: its first line holds binary bytes${gzip ? ' (it is gzip-compressed: name it .gz and it is read as such)' : ''}`;
+}
+
+/** A separator other than `current` found in a one-column header, the sign of a file saved with another one. */
+function otherDelimiter(headers: readonly string[], current: CsvDelimiter): CsvDelimiter | undefined {
+  if (headers.length !== 1) return undefined;
+  const header = headers[0] ?? '';
+  return CSV_DELIMITERS.find((candidate) => candidate !== current && header.includes(candidate));
+}
+
+function delimiterName(delimiter: CsvDelimiter): string {
+  return delimiter === '\t' ? 'tabs' : `"${delimiter}"`;
 }
 
 /** The summary as lines for the terminal. */
