@@ -88,10 +88,12 @@ export async function runDigests(deps: DigestDeps, now: number): Promise<number>
 }
 
 /** `/kpi digest now #channel`: the channel's first subscription's digest (or the summary of yesterday), posted at once. */
-export async function enqueueDigestNow(deps: DigestDeps, channelId: string, timezone: string, now: number): Promise<void> {
+/** Queues the channel's digest (its first subscription's), or yesterday's summary when it has none; says which. */
+export async function enqueueDigestNow(deps: DigestDeps, channelId: string, timezone: string, now: number): Promise<'subscription' | 'summary'> {
   const [subscription] = await new DigestStore(deps.db).ofChannel(channelId);
   const built = subscription === undefined
     ? await buildChannelDigest(deps.db, { metrics: ['summary'], filters: {}, timezone, periodWord: 'yesterday' }, now, deps.locale)
     : await buildFor(deps, subscription, now);
   await enqueue(deps.db, { dedupeKey: `digest-now:${channelId}:${now}`, kind: 'digest', target: channelId, message: built.message, notBefore: now }, now);
+  return subscription === undefined ? 'summary' : 'subscription';
 }

@@ -109,9 +109,13 @@ describe(`digests on ${TEST_ENGINE}`, () => {
   });
 
   it('/kpi digest now posts at once', async () => {
-    await enqueueDigestNow(deps(), 'CTRY', 'UTC', w.now);
+    expect(await enqueueDigestNow(deps(), 'CTRY', 'UTC', w.now)).toBe('summary');
     await w.sender().deliverDue();
     expect(w.posts().map((post) => post.channel)).toEqual(['CTRY']);
+    await digests.add({ kind: 'channel', channelId: 'CSUB', schedule: '0 9 * * *', timezone: 'UTC', metrics: ['csat'] }, w.now);
+    expect(await enqueueDigestNow(deps(), 'CSUB', 'UTC', w.now)).toBe('subscription');
+    await w.sender().deliverDue();
+    expect(w.posts().map((post) => post.channel)).toEqual(['CTRY', 'CSUB']);
   });
 
   it('two schedulers on one database: one leader, one digest; when the leader stops renewing, the other takes over within a minute', async () => {

@@ -669,7 +669,7 @@ describe.skipIf(!onPostgres)('several kpibot replicas on one PostgreSQL, adversa
       await blocker.query('rollback');
       const ackedAt = await acknowledged(w, alert.id);
       // A digest asked for after the sweep resumed is posted after every row that sweep wrote (rows go out in order).
-      expect(await w.command(web, 'digest now <#C0CANARY|canary>')).toContain('Posting a digest');
+      expect(await w.command(web, 'digest now <#C0CANARY|canary>')).toContain('yesterday\'s summary now');
       await until('the canary digest posted', () => w.posts().some((post) => post.channel === 'C0CANARY'));
       await until('the outbox settled', () => outboxSettled(w));
 
@@ -703,7 +703,7 @@ describe.skipIf(!onPostgres)('several kpibot replicas on one PostgreSQL, adversa
       const w = await createWorld();
       const web = await w.start({ SCHEDULER: 'off' });
       const channels = ['C0000DIG1', 'C0000DIG2', 'C0000DIG3', 'C0000DIG4', 'C0000DIG5', 'C0000DIG6'];
-      for (const channel of channels) expect(await w.command(web, `digest now <#${channel}|digests>`)).toContain('Posting a digest');
+      for (const channel of channels) expect(await w.command(web, `digest now <#${channel}|digests>`)).toContain('yesterday\'s summary now');
       // The third post reaches Slack, and the leader dies before it hears back.
       const third = w.gate.hold((method, args) => method === 'chat.postMessage' && args.get('channel') === 'C0000DIG3', { afterSlack: true });
       const s1 = await w.start();

@@ -206,15 +206,18 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
   });
 
   it('digest now puts a digest in the outbox for the channel', async () => {
-    expect(await run('digest now <#C0TRY>')).toBe('Posting a digest in #C0TRY now.');
+    // A channel with no subscription gets yesterday's summary, and the admin is told so.
+    expect(await run('digest now <#C0TRY>')).toBe('#C0TRY has no digest subscription, so it gets yesterday\'s summary now. `/kpi subscribe` sets up its own.');
+    expect(await run('subscribe <#C0SUBS> daily 09:00 csat')).toContain('C0SUBS');
+    expect(await run('digest now <#C0SUBS>')).toBe('Posting a digest in #C0SUBS now.');
     await w.sender().deliverDue();
-    expect(w.posts().map((post) => post.channel)).toEqual(['C0TRY']);
+    expect(w.posts().map((post) => post.channel)).toEqual(['C0TRY', 'C0SUBS']);
   });
 
   it('what goes to others on an admin\'s behalf is in the workspace language, as scheduled posts are; the reply in the admin\'s', async () => {
     w.slack.answer('conversations.members', () => ({ body: { ok: true, members: ['U01'], response_metadata: { next_cursor: '' } } }));
     const turkishAdmin = { locale: 'tr' as const, workspaceLocale: 'id' as const };
-    expect(await run('digest now <#C0TRY>', turkishAdmin)).toBe(renderMessage({ text: t('tr', 'admin.digest_queued', { channel: '<#C0TRY>' }) }));
+    expect(await run('digest now <#C0TRY>', turkishAdmin)).toBe(renderMessage({ text: t('tr', 'admin.digest_queued_summary', { channel: '<#C0TRY>' }) }));
     expect(await run('enps start <#C0TEAM>', turkishAdmin)).toBe(renderMessage({ text: t('tr', 'enps.started', { n: 1 }) }));
     const sender = w.sender();
     for (let i = 0; i < 3; i += 1) await sender.deliverDue();

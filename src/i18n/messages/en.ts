@@ -353,6 +353,7 @@ export const en = {
   'admin.link_no_agent': 'No helpdesk agent with the address {email} has been seen yet. Link again once a ticket assigned to them has arrived.',
   'admin.link_slack_differs': 'Note: in Slack, {email} belongs to {other}.',
   'admin.digest_queued': 'Posting a digest in {channel} now.',
+  'admin.digest_queued_summary': '{channel} has no digest subscription, so it gets yesterday\'s summary now. `/kpi subscribe` sets up its own.',
   'admin.sla_cli': 'SLA targets and calendars are set with `kpibot sla` on the command line.',
   'enps.started': 'The eNPS pulse is on its way to {n} people by DM. Answers are anonymous; `/kpi enps` shows the result from 5 answers.',
   'enps.no_audience': 'Nobody to ask: the channel or group has no members the bot can reach.',

@@ -338,6 +338,7 @@ export const id: Messages = {
   'admin.link_no_agent': 'Belum ada agen helpdesk dengan alamat {email}. Hubungkan lagi setelah ada tiket yang ditugaskan kepadanya.',
   'admin.link_slack_differs': 'Catatan: di Slack, {email} milik {other}.',
   'admin.digest_queued': 'Ringkasan sedang dikirim ke {channel}.',
+  'admin.digest_queued_summary': '{channel} belum berlangganan ringkasan, jadi ringkasan kemarin dikirim ke sana sekarang. Atur langganannya dengan `/kpi subscribe`.',
   'admin.sla_cli': 'Target SLA dan kalender diatur dengan `kpibot sla` di baris perintah.',
   'enps.started': 'Survei singkat eNPS sedang dikirim lewat DM ke {n} orang. Jawaban bersifat anonim; `/kpi enps` menampilkan hasilnya mulai 5 jawaban.',
   'enps.no_audience': 'Tidak ada yang bisa ditanya: kanal atau grup ini tidak punya anggota yang dapat dijangkau bot.',

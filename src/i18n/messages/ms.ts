@@ -340,6 +340,7 @@ export const ms: Messages = {
   'admin.link_no_agent': 'Belum ada ejen helpdesk dengan alamat {email}. Pautkan semula selepas tiket yang ditugaskan kepadanya tiba.',
   'admin.link_slack_differs': 'Nota: dalam Slack, {email} milik {other}.',
   'admin.digest_queued': 'Ringkasan sedang dihantar ke {channel}.',
+  'admin.digest_queued_summary': '{channel} belum melanggan ringkasan, jadi ringkasan semalam dihantar ke sana sekarang. Tetapkan langganannya dengan `/kpi subscribe`.',
   'admin.sla_cli': 'Sasaran SLA dan kalendar ditetapkan dengan `kpibot sla` pada baris arahan.',
   'enps.started': 'Tinjauan ringkas eNPS sedang dihantar melalui DM kepada {n} orang. Jawapan adalah tanpa nama; `/kpi enps` memaparkan keputusan mulai 5 jawapan.',
   'enps.no_audience': 'Tiada sesiapa untuk ditanya: saluran atau kumpulan ini tiada ahli yang boleh dihubungi oleh bot.',

@@ -340,6 +340,7 @@ export const tr: Messages = {
   'admin.link_no_agent': '{email} adresine sahip bir temsilci henüz görülmedi. Bu kişiye atanmış bir talep geldikten sonra yeniden eşleştirin.',
   'admin.link_slack_differs': 'Not: Slack\'te {email} adresi {other} kullanıcısına ait.',
   'admin.digest_queued': '{channel} kanalına şimdi bir özet gönderiliyor.',
+  'admin.digest_queued_summary': '{channel} kanalının özet aboneliği yok; bu yüzden oraya şimdi dünün özeti gönderiliyor. Kendi aboneliğini `/kpi subscribe` ile kurabilirsiniz.',
   'admin.sla_cli': 'SLA hedefleri ve takvimler komut satırında `kpibot sla` ile ayarlanır.',
   'enps.started': 'eNPS nabız anketi {n} kişiye DM ile gönderiliyor. Yanıtlar anonimdir; `/kpi enps` sonucu 5 yanıttan itibaren gösterir.',
   'enps.no_audience': 'Sorulacak kimse yok: kanalda ya da grupta botun ulaşabildiği üye yok.',

@@ -113,9 +113,10 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     }
     case 'link':
       return link(request.user.id, request.email, ctx);
-    case 'digest_now':
-      await enqueueDigestNow({ db: ctx.db, locale: ctx.workspaceLocale ?? locale }, request.channel.id, ctx.timezone ?? 'UTC', now);
-      return reply(t(locale, 'admin.digest_queued', { channel: channelRef(request.channel.id) }));
+    case 'digest_now': {
+      const posted = await enqueueDigestNow({ db: ctx.db, locale: ctx.workspaceLocale ?? locale }, request.channel.id, ctx.timezone ?? 'UTC', now);
+      return reply(t(locale, posted === 'subscription' ? 'admin.digest_queued' : 'admin.digest_queued_summary', { channel: channelRef(request.channel.id) }));
+    }
     case 'enps_start':
       return startEnpsSurvey(request.audience, request.question, ctx);
     case 'sla':
