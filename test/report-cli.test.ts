@@ -11,13 +11,19 @@ import type { MetricResult } from '../src/kpi/metrics.js';
 const H = 3_600_000;
 const NOW = Date.now();
 
+/** A fresh migrated database holding these events (from the generic source). */
+async function databaseWith(events: readonly NormalizedEvent[]): Promise<TestDatabase> {
+  const testDb = await createTestDatabase();
+  const db = openDatabase(testDb.config);
+  await migrateLatest(db);
+  await new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }).recordEvents('generic', [...events]);
+  await db.destroy();
+  return testDb;
+}
+
 describe(`kpibot report on ${TEST_ENGINE}`, () => {
   let testDb: TestDatabase;
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    const db = openDatabase(testDb.config);
-    await migrateLatest(db);
-    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' });
     const events: NormalizedEvent[] = [];
     // Three tickets created 2 days ago, answered after 1, 2 and 6 hours; Billing has two of them.
     [1, 2, 6].forEach((hours, i) => {
@@ -25,8 +31,7 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
       events.push({ kind: 'ticket', type: 'ticket_created', externalTicketId: `R-${i}`, occurredAt: created, actor: { type: 'customer', id: 'c' }, data: { status: 'open', team: i < 2 ? 'Billing' : 'Sales', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu' } }, dedupeKey: `c${i}` });
       events.push({ kind: 'ticket', type: 'agent_reply', externalTicketId: `R-${i}`, occurredAt: created + hours * H, actor: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu' }, data: {}, dedupeKey: `r${i}` });
     });
-    await store.recordEvents('generic', events);
-    await db.destroy();
+    testDb = await databaseWith(events);
   });
   afterAll(() => testDb.dispose());
 
@@ -67,10 +72,6 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
 describe(`kpibot report --csv on ${TEST_ENGINE}`, () => {
   let testDb: TestDatabase;
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    const db = openDatabase(testDb.config);
-    await migrateLatest(db);
-    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' });
     // Two agents, one of them named like a spreadsheet formula; each answered one ticket (after 1 h and 3 h) and solved it.
     const agents = [{ type: 'agent' as const, id: 'a1', email: 'ayu@example.com', name: 'Ayu, Senior' }, { type: 'agent' as const, id: 'a2', email: 'x@example.com', name: '=HYPERLINK("http://evil.invalid","x")' }];
     const events: NormalizedEvent[] = [];
@@ -80,8 +81,7 @@ describe(`kpibot report --csv on ${TEST_ENGINE}`, () => {
       events.push({ kind: 'ticket', type: 'agent_reply', externalTicketId: `C-${i}`, occurredAt: created + (1 + 2 * i) * H, actor: agent, data: {}, dedupeKey: `r${i}` });
       events.push({ kind: 'ticket', type: 'status_changed', externalTicketId: `C-${i}`, occurredAt: created + 5 * H, actor: agent, data: { status: 'solved' }, dedupeKey: `s${i}` });
     });
-    await store.recordEvents('generic', events);
-    await db.destroy();
+    testDb = await databaseWith(events);
   });
   afterAll(() => testDb.dispose());
 
