@@ -9,6 +9,8 @@ import { UsageError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { ALERT_RULE_KINDS, AlertStore } from './store/alert-store.js';
 import { alertRuleWords } from './i18n/alert-words.js';
+import { t } from './i18n/catalogue.js';
+import { teamHasTickets } from './store/teams.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
@@ -38,8 +40,12 @@ export async function alertsCommand(args: readonly string[], config: Config, out
       ...(values.lead !== undefined ? { leadSlackUserId: values.lead } : values['no-lead'] === true ? { leadSlackUserId: null } : {}),
     };
     if (Object.keys(routing).length === 0) throw new UsageError(`give --channel, --no-channel, --lead or --no-lead\n${ALERTS_USAGE}`);
-    await withMigratedDatabase(config, (db) => new AlertStore(db).setTeamRouting(team, routing, now));
+    const known = await withMigratedDatabase(config, async (db) => {
+      await new AlertStore(db).setTeamRouting(team, routing, now);
+      return teamHasTickets(db, team);
+    });
     output.out(`team ${team}: ${describeRouting(routing)}`);
+    if (!known) output.out(t('en', 'team.no_tickets_yet', { team: team.trim() }));
     return 0;
   }
   if (verb === 'quiet') {

@@ -11,6 +11,7 @@ import type { Database } from './store/database.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions, type ProjectionOptions } from './ingest/project-ticket.js';
 import { SlaStore } from './store/sla-store.js';
+import { teamHasTickets } from './store/teams.js';
 import { SlaPolicyError, refusalText } from './kpi/sla.js';
 import { parseDuration } from './ingest/csv/dates.js';
 import { formatDuration } from './i18n/format.js';
@@ -191,6 +192,7 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
       if ((v.calendar === undefined) === (v.default !== true)) throw new UsageError(t(locale, 'sla.error.team_choice'));
       await sla.assignTeamCalendar(team, v.calendar ?? null);
       output.out(v.calendar === undefined ? t(locale, 'sla.team_default', { team: team.trim() }) : t(locale, 'sla.team_calendar', { team: team.trim(), calendar: v.calendar }));
+      if (!(await teamHasTickets(db, team))) output.out(t(locale, 'team.no_tickets_yet', { team: team.trim() }));
       break;
     }
     case 'recompute':

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
 import { AlertStore } from '../src/store/alert-store.js';
+import { IngestStore } from '../src/store/ingest-store.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
 
@@ -21,9 +22,15 @@ describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
   });
 
   it('sets a team\'s alert channel and lead, a channel\'s quiet hours, and lists them', async () => {
-    expect(run('team', 'Billing', '--channel', 'C0ALERTS', '--lead', 'U0LEAD')).toMatchObject({ status: 0, stdout: 'team Billing: alert channel C0ALERTS, lead U0LEAD\n' });
+    // No ticket has the team yet: kept, with a word about the spelling.
+    expect(run('team', 'Billing', '--channel', 'C0ALERTS', '--lead', 'U0LEAD')).toMatchObject({
+      status: 0, stdout: 'team Billing: alert channel C0ALERTS, lead U0LEAD\nNo ticket has the team "Billing" yet: it applies when one does (names compare ignoring case and spaces). Check the spelling against your helpdesk\'s groups.\n',
+    });
     expect(await db('teams').where({ name: 'Billing' }).first()).toMatchObject({ alert_channel_id: 'C0ALERTS', lead_slack_user_id: 'U0LEAD' });
-    expect(run('team', 'billing', '--no-lead').status).toBe(0);
+    await new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }).recordEvents('generic', [
+      { kind: 'ticket', type: 'ticket_created', externalTicketId: 'B-1', occurredAt: Date.now(), actor: { type: 'customer', id: 'c' }, data: { status: 'open', team: 'BILLING' }, dedupeKey: 'b1' },
+    ]);
+    expect(run('team', 'billing', '--no-lead')).toMatchObject({ status: 0, stdout: 'team billing: lead (none)\n' });
     expect(Number(((await db('teams').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(1);
     expect(run('quiet', 'C0ALERTS', '20:00', '08:00').stdout).toContain('quiet from 20:00 to 08:00 (Asia/Jakarta)');
     const list = run('list').stdout;

@@ -26,3 +26,11 @@ export async function saveTeam(db: Knex, name: string, changes: Record<string, u
     return { name: row.name, calendarId: row.calendar_id, alertChannelId: row.alert_channel_id, leadSlackUserId: row.lead_slack_user_id };
   });
 }
+
+/**
+ * Whether any ticket has this team (compared as the team filter compares: by matchKey). A route or calendar
+ * for a name no ticket carries is kept, since the team's tickets may be yet to come, but is likely a typo.
+ */
+export async function teamHasTickets(db: Knex, name: string): Promise<boolean> {
+  return (await db('tickets').first('id').where({ team_key: matchKey(name) })) !== undefined;
+}

@@ -101,7 +101,12 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('alerts')).toBe('No alert rules, team routes or quiet hours yet. `/kpi help` shows how to add them.');
     expect(await run('alerts quiet <#C0OPS> 22:00 07:00')).toBe('Done: alerts for #C0OPS wait from 22:00 to 07:00 (Asia/Jakarta), except breaches of urgent tickets.');
     expect(await w.alerts.quietHours()).toEqual(new Map([['C0OPS', { starts: '22:00', ends: '07:00', timezone: 'Asia/Jakarta' }]]));
-    expect(await run('alerts team Billing EU <#C0BILL>')).toBe('Done: team Billing EU: SLA alerts go to #C0BILL; no lead is told about unacknowledged breaches.');
+    // A team no ticket carries yet is kept, with a word about the spelling; once a ticket has it, no such word.
+    expect(await run('alerts team Billing EU <#C0BILL>')).toBe('Done: team Billing EU: SLA alerts go to #C0BILL; no lead is told about unacknowledged breaches.\nNo ticket has the team "Billing EU" yet: it applies when one does (names compare ignoring case and spaces). Check the spelling against your helpdesk\'s groups.');
+    await w.ingest([
+      { ticket: 'T-EU', type: 'ticket_created', at: T0, data: { status: 'open', team: 'BILLING EU' } },
+      { ticket: 'T-TR', type: 'ticket_created', at: T0, data: { status: 'open', team: 'Ödeme İade' } },
+    ]);
     // Naming only the lead keeps the channel; the team is found again ignoring case.
     expect(await run('alerts team billing eu <@ULEAD>')).toBe('Done: team billing eu: SLA alerts go to #C0BILL; @ULEAD gets a DM about breaches nobody acknowledges.');
     expect(await w.alerts.teamRouting()).toEqual([{ name: 'Billing EU', alertChannelId: 'C0BILL', leadSlackUserId: 'ULEAD' }]);
@@ -123,7 +128,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await w.alerts.quietHours()).toEqual(new Map());
     // In the admin's language.
     expect(await run('alerts quiet <#C0OPS> 20:00 08:00 Europe/Istanbul', { locale: 'tr' })).toBe('Tamam: #C0OPS kanalının uyarıları 20:00 ile 08:00 arasında (Europe/Istanbul) bekletilecek; acil taleplerin SLA ihlalleri ise hemen gönderilir.');
-    expect(await run('alerts team Billing <#C0BILL>', { locale: 'id' })).toBe('Selesai: tim Billing: peringatan SLA dikirim ke #C0BILL; tidak ada ketua tim yang diberi tahu tentang pelanggaran SLA yang belum dikonfirmasi.');
+    expect(await run('alerts team Billing EU <#C0BILL>', { locale: 'id' })).toBe('Selesai: tim Billing EU: peringatan SLA dikirim ke #C0BILL; tidak ada ketua tim yang diberi tahu tentang pelanggaran SLA yang belum dikonfirmasi.');
   });
 
   it('link: sets the agent\'s Slack user, says when Slack knows the address as someone else, and when no agent has it', async () => {

@@ -340,6 +340,7 @@ export const en = {
   'admin.quiet_set': 'Done: alerts for {channel} wait from {starts} to {ends} ({timezone}), except breaches of urgent tickets.',
   'admin.quiet_off': 'Done: {channel} has no quiet hours; its alerts post at once.',
   'admin.team_routing': 'Done: team *{team}*: {channel}; {lead}.',
+  'team.no_tickets_yet': 'No ticket has the team "{team}" yet: it applies when one does (names compare ignoring case and spaces). Check the spelling against your helpdesk\'s groups.',
   'admin.team_channel': 'SLA alerts go to {channel}',
   'admin.team_no_channel': 'SLA alerts go only to the channels of matching `overdue` rules',
   'admin.team_lead': '{lead} gets a DM about breaches nobody acknowledges',

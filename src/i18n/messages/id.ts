@@ -325,6 +325,7 @@ export const id: Messages = {
   'admin.quiet_set': 'Selesai: peringatan untuk {channel} ditahan dari {starts} sampai {ends} ({timezone}), kecuali pelanggaran SLA tiket mendesak.',
   'admin.quiet_off': 'Selesai: {channel} tidak punya jam tenang; peringatannya langsung dikirim.',
   'admin.team_routing': 'Selesai: tim *{team}*: {channel}; {lead}.',
+  'team.no_tickets_yet': 'Belum ada tiket dengan tim "{team}": pengaturan ini berlaku saat tiketnya masuk (nama dibandingkan tanpa memperhatikan huruf besar dan spasi). Periksa ejaannya dengan grup di helpdesk Anda.',
   'admin.team_channel': 'peringatan SLA dikirim ke {channel}',
   'admin.team_no_channel': 'peringatan SLA hanya dikirim ke kanal aturan `overdue` yang cocok',
   'admin.team_lead': '{lead} menerima DM tentang pelanggaran SLA yang belum dikonfirmasi siapa pun',

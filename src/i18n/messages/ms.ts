@@ -327,6 +327,7 @@ export const ms: Messages = {
   'admin.quiet_set': 'Selesai: amaran untuk {channel} ditahan dari {starts} hingga {ends} ({timezone}), kecuali pelanggaran SLA bagi tiket segera.',
   'admin.quiet_off': 'Selesai: {channel} tiada waktu senyap; amarannya dihantar serta-merta.',
   'admin.team_routing': 'Selesai: pasukan *{team}*: {channel}; {lead}.',
+  'team.no_tickets_yet': 'Belum ada tiket dengan pasukan "{team}": tetapan ini terpakai apabila tiketnya tiba (nama dibandingkan tanpa mengira huruf besar dan ruang). Semak ejaannya dengan kumpulan dalam helpdesk anda.',
   'admin.team_channel': 'amaran SLA dihantar ke {channel}',
   'admin.team_no_channel': 'amaran SLA hanya dihantar ke saluran peraturan `overdue` yang sepadan',
   'admin.team_lead': '{lead} menerima DM tentang pelanggaran yang belum diakui sesiapa',

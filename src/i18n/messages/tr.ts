@@ -327,6 +327,7 @@ export const tr: Messages = {
   'admin.quiet_set': 'Tamam: {channel} kanalının uyarıları {starts} ile {ends} arasında ({timezone}) bekletilecek; acil taleplerin SLA ihlalleri ise hemen gönderilir.',
   'admin.quiet_off': 'Tamam: {channel} için sessiz saat yok; uyarılar hemen gönderilir.',
   'admin.team_routing': 'Tamam: *{team}* ekibi: {channel}; {lead}.',
+  'team.no_tickets_yet': '"{team}" ekibine ait bir talep henüz yok: ayar, böyle bir talep geldiğinde uygulanır (adlar büyük/küçük harf ve boşluk gözetmeden karşılaştırılır). Yazımı yardım masanızdaki gruplarla karşılaştırın.',
   'admin.team_channel': 'SLA uyarıları {channel} kanalına gider',
   'admin.team_no_channel': 'SLA uyarıları yalnızca eşleşen `overdue` kurallarının kanallarına gider',
   'admin.team_lead': 'kimsenin onaylamadığı ihlaller {lead} kullanıcısına DM ile bildirilir',

@@ -12,6 +12,7 @@ import { t } from '../../i18n/catalogue.js';
 import { DigestStore } from '../../store/digest-store.js';
 import { ALERT_RULE_KINDS, AlertStore } from '../../store/alert-store.js';
 import { DirectoryStore } from '../../store/directory-store.js';
+import { teamHasTickets } from '../../store/teams.js';
 import { EnpsStore } from '../../store/enps-store.js';
 import { enqueue } from '../../store/outbox-store.js';
 import { METRICS } from '../../kpi/definitions.js';
@@ -109,7 +110,8 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
         ...(request.channel === undefined ? {} : { alertChannelId: request.channel?.id ?? null }),
         ...(request.lead === undefined ? {} : { leadSlackUserId: request.lead?.id ?? null }),
       }, now);
-      return reply(t(locale, 'admin.team_routing', routingParts(locale, request.team, team.alertChannelId, team.leadSlackUserId)));
+      const done = t(locale, 'admin.team_routing', routingParts(locale, request.team, team.alertChannelId, team.leadSlackUserId));
+      return reply((await teamHasTickets(ctx.db, request.team)) ? done : `${done}\n${t(locale, 'team.no_tickets_yet', { team: escapeMrkdwn(request.team.trim()) })}`);
     }
     case 'link':
       return link(request.user.id, request.email, ctx);
