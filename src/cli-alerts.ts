@@ -10,6 +10,7 @@ import { withMigratedDatabase } from './cli-database.js';
 import { ALERT_RULE_KINDS, AlertStore } from './store/alert-store.js';
 import { alertRuleWords } from './i18n/alert-words.js';
 import { t } from './i18n/catalogue.js';
+import { didYouMean } from './kpi/suggest.js';
 import { teamHasTickets } from './store/teams.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
@@ -77,7 +78,8 @@ export async function alertsCommand(args: readonly string[], config: Config, out
     });
     return 0;
   }
-  throw new UsageError(ALERTS_USAGE);
+  if (verb === undefined) throw new UsageError('say what to do: team, quiet or list ("kpibot alerts --help" shows the words of each)');
+  throw new UsageError(`unknown alerts action "${verb}"${didYouMean(verb, ['team', 'quiet', 'list'])}; use team, quiet or list ("kpibot alerts --help" shows the words of each)`);
 }
 
 function describeRouting(routing: { alertChannelId?: string | null; leadSlackUserId?: string | null }): string {

@@ -7,7 +7,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.js';
-import { closestWord } from './kpi/suggest.js';
+import { didYouMean } from './kpi/suggest.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -23,9 +23,7 @@ function argumentProblem(error: unknown, options: Options): string {
   const { code, message } = error as { code?: string; message?: string };
   const option = /'(-[^' ]*)/.exec(message ?? '')?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
-    const known = Object.keys(options).map((name) => `--${name}`);
-    const nearest = closestWord(option.split('=')[0] ?? option, known);
-    return `unknown option "${option}"${nearest === undefined ? '' : `; did you mean "${nearest}"?`}`;
+    return `unknown option "${option}"${didYouMean(option.split('=')[0] ?? option, Object.keys(options).map((name) => `--${name}`))}`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
     return /does not take an argument/.test(message ?? '') ? `${option} takes no value` : `${option} needs a value`;

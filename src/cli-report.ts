@@ -210,7 +210,8 @@ function textCell(value: string | null): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-const numberCell = (value: number | null): number | string => (value === null ? '' : value);
+/** A number as a spreadsheet should read it: no binary noise (a mean of 7266.862999999999 s is 7266.863), no data an empty cell. */
+const numberCell = (value: number | null): number | string => (value === null ? '' : Number(value.toFixed(6)));
 
 /** RFC 4180 quoting, a header row, lines ending in LF like the rest of the output; output.out adds the last one. */
 function csvText(columns: readonly string[], rows: readonly (string | number)[][]): string {
@@ -218,7 +219,7 @@ function csvText(columns: readonly string[], rows: readonly (string | number)[][
 }
 
 /** One row per metric: the values as the JSON interface gives them (durations in seconds, rates in percent); no data is an empty cell. */
-function metricsCsv(results: readonly MetricResult[]): string {
+export function metricsCsv(results: readonly MetricResult[]): string {
   return csvText(
     ['metric', 'title', 'from', 'to', 'timezone', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend'],
     results.map((result) => [

@@ -3,10 +3,10 @@
  * each team. Every change recomputes the due times and business-hours durations
  * of all tickets, so breaches and KPIs follow the policies and calendars now in force.
  */
-import { parseArgs } from 'node:util';
 import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
+import { parseCommandArgs } from './cli-args.js';
 import type { Database } from './store/database.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions, type ProjectionOptions } from './ingest/project-ticket.js';
@@ -107,12 +107,7 @@ export interface RecomputeOptions {
  * here. Bad words throw UsageError (or SlaPolicyError); each change recomputes every ticket.
  */
 export async function runSla(args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale = 'en', recompute: RecomputeOptions = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseSlaArgs(args);
-  } catch (error) {
-    throw new UsageError(describeError(error));
-  }
+  const parsed = parseSlaArgs(args);
   try {
     return await runAction(parsed.positionals, parsed.values, db, projection, output, locale, recompute);
   } catch (error) {
@@ -125,15 +120,10 @@ export async function runSla(args: readonly string[], db: Database, projection: 
 type SlaValues = ReturnType<typeof parseSlaArgs>['values'];
 
 function parseSlaArgs(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    options: {
-      priority: { type: 'string' }, team: { type: 'string' }, 'first-response': { type: 'string' }, 'next-reply': { type: 'string' },
-      resolution: { type: 'string' }, 'business-hours': { type: 'boolean' }, calendar: { type: 'string' }, pause: { type: 'string' },
-      timezone: { type: 'string' }, hours: { type: 'string', multiple: true }, default: { type: 'boolean' }, remove: { type: 'boolean' },
-    },
-    allowPositionals: true,
-    strict: true,
+  return parseCommandArgs('sla', args, {
+    priority: { type: 'string' }, team: { type: 'string' }, 'first-response': { type: 'string' }, 'next-reply': { type: 'string' },
+    resolution: { type: 'string' }, 'business-hours': { type: 'boolean' }, calendar: { type: 'string' }, pause: { type: 'string' },
+    timezone: { type: 'string' }, hours: { type: 'string', multiple: true }, default: { type: 'boolean' }, remove: { type: 'boolean' },
   });
 }
 

@@ -12,6 +12,7 @@ import { ConfigError, DatabaseBusyError, KpiBotError, UsageError, describeError 
 import { createLogger } from './logger.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
+import { didYouMean } from './kpi/suggest.js';
 import { startBot, StartAbortedError, type RunningBot } from './app.js';
 import { isBusyError, openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
@@ -79,8 +80,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
   try {
     switch (command) {
       case 'start': {
-        const demo = rest.length === 1 && rest[0] === '--demo';
-        if (!demo) expectNoArguments(command, rest);
+        const demo = parseCommandArgs('start', rest, { demo: { type: 'boolean' } }, false).values.demo === true;
         const config = loadConfig();
         if (demo) await runDemo(config, [], output);
         return await runStart(config);
@@ -118,7 +118,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         output.out(readVersion());
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; run "kpibot help" for the list`);
+        throw new UsageError(`unknown command "${command}"${didYouMean(command, COMMANDS)}; run "kpibot help" for the list`);
     }
   } catch (error) {
     // Bad configuration, bad words, or input refused as such (4xx): exit code 2.
@@ -130,6 +130,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
     return 1;
   }
 }
+
+const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'report', 'deliveries', 'config', 'help', 'version'];
 
 function expectNoArguments(command: string, rest: readonly string[]): void {
   if (rest.length > 0) throw new UsageError(`"${command}" takes no arguments, got "${rest.join(' ')}"`);

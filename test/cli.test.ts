@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
-import { runKpibot } from './helpers/process.js';
+import { KPIBOT, runKpibot } from './helpers/process.js';
+import { spawnSync } from 'node:child_process';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'kpibot-cli-'));
 
@@ -42,6 +43,13 @@ describe('kpibot command line', () => {
     }
   });
 
+  it('a reader that closes the pipe early (| head -1) stops kpibot quietly, exit 0', () => {
+    const dir = freshDir();
+    // `true` closes the pipe at once, long before kpibot has started: its first write finds the pipe closed.
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${KPIBOT}" help | true; echo "kpibot exit $\{PIPESTATUS[0]}" >&2`], { cwd: dir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'k.sqlite')}` } });
+    expect(piped.stderr).toBe('kpibot exit 0\n');
+  });
+
   it('a bad value in .env is reported the same way', () => {
     const dir = freshDir();
     writeFileSync(join(dir, '.env'), 'LOG_LEVEL=loud\n');
@@ -54,7 +62,7 @@ describe('kpibot command line', () => {
     expect(runKpibot(['frobnicate'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown command "frobnicate"; run "kpibot help" for the list\n' });
     expect(runKpibot(['migrate', 'sideways'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown migrate action "sideways"; use latest, up, down, rollback or status\n' });
     expect(runKpibot(['migrate', 'latest', '--all'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: --all goes with "migrate rollback"\n' });
-    expect(runKpibot(['start', 'now'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: "start" takes no arguments, got "now"\n' });
+    expect(runKpibot(['start', 'now'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unexpected word "now"; "kpibot start --help" shows the options\n' });
   });
 
   it('an unreachable database: one line, exit code 1', () => {
@@ -89,13 +97,17 @@ describe('kpibot command line', () => {
 
   it('a mistyped option or a stray word: one short line that names it and points at --help', () => {
     expect(runKpibot(['report', '--bogus'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--bogus"; "kpibot report --help" shows the options\n' });
-    expect(runKpibot(['report', '--perod', '7d'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown option "--perod"; did you mean "--period"\?/) });
+    expect(runKpibot(['report', '--perod', '7d'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--perod" (did you mean "--period"?); "kpibot report --help" shows the options\n' });
     expect(runKpibot(['report', 'frt', '--period'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: --period needs a value;/) });
     expect(runKpibot(['report', 'frt', '--json=yes'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: --json takes no value;/) });
     expect(runKpibot(['report', 'frt', '7d'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: report takes one metric, got "frt 7d"; for a period, say --period 7d\n' });
     expect(runKpibot(['version', 'extra'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: "version" takes no arguments, got "extra"\n' });
     expect(runKpibot(['deliveries', 'extra'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unexpected word "extra"; "kpibot deliveries --help" shows the options\n' });
-    expect(runKpibot(['import', 'x.csv', '--dryrun'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown option "--dryrun"; did you mean "--dry-run"\?/) });
+    expect(runKpibot(['import', 'x.csv', '--dryrun'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown option "--dryrun" \(did you mean "--dry-run"\?\);/) });
+    expect(runKpibot(['sla', 'add', 'x', '--priorty', 'high'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--priorty" (did you mean "--priority"?); "kpibot sla --help" shows the options\n' });
+    expect(runKpibot(['start', '--dem'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--dem" (did you mean "--demo"?); "kpibot start --help" shows the options\n' });
+    expect(runKpibot(['alerts', 'lst'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown alerts action "lst" (did you mean "list"?); use team, quiet or list ("kpibot alerts --help" shows the words of each)\n' });
+    expect(runKpibot(['reprot'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown command "reprot" (did you mean "report"?); run "kpibot help" for the list\n' });
     const version = runKpibot(['--version'], {}, freshDir());
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(version.stdout).toBe(`${pkg.version}\n`);

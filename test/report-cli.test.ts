@@ -5,7 +5,7 @@ import { IngestStore } from '../src/store/ingest-store.js';
 import type { NormalizedEvent } from '../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
-import { metricLines } from '../src/cli-report.js';
+import { metricLines, metricsCsv } from '../src/cli-report.js';
 import type { MetricResult } from '../src/kpi/metrics.js';
 
 const H = 3_600_000;
@@ -111,6 +111,11 @@ describe(`kpibot report --csv on ${TEST_ENGINE}`, () => {
     expect(lines.find((line) => line.startsWith('"Ayu, Senior",ayu@example.com,,1,3600,'))).toBeDefined();
     const evil = lines.find((line) => line.includes('HYPERLINK'));
     expect(evil).toMatch(/^"'=HYPERLINK\(""http:\/\/evil\.invalid"",""x""\)",x@example\.com,,1,10800,/);
+  });
+
+  it('numbers carry no binary noise: a mean of 7266.862999999999 s is 7266.863, a fall to none is -100', () => {
+    const result = { metric: 'frt', unit: 'seconds', value: 0.1 + 0.2, n: 2, previous: { value: 7266.862999999999, n: 3 }, change: -99.99999999999999, trend: 'better', details: {}, period: { from: '2026-11-01T00:00:00.000Z', to: '2026-11-08T00:00:00.000Z', timezone: 'UTC' } } as unknown as MetricResult;
+    expect(metricsCsv([result]).split('\n')[1]).toBe('frt,First response time,2026-11-01T00:00:00.000Z,2026-11-08T00:00:00.000Z,UTC,0.3,seconds,2,7266.863,3,-100,better');
   });
 
   it('--csv and --json together are refused', () => {

@@ -12,6 +12,12 @@ export function closestWord(word: string, known: readonly string[]): string | un
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/** ` (did you mean "x"?)` for the closest known word, or nothing: to follow the word in a command-line error. */
+export function didYouMean(word: string, known: readonly string[]): string {
+  const nearest = closestWord(word, known);
+  return nearest === undefined ? '' : ` (did you mean "${nearest}"?)`;
+}
+
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i += 1) {

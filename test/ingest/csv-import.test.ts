@@ -432,6 +432,9 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       const packed = join(dir, 'export.csv');
       writeFileSync(packed, gzipSync(readFileSync(fixture('basic.csv'))));
       await expect(importCommand([packed, '--dry-run'], config, output().sink, notTerminal)).rejects.toThrow(new UsageError(`"${packed}" is not a CSV text file: its first line holds binary bytes (it is gzip-compressed: name it .gz and it is read as such)`));
+      const plain = join(dir, 'plain.csv.gz');
+      writeFileSync(plain, readFileSync(fixture('basic.csv')));
+      await expect(importCommand([plain, '--dry-run'], config, output().sink, notTerminal)).rejects.toThrow(new UsageError(`cannot read "${plain}": its name ends in .gz but it is not gzip-compressed (rename it to .csv) or it is damaged`));
       expect(await tableCounts()).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
     });
 

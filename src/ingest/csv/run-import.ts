@@ -109,6 +109,9 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   try {
     first = await records.next();
   } catch (error) {
+    // zlib's words for a file named .gz that is not gzip ("incorrect header check") mean nothing to a reader.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') throw new UsageError(`cannot read "${options.file}": its name ends in .gz but it is not gzip-compressed (rename it to .csv) or it is damaged`);
     throw new UsageError(`cannot read "${options.file}": ${describeError(error)}`);
   }
   if (first.done === true) throw new UsageError(`"${options.file}" is empty: it has no header line`);
