@@ -35,8 +35,10 @@ export function formatDuration(locale: Locale, seconds: number): string {
   if (minutes < 60) return sign + part('duration.minutes', minutes);
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return sign + part('duration.hours', hours) + (minutes % 60 === 0 ? '' : ` ${part('duration.minutes', minutes % 60)}`);
-  const days = Math.floor(hours / 24);
-  return sign + part('duration.days', days) + (hours % 24 === 0 ? '' : ` ${part('duration.hours', hours % 24)}`);
+  // From a day on, to the nearest hour (1 d 6 h 53 min reads 1 d 7 h), as below a day to the nearest minute.
+  const wholeHours = Math.round(s / 3600);
+  const days = Math.floor(wholeHours / 24);
+  return sign + part('duration.days', days) + (wholeHours % 24 === 0 ? '' : ` ${part('duration.hours', wholeHours % 24)}`);
 }
 
 /** A rolling window in words, as alert rules state it: `last 24 hours`, `last 7 days` (whole days from 48 h). */

@@ -40,6 +40,15 @@ describe('formatDuration', () => {
     expect(formatDuration('en', 3630)).toBe('1 h 1 min');
   });
 
+  it('from a day on, rounds to whole hours, carrying into the day (not cut off)', () => {
+    expect(formatDuration('en', 111_178)).toBe('1 d 7 h'); // 1 d 6 h 52 min 58 s
+    expect(formatDuration('en', 103_119)).toBe('1 d 5 h'); // 1 d 4 h 38 min 39 s
+    expect(formatDuration('en', 86_400 + 29 * 60)).toBe('1 d');
+    expect(formatDuration('en', 2 * 86_400 - 10 * 60)).toBe('2 d');
+    // Rounded once, from the seconds: 1 d 12 h 29 min 35 s is nearer 1 d 12 h (29.6 min would round to 30 first).
+    expect(formatDuration('en', 86_400 + 12 * 3600 + 29 * 60 + 35)).toBe('1 d 12 h');
+  });
+
   it('is the one the command line uses', () => {
     expect(formatValue(5040, 'seconds')).toBe('1 h 24 min');
   });

@@ -185,7 +185,7 @@ function oracleList(tickets: readonly OTicket[], kind: ListKind, word: string, f
     .sort((a, b) => a.sortKey - b.sortKey);
 }
 
-/** docs/slack.md: `1 h 24 min`; seconds below a minute, whole minutes, hours with minutes, days with hours (en). */
+/** docs/slack.md: `1 h 24 min`; seconds below a minute, whole minutes, hours with minutes, days with hours, to the nearest hour (en). */
 function duration(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);
   if (s < 60) return `${s} s`;
@@ -193,7 +193,8 @@ function duration(ms: number): string {
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return `${hours} h${minutes % 60 === 0 ? '' : ` ${minutes % 60} min`}`;
-  return `${Math.floor(hours / 24)} d${hours % 24 === 0 ? '' : ` ${hours % 24} h`}`;
+  const wholeHours = Math.round(s / 3600);
+  return `${Math.floor(wholeHours / 24)} d${wholeHours % 24 === 0 ? '' : ` ${wholeHours % 24} h`}`;
 }
 const dateTime = (t: number) => new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: ZONE }).format(t);
 /** Slack users linked to agents so far (the Home tab links Ayu by e-mail, last). */

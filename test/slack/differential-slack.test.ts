@@ -468,7 +468,7 @@ function fill(template: string, params: Record<string, string>): string {
 const num = (locale: Locale, n: number, digits = 1) => new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(n);
 const pct = (locale: Locale, p: number, digits = 1) => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: digits }).format(p / 100);
 
-/** slack.md: "1 h 24 min", "1 j 24 mnt", "1 j 24 min", "1 sa 24 dk"; metrics.md: shown as "1 h 24 min". Two units at most. */
+/** slack.md: "1 h 24 min", "1 j 24 mnt", "1 j 24 min", "1 sa 24 dk"; metrics.md: shown as "1 h 24 min". Two units at most, to the minute below a day, to the hour from a day on. */
 function duration(locale: Locale, seconds: number): string {
   const unit = (key: 'duration.seconds' | 'duration.minutes' | 'duration.hours' | 'duration.days', n: number) => fill(msg(locale, key), { n: num(locale, n) });
   const s = Math.round(seconds);
@@ -477,8 +477,10 @@ function duration(locale: Locale, seconds: number): string {
   if (minutes < 60) return unit('duration.minutes', minutes);
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return [unit('duration.hours', hours), ...(minutes % 60 === 0 ? [] : [unit('duration.minutes', minutes % 60)])].join(' ');
-  const days = Math.floor(hours / 24);
-  return [unit('duration.days', days), ...(hours % 24 === 0 ? [] : [unit('duration.hours', hours % 24)])].join(' ');
+  // From a day on, to the nearest hour.
+  const wholeHours = Math.round(s / 3600);
+  const days = Math.floor(wholeHours / 24);
+  return [unit('duration.days', days), ...(wholeHours % 24 === 0 ? [] : [unit('duration.hours', wholeHours % 24)])].join(' ');
 }
 
 /** A value in its unit; metrics.md: no data is "no data", never 0. */
