@@ -74,6 +74,9 @@ export async function reportCommand(args: readonly string[], config: Config, out
   if (parsed.values.sort !== undefined && metric !== 'agents') throw new UsageError('--sort goes with "report agents"');
   if (parsed.values.json === true && parsed.values.csv === true) throw new UsageError('choose one of --json and --csv');
 
+  // What the numbers cover, on the first line of the text: the period, its zone and the filters.
+  const filterWords = Object.entries(filters).map(([key, value]) => `${key}=${String(value)}`).join(', ');
+  const heading = `${period.label} (${timezone})${filterWords === '' ? '' : ` · ${filterWords}`}`;
   return withMigratedDatabase(config, async (db) => {
     const store = new KpiStore(db);
     const json = parsed.values.json === true;
@@ -82,17 +85,17 @@ export async function reportCommand(args: readonly string[], config: Config, out
       const table = await computeAgents(store, period, filters, now, sort);
       if (json) output.out(JSON.stringify(table));
       else if (csv) output.out(agentsCsv(table));
-      else printAgents(output, period.label, table.rows);
+      else printAgents(output, heading, table.rows);
     } else if (metric === 'summary') {
       const summary = await computeSummary(store, period, filters, now);
       if (json) output.out(JSON.stringify(summary));
       else if (csv) output.out(metricsCsv(summary.metrics));
-      else printSummary(output, `${period.label} (${timezone})`, summary.metrics);
+      else printSummary(output, heading, summary.metrics);
     } else {
       const result = await computeMetric(metric, store, period, filters, now);
       if (json) output.out(JSON.stringify(result));
       else if (csv) output.out(metricsCsv([result]));
-      else for (const line of metricLines(result, `${period.label} (${timezone})`, { timezone, now })) output.out(line);
+      else for (const line of metricLines(result, heading, { timezone, now })) output.out(line);
     }
     return 0;
   });
@@ -155,12 +158,20 @@ function detailLines(lines: string[], unit: MetricResult['unit'], details: Recor
   for (const [key, value] of Object.entries(details)) {
     const label = `${prefix}${DETAIL_LABELS[key] ?? words(key)}`;
     if (value === null || typeof value !== 'object') {
-      const percent = typeof value === 'number' && /^change|Share$/.test(key);
-      const shown = typeof value === 'number' && unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration('en', value) : value === null ? 'no data' : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(percent ? 1 : 2) : String(value);
+      // Percent details: changes, shares and the escalation rate (escalations' details.rate, 0-100).
+      const percent = typeof value === 'number' && /^(change|rate$)|Share$/.test(key);
+      const shown =
+        typeof value === 'number' && unit === 'seconds' && ['median', 'mean', 'p90'].includes(key) ? formatDuration('en', value)
+        : value === null ? 'no data'
+        : typeof value === 'boolean' ? (value ? 'yes' : 'no')
+        : typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(percent ? 1 : 2)
+        : String(value);
       lines.push(`  ${label}: ${shown}${percent ? '%' : ''}`);
     } else if (isDurationDetails(value)) {
       const d = (seconds: number | null) => (seconds === null ? 'no data' : formatDuration('en', seconds));
       lines.push(`  ${label}: median ${d(value.median)}, mean ${d(value.mean)}, p90 ${d(value.p90)} (n = ${value.n})`);
+    } else if (Array.isArray(value) && value.length === 0) {
+      lines.push(`  ${label}: none`);
     } else if (isTicket(value)) {
       lines.push(`  ${label}: ${ticketLine(value, at)}`);
     } else if (Array.isArray(value) && value.length > 0 && value.every(isTicket)) {

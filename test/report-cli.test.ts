@@ -45,6 +45,9 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
 
   it('filters and the summary', () => {
     const billing = JSON.parse(runKpibot(['report', 'frt', '--filter', 'team=billing', '--json'], { DATABASE_URL: testDb.url }).stdout) as { value: number; n: number };
+    // The text's first line says what the numbers cover: period, zone, filters.
+    expect(runKpibot(['report', 'frt', '--filter', 'team=billing', '--filter', 'channel=email'], { DATABASE_URL: testDb.url }).stdout).toMatch(/^First response time · .* \(UTC\) · team=billing, channel=email\n/);
+    expect(runKpibot(['report', 'agents', '--timezone', 'Asia/Jakarta'], { DATABASE_URL: testDb.url }).stdout).toMatch(/^Agents · .* \(Asia\/Jakarta\)\n/);
     expect(billing).toMatchObject({ value: 5400, n: 2 });
     const summary = JSON.parse(runKpibot(['report', 'summary', '--json'], { DATABASE_URL: testDb.url }).stdout) as { metrics: { metric: string; value: number | null }[] };
     expect(summary.metrics.map((m) => m.metric)).toEqual(['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr']);
@@ -131,6 +134,13 @@ describe('kpibot report as text', () => {
     const ticket = { source: 'demo', externalId: 'T-7', url: null, createdAt: Date.UTC(2026, 10, 20, 1, 30), priority: 'high', team: 'Ödeme', target: 'first_response', dueAt: Date.UTC(2026, 10, 21, 9, 0) };
     const ended = metricLines({ ...base, period: { ...base.period, to: '2026-11-21T17:00:00.000Z' }, metric: 'overdue', unit: 'count', value: 1, n: 1, details: { oldest: [ticket] } } as unknown as MetricResult, 'yesterday', at);
     expect(ended).toContain('    T-7 · high · Ödeme · opened Nov 20, 2026, 8:30 AM · first response due Nov 21, 2026, 4:00 PM, overdue by 8 h');
+  });
+
+  it('details read as words: the escalation rate in percent, an empty list as none, a flag as yes or no', () => {
+    const escalations = metricLines({ ...base, metric: 'escalations', unit: 'count', value: 4, n: 4, details: { created: 100, rate: 4, byChannel: [] } } as unknown as MetricResult, 'last 30 days', at);
+    expect(escalations.slice(3)).toEqual(['  created: 100', '  rate: 4%', '  by channel: none']);
+    const enps = metricLines({ ...base, metric: 'enps', unit: 'score', value: null, n: 2, details: { hidden: true } } as unknown as MetricResult, 'last 30 days', at);
+    expect(enps.at(-1)).toBe('  hidden: yes');
   });
 
   it('says a rate\'s or a score\'s move in points (a count\'s stays a percent change, below)', () => {
