@@ -11,7 +11,8 @@ import { parseCommandArgs } from './cli-args.js';
 import { KpiStore } from './store/kpi-store.js';
 import { METRIC_IDS, METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
-import { PERIOD_WORDS, periodInstant, resolvePeriod } from './kpi/periods.js';
+import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
+import { didYouMean } from './kpi/suggest.js';
 import { FILTER_KEYS, parseFilters, parseMetric } from './kpi/request-words.js';
 import { formatValue } from './kpi/format.js';
 import { formatDate, formatDuration } from './i18n/format.js';
@@ -62,7 +63,9 @@ export async function reportCommand(args: readonly string[], config: Config, out
   try {
     period = resolvePeriod(parsed.values.period ?? '30d', now, timezone);
   } catch (error) {
-    throw new UsageError(describeError(error));
+    // A near miss of a period word gets that word, not the list of every form.
+    const near = error instanceof PeriodError && error.reason === 'not_a_period' ? didYouMean(error.word, PERIOD_WORDS) : '';
+    throw new UsageError(near === '' ? describeError(error) : `period "${(error as PeriodError).word}" is not a period${near}; "kpibot report --help" lists them`);
   }
   const filters = parseFilters(parsed.values.filter ?? []);
   const counts = UNFILTERABLE_COUNTS[metric];

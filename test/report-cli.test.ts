@@ -66,6 +66,7 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['report', 'backlgo'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown metric "backlgo"; did you mean "backlog"\?/) });
     expect(runKpibot(['report', 'frt', '--filter', 'teem=x'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: expect.stringMatching(/did you mean "team"/) });
     expect(runKpibot(['report', 'frt', '--period', 'fortnight'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2 });
+    expect(runKpibot(['report', 'frt', '--period', 'last-mnth'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: 'kpibot: period "last-mnth" is not a period (did you mean "last-month"?); "kpibot report --help" lists them\n' });
     expect(runKpibot(['report', 'frt', '--timezone', 'Mars/Base'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2 });
     expect(runKpibot(['report', 'churn', '--filter', 'team=Billing'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: 'kpibot: --filter does not apply to churn: it counts customers, which ticket filters cannot narrow\n' });
     expect(runKpibot(['report', 'selfservice', '--filter', 'team=Billing'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: 'kpibot: --filter does not apply to selfservice: it counts help-centre sessions, which ticket filters cannot narrow\n' });
