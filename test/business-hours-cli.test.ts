@@ -67,7 +67,7 @@ describe(`team calendars from the command line to the report, on ${TEST_ENGINE}`
 
   it('report frt and report resolution print calendar and business hours', () => {
     const frt = report('frt');
-    expect(frt.stdout).toContain('  median: 2 d 16 h\n');
+    expect(frt.stdout).toContain('  median: 2 d 17 h\n');
     expect(frt.stdout).toContain('  business hours: median 1 h, mean 1 h, p90 1 h (n = 1)\n');
     const resolution = report('resolution');
     expect(resolution.stdout).toContain('  full: median 2 d 19 h, mean 2 d 19 h, p90 2 d 19 h (n = 1)\n');
