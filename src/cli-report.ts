@@ -13,7 +13,7 @@ import { METRIC_IDS, METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
 import { didYouMean } from './kpi/suggest.js';
-import { FILTER_KEYS, parseFilters, parseMetric } from './kpi/request-words.js';
+import { FILTER_KEYS, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
 import { formatValue } from './kpi/format.js';
 import { formatDate, formatDuration } from './i18n/format.js';
 
@@ -31,16 +31,6 @@ export const REPORT_USAGE = `Usage:
   --sort      with agents: ${AGENT_COLUMNS.join(', ')}
   --json      one JSON object; --csv: rows for a spreadsheet (docs/report.md)`;
 
-/** Whether a word reads as a period (`7d`, `last-week`, a date), to point a stray one at --period. */
-function isPeriodWord(word: string, now: number): boolean {
-  try {
-    resolvePeriod(word, now, 'UTC');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function reportCommand(args: readonly string[], config: Config, output: Output, now = Date.now()): Promise<number> {
   const parsed = parseCommandArgs('report', args, {
     period: { type: 'string', default: '30d' },
@@ -53,7 +43,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
   const [word, ...extra] = parsed.positionals;
   if (extra.length > 0) {
     // `report frt 7d` (as /kpi frt 7d says it in Slack): the second word is a period, so say how to give it here.
-    const period = extra.length === 1 && extra[0] !== undefined && isPeriodWord(extra[0], now) ? `; for a period, say --period ${extra[0]}` : '';
+    const period = extra.length === 1 && extra[0] !== undefined && readPeriod(extra[0], now, 'UTC').ok ? `; for a period, say --period ${extra[0]}` : '';
     throw new UsageError(`report takes one metric, got "${parsed.positionals.join(' ')}"${period}`);
   }
   const metric = parseMetric(word);

@@ -3,9 +3,8 @@
  * Home tab (escaped for Slack's mrkdwn) and `kpibot alerts list` (plain text).
  */
 import { t } from './catalogue.js';
-import type { MessageKey } from './catalogue.js';
 import type { Locale } from './locale.js';
-import { formatMetricValue, formatWindow } from './format.js';
+import { formatMetricValue, formatWindow, metricName } from './format.js';
 import { METRICS, type MetricId } from '../kpi/definitions.js';
 import { thresholdTiming } from '../schedule/threshold-rules.js';
 
@@ -19,8 +18,7 @@ export function alertRuleWords(locale: Locale, kind: string, config: Record<stri
   if (kind !== 'threshold') return alertKindName(locale, kind);
   const metric = config.metric as MetricId;
   const unit = METRICS[metric]?.unit ?? 'count';
-  const name = t(locale, `metric.${metric}.name` as MessageKey & `metric.${string}.name`);
-  const what = t(locale, 'admin.alert.threshold', { metric: name, operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
+  const what = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
   const { windowHours, cooldownMinutes } = thresholdTiming(config);
   return t(locale, 'admin.alert.threshold_timing', { what, window: formatWindow(locale, windowHours), cooldown: formatMetricValue(locale, cooldownMinutes * 60, 'seconds') });
 }

@@ -4,9 +4,9 @@
  * dates; the catalogue for duration units and period words. `kpibot report`
  * uses the same functions with `en`.
  */
-import type { Unit } from '../kpi/definitions.js';
+import type { MetricId, Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period } from '../kpi/periods.js';
-import { t, tn } from './catalogue.js';
+import { t, tn, type MessageKey } from './catalogue.js';
 import { dateFormat, numberFormat } from './intl.js';
 import type { Locale } from './locale.js';
 
@@ -96,3 +96,6 @@ export function formatPeriod(locale: Locale, period: Period): string {
 }
 
 type FixedPeriodWord = Exclude<(typeof PERIOD_WORDS)[number], '7d' | '30d' | '90d'>;
+
+/** A metric's name in the reader's language (`metric.<id>.name`). */
+export const metricName = (locale: Locale, id: MetricId) => t(locale, `metric.${id}.name` as MessageKey & `metric.${string}.name`);

@@ -47,7 +47,7 @@ export function decodeRef(value: string | undefined): RequestRef | undefined {
   }
 }
 
-export const metricName = (locale: Locale, id: MetricId) => t(locale, `metric.${id}.name` as MessageKey & `metric.${string}.name`);
+export { metricName } from '../../i18n/format.js';
 
 type Comparable = Pick<MetricResult, 'value' | 'unit' | 'previous' | 'change' | 'trend'>;
 
