@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/store/database.js';
-import { migrateLatest } from '../src/store/migrations.js';
 import { AlertStore } from '../src/store/alert-store.js';
 import { IngestStore } from '../src/store/ingest-store.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
@@ -12,9 +11,8 @@ describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
   const run = (...args: string[]) => runKpibot(['alerts', ...args], { DATABASE_URL: testDb.url, KPI_TIMEZONE: 'Asia/Jakarta' });
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(testDb.config);
-    await migrateLatest(db);
   });
   afterAll(async () => {
     await db.destroy();

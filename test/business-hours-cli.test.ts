@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/store/database.js';
-import { migrateLatest } from '../src/store/migrations.js';
 import { IngestStore } from '../src/store/ingest-store.js';
 import type { TicketEvent } from '../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
@@ -27,9 +26,8 @@ describe(`team calendars from the command line to the report, on ${TEST_ENGINE}`
   const businessFrt = () => json('frt').details.business;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(testDb.config);
-    await migrateLatest(db);
     const agent = { type: 'agent', id: 'a1' } as const;
     const events: TicketEvent[] = [
       { kind: 'ticket', type: 'ticket_created', externalTicketId: 'B-1', occurredAt: CREATED, actor: { type: 'customer', id: 'c1' }, data: { status: 'open', team: 'Billing' }, dedupeKey: 'b1' },

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/database.js';
-import { migrateLatest } from '../src/store/migrations.js';
 import { IngestStore } from '../src/store/ingest-store.js';
 import type { NormalizedEvent } from '../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
@@ -13,9 +12,8 @@ const NOW = Date.now();
 
 /** A fresh migrated database holding these events (from the generic source). */
 async function databaseWith(events: readonly NormalizedEvent[]): Promise<TestDatabase> {
-  const testDb = await createTestDatabase();
+  const testDb = await createTestDatabase({ migrated: true });
   const db = openDatabase(testDb.config);
-  await migrateLatest(db);
   await new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }).recordEvents('generic', [...events]);
   await db.destroy();
   return testDb;

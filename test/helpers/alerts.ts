@@ -1,6 +1,5 @@
 /** A migrated test database with the stores, a fake Slack and a fake clock, for the scheduled-alert tests. */
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { SlaStore } from '../../src/store/sla-store.js';
 import { AlertStore } from '../../src/store/alert-store.js';
@@ -38,9 +37,8 @@ export interface AlertWorld {
 let deliveries = 0;
 
 export async function createAlertWorld(start: number): Promise<AlertWorld> {
-  const testDb: TestDatabase = await createTestDatabase();
+  const testDb: TestDatabase = await createTestDatabase({ migrated: true });
   const db = openDatabase(testDb.config);
-  await migrateLatest(db);
   const slack = await startFakeSlack();
   slack.answer('chat.postMessage', (call) => ({ body: { ok: true, channel: call.args.channel, ts: `1700000000.${String(slack.calls.length).padStart(6, '0')}` } }));
   slack.answer('conversations.open', (call) => ({ body: { ok: true, channel: { id: `D${String(call.args.users)}` } } }));

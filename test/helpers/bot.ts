@@ -11,7 +11,7 @@ export interface TestBot extends RunningBot {
 }
 
 export async function startTestBot(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestBot> {
-  const testDb: TestDatabase = await createTestDatabase();
+  const testDb: TestDatabase = await createTestDatabase({ migrated: true });
   const config = parseConfig({ DATABASE_URL: testDb.url, HOST: '127.0.0.1', PORT: '0', SHUTDOWN_GRACE_SECONDS: '5', ...env });
   let bot: RunningBot;
   try {

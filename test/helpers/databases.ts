@@ -3,16 +3,17 @@
  * file in a temporary folder. With TEST_DATABASE_URL=postgres://...: a fresh,
  * uniquely named PostgreSQL database created through that server and dropped
  * afterwards. Same suite, either engine (`npm test` vs. CI's second run).
+ * Empty unless asked for `migrated`: then a copy of the run's migrated
+ * template (test/helpers/global-setup.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, inject } from 'vitest';
 import { parseConfig, type DatabaseConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
+import { withAdminClient } from './admin-client.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 export const TEST_ENGINE: DatabaseConfig['client'] = TEST_DATABASE_URL === undefined ? 'sqlite' : 'postgres';
@@ -24,20 +25,25 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (TEST_DATABASE_URL === undefined) {
+/** `migrated`: at the latest schema already, as the bot leaves a database it has started on. */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const serverUrl = TEST_DATABASE_URL;
+  if (serverUrl === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'kpibot-test-'));
-    const url = `sqlite:${join(dir, 'kpibot.sqlite')}`;
+    const file = join(dir, 'kpibot.sqlite');
+    if (options.migrated === true) copyFileSync(inject('migratedTemplate'), file);
+    const url = `sqlite:${file}`;
     return { url, config: parseConfig({ DATABASE_URL: url }).database, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `kpibot_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withAdminClient((client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(TEST_DATABASE_URL);
+  const template = options.migrated === true ? ` TEMPLATE ${inject('migratedTemplate')}` : '';
+  await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}${template}`));
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.href,
     config: parseConfig({ DATABASE_URL: url.href }).database,
-    dispose: () => withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    dispose: () => withAdminClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
 
@@ -50,30 +56,19 @@ export interface OpenTestDatabase {
 
 /**
  * A fresh database for each test of the enclosing `describe`, opened before it
- * (migrated when `migrate`) and closed and removed after it.
+ * (at the latest schema when `migrate`) and closed and removed after it.
  */
 export function useTestDatabase(options: { migrate?: boolean } = {}): OpenTestDatabase {
   const current = {} as OpenTestDatabase;
   beforeEach(async () => {
-    const testDb = await createTestDatabase();
+    const testDb = await createTestDatabase({ migrated: options.migrate === true });
     Object.assign(current, { testDb, db: openDatabase(testDb.config) });
-    if (options.migrate === true) await migrateLatest(current.db);
   });
   afterEach(async () => {
     await current.db.destroy();
     await current.testDb.dispose();
   });
   return current;
-}
-
-async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Every table ingestion writes, children first: cleared between tests that share one database. */

@@ -10,7 +10,6 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { formatSummary, runImport, type ImportOptions, type ImportSummary } from '../../src/ingest/csv/run-import.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 import { withoutDerivedColumns } from '../helpers/webhooks.js';
 
@@ -26,10 +25,9 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
   let dir: string;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     config = parseConfig({ DATABASE_URL: testDb.url, KPI_TIMEZONE: 'Asia/Jakarta', LOG_LEVEL: 'silent' });
     db = openDatabase(config.database);
-    await migrateLatest(db);
     dir = mkdtempSync(join(tmpdir(), 'kpibot-csv-'));
   });
   afterAll(async () => {

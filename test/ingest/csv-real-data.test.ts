@@ -10,7 +10,6 @@ import { parseConfig } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { runImport } from '../../src/ingest/csv/run-import.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 
 const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
@@ -26,9 +25,8 @@ describe.skipIf(!present)(title, () => {
   let testDb: TestDatabase;
   let db: Database;
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(parseConfig({ DATABASE_URL: testDb.url }).database);
-    await migrateLatest(db);
   });
   afterAll(async () => {
     await db?.destroy();

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import { SlaStore } from '../../src/store/sla-store.js';
@@ -32,9 +31,8 @@ describe(`business-hours FRT and resolution over the database on ${TEST_ENGINE}`
   let kpi: KpiStore;
   let sla: SlaStore;
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(testDb.config);
-    await migrateLatest(db);
     ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => DECEMBER.to);
     kpi = new KpiStore(db);
     sla = new SlaStore(db);

@@ -24,7 +24,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore, type TicketFilters } from '../../src/store/kpi-store.js';
 import { SlaStore, type NewPolicy } from '../../src/store/sla-store.js';
@@ -1034,9 +1033,8 @@ describe(`differential: business-hours metrics and SLA targets end to end on ${T
   const open: { testDb: TestDatabase; db: Database }[] = [];
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
-      const testDb = await createTestDatabase();
+      const testDb = await createTestDatabase({ migrated: true });
       const db = openDatabase(testDb.config);
-      await migrateLatest(db);
       open.push({ testDb, db });
     }
   });

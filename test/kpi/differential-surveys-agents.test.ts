@@ -21,7 +21,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore, type TicketFilters } from '../../src/store/kpi-store.js';
 import { EnpsStore } from '../../src/store/enps-store.js';
@@ -591,9 +590,8 @@ describe(`differential: survey, customer and agent metrics against an oracle fro
   let db: Database;
   let kpi: KpiStore;
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(testDb.config);
-    await migrateLatest(db);
     kpi = new KpiStore(db);
   });
   afterAll(async () => {

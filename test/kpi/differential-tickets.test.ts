@@ -13,7 +13,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore, type TicketFilters } from '../../src/store/kpi-store.js';
 import { computeMetric, computeSummary, type MetricResult, type PeriodRange } from '../../src/kpi/metrics.js';
@@ -467,9 +466,8 @@ function buildOracle(log: readonly LogEvent[]): OracleTicket[] {
 // The engine
 
 async function openEngine(): Promise<{ testDb: TestDatabase; db: Database; ingest: IngestStore; kpi: KpiStore }> {
-  const testDb = await createTestDatabase();
+  const testDb = await createTestDatabase({ migrated: true });
   const db = openDatabase(testDb.config);
-  await migrateLatest(db);
   const ingest = new IngestStore(db, { escalationGroups: [ESCALATION_GROUP], escalationTag: ESCALATION_TAG }, () => NOW);
   return { testDb, db, ingest, kpi: new KpiStore(db) };
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import { computeAgents, computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
@@ -43,9 +42,8 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
   let ingest: IngestStore;
   let kpi: KpiStore;
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(testDb.config);
-    await migrateLatest(db);
     ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW);
     kpi = new KpiStore(db);
   });

@@ -8,7 +8,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import { computeMetric } from '../../src/kpi/metrics.js';
@@ -636,9 +635,8 @@ describe(`kpibot report --json against report.md, on ${TEST_ENGINE}`, () => {
   const END = Date.UTC(2026, 10, 20, 5, 0);
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(testDb.config);
-    await migrateLatest(db);
     const rand = mulberry32(4242);
     const events: NormalizedEvent[] = [];
     const agent = { type: 'agent' as const, id: 'a1', email: 'ayu@example.com', name: 'Ayu' };

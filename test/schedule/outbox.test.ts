@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrateLatest } from '../../src/store/migrations.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
 import { OutboxSender } from '../../src/schedule/sender.js';
 import { createPostingClient, webClientPoster } from '../../src/slack/poster.js';
@@ -23,9 +22,8 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
     new OutboxSender({ store, poster: webClientPoster(createPostingClient('xoxb-test', slack.url)), clock, logger: silentLogger(), admins, locale: 'en' });
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(testDb.config);
-    await migrateLatest(db);
     slack = await startFakeSlack();
   });
   afterAll(async () => {

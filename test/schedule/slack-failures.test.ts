@@ -278,7 +278,7 @@ describe(`the bot when Slack's Web API fails, on ${TEST_ENGINE}`, () => {
     process.on('unhandledRejection', onCrash);
     fake = await startFakeSlack();
     front = await startSlackFront(fake);
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     log = memoryLog();
     bots = [];
     child = undefined;
