@@ -11,12 +11,44 @@ import { didYouMean } from './kpi/suggest.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parseCommandArgs<T extends Options>(command: string, args: readonly string[], options: T, allowPositionals = true) {
+/** `pointer` says where the options are listed, after the problem (by default, the command's --help). */
+export function parseCommandArgs<T extends Options>(command: string, args: readonly string[], options: T, allowPositionals = true, pointer = `"kpibot ${command} --help" shows the options`) {
+  const problem = (what: string) => new UsageError(`${what}; ${pointer}`);
+  let parsed;
   try {
-    return parseArgs({ args: [...args], options, allowPositionals, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals, strict: true, tokens: true });
   } catch (error) {
-    throw new UsageError(`${argumentProblem(error, options)}; "kpibot ${command} --help" shows the options`);
+    throw problem(argumentProblem(error, options));
   }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || options[token.name]?.multiple === true) continue;
+    if (seen.has(token.name)) throw problem(`--${token.name} is given twice`);
+    seen.add(token.name);
+  }
+  const { values, positionals } = parsed;
+  return { values, positionals };
+}
+
+/**
+ * `--limit -1` is a value that happens to be negative, not a missing value before another option: it is passed on as
+ * `--limit=-1`, so the option's own check can say what it accepts. No option's name starts with a digit.
+ */
+function joinNegativeValues(args: readonly string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    if (arg === '--') return [...joined, ...args.slice(i)];
+    const next = args[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 function argumentProblem(error: unknown, options: Options): string {

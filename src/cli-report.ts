@@ -10,7 +10,7 @@ import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
 import { KpiStore } from './store/kpi-store.js';
 import { METRIC_IDS, METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
-import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type AgentColumn, type MetricResult } from './kpi/metrics.js';
+import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type MetricResult } from './kpi/metrics.js';
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
 import { didYouMean } from './kpi/suggest.js';
 import { FILTER_KEYS, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
@@ -62,8 +62,10 @@ export async function reportCommand(args: readonly string[], config: Config, out
   if (counts !== undefined && Object.keys(filters).length > 0) {
     throw new UsageError(`--filter does not apply to ${metric}: it counts ${counts}, which ticket filters cannot narrow`);
   }
-  const sort = (parsed.values.sort ?? 'solved') as AgentColumn;
-  if (!(AGENT_COLUMNS as readonly string[]).includes(sort)) throw new UsageError(`--sort must be one of ${AGENT_COLUMNS.join(', ')}`);
+  // Columns are matched without regard to case (frtmedian is frtMedian); a near miss gets its column.
+  const sortWord = parsed.values.sort ?? 'solved';
+  const sort = AGENT_COLUMNS.find((column) => column.toLowerCase() === sortWord.toLowerCase());
+  if (sort === undefined) throw new UsageError(`--sort "${sortWord}" is not a column${didYouMean(sortWord, AGENT_COLUMNS)}; columns: ${AGENT_COLUMNS.join(', ')}`);
   if (parsed.values.sort !== undefined && metric !== 'agents') throw new UsageError('--sort goes with "report agents"');
   if (parsed.values.json === true && parsed.values.csv === true) throw new UsageError('choose one of --json and --csv');
 

@@ -106,8 +106,11 @@ export interface RecomputeOptions {
  * English) and Slack's `/kpi sla ...` (admins, in their language) both come
  * here. Bad words throw UsageError (or SlaPolicyError); each change recomputes every ticket.
  */
-export async function runSla(args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale = 'en', recompute: RecomputeOptions = {}): Promise<number> {
-  const parsed = parseSlaArgs(args);
+export async function runSla(
+  args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale = 'en', recompute: RecomputeOptions = {}, from: 'cli' | 'slack' = 'cli',
+): Promise<number> {
+  // In Slack, a mistyped option is followed by the usage in the admin's language, not by a pointer to the command line.
+  const parsed = parseSlaArgs(args, from === 'slack' ? t(locale, 'sla.error.usage') : undefined);
   try {
     return await runAction(parsed.positionals, parsed.values, db, projection, output, locale, recompute);
   } catch (error) {
@@ -119,12 +122,12 @@ export async function runSla(args: readonly string[], db: Database, projection: 
 
 type SlaValues = ReturnType<typeof parseSlaArgs>['values'];
 
-function parseSlaArgs(args: readonly string[]) {
+function parseSlaArgs(args: readonly string[], pointer?: string) {
   return parseCommandArgs('sla', args, {
     priority: { type: 'string' }, team: { type: 'string' }, 'first-response': { type: 'string' }, 'next-reply': { type: 'string' },
     resolution: { type: 'string' }, 'business-hours': { type: 'boolean' }, calendar: { type: 'string' }, pause: { type: 'string' },
     timezone: { type: 'string' }, hours: { type: 'string', multiple: true }, default: { type: 'boolean' }, remove: { type: 'boolean' },
-  });
+  }, true, pointer);
 }
 
 async function runAction(positionals: readonly string[], v: SlaValues, db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale, recompute: RecomputeOptions): Promise<number> {
@@ -195,8 +198,10 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
         await sla.removeHoliday(calendar, date);
         output.out(t(locale, 'sla.holiday_removed', { date, calendar }));
       } else {
-        await sla.addHoliday(calendar, date, name.length > 0 ? name.join(' ') : undefined);
-        output.out(t(locale, 'sla.holiday_added', { date, calendar }));
+        const added = await sla.addHoliday(calendar, date, name.length > 0 ? name.join(' ') : undefined);
+        output.out(t(locale, `sla.holiday_${added}`, { date, calendar }));
+        // A name is not a due time: nothing to recompute.
+        if (added !== 'added') return 0;
       }
       break;
     }
@@ -237,6 +242,7 @@ async function list(sla: SlaStore, tickets: IngestStore, output: Pick<Output, 'o
   for (const c of await sla.calendars()) {
     const marker = c.isDefault ? ` ${t(locale, 'sla.default_calendar')}` : '';
     output.out(tn(locale, 'sla.calendar_line', c.holidays.length, { name: c.name, marker, timezone: c.timezone }));
+    if (c.holidays.length > 0) output.out(`  ${t(locale, 'sla.holiday_dates', { dates: c.holidays.join(', ') })}`);
   }
   for (const team of await sla.teams()) output.out(t(locale, 'sla.team_line', { team: team.name, calendar: team.calendar }));
   const left = (await tickets.pendingBackfills()).reduce((sum, { remaining }) => sum + remaining, 0);

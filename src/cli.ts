@@ -18,6 +18,7 @@ import { isBusyError, openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
 import { projectionOptions } from './ingest/project-ticket.js';
+import { ADAPTERS } from './ingest/sources.js';
 import { REPORT_USAGE, reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
 import { SLA_USAGE, slaCommand } from './cli-sla.js';
@@ -175,9 +176,15 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
   const parsed = parseCommandArgs('deliveries', args, { rejected: { type: 'boolean' }, source: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, false);
   const limit = parsed.values.limit === undefined ? 50 : Number(parsed.values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be a whole number from 1 to 10000');
+  // Deliveries come from the webhook routes only, so a source is one of theirs (any other word would list nothing).
+  const sources = ADAPTERS.map((adapter) => adapter.source);
+  const { source } = parsed.values;
+  if (source !== undefined && !sources.includes(source)) {
+    throw new UsageError(`--source "${source}" is not a webhook source${didYouMean(source, sources)}; sources: ${sources.join(', ')}`);
+  }
   return withMigratedDatabase(config, async (db) => {
     const store = new IngestStore(db, projectionOptions(config.kpi));
-    const rows = await store.listDeliveries({ rejected: parsed.values.rejected === true, source: parsed.values.source, limit });
+    const rows = await store.listDeliveries({ rejected: parsed.values.rejected === true, source, limit });
     if (parsed.values.json === true) {
       for (const row of rows) output.out(JSON.stringify({ ...row, receivedAt: new Date(row.receivedAt).toISOString(), payload: row.payload === null ? null : (JSON.parse(row.payload) as unknown) }));
       return 0;

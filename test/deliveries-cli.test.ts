@@ -33,5 +33,9 @@ describe(`kpibot deliveries on ${TEST_ENGINE}`, () => {
     const json = runKpibot(['deliveries', '--rejected', '--json', '--source', 'zendesk'], env);
     expect(JSON.parse(json.stdout)).toMatchObject({ source: 'zendesk', status: 'rejected', reason: 'unknown_shape', payload: { event: 'ticket.exploded' } });
     expect(runKpibot(['deliveries', '--limit', 'lots'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --limit must be a whole number from 1 to 10000\n' });
+    // Only a webhook source can have deliveries: another word is a typo, not an empty list.
+    expect(runKpibot(['deliveries', '--source', 'zendsk'], env)).toMatchObject({
+      status: 2, stderr: 'kpibot: --source "zendsk" is not a webhook source (did you mean "zendesk"?); sources: zendesk, freshdesk, zohodesk, intercom, helpscout, jira, generic\n',
+    });
   });
 });

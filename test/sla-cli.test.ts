@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../src/store/database.js';
-import { migrateLatest } from '../src/store/migrations.js';
 import { IngestStore } from '../src/store/ingest-store.js';
 import { KpiStore } from '../src/store/kpi-store.js';
 import { computeMetric } from '../src/kpi/metrics.js';
@@ -28,9 +27,8 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
   const run = (...args: string[]) => runKpibot(['sla', ...args], { DATABASE_URL: testDb.url });
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: true });
     db = openDatabase(testDb.config);
-    await migrateLatest(db);
     const ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' });
     await ingest.recordEvents('generic', [
       ev('URG', 'ticket_created', T0, { status: 'open', priority: 'urgent' }),
@@ -84,8 +82,14 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
   it('a day that does not exist is refused; a holiday is taken off with --remove', async () => {
     expect(run('calendar', 'office', '--timezone', 'Asia/Jakarta', '--hours', '1-5 09:00-17:00').status).toBe(0);
     expect(run('holiday', 'office', '2026-02-30')).toMatchObject({ status: 2, stderr: 'kpibot: "2026-02-30" is not a date (YYYY-MM-DD)\n' });
-    expect(run('holiday', 'office', '2026-12-25', 'Christmas').status).toBe(0);
-    expect(run('list').stdout).toContain('calendar "office": Asia/Jakarta, 1 holiday');
+    expect(run('holiday', 'office', '2026-12-25', 'Christmas')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^added holiday 2026-12-25 to "office"\nrecomputed the due times/) });
+    // The same date again: said as it is, and nothing to recompute (a name moves no due time).
+    expect(run('holiday', 'office', '2026-12-25', 'Christmas Day')).toMatchObject({ status: 0, stdout: 'holiday 2026-12-25 was already in "office": its name is updated\n' });
+    expect(run('holiday', 'office', '2026-12-25')).toMatchObject({ status: 0, stdout: 'holiday 2026-12-25 was already in "office": nothing changed\n' });
+    expect(await db('calendar_holidays').whereIn('calendar_id', db('business_calendars').select('id').where({ name: 'office' })).pluck('name')).toEqual(['Christmas Day']);
+    expect(run('holiday', 'office', '2027-01-01').status).toBe(0);
+    expect(run('list').stdout).toContain('calendar "office": Asia/Jakarta, 2 holidays\n  holidays: 2026-12-25, 2027-01-01\n');
+    expect(run('holiday', 'office', '2027-01-01', '--remove').status).toBe(0);
     expect(run('holiday', 'office', '2026-12-25', '--remove')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^removed holiday 2026-12-25 from "office"\nrecomputed the due times/) });
     expect(run('holiday', 'office', '2026-12-25', '--remove')).toMatchObject({ status: 2, stderr: 'kpibot: "2026-12-25" is not a holiday of that calendar\n' });
     expect(run('list').stdout).toContain('calendar "office": Asia/Jakarta, 0 holidays');

@@ -8,6 +8,7 @@
  * throwing forms, with its English messages.
  */
 import type { TicketFilters } from '../store/kpi-store.js';
+import { PRIORITIES, type Priority } from '../ingest/events.js';
 import { UsageError } from '../errors.js';
 import { METRIC_IDS, type MetricId } from './definitions.js';
 import { PERIOD_WORDS, PeriodError, resolvePeriod, type Period, type PeriodProblem } from './periods.js';
@@ -21,6 +22,8 @@ export type WordProblem =
   | { readonly code: 'unknown_metric'; readonly word: string; readonly suggestion?: MetricId }
   | { readonly code: 'bad_filter'; readonly word: string }
   | { readonly code: 'unknown_filter'; readonly word: string; readonly suggestion?: FilterKey }
+  /** `priority:` takes the normalized priorities only: any other word would match no ticket. */
+  | { readonly code: 'unknown_priority'; readonly word: string; readonly suggestion?: Priority }
   | { readonly code: 'bad_period'; readonly word: string; readonly reason: PeriodProblem; readonly suggestion?: string };
 
 export type WordResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: WordProblem };
@@ -45,7 +48,10 @@ export function readMetric(word: string): WordResult<MetricId> {
   return { ok: false, problem: withSuggestion({ code: 'unknown_metric', word }, closestWord(id, METRIC_IDS) as MetricId | undefined) };
 }
 
-/** `key:value` or `key=value`; the key is case-insensitive, the value is kept as written (trimmed). */
+/**
+ * `key:value` or `key=value`; the key is case-insensitive, the value is kept as written (trimmed), except a
+ * priority, which is one of the normalized four (case-insensitive).
+ */
 export function readFilter(pair: string): WordResult<Filter> {
   const match = /^([a-z]+)[=:](.*)$/is.exec(pair.trim());
   const value = match?.[2]?.trim() ?? '';
@@ -53,6 +59,13 @@ export function readFilter(pair: string): WordResult<Filter> {
   const key = (match[1] ?? '').toLowerCase();
   if (!isFilterKey(key)) {
     return { ok: false, problem: withSuggestion({ code: 'unknown_filter', word: key }, closestWord(key, FILTER_KEYS) as FilterKey | undefined) };
+  }
+  if (key === 'priority') {
+    const priority = value.toLowerCase();
+    if (!(PRIORITIES as readonly string[]).includes(priority)) {
+      return { ok: false, problem: withSuggestion({ code: 'unknown_priority', word: value }, closestWord(priority, PRIORITIES) as Priority | undefined) };
+    }
+    return { ok: true, value: { key, value: priority } };
   }
   return { ok: true, value: { key, value } };
 }
@@ -107,6 +120,8 @@ export function describeWordProblem(problem: WordProblem): string {
       return `filter "${problem.word}" is not key=value (keys: ${FILTER_KEYS.join(', ')})`;
     case 'unknown_filter':
       return `unknown filter "${problem.word}"${hint} (keys: ${FILTER_KEYS.join(', ')})`;
+    case 'unknown_priority':
+      return `unknown priority "${problem.word}"${hint} (priorities: ${PRIORITIES.join(', ')})`;
     case 'bad_period':
       return `period "${problem.word}" cannot be read (${problem.reason.replaceAll('_', ' ')})${hint}`;
   }

@@ -8,6 +8,7 @@
 import { METRIC_IDS } from '../kpi/definitions.js';
 import { MAX_PERIOD_DAYS, MAX_PERIOD_HOURS, PERIOD_WORDS } from '../kpi/periods.js';
 import { FILTER_KEYS } from '../kpi/request-words.js';
+import { PRIORITIES } from '../ingest/events.js';
 import { t, type MessageKey } from '../i18n/catalogue.js';
 import type { Locale } from '../i18n/locale.js';
 import type { KpiCommandError } from './command.js';
@@ -21,6 +22,7 @@ export function commandErrorText(locale: Locale, error: KpiCommandError): string
   const sentences = [problemSentence(locale, error, word)];
   if (error.suggestion !== undefined) sentences.push(t(locale, 'error.suggestion', { suggestion: codeSafe(error.suggestion) }));
   else if (error.code === 'unknown_filter') sentences.push(t(locale, 'error.choices', { choices: codeList(FILTER_KEYS.map((key) => `${key}:`)) }));
+  else if (error.code === 'unknown_priority') sentences.push(t(locale, 'error.choices', { choices: codeList(PRIORITIES) }));
   else if (error.code === 'unknown_metric') sentences.push(t(locale, 'error.choices', { choices: codeList(METRIC_IDS) }));
   sentences.push(t(locale, 'error.see_help'));
   return sentences.join(' ');

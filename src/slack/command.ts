@@ -149,6 +149,8 @@ export type KpiCommandErrorCode =
   /** Not `key:value`, or no value. */
   | 'bad_filter'
   | 'unknown_filter'
+  /** `priority:` with a word that is not low, normal, high or urgent. */
+  | 'unknown_priority'
   /** A second period, or a second value for one filter or setting. */
   | 'duplicate_word'
   | 'missing_argument'
@@ -165,7 +167,7 @@ export type KpiCommandErrorCode =
   | 'filters_not_applicable';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
-  'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'duplicate_word',
+  'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'bad_cron', 'bad_timezone', 'bad_threshold',
   'filters_not_applicable',
 ];

@@ -115,11 +115,19 @@ export class SlaStore {
     await saveTeam(this.db, name, { calendar_id: calendarId }, now);
   }
 
-  async addHoliday(calendar: string, date: string, name?: string): Promise<void> {
+  /**
+   * Adds a holiday; a date already there keeps its place and gets the new name, if one is given ('renamed'), or
+   * stays as it is ('unchanged'). Only 'added' changes any due time.
+   */
+  async addHoliday(calendar: string, date: string, name?: string): Promise<'added' | 'renamed' | 'unchanged'> {
     const row = (await this.db('business_calendars').first('id').where({ name: calendar })) as { id: number } | undefined;
     if (row === undefined) throw SlaPolicyError.refused({ reason: 'no_calendar', value: calendar });
     if (!isCalendarDate(date)) throw SlaPolicyError.refused({ reason: 'not_a_date', value: date });
-    await this.db('calendar_holidays').insert({ calendar_id: row.id, date, name: name ?? null }).onConflict(['calendar_id', 'date']).merge(['name']);
+    const inserted = await this.db('calendar_holidays').insert({ calendar_id: row.id, date, name: name ?? null }).onConflict(['calendar_id', 'date']).ignore().returning('date');
+    if (inserted.length > 0) return 'added';
+    if (name === undefined) return 'unchanged';
+    await this.db('calendar_holidays').where({ calendar_id: row.id, date }).update({ name });
+    return 'renamed';
   }
 
   async removeHoliday(calendar: string, date: string): Promise<void> {

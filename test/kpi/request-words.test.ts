@@ -25,6 +25,12 @@ describe('readFilter', () => {
     expect(readFilter('team:')).toEqual({ ok: false, problem: { code: 'bad_filter', word: 'team:' } });
     expect(readFilter('teem:x')).toEqual({ ok: false, problem: { code: 'unknown_filter', word: 'teem', suggestion: 'team' } });
   });
+
+  it('takes a priority only from the four normalized ones, any case, since another word would match no ticket', () => {
+    expect(readFilter('priority:URGENT')).toEqual({ ok: true, value: { key: 'priority', value: 'urgent' } });
+    expect(readFilter('priority=hgh')).toEqual({ ok: false, problem: { code: 'unknown_priority', word: 'hgh', suggestion: 'high' } });
+    expect(readFilter('priority:medium')).toEqual({ ok: false, problem: { code: 'unknown_priority', word: 'medium' } });
+  });
 });
 
 describe('readPeriod', () => {

@@ -178,6 +178,10 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(listed).toContain('Acil: öncelik urgent, her ekip; ilk yanıt 30 dk; mesai saatleri (istanbul); pending iken duraklatılır');
     expect(listed).not.toMatch(/any team|first response|business hours/);
     expect(await run('sla add Acil --priority soon', tr)).toContain('--priority low, normal, high veya urgent olmalı');
+    // A mistyped option names the option, then the usage in Turkish; no pointer to a command line the admin may not have.
+    const mistyped = await run('sla add Acil --priorty urgent', tr);
+    expect(mistyped).toContain('unknown option "--priorty" (did you mean "--priority"?); sla list, sla add');
+    expect(mistyped).not.toContain('kpibot');
     const id = { projection: DEFAULT_PROJECTION_OPTIONS, locale: 'id' as const };
     expect(await run('sla calendar jakarta --timezone Asia/Jakarta --hours "1-5 09:00-17:00" --default', id)).toContain('kalender "jakarta" disimpan (bawaan)');
     expect(await run('sla holiday jakarta 2026-12-25 Natal', id)).toContain('hari libur 2026-12-25 ditambahkan ke "jakarta"');

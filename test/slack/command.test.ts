@@ -291,6 +291,8 @@ describe('errors', () => {
     expect(error('frt team:')).toEqual({ kind: 'error', code: 'bad_filter', word: 'team:' });
     expect(error('frt team')).toEqual({ kind: 'error', code: 'bad_filter', word: 'team' });
     expect(error('frt color:red')).toEqual({ kind: 'error', code: 'unknown_filter', word: 'color' });
+    expect(error('frt priority:urgnt')).toEqual({ kind: 'error', code: 'unknown_priority', word: 'urgnt', suggestion: 'urgent' });
+    expect(error('frt priority:P1')).toEqual({ kind: 'error', code: 'unknown_priority', word: 'P1' });
   });
 
   it('repeats, misplaced words, unknown words, quotes', () => {
@@ -307,7 +309,7 @@ describe('errors', () => {
     const texts = [
       'backlgo', 'frt shar', 'explain backlgo', 'frt yesterdy', 'frt team', 'frt teem:x', 'frt 7d 30d', 'explain', 'frt "x', 'subscribe #x daily 09:00',
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
-      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"',
+      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

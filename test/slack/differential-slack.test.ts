@@ -84,6 +84,8 @@ type DocMetric = (typeof DOC_METRICS)[number];
 /** "Refused with churn, repeat, enps and selfservice" (report.md, metrics.md Filters). */
 const NO_TICKET_FILTERS: readonly DocMetric[] = ['churn', 'repeat', 'enps', 'selfservice'];
 const FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'agent', 'tag'] as const;
+/** "`priority:` takes `low`, `normal`, `high` or `urgent`, in any case" (slack.md). */
+const DOC_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 const FIXED_PERIODS = ['today', 'yesterday', '7d', '30d', '90d', 'this-week', 'last-week', 'this-month', 'last-month', 'this-quarter', 'last-quarter', 'this-year', 'last-year'];
 
@@ -183,8 +185,8 @@ function generateValid(rng: Rng, allowFilters: boolean): Generated {
   if (allowFilters) {
     for (const key of FILTER_KEYS) {
       if (!rng.chance(0.35)) continue;
-      const value = rng.pick(FILTER_VALUES);
-      filters[key] = value;
+      const value = key === 'priority' ? randomCase(rng, rng.pick(DOC_PRIORITIES)) : rng.pick(FILTER_VALUES);
+      filters[key] = key === 'priority' ? value.toLowerCase() : value;
       const quoted = value.includes(' ') || rng.chance(0.3);
       const typedKey = randomCase(rng, key);
       words.push({ text: `${typedKey}:${quoted ? `"${value}"` : value}`, kind: 'filter', plain: `${typedKey}:${value}` });
@@ -227,7 +229,7 @@ function misspell(rng: Rng, word: string): string {
 function generateInvalid(rng: Rng): InvalidCase {
   const metric = rng.pick(DOC_METRICS.filter((m) => !NO_TICKET_FILTERS.includes(m)));
   const tail = () => (rng.chance(0.5) ? ` ${randomPeriodWord(rng)}` : '');
-  switch (rng.int(0, 11)) {
+  switch (rng.int(0, 12)) {
     case 0: {
       // "An unknown word is answered with the closest known one".
       const target = rng.pick(['volume', 'backlog', 'resolved', 'overdue', 'escalations', 'selfservice', 'summary'] as const);
@@ -251,7 +253,8 @@ function generateInvalid(rng: Rng): InvalidCase {
     }
     case 4: {
       const key = rng.pick(FILTER_KEYS);
-      return { text: `${metric} ${key}:a ${key}:"b c"`, codes: ['duplicate_word'], word: `${key}:b c` };
+      const [a, b] = key === 'priority' ? ['low', 'high'] : ['a', 'b c'];
+      return { text: `${metric} ${key}:${a} ${key}:"${b}"`, codes: ['duplicate_word'], word: `${key}:${b}` };
     }
     case 5: {
       const other = rng.pick(DOC_METRICS.filter((m) => m !== metric));
@@ -266,7 +269,7 @@ function generateInvalid(rng: Rng): InvalidCase {
     case 8: {
       const m = rng.pick(NO_TICKET_FILTERS);
       const key = rng.pick(FILTER_KEYS);
-      const value = rng.pick(FILTER_VALUES);
+      const value = key === 'priority' ? rng.pick(DOC_PRIORITIES) : rng.pick(FILTER_VALUES);
       const second = key === 'team' ? 'tag' : 'team';
       return { text: slackEscape(`${m}${tail()} ${key}:"${value}" ${second}:z`), codes: ['filters_not_applicable'], word: `${key}:${value}` };
     }
@@ -282,6 +285,12 @@ function generateInvalid(rng: Rng): InvalidCase {
       // docs/slack.md: "Metric ids, period words ... and filter keys ... are the same as kpibot report's, in every language".
       const word = rng.pick(['bugün', 'dün', 'hari-ini', 'kemarin', 'bulan-lalu', 'geçen-ay', 'semalam', '7hari', '7gün', 'paylaş', 'bagikan', 'kongsi']);
       return { text: `${metric} ${word}`, codes: ['unknown_word', 'bad_period'], word };
+    }
+    case 12: {
+      // A priority is one of the four; a misspelt one gets the closest.
+      const target = rng.pick(['normal', 'urgent'] as const);
+      const typo = misspell(rng, target);
+      return { text: `${metric}${tail()} priority:${typo}`, codes: ['unknown_priority'], word: typo, suggestion: target };
     }
     default: {
       const key = rng.pick(['tim', 'ekip', 'takım', 'pasukan', 'öncelik', 'prioritas', 'etiket', 'kanal', 'temsilci', 'ejen']);
@@ -691,6 +700,7 @@ describe('Part 2: /kpi replies through the Bolt receiver, against computeMetric 
       { text: 'backlgo', key: 'error.unknown_word', word: 'backlgo', suggestion: 'backlog' },
       { text: 'frt 0d', key: 'error.bad_period.out_of_range', word: '0d' },
       { text: 'frt teem:x', key: 'error.unknown_filter', word: 'teem', suggestion: 'team' },
+      { text: 'frt priority:hgh', key: 'error.unknown_priority', word: 'hgh', suggestion: 'high' },
       { text: 'churn team:x', key: 'error.filters_not_applicable', word: 'team:x' },
       { text: 'frt 2026-11-10..2026-11-01', key: 'error.bad_period.ends_before_start', word: '2026-11-10..2026-11-01' },
     ];

@@ -147,7 +147,7 @@ async function sla(words: readonly string[], ctx: AdminContext): Promise<SlackMe
   if (ctx.projection === undefined || words.length === 0) return reply(t(ctx.locale, 'admin.sla_cli'));
   const lines: string[] = [];
   try {
-    await runSla(words, ctx.db, ctx.projection, { out: (line) => lines.push(line) }, ctx.locale, ctx.recompute);
+    await runSla(words, ctx.db, ctx.projection, { out: (line) => lines.push(line) }, ctx.locale, ctx.recompute, 'slack');
   } catch (error) {
     // Bad words (4xx) are the admin's to fix: say why; anything else is ours and is thrown.
     if (!(error instanceof KpiBotError) || error.httpStatus >= 500) throw error;
