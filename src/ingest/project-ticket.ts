@@ -111,7 +111,35 @@ const RANK: Record<TicketEventType, number> = {
 const PRIORITY_ORDER: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 };
 
 export function compareEvents(a: LoggedTicketEvent, b: LoggedTicketEvent): number {
-  return a.occurredAt - b.occurredAt || RANK[a.type] - RANK[b.type] || (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0);
+  return a.occurredAt - b.occurredAt || RANK[a.type] - RANK[b.type] || compareKeys(a.dedupeKey, b.dedupeKey);
+}
+
+const KEY_RUNS = /\d+|\D+/g;
+
+/**
+ * The last tie-break: dedupe keys in natural order, their runs of digits compared as numbers, so that of two Zendesk
+ * ratings in the same minute the later invocation (…:rated:8350205582 after …:rated:835020558) wins, as it would in
+ * order of arrival, while the order still depends only on the events (a redelivery in any order projects the same).
+ * A total order: keys are compared run by run, digit runs by value (then as text, so 007 and 7 differ), other runs
+ * as text, and a digit run against another run by its first character.
+ */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  const runsA = a.match(KEY_RUNS) ?? [];
+  const runsB = b.match(KEY_RUNS) ?? [];
+  for (let i = 0; i < Math.min(runsA.length, runsB.length); i += 1) {
+    const x = runsA[i] as string;
+    const y = runsB[i] as string;
+    if (x === y) continue;
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      const valueX = x.replace(/^0+(?=\d)/, '');
+      const valueY = y.replace(/^0+(?=\d)/, '');
+      if (valueX.length !== valueY.length) return valueX.length - valueY.length;
+      if (valueX !== valueY) return valueX < valueY ? -1 : 1;
+    }
+    return x < y ? -1 : 1;
+  }
+  return runsA.length - runsB.length;
 }
 
 export function projectTicket(events: readonly LoggedTicketEvent[], options: ProjectionOptions = DEFAULT_PROJECTION_OPTIONS): TicketProjection {

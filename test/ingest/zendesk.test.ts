@@ -113,6 +113,21 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
       expect((await projection('5555')).agent_reply_count).toBe(2);
     });
 
+    it('of two ratings in the same minute, the later invocation counts, in whichever order they arrive', async () => {
+      const rated = (satisfaction: string) => triggerBody('ticket.rated', 130, { status: 'Solved' }, { id: '9001', role: 'End user' }, satisfaction);
+      const score = async () => (await bot.db('survey_responses').select('score')).map((row: { score: number }) => row.score);
+      // Invocation ids are numbers that grow: 99 before 100, though "100" sorts first as text.
+      await send(TRIGGER_LIFE[0]?.body, '1');
+      await send(rated('good'), '99');
+      await send(rated('bad'), '100');
+      expect(await score()).toEqual([0]);
+      for (const table of TABLES) await bot.db(table).delete();
+      await send(TRIGGER_LIFE[0]?.body, '1');
+      await send(rated('bad'), '100');
+      await send(rated('good'), '99');
+      expect(await score()).toEqual([0]);
+    });
+
     it('refuses labels it does not know and unknown events, naming them', async () => {
       expect(await send(triggerBody('ticket.updated', 5, { status: 'Erledigt' }, { id: '1', role: 'Agent' }), '1')).toMatchObject({
         status: 422, body: { message: expect.stringContaining('ticket.status "erledigt" is not a label we know') },
