@@ -106,6 +106,11 @@ export const intercomAdapter: SourceAdapter = {
       return handler({ topic, conversationId, item, parts: [item], ...(notifiedAt === undefined ? {} : { notifiedAt }) });
     }
     if (item.type !== 'conversation') throw new PayloadShapeError(`data.item.type must be "conversation" for ${topic}, got ${JSON.stringify(item.type ?? null)}`);
+    // The 1.x conversation has its first message in conversation_message where 2.x has source: read as 2.x, it would
+    // lose the channel, the author and the assignee without a word, so it is refused, saying what to change.
+    if (item.conversation_message !== undefined && item.source === undefined) {
+      throw new PayloadShapeError('data.item is an Intercom API 1.x conversation (conversation_message, no source): set the app\'s webhook API version to 2.x');
+    }
     const conversationId = requiredString(item.id, 'data.item.id');
     const list = item.conversation_parts;
     const rawParts = isObject(list) ? list.conversation_parts : undefined;

@@ -171,6 +171,12 @@ describe(`intercom webhooks on ${TEST_ENGINE}`, () => {
     const contact = JSON.parse(fixture('contact.user.created.json')) as Record<string, unknown>;
     const wrongItem = JSON.stringify({ ...contact, id: 'notif_wrong_item', topic: 'conversation.admin.replied' });
     expect(await send(wrongItem)).toMatchObject({ status: 422, body: { error: 'unknown_shape', message: 'data.item.type must be "conversation" for conversation.admin.replied, got "contact"' } });
+
+    // A conversation shaped by the 1.x API: its first message in conversation_message, no source.
+    const first = JSON.parse((LIFE[0] as (typeof LIFE)[number]).body) as { id: string; data: { item: Record<string, unknown> } };
+    const { source: _source, ...item } = first.data.item;
+    const v1 = JSON.stringify({ ...first, id: 'notif_v1', data: { ...first.data, item: { ...item, conversation_message: { type: 'conversation_message', id: '1', author: { type: 'user', id: 'u1' } }, assignee: { type: 'nobody_admin' } } } });
+    expect(await send(v1)).toMatchObject({ status: 422, body: { error: 'unknown_shape', message: expect.stringContaining('API 1.x conversation') } });
     expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
   });
 
