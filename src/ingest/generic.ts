@@ -59,6 +59,7 @@ export const genericAdapter: SourceAdapter = {
       throw unauthorized('webhook-id, webhook-timestamp and webhook-signature headers are required');
     }
     if (!/^\d+$/.test(timestamp)) throw unauthorized('webhook-timestamp must be Unix seconds');
+    if (timestamp.length >= 13) throw unauthorized('webhook-timestamp must be Unix seconds, not milliseconds');
     assertFresh(Number(timestamp) * 1000, request.receivedAt, 'webhook-timestamp');
     const key = Buffer.from((secrets.generic ?? '').replace(/^whsec_/, ''), 'base64');
     const expected = hmac('sha256', key, `${id}.${timestamp}.`, request.rawBody).toString('base64');
@@ -66,7 +67,7 @@ export const genericAdapter: SourceAdapter = {
       .split(' ')
       .map((entry) => entry.split(','))
       .some(([version, signature]) => version === 'v1' && signature !== undefined && safeEqual(signature, expected));
-    if (!matched) throw unauthorized('no webhook-signature entry matches the body');
+    if (!matched) throw unauthorized('no v1 webhook-signature entry matches the id, timestamp and body signed with GENERIC_WEBHOOK_SECRET');
   },
 
   deliveryId: (request) => header(request.headers, 'webhook-id'),

@@ -95,7 +95,8 @@ export const helpscoutAdapter: SourceAdapter = {
     const signature = header(request.headers, 'x-helpscout-signature');
     if (signature === undefined) throw unauthorized('the X-HelpScout-Signature header is required');
     const expected = hmac('sha1', secrets.helpscout ?? '', request.rawBody).toString('base64');
-    if (!safeEqual(signature.trim(), expected)) throw unauthorized('X-HelpScout-Signature does not match the body');
+    if (/^[0-9a-f]{40}$/i.test(signature.trim())) throw unauthorized('X-HelpScout-Signature must be base64, not hex');
+    if (!safeEqual(signature.trim(), expected)) throw unauthorized('X-HelpScout-Signature does not match the body signed with HELPSCOUT_WEBHOOK_SECRET');
   },
 
   /**

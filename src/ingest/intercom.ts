@@ -83,8 +83,9 @@ export const intercomAdapter: SourceAdapter = {
   verify(request: WebhookRequest, secrets: WebhookSecrets): void {
     const signature = header(request.headers, 'x-hub-signature');
     if (signature === undefined) throw unauthorized('the X-Hub-Signature header is required');
+    if (!/^sha1=/i.test(signature.trim())) throw unauthorized('X-Hub-Signature must be "sha1=" and the hex HMAC-SHA1 of the body');
     const expected = `sha1=${hmac('sha1', secrets.intercom ?? '', request.rawBody).toString('hex')}`;
-    if (!safeEqual(signature.trim().toLowerCase(), expected)) throw unauthorized('X-Hub-Signature does not match the body');
+    if (!safeEqual(signature.trim().toLowerCase(), expected)) throw unauthorized('X-Hub-Signature does not match the body signed with INTERCOM_CLIENT_SECRET');
   },
 
   deliveryId: (_request, body) => (isObject(body) ? optionalString(body.id) : undefined),

@@ -87,7 +87,7 @@ export const jiraAdapter: SourceAdapter = {
     const method = value.slice(0, separator).trim().toLowerCase();
     if (method !== 'sha256') throw unauthorized(`X-Hub-Signature method "${method.slice(0, 20)}" is not supported (only sha256)`);
     const expected = hmac('sha256', secrets.jira ?? '', request.rawBody).toString('hex');
-    if (!safeEqual(value.slice(separator + 1).trim().toLowerCase(), expected)) throw unauthorized('X-Hub-Signature does not match the body');
+    if (!safeEqual(value.slice(separator + 1).trim().toLowerCase(), expected)) throw unauthorized('X-Hub-Signature does not match the body signed with JIRA_WEBHOOK_SECRET');
   },
 
   deliveryId: (request) => header(request.headers, 'x-atlassian-webhook-identifier'),

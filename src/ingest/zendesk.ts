@@ -65,7 +65,7 @@ export const zendeskAdapter: SourceAdapter = {
     }
     assertFresh(optionalTime(timestamp) ?? Number.NaN, request.receivedAt, 'X-Zendesk-Webhook-Signature-Timestamp');
     const expected = hmac('sha256', secrets.zendesk ?? '', timestamp, request.rawBody).toString('base64');
-    if (!safeEqual(signature, expected)) throw unauthorized('X-Zendesk-Webhook-Signature does not match the body');
+    if (!safeEqual(signature, expected)) throw unauthorized('X-Zendesk-Webhook-Signature does not match the body and timestamp signed with ZENDESK_WEBHOOK_SECRET');
   },
 
   deliveryId(request, body) {

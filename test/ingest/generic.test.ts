@@ -236,7 +236,10 @@ describe('Standard Webhooks signature', () => {
     });
     expect(() => genericAdapter.verify(request('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='), secrets)).not.toThrow();
     expect(() => genericAdapter.verify(request('v1,bm9wZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='), secrets)).not.toThrow();
-    expect(() => genericAdapter.verify(request('v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='), secrets)).toThrow(/no webhook-signature entry matches/);
-    expect(() => genericAdapter.verify(request('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE'), secrets)).toThrow(/no webhook-signature entry matches/);
+    expect(() => genericAdapter.verify(request('v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='), secrets)).toThrow(/no v1 webhook-signature entry matches .* GENERIC_WEBHOOK_SECRET/);
+    expect(() => genericAdapter.verify(request('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE'), secrets)).toThrow(/no v1 webhook-signature entry matches .* GENERIC_WEBHOOK_SECRET/);
+    // A timestamp in milliseconds is named as such, not called stale.
+    const inMilliseconds = { ...request('v1,x'), headers: { ...request('v1,x').headers, 'webhook-timestamp': '1614265330000' } };
+    expect(() => genericAdapter.verify(inMilliseconds, secrets)).toThrow('webhook-timestamp must be Unix seconds, not milliseconds');
   });
 });

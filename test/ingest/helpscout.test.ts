@@ -61,17 +61,18 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
 
     it('401 for a missing header, a wrong secret, a tampered body, or a hex / URL-safe signature', async () => {
       const digest = createHmac('sha1', SECRET).update(body).digest();
-      const cases: [string, Record<string, string>][] = [
-        [body, { 'x-helpscout-event': 'convo.created' }],
-        [body, headersFor('convo.created', body, 'another-secret-entirely')],
-        [body.replace('"mailboxId": 3101', '"mailboxId": 3102'), headersFor('convo.created', body)],
-        [body, { 'x-helpscout-event': 'convo.created', 'x-helpscout-signature': digest.toString('hex') }],
-        [body, { 'x-helpscout-event': 'convo.created', 'x-helpscout-signature': digest.toString('base64url') }],
+      const mismatch = 'X-HelpScout-Signature does not match the body signed with HELPSCOUT_WEBHOOK_SECRET';
+      const cases: [string, Record<string, string>, string][] = [
+        [body, { 'x-helpscout-event': 'convo.created' }, 'the X-HelpScout-Signature header is required'],
+        [body, headersFor('convo.created', body, 'another-secret-entirely'), mismatch],
+        [body.replace('"mailboxId": 3101', '"mailboxId": 3102'), headersFor('convo.created', body), mismatch],
+        [body, { 'x-helpscout-event': 'convo.created', 'x-helpscout-signature': digest.toString('hex') }, 'X-HelpScout-Signature must be base64, not hex'],
+        [body, { 'x-helpscout-event': 'convo.created', 'x-helpscout-signature': digest.toString('base64url') }, mismatch],
       ];
-      for (const [sent, headers] of cases) {
+      for (const [sent, headers, message] of cases) {
         const res = await send('convo.created', sent, headers);
         expect(res.status).toBe(401);
-        expect(res.body.error).toBe('bad_signature');
+        expect(res.body).toMatchObject({ error: 'bad_signature', message });
       }
       expect(await bot.db('webhook_deliveries').count({ n: '*' })).toEqual([{ n: 0 }]);
     });

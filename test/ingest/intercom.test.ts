@@ -59,17 +59,20 @@ describe(`intercom webhooks on ${TEST_ENGINE}`, () => {
 
     it('401 for a missing header, a wrong secret, a tampered body, or a signature without its sha1= prefix', async () => {
       const hex = createHmac('sha1', SECRET).update(body).digest('hex');
-      const cases: [string, Record<string, string>][] = [
-        [body, {}],
-        [body, signed(body, 'some-other-apps-client-secret')],
-        [body.replace('81000000123', '81000000124'), signed(body)],
-        [body, { 'x-hub-signature': hex }],
-        [body, { 'x-hub-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` }],
+      // The message says which variable signs, or what form the header takes.
+      const mismatch = 'X-Hub-Signature does not match the body signed with INTERCOM_CLIENT_SECRET';
+      const form = 'X-Hub-Signature must be "sha1=" and the hex HMAC-SHA1 of the body';
+      const cases: [string, Record<string, string>, string][] = [
+        [body, {}, 'the X-Hub-Signature header is required'],
+        [body, signed(body, 'some-other-apps-client-secret'), mismatch],
+        [body.replace('81000000123', '81000000124'), signed(body), mismatch],
+        [body, { 'x-hub-signature': hex }, form],
+        [body, { 'x-hub-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` }, form],
       ];
-      for (const [sent, headers] of cases) {
+      for (const [sent, headers, message] of cases) {
         const res = await send(sent, headers);
         expect(res.status).toBe(401);
-        expect(res.body.error).toBe('bad_signature');
+        expect(res.body).toMatchObject({ error: 'bad_signature', message });
       }
       expect(await bot.db('webhook_deliveries').count({ n: '*' })).toEqual([{ n: 0 }]);
       expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);

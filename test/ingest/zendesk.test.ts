@@ -44,6 +44,9 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
       for (const [sent, headers, code] of cases) {
         expect(await postWebhook(bot.url, 'zendesk', sent, headers)).toMatchObject({ status: 401, body: { error: code } });
       }
+      expect(await postWebhook(bot.url, 'zendesk', body, zendeskHeaders(body, 'not-the-secret'))).toMatchObject({
+        body: { message: 'X-Zendesk-Webhook-Signature does not match the body and timestamp signed with ZENDESK_WEBHOOK_SECRET' },
+      });
       expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
     });
   });
