@@ -86,9 +86,9 @@ describe('formatMetricValue', () => {
 
 describe('formatWindow', () => {
   it('states an alert rule\'s window in hours, or in whole days from 48 h', () => {
-    expect(byLocale((l) => formatWindow(l, 24))).toEqual({ en: 'last 24 hours', id: '24 jam terakhir', ms: '24 jam lepas', tr: 'son 24 saat' });
-    expect(byLocale((l) => formatWindow(l, 36))).toEqual({ en: 'last 36 hours', id: '36 jam terakhir', ms: '36 jam lepas', tr: 'son 36 saat' });
-    expect(byLocale((l) => formatWindow(l, 168))).toEqual({ en: 'last 7 days', id: '7 hari terakhir', ms: '7 hari lepas', tr: 'son 7 gün' });
+    expect(byLocale((l) => formatWindow(l, 24))).toEqual({ en: 'last 24 hours', id: '24 jam terakhir', ms: '24 jam terakhir', tr: 'son 24 saat' });
+    expect(byLocale((l) => formatWindow(l, 36))).toEqual({ en: 'last 36 hours', id: '36 jam terakhir', ms: '36 jam terakhir', tr: 'son 36 saat' });
+    expect(byLocale((l) => formatWindow(l, 168))).toEqual({ en: 'last 7 days', id: '7 hari terakhir', ms: '7 hari terakhir', tr: 'son 7 gün' });
     expect(formatWindow('en', 50)).toBe('last 50 hours');
   });
 });
@@ -96,10 +96,10 @@ describe('formatWindow', () => {
 describe('formatPeriod', () => {
   const period = (word: string) => resolvePeriod(word, NOW, 'Asia/Jakarta');
   const cases: [string, Record<Locale, string>][] = [
-    ['7d', { en: 'last 7 days', id: '7 hari terakhir', ms: '7 hari lepas', tr: 'son 7 gün' }],
+    ['7d', { en: 'last 7 days', id: '7 hari terakhir', ms: '7 hari terakhir', tr: 'son 7 gün' }],
     ['1d', { en: 'today', id: 'hari ini', ms: 'hari ini', tr: 'bugün' }],
-    ['24h', { en: 'last 24 hours', id: '24 jam terakhir', ms: '24 jam lepas', tr: 'son 24 saat' }],
-    ['1h', { en: 'last 1 hour', id: '1 jam terakhir', ms: '1 jam lepas', tr: 'son 1 saat' }],
+    ['24h', { en: 'last 24 hours', id: '24 jam terakhir', ms: '24 jam terakhir', tr: 'son 24 saat' }],
+    ['1h', { en: 'last 1 hour', id: '1 jam terakhir', ms: '1 jam terakhir', tr: 'son 1 saat' }],
     ['yesterday', { en: 'yesterday', id: 'kemarin', ms: 'semalam', tr: 'dün' }],
     ['this-month', { en: 'this month', id: 'bulan ini', ms: 'bulan ini', tr: 'bu ay' }],
     ['last-quarter', { en: 'last quarter', id: 'kuartal lalu', ms: 'suku tahun lepas', tr: 'geçen çeyrek' }],

@@ -128,7 +128,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await w.alerts.quietHours()).toEqual(new Map());
     // In the admin's language.
     expect(await run('alerts quiet <#C0OPS> 20:00 08:00 Europe/Istanbul', { locale: 'tr' })).toBe('Tamam: #C0OPS kanalının uyarıları 20:00 ile 08:00 arasında (Europe/Istanbul) bekletilecek; acil taleplerin SLA ihlalleri ise hemen gönderilir.');
-    expect(await run('alerts team Billing EU <#C0BILL>', { locale: 'id' })).toBe('Selesai: tim Billing EU: peringatan SLA dikirim ke #C0BILL; tidak ada ketua tim yang diberi tahu tentang pelanggaran SLA yang belum dikonfirmasi.');
+    expect(await run('alerts team Billing EU <#C0BILL>', { locale: 'id' })).toBe('Berhasil: tim Billing EU: peringatan SLA dikirim ke #C0BILL; tidak ada ketua tim yang diberi tahu tentang pelanggaran SLA yang belum dikonfirmasi.');
   });
 
   it('link: sets the agent\'s Slack user, says when Slack knows the address as someone else, and when no agent has it', async () => {
@@ -175,7 +175,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('sla calendar istanbul --timezone Europe/Istanbul --hours "1-5 09:00-18:00" --default', tr)).toContain('"istanbul" takvimi kaydedildi (varsayılan)');
     expect(await run('sla add Acil --priority urgent --first-response 30m --business-hours --pause pending', tr)).toContain('#1 "Acil" politikası eklendi');
     const listed = await run('sla list', tr);
-    expect(listed).toContain('Acil: öncelik urgent, her ekip; ilk yanıt 30 dk; mesai saatleri (istanbul); pending iken duraklatılır');
+    expect(listed).toContain('Acil: öncelik urgent, tüm ekipler; ilk yanıt 30 dk; mesai saatleri (istanbul); pending durumundayken duraklatılır');
     expect(listed).not.toMatch(/any team|first response|business hours/);
     expect(await run('sla add Acil --priority soon', tr)).toContain('--priority low, normal, high veya urgent olmalı');
     // A mistyped option names the option, then the usage in Turkish; no pointer to a command line the admin may not have.

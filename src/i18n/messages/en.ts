@@ -133,7 +133,7 @@ export const en = {
   'error.unknown_priority': 'There is no priority called `{word}`.',
   'error.duplicate_word': '`{word}` sets something that is already set.',
   'error.missing_argument': '`/kpi {word}` needs {expected}.',
-  'error.unterminated_quote': 'A quote is opened but not closed: `{word}`',
+  'error.unterminated_quote': 'A quote is opened but not closed: `{word}`.',
   'error.bad_channel': '`{word}` is not a channel: type `#` and pick the channel, so that Slack links it.',
   'error.bad_user': '`{word}` is not a Slack user: type `@` and pick the person, so that Slack links them.',
   'error.bad_email': '`{word}` is not an e-mail address.',
