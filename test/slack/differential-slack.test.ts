@@ -500,7 +500,7 @@ function value(locale: Locale, v: number | null, unit: string): string {
   return num(locale, v);
 }
 
-/** The trend line, or undefined when nothing may be said (either side null). Percent changes are accepted at 0 or 1 decimal. */
+/** The trend line, or undefined when nothing may be said (either side null). Percent changes are whole percents (slack.md). */
 function trendOptions(locale: Locale, metric: keyof typeof HIGHER_IS_BETTER, r: MetricResult): string[] | undefined {
   const v = r.value;
   const p = r.previous.value;
@@ -508,12 +508,15 @@ function trendOptions(locale: Locale, metric: keyof typeof HIGHER_IS_BETTER, r: 
   if (v === p) return [msg(locale, 'trend.same')];
   const arrow = v > p ? '▲' : '▼';
   const unit = UNIT[metric];
+  // slack.md: "a move that shows as 0 reads 'no change', with no better or worse" (0 points to one decimal, 0% whole).
+  const inPoints = unit === 'percent' || unit === 'score';
+  if (inPoints ? Math.round(Math.abs(v - p) * 10) === 0 : p !== 0 && Math.round((Math.abs(v - p) / Math.abs(p)) * 100) === 0) return [msg(locale, 'trend.same')];
   let amounts: string[];
-  if (unit === 'percent' || unit === 'score') amounts = [` ${fill(msg(locale, 'trend.points'), { n: num(locale, Math.abs(v - p)) })}`];
+  if (inPoints) amounts = [` ${fill(msg(locale, 'trend.points'), { n: num(locale, Math.abs(v - p)) })}`];
   else if (p === 0) amounts = [''];
   else {
     const change = (Math.abs(v - p) / Math.abs(p)) * 100;
-    amounts = [...new Set([` ${pct(locale, change, 0)}`, ` ${pct(locale, change, 1)}`])];
+    amounts = [` ${pct(locale, change, 0)}`];
   }
   const better = HIGHER_IS_BETTER[metric];
   const verdict = better === null ? '' : (v > p) === better ? msg(locale, 'trend.better') : msg(locale, 'trend.worse');

@@ -172,6 +172,10 @@ describe('a metric reply', () => {
     // NPS from -10 to 10 crosses zero: 20 points, where a percent change would say 200%.
     expect(moveOf('nps', 10, -10, 200, 'ms')).toBe('▲ 20 mata berbanding tempoh sebelumnya · lebih baik');
     expect(moveOf('fcr', 50, 55.5, -9.9, 'tr')).toBe('önceki döneme göre ▼ 5,5 puan · daha kötü');
+    // A move that shows as 0 is no change, not "▲ 0% · worse": 21 h 11 min against 21 h 9 min, 0.04 points.
+    expect(moveOf('resolution', 76_260, 76_140, 0.16, 'en')).toBe('no change');
+    expect(moveOf('csat', 81.04, 81, 0.05, 'id')).toBe(t('id', 'trend.same'));
+    expect(moveOf('csat', 81.1, 81, 0.12, 'en')).toBe('▲ 0.1 pts vs the previous period · better');
   });
 
   it('a period that has ended shows its overdue tickets and ticket lists as they stood at its end', () => {

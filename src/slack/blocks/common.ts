@@ -51,14 +51,20 @@ export { metricName } from '../../i18n/format.js';
 
 type Comparable = Pick<MetricResult, 'value' | 'unit' | 'previous' | 'change' | 'trend'>;
 
-/** The pieces of a move against the previous period: ▲/▼/→, the percent change or the points (MOVES_IN_POINTS), and better/worse; undefined with nothing to compare. */
+/**
+ * The pieces of a move against the previous period: ▲/▼/→, the percent change or the points (MOVES_IN_POINTS), and
+ * better/worse; undefined with nothing to compare. A move that shows as 0% or 0 points is no change: "▲ 0% · worse"
+ * would call a difference too small to print a decline.
+ */
 function move(locale: Locale, result: Comparable): { arrow: string; amount: string; verdict: string; same: boolean } | undefined {
   if (result.value === null || result.previous.value === null) return undefined;
-  const same = result.value === result.previous.value;
-  const arrow = result.value > result.previous.value ? '▲' : same ? '→' : '▼';
+  const inPoints = MOVES_IN_POINTS.includes(result.unit);
+  const shownAsZero = inPoints ? Math.round(Math.abs(result.value - result.previous.value) * 10) === 0 : result.change !== null && Math.round(Math.abs(result.change)) === 0;
+  const same = result.value === result.previous.value || shownAsZero;
+  const arrow = same ? '→' : result.value > result.previous.value ? '▲' : '▼';
   const points = () => t(locale, 'trend.points', { n: formatNumber(locale, Math.abs((result.value ?? 0) - (result.previous.value ?? 0)), { maximumFractionDigits: 1 }) });
-  const amount = same ? '' : MOVES_IN_POINTS.includes(result.unit) ? ` ${points()}` : result.change === null ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
-  const verdict = result.trend === 'better' ? t(locale, 'trend.better') : result.trend === 'worse' ? t(locale, 'trend.worse') : '';
+  const amount = same ? '' : inPoints ? ` ${points()}` : result.change === null ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
+  const verdict = same ? '' : result.trend === 'better' ? t(locale, 'trend.better') : result.trend === 'worse' ? t(locale, 'trend.worse') : '';
   return { arrow, amount, verdict, same };
 }
 
