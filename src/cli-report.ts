@@ -10,7 +10,7 @@ import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
 import { KpiStore } from './store/kpi-store.js';
 import { METRIC_IDS, METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
-import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, type MetricResult } from './kpi/metrics.js';
+import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, unmatchedFilters, type MetricResult } from './kpi/metrics.js';
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
 import { didYouMean } from './kpi/suggest.js';
 import { FILTER_KEYS, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
@@ -74,6 +74,10 @@ export async function reportCommand(args: readonly string[], config: Config, out
   const heading = `${period.label} (${timezone})${filterWords === '' ? '' : ` · ${filterWords}`}`;
   return withMigratedDatabase(config, async (db) => {
     const store = new KpiStore(db);
+    // A filter that matches no ticket is said on stderr, so that the numbers on stdout stay as they are for scripts.
+    for (const { key, value, suggestion } of await unmatchedFilters(store, filters)) {
+      output.err(`kpibot: note: no ticket matches ${key}=${value}${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}`);
+    }
     const json = parsed.values.json === true;
     const csv = parsed.values.csv === true;
     if (metric === 'agents') {
@@ -103,7 +107,10 @@ function changeText(result: MetricResult): string {
   if (result.value === null || result.previous.value === null) return '';
   const difference = result.value - result.previous.value;
   const arrow = difference > 0 ? '▲' : difference < 0 ? '▼' : '=';
-  if (MOVES_IN_POINTS.includes(result.unit)) return `${arrow} ${Number(Math.abs(difference).toFixed(1))} pts ${ARROW[result.trend]}`.trim();
+  // A move that shows as 0 is no change (as in Slack): not "▲ 0% (worse)".
+  const inPoints = MOVES_IN_POINTS.includes(result.unit);
+  if (inPoints ? Math.round(Math.abs(difference) * 10) === 0 : result.change !== null && Math.round(Math.abs(result.change)) === 0) return `= ${ARROW.same}`;
+  if (inPoints) return `${arrow} ${Number(Math.abs(difference).toFixed(1))} pts ${ARROW[result.trend]}`.trim();
   if (result.change === null) return '';
   return `${arrow} ${Math.abs(result.change).toFixed(0)}% ${ARROW[result.trend]}`.trim();
 }

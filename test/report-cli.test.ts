@@ -47,6 +47,10 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['report', 'frt', '--filter', 'team=billing', '--filter', 'channel=email'], { DATABASE_URL: testDb.url }).stdout).toMatch(/^First response time · .* \(UTC\) · team=billing, channel=email\n/);
     expect(runKpibot(['report', 'agents', '--timezone', 'Asia/Jakarta'], { DATABASE_URL: testDb.url }).stdout).toMatch(/^Agents · .* \(Asia\/Jakarta\)\n/);
     expect(billing).toMatchObject({ value: 5400, n: 2 });
+    // A filter that matches no ticket is said on stderr, with the closest name; the numbers stay on stdout.
+    const typo = runKpibot(['report', 'frt', '--filter', 'team=biling', '--filter', 'agent=ayu', '--json'], { DATABASE_URL: testDb.url });
+    expect(typo).toMatchObject({ status: 0, stderr: 'kpibot: note: no ticket matches team=biling (did you mean "Billing"?)\n' });
+    expect(JSON.parse(typo.stdout)).toMatchObject({ value: null, n: 0 });
     const summary = JSON.parse(runKpibot(['report', 'summary', '--json'], { DATABASE_URL: testDb.url }).stdout) as { metrics: { metric: string; value: number | null }[] };
     expect(summary.metrics.map((m) => m.metric)).toEqual(['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr']);
     expect(summary.metrics[0]?.value).toBe(3);

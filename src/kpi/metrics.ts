@@ -7,6 +7,7 @@
 import type { AgentRow, KpiStore, Range, TicketFilters, DurationStats } from '../store/kpi-store.js';
 import { METRICS, type MetricId, type Unit } from './definitions.js';
 import { periodInstant, unitsIn } from './periods.js';
+import { closestWord } from './suggest.js';
 import { change, churnRate, csat, mean, netPromoterScore, percent, trend, type Measure, type Trend } from './formulas.js';
 
 export interface PeriodRange extends Range {
@@ -246,4 +247,18 @@ export async function computeAgents(store: KpiStore, period: PeriodRange, filter
     sort,
     rows,
   };
+}
+
+/** A name filter that matches no ticket (a typo reads as a real zero otherwise), with the known name closest to it. */
+export interface UnmatchedFilter {
+  readonly key: 'team' | 'agent' | 'channel' | 'tag';
+  readonly value: string;
+  readonly suggestion?: string;
+}
+
+export async function unmatchedFilters(store: KpiStore, filters: TicketFilters): Promise<UnmatchedFilter[]> {
+  return (await store.filterMisses(filters)).map(({ key, value, candidates }) => {
+    const suggestion = closestWord(value, candidates);
+    return suggestion === undefined ? { key, value } : { key, value, suggestion };
+  });
 }

@@ -5,7 +5,7 @@
  */
 import type { Database } from '../store/database.js';
 import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
-import { computeAgents, computeMetric, computeSummary } from '../kpi/metrics.js';
+import { computeAgents, computeMetric, computeSummary, unmatchedFilters } from '../kpi/metrics.js';
 import { periodInstant, resolvePeriod, type Period } from '../kpi/periods.js';
 import type { MetricId } from '../kpi/definitions.js';
 import { t } from '../i18n/catalogue.js';
@@ -118,7 +118,8 @@ function periodOf(ref: RequestRef, deps: AnswerDeps, now: number): Period | unde
 
 async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, title?: string, sharedBy?: string): Promise<SlackMessage> {
   const store = new KpiStore(deps.db);
-  const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }) };
+  const unmatched = await unmatchedFilters(store, filters);
+  const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }), ...(unmatched.length === 0 ? {} : { unmatched }) };
   if (metric === 'summary') {
     const { metrics } = await computeSummary(store, period, filters, now);
     return summaryView({ metrics, period, filters, ...shared, ...(title === undefined ? {} : { title }) }, asker.locale);

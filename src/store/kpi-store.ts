@@ -21,6 +21,18 @@ export interface TicketFilters {
   readonly tag?: string;
 }
 
+/** Filters on names, which a typo can make match nothing (priority is checked as it is read; source is a word of ours). */
+const NAME_FILTERS = ['team', 'agent', 'channel', 'tag'] as const;
+/** At most this many known values are read to suggest one. */
+const CANDIDATES = 2000;
+
+/** A name filter that matched no ticket, and the values it could have meant. */
+export interface FilterMiss {
+  readonly key: (typeof NAME_FILTERS)[number];
+  readonly value: string;
+  readonly candidates: readonly string[];
+}
+
 export interface Range {
   readonly from: number;
   readonly to: number;
@@ -496,6 +508,38 @@ export class KpiStore {
       )
       .first()) as { n: number | string; breached: number | string | null };
     return { withTarget: Number(row.n), breached: Number(row.breached ?? 0) };
+  }
+
+  /**
+   * The name filters (team, agent, channel, tag) that match no ticket at all, each with the values it could have
+   * meant: a misspelt name would otherwise read as a real zero. Each check reads at most one row; the candidates are
+   * read only for a filter that misses.
+   */
+  async filterMisses(filters: TicketFilters): Promise<FilterMiss[]> {
+    const misses: FilterMiss[] = [];
+    for (const key of NAME_FILTERS) {
+      const value = filters[key];
+      if (value === undefined) continue;
+      if ((await this.tickets({ [key]: value }).first('t.id')) !== undefined) continue;
+      misses.push({ key, value, candidates: await this.filterCandidates(key) });
+    }
+    return misses;
+  }
+
+  private async filterCandidates(key: (typeof NAME_FILTERS)[number]): Promise<string[]> {
+    const strings = (rows: unknown[], column: string) => rows.map((row) => (row as Record<string, unknown>)[column]).filter((value): value is string => typeof value === 'string');
+    switch (key) {
+      case 'team':
+        return strings(await this.db('tickets').distinct('team').whereNotNull('team').limit(CANDIDATES), 'team');
+      case 'channel':
+        return strings(await this.db('tickets').distinct('channel').whereNotNull('channel').limit(CANDIDATES), 'channel');
+      case 'tag':
+        return strings(await this.db('ticket_tags').distinct('tag').limit(CANDIDATES), 'tag');
+      case 'agent': {
+        const rows = (await this.db('agents').select('name', 'email').limit(CANDIDATES)) as { name: string | null; email: string | null }[];
+        return rows.flatMap((row) => [row.name, row.email].filter((value): value is string => value !== null));
+      }
+    }
   }
 
   /**

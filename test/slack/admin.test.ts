@@ -214,6 +214,21 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await title('agent <@UNOBODY>')).toMatchObject({ type: 'plain_text', text: 'Agent: UNOBODY' });
   });
 
+  it('a name filter that matches no ticket is said under the numbers, with the closest known name, in the reader\'s language', async () => {
+    await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0, data: { status: 'new', team: 'Billing', channel: 'email', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu Lestari' } } }]);
+    const deps = { db: w.db, timezone: 'Asia/Jakarta', clock: () => w.now };
+    const contextOf = async (text: string, locale: 'en' | 'tr' = 'en') => {
+      const { blocks } = (await answerCommand(text, { userId: 'U1', locale, isAdmin: false }, deps)).message as unknown as { blocks: { type: string; elements?: { text: string }[] }[] };
+      return blocks.filter((block) => block.type === 'context').flatMap((block) => (block.elements ?? []).map((element) => element.text));
+    };
+    expect(await contextOf('frt team:biling')).toContain(':warning: No ticket matches `team:biling`. Did you mean `Billing`?');
+    expect(await contextOf('team:Biling', 'tr')).toContain(':warning: `team:Biling` ile eşleşen talep yok. Şunu mu demek istediniz: `Billing`?');
+    expect(await contextOf('agents agent:"Ayu Lestary"')).toContain(':warning: No ticket matches `agent:Ayu Lestary`. Did you mean `Ayu Lestari`?');
+    expect(await contextOf('frt tag:nothing-like-it')).toContain(':warning: No ticket matches `tag:nothing-like-it`.');
+    // What matches says nothing.
+    expect((await contextOf('frt team:billing channel:EMAIL agent:ayu@example.com')).join(' ')).not.toContain(':warning:');
+  });
+
   it('digest now puts a digest in the outbox for the channel', async () => {
     // A channel with no subscription gets yesterday's summary, and the admin is told so.
     expect(await run('digest now <#C0TRY>')).toBe('#C0TRY has no digest subscription, so it gets yesterday\'s summary now. `/kpi subscribe` sets up its own.');

@@ -9,7 +9,7 @@
  * only visible to the asker).
  */
 import type { MetricId } from '../../kpi/definitions.js';
-import type { MetricResult } from '../../kpi/metrics.js';
+import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
 import { periodInstant, type Period } from '../../kpi/periods.js';
 import type { AgentRow, TicketFilters, TicketListKind } from '../../store/kpi-store.js';
 import { t } from '../../i18n/catalogue.js';
@@ -36,6 +36,16 @@ export interface ReplyModel {
   readonly shared: boolean;
   /** Who shared it, shown on a shared reply. */
   readonly sharedBy?: string;
+  /** Filters that match no ticket at all, said under the numbers. */
+  readonly unmatched?: readonly UnmatchedFilter[];
+}
+
+/** `:warning: No ticket matches `team:Biling`. Did you mean `Billing`?`, one per filter that matches nothing. */
+function unmatchedNote(locale: Locale, model: ReplyModel): string[] {
+  const safe = (word: string) => escapeMrkdwn(word.replaceAll('`', "'"));
+  return (model.unmatched ?? []).map(({ key, value, suggestion }) =>
+    [`:warning: ${t(locale, 'filter.no_match', { filter: safe(`${key}:${value}`) })}`, ...(suggestion === undefined ? [] : [t(locale, 'error.suggestion', { suggestion: safe(suggestion) })])].join(' '),
+  );
 }
 
 /** "Shared by @someone", on a reply someone shared. */
@@ -62,7 +72,7 @@ export function metricView(model: MetricViewModel, locale: Locale): SlackMessage
   const detail = details(result, locale, period.timezone, now);
   if (detail.fields.length > 0) blocks.push(fields(detail.fields));
   for (const text of detail.sections) blocks.push(section(text));
-  blocks.push(context([contextText(locale, period, filters, result.n, result.metric), ...sharedNote(locale, model)]));
+  blocks.push(context([contextText(locale, period, filters, result.n, result.metric), ...unmatchedNote(locale, model), ...sharedNote(locale, model)]));
   blocks.push(actions(buttonsFor(locale, { m: result.metric, p: period.word, f: filters, n: result.n }, model.shared)));
   const text = `${name}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n, result.metric)}`;
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
@@ -81,7 +91,7 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
   });
   const blocks: Block[] = [header(title)];
   for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
-  blocks.push(context([contextText(locale, model.period, model.filters), ...sharedNote(locale, model)]));
+  blocks.push(context([contextText(locale, model.period, model.filters), ...unmatchedNote(locale, model), ...sharedNote(locale, model)]));
   const ref = { p: model.period.word, f: model.filters };
   const listButtons = model.metrics
     .filter((result) => TICKET_LISTS[result.metric] !== undefined && (result.value ?? 0) > 0)
@@ -100,7 +110,7 @@ export interface AgentsViewModel extends ReplyModel {
 /** One section per agent (fields read well on a phone, where tables do not), at most 20 agents, then "and N more". */
 export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage {
   const title = metricName(locale, 'agents');
-  const blocks: Block[] = [header(title), context([contextText(locale, model.period, model.filters)])];
+  const blocks: Block[] = [header(title), context([contextText(locale, model.period, model.filters), ...unmatchedNote(locale, model)])];
   if (model.rows.length === 0) blocks.push(section(t(locale, 'agents.none')));
   const shown = model.rows.slice(0, 20);
   const d = (seconds: number | null) => (seconds === null ? '–' : formatDuration(locale, seconds));
