@@ -9,7 +9,7 @@ import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
 import { KpiStore } from './store/kpi-store.js';
-import { METRIC_IDS, METRICS, MOVES_IN_POINTS, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
+import { METRIC_IDS, METRICS, MOVES_IN_POINTS, moveShowsAsZero, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, unmatchedFilters, type MetricResult } from './kpi/metrics.js';
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
 import { didYouMean } from './kpi/suggest.js';
@@ -108,9 +108,8 @@ function changeText(result: MetricResult): string {
   const difference = result.value - result.previous.value;
   const arrow = difference > 0 ? '▲' : difference < 0 ? '▼' : '=';
   // A move that shows as 0 is no change (as in Slack): not "▲ 0% (worse)".
-  const inPoints = MOVES_IN_POINTS.includes(result.unit);
-  if (inPoints ? Math.round(Math.abs(difference) * 10) === 0 : result.change !== null && Math.round(Math.abs(result.change)) === 0) return `= ${ARROW.same}`;
-  if (inPoints) return `${arrow} ${Number(Math.abs(difference).toFixed(1))} pts ${ARROW[result.trend]}`.trim();
+  if (moveShowsAsZero(result)) return `= ${ARROW.same}`;
+  if (MOVES_IN_POINTS.includes(result.unit)) return `${arrow} ${Number(Math.abs(difference).toFixed(1))} pts ${ARROW[result.trend]}`.trim();
   if (result.change === null) return '';
   return `${arrow} ${Math.abs(result.change).toFixed(0)}% ${ARROW[result.trend]}`.trim();
 }

@@ -151,6 +151,9 @@ describe('kpibot report as text', () => {
     expect(csat.slice(0, 3)).toEqual(['Customer satisfaction (CSAT) · last 30 days', '  81.0%   (n = 79)   ▲ 8.9 pts (better)', '  previous period: 72.1% (n = 61)']);
     const nps = metricLines({ ...base, metric: 'nps', unit: 'score', value: 10, n: 40, previous: { value: -10, n: 30 }, change: 200, trend: 'better', details: {} } as unknown as MetricResult, 'last 30 days', at);
     expect(nps[1]).toBe('  10.0   (n = 40)   ▲ 20 pts (better)');
+    // A move that shows as 0 is no change: 21 h 11 min against 21 h 9 min is not "▲ 0% (worse)".
+    const flat = metricLines({ ...base, metric: 'resolution', unit: 'seconds', value: 76_260, n: 50, previous: { value: 76_140, n: 50 }, change: 0.16, trend: 'worse', details: {} } as unknown as MetricResult, 'last 30 days', at);
+    expect(flat[1]).toMatch(/ = \(same\)$/);
   });
 
   it('shows tickets, ages and counts by channel in words, not JSON', () => {

@@ -19,6 +19,16 @@ export type Unit = 'count' | 'seconds' | 'percent' | 'score' | 'table';
  */
 export const MOVES_IN_POINTS: readonly Unit[] = ['percent', 'score'];
 
+/**
+ * Whether a move shows as zero where it is shown (points to one decimal, a percent change as a whole percent): such a
+ * move is no change, with no better or worse, rather than "▲ 0% · worse".
+ */
+export function moveShowsAsZero(result: { readonly value: number | null; readonly previous: { readonly value: number | null }; readonly change: number | null; readonly unit: Unit }): boolean {
+  if (result.value === null || result.previous.value === null) return false;
+  if (MOVES_IN_POINTS.includes(result.unit)) return Math.round(Math.abs(result.value - result.previous.value) * 10) === 0;
+  return result.change !== null && Math.round(Math.abs(result.change)) === 0;
+}
+
 export interface MetricDefinition {
   readonly id: MetricId;
   readonly title: string;

@@ -3,7 +3,7 @@
  * context line (period, filters, n), a ticket as one line with its link, and
  * the request a button carries so that a click can re-run it.
  */
-import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, type MetricId } from '../../kpi/definitions.js';
+import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId } from '../../kpi/definitions.js';
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
@@ -59,8 +59,7 @@ type Comparable = Pick<MetricResult, 'value' | 'unit' | 'previous' | 'change' | 
 function move(locale: Locale, result: Comparable): { arrow: string; amount: string; verdict: string; same: boolean } | undefined {
   if (result.value === null || result.previous.value === null) return undefined;
   const inPoints = MOVES_IN_POINTS.includes(result.unit);
-  const shownAsZero = inPoints ? Math.round(Math.abs(result.value - result.previous.value) * 10) === 0 : result.change !== null && Math.round(Math.abs(result.change)) === 0;
-  const same = result.value === result.previous.value || shownAsZero;
+  const same = result.value === result.previous.value || moveShowsAsZero(result);
   const arrow = same ? '→' : result.value > result.previous.value ? '▲' : '▼';
   const points = () => t(locale, 'trend.points', { n: formatNumber(locale, Math.abs((result.value ?? 0) - (result.previous.value ?? 0)), { maximumFractionDigits: 1 }) });
   const amount = same ? '' : inPoints ? ` ${points()}` : result.change === null ? '' : ` ${formatPercent(locale, Math.abs(result.change), { maximumFractionDigits: 0 })}`;
