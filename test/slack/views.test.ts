@@ -161,6 +161,11 @@ describe('a metric reply', () => {
     expect(view.text).toContain('Backlog: 120');
   });
 
+  it('labels FCR\'s base as the tickets first solved in the period, not "Resolved", which the resolved metric counts differently', () => {
+    const blocks = metricView({ result: result('fcr', DETAILS.fcr ?? {}, 50), period, filters: {}, now: NOW, shared: false }, 'en').blocks as unknown as { type: string; fields?: { text: string }[] }[];
+    expect(blocks.find((block) => block.type === 'section' && block.fields !== undefined)?.fields?.map((field) => field.text)).toEqual(['*Resolved at first contact*\n40', '*First solved in the period*\n80']);
+  });
+
   it('says a rate\'s or a score\'s move in points, not as a percent change, in each language', () => {
     const moveOf = (metric: MetricId, value: number, previous: number, change: number, locale: Locale) => {
       const blocks = metricView({ result: { ...result(metric, DETAILS[metric] ?? {}, value), previous: { value: previous, n: 80 }, change, trend: value > previous ? 'better' : 'worse' }, period, filters: {}, now: NOW, shared: false }, locale).blocks as unknown as { text?: { text: string } }[];

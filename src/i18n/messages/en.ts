@@ -220,6 +220,7 @@ export const en = {
   'detail.created': 'Tickets created',
   'detail.escalation_rate': 'Escalation rate',
   'detail.first_contact': 'Resolved at first contact',
+  'detail.first_solved': 'First solved in the period',
   'detail.satisfied': 'Satisfied answers',
   'detail.answers': 'Answers',
   'detail.promoters': 'Promoters',

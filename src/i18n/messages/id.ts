@@ -205,6 +205,7 @@ export const id: Messages = {
   'detail.created': 'Tiket dibuat',
   'detail.escalation_rate': 'Tingkat eskalasi',
   'detail.first_contact': 'Selesai pada kontak pertama',
+  'detail.first_solved': 'Pertama kali selesai dalam periode ini',
   'detail.satisfied': 'Jawaban puas',
   'detail.answers': 'Jawaban',
   'detail.promoters': 'Promotor',

@@ -207,6 +207,7 @@ export const ms: Messages = {
   'detail.created': 'Tiket dicipta',
   'detail.escalation_rate': 'Kadar eskalasi',
   'detail.first_contact': 'Selesai pada hubungan pertama',
+  'detail.first_solved': 'Pertama kali selesai dalam tempoh ini',
   'detail.satisfied': 'Jawapan berpuas hati',
   'detail.answers': 'Jawapan',
   'detail.promoters': 'Promoter',

@@ -207,6 +207,7 @@ export const tr: Messages = {
   'detail.created': 'Açılan talepler',
   'detail.escalation_rate': 'Eskalasyon oranı',
   'detail.first_contact': 'İlk temasta çözülen',
+  'detail.first_solved': 'Dönemde ilk kez çözülen',
   'detail.satisfied': 'Memnun yanıtlar',
   'detail.answers': 'Yanıtlar',
   'detail.promoters': 'Destekçiler',

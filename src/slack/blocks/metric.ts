@@ -209,7 +209,7 @@ function details(result: MetricResult, locale: Locale, timezone: string, now: nu
     case 'escalations':
       return { fields: [field(t(locale, 'detail.escalation_rate'), pct(d.rate)), field(t(locale, 'detail.created'), num(d.created))], sections: [] };
     case 'fcr':
-      return { fields: [field(t(locale, 'detail.first_contact'), num(d.firstContact)), field(t(locale, 'detail.resolved'), num(d.resolved))], sections: [] };
+      return { fields: [field(t(locale, 'detail.first_contact'), num(d.firstContact)), field(t(locale, 'detail.first_solved'), num(d.resolved))], sections: [] };
     case 'csat':
       return { fields: [field(t(locale, 'detail.satisfied'), num(d.satisfied)), field(t(locale, 'detail.answers'), num(d.answers))], sections: [] };
     case 'nps':
