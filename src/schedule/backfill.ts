@@ -75,7 +75,7 @@ export function startBackfill(options: BackfillOptions): BackfillRunner {
   /** One turn of the loop: a batch rebuilt, or nothing to do now. Returns whether to go on at once. */
   const turn = async (): Promise<boolean> => {
     if (!(await store.backfillAsked())) {
-      if (run !== undefined) logger.info({ rebuilt: run.rebuilt }, 'rebuild finished: every ticket follows this version and configuration');
+      if (run !== undefined && run.of > 0) logger.info({ rebuilt: run.rebuilt }, 'rebuild finished: every ticket follows this version and configuration');
       run = undefined;
       if (held) await lease.release();
       held = false;
@@ -91,7 +91,9 @@ export function startBackfill(options: BackfillOptions): BackfillRunner {
     if (run === undefined) {
       const pending = await store.pendingBackfills();
       run = { rebuilt: 0, of: pending.reduce((sum, { remaining }) => sum + remaining, 0), loggedAt: clock() };
-      logger.info({ tickets: run.of, rebuilds: pending.map(({ key }) => key) }, 'rebuilding tickets in the background (an upgrade or a configuration change asked for it); until its turn, a ticket shows the numbers it had');
+      // Nothing left (another process finished between our look and our lease, or there are no tickets): nothing to
+      // announce; the step below still clears the ask.
+      if (run.of > 0) logger.info({ tickets: run.of, rebuilds: pending.map(({ key }) => key) }, 'rebuilding tickets in the background (an upgrade or a configuration change asked for it); until its turn, a ticket shows the numbers it had');
     }
     const step = await store.backfillStep(options.batch);
     if (step === undefined) return true;

@@ -103,6 +103,18 @@ describe(`ticket rebuilds in the background on ${TEST_ENGINE}`, () => {
     expect(started).toHaveLength(1);
   });
 
+  it('a rebuild asked with nothing left to rebuild (finished by another process a moment before) is cleared without a word', async () => {
+    const store = await seed(t.db, 0);
+    await store.askRebuildAll();
+    expect(await store.backfillAsked()).toBe(true);
+    const { logger, lines } = memoryLogger();
+    const runner = startBackfill({ db: t.db, store, logger, retryMs: 20, clock: () => T0 + DAY });
+    await runner.idle();
+    await runner.stop();
+    expect(await store.backfillAsked()).toBe(false);
+    expect(lines).toEqual([]);
+  });
+
   it('with nothing asked, a runner is idle at once and a later ask is taken up when kicked', async () => {
     const store = await seed(t.db, 2);
     const { logger, lines } = memoryLogger();
