@@ -161,6 +161,14 @@ describe('a metric reply', () => {
     expect(view.text).toContain('Backlog: 120');
   });
 
+  it('a summary field says its move in words where an arrow alone says too little: from a previous 0, or no change', () => {
+    const fieldsOf = (metrics: MetricResult[]) =>
+      (summaryView({ metrics, period, filters: {}, shared: false }, 'en').blocks as unknown as { fields?: { text: string }[] }[]).flatMap((block) => block.fields ?? []).map((field) => field.text);
+    const overdue = { ...result('overdue', {}, 4), previous: { value: 0, n: 0 }, change: null, trend: 'worse' as const };
+    const backlog = { ...result('backlog', {}, 12), previous: { value: 12, n: 12 }, change: 0, trend: 'same' as const };
+    expect(fieldsOf([overdue, backlog])).toEqual(['*SLA overdue*\n4  ▲ up from 0 · worse', '*Backlog*\n12  → no change']);
+  });
+
   it('labels FCR\'s base as the tickets first solved in the period, not "Resolved", which the resolved metric counts differently', () => {
     const blocks = metricView({ result: result('fcr', DETAILS.fcr ?? {}, 50), period, filters: {}, now: NOW, shared: false }, 'en').blocks as unknown as { type: string; fields?: { text: string }[] }[];
     expect(blocks.find((block) => block.type === 'section' && block.fields !== undefined)?.fields?.map((field) => field.text)).toEqual(['*Resolved at first contact*\n40', '*First solved in the period*\n80']);

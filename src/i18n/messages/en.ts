@@ -108,6 +108,8 @@ export const en = {
   'trend.up': 'up',
   'trend.down': 'down',
   'trend.same': 'no change',
+  'trend.up_from': 'up from {value}',
+  'trend.down_from': 'down from {value}',
   'trend.better': 'better',
   'trend.worse': 'worse',
   'trend.vs_previous': '{change} vs the previous period',

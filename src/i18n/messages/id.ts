@@ -97,6 +97,8 @@ export const id: Messages = {
   'trend.up': 'naik',
   'trend.down': 'turun',
   'trend.same': 'tidak berubah',
+  'trend.up_from': 'naik dari {value}',
+  'trend.down_from': 'turun dari {value}',
   'trend.better': 'lebih baik',
   'trend.worse': 'lebih buruk',
   'trend.vs_previous': '{change} dibanding periode sebelumnya',

@@ -99,6 +99,8 @@ export const ms: Messages = {
   'trend.up': 'naik',
   'trend.down': 'turun',
   'trend.same': 'tiada perubahan',
+  'trend.up_from': 'naik daripada {value}',
+  'trend.down_from': 'turun daripada {value}',
   'trend.better': 'lebih baik',
   'trend.worse': 'lebih teruk',
   'trend.vs_previous': '{change} berbanding tempoh sebelumnya',

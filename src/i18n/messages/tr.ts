@@ -99,6 +99,8 @@ export const tr: Messages = {
   'trend.up': 'arttı',
   'trend.down': 'azaldı',
   'trend.same': 'değişmedi',
+  'trend.up_from': '{value} değerinden arttı',
+  'trend.down_from': '{value} değerinden azaldı',
   'trend.better': 'daha iyi',
   'trend.worse': 'daha kötü',
   'trend.vs_previous': 'önceki döneme göre {change}',

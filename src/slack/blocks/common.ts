@@ -76,10 +76,17 @@ export function trendText(locale: Locale, result: Comparable): string {
   return m.verdict === '' ? moved : `${moved} · ${m.verdict}`;
 }
 
-/** A short trend for a summary field: `▼ 12% · better`. */
+/**
+ * A short trend for a summary field: `▼ 12% · better`; `→ no change`; from a previous 0, where no percent exists,
+ * `▲ up from 0 · worse` (a bare arrow says too little where the previous value is not shown).
+ */
 export function shortTrend(locale: Locale, result: Comparable): string {
   const m = move(locale, result);
-  return m === undefined ? '' : `${m.arrow}${m.amount}${m.verdict === '' ? '' : ` · ${m.verdict}`}`;
+  if (m === undefined) return '';
+  if (m.same) return `${m.arrow} ${t(locale, 'trend.same')}`;
+  const previous = formatMetricValue(locale, result.previous.value, result.unit);
+  const amount = m.amount !== '' ? m.amount : ` ${t(locale, m.arrow === '▲' ? 'trend.up_from' : 'trend.down_from', { value: previous })}`;
+  return `${m.arrow}${amount}${m.verdict === '' ? '' : ` · ${m.verdict}`}`;
 }
 
 /** `Team: billing, Priority: high`, or "" without filters. */
