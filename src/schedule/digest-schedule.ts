@@ -22,6 +22,23 @@ export function cronFor(schedule: DigestSchedule, time: string | undefined): str
   return `${at} * * ${WEEKDAY_NUMBERS[schedule.weekday]}`;
 }
 
+/**
+ * The schedule a stored cron expression was made from, for saying it in words: what cronFor writes for daily,
+ * weekdays and weekly reads back as that; anything else stays a cron expression.
+ */
+export function scheduleOfCron(expression: string): { schedule: DigestSchedule; time: string } {
+  const match = /^(\d{1,2}) (\d{1,2}) \* \* (\*|1-5|[0-6])$/.exec(expression.trim());
+  const minute = Number(match?.[1]);
+  const hour = Number(match?.[2]);
+  if (match === null || minute > 59 || hour > 23) return { schedule: { frequency: 'cron', expression }, time: '' };
+  const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+  const days = match[3];
+  if (days === '*') return { schedule: { frequency: 'daily' }, time };
+  if (days === '1-5') return { schedule: { frequency: 'weekdays' }, time };
+  const weekday = (Object.keys(WEEKDAY_NUMBERS) as Weekday[]).find((day) => WEEKDAY_NUMBERS[day] === Number(days)) ?? 'mon';
+  return { schedule: { frequency: 'weekly', weekday }, time };
+}
+
 export function isValidCron(expression: string): boolean {
   return expression.trim().split(/\s+/).length === 5 && cron.validate(expression);
 }

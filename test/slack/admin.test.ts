@@ -11,6 +11,7 @@ import { KpiStore } from '../../src/store/kpi-store.js';
 import { computeMetric } from '../../src/kpi/metrics.js';
 import { resolvePeriod } from '../../src/kpi/periods.js';
 import { renderMessage } from '../../src/slack/console-render.js';
+import { cronWords } from '../../src/slack/blocks/common.js';
 import { silentLogger } from '../../src/logger.js';
 import { DEFAULT_PROJECTION_OPTIONS } from '../../src/ingest/project-ticket.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
@@ -70,7 +71,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
 
   it('subscribe, subscriptions, unsubscribe', async () => {
     expect(await run('subscribe <#C0SUP|support> daily 09:00 summary')).toBe('Done: #C0SUP gets a digest every day at 09:00 (Asia/Jakarta): Summary.');
-    expect(await run('subscribe <#C0LEAD> weekly fri 16:30 Europe/Istanbul frt csat team:billing')).toBe('Done: #C0LEAD gets a digest every Friday at 16:30 (Europe/Istanbul): First response time, Customer satisfaction (CSAT).');
+    expect(await run('subscribe <#C0LEAD> weekly fri 16:30 Europe/Istanbul frt csat team:billing')).toBe('Done: #C0LEAD gets a digest every Friday at 16:30 (Europe/Istanbul): First response time, Customer satisfaction (CSAT) (Team: billing).');
     expect(await run('subscribe <#C0CRON> cron:"30 8 * * 1-5" if-changed')).toBe('Done: #C0CRON gets a digest on the schedule `30 8 * * 1-5` (Asia/Jakarta): Summary. It is skipped when the numbers are the same as in the last one.');
     const cron = (await new DigestStore(w.db).enabled()).find((subscription) => subscription.channelId === 'C0CRON');
     expect(cron).toMatchObject({ schedule: '30 8 * * 1-5', onlyIfChanged: true });
@@ -81,8 +82,13 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
       ['C0LEAD', '30 16 * * 5', 'Europe/Istanbul', ['frt', 'csat'], { team: 'billing' }],
     ]);
     const list = (await handleAdminRequest(parse('subscriptions') as AdminRequest, ctx())).text;
-    expect(list).toContain('<#C0SUP>: `0 9 * * *` (Asia/Jakarta) · Summary');
-    expect(list).toContain('<#C0LEAD>: `30 16 * * 5` (Europe/Istanbul)');
+    // Schedules in words, as the subscribe reply said them; the filters after the metrics.
+    expect(list).toContain('<#C0SUP>: every day at 09:00 (Asia/Jakarta) · Summary');
+    expect(list).toContain('<#C0LEAD>: every Friday at 16:30 (Europe/Istanbul) · First response time, Customer satisfaction (CSAT) · Team: billing');
+    expect(cronWords('en', '30 8 * * 1-5')).toBe('on weekdays at 08:30');
+    expect(cronWords('tr', '0 9 * * 1')).toBe('her pazartesi saat 09:00');
+    expect(cronWords('id', '0 9 * * 1')).toContain('Senin');
+    expect(cronWords('en', '0 9 1 * *')).toBe('on the schedule `0 9 1 * *`');
     expect(await run('unsubscribe <#C0SUP>')).toBe('Done: #C0SUP gets no more digests.');
     expect(await run('unsubscribe <#C0SUP>')).toBe('#C0SUP has no digest.');
     expect((await new DigestStore(w.db).enabled()).map((s) => s.channelId)).toEqual(['C0LEAD']);

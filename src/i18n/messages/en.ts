@@ -335,7 +335,7 @@ export const en = {
   'admin.no_subscription': '{channel} has no digest.',
   'admin.subscriptions_title': '*Digests*',
   'admin.subscriptions_none': 'No digests yet. Add one with `/kpi subscribe`.',
-  'admin.subscription_line': '{target}: `{schedule}` ({timezone}) · {metrics}',
+  'admin.subscription_line': '{target}: {schedule} ({timezone}) · {metrics}',
   'admin.alert_added': 'Done: {channel} gets {what}.',
   'admin.alert.overdue': 'SLA warnings and breaches',
   'admin.alert.escalations': 'escalations',

@@ -320,7 +320,7 @@ export const id: Messages = {
   'admin.no_subscription': '{channel} tidak punya ringkasan.',
   'admin.subscriptions_title': '*Ringkasan terjadwal*',
   'admin.subscriptions_none': 'Belum ada ringkasan. Tambahkan dengan `/kpi subscribe`.',
-  'admin.subscription_line': '{target}: `{schedule}` ({timezone}) · {metrics}',
+  'admin.subscription_line': '{target}: {schedule} ({timezone}) · {metrics}',
   'admin.alert_added': 'Berhasil: {channel} akan menerima {what}.',
   'admin.alert.overdue': 'notifikasi peringatan dan pelanggaran SLA',
   'admin.alert.escalations': 'notifikasi eskalasi',

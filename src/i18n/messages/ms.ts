@@ -322,7 +322,7 @@ export const ms: Messages = {
   'admin.no_subscription': '{channel} tiada ringkasan.',
   'admin.subscriptions_title': '*Ringkasan berjadual*',
   'admin.subscriptions_none': 'Belum ada ringkasan. Tambah satu dengan `/kpi subscribe`.',
-  'admin.subscription_line': '{target}: `{schedule}` ({timezone}) · {metrics}',
+  'admin.subscription_line': '{target}: {schedule} ({timezone}) · {metrics}',
   'admin.alert_added': 'Berjaya: {channel} akan menerima {what}.',
   'admin.alert.overdue': 'amaran dan pelanggaran SLA',
   'admin.alert.escalations': 'makluman eskalasi',

@@ -322,7 +322,7 @@ export const tr: Messages = {
   'admin.no_subscription': '{channel} için tanımlı özet yok.',
   'admin.subscriptions_title': '*Özetler*',
   'admin.subscriptions_none': 'Henüz özet yok. `/kpi subscribe` ile ekleyebilirsiniz.',
-  'admin.subscription_line': '{target}: `{schedule}` ({timezone}) · {metrics}',
+  'admin.subscription_line': '{target}: {schedule} ({timezone}) · {metrics}',
   'admin.alert_added': 'Tamam: {channel} kanalına şunlar gönderilecek: {what}.',
   'admin.alert.overdue': 'SLA uyarıları ve ihlalleri',
   'admin.alert.escalations': 'eskalasyonlar',

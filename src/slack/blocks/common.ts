@@ -14,6 +14,7 @@ import { formatDuration, formatMetricValue, formatNumber, formatPercent, formatP
 import type { Locale } from '../../i18n/locale.js';
 import { escapeMrkdwn, link } from './kit.js';
 import { WEEKDAYS, type DigestSchedule } from '../command.js';
+import { scheduleOfCron } from '../../schedule/digest-schedule.js';
 
 /** What a button needs to re-run the request it belongs to (kept short: Slack allows 2,000 characters). */
 export interface RequestRef {
@@ -167,15 +168,21 @@ export function scheduleWords(locale: Locale, schedule: DigestSchedule, time: st
   switch (schedule.frequency) {
     case 'cron':
       return t(locale, 'admin.when.cron', { cron: schedule.expression });
-    case 'weekly':
-      // 2026-11-23 is a Monday: add the weekday's offset and let Intl name it.
-      return t(locale, 'admin.when.weekly', {
-        weekday: new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 10, 23 + WEEKDAYS.indexOf(schedule.weekday))),
-        time,
-      });
+    case 'weekly': {
+      // 2026-11-23 is a Monday: add the weekday's offset and let Intl name it. Turkish writes day names in lower case
+      // within a sentence (her pazartesi); Indonesian and Malay capitalise them (setiap Senin, setiap Isnin).
+      const weekday = new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 10, 23 + WEEKDAYS.indexOf(schedule.weekday)));
+      return t(locale, 'admin.when.weekly', { weekday: locale === 'tr' ? weekday.toLocaleLowerCase('tr') : weekday, time });
+    }
     case 'daily':
       return t(locale, 'admin.when.daily', { time });
     case 'weekdays':
       return t(locale, 'admin.when.weekdays', { time });
   }
+}
+
+/** A stored digest schedule (its cron expression) in words, as scheduleWords says a new one. */
+export function cronWords(locale: Locale, expression: string): string {
+  const { schedule, time } = scheduleOfCron(expression);
+  return scheduleWords(locale, schedule, time);
 }

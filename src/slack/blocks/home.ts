@@ -12,7 +12,7 @@ import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.j
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
-import { dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
+import { cronWords, dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
 import { alertKindName } from '../../i18n/alert-words.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 
@@ -70,7 +70,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     // Metric names and rule kinds in the reader's language; a personal digest is the assignee's own tickets.
     const metricWord = (id: string) => ((METRIC_IDS as readonly string[]).includes(id) ? metricName(locale, id as MetricId) : escapeMrkdwn(id));
     const digests = admin.subscriptions.map((row) =>
-      [where(row.target, row.personal), `\`${row.schedule}\` ${row.timezone}`, row.personal ? t(locale, 'digest.personal_title') : row.metrics.map(metricWord).join(', ')].join(' · '),
+      [where(row.target, row.personal), `${cronWords(locale, row.schedule)} (${row.timezone})`, row.personal ? t(locale, 'digest.personal_title') : row.metrics.map(metricWord).join(', ')].join(' · '),
     );
     const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${alertKindName(locale, row.kind)}${row.team === null ? '' : ` · ${escapeMrkdwn(row.team)}`}`);
     const list = (title: string, lines: string[], total: number) =>

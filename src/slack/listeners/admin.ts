@@ -21,7 +21,7 @@ import { enqueueDigestNow } from '../../schedule/digests.js';
 import { alertRuleWords } from '../../i18n/alert-words.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
-import { filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine } from '../blocks/common.js';
+import { cronWords, filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine } from '../blocks/common.js';
 import { enpsQuestionView } from '../blocks/enps.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
@@ -66,7 +66,8 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const schedule = request.schedule;
       await new DigestStore(ctx.db).add({ kind: 'channel', channelId: request.channel.id, schedule: cronFor(schedule, request.time), timezone, metrics: request.metrics, filters: request.filters, createdBy: ctx.userId, onlyIfChanged: request.onlyIfChanged }, now);
       const when = scheduleWords(locale, schedule, request.time ?? '');
-      const done = t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: metricList(locale, request.metrics) });
+      const filters = filtersText(locale, request.filters);
+      const done = t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: `${metricList(locale, request.metrics)}${filters === '' ? '' : ` (${filters})`}` });
       return reply(request.onlyIfChanged ? `${done} ${t(locale, 'admin.if_changed')}` : done);
     }
     case 'unsubscribe': {
@@ -79,7 +80,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const lines = subscriptions.map((subscription) => {
         const target = subscription.kind === 'personal' ? `<@${subscription.slackUserId ?? ''}>` : channelRef(subscription.channelId ?? '');
         const filters = filtersText(locale, subscription.filters);
-        return `• ${t(locale, 'admin.subscription_line', { target, schedule: subscription.schedule, timezone: subscription.timezone, metrics: metricList(locale, subscription.metrics) })}${filters === '' ? '' : ` · ${filters}`}`;
+        return `• ${t(locale, 'admin.subscription_line', { target, schedule: cronWords(locale, subscription.schedule), timezone: subscription.timezone, metrics: metricList(locale, subscription.metrics) })}${filters === '' ? '' : ` · ${filters}`}`;
       });
       return reply([t(locale, 'admin.subscriptions_title'), ...lines].join('\n'));
     }
