@@ -105,6 +105,16 @@ describe('kpibot command line', () => {
     expect(runKpibot(['deliveries', 'extra'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unexpected word "extra"; "kpibot deliveries --help" shows the options\n' });
     expect(runKpibot(['import', 'x.csv', '--dryrun'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown option "--dryrun" \(did you mean "--dry-run"\?\);/) });
     expect(runKpibot(['sla', 'add', 'x', '--priorty', 'high'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--priorty" (did you mean "--priority"?); "kpibot sla --help" shows the options\n' });
+    expect(runKpibot(['start', '--dem'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--dem" (did you mean "--demo"?); "kpibot start --help" shows the options\n' });
+    expect(runKpibot(['alerts', 'lst'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown alerts action "lst" (did you mean "list"?); use team, quiet or list ("kpibot alerts --help" shows the words of each)\n' });
+    expect(runKpibot(['reprot'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown command "reprot" (did you mean "report"?); run "kpibot help" for the list\n' });
+    const version = runKpibot(['--version'], {}, freshDir());
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version.stdout).toBe(`${pkg.version}\n`);
+    // Fifteen kpibot processes one after another: slow beside other test files on two cores.
+  }, 90_000);
+
+  it('an option given twice, a negative value, a priority or a sort column that is not one: one line naming it', () => {
     const help = (command: string) => `; "kpibot ${command} --help" shows the options\n`;
     expect(runKpibot(['report', 'frt', '--period', '7d', '--period', '30d'], {}, freshDir())).toMatchObject({ status: 2, stderr: `kpibot: --period is given twice${help('report')}` });
     // A negative number is the option's value, refused by the option's own check, not "needs a value".
@@ -115,12 +125,6 @@ describe('kpibot command line', () => {
     expect(runKpibot(['report', 'agents', '--sort', 'frtmedain'], {}, freshDir())).toMatchObject({
       status: 2, stderr: expect.stringMatching(/^kpibot: --sort "frtmedain" is not a column \(did you mean "frtMedian"\?\); columns: solved, frtMedian,/),
     });
-    expect(runKpibot(['start', '--dem'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--dem" (did you mean "--demo"?); "kpibot start --help" shows the options\n' });
-    expect(runKpibot(['alerts', 'lst'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown alerts action "lst" (did you mean "list"?); use team, quiet or list ("kpibot alerts --help" shows the words of each)\n' });
-    expect(runKpibot(['reprot'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown command "reprot" (did you mean "report"?); run "kpibot help" for the list\n' });
-    const version = runKpibot(['--version'], {}, freshDir());
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    expect(version.stdout).toBe(`${pkg.version}\n`);
   });
 
   describe(`migrate on ${TEST_ENGINE}`, () => {
