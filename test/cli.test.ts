@@ -154,6 +154,7 @@ describe('kpibot command line', () => {
       expect(run('up')).toEqual([`applied ${newest}`]);
       expect(run('rollback', '--all')[0]).toMatch(new RegExp(`^rolled back ${names.length}: ${newest}, `));
       expect(run('rollback')).toEqual(['nothing to roll back']);
-    });
+      // Eight kpibot processes, two of them running all the migrations: slow beside other test files on two cores.
+    }, 90_000);
   });
 });
