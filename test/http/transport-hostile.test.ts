@@ -398,8 +398,9 @@ describe(`transport-level hostile input, kpibot start on ${TEST_ENGINE}`, () => 
       expect(response?.status).toBe(413);
       expect(json(response)).toMatchObject({ error: 'body_too_large' });
       expect(result.sentWhenAnswered).toBeLessThan(8 * MiB);
-      // Buffering the body would add at least its 100 MiB; garbage not yet collected stays well under half.
-      expect(riseMiB).toBeLessThan(48);
+      // Buffering the body would add at least its 100 MiB; the chunks read and dropped after the 413 are garbage that a
+      // busy machine collects late (54 MiB was seen with other test files running), so the bound is well under 100.
+      expect(riseMiB).toBeLessThan(80);
       expect(await counts()).toEqual(before);
     });
 
