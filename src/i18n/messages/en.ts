@@ -88,7 +88,7 @@ export const en = {
   'filter.agent': 'Agent',
   'filter.tag': 'Tag',
   'filter.none': 'all tickets',
-  'filter.no_match': 'No ticket matches `{filter}`.',
+  'view.no_match': 'No ticket matches `{filter}`.',
 
   // --- Units and counts ---
   'duration.seconds': '{n} s',

@@ -79,7 +79,7 @@ export const id: Messages = {
   'filter.agent': 'Agen',
   'filter.tag': 'Tag',
   'filter.none': 'semua tiket',
-  'filter.no_match': 'Tidak ada tiket yang cocok dengan `{filter}`.',
+  'view.no_match': 'Tidak ada tiket yang cocok dengan `{filter}`.',
 
   'duration.seconds': '{n} dtk',
   'duration.minutes': '{n} mnt',

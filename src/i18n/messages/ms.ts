@@ -81,7 +81,7 @@ export const ms: Messages = {
   'filter.agent': 'Ejen',
   'filter.tag': 'Tag',
   'filter.none': 'semua tiket',
-  'filter.no_match': 'Tiada tiket yang sepadan dengan `{filter}`.',
+  'view.no_match': 'Tiada tiket yang sepadan dengan `{filter}`.',
 
   'duration.seconds': '{n} saat',
   'duration.minutes': '{n} min',

@@ -81,7 +81,7 @@ export const tr: Messages = {
   'filter.agent': 'Temsilci',
   'filter.tag': 'Etiket',
   'filter.none': 'tüm talepler',
-  'filter.no_match': '`{filter}` ile eşleşen talep yok.',
+  'view.no_match': '`{filter}` ile eşleşen talep yok.',
 
   'duration.seconds': '{n} sn',
   'duration.minutes': '{n} dk',

@@ -94,7 +94,7 @@ export function shortTrend(locale: Locale, result: Comparable): string {
 export function filtersText(locale: Locale, filters: TicketFilters): string {
   return Object.entries(filters)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${t(locale, `filter.${key}` as Exclude<MessageKey & `filter.${string}`, 'filter.no_match'>)}: ${escapeMrkdwn(String(value))}`)
+    .map(([key, value]) => `${t(locale, `filter.${key}` as MessageKey & `filter.${string}`)}: ${escapeMrkdwn(String(value))}`)
     .join(', ');
 }
 

@@ -44,7 +44,7 @@ export interface ReplyModel {
 function unmatchedNote(locale: Locale, model: ReplyModel): string[] {
   const safe = (word: string) => escapeMrkdwn(word.replaceAll('`', "'"));
   return (model.unmatched ?? []).map(({ key, value, suggestion }) =>
-    [`:warning: ${t(locale, 'filter.no_match', { filter: safe(`${key}:${value}`) })}`, ...(suggestion === undefined ? [] : [t(locale, 'error.suggestion', { suggestion: safe(suggestion) })])].join(' '),
+    [`:warning: ${t(locale, 'view.no_match', { filter: safe(`${key}:${value}`) })}`, ...(suggestion === undefined ? [] : [t(locale, 'error.suggestion', { suggestion: safe(suggestion) })])].join(' '),
   );
 }
 
