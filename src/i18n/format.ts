@@ -99,3 +99,9 @@ type FixedPeriodWord = Exclude<(typeof PERIOD_WORDS)[number], '7d' | '30d' | '90
 
 /** A metric's name in the reader's language (`metric.<id>.name`). */
 export const metricName = (locale: Locale, id: MetricId) => t(locale, `metric.${id}.name` as MessageKey & `metric.${string}.name`);
+
+/**
+ * The name beside a metric's number. It is the metric's name, except for "Resolved vs unresolved", whose number
+ * counts the resolved tickets only: "Resolved vs unresolved: 663" would read as if 663 compared the two.
+ */
+export const headlineName = (locale: Locale, id: MetricId) => (id === 'resolved' ? t(locale, 'detail.resolved') : metricName(locale, id));

@@ -622,7 +622,8 @@ describe('Part 2: /kpi replies through the Bolt receiver, against computeMetric 
     const period: Period = resolvePeriod(periodWord, NOW, ZONE);
     const result = await computeMetric(metric, store, period, {}, NOW);
     const blocks = reply.args.blocks as Block[];
-    const name = msg(locale, `metric.${metric}.name` as keyof typeof CATALOGUES.en);
+    // The resolved metric's number counts resolved tickets, so its header says "Resolved", not the metric's full name.
+    const name = metric === 'resolved' ? msg(locale, 'detail.resolved') : msg(locale, `metric.${metric}.name` as keyof typeof CATALOGUES.en);
     // Header: the metric's name and its value.
     expect(blocks[0]?.type, where).toBe('header');
     expect(blocks[0]?.text?.text, where).toBe(`${name}: ${value(locale, result.value, UNIT[metric])}`);

@@ -169,6 +169,21 @@ describe('a metric reply', () => {
     expect(fieldsOf([overdue, backlog])).toEqual(['*SLA overdue*\n4  ▲ up from 0 · worse', '*Backlog*\n12  → no change']);
   });
 
+
+  it('names the resolved count "Resolved" beside its number, in the header, a summary, a digest and the Home tab: "Resolved vs unresolved: 10" would read as a comparison', () => {
+    const resolved = result('resolved', DETAILS.resolved ?? {}, 10);
+    const header = (locale: Locale) => (metricView({ result: resolved, period, filters: {}, now: NOW, shared: false }, locale).blocks[0] as unknown as { text: { text: string } }).text.text;
+    expect(LOCALES.map(header)).toEqual(['Resolved: 10', 'Selesai: 10', 'Selesai: 10', 'Çözülen: 10']);
+    const fieldTexts = (view: SlackMessage) => (view.blocks as unknown as { fields?: { text: string }[] }[]).flatMap((block) => block.fields ?? []).map((field) => field.text);
+    const summary = summaryView({ metrics: [resolved], period, filters: {}, shared: false }, 'en');
+    expect(fieldTexts(summary)).toEqual(['*Resolved*\n10  ▼ 10% · better']);
+    expect(summary.text).toContain('Resolved: 10');
+    const digest = digestView({ metrics: [resolved], period, filters: {}, backlog: 0, overdue: 0, oldestOverdue: [], highlights: [], now: NOW }, 'en');
+    expect(fieldTexts(digest)).toEqual(['*Resolved*\n10  ▼ 10% · better']);
+    expect(digest.text).toContain('Resolved: 10');
+    // Where the metric is named, not counted (Explain), it keeps its full name.
+    expect((explainView({ metric: 'resolved' }, 'en').blocks[0] as unknown as { text: { text: string } }).text.text).toBe('Resolved vs unresolved');
+  });
   it('labels FCR\'s base as the tickets first solved in the period, not "Resolved", which the resolved metric counts differently', () => {
     const blocks = metricView({ result: result('fcr', DETAILS.fcr ?? {}, 50), period, filters: {}, now: NOW, shared: false }, 'en').blocks as unknown as { type: string; fields?: { text: string }[] }[];
     expect(blocks.find((block) => block.type === 'section' && block.fields !== undefined)?.fields?.map((field) => field.text)).toEqual(['*Resolved at first contact*\n40', '*First solved in the period*\n80']);

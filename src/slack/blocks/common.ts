@@ -10,9 +10,9 @@ import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 import { isPriority, isTicketStatus } from '../../ingest/events.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
-import { formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod } from '../../i18n/format.js';
+import { formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod, headlineName } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { escapeMrkdwn, link } from './kit.js';
+import { escapeMrkdwn, fields, LIMITS, link, type Block } from './kit.js';
 import { WEEKDAYS, type DigestSchedule } from '../command.js';
 import { scheduleOfCron } from '../../schedule/digest-schedule.js';
 
@@ -48,7 +48,7 @@ export function decodeRef(value: string | undefined): RequestRef | undefined {
   }
 }
 
-export { metricName } from '../../i18n/format.js';
+export { headlineName, metricName } from '../../i18n/format.js';
 
 type Comparable = Pick<MetricResult, 'value' | 'unit' | 'previous' | 'change' | 'trend'>;
 
@@ -88,6 +88,22 @@ export function shortTrend(locale: Locale, result: Comparable): string {
   const previous = formatMetricValue(locale, result.previous.value, result.unit);
   const amount = m.amount !== '' ? m.amount : ` ${t(locale, m.arrow === '▲' ? 'trend.up_from' : 'trend.down_from', { value: previous })}`;
   return `${m.arrow}${amount}${m.verdict === '' ? '' : ` · ${m.verdict}`}`;
+}
+
+/** Several metrics side by side (summary, digest, Home tab): "*Name*\nvalue  ▲ 5% · worse" each, in as many field blocks as Slack's limit needs. */
+export function metricFields(locale: Locale, results: readonly MetricResult[]): Block[] {
+  const lines = results.map((result) => {
+    const trend = shortTrend(locale, result);
+    return `*${headlineName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}`;
+  });
+  const blocks: Block[] = [];
+  for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
+  return blocks;
+}
+
+/** "Name: value" per metric, for a message's plain-text fallback. */
+export function metricsPlain(locale: Locale, results: readonly MetricResult[]): string[] {
+  return results.map((result) => `${headlineName(locale, result.metric)}: ${formatMetricValue(locale, result.value, result.unit)}`);
 }
 
 /** `Team: billing, Priority: high`, or "" without filters. */

@@ -11,8 +11,8 @@ import type { Locale } from '../../i18n/locale.js';
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
-import { contextText, dueText, metricName, shortTrend, ticketLine, type TicketLine } from './common.js';
-import { LIMITS, context, divider, escapeMrkdwn, fields, header, message, section, type Block, type SlackMessage } from './kit.js';
+import { contextText, dueText, metricFields, metricsPlain, ticketLine, type TicketLine } from './common.js';
+import { context, divider, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
 
 export interface DigestViewModel {
   readonly period: Period;
@@ -27,12 +27,7 @@ export interface DigestViewModel {
 
 export function digestView(model: DigestViewModel, locale: Locale): SlackMessage {
   const title = t(locale, 'digest.title', { period: formatPeriod(locale, model.period) });
-  const lines = model.metrics.map((result) => {
-    const trend = shortTrend(locale, result);
-    return `*${metricName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}`;
-  });
-  const blocks: Block[] = [header(title)];
-  for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
+  const blocks: Block[] = [header(title), ...metricFields(locale, model.metrics)];
   const now = t(locale, 'digest.now', { backlog: formatNumber(locale, model.backlog), overdue: formatNumber(locale, model.overdue) });
   blocks.push(section(now));
   blocks.push(divider());
@@ -47,7 +42,7 @@ export function digestView(model: DigestViewModel, locale: Locale): SlackMessage
     blocks.push(section([t(locale, 'digest.highlights'), ...people].join('\n')));
   }
   blocks.push(context([contextText(locale, model.period, model.filters), t(locale, 'digest.scheduled_by')]));
-  const text = [title, ...model.metrics.map((result) => `${metricName(locale, result.metric)}: ${formatMetricValue(locale, result.value, result.unit)}`), now].join(' · ');
+  const text = [title, ...metricsPlain(locale, model.metrics), now].join(' · ');
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 

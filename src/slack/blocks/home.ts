@@ -12,7 +12,7 @@ import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.j
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
-import { cronWords, dueText, metricName, quietHoursLine, shortTrend, statusWord, teamRouteLine, ticketLine } from './common.js';
+import { cronWords, dueText, metricFields, metricName, quietHoursLine, statusWord, teamRouteLine, ticketLine } from './common.js';
 import { alertKindName } from '../../i18n/alert-words.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 
@@ -43,11 +43,7 @@ const MY_TICKETS = 15;
 export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
   const period = formatPeriod(locale, model.period);
   const blocks: Block[] = [header(t(locale, 'home.title')), section(`*${t(locale, 'home.team', { period })}*`)];
-  const lines = model.team.map((result) => {
-    const trend = shortTrend(locale, result);
-    return `*${metricName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}`;
-  });
-  for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
+  blocks.push(...metricFields(locale, model.team));
   blocks.push(divider());
   if (model.mine === undefined) {
     blocks.push(section(t(locale, 'home.not_linked')));

@@ -15,8 +15,8 @@ import type { AgentRow, TicketFilters, TicketListKind } from '../../store/kpi-st
 import { t } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type Button, type SlackMessage } from './kit.js';
-import { contextText, dueText, encodeRef, metricName, previousText, shortTrend, ticketLine, trendText, type RequestRef } from './common.js';
+import { actions, button, context, escapeMrkdwn, fields, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
+import { contextText, dueText, encodeRef, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
 
 export const ACTION = {
   explain: 'kpi_explain',
@@ -64,7 +64,7 @@ const LIST_ROWS = 5;
 
 export function metricView(model: MetricViewModel, locale: Locale): SlackMessage {
   const { result, period, filters, now } = model;
-  const name = model.title ?? metricName(locale, result.metric);
+  const name = model.title ?? headlineName(locale, result.metric);
   const value = formatMetricValue(locale, result.value, result.unit);
   const trend = trendText(locale, result);
   const blocks: Block[] = [header(t(locale, 'view.title_value', { metric: name, value }))];
@@ -85,12 +85,7 @@ export interface SummaryViewModel extends ReplyModel {
 
 export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessage {
   const title = model.title ?? t(locale, 'view.summary_title');
-  const lines = model.metrics.map((result) => {
-    const trend = shortTrend(locale, result);
-    return `*${metricName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}`;
-  });
-  const blocks: Block[] = [header(title)];
-  for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));
+  const blocks: Block[] = [header(title), ...metricFields(locale, model.metrics)];
   blocks.push(context([contextText(locale, model.period, model.filters), ...unmatchedNote(locale, model), ...sharedNote(locale, model)]));
   const ref = { p: model.period.word, f: model.filters };
   const listButtons = model.metrics
@@ -99,7 +94,7 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
   const explain = button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ ...ref, m: 'summary' }) });
   const share = model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ ...ref, m: 'summary' }) })];
   blocks.push(actions([explain, ...listButtons, ...share]));
-  const text = [title, ...model.metrics.map((result) => `${metricName(locale, result.metric)}: ${formatMetricValue(locale, result.value, result.unit)}`)].join(' · ');
+  const text = [title, ...metricsPlain(locale, model.metrics)].join(' · ');
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 
