@@ -63,9 +63,28 @@ function textOf(value: unknown): string {
   return '';
 }
 
-/** `<url|label>` → `label (url)`, `<@U1>` → `@U1`, `<#C1|name>` → `#name`, emphasis dropped, entities decoded. */
+/**
+ * `<url|label>` → `label (url)`, `<@U1>` → `@U1`, `<#C1|name>` → `#name`, emphasis dropped, entities decoded; a
+ * ```code block``` on lines of its own, indented, without its fences.
+ */
 export function mrkdwnToText(text: string): string {
-  return text
+  const parts = text.split(/```([\s\S]*?)```/);
+  let out = '';
+  parts.forEach((part, index) => {
+    if (index % 2 === 0) {
+      out += inlineText(index > 0 && part !== '' && !part.startsWith('\n') ? `\n${part}` : part);
+      return;
+    }
+    const lines = part.replace(/^\n|\n$/g, '').split('\n').map((line) => `  ${decodeEntities(line)}`);
+    out += `${out === '' || out.endsWith('\n') ? '' : '\n'}${lines.join('\n')}`;
+  });
+  return out;
+}
+
+const decodeEntities = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+function inlineText(text: string): string {
+  const plain = text
     .replace(/<@([A-Z0-9]+)(?:\|([^>]+))?>/g, (_, id: string, name?: string) => `@${name ?? id}`)
     .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name === undefined || name === '' ? id : name}`)
     .replace(/<!([a-z]+)(?:\|[^>]*)?>/g, (_, name: string) => `@${name}`)
@@ -74,8 +93,6 @@ export function mrkdwnToText(text: string): string {
     // *bold* and _italic_ read as plain words on a terminal (code spans keep theirs).
     .split(/(`[^`\n]*`)/)
     .map((part) => (part.startsWith('`') ? part : part.replace(/\*([^*\n]+)\*/g, '$1').replace(/(^|\s)_([^_\n]+)_(?=\s|$)/gm, '$1$2')))
-    .join('')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+    .join('');
+  return decodeEntities(plain);
 }

@@ -7,6 +7,12 @@ describe('the console rendering of a Slack message', () => {
     expect(mrkdwnToText('*Digests*\n• <#C1|support>: `0 9 * * *` · _note_ <https://x.example/t/1|#1> <@U1> &lt;3 &amp;')).toBe('Digests\n• #support: `0 9 * * *` · note #1 (https://x.example/t/1) @U1 <3 &');
   });
 
+  it('shows a ```code block``` on lines of its own, indented, without fences, its text as written (no emphasis dropped)', () => {
+    expect(mrkdwnToText('```#1  Urgent: first response 1 h *all*\n#2  High &lt;4 h&gt;```')).toBe('  #1  Urgent: first response 1 h *all*\n  #2  High <4 h>');
+    expect(mrkdwnToText('*Policies*\n```#1 a```\nCalendars: _none_')).toBe('Policies\n  #1 a\nCalendars: none');
+    expect(mrkdwnToText('Policies: ```#1 a``` end')).toBe('Policies: \n  #1 a\n end');
+  });
+
   it('shows a header underlined, fields in two columns, context and buttons', () => {
     const text = renderMessage({
       text: 'fallback',
