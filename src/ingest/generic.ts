@@ -75,61 +75,63 @@ export const genericAdapter: SourceAdapter = {
   parse(body: unknown): NormalizedEvent[] {
     const list = isObject(body) && Array.isArray(body.events) ? body.events : [body];
     if (list.length === 0) throw new PayloadShapeError('events is empty');
-    return list.map((item, index) => parseEvent(object(item, `events[${index}]`), `events[${index}]`));
+    // A lone event's fields are named as they are ("type"); in a batch, with where they are ("events[2].type").
+    const single = list.length === 1 && list[0] === body;
+    return list.map((item, index) => parseEvent(object(item, single ? 'the body' : `events[${index}]`), single ? '' : `events[${index}].`));
   },
 };
 
-function parseEvent(event: Json, path: string): NormalizedEvent {
-  const type = requiredString(event.type, `${path}.type`);
-  const id = requiredString(event.id, `${path}.id`);
-  const occurredAt = requiredTime(event.occurred_at, `${path}.occurred_at`);
+function parseEvent(event: Json, prefix: string): NormalizedEvent {
+  const type = requiredString(event.type, `${prefix}type`);
+  const id = requiredString(event.id, `${prefix}id`);
+  const occurredAt = requiredTime(event.occurred_at, `${prefix}occurred_at`);
   const ticketType = lookup(TICKET_TYPES, type);
   if (ticketType !== undefined) {
-    const ticket = object(event.ticket, `${path}.ticket`);
+    const ticket = object(event.ticket, `${prefix}ticket`);
     return {
       kind: 'ticket',
       type: ticketType,
-      externalTicketId: requiredString(ticket.id, `${path}.ticket.id`),
+      externalTicketId: requiredString(ticket.id, `${prefix}ticket.id`),
       occurredAt,
-      actor: parseActor(event.actor, `${path}.actor`),
-      data: parseTicketData(ticket, event, ticketType, path),
+      actor: parseActor(event.actor, `${prefix}actor`),
+      data: parseTicketData(ticket, event, ticketType, prefix),
       dedupeKey: id,
     };
   }
   const customerType = lookup(CUSTOMER_TYPES, type);
   if (customerType !== undefined) {
-    const customer = object(event.customer, `${path}.customer`);
-    return { kind: 'customer', type: customerType, customerId: requiredString(customer.id, `${path}.customer.id`), occurredAt, dedupeKey: id };
+    const customer = object(event.customer, `${prefix}customer`);
+    return { kind: 'customer', type: customerType, customerId: requiredString(customer.id, `${prefix}customer.id`), occurredAt, dedupeKey: id };
   }
   if (type === 'selfservice.session') {
-    const session = object(event.session, `${path}.session`);
+    const session = object(event.session, `${prefix}session`);
     const resolved = optionalBoolean(session.resolved_without_ticket);
-    if (resolved === undefined) throw new PayloadShapeError(`${path}.session.resolved_without_ticket must be true or false`);
+    if (resolved === undefined) throw new PayloadShapeError(`${prefix}session.resolved_without_ticket must be true or false`);
     const ticketId = optionalString(session.ticket_id);
-    return { kind: 'self_service', sessionId: requiredString(session.id, `${path}.session.id`), startedAt: occurredAt, resolvedWithoutTicket: resolved, ...(ticketId === undefined ? {} : { externalTicketId: ticketId }), dedupeKey: id };
+    return { kind: 'self_service', sessionId: requiredString(session.id, `${prefix}session.id`), startedAt: occurredAt, resolvedWithoutTicket: resolved, ...(ticketId === undefined ? {} : { externalTicketId: ticketId }), dedupeKey: id };
   }
   if (type === 'survey.response') {
     const customerId = isObject(event.customer) ? optionalString(event.customer.id) : undefined;
     const surveyId = isObject(event.survey) ? optionalString(event.survey.id) : undefined;
     return {
       kind: 'survey',
-      rating: parseRating(event.rating, `${path}.rating`),
+      rating: parseRating(event.rating, `${prefix}rating`),
       occurredAt,
       ...(customerId === undefined ? {} : { customerId }),
       ...(surveyId === undefined ? {} : { surveyId }),
       dedupeKey: id,
     };
   }
-  throw new PayloadShapeError(`${path}.type "${type}" is not a generic event type (one of ${EVENT_TYPES.join(', ')})`);
+  throw new PayloadShapeError(`${prefix}type "${type}" is not a generic event type (one of ${EVENT_TYPES.join(', ')})`);
 }
 
-function parseTicketData(ticket: Json, event: Json, type: TicketEventType, path: string): TicketEventData {
+function parseTicketData(ticket: Json, event: Json, type: TicketEventType, prefix: string): TicketEventData {
   const status = optionalString(ticket.status)?.toLowerCase().replace(/[_ ]/g, '-');
   if (status !== undefined && !isTicketStatus(status)) {
-    throw new PayloadShapeError(`${path}.ticket.status "${status}" is not one of ${TICKET_STATUSES.join(', ')}`);
+    throw new PayloadShapeError(`${prefix}ticket.status "${status}" is not one of ${TICKET_STATUSES.join(', ')}`);
   }
   const priority = optionalString(ticket.priority)?.toLowerCase();
-  if (priority !== undefined && !isPriority(priority)) throw new PayloadShapeError(`${path}.ticket.priority "${priority}" is not low, normal, high or urgent`);
+  if (priority !== undefined && !isPriority(priority)) throw new PayloadShapeError(`${prefix}ticket.priority "${priority}" is not low, normal, high or urgent`);
   const data: Record<string, unknown> = {
     status,
     priority,
@@ -142,11 +144,11 @@ function parseTicketData(ticket: Json, event: Json, type: TicketEventType, path:
     removedTags: stringList(ticket.tags_removed),
   };
   if ('team' in ticket) data.team = optionalString(ticket.team) ?? null;
-  if ('assignee' in ticket) data.assignee = ticket.assignee === null ? null : parseActor({ type: 'agent', ...object(ticket.assignee, `${path}.ticket.assignee`) }, `${path}.ticket.assignee`);
-  if (type === 'rating') data.rating = parseRating(event.rating, `${path}.rating`);
+  if ('assignee' in ticket) data.assignee = ticket.assignee === null ? null : parseActor({ type: 'agent', ...object(ticket.assignee, `${prefix}ticket.assignee`) }, `${prefix}ticket.assignee`);
+  if (type === 'rating') data.rating = parseRating(event.rating, `${prefix}rating`);
   if (type === 'handle_time') {
     const seconds = optionalNumber(event.seconds);
-    if (seconds === undefined || seconds < 0) throw new PayloadShapeError(`${path}.seconds must be a number of seconds`);
+    if (seconds === undefined || seconds < 0) throw new PayloadShapeError(`${prefix}seconds must be a number of seconds`);
     data.seconds = seconds;
   }
   return compact(data) as TicketEventData;

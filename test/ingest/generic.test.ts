@@ -193,14 +193,14 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
       expect((await countRows()).events).toEqual({ n: 0 });
     });
 
-    it('422 for an answer on a scale its kind does not use, or not a whole number: it would skew CES, CSAT or NPS', async () => {
+    it('422 for an answer on a scale its kind does not use, or not a whole number: it would skew CES, CSAT or NPS (a lone event\'s fields named as they are, not as events[0])', async () => {
       const survey = (rating: object) => ({ type: 'survey.response', id: `s-${JSON.stringify(rating)}`, occurred_at: minutes(0), customer: { id: 'c-1' }, rating });
       const cases: [object, string][] = [
-        [{ kind: 'ces', scale: '1-5', score: 4 }, 'events[0].rating.scale must be 1-7 for ces'],
-        [{ kind: 'csat', scale: '0-10', score: 9 }, 'events[0].rating.scale must be 1-5 or good-bad for csat'],
-        [{ kind: 'nps', scale: '1-7', score: 7 }, 'events[0].rating.scale must be 0-10 for nps'],
-        [{ kind: 'csat', score: 4.5 }, 'events[0].rating.score must be a whole number within 1-5'],
-        [{ kind: 'enps', score: 11 }, 'events[0].rating.score must be a whole number within 0-10'],
+        [{ kind: 'ces', scale: '1-5', score: 4 }, 'rating.scale must be 1-7 for ces'],
+        [{ kind: 'csat', scale: '0-10', score: 9 }, 'rating.scale must be 1-5 or good-bad for csat'],
+        [{ kind: 'nps', scale: '1-7', score: 7 }, 'rating.scale must be 0-10 for nps'],
+        [{ kind: 'csat', score: 4.5 }, 'rating.score must be a whole number within 1-5'],
+        [{ kind: 'enps', score: 11 }, 'rating.score must be a whole number within 0-10'],
       ];
       for (const [index, [rating, message]] of cases.entries()) {
         const body = JSON.stringify(survey(rating));
