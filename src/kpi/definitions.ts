@@ -44,7 +44,7 @@ export interface MetricDefinition {
 
 /** How frt and resolution count business hours (src/kpi/business-durations.ts). */
 const BUSINESS_HOURS =
-  'Business hours (details.business) count only the open hours of the ticket\'s calendar, holidays closed: the calendar of its team (`kpibot sla team`; team names compare ignoring case and spaces), else the default calendar, else, with no calendar at all, every hour, so business hours equal calendar hours. The team is the ticket\'s latest; a calendar change recomputes every ticket.';
+  'Business hours (the figures under "In business hours"; `details.business` in `kpibot report --json`) count only the open hours of the ticket\'s calendar, holidays closed: the calendar of its team (`kpibot sla team`; team names compare ignoring case and spaces), else the default calendar, else, with no calendar at all, every hour, so business hours equal calendar hours. The team is the ticket\'s latest; a calendar change recomputes every ticket.';
 
 const define = (definitions: MetricDefinition[]) => Object.fromEntries(definitions.map((d) => [d.id, d])) as Record<MetricId, MetricDefinition>;
 
