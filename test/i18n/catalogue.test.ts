@@ -17,10 +17,11 @@ describe('every language has every message', () => {
     expect(keys.filter((key) => !englishKeys.includes(key)), 'not in English').toEqual([]);
   });
 
-  it.each(OTHERS)('%s keeps the placeholders of every English message, and no others', (locale) => {
+  it.each(OTHERS)('%s keeps the placeholders of every English message, and no others (a plural\'s "one" form may leave out its {n}: "last hour")', (locale) => {
     const different = englishKeys.filter((key) => {
       const english = placeholdersOf(en[key as MessageKey]);
       const translated = placeholdersOf(CATALOGUES[locale][key as MessageKey]);
+      if (key.endsWith('.one')) return translated.some((name) => !placeholdersOf(en[key.replace(/\.one$/, '.other') as MessageKey]).includes(name));
       return JSON.stringify(english) !== JSON.stringify(translated);
     });
     expect(different).toEqual([]);
