@@ -184,6 +184,16 @@ describe('a metric reply', () => {
     // Where the metric is named, not counted (Explain), it keeps its full name.
     expect((explainView({ metric: 'resolved' }, 'en').blocks[0] as unknown as { text: { text: string } }).text.text).toBe('Resolved vs unresolved');
   });
+  it('gives each agent\'s CSAT with the number of answers behind it, so 100% from one answer reads as such; none without a score', () => {
+    const rows: AgentRow[] = [
+      { ...(agents[1] as AgentRow), name: 'Ayu', csat: 100, csatAnswers: 1 },
+      { ...(agents[2] as AgentRow), name: 'Bob', csat: null, csatAnswers: 0 },
+    ];
+    const texts = (agentsView({ rows, period, filters: {}, shared: false }, 'en').blocks as unknown as { type: string; text?: { text: string } }[]).filter((block) => block.type === 'section').map((block) => block.text?.text ?? '');
+    expect(texts[0]).toContain('CSAT: 100% (n = 1) · FCR');
+    expect(texts[1]).toContain('CSAT: – · FCR');
+  });
+
   it('labels FCR\'s base as the tickets first solved in the period, not "Resolved", which the resolved metric counts differently', () => {
     const blocks = metricView({ result: result('fcr', DETAILS.fcr ?? {}, 50), period, filters: {}, now: NOW, shared: false }, 'en').blocks as unknown as { type: string; fields?: { text: string }[] }[];
     expect(blocks.find((block) => block.type === 'section' && block.fields !== undefined)?.fields?.map((field) => field.text)).toEqual(['*Resolved at first contact*\n40', '*First solved in the period*\n80']);

@@ -115,7 +115,7 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
     blocks.push(
       section(
         `${who}\n${t(locale, 'agents.solved')}: ${formatNumber(locale, row.solved)} · ${t(locale, 'agents.frt')}: ${d(row.frtMedian)} · ${t(locale, 'agents.resolution')}: ${d(row.resolutionMedian)}\n` +
-          `${t(locale, 'agents.csat')}: ${p(row.csat)} · ${t(locale, 'agents.fcr')}: ${p(row.fcr)} · ${t(locale, 'agents.aht')}: ${d(row.aht)} · ${t(locale, 'agents.open')}: ${formatNumber(locale, row.openAssigned)} · ${t(locale, 'agents.overdue')}: ${formatNumber(locale, row.overdue)}`,
+          `${t(locale, 'agents.csat')}: ${p(row.csat)}${row.csat === null ? '' : ` (${t(locale, 'view.n', { n: row.csatAnswers })})`} · ${t(locale, 'agents.fcr')}: ${p(row.fcr)} · ${t(locale, 'agents.aht')}: ${d(row.aht)} · ${t(locale, 'agents.open')}: ${formatNumber(locale, row.openAssigned)} · ${t(locale, 'agents.overdue')}: ${formatNumber(locale, row.overdue)}`,
       ),
     );
   }
