@@ -56,6 +56,8 @@ export function parseHours(specs: readonly string[], locale: Locale = 'en'): Wee
 
 function seconds(option: string, value: string | undefined, locale: Locale): number | undefined {
   if (value === undefined) return undefined;
+  // A bare number would be seconds (as CSV durations are): "--first-response 90" meant 90 minutes far more often than 90 seconds.
+  if (/^\s*\d+(?:[.,]\d+)?\s*$/.test(value)) throw new UsageError(t(locale, 'sla.error.duration_unit', { option, value: value.trim() }));
   const parsed = parseDuration(value);
   if (parsed === undefined || parsed <= 0) throw new UsageError(t(locale, 'sla.error.duration', { option, value }));
   return Math.round(parsed);

@@ -96,8 +96,24 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     expect(run('recompute').status).toBe(0);
   });
 
+  it('a team\'s own policy applies to it though a catch-all came first; a second policy for the same priority and team is refused', async () => {
+    expect(run('add', 'everyone', '--first-response', '8h').status).toBe(0);
+    expect((await dueTimes('NORM')).first_response_due_at).toBe(T0 + 8 * H);
+    expect(run('add', 'billing', '--team', ' billing ', '--first-response', '2h').status).toBe(0);
+    expect((await dueTimes('NORM')).first_response_due_at).toBe(T0 + 2 * H);
+    const listed = run('list').stdout;
+    const billing = /#(\d+) {2}billing/.exec(listed)?.[1] ?? '';
+    expect(run('add', 'billing again', '--team', 'BILLING', '--first-response', '1h')).toMatchObject({
+      status: 2, stderr: `kpibot: policy #${billing} "billing" already covers the same priority and team, so this one would never apply; remove it first with "sla remove ${billing}"\n`,
+    });
+    for (const name of ['everyone', 'billing']) expect(run('remove', new RegExp(`#(\\d+) {2}${name}:`).exec(listed)?.[1] ?? '').status).toBe(0);
+    expect((await dueTimes('NORM')).sla_policy_id).toBeNull();
+  });
+
   it('bad words: one line, exit code 2', () => {
     expect(run('add', 'x', '--priority', 'highest', '--first-response', '1h')).toMatchObject({ status: 2, stderr: 'kpibot: --priority must be low, normal, high or urgent\n' });
+    // A bare number has no unit: 90 seconds was seldom what was meant.
+    expect(run('add', 'x', '--priority', 'urgent', '--first-response', '90')).toMatchObject({ status: 2, stderr: 'kpibot: --first-response "90" needs a unit: 90m for minutes, 90h for hours\n' });
     expect(run('add', 'x', '--first-response', 'soon')).toMatchObject({ status: 2, stderr: 'kpibot: --first-response "soon" is not a duration (e.g. 30m, 4h, 2d)\n' });
     expect(run('calendar', 'c', '--timezone', 'Asia/Jakarta', '--hours', '8 09:00-17:00')).toMatchObject({ status: 2 });
     expect(run('add', 'x', '--first-response', '1h', '--calendar', 'nowhere')).toMatchObject({ status: 2, stderr: 'kpibot: no calendar named "nowhere"\n' });

@@ -8,8 +8,11 @@
  * Matching
  *  M1. Disabled policies (`enabled: false`) never match; a policy without
  *      `enabled` is enabled.
- *  M2. Policies are tried by ascending `position`, ties by ascending `id`; the
- *      first that matches wins.
+ *  M2. Of the policies that match, the most specific wins: one that names a
+ *      priority and a team, then one that names either, then one that names
+ *      neither. Among equally specific ones, the lowest `position` wins, ties
+ *      by ascending `id` (the one added first). So a team's own policy, added
+ *      after a catch-all for its priority, applies to that team.
  *  M3. A policy with a priority matches only tickets with that priority; one
  *      with a team only tickets in that team. Both comparisons ignore case and
  *      surrounding spaces. A policy without priority (or team) matches any
@@ -134,7 +137,10 @@ export interface SlaDueTimes {
 }
 
 /** Why a policy, calendar or team change was refused: the catalogue's `sla.refused.<reason>`. */
-export type SlaRefusal = { readonly reason: 'team_required' | 'no_target' | 'needs_calendar' } | { readonly reason: 'no_calendar' | 'not_a_date' | 'no_holiday'; readonly value: string };
+export type SlaRefusal =
+  | { readonly reason: 'team_required' | 'no_target' | 'needs_calendar' }
+  | { readonly reason: 'no_calendar' | 'not_a_date' | 'no_holiday'; readonly value: string }
+  | { readonly reason: 'same_scope'; readonly value: string; readonly name: string };
 
 /** What a refusal says in `locale`: the command line's English, an admin's language in Slack. */
 export function refusalText(locale: Locale, refusal: SlaRefusal): string {
@@ -147,6 +153,8 @@ export function refusalText(locale: Locale, refusal: SlaRefusal): string {
     case 'not_a_date':
     case 'no_holiday':
       return t(locale, `sla.refused.${refusal.reason}`, { value: refusal.value });
+    case 'same_scope':
+      return t(locale, 'sla.refused.same_scope', { value: refusal.value, name: refusal.name });
   }
 }
 
@@ -187,12 +195,24 @@ export function matchPolicy<P extends SlaPolicy>(
     if (policy.enabled === false) continue;
     if (policy.priority != null && norm(policy.priority) !== priority) continue;
     if (policy.team != null && norm(policy.team) !== team) continue;
-    if (best === undefined || policy.position < best.position || (policy.position === best.position && policy.id < best.id)) {
-      best = policy;
-    }
+    if (best === undefined || comesBefore(policy, best)) best = policy;
   }
   return best;
 }
+
+/** How many of priority and team a policy names (rule M2): 2 beats 1 beats 0. */
+export const policySpecificity = (policy: Scope): number => (policy.priority == null ? 0 : 1) + (policy.team == null ? 0 : 1);
+
+function comesBefore(a: SlaPolicy, b: SlaPolicy): boolean {
+  const specific = policySpecificity(a) - policySpecificity(b);
+  if (specific !== 0) return specific > 0;
+  return a.position < b.position || (a.position === b.position && a.id < b.id);
+}
+
+/** Whether two policies cover the same tickets (same priority and team, compared as rule M3 does): the later would never apply. */
+type Scope = { readonly priority?: string | null | undefined; readonly team?: string | null | undefined };
+export const sameScope = (a: Scope, b: Scope): boolean =>
+  (a.priority == null ? null : norm(a.priority)) === (b.priority == null ? null : norm(b.priority)) && (a.team == null ? null : norm(a.team)) === (b.team == null ? null : norm(b.team));
 
 /** The clock a policy measures in (rule C1). */
 export function policyClock(policy: SlaPolicy): BusinessCalendar {

@@ -7,7 +7,7 @@
 import { independently, type Database } from './database.js';
 import { saveTeam } from './teams.js';
 import { isCalendarDate, validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
-import { SlaPolicyError, matchKey, type SlaPolicy } from '../kpi/sla.js';
+import { SlaPolicyError, matchKey, sameScope, type SlaPolicy } from '../kpi/sla.js';
 import type { TeamCalendars } from '../kpi/business-durations.js';
 
 export interface NewPolicy {
@@ -152,6 +152,9 @@ export class SlaStore {
     if (policy.firstResponseSeconds === undefined && policy.resolutionSeconds === undefined && policy.nextReplySeconds === undefined) {
       throw SlaPolicyError.refused({ reason: 'no_target' });
     }
+    // Rule M2 picks the first of two policies with the same priority and team: the second would never apply.
+    const twin = (await this.policyRows()).find((row) => sameScope(row, policy));
+    if (twin !== undefined) throw SlaPolicyError.refused({ reason: 'same_scope', value: String(twin.id), name: twin.name });
     let calendarId: number | null = null;
     if (policy.calendar !== undefined) {
       const row = (await this.db('business_calendars').first('id').where({ name: policy.calendar })) as { id: number } | undefined;

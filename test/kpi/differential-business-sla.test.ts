@@ -563,14 +563,17 @@ interface Sla {
 }
 
 /**
- * READING: the policy is the first in the order added whose priority (when it
- * sets one) equals the ticket's latest priority and whose team (when it sets
- * one) is the ticket's latest team, compared ignoring case and surrounding
- * spaces ("every ticket's due times follow the policy in force"; docs say
- * nothing of precedence, and the CLI can only append).
+ * READING: of the policies whose priority (when it sets one) equals the
+ * ticket's latest priority and whose team (when it sets one) is the ticket's
+ * latest team, compared ignoring case and surrounding spaces, the one that
+ * names the most of priority and team; among those, the first in the order
+ * added (README, `kpibot sla`: "the most specific policy applies").
  */
 function policyFor(tk: OracleTicket, policies: readonly OraclePolicy[]): OraclePolicy | undefined {
-  return policies.find(({ policy }) => (policy.priority === undefined || policy.priority === tk.priority) && (policy.team === undefined || (tk.team !== null && fold(tk.team) === fold(policy.team))));
+  const named = ({ policy }: OraclePolicy) => (policy.priority === undefined ? 0 : 1) + (policy.team === undefined ? 0 : 1);
+  const matching = policies.filter(({ policy }) => (policy.priority === undefined || policy.priority === tk.priority) && (policy.team === undefined || (tk.team !== null && fold(tk.team) === fold(policy.team))));
+  // Array.prototype.sort is stable: equally specific policies keep the order added.
+  return [...matching].sort((a, b) => named(b) - named(a))[0];
 }
 
 /** The spans the ticket spent in one of the policy's pause statuses, the last one open-ended when it is in one still. */

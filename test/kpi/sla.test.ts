@@ -70,6 +70,22 @@ describe('matchPolicy', () => {
     expect(matchPolicy([policy({ id: 3, priority: 'urgent', enabled: false })], { priority: 'urgent' })).toBeUndefined();
   });
 
+  it('takes the most specific policy, whatever the order: priority and team, then either, then neither (rule M2)', () => {
+    const later = [
+      policy({ id: 1, name: 'catch-all', position: 1 }),
+      policy({ id: 2, name: 'urgent', priority: 'urgent', position: 2 }),
+      policy({ id: 3, name: 'billing', team: 'Billing', position: 3 }),
+      policy({ id: 4, name: 'urgent billing', priority: 'urgent', team: 'Billing', position: 4 }),
+    ];
+    const pick = (ticket: { priority?: string; team?: string }) => matchPolicy(later, ticket)?.name;
+    expect(pick({ priority: 'urgent', team: 'billing' })).toBe('urgent billing');
+    expect(pick({ priority: 'high', team: 'Billing' })).toBe('billing');
+    expect(pick({ priority: 'urgent', team: 'Support' })).toBe('urgent');
+    expect(pick({ priority: 'low' })).toBe('catch-all');
+    // Equally specific (a priority's, a team's): the one added first.
+    expect(matchPolicy(later.slice(0, 3), { priority: 'urgent', team: 'Billing' })?.name).toBe('urgent');
+  });
+
   it('returns undefined when nothing matches', () => {
     expect(matchPolicy([], { priority: 'urgent' })).toBeUndefined();
     expect(matchPolicy([policy({ team: 'Billing' })], { priority: 'urgent' })).toBeUndefined();

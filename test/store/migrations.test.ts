@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 24;
+const MIGRATIONS = 25;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -63,6 +63,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('tickets', 'first_response_business_ms')).toBe(true);
     expect(await db.schema.hasTable('ticket_resolved_spans')).toBe(true);
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
+    expect(await migrateDown(db)).toBe('20261123000033_policy_precedence');
     expect(await migrateDown(db)).toBe('20261123000032_impossible_holidays');
     expect(await migrateDown(db)).toBe('20261123000031_urgent_raised_and_descriptions');
     expect(await migrateDown(db)).toBe('20261123000030_scrub_changed_subjects');
@@ -120,6 +121,22 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     await db('calendar_holidays').insert(['2026-02-30', '2026-12-25', '2028-02-29', '2027-02-29', '2026-04-31'].map((date) => ({ calendar_id: calendarId, date })));
     expect(await migrateUp(db)).toBe('20261123000032_impossible_holidays');
     expect(await db('calendar_holidays').orderBy('date').pluck('date')).toEqual(['2026-12-25', '2028-02-29']);
+  });
+
+  it('the policy-precedence migration asks for a rebuild of every ticket only when a more specific SLA policy came after a less specific one', async () => {
+    for (let name = await migrateUp(db); name !== '20261123000032_impossible_holidays'; name = await migrateUp(db)) expect(name).toBeDefined();
+    const policy = (name: string, position: number, scope: { priority?: string; team?: string }) => ({
+      name, priority: scope.priority ?? null, team: scope.team ?? null, first_response_seconds: 3600, business_hours: false, pause_statuses: '[]', position, enabled: true, created_at: NOW, updated_at: NOW,
+    });
+    // Most specific first: the old rule and the new agree.
+    await db('sla_policies').insert([policy('urgent billing', 1, { priority: 'urgent', team: 'Billing' }), policy('urgent', 2, { priority: 'urgent' }), policy('all', 3, {})]);
+    expect(await migrateUp(db)).toBe('20261123000033_policy_precedence');
+    expect(await db('settings').pluck('key')).toEqual([]);
+    await migrateDown(db);
+    // A team's policy added after a catch-all: the old rule gave its tickets the catch-all.
+    await db('sla_policies').insert(policy('billing', 4, { team: 'Billing' }));
+    await migrateUp(db);
+    expect(await db('settings').pluck('key')).toEqual(['rebuild:all']);
   });
 
   it('the resolved-spans migration asks for a rebuild only when tickets were reopened before it', async () => {

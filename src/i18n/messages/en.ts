@@ -425,6 +425,7 @@ export const en = {
   'sla.error.recompute_args': 'sla recompute takes no arguments',
   'sla.error.holiday_args': 'sla holiday takes a calendar and a date, e.g. sla holiday jakarta 2026-12-25 Christmas (add --remove to take one off)',
   'sla.error.duration': '{option} "{value}" is not a duration (e.g. 30m, 4h, 2d)',
+  'sla.error.duration_unit': '{option} "{value}" needs a unit: {value}m for minutes, {value}h for hours',
   'sla.error.hours_days': '--hours "{spec}": days must be 1-7 (1 = Monday), e.g. "1-5 09:00-17:00"',
   'sla.error.hours_ranges': '--hours "{spec}": give at least one HH:MM-HH:MM range',
   'sla.error.hours_range': '--hours "{spec}": "{range}" is not HH:MM-HH:MM',
@@ -434,4 +435,5 @@ export const en = {
   'sla.refused.no_holiday': '"{value}" is not a holiday of that calendar',
   'sla.refused.no_target': 'a policy needs at least one target (first response, next reply or resolution)',
   'sla.refused.needs_calendar': 'a business-hours policy needs a calendar: add one with "sla calendar ... --default" or name one with --calendar',
+  'sla.refused.same_scope': 'policy #{value} "{name}" already covers the same priority and team, so this one would never apply; remove it first with "sla remove {value}"',
 } as const;

@@ -409,6 +409,7 @@ export const id: Messages = {
   'sla.error.recompute_args': 'sla recompute tidak menerima argumen',
   'sla.error.holiday_args': 'sla holiday memerlukan kalender dan tanggal, mis. sla holiday jakarta 2026-12-25 Natal (tambahkan --remove untuk menghapusnya)',
   'sla.error.duration': '{option} "{value}" bukan durasi (mis. 30m, 4h, 2d)',
+  'sla.error.duration_unit': '{option} "{value}" perlu satuan: {value}m untuk menit, {value}h untuk jam',
   'sla.error.hours_days': '--hours "{spec}": hari harus 1-7 (1 = Senin), mis. "1-5 09:00-17:00"',
   'sla.error.hours_ranges': '--hours "{spec}": tentukan setidaknya satu rentang HH:MM-HH:MM',
   'sla.error.hours_range': '--hours "{spec}": "{range}" bukan HH:MM-HH:MM',
@@ -418,4 +419,5 @@ export const id: Messages = {
   'sla.refused.no_holiday': '"{value}" bukan hari libur di kalender itu',
   'sla.refused.no_target': 'kebijakan memerlukan setidaknya satu target (respons pertama, balasan berikutnya, atau penyelesaian)',
   'sla.refused.needs_calendar': 'kebijakan yang memakai jam kerja memerlukan kalender: tambahkan dengan "sla calendar ... --default" atau pilih dengan --calendar',
+  'sla.refused.same_scope': 'kebijakan #{value} "{name}" sudah mencakup prioritas dan tim yang sama, jadi kebijakan ini tidak akan pernah berlaku; hapus dulu dengan "sla remove {value}"',
 };

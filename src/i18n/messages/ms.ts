@@ -411,6 +411,7 @@ export const ms: Messages = {
   'sla.error.recompute_args': 'sla recompute tidak menerima sebarang argumen',
   'sla.error.holiday_args': 'sla holiday memerlukan kalendar dan tarikh, cth. sla holiday kl 2026-12-25 Krismas (tambah --remove untuk membuangnya)',
   'sla.error.duration': '{option} "{value}" bukan jangka masa (cth. 30m, 4h, 2d)',
+  'sla.error.duration_unit': '{option} "{value}" memerlukan unit: {value}m untuk minit, {value}h untuk jam',
   'sla.error.hours_days': '--hours "{spec}": hari mestilah 1-7 (1 = Isnin), cth. "1-5 09:00-17:00"',
   'sla.error.hours_ranges': '--hours "{spec}": berikan sekurang-kurangnya satu julat HH:MM-HH:MM',
   'sla.error.hours_range': '--hours "{spec}": "{range}" bukan HH:MM-HH:MM',
@@ -420,4 +421,5 @@ export const ms: Messages = {
   'sla.refused.no_holiday': '"{value}" bukan hari cuti dalam kalendar itu',
   'sla.refused.no_target': 'polisi memerlukan sekurang-kurangnya satu sasaran (tindak balas pertama, balasan seterusnya atau penyelesaian)',
   'sla.refused.needs_calendar': 'polisi yang menggunakan waktu bekerja memerlukan kalendar: tambah satu dengan "sla calendar ... --default" atau nyatakan satu dengan --calendar',
+  'sla.refused.same_scope': 'polisi #{value} "{name}" sudah meliputi keutamaan dan pasukan yang sama, jadi polisi ini tidak akan digunakan; buang dahulu dengan "sla remove {value}"',
 };

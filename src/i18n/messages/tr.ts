@@ -411,6 +411,7 @@ export const tr: Messages = {
   'sla.error.recompute_args': 'sla recompute argüman almaz',
   'sla.error.holiday_args': 'sla holiday bir takvim ve bir tarih alır, örn. sla holiday istanbul 2026-10-29 Cumhuriyet Bayramı (silmek için --remove ekleyin)',
   'sla.error.duration': '{option} "{value}" bir süre değil (örn. 30m, 4h, 2d)',
+  'sla.error.duration_unit': '{option} "{value}" bir birim ister: dakika için {value}m, saat için {value}h',
   'sla.error.hours_days': '--hours "{spec}": günler 1-7 olmalı (1 = Pazartesi), örn. "1-5 09:00-17:00"',
   'sla.error.hours_ranges': '--hours "{spec}": en az bir SS:DD-SS:DD aralığı belirtin',
   'sla.error.hours_range': '--hours "{spec}": "{range}" SS:DD-SS:DD biçiminde değil',
@@ -420,4 +421,5 @@ export const tr: Messages = {
   'sla.refused.no_holiday': '"{value}" bu takvimde bir tatil değil',
   'sla.refused.no_target': 'bir politikanın en az bir hedefi olmalı (ilk yanıt, sonraki yanıt veya çözüm)',
   'sla.refused.needs_calendar': 'mesai saatli bir politika bir takvim ister: "sla calendar ... --default" ile ekleyin veya --calendar ile belirtin',
+  'sla.refused.same_scope': '#{value} "{name}" politikası aynı önceliği ve ekibi zaten kapsıyor, bu yüzden bu politika hiç uygulanmaz; önce "sla remove {value}" ile kaldırın',
 };
