@@ -19,7 +19,8 @@ export const ALERTS_USAGE = `Usage:
   kpibot alerts team <team> [--channel C0123ABCD | --no-channel] [--lead U0123ABCD | --no-lead]
   kpibot alerts quiet <channel id> <HH:MM> <HH:MM> [--timezone ZONE]
   kpibot alerts quiet <channel id> --off
-  kpibot alerts list`;
+  kpibot alerts list
+  kpibot alerts remove <rule number>      (the numbers "kpibot alerts list" shows)`;
 
 const CHANNEL = /^[CG][A-Z0-9]{2,}$/;
 const USER = /^[UW][A-Z0-9]{2,}$/;
@@ -64,6 +65,14 @@ export async function alertsCommand(args: readonly string[], config: Config, out
     output.out(`${channel}: quiet from ${starts} to ${ends} (${timezone}); alerts wait until then, except breaches of urgent tickets`);
     return 0;
   }
+  if (verb === 'remove') {
+    const [id, ...extra] = rest;
+    if (id === undefined || extra.length > 0 || !/^#?[1-9]\d{0,9}$/.test(id)) throw new UsageError('kpibot alerts remove needs one rule number, as "kpibot alerts list" shows it (rule 3: ...)');
+    const rule = await withMigratedDatabase(config, (db) => new AlertStore(db).removeRule(Number(id.replace('#', '')), now));
+    if (rule === undefined) throw new UsageError(`there is no alert rule ${id.replace('#', '')}; "kpibot alerts list" shows the rules with their numbers`);
+    output.out(`rule ${rule.id} removed: ${rule.channelId} no longer gets ${alertRuleWords('en', rule.kind, rule.config)}`);
+    return 0;
+  }
   if (verb === 'list' && rest.length === 0) {
     await withMigratedDatabase(config, async (db) => {
       const store = new AlertStore(db);
@@ -78,8 +87,8 @@ export async function alertsCommand(args: readonly string[], config: Config, out
     });
     return 0;
   }
-  if (verb === undefined) throw new UsageError('say what to do: team, quiet or list ("kpibot alerts --help" shows the words of each)');
-  throw new UsageError(`unknown alerts action "${verb}"${didYouMean(verb, ['team', 'quiet', 'list'])}; use team, quiet or list ("kpibot alerts --help" shows the words of each)`);
+  if (verb === undefined) throw new UsageError('say what to do: team, quiet, list or remove ("kpibot alerts --help" shows the words of each)');
+  throw new UsageError(`unknown alerts action "${verb}"${didYouMean(verb, ['team', 'quiet', 'list', 'remove'])}; use team, quiet, list or remove ("kpibot alerts --help" shows the words of each)`);
 }
 
 function describeRouting(routing: { alertChannelId?: string | null; leadSlackUserId?: string | null }): string {

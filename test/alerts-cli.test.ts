@@ -42,6 +42,17 @@ describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
     expect(Number(((await db('quiet_hours').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(0);
   });
 
+  it('removes an alert rule by its number: it is listed no more and raises nothing; a number that is not a rule is refused', async () => {
+    const store = new AlertStore(db);
+    const id = await store.addRule({ kind: 'overdue', channelId: 'C0GONE', filters: {} }, Date.now());
+    expect(run('list').stdout).toContain(`rule ${id}: C0GONE gets SLA warnings and breaches`);
+    expect(run('remove', String(id))).toMatchObject({ status: 0, stdout: `rule ${id} removed: C0GONE no longer gets SLA warnings and breaches\n` });
+    expect(run('list').stdout).not.toContain('C0GONE');
+    expect((await store.rules('overdue')).map((rule) => rule.id)).not.toContain(id);
+    expect(run('remove', String(id))).toMatchObject({ status: 2, stderr: `kpibot: there is no alert rule ${id}; "kpibot alerts list" shows the rules with their numbers\n` });
+    expect(run('remove', 'C0GONE').status).toBe(2);
+  });
+
   it('refuses bad words with a usage line (exit 2)', () => {
     const bad = run('team', 'Billing', '--channel', '#billing');
     expect(bad.status).toBe(2);

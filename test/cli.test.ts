@@ -106,7 +106,7 @@ describe('kpibot command line', () => {
     expect(runKpibot(['import', 'x.csv', '--dryrun'], {}, freshDir())).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown option "--dryrun" \(did you mean "--dry-run"\?\);/) });
     expect(runKpibot(['sla', 'add', 'x', '--priorty', 'high'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--priorty" (did you mean "--priority"?); "kpibot sla --help" shows the options\n' });
     expect(runKpibot(['start', '--dem'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown option "--dem" (did you mean "--demo"?); "kpibot start --help" shows the options\n' });
-    expect(runKpibot(['alerts', 'lst'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown alerts action "lst" (did you mean "list"?); use team, quiet or list ("kpibot alerts --help" shows the words of each)\n' });
+    expect(runKpibot(['alerts', 'lst'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown alerts action "lst" (did you mean "list"?); use team, quiet, list or remove ("kpibot alerts --help" shows the words of each)\n' });
     expect(runKpibot(['reprot'], {}, freshDir())).toMatchObject({ status: 2, stderr: 'kpibot: unknown command "reprot" (did you mean "report"?); run "kpibot help" for the list\n' });
     const version = runKpibot(['--version'], {}, freshDir());
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -81,6 +81,7 @@ const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi alerts team Billing #billing-alerts @lead', 'help.alerts_team'],
   ['/kpi alerts quiet #support-leads 20:00 08:00 Asia/Jakarta', 'help.alerts_quiet'],
   ['/kpi alerts', 'help.alerts_list'],
+  ['/kpi alerts remove 3', 'help.alerts_remove'],
   ['/kpi link @someone agent@example.com', 'help.link'],
   ['/kpi sla list', 'help.sla'],
   ['/kpi digest now #support', 'help.digest'],

@@ -48,7 +48,7 @@ export const DEFAULT_PERIOD = '30d';
 export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest'] as const;
 export const VERBS = ['help', 'explain', 'agent', ...ADMIN_VERBS] as const;
 /** Requests that change settings or post for everyone: the listener checks the asker's rights first. */
-export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'alert_settings', 'quiet_hours', 'team_routing', 'link', 'sla', 'digest_now', 'enps_start'] as const;
+export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'alert_settings', 'alert_remove', 'quiet_hours', 'team_routing', 'link', 'sla', 'digest_now', 'enps_start'] as const;
 
 /** `digest me ...` is for anyone (about their own tickets), though `digest` is listed with the admin verbs. */
 export type Verb = (typeof VERBS)[number];
@@ -122,6 +122,7 @@ export type KpiRequest =
   | { readonly kind: 'alerts'; readonly channel: SlackChannelRef; readonly rule: AlertRule; readonly filters: TicketFilters }
   /** `alerts` alone: list the rules, team routes and quiet hours. */
   | { readonly kind: 'alert_settings' }
+  | { readonly kind: 'alert_remove'; readonly id: number }
   /** A channel's quiet hours (`HH:MM`; an end before the start spans midnight); `quiet` absent: none. */
   | { readonly kind: 'quiet_hours'; readonly channel: SlackChannelRef; readonly quiet?: { readonly starts: string; readonly ends: string; readonly timezone?: string } }
   /** Where a team's SLA alerts go; each part absent: unchanged, null: removed. */
@@ -173,7 +174,7 @@ export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
 ];
 
 /** What a verb is missing (missing_argument). */
-export type ExpectedArgument = 'metric' | 'channel' | 'frequency' | 'time' | 'user' | 'email' | 'agent' | 'alert' | 'threshold' | 'team' | 'routing';
+export type ExpectedArgument = 'metric' | 'channel' | 'frequency' | 'time' | 'user' | 'email' | 'agent' | 'alert' | 'threshold' | 'team' | 'routing' | 'rule_number';
 
 export interface KpiCommandError {
   readonly kind: 'error';
@@ -495,6 +496,14 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
   if (channelWord === undefined) return { kind: 'alert_settings' };
   if (channelWord.toLowerCase() === 'quiet') return quietHours(verb, words.slice(1));
   if (channelWord.toLowerCase() === 'team') return teamRouting(verb, words.slice(1));
+  if (channelWord.toLowerCase() === 'remove') {
+    // `/kpi alerts remove 3` (or #3): the rule's number as `/kpi alerts` lists it.
+    const [idWord, ...extra] = words.slice(1);
+    if (idWord === undefined) return fail('missing_argument', `${verb} remove`, { expected: 'rule_number' });
+    if (!/^#?[1-9]\d{0,9}$/.test(idWord)) return fail('unexpected_word', idWord);
+    noMoreWords(extra);
+    return { kind: 'alert_remove', id: Number(idWord.replace('#', '')) };
+  }
   const channel = requireChannel(verb, channelWord);
   if (typeWord === undefined) return fail('missing_argument', verb, { expected: 'alert' });
   const type = typeWord.toLowerCase();

@@ -206,13 +206,8 @@ export class AlertStore {
   }
 
   async rules(kind: AlertRuleKind): Promise<AlertRuleRow[]> {
-    const rows = (await this.db('alert_rules').select('id', 'kind', 'channel_id', 'team', 'config', 'state').where({ kind, enabled: true }).orderBy('id')) as {
-      id: number; kind: AlertRuleKind; channel_id: string; team: string | null; config: string; state: string | null;
-    }[];
-    return rows.map((row) => {
-      const config = JSON.parse(row.config) as Record<string, unknown>;
-      return { id: row.id, kind: row.kind, channelId: row.channel_id, team: row.team, filters: (config.filters ?? {}) as TicketFilters, config, state: row.state === null ? null : (JSON.parse(row.state) as Record<string, unknown>) };
-    });
+    const rows = (await this.db('alert_rules').select('id', 'kind', 'channel_id', 'team', 'config', 'state').where({ kind, enabled: true }).orderBy('id')) as RuleRecord[];
+    return rows.map(ruleFromRecord);
   }
 
   async addRule(rule: { kind: AlertRuleKind; channelId: string; filters: TicketFilters; config?: Record<string, unknown>; createdBy?: string }, now: number): Promise<number> {
@@ -223,6 +218,16 @@ export class AlertStore {
       })
       .returning('id')) as ({ id: number } | number)[];
     return typeof row === 'object' ? row.id : Number(row);
+  }
+
+  /** Stops an enabled rule (kept, disabled, beside the alerts it raised); the rule as it was, or undefined when no enabled rule has that id. */
+  async removeRule(id: number, now: number): Promise<AlertRuleRow | undefined> {
+    return this.db.transaction(async (trx) => {
+      const row = (await trx('alert_rules').first('id', 'kind', 'channel_id', 'team', 'config', 'state').where({ id, enabled: true })) as RuleRecord | undefined;
+      if (row === undefined) return undefined;
+      await trx('alert_rules').where({ id }).update({ enabled: false, updated_at: now });
+      return ruleFromRecord(row);
+    });
   }
 
   async saveRuleState(trx: Knex | Knex.Transaction, id: number, state: Record<string, unknown>, now: number): Promise<void> {
@@ -330,4 +335,18 @@ export class AlertStore {
     }
     await this.db('quiet_hours').insert({ channel_id: channelId, ...quiet, updated_at: now }).onConflict('channel_id').merge();
   }
+}
+
+interface RuleRecord {
+  id: number;
+  kind: AlertRuleKind;
+  channel_id: string;
+  team: string | null;
+  config: string;
+  state: string | null;
+}
+
+function ruleFromRecord(row: RuleRecord): AlertRuleRow {
+  const config = JSON.parse(row.config) as Record<string, unknown>;
+  return { id: row.id, kind: row.kind, channelId: row.channel_id, team: row.team, filters: (config.filters ?? {}) as TicketFilters, config, state: row.state === null ? null : (JSON.parse(row.state) as Record<string, unknown>) };
 }

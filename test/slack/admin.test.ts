@@ -119,7 +119,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     await run('alerts <#C0OPS> threshold csat 7d &lt; 80 team:billing');
     expect((await run('alerts')).split('\n')).toEqual([
       'Alerts',
-      '• #C0OPS gets an alert when Customer satisfaction (CSAT) < 80%, over the last 7 days (not again within 4 h) · Team: billing',
+      '• Rule 1: #C0OPS gets an alert when Customer satisfaction (CSAT) < 80%, over the last 7 days (not again within 4 h) · Team: billing',
       '• team Billing EU: SLA alerts go to #C0BILL; @ULEAD gets a DM about breaches nobody acknowledges',
       '• #C0OPS: quiet from 22:00 to 07:00 (Asia/Jakarta)',
     ]);
@@ -135,6 +135,19 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     // In the admin's language.
     expect(await run('alerts quiet <#C0OPS> 20:00 08:00 Europe/Istanbul', { locale: 'tr' })).toBe('Tamam: #C0OPS kanalının uyarıları 20:00 ile 08:00 arasında (Europe/Istanbul) bekletilecek; acil taleplerin SLA ihlalleri ise hemen gönderilir.');
     expect(await run('alerts team Billing EU <#C0BILL>', { locale: 'id' })).toBe('Berhasil: tim Billing EU: peringatan SLA dikirim ke #C0BILL; tidak ada ketua tim yang diberi tahu tentang pelanggaran SLA yang belum dikonfirmasi.');
+  });
+
+  it('alerts remove <n>: the rule listed as Rule n stops; a number that is no rule is said, in the admin\'s language', async () => {
+    await run('alerts <#C0OPS> overdue');
+    await run('alerts <#C0OPS> threshold backlog > 200');
+    const [overdue] = await w.alerts.rules('overdue');
+    const [threshold] = await w.alerts.rules('threshold');
+    expect(await run('alerts')).toContain(`• Rule ${overdue?.id}: #C0OPS gets SLA warnings and breaches`);
+    expect(await run(`alerts remove ${overdue?.id}`)).toBe(`Done: #C0OPS no longer gets SLA warnings and breaches (rule #${overdue?.id}).`);
+    expect(await w.alerts.rules('overdue')).toEqual([]);
+    expect(await run(`alerts remove #${overdue?.id}`)).toBe(`There is no alert rule #${overdue?.id}. \`/kpi alerts\` lists the rules with their numbers.`);
+    expect(await run(`alerts remove ${threshold?.id}`, { locale: 'id' })).toBe(`Berhasil: #C0OPS tidak lagi menerima peringatan saat Backlog > 200, diukur selama 24 jam terakhir (tidak dikirim ulang dalam 4 j) (aturan #${threshold?.id}).`);
+    expect(await run('alerts')).toBe('No alert rules, team routes or quiet hours yet. `/kpi help` shows how to add them.');
   });
 
   it('link: sets the agent\'s Slack user, says when Slack knows the address as someone else, and when no agent has it', async () => {

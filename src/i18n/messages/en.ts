@@ -163,6 +163,7 @@ export const en = {
   'argument.threshold': 'a threshold such as `frt &gt; 4h`',
   'argument.team': 'a team name, as the helpdesk writes it',
   'argument.routing': 'where its alerts go: a channel (type `#` and pick it) or `no-channel`, a lead (type `@` and pick them) or `no-lead`',
+  'argument.rule_number': 'the number of an alert rule, as `/kpi alerts` lists it',
 
   // --- Help (the example commands themselves are not translated) ---
   'help.title': 'Support KPIs with `/kpi`',
@@ -182,6 +183,7 @@ export const en = {
   'help.subscriptions': 'list the digests',
   'help.alerts': 'send alerts to a channel: overdue tickets, escalations or a threshold',
   'help.alerts_list': 'list the alert rules, team routes and quiet hours',
+  'help.alerts_remove': 'stop an alert rule, by its number in `/kpi alerts`',
   'help.alerts_quiet': 'hold a channel\'s alerts during quiet hours (breaches of urgent tickets still post); `off` removes them',
   'help.alerts_team': 'send a team\'s SLA alerts to its channel, and tell its lead about breaches nobody acknowledges',
   'help.link': 'link a Slack user to a helpdesk agent',
@@ -337,6 +339,8 @@ export const en = {
   'admin.subscriptions_none': 'No digests yet. Add one with `/kpi subscribe`.',
   'admin.subscription_line': '{target}: {schedule} ({timezone}) · {metrics}',
   'admin.alert_added': 'Done: {channel} gets {what}.',
+  'admin.alert_removed': 'Done: {channel} no longer gets {what} (rule #{id}).',
+  'admin.no_alert_rule': 'There is no alert rule #{id}. `/kpi alerts` lists the rules with their numbers.',
   'admin.alert.overdue': 'SLA warnings and breaches',
   'admin.alert.escalations': 'escalations',
   'admin.alert.kind_threshold': 'threshold alert',
@@ -352,7 +356,7 @@ export const en = {
   'admin.team_no_lead': 'no lead is told about unacknowledged breaches',
   'admin.alerts_title': '*Alerts*',
   'admin.alerts_none': 'No alert rules, team routes or quiet hours yet. `/kpi help` shows how to add them.',
-  'admin.rule_line': '{channel} gets {what}',
+  'admin.rule_line': 'Rule {id}: {channel} gets {what}',
   'admin.team_line': 'team *{team}*: {channel}; {lead}',
   'admin.quiet_line': '{channel}: quiet from {starts} to {ends} ({timezone})',
   'admin.linked': 'Done: {user} is linked to the helpdesk agent {email}.',

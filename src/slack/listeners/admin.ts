@@ -95,6 +95,11 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     }
     case 'alert_settings':
       return reply(await alertSettings(ctx));
+    case 'alert_remove': {
+      const rule = await new AlertStore(ctx.db).removeRule(request.id, now);
+      if (rule === undefined) return reply(t(locale, 'admin.no_alert_rule', { id: String(request.id) }));
+      return reply(t(locale, 'admin.alert_removed', { id: String(rule.id), channel: channelRef(rule.channelId), what: alertRuleWords(locale, rule.kind, rule.config, escapeMrkdwn) }));
+    }
     case 'quiet_hours': {
       const store = new AlertStore(ctx.db);
       if (request.quiet === undefined) {
@@ -135,7 +140,7 @@ async function alertSettings(ctx: AdminContext): Promise<string> {
   for (const kind of ALERT_RULE_KINDS) {
     for (const rule of await store.rules(kind)) {
       const filters = filtersText(locale, rule.filters);
-      lines.push(`• ${t(locale, 'admin.rule_line', { channel: channelRef(rule.channelId), what: alertRuleWords(locale, kind, rule.config, escapeMrkdwn) })}${filters === '' ? '' : ` · ${filters}`}`);
+      lines.push(`• ${t(locale, 'admin.rule_line', { id: String(rule.id), channel: channelRef(rule.channelId), what: alertRuleWords(locale, kind, rule.config, escapeMrkdwn) })}${filters === '' ? '' : ` · ${filters}`}`);
     }
   }
   for (const team of await store.teamRouting()) lines.push(`• ${teamRouteLine(locale, team)}`);
