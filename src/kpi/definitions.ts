@@ -138,18 +138,18 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   {
     id: 'csat', title: 'Customer satisfaction (CSAT)', unit: 'percent', higherIsBetter: true,
     formula: 'satisfied answers / all answers, in percent: 4 or 5 on a 1-5 scale; "good" on good/bad surveys.',
-    counts: 'Answers given in the period (the latest answer per ticket).', excludes: 'The middle answer of a good / neutral / bad survey is not stored (Help Scout\'s and Zoho Desk\'s "Okay", Freshdesk\'s "Neutral"), by webhook or by import.',
+    counts: 'Answers given in the period. A ticket counts once, with its latest answer, in the period that answer was given: a ticket rated again later leaves the earlier period (the helpdesks replace a changed rating too). Answers about no ticket each count.', excludes: 'The middle answer of a good / neutral / bad survey (Help Scout\'s and Zoho Desk\'s "Okay", Freshdesk\'s "Neutral"): the helpdesk webhooks and import skip it, and the generic format has no such value (a good-bad answer is good or bad).',
     edges: 'Worked example: 100 answers, 43 rate 4 and 29 rate 5 → 72%.', vendors: 'Help Scout\'s happiness score (great - not good) is a different number.',
   },
   {
     id: 'nps', title: 'Net Promoter Score', unit: 'score', higherIsBetter: true,
-    formula: '% promoters (9-10) - % detractors (0-6), from -100 to 100.', counts: 'Answers on the 0-10 scale given in the period.', excludes: 'Answers on another scale (refused when sent).',
+    formula: '% promoters (9-10) - % detractors (0-6), from -100 to 100.', counts: 'Answers on the 0-10 scale given in the period; a ticket counts once, with its latest answer, in the period that answer was given (as CSAT). Answers about no ticket each count, several from one customer too.', excludes: 'Answers on another scale (refused when sent).',
     edges: 'Worked example: 70 answer 9-10, 20 answer 7-8, 10 answer 0-6 → 60. A ticket filter keeps the answers about its tickets and leaves out answers about no ticket (relationship NPS).',
     vendors: 'None of the six helpdesks computes NPS now: Zendesk\'s NPS surveys (the same bands and formula) were withdrawn in April 2023. Send answers from your survey tool in the generic format (`survey.response`).',
   },
   {
     id: 'ces', title: 'Customer effort score', unit: 'score', higherIsBetter: true,
-    formula: 'mean answer on the 1-7 scale (7 = very easy); also the share answering 5-7.', counts: 'Whole-number answers on the 1-7 scale given in the period.', excludes: 'Answers on a 1-5 or another scale: refused when sent, never mixed into the mean.',
+    formula: 'mean answer on the 1-7 scale (7 = very easy); also the share answering 5-7.', counts: 'Whole-number answers on the 1-7 scale given in the period; a ticket counts once, with its latest answer, in the period that answer was given (as CSAT). Answers about no ticket each count.', excludes: 'Answers on a 1-5 or another scale: refused when sent, never mixed into the mean.',
     edges: 'Worked example: answers 7, 6, 5 and 2 → mean 5, and 75% answered 5-7. A ticket filter keeps the answers about its tickets.',
     vendors: 'None of the six helpdesks has a built-in CES. The 1-7 agreement scale is the one of CEB/Gartner\'s CES 2.0 (7 = strongly agree that the issue was easy to handle); surveys still on the older 1-5 scale need converting before they are sent.',
   },
