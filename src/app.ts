@@ -16,7 +16,7 @@ import { createSlackSurface, type SlackSurface } from './slack/app.js';
 import { webhookHandler, webhookProbeHandler } from './http/webhooks.js';
 import { adapterMap } from './ingest/sources.js';
 import { IngestStore } from './store/ingest-store.js';
-import { projectionOptions } from './ingest/project-ticket.js';
+import { serverProjection } from './store/projection-settings.js';
 import type { Readable, Writable } from 'node:stream';
 import type { AnswerDeps } from './slack/answer.js';
 import { SlackUsers } from './slack/users.js';
@@ -105,18 +105,20 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
 
   const slack = createSlackSurface(config.slack, logger);
   const clock = options.clock ?? Date.now;
+  const projection = await serverProjection(db, config.kpi, clock());
+  if (projection.changed !== undefined) logger.info(projection.changed, 'KPI_ESCALATION_GROUPS changed: every ticket is rebuilt in the background to follow it');
   const background: { backfill?: BackfillRunner } = {}; // started once listening
   // A Slack SLA change on a large database recomputes in the background: Slack's answer must not wait minutes.
   const recompute = { backgroundAbove: SLACK_RECOMPUTE_AT_ONCE, onBackgroundAsked: () => background.backfill?.kick() };
   const answers: AnswerDeps = {
     db, timezone: config.kpi.timezone, clock,
-    admin: adminHandler({ db, clock, timezone: config.kpi.timezone, locale: config.kpi.locale, projection: projectionOptions(config.kpi), recompute, ...(slack.client === undefined ? {} : { client: slack.client }) }),
+    admin: adminHandler({ db, clock, timezone: config.kpi.timezone, locale: config.kpi.locale, projection: projection.options, recompute, ...(slack.client === undefined ? {} : { client: slack.client }) }),
   };
   if (slack.app !== undefined) {
     const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);
     registerKpiListeners(slack.app, { ...answers, users, logger });
   }
-  const ingestStore = new IngestStore(db, projectionOptions(config.kpi));
+  const ingestStore = new IngestStore(db, projection.options);
   // Read before listening: once the server answers, the caller installs its signal handlers, with nothing awaited in between.
   const noTicketsYet = slack.mode === 'console' && !(await ingestStore.hasTickets());
   const adapters = adapterMap();

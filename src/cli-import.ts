@@ -9,7 +9,7 @@ import { isValidTimeZone, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
-import { projectionOptions } from './ingest/project-ticket.js';
+import { commandProjection } from './store/projection-settings.js';
 import { DATE_ORDERS, type DateOrder } from './ingest/csv/dates.js';
 import { IMPORT_FIELDS, isImportField, isPresetName, PRESET_NAMES, type ImportField, type PresetName } from './ingest/csv/mapping.js';
 import { formatSummary, runImport, type ImportOptions, type ImportProgress } from './ingest/csv/run-import.js';
@@ -58,7 +58,9 @@ export async function importCommand(args: readonly string[], config: Config, out
 
   try {
     return await withMigratedDatabase(config, async (db) => {
-      const summary = await runImport(options, { db, projection: projectionOptions(config.kpi), onProgress: progress?.update });
+      const projection = await commandProjection(db, config.kpi, Date.now());
+      if (projection.note !== undefined) output.err(projection.note);
+      const summary = await runImport(options, { db, projection: projection.options, onProgress: progress?.update });
       progress?.clear();
       for (const line of formatSummary(summary)) output.out(line);
       return 0;

@@ -9,7 +9,8 @@ import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
 import type { Database } from './store/database.js';
 import { IngestStore } from './store/ingest-store.js';
-import { projectionOptions, type ProjectionOptions } from './ingest/project-ticket.js';
+import { type ProjectionOptions } from './ingest/project-ticket.js';
+import { commandProjection } from './store/projection-settings.js';
 import { SlaStore } from './store/sla-store.js';
 import { teamHasTickets } from './store/teams.js';
 import { SlaPolicyError, refusalText } from './kpi/sla.js';
@@ -84,10 +85,13 @@ export async function slaCommand(args: readonly string[], config: Config, output
   const [action] = positionals;
   if (action === undefined) throw new UsageError(`say what to do: ${SLA_ACTIONS.join(', ')} ("kpibot sla --help" shows the words of each)`);
   if (!isSlaAction(action)) throw new UsageError(t('en', 'sla.error.unknown_action', { action }));
-  const projection = projectionOptions(config.kpi);
   const progress = progressLine(options.progress ?? process.stderr, 'tickets');
   try {
-    return await withMigratedDatabase(config, (db) => runSla(args, db, projection, output, 'en', { onProgress: progress?.update }));
+    return await withMigratedDatabase(config, async (db) => {
+      const projection = await commandProjection(db, config.kpi, Date.now());
+      if (projection.note !== undefined) output.err(projection.note);
+      return runSla(args, db, projection.options, output, 'en', { onProgress: progress?.update });
+    });
   } finally {
     progress?.clear();
   }

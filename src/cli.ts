@@ -17,7 +17,8 @@ import { startBot, StartAbortedError, type RunningBot } from './app.js';
 import { isBusyError, openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
-import { projectionOptions } from './ingest/project-ticket.js';
+import { DEFAULT_PROJECTION_OPTIONS } from './ingest/project-ticket.js';
+import { commandProjection } from './store/projection-settings.js';
 import { ADAPTERS } from './ingest/sources.js';
 import { REPORT_USAGE, reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
@@ -183,7 +184,8 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
     throw new UsageError(`--source "${source}" is not a webhook source${didYouMean(source, sources)}; sources: ${sources.join(', ')}`);
   }
   return withMigratedDatabase(config, async (db) => {
-    const store = new IngestStore(db, projectionOptions(config.kpi));
+    // Lists deliveries only: no ticket is rebuilt, so the projection's options do not matter here.
+    const store = new IngestStore(db, DEFAULT_PROJECTION_OPTIONS);
     const rows = await store.listDeliveries({ rejected: parsed.values.rejected === true, source, limit });
     if (parsed.values.json === true) {
       for (const row of rows) output.out(JSON.stringify({ ...row, receivedAt: new Date(row.receivedAt).toISOString(), payload: row.payload === null ? null : (JSON.parse(row.payload) as unknown) }));
@@ -208,7 +210,9 @@ async function runDemo(config: Config, args: readonly string[], output: Output):
   if (!Number.isInteger(tickets) || tickets < 1 || tickets > 200_000) throw new UsageError(`--tickets must be a whole number from 1 to 200000, got "${parsed.values.tickets}"`);
   await withMigratedDatabase(config, async (db) => {
     const started = Date.now();
-    const result = await loadDemo(db, projectionOptions(config.kpi), { now: started, tickets });
+    const projection = await commandProjection(db, config.kpi, started);
+    if (projection.note !== undefined) output.err(projection.note);
+    const result = await loadDemo(db, projection.options, { now: started, tickets });
     output.out(`demo: ${result.tickets} tickets (${result.events} new events) loaded as source "${DEMO_SOURCE}" in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   });
