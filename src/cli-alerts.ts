@@ -59,6 +59,7 @@ export async function alertsCommand(args: readonly string[], config: Config, out
       return 0;
     }
     if (starts === undefined || ends === undefined || !TIME.test(starts) || !TIME.test(ends) || rest.length > 3) throw new UsageError(`give the start and end as HH:MM, e.g. kpibot alerts quiet ${channel} 20:00 08:00`);
+    if (starts === ends) throw new UsageError(`quiet hours from ${starts} to ${ends} would hold nothing: give two different times, e.g. 20:00 08:00`);
     const timezone = values.timezone ?? config.kpi.timezone;
     if (!isValidTimeZone(timezone)) throw new UsageError(`--timezone "${timezone}" is not an IANA time zone`);
     await withMigratedDatabase(config, (db) => new AlertStore(db).setQuietHours(channel, { starts, ends, timezone }, now));

@@ -58,6 +58,7 @@ describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('is not a Slack channel id');
     expect(run('quiet', 'C0ALERTS', '25:00', '08:00').status).toBe(2);
+    expect(run('quiet', 'C0ALERTS', '22:00', '22:00')).toMatchObject({ status: 2, stderr: 'kpibot: quiet hours from 22:00 to 22:00 would hold nothing: give two different times, e.g. 20:00 08:00\n' });
     expect(run('nonsense').status).toBe(2);
   });
 });

@@ -160,6 +160,8 @@ export type KpiCommandErrorCode =
   | 'bad_user'
   | 'bad_email'
   | 'bad_time'
+  /** Quiet hours that start and end at the same time (they would hold nothing). */
+  | 'same_quiet_times'
   /** A `cron:"..."` that is not five valid cron fields. */
   | 'bad_cron'
   | 'bad_timezone'
@@ -169,7 +171,7 @@ export type KpiCommandErrorCode =
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
-  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'bad_cron', 'bad_timezone', 'bad_threshold',
+  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold',
   'filters_not_applicable',
 ];
 
@@ -556,6 +558,7 @@ function quietHours(verb: string, words: readonly string[]): KpiRequest {
   }
   const [starts, ends] = times;
   if (starts === undefined || ends === undefined) return fail('missing_argument', verb, { expected: 'time' });
+  if (starts === ends) return fail('same_quiet_times', starts);
   return { kind: 'quiet_hours', channel, quiet: { starts, ends, ...(timezone === undefined ? {} : { timezone }) } };
 }
 

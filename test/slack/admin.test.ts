@@ -73,6 +73,10 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('subscribe <#C0SUP|support> daily 09:00 summary')).toBe('Done: #C0SUP gets a digest every day at 09:00 (Asia/Jakarta): Summary.');
     expect(await run('subscribe <#C0LEAD> weekly fri 16:30 Europe/Istanbul frt csat team:billing')).toBe('Done: #C0LEAD gets a digest every Friday at 16:30 (Europe/Istanbul): First response time, Customer satisfaction (CSAT) (Team: billing).');
     expect(await run('subscribe <#C0CRON> cron:"30 8 * * 1-5" if-changed')).toBe('Done: #C0CRON gets a digest on the schedule `30 8 * * 1-5` (Asia/Jakarta): Summary. It is skipped when the numbers are the same as in the last one.');
+    // The same digest again would post twice each time: said, not added. Other metrics or another time are another digest.
+    expect(await run('subscribe <#C0SUP|support> daily 09:00 summary')).toBe('#C0SUP already gets this digest every day at 09:00 (Asia/Jakarta); nothing was added. `/kpi subscriptions` lists the digests.');
+    expect(await run('subscribe <#C0LEAD> weekly fri 16:30 Europe/Istanbul frt csat team:billing', { locale: 'tr' })).toContain('zaten alıyor');
+    expect((await new DigestStore(w.db).ofChannel('C0SUP')).length).toBe(1);
     const cron = (await new DigestStore(w.db).enabled()).find((subscription) => subscription.channelId === 'C0CRON');
     expect(cron).toMatchObject({ schedule: '30 8 * * 1-5', onlyIfChanged: true });
     await run('unsubscribe <#C0CRON>');

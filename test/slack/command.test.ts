@@ -224,6 +224,8 @@ describe('admin verbs', () => {
     expect(error('alerts quiet #support 20:00 08:00')).toMatchObject({ code: 'bad_channel', word: '#support' });
     expect(error('alerts quiet <#C1AAAA> 20:00')).toMatchObject({ code: 'missing_argument', expected: 'time' });
     expect(error('alerts quiet <#C1AAAA> 20:00 25:00')).toMatchObject({ code: 'bad_time', word: '25:00' });
+    // The same start and end would hold nothing (and read as set): refused. 22:00 and 22.00 are the same time.
+    expect(error('alerts quiet <#C1AAAA> 22:00 22.00')).toMatchObject({ code: 'same_quiet_times', word: '22:00' });
     expect(error('alerts quiet <#C1AAAA> 20:00 08:00 09:00')).toMatchObject({ code: 'unexpected_word', word: '09:00' });
     expect(error('alerts quiet <#C1AAAA> 20:00 08:00 Asia/Jakrta')).toMatchObject({ code: 'bad_timezone', suggestion: 'Asia/Jakarta' });
     expect(error('alerts quiet <#C1AAAA> of')).toMatchObject({ code: 'unknown_word', word: 'of', suggestion: 'off' });
@@ -309,7 +311,7 @@ describe('errors', () => {
     const texts = [
       'backlgo', 'frt shar', 'explain backlgo', 'frt yesterdy', 'frt team', 'frt teem:x', 'frt 7d 30d', 'explain', 'frt "x', 'subscribe #x daily 09:00',
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
-      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1',
+      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

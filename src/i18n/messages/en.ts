@@ -141,6 +141,7 @@ export const en = {
   'error.bad_user': '`{word}` is not a Slack user: type `@` and pick the person, so that Slack links them.',
   'error.bad_email': '`{word}` is not an e-mail address.',
   'error.bad_time': '`{word}` is not a time of day: write `HH:MM`, for example `09:00`.',
+  'error.same_quiet_times': 'Quiet hours from `{word}` to `{word}` would hold nothing: give two different times, for example `20:00 08:00`.',
   'error.bad_cron': '`{word}` is not a cron schedule: write five fields (minute, hour, day of month, month, weekday) in quotes, for example `cron:"0 9 * * 1-5"`.',
   'error.bad_timezone': '`{word}` is not a time zone: write `Area/City`, for example `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` is not a threshold: write `threshold &lt;metric&gt; &lt;op&gt; &lt;value&gt;`, for example `threshold frt &gt; 4h` or `threshold csat &lt; 80%`.',
@@ -328,6 +329,7 @@ export const en = {
 
   // --- Admin replies and the eNPS pulse (src/slack/listeners/admin.ts, src/slack/blocks/enps.ts) ---
   'admin.subscribed': 'Done: {channel} gets a digest {when} ({timezone}): {metrics}.',
+  'admin.already_subscribed': '{channel} already gets this digest {when} ({timezone}); nothing was added. `/kpi subscriptions` lists the digests.',
   'admin.when.daily': 'every day at {time}',
   'admin.when.weekdays': 'on weekdays at {time}',
   'admin.when.weekly': 'every {weekday} at {time}',

@@ -128,6 +128,7 @@ export const id: Messages = {
   'error.bad_user': '`{word}` bukan pengguna Slack: ketik `@` lalu pilih orangnya agar Slack menautkannya.',
   'error.bad_email': '`{word}` bukan alamat email.',
   'error.bad_time': '`{word}` bukan waktu yang valid: tulis `HH:MM`, misalnya `09:00`.',
+  'error.same_quiet_times': 'Jam tenang dari `{word}` sampai `{word}` tidak menahan apa pun: berikan dua waktu yang berbeda, misalnya `20:00 08:00`.',
   'error.bad_cron': '`{word}` bukan jadwal cron: tulis lima kolom (menit, jam, tanggal, bulan, hari) dalam tanda kutip, misalnya `cron:"0 9 * * 1-5"`.',
   'error.bad_timezone': '`{word}` bukan zona waktu: tulis `Wilayah/Kota`, misalnya `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` bukan ambang batas: tulis `threshold &lt;metrik&gt; &lt;operator&gt; &lt;nilai&gt;`, misalnya `threshold frt &gt; 4h` atau `threshold csat &lt; 80%`.',
@@ -313,6 +314,7 @@ export const id: Messages = {
 
   // --- Admin replies and the eNPS pulse (src/slack/listeners/admin.ts, src/slack/blocks/enps.ts) ---
   'admin.subscribed': 'Berhasil: {channel} akan menerima ringkasan {when} ({timezone}): {metrics}.',
+  'admin.already_subscribed': '{channel} sudah menerima ringkasan ini {when} ({timezone}); tidak ada yang ditambahkan. `/kpi subscriptions` menampilkan daftar ringkasan.',
   'admin.when.daily': 'setiap hari pukul {time}',
   'admin.when.weekdays': 'setiap hari kerja pukul {time}',
   'admin.when.weekly': 'setiap {weekday} pukul {time}',

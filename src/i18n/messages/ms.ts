@@ -130,6 +130,7 @@ export const ms: Messages = {
   'error.bad_user': '`{word}` bukan pengguna Slack: taip `@` dan pilih orangnya supaya Slack memautkannya.',
   'error.bad_email': '`{word}` bukan alamat e-mel.',
   'error.bad_time': '`{word}` bukan masa yang sah: tulis `HH:MM`, contohnya `09:00`.',
+  'error.same_quiet_times': 'Waktu senyap dari `{word}` hingga `{word}` tidak menahan apa-apa: berikan dua masa yang berbeza, contohnya `20:00 08:00`.',
   'error.bad_cron': '`{word}` bukan jadual cron: tulis lima medan (minit, jam, hari bulan, bulan, hari minggu) dalam tanda petik, contohnya `cron:"0 9 * * 1-5"`.',
   'error.bad_timezone': '`{word}` bukan zon waktu: tulis `Kawasan/Bandar`, contohnya `Asia/Kuala_Lumpur`.',
   'error.bad_threshold': '`{word}` bukan ambang: tulis `threshold &lt;metrik&gt; &lt;operator&gt; &lt;nilai&gt;`, contohnya `threshold frt &gt; 4h` atau `threshold csat &lt; 80%`.',
@@ -315,6 +316,7 @@ export const ms: Messages = {
 
   // --- Admin replies and the eNPS pulse (src/slack/listeners/admin.ts, src/slack/blocks/enps.ts) ---
   'admin.subscribed': 'Berjaya: {channel} akan menerima ringkasan {when} ({timezone}): {metrics}.',
+  'admin.already_subscribed': '{channel} sudah menerima ringkasan ini {when} ({timezone}); tiada apa-apa ditambah. `/kpi subscriptions` menyenaraikan ringkasan.',
   'admin.when.daily': 'setiap hari pada pukul {time}',
   'admin.when.weekdays': 'setiap hari bekerja pada pukul {time}',
   'admin.when.weekly': 'setiap {weekday} pada pukul {time}',

@@ -130,6 +130,7 @@ export const tr: Messages = {
   'error.bad_user': '`{word}` bir Slack kullanıcısı değil: Slack\'in bağlantı oluşturması için `@` yazıp kişiyi seçin.',
   'error.bad_email': '`{word}` bir e-posta adresi değil.',
   'error.bad_time': '`{word}` geçerli bir saat değil: `SS:DD` biçiminde yazın, örneğin `09:00`.',
+  'error.same_quiet_times': '`{word}` ile `{word}` arasındaki sessiz saatler hiçbir şeyi bekletmez: iki farklı saat verin, örneğin `20:00 08:00`.',
   'error.bad_cron': '`{word}` geçerli bir cron zamanlaması değil: beş alanı (dakika, saat, ayın günü, ay, haftanın günü) tırnak içinde yazın, örneğin `cron:"0 9 * * 1-5"`.',
   'error.bad_timezone': '`{word}` bir saat dilimi değil: `Bölge/Şehir` biçiminde yazın, örneğin `Europe/Istanbul`.',
   'error.bad_threshold': '`{word}` bir eşik değeri değil: `threshold &lt;metrik&gt; &lt;operatör&gt; &lt;değer&gt;` biçiminde yazın, örneğin `threshold frt &gt; 4h` ya da `threshold csat &lt; 80%`.',
@@ -315,6 +316,7 @@ export const tr: Messages = {
 
   // --- Admin replies and the eNPS pulse (src/slack/listeners/admin.ts, src/slack/blocks/enps.ts) ---
   'admin.subscribed': 'Tamam: {channel} kanalı {when} bir özet alacak ({timezone}): {metrics}.',
+  'admin.already_subscribed': '{channel} bu özeti zaten alıyor: {when} ({timezone}); hiçbir şey eklenmedi. `/kpi subscriptions` özetleri listeler.',
   'admin.when.daily': 'her gün saat {time}',
   'admin.when.weekdays': 'hafta içi her gün saat {time}',
   'admin.when.weekly': 'her {weekday} saat {time}',

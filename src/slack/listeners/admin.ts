@@ -64,8 +64,13 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     case 'subscribe': {
       const timezone = request.timezone ?? ctx.timezone ?? 'UTC';
       const schedule = request.schedule;
-      await new DigestStore(ctx.db).add({ kind: 'channel', channelId: request.channel.id, schedule: cronFor(schedule, request.time), timezone, metrics: request.metrics, filters: request.filters, createdBy: ctx.userId, onlyIfChanged: request.onlyIfChanged }, now);
+      const store = new DigestStore(ctx.db);
+      const cron = cronFor(schedule, request.time);
       const when = scheduleWords(locale, schedule, request.time ?? '');
+      // The same digest twice would post twice at each time: said, not added.
+      const same = (await store.ofChannel(request.channel.id)).find((s) => s.schedule === cron && s.timezone === timezone && sameJson(s.metrics, request.metrics) && sameJson(s.filters, request.filters) && s.onlyIfChanged === request.onlyIfChanged);
+      if (same !== undefined) return reply(t(locale, 'admin.already_subscribed', { channel: channelRef(request.channel.id), when, timezone }));
+      await store.add({ kind: 'channel', channelId: request.channel.id, schedule: cron, timezone, metrics: request.metrics, filters: request.filters, createdBy: ctx.userId, onlyIfChanged: request.onlyIfChanged }, now);
       const filters = filtersText(locale, request.filters);
       const done = t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: `${metricList(locale, request.metrics)}${filters === '' ? '' : ` (${filters})`}` });
       return reply(request.onlyIfChanged ? `${done} ${t(locale, 'admin.if_changed')}` : done);
@@ -223,4 +228,10 @@ export function adminHandler(deps: { db: Database; client?: WebClient; clock: ()
       ...(deps.recompute === undefined ? {} : { recompute: deps.recompute }),
       ...(asker.channelId === undefined ? {} : { channelId: asker.channelId }),
     });
+}
+
+/** Two lists or filter sets hold the same (filters in any key order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown) => JSON.stringify(value, (_key, item: unknown) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([x], [y]) => x.localeCompare(y))) : item));
+  return canonical(a) === canonical(b);
 }
