@@ -19,6 +19,13 @@ export type Unit = 'count' | 'seconds' | 'percent' | 'score' | 'table';
  */
 export const MOVES_IN_POINTS: readonly Unit[] = ['percent', 'score'];
 
+/** The values a metric can take (its formula's bounds), e.g. for a threshold that could ever fire: a percent 0-100, NPS and eNPS -100 to 100, CES 1-7. */
+export function valueRange(id: MetricId): readonly [number, number] {
+  if (id === 'nps' || id === 'enps') return [-100, 100];
+  if (id === 'ces') return [1, 7];
+  return METRICS[id].unit === 'percent' ? [0, 100] : [0, Number.POSITIVE_INFINITY];
+}
+
 /**
  * Whether a move shows as zero where it is shown (points to one decimal, a percent change as a whole percent): such a
  * move is no change, with no better or worse, rather than "▲ 0% · worse".

@@ -38,7 +38,7 @@
  */
 import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
-import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, type MetricId, type Unit } from '../kpi/definitions.js';
+import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
 import { isFilterKey, isMetricId, readFilter, readMetric, readPeriod, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { closestWord } from '../kpi/suggest.js';
@@ -166,12 +166,14 @@ export type KpiCommandErrorCode =
   | 'bad_cron'
   | 'bad_timezone'
   | 'bad_threshold'
+  /** A threshold the metric can never cross (CSAT < 180%, NPS > 100, backlog < -1). */
+  | 'threshold_out_of_range'
   /** A ticket filter on a metric that counts customers, sessions or employees (churn, repeat, enps, selfservice). */
   | 'filters_not_applicable';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
-  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold',
+  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
   'filters_not_applicable',
 ];
 
@@ -189,6 +191,8 @@ export interface KpiCommandError {
   readonly expected?: ExpectedArgument;
   /** bad_period: why the period was refused. */
   readonly reason?: PeriodProblem;
+  /** threshold_out_of_range: the values the metric can take. */
+  readonly range?: readonly [number, number];
 }
 
 export interface ParseOptions {
@@ -225,8 +229,8 @@ class CommandProblem extends Error {
   }
 }
 
-function fail(code: KpiCommandErrorCode, word: string, extra: { suggestion?: string | undefined; expected?: ExpectedArgument; reason?: PeriodProblem | undefined } = {}): never {
-  const { suggestion, expected, reason } = extra;
+function fail(code: KpiCommandErrorCode, word: string, extra: { suggestion?: string | undefined; expected?: ExpectedArgument; reason?: PeriodProblem | undefined; range?: readonly [number, number] } = {}): never {
+  const { suggestion, expected, reason, range } = extra;
   throw new CommandProblem({
     kind: 'error',
     code,
@@ -234,6 +238,7 @@ function fail(code: KpiCommandErrorCode, word: string, extra: { suggestion?: str
     ...(suggestion === undefined ? {} : { suggestion }),
     ...(expected === undefined ? {} : { expected }),
     ...(reason === undefined ? {} : { reason }),
+    ...(range === undefined ? {} : { range }),
   });
 }
 
@@ -643,6 +648,9 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   const operator = match?.[1] as ThresholdOperator | undefined;
   const value = match === null ? undefined : thresholdValue(match[2] ?? '', unit);
   if (operator === undefined || value === undefined) return fail('bad_threshold', expression);
+  // A value the metric never takes (CSAT < 180%, NPS > 100) would fire always or never.
+  const [lowest, highest] = valueRange(metric.value);
+  if (value < lowest || value > highest) return fail('threshold_out_of_range', expression, { range: [lowest, highest] });
   return {
     rule: { type: 'threshold', metric: metric.value, operator, value, ...(windowHours === undefined ? {} : { windowHours }), ...(cooldownMinutes === undefined ? {} : { cooldownMinutes }) },
     rest: remaining,

@@ -19,7 +19,7 @@ const FAULTY = [
   'frt 2026-10-10..2026-10-01', 'frt 2027-01-01', 'frt team', 'frt teem:x', 'frt color:red', 'frt 7d 30d', 'explain', 'agent 7d', 'subscribe',
   'subscribe <#C1AAAA> 09:00', 'subscribe <#C1AAAA> daily', 'link', 'link <@U1AAAA>', 'alerts <#C1AAAA>', 'alerts <#C1AAAA> threshold', 'frt "x',
   'subscribe #x daily 09:00', 'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base',
-  'alerts <#C1AAAA> threshold frt &gt; 4',
+  'alerts <#C1AAAA> threshold frt &gt; 4', 'alerts <#C1AAAA> threshold csat &lt; 180%', 'alerts <#C1AAAA> threshold backlog &lt; -1', 'alerts quiet <#C1AAAA> 22:00 22:00',
 ];
 
 describe('commandErrorText', () => {
@@ -45,6 +45,12 @@ describe('commandErrorText', () => {
     expect(commandErrorText('id', errorOf('backlgo'))).toBe('`/kpi` tidak mengenali `backlgo`. Mungkin maksud Anda `backlog`? Ketik `/kpi help` untuk melihat semua perintah.');
     expect(commandErrorText('ms', errorOf('frt yesterdy'))).toBe('`yesterdy` bukan tempoh. Adakah anda maksudkan `yesterday`? Taip `/kpi help` untuk melihat semua arahan.');
     expect(commandErrorText('tr', errorOf('explain backlgo'))).toBe('`backlgo` adında bir metrik yok. Şunu mu demek istediniz: `backlog`? Tüm komutları görmek için `/kpi help` yazın.');
+  });
+
+  it('names the range a threshold must fall in', () => {
+    expect(commandErrorText('en', errorOf('alerts <#C1AAAA> threshold csat &lt; 180%'))).toBe('`&lt;180%` can never be crossed: this metric runs from 0 to 100. Type `/kpi help` to see every command.');
+    expect(commandErrorText('en', errorOf('alerts <#C1AAAA> threshold nps &gt; 101'))).toContain('runs from -100 to 100');
+    expect(commandErrorText('tr', errorOf('alerts <#C1AAAA> threshold backlog &lt; -1'))).toContain('hiçbir zaman 0\'ın altına düşmez');
   });
 
   it('fills the details: period limits, what is missing, the choices when nothing is close', () => {

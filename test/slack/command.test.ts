@@ -209,6 +209,12 @@ describe('admin verbs', () => {
     expect(error('alerts <#C1AAAA> threshold frt &gt;')).toMatchObject({ code: 'missing_argument', expected: 'threshold' });
     expect(error('alerts <#C1AAAA> threshold frtt &gt; 4h')).toEqual({ kind: 'error', code: 'unknown_metric', word: 'frtt', suggestion: 'frt' });
     expect(error('alerts <#C1AAAA> threshold frt &gt; 4')).toEqual({ kind: 'error', code: 'bad_threshold', word: '>4' });
+    // A value the metric never takes would fire always or never: refused, with the metric's range.
+    expect(error('alerts <#C1AAAA> threshold csat &lt; 180%')).toEqual({ kind: 'error', code: 'threshold_out_of_range', word: '<180%', range: [0, 100] });
+    expect(error('alerts <#C1AAAA> threshold nps &gt; 101')).toMatchObject({ code: 'threshold_out_of_range', range: [-100, 100] });
+    expect(error('alerts <#C1AAAA> threshold ces &lt; 0')).toMatchObject({ code: 'threshold_out_of_range', range: [1, 7] });
+    expect(error('alerts <#C1AAAA> threshold backlog &lt; -1')).toMatchObject({ code: 'threshold_out_of_range', range: [0, Number.POSITIVE_INFINITY] });
+    expect(request('alerts <#C1AAAA> threshold enps &lt; -100')).toMatchObject({ rule: { metric: 'enps', value: -100 } });
     expect(error('alerts <#C1AAAA> threshold frt = 4h')).toMatchObject({ code: 'bad_threshold', word: '=' });
     expect(error('alerts <#C1AAAA> threshold csat &lt; 80h')).toMatchObject({ code: 'bad_threshold' });
     expect(error('alerts <#C1AAAA> threshold agents &gt; 4')).toMatchObject({ code: 'bad_threshold', word: 'agents' });
@@ -311,7 +317,7 @@ describe('errors', () => {
     const texts = [
       'backlgo', 'frt shar', 'explain backlgo', 'frt yesterdy', 'frt team', 'frt teem:x', 'frt 7d 30d', 'explain', 'frt "x', 'subscribe #x daily 09:00',
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
-      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00',
+      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

@@ -145,6 +145,8 @@ export const en = {
   'error.bad_cron': '`{word}` is not a cron schedule: write five fields (minute, hour, day of month, month, weekday) in quotes, for example `cron:"0 9 * * 1-5"`.',
   'error.bad_timezone': '`{word}` is not a time zone: write `Area/City`, for example `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` is not a threshold: write `threshold &lt;metric&gt; &lt;op&gt; &lt;value&gt;`, for example `threshold frt &gt; 4h` or `threshold csat &lt; 80%`.',
+  'error.threshold_out_of_range': '`{word}` can never be crossed: this metric runs from {from} to {to}.',
+  'error.threshold_below_zero': '`{word}` can never be crossed: this metric is never below 0.',
   'error.filters_not_applicable': '`{word}` does not apply here: churn, repeat purchase, self-service usage and eNPS count customers, help-centre sessions or employees, which ticket filters cannot narrow.',
   'error.suggestion': 'Did you mean `{suggestion}`?',
   'error.choices': 'You can use: {choices}.',

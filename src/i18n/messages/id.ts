@@ -132,6 +132,8 @@ export const id: Messages = {
   'error.bad_cron': '`{word}` bukan jadwal cron: tulis lima kolom (menit, jam, tanggal, bulan, hari) dalam tanda kutip, misalnya `cron:"0 9 * * 1-5"`.',
   'error.bad_timezone': '`{word}` bukan zona waktu: tulis `Wilayah/Kota`, misalnya `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` bukan ambang batas: tulis `threshold &lt;metrik&gt; &lt;operator&gt; &lt;nilai&gt;`, misalnya `threshold frt &gt; 4h` atau `threshold csat &lt; 80%`.',
+  'error.threshold_out_of_range': '`{word}` tidak akan pernah terlewati: metrik ini bernilai dari {from} sampai {to}.',
+  'error.threshold_below_zero': '`{word}` tidak akan pernah terlewati: metrik ini tidak pernah di bawah 0.',
   'error.filters_not_applicable': '`{word}` tidak berlaku di sini: churn, pembelian ulang, penggunaan layanan mandiri, dan eNPS menghitung pelanggan, sesi pusat bantuan, atau karyawan, yang tidak dapat dipersempit oleh filter tiket.',
   'error.suggestion': 'Mungkin maksud Anda `{suggestion}`?',
   'error.choices': 'Yang bisa dipakai: {choices}.',

@@ -134,6 +134,8 @@ export const ms: Messages = {
   'error.bad_cron': '`{word}` bukan jadual cron: tulis lima medan (minit, jam, hari bulan, bulan, hari minggu) dalam tanda petik, contohnya `cron:"0 9 * * 1-5"`.',
   'error.bad_timezone': '`{word}` bukan zon waktu: tulis `Kawasan/Bandar`, contohnya `Asia/Kuala_Lumpur`.',
   'error.bad_threshold': '`{word}` bukan ambang: tulis `threshold &lt;metrik&gt; &lt;operator&gt; &lt;nilai&gt;`, contohnya `threshold frt &gt; 4h` atau `threshold csat &lt; 80%`.',
+  'error.threshold_out_of_range': '`{word}` tidak akan pernah dilepasi: metrik ini bernilai dari {from} hingga {to}.',
+  'error.threshold_below_zero': '`{word}` tidak akan pernah dilepasi: metrik ini tidak pernah di bawah 0.',
   'error.filters_not_applicable': '`{word}` tidak terpakai di sini: kadar pelanggan berhenti (churn), kadar pembelian berulang, penggunaan layan diri dan eNPS mengira pelanggan, sesi pusat bantuan atau pekerja, yang tidak dapat disempitkan oleh penapis tiket.',
   'error.suggestion': 'Adakah anda maksudkan `{suggestion}`?',
   'error.choices': 'Anda boleh gunakan: {choices}.',

@@ -134,6 +134,8 @@ export const tr: Messages = {
   'error.bad_cron': '`{word}` geçerli bir cron zamanlaması değil: beş alanı (dakika, saat, ayın günü, ay, haftanın günü) tırnak içinde yazın, örneğin `cron:"0 9 * * 1-5"`.',
   'error.bad_timezone': '`{word}` bir saat dilimi değil: `Bölge/Şehir` biçiminde yazın, örneğin `Europe/Istanbul`.',
   'error.bad_threshold': '`{word}` bir eşik değeri değil: `threshold &lt;metrik&gt; &lt;operatör&gt; &lt;değer&gt;` biçiminde yazın, örneğin `threshold frt &gt; 4h` ya da `threshold csat &lt; 80%`.',
+  'error.threshold_out_of_range': '`{word}` hiçbir zaman aşılamaz: bu metrik {from} ile {to} arasında değer alır.',
+  'error.threshold_below_zero': '`{word}` hiçbir zaman aşılamaz: bu metrik hiçbir zaman 0\'ın altına düşmez.',
   'error.filters_not_applicable': '`{word}` burada uygulanamaz: müşteri kaybı, tekrar satın alma, self servis kullanımı ve eNPS; müşterileri, yardım merkezi oturumlarını veya çalışanları sayar ve talep filtreleri bunları daraltamaz.',
   'error.suggestion': 'Şunu mu demek istediniz: `{suggestion}`?',
   'error.choices': 'Kullanabilecekleriniz: {choices}.',
