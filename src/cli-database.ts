@@ -1,11 +1,18 @@
 /** The database for one command-line run: opened with logs on stderr, migrated, always closed. */
 import type { Config } from './config.js';
-import { DatabaseUnavailableError } from './errors.js';
+import { existsSync } from 'node:fs';
+import { DatabaseUnavailableError, UsageError } from './errors.js';
 import { createLogger } from './logger.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrateLatest } from './store/migrations.js';
 
-export async function withMigratedDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+export async function withMigratedDatabase<T>(config: Config, work: (db: Database) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+  // A command that only reads (report, deliveries) on a SQLite file that is not there would make an empty one and
+  // print zeros: a mistyped DATABASE_URL would read as a workspace with no tickets.
+  const { database } = config;
+  if (options.readOnly === true && database.client === 'sqlite' && database.filename !== ':memory:' && !existsSync(database.filename)) {
+    throw new UsageError(`no database at ${database.filename} (DATABASE_URL): check the path; the bot makes the file when it first starts (npm start), as kpibot import and kpibot demo do`);
+  }
   const db = openDatabase(config.database, createLogger(config.logLevel, 2));
   try {
     try {

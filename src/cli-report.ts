@@ -97,7 +97,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
       else for (const line of metricLines(result, heading, { timezone, now })) output.out(line);
     }
     return 0;
-  });
+  }, { readOnly: true });
 }
 
 const ARROW = { better: '(better)', worse: '(worse)', same: '(same)', unknown: '' } as const;

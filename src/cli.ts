@@ -200,7 +200,7 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
       output.out(`${new Date(row.receivedAt).toISOString()}  #${row.id}  ${row.source.padEnd(9)}  ${what}`);
     }
     return 0;
-  });
+  }, { readOnly: true });
 }
 
 /** Loads the sample workspace into the configured database. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -26,10 +26,21 @@ describe('kpibot command line', () => {
     }
   });
 
+  it('report and deliveries on a SQLite file that is not there say so (exit 2) and make no file: a mistyped path read as zeros', () => {
+    const dir = freshDir();
+    const file = join(dir, 'typo', 'kpi.sqlite');
+    for (const command of [['report'], ['deliveries']]) {
+      expect(runKpibot(command, { DATABASE_URL: `sqlite:${file}` }, dir)).toMatchObject({
+        status: 2, stderr: `kpibot: no database at ${file} (DATABASE_URL): check the path; the bot makes the file when it first starts (npm start), as kpibot import and kpibot demo do\n`,
+      });
+    }
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  });
+
   it('a port in use and a SQLite path through a file name the variable to change (exit 2)', async () => {
     const dir = freshDir();
     writeFileSync(join(dir, 'data'), 'not a folder');
-    expect(runKpibot(['report'], { DATABASE_URL: `sqlite:${join(dir, 'data', 'kpi.sqlite')}` }, dir)).toMatchObject({
+    expect(runKpibot(['migrate'], { DATABASE_URL: `sqlite:${join(dir, 'data', 'kpi.sqlite')}` }, dir)).toMatchObject({
       status: 2, stderr: `kpibot: DATABASE_URL: cannot make the folder "${join(dir, 'data')}" for the SQLite file (EEXIST: a file is in the way)\n`,
     });
     const taken = createServer();

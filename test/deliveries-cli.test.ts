@@ -15,10 +15,9 @@ describe(`kpibot deliveries on ${TEST_ENGINE}`, () => {
   it('lists rejected deliveries with their reason, as text and as JSON', async () => {
     testDb = await createTestDatabase();
     const env = { DATABASE_URL: testDb.url };
-    expect(runKpibot(['deliveries', '--rejected'], env)).toMatchObject({ status: 0, stdout: 'no rejected deliveries\n' });
-
     const db = openDatabase(testDb.config);
     await migrateLatest(db);
+    expect(runKpibot(['deliveries', '--rejected'], env)).toMatchObject({ status: 0, stdout: 'no rejected deliveries\n' });
     const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' });
     const base = { source: 'zendesk', receivedAt: Date.parse('2026-11-01T10:00:00Z'), bodyBytes: 2, bodySha256: 'ab' };
     await store.recordRejected({ ...base, deliveryKey: 'bad-1', reason: 'unknown_shape', detail: 'event "ticket.exploded" is not known', payload: '{"event":"ticket.exploded"}' });
