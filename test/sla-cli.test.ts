@@ -38,6 +38,8 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
       ev('PAUSE', 'ticket_created', T0, { status: 'open', priority: 'high' }),
       ev('PAUSE', 'status_changed', T0 + H, { status: 'pending' }),
       ev('PAUSE', 'status_changed', T0 + 3 * H, { status: 'open' }),
+      ev('HELD', 'ticket_created', T0, { status: 'open', priority: 'high' }),
+      ev('HELD', 'status_changed', T0 + H, { status: 'pending' }),
     ]);
   });
   afterAll(async () => {
@@ -48,7 +50,7 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
   it('a calendar-hours policy sets due times on matching tickets, and the overdue KPI counts breaches', async () => {
     const added = run('add', 'urgent', '--priority', 'urgent', '--first-response', '1h', '--resolution', '8h');
     expect(added.stderr).toBe('');
-    expect(added.stdout).toMatch(/^added policy #\d+ "urgent"\nrecomputed the due times and business-hours durations of 4 tickets\n$/);
+    expect(added.stdout).toMatch(/^added policy #\d+ "urgent"\nrecomputed the due times and business-hours durations of 5 tickets\n$/);
     expect(await dueTimes('URG')).toMatchObject({ first_response_due_at: T0 + H, resolution_due_at: T0 + 8 * H });
     expect((await dueTimes('NORM')).sla_policy_id).toBeNull();
     const overdue = await computeMetric('overdue', new KpiStore(db), { from: T0 - 24 * H, to: T0 + 24 * H, timezone: 'UTC', previous: { from: T0 - 48 * H, to: T0 - 24 * H } }, {}, T0 + 24 * H);
@@ -66,6 +68,9 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     expect(run('add', 'high', '--priority', 'high', '--resolution', '4h', '--pause', 'pending').status).toBe(0);
     // 4 h of open time, with 2 h pending in between: due 6 h after creation.
     expect((await dueTimes('PAUSE')).resolution_due_at).toBe(T0 + 6 * H);
+    // Pending still: no due time, and the ticket lists say the clock is paused, not that no SLA applies.
+    const rows = (await new KpiStore(db).ticketList('backlog', { at: T0 + 5 * H, range: { from: T0, to: T0 + 5 * H }, filters: {}, offset: 0, limit: 10 })).rows;
+    expect(rows.filter((row) => row.dueAt === null).map((row) => [row.externalId, row.slaPaused])).toEqual([['NORM', false], ['HELD', true]]);
   });
 
   it('list shows the policies and calendars; remove recomputes', async () => {

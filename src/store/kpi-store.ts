@@ -558,7 +558,7 @@ export class KpiStore {
     const missed = this.missedThen(at);
     const page = base()
       .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
-      .select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team', 't.status', 't.first_response_at', 't.first_response_due_at', 't.resolution_due_at', 't.escalated_at', 'a.name as assignee_name', 'a.slack_user_id as assignee_slack_user_id')
+      .select('t.source', 't.external_id', 't.url', 't.created_at', 't.priority', 't.team', 't.status', 't.first_response_at', 't.first_response_due_at', 't.resolution_due_at', 't.sla_policy_id', 't.escalated_at', 'a.name as assignee_name', 'a.slack_user_id as assignee_slack_user_id')
       .offset(query.offset)
       .limit(query.limit);
     if (list === 'backlog') void page.orderByRaw('t.created_at + 0').orderBy('t.id');
@@ -566,17 +566,22 @@ export class KpiStore {
     else void page.orderBy('t.escalated_at', 'desc').orderBy('t.id', 'desc');
     const rows = (await page) as {
       source: string; external_id: string; url: string | null; created_at: number; priority: string | null; team: string | null; status: string;
-      first_response_at: number | null; first_response_due_at: number | null; resolution_due_at: number | null; escalated_at: number | null;
+      first_response_at: number | null; first_response_due_at: number | null; resolution_due_at: number | null; sla_policy_id: number | null; escalated_at: number | null;
       assignee_name: string | null; assignee_slack_user_id: string | null; missed_due_at?: number | string;
     }[];
     return {
       total,
-      rows: rows.map((row) => ({
-        source: row.source, externalId: row.external_id, url: row.url, createdAt: row.created_at, priority: row.priority, team: row.team, status: row.status,
+      rows: rows.map((row) => {
         // Overdue: the target missed at `at`, as the list is ordered. Otherwise the next one still running: first response until answered, then resolution.
-        dueAt: row.missed_due_at !== undefined ? Number(row.missed_due_at) : ((row.first_response_at === null ? row.first_response_due_at : null) ?? row.resolution_due_at),
+        const dueAt = row.missed_due_at !== undefined ? Number(row.missed_due_at) : ((row.first_response_at === null ? row.first_response_due_at : null) ?? row.resolution_due_at);
+        return {
+        source: row.source, externalId: row.external_id, url: row.url, createdAt: row.created_at, priority: row.priority, team: row.team, status: row.status,
+        dueAt,
+        // A policy's clock paused while pending or on hold leaves no due time: that is not "no SLA".
+        slaPaused: dueAt === null && row.sla_policy_id !== null && (row.status === 'pending' || row.status === 'on-hold'),
         escalatedAt: row.escalated_at, assigneeName: row.assignee_name, assigneeSlackUserId: row.assignee_slack_user_id,
-      })),
+        };
+      }),
     };
   }
 
@@ -727,6 +732,8 @@ export interface TicketListRow extends OpenTicketRow {
   readonly status: string;
   /** In the overdue list, the due time missed at the list's instant; otherwise the next unmet one: first response while unanswered, else resolution. */
   readonly dueAt: number | null;
+  /** No due time because the policy's clock is paused (pending or on hold), not because no policy applies. */
+  readonly slaPaused?: boolean;
   readonly escalatedAt: number | null;
   readonly assigneeName: string | null;
   readonly assigneeSlackUserId: string | null;

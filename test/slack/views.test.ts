@@ -241,6 +241,16 @@ describe('a metric reply', () => {
     }
   });
 
+  it('a ticket whose SLA clock is paused reads "SLA paused" on the Home tab and in the personal digest, not "no SLA"', () => {
+    const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
+    const paused = { ...ticket(0), status: 'pending', dueAt: null, slaPaused: true };
+    const none = { ...ticket(1), status: 'open', dueAt: null, slaPaused: false };
+    const home = renderMessage(homeView({ period, team, now: NOW, mine: { open: [paused, none], openTotal: 2, frt: team[2] as MetricResult, csat: team[6] as MetricResult, teamFrt: team[2] as MetricResult, teamCsat: team[6] as MetricResult } }, 'en') as never);
+    expect(home).toMatch(/#10000 .*· SLA paused/);
+    expect(home).toMatch(/#10001 .*· no SLA/);
+    expect(renderMessage(personalDigestView({ open: 1, overdue: 0, tickets: [paused], now: NOW }, 'tr'))).toContain('SLA duraklatıldı');
+  });
+
   it('the Home tab\'s admin part names metrics and alert kinds in the reader\'s language, not by their ids', () => {
     const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
     const admin = {

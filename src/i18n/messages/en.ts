@@ -275,6 +275,7 @@ export const en = {
   'home.me': 'me',
   'home.team_short': 'team',
   'home.no_sla': 'no SLA',
+  'home.sla_paused': 'SLA paused',
   'home.admin': 'For admins',
   'home.subscriptions': 'Digests: {n}',
   'home.alert_rules': 'Alert rules: {n}',

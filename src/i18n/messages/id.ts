@@ -260,6 +260,7 @@ export const id: Messages = {
   'home.me': 'saya',
   'home.team_short': 'tim',
   'home.no_sla': 'tanpa SLA',
+  'home.sla_paused': 'SLA dijeda',
   'home.admin': 'Untuk admin',
   'home.subscriptions': 'Ringkasan terjadwal: {n}',
   'home.alert_rules': 'Aturan peringatan: {n}',

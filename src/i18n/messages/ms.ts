@@ -262,6 +262,7 @@ export const ms: Messages = {
   'home.me': 'saya',
   'home.team_short': 'pasukan',
   'home.no_sla': 'tiada SLA',
+  'home.sla_paused': 'SLA dijeda',
   'home.admin': 'Untuk pentadbir',
   'home.subscriptions': 'Ringkasan berjadual: {n}',
   'home.alert_rules': 'Peraturan amaran: {n}',

@@ -262,6 +262,7 @@ export const tr: Messages = {
   'home.me': 'ben',
   'home.team_short': 'ekip',
   'home.no_sla': 'SLA yok',
+  'home.sla_paused': 'SLA duraklatıldı',
   'home.admin': 'Yöneticiler için',
   'home.subscriptions': 'Düzenli özetler: {n}',
   'home.alert_rules': 'Uyarı kuralları: {n}',

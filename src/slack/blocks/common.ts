@@ -155,8 +155,8 @@ export function ticketLine(locale: Locale, ticket: TicketLine, ...extra: string[
 }
 
 /** Time left before `dueAt`, or how long past it, at `now`. */
-export function dueText(locale: Locale, dueAt: number | null, now: number): string {
-  if (dueAt === null) return t(locale, 'home.no_sla');
+export function dueText(locale: Locale, dueAt: number | null, now: number, slaPaused = false): string {
+  if (dueAt === null) return t(locale, slaPaused ? 'home.sla_paused' : 'home.no_sla');
   const seconds = Math.abs(dueAt - now) / 1000;
   return dueAt >= now ? t(locale, 'detail.due_in', { duration: formatDuration(locale, seconds) }) : t(locale, 'detail.overdue_by', { duration: formatDuration(locale, seconds) });
 }

@@ -49,7 +49,7 @@ export function digestView(model: DigestViewModel, locale: Locale): SlackMessage
 export interface PersonalDigestViewModel {
   readonly open: number;
   readonly overdue: number;
-  readonly tickets: readonly (TicketLine & { readonly dueAt: number | null })[];
+  readonly tickets: readonly (TicketLine & { readonly dueAt: number | null; readonly slaPaused?: boolean })[];
   readonly now: number;
 }
 
@@ -61,7 +61,7 @@ export function personalDigestView(model: PersonalDigestViewModel, locale: Local
   } else {
     const intro = t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) });
     const more = model.open > model.tickets.length ? [t(locale, 'list.more', { n: model.open - model.tickets.length })] : [];
-    blocks.push(section([intro, ...model.tickets.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now))}`), ...more].join('\n')));
+    blocks.push(section([intro, ...model.tickets.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now, ticket.slaPaused))}`), ...more].join('\n')));
   }
   const text = model.open === 0 ? `${title}: ${t(locale, 'digest.personal_none')}` : `${title}: ${t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) })}`;
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));

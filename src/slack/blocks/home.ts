@@ -52,7 +52,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     blocks.push(section(`*${t(locale, 'home.my_tickets')}*`));
     if (mine.open.length === 0) blocks.push(section(t(locale, 'home.no_tickets')));
     const shown = mine.open.slice(0, MY_TICKETS);
-    if (shown.length > 0) blocks.push(section(shown.map((row) => ticketLine(locale, row, statusWord(locale, row.status), dueText(locale, row.dueAt, model.now))).join('\n')));
+    if (shown.length > 0) blocks.push(section(shown.map((row) => ticketLine(locale, row, statusWord(locale, row.status), dueText(locale, row.dueAt, model.now, row.slaPaused))).join('\n')));
     if (mine.openTotal > shown.length) blocks.push(context([t(locale, 'list.more', { n: mine.openTotal - shown.length })]));
     const pair = (name: string, me: MetricResult, team: MetricResult) =>
       `*${name}*\n${t(locale, 'home.me')}: ${formatMetricValue(locale, me.value, me.unit)} · ${t(locale, 'home.team_short')}: ${formatMetricValue(locale, team.value, team.unit)}`;
