@@ -155,6 +155,8 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
       const pause = (v.pause ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
       const bad = pause.find((status) => !['pending', 'on-hold'].includes(status));
       if (bad !== undefined) throw new UsageError(t(locale, 'sla.error.pause', { status: bad }));
+      // A calendar measures business hours only; without --business-hours it would be kept and never used.
+      if (v.calendar !== undefined && v['business-hours'] !== true) throw new UsageError(t(locale, 'sla.error.calendar_without_business_hours', { calendar: v.calendar }));
       const id = await sla.addPolicy({
         name,
         ...(priority === undefined ? {} : { priority }),
@@ -167,6 +169,7 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
         pauseStatuses: pause,
       });
       output.out(t(locale, 'sla.added', { id: String(id), name }));
+      if (v.team !== undefined && !(await teamHasTickets(db, v.team))) output.out(t(locale, 'team.no_tickets_yet', { team: v.team.trim() }));
       break;
     }
     case 'remove': {

@@ -104,7 +104,11 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
   it('a team\'s own policy applies to it though a catch-all came first; a second policy for the same priority and team is refused', async () => {
     expect(run('add', 'everyone', '--first-response', '8h').status).toBe(0);
     expect((await dueTimes('NORM')).first_response_due_at).toBe(T0 + 8 * H);
-    expect(run('add', 'billing', '--team', ' billing ', '--first-response', '2h').status).toBe(0);
+    expect(run('add', 'billing', '--team', ' billing ', '--first-response', '2h').stdout).not.toContain('No ticket has the team');
+    // A team no ticket has is kept, with a word about the spelling (as `sla team` says it).
+    const typo = run('add', 'typo', '--team', 'Biling', '--first-response', '2h');
+    expect(typo.stdout).toContain('No ticket has the team "Biling" yet');
+    expect(run('remove', /#(\d+) {2}typo:/.exec(run('list').stdout)?.[1] ?? '').status).toBe(0);
     expect((await dueTimes('NORM')).first_response_due_at).toBe(T0 + 2 * H);
     const listed = run('list').stdout;
     const billing = /#(\d+) {2}billing/.exec(listed)?.[1] ?? '';
@@ -121,7 +125,9 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     expect(run('add', 'x', '--priority', 'urgent', '--first-response', '90')).toMatchObject({ status: 2, stderr: 'kpibot: --first-response "90" needs a unit: 90m for minutes, 90h for hours\n' });
     expect(run('add', 'x', '--first-response', 'soon')).toMatchObject({ status: 2, stderr: 'kpibot: --first-response "soon" is not a duration (e.g. 30m, 4h, 2d)\n' });
     expect(run('calendar', 'c', '--timezone', 'Asia/Jakarta', '--hours', '8 09:00-17:00')).toMatchObject({ status: 2 });
-    expect(run('add', 'x', '--first-response', '1h', '--calendar', 'nowhere')).toMatchObject({ status: 2, stderr: 'kpibot: no calendar named "nowhere"\n' });
+    expect(run('add', 'x', '--first-response', '1h', '--business-hours', '--calendar', 'nowhere')).toMatchObject({ status: 2, stderr: 'kpibot: no calendar named "nowhere"\n' });
+    // A calendar without --business-hours would be kept and never used.
+    expect(run('add', 'x', '--first-response', '1h', '--calendar', 'jakarta')).toMatchObject({ status: 2, stderr: 'kpibot: --calendar jakarta measures business hours: add --business-hours (without it, the policy counts every hour)\n' });
     expect(run('frobnicate')).toMatchObject({ status: 2, stderr: expect.stringContaining('unknown sla action "frobnicate"') });
   });
 

@@ -170,6 +170,8 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await w.db('sla_policies').where({ name: 'Urgent' }).first()).toMatchObject({ first_response_seconds: 1800 });
     expect(await run('sla add', { projection: DEFAULT_PROJECTION_OPTIONS })).toMatch(/name/i);
     expect(await run('sla list')).toContain('kpibot sla');
+    // `/kpi sla` alone lists, as `/kpi alerts` and `/kpi subscriptions` do.
+    expect(await run('sla', { projection: DEFAULT_PROJECTION_OPTIONS })).toBe(await run('sla list', { projection: DEFAULT_PROJECTION_OPTIONS }));
   });
 
   it('sla on a large database answers at once and leaves the recompute to the background; on a small one, recomputes first', async () => {
@@ -222,6 +224,8 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await me('digest me weekdays 08:00', 'UAYU')).toBe('Done: you get your open tickets by DM on weekdays at 08:00 (Asia/Jakarta).');
     expect(await me('digest me daily 07:30', 'UAYU')).toContain('every day at 07:30');
     expect((await new DigestStore(w.db).enabled()).map((s) => [s.kind, s.slackUserId, s.schedule])).toEqual([['personal', 'UAYU', '30 7 * * *']]);
+    // Listed with what it holds, not an empty list of metrics after a dangling separator.
+    expect(await run('subscriptions')).toContain('@UAYU: every day at 07:30 (Asia/Jakarta) · Your tickets');
     expect(await me('digest me off', 'UAYU')).toBe('Done: no more personal digests.');
     expect(await new DigestStore(w.db).enabled()).toEqual([]);
   });

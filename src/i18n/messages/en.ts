@@ -424,6 +424,7 @@ export const en = {
   'sla.error.add_name': 'sla add takes one name, e.g. sla add urgent --priority urgent --first-response 1h',
   'sla.error.priority': '--priority must be low, normal, high or urgent',
   'sla.error.pause': '--pause "{status}": only pending and on-hold can pause an SLA',
+  'sla.error.calendar_without_business_hours': '--calendar {calendar} measures business hours: add --business-hours (without it, the policy counts every hour)',
   'sla.error.remove_id': 'sla remove takes a policy id (see sla list)',
   'sla.error.no_policy': 'no policy #{id}',
   'sla.error.calendar_name': 'sla calendar takes one name',

@@ -408,6 +408,7 @@ export const id: Messages = {
   'sla.error.add_name': 'sla add memerlukan satu nama, mis. sla add urgent --priority urgent --first-response 1h',
   'sla.error.priority': '--priority harus low, normal, high atau urgent',
   'sla.error.pause': '--pause "{status}": hanya pending dan on-hold yang dapat menjeda SLA',
+  'sla.error.calendar_without_business_hours': '--calendar {calendar} mengukur jam kerja: tambahkan --business-hours (tanpanya, kebijakan menghitung setiap jam)',
   'sla.error.remove_id': 'sla remove memerlukan ID kebijakan (lihat sla list)',
   'sla.error.no_policy': 'tidak ada kebijakan #{id}',
   'sla.error.calendar_name': 'sla calendar memerlukan satu nama',

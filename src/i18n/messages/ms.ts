@@ -410,6 +410,7 @@ export const ms: Messages = {
   'sla.error.add_name': 'sla add memerlukan satu nama, cth. sla add urgent --priority urgent --first-response 1h',
   'sla.error.priority': '--priority mestilah low, normal, high atau urgent',
   'sla.error.pause': '--pause "{status}": hanya pending dan on-hold boleh menjeda SLA',
+  'sla.error.calendar_without_business_hours': '--calendar {calendar} mengukur waktu bekerja: tambah --business-hours (tanpanya, polisi mengira setiap jam)',
   'sla.error.remove_id': 'sla remove memerlukan ID polisi (lihat sla list)',
   'sla.error.no_policy': 'tiada polisi #{id}',
   'sla.error.calendar_name': 'sla calendar memerlukan satu nama',

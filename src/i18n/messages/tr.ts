@@ -410,6 +410,7 @@ export const tr: Messages = {
   'sla.error.add_name': 'sla add tek bir ad alır, örn. sla add urgent --priority urgent --first-response 1h',
   'sla.error.priority': '--priority low, normal, high veya urgent olmalı',
   'sla.error.pause': '--pause "{status}": SLA yalnızca pending ve on-hold durumlarında duraklatılabilir',
+  'sla.error.calendar_without_business_hours': '--calendar {calendar} mesai saatlerini ölçer: --business-hours ekleyin (onsuz politika her saati sayar)',
   'sla.error.remove_id': 'sla remove bir politika ID\'si alır (bkz. sla list)',
   'sla.error.no_policy': '#{id} numaralı politika yok',
   'sla.error.calendar_name': 'sla calendar tek bir ad alır',

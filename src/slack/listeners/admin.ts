@@ -85,7 +85,9 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const lines = subscriptions.map((subscription) => {
         const target = subscription.kind === 'personal' ? `<@${subscription.slackUserId ?? ''}>` : channelRef(subscription.channelId ?? '');
         const filters = filtersText(locale, subscription.filters);
-        return `• ${t(locale, 'admin.subscription_line', { target, schedule: cronWords(locale, subscription.schedule), timezone: subscription.timezone, metrics: metricList(locale, subscription.metrics) })}${filters === '' ? '' : ` · ${filters}`}`;
+        // A personal digest lists the agent's own tickets, not metrics.
+        const metrics = subscription.kind === 'personal' ? t(locale, 'digest.personal_title') : metricList(locale, subscription.metrics);
+        return `• ${t(locale, 'admin.subscription_line', { target, schedule: cronWords(locale, subscription.schedule), timezone: subscription.timezone, metrics })}${filters === '' ? '' : ` · ${filters}`}`;
       });
       return reply([t(locale, 'admin.subscriptions_title'), ...lines].join('\n'));
     }
@@ -153,9 +155,10 @@ async function alertSettings(ctx: AdminContext): Promise<string> {
   return lines.length === 0 ? t(locale, 'admin.alerts_none') : [t(locale, 'admin.alerts_title'), ...lines].join('\n');
 }
 
-/** `/kpi sla ...`: the command line's `kpibot sla ...`, its output in a code block; without projection options, a pointer to the command line. */
-async function sla(words: readonly string[], ctx: AdminContext): Promise<SlackMessage> {
-  if (ctx.projection === undefined || words.length === 0) return reply(t(ctx.locale, 'admin.sla_cli'));
+/** `/kpi sla ...`: the command line's `kpibot sla ...` (`/kpi sla` alone: `list`), its output in a code block; without projection options, a pointer to the command line. */
+async function sla(given: readonly string[], ctx: AdminContext): Promise<SlackMessage> {
+  if (ctx.projection === undefined) return reply(t(ctx.locale, 'admin.sla_cli'));
+  const words = given.length === 0 ? ['list'] : given;
   const lines: string[] = [];
   try {
     await runSla(words, ctx.db, ctx.projection, { out: (line) => lines.push(line) }, ctx.locale, ctx.recompute, 'slack');
