@@ -99,7 +99,11 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
   });
 
   it('alerts: overdue, escalations and threshold rules are stored', async () => {
-    expect(await run('alerts <#C0OPS> overdue team:billing')).toBe('Done: #C0OPS gets SLA warnings and breaches.');
+    await w.ingest([{ ticket: 'T-B', type: 'ticket_created', at: T0, data: { status: 'open', team: 'Billing' } }]);
+    expect(await run('alerts <#C0OPS> overdue team:billing')).toBe('Done: #C0OPS gets SLA warnings and breaches (Team: billing).');
+    // A filter no ticket matches is kept (the team may get tickets later), with a warning and the closest name.
+    expect(await run('alerts <#C0TYPO> escalations team:biling')).toBe('Done: #C0TYPO gets escalations (Team: biling).\n:warning: No ticket matches `team:biling`. Did you mean `Billing`?');
+    await w.db('alert_rules').where({ channel_id: 'C0TYPO' }).delete();
     expect(await run('alerts <#C0OPS> threshold frt > 4h')).toBe('Done: #C0OPS gets an alert when First response time > 4 h, over the last 24 hours (not again within 4 h).');
     expect((await w.alerts.rules('overdue')).map((rule) => [rule.channelId, rule.filters])).toEqual([['C0OPS', { team: 'billing' }]]);
     expect((await w.alerts.rules('threshold'))[0]?.config).toMatchObject({ metric: 'frt', operator: '>', value: 14_400 });

@@ -4,7 +4,7 @@
  * the request a button carries so that a click can re-run it.
  */
 import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId } from '../../kpi/definitions.js';
-import type { MetricResult } from '../../kpi/metrics.js';
+import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
@@ -201,4 +201,12 @@ export function scheduleWords(locale: Locale, schedule: DigestSchedule, time: st
 export function cronWords(locale: Locale, expression: string): string {
   const { schedule, time } = scheduleOfCron(expression);
   return scheduleWords(locale, schedule, time);
+}
+
+/** `:warning: No ticket matches `team:Biling`. Did you mean `Billing`?`, one per filter that matches nothing. */
+export function unmatchedLines(locale: Locale, unmatched: readonly UnmatchedFilter[]): string[] {
+  const safe = (word: string) => escapeMrkdwn(word.replaceAll('`', "'"));
+  return unmatched.map(({ key, value, suggestion }) =>
+    [`:warning: ${t(locale, 'view.no_match', { filter: safe(`${key}:${value}`) })}`, ...(suggestion === undefined ? [] : [t(locale, 'error.suggestion', { suggestion: safe(suggestion) })])].join(' '),
+  );
 }

@@ -16,7 +16,7 @@ import { t } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, fields, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
-import { contextText, dueText, encodeRef, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
+import { contextText, dueText, encodeRef, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
 
 export const ACTION = {
   explain: 'kpi_explain',
@@ -40,13 +40,7 @@ export interface ReplyModel {
   readonly unmatched?: readonly UnmatchedFilter[];
 }
 
-/** `:warning: No ticket matches `team:Biling`. Did you mean `Billing`?`, one per filter that matches nothing. */
-function unmatchedNote(locale: Locale, model: ReplyModel): string[] {
-  const safe = (word: string) => escapeMrkdwn(word.replaceAll('`', "'"));
-  return (model.unmatched ?? []).map(({ key, value, suggestion }) =>
-    [`:warning: ${t(locale, 'view.no_match', { filter: safe(`${key}:${value}`) })}`, ...(suggestion === undefined ? [] : [t(locale, 'error.suggestion', { suggestion: safe(suggestion) })])].join(' '),
-  );
-}
+const unmatchedNote = (locale: Locale, model: ReplyModel): string[] => unmatchedLines(locale, model.unmatched ?? []);
 
 /** "Shared by @someone", on a reply someone shared. */
 function sharedNote(locale: Locale, model: ReplyModel): string[] {

@@ -21,7 +21,9 @@ import { enqueueDigestNow } from '../../schedule/digests.js';
 import { alertRuleWords } from '../../i18n/alert-words.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
-import { cronWords, filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine } from '../blocks/common.js';
+import { cronWords, filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine, unmatchedLines } from '../blocks/common.js';
+import { KpiStore } from '../../store/kpi-store.js';
+import { unmatchedFilters } from '../../kpi/metrics.js';
 import { enpsQuestionView } from '../blocks/enps.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
@@ -98,7 +100,11 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
         ? { metric: rule.metric, operator: rule.operator, value: rule.value, ...(rule.windowHours === undefined ? {} : { windowHours: rule.windowHours }), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }) }
         : {};
       await store.addRule({ kind: rule.type, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
-      return reply(t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what: alertRuleWords(locale, rule.type, config, escapeMrkdwn) }));
+      // The filters are said, and one that matches no ticket is warned about (kept: the team may get tickets later).
+      const filters = filtersText(locale, request.filters);
+      const what = `${alertRuleWords(locale, rule.type, config, escapeMrkdwn)}${filters === '' ? '' : ` (${filters})`}`;
+      const unmatched = await unmatchedFilters(new KpiStore(ctx.db), request.filters);
+      return reply([t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what }), ...unmatchedLines(locale, unmatched)].join('\n'));
     }
     case 'alert_settings':
       return reply(await alertSettings(ctx));
