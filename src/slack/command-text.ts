@@ -34,6 +34,8 @@ function problemSentence(locale: Locale, error: KpiCommandError, word: string): 
       return t(locale, `error.bad_period.${error.reason ?? 'not_a_period'}`, { word, maxDays: String(MAX_PERIOD_DAYS), maxHours: String(MAX_PERIOD_HOURS) });
     case 'missing_argument':
       return t(locale, 'error.missing_argument', { word, expected: t(locale, `argument.${error.expected ?? 'metric'}`) });
+    case 'duplicate_word':
+      return error.earlier === undefined ? t(locale, 'error.duplicate_word', { word }) : t(locale, 'error.duplicate_of', { word, earlier: codeSafe(error.earlier) });
     case 'threshold_out_of_range': {
       const [from, to] = error.range ?? [0, Number.POSITIVE_INFINITY];
       return to === Number.POSITIVE_INFINITY ? t(locale, 'error.threshold_below_zero', { word }) : t(locale, 'error.threshold_out_of_range', { word, from, to });

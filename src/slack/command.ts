@@ -193,6 +193,8 @@ export interface KpiCommandError {
   readonly reason?: PeriodProblem;
   /** threshold_out_of_range: the values the metric can take. */
   readonly range?: readonly [number, number];
+  /** duplicate_word: the earlier word that set the same thing, when known. */
+  readonly earlier?: string;
 }
 
 export interface ParseOptions {
@@ -229,8 +231,8 @@ class CommandProblem extends Error {
   }
 }
 
-function fail(code: KpiCommandErrorCode, word: string, extra: { suggestion?: string | undefined; expected?: ExpectedArgument; reason?: PeriodProblem | undefined; range?: readonly [number, number] } = {}): never {
-  const { suggestion, expected, reason, range } = extra;
+function fail(code: KpiCommandErrorCode, word: string, extra: { suggestion?: string | undefined; expected?: ExpectedArgument; reason?: PeriodProblem | undefined; range?: readonly [number, number]; earlier?: string } = {}): never {
+  const { suggestion, expected, reason, range, earlier } = extra;
   throw new CommandProblem({
     kind: 'error',
     code,
@@ -239,6 +241,7 @@ function fail(code: KpiCommandErrorCode, word: string, extra: { suggestion?: str
     ...(expected === undefined ? {} : { expected }),
     ...(reason === undefined ? {} : { reason }),
     ...(range === undefined ? {} : { range }),
+    ...(earlier === undefined ? {} : { earlier }),
   });
 }
 
@@ -334,9 +337,12 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
   let agent: AgentRef | undefined;
   let share = false;
   const filters: Partial<Record<FilterKey, string>> = {};
+  // The words that set each filter and the period, to name them when a later word sets the same again.
+  const setBy: Partial<Record<FilterKey | 'period', string>> = {};
   const setFilter = (word: string, key: FilterKey, value: string) => {
-    if (filters[key] !== undefined) fail('duplicate_word', word);
+    if (filters[key] !== undefined) fail('duplicate_word', word, { earlier: setBy[key] });
     filters[key] = value;
+    setBy[key] = word;
   };
   for (const word of words) {
     const kind = classify(word);
@@ -372,8 +378,9 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
       case 'period': {
         const read = readPeriod(word, options.now, options.timezone);
         if (!read.ok) return failWith(read.problem);
-        if (period !== undefined) return fail('duplicate_word', word);
+        if (period !== undefined) return fail('duplicate_word', word, { earlier: setBy.period });
         period = read.value;
+        setBy.period = word;
         break;
       }
       case 'filter_key':

@@ -47,6 +47,11 @@ describe('commandErrorText', () => {
     expect(commandErrorText('tr', errorOf('explain backlgo'))).toBe('`backlgo` adında bir metrik yok. Şunu mu demek istediniz: `backlog`? Tüm komutları görmek için `/kpi help` yazın.');
   });
 
+  it('names both words when two set the same thing', () => {
+    expect(commandErrorText('en', errorOf('frt 7d 30d'))).toBe('`30d` and `7d` both set the same thing: keep one. Type `/kpi help` to see every command.');
+    expect(commandErrorText('id', errorOf('frt priority:urgent priority:high'))).toContain('`priority:high` dan `priority:urgent` sama-sama menetapkan hal yang sama');
+  });
+
   it('names the range a threshold must fall in', () => {
     expect(commandErrorText('en', errorOf('alerts <#C1AAAA> threshold csat &lt; 180%'))).toBe('`&lt;180%` can never be crossed: this metric runs from 0 to 100. Type `/kpi help` to see every command.');
     expect(commandErrorText('en', errorOf('alerts <#C1AAAA> threshold nps &gt; 101'))).toContain('runs from -100 to 100');

@@ -304,8 +304,8 @@ describe('errors', () => {
   });
 
   it('repeats, misplaced words, unknown words, quotes', () => {
-    expect(error('frt 7d 30d')).toEqual({ kind: 'error', code: 'duplicate_word', word: '30d' });
-    expect(error('frt team:a team:b')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'team:b' });
+    expect(error('frt 7d 30d')).toEqual({ kind: 'error', code: 'duplicate_word', word: '30d', earlier: '7d' });
+    expect(error('frt team:a team:b')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'team:b', earlier: 'team:a' });
     expect(error('frt csat')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'csat' });
     expect(error('frt <#C1AAAA>')).toEqual({ kind: 'error', code: 'unexpected_word', word: '<#C1AAAA>' });
     expect(error('frt shar')).toEqual({ kind: 'error', code: 'unknown_word', word: 'shar', suggestion: 'share' });

@@ -135,6 +135,7 @@ export const en = {
   'error.unknown_filter': 'There is no filter called `{word}`.',
   'error.unknown_priority': 'There is no priority called `{word}`.',
   'error.duplicate_word': '`{word}` sets something that is already set.',
+  'error.duplicate_of': '`{word}` and `{earlier}` both set the same thing: keep one.',
   'error.missing_argument': '`/kpi {word}` needs {expected}.',
   'error.unterminated_quote': 'A quote is opened but not closed: `{word}`.',
   'error.bad_channel': '`{word}` is not a channel: type `#` and pick the channel, so that Slack links it.',

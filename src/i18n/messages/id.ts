@@ -122,6 +122,7 @@ export const id: Messages = {
   'error.unknown_filter': 'Tidak ada filter bernama `{word}`.',
   'error.unknown_priority': 'Tidak ada prioritas bernama `{word}`.',
   'error.duplicate_word': '`{word}` menetapkan sesuatu yang sudah ditetapkan sebelumnya.',
+  'error.duplicate_of': '`{word}` dan `{earlier}` sama-sama menetapkan hal yang sama: pilih salah satu.',
   'error.missing_argument': '`/kpi {word}` memerlukan {expected}.',
   'error.unterminated_quote': 'Ada tanda kutip yang dibuka tetapi tidak ditutup: `{word}`.',
   'error.bad_channel': '`{word}` bukan kanal: ketik `#` lalu pilih kanalnya agar Slack menautkannya.',

@@ -124,6 +124,7 @@ export const ms: Messages = {
   'error.unknown_filter': 'Tiada penapis bernama `{word}`.',
   'error.unknown_priority': 'Tiada keutamaan bernama `{word}`.',
   'error.duplicate_word': '`{word}` menetapkan sesuatu yang telah ditetapkan sebelum ini.',
+  'error.duplicate_of': '`{word}` dan `{earlier}` kedua-duanya menetapkan perkara yang sama: pilih satu.',
   'error.missing_argument': '`/kpi {word}` memerlukan {expected}.',
   'error.unterminated_quote': 'Ada tanda petik yang dibuka tetapi tidak ditutup: `{word}`.',
   'error.bad_channel': '`{word}` bukan saluran: taip `#` dan pilih saluran supaya Slack memautkannya.',

@@ -124,6 +124,7 @@ export const tr: Messages = {
   'error.unknown_filter': '`{word}` adında bir filtre yok.',
   'error.unknown_priority': '`{word}` adında bir öncelik yok.',
   'error.duplicate_word': '`{word}` zaten belirtilmiş bir şeyi ikinci kez belirtiyor.',
+  'error.duplicate_of': '`{word}` ve `{earlier}` aynı şeyi belirtiyor: yalnızca birini bırakın.',
   'error.missing_argument': '`/kpi {word}` için {expected} gerekli.',
   'error.unterminated_quote': 'Açılan bir tırnak kapatılmamış: `{word}`.',
   'error.bad_channel': '`{word}` bir kanal değil: Slack\'in bağlantı oluşturması için `#` yazıp kanalı seçin.',
