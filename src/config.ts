@@ -148,7 +148,7 @@ export function parseConfig(env: Env): Config {
       escalationGroups: parseList(get('KPI_ESCALATION_GROUPS')),
     },
     alerts: {
-      scheduler: parseChoice('SCHEDULER', (get('SCHEDULER') ?? 'on').toLowerCase(), ['on', 'off'] as const) === 'on',
+      scheduler: parseChoice('SCHEDULER', get('SCHEDULER') ?? 'on', ['on', 'off'] as const) === 'on',
       warningStages: parseWarningStages(get('SLA_WARNING_STAGES')),
       renotifyMinutes: parseInteger('SLA_RENOTIFY_MINUTES', get('SLA_RENOTIFY_MINUTES'), 60, 1, 10_080),
       renotifyMax: parseInteger('SLA_RENOTIFY_MAX', get('SLA_RENOTIFY_MAX'), 3, 0, 100),
@@ -166,7 +166,7 @@ export function parseConfig(env: Env): Config {
     },
     payloadRetentionDays: parseInteger('PAYLOAD_RETENTION_DAYS', get('PAYLOAD_RETENTION_DAYS'), 30, 0, 36_500),
     sourceTimezones: { freshdesk: parseTimeZone(get('FRESHDESK_TIMEZONE') ?? 'UTC', 'FRESHDESK_TIMEZONE') },
-    logLevel: parseChoice('LOG_LEVEL', (get('LOG_LEVEL') ?? 'info').toLowerCase(), LOG_LEVELS),
+    logLevel: parseChoice('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', LOG_LEVELS),
   };
   return deepFreeze(config);
 }
@@ -239,9 +239,11 @@ function parseInteger(name: string, value: string | undefined, fallback: number,
   return number;
 }
 
-function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
+/** One of `choices`, in any case (`TR` is `tr`, `ON` is `on`). */
+function parseChoice<T extends string>(name: string, given: string, choices: readonly T[]): T {
+  const value = given.trim().toLowerCase();
   if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(name, `must be one of ${choices.join(', ')}, got "${value}"`);
+  throw new ConfigError(name, `must be one of ${choices.join(', ')}, got "${given}"`);
 }
 
 export function isValidTimeZone(zone: string): boolean {

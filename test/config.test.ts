@@ -41,7 +41,7 @@ describe('parseConfig defaults', () => {
       SHUTDOWN_GRACE_SECONDS: '3',
       SLACK_API_URL: 'http://127.0.0.1:9999/api',
       KPI_TIMEZONE: 'Asia/Jakarta',
-      KPI_LOCALE: 'tr',
+      KPI_LOCALE: 'TR', // any case
       KPI_ADMINS: 'U012ABCDEF, W0ADMIN2',
       KPI_ESCALATION_GROUPS: 'Tier 2, Engineering',
       GENERIC_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
