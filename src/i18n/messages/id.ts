@@ -7,7 +7,7 @@
 import type { Messages } from '../catalogue.js';
 
 export const id: Messages = {
-  'metric.summary.name': 'Ringkasan',
+  'metric.summary.name': 'Ikhtisar',
   'metric.summary.description': 'Angka-angka utama periode ini, masing-masing dibanding periode sebelumnya.',
   'metric.volume.name': 'Volume tiket',
   'metric.volume.description': 'Tiket yang dibuat dalam periode ini, dengan rata-rata per hari, minggu, dan bulan.',
@@ -157,7 +157,7 @@ export const id: Messages = {
 
   'help.title': 'KPI tim support dengan `/kpi`',
   'help.intro': 'Jawaban hanya terlihat oleh Anda; tambahkan `share` untuk mengirimnya ke kanal.',
-  'help.summary': 'ringkasan 30 hari terakhir',
+  'help.summary': 'ikhtisar 30 hari terakhir',
   'help.metric': 'satu metrik; periode, filter, dan `share` dalam urutan apa pun',
   'help.agents': 'perbandingan semua agen',
   'help.agent': 'angka untuk satu agen',

@@ -9,7 +9,7 @@
 import type { Messages } from '../catalogue.js';
 
 export const ms: Messages = {
-  'metric.summary.name': 'Ringkasan',
+  'metric.summary.name': 'Ikhtisar',
   'metric.summary.description': 'Angka utama bagi tempoh ini, setiap satu berbanding tempoh sebelumnya.',
   'metric.volume.name': 'Bilangan tiket',
   'metric.volume.description': 'Tiket yang dicipta dalam tempoh ini, dengan purata sehari, seminggu dan sebulan.',
@@ -159,7 +159,7 @@ export const ms: Messages = {
 
   'help.title': 'KPI khidmat pelanggan dengan `/kpi`',
   'help.intro': 'Jawapan hanya kelihatan kepada anda; tambah `share` untuk menghantarnya ke saluran.',
-  'help.summary': 'ringkasan 30 hari terakhir',
+  'help.summary': 'ikhtisar 30 hari terakhir',
   'help.metric': 'satu metrik; tempoh, penapis dan `share` dalam apa-apa susunan',
   'help.agents': 'perbandingan semua ejen',
   'help.agent': 'angka bagi seorang ejen',

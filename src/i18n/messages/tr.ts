@@ -9,7 +9,7 @@
 import type { Messages } from '../catalogue.js';
 
 export const tr: Messages = {
-  'metric.summary.name': 'Özet',
+  'metric.summary.name': 'Genel bakış',
   'metric.summary.description': 'Dönemin temel rakamları, her biri önceki dönemle karşılaştırmalı.',
   'metric.volume.name': 'Talep sayısı',
   'metric.volume.description': 'Dönem içinde açılan talepler; günlük, haftalık ve aylık ortalamalarıyla.',
@@ -159,7 +159,7 @@ export const tr: Messages = {
 
   'help.title': '`/kpi` ile destek KPI\'ları',
   'help.intro': 'Yanıtları yalnızca siz görürsünüz; kanalda paylaşmak için `share` ekleyin.',
-  'help.summary': 'son 30 günün özeti',
+  'help.summary': 'son 30 günün genel bakışı',
   'help.metric': 'tek bir metrik; dönem, filtreler ve `share` istediğiniz sırada',
   'help.agents': 'tüm temsilciler yan yana',
   'help.agent': 'bir temsilcinin rakamları',
