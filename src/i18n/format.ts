@@ -51,12 +51,15 @@ export interface DateOptions {
   readonly time?: boolean;
   /** Intl dateStyle; `medium` (`14 Okt 2026`) unless said. */
   readonly style?: 'short' | 'medium' | 'long' | 'full';
+  /** Name the time zone after the time, "(Asia/Jakarta)": for a message read by people in several zones. */
+  readonly zone?: boolean;
 }
 
 /** A local date (and time) in an IANA zone: `Oct 14, 2026` (en), `14 Okt 2026` (id, ms), `14 Eki 2026` (tr). */
 export function formatDate(locale: Locale, epochMs: number, timezone: string, options: DateOptions = {}): string {
   const intl: Intl.DateTimeFormatOptions = { dateStyle: options.style ?? 'medium', timeZone: timezone };
-  return dateFormat(locale, options.time === true ? { ...intl, timeStyle: 'short' } : intl).format(epochMs);
+  const text = dateFormat(locale, options.time === true ? { ...intl, timeStyle: 'short' } : intl).format(epochMs);
+  return options.zone === true ? `${text} (${timezone})` : text;
 }
 
 /** A metric value in its unit, or "no data". Tables (summary, agents) have no single value and read as "". */

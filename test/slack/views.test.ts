@@ -251,6 +251,12 @@ describe('a metric reply', () => {
     expect(renderMessage(personalDigestView({ open: 1, overdue: 0, tickets: [paused], now: NOW }, 'tr'))).toContain('SLA duraklatıldı');
   });
 
+  it('an SLA alert names the time zone of its due time, read by people in several zones', () => {
+    const text = renderMessage(renderAlert({ kind: 'sla_breach', alertId: 1, ticket: { externalId: '123', url: null, priority: 'urgent', team: 'Billing' }, target: 'firstResponse', dueAt: NOW, at: NOW, percent: 100, assignee: null, timezone: 'Asia/Jakarta', acknowledged: { by: 'U0LEAD', at: NOW } }, 'en'));
+    expect(text).toContain('Nov 20, 2026, 5:00 PM (Asia/Jakarta)');
+    expect(text).toMatch(/@U0LEAD.*\(Asia\/Jakarta\)/);
+  });
+
   it('the Home tab\'s admin part names metrics and alert kinds in the reader\'s language, not by their ids', () => {
     const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
     const admin = {

@@ -91,7 +91,7 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
   if (view.kind === 'escalation') {
     headline = t(locale, 'alert.escalation', { ticket });
   } else {
-    const due = formatDate(locale, view.dueAt, view.timezone, { time: true });
+    const due = formatDate(locale, view.dueAt, view.timezone, { time: true, zone: true });
     const target = t(locale, `alert.target.${view.target}`);
     headline = view.kind === 'sla_warning'
       ? t(locale, 'alert.sla_warning', { ticket, percent: formatPercent(locale, view.percent, { maximumFractionDigits: 0 }), target, due, left: formatDuration(locale, Math.max(0, (view.dueAt - view.at) / 1000)) })
@@ -110,9 +110,9 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
     else if (view.reminder !== undefined) blocks.push(context([t(locale, 'alert.reminder', { n: view.reminder })]));
   }
   if (view.acknowledged !== undefined) {
-    blocks.push(context([t(locale, 'alert.acknowledged', { user: `<@${view.acknowledged.by}>`, time: formatDate(locale, view.acknowledged.at, view.timezone, { time: true }) })]));
+    blocks.push(context([t(locale, 'alert.acknowledged', { user: `<@${view.acknowledged.by}>`, time: formatDate(locale, view.acknowledged.at, view.timezone, { time: true, zone: true }) })]));
   } else {
-    if (view.snoozed !== undefined) blocks.push(context([t(locale, 'alert.snoozed', { user: `<@${view.snoozed.by}>`, time: formatDate(locale, view.snoozed.until, view.timezone, { time: true }) })]));
+    if (view.snoozed !== undefined) blocks.push(context([t(locale, 'alert.snoozed', { user: `<@${view.snoozed.by}>`, time: formatDate(locale, view.snoozed.until, view.timezone, { time: true, zone: true }) })]));
     blocks.push(actions(alertButtons(view.alertId, view.ticket, locale), `alert:${view.alertId}`));
   }
   return message(plain(headline), blocks, (n) => t(locale, 'list.more', { n }));
