@@ -5,7 +5,7 @@
 import { t } from './catalogue.js';
 import type { Locale } from './locale.js';
 import { formatMetricValue, formatWindow, metricName } from './format.js';
-import { METRICS, type MetricId } from '../kpi/definitions.js';
+import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../kpi/definitions.js';
 import { thresholdTiming } from '../schedule/threshold-rules.js';
 
 /** What an alert rule of this kind posts, in words (a threshold rule by its kind alone; alertRuleWords adds its condition). */
@@ -20,5 +20,8 @@ export function alertRuleWords(locale: Locale, kind: string, config: Record<stri
   const unit = METRICS[metric]?.unit ?? 'count';
   const what = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
   const { windowHours, cooldownMinutes } = thresholdTiming(config);
-  return t(locale, 'admin.alert.threshold_timing', { what, window: formatWindow(locale, windowHours), cooldown: formatMetricValue(locale, cooldownMinutes * 60, 'seconds') });
+  const cooldown = formatMetricValue(locale, cooldownMinutes * 60, 'seconds');
+  // Backlog and SLA overdue are counted now: "over the last 24 hours" would misdescribe them.
+  if (METRICS_AT_AN_INSTANT.includes(metric)) return t(locale, 'admin.alert.threshold_timing_now', { what, cooldown });
+  return t(locale, 'admin.alert.threshold_timing', { what, window: formatWindow(locale, windowHours), cooldown });
 }

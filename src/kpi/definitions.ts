@@ -19,6 +19,9 @@ export type Unit = 'count' | 'seconds' | 'percent' | 'score' | 'table';
  */
 export const MOVES_IN_POINTS: readonly Unit[] = ['percent', 'score'];
 
+/** Metrics counted at one instant (the period's end, now for a period running to now), whatever the period's length: a threshold rule's window does not change them. */
+export const METRICS_AT_AN_INSTANT: readonly MetricId[] = ['backlog', 'overdue'];
+
 /** The values a metric can take (its formula's bounds), e.g. for a threshold that could ever fire: a percent 0-100, NPS and eNPS -100 to 100, CES 1-7. */
 export function valueRange(id: MetricId): readonly [number, number] {
   if (id === 'nps' || id === 'enps') return [-100, 100];

@@ -97,7 +97,7 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     w.now += 1000;
     await sender.deliverDue();
     const texts = w.posts().map((post) => post.text);
-    expect(texts).toEqual([expect.stringContaining('Threshold crossed: Backlog over the last 24 hours is 3; the rule is &gt; 2.'), expect.stringContaining('Back within the threshold: Backlog over the last 24 hours is 2')]);
+    expect(texts).toEqual([expect.stringContaining('Threshold crossed: Backlog is 3 now; the rule is &gt; 2.'), expect.stringContaining('Back within the threshold: Backlog is 2 now')]);
     expect(w.posts().map((post) => post.channel)).toEqual(['COPS', 'COPS']);
   });
 });

@@ -154,7 +154,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run(`alerts remove ${overdue?.id}`)).toBe(`Done: #C0OPS no longer gets SLA warnings and breaches (rule #${overdue?.id}).`);
     expect(await w.alerts.rules('overdue')).toEqual([]);
     expect(await run(`alerts remove #${overdue?.id}`)).toBe(`There is no alert rule #${overdue?.id}. \`/kpi alerts\` lists the rules with their numbers.`);
-    expect(await run(`alerts remove ${threshold?.id}`, { locale: 'id' })).toBe(`Berhasil: #C0OPS tidak lagi menerima peringatan saat Backlog > 200, diukur selama 24 jam terakhir (tidak dikirim ulang dalam 4 j) (aturan #${threshold?.id}).`);
+    expect(await run(`alerts remove ${threshold?.id}`, { locale: 'id' })).toBe(`Berhasil: #C0OPS tidak lagi menerima peringatan saat Backlog > 200, dihitung saat ini (tidak dikirim ulang dalam 4 j) (aturan #${threshold?.id}).`);
     expect(await run('alerts')).toBe('No alert rules, team routes or quiet hours yet. `/kpi help` shows how to add them.');
   });
 

@@ -7,7 +7,7 @@
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatMetricValue, formatPercent, formatWindow } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { METRICS, type MetricId } from '../../kpi/definitions.js';
+import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
 import { actions, button, context, escapeMrkdwn, link, message, section, type Block, type SlackMessage } from './kit.js';
 import { priorityWord } from './common.js';
@@ -132,7 +132,9 @@ function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
 
 function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage {
   const unit = METRICS[view.metric].unit;
-  const text = t(locale, view.kind === 'threshold_crossed' ? 'alert.threshold_crossed' : 'alert.threshold_recovered', {
+  const now = METRICS_AT_AN_INSTANT.includes(view.metric);
+  const key = view.kind === 'threshold_crossed' ? (now ? 'alert.threshold_crossed_now' : 'alert.threshold_crossed') : now ? 'alert.threshold_recovered_now' : 'alert.threshold_recovered';
+  const text = t(locale, key, {
     metric: t(locale, `metric.${view.metric}.name`),
     window: formatWindow(locale, view.windowHours),
     value: formatMetricValue(locale, view.value, unit),
