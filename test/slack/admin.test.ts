@@ -111,6 +111,17 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect((await w.alerts.rules('threshold'))[1]?.config).toEqual({ metric: 'csat', operator: '<', value: 80, windowHours: 168, cooldownMinutes: 120, filters: {} });
   });
 
+  it('an overdue rule says what it will not do: teams with their own channel post there; tickets overdue already are not posted again', async () => {
+    await run('alerts team Billing <#C0BILL>');
+    await w.ingest([{ ticket: 'T-LATE', type: 'ticket_created', at: T0 - 3_600_000, data: { status: 'open', team: 'Billing' } }]);
+    await w.db('tickets').where({ external_id: 'T-LATE' }).update({ first_response_due_at: T0 - 60_000 });
+    expect((await run('alerts <#C0OPS> overdue')).split('\n')).toEqual([
+      'Done: #C0OPS gets SLA warnings and breaches.',
+      'Teams with their own alert channel get their SLA alerts there instead: Billing (#C0BILL).',
+      '1 ticket is overdue now; its breach came before this rule and is not posted again: `/kpi overdue` lists it.',
+    ]);
+  });
+
   it('alerts quiet and alerts team store what the sweeper reads; `alerts` lists rules, routes and quiet hours', async () => {
     expect(await run('alerts')).toBe('No alert rules, team routes or quiet hours yet. `/kpi help` shows how to add them.');
     expect(await run('alerts quiet <#C0OPS> 22:00 07:00')).toBe('Done: alerts for #C0OPS wait from 22:00 to 07:00 (Asia/Jakarta), except breaches of urgent tickets.');

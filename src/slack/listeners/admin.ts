@@ -8,7 +8,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Database } from '../../store/database.js';
 import type { Locale } from '../../i18n/locale.js';
-import { t } from '../../i18n/catalogue.js';
+import { t, tn } from '../../i18n/catalogue.js';
 import { DigestStore } from '../../store/digest-store.js';
 import { ALERT_RULE_KINDS, AlertStore } from '../../store/alert-store.js';
 import { DirectoryStore } from '../../store/directory-store.js';
@@ -22,7 +22,7 @@ import { alertRuleWords } from '../../i18n/alert-words.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
 import { cronWords, filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine, unmatchedLines } from '../blocks/common.js';
-import { KpiStore } from '../../store/kpi-store.js';
+import { KpiStore, type TicketFilters } from '../../store/kpi-store.js';
 import { unmatchedFilters } from '../../kpi/metrics.js';
 import { enpsQuestionView } from '../blocks/enps.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
@@ -103,8 +103,10 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       // The filters are said, and one that matches no ticket is warned about (kept: the team may get tickets later).
       const filters = filtersText(locale, request.filters);
       const what = `${alertRuleWords(locale, rule.type, config, escapeMrkdwn)}${filters === '' ? '' : ` (${filters})`}`;
-      const unmatched = await unmatchedFilters(new KpiStore(ctx.db), request.filters);
-      return reply([t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what }), ...unmatchedLines(locale, unmatched)].join('\n'));
+      const kpi = new KpiStore(ctx.db);
+      const lines = [t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what }), ...unmatchedLines(locale, await unmatchedFilters(kpi, request.filters))];
+      if (rule.type === 'overdue') lines.push(...(await overdueRuleNotes(locale, store, kpi, request.filters, now)));
+      return reply(lines.join('\n'));
     }
     case 'alert_settings':
       return reply(await alertSettings(ctx));
@@ -143,6 +145,19 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     case 'sla':
       return sla(request.words, ctx);
   }
+}
+
+/**
+ * What a new `overdue` rule will not do, said when it is added: teams with their own alert channel post there
+ * instead, and tickets already overdue were alerted (or not) when they became so, and are not posted again.
+ */
+async function overdueRuleNotes(locale: Locale, alerts: AlertStore, kpi: KpiStore, filters: TicketFilters, now: number): Promise<string[]> {
+  const notes: string[] = [];
+  const routed = (await alerts.teamRouting()).filter((team) => team.alertChannelId !== null);
+  if (routed.length > 0) notes.push(t(locale, 'admin.overdue_rule_routed', { teams: routed.map((team) => `${escapeMrkdwn(team.name)} (${channelRef(team.alertChannelId ?? '')})`).join(', ') }));
+  const { n } = await kpi.overdueNow(now, filters, 0);
+  if (n > 0) notes.push(tn(locale, 'admin.overdue_rule_existing', n));
+  return notes;
 }
 
 /** `/kpi alerts`: the alert rules, the teams' routes and the channels' quiet hours. */
