@@ -88,7 +88,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'backlog', title: 'Backlog', unit: 'count', higherIsBetter: false,
-    formula: 'tickets open at the end of the period: created before it, and neither resolved nor closed by then.',
+    formula: 'tickets open at the end of the period: created before that end, and neither resolved nor closed by then.',
     counts: 'Statuses new, open, pending and on-hold. Age buckets by time since creation: < 1 d, 1-3 d, 3-7 d, > 7 d. Change against the backlog 7 days earlier. The oldest open ticket, with its link.',
     excludes: 'Solved and closed tickets.',
     edges: 'At a past instant each ticket counts in the state it was in then: one solved and reopened later counts as solved until its reopening, and open again from it.',
@@ -104,7 +104,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
     id: 'frt', title: 'First response time', unit: 'seconds', higherIsBetter: false,
     formula: 'for each ticket created in the period that has had a response: first public agent reply - start; start = creation, or the customer\'s first message when an agent opened the ticket. Median (the headline), mean and p90, in calendar hours and in business hours.',
     counts: 'Public replies by a human agent.',
-    excludes: 'Internal notes, bot and automatic replies; tickets with no response yet (counted separately as "awaiting").',
+    excludes: 'Internal notes, bot and automatic replies; tickets with no response yet. Those are counted separately as "awaiting": tickets created in the period without a public agent reply, including those solved without one and those an agent opened whose customer has not written yet.',
     edges: `Percentiles interpolate between ranks (as PostgreSQL's percentile_cont). The headline is calendar time. ${BUSINESS_HOURS} Worked example: created Friday 17:00, answered Monday 09:30, on a Monday-Friday 09:00-17:00 calendar: 30 min in business hours, 64 h 30 min in calendar hours.`,
     vendors: 'Zendesk\'s first reply time skips an agent-created ticket\'s first agent comment but still starts at creation, and is reported in calendar and business hours as here; Intercom\'s time_to_admin_reply excludes out-of-office hours.',
   },
@@ -128,7 +128,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
     formula: 'at the period\'s end (now, while it runs): open tickets past a first-response or resolution due time they have not met; breached share: breached / tickets created in the period that have a target, in percent; a breach of any target (first response, next reply, resolution) counts.',
     counts: 'Due times from the SLA targets the helpdesk reports (Jira Service Management) or the bot\'s SLA policies.',
     excludes: 'Tickets without a target. The count leaves out next-reply targets (they show in the breached share and in SLA alerts).',
-    edges: 'A target met late is a breach; an open ticket past its due time is a breach already. Next reply: each customer message after the first response, up to the agent reply that answers it; one answered late makes the ticket breached. A ticket an agent opened starts its first-response clock at the customer\'s first message, as frt does. A ticket solved without a public reply misses its first-response target once the due time passes (frt lists it as awaiting). A customer message on a solved ticket starts a next-reply clock too. A ticket whose clock is paused for good before its target has no due time: it counts among the tickets with a target, as not breached. The breached share is judged now, for a period that has ended too: a breach after the period\'s end counts for the tickets created in it. A period that has ended, and the previous period, are counted at their end as the tickets stood then: open then (a ticket solved then and reopened since is not), with a first reply due before it and not yet given, or a resolution due before it. Due times are those the policies in force compute.',
+    edges: 'A target met late is a breach; an open ticket past its due time is a breach already. The resolution target is met by the latest solve: a ticket solved in time, reopened and solved again after its due time is a breach (Zendesk\'s full resolution target does the same). Next reply: each customer message after the first response, up to the agent reply that answers it; one answered late makes the ticket breached. A ticket an agent opened starts its first-response clock at the customer\'s first message, as frt does. A ticket solved without a public reply misses its first-response target once the due time passes (frt lists it as awaiting). A customer message on a solved ticket starts a next-reply clock too. A ticket whose clock is paused for good before its target has no due time: it counts among the tickets with a target, as not breached. The breached share is judged now, for a period that has ended too: a breach after the period\'s end counts for the tickets created in it. A period that has ended, and the previous period, are counted at their end as the tickets stood then: open then (a ticket solved then and reopened since is not), with a first reply due before it and not yet given, or a resolution due before it. Due times are those the policies in force compute.',
     vendors: 'Each helpdesk\'s SLA report uses its own policies; ours shows the same when the targets are the same.',
   },
   {
@@ -136,13 +136,13 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
     formula: 'tickets first escalated in the period; rate = escalated / created in the period, in percent.',
     counts: 'The tag "escalated" added, priority raised to urgent, a move into a group of KPI_ESCALATION_GROUPS, or the helpdesk\'s own escalation flag.',
     excludes: 'A ticket escalated twice counts once, at its first escalation.',
-    edges: 'The aim is a decrease: a rise is shown as worse. Raised to urgent means from a lower priority, or from none once the ticket exists (as a later move from no group into an escalation group); a ticket created urgent, or created in an escalation group, is not escalated by that.', vendors: 'Freshdesk and Zoho "escalated" flags are included where sent.',
+    edges: 'The aim is a decrease: a rise is shown as worse. Raised to urgent means from a lower priority, or from none once the ticket exists (as a later move from no group into an escalation group); a ticket created urgent, or created in an escalation group, is not escalated by that. The tag is an explicit escalation mark: a ticket created with it (opened as an escalation) is escalated at its creation.', vendors: 'Freshdesk and Zoho "escalated" flags are included where sent.',
   },
   {
     id: 'fcr', title: 'First contact resolution', unit: 'percent', higherIsBetter: true,
     formula: 'tickets first solved in the period with exactly one public agent reply and never reopened / tickets first solved in the period, in percent.',
     counts: 'Public agent replies (bots and notes excluded).', excludes: 'Tickets solved with no reply, or with two or more, or reopened.',
-    edges: 'A ticket reopened later drops out of FCR when it is reopened.',
+    edges: 'A ticket reopened later drops out of FCR when it is reopened. Replies after the solve count too: a ticket answered again after it was solved, without reopening, has two replies and drops out, in past periods too.',
     vendors: 'Zendesk\'s "one-touch" counts solved tickets with fewer than two agent replies (zero included); we do not count zero-reply tickets, which were not resolved by contact.',
   },
   {

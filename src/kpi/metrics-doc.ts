@@ -13,7 +13,7 @@ export function renderMetricsDoc(): string {
     '',
     '## Common rules',
     '',
-    '- **Periods** are cut in the workspace time zone (`KPI_TIMEZONE`), and each has a previous period of the same length to compare with. A period running to now is compared with the same stretch of the previous one, cut at the same clock time: a time that a DST change skipped that day moves on by the gap, and one it repeated is its first occurrence.',
+    '- **Periods** are cut in the workspace time zone (`KPI_TIMEZONE`). `7d`, `30d` and `<N>d` are N calendar days, today\'s part included: `30d` on 23 November at 22:50 runs from 25 October 00:00 (29 whole days and today so far), not from 30 × 24 hours ago; `<N>h` is N hours back from now. Each has a previous period of the same length to compare with. A period running to now is compared with the same stretch of the previous one, cut at the same clock time: a time that a DST change skipped that day moves on by the gap, and one it repeated is its first occurrence.',
     '- **No data** is `null` ("no data") with n = 0, never 0 or NaN. Counts (volume, backlog...) are numbers and can be 0.',
     '- **n** is how many tickets, responses, answers or customers a value rests on.',
     '- **Durations** are in seconds in `kpibot report --json`; **rates** in percent (0-100).',
