@@ -8,6 +8,7 @@ import type { AgentRow, KpiStore, Range, TicketFilters, DurationStats } from '..
 import { METRICS, type MetricId, type Unit } from './definitions.js';
 import { periodInstant, unitsIn } from './periods.js';
 import { closestWord } from './suggest.js';
+import { matchKey } from './sla.js';
 import { change, churnRate, csat, mean, netPromoterScore, percent, trend, type Measure, type Trend } from './formulas.js';
 
 export interface PeriodRange extends Range {
@@ -259,6 +260,7 @@ export interface UnmatchedFilter {
 export async function unmatchedFilters(store: KpiStore, filters: TicketFilters): Promise<UnmatchedFilter[]> {
   return (await store.filterMisses(filters)).map(({ key, value, candidates }) => {
     const suggestion = closestWord(value, candidates);
-    return suggestion === undefined ? { key, value } : { key, value, suggestion };
+    // The same name back (an agent who exists but has no ticket here) is no suggestion.
+    return suggestion === undefined || matchKey(suggestion) === matchKey(value) ? { key, value } : { key, value, suggestion };
   });
 }

@@ -78,7 +78,10 @@ export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps
     case 'agent': {
       // The header is plain text, where Slack shows a mention as `<@U…>`: the name Slack sent, else the linked agent's.
       const agent = request.agent;
-      const name = agent.kind === 'text' ? agent.value : agent.name !== undefined ? `@${agent.name}` : ((await new DirectoryStore(deps.db).linkedAgent(agent.id))?.name ?? agent.id);
+      const linked = agent.kind === 'slack_user' ? await new DirectoryStore(deps.db).linkedAgent(agent.id) : undefined;
+      // A Slack user linked to no helpdesk agent has no tickets here: say why, rather than a summary of zeros.
+      if (agent.kind === 'slack_user' && linked === undefined) return { message: noticeView(t(asker.locale, 'view.agent_not_linked', { user: `<@${agent.id}>` })), share: false };
+      const name = agent.kind === 'text' ? agent.value : agent.name !== undefined ? `@${agent.name}` : (linked?.name ?? agent.id);
       const title = t(asker.locale, 'view.agent_title', { agent: name });
       return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, title), share: request.share };
     }

@@ -253,7 +253,8 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     const title = async (text: string) => ((await answerCommand(text, asker, deps)).message.blocks[0] as { text: { type: string; text: string } }).text;
     expect(await title('agent <@UAYU>')).toMatchObject({ type: 'plain_text', text: 'Agent: Ayu Lestari' });
     expect(await title('agent <@UAYU|ayu>')).toMatchObject({ type: 'plain_text', text: 'Agent: @ayu' });
-    expect(await title('agent <@UNOBODY>')).toMatchObject({ type: 'plain_text', text: 'Agent: UNOBODY' });
+    // A Slack user linked to no agent: said, rather than a summary of zeros under a raw user id.
+    expect(renderMessage((await answerCommand('agent <@UNOBODY>', asker, deps)).message)).toBe('@UNOBODY is not linked to a helpdesk agent, so no ticket is theirs here. An admin can link them with `/kpi link @someone agent@example.com`.');
   });
 
   it('a name filter that matches no ticket is said under the numbers, with the closest known name, in the reader\'s language', async () => {

@@ -202,6 +202,7 @@ export const en = {
   'view.previous': 'previous period: {value}',
   'view.filters': 'filters: {filters}',
   'view.agent_title': 'Agent: {agent}',
+  'view.agent_not_linked': '{user} is not linked to a helpdesk agent, so no ticket is theirs here. An admin can link them with `/kpi link @someone agent@example.com`.',
   'view.shared_by': 'Shared by {user}',
   'detail.median': 'Median',
   'detail.mean': 'Mean',

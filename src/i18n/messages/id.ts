@@ -187,6 +187,7 @@ export const id: Messages = {
   'view.previous': 'periode sebelumnya: {value}',
   'view.filters': 'filter: {filters}',
   'view.agent_title': 'Agen: {agent}',
+  'view.agent_not_linked': '{user} belum terhubung dengan agen helpdesk, jadi belum ada tiket miliknya di sini. Admin dapat menghubungkannya dengan `/kpi link @someone agent@example.com`.',
   'view.shared_by': 'Dibagikan oleh {user}',
   'detail.median': 'Median',
   'detail.mean': 'Rata-rata',

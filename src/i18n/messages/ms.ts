@@ -189,6 +189,7 @@ export const ms: Messages = {
   'view.previous': 'tempoh sebelumnya: {value}',
   'view.filters': 'penapis: {filters}',
   'view.agent_title': 'Ejen: {agent}',
+  'view.agent_not_linked': '{user} belum dipautkan kepada ejen helpdesk, jadi tiada tiket miliknya di sini. Pentadbir boleh memautkannya dengan `/kpi link @someone agent@example.com`.',
   'view.shared_by': 'Dikongsi oleh {user}',
   'detail.median': 'Median',
   'detail.mean': 'Purata',

@@ -189,6 +189,7 @@ export const tr: Messages = {
   'view.previous': 'önceki dönem: {value}',
   'view.filters': 'filtreler: {filters}',
   'view.agent_title': 'Temsilci: {agent}',
+  'view.agent_not_linked': '{user} henüz bir yardım masası temsilcisiyle eşleştirilmedi, bu yüzden burada ona ait talep yok. Bir yönetici `/kpi link @someone agent@example.com` ile eşleştirebilir.',
   'view.shared_by': '{user} paylaştı',
   'detail.median': 'Medyan',
   'detail.mean': 'Ortalama',
