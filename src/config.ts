@@ -265,6 +265,8 @@ function parseWarningStages(value: string | undefined): number[] {
   const stages = items.map((item) => {
     const percent = Number(item.replace(/%$/, ''));
     if (!/^\d+(\.\d+)?%?$/.test(item) || percent <= 0 || percent >= 100) throw new ConfigError('SLA_WARNING_STAGES', `"${item}" is not a percentage between 0 and 100 (write e.g. 50,75,90)`);
+    // 0.75 is far likelier a fraction meant as 75 % than a warning at 0.75 % of the target (almost at once).
+    if (percent < 1 && !item.endsWith('%')) throw new ConfigError('SLA_WARNING_STAGES', `"${item}" reads as ${item} % of the target; the stages are percentages: write ${Math.round(percent * 100)} for ${Math.round(percent * 100)} % (or ${item}% if you mean it)`);
     return percent / 100;
   });
   return [...new Set(stages)].sort((a, b) => a - b);

@@ -103,6 +103,9 @@ describe('each configuration error names the variable and the problem', () => {
     ['GENERIC_WEBHOOK_SECRET', { GENERIC_WEBHOOK_SECRET: 'plain-secret' }, /^GENERIC_WEBHOOK_SECRET: must be whsec_ followed by at least 16 bytes in base64/],
     ['GENERIC_WEBHOOK_SECRET', { GENERIC_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }, /^GENERIC_WEBHOOK_SECRET: must be whsec_/],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
+    ['SLA_WARNING_STAGES', { SLA_WARNING_STAGES: '150' }, /^SLA_WARNING_STAGES: "150" is not a percentage between 0 and 100/],
+    // A fraction would warn almost at once: the percentage it likely meant is named.
+    ['SLA_WARNING_STAGES', { SLA_WARNING_STAGES: '0.75' }, /^SLA_WARNING_STAGES: "0.75" reads as 0.75 % of the target; the stages are percentages: write 75 for 75 % \(or 0.75% if you mean it\)/],
   ];
   it.each(cases)('%s: %j', (variable, env, expected) => {
     const message = problemOf(env);
