@@ -478,6 +478,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
     } else if (isMetricId(lower)) {
       if (!metrics.includes(lower)) metrics.push(lower);
     } else {
+      refuseCityAsZone(word);
       return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', 'if-changed', ...WEEKDAYS, ...METRIC_IDS]) });
     }
   }
@@ -565,6 +566,7 @@ function quietHours(verb: string, words: readonly string[]): KpiRequest {
       if (timezone !== undefined) return fail('duplicate_word', word);
       timezone = readTimezone(word);
     } else {
+      refuseCityAsZone(word);
       return fail('unknown_word', word, { suggestion: closestWord(word.toLowerCase(), ['off']) });
     }
   }
@@ -732,6 +734,7 @@ function digestMe(verb: string, words: readonly string[]): KpiRequest {
       if (timezone !== undefined) return fail('duplicate_word', word);
       timezone = readTimezone(word);
     } else {
+      refuseCityAsZone(word);
       return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', 'off', ...WEEKDAYS]) });
     }
   }
@@ -815,6 +818,17 @@ function readTimezone(word: string): string {
     zoneNames ??= Intl.supportedValuesOf('timeZone');
     return fail('bad_timezone', word, { suggestion: closestWord(word, zoneNames) });
   }
+}
+
+/** The local names our users give their zones, read as the zone they mean. */
+const ZONE_ABBREVIATIONS: Readonly<Record<string, string>> = { wib: 'Asia/Jakarta', wita: 'Asia/Makassar', wit: 'Asia/Jayapura', myt: 'Asia/Kuala_Lumpur', trt: 'Europe/Istanbul' };
+
+/** A city (`Istanbul`, `kuala lumpur`) or a local abbreviation (`WIB`) where a time zone goes: refused, naming the zone (`Europe/Istanbul`). */
+function refuseCityAsZone(word: string): void {
+  const key = word.toLowerCase().replace(/[\s-]+/g, '_');
+  zoneNames ??= Intl.supportedValuesOf('timeZone');
+  const zone = ZONE_ABBREVIATIONS[key] ?? zoneNames.find((name) => name.toLowerCase().split('/').pop() === key);
+  if (zone !== undefined) fail('bad_timezone', word, { suggestion: zone });
 }
 
 function takeShare(words: readonly string[]): { share: boolean; rest: string[] } {

@@ -234,6 +234,11 @@ describe('admin verbs', () => {
     expect(error('alerts quiet <#C1AAAA> 22:00 22.00')).toMatchObject({ code: 'same_quiet_times', word: '22:00' });
     expect(error('alerts quiet <#C1AAAA> 20:00 08:00 09:00')).toMatchObject({ code: 'unexpected_word', word: '09:00' });
     expect(error('alerts quiet <#C1AAAA> 20:00 08:00 Asia/Jakrta')).toMatchObject({ code: 'bad_timezone', suggestion: 'Asia/Jakarta' });
+    // A city or a local abbreviation where a zone goes: the zone it names.
+    expect(error('alerts quiet <#C1AAAA> 20:00 08:00 WIB')).toMatchObject({ code: 'bad_timezone', word: 'WIB', suggestion: 'Asia/Jakarta' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 Istanbul')).toMatchObject({ code: 'bad_timezone', word: 'Istanbul', suggestion: 'Europe/Istanbul' });
+    expect(error('digest me daily 08:00 kuala_lumpur')).toMatchObject({ code: 'bad_timezone', suggestion: 'Asia/Kuala_Lumpur' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 frtt')).toMatchObject({ code: 'unknown_word', suggestion: 'frt' });
     expect(error('alerts quiet <#C1AAAA> of')).toMatchObject({ code: 'unknown_word', word: 'of', suggestion: 'off' });
     expect(error('alerts quiet <#C1AAAA> off 20:00')).toMatchObject({ code: 'unexpected_word', word: '20:00' });
   });
