@@ -58,7 +58,12 @@ export async function alertsCommand(args: readonly string[], config: Config, out
       output.out(`${channel}: no quiet hours`);
       return 0;
     }
-    if (starts === undefined || ends === undefined || !TIME.test(starts) || !TIME.test(ends) || rest.length > 3) throw new UsageError(`give the start and end as HH:MM, e.g. kpibot alerts quiet ${channel} 20:00 08:00`);
+    // Slack's word order (the zone last, without --timezone) gets the command that was meant.
+    const zoneWord = rest[3];
+    if (rest.length === 4 && zoneWord !== undefined && isValidTimeZone(zoneWord)) throw new UsageError(`give the time zone with --timezone: kpibot alerts quiet ${channel} ${starts ?? ''} ${ends ?? ''} --timezone ${zoneWord}`);
+    const badTime = [starts, ends].find((time) => time !== undefined && !TIME.test(time));
+    if (badTime !== undefined) throw new UsageError(`"${badTime}" is not a time of day: give the start and end as HH:MM, e.g. kpibot alerts quiet ${channel} 20:00 08:00`);
+    if (starts === undefined || ends === undefined || rest.length > 3) throw new UsageError(`give the start and end as HH:MM, e.g. kpibot alerts quiet ${channel} 20:00 08:00`);
     if (starts === ends) throw new UsageError(`quiet hours from ${starts} to ${ends} would hold nothing: give two different times, e.g. 20:00 08:00`);
     const timezone = values.timezone ?? config.kpi.timezone;
     if (!isValidTimeZone(timezone)) throw new UsageError(`--timezone "${timezone}" is not an IANA time zone`);

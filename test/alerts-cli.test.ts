@@ -57,7 +57,9 @@ describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
     const bad = run('team', 'Billing', '--channel', '#billing');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('is not a Slack channel id');
-    expect(run('quiet', 'C0ALERTS', '25:00', '08:00').status).toBe(2);
+    expect(run('quiet', 'C0ALERTS', '25:00', '08:00')).toMatchObject({ status: 2, stderr: 'kpibot: "25:00" is not a time of day: give the start and end as HH:MM, e.g. kpibot alerts quiet C0ALERTS 20:00 08:00\n' });
+    // Slack's word order, the zone last: the command that was meant.
+    expect(run('quiet', 'C0ALERTS', '20:00', '08:00', 'Asia/Jakarta')).toMatchObject({ status: 2, stderr: 'kpibot: give the time zone with --timezone: kpibot alerts quiet C0ALERTS 20:00 08:00 --timezone Asia/Jakarta\n' });
     expect(run('quiet', 'C0ALERTS', '22:00', '22:00')).toMatchObject({ status: 2, stderr: 'kpibot: quiet hours from 22:00 to 22:00 would hold nothing: give two different times, e.g. 20:00 08:00\n' });
     expect(run('nonsense').status).toBe(2);
   });

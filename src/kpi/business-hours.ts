@@ -134,7 +134,7 @@ interface CompiledWeek {
 }
 
 function compileWeeklyHours(value: unknown, calendarName?: string): CompiledWeek {
-  const prefix = `${where(calendarName)}weekly_hours`;
+  const prefix = `${where(calendarName)}hours`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BadCalendarError(`${prefix} must be an object from ISO weekday "1".."7" to a list of ["HH:MM", "HH:MM"]`);
   }
@@ -149,7 +149,7 @@ function compileWeeklyHours(value: unknown, calendarName?: string): CompiledWeek
   let weekTotal = 0;
   let alwaysOpen = true;
   for (const day of WEEKDAYS) {
-    const label = `${prefix} day ${day} (${WEEKDAY_NAMES[day]})`;
+    const label = `${prefix} on day ${day} (${WEEKDAY_NAMES[day]})`;
     const raw = record[String(day)];
     const list: [string, string, number, number][] = [];
     if (raw !== undefined && raw !== null) {

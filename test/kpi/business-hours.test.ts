@@ -332,7 +332,7 @@ describe('calendar validation', () => {
     expect(problem('[]')).toMatch(/must be an object/);
     expect(problem('{"8": []}')).toMatch(/unknown day "8"/);
     expect(problem('{"1": [["09:00","12:00"],["11:00","13:00"]]}')).toBe(
-      'weekly_hours day 1 (Monday): intervals ["09:00", "12:00"] and ["11:00", "13:00"] overlap',
+      'hours on day 1 (Monday): intervals ["09:00", "12:00"] and ["11:00", "13:00"] overlap',
     );
     expect(problem('{"2": [["17:00","09:00"]]}')).toMatch(/day 2 \(Tuesday\): interval \["17:00", "09:00"\] ends before it starts/);
     expect(problem('{"2": [["09:00","09:00"]]}')).toMatch(/is empty/);
@@ -354,7 +354,7 @@ describe('calendar validation', () => {
     // Using a bad calendar fails the same way.
     expect(() => businessMillisBetween({ ...base, timezone: 'Nowhere' }, 0, DAY)).toThrow(BadCalendarError);
     expect(() => businessMillisBetween({ ...base, weeklyHours: { ...base.weeklyHours, 1: [['10:00', '09:00']] } }, 0, DAY)).toThrow(
-      /calendar "x": weekly_hours day 1 \(Monday\)/,
+      /calendar "x": hours on day 1 \(Monday\)/,
     );
   });
 
