@@ -653,6 +653,12 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
       remaining = afterValue;
     }
   }
+  // `frt > 4 hours`: a duration's unit written as a word of its own.
+  const [unitWord, ...afterUnit] = remaining;
+  if (unit === 'seconds' && /\d$/.test(expression) && unitWord !== undefined && DURATION_UNITS[unitWord.toLowerCase()] !== undefined) {
+    expression += unitWord;
+    remaining = afterUnit;
+  }
   const match = /^(>=|<=|>|<)(.+)$/.exec(expression);
   const operator = match?.[1] as ThresholdOperator | undefined;
   const value = match === null ? undefined : thresholdValue(match[2] ?? '', unit);
@@ -666,7 +672,9 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   };
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86_400 };
+const DURATION_UNITS: Record<string, number> = {
+  s: 1, sec: 1, secs: 1, second: 1, seconds: 1, m: 60, min: 60, mins: 60, minute: 60, minutes: 60, h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600, d: 86_400, day: 86_400, days: 86_400,
+};
 
 /** A number in the metric's unit: a duration needs its unit (`90s`, `30m`, `4h`, `1.5d`), a percent may carry `%`. */
 function thresholdValue(text: string, unit: Exclude<Unit, 'table'>): number | undefined {

@@ -189,6 +189,10 @@ describe('admin verbs', () => {
     expect(request('alerts <#C1AAAA> escalations team:billing')).toMatchObject({ rule: { type: 'escalations' }, filters: { team: 'billing' } });
     expect(request('alerts <#C1AAAA> threshold frt &gt; 4h')).toMatchObject({ rule: { type: 'threshold', metric: 'frt', operator: '>', value: 14_400 } });
     expect(request('alerts <#C1AAAA> threshold frt &gt;=30m')).toMatchObject({ rule: { operator: '>=', value: 1800 } });
+    // The unit as a word of its own, as people write it.
+    expect(request('alerts <#C1AAAA> threshold frt &gt; 4 hours team:billing')).toMatchObject({ rule: { metric: 'frt', operator: '>', value: 14_400 }, filters: { team: 'billing' } });
+    expect(request('alerts <#C1AAAA> threshold resolution &gt; 2 days')).toMatchObject({ rule: { value: 172_800 } });
+    expect(request('alerts <#C1AAAA> threshold aht &gt; 30mins')).toMatchObject({ rule: { value: 1800 } });
     expect(request('alerts <#C1AAAA> threshold resolution&gt;1,5d')).toMatchObject({ rule: { metric: 'resolution', operator: '>', value: 129_600 } });
     expect(request('alerts <#C1AAAA> threshold csat &lt; 80% priority:high')).toMatchObject({ rule: { metric: 'csat', operator: '<', value: 80 }, filters: { priority: 'high' } });
     expect(request('alerts <#C1AAAA> threshold backlog &gt; 200')).toMatchObject({ rule: { metric: 'backlog', operator: '>', value: 200 } });
