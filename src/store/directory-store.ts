@@ -31,4 +31,10 @@ export class DirectoryStore {
     if (options.onlyUnlinked === true) void query.whereNull('slack_user_id');
     return query.update({ slack_user_id: slackUserId, updated_at: now });
   }
+
+  /** The Slack users other than `slackUserId` the agents with this e-mail address are linked to now. */
+  async otherLinks(email: string, slackUserId: string): Promise<string[]> {
+    const rows = (await this.db('agents').distinct('slack_user_id').whereRaw('lower(email) = ?', [email.trim().toLowerCase()]).whereNotNull('slack_user_id').whereNot('slack_user_id', slackUserId)) as { slack_user_id: string }[];
+    return rows.map((row) => row.slack_user_id).sort();
+  }
 }

@@ -177,6 +177,9 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(text).toContain('in Slack, ayu@example.com belongs to @UOTHER');
     expect(await w.db('agents').where({ email: 'ayu@example.com' }).first()).toMatchObject({ slack_user_id: 'UAYU' });
     expect(await run('link <@UX> nobody@example.com')).toContain('No helpdesk agent with the address nobody@example.com');
+    // Linking it again to someone else says whose it was; the same link again says nothing of the kind.
+    expect(await run('link <@UAYU2> AYU@example.com')).toContain('Until now the agent was linked to @UAYU, who is no longer.');
+    expect(await run('link <@UAYU2> ayu@example.com')).not.toContain('Until now');
   });
 
   it('sla runs the command line\'s sla words and shows their output; without projection options, a pointer', async () => {

@@ -373,6 +373,7 @@ export const en = {
   'admin.team_line': 'team *{team}*: {channel}; {lead}',
   'admin.quiet_line': '{channel}: quiet from {starts} to {ends} ({timezone})',
   'admin.linked': 'Done: {user} is linked to the helpdesk agent {email}.',
+  'admin.link_moved': 'Until now the agent was linked to {others}, who is no longer.',
   'admin.link_no_agent': 'No helpdesk agent with the address {email} has been seen yet. Link again once a ticket assigned to them has arrived.',
   'admin.link_slack_differs': 'Note: in Slack, {email} belongs to {other}.',
   'admin.digest_queued': 'Posting a digest in {channel} now.',

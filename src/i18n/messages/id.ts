@@ -358,6 +358,7 @@ export const id: Messages = {
   'admin.team_line': 'tim *{team}*: {channel}; {lead}',
   'admin.quiet_line': '{channel}: jam tenang dari {starts} sampai {ends} ({timezone})',
   'admin.linked': 'Berhasil: {user} terhubung dengan agen helpdesk {email}.',
+  'admin.link_moved': 'Sebelumnya agen ini terhubung dengan {others}; tautan itu kini dilepas.',
   'admin.link_no_agent': 'Belum ada agen helpdesk dengan alamat {email}. Hubungkan lagi setelah ada tiket yang ditugaskan kepadanya.',
   'admin.link_slack_differs': 'Catatan: di Slack, {email} milik {other}.',
   'admin.digest_queued': 'Ringkasan sedang dikirim ke {channel}.',

@@ -360,6 +360,7 @@ export const ms: Messages = {
   'admin.team_line': 'pasukan *{team}*: {channel}; {lead}',
   'admin.quiet_line': '{channel}: waktu senyap dari {starts} hingga {ends} ({timezone})',
   'admin.linked': 'Berjaya: {user} dipautkan kepada ejen helpdesk {email}.',
+  'admin.link_moved': 'Sebelum ini ejen ini dipautkan kepada {others}; pautan itu kini dilepaskan.',
   'admin.link_no_agent': 'Belum ada ejen helpdesk dengan alamat {email}. Pautkan semula selepas tiket yang ditugaskan kepadanya tiba.',
   'admin.link_slack_differs': 'Nota: dalam Slack, {email} milik {other}.',
   'admin.digest_queued': 'Ringkasan sedang dihantar ke {channel}.',

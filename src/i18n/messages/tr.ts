@@ -360,6 +360,7 @@ export const tr: Messages = {
   'admin.team_line': '*{team}* ekibi: {channel}; {lead}',
   'admin.quiet_line': '{channel}: {starts} ile {ends} arası sessiz ({timezone})',
   'admin.linked': 'Tamam: {user}, yardım masasındaki {email} temsilcisiyle eşleştirildi.',
+  'admin.link_moved': 'Bu temsilci şimdiye kadar {others} ile eşleştirilmişti; o eşleştirme kaldırıldı.',
   'admin.link_no_agent': '{email} adresine sahip bir temsilci henüz görülmedi. Bu kişiye atanmış bir talep geldikten sonra yeniden eşleştirin.',
   'admin.link_slack_differs': 'Not: Slack\'te {email} adresi {other} kullanıcısına ait.',
   'admin.digest_queued': '{channel} kanalına şimdi bir özet gönderiliyor.',

@@ -193,9 +193,13 @@ async function sla(given: readonly string[], ctx: AdminContext): Promise<SlackMe
 
 /** Links every helpdesk identity with that e-mail address; Slack's users.lookupByEmail says whether the address is someone else's there. */
 async function link(slackUserId: string, email: string, ctx: AdminContext): Promise<SlackMessage> {
-  const linked = await new DirectoryStore(ctx.db).linkByEmail(email, slackUserId, ctx.now);
+  const directory = new DirectoryStore(ctx.db);
+  // Read before the link moves: the agent was someone else's until now, which the admin may not know.
+  const before = await directory.otherLinks(email, slackUserId);
+  const linked = await directory.linkByEmail(email, slackUserId, ctx.now);
   if (linked === 0) return reply(t(ctx.locale, 'admin.link_no_agent', { email: escapeMrkdwn(email) }));
   const lines = [t(ctx.locale, 'admin.linked', { user: `<@${slackUserId}>`, email: escapeMrkdwn(email) })];
+  if (before.length > 0) lines.push(t(ctx.locale, 'admin.link_moved', { others: before.map((id) => `<@${id}>`).join(', ') }));
   if (ctx.client !== undefined) {
     try {
       const found = await ctx.client.users.lookupByEmail({ email });
