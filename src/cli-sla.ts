@@ -28,7 +28,7 @@ export const SLA_USAGE = `Usage:
   kpibot sla add <name> [--priority P] [--team T] [--first-response 1h] [--next-reply 4h] [--resolution 2d]
                  [--business-hours [--calendar NAME]] [--pause pending,on-hold]
   kpibot sla remove <id>
-  kpibot sla calendar <name> --timezone ZONE --hours "1-5 09:00-17:00" [--hours "6 10:00-14:00"] [--default]
+  kpibot sla calendar <name> --timezone ZONE --hours "1-5 09:00-17:00" [--hours "6 10:00-14:00"] [--default] | <name> --remove
   kpibot sla holiday <calendar> <YYYY-MM-DD> [name] | <calendar> <YYYY-MM-DD> --remove
   kpibot sla team <team> --calendar NAME | --default
   kpibot sla recompute`;
@@ -182,6 +182,11 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
     case 'calendar': {
       const [name] = rest;
       if (name === undefined || rest.length > 1) throw new UsageError(t(locale, 'sla.error.calendar_name'));
+      if (v.remove === true) {
+        await sla.removeCalendar(name);
+        output.out(t(locale, 'sla.calendar_removed', { name }));
+        break;
+      }
       if (v.timezone === undefined || !isValidTimeZone(v.timezone)) throw new UsageError(t(locale, 'sla.error.timezone'));
       if ((v.hours ?? []).length === 0) throw new UsageError(t(locale, 'sla.error.hours_missing'));
       await sla.saveCalendar(name, v.timezone, parseHours(v.hours ?? [], locale), v.default === true);

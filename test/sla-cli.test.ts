@@ -101,6 +101,19 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     expect(run('recompute').status).toBe(0);
   });
 
+  it('a calendar no policy uses can be removed: its teams fall back to the default; one in use, the default included, is refused', async () => {
+    expect(run('holiday', 'office', '2026-12-31').status).toBe(0);
+    expect(run('team', 'Billing', '--calendar', 'office').status).toBe(0);
+    expect(run('calendar', 'office', '--remove')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^removed calendar "office"; its teams use the default calendar\nrecomputed the due times/) });
+    expect(run('list').stdout).not.toContain('"office"');
+    expect(await db('teams').where({ name: 'Billing' }).first('calendar_id')).toEqual({ calendar_id: null });
+    expect(await db('calendar_holidays').where({ date: '2026-12-31' }).first()).toBeUndefined();
+    // The default calendar measures the business-hours policy "low", which names no calendar.
+    const low = /#(\d+) {2}low:/.exec(run('list').stdout)?.[1] ?? '';
+    expect(run('calendar', 'jakarta', '--remove')).toMatchObject({ status: 2, stderr: `kpibot: calendar "jakarta" is in use by policy #${low}: remove those policies first (sla remove)\n` });
+    expect(run('calendar', 'nowhere', '--remove')).toMatchObject({ status: 2, stderr: 'kpibot: no calendar named "nowhere"\n' });
+  });
+
   it('a team\'s own policy applies to it though a catch-all came first; a second policy for the same priority and team is refused', async () => {
     expect(run('add', 'everyone', '--first-response', '8h').status).toBe(0);
     expect((await dueTimes('NORM')).first_response_due_at).toBe(T0 + 8 * H);

@@ -140,7 +140,8 @@ export interface SlaDueTimes {
 export type SlaRefusal =
   | { readonly reason: 'team_required' | 'no_target' | 'needs_calendar' }
   | { readonly reason: 'no_calendar' | 'not_a_date' | 'no_holiday'; readonly value: string }
-  | { readonly reason: 'same_scope'; readonly value: string; readonly name: string };
+  | { readonly reason: 'same_scope'; readonly value: string; readonly name: string }
+  | { readonly reason: 'calendar_in_use'; readonly value: string; readonly policies: string };
 
 /** What a refusal says in `locale`: the command line's English, an admin's language in Slack. */
 export function refusalText(locale: Locale, refusal: SlaRefusal): string {
@@ -155,6 +156,8 @@ export function refusalText(locale: Locale, refusal: SlaRefusal): string {
       return t(locale, `sla.refused.${refusal.reason}`, { value: refusal.value });
     case 'same_scope':
       return t(locale, 'sla.refused.same_scope', { value: refusal.value, name: refusal.name });
+    case 'calendar_in_use':
+      return t(locale, 'sla.refused.calendar_in_use', { value: refusal.value, policies: refusal.policies });
   }
 }
 

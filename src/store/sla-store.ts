@@ -64,6 +64,29 @@ export class SlaStore {
     });
   }
 
+  /**
+   * Removes a calendar, its holidays and its teams' assignments (they fall back to the default calendar). Refused
+   * while a policy measures in it: by name, or, for the default calendar, a business-hours policy that names none.
+   */
+  async removeCalendar(name: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const row = (await trx('business_calendars').first('id', 'is_default').where({ name })) as { id: number; is_default: boolean | number } | undefined;
+      if (row === undefined) throw SlaPolicyError.refused({ reason: 'no_calendar', value: name });
+      const users = (await trx('sla_policies')
+        .pluck('id')
+        .where({ enabled: true })
+        .andWhere((uses) => {
+          void uses.where('calendar_id', row.id);
+          if (row.is_default) void uses.orWhere((fallback) => void fallback.whereNull('calendar_id').where('business_hours', true));
+        })
+        .orderBy('id')) as number[];
+      if (users.length > 0) throw SlaPolicyError.refused({ reason: 'calendar_in_use', value: name, policies: users.map((id) => `#${id}`).join(', ') });
+      await trx('teams').where({ calendar_id: row.id }).update({ calendar_id: null });
+      await trx('calendar_holidays').where({ calendar_id: row.id }).delete();
+      await trx('business_calendars').where({ id: row.id }).delete();
+    });
+  }
+
   /** The calendars assigned to teams (keyed by matchKey of the team name) and the default calendar. */
   async teamCalendars(): Promise<TeamCalendars> {
     return this.teamCalendarsOf(await this.calendars());

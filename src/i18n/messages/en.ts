@@ -397,6 +397,7 @@ export const en = {
   'sla.added': 'added policy #{id} "{name}"',
   'sla.removed': 'removed policy #{id}',
   'sla.calendar_saved': 'saved calendar "{name}"',
+  'sla.calendar_removed': 'removed calendar "{name}"; its teams use the default calendar',
   'sla.calendar_saved_default': 'saved calendar "{name}" (default)',
   'sla.team_default': 'team "{team}" uses the default calendar',
   'sla.team_calendar': 'team "{team}" uses calendar "{calendar}"',
@@ -455,4 +456,5 @@ export const en = {
   'sla.refused.no_target': 'a policy needs at least one target (first response, next reply or resolution)',
   'sla.refused.needs_calendar': 'a business-hours policy needs a calendar: add one with "sla calendar ... --default" or name one with --calendar',
   'sla.refused.same_scope': 'policy #{value} "{name}" already covers the same priority and team, so this one would never apply; remove it first with "sla remove {value}"',
+  'sla.refused.calendar_in_use': 'calendar "{value}" is in use by policy {policies}: remove those policies first (sla remove)',
 } as const;

@@ -381,6 +381,7 @@ export const id: Messages = {
   'sla.added': 'kebijakan #{id} "{name}" ditambahkan',
   'sla.removed': 'kebijakan #{id} dihapus',
   'sla.calendar_saved': 'kalender "{name}" disimpan',
+  'sla.calendar_removed': 'kalender "{name}" dihapus; timnya memakai kalender bawaan',
   'sla.calendar_saved_default': 'kalender "{name}" disimpan (bawaan)',
   'sla.team_default': 'tim "{team}" memakai kalender bawaan',
   'sla.team_calendar': 'tim "{team}" memakai kalender "{calendar}"',
@@ -439,4 +440,5 @@ export const id: Messages = {
   'sla.refused.no_target': 'kebijakan memerlukan setidaknya satu target (respons pertama, balasan berikutnya, atau penyelesaian)',
   'sla.refused.needs_calendar': 'kebijakan yang memakai jam kerja memerlukan kalender: tambahkan dengan "sla calendar ... --default" atau pilih dengan --calendar',
   'sla.refused.same_scope': 'kebijakan #{value} "{name}" sudah mencakup prioritas dan tim yang sama, jadi kebijakan ini tidak akan pernah berlaku; hapus dulu dengan "sla remove {value}"',
+  'sla.refused.calendar_in_use': 'kalender "{value}" dipakai oleh kebijakan {policies}: hapus dulu kebijakan itu (sla remove)',
 };

@@ -383,6 +383,7 @@ export const ms: Messages = {
   'sla.added': 'polisi #{id} "{name}" ditambah',
   'sla.removed': 'polisi #{id} dialih keluar',
   'sla.calendar_saved': 'kalendar "{name}" disimpan',
+  'sla.calendar_removed': 'kalendar "{name}" dibuang; pasukannya menggunakan kalendar lalai',
   'sla.calendar_saved_default': 'kalendar "{name}" disimpan (lalai)',
   'sla.team_default': 'pasukan "{team}" menggunakan kalendar lalai',
   'sla.team_calendar': 'pasukan "{team}" menggunakan kalendar "{calendar}"',
@@ -441,4 +442,5 @@ export const ms: Messages = {
   'sla.refused.no_target': 'polisi memerlukan sekurang-kurangnya satu sasaran (tindak balas pertama, balasan seterusnya atau penyelesaian)',
   'sla.refused.needs_calendar': 'polisi yang menggunakan waktu bekerja memerlukan kalendar: tambah satu dengan "sla calendar ... --default" atau nyatakan satu dengan --calendar',
   'sla.refused.same_scope': 'polisi #{value} "{name}" sudah meliputi keutamaan dan pasukan yang sama, jadi polisi ini tidak akan digunakan; buang dahulu dengan "sla remove {value}"',
+  'sla.refused.calendar_in_use': 'kalendar "{value}" digunakan oleh polisi {policies}: buang polisi itu dahulu (sla remove)',
 };

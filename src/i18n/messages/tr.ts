@@ -383,6 +383,7 @@ export const tr: Messages = {
   'sla.added': '#{id} "{name}" politikası eklendi',
   'sla.removed': '#{id} numaralı politika kaldırıldı',
   'sla.calendar_saved': '"{name}" takvimi kaydedildi',
+  'sla.calendar_removed': '"{name}" takvimi kaldırıldı; ekipleri varsayılan takvimi kullanır',
   'sla.calendar_saved_default': '"{name}" takvimi kaydedildi (varsayılan)',
   'sla.team_default': '"{team}" ekibi varsayılan takvimi kullanıyor',
   'sla.team_calendar': '"{team}" ekibi "{calendar}" takvimini kullanıyor',
@@ -441,4 +442,5 @@ export const tr: Messages = {
   'sla.refused.no_target': 'bir politikanın en az bir hedefi olmalı (ilk yanıt, sonraki yanıt veya çözüm)',
   'sla.refused.needs_calendar': 'mesai saatli bir politika bir takvim ister: "sla calendar ... --default" ile ekleyin veya --calendar ile belirtin',
   'sla.refused.same_scope': '#{value} "{name}" politikası aynı önceliği ve ekibi zaten kapsıyor, bu yüzden bu politika hiç uygulanmaz; önce "sla remove {value}" ile kaldırın',
+  'sla.refused.calendar_in_use': '"{value}" takvimini {policies} politikası kullanıyor: önce bu politikaları kaldırın (sla remove)',
 };
