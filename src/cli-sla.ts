@@ -33,6 +33,19 @@ export const SLA_USAGE = `Usage:
   kpibot sla team <team> --calendar NAME | --default
   kpibot sla recompute`;
 
+/** Weekly hours in the words `--hours` takes, consecutive days with the same hours together: "1-5 09:00-17:00, 6 10:00-14:00". */
+export function hoursText(week: WeeklyHours): string {
+  const days = ([1, 2, 3, 4, 5, 6, 7] as const).map((day) => ({ day, hours: week[day].map(([from, to]) => `${from}-${to}`).join(' ') }));
+  const groups: { first: number; last: number; hours: string }[] = [];
+  for (const { day, hours } of days) {
+    const previous = groups[groups.length - 1];
+    if (hours === '') continue;
+    if (previous !== undefined && previous.last === day - 1 && previous.hours === hours) previous.last = day;
+    else groups.push({ first: day, last: day, hours });
+  }
+  return groups.map(({ first, last, hours }) => `${first === last ? first : `${first}-${last}`} ${hours}`).join(', ');
+}
+
 /** "1-5 09:00-17:00", "6 10:00-14:00", "1,3 09:00-12:00 13:00-17:00" → weekly hours (1 = Monday). */
 export function parseHours(specs: readonly string[], locale: Locale = 'en'): WeeklyHours {
   const week: WeeklyHours = { 1: [], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] };
@@ -256,6 +269,7 @@ async function list(sla: SlaStore, tickets: IngestStore, output: Pick<Output, 'o
   for (const c of await sla.calendars()) {
     const marker = c.isDefault ? ` ${t(locale, 'sla.default_calendar')}` : '';
     output.out(tn(locale, 'sla.calendar_line', c.holidays.length, { name: c.name, marker, timezone: c.timezone }));
+    output.out(`  ${t(locale, 'sla.hours_line', { hours: hoursText(c.weeklyHours) })}`);
     if (c.holidays.length > 0) output.out(`  ${t(locale, 'sla.holiday_dates', { dates: c.holidays.join(', ') })}`);
   }
   for (const team of await sla.teams()) output.out(t(locale, 'sla.team_line', { team: team.name, calendar: team.calendar }));

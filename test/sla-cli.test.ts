@@ -9,6 +9,7 @@ import { computeMetric } from '../src/kpi/metrics.js';
 import type { TicketEvent } from '../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
+import { hoursText, parseHours } from '../src/cli-sla.js';
 
 const H = 3_600_000;
 // Friday 2026-11-20 16:30 in Jakarta (UTC+7) is 09:30 UTC.
@@ -93,7 +94,7 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     expect(run('holiday', 'office', '2026-12-25')).toMatchObject({ status: 0, stdout: 'holiday 2026-12-25 was already in "office": nothing changed\n' });
     expect(await db('calendar_holidays').whereIn('calendar_id', db('business_calendars').select('id').where({ name: 'office' })).pluck('name')).toEqual(['Christmas Day']);
     expect(run('holiday', 'office', '2027-01-01').status).toBe(0);
-    expect(run('list').stdout).toContain('calendar "office": Asia/Jakarta, 2 holidays\n  holidays: 2026-12-25, 2027-01-01\n');
+    expect(run('list').stdout).toContain('calendar "office": Asia/Jakarta, 2 holidays\n  hours: 1-5 09:00-17:00 (1 = Monday)\n  holidays: 2026-12-25, 2027-01-01\n');
     expect(run('holiday', 'office', '2027-01-01', '--remove').status).toBe(0);
     expect(run('holiday', 'office', '2026-12-25', '--remove')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^removed holiday 2026-12-25 from "office"\nrecomputed the due times/) });
     expect(run('holiday', 'office', '2026-12-25', '--remove')).toMatchObject({ status: 2, stderr: 'kpibot: "2026-12-25" is not a holiday of that calendar\n' });
@@ -155,5 +156,14 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+describe('calendar hours in words', () => {
+  it('writes weekly hours as --hours takes them, consecutive days with the same hours together, and reads back the same', () => {
+    const specs = [['1-5 09:00-17:00'], ['1-5 09:00-12:00 13:00-17:00', '6 10:00-14:00'], ['1 08:00-12:00', '3 08:00-12:00', '7 00:00-24:00']];
+    const written = specs.map((spec) => hoursText(parseHours(spec)));
+    expect(written).toEqual(['1-5 09:00-17:00', '1-5 09:00-12:00 13:00-17:00, 6 10:00-14:00', '1 08:00-12:00, 3 08:00-12:00, 7 00:00-24:00']);
+    for (const [i, text] of written.entries()) expect(parseHours(text.split(', '))).toEqual(parseHours(specs[i] ?? []));
   });
 });

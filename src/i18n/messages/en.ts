@@ -406,6 +406,7 @@ export const en = {
   'sla.holiday_renamed': 'holiday {date} was already in "{calendar}": its name is updated',
   'sla.holiday_unchanged': 'holiday {date} was already in "{calendar}": nothing changed',
   'sla.holiday_dates': 'holidays: {dates}',
+  'sla.hours_line': 'hours: {hours} (1 = Monday)',
   'sla.recomputed.one': 'recomputed the due times and business-hours durations of {n} ticket',
   'sla.recomputed.other': 'recomputed the due times and business-hours durations of {n} tickets',
   'sla.recompute_background.one': '{n} ticket is being recomputed in the background, and keeps its old due times and business-hours durations until its turn. The policy list shows how many are left',

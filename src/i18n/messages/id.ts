@@ -390,6 +390,7 @@ export const id: Messages = {
   'sla.holiday_renamed': 'hari libur {date} sudah ada di "{calendar}": namanya diperbarui',
   'sla.holiday_unchanged': 'hari libur {date} sudah ada di "{calendar}": tidak ada yang berubah',
   'sla.holiday_dates': 'hari libur: {dates}',
+  'sla.hours_line': 'jam kerja: {hours} (1 = Senin)',
   'sla.recomputed.one': 'tenggat dan durasi jam kerja {n} tiket dihitung ulang',
   'sla.recomputed.other': 'tenggat dan durasi jam kerja {n} tiket dihitung ulang',
   'sla.recompute_background.one': '{n} tiket sedang dihitung ulang di latar belakang, dan memakai tenggat serta durasi jam kerja lamanya sampai gilirannya tiba. Daftar kebijakan menunjukkan sisanya',

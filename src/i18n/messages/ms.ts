@@ -392,6 +392,7 @@ export const ms: Messages = {
   'sla.holiday_renamed': 'hari cuti {date} sudah ada dalam "{calendar}": namanya dikemas kini',
   'sla.holiday_unchanged': 'hari cuti {date} sudah ada dalam "{calendar}": tiada yang berubah',
   'sla.holiday_dates': 'hari cuti: {dates}',
+  'sla.hours_line': 'waktu bekerja: {hours} (1 = Isnin)',
   'sla.recomputed.one': 'tarikh akhir dan tempoh waktu bekerja {n} tiket dikira semula',
   'sla.recomputed.other': 'tarikh akhir dan tempoh waktu bekerja {n} tiket dikira semula',
   'sla.recompute_background.one': '{n} tiket sedang dikira semula di latar belakang, dan mengekalkan tarikh akhir serta tempoh waktu bekerja lamanya sehingga tiba gilirannya. Senarai polisi menunjukkan bakinya',

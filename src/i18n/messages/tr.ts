@@ -392,6 +392,7 @@ export const tr: Messages = {
   'sla.holiday_renamed': '{date} tatili "{calendar}" takviminde zaten vardı: adı güncellendi',
   'sla.holiday_unchanged': '{date} tatili "{calendar}" takviminde zaten vardı: hiçbir şey değişmedi',
   'sla.holiday_dates': 'tatiller: {dates}',
+  'sla.hours_line': 'mesai saatleri: {hours} (1 = Pazartesi)',
   'sla.recomputed.one': '{n} talebin son tarihleri ve mesai saatlerine göre süreleri yeniden hesaplandı',
   'sla.recomputed.other': '{n} talebin son tarihleri ve mesai saatlerine göre süreleri yeniden hesaplandı',
   'sla.recompute_background.one': '{n} talep arka planda yeniden hesaplanıyor ve sırası gelene kadar eski son tarihlerini ve mesai saati sürelerini korur. Politika listesi kaç talep kaldığını gösterir',
