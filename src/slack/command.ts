@@ -743,6 +743,8 @@ function digestMe(verb: string, words: readonly string[]): KpiRequest {
       timezone = readTimezone(word);
     } else {
       refuseCityAsZone(word);
+      // A personal digest lists the agent's tickets: a metric has no place in it (and `frt` is not a misspelt `fri`).
+      if (isMetricId(lower)) return fail('unexpected_word', word);
       return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', 'off', ...WEEKDAYS]) });
     }
   }

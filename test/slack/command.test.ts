@@ -242,6 +242,7 @@ describe('admin verbs', () => {
     expect(error('alerts quiet <#C1AAAA> 20:00 08:00 WIB')).toMatchObject({ code: 'bad_timezone', word: 'WIB', suggestion: 'Asia/Jakarta' });
     expect(error('subscribe <#C1AAAA> daily 09:00 Istanbul')).toMatchObject({ code: 'bad_timezone', word: 'Istanbul', suggestion: 'Europe/Istanbul' });
     expect(error('digest me daily 08:00 kuala_lumpur')).toMatchObject({ code: 'bad_timezone', suggestion: 'Asia/Kuala_Lumpur' });
+    expect(error('digest me weekdays 08:30 frt')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'frt' });
     expect(error('subscribe <#C1AAAA> daily 09:00 frtt')).toMatchObject({ code: 'unknown_word', suggestion: 'frt' });
     expect(error('alerts quiet <#C1AAAA> of')).toMatchObject({ code: 'unknown_word', word: 'of', suggestion: 'off' });
     expect(error('alerts quiet <#C1AAAA> off 20:00')).toMatchObject({ code: 'unexpected_word', word: '20:00' });
