@@ -25,9 +25,9 @@ describe('formatDuration', () => {
     [720, { en: '12 min', id: '12 mnt', ms: '12 min', tr: '12 dk' }],
     [5040, { en: '1 h 24 min', id: '1 j 24 mnt', ms: '1 j 24 min', tr: '1 sa 24 dk' }],
     [3600, { en: '1 h', id: '1 j', ms: '1 j', tr: '1 sa' }],
-    [3 * 86_400 + 4 * 3600, { en: '3 d 4 h', id: '3 hr 4 j', ms: '3 hari 4 j', tr: '3 gün 4 sa' }],
-    [2 * 86_400, { en: '2 d', id: '2 hr', ms: '2 hari', tr: '2 gün' }],
-    [1500 * 86_400, { en: '1,500 d', id: '1.500 hr', ms: '1,500 hari', tr: '1.500 gün' }],
+    [3 * 86_400 + 4 * 3600, { en: '3 d 4 h', id: '3 hari 4 j', ms: '3 hari 4 j', tr: '3 gün 4 sa' }],
+    [2 * 86_400, { en: '2 d', id: '2 hari', ms: '2 hari', tr: '2 gün' }],
+    [1500 * 86_400, { en: '1,500 d', id: '1.500 hari', ms: '1,500 hari', tr: '1.500 gün' }],
     [-90, { en: '-2 min', id: '-2 mnt', ms: '-2 min', tr: '-2 dk' }],
   ];
   it.each(cases)('%d s', (seconds, expected) => {

@@ -84,7 +84,7 @@ export const id: Messages = {
   'duration.seconds': '{n} dtk',
   'duration.minutes': '{n} mnt',
   'duration.hours': '{n} j',
-  'duration.days': '{n} hr',
+  'duration.days': '{n} hari',
   'count.tickets.one': '{n} tiket',
   'count.tickets.other': '{n} tiket',
   'count.answers.one': '{n} jawaban',
