@@ -162,10 +162,10 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     const [overdue] = await w.alerts.rules('overdue');
     const [threshold] = await w.alerts.rules('threshold');
     expect(await run('alerts')).toContain(`• Rule ${overdue?.id}: #C0OPS gets SLA warnings and breaches`);
-    expect(await run(`alerts remove ${overdue?.id}`)).toBe(`Done: #C0OPS no longer gets SLA warnings and breaches (rule #${overdue?.id}).`);
+    expect(await run(`alerts remove ${overdue?.id}`)).toBe(`Done: rule #${overdue?.id} is stopped; #C0OPS no longer gets SLA warnings and breaches.`);
     expect(await w.alerts.rules('overdue')).toEqual([]);
     expect(await run(`alerts remove #${overdue?.id}`)).toBe(`There is no alert rule #${overdue?.id}. \`/kpi alerts\` lists the rules with their numbers.`);
-    expect(await run(`alerts remove ${threshold?.id}`, { locale: 'id' })).toBe(`Berhasil: #C0OPS tidak lagi menerima peringatan saat Backlog > 200, dihitung saat ini (tidak dikirim ulang dalam 4 j) (aturan #${threshold?.id}).`);
+    expect(await run(`alerts remove ${threshold?.id}`, { locale: 'id' })).toBe(`Berhasil: aturan #${threshold?.id} dihentikan; #C0OPS tidak lagi menerima peringatan saat Backlog > 200, dihitung saat ini (tidak dikirim ulang dalam 4 j).`);
     expect(await run('alerts')).toBe('No alert rules, team routes or quiet hours yet. `/kpi help` shows how to add them.');
   });
 

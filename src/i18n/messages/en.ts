@@ -351,7 +351,7 @@ export const en = {
   'admin.overdue_rule_routed': 'Teams with their own alert channel get their SLA alerts there instead: {teams}.',
   'admin.overdue_rule_existing.one': '1 ticket is overdue now; its breach came before this rule and is not posted again: `/kpi overdue` lists it.',
   'admin.overdue_rule_existing.other': '{n} tickets are overdue now; their breaches came before this rule and are not posted again: `/kpi overdue` lists them.',
-  'admin.alert_removed': 'Done: {channel} no longer gets {what} (rule #{id}).',
+  'admin.alert_removed': 'Done: rule #{id} is stopped; {channel} no longer gets {what}.',
   'admin.no_alert_rule': 'There is no alert rule #{id}. `/kpi alerts` lists the rules with their numbers.',
   'admin.alert.overdue': 'SLA warnings and breaches',
   'admin.alert.escalations': 'escalations',

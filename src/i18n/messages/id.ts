@@ -336,7 +336,7 @@ export const id: Messages = {
   'admin.overdue_rule_routed': 'Tim yang punya kanal peringatan sendiri menerima peringatan SLA-nya di sana: {teams}.',
   'admin.overdue_rule_existing.one': '{n} tiket sudah melewati SLA saat ini; pelanggarannya terjadi sebelum aturan ini dan tidak dikirim ulang: `/kpi overdue` menampilkannya.',
   'admin.overdue_rule_existing.other': '{n} tiket sudah melewati SLA saat ini; pelanggarannya terjadi sebelum aturan ini dan tidak dikirim ulang: `/kpi overdue` menampilkannya.',
-  'admin.alert_removed': 'Berhasil: {channel} tidak lagi menerima {what} (aturan #{id}).',
+  'admin.alert_removed': 'Berhasil: aturan #{id} dihentikan; {channel} tidak lagi menerima {what}.',
   'admin.no_alert_rule': 'Tidak ada aturan peringatan #{id}. `/kpi alerts` menampilkan aturan beserta nomornya.',
   'admin.alert.overdue': 'notifikasi peringatan dan pelanggaran SLA',
   'admin.alert.escalations': 'notifikasi eskalasi',

@@ -338,7 +338,7 @@ export const ms: Messages = {
   'admin.overdue_rule_routed': 'Pasukan yang mempunyai saluran amaran sendiri menerima amaran SLA di sana: {teams}.',
   'admin.overdue_rule_existing.one': '{n} tiket telah melepasi SLA sekarang; pelanggarannya berlaku sebelum peraturan ini dan tidak dihantar semula: `/kpi overdue` menyenaraikannya.',
   'admin.overdue_rule_existing.other': '{n} tiket telah melepasi SLA sekarang; pelanggarannya berlaku sebelum peraturan ini dan tidak dihantar semula: `/kpi overdue` menyenaraikannya.',
-  'admin.alert_removed': 'Berjaya: {channel} tidak lagi menerima {what} (peraturan #{id}).',
+  'admin.alert_removed': 'Berjaya: peraturan #{id} dihentikan; {channel} tidak lagi menerima {what}.',
   'admin.no_alert_rule': 'Tiada peraturan amaran #{id}. `/kpi alerts` menyenaraikan peraturan berserta nombornya.',
   'admin.alert.overdue': 'amaran dan pelanggaran SLA',
   'admin.alert.escalations': 'makluman eskalasi',

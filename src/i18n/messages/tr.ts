@@ -338,7 +338,7 @@ export const tr: Messages = {
   'admin.overdue_rule_routed': 'Kendi uyarı kanalı olan ekiplerin SLA uyarıları oraya gider: {teams}.',
   'admin.overdue_rule_existing.one': 'Şu anda {n} talebin SLA süresi aşılmış; ihlalleri bu kuraldan önce oldu ve yeniden gönderilmez: `/kpi overdue` bunları listeler.',
   'admin.overdue_rule_existing.other': 'Şu anda {n} talebin SLA süresi aşılmış; ihlalleri bu kuraldan önce oldu ve yeniden gönderilmez: `/kpi overdue` bunları listeler.',
-  'admin.alert_removed': 'Tamam: {channel} kanalına artık şu gönderilmeyecek: {what} (kural #{id}).',
+  'admin.alert_removed': 'Tamam: #{id} numaralı kural durduruldu; {channel} kanalına artık şu gönderilmeyecek: {what}.',
   'admin.no_alert_rule': '#{id} numaralı bir uyarı kuralı yok. `/kpi alerts` kuralları numaralarıyla listeler.',
   'admin.alert.overdue': 'SLA uyarıları ve ihlalleri',
   'admin.alert.escalations': 'eskalasyonlar',
