@@ -1,49 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../src/store/database.js';
+import { describe, expect, it } from 'vitest';
 import { AlertStore } from '../src/store/alert-store.js';
 import { IngestStore } from '../src/store/ingest-store.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { TEST_ENGINE, useTestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
 
 describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
-  let testDb: TestDatabase;
-  let db: Database;
-  const run = (...args: string[]) => runKpibot(['alerts', ...args], { DATABASE_URL: testDb.url, KPI_TIMEZONE: 'Asia/Jakarta' });
-
-  beforeAll(async () => {
-    testDb = await createTestDatabase({ migrated: true });
-    db = openDatabase(testDb.config);
-  });
-  afterAll(async () => {
-    await db.destroy();
-    await testDb.dispose();
-  });
+  const t = useTestDatabase({ migrate: true, shared: true });
+  const run = (...args: string[]) => runKpibot(['alerts', ...args], { DATABASE_URL: t.testDb.url, KPI_TIMEZONE: 'Asia/Jakarta' });
 
   it('sets a team\'s alert channel and lead, a channel\'s quiet hours, and lists them', async () => {
     // No ticket has the team yet: kept, with a word about the spelling.
     expect(run('team', 'Billing', '--channel', 'C0ALERTS', '--lead', 'U0LEAD')).toMatchObject({
       status: 0, stdout: 'team Billing: alert channel C0ALERTS, lead U0LEAD\nNo ticket has the team "Billing" yet: it applies when one does (names compare ignoring case and spaces). Check the spelling against your helpdesk\'s groups.\n',
     });
-    expect(await db('teams').where({ name: 'Billing' }).first()).toMatchObject({ alert_channel_id: 'C0ALERTS', lead_slack_user_id: 'U0LEAD' });
-    await new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }).recordEvents('generic', [
+    expect(await t.db('teams').where({ name: 'Billing' }).first()).toMatchObject({ alert_channel_id: 'C0ALERTS', lead_slack_user_id: 'U0LEAD' });
+    await new IngestStore(t.db, { escalationGroups: [], escalationTag: 'escalated' }).recordEvents('generic', [
       { kind: 'ticket', type: 'ticket_created', externalTicketId: 'B-1', occurredAt: Date.now(), actor: { type: 'customer', id: 'c' }, data: { status: 'open', team: 'BILLING' }, dedupeKey: 'b1' },
     ]);
     expect(run('team', 'billing', '--no-lead')).toMatchObject({ status: 0, stdout: 'team billing: lead (none)\n' });
-    expect(Number(((await db('teams').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(1);
+    expect(Number(((await t.db('teams').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(1);
     expect(run('quiet', 'C0ALERTS', '20:00', '08:00').stdout).toContain('quiet from 20:00 to 08:00 (Asia/Jakarta)');
     const list = run('list').stdout;
     expect(list).toContain('team Billing: alert channel C0ALERTS, lead (none)');
     expect(list).toContain('C0ALERTS: quiet from 20:00 to 08:00 (Asia/Jakarta)');
     // A threshold rule (added in Slack) reads as its condition, not as stored JSON.
-    const rules = new AlertStore(db);
+    const rules = new AlertStore(t.db);
     const id = await rules.addRule({ kind: 'threshold', channelId: 'C0RULES', filters: { team: 'Billing' }, config: { metric: 'frt', operator: '>', value: 14_400 } }, Date.now());
     expect(run('list').stdout).toContain(`rule ${id}: C0RULES gets an alert when First response time > 4 h, over the last 24 hours (not again within 4 h) (team=Billing)\n`);
     expect(run('quiet', 'C0ALERTS', '--off').status).toBe(0);
-    expect(Number(((await db('quiet_hours').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(0);
+    expect(Number(((await t.db('quiet_hours').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(0);
   });
 
   it('removes an alert rule by its number: it is listed no more and raises nothing; a number that is not a rule is refused', async () => {
-    const store = new AlertStore(db);
+    const store = new AlertStore(t.db);
     const id = await store.addRule({ kind: 'overdue', channelId: 'C0GONE', filters: {} }, Date.now());
     expect(run('list').stdout).toContain(`rule ${id}: C0GONE gets SLA warnings and breaches`);
     expect(run('remove', String(id))).toMatchObject({ status: 0, stdout: `rule ${id} removed: C0GONE no longer gets SLA warnings and breaches\n` });

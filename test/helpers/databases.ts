@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { parseConfig, type DatabaseConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { withAdminClient } from './admin-client.js';
@@ -55,16 +55,18 @@ export interface OpenTestDatabase {
 }
 
 /**
- * A fresh database for each test of the enclosing `describe`, opened before it
- * (at the latest schema when `migrate`) and closed and removed after it.
+ * A fresh database for each test of the enclosing `describe` (or, with
+ * `shared`, one for all its tests, which then build on each other), opened
+ * before (at the latest schema when `migrate`) and closed and removed after.
  */
-export function useTestDatabase(options: { migrate?: boolean } = {}): OpenTestDatabase {
+export function useTestDatabase(options: { migrate?: boolean; shared?: boolean } = {}): OpenTestDatabase {
   const current = {} as OpenTestDatabase;
-  beforeEach(async () => {
+  const [before, after] = options.shared === true ? [beforeAll, afterAll] : [beforeEach, afterEach];
+  before(async () => {
     const testDb = await createTestDatabase({ migrated: options.migrate === true });
     Object.assign(current, { testDb, db: openDatabase(testDb.config) });
   });
-  afterEach(async () => {
+  after(async () => {
     await current.db.destroy();
     await current.testDb.dispose();
   });
