@@ -82,6 +82,9 @@ export interface ProjectionOptions {
   readonly escalationTag: string;
 }
 
+/** How an escalation group is compared with a ticket's team: ignoring case. */
+export const escalationGroupKey = (group: string): string => group.toLowerCase();
+
 export const DEFAULT_PROJECTION_OPTIONS: ProjectionOptions = { escalationGroups: [], escalationTag: 'escalated' };
 
 /** The projection options a configuration asks for (KPI_ESCALATION_GROUPS). */
@@ -145,7 +148,7 @@ export function compareKeys(a: string, b: string): number {
 export function projectTicket(events: readonly LoggedTicketEvent[], options: ProjectionOptions = DEFAULT_PROJECTION_OPTIONS): TicketProjection {
   if (events.length === 0) throw new Error('a ticket projection needs at least one event');
   const ordered = [...events].sort(compareEvents);
-  const escalationGroups = new Set(options.escalationGroups.map((group) => group.toLowerCase()));
+  const escalationGroups = new Set(options.escalationGroups.map(escalationGroupKey));
   const escalationTag = options.escalationTag.toLowerCase();
 
   const created = ordered.find((event) => event.type === 'ticket_created');
@@ -224,7 +227,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     }
     if (data.team !== undefined) {
       const next = data.team ?? undefined;
-      if (!isCreation && next !== undefined && escalationGroups.has(next.toLowerCase()) && (team === undefined || !escalationGroups.has(team.toLowerCase()))) {
+      if (!isCreation && next !== undefined && escalationGroups.has(escalationGroupKey(next)) && (team === undefined || !escalationGroups.has(escalationGroupKey(team)))) {
         escalate(at);
       }
       team = next;

@@ -15,14 +15,13 @@
  */
 import type { Database } from './database.js';
 import { IngestStore } from './ingest-store.js';
-import { matchKey } from '../kpi/sla.js';
-import { projectionOptions, type ProjectionOptions } from '../ingest/project-ticket.js';
+import { escalationGroupKey, projectionOptions, type ProjectionOptions } from '../ingest/project-ticket.js';
 
 export const ESCALATION_GROUPS_SETTING = 'projection:escalation_groups';
 
-/** Groups compare as the projection compares them: ignoring case and spaces, in any order. */
+/** Groups compare as the projection compares them (escalationGroupKey), in any order. */
 const sameGroups = (a: readonly string[], b: readonly string[]): boolean => {
-  const keys = (groups: readonly string[]) => [...new Set(groups.map(matchKey))].sort().join('\n');
+  const keys = (groups: readonly string[]) => [...new Set(groups.map((group) => escalationGroupKey(group.trim())))].sort().join('\n');
   return keys(a) === keys(b);
 };
 

@@ -155,7 +155,7 @@ async function overdueRuleNotes(locale: Locale, alerts: AlertStore, kpi: KpiStor
   const notes: string[] = [];
   const routed = (await alerts.teamRouting()).filter((team) => team.alertChannelId !== null);
   if (routed.length > 0) notes.push(t(locale, 'admin.overdue_rule_routed', { teams: routed.map((team) => `${escapeMrkdwn(team.name)} (${channelRef(team.alertChannelId ?? '')})`).join(', ') }));
-  const { n } = await kpi.overdueNow(now, filters, 0);
+  const n = await kpi.overdueCount(now, filters);
   if (n > 0) notes.push(tn(locale, 'admin.overdue_rule_existing', n));
   return notes;
 }
