@@ -791,6 +791,13 @@ function requireChannel(verb: string, word: string | undefined): SlackChannelRef
   return ref(match[1] ?? '', match[2]);
 }
 
+/**
+ * A Slack user id as a filter holds it once `agent:<@U…>` is read (U or W and
+ * at least eight more: Slack's ids are 9 or 11 characters long), so that a view
+ * can show it as a mention. A helpdesk agent's name or id rarely looks like one.
+ */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{8,}$/;
+
 function slackUser(word: string): SlackUserRef | undefined {
   const escaped = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/.exec(word);
   if (escaped !== null) return ref(escaped[1] ?? '', escaped[2]);

@@ -260,6 +260,19 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(renderMessage((await answerCommand('agent <@UNOBODY>', asker, deps)).message)).toBe('@UNOBODY is not linked to a helpdesk agent, so no ticket is theirs here. An admin can link them with `/kpi link @someone agent@example.com`.');
   });
 
+  it('agent <@U…> names the agent in the filters line as a mention (Slack shows the name), not as the raw user id', async () => {
+    await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0, data: { status: 'new', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu Lestari' } } }]);
+    await w.db('agents').update({ slack_user_id: 'U012AYU345' });
+    const deps = { db: w.db, timezone: 'Asia/Jakarta', clock: () => w.now };
+    const asker = { userId: 'UADMIN', locale: 'en' as const, isAdmin: false };
+    const blocks = async (text: string) => JSON.stringify((await answerCommand(text, asker, deps)).message.blocks);
+    const mentioned = await blocks('agent <@U012AYU345|ayu>');
+    expect(mentioned).toContain('filters: Agent: <@U012AYU345>');
+    expect(mentioned).not.toContain('Agent: U012AYU345');
+    // Written as an e-mail address, it stays the address, escaped as text.
+    expect(await blocks('agent ayu@example.com')).toContain('filters: Agent: ayu@example.com');
+  });
+
   it('a name filter that matches no ticket is said under the numbers, with the closest known name, in the reader\'s language', async () => {
     await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0, data: { status: 'new', team: 'Billing', channel: 'email', assignee: { type: 'agent', id: 'a1', email: 'ayu@example.com', name: 'Ayu Lestari' } } }]);
     const deps = { db: w.db, timezone: 'Asia/Jakarta', clock: () => w.now };

@@ -13,7 +13,7 @@ import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod, headlineName } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { escapeMrkdwn, fields, LIMITS, link, type Block } from './kit.js';
-import { WEEKDAYS, type DigestSchedule } from '../command.js';
+import { SLACK_USER_ID, WEEKDAYS, type DigestSchedule } from '../command.js';
 import { scheduleOfCron } from '../../schedule/digest-schedule.js';
 
 /** What a button needs to re-run the request it belongs to (kept short: Slack allows 2,000 characters). */
@@ -106,11 +106,15 @@ export function metricsPlain(locale: Locale, results: readonly MetricResult[]): 
   return results.map((result) => `${headlineName(locale, result.metric)}: ${formatMetricValue(locale, result.value, result.unit)}`);
 }
 
-/** `Team: billing, Priority: high`, or "" without filters. */
+/** `Team: billing, Priority: high`, or "" without filters; an agent given as a Slack user shows as a mention (Slack writes the name). */
 export function filtersText(locale: Locale, filters: TicketFilters): string {
   return Object.entries(filters)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${t(locale, `filter.${key}` as MessageKey & `filter.${string}`)}: ${escapeMrkdwn(String(value))}`)
+    .map(([key, value]) => {
+      const text = String(value);
+      const shown = key === 'agent' && SLACK_USER_ID.test(text) ? `<@${text}>` : escapeMrkdwn(text);
+      return `${t(locale, `filter.${key}` as MessageKey & `filter.${string}`)}: ${shown}`;
+    })
     .join(', ');
 }
 
