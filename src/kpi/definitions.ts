@@ -54,7 +54,7 @@ export interface MetricDefinition {
 
 /** How frt and resolution count business hours (src/kpi/business-durations.ts). */
 const BUSINESS_HOURS =
-  'Business hours (the figures under "In business hours"; `details.business` in `kpibot report --json`) count only the open hours of the ticket\'s calendar, holidays closed: the calendar of its team (`kpibot sla team`; team names compare ignoring case and spaces), else the default calendar, else, with no calendar at all, every hour, so business hours equal calendar hours. The team is the ticket\'s latest; a calendar change recomputes every ticket.';
+  'Business hours (the figures under "In business hours"; `details.business` in `kpibot report --json`) count only the open hours of the ticket\'s calendar, holidays closed: the calendar of its team (`kpibot sla team`; team names compare ignoring case and spaces), else the default calendar, else, with no calendar at all, every hour, so business hours equal calendar hours. The team is the ticket\'s latest; a calendar change recomputes every ticket. A span that lies wholly outside open hours (a ticket opened and answered on a Sunday) counts 0 s in business hours, so a business-hours median of 0 s means at least half the tickets were handled while the team was closed.';
 
 const define = (definitions: MetricDefinition[]) => Object.fromEntries(definitions.map((d) => [d.id, d])) as Record<MetricId, MetricDefinition>;
 
