@@ -12,14 +12,41 @@ export interface RenderableMessage {
   readonly blocks?: readonly AnyBlock[];
 }
 
-/** The message as lines of text; without blocks, its `text`. */
-export function renderMessage(message: RenderableMessage): string {
-  const blocks = message.blocks ?? [];
-  if (blocks.length === 0) return mrkdwnToText(message.text);
-  return blocks.map(renderBlock).filter((text) => text !== '').join('\n');
+/** The console's user: the person at the terminal runs the bot, so they are its admin. */
+export const CONSOLE_USER = 'U0CONSOLE';
+
+/** The name to show for a mention or channel link that carries only an id (`<@U1>`, `<#C1>`); the id itself by default. */
+export type NameOf = (id: string) => string;
+
+const asId: NameOf = (id) => id;
+
+/**
+ * The names the console made ids from (`#ops` → `COPS`, see escapeLikeSlack),
+ * so that it shows back what was typed instead of the made-up id. An id it did
+ * not make in this run (one kept in the database from an earlier run) reads as
+ * the id's letters after the first, lower case: the name, less any `-` or `_`.
+ */
+const consoleNames = new Map<string, string>([[CONSOLE_USER, 'console']]);
+
+/** The console's made-up id for `#name` (prefix C) or `@name` (prefix U), remembered so that `consoleName` gives the name back. */
+export function consoleId(prefix: 'C' | 'U', name: string): string {
+  const id = `${prefix}${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
+  consoleNames.set(id, name);
+  return id;
 }
 
-function renderBlock(block: AnyBlock): string {
+export const consoleName: NameOf = (id) => consoleNames.get(id) ?? id.slice(1).toLowerCase();
+
+/** The message as lines of text; without blocks, its `text`. `names` names the ids of bare mentions and channel links. */
+export function renderMessage(message: RenderableMessage, names: NameOf = asId): string {
+  const blocks = message.blocks ?? [];
+  if (blocks.length === 0) return mrkdwnToText(message.text, names);
+  return blocks.map((block) => renderBlock(block, names)).filter((text) => text !== '').join('\n');
+}
+
+function renderBlock(block: AnyBlock, names: NameOf): string {
+  const textOf = (value: unknown) => textIn(value, names);
+  const buttonText = (element: Record<string, unknown>) => buttonIn(element, names);
   const b = block as unknown as Record<string, unknown>;
   switch (block.type) {
     case 'header': {
@@ -50,15 +77,15 @@ function renderBlock(block: AnyBlock): string {
   }
 }
 
-function buttonText(element: Record<string, unknown>): string {
+function buttonIn(element: Record<string, unknown>, names: NameOf): string {
   const url = typeof element.url === 'string' ? ` (${element.url})` : '';
-  return `[${textOf(element.text)}]${url}`;
+  return `[${textIn(element.text, names)}]${url}`;
 }
 
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return mrkdwnToText(value);
+function textIn(value: unknown, names: NameOf): string {
+  if (typeof value === 'string') return mrkdwnToText(value, names);
   if (value !== null && typeof value === 'object' && 'text' in value && typeof value.text === 'string') {
-    return 'type' in value && value.type === 'plain_text' ? value.text : mrkdwnToText(value.text);
+    return 'type' in value && value.type === 'plain_text' ? value.text : mrkdwnToText(value.text, names);
   }
   return '';
 }
@@ -67,12 +94,12 @@ function textOf(value: unknown): string {
  * `<url|label>` → `label (url)`, `<@U1>` → `@U1`, `<#C1|name>` → `#name`, emphasis dropped, entities decoded; a
  * ```code block``` on lines of its own, indented, without its fences.
  */
-export function mrkdwnToText(text: string): string {
+export function mrkdwnToText(text: string, names: NameOf = asId): string {
   const parts = text.split(/```([\s\S]*?)```/);
   let out = '';
   parts.forEach((part, index) => {
     if (index % 2 === 0) {
-      out += inlineText(index > 0 && part !== '' && !part.startsWith('\n') ? `\n${part}` : part);
+      out += inlineText(index > 0 && part !== '' && !part.startsWith('\n') ? `\n${part}` : part, names);
       return;
     }
     const lines = part.replace(/^\n|\n$/g, '').split('\n').map((line) => `  ${decodeEntities(line)}`);
@@ -83,10 +110,10 @@ export function mrkdwnToText(text: string): string {
 
 const decodeEntities = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
-function inlineText(text: string): string {
+function inlineText(text: string, names: NameOf): string {
   const plain = text
-    .replace(/<@([A-Z0-9]+)(?:\|([^>]+))?>/g, (_, id: string, name?: string) => `@${name ?? id}`)
-    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name === undefined || name === '' ? id : name}`)
+    .replace(/<@([A-Z0-9]+)(?:\|([^>]+))?>/g, (_, id: string, name?: string) => `@${name ?? names(id)}`)
+    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name === undefined || name === '' ? names(id) : name}`)
     .replace(/<!([a-z]+)(?:\|[^>]*)?>/g, (_, name: string) => `@${name}`)
     .replace(/<([^|>]+)\|([^>]+)>/g, (_, url: string, label: string) => `${label} (${url})`)
     .replace(/<([^>]+)>/g, '$1')

@@ -8,10 +8,9 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../logger.js';
 import { answerCommand, answerHome, type Asker, type AnswerDeps } from './answer.js';
-import { renderMessage } from './console-render.js';
+import { consoleId, consoleName, renderMessage } from './console-render.js';
 
-/** The console's user: the person at the terminal runs the bot, so they are its admin. */
-export const CONSOLE_USER = 'U0CONSOLE';
+export { CONSOLE_USER } from './console-render.js';
 
 export interface ConsoleOptions {
   readonly input: Readable;
@@ -51,7 +50,7 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
       if (text === '') return prompt();
       try {
         if (text === 'home') {
-          write(renderMessage(await answerHome(asker, deps)));
+          write(renderMessage(await answerHome(asker, deps), consoleName));
         } else {
           // `/kpi frt 7d`, `kpi frt 7d` and plain `frt 7d` are the same command; another slash command is not ours.
           const match = /^\/?kpi(?:\s+([\s\S]*))?$/i.exec(text);
@@ -59,7 +58,7 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
             write(`"${text}" is not a command here: type \`/kpi help\`.`);
           } else {
             const answer = await answerCommand(escapeLikeSlack(match === null ? text : (match[1] ?? '')), asker, deps);
-            write(`${answer.share ? '→ posted in the channel' : '→ only visible to you'}\n${renderMessage(answer.message)}`);
+            write(`${answer.share ? '→ posted in the channel' : '→ only visible to you'}\n${renderMessage(answer.message, consoleName)}`);
           }
         }
       } catch (error) {
@@ -88,8 +87,7 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
  * `<#CSUPPORT|support>`, `@ayu` → `<@UAYU|ayu>`).
  */
 export function escapeLikeSlack(text: string): string {
-  const id = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '');
   return text
-    .replace(/(^|\s)#([a-z0-9][a-z0-9_-]*)(?=\s|$)/gi, (_, space: string, name: string) => `${space}<#C${id(name)}|${name}>`)
-    .replace(/(^|\s)@([a-z0-9][a-z0-9._-]*)(?=\s|$)/gi, (_, space: string, name: string) => `${space}<@U${id(name)}|${name}>`);
+    .replace(/(^|\s)#([a-z0-9][a-z0-9_-]*)(?=\s|$)/gi, (_, space: string, name: string) => `${space}<#${consoleId('C', name)}|${name}>`)
+    .replace(/(^|\s)@([a-z0-9][a-z0-9._-]*)(?=\s|$)/gi, (_, space: string, name: string) => `${space}<@${consoleId('U', name)}|${name}>`);
 }

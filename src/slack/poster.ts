@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import { webApi } from '@slack/bolt';
 import { KpiBotError } from '../errors.js';
 import type { SlackMessage } from './blocks/kit.js';
-import { renderMessage } from './console-render.js';
+import { consoleName, renderMessage } from './console-render.js';
 
 export interface PostedMessage {
   readonly channel: string;
@@ -111,12 +111,12 @@ export function consolePoster(out: Writable): SlackPoster {
   return {
     async post(target, message) {
       sequence += 1;
-      const heading = isUserId(target) ? `→ DM @${target}` : `→ #${target}`;
-      out.write(`${heading}\n${renderMessage(message)}\n\n`);
+      const heading = isUserId(target) ? `→ DM @${consoleName(target)}` : `→ #${consoleName(target)}`;
+      out.write(`${heading}\n${renderMessage(message, consoleName)}\n\n`);
       return { channel: target, ts: `console.${sequence}` };
     },
     async update(channel, ts, message) {
-      out.write(`↻ #${channel} (${ts})\n${renderMessage(message)}\n\n`);
+      out.write(`↻ #${consoleName(channel)} (${ts})\n${renderMessage(message, consoleName)}\n\n`);
     },
   };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mrkdwnToText, renderMessage } from '../../src/slack/console-render.js';
+import { PassThrough } from 'node:stream';
+import { consoleName, mrkdwnToText, renderMessage } from '../../src/slack/console-render.js';
+import { consolePoster } from '../../src/slack/poster.js';
 import { escapeLikeSlack } from '../../src/slack/console.js';
 
 describe('the console rendering of a Slack message', () => {
@@ -30,5 +32,20 @@ describe('the console rendering of a Slack message', () => {
     expect(escapeLikeSlack('subscribe #support-leads daily 09:00 tag:#x')).toBe('subscribe <#CSUPPORTLEADS|support-leads> daily 09:00 tag:#x');
     expect(escapeLikeSlack('alerts team Billing #billing-alerts @ayu.s')).toBe('alerts team Billing <#CBILLINGALERTS|billing-alerts> <@UAYUS|ayu.s>');
     expect(escapeLikeSlack('link @ayu ayu@example.com')).toBe('link <@UAYU|ayu> ayu@example.com');
+  });
+
+  it('shows the console\'s made-up ids by the names typed: a reply says #billing-alerts, not #CBILLINGALERTS; ids from an earlier run by their letters', async () => {
+    const reply = { text: '', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `Done: ${escapeLikeSlack('#billing-alerts').replace(/\|[^>]*>/, '>')} gets alerts; lead <@UZED>; by <@U0CONSOLE>` } }] } as const;
+    expect(renderMessage(reply, consoleName)).toBe('Done: #billing-alerts gets alerts; lead @zed; by @console');
+    // Without the console's names (Slack's own messages in tests), ids stay ids.
+    expect(renderMessage(reply)).toBe('Done: #CBILLINGALERTS gets alerts; lead @UZED; by @U0CONSOLE');
+    // The console's posts name their target the same way.
+    const out = new PassThrough();
+    let printed = '';
+    out.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const poster = consolePoster(out);
+    await poster.post('CBILLINGALERTS', { text: 'hello <#COPS>', blocks: [] });
+    await poster.post('UZED', { text: 'hi', blocks: [] });
+    expect(printed).toBe('→ #billing-alerts\nhello #ops\n\n→ DM @zed\nhi\n\n');
   });
 });
