@@ -41,7 +41,20 @@ export function thresholdDecision(state: ThresholdState, crossed: boolean | unde
   return { action: 'none' };
 }
 
-/** A threshold rule's rolling window and cooldown, with their defaults (24 h, 4 h) when the rule names none. */
+/**
+ * The window a new rule gets when it names none: a day, but 30 days for churn,
+ * repeat purchase and NPS and 90 for eNPS. Those are monthly or quarterly
+ * measures: over a day, churn is a day's losses against a monthly limit, and
+ * the surveys' answers come in waves, so the rule would read "no data" nearly
+ * always and never fire. The window is kept in the rule when it is added.
+ */
+export function defaultWindowHours(metric: string): number {
+  return LONG_WINDOW_HOURS[metric] ?? 24;
+}
+
+const LONG_WINDOW_HOURS: Readonly<Record<string, number>> = { churn: 30 * 24, repeat: 30 * 24, nps: 30 * 24, enps: 90 * 24 };
+
+/** A threshold rule's rolling window and cooldown, with their defaults (24 h, 4 h) when the rule names none (a rule added before windows were kept). */
 export function thresholdTiming(config: Record<string, unknown>): { windowHours: number; cooldownMinutes: number } {
   return {
     windowHours: typeof config.windowHours === 'number' ? config.windowHours : 24,

@@ -24,7 +24,7 @@
  *     subscriptions
  *     alerts <#C..> overdue|escalations [filters...]
  *     alerts <#C..> threshold <metric> [median] [window] <op> <value> [cooldown:<4h>] [filters...]
- *                                               op: > >= < <=, value e.g. 4h, 90%, 25; window e.g. 7d, 24h (default 24h)
+ *                                               op: > >= < <=, value e.g. 4h, 90%, 25; window e.g. 7d, 24h (default: defaultWindowHours)
  *     alerts                                    the alert rules, team routes and quiet hours
  *     alerts quiet <#C..> HH:MM HH:MM [Area/City] | alerts quiet <#C..> off
  *     alerts team <team name> [<#C..> | no-channel] [<@U..> | no-lead]
@@ -90,7 +90,7 @@ export type AlertRule =
   /** `value` in the metric's unit: seconds, percent (0-100), a count or a score. */
   | {
       readonly type: 'threshold'; readonly metric: MetricId; readonly operator: ThresholdOperator; readonly value: number;
-      /** The rolling window the metric is computed over (`7d`, `24h`); absent: 24 h. */
+      /** The rolling window the metric is computed over (`7d`, `24h`); absent: the metric's default (defaultWindowHours). */
       readonly windowHours?: number;
       /** How long after an alert the same rule stays quiet (`cooldown:2h`); absent: 4 h. */
       readonly cooldownMinutes?: number;

@@ -111,6 +111,18 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect((await w.alerts.rules('threshold'))[1]?.config).toEqual({ metric: 'csat', operator: '<', value: 80, windowHours: 168, cooldownMinutes: 120, filters: {} });
   });
 
+  it('a threshold rule with no window gets its metric\'s: a day, but 30 days for churn, repeat purchase and NPS and 90 for eNPS; kept in the rule', async () => {
+    expect(await run('alerts <#C0OPS> threshold churn > 5%')).toBe('Done: #C0OPS gets an alert when Customer churn > 5%, over the last 30 days (not again within 4 h).');
+    expect(await run('alerts <#C0OPS> threshold enps < 10')).toContain('(eNPS) < 10, over the last 90 days');
+    expect(await run('alerts <#C0OPS> threshold nps 7d < 10')).toContain('< 10, over the last 7 days');
+    expect((await w.alerts.rules('threshold')).map((rule) => [rule.config.metric, rule.config.windowHours])).toEqual([['churn', 720], ['enps', 2160], ['nps', 168]]);
+    expect(await run('alerts <#C0OPS> threshold csat < 80%')).toContain('over the last 24 hours');
+    // A rule kept before windows were stored keeps its 24 hours.
+    await w.db('alert_rules').where({ kind: 'threshold' }).delete();
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'C0OPS', filters: {}, config: { metric: 'churn', operator: '>', value: 5 } }, T0);
+    expect(await run('alerts')).toContain('Customer churn > 5%, over the last 24 hours');
+  });
+
   it('an overdue rule says what it will not do: teams with their own channel post there; tickets overdue already are not posted again', async () => {
     await run('alerts team Billing <#C0BILL>');
     await w.ingest([{ ticket: 'T-LATE', type: 'ticket_created', at: T0 - 3_600_000, data: { status: 'open', team: 'Billing' } }]);

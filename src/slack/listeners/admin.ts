@@ -18,6 +18,7 @@ import { enqueue } from '../../store/outbox-store.js';
 import { METRICS } from '../../kpi/definitions.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
+import { defaultWindowHours } from '../../schedule/threshold-rules.js';
 import { alertRuleWords } from '../../i18n/alert-words.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
 import type { Asker } from '../answer.js';
@@ -97,7 +98,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const store = new AlertStore(ctx.db);
       const rule = request.rule;
       const config = rule.type === 'threshold'
-        ? { metric: rule.metric, operator: rule.operator, value: rule.value, ...(rule.windowHours === undefined ? {} : { windowHours: rule.windowHours }), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }) }
+        ? { metric: rule.metric, operator: rule.operator, value: rule.value, windowHours: rule.windowHours ?? defaultWindowHours(rule.metric), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }) }
         : {};
       await store.addRule({ kind: rule.type, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
       // The filters are said, and one that matches no ticket is warned about (kept: the team may get tickets later).
