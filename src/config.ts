@@ -38,6 +38,10 @@ export interface WebhookSecrets {
   readonly freshdesk?: string;
   readonly zohodeskToken?: string;
   readonly zohodeskPublicKeyFile?: string;
+  /** The Zoho Desk organisation whose tokens are accepted (required with the key file: Zoho's keys sign every organisation's tokens). */
+  readonly zohodeskOrgId?: string;
+  /** When set, the only webhooks (`aud` = webhookId:<id>) whose tokens are accepted. */
+  readonly zohodeskWebhookIds?: readonly string[];
   readonly intercom?: string;
   readonly helpscout?: string;
   readonly jira?: string;
@@ -98,7 +102,9 @@ export const CONFIG_VARIABLES: readonly { name: string; default: string; meaning
   { name: 'FRESHDESK_WEBHOOK_TOKEN', default: '(none)', meaning: 'Shared token Freshdesk sends (Basic password or `X-Webhook-Token`).', secret: true },
   { name: 'FRESHDESK_TIMEZONE', default: 'UTC', meaning: 'IANA time zone of the Freshdesk account: a Freshdesk time rendered without an offset is read in it (docs/sources/freshdesk.md).' },
   { name: 'ZOHODESK_WEBHOOK_TOKEN', default: '(none)', meaning: 'Shared token Zoho Desk sends (Basic password or `X-Webhook-Token`).', secret: true },
-  { name: 'ZOHODESK_PUBLIC_KEY_FILE', default: '(none)', meaning: 'PEM public key or JWKS file to check Zoho Desk\'s `X-ZDesk-JWT` signature offline.' },
+  { name: 'ZOHODESK_PUBLIC_KEY_FILE', default: '(none)', meaning: 'PEM public key or JWKS file to check Zoho Desk\'s `X-ZDesk-JWT` signature offline. Needs `ZOHODESK_ORG_ID`.' },
+  { name: 'ZOHODESK_ORG_ID', default: '(none)', meaning: 'Your Zoho Desk organisation id (digits). Required with `ZOHODESK_PUBLIC_KEY_FILE`: Zoho\'s keys sign every organisation\'s tokens, so only tokens issued for this one (`iss` = `orgId:<id>`), with bodies whose every event names it, are accepted.' },
+  { name: 'ZOHODESK_WEBHOOK_IDS', default: '(any)', meaning: 'Comma-separated Zoho Desk webhook ids; when set, a token for another webhook (`aud`) is refused.' },
   { name: 'INTERCOM_CLIENT_SECRET', default: '(none)', meaning: 'Intercom app client secret (signs `X-Hub-Signature`).', secret: true },
   { name: 'HELPSCOUT_WEBHOOK_SECRET', default: '(none)', meaning: 'Help Scout webhook secret key.', secret: true },
   { name: 'JIRA_WEBHOOK_SECRET', default: '(none)', meaning: 'Jira Service Management webhook secret.', secret: true },
@@ -158,7 +164,7 @@ export function parseConfig(env: Env): Config {
       zendesk: get('ZENDESK_WEBHOOK_SECRET'),
       freshdesk: get('FRESHDESK_WEBHOOK_TOKEN'),
       zohodeskToken: get('ZOHODESK_WEBHOOK_TOKEN'),
-      zohodeskPublicKeyFile: parseReadableFile('ZOHODESK_PUBLIC_KEY_FILE', get('ZOHODESK_PUBLIC_KEY_FILE')),
+      ...parseZohodeskJwt(get),
       intercom: get('INTERCOM_CLIENT_SECRET'),
       helpscout: get('HELPSCOUT_WEBHOOK_SECRET'),
       jira: get('JIRA_WEBHOOK_SECRET'),
@@ -287,6 +293,20 @@ function parseReadableFile(name: string, path: string | undefined): string | und
   if (path === undefined) return undefined;
   if (!existsSync(path)) throw new ConfigError(name, `file "${path}" does not exist`);
   return path;
+}
+
+/** The key file, the organisation it must be for, and the webhooks it may be for: together, or none. */
+function parseZohodeskJwt(get: (name: string) => string | undefined): Pick<WebhookSecrets, 'zohodeskPublicKeyFile' | 'zohodeskOrgId' | 'zohodeskWebhookIds'> {
+  const keyFile = parseReadableFile('ZOHODESK_PUBLIC_KEY_FILE', get('ZOHODESK_PUBLIC_KEY_FILE'));
+  const orgId = get('ZOHODESK_ORG_ID');
+  const webhookIds = parseList(get('ZOHODESK_WEBHOOK_IDS'));
+  if (orgId !== undefined && !/^\d{1,20}$/.test(orgId)) throw new ConfigError('ZOHODESK_ORG_ID', 'must be your Zoho Desk organisation id, digits only');
+  if (webhookIds.some((id) => !/^\d{1,25}$/.test(id))) throw new ConfigError('ZOHODESK_WEBHOOK_IDS', 'must be Zoho Desk webhook ids (digits), separated by commas');
+  if (keyFile === undefined) return {};
+  if (orgId === undefined) {
+    throw new ConfigError('ZOHODESK_ORG_ID', 'is required with ZOHODESK_PUBLIC_KEY_FILE: Zoho signs every organisation\'s tokens with the same keys, so the bot must know which organisation is yours (a refused token\'s answer names the organisation it was issued for)');
+  }
+  return { zohodeskPublicKeyFile: keyFile, zohodeskOrgId: orgId, ...(webhookIds.length === 0 ? {} : { zohodeskWebhookIds: webhookIds }) };
 }
 
 function parseStandardWebhookSecret(value: string | undefined): string | undefined {

@@ -100,6 +100,10 @@ describe('each configuration error names the variable and the problem', () => {
     ['KPI_LOCALE', { KPI_LOCALE: 'fr' }, /^KPI_LOCALE: must be one of en, id, ms, tr, got "fr"/],
     ['KPI_ADMINS', { KPI_ADMINS: 'U012ABCDEF,@alice' }, /^KPI_ADMINS: "@alice" is not a Slack user id/],
     ['ZOHODESK_PUBLIC_KEY_FILE', { ZOHODESK_PUBLIC_KEY_FILE: '/nonexistent/zoho.pem' }, /^ZOHODESK_PUBLIC_KEY_FILE: file "\/nonexistent\/zoho.pem" does not exist/],
+    // Zoho signs every organisation's tokens with the same keys: the key file alone would accept them all.
+    ['ZOHODESK_ORG_ID', { ZOHODESK_PUBLIC_KEY_FILE: 'package.json' }, /^ZOHODESK_ORG_ID: is required with ZOHODESK_PUBLIC_KEY_FILE/],
+    ['ZOHODESK_ORG_ID', { ZOHODESK_PUBLIC_KEY_FILE: 'package.json', ZOHODESK_ORG_ID: 'acme' }, /^ZOHODESK_ORG_ID: must be your Zoho Desk organisation id, digits only/],
+    ['ZOHODESK_WEBHOOK_IDS', { ZOHODESK_WEBHOOK_IDS: '186000000990001, webhook-2' }, /^ZOHODESK_WEBHOOK_IDS: must be Zoho Desk webhook ids/],
     ['GENERIC_WEBHOOK_SECRET', { GENERIC_WEBHOOK_SECRET: 'plain-secret' }, /^GENERIC_WEBHOOK_SECRET: must be whsec_ followed by at least 16 bytes in base64/],
     ['GENERIC_WEBHOOK_SECRET', { GENERIC_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }, /^GENERIC_WEBHOOK_SECRET: must be whsec_/],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],

@@ -130,8 +130,14 @@ export function matchPath(pattern: string, path: string): Record<string, string>
 /** The error sink: typed errors answer their status; anything else is logged once and answers 500. */
 function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown): void {
   req.resume();
-  if (error instanceof HttpError) {
+  if (error instanceof HttpError && error.httpStatus !== 500) {
     sendError(res, error);
+    return;
+  }
+  if (error instanceof HttpError) {
+    // The bot's own set-up (a key file it cannot read): the details are for its log, not for whoever sent the request.
+    logger.error({ code: error.code, err: error.message, path: (req.url ?? '').split('?')[0] }, 'request failed: set-up');
+    sendError(res, new HttpError(error.httpStatus, error.code, 'the bot cannot take this request until its set-up is fixed; its log says why'));
     return;
   }
   if (error instanceof KpiBotError && error.httpStatus < 500) {

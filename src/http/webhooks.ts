@@ -70,7 +70,13 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
     const rawBody = await readBody(req);
     const receivedAt = clock();
     const request: WebhookRequest = { rawBody, headers: req.headers, receivedAt };
-    adapter.verify(request, deps.secrets);
+    try {
+      adapter.verify(request, deps.secrets);
+    } catch (error) {
+      // Said in the log too: a wrong secret or organisation is the operator's to fix, and the answer goes to the helpdesk.
+      if (error instanceof HttpError && error.httpStatus === 401) deps.logger.warn({ source, reason: error.code, detail: error.message }, 'webhook refused');
+      throw error;
+    }
 
     let body: unknown;
     try {

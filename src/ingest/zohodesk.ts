@@ -4,8 +4,10 @@
  * request. Authenticity: the `X-ZDesk-JWT` header, an RS256 JWT checked offline
  * against ZOHODESK_PUBLIC_KEY_FILE (a PEM key or a JWKS file, picked by `kid`);
  * or, for relays, the shared token ZOHODESK_WEBHOOK_TOKEN as the Basic password
- * or an `X-Webhook-Token` header. Neither covers the body: the JWT signs its
- * header and claims only, so its issuer is checked against the body's orgId.
+ * or an `X-Webhook-Token` header. Zoho's keys sign every organisation's
+ * tokens, so a token must be issued for ZOHODESK_ORG_ID (and, when set, one of
+ * ZOHODESK_WEBHOOK_IDS). Neither way covers the body: the JWT signs its header
+ * and claims only, so every event in the body must name the same organisation.
  */
 import { createPublicKey, verify as verifySignature, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -28,13 +30,13 @@ const CUSTOMER_AUTHORS = new Set(['enduser', 'contact', 'customer']);
 
 export const zohodeskAdapter: SourceAdapter = {
   source: 'zohodesk',
-  credentialHint: 'ZOHODESK_PUBLIC_KEY_FILE or ZOHODESK_WEBHOOK_TOKEN',
+  credentialHint: 'ZOHODESK_PUBLIC_KEY_FILE (with ZOHODESK_ORG_ID) or ZOHODESK_WEBHOOK_TOKEN',
   isConfigured: (secrets: WebhookSecrets) => secrets.zohodeskPublicKeyFile !== undefined || secrets.zohodeskToken !== undefined,
 
   verify(request: WebhookRequest, secrets: WebhookSecrets): void {
     const jwt = header(request.headers, 'x-zdesk-jwt');
     if (jwt !== undefined && secrets.zohodeskPublicKeyFile !== undefined) {
-      verifyJwt(jwt, request, secrets.zohodeskPublicKeyFile);
+      verifyJwt(jwt, request, { keyFile: secrets.zohodeskPublicKeyFile, orgId: secrets.zohodeskOrgId ?? '', webhookIds: secrets.zohodeskWebhookIds ?? [] });
       return;
     }
     if (secrets.zohodeskToken !== undefined) {
@@ -64,16 +66,23 @@ export const zohodeskAdapter: SourceAdapter = {
 // Authenticity
 
 
-function verifyJwt(token: string, request: WebhookRequest, keyFile: string): void {
+/** What a token must show to be ours: signed by a key in the file, for our organisation, and (when named) one of our webhooks. */
+interface JwtPolicy {
+  readonly keyFile: string;
+  readonly orgId: string;
+  readonly webhookIds: readonly string[];
+}
+
+function verifyJwt(token: string, request: WebhookRequest, policy: JwtPolicy): void {
   const parts = token.trim().split('.');
   if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part))) throw unauthorized('X-ZDesk-JWT is not a compact JWT');
   const [encodedHeader, encodedClaims, encodedSignature] = parts as [string, string, string];
   const jwtHeader = decodeJson(encodedHeader, 'header');
   const claims = decodeJson(encodedClaims, 'claims');
-  if (jwtHeader.alg !== 'RS256') throw unauthorized(`X-ZDesk-JWT alg must be RS256, got ${JSON.stringify(jwtHeader.alg ?? null)}`);
+  if (jwtHeader.alg !== 'RS256') throw unauthorized(`X-ZDesk-JWT alg must be RS256, got ${shortText(JSON.stringify(jwtHeader.alg ?? null))}`);
 
   const kid = optionalString(jwtHeader.kid);
-  const candidates = publicKeys(keyFile, kid);
+  const candidates = publicKeys(policy.keyFile, kid);
   const signed = Buffer.from(`${encodedHeader}.${encodedClaims}`);
   const signature = Buffer.from(encodedSignature, 'base64url');
   if (!candidates.some((key) => verifySignature('RSA-SHA256', signed, key, signature))) {
@@ -85,6 +94,7 @@ function verifyJwt(token: string, request: WebhookRequest, keyFile: string): voi
   const exp = claimTime(claims.exp, 'exp');
   const iat = claimTime(claims.iat, 'iat');
   const nbf = claimTime(claims.nbf, 'nbf');
+  if (exp === undefined && iat === undefined) throw new HttpError(401, 'bad_timestamp', 'X-ZDesk-JWT has neither exp nor iat: a token with no time would be good for ever');
   if (exp !== undefined && now > exp + SIGNATURE_WINDOW_MS) throw new HttpError(401, 'stale_timestamp', 'X-ZDesk-JWT has expired (exp is more than 5 minutes ago)');
   if (iat !== undefined && iat > now + SIGNATURE_WINDOW_MS) throw new HttpError(401, 'stale_timestamp', 'X-ZDesk-JWT iat is more than 5 minutes in the future');
   if (nbf !== undefined && nbf > now + SIGNATURE_WINDOW_MS) throw new HttpError(401, 'stale_timestamp', 'X-ZDesk-JWT is not valid yet (nbf)');
@@ -92,13 +102,26 @@ function verifyJwt(token: string, request: WebhookRequest, keyFile: string): voi
     throw new HttpError(401, 'stale_timestamp', 'X-ZDesk-JWT has no exp and its iat is more than 5 minutes old');
   }
 
-  // The JWT does not sign the body; at least the organisation it names must be the body's.
-  const issuer = /^orgId:(.+)$/.exec(optionalString(claims.iss) ?? '')?.[1];
-  if (issuer !== undefined) {
-    for (const orgId of bodyOrgIds(request.rawBody)) {
-      if (orgId !== issuer) throw unauthorized(`the body's orgId ${orgId} is not the JWT issuer's (orgId:${issuer})`);
+  // Zoho's keys sign every organisation's tokens: the token must be issued for ours, and for one of our webhooks when they are named.
+  const issuer = optionalString(claims.iss);
+  if (issuer !== `orgId:${policy.orgId}`) {
+    throw unauthorized(`X-ZDesk-JWT is issued for ${issuer === undefined ? 'no organisation (no iss)' : shortText(issuer)}, not for ZOHODESK_ORG_ID (orgId:${policy.orgId})`);
+  }
+  if (policy.webhookIds.length > 0) {
+    const audience = optionalString(claims.aud);
+    if (!policy.webhookIds.some((id) => audience === `webhookId:${id}`)) {
+      throw unauthorized(`X-ZDesk-JWT is for ${audience === undefined ? 'no webhook (no aud)' : shortText(audience)}, not one of ZOHODESK_WEBHOOK_IDS`);
     }
   }
+  // The JWT does not sign the body: at least every event in it must be our organisation's.
+  for (const [index, orgId] of bodyOrgIds(request.rawBody)) {
+    if (orgId !== policy.orgId) throw unauthorized(`event [${index}] ${orgId === undefined ? 'names no orgId' : `is for orgId ${shortText(orgId)}`}, not ZOHODESK_ORG_ID (${policy.orgId})`);
+  }
+}
+
+/** Text from a request, cut short enough for an error message. */
+function shortText(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function decodeJson(part: string, what: string): Json {
@@ -118,7 +141,8 @@ function claimTime(value: unknown, name: string): number | undefined {
   return ms;
 }
 
-function bodyOrgIds(rawBody: Buffer): string[] {
+/** Each event object's index and orgId (undefined where it names none); a body that is no array, or an item no object, is answered by the parser after verification. */
+function bodyOrgIds(rawBody: Buffer): [number, string | undefined][] {
   let body: unknown;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
@@ -126,10 +150,7 @@ function bodyOrgIds(rawBody: Buffer): string[] {
     return []; // malformed JSON is answered 400 after verification
   }
   if (!Array.isArray(body)) return [];
-  return body.flatMap((item) => {
-    const orgId = isObject(item) ? optionalString(item.orgId) : undefined;
-    return orgId === undefined ? [] : [orgId];
-  });
+  return body.flatMap((item, index): [number, string | undefined][] => (isObject(item) ? [[index, optionalString(item.orgId)]] : []));
 }
 
 interface KeyFile {

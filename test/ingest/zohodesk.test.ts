@@ -72,7 +72,7 @@ afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
 describe(`zohodesk webhooks on ${TEST_ENGINE}`, () => {
   let bot: TestBot;
   beforeAll(async () => {
-    bot = await startTestBot({ ZOHODESK_PUBLIC_KEY_FILE: PEM_FILE, ZOHODESK_WEBHOOK_TOKEN: TOKEN });
+    bot = await startTestBot({ ZOHODESK_PUBLIC_KEY_FILE: PEM_FILE, ZOHODESK_ORG_ID: ORG, ZOHODESK_WEBHOOK_TOKEN: TOKEN });
   });
   afterAll(() => bot.dispose());
   const clean = async () => {
@@ -142,7 +142,6 @@ describe(`zohodesk webhooks on ${TEST_ENGINE}`, () => {
         { claims: claims({ iat: Date.now(), exp: Date.now() + 300_000 }) },
         { claims: claims({ iat: nowS() - 120 }) },
         { claims: claims({ exp: nowS() - 60 }) }, // expired a minute ago: within the 5-minute tolerance
-        { claims: {} },
       ];
       for (const options of accepted) {
         await clean();
@@ -165,6 +164,11 @@ describe(`zohodesk webhooks on ${TEST_ENGINE}`, () => {
         [jwtHeader({ claims: claims({ iat: nowS() - 400 }) }), 'stale_timestamp'], // no exp: iat must be recent
         [jwtHeader({ claims: claims({ iat: nowS() + 400, exp: nowS() + 700 }) }), 'stale_timestamp'],
         [jwtHeader({ claims: claims({ exp: 'tomorrow' }) }), 'bad_timestamp'],
+        // Zoho's keys sign every organisation's tokens: one issued for another, or for none, is not ours.
+        [jwtHeader({ claims: { ...claims({ iat: nowS(), exp: nowS() + 300 }), iss: 'orgId:31337' } }), 'bad_signature'],
+        [jwtHeader({ claims: { aud: 'webhookId:186000000990001', iat: nowS(), exp: nowS() + 300 } }), 'bad_signature'],
+        // A token with no time would be good for ever.
+        [jwtHeader({ claims: claims({}) }), 'bad_timestamp'],
       ];
       for (const [headers, code] of cases) {
         const res = await send(body, headers);
@@ -174,16 +178,32 @@ describe(`zohodesk webhooks on ${TEST_ENGINE}`, () => {
       expect(await bot.db('webhook_deliveries').count({ n: '*' })).toEqual([{ n: 0 }]);
     });
 
-    it('a body for another organisation is refused; other tampering is NOT detected (the JWT does not sign the body)', async () => {
+    it('a body for another organisation, or naming none, is refused; other tampering is NOT detected (the JWT does not sign the body)', async () => {
       const otherOrg = body.replace(`"orgId": "${ORG}"`, '"orgId": "60099999999"');
       expect(otherOrg).not.toBe(body);
-      expect(await send(otherOrg)).toMatchObject({ status: 401, body: { error: 'bad_signature', message: expect.stringContaining('orgId') } });
+      expect(await send(otherOrg)).toMatchObject({ status: 401, body: { error: 'bad_signature', message: expect.stringContaining('is for orgId 60099999999, not ZOHODESK_ORG_ID') } });
+      const noOrg = body.replace(`"orgId": "${ORG}",`, '');
+      expect(noOrg).not.toBe(body);
+      expect(await send(noOrg)).toMatchObject({ status: 401, body: { error: 'bad_signature', message: expect.stringContaining('names no orgId') } });
+      expect(await bot.db('webhook_deliveries').count({ n: '*' })).toEqual([{ n: 0 }]);
       // Zoho's JWT covers its header and claims only, and carries no body hash: a changed body with a
       // still-valid JWT is accepted. Pinned here on purpose (docs/sources/zohodesk.md, Limitations).
       const tampered = body.replace('"isPublic": false', '"isPublic": true');
       expect(tampered).not.toBe(body);
       expect((await send(tampered)).status).toBe(200);
       expect(await bot.db('ticket_events').select('type')).toEqual([{ type: 'agent_reply' }]);
+    });
+
+    it('with ZOHODESK_WEBHOOK_IDS, only tokens for those webhooks (aud) are accepted', async () => {
+      const pinned = await startTestBot({ ZOHODESK_PUBLIC_KEY_FILE: PEM_FILE, ZOHODESK_ORG_ID: ORG, ZOHODESK_WEBHOOK_IDS: '186000000990002, 186000000990003' });
+      try {
+        const to = (aud: string | undefined) => postWebhook(pinned.url, 'zohodesk', body, jwtHeader({ claims: { iss: `orgId:${ORG}`, ...(aud === undefined ? {} : { aud }), iat: nowS(), exp: nowS() + 300 } }));
+        expect(await to('webhookId:186000000990001')).toMatchObject({ status: 401, body: { error: 'bad_signature', message: expect.stringContaining('not one of ZOHODESK_WEBHOOK_IDS') } });
+        expect((await to(undefined)).status).toBe(401);
+        expect((await to('webhookId:186000000990003')).status).toBe(200);
+      } finally {
+        await pinned.dispose();
+      }
     });
 
     it('accepts the shared token as the Basic password or X-Webhook-Token; 401 without it or with a wrong one', async () => {
@@ -229,11 +249,25 @@ describe(`zohodesk webhooks on ${TEST_ENGINE}`, () => {
     });
   });
 
+  it('500 key_file_unusable for a key file it cannot read, without the file\'s path or contents in the answer (they go to the log)', async () => {
+    const broken = join(keyDir, 'broken.json');
+    writeFileSync(broken, readFileSync(JWKS_FILE));
+    const bot = await startTestBot({ ZOHODESK_PUBLIC_KEY_FILE: broken, ZOHODESK_ORG_ID: ORG });
+    try {
+      writeFileSync(broken, '{"keys": [ {"kty": "RSA", ');
+      const res = await postWebhook(bot.url, 'zohodesk', '[]', jwtHeader());
+      expect(res).toEqual({ status: 500, body: { error: 'key_file_unusable', message: 'the bot cannot take this request until its set-up is fixed; its log says why' } });
+      expect(JSON.stringify(res.body)).not.toContain(keyDir);
+    } finally {
+      await bot.dispose();
+    }
+  });
+
   it('503 naming both variables when neither is set', async () => {
     const unconfigured = await startTestBot();
     try {
       const res = await postWebhook(unconfigured.url, 'zohodesk', '[]', jwtHeader());
-      expect(res).toEqual({ status: 503, body: { error: 'source_not_configured', message: 'the zohodesk webhook is not configured: set ZOHODESK_PUBLIC_KEY_FILE or ZOHODESK_WEBHOOK_TOKEN and restart' } });
+      expect(res).toEqual({ status: 503, body: { error: 'source_not_configured', message: 'the zohodesk webhook is not configured: set ZOHODESK_PUBLIC_KEY_FILE (with ZOHODESK_ORG_ID) or ZOHODESK_WEBHOOK_TOKEN and restart' } });
     } finally {
       await unconfigured.dispose();
     }
@@ -243,7 +277,7 @@ describe(`zohodesk webhooks on ${TEST_ENGINE}`, () => {
 describe(`zohodesk with a JWKS file on ${TEST_ENGINE}`, () => {
   let bot: TestBot;
   beforeAll(async () => {
-    bot = await startTestBot({ ZOHODESK_PUBLIC_KEY_FILE: JWKS_FILE });
+    bot = await startTestBot({ ZOHODESK_PUBLIC_KEY_FILE: JWKS_FILE, ZOHODESK_ORG_ID: ORG });
   });
   afterAll(() => bot.dispose());
   beforeEach(async () => {
