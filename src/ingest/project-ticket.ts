@@ -14,6 +14,7 @@ import {
   type TicketEventType,
   type TicketStatus,
 } from './events.js';
+import { linkableUrl } from './values.js';
 
 /** A ticket event as read back from the event log. */
 export interface LoggedTicketEvent {
@@ -212,7 +213,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   };
   const applyAttributes = (data: TicketEventData, at: number, isCreation: boolean) => {
     if (data.channel !== undefined) channel = data.channel;
-    if (data.url !== undefined) url = data.url;
+    // A link Slack could not show safely is not kept; the last good one stays.
+    if (data.url !== undefined) url = linkableUrl(data.url) ?? url;
     if (data.requesterId !== undefined) requesterId = data.requesterId;
     if (data.firstResponseDueAt !== undefined) firstResponseDueAt = data.firstResponseDueAt;
     if (data.resolutionDueAt !== undefined) resolutionDueAt = data.resolutionDueAt;

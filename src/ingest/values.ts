@@ -11,6 +11,25 @@ export function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/**
+ * A ticket's link as the helpdesk sent it, if it is safe to put in a Slack
+ * link or button: http(s), at most 500 characters, and without the characters
+ * that end Slack's `<url|label>` markup or a URL (`<`, `>`, `|`, blanks,
+ * control characters). Otherwise undefined: a URL such as
+ * `https://x/t/1|Reset your password> <!channel` would post a fake label and
+ * an @channel in every alert about the ticket.
+ */
+export function linkableUrl(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed.length > 500 || !/^https?:\/\//i.test(trimmed) || /[<>|\s\p{Cc}]/u.test(trimmed)) return undefined;
+  try {
+    new URL(trimmed);
+  } catch {
+    return undefined;
+  }
+  return trimmed;
+}
+
 export function object(value: unknown, path: string): Json {
   if (!isObject(value)) throw new PayloadShapeError(`${path} must be an object`);
   return value;

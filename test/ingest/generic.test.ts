@@ -109,6 +109,19 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
     expect(await bot.db('survey_responses').first('kind', 'scale', 'score')).toEqual({ kind: 'nps', scale: '0-10', score: 9 });
   });
 
+  it('keeps a ticket link only when Slack can show it safely: one that would close the link markup and post @channel is dropped, the last good one stays', async () => {
+    const updated = (url: string, id: string, at: number) => ({ type: 'ticket.updated', id, occurred_at: minutes(at), ticket: { id: 'T-URL', url } });
+    await send({ events: [{ type: 'ticket.created', id: 'u0', occurred_at: minutes(0), ticket: { id: 'T-URL', status: 'open', url: 'https://help.example/t/1|Reset your password> <!channel' } }] }, 'url-0');
+    const url = async () => (await bot.db('tickets').where({ external_id: 'T-URL' }).first('url'))?.url as string | null;
+    expect(await url()).toBeNull();
+    await send({ events: [updated('https://help.example/agent/tickets/1', 'u1', 1)] }, 'url-1');
+    expect(await url()).toBe('https://help.example/agent/tickets/1');
+    for (const [index, bad] of ['javascript:alert(1)', 'https://help.example/t/1> <!here>', 'https://help.example/t/ 1', `https://help.example/${'x'.repeat(500)}`].entries()) {
+      await send({ events: [updated(bad, `u-bad-${index}`, 2 + index)] }, `url-bad-${index}`);
+    }
+    expect(await url()).toBe('https://help.example/agent/tickets/1');
+  });
+
   describe('bad input gets a status and a JSON reason, and nothing is written', () => {
     const body = JSON.stringify(LIFE[0]);
     const countRows = async () => ({ events: (await bot.db('ticket_events').count({ n: '*' }))[0], deliveries: (await bot.db('webhook_deliveries').count({ n: '*' }))[0] });

@@ -137,6 +137,20 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
   });
 });
 
+describe('a ticket\'s link', () => {
+  it('is left out when its URL could break out of Slack\'s <url|label> markup (a link kept before they were checked at ingest): label only, no button URL', () => {
+    const alert = (url: string) => renderAlert({ kind: 'escalation', alertId: 2, ticket: { externalId: '42', url, priority: 'urgent', team: null }, assignee: null, timezone: 'Asia/Jakarta' }, 'en');
+    const good = JSON.stringify(alert('https://help.example/t/42'));
+    expect(good).toContain('<https://help.example/t/42|#42>');
+    expect(good).toContain('"url":"https://help.example/t/42"');
+    const bad = JSON.stringify(alert('https://help.example/t/1|Reset your password> <!channel'));
+    expect(bad).not.toContain('<!channel');
+    expect(bad).not.toContain('Reset your password');
+    expect(bad).not.toContain('"url"');
+    expect(bad).toContain('#42');
+  });
+});
+
 describe('a metric reply', () => {
   it('says "all tickets" only for metrics that count tickets', () => {
     const contextOf = (metric: MetricId) => {

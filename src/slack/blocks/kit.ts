@@ -7,6 +7,7 @@
  * here are the last guard.
  */
 import type { types } from '@slack/bolt';
+import { linkableUrl } from '../../ingest/values.js';
 
 export type Block = types.KnownBlock;
 export type Button = types.Button;
@@ -79,7 +80,7 @@ export function button(spec: ButtonSpec): Button {
     text: { type: 'plain_text', text: clip(spec.text, LIMITS.buttonText), emoji: true },
     action_id: clip(spec.actionId, LIMITS.actionId),
     ...(spec.value === undefined ? {} : { value: spec.value.slice(0, LIMITS.buttonValue) }),
-    ...(spec.url === undefined ? {} : { url: spec.url }),
+    ...(spec.url === undefined || linkableUrl(spec.url) === undefined ? {} : { url: spec.url }),
     ...(spec.style === undefined ? {} : { style: spec.style }),
   };
 }
@@ -100,8 +101,9 @@ export function message(text: string, blocks: readonly Block[], more: (n: number
 }
 
 /** Text for a link in mrkdwn: `<url|label>`, with the characters Slack reserves escaped in the label. */
+/** `<url|label>`; the label alone when the URL could break out of the markup (one kept before links were checked at ingest). */
 export function link(url: string, label: string): string {
-  return `<${url}|${escapeMrkdwn(label)}>`;
+  return linkableUrl(url) === undefined ? escapeMrkdwn(label) : `<${url}|${escapeMrkdwn(label)}>`;
 }
 
 /** Slack's three control characters (&, <, >) escaped as Slack asks, for text that is not markup. */
