@@ -79,9 +79,11 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
     }
 
     let body: unknown;
+    let text: string;
     try {
       // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not replaced by U+FFFD (which made distinct ids one).
-      body = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(rawBody));
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(rawBody);
+      body = JSON.parse(text);
     } catch (error) {
       throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${describeError(error)}`);
     }
@@ -100,13 +102,17 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
 
     let events;
     try {
+      // A NUL character (only a \u0000 escape can carry one) is no helpdesk's text, and PostgreSQL's text columns refuse it.
+      if (text.includes('\\u0000') && holdsNul(body)) throw new PayloadShapeError('a text in the body holds a NUL character (\\u0000)');
       events = adapter.parse(body, { headers: req.headers, receivedAt, timezone: deps.timezones?.[source] ?? 'UTC' });
       checkEvents(events);
     } catch (error) {
       if (!(error instanceof PayloadShapeError)) throw error;
-      await deps.store.recordRejected({ ...record, reason: error.code, detail: error.message });
-      deps.logger.warn({ source, deliveryKey, reason: error.message }, 'webhook rejected: unknown shape');
-      sendError(res, new HttpError(422, error.code, error.message));
+      // The reason may quote the sender's text: cut short, and without NUL characters, for the answer, the log and the column.
+      const reason = sendersText(error.message);
+      await deps.store.recordRejected({ ...record, reason: error.code, detail: reason });
+      deps.logger.warn({ source, deliveryKey, reason }, 'webhook rejected: unknown shape');
+      sendError(res, new HttpError(422, error.code, reason));
       return;
     }
 
@@ -121,4 +127,27 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
       }
     }
   };
+}
+
+/** Whether any string in a parsed JSON value, key or value, holds a NUL character. */
+function holdsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) return true;
+    } else if (item !== null && typeof item === 'object') {
+      for (const [key, child] of Object.entries(item)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
+}
+
+/** A refusal's reason, which may quote what was sent: NUL characters replaced, and at most 300 characters. */
+function sendersText(message: string): string {
+  const clean = message.replaceAll('\u0000', '\ufffd');
+  return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
 }

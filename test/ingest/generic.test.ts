@@ -179,6 +179,30 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
       expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     });
 
+    it('422, not 500, for a NUL character (\\u0000) anywhere in the body, kept as a rejected delivery; a long reason is cut short', async () => {
+      const cases: [string, unknown][] = [
+        ['nul-1', { ...LIFE[0], ticket: { ...LIFE[0]?.ticket, team: 'Bil\u0000ling' } }],
+        ['nul-2', { ...LIFE[0], type: 'ticket.\u0000created' }],
+        ['nul-3', { ...LIFE[0], ticket: { ...LIFE[0]?.ticket, tags: ['ok', 'b\u0000d'] } }],
+        ['nul-4', { ...LIFE[0], 'odd\u0000key': 1 }],
+      ];
+      for (const [id, payload] of cases) {
+        const body = JSON.stringify(payload);
+        expect(body).toContain('\\u0000');
+        expect(await postWebhook(bot.url, 'generic', body, standardWebhookHeaders(body, id)), id).toMatchObject({ status: 422, body: { error: 'unknown_shape', message: expect.stringContaining('NUL character') } });
+      }
+      expect(await bot.db('webhook_deliveries').where({ status: 'rejected' }).count({ n: '*' })).toEqual([{ n: 4 }]);
+      expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
+      // The text "\u0000" written out (a backslash, then u0000) is no NUL.
+      const literal = JSON.stringify({ ...LIFE[0], ticket: { ...LIFE[0]?.ticket, team: 'Team \\u0000' } });
+      expect((await postWebhook(bot.url, 'generic', literal, standardWebhookHeaders(literal, 'nul-literal'))).status).toBe(200);
+      // An unknown type quoted in the reason is cut short.
+      const long = JSON.stringify({ ...LIFE[0], type: `ticket.${'x'.repeat(5_000)}` });
+      const res = await postWebhook(bot.url, 'generic', long, standardWebhookHeaders(long, 'long-type'));
+      expect(res.status).toBe(422);
+      expect(String((res.body as { message: string }).message).length).toBeLessThanOrEqual(301);
+    });
+
     it('422, not 500 or a stored oddity, for names of Object\'s own members, times out of range and ids too long for their columns', async () => {
       const cases: [string, unknown, RegExp][] = [
         ['own-1', { ...LIFE[0], type: 'constructor' }, /constructor/],
