@@ -24,24 +24,34 @@ const CHANGE_VALUE_KEYS = /^(current|previous)$/;
 const CODE_CHANGE_TYPES = /\.(status_changed|priority_changed|agent_assignment_changed|group_assignment_changed|tags_changed|type_changed|brand_changed|form_changed|organization_changed|requester_changed|submitter_changed|created|marked_as_spam|deleted|undeleted|merged)$/;
 /** Under these parents, `name` is a vocabulary value (a status or priority name), not a person's name. */
 const VOCABULARY_PARENTS = /^(status|priority|statusCategory|resolution|issuetype|via|channel|source)$/;
+/**
+ * Containers of the admin's own fields (Intercom's custom_attributes, Zendesk's and Freshdesk's custom_fields,
+ * Help Scout's customFields, Zoho's cf, Jira's customfield_NNNNN): their keys are whatever the admin named them
+ * ("Passport Id", "Postal Code"), so no key under them says what its text is, and every string beneath is removed.
+ */
+const FREE_FORM_KEYS = /^(custom_attributes|custom_fields|customFields|custom_field_values|customFieldValues|cf|customfield_\d+)$/i;
 const MAX_KEPT_STRING = 64;
 const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 export const MAX_DEPTH = 32;
 
-/** `eventType` is the `type` of the nearest object around the value that has one (a Zendesk envelope's event type). */
-export function redactPayload(value: unknown, key = '', parent = '', depth = 0, eventType = ''): unknown {
+/**
+ * `eventType` is the `type` of the nearest object around the value that has one (a Zendesk envelope's event type);
+ * `freeForm`, whether the value is inside an admin's own fields (FREE_FORM_KEYS).
+ */
+export function redactPayload(value: unknown, key = '', parent = '', depth = 0, eventType = '', freeForm = false): unknown {
   if (depth >= MAX_DEPTH && value !== null && typeof value === 'object') return `[removed: nested deeper than ${MAX_DEPTH} levels]`;
   if (typeof value === 'string') {
-    const keptKey = KEPT_KEYS.test(key) || (key === 'name' && VOCABULARY_PARENTS.test(parent)) || (CHANGE_VALUE_KEYS.test(key) && CODE_CHANGE_TYPES.test(eventType));
+    const keptKey = !freeForm && (KEPT_KEYS.test(key) || (key === 'name' && VOCABULARY_PARENTS.test(parent)) || (CHANGE_VALUE_KEYS.test(key) && CODE_CHANGE_TYPES.test(eventType)));
     if (!keptKey || value.length > MAX_KEPT_STRING || EMAIL.test(value)) return `[removed: ${value.length} chars]`;
     return value;
   }
-  if (Array.isArray(value)) return value.map((item) => redactPayload(item, key, parent, depth + 1, eventType));
+  if (Array.isArray(value)) return value.map((item) => redactPayload(item, key, parent, depth + 1, eventType, freeForm));
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
     const own = (value as Record<string, unknown>).type;
     const inside = typeof own === 'string' ? own : eventType;
-    return Object.fromEntries(entries.map(([inner, item]) => [inner, redactPayload(item, inner, key, depth + 1, inside)]));
+    const free = freeForm || FREE_FORM_KEYS.test(key);
+    return Object.fromEntries(entries.map(([inner, item]) => [inner, redactPayload(item, inner, key, depth + 1, inside, free)]));
   }
   return value;
 }

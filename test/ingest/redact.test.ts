@@ -44,6 +44,22 @@ describe('redactPayload', () => {
   });
 });
 
+describe('redactPayload on an admin\'s own fields', () => {
+  it('removes every string under custom attributes and fields, whatever their keys are named (Passport Id, Postal Code), and keeps numbers and flags', () => {
+    const body = {
+      data: { item: { id: '123', custom_attributes: { 'Passport Id': 'ZEBRAPASS123', 'Postal Code': 'ZEBRA 1AA', 'Customer Status': 'VIP Jane', Seats: 12, Trial: false } } },
+      ticket: { id: 7, custom_fields: [{ id: 360001, value: 'ZEBRA-ACCOUNT' }], cf: { cf_region_code: 'ZEBRA-EU' }, customFields: [{ id: 9, name: 'Order Id', value: 'ZEBRA-ORDER' }] },
+      fields: { status: { name: 'Open' }, customfield_10042: { id: '5', value: 'ZEBRA-TEXT' }, customfield_10050: ['ZEBRA-A', 'ZEBRA-B'] },
+    };
+    const kept = JSON.stringify(redactPayload(body));
+    expect(kept).not.toContain('ZEBRA');
+    const redacted = redactPayload(body) as { data: { item: { id: string; custom_attributes: Record<string, unknown> } }; fields: { status: { name: string } } };
+    expect(redacted.data.item.id).toBe('123');
+    expect(redacted.data.item.custom_attributes).toMatchObject({ Seats: 12, Trial: false, 'Passport Id': '[removed: 12 chars]' });
+    expect(redacted.fields.status.name).toBe('Open');
+  });
+});
+
 describe('redactPayload on hostile nesting', () => {
   it('cuts nesting beyond MAX_DEPTH levels instead of exhausting the stack', () => {
     const deep = JSON.parse(`${'['.repeat(300_000)}${']'.repeat(300_000)}`) as unknown;
