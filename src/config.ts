@@ -355,6 +355,10 @@ export function redactUrlPassword(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
+    // pg also reads a password from the query (`?password=`, `sslpassword=`, a key's passphrase).
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (/pass|secret|token|key/i.test(name)) parsed.searchParams.set(name, '***');
+    }
     return parsed.href;
   } catch {
     return '(unparseable URL)';

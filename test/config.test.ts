@@ -158,6 +158,14 @@ describe('describeConfig', () => {
     expect(text).toContain('postgres://kpi:***@db:5432/kpi');
   });
 
+  it('masks a password given in the URL\'s query too (pg reads ?password= and sslpassword=)', () => {
+    const config = parseConfig({ DATABASE_URL: 'postgres://kpi@db:5432/kpi?password=PGQUERYPASS&sslmode=require&sslpassword=KEYPASS' });
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain('PGQUERYPASS');
+    expect(text).not.toContain('KEYPASS');
+    expect(text).toContain('sslmode=require');
+  });
+
   it('shows every setting that changes what is computed, FRESHDESK_TIMEZONE included', () => {
     expect(describeConfig(parseConfig({ FRESHDESK_TIMEZONE: 'Asia/Kolkata' }))).toMatchObject({ sourceTimezones: { freshdesk: 'Asia/Kolkata' } });
   });

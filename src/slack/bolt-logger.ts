@@ -6,7 +6,7 @@ const LEVELS: Record<string, LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel
 
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'slack' });
-  const line = (parts: unknown[]) => parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  const line = (parts: unknown[]) => withoutBodies(parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
   return {
     debug: (...parts: unknown[]) => child.debug(line(parts)),
     info: (...parts: unknown[]) => child.info(line(parts)),
@@ -17,4 +17,15 @@ export function boltLogger(logger: Logger): BoltLogger {
     getLevel: () => LEVELS[child.level] ?? LogLevel.ERROR,
     setName: () => undefined,
   };
+}
+
+/**
+ * The SDKs' lines (at debug level mostly) quote whole request and response
+ * bodies: a `/kpi link` command's e-mail address, a `users.info` profile, a
+ * post's blocks with agents' names. Personal data is not logged: a line is kept
+ * up to where such a body starts (`{`, `[`, `body:`, `payload`, `data:`).
+ */
+export function withoutBodies(text: string): string {
+  const at = text.search(/[{[]|\bbody:|\bpayload|\bdata: /i);
+  return at < 0 ? text : `${text.slice(0, at).trimEnd()} [body not logged]`;
 }
