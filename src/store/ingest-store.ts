@@ -194,11 +194,18 @@ export class IngestStore {
   }
 
   /** Keeps a refused delivery for inspection (`kpibot deliveries --rejected`); a repeat is stored once. */
+  /**
+   * Keeps a refused delivery for inspection. Its key is the delivery's own with
+   * the body's hash after it, so that a refusal does not claim the id: the same
+   * refused body sent again is kept once, but a corrected body sent under the
+   * same id (a generic sender fixing its payload) is taken, not called a duplicate.
+   */
   async recordRejected(delivery: RejectedDelivery): Promise<void> {
+    const suffix = `#rejected:${delivery.bodySha256.slice(0, 16)}`;
     await this.db('webhook_deliveries')
       .insert({
         source: delivery.source,
-        delivery_key: delivery.deliveryKey,
+        delivery_key: `${delivery.deliveryKey.slice(0, 200 - suffix.length)}${suffix}`,
         received_at: delivery.receivedAt,
         status: 'rejected',
         reason: delivery.reason,

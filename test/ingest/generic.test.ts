@@ -179,6 +179,16 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
       expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     });
 
+    it('a refused delivery does not claim its id: the same bad body again is kept once, a corrected body under the same id is taken', async () => {
+      const bad = JSON.stringify({ ...LIFE[0], type: 'ticket.exploded' });
+      expect((await postWebhook(bot.url, 'generic', bad, standardWebhookHeaders(bad, 'msg-fixed'))).status).toBe(422);
+      expect((await postWebhook(bot.url, 'generic', bad, standardWebhookHeaders(bad, 'msg-fixed'))).status).toBe(422);
+      expect(await bot.db('webhook_deliveries').where({ status: 'rejected' }).count({ n: '*' })).toEqual([{ n: 1 }]);
+      const good = JSON.stringify(LIFE[0]);
+      expect(await postWebhook(bot.url, 'generic', good, standardWebhookHeaders(good, 'msg-fixed'))).toMatchObject({ status: 200, body: { duplicate: false, events: 1 } });
+      expect(await postWebhook(bot.url, 'generic', good, standardWebhookHeaders(good, 'msg-fixed'))).toMatchObject({ status: 200, body: { duplicate: true } });
+    });
+
     it('422, not 500, for a NUL character (\\u0000) anywhere in the body, kept as a rejected delivery; a long reason is cut short', async () => {
       const cases: [string, unknown][] = [
         ['nul-1', { ...LIFE[0], ticket: { ...LIFE[0]?.ticket, team: 'Bil\u0000ling' } }],
