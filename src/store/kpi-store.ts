@@ -726,7 +726,8 @@ export class KpiStore {
   }
 }
 
-export type TicketListKind = 'backlog' | 'overdue' | 'escalations';
+export const TICKET_LIST_KINDS = ['backlog', 'overdue', 'escalations'] as const;
+export type TicketListKind = (typeof TICKET_LIST_KINDS)[number];
 
 export interface TicketListRow extends OpenTicketRow {
   readonly status: string;

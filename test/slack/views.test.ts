@@ -17,6 +17,7 @@ import { ticketsView } from '../../src/slack/blocks/tickets.js';
 import { homeView } from '../../src/slack/blocks/home.js';
 import { t } from '../../src/i18n/catalogue.js';
 import { renderMessage } from '../../src/slack/console-render.js';
+import { decodeRef, encodeRef } from '../../src/slack/blocks/common.js';
 import { renderAlert, deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
 import { digestView, personalDigestView } from '../../src/slack/blocks/digest.js';
 import { enpsAnsweredView, enpsQuestionView } from '../../src/slack/blocks/enps.js';
@@ -134,6 +135,25 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
     expectWithinLimits(enpsQuestionView({ surveyId: 7, question: long(5000) }, locale));
     expectWithinLimits(enpsAnsweredView('already_answered', locale));
     expect(JSON.stringify(home.blocks)).toContain('<#C0000003>');
+  });
+});
+
+describe('a button\'s value', () => {
+  it('is read back only when it is one of ours: a known metric and list, filters of known keys with text values, whole numbers', () => {
+    const ref = { m: 'backlog', p: '30d', f: { team: 'billing' }, l: 'backlog', pg: 1, n: 4 } as const;
+    expect(decodeRef(encodeRef(ref))).toEqual(ref);
+    for (const bad of [
+      { ...ref, m: 'constructor' },
+      { ...ref, f: { team: { $gt: '' } } },
+      { ...ref, f: ['team'] },
+      { ...ref, l: 'everything' },
+      { ...ref, pg: 'all' },
+      { ...ref, n: 1.5 },
+    ]) {
+      expect(decodeRef(JSON.stringify(bad)), JSON.stringify(bad)).toBeUndefined();
+    }
+    expect(decodeRef('{"m":"backlog","p":"30d","f":{"__proto__":"x"}}')).toBeUndefined();
+    expect(decodeRef('not json')).toBeUndefined();
   });
 });
 

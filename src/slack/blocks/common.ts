@@ -6,7 +6,8 @@
 import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId } from '../../kpi/definitions.js';
 import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
-import type { TicketFilters, TicketListKind } from '../../store/kpi-store.js';
+import { TICKET_LIST_KINDS, type TicketFilters, type TicketListKind } from '../../store/kpi-store.js';
+import { isFilterKey, isMetricId } from '../../kpi/request-words.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 import { isPriority, isTicketStatus } from '../../ingest/events.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
@@ -40,9 +41,15 @@ export function encodeRef(ref: RequestRef): string {
 export function decodeRef(value: string | undefined): RequestRef | undefined {
   if (value === undefined) return undefined;
   try {
-    const parsed = JSON.parse(value) as Partial<RequestRef>;
-    if (typeof parsed.m !== 'string' || typeof parsed.p !== 'string' || typeof parsed.f !== 'object' || parsed.f === null) return undefined;
-    return parsed as RequestRef;
+    // Slack hands back what we encoded, but the value is checked as input all the same: known metric and list,
+    // a filter object of known keys and text values, whole numbers.
+    const parsed = JSON.parse(value) as Record<string, unknown>;
+    const { m, p, f, pg, l, n } = parsed;
+    if (typeof m !== 'string' || !isMetricId(m) || typeof p !== 'string' || f === null || typeof f !== 'object' || Array.isArray(f)) return undefined;
+    if (!Object.entries(f).every(([key, text]) => isFilterKey(key) && typeof text === 'string')) return undefined;
+    if (l !== undefined && !(TICKET_LIST_KINDS as readonly unknown[]).includes(l)) return undefined;
+    if ((pg !== undefined && !Number.isSafeInteger(pg)) || (n !== undefined && !Number.isSafeInteger(n))) return undefined;
+    return parsed as unknown as RequestRef;
   } catch {
     return undefined;
   }

@@ -36,9 +36,11 @@ export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
     await ack();
     const asker = { ...(await deps.users.asker(command.user_id)), channelId: command.channel_id };
     try {
-      await send(respond as Respond, await answerCommand(command.text, asker, deps));
+      // Slack always sends `text`, if empty; a request without it is read as an empty command.
+      await send(respond as Respond, await answerCommand(typeof command.text === 'string' ? command.text : '', asker, deps));
     } catch (error) {
-      logger.error({ err: error, text: command.text }, '/kpi failed');
+      // The first word names the command; the rest may hold an e-mail address (`link`), which is not logged.
+      logger.error({ err: error, command: String(command.text ?? '').trim().split(/\s+/)[0]?.slice(0, 20) ?? '' }, '/kpi failed');
       await (respond as Respond)({ response_type: 'ephemeral', ...noticeView(t(asker.locale, 'error.generic')) }).catch(() => undefined);
     }
   });
