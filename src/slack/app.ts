@@ -39,7 +39,9 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
     const found = await verifyBotToken(config.botToken ?? '', config.apiUrl, logger);
     identity = Promise.resolve(found);
   };
-  const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger: log });
+  // The listeners' client (users.info for every /kpi, the Home tab, eNPS audiences) answers people who wait:
+  // a few quick retries, not the SDK's default of ten over half an hour, past the life of Slack's response_url.
+  const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger: log, timeout: 10_000, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 } });
   const authorize = async () => {
     // A request before start() finished (HTTP mode) learns the identity itself, once.
     identity ??= client.auth.test().then((result) => ({ botUserId: result.user_id ?? '', botId: result.bot_id ?? '' }));

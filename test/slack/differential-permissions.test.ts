@@ -61,6 +61,7 @@ const OWNER = 'U0000OWNR'; // users.info is_owner
 const LISTED = 'U0000LIST'; // KPI_ADMINS only
 const MEMBER = 'U0000PLEB'; // nobody special
 const UNKNOWN = 'U0000FAIL'; // users.info fails: KPI_ADMINS alone decides (not listed)
+const DOWN = 'U0000DOWN'; // users.info answers 500: retried briefly, then as UNKNOWN
 const REFUSAL = t('en', 'error.admin_only');
 
 type Snapshot = Record<string, string[]>;
@@ -160,6 +161,7 @@ beforeAll(async () => {
   slack.answer('users.info', (call) => {
     const id = String(call.args.user);
     if (id === UNKNOWN) return { body: { ok: false, error: 'user_not_found' } };
+    if (id === DOWN) return { status: 500, body: { ok: false, error: 'internal_error' } };
     return { body: { ok: true, user: { id, is_admin: id === ADMIN, is_owner: id === OWNER, locale: 'en-US', profile: {} } } };
   });
   slack.answer('conversations.members', () => ({ body: { ok: true, members: ['U0000M001', 'U0000M002', MEMBER], response_metadata: { next_cursor: '' } } }));
@@ -308,6 +310,15 @@ describe(`permissions through the real receiver on ${TEST_ENGINE}`, () => {
     expect(await command(text, UNKNOWN)).toContain(REFUSAL);
     expect(changedTables(before, await snapshot())).toEqual([]);
   });
+
+  it('when users.info answers 500, the reply comes within seconds (a few quick retries, not the SDK\'s half hour), refusing a non-listed user', async () => {
+    const before = await snapshot();
+    const started = Date.now();
+    expect(await command('alerts <#C0000OPS0> overdue', DOWN)).toContain(REFUSAL);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(slack.callsTo('users.info').filter((call) => call.args.user === DOWN).length).toBe(3);
+    expect(changedTables(before, await snapshot())).toEqual([]);
+  }, 30_000);
 
   it.each(VARIANTS)('case, blanks and markup do not get round the check: /kpi %s', async (text) => {
     const before = await snapshot();
