@@ -13,7 +13,7 @@
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
-import { assertFresh, header, hmac, safeEqual, unauthorized } from './signatures.js';
+import { assertFresh, header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
 import { compact, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, stringList, type Json, lookup } from './values.js';
 
 const EVENT_PREFIX = 'zen:event-type:';
@@ -68,10 +68,16 @@ export const zendeskAdapter: SourceAdapter = {
     if (!safeEqual(signature, expected)) throw unauthorized('X-Zendesk-Webhook-Signature does not match the body and timestamp signed with ZENDESK_WEBHOOK_SECRET');
   },
 
+  /**
+   * An event subscription's event id is in the signed body. A trigger's request is named by its signature, which
+   * covers the timestamp and the body: the invocation id header is not signed, so a captured request sent again
+   * under new invocation ids within the 5 minutes would otherwise count its reply again and again. Each firing
+   * is still one fact by its invocation id (the events' keys), so a retry Zendesk signs afresh adds nothing either.
+   */
   deliveryId(request, body) {
     if (isObject(body) && typeof body.type === 'string' && body.type.startsWith(EVENT_PREFIX)) return optionalString(body.id);
-    const invocation = header(request.headers, 'x-zendesk-webhook-invocation-id');
-    return invocation === undefined ? undefined : `invocation:${invocation}`;
+    const signature = header(request.headers, 'x-zendesk-webhook-signature');
+    return signature === undefined ? undefined : `signature:${sha256Hex(signature)}`;
   },
 
   parse(body, context): NormalizedEvent[] {

@@ -109,11 +109,27 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
     it('a retried invocation is counted once; a new invocation of the same trigger is a new fact', async () => {
       const reply = TRIGGER_LIFE[2] as (typeof TRIGGER_LIFE)[number];
       await send(TRIGGER_LIFE[0]?.body, '9001');
-      await send(reply.body, reply.invocation);
-      expect((await send(reply.body, reply.invocation)).body).toMatchObject({ duplicate: true });
+      const body = JSON.stringify(reply.body);
+      const headers = zendeskHeaders(body, ZENDESK_SECRET, undefined, reply.invocation);
+      await postWebhook(bot.url, 'zendesk', body, headers);
+      // Retried as sent, or signed afresh a second later: the same firing, counted once.
+      expect((await postWebhook(bot.url, 'zendesk', body, headers)).body).toMatchObject({ duplicate: true });
+      const later = new Date(Date.now() + 1_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      expect((await postWebhook(bot.url, 'zendesk', body, zendeskHeaders(body, ZENDESK_SECRET, later, reply.invocation))).body).toMatchObject({ events: 0 });
       expect((await projection('5555')).agent_reply_count).toBe(1);
       await send(triggerBody('ticket.agent_replied', 60, { status: 'Tertunda' }, { id: '501', role: 'Agent' }), '9100');
       expect((await projection('5555')).agent_reply_count).toBe(2);
+    });
+
+    it('a captured request sent again under new invocation ids (the header is not signed) is a duplicate, not more replies', async () => {
+      await send(TRIGGER_LIFE[0]?.body, '9001');
+      const body = JSON.stringify((TRIGGER_LIFE[2] as (typeof TRIGGER_LIFE)[number]).body);
+      const captured = zendeskHeaders(body, ZENDESK_SECRET, undefined, 'inv-1');
+      expect((await postWebhook(bot.url, 'zendesk', body, captured)).body).toMatchObject({ duplicate: false, events: 1 });
+      for (const invocation of ['inv-2', 'inv-3']) {
+        expect((await postWebhook(bot.url, 'zendesk', body, { ...captured, 'x-zendesk-webhook-invocation-id': invocation })).body).toMatchObject({ duplicate: true, events: 0 });
+      }
+      expect((await projection('5555')).agent_reply_count).toBe(1);
     });
 
     it('of two ratings in the same minute, the later invocation counts, in whichever order they arrive', async () => {
