@@ -52,12 +52,17 @@ export class Scheduler {
     if (leader !== this.leader) logger.info({ holder: lease.holder, leader }, leader ? 'scheduler: this process now runs the scheduled jobs' : 'scheduler: another process runs the scheduled jobs');
     this.leader = leader;
     if (!leader) return false;
+    let ran = false;
     for (const job of jobs) {
       if (this.stopping) break; // a stop lets the job in progress finish and starts no other
       const now = clock();
       const last = this.lastRun.get(job.name);
       // A tick a few ms early against the last run's clock is still that job's turn: skipping it would halve its rate.
       if (last !== undefined && now - last < job.everyMs - TICK_JITTER_MS) continue;
+      // A job after another renews the lease first: a long job (a pass against a slow Slack) may have outlived it,
+      // and another process taken over; then this one runs no more jobs (the outbox's claims guard its posts).
+      if (ran && !(await this.stillLeader())) return false;
+      ran = true;
       this.lastRun.set(job.name, now);
       try {
         await job.run(now);
@@ -66,6 +71,23 @@ export class Scheduler {
       }
     }
     return true;
+  }
+
+  /** Renews the lease between jobs; false (and logged) when another process holds it now. */
+  private async stillLeader(): Promise<boolean> {
+    const { lease, logger } = this.options;
+    let held: boolean;
+    try {
+      held = await lease.acquire();
+    } catch (error) {
+      logger.error({ err: describeError(error) }, 'scheduler: the lease could not be renewed');
+      held = false;
+    }
+    if (!held) {
+      logger.warn({ holder: lease.holder }, 'scheduler: the lease passed to another process during a tick; its remaining jobs are left to it');
+      this.leader = false;
+    }
+    return held;
   }
 
   start(intervalMs: number): void {

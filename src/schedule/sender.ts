@@ -14,6 +14,7 @@
  *   each KPI admin by DM (itself an outbox row, unique by that key).
  * Run it only on the leader (src/schedule/scheduler.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Locale } from '../i18n/locale.js';
 import { SlackDeliveryError, classifySlackError, type SlackPoster } from '../slack/poster.js';
@@ -67,8 +68,14 @@ export class OutboxSender {
   private halted = false;
   private nextAnyPostAt = 0;
   private running: Promise<DeliveryReport> | undefined;
+  /** This sender's name on the rows it claims. */
+  private readonly claimer = `sender:${randomBytes(8).toString('hex')}`;
 
   constructor(private readonly options: SenderOptions) {}
+
+  private get claimMs(): number {
+    return this.options.claimMs ?? 60_000;
+  }
 
   /** One pass over the due rows; concurrent calls share the pass in progress. */
   deliverDue(): Promise<DeliveryReport> {
@@ -82,7 +89,7 @@ export class OutboxSender {
     const { store, clock } = this.options;
     const report: DeliveryReport = { sent: 0, deferred: 0, retried: 0, failed: 0 };
     if (this.halted) return report;
-    const rows = await store.claimDue(clock(), this.options.batchSize ?? 50, this.options.claimMs ?? 60_000);
+    const rows = await store.claimDue(clock(), this.options.batchSize ?? 50, this.claimMs, this.claimer);
     for (const row of rows) {
       // Stopping: the post in progress finishes; the rows not yet tried are handed back, due at once, for the next process.
       if (this.halted) await store.retryAt(row.id, clock(), null, false);
@@ -107,8 +114,10 @@ export class OutboxSender {
       report.deferred += 1;
       return;
     }
-    // An alert's row may have been cancelled or rewritten (Acknowledge, snooze) since it was claimed.
-    const message = row.alertId === null ? row.message : await store.stillClaimed(row.id);
+    // The claim is renewed for this post, and only if it is still ours: a row cancelled since the claim (Acknowledge)
+    // is skipped, and so is one whose claim lapsed while earlier posts were slow and that another sender took.
+    // The message is read as it now stands (an alert rewritten by Acknowledge or snooze).
+    const message = await store.holdForPost(row.id, this.claimer, now + this.claimMs);
     if (message === undefined) return;
     // Less a tick's drift: the row put back for its turn is then due at the next tick, a second later, not the one after.
     this.nextPostAt.set(row.target, now + (this.options.paceMs ?? 1000) - PACE_JITTER_MS);

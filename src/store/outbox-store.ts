@@ -101,10 +101,11 @@ export class OutboxStore {
   }
 
   /**
-   * Claims up to `limit` due rows, oldest first: pending rows whose time has
-   * come, and claims left by a process that died (`sending` past its expiry).
+   * Claims up to `limit` due rows for `claimer`, oldest first: pending rows
+   * whose time has come, and claims left by a process that died or lost them
+   * (`sending` past its expiry).
    */
-  async claimDue(now: number, limit: number, claimMs: number): Promise<OutboxRow[]> {
+  async claimDue(now: number, limit: number, claimMs: number, claimer: string): Promise<OutboxRow[]> {
     return this.db.transaction(async (trx) => {
       const rows = (await trx('alert_outbox')
         .select(COLUMNS)
@@ -117,7 +118,7 @@ export class OutboxStore {
         // The state and time in the WHERE make the claim safe against a second claimer.
         const changed = await trx('alert_outbox')
           .where({ id: row.id, state: row.state, next_attempt_at: row.next_attempt_at })
-          .update({ state: 'sending', next_attempt_at: now + claimMs });
+          .update({ state: 'sending', next_attempt_at: now + claimMs, claimed_by: claimer });
         if (changed === 1) claimed.push(fromRow({ ...row, state: 'sending' }));
       }
       return claimed;
@@ -149,9 +150,16 @@ export class OutboxStore {
     return this.db('alert_outbox').where({ alert_id: alertId }).whereIn('state', ['pending', 'sending']).whereNotIn('kind', FOLLOW_UP_KINDS).update({ payload: JSON.stringify(message) });
   }
 
-  /** Just before a claimed row is posted: its message as it now stands, or undefined if it was cancelled since the claim (Acknowledge). */
-  async stillClaimed(id: number): Promise<SlackMessage | undefined> {
-    const row = (await this.db('alert_outbox').where({ id, state: 'sending' }).first('payload')) as { payload: string } | undefined;
+  /**
+   * Just before a claimed row is posted: renews `claimer`'s claim until `until`
+   * and gives the message as it now stands (revised by Acknowledge or snooze);
+   * undefined when the row is no longer this claimer's: cancelled since the
+   * claim, or its claim lapsed during a long pass and another sender took it.
+   */
+  async holdForPost(id: number, claimer: string, until: number): Promise<SlackMessage | undefined> {
+    const held = await this.db('alert_outbox').where({ id, state: 'sending', claimed_by: claimer }).update({ next_attempt_at: until });
+    if (held !== 1) return undefined;
+    const row = (await this.db('alert_outbox').where({ id }).first('payload')) as { payload: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.payload) as SlackMessage);
   }
 

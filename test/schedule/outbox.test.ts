@@ -150,9 +150,31 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
     expect(now).toBe(T0 + 400);
   });
 
+  it('two senders that overlap (a long pass against a slow Slack outlives its claims) post each row once: a lapsed claim taken by the other is skipped', async () => {
+    for (const text of ['r1', 'r2', 'r3']) await store.enqueue({ dedupeKey: text, kind: 'digest', target: `C${text}`, message: message(text), notBefore: now }, now);
+    const posts: string[] = [];
+    const fast = new OutboxSender({ store, clock, logger: silentLogger(), admins: [], locale: 'en', claimMs: 60_000, poster: {
+      post: async (target, sent) => (posts.push(`fast:${sent.text}`), { channel: target, ts: '1.1' }),
+      update: async () => undefined,
+    } });
+    // Each post takes 40 s: by r2 the batch's claim on r3 (60 s) has lapsed, and the other sender, running then, takes it.
+    const slow = new OutboxSender({ store, clock, logger: silentLogger(), admins: [], locale: 'en', claimMs: 60_000, poster: {
+      post: async (target, sent) => {
+        now += 40_000;
+        if (sent.text === 'r2') await fast.deliverDue();
+        posts.push(`slow:${sent.text}`);
+        return { channel: target, ts: '1.2' };
+      },
+      update: async () => undefined,
+    } });
+    await slow.deliverDue();
+    expect(posts).toEqual(['slow:r1', 'fast:r3', 'slow:r2']);
+    expect((await store.all()).map((row) => [row.dedupeKey, row.state, row.attempts])).toEqual([['r1', 'sent', 1], ['r2', 'sent', 1], ['r3', 'sent', 1]]);
+  });
+
   it('a row claimed by a process that died is delivered after the claim expires, not dropped', async () => {
     await store.enqueue({ dedupeKey: 'orphan', kind: 'sla_breach', target: 'C1', message: message('orphan'), notBefore: now }, now);
-    const claimed = await store.claimDue(now, 10, 60_000);
+    const claimed = await store.claimDue(now, 10, 60_000, 'sender:dead');
     expect(claimed).toHaveLength(1);
     // The claimer dies here. Another pass before the claim expires leaves it alone...
     expect(await sender().deliverDue()).toMatchObject({ sent: 0 });
