@@ -433,7 +433,9 @@ export class IngestStore {
     const escalated = new Map<string, number>();
     if (keys.length === 0) return escalated;
     const bySource = new Map<string, string[]>();
-    for (const key of keys) {
+    // Tickets (and below, agents and customers) are written in one order, their keys', whatever order the deliveries
+    // named them in: two replicas' transactions then take their row locks in the same order and cannot deadlock.
+    for (const key of [...keys].sort()) {
       const { source, externalId } = splitSourceKey(key);
       bySource.set(source, [...(bySource.get(source) ?? []), externalId]);
     }
@@ -685,7 +687,7 @@ async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], 
       updated_at: now,
     });
   }
-  const rows = [...byKey.values()];
+  const rows = [...byKey.values()].sort((a, b) => (a.external_id < b.external_id ? -1 : a.external_id > b.external_id ? 1 : 0));
   if (rows.length === 0) return ids;
   // RETURNING gives each row's id, inserted or updated, on both engines: no second read.
   const found = (await trx('agents')
@@ -727,7 +729,7 @@ async function writeOtherEvents(trx: Trx, others: readonly { source: string; eve
   }
   const customerIds = new Map<string, number>();
   const customerById = new Map<number, { source: string; external_id: string }>();
-  for (const group of chunks([...mentioned.values()], CHUNK)) {
+  for (const group of chunks([...mentioned].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row), CHUNK)) {
     await trx('customers').insert(group.map((row) => ({ ...row, created_at: now, updated_at: now }))).onConflict(['source', 'external_id']).ignore();
     const rows = (await trx('customers').select('id', 'source', 'external_id').whereIn(['source', 'external_id'], group.map((row) => [row.source, row.external_id]))) as { id: number; source: string; external_id: string }[];
     for (const row of rows) {
