@@ -46,15 +46,31 @@ const MIGRATION_LOCK_KEY = 7_316_920_415;
  * pool, so a pool of one connection still migrates.
  */
 async function oneAtATime<T>(db: Database, work: () => Promise<T>): Promise<T> {
-  if (engineOf(db) !== 'postgres') return work();
+  if (engineOf(db) !== 'postgres') return explained(work);
   const { connectionString } = db.client.config.connection as { connectionString: string };
   const client = new pg.Client({ connectionString });
+  // A connection lost while migrations run ends the lock (PostgreSQL frees it); it must not end the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    return await work();
+    return await explained(work);
   } finally {
     await client.end();
+  }
+}
+
+/** knex's "migration directory is corrupt" for a database a newer kpibot migrated, said as such, with the way back. */
+async function explained<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const missing = /the following files are missing: (.+)$/s.exec(error instanceof Error ? error.message : '')?.[1];
+    if (missing === undefined) throw error;
+    throw new Error(
+      `a newer kpibot has migrated this database (it has ${missing.trim()}, which this version does not know). Run the newer version, or, to go back, run \`kpibot migrate down\` with the newer version once for each of those migrations first`,
+      { cause: error },
+    );
   }
 }
 

@@ -47,6 +47,13 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await existing()).toEqual(TABLES);
   });
 
+  it('a database a newer version migrated is refused with what happened and the way back, not knex\'s "migration directory is corrupt"', async () => {
+    await migrateLatest(db);
+    await db('knex_migrations').insert({ name: '20991231000099_from_the_future', batch: 99, migration_time: new Date() });
+    await expect(migrateLatest(db)).rejects.toThrow(/^a newer kpibot has migrated this database \(it has 20991231000099_from_the_future, which this version does not know\)\. .*`kpibot migrate down` with the newer version/);
+    await db('knex_migrations').where({ name: '20991231000099_from_the_future' }).delete();
+  });
+
   it('each migration goes up and down on its own, in order', async () => {
     const names: string[] = [];
     for (let name = await migrateUp(db); name !== undefined; name = await migrateUp(db)) names.push(name);
