@@ -4,7 +4,7 @@
  * of all tickets, so breaches and KPIs follow the policies and calendars now in force.
  */
 import { isValidTimeZone, type Config } from './config.js';
-import { UsageError, describeError } from './errors.js';
+import { KpiBotError, UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
 import type { Database } from './store/database.js';
@@ -244,7 +244,15 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
     output.out(tn(locale, 'sla.recompute_background', total));
     return 0;
   }
-  const recomputed = await tickets.rebuildAll(500, undefined, (done) => recompute.onProgress?.(total === 0 ? 1 : done / total, done));
+  let recomputed: number;
+  try {
+    recomputed = await tickets.rebuildAll(500, undefined, (done) => recompute.onProgress?.(total === 0 ? 1 : done / total, done));
+  } catch (error) {
+    // The change itself is committed: say so, and leave the tickets to the bot's background rebuild.
+    await tickets.askRebuildAll().catch(() => undefined);
+    recompute.onBackgroundAsked?.();
+    throw new KpiBotError('recompute_failed', t(locale, 'sla.recompute_failed', { reason: describeError(error) }), 500, { cause: error });
+  }
   output.out(tn(locale, 'sla.recomputed', recomputed));
   return 0;
 }

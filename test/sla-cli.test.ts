@@ -7,9 +7,9 @@ import { IngestStore } from '../src/store/ingest-store.js';
 import { KpiStore } from '../src/store/kpi-store.js';
 import { computeMetric } from '../src/kpi/metrics.js';
 import type { TicketEvent } from '../src/ingest/events.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { createTestDatabase, TEST_ENGINE, useTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
-import { hoursText, parseHours } from '../src/cli-sla.js';
+import { hoursText, parseHours, runSla } from '../src/cli-sla.js';
 
 const H = 3_600_000;
 // Friday 2026-11-20 16:30 in Jakarta (UTC+7) is 09:30 UTC.
@@ -165,5 +165,21 @@ describe('calendar hours in words', () => {
     const written = specs.map((spec) => hoursText(parseHours(spec)));
     expect(written).toEqual(['1-5 09:00-17:00', '1-5 09:00-12:00 13:00-17:00, 6 10:00-14:00', '1 08:00-12:00, 3 08:00-12:00, 7 00:00-24:00']);
     for (const [i, text] of written.entries()) expect(parseHours(text.split(', '))).toEqual(parseHours(specs[i] ?? []));
+  });
+});
+
+describe(`an SLA change whose recompute fails, on ${TEST_ENGINE}`, () => {
+  const w = useTestDatabase({ migrate: true });
+
+  it('says the change is saved and leaves the tickets to the background rebuild, in the admin\'s language', async () => {
+    const ingest = new IngestStore(w.db, { escalationGroups: [], escalationTag: 'escalated' });
+    await ingest.recordEvents('generic', [{ kind: 'ticket', type: 'ticket_created', externalTicketId: 'T-1', occurredAt: T0, data: { status: 'open', priority: 'high' }, actor: { type: 'customer', id: 'c1' }, dedupeKey: 'c1' }]);
+    // An event the projection cannot read: the rebuild that follows the change fails.
+    await w.db('ticket_events').update({ data: '{not json' });
+    const lines: string[] = [];
+    const add = runSla(['add', 'high', '--priority', 'high', '--first-response', '1h'], w.db, { escalationGroups: [], escalationTag: 'escalated' }, { out: (line) => lines.push(line) }, 'id');
+    await expect(add).rejects.toThrow(/^Perubahan tersimpan, tetapi penghitungan ulang tiket gagal \(.+\)\. Bot menghitungnya ulang di latar belakang; `kpibot sla recompute` melakukannya sekarang$/);
+    expect(await w.db('sla_policies').pluck('name')).toEqual(['high']);
+    expect(await w.db('settings').pluck('key')).toContain('rebuild:all');
   });
 });

@@ -397,6 +397,7 @@ export const tr: Messages = {
   'sla.recomputed.other': '{n} talebin son tarihleri ve mesai saatlerine göre süreleri yeniden hesaplandı',
   'sla.recompute_background.one': '{n} talep arka planda yeniden hesaplanıyor ve sırası gelene kadar eski son tarihlerini ve mesai saati sürelerini korur. Politika listesi kaç talep kaldığını gösterir',
   'sla.recompute_background.other': '{n} talep arka planda yeniden hesaplanıyor; her talep sırası gelene kadar eski son tarihlerini ve mesai saati sürelerini korur. Politika listesi kaç talep kaldığını gösterir',
+  'sla.recompute_failed': 'Değişiklik kaydedildi, ancak taleplerin yeniden hesaplanması başarısız oldu ({reason}). Bot onları arka planda yeniden hesaplar; `kpibot sla recompute` hemen yapar',
   'sla.recompute_pending.one': 'yeniden hesaplama sürüyor: {n} talep kaldı',
   'sla.recompute_pending.other': 'yeniden hesaplama sürüyor: {n} talep kaldı',
   'sla.no_policies': 'SLA politikası yok',

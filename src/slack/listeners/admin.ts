@@ -185,8 +185,8 @@ async function sla(given: readonly string[], ctx: AdminContext): Promise<SlackMe
   try {
     await runSla(words, ctx.db, ctx.projection, { out: (line) => lines.push(line) }, ctx.locale, ctx.recompute, 'slack');
   } catch (error) {
-    // Bad words (4xx) are the admin's to fix: say why; anything else is ours and is thrown.
-    if (!(error instanceof KpiBotError) || error.httpStatus >= 500) throw error;
+    // Bad words (4xx) are the admin's to fix: say why; a change saved whose recompute failed says so; anything else is ours and is thrown.
+    if (!(error instanceof KpiBotError) || (error.httpStatus >= 500 && error.code !== 'recompute_failed')) throw error;
     return reply(`:warning: ${escapeMrkdwn(error.message)}`);
   }
   return reply(`\`\`\`${escapeMrkdwn(lines.join('\n').replaceAll('```', "'''"))}\`\`\``);
