@@ -106,7 +106,10 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   const slack = createSlackSurface(config.slack, logger);
   const clock = options.clock ?? Date.now;
   const projection = await serverProjection(db, config.kpi, clock());
-  if (projection.changed !== undefined) logger.info(projection.changed, 'KPI_ESCALATION_GROUPS changed: every ticket is rebuilt in the background to follow it');
+  if (projection.changed !== undefined) {
+    // With several replicas, a replica started with other groups than the rest makes escalations depend on which one a webhook reached.
+    logger.warn(projection.changed, 'KPI_ESCALATION_GROUPS differs from the groups kept in the database: every ticket is rebuilt in the background to follow this process\'s; with several replicas, give every one the same value');
+  }
   const background: { backfill?: BackfillRunner } = {}; // started once listening
   // A Slack SLA change on a large database recomputes in the background: Slack's answer must not wait minutes.
   const recompute = { backgroundAbove: SLACK_RECOMPUTE_AT_ONCE, onBackgroundAsked: () => background.backfill?.kick() };
