@@ -42,13 +42,7 @@ export class Scheduler {
   /** One step: renew or take the lease; if held, run every job whose interval has passed. */
   async tick(): Promise<boolean> {
     const { lease, jobs, clock, logger } = this.options;
-    let leader: boolean;
-    try {
-      leader = await lease.acquire();
-    } catch (error) {
-      logger.error({ err: describeError(error) }, 'scheduler: the lease could not be checked');
-      leader = false;
-    }
+    const leader = await this.holdsLease('checked');
     if (leader !== this.leader) logger.info({ holder: lease.holder, leader }, leader ? 'scheduler: this process now runs the scheduled jobs' : 'scheduler: another process runs the scheduled jobs');
     this.leader = leader;
     if (!leader) return false;
@@ -73,16 +67,20 @@ export class Scheduler {
     return true;
   }
 
+  /** Takes or renews the lease; a database error counts as not holding it (logged). */
+  private async holdsLease(what: 'checked' | 'renewed'): Promise<boolean> {
+    try {
+      return await this.options.lease.acquire();
+    } catch (error) {
+      this.options.logger.error({ err: describeError(error) }, `scheduler: the lease could not be ${what}`);
+      return false;
+    }
+  }
+
   /** Renews the lease between jobs; false (and logged) when another process holds it now. */
   private async stillLeader(): Promise<boolean> {
     const { lease, logger } = this.options;
-    let held: boolean;
-    try {
-      held = await lease.acquire();
-    } catch (error) {
-      logger.error({ err: describeError(error) }, 'scheduler: the lease could not be renewed');
-      held = false;
-    }
+    const held = await this.holdsLease('renewed');
     if (!held) {
       logger.warn({ holder: lease.holder }, 'scheduler: the lease passed to another process during a tick; its remaining jobs are left to it');
       this.leader = false;
