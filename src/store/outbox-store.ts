@@ -157,9 +157,7 @@ export class OutboxStore {
    * claim, or its claim lapsed during a long pass and another sender took it.
    */
   async holdForPost(id: number, claimer: string, until: number): Promise<SlackMessage | undefined> {
-    const held = await this.db('alert_outbox').where({ id, state: 'sending', claimed_by: claimer }).update({ next_attempt_at: until });
-    if (held !== 1) return undefined;
-    const row = (await this.db('alert_outbox').where({ id }).first('payload')) as { payload: string } | undefined;
+    const [row] = (await this.db('alert_outbox').where({ id, state: 'sending', claimed_by: claimer }).update({ next_attempt_at: until }).returning('payload')) as { payload: string }[];
     return row === undefined ? undefined : (JSON.parse(row.payload) as SlackMessage);
   }
 
