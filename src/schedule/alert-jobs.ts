@@ -174,11 +174,12 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
     const decision = thresholdDecision((rule.state ?? {}) as ThresholdState, crossed, now, cooldownMs);
     if (decision.action === 'none') continue;
     const view: AlertView = { kind: decision.action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', metric, operator, limit, value: result.value, windowHours };
-    await deps.db.transaction(async (trx) => {
-      await store.saveRuleState(trx, rule.id, decision.state as unknown as Record<string, unknown>, now);
+    const moved = await deps.db.transaction(async (trx) => {
+      if (!(await store.saveRuleState(trx, rule.id, rule.state, decision.state as unknown as Record<string, unknown>, now))) return false;
       await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, deps.locale), notBefore: quietHoursEnd(quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
+      return true;
     });
-    posted += 1;
+    if (moved) posted += 1;
   }
   return posted;
 }

@@ -230,8 +230,16 @@ export class AlertStore {
     });
   }
 
-  async saveRuleState(trx: Knex | Knex.Transaction, id: number, state: Record<string, unknown>, now: number): Promise<void> {
-    await trx('alert_rules').where({ id }).update({ state: JSON.stringify(state), updated_at: now });
+  /**
+   * Moves a rule from the state it was read in to `state`; false when it is no
+   * longer in that state (another leader, overlapping this one, decided first),
+   * so the same crossing is not posted twice.
+   */
+  async saveRuleState(trx: Knex | Knex.Transaction, id: number, from: Record<string, unknown> | null, state: Record<string, unknown>, now: number): Promise<boolean> {
+    const query = trx('alert_rules').where({ id });
+    if (from === null) void query.whereNull('state');
+    else void query.where({ state: JSON.stringify(from) });
+    return (await query.update({ state: JSON.stringify(state), updated_at: now })) === 1;
   }
 
   /** Creates the alert unless its key exists; its id, or undefined when it existed. */

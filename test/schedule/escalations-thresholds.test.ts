@@ -100,4 +100,17 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     expect(texts).toEqual([expect.stringContaining('Threshold crossed: Backlog is 3 now; the rule is &gt; 2.'), expect.stringContaining('Back within the threshold: Backlog is 2 now')]);
     expect(w.posts().map((post) => post.channel)).toEqual(['COPS', 'COPS']);
   });
+
+  it('two leaders that overlap and both find the rule crossed post it once: the rule moves from the state it was read in, or not at all', async () => {
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 0 } }, T0);
+    await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0 - HOUR, data: { status: 'new' } }]);
+    const deps = w.deps();
+    const posted = await Promise.all([evaluateThresholds(deps, w.now), evaluateThresholds(deps, w.now + 1000)]);
+    expect(posted.reduce((a, b) => a + b, 0)).toBe(1);
+    expect((await w.db('alert_outbox').select('kind')).map((row) => row.kind)).toEqual(['threshold_crossed']);
+    // The store's move itself: from a state the rule is no longer in, nothing changes.
+    const [rule] = await w.alerts.rules('threshold');
+    expect(await w.db.transaction((trx) => w.alerts.saveRuleState(trx, rule?.id ?? 0, null, { crossed: false }, w.now))).toBe(false);
+    expect((await w.alerts.rules('threshold'))[0]?.state).toEqual(rule?.state);
+  });
 });
