@@ -14,6 +14,7 @@ import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from '../i
 import { checkEvents } from '../ingest/events.js';
 import { redactPayload } from '../ingest/redact.js';
 import { sha256Hex } from '../ingest/signatures.js';
+import { clipText } from '../ingest/values.js';
 import type { DeliveryOutcome, IngestStore } from '../store/ingest-store.js';
 import { readBody, sendError, sendJson } from './respond.js';
 import type { RouteHandler } from './server.js';
@@ -148,6 +149,5 @@ function holdsNul(value: unknown): boolean {
 
 /** A refusal's reason, which may quote what was sent: NUL characters replaced, and at most 300 characters. */
 function sendersText(message: string): string {
-  const clean = message.replaceAll('\u0000', '\ufffd');
-  return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
+  return clipText(message.replaceAll('\u0000', '\ufffd'), 300);
 }

@@ -30,6 +30,11 @@ export function linkableUrl(text: string): string | undefined {
   return trimmed;
 }
 
+/** Text from a request, cut to `max` characters (and an ellipsis) for an error message or a log line. */
+export function clipText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 export function object(value: unknown, path: string): Json {
   if (!isObject(value)) throw new PayloadShapeError(`${path} must be an object`);
   return value;

@@ -16,7 +16,7 @@ import { HttpError } from '../errors.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { SIGNATURE_WINDOW_MS, header, offeredTokens, safeEqual, unauthorized } from './signatures.js';
-import { isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
+import { clipText, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
 
 export const ZOHODESK_EVENTS = ['Ticket_Add', 'Ticket_Update', 'Ticket_Thread_Add', 'Ticket_Comment_Add'] as const;
 
@@ -79,7 +79,7 @@ function verifyJwt(token: string, request: WebhookRequest, policy: JwtPolicy): v
   const [encodedHeader, encodedClaims, encodedSignature] = parts as [string, string, string];
   const jwtHeader = decodeJson(encodedHeader, 'header');
   const claims = decodeJson(encodedClaims, 'claims');
-  if (jwtHeader.alg !== 'RS256') throw unauthorized(`X-ZDesk-JWT alg must be RS256, got ${shortText(JSON.stringify(jwtHeader.alg ?? null))}`);
+  if (jwtHeader.alg !== 'RS256') throw unauthorized(`X-ZDesk-JWT alg must be RS256, got ${clipText(JSON.stringify(jwtHeader.alg ?? null), 60)}`);
 
   const kid = optionalString(jwtHeader.kid);
   const candidates = publicKeys(policy.keyFile, kid);
@@ -105,23 +105,18 @@ function verifyJwt(token: string, request: WebhookRequest, policy: JwtPolicy): v
   // Zoho's keys sign every organisation's tokens: the token must be issued for ours, and for one of our webhooks when they are named.
   const issuer = optionalString(claims.iss);
   if (issuer !== `orgId:${policy.orgId}`) {
-    throw unauthorized(`X-ZDesk-JWT is issued for ${issuer === undefined ? 'no organisation (no iss)' : shortText(issuer)}, not for ZOHODESK_ORG_ID (orgId:${policy.orgId})`);
+    throw unauthorized(`X-ZDesk-JWT is issued for ${issuer === undefined ? 'no organisation (no iss)' : clipText(issuer, 60)}, not for ZOHODESK_ORG_ID (orgId:${policy.orgId})`);
   }
   if (policy.webhookIds.length > 0) {
     const audience = optionalString(claims.aud);
     if (!policy.webhookIds.some((id) => audience === `webhookId:${id}`)) {
-      throw unauthorized(`X-ZDesk-JWT is for ${audience === undefined ? 'no webhook (no aud)' : shortText(audience)}, not one of ZOHODESK_WEBHOOK_IDS`);
+      throw unauthorized(`X-ZDesk-JWT is for ${audience === undefined ? 'no webhook (no aud)' : clipText(audience, 60)}, not one of ZOHODESK_WEBHOOK_IDS`);
     }
   }
   // The JWT does not sign the body: at least every event in it must be our organisation's.
   for (const [index, orgId] of bodyOrgIds(request.rawBody)) {
-    if (orgId !== policy.orgId) throw unauthorized(`event [${index}] ${orgId === undefined ? 'names no orgId' : `is for orgId ${shortText(orgId)}`}, not ZOHODESK_ORG_ID (${policy.orgId})`);
+    if (orgId !== policy.orgId) throw unauthorized(`event [${index}] ${orgId === undefined ? 'names no orgId' : `is for orgId ${clipText(orgId, 60)}`}, not ZOHODESK_ORG_ID (${policy.orgId})`);
   }
-}
-
-/** Text from a request, cut short enough for an error message. */
-function shortText(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function decodeJson(part: string, what: string): Json {

@@ -668,6 +668,11 @@ function durationColumns(p: TicketProjection) {
 }
 
 /** Upserts agents by helpdesk identity, keeping known emails and names; returns their ids by key. */
+/** The one order rows are written in (keys compared as code units, as `[].sort()` does), so that concurrent writers lock rows alike. */
+function inKeyOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], now: number): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   // One row per agent (PostgreSQL refuses an upsert that touches a row twice), keeping any known email and name.
@@ -687,7 +692,7 @@ async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], 
       updated_at: now,
     });
   }
-  const rows = [...byKey.values()].sort((a, b) => (a.external_id < b.external_id ? -1 : a.external_id > b.external_id ? 1 : 0));
+  const rows = [...byKey.values()].sort((a, b) => inKeyOrder(a.external_id, b.external_id));
   if (rows.length === 0) return ids;
   // RETURNING gives each row's id, inserted or updated, on both engines: no second read.
   const found = (await trx('agents')
@@ -729,7 +734,7 @@ async function writeOtherEvents(trx: Trx, others: readonly { source: string; eve
   }
   const customerIds = new Map<string, number>();
   const customerById = new Map<number, { source: string; external_id: string }>();
-  for (const group of chunks([...mentioned].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row), CHUNK)) {
+  for (const group of chunks([...mentioned].sort(([a], [b]) => inKeyOrder(a, b)).map(([, row]) => row), CHUNK)) {
     await trx('customers').insert(group.map((row) => ({ ...row, created_at: now, updated_at: now }))).onConflict(['source', 'external_id']).ignore();
     const rows = (await trx('customers').select('id', 'source', 'external_id').whereIn(['source', 'external_id'], group.map((row) => [row.source, row.external_id]))) as { id: number; source: string; external_id: string }[];
     for (const row of rows) {
