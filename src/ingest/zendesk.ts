@@ -280,7 +280,7 @@ function goodOrBad(value: unknown): number | undefined {
 
 /**
  * One channel vocabulary for both ways in: a trigger's `{{ticket.via}}` label ("Web form", "Mail",
- * "Web service (API)", "Phone call (incoming)"...) and an event's `via.channel` type ("web", "email", "api",
+ * "Web service (API)", "Phone call (incoming)"...) and an event's `via.channel` type ("web", "email", "api", "web_service",
  * "voice", "native_messaging"...). API tickets are `api`, not `web`. Other labels stay as written, in lower case.
  */
 function channelOf(via: string | undefined): string | undefined {
@@ -290,7 +290,8 @@ function channelOf(via: string | undefined): string | undefined {
   if (label.includes('phone') || label.startsWith('voice')) return 'phone';
   if (label === 'mail' || label.includes('email')) return 'email';
   if (label.includes('chat') || label.includes('messaging')) return 'chat';
-  if (label === 'api' || label.startsWith('web service')) return 'api';
+  // Zendesk's own ticket.created example says `web_service` for a ticket made through the API.
+  if (label === 'api' || label.startsWith('web service') || label.startsWith('web_service')) return 'api';
   if (label.includes('web')) return 'web';
   return label;
 }
