@@ -54,6 +54,8 @@ export const TICKET_EVENT_TYPES = [
   'rating',
   'handle_time',
   'fields_updated', // other attributes: channel, requester, url
+  'ticket_deleted', // deleted or marked as spam in the helpdesk: the ticket leaves every KPI; its events are kept
+  'ticket_restored', // undeleted: the ticket counts again, as its events say
 ] as const;
 export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number];
 

@@ -39,6 +39,8 @@ const TICKET_TYPES: Record<string, TicketEventType> = {
   'ticket.rated': 'rating',
   'ticket.handle_time': 'handle_time',
   'ticket.updated': 'fields_updated',
+  'ticket.deleted': 'ticket_deleted',
+  'ticket.restored': 'ticket_restored',
 };
 
 const CUSTOMER_TYPES = { 'customer.became_customer': 'became_customer', 'customer.purchased': 'purchase', 'customer.churned': 'churned', 'customer.reactivated': 'reactivated' } as const;

@@ -27,7 +27,6 @@ const RATING_SCORES: Readonly<Record<string, 1 | 0 | null>> = { great: 1, 'not g
 /** Events Help Scout documents that the KPIs do not use: accepted, nothing written. */
 const UNUSED_EVENTS = new Set([
   'helpscout.test',
-  'convo.deleted',
   'convo.merged',
   'convo.custom-fields',
   'convo.ai-answers.created',
@@ -114,12 +113,19 @@ export const helpscoutAdapter: SourceAdapter = {
     const name = header(context.headers, 'x-helpscout-event')?.trim();
     if (name === undefined || name === '') throw new PayloadShapeError('the X-HelpScout-Event header is missing: it names the event');
     if (name === 'satisfaction.ratings') return rating(object(body, 'the body'));
+    if (name === 'convo.deleted') return [deleted(object(body, 'the body'), context.receivedAt)];
     const handler = lookup(CONVERSATION_EVENTS, name);
     if (handler !== undefined) return handler(conversationOf(body, name));
     if (UNUSED_EVENTS.has(name)) return [];
     throw new PayloadShapeError(`X-HelpScout-Event "${name}" is not a Help Scout webhook event this source knows`);
   },
 };
+
+/** `convo.deleted` carries only the conversation's id, and no time: it is dated when it arrived. */
+function deleted(body: Json, receivedAt: number): TicketEvent {
+  const id = requiredString(body.id, 'id');
+  return { kind: 'ticket', type: 'ticket_deleted', externalTicketId: id, occurredAt: receivedAt, data: {}, dedupeKey: `convo.deleted:${id}` };
+}
 
 function conversationOf(value: unknown, name: string): Conversation {
   const body = object(value, 'the body');

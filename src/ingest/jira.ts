@@ -18,7 +18,6 @@ import { isObject, object, optionalNumber, optionalString, requiredString, requi
 
 /** Events Jira sends that carry nothing the KPIs need: accepted, nothing written. */
 const IGNORED_EVENTS = new Set([
-  'jira:issue_deleted',
   'comment_updated',
   'comment_deleted',
   'jira_expression_evaluation_failed',
@@ -27,7 +26,7 @@ const IGNORED_EVENTS = new Set([
 ]);
 /** Families of events (worklogs, attachments, links, projects, versions, boards...) we accept and ignore. */
 const IGNORED_PREFIXES = ['worklog_', 'attachment_', 'issuelink_', 'issue_property_', 'project_', 'jira:version_', 'issuetype_', 'filter_', 'user_', 'option_', 'sprint_', 'board_'];
-const HANDLED_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comment_created'];
+const HANDLED_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted', 'comment_created'];
 
 /**
  * Priorities by name (case-insensitive). Cloud's defaults are Highest..Lowest;
@@ -101,6 +100,11 @@ export const jiraAdapter: SourceAdapter = {
         return parseIssueCreated(payload);
       case 'jira:issue_updated':
         return parseIssueUpdated(payload);
+      case 'jira:issue_deleted': {
+        // Deleted issues are gone from Jira's reports; a deletion cannot be undone.
+        const issue = readIssue(payload.issue, 'issue');
+        return [{ kind: 'ticket', type: 'ticket_deleted', externalTicketId: issue.id, occurredAt: requiredTime(payload.timestamp, 'timestamp'), data: {}, dedupeKey: `issue:${issue.id}:deleted` }];
+      }
       case 'comment_created':
         return parseComment(payload);
     }

@@ -74,6 +74,8 @@ export interface TicketProjection {
   readonly statusHistory: readonly { readonly status: TicketStatus; readonly from: number }[];
   /** Each resolution later undone by a reopening: the backlog at a past instant leaves these spans out. */
   readonly resolvedSpans: readonly { readonly resolvedAt: number; readonly reopenedAt: number }[];
+  /** Deleted (or marked as spam) in the helpdesk and not restored since: the store keeps no row for it, so no KPI counts it. */
+  readonly deleted: boolean;
 }
 
 export interface ProjectionOptions {
@@ -110,6 +112,8 @@ const RANK: Record<TicketEventType, number> = {
   reopened: 6,
   rating: 7,
   handle_time: 7,
+  ticket_deleted: 8,
+  ticket_restored: 8,
 };
 
 const PRIORITY_ORDER: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 };
@@ -185,6 +189,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   const agents = new Map<string, Actor>();
   const statusHistory: { status: TicketStatus; from: number }[] = [{ status: 'new', from: createdAt }];
   const resolvedSpans: { resolvedAt: number; reopenedAt: number }[] = [];
+  let deleted = false;
 
   const noteAgent = (actor: Actor | undefined | null) => {
     if (actor?.type !== 'agent') return;
@@ -296,6 +301,13 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
       case 'handle_time':
         handleTimeSeconds += Math.max(0, Math.round(event.data.seconds ?? 0));
         break;
+      case 'ticket_deleted':
+        deleted = true;
+        break;
+      case 'ticket_restored':
+        deleted = false;
+        applyAttributes(event.data, at, false);
+        break;
       default:
         applyAttributes(event.data, at, false);
     }
@@ -333,6 +345,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     agents: [...agents.values()],
     statusHistory,
     resolvedSpans,
+    deleted,
   };
 }
 

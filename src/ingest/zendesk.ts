@@ -141,6 +141,13 @@ function parseSubscriptionEvent(payload: Json): NormalizedEvent[] {
     }
     case 'group_assignment_changed':
       return [{ ...base, type: 'team_changed', data: { ...snapshot, team: optionalString(change.current) ?? null } }];
+    case 'soft_deleted':
+    case 'permanently_deleted':
+    case 'marked_as_spam':
+      // Gone from the helpdesk's views and reports: from ours too (the ticket's last status stays as it was).
+      return [{ ...base, type: 'ticket_deleted', data: {} }];
+    case 'undeleted':
+      return [{ ...base, type: 'ticket_restored', data: snapshot }];
     case 'tags_changed':
       return [{
         ...base,

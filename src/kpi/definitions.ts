@@ -82,7 +82,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
     id: 'volume', title: 'Ticket volume', unit: 'count', higherIsBetter: null,
     formula: 'tickets created in the period; averages per day, week and month = tickets / the number of calendar days, ISO weeks and months in the period (in the workspace time zone).',
     counts: 'Every ticket whose creation time falls in the period, whatever its status now. Broken down by channel.',
-    excludes: 'Nothing; merged or deleted tickets the helpdesk never reports stay uncounted.',
+    excludes: 'Deleted and spam tickets the helpdesk reports (see Common rules); merged tickets are counted as the helpdesk left them.',
     edges: 'A partial day, week or month counts as the fraction of it inside the period, so a period running to now is not diluted: a part of a day by its hours, a part of a week or month by its days; a 23- or 25-hour DST day counts as one day, in a week or month too.',
     vendors: 'Zendesk, Freshdesk and Zoho report "tickets created" the same way.',
   },

@@ -460,10 +460,14 @@ export class IngestStore {
           eventsByTicket.set(row.external_ticket_id, list);
         }
         const previous = new Map(previousRows.map((row) => [row.external_id, row.escalation_count]));
-        const projections = ids.flatMap((id) => {
+        const projected = ids.flatMap((id) => {
           const events = eventsByTicket.get(id);
           return events === undefined ? [] : [{ id, projection: projectTicket(events, this.projection) }];
         });
+        // A deleted ticket keeps its events (a restore brings it back) but no row: every KPI reads rows, so none counts it.
+        await removeDeletedTickets(trx, source, projected.filter(({ projection }) => projection.deleted).map(({ id }) => id));
+        const projections = projected.filter(({ projection }) => !projection.deleted);
+        if (projections.length === 0) continue;
         const agentIds = await upsertAgents(trx, source, projections.flatMap(({ projection }) => projection.agents), now);
         const agentIdOf = (actor: Actor | undefined) => {
           const key = actor === undefined ? undefined : agentKey(actor);
@@ -667,12 +671,23 @@ function durationColumns(p: TicketProjection) {
   };
 }
 
-/** Upserts agents by helpdesk identity, keeping known emails and names; returns their ids by key. */
+/**
+ * Removes the rows of tickets deleted in the helpdesk; their tags, intervals, spans, survey answers and alerts go
+ * with them (foreign keys), and their posts still waiting in the outbox are cancelled.
+ */
+async function removeDeletedTickets(trx: Trx, source: string, externalIds: readonly string[]): Promise<void> {
+  if (externalIds.length === 0) return;
+  const rows = trx('tickets').select('id').where({ source }).whereIn('external_id', externalIds);
+  await trx('alert_outbox').whereIn('ticket_id', rows.clone()).whereIn('state', ['pending', 'sending']).update({ state: 'cancelled' });
+  await trx('tickets').where({ source }).whereIn('external_id', externalIds).delete();
+}
+
 /** The one order rows are written in (keys compared as code units, as `[].sort()` does), so that concurrent writers lock rows alike. */
 function inKeyOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Upserts agents by helpdesk identity, keeping known emails and names; returns their ids by key. */
 async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], now: number): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   // One row per agent (PostgreSQL refuses an upsert that touches a row twice), keeping any known email and name.

@@ -109,6 +109,27 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
     expect(await bot.db('survey_responses').first('kind', 'scale', 'score')).toEqual({ kind: 'nps', scale: '0-10', score: 9 });
   });
 
+  it('ticket.deleted takes the ticket out of every table the KPIs read and cancels its waiting posts; ticket.restored brings it back as it was', async () => {
+    for (const [index, event] of LIFE.entries()) await send(event, `msg_${index}`);
+    const before = await ticketRow();
+    const counts = async () => {
+      const out: Record<string, number> = {};
+      for (const table of ['tickets', 'ticket_tags', 'ticket_response_intervals', 'survey_responses', 'ticket_resolved_spans']) out[table] = Number((await bot.db(table).count({ n: '*' }))[0]?.n);
+      return out;
+    };
+    const live = await counts();
+    expect(live).toMatchObject({ tickets: 1, ticket_tags: 2, ticket_response_intervals: 2, survey_responses: 1 });
+    const ticketId = (await bot.db('tickets').first('id'))?.id as number;
+    await bot.db('alert_outbox').insert({ dedupe_key: 'held-alert', kind: 'sla_breach', channel_id: 'C1', payload: '{}', state: 'pending', next_attempt_at: T0, ticket_id: ticketId, created_at: T0 });
+    const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
+    expect((await send({ type: 'ticket.deleted', id: 'del-1', occurred_at: at(300), ticket: { id: 'T-100' } }, 'del-1')).body).toMatchObject({ ok: true, events: 1 });
+    expect(await counts()).toEqual({ tickets: 0, ticket_tags: 0, ticket_response_intervals: 0, survey_responses: 0, ticket_resolved_spans: 0 });
+    expect(await bot.db('alert_outbox').where({ dedupe_key: 'held-alert' }).first('state', 'ticket_id')).toEqual({ state: 'cancelled', ticket_id: null });
+    expect((await send({ type: 'ticket.restored', id: 'res-1', occurred_at: at(310), ticket: { id: 'T-100' } }, 'res-1')).status).toBe(200);
+    expect(await counts()).toEqual(live);
+    expect({ ...(await ticketRow()), updated_at: before?.updated_at }).toEqual(before);
+  });
+
   it('keeps a ticket link only when Slack can show it safely: one that would close the link markup and post @channel is dropped, the last good one stays', async () => {
     const updated = (url: string, id: string, at: number) => ({ type: 'ticket.updated', id, occurred_at: minutes(at), ticket: { id: 'T-URL', url } });
     await send({ events: [{ type: 'ticket.created', id: 'u0', occurred_at: minutes(0), ticket: { id: 'T-URL', status: 'open', url: 'https://help.example/t/1|Reset your password> <!channel' } }] }, 'url-0');

@@ -145,6 +145,16 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
     expect(await ticketRow()).toEqual(once);
   });
 
+  it('a deleted conversation leaves every KPI (its row goes; convo.deleted carries only the id)', async () => {
+    await sendAll([{ event: 'convo.created', body: fixture('01-convo.created.json') }]);
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 1 }]);
+    const id = String((JSON.parse(fixture('01-convo.created.json')) as { id: number }).id);
+    expect(await send('convo.deleted', JSON.stringify({ id: Number(id) }))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 1 } });
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(await send('convo.deleted', JSON.stringify({ id: Number(id) }))).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect(await send('convo.deleted', JSON.stringify({ mailbox: 1 }))).toMatchObject({ status: 422, body: { message: expect.stringContaining('id') } });
+  });
+
   it('the test event and events the KPIs do not use are accepted with nothing written', async () => {
     expect(await send('helpscout.test', fixture('helpscout.test.json'))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });
     expect(await send('customer.updated', fixture('customer.updated.json'))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });

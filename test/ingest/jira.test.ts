@@ -212,9 +212,19 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
 
     it('events Jira sends that the KPIs do not need are accepted with nothing written', async () => {
       expect(await send('worklog-created')).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });
-      const deleted = JSON.stringify({ timestamp: T0, webhookEvent: 'jira:issue_deleted', issue: { id: '10042', key: 'HELP-42', fields: {} } });
-      expect(await post(deleted, 'deleted-1')).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });
       expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+    });
+
+    it('a deleted issue leaves every KPI: its row goes, its events stay', async () => {
+      expect((await send('01-issue-created')).status).toBe(200);
+      expect(await bot.db('tickets').where({ external_id: '10042' }).count({ n: '*' })).toEqual([{ n: 1 }]);
+      const deleted = JSON.stringify({ timestamp: T0 + 86_400_000, webhookEvent: 'jira:issue_deleted', issue: { id: '10042', key: 'HELP-42', fields: {} } });
+      expect(await post(deleted, 'deleted-1')).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 1 } });
+      expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+      // A change delivered late, dated before the deletion, does not bring it back.
+      expect((await send('03-issue-assigned')).status).toBe(200);
+      expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+      expect(await bot.db('ticket_events').where({ external_ticket_id: '10042' }).orderBy('occurred_at').pluck('type')).toEqual(['ticket_created', 'assignee_changed', 'fields_updated', 'ticket_deleted']);
     });
   });
 

@@ -68,6 +68,35 @@ describe(`Zendesk webhooks on ${TEST_ENGINE}`, () => {
       expect((await bot.db('agents').select('external_id', 'name'))).toEqual([{ external_id: '501', name: 'Agent One' }]);
     });
 
+    it('a deleted or spam ticket leaves every KPI (no row), whatever arrives after; undeleted, it counts again as its events say', async () => {
+      const life = EVENT_LIFE.slice(0, 5); // open, assigned, answered at minute 45
+      const later = (id: string, minute: number, type: string, status: string) => ({
+        ...(life[4] as (typeof EVENT_LIFE)[number]), id, type: `zen:event-type:ticket.${type}`, time: new Date(min(minute)).toISOString(),
+        detail: { ...(life[4] as (typeof EVENT_LIFE)[number]).detail, status, updated_at: new Date(min(minute)).toISOString() }, event: {},
+      });
+      const rows = async () => ({
+        tickets: (await bot.db('tickets').where({ external_id: '4321' }).pluck('status')) as string[],
+        tags: Number((await bot.db('ticket_tags').count({ n: '*' }))[0]?.n),
+        intervals: Number((await bot.db('ticket_response_intervals').count({ n: '*' }))[0]?.n),
+      });
+      for (const event of life) await send(event);
+      expect(await rows()).toEqual({ tickets: ['open'], tags: 1, intervals: 1 });
+      expect((await send(later('del-1', 60, 'soft_deleted', 'DELETED'))).body).toMatchObject({ ok: true, events: 1 });
+      expect(await rows()).toEqual({ tickets: [], tags: 0, intervals: 0 });
+      // A comment delivered late (its time before the deletion) does not bring the ticket back.
+      await send(EVENT_LIFE[1] === undefined ? {} : { ...EVENT_LIFE[1], id: '01J0-late', event: { comment: { id: '7099', is_public: true, author: { id: '9001', is_staff: false }, body: 'x' } } });
+      expect((await rows()).tickets).toEqual([]);
+      expect((await send(later('undel-1', 70, 'undeleted', 'OPEN'))).status).toBe(200);
+      expect(await rows()).toEqual({ tickets: ['open'], tags: 1, intervals: 1 });
+      expect(await projection('4321')).toMatchObject({ created_at: T0, first_response_at: min(45), customer_message_count: 2 });
+      expect((await send(later('spam-1', 80, 'marked_as_spam', 'DELETED'))).status).toBe(200);
+      expect(await rows()).toEqual({ tickets: [], tags: 0, intervals: 0 });
+      // The events are kept: the whole life again in reverse order ends the same way.
+      for (const table of ['ticket_tags', 'ticket_response_intervals', 'tickets', 'ticket_events', 'webhook_deliveries']) await bot.db(table).delete();
+      for (const event of [later('spam-1', 80, 'marked_as_spam', 'DELETED'), later('undel-1', 70, 'undeleted', 'OPEN'), ...[...life].reverse()]) await send(event);
+      expect((await rows()).tickets).toEqual([]);
+    });
+
     it('delivered twice or in reverse order, the projection is the same', async () => {
       for (const event of EVENT_LIFE) await send(event);
       const first = await projection('4321');
