@@ -76,6 +76,11 @@ export interface TicketEventData {
   readonly requesterId?: string;
   /** The ticket was opened by an agent (outbound): response times start at the first customer message. */
   readonly createdByAgent?: boolean;
+  /**
+   * When the ticket was created, as the helpdesk states it in the ticket's state sent with a later event. It dates
+   * a ticket whose creation event the bot never received (connected mid-conversation, or a lost delivery).
+   */
+  readonly ticketCreatedAt?: number;
   /** Due times the helpdesk itself reports (epoch ms), where it has SLAs. */
   readonly firstResponseDueAt?: number;
   readonly resolutionDueAt?: number;
@@ -208,6 +213,7 @@ export function checkEvents(events: readonly NormalizedEvent[]): void {
         id('the requester id', data.requesterId);
         time('the first response due time', data.firstResponseDueAt);
         time('the resolution due time', data.resolutionDueAt);
+        time('the ticket\'s creation time', data.ticketCreatedAt);
         whole('the handle time in seconds', data.seconds);
         whole('the reported reopens', data.reportedReopens);
         whole('the reported agent replies', data.reportedAgentReplies);

@@ -108,6 +108,9 @@ function parseEvent(event: FreshdeskEvent, body: Json, timezone: string): Normal
   const requesterId = optionalString(body.requester_id);
   const customer: Actor = { type: 'customer', ...(requesterId === undefined ? {} : { id: requesterId }) };
   const key = `${ticketId}:${event}:${updatedAt}`;
+  // Every body of the template carries the ticket's creation time: it dates a ticket whose creation rule never fired.
+  const reported = reportedCreation(body, timezone);
+  const later = (data: TicketEventData): TicketEventData => (reported === undefined ? data : { ...data, ticketCreatedAt: reported });
   const ticketEvent = (type: TicketEventType, occurredAt: number, data: TicketEventData, actor: Actor | undefined, dedupeKey = key): TicketEvent => ({
     kind: 'ticket',
     type,
@@ -128,19 +131,19 @@ function parseEvent(event: FreshdeskEvent, body: Json, timezone: string): Normal
     }
     case 'agent_replied':
       // The template names the assigned agent, not the replier: the best Freshdesk's placeholders give.
-      return [ticketEvent('agent_reply', updatedAt, withoutCreation(snapshot), agent ?? { type: 'agent' })];
+      return [ticketEvent('agent_reply', updatedAt, later(withoutCreation(snapshot)), agent ?? { type: 'agent' })];
     case 'customer_replied':
-      return [ticketEvent('customer_message', updatedAt, withoutCreation(snapshot), customer)];
+      return [ticketEvent('customer_message', updatedAt, later(withoutCreation(snapshot)), customer)];
     case 'note_added':
       // Public or private, a note is not a reply: Freshdesk does not send it as one.
-      return [ticketEvent('internal_note', updatedAt, withoutCreation(snapshot), agent ?? { type: 'agent' })];
+      return [ticketEvent('internal_note', updatedAt, later(withoutCreation(snapshot)), agent ?? { type: 'agent' })];
     case 'ticket_updated':
-      return [ticketEvent(updateType(triggeredEvent(body.triggered_event)), updatedAt, withoutCreation(snapshot), undefined)];
+      return [ticketEvent(updateType(triggeredEvent(body.triggered_event)), updatedAt, later(withoutCreation(snapshot)), undefined)];
     case 'satisfaction_rated': {
       const value = ratingValue(body);
       if (value === 100) return []; // neutral: neither good nor bad on our scale
       const rating: Rating = { kind: 'csat', scale: 'good-bad', score: value > 0 ? 1 : 0 };
-      return [ticketEvent('rating', updatedAt, { rating }, customer)];
+      return [ticketEvent('rating', updatedAt, later({ rating }), customer)];
     }
   }
 }
@@ -156,6 +159,16 @@ function ticketSnapshot(body: Json): TicketEventData & { channel?: string; assig
   if ('group' in body) data.team = optionalString(body.group) ?? null;
   if ('agent_id' in body || 'agent_email' in body) data.assignee = agentOf(body);
   return compact(data) as TicketEventData;
+}
+
+/** The body's `created_at`, when it reads; a later event is not refused for it (its creation rule checks it). */
+function reportedCreation(body: Json, timezone: string): number | undefined {
+  if (body.created_at === undefined || body.created_at === '') return undefined;
+  try {
+    return freshdeskTime(body.created_at, 'created_at', timezone);
+  } catch {
+    return undefined;
+  }
 }
 
 function withoutCreation(snapshot: TicketEventData): TicketEventData {

@@ -141,6 +141,7 @@ function parseTicketData(ticket: Json, event: Json, type: TicketEventType, prefi
     url: optionalString(ticket.url),
     requesterId: optionalString(ticket.requester_id),
     createdByAgent: optionalBoolean(ticket.created_by_agent),
+    ticketCreatedAt: ticket.created_at === undefined || ticket.created_at === null ? undefined : requiredTime(ticket.created_at, `${prefix}ticket.created_at`),
     tags: ticket.tags === undefined ? undefined : stringList(ticket.tags),
     addedTags: stringList(ticket.tags_added),
     removedTags: stringList(ticket.tags_removed),

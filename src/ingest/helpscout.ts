@@ -141,8 +141,10 @@ function conversationOf(value: unknown, name: string): Conversation {
 
 type Anchor = EventAnchor;
 
+/** Every event about a conversation carries its creation time, which dates it if `convo.created` never arrived. */
 function event(c: Conversation, type: TicketEventType, anchor: Anchor, data: TicketEventData): TicketEvent {
-  return ticketEvent(c.id, type, anchor, data);
+  const createdAt = optionalTime(c.body.createdAt);
+  return ticketEvent(c.id, type, anchor, createdAt === undefined ? data : { ...data, ticketCreatedAt: createdAt });
 }
 
 function created(c: Conversation): TicketEvent {

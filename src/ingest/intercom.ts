@@ -123,8 +123,10 @@ export const intercomAdapter: SourceAdapter = {
 
 type Anchor = EventAnchor;
 
+/** Every event about a conversation carries its creation time, which dates it if `conversation.*.created` never arrived. */
 function event(n: Notification, type: TicketEventType, anchor: Anchor, data: TicketEventData): TicketEvent {
-  return ticketEvent(n.conversationId, type, anchor, data);
+  const createdAt = n.item.type === 'conversation' ? optionalTime(n.item.created_at) : undefined;
+  return ticketEvent(n.conversationId, type, anchor, createdAt === undefined ? data : { ...data, ticketCreatedAt: createdAt });
 }
 
 /**
@@ -219,7 +221,8 @@ function rated(n: Notification): TicketEvent[] {
       n,
       'rating',
       { occurredAt, dedupeKey: `${n.conversationId}:rating:${occurredAt}`, actor: { type: 'customer', ...(contactId === undefined ? {} : { id: contactId }) } },
-      { rating: { kind: 'csat', scale: '1-5', score } },
+      // With the conversation's state: one closed before it was rated is solved, also when its closing never arrived.
+      { rating: { kind: 'csat', scale: '1-5', score }, ...stateOf(n.item) },
     ),
   ];
 }

@@ -183,8 +183,13 @@ function parseIssueUpdated(payload: Json): NormalizedEvent[] {
   const occurredAt = requiredTime(fields.updated ?? payload.timestamp, 'issue.fields.updated (or timestamp)');
   const actor = userActor(payload.user, fields);
   const events: TicketEvent[] = [];
+  // Each event carries the issue's creation time, which dates it if jira:issue_created never arrived.
+  const createdAt = optionalTime(fields.created);
   const push = (type: TicketEventType, suffix: string, data: TicketEventData) =>
-    events.push({ kind: 'ticket', type, externalTicketId: issue.id, occurredAt, ...(actor === undefined ? {} : { actor }), data, dedupeKey: `changelog:${changelogId}:${suffix}` });
+    events.push({
+      kind: 'ticket', type, externalTicketId: issue.id, occurredAt, ...(actor === undefined ? {} : { actor }),
+      data: createdAt === undefined ? data : { ...data, ticketCreatedAt: createdAt }, dedupeKey: `changelog:${changelogId}:${suffix}`,
+    });
 
   let status: TicketStatus | undefined;
   let resolution: 'set' | 'cleared' | undefined;
@@ -208,7 +213,8 @@ function parseIssueUpdated(payload: Json): NormalizedEvent[] {
       push('tags_changed', 'labels', { tags });
     } else {
       const rating = satisfactionOf(item, field, fields);
-      if (rating !== undefined) push('rating', 'satisfaction', { rating: { kind: 'csat', scale: '1-5', score: rating } });
+      // With the issue's status: a request resolved before it was rated is solved, also when its resolution never arrived.
+      if (rating !== undefined) push('rating', 'satisfaction', { rating: { kind: 'csat', scale: '1-5', score: rating }, ...(fields.status === undefined ? {} : { status: statusOf(fields.status) }) });
     }
   }
 
@@ -263,7 +269,7 @@ function parseComment(payload: Json): NormalizedEvent[] {
       externalTicketId: ticketId,
       occurredAt: requiredTime(comment.created ?? payload.timestamp, 'comment.created'),
       ...(actor === undefined ? {} : { actor }),
-      data: {},
+      data: optionalTime(fields.created) === undefined ? {} : { ticketCreatedAt: optionalTime(fields.created) as number },
       dedupeKey: `comment:${commentId}`,
     },
   ];

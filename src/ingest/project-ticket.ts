@@ -157,7 +157,10 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   const escalationTag = options.escalationTag.toLowerCase();
 
   const created = ordered.find((event) => event.type === 'ticket_created');
-  const createdAt = created?.occurredAt ?? (ordered[0] as LoggedTicketEvent).occurredAt;
+  // Without its creation event, a ticket is as old as the helpdesk says (the earliest creation time its events
+  // report), else as its first event: a conversation rated today that began months ago is not today's ticket.
+  const reportedCreatedAt = created === undefined ? earliestReportedCreation(ordered) : undefined;
+  const createdAt = created?.occurredAt ?? reportedCreatedAt ?? (ordered[0] as LoggedTicketEvent).occurredAt;
   const createdByAgent = created?.data.createdByAgent ?? (created?.actor?.type === 'agent');
 
   let status: TicketStatus = 'new';
@@ -190,6 +193,12 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   const statusHistory: { status: TicketStatus; from: number }[] = [{ status: 'new', from: createdAt }];
   const resolvedSpans: { resolvedAt: number; reopenedAt: number }[] = [];
   let deleted = false;
+  // A ticket known only from later events, with its creation time reported: the customer has waited since then
+  // (as for a customer's ticket whose creation was seen), so the first wait and first response are measured from it.
+  if (reportedCreatedAt !== undefined) {
+    firstCustomerMessageAt = reportedCreatedAt;
+    waitingSince = reportedCreatedAt;
+  }
 
   const noteAgent = (actor: Actor | undefined | null) => {
     if (actor?.type !== 'agent') return;
@@ -296,6 +305,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
       case 'rating': {
         const rating = event.data.rating;
         if (rating !== undefined) ratings.set(rating.kind, { ...rating, respondedAt: at, ...(assignee === undefined ? {} : { agent: assignee }) });
+        // The ticket's state sent with the rating (a conversation closed before it was rated) applies, after the rating.
+        applyAttributes(event.data, at, false);
         break;
       }
       case 'handle_time':
@@ -347,6 +358,16 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     resolvedSpans,
     deleted,
   };
+}
+
+/** The earliest creation time a ticket's events report (`ticketCreatedAt`), if any does. */
+function earliestReportedCreation(events: readonly LoggedTicketEvent[]): number | undefined {
+  let earliest: number | undefined;
+  for (const event of events) {
+    const at = event.data.ticketCreatedAt;
+    if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+  }
+  return earliest;
 }
 
 /** The key an agent is known by within a source: its helpdesk id, else its email. */

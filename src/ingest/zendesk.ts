@@ -192,6 +192,7 @@ function snapshotOf(detail: Json): TicketEventData {
     assignee: assigneeId === undefined ? null : { type: 'agent', id: assigneeId },
     channel: via,
     requesterId: optionalString(detail.requester_id),
+    ticketCreatedAt: optionalTime(detail.created_at),
   };
   if (Array.isArray(detail.tags)) data.tags = stringList(detail.tags);
   return compact(data);
@@ -242,6 +243,7 @@ function parseTriggerBody(payload: Json, invocationId: string | undefined): Norm
     tags: stringList(ticket.tags) ?? [],
     url: optionalString(ticket.link),
     requesterId: optionalString(ticket.requester_id),
+    ticketCreatedAt: createdAt,
   });
 
   // One trigger firing is one fact: its invocation id (or, without one, the ticket's update minute) names it.

@@ -288,7 +288,8 @@ function ticketUpdated(ticket: Json, prevState: unknown, eventTime: number, path
   const escalatedNow = optionalBoolean(ticket.isEscalated) === true && had('isEscalated') && optionalBoolean(prev.isEscalated) !== true;
   const escalatedStatus = isEscalatedStatus(ticket) && had('status') && !isEscalatedStatus(prev);
   if (escalatedNow || escalatedStatus) events.push(ticketEvent(id, 'escalated', eventTime, {}, `${key}:escalated`));
-  return events;
+  const createdAt = current.ticketCreatedAt;
+  return createdAt === undefined ? events : events.map((event) => ({ ...event, data: { ...event.data, ticketCreatedAt: createdAt } }));
 }
 
 function threadAdded(thread: Json, eventTime: number, path: string): NormalizedEvent[] {
@@ -332,12 +333,15 @@ function snapshot(ticket: Json, path: string): TicketEventData & { assignee?: Ac
   const status = zohoStatus(ticket, path);
   const priority = lookup(PRIORITIES, normalize(optionalString(ticket.priority)));
   const tags = tagsOf(ticket.tags);
+  const createdAt = optionalTime(ticket.createdTime);
   return {
     ...(status === undefined ? {} : { status }),
     ...(priority === undefined ? {} : { priority }),
     team: teamOf(ticket),
     assignee: assigneeOf(ticket),
     ...(tags === undefined ? {} : { tags }),
+    // Dates the ticket if its Ticket_Add never arrived.
+    ...(createdAt === undefined ? {} : { ticketCreatedAt: createdAt }),
   };
 }
 

@@ -203,7 +203,7 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
 describe('help scout events', () => {
   it('a move to another mailbox is a team change at the line item that records it', () => {
     expect(parse('convo.moved.json')).toEqual([
-      { kind: 'ticket', type: 'team_changed', externalTicketId: CONVERSATION, occurredAt: at(300), actor: { type: 'agent', id: '5100001', email: 'agent.one@example.com', name: 'Agent One' }, data: { team: '3199' }, dedupeKey: `${CONVERSATION}:thread:9100008:team_changed` },
+      { kind: 'ticket', type: 'team_changed', externalTicketId: CONVERSATION, occurredAt: at(300), actor: { type: 'agent', id: '5100001', email: 'agent.one@example.com', name: 'Agent One' }, data: { team: '3199', ticketCreatedAt: at(0) }, dedupeKey: `${CONVERSATION}:thread:9100008:team_changed` },
     ]);
   });
 

@@ -194,7 +194,7 @@ describe(`intercom webhooks on ${TEST_ENGINE}`, () => {
 describe('intercom topics', () => {
   it('maps snooze, unsnooze and open onto on-hold, open and a reopen', () => {
     expect(parse('conversation.admin.snoozed.json')).toEqual([
-      { kind: 'ticket', type: 'status_changed', externalTicketId: CONVERSATION, occurredAt: at(300), actor: { type: 'agent', id: '7100001', email: 'agent.one@example.com', name: 'Agent One' }, data: { status: 'on-hold' }, dedupeKey: `${CONVERSATION}:part:19100000010:status_changed` },
+      { kind: 'ticket', type: 'status_changed', externalTicketId: CONVERSATION, occurredAt: at(300), actor: { type: 'agent', id: '7100001', email: 'agent.one@example.com', name: 'Agent One' }, data: { status: 'on-hold', ticketCreatedAt: at(0) }, dedupeKey: `${CONVERSATION}:part:19100000010:status_changed` },
     ]);
     expect(parse('conversation.admin.unsnoozed.json')).toMatchObject([{ type: 'status_changed', occurredAt: at(360), actor: { type: 'bot' }, data: { status: 'open' } }]);
     expect(parse('conversation.admin.opened.json')).toMatchObject([{ type: 'reopened', occurredAt: at(400), data: { status: 'open' }, dedupeKey: `${CONVERSATION}:part:19100000012:reopened` }]);
@@ -206,7 +206,7 @@ describe('intercom topics', () => {
     const body = JSON.parse(fixture('conversation.priority.updated.json')) as { data: { item: Record<string, unknown> } };
     body.data.item.priority = 'not_priority';
     const [unflagged] = intercomAdapter.parse(body, { headers: {}, receivedAt: 0 }) as TicketEvent[];
-    expect(unflagged?.data).toEqual({ priority: 'normal' });
+    expect(unflagged?.data).toEqual({ priority: 'normal', ticketCreatedAt: at(0) });
     expect(unflagged?.dedupeKey).not.toBe(flagged?.dedupeKey);
   });
 
@@ -240,15 +240,15 @@ describe('intercom topics', () => {
 
   it('assignment carries both ids as strings; one part under two topics is one fact', () => {
     const [assigned] = parse('04-conversation.admin.assigned.json');
-    expect(assigned?.data).toEqual({ assignee: { type: 'agent', id: '7100001' }, team: '100' });
+    expect(assigned?.data).toEqual({ assignee: { type: 'agent', id: '7100001' }, team: '100', ticketCreatedAt: at(0) });
     expect(parse('conversation.admin.open.assigned.json')[0]?.dedupeKey).toBe(assigned?.dedupeKey);
     expect(parse('06-conversation.admin.assigned.json')).toMatchObject([{ type: 'team_changed', data: { assignee: { id: '7100001' }, team: '200' } }]);
     // The Preview API sends 0 (and a numeric team id) where 2.x sends null.
     const preview = JSON.parse(fixture('04-conversation.admin.assigned.json')) as { data: { item: Record<string, unknown> } };
     Object.assign(preview.data.item, { admin_assignee_id: 0, team_assignee_id: 0 });
-    expect((intercomAdapter.parse(preview, { headers: {}, receivedAt: 0 }) as TicketEvent[])[0]?.data).toEqual({ assignee: null, team: null });
+    expect((intercomAdapter.parse(preview, { headers: {}, receivedAt: 0 }) as TicketEvent[])[0]?.data).toEqual({ assignee: null, team: null, ticketCreatedAt: at(0) });
     Object.assign(preview.data.item, { admin_assignee_id: null, team_assignee_id: 5017691 });
-    expect((intercomAdapter.parse(preview, { headers: {}, receivedAt: 0 }) as TicketEvent[])[0]?.data).toEqual({ assignee: null, team: '5017691' });
+    expect((intercomAdapter.parse(preview, { headers: {}, receivedAt: 0 }) as TicketEvent[])[0]?.data).toEqual({ assignee: null, team: '5017691', ticketCreatedAt: at(0) });
   });
 
   it('refuses payloads it cannot place', () => {

@@ -131,7 +131,7 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
       ['tags_changed', 'agent', null, 'changelog:10504:labels'],
       ['agent_reply', 'bot', null, 'comment:10103'],
       ['status_changed', 'agent', 'solved', 'changelog:10505:status'],
-      ['rating', 'customer', null, 'changelog:10506:satisfaction'],
+      ['rating', 'customer', 'solved', 'changelog:10506:satisfaction'], // the issue's status, sent with the rating
       ['customer_message', 'customer', null, 'comment:10104'],
       ['reopened', 'bot', 'open', 'changelog:10507:status'],
       ['agent_reply', 'agent', null, 'comment:10105'],
@@ -172,7 +172,7 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
     expect(rows.map((row) => row.type)).toEqual(['fields_updated']);
     expect(rows[0]?.data).not.toContain('Purple smoke printer floor 3');
     expect(rows[0]?.data).not.toContain('Printer on floor 3 emits purple smoke');
-    expect(JSON.parse(rows[0]?.data ?? '{}')).toEqual({ resolutionDueAt: T0 + 26 * HOUR });
+    expect(JSON.parse(rows[0]?.data ?? '{}')).toEqual({ resolutionDueAt: T0 + 26 * HOUR, ticketCreatedAt: T0 });
   });
 
   // The summary-edit changelog item carries the old and new subject in fromString/toString, keys that

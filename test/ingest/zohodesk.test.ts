@@ -352,7 +352,7 @@ describe('zohodesk event mapping', () => {
   it('reads Ticket_Add: channel, outbound tickets, escalated on arrival', () => {
     const add = (payload: Record<string, unknown>) => parse([{ eventType: 'Ticket_Add', eventTime: T0 + 5, orgId: ORG, payload: { id: '42', createdTime: '2026-10-05T08:00:00.000Z', statusType: 'Open', status: 'Open', channel: 'Feedback Widget', ...payload } }]);
     expect(add({})).toEqual([
-      { kind: 'ticket', type: 'ticket_created', externalTicketId: '42', occurredAt: T0, actor: { type: 'customer' }, data: { status: 'open', team: null, assignee: null, createdByAgent: false, channel: 'feedback-widget' }, dedupeKey: `42:Ticket_Add:${T0 + 5}` },
+      { kind: 'ticket', type: 'ticket_created', externalTicketId: '42', occurredAt: T0, actor: { type: 'customer' }, data: { status: 'open', team: null, assignee: null, ticketCreatedAt: T0, createdByAgent: false, channel: 'feedback-widget' }, dedupeKey: `42:Ticket_Add:${T0 + 5}` },
     ]);
     expect(add({ firstThread: { id: '1', direction: 'out' } })[0]?.data.createdByAgent).toBe(true);
     expect(add({ status: 'Escalated' }).map((event) => event.type)).toEqual(['ticket_created', 'escalated']);

@@ -1,0 +1,79 @@
+/**
+ * A ticket whose creation event never reached the bot (connected in the middle of a conversation, a delivery lost
+ * for good: Intercom retries only once) is dated by the creation time the helpdesk sends with every later event,
+ * and takes the state sent with its rating. Before, such a ticket was created at its first event, as status new:
+ * a conversation rated today that began and closed months ago counted as today's open ticket, and a first reply
+ * as the first event gave a first response time of 0 s.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { NormalizedEvent, TicketEvent } from '../../src/ingest/events.js';
+import { freshdeskAdapter } from '../../src/ingest/freshdesk.js';
+import { genericAdapter } from '../../src/ingest/generic.js';
+import { helpscoutAdapter } from '../../src/ingest/helpscout.js';
+import { intercomAdapter } from '../../src/ingest/intercom.js';
+import { jiraAdapter } from '../../src/ingest/jira.js';
+import { projectTicket } from '../../src/ingest/project-ticket.js';
+import { zendeskAdapter } from '../../src/ingest/zendesk.js';
+import { zohodeskAdapter } from '../../src/ingest/zohodesk.js';
+import { EVENT_LIFE, TRIGGER_LIFE } from '../fixtures/zendesk/ticket-life.js';
+
+const T0 = Date.parse('2026-10-05T08:00:00Z'); // every fixture's ticket is created then
+const min = (n: number) => T0 + n * 60_000;
+const RECEIVED = Date.parse('2026-11-20T12:00:00Z'); // weeks later
+const json = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8'));
+const tickets = (events: readonly NormalizedEvent[]) => events.filter((event): event is TicketEvent => event.kind === 'ticket');
+const project = (events: readonly NormalizedEvent[]) => projectTicket(tickets(events));
+
+describe('a ticket first seen after its creation', () => {
+  it('Intercom: a rating alone is a conversation of its creation day, solved as its state says, not a new open ticket of today', () => {
+    const rated = intercomAdapter.parse(json('intercom/08-conversation.rating.added.json'), { headers: {}, receivedAt: RECEIVED });
+    expect(project(rated)).toMatchObject({ createdAt: T0, status: 'solved', ratings: [{ kind: 'csat', score: expect.any(Number) }] });
+  });
+
+  it('Intercom: a first reply as the first event is measured from the conversation\'s creation, not 0 s', () => {
+    const reply = intercomAdapter.parse(json('intercom/05-conversation.admin.replied.json'), { headers: {}, receivedAt: RECEIVED });
+    const p = project(reply);
+    expect(p.createdAt).toBe(T0);
+    expect((p.firstResponseAt ?? 0) - p.createdAt).toBe(45 * 60_000);
+    expect(p.responseIntervals).toEqual([{ customerAt: T0, repliedAt: min(45) }]);
+  });
+
+  it('Help Scout: the same, from the conversation\'s createdAt', () => {
+    const reply = helpscoutAdapter.parse(json('helpscout/04-convo.agent.reply.created.json'), { headers: { 'x-helpscout-event': 'convo.agent.reply.created' }, receivedAt: RECEIVED });
+    const p = project(reply);
+    expect([p.createdAt, p.firstResponseAt]).toEqual([T0, min(45)]);
+  });
+
+  it('Jira: a satisfaction update alone dates the request by fields.created and takes its resolved status', () => {
+    const p = project(jiraAdapter.parse(json('jira/12-satisfaction.json'), { headers: {}, receivedAt: RECEIVED }));
+    expect(p).toMatchObject({ createdAt: T0, status: 'solved' });
+  });
+
+  it('Zendesk (events and triggers), Freshdesk and Zoho Desk: a later event dates the ticket by its creation time', () => {
+    const zendeskEvent = project(zendeskAdapter.parse(EVENT_LIFE[4], { headers: {}, receivedAt: RECEIVED }));
+    expect([zendeskEvent.createdAt, zendeskEvent.firstResponseAt]).toEqual([T0, min(45)]);
+    const zendeskTrigger = project(zendeskAdapter.parse(TRIGGER_LIFE[2]?.body, { headers: { 'x-zendesk-webhook-invocation-id': '9003' }, receivedAt: RECEIVED }));
+    expect([zendeskTrigger.createdAt, zendeskTrigger.firstResponseAt]).toEqual([T0, min(45)]);
+    const freshdesk = project(freshdeskAdapter.parse(json('freshdesk/04-agent-replied.json'), { headers: {}, receivedAt: RECEIVED }));
+    expect([freshdesk.createdAt, freshdesk.firstResponseAt]).toEqual([T0, min(45)]);
+    const zoho = project(zohodeskAdapter.parse(json('zohodesk/03-update-assigned.json'), { headers: {}, receivedAt: RECEIVED }));
+    expect(zoho.createdAt).toBe(T0);
+  });
+
+  it('generic: ticket.created_at dates it (docs/sources/generic.md); an unreadable one is refused', () => {
+    const reply = (createdAt: unknown) => ({ type: 'ticket.agent_replied', id: 'r1', occurred_at: new Date(min(45)).toISOString(), actor: { type: 'agent', id: 'a1' }, ticket: { id: 'T-9', created_at: createdAt } });
+    const p = project(genericAdapter.parse(reply('2026-10-05T08:00:00Z'), { headers: {}, receivedAt: RECEIVED }));
+    expect([p.createdAt, p.firstResponseAt]).toEqual([T0, min(45)]);
+    expect(() => genericAdapter.parse(reply('last Tuesday'), { headers: {}, receivedAt: RECEIVED })).toThrow(/ticket\.created_at/);
+  });
+
+  it('the creation event, when it is there, decides; a ticket with no creation time anywhere starts at its first event', () => {
+    const created = intercomAdapter.parse(json('intercom/01-conversation.user.created.json'), { headers: {}, receivedAt: RECEIVED });
+    const reply = intercomAdapter.parse(json('intercom/05-conversation.admin.replied.json'), { headers: {}, receivedAt: RECEIVED });
+    const both = project([...reply, ...created]);
+    expect([both.createdAt, both.firstResponseAt, both.responseIntervals]).toEqual([T0, min(45), [{ customerAt: T0, repliedAt: min(45) }]]);
+    const bare: TicketEvent = { kind: 'ticket', type: 'agent_reply', externalTicketId: 'G-1', occurredAt: min(30), data: {}, actor: { type: 'agent', id: 'a' }, dedupeKey: 'g1' };
+    expect(projectTicket([bare])).toMatchObject({ createdAt: min(30), firstResponseAt: min(30), status: 'new' });
+  });
+});
