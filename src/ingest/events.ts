@@ -81,9 +81,9 @@ export interface TicketEventData {
    * a ticket whose creation event the bot never received (connected mid-conversation, or a lost delivery).
    */
   readonly ticketCreatedAt?: number;
-  /** Due times the helpdesk itself reports (epoch ms), where it has SLAs. */
-  readonly firstResponseDueAt?: number;
-  readonly resolutionDueAt?: number;
+  /** Due times the helpdesk itself reports (epoch ms), where it has SLAs; null: its clock is paused, no time is due. */
+  readonly firstResponseDueAt?: number | null;
+  readonly resolutionDueAt?: number | null;
   /**
    * Totals a source reports without the events behind them (a CSV export's
    * "Reopens" and "Replies" columns). The projection takes the larger of these
@@ -211,8 +211,8 @@ export function checkEvents(events: readonly NormalizedEvent[]): void {
         if (data.priority !== undefined && !isPriority(data.priority)) refuse('unknown priority');
         id('the assignee id', data.assignee?.id ?? undefined);
         id('the requester id', data.requesterId);
-        time('the first response due time', data.firstResponseDueAt);
-        time('the resolution due time', data.resolutionDueAt);
+        time('the first response due time', data.firstResponseDueAt ?? undefined);
+        time('the resolution due time', data.resolutionDueAt ?? undefined);
         time('the ticket\'s creation time', data.ticketCreatedAt);
         whole('the handle time in seconds', data.seconds);
         whole('the reported reopens', data.reportedReopens);

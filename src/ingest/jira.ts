@@ -353,19 +353,22 @@ function userActor(value: unknown, fields: Json): Actor | undefined {
 }
 
 /**
- * JSM SLA fields, found by shape (`ongoingCycle.breachTime.epochMillis`) and
- * assigned by their own `name` only: custom field numbers differ between sites
- * and an unnamed SLA could be any of a project's SLAs.
+ * JSM SLA fields, found by shape (`ongoingCycle` with `paused` or `breachTime.epochMillis`) and assigned by their own
+ * `name` only: custom field numbers differ between sites and an unnamed SLA could be any of a project's SLAs. A paused
+ * cycle (Waiting for customer...) has no due time while it is paused (null), whatever breach time it still shows:
+ * JSM's own clock has stopped, and the update that resumes it brings the new breach time.
  */
-function slaDueTimes(fields: Json): { firstResponseDueAt?: number; resolutionDueAt?: number } {
-  const due: { firstResponseDueAt?: number; resolutionDueAt?: number } = {};
+function slaDueTimes(fields: Json): { firstResponseDueAt?: number | null; resolutionDueAt?: number | null } {
+  const due: { firstResponseDueAt?: number | null; resolutionDueAt?: number | null } = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (!key.startsWith('customfield_') || !isObject(value) || !isObject(value.ongoingCycle) || !isObject(value.ongoingCycle.breachTime)) continue;
-    const breachAt = optionalNumber(value.ongoingCycle.breachTime.epochMillis);
+    if (!key.startsWith('customfield_') || !isObject(value) || !isObject(value.ongoingCycle)) continue;
+    const cycle = value.ongoingCycle;
+    const breachAt = isObject(cycle.breachTime) ? optionalNumber(cycle.breachTime.epochMillis) : undefined;
+    const at = cycle.paused === true ? null : breachAt !== undefined && optionalTime(breachAt) !== undefined ? breachAt : undefined;
+    if (at === undefined) continue;
     const name = optionalString(value.name)?.toLowerCase().replace(/\s+/g, ' ');
-    if (breachAt === undefined || optionalTime(breachAt) === undefined) continue;
-    if (name === FIRST_RESPONSE_SLA) due.firstResponseDueAt = breachAt;
-    else if (name === RESOLUTION_SLA) due.resolutionDueAt = breachAt;
+    if (name === FIRST_RESPONSE_SLA) due.firstResponseDueAt = at;
+    else if (name === RESOLUTION_SLA) due.resolutionDueAt = at;
   }
   return due;
 }

@@ -230,8 +230,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     // A link Slack could not show safely is not kept; the last good one stays.
     if (data.url !== undefined) url = linkableUrl(data.url) ?? url;
     if (data.requesterId !== undefined) requesterId = data.requesterId;
-    if (data.firstResponseDueAt !== undefined) firstResponseDueAt = data.firstResponseDueAt;
-    if (data.resolutionDueAt !== undefined) resolutionDueAt = data.resolutionDueAt;
+    if (data.firstResponseDueAt !== undefined) firstResponseDueAt = data.firstResponseDueAt ?? undefined;
+    if (data.resolutionDueAt !== undefined) resolutionDueAt = data.resolutionDueAt ?? undefined;
     if (data.reportedReopens !== undefined) reportedReopens = Math.max(reportedReopens, data.reportedReopens);
     if (data.reportedAgentReplies !== undefined) reportedAgentReplies = Math.max(reportedAgentReplies, data.reportedAgentReplies);
     if (data.priority !== undefined) {

@@ -141,6 +141,18 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
     expect(events.filter((event) => event.type === 'fields_updated').map((event) => event.dedupe_key)).toEqual(['changelog:10500:sla', 'changelog:10501:sla', 'changelog:10502:sla', 'changelog:10503:sla', 'changelog:10504:sla', 'changelog:10507:sla']);
   });
 
+  it('a paused SLA cycle (Waiting for customer) has no due time while paused, so it is never overdue then; resumed, the new breach time counts', async () => {
+    const due = async () => (await bot.db('tickets').where({ external_id: '10042' }).first('resolution_due_at'))?.resolution_due_at as number | null;
+    for (const name of ['01-issue-created', '03-issue-assigned', '04-comment-agent-reply']) await send(name);
+    expect(await due()).toBe(T0 + 24 * HOUR);
+    // Fixture 05: Time to resolution paused with 26 h left, still showing its old breach time (a day later it was
+    // counted overdue, breached share 100 %).
+    await send('05-status-waiting-for-customer');
+    expect(await due()).toBeNull();
+    await send('07-status-waiting-for-support');
+    expect(await due()).toEqual(expect.any(Number));
+  });
+
   it('the same life delivered twice, or in reverse order, gives the same projection', async () => {
     for (const name of LIFE) await send(name);
     const once = await ticketRow();

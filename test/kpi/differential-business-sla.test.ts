@@ -497,8 +497,8 @@ function replay(source: string, events: TicketEvent[]): OracleTicket {
     if (d.priority !== undefined) tk.priority = d.priority;
     if (d.team !== undefined) tk.team = d.team;
     if (d.assignee !== undefined) tk.assignee = d.assignee;
-    if (d.firstResponseDueAt !== undefined) tk.helpdeskFirstResponseDue = d.firstResponseDueAt;
-    if (d.resolutionDueAt !== undefined) tk.helpdeskResolutionDue = d.resolutionDueAt;
+    if (d.firstResponseDueAt !== undefined) tk.helpdeskFirstResponseDue = d.firstResponseDueAt ?? undefined;
+    if (d.resolutionDueAt !== undefined) tk.helpdeskResolutionDue = d.resolutionDueAt ?? undefined;
     if (d.status !== undefined) {
       const was = tk.statuses[tk.statuses.length - 1]?.status;
       if (RESOLVED(d.status) && (was === undefined || !RESOLVED(was))) {

@@ -470,8 +470,8 @@ function replay(id: string, list: readonly TicketEvent[]): TicketFacts {
     if (d.channel !== undefined) t.channel = d.channel;
     if (d.tags !== undefined) t.tags = [...d.tags];
     if (d.assignee !== undefined) t.assignee = d.assignee;
-    if (d.firstResponseDueAt !== undefined) t.firstResponseDueAt = d.firstResponseDueAt;
-    if (d.resolutionDueAt !== undefined) t.resolutionDueAt = d.resolutionDueAt;
+    if (d.firstResponseDueAt !== undefined) t.firstResponseDueAt = d.firstResponseDueAt ?? undefined;
+    if (d.resolutionDueAt !== undefined) t.resolutionDueAt = d.resolutionDueAt ?? undefined;
     if (e.type === 'agent_reply' && e.actor?.type === 'agent') t.replies.push(e.occurredAt);
     if (e.type === 'customer_message') t.customerMessages.push(e.occurredAt);
     if (e.type === 'rating' && d.rating !== undefined) t.ratings.push({ at: e.occurredAt, rating: d.rating });
