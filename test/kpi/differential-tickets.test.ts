@@ -146,6 +146,12 @@ function generateTicket(rng: Rng, id: string, firstCreate: number, lastCreate: n
       events.push(ev(source, id, 'handle_time', t, { seconds: rng.int(30, 3600) }, replier()));
     }
   }
+  // Some tickets are deleted in the helpdesk afterwards (spam...), and a few of those restored.
+  if (rng.chance(0.1)) {
+    t += rng.int(1, 3 * 24 * 60) * MIN;
+    events.push(ev(source, id, 'ticket_deleted', t));
+    if (rng.chance(0.4)) events.push(ev(source, id, 'ticket_restored', t + rng.int(1, 24 * 60) * MIN));
+  }
   return events;
 }
 
@@ -191,6 +197,8 @@ interface OracleTicket {
   escalations: number[];
   handleSeconds: number;
   handleReports: number;
+  /** "Deleted tickets count nowhere": the latest of its deletions and restores is a deletion. */
+  deleted: boolean;
 }
 
 const RESOLVED = (s: TicketStatus) => s === 'solved' || s === 'closed';
@@ -202,13 +210,14 @@ function replay(source: string, id: string, events: TicketEvent[]): OracleTicket
   const tk: OracleTicket = {
     source, id, createdAt: created.occurredAt, createdByAgent: created.data.createdByAgent === true, url: null,
     status: 'new', priority: null, channel: null, team: null, assignee: null, tags: new Set(),
-    statuses: [], solves: [], reopens: [], humanReplies: [], customerMessages: [], waits: [], escalations: [], handleSeconds: 0, handleReports: 0,
+    statuses: [], solves: [], reopens: [], humanReplies: [], customerMessages: [], waits: [], escalations: [], handleSeconds: 0, handleReports: 0, deleted: false,
   };
   let waitStart: number | null = null;
   let hadStatus = false;
   for (const e of sorted) {
     const d = e.data;
     const creation = e.type === 'ticket_created';
+    if (e.type === 'ticket_deleted' || e.type === 'ticket_restored') tk.deleted = e.type === 'ticket_deleted';
     // Messages first (a reply that also solves ends its wait before the solve).
     // "Public replies by a human agent"; "Excluded: ... bot and automatic replies": only actor type `agent` is a human.
     if (e.type === 'agent_reply' && e.actor?.type === 'agent') {
@@ -459,7 +468,7 @@ function buildOracle(log: readonly LogEvent[]): OracleTicket[] {
     entry.events.push(event);
     byTicket.set(key, entry);
   }
-  return [...byTicket.values()].map(({ source, events }) => replay(source, (events[0] as TicketEvent).externalTicketId, events));
+  return [...byTicket.values()].map(({ source, events }) => replay(source, (events[0] as TicketEvent).externalTicketId, events)).filter((tk) => !tk.deleted);
 }
 
 // ---------------------------------------------------------------------------
