@@ -18,8 +18,12 @@ import { ticketEvent, type Actor, type EventAnchor, type NormalizedEvent, type T
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
 import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
 
-/** Help Scout conversation status → ours. Closed reopens on a customer reply (solved); spam is final (closed). */
-export const HELPSCOUT_STATUSES: Readonly<Record<string, TicketStatus>> = { active: 'open', open: 'open', pending: 'pending', closed: 'solved', spam: 'closed' };
+/**
+ * Help Scout conversation status → ours. Closed reopens on a customer reply (solved). Spam is not a status of ours:
+ * Help Scout's reports leave spam out, as deleted conversations, so `convo.status` spam is a deletion and a later
+ * status (Not spam sets Active) a restore; a thread marked spam sets no status.
+ */
+export const HELPSCOUT_STATUSES: Readonly<Record<string, TicketStatus | null>> = { active: 'open', open: 'open', pending: 'pending', closed: 'solved', spam: null };
 
 /** Ratings on the good-bad scale; Okay (and "unknown") is neither good nor bad and is not recorded. */
 const RATING_SCORES: Readonly<Record<string, 1 | 0 | null>> = { great: 1, 'not good': 0, bad: 0, okay: null, ok: null, unknown: null };
@@ -56,7 +60,11 @@ interface Conversation {
 type EventHandler = (conversation: Conversation) => TicketEvent[];
 
 const CONVERSATION_EVENTS: Record<string, EventHandler> = {
-  'convo.created': (c) => [created(c)],
+  'convo.created': (c) => {
+    const ticket = created(c);
+    // Created straight into spam (the spam filter): kept out from its creation.
+    return isSpam(c.body) ? [ticket, { ...ticket, type: 'ticket_deleted', data: {}, dedupeKey: `${c.id}:spam:created` }] : [ticket];
+  },
   // A `customer` thread is the customer's words even when an agent logged it for them.
   'convo.customer.reply.created': (c) => [threadEvent(c, 'customer_message', (thread) => (threadType(thread) === 'customer' || personType(thread.createdBy) === 'customer') && !['note', 'lineitem'].includes(threadType(thread)))],
   'convo.agent.reply.created': (c) => [threadEvent(c, 'agent_reply', (thread) => !NOT_REPLIES.has(threadType(thread)) && personType(thread.createdBy) !== 'customer')],
@@ -75,8 +83,9 @@ const CONVERSATION_EVENTS: Record<string, EventHandler> = {
     const status = statusOf(raw, 'status');
     // The thread that set this status (a status line item, or a reply sent with a status); else the close time.
     const thread = newestThread(c, (candidate) => optionalString(candidate.status)?.toLowerCase() === raw);
-    const anchor = thread !== undefined ? threadAnchor(c, 'status_changed', thread) : fallbackAnchor(c, 'status_changed', raw, status === 'solved' ? optionalTime(c.body.closedAt) : undefined);
-    return [event(c, 'status_changed', anchor, { status })];
+    const anchorFor = (type: TicketEventType) => (thread !== undefined ? threadAnchor(c, type, thread) : fallbackAnchor(c, type, raw, status === 'solved' ? optionalTime(c.body.closedAt) : undefined));
+    if (status === null) return [event(c, 'ticket_deleted', anchorFor('ticket_deleted'), {})];
+    return [event(c, 'status_changed', anchorFor('status_changed'), { status }), event(c, 'ticket_restored', anchorFor('ticket_restored'), {})];
   },
   'convo.tags': (c) => {
     const tags = tagsOf(c.body) ?? [];
@@ -156,7 +165,7 @@ function created(c: Conversation): TicketEvent {
   // An agent's outbound email starts no wait; a phone conversation an agent logs is the customer's call.
   const createdByAgent = actor?.type === 'agent' && channel !== 'phone';
   return event(c, 'ticket_created', { occurredAt, dedupeKey: `${c.id}:created`, ...(actor === undefined ? {} : { actor }) }, {
-    status: statusOf(requiredString(c.body.status, 'status').toLowerCase(), 'status'),
+    status: statusOf(requiredString(c.body.status, 'status').toLowerCase(), 'status') ?? undefined,
     channel,
     team: mailboxOf(c.body),
     assignee: assigneeOf(c.body),
@@ -172,7 +181,7 @@ function threadEvent(c: Conversation, type: TicketEventType, accepts: (thread: J
   const thread = newestThread(c, accepts);
   if (thread === undefined) throw new PayloadShapeError(`_embedded.threads holds no published thread for this ${type} event`);
   const raw = optionalString(thread.status)?.toLowerCase();
-  const status = raw === undefined || raw === 'nochange' ? undefined : statusOf(raw, `thread ${optionalString(thread.id) ?? '?'} status`);
+  const status = raw === undefined || raw === 'nochange' ? undefined : (statusOf(raw, `thread ${optionalString(thread.id) ?? '?'} status`) ?? undefined);
   const anchor = threadAnchor(c, type, thread);
   if (type === 'customer_message' && anchor.actor?.type !== 'customer') {
     const customerId = isObject(thread.customer) ? optionalString(thread.customer.id) : undefined;
@@ -294,7 +303,12 @@ function tagsOf(body: Json): string[] | undefined {
   });
 }
 
-function statusOf(raw: string, path: string): TicketStatus {
+/** Ours for a Help Scout status; null for spam (not a status of ours: see HELPSCOUT_STATUSES). */
+function isSpam(body: Json): boolean {
+  return optionalString(body.status)?.toLowerCase() === 'spam';
+}
+
+function statusOf(raw: string, path: string): TicketStatus | null {
   const status = lookup(HELPSCOUT_STATUSES, raw);
   if (status === undefined) throw new PayloadShapeError(`${path} "${raw}" is not active, pending, closed or spam`);
   return status;

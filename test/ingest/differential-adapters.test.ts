@@ -734,7 +734,7 @@ function renderIntercom(life: Life, ticketId: string): Delivery[] {
 // --- Help Scout ------------------------------------------------------------
 
 const HELPSCOUT_SECRET = 'helpscout-differential-key';
-const HELPSCOUT_STATUS: Partial<Record<Status, string>> = { open: 'active', pending: 'pending', solved: 'closed', closed: 'spam' };
+const HELPSCOUT_STATUS: Partial<Record<Status, string>> = { open: 'active', pending: 'pending', solved: 'closed' };
 const HELPSCOUT_TYPE: Record<Channel, string> = { email: 'email', chat: 'chat', phone: 'phone', web: 'email' };
 
 function renderHelpscout(life: Life, ticketId: string): Delivery[] {
@@ -946,9 +946,9 @@ const SOURCES: readonly SourceCase[] = [
   },
   {
     name: 'helpscout', number: 6, lives: 12,
-    // active / pending / closed (= solved) / spam (= closed, final); no priority; the team is the mailbox id (never none);
+    // active / pending / closed (= solved); spam is a deletion (test/ingest/helpscout.test.ts), so no final closed; no priority; the team is the mailbox id (never none);
     // Great / Okay / Not Good; no escalation flag.
-    caps: { createStatuses: ['open', 'pending'], statuses: ['open', 'pending', 'solved', 'closed'], priorities: null, teams: true, noTeam: false, tagChanges: 'both', bot: true, escalateFlag: false, rating: { scale: 'good-bad', neutral: true }, reopenFromClosed: false, unassign: true, replyStatuses: ['pending', 'solved'], customerReopens: true, customerWakes: true, agentCreated: true, noPriority: false },
+    caps: { createStatuses: ['open', 'pending'], statuses: ['open', 'pending', 'solved'], priorities: null, teams: true, noTeam: false, tagChanges: 'both', bot: true, escalateFlag: false, rating: { scale: 'good-bad', neutral: true }, reopenFromClosed: false, unassign: true, replyStatuses: ['pending', 'solved'], customerReopens: true, customerWakes: true, agentCreated: true, noPriority: false },
     repr: { team: (team) => team.id, channel: (c) => HELPSCOUT_TYPE[c], agentEmail: true, agentId: (a) => a.id, priority: identity, outbound: (c) => HELPSCOUT_TYPE[c] !== 'phone' },
     render: renderHelpscout,
   },

@@ -129,7 +129,8 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
     const [reply, status] = LIFE.slice(-2);
     expect(reply?.body).toBe(status?.body);
     expect(await send(reply?.event ?? '', reply?.body ?? '')).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 1 } });
-    expect(await send(status?.event ?? '', status?.body ?? '')).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 1 } });
+    // A status change is also a restore (a no-op unless the conversation was spam): two events.
+    expect(await send(status?.event ?? '', status?.body ?? '')).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 2 } });
     expect(await send(status?.event ?? '', status?.body ?? '')).toEqual({ status: 200, body: { ok: true, duplicate: true, events: 0 } });
   });
 
@@ -138,7 +139,9 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
     const once = await ticketRow();
     for (const { event, body } of LIFE) expect(await send(event, body)).toEqual({ status: 200, body: { ok: true, duplicate: true, events: 0 } });
     expect(await ticketRow()).toEqual(once);
-    expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: LIFE.length }]);
+    // One event a delivery, two for each convo.status (its status and a restore).
+    const statusChanges = LIFE.filter((entry) => entry.event === 'convo.status').length;
+    expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: LIFE.length + statusChanges }]);
 
     await clearTickets();
     await sendAll([...LIFE].reverse());
@@ -153,6 +156,22 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
     expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
     expect(await send('convo.deleted', JSON.stringify({ id: Number(id) }))).toMatchObject({ status: 200, body: { duplicate: true } });
     expect(await send('convo.deleted', JSON.stringify({ mailbox: 1 }))).toMatchObject({ status: 422, body: { message: expect.stringContaining('id') } });
+  });
+
+  it('a conversation marked spam leaves every KPI, and comes back when marked Not spam (status Active); one created as spam is out from the start', async () => {
+    const created = JSON.parse(fixture('01-convo.created.json')) as Record<string, unknown>;
+    const status = JSON.parse(fixture('06-convo.status.json')) as Record<string, unknown>;
+    const later = (minutes: number, value: string) => JSON.stringify({ ...status, status: value, userUpdatedAt: new Date(at(minutes)).toISOString(), _embedded: { threads: [] } });
+    await send('convo.created', JSON.stringify(created));
+    const rows = async () => (await bot.db('tickets').pluck('status')) as string[];
+    expect(await rows()).toEqual(['open']);
+    await send('convo.status', later(500, 'spam'));
+    expect(await rows()).toEqual([]);
+    await send('convo.status', later(600, 'active'));
+    expect(await rows()).toEqual(['open']);
+    await clearTickets();
+    await send('convo.created', JSON.stringify({ ...created, status: 'spam' }));
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
   });
 
   it('the test event and events the KPIs do not use are accepted with nothing written', async () => {
@@ -220,12 +239,14 @@ describe('help scout events', () => {
     expect(() => helpscoutAdapter.parse({ id: 1, rating: 'meh', conversationId: 1, createdAt: '2026-10-05T08:00:00Z' }, { headers: { 'x-helpscout-event': 'satisfaction.ratings' }, receivedAt: 0 })).toThrow(PayloadShapeError);
   });
 
-  it('statuses: active → open, pending → pending, closed → solved, spam → closed', () => {
+  it('statuses: active → open, pending → pending, closed → solved; spam is a deletion (Help Scout\'s reports leave spam out), any other status a restore', () => {
     const body = JSON.parse(fixture('06-convo.status.json')) as Record<string, unknown>;
-    const statusFor = (status: string) => (helpscoutAdapter.parse({ ...body, status }, { headers: { 'x-helpscout-event': 'convo.status' }, receivedAt: 0 }) as TicketEvent[])[0]?.data.status;
-    expect(['active', 'pending', 'closed', 'spam'].map(statusFor)).toEqual(['open', 'pending', 'solved', 'closed']);
-    expect(() => statusFor('exploded')).toThrow(/not active, pending, closed or spam/);
+    const eventsFor = (status: string) => (helpscoutAdapter.parse({ ...body, status }, { headers: { 'x-helpscout-event': 'convo.status' }, receivedAt: 0 }) as TicketEvent[]).map((event) => [event.type, event.data.status ?? null]);
+    expect(['active', 'pending', 'closed'].map(eventsFor)).toEqual(['open', 'pending', 'solved'].map((status) => [['status_changed', status], ['ticket_restored', null]]));
+    expect(eventsFor('spam')).toEqual([['ticket_deleted', null]]);
+    expect(() => eventsFor('exploded')).toThrow(/not active, pending, closed or spam/);
   });
+
 
   it('the reply that sent a conversation Closed carries the status it set; a reply picks the newest agent thread', () => {
     const [reply] = parse('09-convo.agent.reply.created.json');
