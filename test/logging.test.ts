@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RefusalLog } from '../src/http/webhooks.js';
 import { createLogger } from '../src/logger.js';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.js';
@@ -23,6 +24,24 @@ describe('logs', () => {
     logger.debug('not at info level');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ level: 'info', app: 'kpibot', deliveries: 3, msg: 'ingested', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+  });
+
+  it('refused webhooks: the first of a source and reason at once, then at most one a minute with how many more were refused', () => {
+    const { logger, lines } = memoryLogger();
+    const refusals = new RefusalLog(logger);
+    const t0 = Date.parse('2026-11-24T10:00:00Z');
+    for (let i = 0; i < 500; i += 1) refusals.refused('zendesk', 'bad_signature', 'X-Zendesk-Webhook-Signature does not match', t0 + i * 100);
+    refusals.refused('zendesk', 'stale_timestamp', 'too old', t0 + 1000); // another reason: its own line
+    refusals.refused('generic', 'bad_signature', 'no match', t0 + 1000); // another source too
+    refusals.refused('zendesk', 'bad_signature', 'X-Zendesk-Webhook-Signature does not match', t0 + 60_000);
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged.map(({ msg, source, reason, alsoRefused }) => ({ msg, source, reason, alsoRefused }))).toEqual([
+      { msg: 'webhook refused', source: 'zendesk', reason: 'bad_signature', alsoRefused: undefined },
+      { msg: 'webhook refused', source: 'zendesk', reason: 'stale_timestamp', alsoRefused: undefined },
+      { msg: 'webhook refused', source: 'generic', reason: 'bad_signature', alsoRefused: undefined },
+      { msg: 'webhook refused', source: 'zendesk', reason: 'bad_signature', alsoRefused: 499 },
+    ]);
+    expect(logged[0]).toMatchObject({ level: 'warn', detail: 'X-Zendesk-Webhook-Signature does not match' });
   });
 
   it('censor secret-bearing fields at any of the first three depths', () => {

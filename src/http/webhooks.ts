@@ -43,8 +43,34 @@ export function webhookProbeHandler(adapters: ReadonlyMap<string, SourceAdapter>
   };
 }
 
+/**
+ * Refused (401) webhooks in the log: the first of a source and reason at once, then at most one a minute, saying how
+ * many more were refused meanwhile (`alsoRefused`), so a flood of forged requests cannot flood the log. Sources and
+ * reason codes are the bot's own words, so the map stays small.
+ */
+export class RefusalLog {
+  private readonly seen = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly intervalMs = 60_000,
+  ) {}
+
+  refused(source: string, reason: string, detail: string, now: number): void {
+    const key = `${source}\u0000${reason}`;
+    const last = this.seen.get(key);
+    if (last !== undefined && now - last.at < this.intervalMs) {
+      last.suppressed += 1;
+      return;
+    }
+    this.logger.warn({ source, reason, detail, ...(last === undefined || last.suppressed === 0 ? {} : { alsoRefused: last.suppressed }) }, 'webhook refused');
+    this.seen.set(key, { at: now, suppressed: 0 });
+  }
+}
+
 export function webhookHandler(deps: WebhookDeps): RouteHandler {
   const clock = deps.clock ?? Date.now;
+  const refusals = new RefusalLog(deps.logger);
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
     const source = params.source ?? '';
     const adapter = deps.adapters.get(source);
@@ -75,7 +101,7 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
       adapter.verify(request, deps.secrets);
     } catch (error) {
       // Said in the log too: a wrong secret or organisation is the operator's to fix, and the answer goes to the helpdesk.
-      if (error instanceof HttpError && error.httpStatus === 401) deps.logger.warn({ source, reason: error.code, detail: error.message }, 'webhook refused');
+      if (error instanceof HttpError && error.httpStatus === 401) refusals.refused(source, error.code, error.message, receivedAt);
       throw error;
     }
 
