@@ -85,7 +85,9 @@ const CONVERSATION_EVENTS: Record<string, EventHandler> = {
     const thread = newestThread(c, (candidate) => optionalString(candidate.status)?.toLowerCase() === raw);
     const anchorFor = (type: TicketEventType) => (thread !== undefined ? threadAnchor(c, type, thread) : fallbackAnchor(c, type, raw, status === 'solved' ? optionalTime(c.body.closedAt) : undefined));
     if (status === null) return [event(c, 'ticket_deleted', anchorFor('ticket_deleted'), {})];
-    return [event(c, 'status_changed', anchorFor('status_changed'), { status }), event(c, 'ticket_restored', anchorFor('ticket_restored'), {})];
+    // The restore is timed when the conversation was last updated (marked Not spam), not by the newest thread with
+    // this status, which may be the customer's first message, long before the spam marking it undoes.
+    return [event(c, 'status_changed', anchorFor('status_changed'), { status }), event(c, 'ticket_restored', fallbackAnchor(c, 'ticket_restored', raw), {})];
   },
   'convo.tags': (c) => {
     const tags = tagsOf(c.body) ?? [];

@@ -216,15 +216,19 @@ function rated(n: Notification): TicketEvent[] {
   // `created_at` is when the rating was requested; `updated_at` when the customer rated (or changed it).
   const occurredAt = optionalTime(rating.updated_at) ?? n.notifiedAt ?? conversationTime(n);
   const contactId = isObject(rating.contact) ? optionalString(rating.contact.id) : undefined;
-  return [
-    event(
-      n,
-      'rating',
-      { occurredAt, dedupeKey: `${n.conversationId}:rating:${occurredAt}`, actor: { type: 'customer', ...(contactId === undefined ? {} : { id: contactId }) } },
-      // With the conversation's state: one closed before it was rated is solved, also when its closing never arrived.
-      { rating: { kind: 'csat', scale: '1-5', score }, ...stateOf(n.item) },
-    ),
-  ];
+  const state = stateOf(n.item);
+  // A conversation closed before it was rated is solved, also when its closing never arrived: at its last close
+  // (statistics.last_close_at) when Intercom says, else with the rating.
+  const statistics = isObject(n.item.statistics) ? n.item.statistics : {};
+  const closedAt = state.status === 'solved' ? optionalTime(statistics.last_close_at) : undefined;
+  const rated = event(
+    n,
+    'rating',
+    { occurredAt, dedupeKey: `${n.conversationId}:rating:${occurredAt}`, actor: { type: 'customer', ...(contactId === undefined ? {} : { id: contactId }) } },
+    { rating: { kind: 'csat', scale: '1-5', score }, ...(closedAt === undefined ? state : {}) },
+  );
+  if (closedAt === undefined) return [rated];
+  return [event(n, 'status_changed', { occurredAt: closedAt, dedupeKey: `${n.conversationId}:closed:${closedAt}` }, { status: 'solved' }), rated];
 }
 
 function tagged(n: Notification): TicketEvent[] {

@@ -191,6 +191,16 @@ function parseIssueUpdated(payload: Json): NormalizedEvent[] {
       data: createdAt === undefined ? data : { ...data, ticketCreatedAt: createdAt }, dedupeKey: `changelog:${changelogId}:${suffix}`,
     });
 
+  // With the issue's status: a request resolved before it was rated is solved, also when its resolution never
+  // arrived: at its resolutiondate when Jira gives one, else with the rating.
+  const ratingOf = (score: number) => {
+    const current = fields.status === undefined ? undefined : statusOf(fields.status);
+    const resolvedAt = current !== undefined && isResolvedStatus(current) ? optionalTime(fields.resolutiondate) : undefined;
+    if (resolvedAt !== undefined) {
+      events.push({ kind: 'ticket', type: 'status_changed', externalTicketId: issue.id, occurredAt: resolvedAt, data: { status: current as TicketStatus, ...(createdAt === undefined ? {} : { ticketCreatedAt: createdAt }) }, dedupeKey: `issue:${issue.id}:resolved:${resolvedAt}` });
+    }
+    push('rating', 'satisfaction', { rating: { kind: 'csat', scale: '1-5', score }, ...(current === undefined || resolvedAt !== undefined ? {} : { status: current }) });
+  };
   let status: TicketStatus | undefined;
   let resolution: 'set' | 'cleared' | undefined;
   for (const item of items) {
@@ -213,8 +223,7 @@ function parseIssueUpdated(payload: Json): NormalizedEvent[] {
       push('tags_changed', 'labels', { tags });
     } else {
       const rating = satisfactionOf(item, field, fields);
-      // With the issue's status: a request resolved before it was rated is solved, also when its resolution never arrived.
-      if (rating !== undefined) push('rating', 'satisfaction', { rating: { kind: 'csat', scale: '1-5', score: rating }, ...(fields.status === undefined ? {} : { status: statusOf(fields.status) }) });
+      if (rating !== undefined) ratingOf(rating);
     }
   }
 
@@ -355,8 +364,8 @@ function userActor(value: unknown, fields: Json): Actor | undefined {
 /**
  * JSM SLA fields, found by shape (`ongoingCycle` with `paused` or `breachTime.epochMillis`) and assigned by their own
  * `name` only: custom field numbers differ between sites and an unnamed SLA could be any of a project's SLAs. A paused
- * cycle (Waiting for customer...) has no due time while it is paused (null), whatever breach time it still shows:
- * JSM's own clock has stopped, and the update that resumes it brings the new breach time.
+ * cycle (Waiting for customer...) not yet breached has no due time while it is paused (null), whatever breach time it
+ * still shows: JSM's own clock has stopped, and the update that resumes it brings the new breach time.
  */
 function slaDueTimes(fields: Json): { firstResponseDueAt?: number | null; resolutionDueAt?: number | null } {
   const due: { firstResponseDueAt?: number | null; resolutionDueAt?: number | null } = {};
@@ -364,7 +373,9 @@ function slaDueTimes(fields: Json): { firstResponseDueAt?: number | null; resolu
     if (!key.startsWith('customfield_') || !isObject(value) || !isObject(value.ongoingCycle)) continue;
     const cycle = value.ongoingCycle;
     const breachAt = isObject(cycle.breachTime) ? optionalNumber(cycle.breachTime.epochMillis) : undefined;
-    const at = cycle.paused === true ? null : breachAt !== undefined && optionalTime(breachAt) !== undefined ? breachAt : undefined;
+    const known = breachAt !== undefined && optionalTime(breachAt) !== undefined ? breachAt : undefined;
+    // A cycle that breached before it was paused stays breached (Jira reports it so): its due time stands.
+    const at = cycle.paused === true && cycle.breached !== true ? null : known;
     if (at === undefined) continue;
     const name = optionalString(value.name)?.toLowerCase().replace(/\s+/g, ' ');
     if (name === FIRST_RESPONSE_SLA) due.firstResponseDueAt = at;

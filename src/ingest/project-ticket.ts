@@ -160,7 +160,9 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   // Without its creation event, a ticket is as old as the helpdesk says (the earliest creation time its events
   // report), else as its first event: a conversation rated today that began months ago is not today's ticket.
   const reportedCreatedAt = created === undefined ? earliestReportedCreation(ordered) : undefined;
-  const createdAt = created?.occurredAt ?? reportedCreatedAt ?? (ordered[0] as LoggedTicketEvent).occurredAt;
+  // A reported creation after the first event contradicts it: the first event's time stands.
+  const firstAt = (ordered[0] as LoggedTicketEvent).occurredAt;
+  const createdAt = created?.occurredAt ?? (reportedCreatedAt === undefined ? firstAt : Math.min(reportedCreatedAt, firstAt));
   const createdByAgent = created?.data.createdByAgent ?? (created?.actor?.type === 'agent');
 
   let status: TicketStatus = 'new';
@@ -196,8 +198,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   // A ticket known only from later events, with its creation time reported: the customer has waited since then
   // (as for a customer's ticket whose creation was seen), so the first wait and first response are measured from it.
   if (reportedCreatedAt !== undefined) {
-    firstCustomerMessageAt = reportedCreatedAt;
-    waitingSince = reportedCreatedAt;
+    firstCustomerMessageAt = createdAt;
+    waitingSince = createdAt;
   }
 
   const noteAgent = (actor: Actor | undefined | null) => {
@@ -356,7 +358,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     agents: [...agents.values()],
     statusHistory,
     resolvedSpans,
-    deleted,
+    // Known only from deletions and restores (a restore of a ticket never seen): nothing to count.
+    deleted: deleted || ordered.every((event) => event.type === 'ticket_deleted' || event.type === 'ticket_restored'),
   };
 }
 

@@ -29,6 +29,11 @@ describe('a ticket first seen after its creation', () => {
   it('Intercom: a rating alone is a conversation of its creation day, solved as its state says, not a new open ticket of today', () => {
     const rated = intercomAdapter.parse(json('intercom/08-conversation.rating.added.json'), { headers: {}, receivedAt: RECEIVED });
     expect(project(rated)).toMatchObject({ createdAt: T0, status: 'solved', ratings: [{ kind: 'csat', score: expect.any(Number) }] });
+    // With statistics.last_close_at, solved then, not at the rating: its resolution time is the conversation's own.
+    const body = json('intercom/08-conversation.rating.added.json') as { data: { item: { statistics: Record<string, unknown> } } };
+    body.data.item.statistics.last_close_at = (T0 + 90 * 60_000) / 1000;
+    const closed = project(intercomAdapter.parse(body, { headers: {}, receivedAt: RECEIVED }));
+    expect([closed.status, closed.resolvedAt, closed.firstResolvedAt]).toEqual(['solved', min(90), min(90)]);
   });
 
   it('Intercom: a first reply as the first event is measured from the conversation\'s creation, not 0 s', () => {
@@ -45,9 +50,10 @@ describe('a ticket first seen after its creation', () => {
     expect([p.createdAt, p.firstResponseAt]).toEqual([T0, min(45)]);
   });
 
-  it('Jira: a satisfaction update alone dates the request by fields.created and takes its resolved status', () => {
+  it('Jira: a satisfaction update alone dates the request by fields.created and takes its resolved status at its resolutiondate', () => {
     const p = project(jiraAdapter.parse(json('jira/12-satisfaction.json'), { headers: {}, receivedAt: RECEIVED }));
-    expect(p).toMatchObject({ createdAt: T0, status: 'solved' });
+    // Solved at its resolutiondate (10:00, two hours in), not when it was rated.
+    expect(p).toMatchObject({ createdAt: T0, status: 'solved', resolvedAt: min(120) });
   });
 
   it('Zendesk (events and triggers), Freshdesk and Zoho Desk: a later event dates the ticket by its creation time', () => {
@@ -75,5 +81,8 @@ describe('a ticket first seen after its creation', () => {
     expect([both.createdAt, both.firstResponseAt, both.responseIntervals]).toEqual([T0, min(45), [{ customerAt: T0, repliedAt: min(45) }]]);
     const bare: TicketEvent = { kind: 'ticket', type: 'agent_reply', externalTicketId: 'G-1', occurredAt: min(30), data: {}, actor: { type: 'agent', id: 'a' }, dedupeKey: 'g1' };
     expect(projectTicket([bare])).toMatchObject({ createdAt: min(30), firstResponseAt: min(30), status: 'new' });
+    // A creation time after the first event contradicts it (and would give 0 s): the first event's time stands.
+    expect(projectTicket([{ ...bare, data: { ticketCreatedAt: min(90) } }])).toMatchObject({ createdAt: min(30), firstResponseAt: min(30) });
+    expect(projectTicket([{ ...bare, data: { ticketCreatedAt: min(10) } }])).toMatchObject({ createdAt: min(10), firstResponseAt: min(30) });
   });
 });

@@ -128,6 +128,9 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
     expect((await send({ type: 'ticket.restored', id: 'res-1', occurred_at: at(310), ticket: { id: 'T-100' } }, 'res-1')).status).toBe(200);
     expect(await counts()).toEqual(live);
     expect({ ...(await ticketRow()), updated_at: before?.updated_at }).toEqual(before);
+    // A restore (or a deletion) of a ticket never seen makes no ticket.
+    expect((await send({ type: 'ticket.restored', id: 'res-x', occurred_at: at(320), ticket: { id: 'NEVER-SEEN' } }, 'res-x')).status).toBe(200);
+    expect(await bot.db('tickets').where({ external_id: 'NEVER-SEEN' }).count({ n: '*' })).toEqual([{ n: 0 }]);
   });
 
   it('keeps a ticket link only when Slack can show it safely: one that would close the link markup and post @channel is dropped, the last good one stays', async () => {

@@ -161,7 +161,8 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
   it('a conversation marked spam leaves every KPI, and comes back when marked Not spam (status Active); one created as spam is out from the start', async () => {
     const created = JSON.parse(fixture('01-convo.created.json')) as Record<string, unknown>;
     const status = JSON.parse(fixture('06-convo.status.json')) as Record<string, unknown>;
-    const later = (minutes: number, value: string) => JSON.stringify({ ...status, status: value, userUpdatedAt: new Date(at(minutes)).toISOString(), _embedded: { threads: [] } });
+    // With the conversation's threads as Help Scout sends them: the newest thread with status active is its first message.
+    const later = (minutes: number, value: string) => JSON.stringify({ ...status, status: value, userUpdatedAt: new Date(at(minutes)).toISOString() });
     await send('convo.created', JSON.stringify(created));
     const rows = async () => (await bot.db('tickets').pluck('status')) as string[];
     expect(await rows()).toEqual(['open']);

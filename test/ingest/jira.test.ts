@@ -131,7 +131,9 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
       ['tags_changed', 'agent', null, 'changelog:10504:labels'],
       ['agent_reply', 'bot', null, 'comment:10103'],
       ['status_changed', 'agent', 'solved', 'changelog:10505:status'],
-      ['rating', 'customer', 'solved', 'changelog:10506:satisfaction'], // the issue's status, sent with the rating
+      // The issue's status sent with the rating, at its resolutiondate (the same instant as the transition above).
+      ['status_changed', null, 'solved', `issue:10042:resolved:${at(120)}`],
+      ['rating', 'customer', null, 'changelog:10506:satisfaction'],
       ['customer_message', 'customer', null, 'comment:10104'],
       ['reopened', 'bot', 'open', 'changelog:10507:status'],
       ['agent_reply', 'agent', null, 'comment:10105'],
@@ -151,6 +153,13 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
     expect(await due()).toBeNull();
     await send('07-status-waiting-for-support');
     expect(await due()).toEqual(expect.any(Number));
+    // Paused after it breached: Jira still reports it breached, and its due time stands.
+    const body = JSON.parse(fixture('05-status-waiting-for-customer')) as { changelog: { id: string }; issue: { fields: Record<string, unknown> } };
+    body.changelog.id = '99505';
+    body.issue.fields.updated = '2026-10-06T12:00:00.000+0000'; // after every other update: it decides
+    for (const field of Object.values(body.issue.fields) as { ongoingCycle?: Record<string, unknown> }[]) if (field?.ongoingCycle?.paused === true) field.ongoingCycle.breached = true;
+    expect((await post(JSON.stringify(body), 'paused-breached')).status).toBe(200);
+    expect(await due()).toBe(T0 + 26 * HOUR);
   });
 
   it('the same life delivered twice, or in reverse order, gives the same projection', async () => {
