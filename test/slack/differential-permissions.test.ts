@@ -360,13 +360,19 @@ describe(`permissions through the real receiver on ${TEST_ENGINE}`, () => {
     expect(changedTables(before, await snapshot())).toEqual(expect.arrayContaining(['enps_participants', 'survey_responses']));
   });
 
-  it('alert buttons on an alert that does not exist, or with a bad value, change nothing', async () => {
+  it('alert buttons on an alert that does not exist, or with a bad value, change nothing; one whose alert is gone (its ticket deleted) says so', async () => {
     const before = await snapshot();
+    const replies = slack.callsTo('response_url').length;
     for (const [id, value] of [[ALERT_ACTIONS.acknowledge, '999999'], [ALERT_ACTIONS.snooze1h, '-1'], [ALERT_ACTIONS.snoozeTomorrow, 'x'], [ALERT_ACTIONS.acknowledge, '']] as const) {
       expect((await click(id, value, MEMBER)).status).toBe(200);
     }
     await settle();
     expect(changedTables(before, await snapshot())).toEqual([]);
+    // Only the well-formed id of an alert that is not there is answered (ephemeral, the message left as it is).
+    const answered = slack.callsTo('response_url').slice(replies);
+    expect(answered.map((call) => [call.args.response_type, call.args.replace_original, call.args.text])).toEqual([
+      ['ephemeral', false, expect.stringContaining('deleted or marked as spam in the helpdesk')],
+    ]);
   });
 
   it('the Home tab shows the configuration to an admin only', async () => {

@@ -7,6 +7,7 @@
  */
 import type { App } from '@slack/bolt';
 import type { Database } from '../../store/database.js';
+import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
 import type { Logger } from '../../logger.js';
 import { describeError } from '../../errors.js';
@@ -90,12 +91,14 @@ async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertA
 
 /** Registers the alert buttons on the Bolt app (Socket Mode or HTTP mode). */
 export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void {
-  app.action(/^alert_/, async ({ ack, action, body }) => {
+  app.action(/^alert_/, async ({ ack, action, body, respond }) => {
     await ack();
     const actionId = 'action_id' in action ? action.action_id : '';
     const value = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
     try {
-      await handleAlertAction(actionId, value, body.user.id, deps);
+      const outcome = await handleAlertAction(actionId, value, body.user.id, deps);
+      // The alert went with its ticket (deleted in the helpdesk): say so to whoever clicked, rather than nothing.
+      if (outcome === 'unknown_alert') await respond({ response_type: 'ephemeral', replace_original: false, text: t(deps.locale, 'alert.gone') });
     } catch (error) {
       deps.logger.error({ actionId, err: describeError(error) }, 'alert action failed');
     }
