@@ -76,6 +76,8 @@ export interface TicketProjection {
   readonly resolvedSpans: readonly { readonly resolvedAt: number; readonly reopenedAt: number }[];
   /** Deleted (or marked as spam) in the helpdesk and not restored since: the store keeps no row for it, so no KPI counts it. */
   readonly deleted: boolean;
+  /** A deletion is among its events, restored since or not: the store looks for the row id it had. */
+  readonly everDeleted: boolean;
 }
 
 export interface ProjectionOptions {
@@ -360,6 +362,7 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     resolvedSpans,
     // Known only from deletions and restores (a restore of a ticket never seen): nothing to count.
     deleted: deleted || ordered.every((event) => event.type === 'ticket_deleted' || event.type === 'ticket_restored'),
+    everDeleted: ordered.some((event) => event.type === 'ticket_deleted'),
   };
 }
 

@@ -465,7 +465,7 @@ export class IngestStore {
           return events === undefined ? [] : [{ id, projection: projectTicket(events, this.projection) }];
         });
         // A deleted ticket keeps its events (a restore brings it back) but no row: every KPI reads rows, so none counts it.
-        await removeDeletedTickets(trx, source, projected.filter(({ projection }) => projection.deleted).map(({ id }) => id));
+        await removeDeletedTickets(trx, source, projected.filter(({ projection }) => projection.deleted).map(({ id }) => id), now);
         const projections = projected.filter(({ projection }) => !projection.deleted);
         if (projections.length === 0) continue;
         const agentIds = await upsertAgents(trx, source, projections.flatMap(({ projection }) => projection.agents), now);
@@ -473,8 +473,20 @@ export class IngestStore {
           const key = actor === undefined ? undefined : agentKey(actor);
           return key === undefined ? null : (agentIds.get(key) ?? null);
         };
+        const rowOf = ({ id, projection }: { id: string; projection: TicketProjection }) => ({
+          ...ticketRow(source, id, projection, agentIdOf(projection.assignee), now, slaOf(policies, projection, now)),
+          ...businessColumns(calendars, projection),
+        });
+        // A restored ticket takes back the row id it had, so its alerts already posted are not posted again.
+        const mayBeRestored = projections.filter(({ projection }) => projection.everDeleted).map(({ id }) => id);
+        const restored = mayBeRestored.length === 0 ? [] : ((await trx('deleted_tickets').select('external_id', 'ticket_id').where({ source }).whereIn('external_id', mayBeRestored)) as { external_id: string; ticket_id: number }[]);
+        if (restored.length > 0) {
+          const oldIds = new Map(restored.map((row) => [row.external_id, Number(row.ticket_id)]));
+          await trx('tickets').insert(projections.filter(({ id }) => oldIds.has(id)).map((entry) => ({ id: oldIds.get(entry.id), ...rowOf(entry) })));
+          await trx('deleted_tickets').where({ source }).whereIn('external_id', [...oldIds.keys()]).delete();
+        }
         const upserted = (await trx('tickets')
-          .insert(projections.map(({ id, projection }) => ({ ...ticketRow(source, id, projection, agentIdOf(projection.assignee), now, slaOf(policies, projection, now)), ...businessColumns(calendars, projection) })))
+          .insert(projections.map(rowOf))
           .onConflict(['source', 'external_id'])
           .merge()
           .returning(['id', 'external_id'])) as { id: number; external_id: string }[];
@@ -673,13 +685,17 @@ function durationColumns(p: TicketProjection) {
 
 /**
  * Removes the rows of tickets deleted in the helpdesk; their tags, intervals, spans, survey answers and alerts go
- * with them (foreign keys), and their posts still waiting in the outbox are cancelled.
+ * with them (foreign keys), and their posts still waiting in the outbox are cancelled. Each row id is kept in
+ * `deleted_tickets` for a restore.
  */
-async function removeDeletedTickets(trx: Trx, source: string, externalIds: readonly string[]): Promise<void> {
+async function removeDeletedTickets(trx: Trx, source: string, externalIds: readonly string[], now: number): Promise<void> {
   if (externalIds.length === 0) return;
-  const rows = trx('tickets').select('id').where({ source }).whereIn('external_id', externalIds);
-  await trx('alert_outbox').whereIn('ticket_id', rows.clone()).whereIn('state', ['pending', 'sending']).update({ state: 'cancelled' });
-  await trx('tickets').where({ source }).whereIn('external_id', externalIds).delete();
+  const rows = (await trx('tickets').select('id', 'external_id').where({ source }).whereIn('external_id', externalIds)) as { id: number; external_id: string }[];
+  if (rows.length === 0) return;
+  const ids = rows.map((row) => Number(row.id));
+  await trx('deleted_tickets').insert(rows.map((row) => ({ source, external_id: row.external_id, ticket_id: Number(row.id), deleted_at: now }))).onConflict(['source', 'external_id']).merge();
+  await trx('alert_outbox').whereIn('ticket_id', ids).whereIn('state', ['pending', 'sending']).update({ state: 'cancelled' });
+  await trx('tickets').whereIn('id', ids).delete();
 }
 
 /** The one order rows are written in (keys compared as code units, as `[].sort()` does), so that concurrent writers lock rows alike. */

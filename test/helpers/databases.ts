@@ -76,7 +76,7 @@ export function useTestDatabase(options: { migrate?: boolean; shared?: boolean }
 /** Every table ingestion writes, children first: cleared between tests that share one database. */
 export const INGESTED_TABLES = [
   'ticket_tags', 'ticket_response_intervals', 'ticket_resolved_spans', 'survey_responses', 'tickets', 'ticket_events', 'webhook_deliveries',
-  'agents', 'customer_events', 'customers', 'self_service_sessions',
+  'agents', 'customer_events', 'customers', 'self_service_sessions', 'deleted_tickets',
 ] as const;
 
 export async function clearIngestedData(db: (table: string) => { delete(): Promise<unknown> }): Promise<void> {

@@ -60,6 +60,21 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     expect(w.posts()).toHaveLength(2);
   });
 
+  it('a ticket deleted in the helpdesk raises no more alerts; restored, it has its old row id back, so what was posted is not posted again', async () => {
+    await ticket('T-9', T0 - 2 * HOUR);
+    expect((await sweep()).alerts).toBe(1);
+    expect(w.posts()).toHaveLength(2);
+    const idBefore = (await w.db('tickets').where({ external_id: 'T-9' }).first('id'))?.id as number;
+    await w.ingest([{ ticket: 'T-9', type: 'ticket_deleted', at: w.now + MIN, data: {} }]);
+    w.now += 2 * HOUR; // reminders would be due by now
+    expect(await sweep()).toEqual({ alerts: 0, reminders: 0, leads: 0 });
+    await w.ingest([{ ticket: 'T-9', type: 'ticket_restored', at: w.now, data: {} }]);
+    expect((await w.db('tickets').where({ external_id: 'T-9' }).first('id'))?.id).toBe(idBefore);
+    await sweep();
+    // The breach (channel and DM) is the one posted before; no second copy of it.
+    expect(w.posts().filter((post) => post.text.includes('SLA breached') && !post.text.includes('eminder'))).toHaveLength(2);
+  });
+
   it('the 75% warning fires at the minute 75% of the target has elapsed, then the breach at the due time', async () => {
     await ticket('T-2', T0);
     w.now = T0 + 44 * MIN;
