@@ -151,6 +151,14 @@ export interface EventAnchor {
   readonly actor?: Actor;
 }
 
+/**
+ * An event's attributes with the ticket's creation time the helpdesk reported beside it, when it did: it dates a
+ * ticket whose creation event never arrived (the projection's `ticketCreatedAt`).
+ */
+export function withCreation(data: TicketEventData, createdAt: number | undefined): TicketEventData {
+  return createdAt === undefined ? data : { ...data, ticketCreatedAt: createdAt };
+}
+
 /** A ticket event, carrying only the attributes that are known (undefined ones dropped). */
 export function ticketEvent(externalTicketId: string, type: TicketEventType, anchor: EventAnchor, data: TicketEventData): TicketEvent {
   return {

@@ -10,7 +10,7 @@
 import { TZDate } from '@date-fns/tz';
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type ParseContext, type SourceAdapter, type WebhookRequest } from './adapter.js';
-import type { Actor, NormalizedEvent, Priority, Rating, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
+import { withCreation, type Actor, type NormalizedEvent, type Priority, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { offeredTokens, safeEqual, unauthorized } from './signatures.js';
 import { compact, isObject, optionalString, optionalTime, requiredString, type Json, lookup } from './values.js';
 
@@ -110,7 +110,7 @@ function parseEvent(event: FreshdeskEvent, body: Json, timezone: string): Normal
   const key = `${ticketId}:${event}:${updatedAt}`;
   // Every body of the template carries the ticket's creation time: it dates a ticket whose creation rule never fired.
   const reported = reportedCreation(body, timezone);
-  const later = (data: TicketEventData): TicketEventData => (reported === undefined ? data : { ...data, ticketCreatedAt: reported });
+  const later = (data: TicketEventData): TicketEventData => withCreation(data, reported);
   const ticketEvent = (type: TicketEventType, occurredAt: number, data: TicketEventData, actor: Actor | undefined, dedupeKey = key): TicketEvent => ({
     kind: 'ticket',
     type,

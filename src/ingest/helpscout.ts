@@ -14,7 +14,7 @@
  */
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
-import { ticketEvent, type Actor, type EventAnchor, type NormalizedEvent, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
+import { ticketEvent, withCreation, type Actor, type EventAnchor, type NormalizedEvent, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
 import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
 
@@ -154,8 +154,7 @@ type Anchor = EventAnchor;
 
 /** Every event about a conversation carries its creation time, which dates it if `convo.created` never arrived. */
 function event(c: Conversation, type: TicketEventType, anchor: Anchor, data: TicketEventData): TicketEvent {
-  const createdAt = optionalTime(c.body.createdAt);
-  return ticketEvent(c.id, type, anchor, createdAt === undefined ? data : { ...data, ticketCreatedAt: createdAt });
+  return ticketEvent(c.id, type, anchor, withCreation(data, optionalTime(c.body.createdAt)));
 }
 
 function created(c: Conversation): TicketEvent {
@@ -305,11 +304,11 @@ function tagsOf(body: Json): string[] | undefined {
   });
 }
 
-/** Ours for a Help Scout status; null for spam (not a status of ours: see HELPSCOUT_STATUSES). */
 function isSpam(body: Json): boolean {
   return optionalString(body.status)?.toLowerCase() === 'spam';
 }
 
+/** Ours for a Help Scout status; null for spam (not a status of ours: see HELPSCOUT_STATUSES). */
 function statusOf(raw: string, path: string): TicketStatus | null {
   const status = lookup(HELPSCOUT_STATUSES, raw);
   if (status === undefined) throw new PayloadShapeError(`${path} "${raw}" is not active, pending, closed or spam`);

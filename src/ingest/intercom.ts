@@ -15,7 +15,7 @@
  */
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
-import { ticketEvent, type Actor, type EventAnchor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
+import { ticketEvent, withCreation, type Actor, type EventAnchor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
 import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
 
@@ -126,7 +126,7 @@ type Anchor = EventAnchor;
 /** Every event about a conversation carries its creation time, which dates it if `conversation.*.created` never arrived. */
 function event(n: Notification, type: TicketEventType, anchor: Anchor, data: TicketEventData): TicketEvent {
   const createdAt = n.item.type === 'conversation' ? optionalTime(n.item.created_at) : undefined;
-  return ticketEvent(n.conversationId, type, anchor, createdAt === undefined ? data : { ...data, ticketCreatedAt: createdAt });
+  return ticketEvent(n.conversationId, type, anchor, withCreation(data, createdAt));
 }
 
 /**

@@ -12,7 +12,7 @@
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
-import { isResolvedStatus } from './events.js';
+import { isResolvedStatus, ticketEvent, withCreation } from './events.js';
 import { header, hmac, safeEqual, unauthorized } from './signatures.js';
 import { isObject, object, optionalNumber, optionalString, requiredString, requiredTime, optionalTime, type Json, lookup } from './values.js';
 
@@ -186,10 +186,7 @@ function parseIssueUpdated(payload: Json): NormalizedEvent[] {
   // Each event carries the issue's creation time, which dates it if jira:issue_created never arrived.
   const createdAt = optionalTime(fields.created);
   const push = (type: TicketEventType, suffix: string, data: TicketEventData) =>
-    events.push({
-      kind: 'ticket', type, externalTicketId: issue.id, occurredAt, ...(actor === undefined ? {} : { actor }),
-      data: createdAt === undefined ? data : { ...data, ticketCreatedAt: createdAt }, dedupeKey: `changelog:${changelogId}:${suffix}`,
-    });
+    events.push({ kind: 'ticket', type, externalTicketId: issue.id, occurredAt, ...(actor === undefined ? {} : { actor }), data: withCreation(data, createdAt), dedupeKey: `changelog:${changelogId}:${suffix}` });
 
   // With the issue's status: a request resolved before it was rated is solved, also when its resolution never
   // arrived: at its resolutiondate when Jira gives one, else with the rating.
@@ -197,7 +194,7 @@ function parseIssueUpdated(payload: Json): NormalizedEvent[] {
     const current = fields.status === undefined ? undefined : statusOf(fields.status);
     const resolvedAt = current !== undefined && isResolvedStatus(current) ? optionalTime(fields.resolutiondate) : undefined;
     if (resolvedAt !== undefined) {
-      events.push({ kind: 'ticket', type: 'status_changed', externalTicketId: issue.id, occurredAt: resolvedAt, data: { status: current as TicketStatus, ...(createdAt === undefined ? {} : { ticketCreatedAt: createdAt }) }, dedupeKey: `issue:${issue.id}:resolved:${resolvedAt}` });
+      events.push(ticketEvent(issue.id, 'status_changed', { occurredAt: resolvedAt, dedupeKey: `issue:${issue.id}:resolved:${resolvedAt}` }, withCreation({ status: current as TicketStatus }, createdAt)));
     }
     push('rating', 'satisfaction', { rating: { kind: 'csat', scale: '1-5', score }, ...(current === undefined || resolvedAt !== undefined ? {} : { status: current }) });
   };
@@ -278,7 +275,7 @@ function parseComment(payload: Json): NormalizedEvent[] {
       externalTicketId: ticketId,
       occurredAt: requiredTime(comment.created ?? payload.timestamp, 'comment.created'),
       ...(actor === undefined ? {} : { actor }),
-      data: optionalTime(fields.created) === undefined ? {} : { ticketCreatedAt: optionalTime(fields.created) as number },
+      data: withCreation({}, optionalTime(fields.created)),
       dedupeKey: `comment:${commentId}`,
     },
   ];

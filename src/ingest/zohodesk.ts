@@ -14,7 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { WebhookSecrets } from '../config.js';
 import { HttpError } from '../errors.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
-import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
+import { withCreation, type Actor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { SIGNATURE_WINDOW_MS, header, offeredTokens, safeEqual, unauthorized } from './signatures.js';
 import { clipText, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
 
@@ -288,8 +288,7 @@ function ticketUpdated(ticket: Json, prevState: unknown, eventTime: number, path
   const escalatedNow = optionalBoolean(ticket.isEscalated) === true && had('isEscalated') && optionalBoolean(prev.isEscalated) !== true;
   const escalatedStatus = isEscalatedStatus(ticket) && had('status') && !isEscalatedStatus(prev);
   if (escalatedNow || escalatedStatus) events.push(ticketEvent(id, 'escalated', eventTime, {}, `${key}:escalated`));
-  const createdAt = current.ticketCreatedAt;
-  return createdAt === undefined ? events : events.map((event) => ({ ...event, data: { ...event.data, ticketCreatedAt: createdAt } }));
+  return events.map((event) => ({ ...event, data: withCreation(event.data, current.ticketCreatedAt) }));
 }
 
 function threadAdded(thread: Json, eventTime: number, path: string): NormalizedEvent[] {
@@ -341,7 +340,7 @@ function snapshot(ticket: Json, path: string): TicketEventData & { assignee?: Ac
     assignee: assigneeOf(ticket),
     ...(tags === undefined ? {} : { tags }),
     // Dates the ticket if its Ticket_Add never arrived.
-    ...(createdAt === undefined ? {} : { ticketCreatedAt: createdAt }),
+    ...withCreation({}, createdAt),
   };
 }
 
