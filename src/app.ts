@@ -114,7 +114,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
   // A Slack SLA change on a large database recomputes in the background: Slack's answer must not wait minutes.
   const recompute = { backgroundAbove: SLACK_RECOMPUTE_AT_ONCE, onBackgroundAsked: () => background.backfill?.kick() };
   const answers: AnswerDeps = {
-    db, timezone: config.kpi.timezone, clock,
+    db, timezone: config.kpi.timezone, clock, locale: config.kpi.locale,
     admin: adminHandler({ db, clock, timezone: config.kpi.timezone, locale: config.kpi.locale, projection: projection.options, recompute, ...(slack.client === undefined ? {} : { client: slack.client }) }),
   };
   if (slack.app !== undefined) {

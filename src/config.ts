@@ -90,7 +90,7 @@ export const CONFIG_VARIABLES: readonly { name: string; default: string; meaning
   { name: 'SLACK_SIGNING_SECRET', default: '(none)', meaning: 'Signing secret: selects HTTP mode (Slack posts to `/slack/events`) when no app token is set.', secret: true },
   { name: 'SLACK_API_URL', default: 'https://slack.com/api/', meaning: 'Base URL of the Slack Web API, for a proxy or a test double.' },
   { name: 'KPI_TIMEZONE', default: 'UTC', meaning: 'IANA time zone of the workspace: periods such as `today` and `this-week` are cut in it.' },
-  { name: 'KPI_LOCALE', default: 'en', meaning: 'Language when a Slack user\'s own is unknown: `en`, `id`, `ms` or `tr`.' },
+  { name: 'KPI_LOCALE', default: 'en', meaning: 'The workspace language, `en`, `id`, `ms` or `tr`: for people and channels with none chosen (`/kpi language`; docs/slack.md, Languages).' },
   { name: 'KPI_ADMINS', default: '(none)', meaning: 'Comma-separated Slack user ids allowed to configure the bot, besides workspace admins and owners.' },
   { name: 'KPI_ESCALATION_GROUPS', default: '(none)', meaning: 'Comma-separated helpdesk group names; moving a ticket into one counts as an escalation. The bot keeps the groups it starts with in the database, and a change rebuilds every ticket in the background; `kpibot sla`, `import` and `demo` use the kept groups whatever their own environment says (and say so when it differs).' },
   { name: 'SCHEDULER', default: 'on', meaning: '`on`: this process may run the scheduled jobs (digests, SLA sweep, outbox) when it holds the leader lease; `off`: it never does.' },

@@ -24,3 +24,19 @@ export function localeFromSlack(slackLocale: string | undefined, fallback: Local
   if (isLocale(language)) return language;
   return LANGUAGE_ALIASES[language] ?? fallback;
 }
+
+/** The words `/kpi language` reads: codes and names, in English and in each language itself; `default` and its kin forget a choice. */
+const LANGUAGE_WORDS: Readonly<Record<string, Locale | null>> = {
+  en: 'en', english: 'en', inggris: 'en', ingilizce: 'en', 'i̇ngilizce': 'en',
+  id: 'id', indonesian: 'id', indonesia: 'id', 'bahasa-indonesia': 'id', endonezce: 'id',
+  ms: 'ms', malay: 'ms', melayu: 'ms', 'bahasa-melayu': 'ms', malaysia: 'ms', malayca: 'ms',
+  tr: 'tr', turkish: 'tr', türkçe: 'tr', turkce: 'tr', turki: 'tr', 'bahasa-turki': 'tr',
+  default: null, auto: null, reset: null, off: null,
+};
+
+export const LANGUAGE_WORD_LIST: readonly string[] = Object.keys(LANGUAGE_WORDS);
+
+/** A language word (any case) → the language, `null` for "no choice of my own", undefined when not one of ours. */
+export function languageOfWord(word: string): Locale | null | undefined {
+  return LANGUAGE_WORDS[word.toLocaleLowerCase('en')];
+}

@@ -10,6 +10,7 @@ import type { Locale } from '../i18n/locale.js';
 import { AlertStore, type AlertRuleRow, type AlertRow, type QuietHours, type SlaTicketRow } from '../store/alert-store.js';
 import { FOLLOW_UP_KIND, enqueue } from '../store/outbox-store.js';
 import { SlaStore } from '../store/sla-store.js';
+import { LanguageStore, type Languages } from '../store/language-store.js';
 import { KpiStore } from '../store/kpi-store.js';
 import { ALWAYS_OPEN, type BusinessCalendar } from '../kpi/business-hours.js';
 import { matchKey } from '../kpi/sla.js';
@@ -22,6 +23,7 @@ import { thresholdCrossed, thresholdDecision, thresholdTiming, type ThresholdSta
 export interface AlertJobDeps {
   readonly db: Database;
   readonly settings: SlaAlertSettings;
+  /** The workspace language (KPI_LOCALE): a channel's or person's without a choice of their own (LanguageStore). */
   readonly locale: Locale;
   /** Zone times are shown in. */
   readonly timezone: string;
@@ -62,6 +64,7 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
   };
   const overdueRules = await store.rules('overdue');
   const quiet = await store.quietHours();
+  const languages = await new LanguageStore(deps.db).languages(deps.locale);
 
   const decisions = (await store.runningSlaTargets()).flatMap((row) => {
     const stage = stageReached({ ticketId: row.ticketId, target: row.target, dueAt: row.dueAt, targetMs: row.targetMs, clock: clockOf(row) }, deps.settings, now);
@@ -79,9 +82,9 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
     const created = await deps.db.transaction(async (trx) => {
       const alertId = await store.createAlert(trx, { dedupeKey: key, kind: stage.kind, ticketId: row.ticketId, channelId: channel, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: row.leadSlackUserId, dueAt: row.dueAt, view }, now);
       if (alertId === undefined) return false;
-      const message = renderAlert({ ...view, alertId }, deps.locale);
-      if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message, notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId }, now);
-      if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: stage.kind, target: row.assigneeSlackUserId, message, notBefore: now, ticketId: row.ticketId, alertId }, now);
+      const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
+      if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId }, now);
+      if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: stage.kind, target: row.assigneeSlackUserId, message: message(row.assigneeSlackUserId), notBefore: now, ticketId: row.ticketId, alertId }, now);
       return true;
     });
     if (created) report.alerts += 1;
@@ -94,13 +97,13 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
         const current = await store.lockForFollowUp(trx, alert.id);
         if (current === undefined || !followUps(current, deps.settings, now).some((due) => due.kind === step.kind)) return;
         if (step.kind === 'reminder') {
-          await sendReminder(trx, alert, step.count, quiet, deps, now);
+          await sendReminder(trx, alert, step.count, quiet, languages, now);
           await store.recordReminder(trx, alert.id, step.count + 1, now);
           report.reminders += 1;
         } else {
           if (alert.leadSlackUserId !== null) {
             const view = { ...(alert.view as TicketAlertView), leadAfterSeconds: deps.settings.escalateAfterMs / 1000 } as AlertView;
-            await enqueue(trx, { dedupeKey: `${alert.dedupeKey}:lead`, kind: FOLLOW_UP_KIND.lead, target: alert.leadSlackUserId, message: renderAlert(view, deps.locale), notBefore: now, ticketId: alert.ticketId ?? undefined, alertId: alert.id }, now);
+            await enqueue(trx, { dedupeKey: `${alert.dedupeKey}:lead`, kind: FOLLOW_UP_KIND.lead, target: alert.leadSlackUserId, message: renderAlert(view, languages.of(alert.leadSlackUserId)), notBefore: now, ticketId: alert.ticketId ?? undefined, alertId: alert.id }, now);
             report.leads += 1;
           }
           await store.recordEscalated(trx, alert.id, now);
@@ -111,12 +114,11 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
   return report;
 }
 
-async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: AlertRow, count: number, quiet: Map<string, QuietHours>, deps: AlertJobDeps, now: number): Promise<void> {
+async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: AlertRow, count: number, quiet: Map<string, QuietHours>, languages: Languages, now: number): Promise<void> {
   const view = { ...(alert.view as TicketAlertView), reminder: count } as AlertView;
-  const message = renderAlert(view, deps.locale);
-  const base = { kind: FOLLOW_UP_KIND.reminder, message, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
-  if (alert.channelId !== null) await enqueue(trx, { ...base, dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
-  if (alert.assigneeSlackUserId !== null) await enqueue(trx, { ...base, dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: alert.assigneeSlackUserId, notBefore: now }, now);
+  const base = { kind: FOLLOW_UP_KIND.reminder, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
+  if (alert.channelId !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
+  if (alert.assigneeSlackUserId !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(alert.assigneeSlackUserId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: alert.assigneeSlackUserId, notBefore: now }, now);
 }
 
 /**
@@ -129,6 +131,7 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
   const store = new AlertStore(deps.db);
   const rules = await store.rules('escalations');
   const quiet = await store.quietHours();
+  const languages = await new LanguageStore(deps.db).languages(deps.locale);
   let created = 0;
   for (const { ticketId } of escalated) {
     const row = await store.ticketForAlert(ticketId);
@@ -139,9 +142,9 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
     const done = await deps.db.transaction(async (trx) => {
       const alertId = await store.createAlert(trx, { dedupeKey: key, kind: 'escalation', ticketId, channelId: channels[0] ?? null, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: null, dueAt: null, view }, now);
       if (alertId === undefined) return false;
-      const message = renderAlert({ ...view, alertId }, deps.locale);
-      for (const channel of channels) await enqueue(trx, { dedupeKey: `${key}:${channel}`, kind: 'escalation', target: channel, message, notBefore: channelNotBefore(quiet, channel, view, now), ticketId, alertId }, now);
-      if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: 'escalation', target: row.assigneeSlackUserId, message, notBefore: now, ticketId, alertId }, now);
+      const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
+      for (const channel of channels) await enqueue(trx, { dedupeKey: `${key}:${channel}`, kind: 'escalation', target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId, alertId }, now);
+      if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: 'escalation', target: row.assigneeSlackUserId, message: message(row.assigneeSlackUserId), notBefore: now, ticketId, alertId }, now);
       return true;
     });
     if (done) created += 1;
@@ -160,6 +163,7 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
   const store = new AlertStore(deps.db);
   const kpi = new KpiStore(deps.db);
   const quiet = await store.quietHours();
+  const languages = await new LanguageStore(deps.db).languages(deps.locale);
   let posted = 0;
   for (const rule of await store.rules('threshold')) {
     const metric = rule.config.metric as MetricId | undefined;
@@ -176,7 +180,7 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
     const view: AlertView = { kind: decision.action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', metric, operator, limit, value: result.value, windowHours };
     const moved = await deps.db.transaction(async (trx) => {
       if (!(await store.saveRuleState(trx, rule.id, rule.state, decision.state as unknown as Record<string, unknown>, now))) return false;
-      await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, deps.locale), notBefore: quietHoursEnd(quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
+      await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, languages.of(rule.channelId)), notBefore: quietHoursEnd(quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
       return true;
     });
     if (moved) posted += 1;

@@ -11,6 +11,7 @@ import type { Locale } from '../i18n/locale.js';
 import { DigestStore, type DigestSubscription } from '../store/digest-store.js';
 import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { enqueue } from '../store/outbox-store.js';
+import { LanguageStore } from '../store/language-store.js';
 import { computeAgents, computeMetric, computeSummary, type MetricResult } from '../kpi/metrics.js';
 import { resolvePeriod } from '../kpi/periods.js';
 import type { MetricId } from '../kpi/definitions.js';
@@ -20,6 +21,7 @@ import { digestPeriodWord, latestDueInstant } from './digest-schedule.js';
 
 export interface DigestDeps {
   readonly db: Database;
+  /** The workspace language (KPI_LOCALE): a channel's or person's without a choice of their own. */
   readonly locale: Locale;
 }
 
@@ -61,21 +63,23 @@ export async function buildPersonalDigest(db: Database, slackUserId: string, at:
   return { message, hash: hashOf({ open: list.total, overdue, ids: list.rows.map((row) => [row.externalId, row.dueAt]) }) };
 }
 
-function buildFor(deps: DigestDeps, subscription: DigestSubscription, at: number): Promise<BuiltDigest> {
-  if (subscription.kind === 'personal' && subscription.slackUserId !== null) return buildPersonalDigest(deps.db, subscription.slackUserId, at, deps.locale);
-  return buildChannelDigest(deps.db, { metrics: subscription.metrics, filters: subscription.filters, timezone: subscription.timezone, periodWord: digestPeriodWord(subscription.schedule) }, at, deps.locale);
+/** In the language chosen for the channel or person it goes to (`/kpi language`), else the workspace's. */
+function buildFor(deps: DigestDeps, subscription: DigestSubscription, at: number, locale: Locale): Promise<BuiltDigest> {
+  if (subscription.kind === 'personal' && subscription.slackUserId !== null) return buildPersonalDigest(deps.db, subscription.slackUserId, at, locale);
+  return buildChannelDigest(deps.db, { metrics: subscription.metrics, filters: subscription.filters, timezone: subscription.timezone, periodWord: digestPeriodWord(subscription.schedule) }, at, locale);
 }
 
 /** Enqueues the digests that are due at `now`; how many posts were enqueued. */
 export async function runDigests(deps: DigestDeps, now: number): Promise<number> {
   const store = new DigestStore(deps.db);
+  const languages = await new LanguageStore(deps.db).languages(deps.locale);
   let posted = 0;
   for (const subscription of await store.enabled()) {
     const target = subscription.kind === 'personal' ? subscription.slackUserId : subscription.channelId;
     if (target === null) continue;
     const instant = latestDueInstant(subscription.schedule, subscription.timezone, subscription.lastRunAt ?? subscription.createdAt, now);
     if (instant === undefined) continue;
-    const built = await buildFor(deps, subscription, instant);
+    const built = await buildFor(deps, subscription, instant, languages.of(target));
     const unchanged = subscription.onlyIfChanged && subscription.lastContentHash === built.hash;
     const enqueued = await deps.db.transaction(async (trx) => {
       await store.markRun(trx, subscription.id, instant, built.hash);
@@ -91,9 +95,10 @@ export async function runDigests(deps: DigestDeps, now: number): Promise<number>
 /** Queues the channel's digest (its first subscription's), or yesterday's summary when it has none; says which. */
 export async function enqueueDigestNow(deps: DigestDeps, channelId: string, timezone: string, now: number): Promise<'subscription' | 'summary'> {
   const [subscription] = await new DigestStore(deps.db).ofChannel(channelId);
+  const locale = (await new LanguageStore(deps.db).chosen(channelId)) ?? deps.locale;
   const built = subscription === undefined
-    ? await buildChannelDigest(deps.db, { metrics: ['summary'], filters: {}, timezone, periodWord: 'yesterday' }, now, deps.locale)
-    : await buildFor(deps, subscription, now);
+    ? await buildChannelDigest(deps.db, { metrics: ['summary'], filters: {}, timezone, periodWord: 'yesterday' }, now, locale)
+    : await buildFor(deps, subscription, now, locale);
   await enqueue(deps.db, { dedupeKey: `digest-now:${channelId}:${now}`, kind: 'digest', target: channelId, message: built.message, notBefore: now }, now);
   return subscription === undefined ? 'summary' : 'subscription';
 }

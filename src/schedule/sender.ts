@@ -20,6 +20,7 @@ import type { Locale } from '../i18n/locale.js';
 import { SlackDeliveryError, classifySlackError, type SlackPoster } from '../slack/poster.js';
 import { deliveryFailureMessage } from '../slack/blocks/alerts.js';
 import type { OutboxRow, OutboxStore } from '../store/outbox-store.js';
+import { LanguageStore } from '../store/language-store.js';
 
 export interface SenderOptions {
   readonly store: OutboxStore;
@@ -28,6 +29,7 @@ export interface SenderOptions {
   readonly logger: Logger;
   /** Slack user ids told about permanent failures. */
   readonly admins: readonly string[];
+  /** The workspace language (KPI_LOCALE): an admin's who chose none (`/kpi language`). */
   readonly locale: Locale;
   readonly paceMs?: number;
   /**
@@ -148,8 +150,9 @@ export class OutboxSender {
   }
 
   private async reportFailure(row: OutboxRow, reason: string, now: number): Promise<void> {
-    const message = deliveryFailureMessage({ target: row.target, reason, kind: row.kind }, this.options.locale);
     for (const admin of this.options.admins) {
+      const locale = (await new LanguageStore(this.options.store.db).chosen(admin)) ?? this.options.locale;
+      const message = deliveryFailureMessage({ target: row.target, reason, kind: row.kind }, locale);
       await this.options.store.enqueue({ dedupeKey: `${FAILURE_REPORT_KIND}:${row.target}:${reason}:${admin}`, kind: FAILURE_REPORT_KIND, target: admin, message, notBefore: now }, now);
     }
   }

@@ -23,6 +23,8 @@ import { homeView, type HomeViewModel, type WorkspaceConfiguration } from './blo
 import { DigestStore } from '../store/digest-store.js';
 import { ALERT_RULE_KINDS, AlertStore } from '../store/alert-store.js';
 import { DirectoryStore } from '../store/directory-store.js';
+import { LanguageStore } from '../store/language-store.js';
+import { handleLanguage } from './listeners/language.js';
 
 /** Who asks: their Slack user id, language, and whether they may configure the bot. */
 export interface Asker {
@@ -45,6 +47,8 @@ export interface AnswerDeps {
   readonly timezone: string;
   readonly clock: () => number;
   readonly admin?: AdminHandler;
+  /** The workspace language (KPI_LOCALE): a channel's when none was chosen for it. The asker's when absent. */
+  readonly locale?: Locale;
 }
 
 export interface Answer {
@@ -55,9 +59,26 @@ export interface Answer {
   readonly replace?: boolean;
 }
 
+/** The asker with the language they chose (`/kpi language`), which wins over what Slack says of them. */
+async function withChosenLanguage(asker: Asker, db: Database): Promise<Asker> {
+  const chosen = await new LanguageStore(db).chosen(asker.userId);
+  return chosen === undefined || chosen === asker.locale ? asker : { ...asker, locale: chosen };
+}
+
+/**
+ * Who reads an answer: the asker, or, when it is shared in a channel with a language of its own
+ * (`/kpi language #channel tr`), that channel's members, in its language.
+ */
+async function readerOf(asker: Asker, share: boolean, db: Database): Promise<Asker> {
+  if (!share || asker.channelId === undefined) return asker;
+  const chosen = await new LanguageStore(db).chosen(asker.channelId);
+  return chosen === undefined ? asker : { ...asker, locale: chosen };
+}
+
 /** The answer to `/kpi <text>`. */
-export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps): Promise<Answer> {
+export async function answerCommand(text: string, slackAsker: Asker, deps: AnswerDeps): Promise<Answer> {
   const now = deps.clock();
+  const asker = await withChosenLanguage(slackAsker, deps.db);
   const request = parseKpiCommand(text, { now, timezone: deps.timezone });
   if (isCommandError(request)) return { message: commandErrorView(request, asker.locale), share: false };
   if (requiresAdmin(request)) {
@@ -82,9 +103,11 @@ export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps
       // A Slack user linked to no helpdesk agent has no tickets here: say why, rather than a summary of zeros.
       if (agent.kind === 'slack_user' && linked === undefined) return { message: noticeView(t(asker.locale, 'view.agent_not_linked', { user: `<@${agent.id}>` })), share: false };
       const name = agent.kind === 'text' ? agent.value : agent.name !== undefined ? `@${agent.name}` : (linked?.name ?? agent.id);
-      const title = t(asker.locale, 'view.agent_title', { agent: name });
+      const title = t((await readerOf(asker, request.share, deps.db)).locale, 'view.agent_title', { agent: name });
       return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, title), share: request.share };
     }
+    case 'language':
+      return { message: await handleLanguage(request, { db: deps.db, userId: asker.userId, locale: asker.locale, unchosen: slackAsker.locale, workspaceLocale: deps.locale ?? slackAsker.locale, now }), share: false };
     case 'digest_me':
       return { message: await handlePersonalDigest(request, { db: deps.db, userId: asker.userId, locale: asker.locale, now, timezone: deps.timezone }), share: false };
     default:
@@ -93,9 +116,10 @@ export async function answerCommand(text: string, asker: Asker, deps: AnswerDeps
 }
 
 /** The answer to a click on one of our buttons; undefined when the button is not ours. */
-export async function answerAction(actionId: string, value: string | undefined, asker: Asker, deps: AnswerDeps): Promise<Answer | undefined> {
+export async function answerAction(actionId: string, value: string | undefined, slackAsker: Asker, deps: AnswerDeps): Promise<Answer | undefined> {
   const ref = decodeRef(value);
   if (ref === undefined) return undefined;
+  const asker = await withChosenLanguage(slackAsker, deps.db);
   const now = deps.clock();
   const action = actionId.split(':')[0];
   if (action === ACTION.explain) return { message: explainView({ metric: ref.m, ...(ref.n === undefined ? {} : { n: ref.n }) }, asker.locale), share: false };
@@ -120,24 +144,26 @@ function periodOf(ref: RequestRef, deps: AnswerDeps, now: number): Period | unde
 }
 
 async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, title?: string, sharedBy?: string): Promise<SlackMessage> {
+  const reader = await readerOf(asker, share, deps.db);
   const store = new KpiStore(deps.db);
   const unmatched = await unmatchedFilters(store, filters);
   const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }), ...(unmatched.length === 0 ? {} : { unmatched }) };
   if (metric === 'summary') {
     const { metrics } = await computeSummary(store, period, filters, now);
-    return summaryView({ metrics, period, filters, ...shared, ...(title === undefined ? {} : { title }) }, asker.locale);
+    return summaryView({ metrics, period, filters, ...shared, ...(title === undefined ? {} : { title }) }, reader.locale);
   }
   if (metric === 'agents') {
     const { rows } = await computeAgents(store, period, filters, now);
-    return agentsView({ rows, period, filters, ...shared }, asker.locale);
+    return agentsView({ rows, period, filters, ...shared }, reader.locale);
   }
   const result = await computeMetric(metric, store, period, filters, now);
-  return metricView({ result, period, filters, now, ...shared, ...(title === undefined ? {} : { title }) }, asker.locale);
+  return metricView({ result, period, filters, now, ...shared, ...(title === undefined ? {} : { title }) }, reader.locale);
 }
 
 /** The Home tab of one person: the team's numbers over 7 days, their own tickets if linked, the configuration for admins. */
-export async function answerHome(asker: Asker, deps: AnswerDeps): Promise<SlackMessage> {
+export async function answerHome(slackAsker: Asker, deps: AnswerDeps): Promise<SlackMessage> {
   const now = deps.clock();
+  const asker = await withChosenLanguage(slackAsker, deps.db);
   const store = new KpiStore(deps.db);
   const directory = new DirectoryStore(deps.db);
   const period = resolvePeriod('7d', now, deps.timezone);

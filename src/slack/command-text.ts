@@ -10,7 +10,7 @@ import { MAX_PERIOD_DAYS, MAX_PERIOD_HOURS, PERIOD_WORDS } from '../kpi/periods.
 import { FILTER_KEYS } from '../kpi/request-words.js';
 import { PRIORITIES } from '../ingest/events.js';
 import { t, type MessageKey } from '../i18n/catalogue.js';
-import type { Locale } from '../i18n/locale.js';
+import { LOCALES, type Locale } from '../i18n/locale.js';
 import type { KpiCommandError } from './command.js';
 import { escapeMrkdwn } from './blocks/kit.js';
 
@@ -24,6 +24,7 @@ export function commandErrorText(locale: Locale, error: KpiCommandError): string
   else if (error.code === 'unknown_filter') sentences.push(t(locale, 'error.choices', { choices: codeList(FILTER_KEYS.map((key) => `${key}:`)) }));
   else if (error.code === 'unknown_priority') sentences.push(t(locale, 'error.choices', { choices: codeList(PRIORITIES) }));
   else if (error.code === 'unknown_metric') sentences.push(t(locale, 'error.choices', { choices: codeList(METRIC_IDS) }));
+  else if (error.code === 'unknown_language') sentences.push(t(locale, 'error.choices', { choices: codeList([...LOCALES, 'default']) }));
   sentences.push(t(locale, 'error.see_help'));
   return sentences.join(' ');
 }
@@ -73,6 +74,7 @@ const EVERYONE: readonly (readonly [string, HelpKey])[] = [
   ['/kpi explain backlog', 'help.explain'],
   ['/kpi help', 'help.help'],
   ['/kpi digest me weekdays 08:30', 'help.digest_me'],
+  ['/kpi language id', 'help.language'],
 ];
 
 const ADMINS: readonly (readonly [string, HelpKey])[] = [
@@ -92,6 +94,7 @@ const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi sla list', 'help.sla'],
   ['/kpi digest now #support', 'help.digest'],
   ['/kpi enps start #team "How likely are you to recommend working here?"', 'help.enps_start'],
+  ['/kpi language #support-tr tr', 'help.language_channel'],
 ];
 
 /** Every verb with an example, in the reader's language; examples and words are plain text (not yet escaped). */

@@ -35,6 +35,11 @@
  *     digest me daily|weekdays|weekly [mon..sun] HH:MM [Area/City]   personal digest by DM
  *     digest me off
  *     enps start [<#C..> | <!subteam^S..>] ["question"]   (`enps` alone is the metric)
+ *   anyone, about themselves (`lang`, `bahasa`, `dil` say the same):
+ *     language [en|id|ms|tr|default]           show or choose the language the bot writes to them in
+ *     language <#C..>                          show a channel's
+ *   admins:
+ *     language <#C..> en|id|ms|tr|default      choose a channel's (what is posted there)
  */
 import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
@@ -42,13 +47,16 @@ import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type M
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
 import { isFilterKey, isMetricId, readFilter, readMetric, readPeriod, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { closestWord } from '../kpi/suggest.js';
+import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
 
 export const DEFAULT_PERIOD = '30d';
 
 export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest'] as const;
-export const VERBS = ['help', 'explain', 'agent', ...ADMIN_VERBS] as const;
+export const VERBS = ['help', 'explain', 'agent', 'language', ...ADMIN_VERBS] as const;
+/** Other words for `language`: Indonesian and Malay `bahasa`, Turkish `dil`. */
+const LANGUAGE_VERBS = ['language', 'lang', 'bahasa', 'dil'];
 /** Requests that change settings or post for everyone: the listener checks the asker's rights first. */
-export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'alert_settings', 'alert_remove', 'quiet_hours', 'team_routing', 'link', 'sla', 'digest_now', 'enps_start'] as const;
+export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'alert_settings', 'alert_remove', 'quiet_hours', 'team_routing', 'link', 'sla', 'digest_now', 'enps_start', 'channel_language'] as const;
 
 /** `digest me ...` is for anyone (about their own tickets), though `digest` is listed with the admin verbs. */
 export type Verb = (typeof VERBS)[number];
@@ -133,7 +141,11 @@ export type KpiRequest =
   /** The asker's personal digest by DM; `schedule` undefined: stop it. */
   | { readonly kind: 'digest_me'; readonly schedule?: DigestSchedule; readonly time?: string; readonly timezone?: string }
   /** Without an audience: the channel the command was typed in. */
-  | { readonly kind: 'enps_start'; readonly audience?: SurveyAudience; readonly question?: string };
+  | { readonly kind: 'enps_start'; readonly audience?: SurveyAudience; readonly question?: string }
+  /** The asker's own language: `locale` absent, show it (or `channel`'s); null, forget the choice. */
+  | { readonly kind: 'language'; readonly locale?: Locale | null; readonly channel?: SlackChannelRef }
+  /** A channel's language (admins); null forgets it. */
+  | { readonly kind: 'channel_language'; readonly channel: SlackChannelRef; readonly locale: Locale | null };
 
 export type KpiRequestKind = KpiRequest['kind'];
 
@@ -169,12 +181,14 @@ export type KpiCommandErrorCode =
   /** A threshold the metric can never cross (CSAT < 180%, NPS > 100, backlog < -1). */
   | 'threshold_out_of_range'
   /** A ticket filter on a metric that counts customers, sessions or employees (churn, repeat, enps, selfservice). */
-  | 'filters_not_applicable';
+  | 'filters_not_applicable'
+  /** `language` with a word that is not one of en, id, ms, tr (or their names) or default. */
+  | 'unknown_language';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
-  'filters_not_applicable',
+  'filters_not_applicable', 'unknown_language',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -280,6 +294,7 @@ function parseWords(words: readonly string[], options: ParseOptions): KpiRequest
       return digest(verb, rest);
   }
   if (verb === 'enps' && rest[0]?.toLowerCase() === 'start') return enpsStart(rest.slice(1));
+  if (LANGUAGE_VERBS.includes(verb)) return language(rest);
   if (isMetricId(verb)) return metricRequest(verb, rest, options);
   // `/kpi 7d team:billing` reads as the summary; anything else is an unknown first word.
   if (classify(first) !== 'unknown') return metricRequest('summary', words, options);
@@ -775,6 +790,28 @@ function enpsStart(rest: readonly string[]): KpiRequest {
     }
   }
   return { kind: 'enps_start', ...(audience === undefined ? {} : { audience }), ...(question === undefined ? {} : { question }) };
+}
+
+function language(words: readonly string[]): KpiRequest {
+  const [first, second, ...extra] = words;
+  if (first === undefined) return { kind: 'language' };
+  // `#support` typed without Slack's link is a channel all the same, refused as bad_channel with how to link it.
+  if (first.startsWith('<#') || first.startsWith('#')) {
+    const channel = requireChannel('language', first);
+    if (second === undefined) return { kind: 'language', channel };
+    noMoreWords(extra);
+    return { kind: 'channel_language', channel, locale: readLanguage(second) };
+  }
+  const locale = readLanguage(first);
+  noMoreWords(words.slice(1));
+  return { kind: 'language', locale };
+}
+
+function readLanguage(word: string): Locale | null {
+  const locale = languageOfWord(word);
+  // A two-letter code is a language we do not speak (`fr`), not a misspelt `tr`: no "did you mean" for it.
+  if (locale === undefined) return fail('unknown_language', word, { suggestion: word.length < 4 ? undefined : closestWord(word.toLowerCase(), LANGUAGE_WORD_LIST) });
+  return locale;
 }
 
 function onlyChannel(verb: string, words: readonly string[]): SlackChannelRef {

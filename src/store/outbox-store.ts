@@ -94,7 +94,8 @@ export async function enqueue(trx: Knex | Knex.Transaction, row: NewOutboxRow, n
 }
 
 export class OutboxStore {
-  constructor(private readonly db: Database) {}
+  /** `db` is read by the sender too: the language of an admin it reports a failure to (LanguageStore). */
+  constructor(readonly db: Database) {}
 
   enqueue(row: NewOutboxRow, now: number): Promise<boolean> {
     return enqueue(this.db, row, now);
@@ -146,8 +147,10 @@ export class OutboxStore {
   }
 
   /** An alert's first posts still held (quiet hours) take the message as the alert now stands (acknowledged, snoozed). */
-  async reviseHeldOfAlert(alertId: number, message: SlackMessage): Promise<number> {
-    return this.db('alert_outbox').where({ alert_id: alertId }).whereIn('state', ['pending', 'sending']).whereNotIn('kind', FOLLOW_UP_KINDS).update({ payload: JSON.stringify(message) });
+  async reviseHeldOfAlert(alertId: number, render: (target: string) => SlackMessage): Promise<number> {
+    const held = (await this.db('alert_outbox').select('id', 'channel_id').where({ alert_id: alertId }).whereIn('state', ['pending', 'sending']).whereNotIn('kind', FOLLOW_UP_KINDS)) as { id: number; channel_id: string }[];
+    for (const row of held) await this.db('alert_outbox').where({ id: row.id }).whereIn('state', ['pending', 'sending']).update({ payload: JSON.stringify(render(row.channel_id)) });
+    return held.length;
   }
 
   /**
@@ -162,9 +165,10 @@ export class OutboxStore {
   }
 
   /** The messages already posted for an alert, to update in place. */
-  async postedOfAlert(alertId: number): Promise<{ channel: string; ts: string }[]> {
-    const rows = (await this.db('alert_outbox').select('message_channel_id', 'message_ts').where({ alert_id: alertId, state: 'sent' }).whereNotNull('message_ts').orderBy('id')) as { message_channel_id: string; message_ts: string }[];
-    return rows.map((row) => ({ channel: row.message_channel_id, ts: row.message_ts }));
+  /** Where each posted message of the alert is (`channel`: a DM's own id for a person) and whom it was for (`target`). */
+  async postedOfAlert(alertId: number): Promise<{ channel: string; ts: string; target: string }[]> {
+    const rows = (await this.db('alert_outbox').select('message_channel_id', 'message_ts', 'channel_id').where({ alert_id: alertId, state: 'sent' }).whereNotNull('message_ts').orderBy('id')) as { message_channel_id: string; message_ts: string; channel_id: string }[];
+    return rows.map((row) => ({ channel: row.message_channel_id, ts: row.message_ts, target: row.channel_id }));
   }
 
   async byKey(dedupeKey: string): Promise<OutboxRow | undefined> {

@@ -125,6 +125,34 @@ describe('metrics that count customers, sessions or employees', () => {
   });
 });
 
+describe('language', () => {
+  it('anyone shows or chooses their own language, by code or by name in any of ours, or forgets it', () => {
+    expect(request('language')).toEqual({ kind: 'language' });
+    expect(request('language id')).toEqual({ kind: 'language', locale: 'id' });
+    expect(request('LANGUAGE Türkçe')).toEqual({ kind: 'language', locale: 'tr' });
+    expect(request('bahasa melayu')).toEqual({ kind: 'language', locale: 'ms' });
+    expect(request('dil turkce')).toEqual({ kind: 'language', locale: 'tr' });
+    expect(request('lang English')).toEqual({ kind: 'language', locale: 'en' });
+    expect(request('language default')).toEqual({ kind: 'language', locale: null });
+    for (const text of ['language', 'language id', 'language default', 'language <#C1AAAA>']) expect(requiresAdmin(request(text)), text).toBe(false);
+  });
+
+  it('a channel\'s is shown to anyone and chosen by admins', () => {
+    expect(request('language <#C1AAAA|support-tr>')).toEqual({ kind: 'language', channel: { id: 'C1AAAA', name: 'support-tr' } });
+    expect(request('language <#C1AAAA> tr')).toEqual({ kind: 'channel_language', channel: { id: 'C1AAAA' }, locale: 'tr' });
+    expect(request('bahasa <#C1AAAA> default')).toEqual({ kind: 'channel_language', channel: { id: 'C1AAAA' }, locale: null });
+    expect(requiresAdmin(request('language <#C1AAAA> tr'))).toBe(true);
+  });
+
+  it('a language we do not speak is named, with a "did you mean" only for a misspelt name', () => {
+    expect(error('language fr')).toEqual({ kind: 'error', code: 'unknown_language', word: 'fr' });
+    expect(error('language indonesain')).toEqual({ kind: 'error', code: 'unknown_language', word: 'indonesain', suggestion: 'indonesian' });
+    expect(error('language <#C1AAAA> klingon')).toMatchObject({ code: 'unknown_language', word: 'klingon' });
+    expect(error('language id tr')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'tr' });
+    expect(error('language #support tr')).toEqual({ kind: 'error', code: 'bad_channel', word: '#support' });
+  });
+});
+
 describe('help and explain', () => {
   it('help, help <metric>, explain <metric>', () => {
     expect(request('help')).toEqual({ kind: 'help', share: false });
@@ -328,6 +356,7 @@ describe('errors', () => {
       'backlgo', 'frt shar', 'explain backlgo', 'frt yesterdy', 'frt team', 'frt teem:x', 'frt 7d 30d', 'explain', 'frt "x', 'subscribe #x daily 09:00',
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
       'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
+      'language fr',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

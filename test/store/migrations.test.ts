@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 27;
+const MIGRATIONS = 28;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -72,6 +72,9 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await indexedColumns(db, 'tickets')).toContain('resolved_at,created_at,resolution_business_ms,first_response_due_at,first_response_at,resolution_due_at');
     expect(await db.schema.hasColumn('alert_outbox', 'claimed_by')).toBe(true);
     expect(await db.schema.hasTable('deleted_tickets')).toBe(true);
+    expect(await db.schema.hasTable('slack_languages')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261124000036_slack_languages');
+    expect(await db.schema.hasTable('slack_languages')).toBe(false);
     expect(await migrateDown(db)).toBe('20261124000035_deleted_tickets');
     expect(await db.schema.hasTable('deleted_tickets')).toBe(false);
     expect(await migrateDown(db)).toBe('20261124000034_outbox_claimer');

@@ -26,6 +26,8 @@ import { cronWords, filtersText, metricName, quietHoursLine, routingParts, sched
 import { KpiStore, type TicketFilters } from '../../store/kpi-store.js';
 import { unmatchedFilters } from '../../kpi/metrics.js';
 import { enpsQuestionView } from '../blocks/enps.js';
+import { handleChannelLanguage } from './language.js';
+import { LanguageStore } from '../../store/language-store.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
 import type { ProjectionOptions } from '../../ingest/project-ticket.js';
@@ -85,12 +87,16 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     case 'subscriptions': {
       const subscriptions = await new DigestStore(ctx.db).enabled();
       if (subscriptions.length === 0) return reply(t(locale, 'admin.subscriptions_none'));
+      const chosen = await new LanguageStore(ctx.db).allChosen();
       const lines = subscriptions.map((subscription) => {
         const target = subscription.kind === 'personal' ? `<@${subscription.slackUserId ?? ''}>` : channelRef(subscription.channelId ?? '');
         const filters = filtersText(locale, subscription.filters);
         // A personal digest lists the agent's own tickets, not metrics.
         const metrics = subscription.kind === 'personal' ? t(locale, 'digest.personal_title') : metricList(locale, subscription.metrics);
-        return `• ${t(locale, 'admin.subscription_line', { target, schedule: cronWords(locale, subscription.schedule), timezone: subscription.timezone, metrics })}${filters === '' ? '' : ` · ${filters}`}`;
+        // The language, when the channel or person has one of their own (`/kpi language`).
+        const language = chosen.get(subscription.channelId ?? subscription.slackUserId ?? '');
+        const extras = [filters, language === undefined ? '' : t(locale, `language.name.${language}`)].filter((part) => part !== '');
+        return `• ${t(locale, 'admin.subscription_line', { target, schedule: cronWords(locale, subscription.schedule), timezone: subscription.timezone, metrics })}${extras.map((part) => ` · ${part}`).join('')}`;
       });
       return reply([t(locale, 'admin.subscriptions_title'), ...lines].join('\n'));
     }
@@ -145,6 +151,8 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       return startEnpsSurvey(request.audience, request.question, ctx);
     case 'sla':
       return sla(request.words, ctx);
+    case 'channel_language':
+      return handleChannelLanguage(request, { db: ctx.db, userId: ctx.userId, locale, workspaceLocale: ctx.workspaceLocale ?? locale, now });
   }
 }
 
@@ -234,10 +242,14 @@ export async function startEnpsSurvey(audience: SurveyAudience | undefined, ques
   const target: SurveyAudience | undefined = audience ?? (ctx.channelId === undefined ? undefined : { kind: 'channel', id: ctx.channelId });
   const members = target === undefined || ctx.client === undefined ? [] : [...new Set((await membersOf(ctx.client, target)).filter((id) => /^[UW][A-Z0-9]+$/.test(id)))];
   if (target === undefined || members.length === 0) return reply(t(ctx.locale, 'enps.no_audience'));
+  // Each member's DM in the language they chose, else the workspace's.
+  const languages = await new LanguageStore(ctx.db).languages(ctx.workspaceLocale ?? ctx.locale);
   await ctx.db.transaction(async (trx) => {
     const surveyId = await new EnpsStore(ctx.db).createSurvey(trx, { audience: target.id, question: question ?? null, startedBy: ctx.userId, invited: members }, ctx.now);
-    const dm = enpsQuestionView({ surveyId, question: question ?? null }, ctx.workspaceLocale ?? ctx.locale);
-    for (const member of members) await enqueue(trx, { dedupeKey: `enps:${surveyId}:${member}`, kind: 'enps_question', target: member, message: dm, notBefore: ctx.now }, ctx.now);
+    for (const member of members) {
+      const dm = enpsQuestionView({ surveyId, question: question ?? null }, languages.of(member));
+      await enqueue(trx, { dedupeKey: `enps:${surveyId}:${member}`, kind: 'enps_question', target: member, message: dm, notBefore: ctx.now }, ctx.now);
+    }
   });
   return reply(t(ctx.locale, 'enps.started', { n: members.length }));
 }

@@ -14,6 +14,7 @@ import { describeError } from '../../errors.js';
 import { AlertStore, type AlertRow } from '../../store/alert-store.js';
 import { OutboxStore } from '../../store/outbox-store.js';
 import { SlaStore } from '../../store/sla-store.js';
+import { LanguageStore } from '../../store/language-store.js';
 import { tomorrowsWorkingHours } from '../../schedule/sla-alerts.js';
 import { matchKey } from '../../kpi/sla.js';
 import { ALERT_ACTIONS, renderAlert, type AlertView, type TicketAlertView } from '../blocks/alerts.js';
@@ -78,11 +79,12 @@ async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertA
     ...(alert.acknowledgedBy !== null && alert.acknowledgedAt !== null ? { acknowledged: { by: alert.acknowledgedBy, at: alert.acknowledgedAt } } : {}),
     ...(alert.snoozedBy !== null && alert.snoozedUntil !== null ? { snoozed: { by: alert.snoozedBy, until: alert.snoozedUntil } } : {}),
   };
-  const message = renderAlert(view, deps.locale);
-  await outbox.reviseHeldOfAlert(alert.id, message);
+  // Each message in the language of the channel or person it went to, as it was first written.
+  const languages = await new LanguageStore(deps.db).languages(deps.locale);
+  await outbox.reviseHeldOfAlert(alert.id, (target) => renderAlert(view, languages.of(target)));
   for (const posted of await outbox.postedOfAlert(alert.id)) {
     try {
-      await deps.poster.update(posted.channel, posted.ts, message);
+      await deps.poster.update(posted.channel, posted.ts, renderAlert(view, languages.of(posted.target)));
     } catch (error) {
       deps.logger.warn({ alert: alert.id, channel: posted.channel, err: describeError(error) }, 'alert message could not be updated');
     }
@@ -98,7 +100,7 @@ export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void 
     try {
       const outcome = await handleAlertAction(actionId, value, body.user.id, deps);
       // The alert went with its ticket (deleted in the helpdesk): say so to whoever clicked, rather than nothing.
-      if (outcome === 'unknown_alert') await respond({ response_type: 'ephemeral', replace_original: false, text: t(deps.locale, 'alert.gone') });
+      if (outcome === 'unknown_alert') await respond({ response_type: 'ephemeral', replace_original: false, text: t((await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale, 'alert.gone') });
     } catch (error) {
       deps.logger.error({ actionId, err: describeError(error) }, 'alert action failed');
     }

@@ -7,6 +7,7 @@ import type { App } from '@slack/bolt';
 import { describeError } from '../../errors.js';
 import { EnpsStore, type AnswerOutcome } from '../../store/enps-store.js';
 import { ENPS_ACTION, enpsAnsweredView } from '../blocks/enps.js';
+import { LanguageStore } from '../../store/language-store.js';
 import type { AlertActionDeps } from './alert-actions.js';
 
 type BoltApp = InstanceType<typeof App>;
@@ -21,7 +22,8 @@ export async function handleEnpsAnswer(value: string | undefined, userId: string
   const outcome = await new EnpsStore(deps.db).answer(Number(match[1]), userId, Number(match[2]), deps.clock());
   if (outcome !== 'not_invited' && message !== undefined) {
     try {
-      await deps.poster.update(message.channel, message.ts, enpsAnsweredView(outcome, deps.locale));
+      const locale = (await new LanguageStore(deps.db).chosen(userId)) ?? deps.locale;
+      await deps.poster.update(message.channel, message.ts, enpsAnsweredView(outcome, locale));
     } catch (error) {
       deps.logger.warn({ err: describeError(error) }, 'eNPS message could not be updated');
     }

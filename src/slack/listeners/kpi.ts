@@ -48,7 +48,9 @@ export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
   app.action(/^kpi_/, async ({ action, body, ack, respond }) => {
     await ack();
     if (action.type !== 'button' || !('action_id' in action)) return;
-    const asker = await deps.users.asker(body.user.id);
+    // The channel the button's message is in: a shared answer is written in its language, when it has one.
+    const channelId = body.channel?.id;
+    const asker = { ...(await deps.users.asker(body.user.id)), ...(channelId === undefined ? {} : { channelId }) };
     try {
       const answer = await answerAction(action.action_id, action.value, asker, deps);
       if (answer !== undefined) await send(respond as Respond, answer);
