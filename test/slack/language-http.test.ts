@@ -67,6 +67,7 @@ describe('/kpi language over HTTP (Bolt receiver, signed requests)', () => {
     await postEvent(bot.url, { type: 'app_home_opened', user: 'U0000AYU', channel: 'D0000HOME', tab: 'home', event_ts: '1.000' });
     const home = (await slack.waitFor('views.publish', before + 1)).at(-1) as RecordedCall;
     expect(JSON.stringify(home.args.view)).toContain('KPI tim support');
+    expect(JSON.stringify(home.args.view)).toContain('Bahasa: bahasa Indonesia · ubah dengan `/kpi language`');
 
     // Someone else is not affected.
     expect(headerOf(await command('frt 7d', 'U0000ADMIN'))).toMatch(/^First response time/);

@@ -284,6 +284,7 @@ export const en = {
   'home.team_routes': 'Team routes: {n}',
   'home.quiet_hours': 'Quiet hours: {n}',
   'home.updated': 'Updated {time}',
+  'home.language': 'Language: {language} · `/kpi language` changes it',
 
   // --- Alerts (src/slack/blocks/alerts.ts) ---
   'alert.target.firstResponse': 'first response',

@@ -269,6 +269,7 @@ export const id: Messages = {
   'home.team_routes': 'Rute tim: {n}',
   'home.quiet_hours': 'Jam tenang: {n}',
   'home.updated': 'Diperbarui {time}',
+  'home.language': 'Bahasa: {language} · ubah dengan `/kpi language`',
 
   // --- Alerts (src/slack/blocks/alerts.ts) ---
   'alert.target.firstResponse': 'respons pertama',

@@ -271,6 +271,7 @@ export const ms: Messages = {
   'home.team_routes': 'Laluan pasukan: {n}',
   'home.quiet_hours': 'Waktu senyap: {n}',
   'home.updated': 'Dikemas kini {time}',
+  'home.language': 'Bahasa: {language} · tukar dengan `/kpi language`',
 
   // --- Alerts (src/slack/blocks/alerts.ts) ---
   'alert.target.firstResponse': 'tindak balas pertama',

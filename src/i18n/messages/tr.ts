@@ -271,6 +271,7 @@ export const tr: Messages = {
   'home.team_routes': 'Ekip yönlendirmeleri: {n}',
   'home.quiet_hours': 'Sessiz saatler: {n}',
   'home.updated': 'Son güncelleme: {time}',
+  'home.language': 'Dil: {language} · `/kpi language` ile değiştirin',
 
   // --- Alerts (src/slack/blocks/alerts.ts) ---
   'alert.target.firstResponse': 'ilk yanıt',

@@ -80,6 +80,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
       blocks.push(section(list(t(locale, 'home.quiet_hours', { n: admin.quietHoursCount }), quiet, admin.quietHoursCount)));
     }
   }
-  blocks.push(context([t(locale, 'home.updated', { time: formatDate(locale, model.now, model.period.timezone, { time: true }) })]));
+  // The reader's language and how to change it: Slack offers none of id, ms or tr, so few would find `/kpi language` otherwise.
+  blocks.push(context([t(locale, 'home.updated', { time: formatDate(locale, model.now, model.period.timezone, { time: true }) }), t(locale, 'home.language', { language: t(locale, `language.name.${locale}`) })]));
   return message(t(locale, 'home.title'), blocks, (n) => t(locale, 'list.more', { n }), LIMITS.homeBlocks);
 }
