@@ -1,5 +1,5 @@
 /**
- * `kpibot import <file.csv[.gz]> [--source NAME] [--preset zendesk|freshdesk|zohodesk|jira]
+ * `kpibot import <file.csv[.gz]> [--source NAME] [--preset zendesk|freshdesk|zohodesk|jira|intercom]
  * [--map field=Header ...] [--timezone ZONE] [--date-order auto|dmy|mdy] [--dry-run]`:
  * loads a helpdesk CSV export into the database (docs/import.md). Bad words, a
  * missing file or a file without the needed columns throw a UsageError (one
@@ -24,7 +24,8 @@ Options:
                          (default: --source when it names one).
   --map field=Header     Read a field from the column with exactly this header (repeatable).
                          Fields: ${IMPORT_FIELDS.join(', ')}.
-  --timezone ZONE        IANA zone of times written without one (default: KPI_TIMEZONE).
+  --timezone ZONE        IANA zone of times written without one (default: KPI_TIMEZONE); a column
+                         whose header ends in a zone, "Created (Asia/Jakarta)", is read in that one.
   --date-order ORDER     auto (day-first unless a date can only be month-first), dmy or mdy.
   --delimiter D          What separates columns: "," (default), ";", tab or "|".
   --dry-run              Read and check every row; write nothing.

@@ -37,7 +37,7 @@ Commands:
   migrate rollback [--all]   Undo the last batch of migrations (or all of them).
   migrate up | down          Apply the next migration, or undo the last one.
   migrate status             List applied and pending migrations.
-  import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk|jira] [--map field=Header ...]
+  import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk|jira|intercom] [--map field=Header ...]
          [--timezone ZONE] [--date-order auto|dmy|mdy] [--delimiter D] [--limit N] [--batch-size N] [--dry-run]
                              Backfill tickets from a CSV export (kpibot import --help, docs/import.md).
   sla list | add | remove | calendar | holiday | team | recompute

@@ -229,6 +229,22 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       expect(await ticket('10004', 'jira')).toMatchObject({ status: 'solved', priority: 'low', resolved_at: at('2026-03-03T16:30:00Z'), tags: [] });
     });
 
+    it('intercom: the Conversations dataset, times read in the zone its headers name, Intercom\'s state and priority words', async () => {
+      // The run's zone is UTC; the headers say Asia/Jakarta (UTC+7), which wins for their columns.
+      const summary = await run({ file: fixture('intercom.csv'), source: 'intercom', preset: 'intercom', timeZone: 'UTC' });
+      expect(counts(summary)).toEqual({ rows: 3, imported: 3, updated: 0, unchanged: 0, skipped: 0 });
+      expect(summary.mapping).toContain('created_at ← "Conversation started at (Asia/Jakarta)"');
+      expect(summary.mapping).toContain('first_response_at ← "Conversation first replied at (Asia/Jakarta)"');
+      expect(await ticket('215468123000001', 'intercom')).toMatchObject({
+        status: 'solved', priority: 'high', channel: 'chat', team: 'Billing', agent: 'name:Dewi Lestari',
+        created_at: at('2026-03-02T02:00:00Z'), first_response_at: at('2026-03-02T02:04:00Z'), resolved_at: at('2026-03-02T04:00:00Z'),
+        handle_time_seconds: 1800, tags: ['refund', 'vip'],
+        ratings: [{ kind: 'csat', scale: '1-5', score: 5, responded_at: at('2026-03-02T04:00:00Z') }],
+      });
+      expect(await ticket('215468123000002', 'intercom')).toMatchObject({ status: 'open', priority: 'normal', channel: 'email', agent: null, first_response_at: null, ratings: [] });
+      expect(await ticket('215468123000003', 'intercom')).toMatchObject({ status: 'on-hold', priority: 'normal', first_response_at: at('2026-03-03T01:31:00Z'), resolved_at: null, tags: ['login'] });
+    });
+
     it('--map names columns the preset does not know, and wins over it', async () => {
       const summary = await run({ file: fixture('zendesk.csv'), source: 'zendesk', preset: 'zendesk', timeZone: 'UTC', map: { resolved_at: 'Updated at', requester: 'Requester' } });
       expect(summary.mapping).toContain('resolved_at ← "Updated at"');
@@ -386,7 +402,7 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
         [[], 'import needs a file: kpibot import <file.csv> [options]; run "kpibot import --help"'],
         [['a.csv', 'b.csv'], 'import takes one file, got 2: "a.csv" "b.csv"'],
         [[fixture('basic.csv'), '--nope'], 'unknown option "--nope"; "kpibot import --help" shows the options'],
-        [[fixture('basic.csv'), '--preset', 'helpscout'], '--preset "helpscout" is not one of zendesk, freshdesk, zohodesk, jira'],
+        [[fixture('basic.csv'), '--preset', 'helpscout'], '--preset "helpscout" is not one of zendesk, freshdesk, zohodesk, jira, intercom'],
         [[fixture('basic.csv'), '--map', 'subject=Subject'], '--map: unknown field "subject"; fields are id, created_at, first_response_at, resolved_at, closed_at, status, priority, channel, group, assignee_email, assignee, requester, csat, nps, ces, reopens, agent_replies, escalated, handle_time, tags'],
         [[fixture('basic.csv'), '--map', 'id'], '--map "id" must be field=Header, e.g. --map created_at="Created at"'],
         [[fixture('basic.csv'), '--timezone', 'Mars/Olympus'], '--timezone "Mars/Olympus" is not an IANA time zone (e.g. Asia/Jakarta, America/Sao_Paulo, UTC)'],

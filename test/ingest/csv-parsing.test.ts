@@ -3,7 +3,7 @@ import { TZDate } from '@date-fns/tz';
 import { describe, expect, it } from 'vitest';
 import { DateReader, headerUnit, parseDuration } from '../../src/ingest/csv/dates.js';
 import { readBoolean, readChannel, readCount, readPriority, readRating, readStatus, readTags } from '../../src/ingest/csv/cells.js';
-import { describeMapping, resolveMapping } from '../../src/ingest/csv/mapping.js';
+import { describeMapping, headerZone, resolveMapping } from '../../src/ingest/csv/mapping.js';
 import { changeEvents, readRow, rowEvents, type ImportedTicket, type StoredTicket } from '../../src/ingest/csv/rows.js';
 import { projectTicket } from '../../src/ingest/project-ticket.js';
 import { UsageError } from '../../src/errors.js';
@@ -207,6 +207,28 @@ describe('column mapping', () => {
     });
     const jira = resolveMapping(['Issue id', 'Labels', 'Created', 'labels ', 'Labels'], { preset: 'jira', map: {} });
     expect(jira.tags).toMatchObject({ index: 1, more: [3, 4] });
+  });
+
+  it('a time header ending in an IANA zone: the preset finds it, and its times are read in that zone, whatever --timezone says', () => {
+    expect(headerZone('Conversation started at (America/Sao_Paulo)')).toBe('America/Sao_Paulo');
+    expect(headerZone('Conversation started at (asia/jakarta)')).toBe('Asia/Jakarta');
+    expect(headerZone('Closed (Etc/GMT+3)')).toBe('Etc/GMT+3');
+    expect(headerZone('Created (UTC)')).toBe('UTC');
+    for (const header of ['First response time (seconds)', 'Created Time (Ticket)', 'Created (Mars/Olympus)', 'Created at']) expect(headerZone(header), header).toBeUndefined();
+
+    const headers = ['Conversation ID', 'Conversation started at (Europe/Istanbul)', 'Conversation first replied at (Europe/Istanbul)', 'First response time (seconds)', 'Conversation last closed at (Mars/Olympus)'];
+    const mapping = resolveMapping(headers, { preset: 'intercom', map: {} });
+    expect(mapping.created_at).toMatchObject({ header: 'Conversation started at (Europe/Istanbul)', zone: 'Europe/Istanbul' });
+    expect(mapping.first_response_at).toMatchObject({ index: 2, zone: 'Europe/Istanbul' });
+    expect(mapping.first_response_at?.offsetUnit).toBeUndefined();
+    // Not a zone: not the preset's column.
+    expect(mapping.resolved_at).toBeUndefined();
+    // --map too, and a column's zone holds for that column only.
+    const mapped = resolveMapping(['Id', 'Opened (Asia/Jakarta)', 'Solved'], { map: { created_at: 'Opened (Asia/Jakarta)', resolved_at: 'Solved' } });
+    expect(mapped.created_at?.zone).toBe('Asia/Jakarta');
+    expect(mapped.resolved_at?.zone).toBeUndefined();
+    const row = readRow(['7', '2026-03-02 09:00', '2026-03-02 09:00'], 2, mapped, new DateReader('UTC'));
+    expect(row).toMatchObject({ ok: true, ticket: { createdAt: utc('2026-03-02T02:00:00Z'), resolvedAt: utc('2026-03-02T09:00:00Z') } });
   });
 
   it('--map wins over the preset and names exact headers; automatic matching fills the rest', () => {

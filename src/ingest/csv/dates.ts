@@ -59,24 +59,25 @@ export class DateReader {
   ambiguousDayFirst = 0;
   /** Values read month-first because they cannot be day-first (auto order). */
   monthFirst = 0;
-  private readonly offsets = new Map<number, number>();
-  private readonly utc: boolean;
+  /** Per zone: the offset of each wall-clock hour (fromWallClock). */
+  private readonly offsets = new Map<string, Map<number, number>>();
 
   constructor(
     readonly timeZone: string,
     readonly order: DateOrder = 'auto',
-  ) {
-    this.utc = /^(utc|etc\/utc|gmt|etc\/gmt|z)$/i.test(timeZone);
-  }
+  ) {}
 
-  /** Epoch milliseconds, or undefined when the text is not a date by the rules above. */
-  read(text: string): number | undefined {
+  /**
+   * Epoch milliseconds, or undefined when the text is not a date by the rules above. A time written without a
+   * zone is wall-clock time in `zone` (a column's own, named in its header), else in the reader's.
+   */
+  read(text: string, zone: string = this.timeZone): number | undefined {
     const value = text.trim();
     if (/^\d{10}$/.test(value)) return Number(value) * 1000;
     if (/^\d{13}$/.test(value)) return Number(value);
     const parts = this.parts(value);
     if (parts === undefined) return undefined;
-    const { year, month, day, zone } = parts;
+    const { year, month, day } = parts;
     const [hourText, minuteText, secondText, fraction, meridiem] = parts.clock;
     let hour = hourText === undefined ? 0 : Number(hourText);
     const minute = minuteText === undefined ? 0 : Number(minuteText);
@@ -90,8 +91,8 @@ export class DateReader {
     if (year < 1900 || year > 2199 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
     if (hour > 23 || minute > 59 || second > 59) return undefined;
     const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-    if (zone !== undefined) return wall - zoneOffsetMinutes(zone) * 60_000;
-    return this.fromWallClock(wall);
+    if (parts.zone !== undefined) return wall - zoneOffsetMinutes(parts.zone) * 60_000;
+    return this.fromWallClock(wall, zone);
   }
 
   private parts(value: string): Parts | undefined {
@@ -140,25 +141,31 @@ export class DateReader {
    * whenever both ends of that hour have the same offset; an hour holding a
    * transition is converted value by value.
    */
-  private fromWallClock(wall: number): number {
-    if (this.utc) return wall;
+  private fromWallClock(wall: number, zone: string): number {
+    if (/^(utc|etc\/utc|gmt|etc\/gmt|z)$/i.test(zone)) return wall;
+    let offsets = this.offsets.get(zone);
+    if (offsets === undefined) {
+      offsets = new Map();
+      this.offsets.set(zone, offsets);
+    }
     const hour = Math.floor(wall / 3_600_000);
-    let offset = this.offsets.get(hour);
+    let offset = offsets.get(hour);
     if (offset === undefined) {
       const start = hour * 3_600_000;
       const end = start + 3_599_999;
-      const startOffset = start - this.exact(start);
-      offset = end - this.exact(end) === startOffset ? startOffset : Number.NaN;
-      if (this.offsets.size >= 100_000) this.offsets.clear();
-      this.offsets.set(hour, offset);
+      const startOffset = start - exact(start, zone);
+      offset = end - exact(end, zone) === startOffset ? startOffset : Number.NaN;
+      if (offsets.size >= 100_000) offsets.clear();
+      offsets.set(hour, offset);
     }
-    return Number.isNaN(offset) ? this.exact(wall) : wall - offset;
+    return Number.isNaN(offset) ? exact(wall, zone) : wall - offset;
   }
+}
 
-  private exact(wall: number): number {
-    const d = new Date(wall);
-    return new TZDate(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds(), this.timeZone).getTime();
-  }
+/** Wall-clock time in `zone` → epoch ms, by TZDate. */
+function exact(wall: number, zone: string): number {
+  const d = new Date(wall);
+  return new TZDate(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds(), zone).getTime();
 }
 
 function daysInMonth(year: number, month: number): number {

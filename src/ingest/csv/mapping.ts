@@ -1,17 +1,21 @@
 /**
  * Which CSV column feeds which of our fields. In order of precedence:
  * 1. `--map field=Header`: the exact header name;
- * 2. a preset (zendesk, freshdesk, zohodesk, jira): the vendor's export headers,
- *    matched case-insensitively, first candidate found wins;
+ * 2. a preset (zendesk, freshdesk, zohodesk, jira, intercom): the vendor's export headers,
+ *    matched case-insensitively, first candidate found wins; a candidate also matches
+ *    the same header followed by a time zone, `Conversation started at (Asia/Jakarta)`;
  * 3. automatic: a header equal to the field name ignoring case, spaces,
  *    underscores and dashes ("Created At", "created_at", "first-response-at").
  * `id` and `created_at` must end up mapped. Tags are read from every column
  * with the chosen header's name (Jira writes one `Labels` column per label).
+ * A time column whose header ends in an IANA zone in brackets (Intercom writes
+ * its workspace's zone there) is read in that zone: headerZone.
  */
 import { UsageError } from '../../errors.js';
 import { headerUnit, type DurationUnit } from './dates.js';
 import { readPriority, readStatus } from './cells.js';
 import { knownStatusName, priorityByName } from '../jira.js';
+import { INTERCOM_PRIORITIES, INTERCOM_STATES } from '../intercom.js';
 import type { Priority, TicketStatus } from '../events.js';
 
 export const IMPORT_FIELDS = [
@@ -29,7 +33,7 @@ export function isImportField(name: string): name is ImportField {
   return (IMPORT_FIELDS as readonly string[]).includes(name);
 }
 
-export const PRESET_NAMES = ['zendesk', 'freshdesk', 'zohodesk', 'jira'] as const;
+export const PRESET_NAMES = ['zendesk', 'freshdesk', 'zohodesk', 'jira', 'intercom'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export function isPresetName(name: string): name is PresetName {
@@ -102,6 +106,24 @@ export const PRESETS: Record<PresetName, Partial<Record<ImportField, readonly st
     tags: ['Labels'],
     csat: ['Satisfaction rating', 'Custom field (Satisfaction)', 'Satisfaction'],
   },
+  // Intercom's Conversations dataset (Reports → Export, or the reporting data export API). Its time headers end in
+  // the workspace's zone, `Conversation started at (America/New_York)`, and its durations are in seconds.
+  intercom: {
+    // The id the webhook names the conversation by.
+    id: ['Conversation ID'],
+    created_at: ['Conversation started at', 'Conversation created at'],
+    // The timestamp: its `First response time (seconds)` is counted from another instant (the first contact reply).
+    first_response_at: ['Conversation first replied at'],
+    resolved_at: ['Conversation last closed at'],
+    status: ['Current conversation state'],
+    priority: ['Conversation priority'],
+    channel: ['Channel'],
+    group: ['Team currently assigned'],
+    assignee: ['Teammate currently assigned'],
+    tags: ['Conversation tag'],
+    csat: ['Last teammate rating'],
+    handle_time: ['Handling time (seconds)'],
+  },
 };
 
 /** How a cell's words become a status and a priority. */
@@ -122,7 +144,15 @@ export const PRESET_VALUES: Readonly<Partial<Record<PresetName, ValueReaders>>> 
     status: (text) => knownStatusName(text) ?? readStatus(text),
     priority: (text) => priorityByName(text.trim()) ?? readPriority(text),
   },
+  // As the Intercom webhook reads them: closed is solved, snoozed on hold; `Not priority` is normal.
+  intercom: {
+    status: (text) => INTERCOM_STATES[vocabularyWord(text)] ?? readStatus(text),
+    priority: (text) => INTERCOM_PRIORITIES[vocabularyWord(text)] ?? readPriority(text),
+  },
 };
+
+/** `Not Priority`, `not_priority` → `not_priority`: a vendor's value as its API spells it. */
+const vocabularyWord = (text: string) => text.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
 export interface MappedColumn {
   readonly header: string;
@@ -135,6 +165,8 @@ export interface MappedColumn {
   readonly unit: DurationUnit;
   /** For tags: the other columns of the same name, read too. */
   readonly more?: readonly number[];
+  /** The IANA zone the header names (`… (Asia/Jakarta)`): its times are read in it. */
+  readonly zone?: string;
 }
 
 export type Mapping = Readonly<Partial<Record<ImportField, MappedColumn>>>;
@@ -153,7 +185,8 @@ export function resolveMapping(headers: readonly string[], request: MappingReque
     const header = headers[index] as string;
     const unit = headerUnit(header);
     const offsetUnit = TIME_FIELDS.includes(field) && field !== 'created_at' && unit !== undefined ? unit : undefined;
-    return { header, index, via, unit: unit ?? 'seconds', ...(offsetUnit === undefined ? {} : { offsetUnit }) };
+    const zone = TIME_FIELDS.includes(field) ? headerZone(header) : undefined;
+    return { header, index, via, unit: unit ?? 'seconds', ...(offsetUnit === undefined ? {} : { offsetUnit }), ...(zone === undefined ? {} : { zone }) };
   };
 
   for (const field of IMPORT_FIELDS) {
@@ -169,7 +202,7 @@ export function resolveMapping(headers: readonly string[], request: MappingReque
     const lowered = headers.map((header) => header.trim().toLowerCase());
     for (const [field, candidates] of Object.entries(PRESETS[request.preset]) as [ImportField, readonly string[]][]) {
       if (mapping[field] !== undefined) continue;
-      const index = candidates.map((candidate) => lowered.indexOf(candidate.toLowerCase())).find((found) => found >= 0);
+      const index = candidates.map((candidate) => presetColumn(headers, lowered, candidate)).find((found) => found >= 0);
       if (index !== undefined) mapping[field] = column(field, index, 'preset');
     }
   }
@@ -193,6 +226,25 @@ export function resolveMapping(headers: readonly string[], request: MappingReque
     throw new UsageError(`no column for ${missing.join(' and ')} (${how}); the file's columns are ${listHeaders(headers)}`);
   }
   return mapping;
+}
+
+/** Where a preset's candidate header is: exactly (ignoring case), else followed by a zone, `… (Europe/Istanbul)`; -1 if nowhere. */
+function presetColumn(headers: readonly string[], lowered: readonly string[], candidate: string): number {
+  const exact = lowered.indexOf(candidate.toLowerCase());
+  if (exact >= 0) return exact;
+  const prefix = `${candidate.toLowerCase()} (`;
+  return lowered.findIndex((header, index) => header.startsWith(prefix) && headerZone(headers[index] as string) !== undefined);
+}
+
+/** The IANA zone at the end of a header, `Conversation started at (America/Sao_Paulo)` → `America/Sao_Paulo`. */
+export function headerZone(header: string): string | undefined {
+  const match = /\(([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+|UTC)\)\s*$/.exec(header);
+  if (match === null) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: match[1] }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The file's headers for an error message: quoted, at most 40 of them. */

@@ -80,7 +80,7 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
 
   const createdText = cell('created_at');
   if (createdText === undefined) throw new RowError(`created_at (column "${mapping.created_at?.header}") is empty`);
-  const createdAt = dates.read(createdText) ?? bad('created_at', createdText, 'is not a date (see docs/import.md for the forms read)');
+  const createdAt = dates.read(createdText, mapping.created_at?.zone) ?? bad('created_at', createdText, 'is not a date (see docs/import.md for the forms read)');
 
   const time = (field: 'first_response_at' | 'resolved_at' | 'closed_at'): number | undefined => {
     const text = cell(field);
@@ -91,7 +91,7 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
       const seconds = parseDuration(text, column.offsetUnit) ?? bad(field, text, `is not a duration in ${column.offsetUnit}`);
       at = createdAt + seconds * SECOND;
     } else {
-      at = dates.read(text) ?? bad(field, text, 'is not a date (see docs/import.md for the forms read)');
+      at = dates.read(text, column?.zone) ?? bad(field, text, 'is not a date (see docs/import.md for the forms read)');
     }
     if (at < createdAt) bad(field, text, `is before created_at (${new Date(createdAt).toISOString()})`);
     return at;
