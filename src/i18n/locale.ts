@@ -27,16 +27,17 @@ export function localeFromSlack(slackLocale: string | undefined, fallback: Local
 
 /** The words `/kpi language` reads: codes and names, in English and in each language itself; `default` and its kin forget a choice. */
 const LANGUAGE_WORDS: Readonly<Record<string, Locale | null>> = {
-  en: 'en', english: 'en', inggris: 'en', ingilizce: 'en', 'i̇ngilizce': 'en',
-  id: 'id', indonesian: 'id', indonesia: 'id', 'bahasa-indonesia': 'id', endonezce: 'id',
-  ms: 'ms', malay: 'ms', melayu: 'ms', 'bahasa-melayu': 'ms', malaysia: 'ms', malayca: 'ms',
+  en: 'en', eng: 'en', english: 'en', inggris: 'en', inggeris: 'en', 'bahasa-inggris': 'en', 'bahasa-inggeris': 'en', ingilizce: 'en',
+  id: 'id', ind: 'id', indo: 'id', indonesian: 'id', indonesia: 'id', 'bahasa-indonesia': 'id', endonezce: 'id', endonezyaca: 'id',
+  ms: 'ms', bm: 'ms', malay: 'ms', melayu: 'ms', 'bahasa-melayu': 'ms', malaysia: 'ms', 'bahasa-malaysia': 'ms', malayca: 'ms', malezyaca: 'ms',
   tr: 'tr', turkish: 'tr', türkçe: 'tr', turkce: 'tr', turki: 'tr', 'bahasa-turki': 'tr',
-  default: null, auto: null, reset: null, off: null,
+  default: null, auto: null, reset: null, off: null, varsayılan: null, varsayilan: null, bawaan: null, lalai: null,
 };
 
 export const LANGUAGE_WORD_LIST: readonly string[] = Object.keys(LANGUAGE_WORDS);
 
 /** A language word (any case) → the language, `null` for "no choice of my own", undefined when not one of ours. */
 export function languageOfWord(word: string): Locale | null | undefined {
-  return LANGUAGE_WORDS[word.toLocaleLowerCase('en')];
+  // `İNGİLİZCE` lower-cases to an i with a combining dot above (U+0307) for each İ: the dots are dropped.
+  return LANGUAGE_WORDS[word.toLocaleLowerCase('en').replace(/\u0307/g, '')];
 }

@@ -793,18 +793,28 @@ function enpsStart(rest: readonly string[]): KpiRequest {
 }
 
 function language(words: readonly string[]): KpiRequest {
-  const [first, second, ...extra] = words;
+  const [first, ...rest] = words;
   if (first === undefined) return { kind: 'language' };
   // `#support` typed without Slack's link is a channel all the same, refused as bad_channel with how to link it.
   if (first.startsWith('<#') || first.startsWith('#')) {
     const channel = requireChannel('language', first);
-    if (second === undefined) return { kind: 'language', channel };
-    noMoreWords(extra);
-    return { kind: 'channel_language', channel, locale: readLanguage(second) };
+    if (rest.length === 0) return { kind: 'language', channel };
+    return { kind: 'channel_language', channel, locale: onlyLanguage(rest) };
+  }
+  return { kind: 'language', locale: onlyLanguage(words) };
+}
+
+/** The language the words name, and nothing after it: `bahasa indonesia`, typed with a space, is one name. */
+function onlyLanguage(words: readonly string[]): Locale | null {
+  const [first = '', second] = words;
+  const joined = second === undefined ? undefined : languageOfWord(`${first}-${second}`);
+  if (joined !== undefined) {
+    noMoreWords(words.slice(2));
+    return joined;
   }
   const locale = readLanguage(first);
   noMoreWords(words.slice(1));
-  return { kind: 'language', locale };
+  return locale;
 }
 
 function readLanguage(word: string): Locale | null {

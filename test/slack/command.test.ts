@@ -134,6 +134,14 @@ describe('language', () => {
     expect(request('dil turkce')).toEqual({ kind: 'language', locale: 'tr' });
     expect(request('lang English')).toEqual({ kind: 'language', locale: 'en' });
     expect(request('language default')).toEqual({ kind: 'language', locale: null });
+    // As people type them: two words, upper case (İ lower-cases with a combining dot), Malaysia's and Indonesia's short forms.
+    expect(request('language bahasa indonesia')).toEqual({ kind: 'language', locale: 'id' });
+    expect(request('language Bahasa Inggeris')).toEqual({ kind: 'language', locale: 'en' });
+    expect(request('language İNGİLİZCE')).toEqual({ kind: 'language', locale: 'en' });
+    expect(request('language bm')).toEqual({ kind: 'language', locale: 'ms' });
+    expect(request('language indo')).toEqual({ kind: 'language', locale: 'id' });
+    expect(request('dil varsayılan')).toEqual({ kind: 'language', locale: null });
+    expect(request('language <#C1AAAA> bahasa turki')).toEqual({ kind: 'channel_language', channel: { id: 'C1AAAA' }, locale: 'tr' });
     for (const text of ['language', 'language id', 'language default', 'language <#C1AAAA>']) expect(requiresAdmin(request(text)), text).toBe(false);
   });
 
