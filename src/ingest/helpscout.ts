@@ -59,16 +59,24 @@ interface Conversation {
 
 type EventHandler = (conversation: Conversation) => TicketEvent[];
 
+/** A `customer` thread is the customer's words even when an agent logged it for them. */
+const isCustomerMessage = (thread: Json) => (threadType(thread) === 'customer' || personType(thread.createdBy) === 'customer') && !['note', 'lineitem'].includes(threadType(thread));
+const isAgentReply = (thread: Json) => !NOT_REPLIES.has(threadType(thread)) && personType(thread.createdBy) !== 'customer';
+const isNote = (thread: Json) => threadType(thread) === 'note';
+/** What each thread is, first match wins: as the reply and note events read their newest thread. */
+const THREAD_KINDS: readonly (readonly [TicketEventType, (thread: Json) => boolean])[] = [['customer_message', isCustomerMessage], ['agent_reply', isAgentReply], ['internal_note', isNote]];
+/** The thread that opened the conversation is dated with it (give or take this much): it is the creation, not a message after it. */
+const OPENING_THREAD_MS = 60_000;
+
 const CONVERSATION_EVENTS: Record<string, EventHandler> = {
   'convo.created': (c) => {
     const ticket = created(c);
     // Created straight into spam (the spam filter): kept out from its creation.
     return isSpam(c.body) ? [ticket, { ...ticket, type: 'ticket_deleted', data: {}, dedupeKey: `${c.id}:spam:created` }] : [ticket];
   },
-  // A `customer` thread is the customer's words even when an agent logged it for them.
-  'convo.customer.reply.created': (c) => [threadEvent(c, 'customer_message', (thread) => (threadType(thread) === 'customer' || personType(thread.createdBy) === 'customer') && !['note', 'lineitem'].includes(threadType(thread)))],
-  'convo.agent.reply.created': (c) => [threadEvent(c, 'agent_reply', (thread) => !NOT_REPLIES.has(threadType(thread)) && personType(thread.createdBy) !== 'customer')],
-  'convo.note.created': (c) => [threadEvent(c, 'internal_note', (thread) => threadType(thread) === 'note')],
+  'convo.customer.reply.created': (c) => [threadEvent(c, 'customer_message', isCustomerMessage)],
+  'convo.agent.reply.created': (c) => [threadEvent(c, 'agent_reply', isAgentReply)],
+  'convo.note.created': (c) => [threadEvent(c, 'internal_note', isNote)],
   'convo.assigned': (c) => {
     const assignee = assigneeOf(c.body);
     const anchor = lineItemAnchor(c, 'assignee_changed', 'changed-ticket-assignee', assignee === null ? 'nobody' : (assignee.id ?? '?'));
@@ -81,8 +89,11 @@ const CONVERSATION_EVENTS: Record<string, EventHandler> = {
   'convo.status': (c) => {
     const raw = requiredString(c.body.status, 'status').toLowerCase();
     const status = statusOf(raw, 'status');
-    // The thread that set this status (a status line item, or a reply sent with a status); else the close time.
-    const thread = newestThread(c, (candidate) => optionalString(candidate.status)?.toLowerCase() === raw);
+    // The thread that set this status (a status line item, or a reply sent with a status): the newest thread that set
+    // any, when it set this one; else the close time or the last update. An older thread with this status set it
+    // before (Not spam makes a conversation active again, and its active thread is the customer's first message).
+    const setter = newestThread(c, (candidate) => !['nochange', ''].includes(optionalString(candidate.status)?.toLowerCase() ?? ''));
+    const thread = optionalString(setter?.status)?.toLowerCase() === raw ? setter : undefined;
     const anchorFor = (type: TicketEventType) => (thread !== undefined ? threadAnchor(c, type, thread) : fallbackAnchor(c, type, raw, status === 'solved' ? optionalTime(c.body.closedAt) : undefined));
     if (status === null) return [event(c, 'ticket_deleted', anchorFor('ticket_deleted'), {})];
     // The restore is timed when the conversation was last updated (marked Not spam), not by the newest thread with
@@ -126,7 +137,10 @@ export const helpscoutAdapter: SourceAdapter = {
     if (name === 'satisfaction.ratings') return rating(object(body, 'the body'));
     if (name === 'convo.deleted') return [deleted(object(body, 'the body'), context.receivedAt)];
     const handler = lookup(CONVERSATION_EVENTS, name);
-    if (handler !== undefined) return handler(conversationOf(body, name));
+    if (handler !== undefined) {
+      const conversation = conversationOf(body, name);
+      return withThreadHistory(conversation, handler(conversation));
+    }
     if (UNUSED_EVENTS.has(name)) return [];
     throw new PayloadShapeError(`X-HelpScout-Event "${name}" is not a Help Scout webhook event this source knows`);
   },
@@ -181,6 +195,44 @@ function created(c: Conversation): TicketEvent {
 function threadEvent(c: Conversation, type: TicketEventType, accepts: (thread: Json) => boolean): TicketEvent {
   const thread = newestThread(c, accepts);
   if (thread === undefined) throw new PayloadShapeError(`_embedded.threads holds no published thread for this ${type} event`);
+  return eventOfThread(c, type, thread);
+}
+
+/**
+ * Every conversation event carries all its threads: each published reply, customer message and note after the
+ * opening one becomes its event, under the key it had when it was the newest thread of its own event. For a
+ * conversation followed from its start these are events already kept (the same keys: nothing changes); for one
+ * first seen mid-life (the webhook added to a busy mailbox, a delivery lost) they are the replies and messages the
+ * bot missed, so its first response, replies and waits are counted as they happened. A thread too malformed to
+ * read is left out here; the event's own thread must still be readable.
+ */
+function withThreadHistory(c: Conversation, events: TicketEvent[]): TicketEvent[] {
+  const createdAt = optionalTime(c.body.createdAt);
+  const published = c.threads
+    .filter((thread) => (optionalString(thread.state)?.toLowerCase() ?? 'published') === 'published' && threadType(thread) !== 'lineitem')
+    .map((thread) => ({ thread, at: optionalTime(thread.createdAt) }))
+    .filter((entry): entry is { thread: Json; at: number } => entry.at !== undefined)
+    .sort((a, b) => a.at - b.at || Number(a.thread.id) - Number(b.thread.id));
+  const [opening] = published;
+  const keys = new Set(events.map((event) => event.dedupeKey));
+  const history: TicketEvent[] = [];
+  for (const { thread, at } of published) {
+    if (thread === opening?.thread && (createdAt === undefined || Math.abs(at - createdAt) <= OPENING_THREAD_MS)) continue;
+    const kind = THREAD_KINDS.find(([, accepts]) => accepts(thread))?.[0];
+    if (kind === undefined) continue;
+    try {
+      const event = eventOfThread(c, kind, thread);
+      if (!keys.has(event.dedupeKey)) history.push(event);
+      keys.add(event.dedupeKey);
+    } catch (error) {
+      if (!(error instanceof PayloadShapeError)) throw error;
+    }
+  }
+  return [...events, ...history];
+}
+
+/** A thread's event: its author, its time and the status it set. */
+function eventOfThread(c: Conversation, type: TicketEventType, thread: Json): TicketEvent {
   const raw = optionalString(thread.status)?.toLowerCase();
   const status = raw === undefined || raw === 'nochange' ? undefined : (statusOf(raw, `thread ${optionalString(thread.id) ?? '?'} status`) ?? undefined);
   const anchor = threadAnchor(c, type, thread);

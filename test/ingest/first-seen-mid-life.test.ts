@@ -50,6 +50,22 @@ describe('a ticket first seen after its creation', () => {
     expect([p.createdAt, p.firstResponseAt]).toEqual([T0, min(45)]);
   });
 
+  it('Help Scout: the threads an event carries give back the replies and messages before it, so a conversation followed from its middle counts as it happened', () => {
+    // The last reply (sent as Closed, 230 min) is the first event seen; its body holds every thread since the first message.
+    const last = helpscoutAdapter.parse(json('helpscout/09-convo.agent.reply.created.json'), { headers: { 'x-helpscout-event': 'convo.agent.reply.created' }, receivedAt: RECEIVED });
+    const p = project(last);
+    expect([p.createdAt, p.firstResponseAt, p.agentReplyCount, p.customerMessageCount, p.status, p.resolvedAt]).toEqual([T0, min(45), 2, 1, 'solved', min(230)]);
+    expect(p.responseIntervals).toEqual([{ customerAt: T0, repliedAt: min(45) }, { customerAt: min(200), repliedAt: min(230) }]);
+    // The note stays a note; the opening message is the creation, not a second customer message.
+    expect(tickets(last).filter((event) => event.type === 'internal_note')).toHaveLength(1);
+    expect(tickets(last).filter((event) => event.occurredAt === T0)).toEqual([]);
+    // Followed from the start, the same threads were each kept as their own event, under the same keys: nothing new.
+    const followed = ['01-convo.created', '02-convo.note.created', '04-convo.agent.reply.created', '08-convo.customer.reply.created'].flatMap((name) =>
+      tickets(helpscoutAdapter.parse(json(`helpscout/${name}.json`), { headers: { 'x-helpscout-event': name.slice(3) }, receivedAt: RECEIVED })).slice(0, 1).map((event) => event.dedupeKey),
+    );
+    expect(tickets(last).slice(1).map((event) => event.dedupeKey).sort()).toEqual(followed.slice(1).sort());
+  });
+
   it('Jira: a satisfaction update alone dates the request by fields.created and takes its resolved status at its resolutiondate', () => {
     const p = project(jiraAdapter.parse(json('jira/12-satisfaction.json'), { headers: {}, receivedAt: RECEIVED }));
     // Solved at its resolutiondate (10:00, two hours in), not when it was rated.
