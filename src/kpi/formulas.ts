@@ -2,7 +2,7 @@
  * The formulas of the KPIs, as pure functions over counts and values the store
  * aggregated in SQL. Every result carries n; with n = 0 the value is null
  * ("no data"), never 0 or NaN. docs/metrics.md is the written definition of
- * each; the worked examples there are tests in test/kpi/formulas.test.ts.
+ * each; the worked examples there are tests in test/kpi/metrics.test.ts.
  */
 
 export interface Measure {
