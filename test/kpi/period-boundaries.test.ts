@@ -58,7 +58,7 @@ describe(`period edges on ${TEST_ENGINE}`, () => {
     // Open at END: one exactly 1 day old, one exactly 3 days, one exactly 7 days.
     await load([created('d1', END - 1 * DAY), created('d3', END - 3 * DAY), created('d7', END - 7 * DAY)]);
     const backlog = await computeMetric('backlog', kpi, PERIOD, {}, NOW);
-    const ages = (backlog.details as { ages: Record<string, number> }).ages;
+    const ages = (backlog.details as { ages: { under1d: number; d1to3: number; d3to7: number; over7d: number } }).ages;
     expect(backlog.value).toBe(3);
     expect(ages).toEqual({ under1d: 0, d1to3: 1, d3to7: 1, over7d: 1 });
     expect(ages.under1d + ages.d1to3 + ages.d3to7 + ages.over7d).toBe(backlog.value);
