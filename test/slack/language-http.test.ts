@@ -90,6 +90,7 @@ describe('/kpi language over HTTP (Bolt receiver, signed requests)', () => {
 
     expect(textOf(await command('language <#C0000TEST|support> tr', 'U0000ADMIN'))).toContain('is in Turkish from now on');
     expect(textOf(await command('language <#C0000TEST>', 'U0000AYU'))).toContain('What I post in <#C0000TEST> (digests and alerts) is in Turkish.');
+    expect(textOf(await command('alerts', 'U0000ADMIN'))).toContain('Channel languages: <#C0000TEST> Turkish');
 
     // Shared in that channel: Turkish for everyone; the same answer kept private, or shared elsewhere: the asker's.
     const shared = await command('frt 7d share', 'U0000AYU');

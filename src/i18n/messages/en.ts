@@ -405,6 +405,7 @@ export const en = {
   'language.channel_default': 'What I post in {channel} is in the workspace language, {language}.',
   'language.channel_set': 'Done: what I post in {channel} (digests and alerts) is in {language} from now on. Posts already queued keep their language.',
   'language.channel_reset': 'Done: what I post in {channel} is in the workspace language, {language}, again.',
+  'admin.channel_languages': 'Channel languages: {list}',
   'language.name.en': 'English',
   'language.name.id': 'Indonesian',
   'language.name.ms': 'Malay',

@@ -390,6 +390,7 @@ export const id: Messages = {
   'language.channel_default': 'Kiriman saya di {channel} memakai bahasa workspace, {language}.',
   'language.channel_set': 'Berhasil: mulai sekarang kiriman saya di {channel} (ringkasan dan peringatan) memakai {language}. Kiriman yang sudah dalam antrean tetap memakai bahasa semula.',
   'language.channel_reset': 'Berhasil: kiriman saya di {channel} kembali memakai bahasa workspace, {language}.',
+  'admin.channel_languages': 'Bahasa kanal: {list}',
   'language.name.en': 'bahasa Inggris',
   'language.name.id': 'bahasa Indonesia',
   'language.name.ms': 'bahasa Melayu',

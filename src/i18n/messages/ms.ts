@@ -392,6 +392,7 @@ export const ms: Messages = {
   'language.channel_default': 'Hantaran saya dalam {channel} menggunakan bahasa ruang kerja, {language}.',
   'language.channel_set': 'Berjaya: mulai sekarang hantaran saya dalam {channel} (ringkasan dan amaran) menggunakan {language}. Hantaran yang sudah dalam baris gilir kekal dalam bahasa asal.',
   'language.channel_reset': 'Berjaya: hantaran saya dalam {channel} kembali menggunakan bahasa ruang kerja, {language}.',
+  'admin.channel_languages': 'Bahasa saluran: {list}',
   'language.name.en': 'bahasa Inggeris',
   'language.name.id': 'bahasa Indonesia',
   'language.name.ms': 'bahasa Melayu',

@@ -392,6 +392,7 @@ export const tr: Messages = {
   'language.channel_default': '{channel} kanalına gönderdiklerim çalışma alanının dilinde: {language}.',
   'language.channel_set': 'Tamam: bundan sonra {channel} kanalına göndereceklerim (özetler ve uyarılar) {language} olacak. Sırada bekleyen gönderiler yazıldıkları dilde gönderilir.',
   'language.channel_reset': 'Tamam: {channel} kanalına göndereceklerim yeniden çalışma alanının dilinde olacak: {language}.',
+  'admin.channel_languages': 'Kanal dilleri: {list}',
   'language.name.en': 'İngilizce',
   'language.name.id': 'Endonezce',
   'language.name.ms': 'Malayca',

@@ -182,6 +182,9 @@ async function alertSettings(ctx: AdminContext): Promise<string> {
   }
   for (const team of await store.teamRouting()) lines.push(`• ${teamRouteLine(locale, team)}`);
   for (const [channel, quiet] of await store.quietHours()) lines.push(`• ${quietHoursLine(locale, channel, quiet)}`);
+  // Channels with a language of their own (`/kpi language #channel tr`): their alerts are written in it.
+  const languages = [...(await new LanguageStore(ctx.db).allChosen())].filter(([id]) => /^[CG]/.test(id));
+  if (languages.length > 0) lines.push(`• ${t(locale, 'admin.channel_languages', { list: languages.map(([id, language]) => `${channelRef(id)} ${t(locale, `language.name.${language}`)}`).join(', ') })}`);
   return lines.length === 0 ? t(locale, 'admin.alerts_none') : [t(locale, 'admin.alerts_title'), ...lines].join('\n');
 }
 
