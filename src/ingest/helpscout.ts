@@ -65,8 +65,6 @@ const isAgentReply = (thread: Json) => !NOT_REPLIES.has(threadType(thread)) && p
 const isNote = (thread: Json) => threadType(thread) === 'note';
 /** What each thread is, first match wins: as the reply and note events read their newest thread. */
 const THREAD_KINDS: readonly (readonly [TicketEventType, (thread: Json) => boolean])[] = [['customer_message', isCustomerMessage], ['agent_reply', isAgentReply], ['internal_note', isNote]];
-/** The thread that opened the conversation is dated with it (give or take this much): it is the creation, not a message after it. */
-const OPENING_THREAD_MS = 60_000;
 
 const CONVERSATION_EVENTS: Record<string, EventHandler> = {
   'convo.created': (c) => {
@@ -207,7 +205,6 @@ function threadEvent(c: Conversation, type: TicketEventType, accepts: (thread: J
  * read is left out here; the event's own thread must still be readable.
  */
 function withThreadHistory(c: Conversation, events: TicketEvent[]): TicketEvent[] {
-  const createdAt = optionalTime(c.body.createdAt);
   const published = c.threads
     .filter((thread) => (optionalString(thread.state)?.toLowerCase() ?? 'published') === 'published' && threadType(thread) !== 'lineitem')
     .map((thread) => ({ thread, at: optionalTime(thread.createdAt) }))
@@ -216,8 +213,10 @@ function withThreadHistory(c: Conversation, events: TicketEvent[]): TicketEvent[
   const [opening] = published;
   const keys = new Set(events.map((event) => event.dedupeKey));
   const history: TicketEvent[] = [];
-  for (const { thread, at } of published) {
-    if (thread === opening?.thread && (createdAt === undefined || Math.abs(at - createdAt) <= OPENING_THREAD_MS)) continue;
+  for (const { thread } of published) {
+    // The earliest thread opened the conversation (a customer's message, an agent's outbound one, a call logged late):
+    // it is the creation, whenever it is dated, never a reply or a message after it.
+    if (thread === opening?.thread) continue;
     const kind = THREAD_KINDS.find(([, accepts]) => accepts(thread))?.[0];
     if (kind === undefined) continue;
     try {

@@ -66,13 +66,13 @@ async function withChosenLanguage(asker: Asker, db: Database): Promise<Asker> {
 }
 
 /**
- * Who reads an answer: the asker, or, when it is shared in a channel with a language of its own
- * (`/kpi language #channel tr`), that channel's members, in its language.
+ * Who reads an answer: the asker; or, when it is shared in a channel, that channel's members, in the channel's
+ * language (`/kpi language #channel tr`), else the workspace's, as everything else posted there.
  */
-async function readerOf(asker: Asker, share: boolean, db: Database): Promise<Asker> {
+async function readerOf(asker: Asker, share: boolean, deps: AnswerDeps): Promise<Asker> {
   if (!share || asker.channelId === undefined) return asker;
-  const chosen = await new LanguageStore(db).chosen(asker.channelId);
-  return chosen === undefined ? asker : { ...asker, locale: chosen };
+  const locale = (await new LanguageStore(deps.db).chosen(asker.channelId)) ?? deps.locale ?? asker.locale;
+  return locale === asker.locale ? asker : { ...asker, locale };
 }
 
 /** The answer to `/kpi <text>`. */
@@ -88,11 +88,11 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
   }
   switch (request.kind) {
     case 'help':
-      return { message: helpView(asker.locale), share: request.share };
+      return { message: helpView((await readerOf(asker, request.share, deps)).locale), share: request.share };
     case 'explain': {
       // The n behind the number the reader would see with `/kpi <metric>` (30 days, no filters).
       const n = request.metric === 'summary' || request.metric === 'agents' ? undefined : (await computeMetric(request.metric, new KpiStore(deps.db), resolvePeriod(DEFAULT_PERIOD, now, deps.timezone), {}, now)).n;
-      return { message: explainView({ metric: request.metric, ...(n === undefined ? {} : { n }) }, asker.locale), share: request.share };
+      return { message: explainView({ metric: request.metric, ...(n === undefined ? {} : { n }) }, (await readerOf(asker, request.share, deps)).locale), share: request.share };
     }
     case 'metric':
       return { message: await metricAnswer(request.metric, request.period, request.filters, request.share, asker, deps, now), share: request.share };
@@ -103,7 +103,7 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
       // A Slack user linked to no helpdesk agent has no tickets here: say why, rather than a summary of zeros.
       if (agent.kind === 'slack_user' && linked === undefined) return { message: noticeView(t(asker.locale, 'view.agent_not_linked', { user: `<@${agent.id}>` })), share: false };
       const name = agent.kind === 'text' ? agent.value : agent.name !== undefined ? `@${agent.name}` : (linked?.name ?? agent.id);
-      const title = t((await readerOf(asker, request.share, deps.db)).locale, 'view.agent_title', { agent: name });
+      const title = t((await readerOf(asker, request.share, deps)).locale, 'view.agent_title', { agent: name });
       return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, title), share: request.share };
     }
     case 'language':
@@ -144,7 +144,7 @@ function periodOf(ref: RequestRef, deps: AnswerDeps, now: number): Period | unde
 }
 
 async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, title?: string, sharedBy?: string): Promise<SlackMessage> {
-  const reader = await readerOf(asker, share, deps.db);
+  const reader = await readerOf(asker, share, deps);
   const store = new KpiStore(deps.db);
   const unmatched = await unmatchedFilters(store, filters);
   const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }), ...(unmatched.length === 0 ? {} : { unmatched }) };

@@ -238,6 +238,8 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       expect(await ticket('215468123000001', 'intercom')).toMatchObject({
         status: 'solved', priority: 'high', channel: 'chat', team: 'Billing', agent: 'name:Dewi Lestari',
         created_at: at('2026-03-02T02:00:00Z'), first_response_at: at('2026-03-02T02:04:00Z'), resolved_at: at('2026-03-02T04:00:00Z'),
+        // First closed 10:30, last closed 11:00 (Jakarta): closed, reopened, closed again.
+        first_resolved_at: at('2026-03-02T03:30:00Z'), reopen_count: 1,
         handle_time_seconds: 1800, tags: ['refund', 'vip'],
         ratings: [{ kind: 'csat', scale: '1-5', score: 5, responded_at: at('2026-03-02T04:00:00Z') }],
       });
@@ -403,7 +405,7 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
         [['a.csv', 'b.csv'], 'import takes one file, got 2: "a.csv" "b.csv"'],
         [[fixture('basic.csv'), '--nope'], 'unknown option "--nope"; "kpibot import --help" shows the options'],
         [[fixture('basic.csv'), '--preset', 'helpscout'], '--preset "helpscout" is not one of zendesk, freshdesk, zohodesk, jira, intercom'],
-        [[fixture('basic.csv'), '--map', 'subject=Subject'], '--map: unknown field "subject"; fields are id, created_at, first_response_at, resolved_at, closed_at, status, priority, channel, group, assignee_email, assignee, requester, csat, nps, ces, reopens, agent_replies, escalated, handle_time, tags'],
+        [[fixture('basic.csv'), '--map', 'subject=Subject'], '--map: unknown field "subject"; fields are id, created_at, first_response_at, first_resolved_at, resolved_at, closed_at, status, priority, channel, group, assignee_email, assignee, requester, csat, nps, ces, reopens, agent_replies, escalated, handle_time, tags'],
         [[fixture('basic.csv'), '--map', 'id'], '--map "id" must be field=Header, e.g. --map created_at="Created at"'],
         [[fixture('basic.csv'), '--timezone', 'Mars/Olympus'], '--timezone "Mars/Olympus" is not an IANA time zone (e.g. Asia/Jakarta, America/Sao_Paulo, UTC)'],
         [[fixture('basic.csv'), '--date-order', 'ymd'], '--date-order "ymd" is not one of auto, dmy, mdy'],

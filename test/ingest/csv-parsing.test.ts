@@ -217,18 +217,36 @@ describe('column mapping', () => {
     for (const header of ['First response time (seconds)', 'Created Time (Ticket)', 'Created (Mars/Olympus)', 'Created at']) expect(headerZone(header), header).toBeUndefined();
 
     const headers = ['Conversation ID', 'Conversation started at (Europe/Istanbul)', 'Conversation first replied at (Europe/Istanbul)', 'First response time (seconds)', 'Conversation last closed at (Mars/Olympus)'];
-    const mapping = resolveMapping(headers, { preset: 'intercom', map: {} });
+    const mapping = resolveMapping(headers.slice(0, 4), { preset: 'intercom', map: {} });
     expect(mapping.created_at).toMatchObject({ header: 'Conversation started at (Europe/Istanbul)', zone: 'Europe/Istanbul' });
     expect(mapping.first_response_at).toMatchObject({ index: 2, zone: 'Europe/Istanbul' });
     expect(mapping.first_response_at?.offsetUnit).toBeUndefined();
-    // Not a zone: not the preset's column.
-    expect(mapping.resolved_at).toBeUndefined();
+    // A zone that is not one: refused, naming it, rather than the column left out (every closed row would be skipped).
+    expect(() => resolveMapping([...headers.slice(0, 4), 'Conversation last closed at (Asia/Jakrta)'], { preset: 'intercom', map: {} })).toThrow(/resolved_at: column "Conversation last closed at \(Asia\/Jakrta\)" names the time zone "Asia\/Jakrta", which is not an IANA time zone/);
+    expect(() => resolveMapping(['Conversation ID', 'Conversation started at (GMT+7)'], { preset: 'intercom', map: {} })).toThrow(/"GMT\+7", which is not an IANA time zone/);
+    expect(() => resolveMapping(headers, { preset: 'intercom', map: {} })).toThrow(/Mars\/Olympus/);
+    // Brackets that hold no zone are no zone: Zoho's "(Ticket)", a unit.
+    expect(resolveMapping(['Ticket Id', 'Created Time (Ticket)'], { preset: 'zohodesk', map: {} }).created_at?.zone).toBeUndefined();
     // --map too, and a column's zone holds for that column only.
     const mapped = resolveMapping(['Id', 'Opened (Asia/Jakarta)', 'Solved'], { map: { created_at: 'Opened (Asia/Jakarta)', resolved_at: 'Solved' } });
     expect(mapped.created_at?.zone).toBe('Asia/Jakarta');
     expect(mapped.resolved_at?.zone).toBeUndefined();
     const row = readRow(['7', '2026-03-02 09:00', '2026-03-02 09:00'], 2, mapped, new DateReader('UTC'));
     expect(row).toMatchObject({ ok: true, ticket: { createdAt: utc('2026-03-02T02:00:00Z'), resolvedAt: utc('2026-03-02T09:00:00Z') } });
+  });
+
+  it('first_resolved_at before resolved_at: solved, reopened a second later, solved again; after it, the row is refused', () => {
+    const mapping = resolveMapping(['id', 'created_at', 'first_resolved_at', 'resolved_at', 'status'], { map: {} });
+    const dates = new DateReader('UTC');
+    const row = readRow(['9', '2026-03-02 09:00', '2026-03-02 10:00', '2026-03-02 12:00', 'solved'], 2, mapping, dates);
+    if (!row.ok) throw new Error(row.reason);
+    const p = projectTicket(rowEvents(row.ticket));
+    expect([p.firstResolvedAt, p.resolvedAt, p.reopenCount, p.status]).toEqual([utc('2026-03-02T10:00:00Z'), utc('2026-03-02T12:00:00Z'), 1, 'solved']);
+    // The same time as the last solve: one solve, no reopening.
+    const once = readRow(['9', '2026-03-02 09:00', '2026-03-02 12:00', '2026-03-02 12:00', 'solved'], 2, mapping, dates);
+    if (!once.ok) throw new Error(once.reason);
+    expect(projectTicket(rowEvents(once.ticket)).reopenCount).toBe(0);
+    expect(readRow(['9', '2026-03-02 09:00', '2026-03-02 13:00', '2026-03-02 12:00', 'solved'], 2, mapping, dates)).toMatchObject({ ok: false, reason: expect.stringContaining('first_resolved_at (column "first_resolved_at") "2026-03-02 13:00" is after resolved_at') });
   });
 
   it('--map wins over the preset and names exact headers; automatic matching fills the rest', () => {

@@ -66,6 +66,21 @@ describe('a ticket first seen after its creation', () => {
     expect(tickets(last).slice(1).map((event) => event.dedupeKey).sort()).toEqual(followed.slice(1).sort());
   });
 
+  it('Help Scout: the opening thread is the creation however late it is dated (a call logged ten minutes after, an agent\'s outbound message)', () => {
+    const body = json('helpscout/09-convo.agent.reply.created.json') as { createdBy: unknown; _embedded: { threads: Record<string, unknown>[] } };
+    const opening = body._embedded.threads.find((thread) => thread.id === 9100001) as Record<string, unknown>;
+    opening.createdAt = '2026-10-05T08:10:00Z';
+    const late = tickets(helpscoutAdapter.parse(body, { headers: { 'x-helpscout-event': 'convo.agent.reply.created' }, receivedAt: RECEIVED }));
+    expect(late.filter((event) => event.dedupeKey.includes(':thread:9100001:'))).toEqual([]);
+    // An agent's outbound conversation: its opening message is no reply (FCR counts the replies after it).
+    const agent = { id: 5100001, type: 'user', first: 'Agent', last: 'One', email: 'agent.one@example.com' };
+    Object.assign(opening, { type: 'message', createdBy: agent, createdAt: '2026-10-05T08:05:00Z' });
+    body.createdBy = agent;
+    const outbound = tickets(helpscoutAdapter.parse(body, { headers: { 'x-helpscout-event': 'convo.agent.reply.created' }, receivedAt: RECEIVED }));
+    expect(project(outbound).agentReplyCount).toBe(2);
+    expect(outbound.filter((event) => event.dedupeKey.includes(':thread:9100001:'))).toEqual([]);
+  });
+
   it('Jira: a satisfaction update alone dates the request by fields.created and takes its resolved status at its resolutiondate', () => {
     const p = project(jiraAdapter.parse(json('jira/12-satisfaction.json'), { headers: {}, receivedAt: RECEIVED }));
     // Solved at its resolutiondate (10:00, two hours in), not when it was rated.

@@ -69,6 +69,9 @@ describe('/kpi language over HTTP (Bolt receiver, signed requests)', () => {
     expect(JSON.stringify(home.args.view)).toContain('KPI tim support');
     expect(JSON.stringify(home.args.view)).toContain('Bahasa: bahasa Indonesia · ubah dengan `/kpi language`');
 
+    // Shared in a channel with no language of its own: the workspace's (KPI_LOCALE), as everything posted there; help too.
+    expect(headerOf(await command('frt 7d share', 'U0000AYU', 'C0000PLAIN'))).toMatch(/^First response time/);
+    expect(textOf(await command('help share', 'U0000AYU', 'C0000PLAIN'))).toContain('Support KPIs with');
     // Someone else is not affected.
     expect(headerOf(await command('frt 7d', 'U0000ADMIN'))).toMatch(/^First response time/);
     // Forgotten: back to English, said in English.

@@ -19,7 +19,7 @@ import { INTERCOM_PRIORITIES, INTERCOM_STATES } from '../intercom.js';
 import type { Priority, TicketStatus } from '../events.js';
 
 export const IMPORT_FIELDS = [
-  'id', 'created_at', 'first_response_at', 'resolved_at', 'closed_at', 'status', 'priority', 'channel', 'group',
+  'id', 'created_at', 'first_response_at', 'first_resolved_at', 'resolved_at', 'closed_at', 'status', 'priority', 'channel', 'group',
   'assignee_email', 'assignee', 'requester', 'csat', 'nps', 'ces', 'reopens', 'agent_replies', 'escalated',
   'handle_time', 'tags',
 ] as const;
@@ -27,7 +27,7 @@ export type ImportField = (typeof IMPORT_FIELDS)[number];
 
 export const REQUIRED_FIELDS: readonly ImportField[] = ['id', 'created_at'];
 /** Fields holding a time; a column whose header names a unit ("… in minutes") holds a duration after created_at instead. */
-export const TIME_FIELDS: readonly ImportField[] = ['created_at', 'first_response_at', 'resolved_at', 'closed_at'];
+export const TIME_FIELDS: readonly ImportField[] = ['created_at', 'first_response_at', 'first_resolved_at', 'resolved_at', 'closed_at'];
 
 export function isImportField(name: string): name is ImportField {
   return (IMPORT_FIELDS as readonly string[]).includes(name);
@@ -114,6 +114,8 @@ export const PRESETS: Record<PresetName, Partial<Record<ImportField, readonly st
     created_at: ['Conversation started at', 'Conversation created at'],
     // The timestamp: its `First response time (seconds)` is counted from another instant (the first contact reply).
     first_response_at: ['Conversation first replied at'],
+    // First and last close differ: closed, reopened, closed again (not a first-contact resolution).
+    first_resolved_at: ['Conversation first closed at'],
     resolved_at: ['Conversation last closed at'],
     status: ['Current conversation state'],
     priority: ['Conversation priority'],
@@ -186,6 +188,10 @@ export function resolveMapping(headers: readonly string[], request: MappingReque
     const unit = headerUnit(header);
     const offsetUnit = TIME_FIELDS.includes(field) && field !== 'created_at' && unit !== undefined ? unit : undefined;
     const zone = TIME_FIELDS.includes(field) ? headerZone(header) : undefined;
+    const named = zoneLike(header);
+    if (TIME_FIELDS.includes(field) && zone === undefined && named !== undefined) {
+      throw new UsageError(`${field}: column "${header}" names the time zone "${named}", which is not an IANA time zone (e.g. Asia/Jakarta, America/New_York, UTC)`);
+    }
     return { header, index, via, unit: unit ?? 'seconds', ...(offsetUnit === undefined ? {} : { offsetUnit }), ...(zone === undefined ? {} : { zone }) };
   };
 
@@ -233,7 +239,13 @@ function presetColumn(headers: readonly string[], lowered: readonly string[], ca
   const exact = lowered.indexOf(candidate.toLowerCase());
   if (exact >= 0) return exact;
   const prefix = `${candidate.toLowerCase()} (`;
-  return lowered.findIndex((header, index) => header.startsWith(prefix) && headerZone(headers[index] as string) !== undefined);
+  // A zone that is not one is still this column: column() refuses it, naming the zone, rather than leaving it unmapped.
+  return lowered.findIndex((header, index) => header.startsWith(prefix) && zoneLike(headers[index] as string) !== undefined);
+}
+
+/** What a header's closing brackets hold when it looks like a time zone (`Area/City`, `UTC`, `GMT+7`), valid or not. */
+function zoneLike(header: string): string | undefined {
+  return /\(([A-Za-z_]+\/[A-Za-z0-9_/+-]+|UTC|GMT|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?)\)\s*$/i.exec(header)?.[1];
 }
 
 /** The IANA zone at the end of a header, `Conversation started at (America/Sao_Paulo)` → `America/Sao_Paulo`. */

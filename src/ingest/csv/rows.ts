@@ -26,6 +26,8 @@ export interface ImportedTicket {
   readonly id: string;
   readonly createdAt: number;
   readonly firstResponseAt?: number;
+  /** The first solve, when the ticket was solved again later (resolvedAt): a reopening in between. */
+  readonly firstResolvedAt?: number;
   readonly resolvedAt?: number;
   readonly closedAt?: number;
   /** Undefined when the column is not mapped or the cell is empty. */
@@ -82,7 +84,7 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
   if (createdText === undefined) throw new RowError(`created_at (column "${mapping.created_at?.header}") is empty`);
   const createdAt = dates.read(createdText, mapping.created_at?.zone) ?? bad('created_at', createdText, 'is not a date (see docs/import.md for the forms read)');
 
-  const time = (field: 'first_response_at' | 'resolved_at' | 'closed_at'): number | undefined => {
+  const time = (field: 'first_response_at' | 'first_resolved_at' | 'resolved_at' | 'closed_at'): number | undefined => {
     const text = cell(field);
     if (text === undefined) return undefined;
     const column = mapping[field];
@@ -99,6 +101,10 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
   const firstResponseAt = time('first_response_at');
   const resolvedAt = time('resolved_at');
   const closedAt = time('closed_at');
+  const firstResolvedAt = time('first_resolved_at');
+  if (firstResolvedAt !== undefined && resolvedAt !== undefined && firstResolvedAt > resolvedAt) {
+    bad('first_resolved_at', cell('first_resolved_at') ?? '', `is after resolved_at (${new Date(resolvedAt).toISOString()})`);
+  }
   if (resolvedAt !== undefined && closedAt !== undefined && closedAt < resolvedAt) {
     bad('closed_at', cell('closed_at') ?? '', `is before resolved_at (${new Date(resolvedAt).toISOString()})`);
   }
@@ -140,6 +146,7 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
     id,
     createdAt,
     ...(firstResponseAt === undefined ? {} : { firstResponseAt }),
+    ...(firstResolvedAt === undefined ? {} : { firstResolvedAt }),
     ...(resolvedAt === undefined ? {} : { resolvedAt }),
     ...(closedAt === undefined ? {} : { closedAt }),
     ...(status === undefined ? {} : { status }),
@@ -210,7 +217,9 @@ function event(ticket: ImportedTicket, type: TicketEventType, occurredAt: number
  * means the ticket was solved and then reopened: it is solved at resolved_at
  * and reopened one second later. A resolved status with a reopen count gets a
  * reopening one second before resolved_at, so a ticket solved again since an
- * earlier import moves its resolution to the new time.
+ * earlier import moves its resolution to the new time. A first_resolved_at
+ * before resolved_at is a first solve, reopened one second later: the first
+ * resolution is real and the ticket is not a first-contact resolution.
  */
 export function rowEvents(ticket: ImportedTicket): TicketEvent[] {
   const { createdAt, resolvedAt, closedAt, status } = ticket;
@@ -227,8 +236,13 @@ export function rowEvents(ticket: ImportedTicket): TicketEvent[] {
   const events = [event(ticket, 'ticket_created', createdAt, created, 'created')];
   if (ticket.firstResponseAt !== undefined) events.push(event(ticket, 'agent_reply', ticket.firstResponseAt, {}, 'first_response', { type: 'agent' }));
 
+  const firstSolve = ticket.firstResolvedAt !== undefined && resolvedAt !== undefined && ticket.firstResolvedAt < resolvedAt - SECOND ? ticket.firstResolvedAt : undefined;
+  if (firstSolve !== undefined) {
+    events.push(event(ticket, 'status_changed', firstSolve, { status: 'solved' }, `first_resolved:${firstSolve}`));
+    events.push(event(ticket, 'reopened', firstSolve + SECOND, {}, `reopened_after:${firstSolve}`));
+  }
   if (resolved) {
-    if (resolvedAt !== undefined && (ticket.reopens ?? 0) > 0 && resolvedAt - SECOND > createdAt) {
+    if (firstSolve === undefined && resolvedAt !== undefined && (ticket.reopens ?? 0) > 0 && resolvedAt - SECOND > createdAt) {
       events.push(event(ticket, 'reopened', resolvedAt - SECOND, {}, `reopened_before:${resolvedAt}`));
     }
     // A "solved" status ignores closed_at; "closed" without closed_at closes at resolved_at.

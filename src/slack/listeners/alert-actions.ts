@@ -79,7 +79,7 @@ async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertA
     ...(alert.acknowledgedBy !== null && alert.acknowledgedAt !== null ? { acknowledged: { by: alert.acknowledgedBy, at: alert.acknowledgedAt } } : {}),
     ...(alert.snoozedBy !== null && alert.snoozedUntil !== null ? { snoozed: { by: alert.snoozedBy, until: alert.snoozedUntil } } : {}),
   };
-  // Each message in the language of the channel or person it went to, as it was first written.
+  // Each message in the language its channel or person has now (a choice changed since is followed).
   const languages = await new LanguageStore(deps.db).languages(deps.locale);
   await outbox.reviseHeldOfAlert(alert.id, (target) => renderAlert(view, languages.of(target)));
   for (const posted of await outbox.postedOfAlert(alert.id)) {
