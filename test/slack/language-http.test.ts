@@ -115,4 +115,16 @@ describe('/kpi language over HTTP (Bolt receiver, signed requests)', () => {
     expect(textOf(await command('language <#C0000TEST> default', 'U0000ADMIN'))).toContain('is in the workspace language, English, again');
     expect(headerOf(await command('frt 7d share', 'U0000AYU'))).toMatch(/^First response time/);
   });
+
+  it('when an answer fails, the apology is in the language the asker chose', async () => {
+    await command('dil tr', 'U0000AYU');
+    // The survey answers' table out of reach for a moment: /kpi csat fails inside the engine, the database still answers.
+    await bot.db.schema.renameTable('survey_responses', 'survey_responses_away');
+    try {
+      expect(textOf(await command('csat 7d', 'U0000AYU'))).toContain('Bu yanıt hazırlanırken bir sorun oluştu');
+    } finally {
+      await bot.db.schema.renameTable('survey_responses_away', 'survey_responses');
+      await command('dil default', 'U0000AYU');
+    }
+  });
 });

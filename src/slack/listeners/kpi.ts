@@ -7,7 +7,9 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
 import { t } from '../../i18n/catalogue.js';
-import { answerAction, answerCommand, answerHome, type Answer, type AnswerDeps } from '../answer.js';
+import { answerAction, answerCommand, answerHome, type Answer, type AnswerDeps, type Asker } from '../answer.js';
+import { LanguageStore } from '../../store/language-store.js';
+import type { Locale } from '../../i18n/locale.js';
 import type { SlackUsers } from '../users.js';
 import { noticeView } from '../blocks/text-views.js';
 
@@ -29,6 +31,11 @@ async function send(respond: Respond, answer: Answer): Promise<void> {
   });
 }
 
+/** The language of an apology for a failed answer: the one the asker chose, if the database can still say. */
+async function apologyLocale(deps: ListenerDeps, asker: Asker): Promise<Locale> {
+  return (await new LanguageStore(deps.db).chosen(asker.userId).catch(() => undefined)) ?? asker.locale;
+}
+
 export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
   const { logger } = deps;
 
@@ -41,7 +48,7 @@ export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
     } catch (error) {
       // The first word names the command; the rest may hold an e-mail address (`link`), which is not logged.
       logger.error({ err: error, command: String(command.text ?? '').trim().split(/\s+/)[0]?.slice(0, 20) ?? '' }, '/kpi failed');
-      await (respond as Respond)({ response_type: 'ephemeral', ...noticeView(t(asker.locale, 'error.generic')) }).catch(() => undefined);
+      await (respond as Respond)({ response_type: 'ephemeral', ...noticeView(t(await apologyLocale(deps, asker), 'error.generic')) }).catch(() => undefined);
     }
   });
 
@@ -56,7 +63,7 @@ export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
       if (answer !== undefined) await send(respond as Respond, answer);
     } catch (error) {
       logger.error({ err: error, action: action.action_id }, 'button failed');
-      await (respond as Respond)({ response_type: 'ephemeral', replace_original: false, ...noticeView(t(asker.locale, 'error.generic')) }).catch(() => undefined);
+      await (respond as Respond)({ response_type: 'ephemeral', replace_original: false, ...noticeView(t(await apologyLocale(deps, asker), 'error.generic')) }).catch(() => undefined);
     }
   });
 
