@@ -3,14 +3,14 @@
  * exclusive), and an open-ticket metric taken at an instant counts a ticket by its state just before it.
  * The differential tests keep every event off these edges (whole minutes + 7 s), so these cases pin them.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/store/database.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/database.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import { SlaStore } from '../../src/store/sla-store.js';
 import { computeAgents, computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
 import type { NormalizedEvent, TicketEvent, TicketEventType, TicketEventData, Actor } from '../../src/ingest/events.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase, clearIngestedData } from '../helpers/databases.js';
+import { TEST_ENGINE, clearIngestedData, useTestDatabase } from '../helpers/databases.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -20,23 +20,16 @@ const PERIOD: PeriodRange = { from: START, to: END, timezone: 'UTC', previous: {
 const NOW = END + 10 * DAY;
 
 describe(`period edges on ${TEST_ENGINE}`, () => {
-  let testDb: TestDatabase;
+  const t = useTestDatabase({ migrate: true, shared: true });
   let db: Database;
   let ingest: IngestStore;
   let kpi: KpiStore;
-  beforeAll(async () => {
-    testDb = await createTestDatabase({ migrated: true });
-    db = openDatabase(testDb.config);
+  beforeAll(() => {
+    db = t.db;
     ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW);
     kpi = new KpiStore(db);
   });
-  afterAll(async () => {
-    await db.destroy();
-    await testDb.dispose();
-  });
-  beforeEach(async () => {
-    await clearIngestedData(db);
-  });
+  beforeEach(() => clearIngestedData(db));
 
   let key = 0;
   const ev = (ticket: string, type: TicketEventType, at: number, data: TicketEventData = {}, actor?: Actor): TicketEvent => ({
