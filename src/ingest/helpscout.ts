@@ -165,8 +165,18 @@ function conversationOf(value: unknown, name: string): Conversation {
 type Anchor = EventAnchor;
 
 /** Every event about a conversation carries its creation time, which dates it if `convo.created` never arrived. */
+/**
+ * An event of the conversation, with what a ticket whose creation the bot never saw needs: the creation time, and
+ * whether an agent opened it (then its waits start at the customer's first message, not at the creation).
+ */
 function event(c: Conversation, type: TicketEventType, anchor: Anchor, data: TicketEventData): TicketEvent {
-  return ticketEvent(c.id, type, anchor, withCreation(data, optionalTime(c.body.createdAt)));
+  const outbound = type !== 'ticket_created' && openedByAgent(c) ? { createdByAgent: true } : {};
+  return ticketEvent(c.id, type, anchor, withCreation({ ...data, ...outbound }, optionalTime(c.body.createdAt)));
+}
+
+/** An agent's outbound conversation; a phone conversation an agent logs is the customer's call. */
+function openedByAgent(c: Conversation): boolean {
+  return personType(c.body.createdBy) === 'user' && optionalString(c.body.type)?.toLowerCase() !== 'phone';
 }
 
 function created(c: Conversation): TicketEvent {

@@ -165,7 +165,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   // A reported creation after the first event contradicts it: the first event's time stands.
   const firstAt = (ordered[0] as LoggedTicketEvent).occurredAt;
   const createdAt = created?.occurredAt ?? (reportedCreatedAt === undefined ? firstAt : Math.min(reportedCreatedAt, firstAt));
-  const createdByAgent = created?.data.createdByAgent ?? (created?.actor?.type === 'agent');
+  // Without the creation event, a later event may say the ticket was opened by an agent (Help Scout's createdBy).
+  const createdByAgent = created !== undefined ? (created.data.createdByAgent ?? created.actor?.type === 'agent') : ordered.some((event) => event.data.createdByAgent === true);
 
   let status: TicketStatus = 'new';
   let priority: Priority | undefined;
@@ -198,8 +199,9 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
   const resolvedSpans: { resolvedAt: number; reopenedAt: number }[] = [];
   let deleted = false;
   // A ticket known only from later events, with its creation time reported: the customer has waited since then
-  // (as for a customer's ticket whose creation was seen), so the first wait and first response are measured from it.
-  if (reportedCreatedAt !== undefined) {
+  // (as for a customer's ticket whose creation was seen), so the first wait and first response are measured from it;
+  // unless an agent opened it, when the wait starts at the customer's first message, as it would have.
+  if (reportedCreatedAt !== undefined && !createdByAgent) {
     firstCustomerMessageAt = createdAt;
     waitingSince = createdAt;
   }

@@ -66,6 +66,21 @@ const PROJECTION_BACKFILLS: Readonly<Record<string, (tickets: Knex.QueryBuilder)
           )
           .orWhere((opened) => void opened.where({ source: 'zendesk', created_by_agent: true })),
     ),
+  // Migration 37: a ticket whose creation event never arrived, and a later event of which says an agent opened it (the generic
+  // format's created_by_agent), waits from the customer's first message, not from the reported creation.
+  'backfill:reported_openers': (tickets) =>
+    void tickets
+      .whereExists((reported) =>
+        void reported
+          .select('e.id')
+          .from('ticket_events as e')
+          .whereRaw('e.source = tickets.source and e.external_ticket_id = tickets.external_id')
+          .whereNot('e.type', 'ticket_created')
+          .where('e.data', 'like', '%"createdByAgent":true%'),
+      )
+      .whereNotExists((created) =>
+        void created.select('c.id').from('ticket_events as c').whereRaw('c.source = tickets.source and c.external_ticket_id = tickets.external_id').where('c.type', 'ticket_created'),
+      ),
 };
 
 export interface DeliveryRecord {

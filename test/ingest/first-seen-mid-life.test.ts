@@ -81,6 +81,22 @@ describe('a ticket first seen after its creation', () => {
     expect(outbound.filter((event) => event.dedupeKey.includes(':thread:9100001:'))).toEqual([]);
   });
 
+  it('Help Scout: an agent\'s outbound conversation first seen mid-life waits from the customer\'s first message, not from its creation', () => {
+    const agent = { id: 5100001, type: 'user', first: 'Agent', last: 'One', email: 'agent.one@example.com' };
+    const customer = { id: 4400123, type: 'customer' };
+    const thread = (id: number, type: string, createdBy: unknown, minute: number) => ({ id, type, state: 'published', status: 'nochange', createdBy, createdAt: new Date(min(minute)).toISOString() });
+    const body = {
+      id: 2880009, number: 9, type: 'email', status: 'active', state: 'published', mailboxId: 1, createdBy: agent, createdAt: new Date(T0).toISOString(), userUpdatedAt: new Date(min(80)).toISOString(),
+      _embedded: { threads: [thread(9, 'message', agent, 0), thread(10, 'customer', customer, 60), thread(11, 'message', agent, 80)] },
+    };
+    const p = project(helpscoutAdapter.parse(body, { headers: { 'x-helpscout-event': 'convo.agent.reply.created' }, receivedAt: RECEIVED }));
+    expect([p.createdAt, p.createdByAgent, p.firstCustomerMessageAt, p.firstResponseAt, p.agentReplyCount]).toEqual([T0, true, min(60), min(80), 1]);
+    expect(p.responseIntervals).toEqual([{ customerAt: min(60), repliedAt: min(80) }]);
+    // The same conversation from a customer: waiting since its creation, as before.
+    const inbound = project(helpscoutAdapter.parse({ ...body, createdBy: customer, _embedded: { threads: [thread(9, 'customer', customer, 0), thread(10, 'customer', customer, 60), thread(11, 'message', agent, 80)] } }, { headers: { 'x-helpscout-event': 'convo.agent.reply.created' }, receivedAt: RECEIVED }));
+    expect([inbound.createdByAgent, inbound.firstCustomerMessageAt, inbound.firstResponseAt]).toEqual([false, T0, min(80)]);
+  });
+
   it('Jira: a satisfaction update alone dates the request by fields.created and takes its resolved status at its resolutiondate', () => {
     const p = project(jiraAdapter.parse(json('jira/12-satisfaction.json'), { headers: {}, receivedAt: RECEIVED }));
     // Solved at its resolutiondate (10:00, two hours in), not when it was rated.

@@ -75,8 +75,8 @@ async function projection(db: Database, source: string, externalId: string) {
 
 /** Upgrades from the release before migration 29, and from the release that had it (whose selection missed tickets). */
 const FROM = [
-  { release: 'before migration 29', undo: ['20261124000036_slack_languages', '20261124000035_deleted_tickets', '20261124000034_outbox_claimer', '20261123000033_policy_precedence', '20261123000032_impossible_holidays', '20261123000031_urgent_raised_and_descriptions', '20261123000030_scrub_changed_subjects', '20261123000029_urgent_and_openings_rebuild'] },
-  { release: 'with migrations 29 and 30', undo: ['20261124000036_slack_languages', '20261124000035_deleted_tickets', '20261124000034_outbox_claimer', '20261123000033_policy_precedence', '20261123000032_impossible_holidays', '20261123000031_urgent_raised_and_descriptions'] },
+  { release: 'before migration 29', undo: ['20261124000037_reported_openers_rebuild', '20261124000036_slack_languages', '20261124000035_deleted_tickets', '20261124000034_outbox_claimer', '20261123000033_policy_precedence', '20261123000032_impossible_holidays', '20261123000031_urgent_raised_and_descriptions', '20261123000030_scrub_changed_subjects', '20261123000029_urgent_and_openings_rebuild'] },
+  { release: 'with migrations 29 and 30', undo: ['20261124000037_reported_openers_rebuild', '20261124000036_slack_languages', '20261124000035_deleted_tickets', '20261124000034_outbox_claimer', '20261123000033_policy_precedence', '20261123000032_impossible_holidays', '20261123000031_urgent_raised_and_descriptions'] },
 ];
 
 describe.each(FROM)(`an upgrade from the release $release rebuilds as a fresh ingest would, on ${TEST_ENGINE}`, ({ undo }) => {
@@ -122,6 +122,22 @@ describe.each(FROM)(`an upgrade from the release $release rebuilds as a fresh in
     ]);
     expect(await projection(t.db, 'generic', 'T-1')).toEqual(await projection(t.db, 'generic', 'T-1-fresh'));
     expect(await projection(t.db, 'generic', 'T-2')).toEqual(await projection(t.db, 'generic', 'T-2-fresh'));
+  });
+
+  it('a ticket first seen mid-life that a later event says an agent opened waits from the customer\'s first message', async () => {
+    // No creation event; the reply carries the reported creation and created_by_agent (the generic format).
+    const events = (id: string): TicketEvent[] => [
+      { ...event(id, 'msg', 'customer_message', T0 + HOUR, { ticketCreatedAt: T0, createdByAgent: true }), actor: { type: 'customer', id: 'c1' } },
+      event(id, 'reply', 'agent_reply', T0 + 2 * HOUR, { ticketCreatedAt: T0, createdByAgent: true }),
+    ];
+    await store.recordEvents('generic', events('O-1'));
+    // As projected before: waiting since the reported creation.
+    await t.db('tickets').where({ external_id: 'O-1' }).update({ first_customer_message_at: T0 });
+
+    expect(await upgrade()).toEqual([{ key: 'backfill:reported_openers', tickets: 1 }]);
+    await store.recordEvents('generic', events('O-1-fresh'));
+    expect(await t.db('tickets').where({ external_id: 'O-1' }).first('first_customer_message_at', 'first_response_at')).toEqual({ first_customer_message_at: T0 + HOUR, first_response_at: T0 + 2 * HOUR });
+    expect(await projection(t.db, 'generic', 'O-1')).toEqual(await projection(t.db, 'generic', 'O-1-fresh'));
   });
 
   it('tickets the rule cannot touch are not rebuilt: created urgent, raised from a priority, never urgent', async () => {
