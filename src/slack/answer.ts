@@ -103,7 +103,7 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
       // A Slack user linked to no helpdesk agent has no tickets here: say why, rather than a summary of zeros.
       if (agent.kind === 'slack_user' && linked === undefined) return { message: noticeView(t(asker.locale, 'view.agent_not_linked', { user: `<@${agent.id}>` })), share: false };
       const name = agent.kind === 'text' ? agent.value : agent.name !== undefined ? `@${agent.name}` : (linked?.name ?? agent.id);
-      const title = t((await readerOf(asker, request.share, deps)).locale, 'view.agent_title', { agent: name });
+      const title = (locale: Locale) => t(locale, 'view.agent_title', { agent: name });
       return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, title), share: request.share };
     }
     case 'language':
@@ -143,8 +143,9 @@ function periodOf(ref: RequestRef, deps: AnswerDeps, now: number): Period | unde
   }
 }
 
-async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, title?: string, sharedBy?: string): Promise<SlackMessage> {
+async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, titleIn?: (locale: Locale) => string, sharedBy?: string): Promise<SlackMessage> {
   const reader = await readerOf(asker, share, deps);
+  const title = titleIn?.(reader.locale);
   const store = new KpiStore(deps.db);
   const unmatched = await unmatchedFilters(store, filters);
   const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }), ...(unmatched.length === 0 ? {} : { unmatched }) };

@@ -27,14 +27,10 @@ export class LanguageStore {
     return row !== undefined && isLocale(row.locale) ? row.locale : undefined;
   }
 
-  /** Chooses a language for a user or channel; `null` forgets the choice. Returns the choice it replaced. */
-  async choose(slackId: string, locale: Locale | null, setBy: string, now: number): Promise<Locale | undefined> {
-    return this.db.transaction(async (trx) => {
-      const before = (await trx('slack_languages').select('locale').where({ slack_id: slackId }).first()) as { locale: string } | undefined;
-      if (locale === null) await trx('slack_languages').where({ slack_id: slackId }).delete();
-      else await trx('slack_languages').insert({ slack_id: slackId, locale, set_by: setBy, updated_at: now }).onConflict('slack_id').merge();
-      return before !== undefined && isLocale(before.locale) ? before.locale : undefined;
-    });
+  /** Chooses a language for a user or channel; `null` forgets the choice. */
+  async choose(slackId: string, locale: Locale | null, setBy: string, now: number): Promise<void> {
+    if (locale === null) await this.db('slack_languages').where({ slack_id: slackId }).delete();
+    else await this.db('slack_languages').insert({ slack_id: slackId, locale, set_by: setBy, updated_at: now }).onConflict('slack_id').merge();
   }
 
   /** Every choice, by Slack id. */

@@ -250,10 +250,10 @@ function zoneLike(header: string): string | undefined {
 
 /** The IANA zone at the end of a header, `Conversation started at (America/Sao_Paulo)` → `America/Sao_Paulo`. */
 export function headerZone(header: string): string | undefined {
-  const match = /\(([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+|UTC)\)\s*$/.exec(header);
-  if (match === null) return undefined;
+  const named = zoneLike(header);
+  if (named === undefined) return undefined;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: match[1] }).resolvedOptions().timeZone;
+    return new Intl.DateTimeFormat('en-US', { timeZone: named }).resolvedOptions().timeZone;
   } catch {
     return undefined;
   }
