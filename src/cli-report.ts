@@ -1,5 +1,5 @@
 /**
- * `kpibot report <metric> [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json | --csv]`:
+ * `kpibot report <metric> [--period P] [--filter key=value ...] [--timezone Z] [--by B] [--sort column] [--json | --csv]`:
  * a readable table, with --json one stable JSON object per metric, or with --csv rows for a spreadsheet
  * (see docs/report.md).
  */
@@ -13,14 +13,15 @@ import { METRIC_IDS, METRICS, MOVES_IN_POINTS, moveShowsAsZero, UNFILTERABLE_COU
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, unmatchedFilters, type MetricResult } from './kpi/metrics.js';
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
 import { didYouMean } from './kpi/suggest.js';
-import { FILTER_KEYS, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
+import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
+import { breakdownProblem, coarserUnit, computeBreakdown, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
 import { formatValue } from './kpi/format.js';
 import { formatDate, formatDuration } from './i18n/format.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
 export const REPORT_USAGE = `Usage:
-  kpibot report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json | --csv]
+  kpibot report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--by B] [--sort column] [--json | --csv]
 
   metric      ${METRIC_IDS.join(', ')}
               (default summary; definitions in docs/metrics.md)
@@ -28,6 +29,7 @@ export const REPORT_USAGE = `Usage:
               <N>d, <N>h, a day 2026-10-05, a range 2026-10-01..2026-10-31 or 2026-10-01.. (default 30d)
   --filter    ${FILTER_KEYS.join(', ')}=value, repeatable, all must hold
   --timezone  an IANA zone that cuts the period (default KPI_TIMEZONE)
+  --by        split one metric by ${BREAKDOWNS.join(', ')}
   --sort      with agents: ${AGENT_COLUMNS.join(', ')}
   --json      one JSON object; --csv: rows for a spreadsheet (docs/report.md)`;
 
@@ -36,6 +38,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
     period: { type: 'string', default: '30d' },
     filter: { type: 'string', multiple: true, default: [] },
     timezone: { type: 'string' },
+    by: { type: 'string' },
     sort: { type: 'string' },
     json: { type: 'boolean' },
     csv: { type: 'boolean' },
@@ -68,6 +71,18 @@ export async function reportCommand(args: readonly string[], config: Config, out
   if (sort === undefined) throw new UsageError(`--sort "${sortWord}" is not a column${didYouMean(sortWord, AGENT_COLUMNS)}; columns: ${AGENT_COLUMNS.join(', ')}`);
   if (parsed.values.sort !== undefined && metric !== 'agents') throw new UsageError('--sort goes with "report agents"');
   if (parsed.values.json === true && parsed.values.csv === true) throw new UsageError('choose one of --json and --csv');
+  const by = parseBreakdown(parsed.values.by);
+  if (by !== undefined) {
+    if (!isTimeBreakdown(by) && filters[by] !== undefined) throw new UsageError(`--by ${by} and --filter ${by}=${String(filters[by])} both choose the ${by}: keep one`);
+    const problem = breakdownProblem(metric, by, period);
+    if (problem === 'breakdown_not_applicable') {
+      throw new UsageError(metric === 'summary' || metric === 'agents' ? `--by goes with one metric, not ${metric}` : `--by ${by} does not apply to ${metric}: it counts ${counts ?? 'no tickets'}; --by day, week or month do`);
+    }
+    if (problem === 'breakdown_too_long') {
+      const coarser = coarserUnit(by);
+      throw new UsageError(`--by ${by} would give more than ${MAX_BREAKDOWN_BUCKETS} rows${coarser === undefined ? '' : `; try --by ${coarser}`} or a shorter --period`);
+    }
+  }
 
   // What the numbers cover, on the first line of the text: the period, its zone and the filters.
   const filterWords = Object.entries(filters).map(([key, value]) => `${key}=${String(value)}`).join(', ');
@@ -80,7 +95,12 @@ export async function reportCommand(args: readonly string[], config: Config, out
     }
     const json = parsed.values.json === true;
     const csv = parsed.values.csv === true;
-    if (metric === 'agents') {
+    if (by !== undefined && metric !== 'agents' && metric !== 'summary') {
+      const result = await computeBreakdown(metric, by, store, period, filters, now);
+      if (json) output.out(JSON.stringify(result));
+      else if (csv) output.out(breakdownCsv(result));
+      else printBreakdown(output, heading, result);
+    } else if (metric === 'agents') {
       const table = await computeAgents(store, period, filters, now, sort);
       if (json) output.out(JSON.stringify(table));
       else if (csv) output.out(agentsCsv(table));
@@ -191,6 +211,23 @@ function detailLines(lines: string[], unit: MetricResult['unit'], details: Recor
   }
 }
 
+function printBreakdown(output: Output, label: string, result: BreakdownResult): void {
+  output.out(`${METRICS[result.metric].title} by ${result.by} · ${label}`);
+  output.out(`  whole period: ${formatValue(result.overall.value, result.unit)}   (n = ${result.overall.n})   ${changeText(result.overall)}`.trimEnd());
+  const time = isTimeBreakdown(result.by);
+  const header = [time ? `${result.by[0]?.toUpperCase() ?? ''}${result.by.slice(1)} from` : `${result.by[0]?.toUpperCase() ?? ''}${result.by.slice(1)}`, 'Value', 'n', ...(time ? [] : ['Previous', 'Change'])];
+  const rows = result.rows.map((row) => {
+    const cells = [`${row.name === undefined ? row.key : `${row.name} <${row.key}>`}${row.partial === true ? ' (part)' : ''}`, formatValue(row.value, result.unit), String(row.n)];
+    if (time || row.previous === undefined) return cells;
+    return [...cells, formatValue(row.previous.value, result.unit), changeText({ ...result.overall, value: row.value, previous: row.previous, change: row.change ?? null, trend: row.trend ?? 'unknown' })];
+  });
+  if (rows.length === 0) output.out('  no data');
+  else printTable(output, header, rows);
+  if (result.more > 0) output.out(`  and ${result.more} more ${result.by} values, with fewer tickets`);
+  if (result.without > 0) output.out(`  tickets with no ${result.by}, in no row: ${result.without}`);
+  if (rows.some((row) => row[0]?.endsWith(' (part)') === true)) output.out('  (part): only part of that unit is in the period');
+}
+
 function printAgents(output: Output, label: string, rows: Awaited<ReturnType<typeof computeAgents>>['rows']): void {
   output.out(`Agents · ${label}`);
   if (rows.length === 0) {
@@ -237,6 +274,17 @@ export function metricsCsv(results: readonly MetricResult[]): string {
     results.map((result) => [
       result.metric, textCell(METRICS[result.metric].title), result.period.from, result.period.to, result.period.timezone,
       numberCell(result.value), result.unit, result.n, numberCell(result.previous.value), result.previous.n, numberCell(result.change), result.trend,
+    ]),
+  );
+}
+
+/** One row per breakdown row: its key, the instants it covers, its value (and, by a field, the previous period's). */
+function breakdownCsv(result: BreakdownResult): string {
+  return csvText(
+    ['metric', 'by', 'key', 'from', 'to', 'timezone', 'partial', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend'],
+    result.rows.map((row) => [
+      result.metric, result.by, textCell(row.key), row.from, row.to, result.period.timezone, row.partial === true ? 'yes' : '',
+      numberCell(row.value), result.unit, row.n, numberCell(row.previous?.value ?? null), row.previous?.n ?? '', numberCell(row.change ?? null), row.trend ?? '',
     ]),
   );
 }

@@ -64,6 +64,35 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(agents.stdout).toMatch(/Open now +Overdue now/); // counted now, whatever the period
   });
 
+  it('--by splits one metric: a table, the stable JSON shape, CSV rows; each row the metric with its filter added', () => {
+    const env = { DATABASE_URL: testDb.url };
+    const text = runKpibot(['report', 'frt', '--period', '7d', '--by', 'team'], env);
+    expect(text).toMatchObject({ status: 0, stderr: '' });
+    expect(text.stdout).toMatch(/^First response time by team · .* \(UTC\)\n {2}whole period: 2 h {3}\(n = 3\)\n/);
+    expect(text.stdout).toMatch(/ {2}Sales +6 h +1 +no data\n {2}Billing +1 h 30 min +2 +no data\n/);
+    const json = JSON.parse(runKpibot(['report', 'frt', '--period', '7d', '--by', 'team', '--json'], env).stdout) as { rows: { key: string; value: number; n: number }[] } & Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(['by', 'metric', 'more', 'overall', 'period', 'rows', 'unit', 'without']);
+    expect(json.rows.map((row) => [row.key, row.value, row.n])).toEqual([['Sales', 21600, 1], ['Billing', 5400, 2]]);
+    const billing = JSON.parse(runKpibot(['report', 'frt', '--period', '7d', '--filter', 'team=Billing', '--json'], env).stdout) as { value: number; n: number };
+    expect(json.rows[1]).toMatchObject({ value: billing.value, n: billing.n });
+    const csv = runKpibot(['report', 'volume', '--period', '7d', '--by', 'agent', '--csv'], env).stdout.trimEnd().split('\n');
+    expect(csv[0]).toBe('metric,by,key,from,to,timezone,partial,value,unit,n,previous_value,previous_n,change_percent,trend');
+    expect(csv).toHaveLength(2);
+    const cells = (csv[1] ?? '').split(',');
+    expect([0, 1, 2, 7, 8, 9].map((index) => cells[index])).toEqual(['volume', 'agent', 'ayu@example.com', '3', 'count', '3']);
+    const days = runKpibot(['report', 'volume', '--period', '7d', '--by', 'day', '--json'], env);
+    expect((JSON.parse(days.stdout) as { rows: unknown[] }).rows).toHaveLength(7);
+  });
+
+  it('--by refused where it cannot split: one line, exit code 2', () => {
+    const env = { DATABASE_URL: testDb.url };
+    expect(runKpibot(['report', 'frt', '--by', 'teem'], env)).toMatchObject({ status: 2, stderr: 'kpibot: cannot split by "teem"; did you mean "team"? (by: team, agent, priority, channel, source, day, week, month)\n' });
+    expect(runKpibot(['report', 'summary', '--by', 'team'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by goes with one metric, not summary\n' });
+    expect(runKpibot(['report', 'churn', '--by', 'team'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by team does not apply to churn: it counts customers; --by day, week or month do\n' });
+    expect(runKpibot(['report', 'frt', '--period', '90d', '--by', 'day'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by day would give more than 62 rows; try --by week or a shorter --period\n' });
+    expect(runKpibot(['report', 'frt', '--by', 'team', '--filter', 'team=Sales'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by team and --filter team=Sales both choose the team: keep one\n' });
+  });
+
   it('bad words: one line and exit code 2, with a suggestion', () => {
     expect(runKpibot(['report', 'backlgo'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: unknown metric "backlgo"; did you mean "backlog"\?/) });
     expect(runKpibot(['report', 'frt', '--filter', 'teem=x'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stderr: expect.stringMatching(/did you mean "team"/) });

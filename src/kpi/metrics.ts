@@ -194,6 +194,19 @@ const HEADLINE: Record<SummaryMetric, Compute> = {
 
 const isSummaryMetric = (id: MetricId): id is SummaryMetric => (SUMMARY_METRICS as readonly MetricId[]).includes(id);
 
+/** A metric's value and n alone: its headline where the summary has one, else its own computation. */
+const headlineOf = (id: Exclude<MetricId, 'summary' | 'agents'>): Compute => (isSummaryMetric(id) ? HEADLINE[id] : COMPUTE[id]);
+
+/** A metric over a period against the one before, without the details: one row of a breakdown by a ticket field. */
+export async function computeHeadline(id: Exclude<MetricId, 'summary' | 'agents'>, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
+  return measureWith(headlineOf(id), headlineOf(id), id, store, period, filters, now);
+}
+
+/** A metric's value and n over one range, with no comparison: one row of a breakdown by day, week or month. */
+export async function measureHeadline(id: Exclude<MetricId, 'summary' | 'agents'>, store: KpiStore, range: Range, filters: TicketFilters, now: number, timezone: string): Promise<Measure> {
+  return (await headlineOf(id)(store, range, filters, now, timezone)).measure;
+}
+
 export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
   // Only the previous period's value and n are shown: where a headline computes just those, it stands in for the full computation.
   return measureWith(COMPUTE[id], isSummaryMetric(id) ? HEADLINE[id] : COMPUTE[id], id, store, period, filters, now);

@@ -251,6 +251,15 @@ export function bucketStarts(period: Interval, unit: CalendarUnit, timezone: str
   return starts;
 }
 
+/** Every day, ISO week or month that overlaps the interval, whole: its local start and the next one's (see bucketStarts). */
+export function calendarUnits(period: Interval, unit: CalendarUnit, timezone: string): Interval[] {
+  const starts = bucketStarts(period, unit, timezone);
+  const zone = new Zone(timezone);
+  const last = starts[starts.length - 1] ?? period.from;
+  const after = zone.midnight(nextUnit(unitStart(zone.local(last).day, unit), unit));
+  return starts.map((from, index) => ({ from, to: starts[index + 1] ?? after }));
+}
+
 /**
  * Calendar days, ISO weeks or months in the interval, fractional where it
  * covers part of one; each unit counts against its own length (a 23-hour or

@@ -17,6 +17,23 @@ import { closestWord } from './suggest.js';
 export const FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'agent', 'tag'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
+/**
+ * What `by:` splits a metric by: a ticket field (each row is the metric with that filter added) or a calendar unit
+ * (each row is the metric over one day, ISO week or month of the period, in the workspace's zone).
+ */
+export const BREAKDOWNS = ['team', 'agent', 'priority', 'channel', 'source', 'day', 'week', 'month'] as const;
+export type Breakdown = (typeof BREAKDOWNS)[number];
+export type DimensionBreakdown = Extract<Breakdown, FilterKey>;
+export type TimeBreakdown = Exclude<Breakdown, FilterKey>;
+
+export function isTimeBreakdown(by: Breakdown): by is TimeBreakdown {
+  return by === 'day' || by === 'week' || by === 'month';
+}
+
+export function isBreakdown(word: string): word is Breakdown {
+  return (BREAKDOWNS as readonly string[]).includes(word);
+}
+
 /** A word that could not be read, and the closest known word when one is close enough. */
 export type WordProblem =
   | { readonly code: 'unknown_metric'; readonly word: string; readonly suggestion?: MetricId }
@@ -24,7 +41,9 @@ export type WordProblem =
   | { readonly code: 'unknown_filter'; readonly word: string; readonly suggestion?: FilterKey }
   /** `priority:` takes the normalized priorities only: any other word would match no ticket. */
   | { readonly code: 'unknown_priority'; readonly word: string; readonly suggestion?: Priority }
-  | { readonly code: 'bad_period'; readonly word: string; readonly reason: PeriodProblem; readonly suggestion?: string };
+  | { readonly code: 'bad_period'; readonly word: string; readonly reason: PeriodProblem; readonly suggestion?: string }
+  /** `by:` with a word that is not one of BREAKDOWNS. */
+  | { readonly code: 'unknown_breakdown'; readonly word: string; readonly suggestion?: Breakdown };
 
 export type WordResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: WordProblem };
 
@@ -68,6 +87,22 @@ export function readFilter(pair: string): WordResult<Filter> {
     return { ok: true, value: { key, value: priority } };
   }
   return { ok: true, value: { key, value } };
+}
+
+/** `by:<x>` or `by=<x>`, case-insensitive: `by:team`, `by:week`. */
+export function readBreakdown(word: string): WordResult<Breakdown> {
+  const match = /^by[=:](.*)$/is.exec(word.trim());
+  const value = (match?.[1] ?? '').trim().toLowerCase();
+  if (isBreakdown(value)) return { ok: true, value };
+  return { ok: false, problem: withSuggestion({ code: 'unknown_breakdown', word }, closestWord(value, BREAKDOWNS) as Breakdown | undefined) };
+}
+
+/** The `by:` of the command line (`--by team`); undefined when none is given. */
+export function parseBreakdown(word: string | undefined): Breakdown | undefined {
+  if (word === undefined) return undefined;
+  const read = readBreakdown(`by:${word}`);
+  if (!read.ok) throw new UsageError(describeWordProblem(read.problem));
+  return read.value;
 }
 
 /**
@@ -124,5 +159,7 @@ export function describeWordProblem(problem: WordProblem): string {
       return `unknown priority "${problem.word}"${hint} (priorities: ${PRIORITIES.join(', ')})`;
     case 'bad_period':
       return `period "${problem.word}" cannot be read (${problem.reason.replaceAll('_', ' ')})${hint}`;
+    case 'unknown_breakdown':
+      return `cannot split by "${problem.word.replace(/^by[=:]/i, '')}"${hint} (by: ${BREAKDOWNS.join(', ')})`;
   }
 }

@@ -6,6 +6,9 @@
 import type { Database } from '../store/database.js';
 import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { computeAgents, computeMetric, computeSummary, unmatchedFilters } from '../kpi/metrics.js';
+import { breakdownProblem, computeBreakdown } from '../kpi/breakdown.js';
+import type { Breakdown } from '../kpi/request-words.js';
+import { breakdownView } from './blocks/breakdown.js';
 import { periodInstant, resolvePeriod, type Period } from '../kpi/periods.js';
 import type { MetricId } from '../kpi/definitions.js';
 import { t } from '../i18n/catalogue.js';
@@ -95,7 +98,7 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
       return { message: explainView({ metric: request.metric, ...(n === undefined ? {} : { n }) }, (await readerOf(asker, request.share, deps)).locale), share: request.share };
     }
     case 'metric':
-      return { message: await metricAnswer(request.metric, request.period, request.filters, request.share, asker, deps, now), share: request.share };
+      return { message: await metricAnswer(request.metric, request.period, request.filters, request.share, asker, deps, now, { ...(request.by === undefined ? {} : { by: request.by }) }), share: request.share };
     case 'agent': {
       // The header is plain text, where Slack shows a mention as `<@U…>`: the name Slack sent, else the linked agent's.
       const agent = request.agent;
@@ -104,7 +107,7 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
       if (agent.kind === 'slack_user' && linked === undefined) return { message: noticeView(t(asker.locale, 'view.agent_not_linked', { user: `<@${agent.id}>` })), share: false };
       const name = agent.kind === 'text' ? agent.value : agent.name !== undefined ? `@${agent.name}` : (linked?.name ?? agent.id);
       const title = (locale: Locale) => t(locale, 'view.agent_title', { agent: name });
-      return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, title), share: request.share };
+      return { message: await metricAnswer('summary', request.period, request.filters, request.share, asker, deps, now, { title }), share: request.share };
     }
     case 'language':
       return { message: await handleLanguage(request, { db: deps.db, userId: asker.userId, locale: asker.locale, unchosen: slackAsker.locale, workspaceLocale: deps.locale ?? slackAsker.locale, now }), share: false };
@@ -125,7 +128,7 @@ export async function answerAction(actionId: string, value: string | undefined, 
   if (action === ACTION.explain) return { message: explainView({ metric: ref.m, ...(ref.n === undefined ? {} : { n: ref.n }) }, asker.locale), share: false };
   const period = periodOf(ref, deps, now);
   if (period === undefined) return undefined;
-  if (action === ACTION.share) return { message: await metricAnswer(ref.m, period, ref.f, true, asker, deps, now, undefined, asker.userId), share: true };
+  if (action === ACTION.share) return { message: await metricAnswer(ref.m, period, ref.f, true, asker, deps, now, { sharedBy: asker.userId, ...(ref.b === undefined ? {} : { by: ref.b }) }), share: true };
   if ((action === ACTION.showTickets || action === ACTION.page) && ref.l !== undefined) {
     const page = Math.max(0, Math.floor(ref.pg ?? 0));
     const list = await new KpiStore(deps.db).ticketList(ref.l, { at: periodInstant(period, now), range: period, filters: ref.f, offset: page * TICKETS_PER_PAGE, limit: TICKETS_PER_PAGE });
@@ -143,12 +146,27 @@ function periodOf(ref: RequestRef, deps: AnswerDeps, now: number): Period | unde
   }
 }
 
-async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, titleIn?: (locale: Locale) => string, sharedBy?: string): Promise<SlackMessage> {
+/** How a metric answer is asked for besides its metric, period and filters. */
+interface AnswerOptions {
+  /** A title other than the metric's name (one agent's numbers), in the reader's language. */
+  readonly title?: (locale: Locale) => string;
+  /** Who pressed Share. */
+  readonly sharedBy?: string;
+  /** What the metric is split by; the parser (or the button's ref, checked again here) allows it. */
+  readonly by?: Breakdown;
+}
+
+async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, options: AnswerOptions = {}): Promise<SlackMessage> {
   const reader = await readerOf(asker, share, deps);
-  const title = titleIn?.(reader.locale);
+  const title = options.title?.(reader.locale);
+  const { sharedBy, by } = options;
   const store = new KpiStore(deps.db);
   const unmatched = await unmatchedFilters(store, filters);
   const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }), ...(unmatched.length === 0 ? {} : { unmatched }) };
+  if (by !== undefined && metric !== 'summary' && metric !== 'agents' && breakdownProblem(metric, by, period) === undefined) {
+    const result = await computeBreakdown(metric, by, store, period, filters, now);
+    return breakdownView({ result, period, filters, ...shared }, reader.locale);
+  }
   if (metric === 'summary') {
     const { metrics } = await computeSummary(store, period, filters, now);
     return summaryView({ metrics, period, filters, ...shared, ...(title === undefined ? {} : { title }) }, reader.locale);

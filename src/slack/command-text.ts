@@ -7,7 +7,8 @@
  */
 import { METRIC_IDS } from '../kpi/definitions.js';
 import { MAX_PERIOD_DAYS, MAX_PERIOD_HOURS, PERIOD_WORDS } from '../kpi/periods.js';
-import { FILTER_KEYS } from '../kpi/request-words.js';
+import { BREAKDOWNS, FILTER_KEYS } from '../kpi/request-words.js';
+import { MAX_BREAKDOWN_BUCKETS } from '../kpi/breakdown.js';
 import { PRIORITIES } from '../ingest/events.js';
 import { t, type MessageKey } from '../i18n/catalogue.js';
 import { LOCALES, type Locale } from '../i18n/locale.js';
@@ -25,6 +26,7 @@ export function commandErrorText(locale: Locale, error: KpiCommandError): string
   else if (error.code === 'unknown_priority') sentences.push(t(locale, 'error.choices', { choices: codeList(PRIORITIES) }));
   else if (error.code === 'unknown_metric') sentences.push(t(locale, 'error.choices', { choices: codeList(METRIC_IDS) }));
   else if (error.code === 'unknown_language') sentences.push(t(locale, 'error.choices', { choices: codeList([...LOCALES, 'default']) }));
+  else if (error.code === 'unknown_breakdown') sentences.push(t(locale, 'error.choices', { choices: breakdownWords() }));
   sentences.push(t(locale, 'error.see_help'));
   return sentences.join(' ');
 }
@@ -37,6 +39,8 @@ function problemSentence(locale: Locale, error: KpiCommandError, word: string): 
       return t(locale, 'error.missing_argument', { word, expected: t(locale, `argument.${error.expected ?? 'metric'}`) });
     case 'duplicate_word':
       return error.earlier === undefined ? t(locale, 'error.duplicate_word', { word }) : t(locale, 'error.duplicate_of', { word, earlier: codeSafe(error.earlier) });
+    case 'breakdown_too_long':
+      return t(locale, 'error.breakdown_too_long', { word, max: String(MAX_BREAKDOWN_BUCKETS) });
     case 'threshold_out_of_range': {
       const [from, to] = error.range ?? [0, Number.POSITIVE_INFINITY];
       return to === Number.POSITIVE_INFINITY ? t(locale, 'error.threshold_below_zero', { word }) : t(locale, 'error.threshold_out_of_range', { word, from, to });
@@ -63,12 +67,14 @@ export interface HelpContent {
 }
 
 /** The help lines that describe a verb (the others carry placeholders). */
-type HelpKey = Exclude<Extract<MessageKey, `help.${string}`>, 'help.metrics' | 'help.periods' | 'help.filters'>;
+type HelpKey = Exclude<Extract<MessageKey, `help.${string}`>, 'help.metrics' | 'help.periods' | 'help.filters' | 'help.breakdowns'>;
 
 const EVERYONE: readonly (readonly [string, HelpKey])[] = [
   ['/kpi', 'help.summary'],
   ['/kpi frt 7d team:billing priority:high', 'help.metric'],
   ['/kpi csat last-month share', 'help.metric'],
+  ['/kpi frt 30d by:team', 'help.breakdown'],
+  ['/kpi backlog this-month by:day', 'help.breakdown'],
   ['/kpi agents 30d', 'help.agents'],
   ['/kpi agent @someone', 'help.agent'],
   ['/kpi explain backlog', 'help.explain'],
@@ -108,6 +114,7 @@ export function helpContent(locale: Locale): HelpContent {
       t(locale, 'help.metrics', { metrics: codeList(METRIC_IDS) }),
       t(locale, 'help.periods', { periods: codeList([...PERIOD_WORDS, '<N>d', '<N>h', 'YYYY-MM-DD', 'YYYY-MM-DD..YYYY-MM-DD', 'YYYY-MM-DD..']) }),
       t(locale, 'help.filters', { filters: codeList(FILTER_KEYS.map((key) => `${key}:`)) }),
+      t(locale, 'help.breakdowns', { choices: breakdownWords() }),
     ],
     adminTitle: t(locale, 'help.admin_title'),
     adminItems: ADMINS.map(item),
@@ -145,6 +152,9 @@ export function helpText(locale: Locale): string {
 function codeSafe(word: string): string {
   return escapeMrkdwn(word.replaceAll('`', "'"));
 }
+
+/** `by:team`, `by:priority`... as code spans. */
+const breakdownWords = () => codeList(BREAKDOWNS.map((by) => `by:${by}`));
 
 function codeList(words: readonly string[]): string {
   return words.map((word) => `\`${word}\``).join(', ');

@@ -45,7 +45,8 @@ import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
-import { isFilterKey, isMetricId, readFilter, readMetric, readPeriod, type FilterKey, type WordProblem } from '../kpi/request-words.js';
+import { isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readPeriod, type Breakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
+import { breakdownProblem, coarserUnit } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
 
@@ -107,8 +108,11 @@ export type AlertRule =
 export type KpiRequest =
   | { readonly kind: 'help'; readonly share: boolean }
   | { readonly kind: 'explain'; readonly metric: MetricId; readonly share: boolean }
-  /** One metric (summary and agents included). `filters.agent` is set by `agent:`, a mention or an e-mail address. */
-  | { readonly kind: 'metric'; readonly metric: MetricId; readonly period: Period; readonly filters: TicketFilters; readonly share: boolean }
+  /**
+   * One metric (summary and agents included). `filters.agent` is set by `agent:`, a mention or an e-mail address;
+   * `by`, by `by:team`, `by:week`..., splits it (never the summary or agents).
+   */
+  | { readonly kind: 'metric'; readonly metric: MetricId; readonly period: Period; readonly filters: TicketFilters; readonly share: boolean; readonly by?: Breakdown }
   /** One agent's numbers; `filters.agent` holds the same agent (the Slack user id, or the text). */
   | { readonly kind: 'agent'; readonly agent: AgentRef; readonly period: Period; readonly filters: TicketFilters; readonly share: boolean }
   | {
@@ -183,12 +187,18 @@ export type KpiCommandErrorCode =
   /** A ticket filter on a metric that counts customers, sessions or employees (churn, repeat, enps, selfservice). */
   | 'filters_not_applicable'
   /** `language` with a word that is not one of en, id, ms, tr (or their names) or default. */
-  | 'unknown_language';
+  | 'unknown_language'
+  /** `by:` with a word that is not a field or calendar unit it can split by. */
+  | 'unknown_breakdown'
+  /** `by:` with the summary or the agents table, or a ticket field with a metric that counts no tickets. */
+  | 'breakdown_not_applicable'
+  /** `by:` with more days, weeks or months than a reply shows (MAX_BREAKDOWN_BUCKETS). */
+  | 'breakdown_too_long';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
-  'filters_not_applicable', 'unknown_language',
+  'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -330,11 +340,29 @@ function refuseTicketFilters(metrics: readonly MetricId[], filters: TicketFilter
 function metricRequest(metric: MetricId, words: readonly string[], options: ParseOptions): KpiRequest {
   const args = readMetricArguments(words, options);
   refuseTicketFilters([metric], args.filters, words);
-  return { kind: 'metric', metric, period: args.period, filters: args.filters, share: args.share };
+  const request = { kind: 'metric', metric, period: args.period, filters: args.filters, share: args.share } as const;
+  if (args.by === undefined) return request;
+  const { by, word } = args.by;
+  // A field that a filter already narrows to one value would split into one row.
+  if (!isTimeBreakdown(by) && args.filters[by] !== undefined) return fail('duplicate_word', word, { earlier: words.find((other) => filterKeyOf(other) === by) });
+  const problem = breakdownProblem(metric, by, args.period);
+  if (problem !== undefined) return fail(problem, word, problem === 'breakdown_too_long' ? { suggestion: suggestCoarser(by) } : {});
+  return { ...request, by };
+}
+
+function filterKeyOf(word: string): FilterKey | undefined {
+  const read = readFilter(word);
+  return read.ok ? read.value.key : undefined;
+}
+
+function suggestCoarser(by: Breakdown): string | undefined {
+  const coarser = coarserUnit(by);
+  return coarser === undefined ? undefined : `by:${coarser}`;
 }
 
 function agentRequest(verb: string, words: readonly string[], options: ParseOptions): KpiRequest {
   const args = readMetricArguments(words, options);
+  if (args.by !== undefined) return fail('breakdown_not_applicable', args.by.word);
   if (args.agent === undefined) return fail('missing_argument', verb, { expected: 'agent' });
   return { kind: 'agent', agent: args.agent, period: args.period, filters: args.filters, share: args.share };
 }
@@ -344,6 +372,8 @@ interface MetricArguments {
   filters: TicketFilters;
   agent?: AgentRef;
   share: boolean;
+  /** `by:` and the word that set it. */
+  by?: { by: Breakdown; word: string };
 }
 
 /** `[period] [filters...] [share]` in any order; a mention or an e-mail address is the agent filter. */
@@ -351,6 +381,7 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
   let period: Period | undefined;
   let agent: AgentRef | undefined;
   let share = false;
+  let by: MetricArguments['by'];
   const filters: Partial<Record<FilterKey, string>> = {};
   // The words that set each filter and the period, to name them when a later word sets the same again.
   const setBy: Partial<Record<FilterKey | 'period', string>> = {};
@@ -365,6 +396,14 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
       case 'share':
         share = true;
         break;
+      case 'breakdown': {
+        const read = readBreakdown(word);
+        // The suggestion as it is typed here: `by:team`.
+        if (!read.ok) return fail('unknown_breakdown', word, { suggestion: 'suggestion' in read.problem && read.problem.suggestion !== undefined ? `by:${read.problem.suggestion}` : undefined });
+        if (by !== undefined) return fail('duplicate_word', word, { earlier: by.word });
+        by = { by: read.value, word };
+        break;
+      }
       case 'user': {
         const user = slackUser(word);
         if (user === undefined) return fail('bad_user', word);
@@ -413,7 +452,7 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
     if (!read.ok) return failWith(read.problem);
     period = read.value;
   }
-  return agent === undefined ? { period, filters, share } : { period, filters, agent, share };
+  return { period, filters, share, ...(agent === undefined ? {} : { agent }), ...(by === undefined ? {} : { by }) };
 }
 
 /** `agent:<@U123>` (Slack escaped the mention inside the filter) or `agent:@U123` name a Slack user. */
@@ -422,7 +461,7 @@ function agentFromText(value: string): AgentRef {
   return user === undefined ? { kind: 'text', value } : { kind: 'slack_user', ...user };
 }
 
-type WordKind = 'share' | 'user' | 'channel' | 'email' | 'name' | 'filter' | 'filter_key' | 'period' | 'metric' | 'verb' | 'unknown';
+type WordKind = 'share' | 'breakdown' | 'user' | 'channel' | 'email' | 'name' | 'filter' | 'filter_key' | 'period' | 'metric' | 'verb' | 'unknown';
 
 /** What a word after the verb looks like (not yet whether it is valid). */
 function classify(word: string): WordKind {
@@ -431,6 +470,7 @@ function classify(word: string): WordKind {
   if (word.startsWith('<@') || /^@[UW][A-Z0-9]{2,}$/.test(word)) return 'user';
   if (word.startsWith('<#') || word.startsWith('#')) return 'channel';
   if (word.startsWith('@')) return word.length > 1 ? 'name' : 'unknown';
+  if (/^by[:=]/i.test(word)) return 'breakdown';
   if (/^[a-z]+[:=]/i.test(word)) return 'filter';
   if (EMAIL.test(word)) return 'email';
   if (isFilterKey(lower)) return 'filter_key';

@@ -9,7 +9,7 @@ import { independently, readerOf, type Database } from './database.js';
 import { interpolate, quantileRanks } from '../kpi/formulas.js';
 import { locateRanks } from '../kpi/duration-buckets.js';
 import { matchKey } from '../kpi/sla.js';
-import { SURVEY_SCALES } from '../ingest/events.js';
+import { PRIORITIES, SURVEY_SCALES, type Priority } from '../ingest/events.js';
 
 export interface TicketFilters {
   readonly team?: string;
@@ -55,6 +55,28 @@ export interface OpenTicketRow {
 }
 
 type Builder = Knex.QueryBuilder;
+
+/** The ticket fields a breakdown can split by. */
+export type BreakdownKey = 'team' | 'priority' | 'channel' | 'source' | 'agent';
+
+/** For each breakdown field: the expression rows are grouped by (what its filter compares) and the one they are labelled with. */
+const BREAKDOWN_COLUMNS: Record<BreakdownKey, readonly [string, string]> = {
+  team: ['t.team_key', 't.team'],
+  priority: ['t.priority', 't.priority'],
+  channel: ['lower(t.channel)', 't.channel'],
+  source: ['t.source', 't.source'],
+  // Read back as the agent's e-mail address (else helpdesk id) below: what `agent:` matches.
+  agent: ['t.assignee_agent_id', 't.assignee_agent_id'],
+};
+
+/** A value a breakdown shows a row for: as a filter reads it back, the name to show (an agent's), and how active it was. */
+export interface BreakdownValue {
+  readonly value: string;
+  /** An agent's name, and their Slack user when linked. */
+  readonly name?: string;
+  readonly slackUserId?: string;
+  readonly active: number;
+}
 
 /** The durations the projection stores with their bucket: `<name>_ms`, `<name>_bucket` (migration 20261122000021). */
 type BucketedDuration = 'first_response' | 'resolution';
@@ -634,6 +656,64 @@ export class KpiStore {
       if (median !== null && !Number.isNaN(median)) medians.set(agent, median);
     }
     return medians;
+  }
+
+  /**
+   * The values of a ticket field that a `by:` breakdown shows a row for: those of the tickets active in the range
+   * (created or resolved in it, or open at `at`), most active first (a ticket counted once per way it is active),
+   * at most `limit`; with how many values there are in all and how many active tickets have no value (each once).
+   * Each value is as a filter reads it back: a team or channel in the spelling most of its tickets have.
+   */
+  async breakdownValues(key: BreakdownKey, range: Range, at: number, filters: TicketFilters, limit: number): Promise<{ values: BreakdownValue[]; total: number; without: number }> {
+    // The group is what the filter compares (the team's key, the channel in lower case); the label one spelling of it.
+    const [group, label] = BREAKDOWN_COLUMNS[key];
+    const grouped = (query: Builder) => query.select(this.db.raw(`${group} as g`), this.db.raw(`${label} as label`)).count({ n: '*' }).groupByRaw(`${group}, ${label}`);
+    // Active in the range: created in it, resolved in it, or open at its end (a ticket may be all three).
+    const active = () => [
+      this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to),
+      this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to),
+      this.openAt(at, filters),
+    ];
+    // The tickets with no value, each once: a union of their ids (no parentheses around its parts, which SQLite refuses).
+    const withoutIds = this.db.union(active().map((query) => query.whereRaw(`${group} is null`).select('t.id')), false);
+    const [parts, withoutRow] = (await Promise.all([
+      Promise.all(active().map(grouped)),
+      this.db.from(withoutIds.as('u')).count({ n: '*' }).first(),
+    ])) as [{ g: string | null; label: string | null; n: number | string }[][], { n: number | string } | undefined];
+    const without = Number(withoutRow?.n ?? 0);
+    const rows = parts.flat();
+    const agents = key === 'agent' ? await this.agentFilterValues(rows.map((row) => row.g)) : undefined;
+    const values = new Map<string, { value: string; name?: string; slackUserId?: string; active: number; spellings: Map<string, number> }>();
+    for (const row of rows) {
+      // An agent's tickets group under the address the agent filter reads back: one person with two helpdesk accounts is one row, as `agent:` counts them.
+      const agent = row.g === null ? undefined : agents?.get(String(row.g));
+      const group = agent === undefined ? row.g : agent.value;
+      if (group === null || row.label === null || (agents !== undefined && agent === undefined)) continue;
+      const entry = values.get(group) ?? { ...(agent ?? {}), value: agent?.value ?? String(row.label), active: 0, spellings: new Map<string, number>() };
+      entry.active += Number(row.n);
+      entry.spellings.set(String(row.label), (entry.spellings.get(String(row.label)) ?? 0) + Number(row.n));
+      values.set(group, entry);
+    }
+    // A team or channel spelt two ways ("Billing", "billing ") is named as most of its tickets spell it.
+    for (const entry of values.values()) {
+      if (agents === undefined) entry.value = [...entry.spellings].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))[0]?.[0] ?? entry.value;
+    }
+    // Priorities from urgent down; anything else most active first. Ties by value, compared here: the engines order text by rules of their own.
+    const rank = (value: string) => (key === 'priority' ? -PRIORITIES.indexOf(value as Priority) : 0);
+    const ranked = [...values.values()].sort((a, b) => rank(a.value) - rank(b.value) || b.active - a.active || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return { values: ranked.slice(0, limit).map(({ spellings: _spellings, ...value }) => value), total: ranked.length, without };
+  }
+
+  /** For agent ids: the value `agent:` finds them by (their e-mail address, else helpdesk id), their name and Slack user. */
+  private async agentFilterValues(ids: readonly (string | number | null)[]): Promise<Map<string, { value: string; name?: string; slackUserId?: string }>> {
+    const wanted = [...new Set(ids.filter((id): id is string | number => id !== null).map(Number))];
+    const rows = wanted.length === 0 ? [] : ((await this.db('agents').whereIn('id', wanted).select('id', 'external_id', 'name', 'email', 'slack_user_id')) as { id: number | string; external_id: string; name: string | null; email: string | null; slack_user_id: string | null }[]);
+    return new Map(
+      rows.map((row) => [
+        String(row.id),
+        { value: row.email ?? row.external_id, ...(row.name === null ? {} : { name: row.name }), ...(row.slack_user_id === null ? {} : { slackUserId: row.slack_user_id }) },
+      ]),
+    );
   }
 
   /** One row per agent with assigned tickets: the columns of the `agents` table. */

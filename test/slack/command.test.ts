@@ -358,6 +358,29 @@ describe('errors', () => {
     expect(error('frt team:"first line')).toEqual({ kind: 'error', code: 'unterminated_quote', word: '"first line' });
   });
 
+  it('by: splits one metric by a ticket field or a calendar unit, in any place after the metric', () => {
+    expect(request('frt 7d by:team')).toEqual({ kind: 'metric', metric: 'frt', period: period('7d'), filters: {}, share: false, by: 'team' });
+    expect(request('csat BY=Week priority:high last-month share')).toEqual({ kind: 'metric', metric: 'csat', period: period('last-month'), filters: { priority: 'high' }, share: true, by: 'week' });
+    expect(request('escalations by:agent')).toMatchObject({ metric: 'escalations', by: 'agent', period: period('30d') });
+    expect(request('churn 90d by:month')).toMatchObject({ metric: 'churn', by: 'month' });
+    expect(request('frt 62d by:day')).toMatchObject({ by: 'day' });
+    expect('by' in request('frt 7d')).toBe(false);
+  });
+
+  it('by: refused where it cannot split, with the word at fault and a better one', () => {
+    expect(error('frt by:teams')).toEqual({ kind: 'error', code: 'unknown_breakdown', word: 'by:teams', suggestion: 'by:team' });
+    expect(error('frt by:')).toMatchObject({ code: 'unknown_breakdown', word: 'by:' });
+    expect(error('frt by:team by:week')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:week', earlier: 'by:team' });
+    expect(error('frt team:billing by:team')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:team', earlier: 'team:billing' });
+    expect(error('frt <@U1AAAA> by:agent')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:agent' });
+    expect(error('by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
+    expect(error('agents by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
+    expect(error('agent <@U1AAAA> by:week')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:week' });
+    expect(error('enps by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
+    expect(error('frt 63d by:day')).toEqual({ kind: 'error', code: 'breakdown_too_long', word: 'by:day', suggestion: 'by:week' });
+    expect(error('frt 3000d by:month')).toEqual({ kind: 'error', code: 'breakdown_too_long', word: 'by:month' });
+  });
+
   it('covers every error code', () => {
     const seen = new Set<string>();
     const texts = [
@@ -365,6 +388,7 @@ describe('errors', () => {
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
       'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
       'language fr',
+      'frt by:agnet', 'summary by:team', 'volume 90d by:day',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

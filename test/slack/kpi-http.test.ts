@@ -179,6 +179,38 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(allText(answer)).toContain('Page 1 of 1 · 2');
   });
 
+  it('splits a metric by day: one line per day in the workspace zone, the days without tickets say so', async () => {
+    const { reply } = await command('frt 7d by:day');
+    expect(headerOf(reply)).toBe('First response time by day');
+    const text = allText(reply);
+    // The tickets came in 2026-11-18 at 17:00 in Jakarta: their median, 1 h, on that day's line alone.
+    expect(text).toContain('*Wed, Nov 18*  1 h · n = 3');
+    expect(text).toContain('*Thu, Nov 19*  no data · n = 0');
+    expect(text).toContain('*Fri, Nov 20* ◐  no data · n = 0');
+    expect(text).toContain('Each row is this metric over one day.');
+    expect(String(reply.args.text)).toContain('First response time by day: 1 h');
+  });
+
+  it('splits a metric by team, and its Share button posts the same split in the channel', async () => {
+    const { reply } = await command('frt 7d by:team');
+    expect(headerOf(reply)).toBe('First response time by team');
+    expect(allText(reply)).toContain('`██████████`  *Billing*  1 h · n = 3');
+    expect(allText(reply)).toContain('with `team:…` added');
+    const share = (reply.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((block) => block.type === 'actions')?.elements?.find((element) => element.action_id === 'kpi_share');
+    expect(JSON.parse(share?.value ?? '{}')).toMatchObject({ m: 'frt', p: '7d', b: 'team' });
+    const before = slack.callsTo('response_url').length;
+    await postButtonClick(bot.url, { actionId: 'kpi_share', value: share?.value ?? '', responseUrl: slack.responseUrl('share-split') });
+    const shared = (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
+    expect(shared.args.response_type).toBe('in_channel');
+    expect(headerOf(shared)).toBe('First response time by team');
+    expect(allText(shared)).toContain('*Billing*  1 h');
+  });
+
+  it('refuses a split it cannot make, with the word to type instead', async () => {
+    expect((await command('frt by:teams')).reply.args.text).toContain('Did you mean `by:team`?');
+    expect((await command('frt 90d by:day')).reply.args.text).toContain('`by:day` would give more than 62 rows');
+  });
+
   it('publishes the Home tab on app_home_opened', async () => {
     const before = slack.callsTo('views.publish').length;
     expect((await postEvent(bot.url, { type: 'app_home_opened', user: 'U0000LEAD', channel: 'D0000HOME', tab: 'home', event_ts: '1.000' })).status).toBe(200);

@@ -21,6 +21,8 @@ import { decodeRef, encodeRef } from '../../src/slack/blocks/common.js';
 import { renderAlert, deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
 import { digestView, personalDigestView } from '../../src/slack/blocks/digest.js';
 import { enpsAnsweredView, enpsQuestionView } from '../../src/slack/blocks/enps.js';
+import { breakdownView } from '../../src/slack/blocks/breakdown.js';
+import type { BreakdownResult, BreakdownRow } from '../../src/kpi/breakdown.js';
 
 const NOW = Date.parse('2026-11-20T10:00:00Z');
 const period = resolvePeriod('30d', NOW, 'Asia/Jakarta');
@@ -319,5 +321,44 @@ describe('a metric reply', () => {
     const text = JSON.stringify(view.blocks);
     expect(text).not.toContain('kpi_share');
     expect(text).toContain('Shared by <@U0000LEAD>');
+  });
+});
+
+describe('breakdown view', () => {
+  const split = (by: BreakdownResult['by'], rows: BreakdownRow[], extra: Partial<BreakdownResult> = {}): BreakdownResult => ({
+    metric: 'frt', by, period: result('frt', {}).period, unit: 'seconds', overall: result('frt', {}), rows, more: 0, without: 0, ...extra,
+  });
+  const row = (key: string, value: number | null, extra: Partial<BreakdownRow> = {}): BreakdownRow => ({ key, from: '2026-10-22T00:00:00.000Z', to: '2026-11-20T10:00:00.000Z', value, n: 7, ...extra });
+
+  it('stays within Slack\'s limits with 62 days and with ten long team names, in every language', () => {
+    const days = Array.from({ length: 62 }, (_, index) => row(new Date(Date.UTC(2026, 8, 20 + index)).toISOString().slice(0, 10), index * 60, index === 61 ? { partial: true } : {}));
+    const teams = Array.from({ length: 10 }, (_, index) => row(`Team ${index} ${long(190)}`, 3600 + index, { previous: { value: 3000, n: 5 }, change: 20, trend: 'worse' }));
+    for (const locale of LOCALES) {
+      const byDay = breakdownView({ result: split('day', days), period, filters: { team: long(190) }, shared: false, unmatched: [{ key: 'team', value: long(190) }] }, locale);
+      expectWithinLimits(byDay);
+      expect(byDay.blocks.filter((block) => block.type === 'section')).toHaveLength(1 + 4);
+      expectWithinLimits(breakdownView({ result: split('team', teams, { more: 40, without: 3 }), period, filters: {}, shared: true, sharedBy: 'U0000AYU0' }, locale));
+    }
+  });
+
+  it('names priorities in the reader\'s language, a linked agent by mention, and leaves bars out when a value is below 0', () => {
+    const priorities = breakdownView({ result: split('priority', [row('urgent', 7200), row('low', 3600)]), period, filters: {}, shared: false }, 'tr');
+    expect(JSON.stringify(priorities.blocks)).toContain('İlk yanıt süresi (önceliğe göre)');
+    expect(JSON.stringify(priorities.blocks)).toContain('`██████████`  *acil*');
+    expect(JSON.stringify(priorities.blocks)).toContain('`█████░░░░░`  *düşük*');
+    const agents = breakdownView({ result: split('agent', [row('ayu@example.com', 60, { name: 'Ayu', slackUserId: 'U0000AYU0' }), row('can@example.com', 0, { name: 'Can' })]), period, filters: {}, shared: false }, 'en');
+    expect(JSON.stringify(agents.blocks)).toContain('*<@U0000AYU0>*');
+    // 0 s is a real value: an empty bar, never "no data".
+    expect(JSON.stringify(agents.blocks)).toContain('`░░░░░░░░░░`  *Can*  0 s');
+    const nps = breakdownView({ result: { ...split('week', [row('2026-11-02', -20), row('2026-11-09', 40)]), metric: 'nps', unit: 'score' }, period, filters: {}, shared: false }, 'en');
+    expect(JSON.stringify(nps.blocks)).not.toContain('█');
+    expect(JSON.stringify(nps.blocks)).toContain('*Nov 2*  -20');
+  });
+
+  it('renders in the local console as in Slack', () => {
+    const text = renderMessage(breakdownView({ result: split('month', [row('2026-10-01', 3600, { partial: true }), row('2026-11-01', 1800)]), period, filters: {}, shared: false }, 'id'));
+    expect(text).toContain('Waktu respons pertama per bulan');
+    expect(text).toContain('Oktober 2026 ◐');
+    expect(text).toContain('◐ hanya sebagian yang masuk periode ini');
   });
 });

@@ -7,7 +7,7 @@ import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId
 import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import { TICKET_LIST_KINDS, type TicketFilters, type TicketListKind } from '../../store/kpi-store.js';
-import { isFilterKey, isMetricId } from '../../kpi/request-words.js';
+import { isBreakdown, isFilterKey, isMetricId, type Breakdown } from '../../kpi/request-words.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 import { isPriority, isTicketStatus } from '../../ingest/events.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
@@ -31,6 +31,8 @@ export interface RequestRef {
   readonly l?: TicketListKind;
   /** The n behind the number shown (Explain). */
   readonly n?: number;
+  /** What the metric is split by (`by:team`). */
+  readonly b?: Breakdown;
 }
 
 export function encodeRef(ref: RequestRef): string {
@@ -44,10 +46,11 @@ export function decodeRef(value: string | undefined): RequestRef | undefined {
     // Slack hands back what we encoded, but the value is checked as input all the same: known metric and list,
     // a filter object of known keys and text values, whole numbers.
     const parsed = JSON.parse(value) as Record<string, unknown>;
-    const { m, p, f, pg, l, n } = parsed;
+    const { m, p, f, pg, l, n, b } = parsed;
     if (typeof m !== 'string' || !isMetricId(m) || typeof p !== 'string' || f === null || typeof f !== 'object' || Array.isArray(f)) return undefined;
     if (!Object.entries(f).every(([key, text]) => isFilterKey(key) && typeof text === 'string')) return undefined;
     if (l !== undefined && !(TICKET_LIST_KINDS as readonly unknown[]).includes(l)) return undefined;
+    if (b !== undefined && (typeof b !== 'string' || !isBreakdown(b))) return undefined;
     if ((pg !== undefined && !Number.isSafeInteger(pg)) || (n !== undefined && !Number.isSafeInteger(n))) return undefined;
     return parsed as unknown as RequestRef;
   } catch {

@@ -1,0 +1,110 @@
+/**
+ * A metric split by a ticket field or by calendar unit (`/kpi frt 30d by:team`, `kpibot report frt --by week`).
+ * No new arithmetic: a row by team is the metric with `team:<name>` added to the filters, against its own previous
+ * period; a row by week is the metric over that week of the period (cut at the period's edges), as `/kpi` would
+ * answer for those dates. So every row follows the metric's one written definition, and a row's median is a real
+ * median of its tickets, never an average of averages.
+ */
+import { format } from 'date-fns';
+import { TZDate } from '@date-fns/tz';
+import type { KpiStore, TicketFilters } from '../store/kpi-store.js';
+import { METRICS_WITHOUT_TICKET_FILTERS, METRICS, type MetricId, type Unit } from './definitions.js';
+import { computeHeadline, measureHeadline, type MetricResult, type PeriodRange } from './metrics.js';
+import { bucketStarts, calendarUnits, periodInstant, type Interval } from './periods.js';
+import { isTimeBreakdown, type Breakdown } from './request-words.js';
+import type { Trend } from './formulas.js';
+
+/** Rows shown for a ticket field: its most active values (see KpiStore.breakdownValues); the rest are counted. */
+export const MAX_BREAKDOWN_VALUES = 10;
+/** Days, weeks or months at most: two months of days, a year of weeks. */
+export const MAX_BREAKDOWN_BUCKETS = 62;
+
+export type BreakdownMetric = Exclude<MetricId, 'summary' | 'agents'>;
+
+/** Why a breakdown cannot be made; undefined when it can. */
+export type BreakdownProblem =
+  /** The summary and the agents table are several numbers already; churn, repeat, self-service and eNPS count no tickets, so a ticket field cannot split them. */
+  | 'breakdown_not_applicable'
+  /** More days, weeks or months than MAX_BREAKDOWN_BUCKETS: a coarser unit reads better. */
+  | 'breakdown_too_long';
+
+export function breakdownProblem(metric: MetricId, by: Breakdown, period: Interval & { readonly timezone: string }): BreakdownProblem | undefined {
+  if (metric === 'summary' || metric === 'agents') return 'breakdown_not_applicable';
+  if (!isTimeBreakdown(by)) return METRICS_WITHOUT_TICKET_FILTERS.includes(metric) ? 'breakdown_not_applicable' : undefined;
+  return bucketStarts(period, by, period.timezone).length > MAX_BREAKDOWN_BUCKETS ? 'breakdown_too_long' : undefined;
+}
+
+/** The next coarser unit, to suggest when a breakdown has too many rows. */
+export function coarserUnit(by: Breakdown): Breakdown | undefined {
+  return by === 'day' ? 'week' : by === 'week' ? 'month' : undefined;
+}
+
+export interface BreakdownRow {
+  /** The field's value (as a filter reads it), or the local date a day, week or month starts on (YYYY-MM-DD). */
+  readonly key: string;
+  /** An agent's name, and their Slack user when linked (the key is their e-mail address or helpdesk id). */
+  readonly name?: string;
+  readonly slackUserId?: string;
+  /** The instants the row covers (a time row: its unit cut at the period's edges; a field row: the period). */
+  readonly from: string;
+  readonly to: string;
+  /** A day, week or month the period covers only part of: the period starts or ends inside it (a running period ends now). */
+  readonly partial?: boolean;
+  readonly value: number | null;
+  readonly n: number;
+  /** A field row, against the previous period with the same filter. */
+  readonly previous?: { readonly value: number | null; readonly n: number };
+  readonly change?: number | null;
+  readonly trend?: Trend;
+}
+
+export interface BreakdownResult {
+  readonly metric: BreakdownMetric;
+  readonly by: Breakdown;
+  readonly period: MetricResult['period'];
+  readonly unit: Unit;
+  /** The metric over the whole period with the filters given, against the previous period. */
+  readonly overall: MetricResult;
+  readonly rows: readonly BreakdownRow[];
+  /** Values of the field not shown (beyond MAX_BREAKDOWN_VALUES). */
+  readonly more: number;
+  /** Active tickets with no value for the field (no team, no channel...): in no row. */
+  readonly without: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The days, weeks or months of the period, each cut at the period's edges, with the local date each unit starts on. */
+export function breakdownBuckets(period: Interval & { readonly timezone: string }, unit: 'day' | 'week' | 'month'): { key: string; range: Interval; partial: boolean }[] {
+  return calendarUnits(period, unit, period.timezone).map((whole) => {
+    const range = { from: Math.max(whole.from, period.from), to: Math.min(whole.to, period.to) };
+    return { key: format(new TZDate(whole.from, period.timezone), 'yyyy-MM-dd'), range, partial: range.from > whole.from || range.to < whole.to };
+  });
+}
+
+/** The metric split by `by` over the period: see the file's comment. The caller has checked breakdownProblem. */
+export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<BreakdownResult> {
+  const overall = computeHeadline(metric, store, period, filters, now);
+  const base = { metric, by, period: { from: iso(period.from), to: iso(period.to), timezone: period.timezone }, unit: METRICS[metric].unit };
+  if (isTimeBreakdown(by)) {
+    const buckets = breakdownBuckets(period, by);
+    const rows = await Promise.all(
+      buckets.map(async ({ key, range, partial }): Promise<BreakdownRow> => {
+        const measure = await measureHeadline(metric, store, range, filters, now, period.timezone);
+        return { key, from: iso(range.from), to: iso(range.to), ...(partial ? { partial } : {}), value: measure.value, n: measure.n };
+      }),
+    );
+    return { ...base, overall: await overall, rows, more: 0, without: 0 };
+  }
+  const { values, total, without } = await store.breakdownValues(by, period, periodInstant(period, now), filters, MAX_BREAKDOWN_VALUES);
+  const computed = await Promise.all(
+    values.map(async ({ value, name, slackUserId }): Promise<BreakdownRow> => {
+      const result = await computeHeadline(metric, store, period, { ...filters, [by]: value }, now);
+      return { key: value, ...(name === undefined ? {} : { name }), ...(slackUserId === undefined ? {} : { slackUserId }), from: result.period.from, to: result.period.to, value: result.value, n: result.n, previous: result.previous, change: result.change, trend: result.trend };
+    }),
+  );
+  // Priorities stay in their order (urgent first); other values largest first, so the team with the slowest replies
+  // or the most open tickets leads; no data last.
+  const rows = by === 'priority' ? computed : [...computed].sort((a, b) => (b.value ?? Number.NEGATIVE_INFINITY) - (a.value ?? Number.NEGATIVE_INFINITY) || b.n - a.n);
+  return { ...base, overall: await overall, rows, more: total - values.length, without };
+}

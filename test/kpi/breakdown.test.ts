@@ -1,0 +1,200 @@
+/**
+ * `by:` breakdowns (docs/metrics.md, "Breakdowns"): a row by a ticket field is the metric with that filter added,
+ * against its own previous period; a row by day, week or month is the metric over that unit of the period.
+ * Worked examples by hand, on both engines, and each row checked against the metric computed with its own filter or dates.
+ */
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/database.js';
+import { IngestStore } from '../../src/store/ingest-store.js';
+import { KpiStore } from '../../src/store/kpi-store.js';
+import { computeMetric, type PeriodRange } from '../../src/kpi/metrics.js';
+import { breakdownBuckets, breakdownProblem, computeBreakdown, MAX_BREAKDOWN_VALUES } from '../../src/kpi/breakdown.js';
+import { resolvePeriod } from '../../src/kpi/periods.js';
+import type { Actor, NormalizedEvent, TicketEvent, TicketEventData, TicketEventType } from '../../src/ingest/events.js';
+import { TEST_ENGINE, clearIngestedData, useTestDatabase } from '../helpers/databases.js';
+
+const MIN = 60_000;
+const H = 60 * MIN;
+const DAY = 24 * H;
+// Monday 2026-10-05 to Monday 2026-10-19: two whole ISO weeks; the previous period is the two weeks before.
+const START = Date.parse('2026-10-05T00:00:00Z');
+const END = START + 14 * DAY;
+const PERIOD: PeriodRange & { word: string } = { word: '2026-10-05..2026-10-18', from: START, to: END, timezone: 'UTC', previous: { from: START - 14 * DAY, to: START } };
+const NOW = END + 2 * DAY;
+
+describe('breakdown rules', () => {
+  it('refuses the summary, the agents table, and a ticket field for metrics that count no tickets', () => {
+    expect(breakdownProblem('summary', 'team', PERIOD)).toBe('breakdown_not_applicable');
+    expect(breakdownProblem('agents', 'week', PERIOD)).toBe('breakdown_not_applicable');
+    expect(breakdownProblem('churn', 'team', PERIOD)).toBe('breakdown_not_applicable');
+    expect(breakdownProblem('enps', 'agent', PERIOD)).toBe('breakdown_not_applicable');
+    expect(breakdownProblem('churn', 'month', PERIOD)).toBeUndefined();
+    expect(breakdownProblem('frt', 'team', PERIOD)).toBeUndefined();
+  });
+
+  it('refuses more than 62 days, weeks or months', () => {
+    const at = Date.parse('2026-11-24T12:00:00Z');
+    expect(breakdownProblem('volume', 'day', resolvePeriod('62d', at, 'UTC'))).toBeUndefined();
+    expect(breakdownProblem('volume', 'day', resolvePeriod('63d', at, 'UTC'))).toBe('breakdown_too_long');
+    expect(breakdownProblem('volume', 'week', resolvePeriod('63d', at, 'UTC'))).toBeUndefined();
+  });
+
+  it('cuts weeks at the period\'s edges and names each by its Monday, in the period\'s zone', () => {
+    // Wednesday 2026-10-07 to Tuesday 2026-10-20 in Jakarta (UTC+7): a part week, a whole one, a part one.
+    const from = Date.parse('2026-10-07T00:00:00+07:00');
+    const to = Date.parse('2026-10-21T00:00:00+07:00');
+    const buckets = breakdownBuckets({ from, to, timezone: 'Asia/Jakarta' }, 'week');
+    expect(buckets.map((bucket) => [bucket.key, bucket.partial])).toEqual([['2026-10-05', true], ['2026-10-12', false], ['2026-10-19', true]]);
+    expect(buckets[0]?.range).toEqual({ from, to: Date.parse('2026-10-12T00:00:00+07:00') });
+    expect(buckets[2]?.range).toEqual({ from: Date.parse('2026-10-19T00:00:00+07:00'), to });
+  });
+
+  it('a day of 23 hours is one row, from midnight to midnight', () => {
+    // Europe/Istanbul keeps no DST; Europe/Berlin springs forward on 2026-03-29.
+    const from = Date.parse('2026-03-28T00:00:00+01:00');
+    const to = Date.parse('2026-03-31T00:00:00+02:00');
+    const buckets = breakdownBuckets({ from, to, timezone: 'Europe/Berlin' }, 'day');
+    expect(buckets.map((bucket) => bucket.key)).toEqual(['2026-03-28', '2026-03-29', '2026-03-30']);
+    expect((buckets[1]?.range.to ?? 0) - (buckets[1]?.range.from ?? 0)).toBe(23 * H);
+  });
+});
+
+describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
+  const t = useTestDatabase({ migrate: true, shared: true });
+  let db: Database;
+  let ingest: IngestStore;
+  let kpi: KpiStore;
+  beforeAll(() => {
+    db = t.db;
+    ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW);
+    kpi = new KpiStore(db);
+  });
+  beforeEach(() => clearIngestedData(db));
+
+  let key = 0;
+  const ev = (ticket: string, type: TicketEventType, at: number, data: TicketEventData = {}, actor?: Actor): TicketEvent => ({
+    kind: 'ticket', type, externalTicketId: ticket, occurredAt: at, data, ...(actor === undefined ? {} : { actor }), dedupeKey: `b${key++}`,
+  });
+  const ayu: Actor = { type: 'agent', id: 'a1', name: 'Ayu Lestari', email: 'ayu@example.com' };
+  const can: Actor = { type: 'agent', id: 'a2', name: 'Can Öztürk', email: 'can@example.com' };
+  const customer: Actor = { type: 'customer', id: 'c1' };
+  const created = (id: string, at: number, data: TicketEventData = {}) => ev(id, 'ticket_created', at, { status: 'new', priority: 'normal', channel: 'email', assignee: ayu, ...data }, customer);
+  const reply = (id: string, at: number, who: Actor = ayu) => ev(id, 'agent_reply', at, {}, who);
+  const solve = (id: string, at: number) => ev(id, 'status_changed', at, { status: 'solved' });
+  const load = (events: NormalizedEvent[]) => ingest.recordEvents('generic', events);
+
+  /**
+   * Billing: replies after 1 h, 3 h and 2 h in the period (median 2 h), 4 h in the previous one.
+   * Technical: 30 min in the period, one ticket still unanswered. One ticket with no team: 4 h.
+   */
+  const world = (): NormalizedEvent[] => {
+    const d = (day: number, hour: number) => START + day * DAY + hour * H;
+    return [
+      created('b1', d(0, 10), { team: 'Billing' }), reply('b1', d(0, 11)), solve('b1', d(1, 9)),
+      created('b2', d(1, 10), { team: 'Billing', priority: 'high' }), reply('b2', d(1, 13)),
+      created('b3', d(8, 9), { team: 'billing ', priority: 'urgent', assignee: can }), reply('b3', d(8, 11), can),
+      created('t1', d(2, 8), { team: 'Technical', channel: 'chat', assignee: can }), reply('t1', d(2, 8) + 30 * MIN, can), solve('t1', d(9, 8)),
+      created('t2', d(9, 8), { team: 'Technical', channel: 'chat', assignee: can }),
+      created('n1', d(3, 8)), reply('n1', d(3, 12)),
+      created('p1', d(-7, 8), { team: 'Billing' }), reply('p1', d(-7, 12)),
+    ];
+  };
+
+  it('FRT by team: each row its team\'s median against its own previous period; slowest first; the ticket with no team in no row', async () => {
+    await load(world());
+    const result = await computeBreakdown('frt', 'team', kpi, PERIOD, {}, NOW);
+    expect(result.rows.map((row) => [row.key, row.value, row.n])).toEqual([
+      ['Billing', 2 * 3600, 3],
+      ['Technical', 30 * 60, 1],
+    ]);
+    expect(result.rows[0]).toMatchObject({ previous: { value: 4 * 3600, n: 1 }, change: -50, trend: 'better' });
+    expect(result.rows[1]).toMatchObject({ previous: { value: null, n: 0 }, change: null });
+    // Median over b1, b2, b3, t1 and n1: 1 h, 3 h, 2 h, 30 min, 4 h → 2 h; n1 is counted once in "without" (created in the period and open at its end).
+    expect(result.overall).toMatchObject({ value: 2 * 3600, n: 5 });
+    expect(result.without).toBe(1);
+    expect(result.more).toBe(0);
+  });
+
+  it('each row by a field equals the metric asked with that filter', async () => {
+    await load(world());
+    for (const by of ['team', 'agent', 'priority', 'channel', 'source'] as const) {
+      for (const metric of ['frt', 'backlog', 'volume', 'resolved'] as const) {
+        const result = await computeBreakdown(metric, by, kpi, PERIOD, {}, NOW);
+        for (const row of result.rows) {
+          const alone = await computeMetric(metric, kpi, PERIOD, { [by]: row.key }, NOW);
+          expect({ by, metric, key: row.key, value: row.value, n: row.n, previous: row.previous }).toEqual({ by, metric, key: row.key, value: alone.value, n: alone.n, previous: alone.previous });
+        }
+      }
+    }
+  });
+
+  it('by agent: a row per assignee, read back by e-mail address, named; unassigned tickets in no row', async () => {
+    await load([...world(), created('u1', START + DAY, { team: 'Billing', assignee: null })]);
+    const result = await computeBreakdown('volume', 'agent', kpi, PERIOD, {}, NOW);
+    expect(result.rows.map((row) => [row.key, row.name, row.value])).toEqual([
+      ['ayu@example.com', 'Ayu Lestari', 3],
+      ['can@example.com', 'Can Öztürk', 3],
+    ]);
+    expect(result.without).toBe(1);
+  });
+
+  it('by priority: urgent first, whatever the activity', async () => {
+    await load(world());
+    const result = await computeBreakdown('volume', 'priority', kpi, PERIOD, {}, NOW);
+    expect(result.rows.map((row) => [row.key, row.value])).toEqual([['urgent', 1], ['high', 1], ['normal', 4]]);
+  });
+
+  it('a team spelt two ways is one row, under the spelling most of its tickets have', async () => {
+    await load(world());
+    const result = await computeBreakdown('volume', 'team', kpi, PERIOD, {}, NOW);
+    expect(result.rows.map((row) => [row.key, row.value])).toEqual([['Billing', 3], ['Technical', 2]]);
+  });
+
+  it('more values than rows: the most active are shown, the rest counted', async () => {
+    const events: NormalizedEvent[] = [];
+    for (let team = 0; team < MAX_BREAKDOWN_VALUES + 2; team++) {
+      // Team 0 has 1 ticket, team 1 two...: the two least active are left out.
+      for (let n = 0; n <= team; n++) events.push(created(`m${team}-${n}`, START + n * H, { team: `Team ${String(team).padStart(2, '0')}` }));
+    }
+    await load(events);
+    const result = await computeBreakdown('volume', 'team', kpi, PERIOD, {}, NOW);
+    expect(result.rows).toHaveLength(MAX_BREAKDOWN_VALUES);
+    expect(result.more).toBe(2);
+    expect(result.rows.map((row) => row.key)).not.toContain('Team 00');
+    expect(result.rows.map((row) => row.key)).not.toContain('Team 01');
+    expect(result.rows[0]).toMatchObject({ key: 'Team 11', value: 12 });
+  });
+
+  it('by week: each row the metric over that week; the rows of a count add up to the period\'s', async () => {
+    await load(world());
+    const result = await computeBreakdown('volume', 'week', kpi, PERIOD, {}, NOW);
+    expect(result.rows.map((row) => [row.key, row.value, row.partial ?? false])).toEqual([['2026-10-05', 4], ['2026-10-12', 2]].map(([k, v]) => [k, v, false]));
+    expect(result.rows.reduce((sum, row) => sum + (row.value ?? 0), 0)).toBe(result.overall.value);
+    const frt = await computeBreakdown('frt', 'week', kpi, PERIOD, {}, NOW);
+    // Week 1: 1 h, 3 h, 30 min, 4 h → median 2 h; week 2: b3's 2 h (t2 awaits its reply).
+    expect(frt.rows.map((row) => [row.value, row.n])).toEqual([[2 * 3600, 4], [2 * 3600, 1]]);
+  });
+
+  it('backlog by day: each row the open tickets at that day\'s end', async () => {
+    await load(world());
+    const result = await computeBreakdown('backlog', 'day', kpi, PERIOD, {}, NOW);
+    expect(result.rows).toHaveLength(14);
+    for (const [index, row] of result.rows.entries()) {
+      const dayEnd = START + (index + 1) * DAY;
+      expect(row.value).toBe(await kpi.backlogCount(dayEnd, {}));
+    }
+    // Day 1 (Oct 5): p1 (from the previous period) and b1 open; day 2: b1 solved, b2 open; day 10 (Oct 14): p1, b2, b3, n1, t2 (t1 solved that day).
+    expect(result.rows[0]?.value).toBe(2);
+    expect(result.rows[1]?.value).toBe(2);
+    expect(result.rows[9]?.value).toBe(5);
+  });
+
+  it('a running period\'s last day is marked as a part, and no row reaches past now', async () => {
+    await load(world());
+    const now = START + 2 * DAY + 12 * H;
+    const running: PeriodRange = { from: START, to: now, timezone: 'UTC', previous: { from: START - 2.5 * DAY, to: START } };
+    const result = await computeBreakdown('volume', 'day', kpi, running, {}, now);
+    expect(result.rows.map((row) => [row.key, row.value, row.partial ?? false])).toEqual([['2026-10-05', 1, false], ['2026-10-06', 1, false], ['2026-10-07', 1, true]]);
+    expect(result.rows.at(-1)?.to).toBe(new Date(now).toISOString());
+  });
+});
