@@ -357,7 +357,7 @@ describe('breakdown view', () => {
 
   it('renders in the local console as in Slack', () => {
     const text = renderMessage(breakdownView({ result: split('month', [row('2026-10-01', 3600, { partial: true }), row('2026-11-01', 1800)]), period, filters: {}, shared: false }, 'id'));
-    expect(text).toContain('Waktu respons pertama per bulan');
+    expect(text).toContain('Waktu respons pertama bulanan');
     expect(text).toContain('Oktober 2026 ◐');
     expect(text).toContain('◐ hanya sebagian yang masuk periode ini');
   });

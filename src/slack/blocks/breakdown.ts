@@ -14,7 +14,7 @@ import { formatMetricValue, formatNumber } from '../../i18n/format.js';
 import { dateFormat } from '../../i18n/intl.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
-import { contextText, encodeRef, headlineName, priorityWord, shortTrend, trendText, unmatchedLines } from './common.js';
+import { contextText, encodeRef, metricName, priorityWord, shortTrend, trendText, unmatchedLines } from './common.js';
 import { ACTION, type ReplyModel } from './metric.js';
 
 export interface BreakdownViewModel extends ReplyModel {
@@ -27,7 +27,7 @@ const BAR_WIDTH = 10;
 
 export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackMessage {
   const { result, period, filters } = model;
-  const title = t(locale, `breakdown.title.${result.by}`, { metric: headlineName(locale, result.metric) });
+  const title = t(locale, `breakdown.title.${result.by}`, { metric: metricName(locale, result.metric) });
   const overall = t(locale, 'breakdown.overall', { value: formatMetricValue(locale, result.overall.value, result.unit) });
   const overallTrend = trendText(locale, result.overall);
   const blocks: Block[] = [header(title), section([`*${escapeMrkdwn(overall)}*`, overallTrend].filter((part) => part !== '').join('  '))];
