@@ -16,6 +16,7 @@ import { benchDatabase } from './bench-database.js';
 import { KpiStore } from '../src/store/kpi-store.js';
 import { IngestStore } from '../src/store/ingest-store.js';
 import { computeAgents, computeSummary } from '../src/kpi/metrics.js';
+import { computeBreakdown } from '../src/kpi/breakdown.js';
 import { resolvePeriod } from '../src/kpi/periods.js';
 import { random } from '../src/demo/random.js';
 import { bucketed } from '../src/kpi/duration-buckets.js';
@@ -134,6 +135,24 @@ for (let run = 0; run < Math.min(RUNS, 10) + 1; run += 1) {
 }
 const agentsTable = stats(agentTimes);
 
+// Also timed (no goal set): breakdowns, each row one more run of the metric's own queries (src/kpi/breakdown.ts).
+const BREAKDOWN_CASES = [
+  ['frt', 'team', '30d'], ['frt', 'agent', '30d'], ['csat', 'priority', '30d'], ['volume', 'day', '30d'], ['backlog', 'day', '30d'], ['frt', 'week', '90d'], ['resolution', 'month', 'this-year'],
+] as const;
+const breakdownLines: string[] = [];
+for (const [metric, by, word] of BREAKDOWN_CASES) {
+  const over = resolvePeriod(word, now, 'UTC');
+  const times: number[] = [];
+  let rows = 0;
+  for (let run = 0; run < Math.min(RUNS, 10) + 1; run += 1) {
+    const t = performance.now();
+    rows = (await computeBreakdown(metric, by, store, over, {}, now)).rows.length;
+    if (run >= 1) times.push(performance.now() - t);
+  }
+  const timed = stats(times);
+  breakdownLines.push(`${metric} ${word} by:${by} (${rows} rows): median ${timed.median.toFixed(1)} ms, p95 ${timed.p95.toFixed(1)} ms`);
+}
+
 // Webhook deliveries written one at a time (5 ms apart), alone and while agents tables are computed
 // back to back: what a long report costs the ingest path. The rows are removed afterwards.
 const WRITES_SOURCE = 'bench-writes';
@@ -171,6 +190,7 @@ console.log(`bench/kpi on ${client}: ${TICKETS.toLocaleString('en')} tickets; ${
 console.log(`summary over 30 days (${result?.metrics[0]?.value ?? 0} tickets created): median ${summary.median.toFixed(1)} ms, p95 ${summary.p95.toFixed(1)} ms (${RUNS} runs)`);
 console.log(`floor, one raw aggregate over the same rows: median ${floor.median.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms`);
 console.log(`agents table over 30 days (${agentRows} agents): median ${agentsTable.median.toFixed(1)} ms, p95 ${agentsTable.p95.toFixed(1)} ms (${agentTimes.length} runs)`);
+for (const line of breakdownLines) console.log(`breakdown ${line}`);
 const latencyLine = (w: { median: number; p95: number; p99: number }) => `median ${w.median.toFixed(1)} ms, p95 ${w.p95.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms`;
 console.log(`one delivery written, alone: ${latencyLine(writesAlone)}; while agents tables run (${writesBeside.reports} computed): ${latencyLine(writesBeside)}`);
 console.log(`ratio (median): ${(summary.median / floor.median).toFixed(1)}x; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
