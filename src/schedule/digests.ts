@@ -14,6 +14,8 @@ import { enqueue } from '../store/outbox-store.js';
 import { LanguageStore } from '../store/language-store.js';
 import { computeAgents, computeMetric, computeSummary, type MetricResult } from '../kpi/metrics.js';
 import { resolvePeriod } from '../kpi/periods.js';
+import { breakdownProblem, computeBreakdown, type BreakdownResult } from '../kpi/breakdown.js';
+import type { Breakdown } from '../kpi/request-words.js';
 import type { MetricId } from '../kpi/definitions.js';
 import { digestView, personalDigestView } from '../slack/blocks/digest.js';
 import type { SlackMessage } from '../slack/blocks/kit.js';
@@ -34,7 +36,7 @@ export interface BuiltDigest {
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 /** A channel digest at `at`: the period before it, in `timezone`. */
-export async function buildChannelDigest(db: Database, spec: { metrics: readonly MetricId[]; filters: TicketFilters; timezone: string; periodWord: string }, at: number, locale: Locale): Promise<BuiltDigest> {
+export async function buildChannelDigest(db: Database, spec: { metrics: readonly MetricId[]; filters: TicketFilters; timezone: string; periodWord: string; by?: Breakdown }, at: number, locale: Locale): Promise<BuiltDigest> {
   const kpi = new KpiStore(db);
   const period = resolvePeriod(spec.periodWord, at, spec.timezone);
   const ids = spec.metrics.filter((id) => id !== 'agents');
@@ -48,8 +50,17 @@ export async function buildChannelDigest(db: Database, spec: { metrics: readonly
   const overdue = await kpi.overdueNow(at, spec.filters, 5);
   const agents = await computeAgents(kpi, period, spec.filters, at, 'solved');
   const highlights = agents.rows.filter((row) => row.solved > 0).slice(0, 3).map((row) => ({ name: row.name, slackUserId: row.slackUserId, solved: row.solved, frtMedian: row.frtMedian }));
-  const message = digestView({ period, filters: spec.filters, metrics, backlog, overdue: overdue.n, oldestOverdue: overdue.oldest, highlights, now: at }, locale);
-  const hash = hashOf({ m: metrics.map((result) => [result.metric, result.value, result.previous.value]), backlog, overdue: overdue.n, oldest: overdue.oldest.map((ticket) => ticket.externalId), highlights });
+  // Each metric the digest names split by its `by:` (the parser let in only those that can be).
+  const breakdowns: BreakdownResult[] = [];
+  for (const id of ids) {
+    if (spec.by === undefined || id === 'summary' || breakdownProblem(id, spec.by, period) !== undefined) continue;
+    breakdowns.push(await computeBreakdown(id, spec.by, kpi, period, spec.filters, at));
+  }
+  const message = digestView({ period, filters: spec.filters, metrics, breakdowns, backlog, overdue: overdue.n, oldestOverdue: overdue.oldest, highlights, now: at }, locale);
+  const hash = hashOf({
+    m: metrics.map((result) => [result.metric, result.value, result.previous.value]), b: breakdowns.map((split) => split.rows.map((row) => [row.key, row.value])),
+    backlog, overdue: overdue.n, oldest: overdue.oldest.map((ticket) => ticket.externalId), highlights,
+  });
   return { message, hash };
 }
 
@@ -66,7 +77,7 @@ export async function buildPersonalDigest(db: Database, slackUserId: string, at:
 /** In the language chosen for the channel or person it goes to (`/kpi language`), else the workspace's. */
 function buildFor(deps: DigestDeps, subscription: DigestSubscription, at: number, locale: Locale): Promise<BuiltDigest> {
   if (subscription.kind === 'personal' && subscription.slackUserId !== null) return buildPersonalDigest(deps.db, subscription.slackUserId, at, locale);
-  return buildChannelDigest(deps.db, { metrics: subscription.metrics, filters: subscription.filters, timezone: subscription.timezone, periodWord: digestPeriodWord(subscription.schedule) }, at, locale);
+  return buildChannelDigest(deps.db, { metrics: subscription.metrics, filters: subscription.filters, timezone: subscription.timezone, periodWord: digestPeriodWord(subscription.schedule), ...(subscription.by === undefined ? {} : { by: subscription.by }) }, at, locale);
 }
 
 /** Enqueues the digests that are due at `now`; how many posts were enqueued. */
@@ -91,7 +102,6 @@ export async function runDigests(deps: DigestDeps, now: number): Promise<number>
   return posted;
 }
 
-/** `/kpi digest now #channel`: the channel's first subscription's digest (or the summary of yesterday), posted at once. */
 /** Queues the channel's digest (its first subscription's), or yesterday's summary when it has none; says which. */
 export async function enqueueDigestNow(deps: DigestDeps, channelId: string, timezone: string, now: number): Promise<'subscription' | 'summary'> {
   const [subscription] = await new DigestStore(deps.db).ofChannel(channelId);

@@ -86,6 +86,7 @@ const EVERYONE: readonly (readonly [string, HelpKey])[] = [
 const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi subscribe #support daily 09:00 Asia/Jakarta summary', 'help.subscribe'],
   ['/kpi subscribe #leads weekly mon 08:30 frt csat team:billing', 'help.subscribe'],
+  ['/kpi subscribe #leads weekly mon 08:30 frt csat by:team', 'help.subscribe'],
   ['/kpi subscribe #support cron:"0 9,15 * * 1-5" Asia/Jakarta if-changed', 'help.subscribe'],
   ['/kpi subscribe #support weekdays 17:00 backlog overdue', 'help.subscribe'],
   ['/kpi unsubscribe #support', 'help.unsubscribe'],

@@ -14,12 +14,12 @@
  *     (empty)                                   summary, 30d
  *     help | help <metric>                      help | explain
  *     explain <metric>
- *     <metric> [period] [filters...] [share]    words after the metric in any order;
+ *     <metric> [period] [filters...] [by:<x>] [share]   words after the metric in any order;
  *                                               a mention or an e-mail address is agent:
  *     [period] [filters...] [share]             summary
  *     agent <@U..>|<email>|agent:<x> [period] [filters...] [share]
  *   admin verbs (the listener checks the rights, not the parser):
- *     subscribe <#C..> daily|weekdays|weekly [mon..sun] HH:MM [Area/City] [metrics...] [filters...]
+ *     subscribe <#C..> daily|weekdays|weekly [mon..sun] HH:MM [Area/City] [metrics...] [filters...] [by:<x>]
  *     unsubscribe <#C..>
  *     subscriptions
  *     alerts <#C..> overdue|escalations [filters...]
@@ -128,6 +128,8 @@ export type KpiRequest =
       readonly filters: TicketFilters;
       /** `if-changed`: skip a digest whose numbers are those of the last one. */
       readonly onlyIfChanged: boolean;
+      /** `by:team`...: the digest splits each of its metrics that can be split (never the summary or agents). */
+      readonly by?: Breakdown;
     }
   | { readonly kind: 'unsubscribe'; readonly channel: SlackChannelRef }
   | { readonly kind: 'subscriptions' }
@@ -397,11 +399,8 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
         share = true;
         break;
       case 'breakdown': {
-        const read = readBreakdown(word);
-        // The suggestion as it is typed here: `by:team`.
-        if (!read.ok) return fail('unknown_breakdown', word, { suggestion: 'suggestion' in read.problem && read.problem.suggestion !== undefined ? `by:${read.problem.suggestion}` : undefined });
         if (by !== undefined) return fail('duplicate_word', word, { earlier: by.word });
-        by = { by: read.value, word };
+        by = { by: breakdownOf(word), word };
         break;
       }
       case 'user': {
@@ -502,6 +501,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
   const filters: Partial<Record<FilterKey, string>> = {};
   let cronExpression: string | undefined;
   let onlyIfChanged = false;
+  let by: { by: Breakdown; word: string } | undefined;
   const once = <T>(current: T | undefined, word: string): void => {
     if (current !== undefined) fail('duplicate_word', word);
   };
@@ -513,6 +513,9 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
       if (!isValidCron(cronExpression)) return fail('bad_cron', word);
     } else if (lower === 'if-changed') {
       onlyIfChanged = true;
+    } else if (/^by[:=]/i.test(word)) {
+      if (by !== undefined) return fail('duplicate_word', word, { earlier: by.word });
+      by = { by: breakdownOf(word), word };
     } else if (/^[a-z]+[:=]/i.test(word)) {
       const read = readFilter(word);
       if (!read.ok) return failWith(read.problem);
@@ -538,7 +541,9 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
     }
   }
   refuseTicketFilters(metrics, filters, rest);
-  const common = { kind: 'subscribe' as const, channel, ...(timezone === undefined ? {} : { timezone }), metrics: metrics.length === 0 ? ['summary' as const] : metrics, filters, onlyIfChanged };
+  if (by !== undefined) refuseDigestBreakdown(metrics, filters, by);
+  const split = by === undefined ? {} : { by: by.by };
+  const common = { kind: 'subscribe' as const, channel, ...(timezone === undefined ? {} : { timezone }), metrics: metrics.length === 0 ? ['summary' as const] : metrics, filters, onlyIfChanged, ...split };
   if (cronExpression !== undefined) {
     // A cron schedule carries its own days and time.
     const extra = rest.find((w) => ['daily', 'weekdays', 'weekly'].includes(w.toLowerCase()) || weekdayOf(w.toLowerCase()) !== undefined || /^\d/.test(w));
@@ -558,7 +563,26 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
     ...(timezone === undefined ? {} : { timezone }),
     metrics: metrics.length === 0 ? ['summary'] : metrics,
     filters,
+    ...split,
   };
+}
+
+/** `by:team`; an unknown one fails with the suggestion as it is typed here (`by:team`, not `team`). */
+function breakdownOf(word: string): Breakdown {
+  const read = readBreakdown(word);
+  if (read.ok) return read.value;
+  return fail('unknown_breakdown', word, { suggestion: 'suggestion' in read.problem && read.problem.suggestion !== undefined ? `by:${read.problem.suggestion}` : undefined });
+}
+
+/**
+ * A digest's split must apply to every metric it names besides the summary and agents, which it shows whole (and
+ * to at least one). A digest covers a day or a week, so no split has too many rows.
+ */
+function refuseDigestBreakdown(metrics: readonly MetricId[], filters: TicketFilters, { by, word }: { by: Breakdown; word: string }): void {
+  const split = metrics.filter((metric) => metric !== 'summary' && metric !== 'agents');
+  const week = { from: 0, to: 7 * 86_400_000, timezone: 'UTC' };
+  if (split.length === 0 || split.some((metric) => breakdownProblem(metric, by, week) !== undefined)) fail('breakdown_not_applicable', word);
+  if (!isTimeBreakdown(by) && filters[by] !== undefined) fail('duplicate_word', word);
 }
 
 function alerts(verb: string, words: readonly string[]): KpiRequest {

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import type { TicketFilters } from './kpi-store.js';
 import type { MetricId } from '../kpi/definitions.js';
+import { isBreakdown, type Breakdown } from '../kpi/request-words.js';
 
 export interface DigestSubscription {
   readonly id: number;
@@ -17,6 +18,8 @@ export interface DigestSubscription {
   readonly timezone: string;
   readonly metrics: readonly MetricId[];
   readonly filters: TicketFilters;
+  /** What the digest splits its metrics by (`by:team`); absent: no split. */
+  readonly by?: Breakdown;
   readonly onlyIfChanged: boolean;
   readonly lastRunAt: number | null;
   readonly lastContentHash: string | null;
@@ -31,12 +34,13 @@ export interface NewSubscription {
   readonly timezone: string;
   readonly metrics?: readonly MetricId[];
   readonly filters?: TicketFilters;
+  readonly by?: Breakdown;
   readonly onlyIfChanged?: boolean;
   readonly createdBy?: string;
 }
 
 interface Row {
-  id: number; kind: 'channel' | 'personal'; channel_id: string | null; slack_user_id: string | null; schedule: string; timezone: string; metrics: string; filters: string;
+  id: number; kind: 'channel' | 'personal'; channel_id: string | null; slack_user_id: string | null; schedule: string; timezone: string; metrics: string; filters: string; breakdown: string | null;
   only_if_changed: boolean | number; last_run_at: number | null; last_content_hash: string | null; created_at: number;
 }
 
@@ -49,6 +53,8 @@ const fromRow = (row: Row): DigestSubscription => ({
   timezone: row.timezone,
   metrics: JSON.parse(row.metrics) as MetricId[],
   filters: JSON.parse(row.filters) as TicketFilters,
+  // A word this release does not know (written by a newer one) is no split rather than a failed digest.
+  ...(row.breakdown !== null && isBreakdown(row.breakdown) ? { by: row.breakdown } : {}),
   onlyIfChanged: Boolean(row.only_if_changed),
   lastRunAt: row.last_run_at === null ? null : Number(row.last_run_at),
   lastContentHash: row.last_content_hash,
@@ -68,6 +74,7 @@ export class DigestStore {
         timezone: subscription.timezone,
         metrics: JSON.stringify(subscription.metrics ?? ['summary']),
         filters: JSON.stringify(subscription.filters ?? {}),
+        breakdown: subscription.by ?? null,
         only_if_changed: subscription.onlyIfChanged ?? false,
         enabled: true,
         created_by: subscription.createdBy ?? null,

@@ -84,6 +84,33 @@ describe(`digests on ${TEST_ENGINE}`, () => {
     expect(await runDigests(deps(), w.now)).toBe(1);
   });
 
+  it('a digest with by:team splits each metric it names; the summary stays whole', async () => {
+    // Sunday 10:00 in Jakarta: a Sales ticket yesterday, beside Billing's T-1 and T-2.
+    await w.ingest([{ ticket: 'S-1', type: 'ticket_created', at: Date.UTC(2026, 10, 22, 3, 0), actor: { type: 'customer', id: 'c8' }, data: { status: 'new', team: 'Sales' } }]);
+    await digests.add({ kind: 'channel', channelId: 'CSPLIT', schedule: '0 9 * * *', timezone: 'Asia/Jakarta', metrics: ['summary', 'volume', 'backlog'], by: 'team' }, T0 - HOUR);
+    expect((await digests.ofChannel('CSPLIT'))[0]?.by).toBe('team');
+    w.now = T0 + 2 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    await w.sender().deliverDue();
+    const text = renderMessage({ text: '', blocks: w.posts()[0]?.blocks as never });
+    expect(text).toContain('Support digest: yesterday');
+    expect(text).toContain('Ticket volume by team\n`██████████`  Billing  2 · ▲ up from 0\n`█████░░░░░`  Sales  1 · ▲ up from 0\n');
+    // The backlog at the period's end (Sunday midnight): T-3 came on Monday.
+    expect(text).toContain('Backlog by team\n`██████████`  Billing  2 · ▲ up from 0 · worse\n`█████░░░░░`  Sales  1 · ▲ up from 0 · worse\n');
+    expect(text).not.toMatch(/Summary[^\n]* by team/);
+  });
+
+  it('"only if changed" compares a digest\'s split too: a ticket moved to another team posts again, with the same totals', async () => {
+    await digests.add({ kind: 'channel', channelId: 'CSPLIT', schedule: '*/10 * * * *', timezone: 'UTC', metrics: ['volume'], by: 'team', onlyIfChanged: true }, T0 - HOUR);
+    w.now = Date.UTC(2026, 10, 23, 2, 0);
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(0);
+    await w.ingest([{ ticket: 'T-3', type: 'team_changed', at: w.now - MIN, data: { team: 'Sales' } }]);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+  });
+
   it('"only if changed" skips a digest whose numbers are the same as the last one', async () => {
     await digests.add({ kind: 'channel', channelId: 'CDIGEST', schedule: '*/10 * * * *', timezone: 'UTC', onlyIfChanged: true }, T0 - HOUR);
     w.now = Date.UTC(2026, 10, 23, 2, 0);

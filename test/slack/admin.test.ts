@@ -98,6 +98,16 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect((await new DigestStore(w.db).enabled()).map((s) => s.channelId)).toEqual(['C0LEAD']);
   });
 
+  it('a digest split by team: said, kept, listed, and another digest than the same one unsplit', async () => {
+    expect(await run('subscribe <#C0LEAD> weekly mon 09:00 frt csat by:team')).toBe('Done: #C0LEAD gets a digest every Monday at 09:00 (Asia/Jakarta): First response time, Customer satisfaction (CSAT) by team.');
+    expect(await run('subscribe <#C0LEAD> weekly mon 09:00 frt csat by:team')).toContain('already gets this digest');
+    expect(await run('subscribe <#C0LEAD> weekly mon 09:00 frt csat')).toContain('Done:');
+    expect((await new DigestStore(w.db).ofChannel('C0LEAD')).map((s) => s.by ?? null)).toEqual(['team', null]);
+    const list = (await handleAdminRequest(parse('subscriptions') as AdminRequest, ctx())).text;
+    expect(list).toContain('<#C0LEAD>: every Monday at 09:00 (Asia/Jakarta) · First response time, Customer satisfaction (CSAT) by team');
+    expect(await run('subscribe <#C0LEAD> weekly mon 09:00 frt by:week', { locale: 'tr' })).toContain('İlk yanıt süresi (haftaya göre)');
+  });
+
   it('alerts: overdue, escalations and threshold rules are stored', async () => {
     await w.ingest([{ ticket: 'T-B', type: 'ticket_created', at: T0, data: { status: 'open', team: 'Billing' } }]);
     expect(await run('alerts <#C0OPS> overdue team:billing')).toBe('Done: #C0OPS gets SLA warnings and breaches (Team: billing).');

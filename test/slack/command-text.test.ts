@@ -102,7 +102,7 @@ describe('help', () => {
     expect(groups.flatMap((group) => group.examples)).toEqual([...help.items, ...help.adminItems].map((item) => item.example));
     const text = helpText(locale);
     for (const description of descriptions) expect(text.split(escapeMrkdwn(description)).length - 1, description).toBe(1);
-    expect(groups.find((group) => group.examples.length > 1 && group.examples[0]?.startsWith('/kpi subscribe'))?.examples).toHaveLength(4);
+    expect(groups.find((group) => group.examples.length > 1 && group.examples[0]?.startsWith('/kpi subscribe'))?.examples).toHaveLength(5);
   });
 
   it('reads in the language', () => {

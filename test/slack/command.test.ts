@@ -197,6 +197,18 @@ describe('admin verbs', () => {
     expect(request('subscribe <#C1AAAA> weekly Sunday 07:00 UTC')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'sun' }, timezone: 'UTC' });
   });
 
+  it('subscribe with by: splits the digest\'s metrics, where each can be split', () => {
+    expect(request('subscribe <#C1AAAA> weekly mon 09:00 frt csat by:team')).toMatchObject({ kind: 'subscribe', metrics: ['frt', 'csat'], by: 'team' });
+    expect(request('subscribe <#C1AAAA> daily 09:00 summary backlog BY=day')).toMatchObject({ metrics: ['summary', 'backlog'], by: 'day' });
+    expect(request('subscribe <#C1AAAA> weekly mon 09:00 churn by:day')).toMatchObject({ metrics: ['churn'], by: 'day' });
+    expect('by' in request('subscribe <#C1AAAA> daily 09:00 frt')).toBe(false);
+    expect(error('subscribe <#C1AAAA> daily 09:00 by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 frt churn by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 frt by:teem')).toEqual({ kind: 'error', code: 'unknown_breakdown', word: 'by:teem', suggestion: 'by:team' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 frt by:team by:day')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:day', earlier: 'by:team' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 frt team:billing by:team')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:team' });
+  });
+
   it('subscribe refuses what it cannot schedule', () => {
     expect(error('subscribe')).toEqual({ kind: 'error', code: 'missing_argument', word: 'subscribe', expected: 'channel' });
     expect(error('subscribe #support daily 09:00')).toEqual({ kind: 'error', code: 'bad_channel', word: '#support' });

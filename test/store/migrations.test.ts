@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 29;
+const MIGRATIONS = 30;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -73,6 +73,9 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('alert_outbox', 'claimed_by')).toBe(true);
     expect(await db.schema.hasTable('deleted_tickets')).toBe(true);
     expect(await db.schema.hasTable('slack_languages')).toBe(true);
+    expect(await db.schema.hasColumn('digest_subscriptions', 'breakdown')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261124000038_digest_breakdown');
+    expect(await db.schema.hasColumn('digest_subscriptions', 'breakdown')).toBe(false);
     expect(await migrateDown(db)).toBe('20261124000037_reported_openers_rebuild');
     expect(await migrateDown(db)).toBe('20261124000036_slack_languages');
     expect(await db.schema.hasTable('slack_languages')).toBe(false);

@@ -31,7 +31,7 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
   const overall = t(locale, 'breakdown.overall', { value: formatMetricValue(locale, result.overall.value, result.unit) });
   const overallTrend = trendText(locale, result.overall);
   const blocks: Block[] = [header(title), section([`*${escapeMrkdwn(overall)}*`, overallTrend].filter((part) => part !== '').join('  '))];
-  const lines = rowLines(locale, result);
+  const lines = breakdownRowLines(locale, result);
   if (lines.length === 0) blocks.push(section(t(locale, 'breakdown.none')));
   for (let start = 0; start < lines.length; start += ROWS_PER_SECTION) blocks.push(section(lines.slice(start, start + ROWS_PER_SECTION).join('\n')));
   const notes = [contextText(locale, period, filters, result.overall.n, result.metric), ...rowNotes(locale, result)];
@@ -49,8 +49,8 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 
-/** One line per row; "and N more" after the last when values were left out. */
-function rowLines(locale: Locale, result: BreakdownResult): string[] {
+/** One line per row; "and N more" after the last when values were left out (also a digest's split). */
+export function breakdownRowLines(locale: Locale, result: BreakdownResult): string[] {
   const bars = barsOf(result.rows);
   const lines = result.rows.map((row, index) => {
     const name = `*${rowName(locale, result, row)}*${row.partial === true ? ' ◐' : ''}`;

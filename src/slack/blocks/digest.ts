@@ -11,13 +11,17 @@ import type { Locale } from '../../i18n/locale.js';
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
-import { contextText, dueText, metricFields, metricsPlain, ticketLine, type TicketLine } from './common.js';
+import { contextText, dueText, metricFields, metricName, metricsPlain, ticketLine, type TicketLine } from './common.js';
+import { breakdownRowLines } from './breakdown.js';
+import type { BreakdownResult } from '../../kpi/breakdown.js';
 import { context, divider, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
 
 export interface DigestViewModel {
   readonly period: Period;
   readonly filters: TicketFilters;
   readonly metrics: readonly MetricResult[];
+  /** The digest's metrics split by its `by:`, each under its title. */
+  readonly breakdowns?: readonly BreakdownResult[];
   readonly backlog: number;
   readonly overdue: number;
   readonly oldestOverdue: readonly (TicketLine & { readonly dueAt: number })[];
@@ -28,6 +32,10 @@ export interface DigestViewModel {
 export function digestView(model: DigestViewModel, locale: Locale): SlackMessage {
   const title = t(locale, 'digest.title', { period: formatPeriod(locale, model.period) });
   const blocks: Block[] = [header(title), ...metricFields(locale, model.metrics)];
+  for (const split of model.breakdowns ?? []) {
+    const lines = breakdownRowLines(locale, split);
+    blocks.push(section([`*${t(locale, `breakdown.title.${split.by}`, { metric: metricName(locale, split.metric) })}*`, ...(lines.length === 0 ? [t(locale, 'breakdown.none')] : lines)].join('\n')));
+  }
   const now = t(locale, 'digest.now', { backlog: formatNumber(locale, model.backlog), overdue: formatNumber(locale, model.overdue) });
   blocks.push(section(now));
   blocks.push(divider());

@@ -16,6 +16,7 @@ import { teamHasTickets } from '../../store/teams.js';
 import { EnpsStore } from '../../store/enps-store.js';
 import { enqueue } from '../../store/outbox-store.js';
 import { METRICS } from '../../kpi/definitions.js';
+import type { Breakdown } from '../../kpi/request-words.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
 import { defaultWindowHours } from '../../schedule/threshold-rules.js';
@@ -73,11 +74,11 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const cron = cronFor(schedule, request.time);
       const when = scheduleWords(locale, schedule, request.time ?? '');
       // The same digest twice would post twice at each time: said, not added.
-      const same = (await store.ofChannel(request.channel.id)).find((s) => s.schedule === cron && s.timezone === timezone && sameJson(s.metrics, request.metrics) && sameJson(s.filters, request.filters) && s.onlyIfChanged === request.onlyIfChanged);
+      const same = (await store.ofChannel(request.channel.id)).find((s) => s.schedule === cron && s.timezone === timezone && sameJson(s.metrics, request.metrics) && sameJson(s.filters, request.filters) && s.by === request.by && s.onlyIfChanged === request.onlyIfChanged);
       if (same !== undefined) return reply(t(locale, 'admin.already_subscribed', { channel: channelRef(request.channel.id), when, timezone }));
-      await store.add({ kind: 'channel', channelId: request.channel.id, schedule: cron, timezone, metrics: request.metrics, filters: request.filters, createdBy: ctx.userId, onlyIfChanged: request.onlyIfChanged }, now);
+      await store.add({ kind: 'channel', channelId: request.channel.id, schedule: cron, timezone, metrics: request.metrics, filters: request.filters, ...(request.by === undefined ? {} : { by: request.by }), createdBy: ctx.userId, onlyIfChanged: request.onlyIfChanged }, now);
       const filters = filtersText(locale, request.filters);
-      const done = t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: `${metricList(locale, request.metrics)}${filters === '' ? '' : ` (${filters})`}` });
+      const done = t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: `${digestMetrics(locale, request.metrics, request.by)}${filters === '' ? '' : ` (${filters})`}` });
       return reply(request.onlyIfChanged ? `${done} ${t(locale, 'admin.if_changed')}` : done);
     }
     case 'unsubscribe': {
@@ -92,7 +93,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
         const target = subscription.kind === 'personal' ? `<@${subscription.slackUserId ?? ''}>` : channelRef(subscription.channelId ?? '');
         const filters = filtersText(locale, subscription.filters);
         // A personal digest lists the agent's own tickets, not metrics.
-        const metrics = subscription.kind === 'personal' ? t(locale, 'digest.personal_title') : metricList(locale, subscription.metrics);
+        const metrics = subscription.kind === 'personal' ? t(locale, 'digest.personal_title') : digestMetrics(locale, subscription.metrics, subscription.by);
         // The language, when the channel or person has one of their own (`/kpi language`).
         const language = chosen.get(subscription.channelId ?? subscription.slackUserId ?? '');
         const extras = [filters, language === undefined ? '' : t(locale, `language.name.${language}`)].filter((part) => part !== '');
@@ -255,6 +256,12 @@ export async function startEnpsSurvey(audience: SurveyAudience | undefined, ques
     }
   });
   return reply(t(ctx.locale, 'enps.started', { n: members.length }));
+}
+
+/** A digest's metrics in words, with what splits them: "First response time, CSAT by team". */
+function digestMetrics(locale: Locale, metrics: readonly string[], by: Breakdown | undefined): string {
+  const list = metricList(locale, metrics);
+  return by === undefined ? list : t(locale, `breakdown.title.${by}`, { metric: list });
 }
 
 function metricList(locale: Locale, metrics: readonly string[]): string {
