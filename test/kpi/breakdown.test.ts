@@ -3,15 +3,13 @@
  * against its own previous period; a row by day, week or month is the metric over that unit of the period.
  * Worked examples by hand, on both engines, and each row checked against the metric computed with its own filter or dates.
  */
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/store/database.js';
-import { IngestStore } from '../../src/store/ingest-store.js';
-import { KpiStore } from '../../src/store/kpi-store.js';
+import { describe, expect, it } from 'vitest';
 import { computeMetric, type PeriodRange } from '../../src/kpi/metrics.js';
 import { breakdownBuckets, breakdownProblem, computeBreakdown, MAX_BREAKDOWN_VALUES } from '../../src/kpi/breakdown.js';
 import { resolvePeriod } from '../../src/kpi/periods.js';
-import type { Actor, NormalizedEvent, TicketEvent, TicketEventData, TicketEventType } from '../../src/ingest/events.js';
-import { TEST_ENGINE, clearIngestedData, useTestDatabase } from '../helpers/databases.js';
+import type { Actor, NormalizedEvent, TicketEventData } from '../../src/ingest/events.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { ticketEvents, useKpiWorld } from '../helpers/kpi-world.js';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -60,28 +58,14 @@ describe('breakdown rules', () => {
 });
 
 describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
-  const t = useTestDatabase({ migrate: true, shared: true });
-  let db: Database;
-  let ingest: IngestStore;
-  let kpi: KpiStore;
-  beforeAll(() => {
-    db = t.db;
-    ingest = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW);
-    kpi = new KpiStore(db);
-  });
-  beforeEach(() => clearIngestedData(db));
-
-  let key = 0;
-  const ev = (ticket: string, type: TicketEventType, at: number, data: TicketEventData = {}, actor?: Actor): TicketEvent => ({
-    kind: 'ticket', type, externalTicketId: ticket, occurredAt: at, data, ...(actor === undefined ? {} : { actor }), dedupeKey: `b${key++}`,
-  });
+  const w = useKpiWorld(NOW);
+  const ev = ticketEvents('b');
   const ayu: Actor = { type: 'agent', id: 'a1', name: 'Ayu Lestari', email: 'ayu@example.com' };
   const can: Actor = { type: 'agent', id: 'a2', name: 'Can Öztürk', email: 'can@example.com' };
   const customer: Actor = { type: 'customer', id: 'c1' };
   const created = (id: string, at: number, data: TicketEventData = {}) => ev(id, 'ticket_created', at, { status: 'new', priority: 'normal', channel: 'email', assignee: ayu, ...data }, customer);
   const reply = (id: string, at: number, who: Actor = ayu) => ev(id, 'agent_reply', at, {}, who);
   const solve = (id: string, at: number) => ev(id, 'status_changed', at, { status: 'solved' });
-  const load = (events: NormalizedEvent[]) => ingest.recordEvents('generic', events);
 
   /**
    * Billing: replies after 1 h, 3 h and 2 h in the period (median 2 h), 4 h in the previous one.
@@ -101,8 +85,8 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
   };
 
   it('FRT by team: each row its team\'s median against its own previous period; slowest first; the ticket with no team in no row', async () => {
-    await load(world());
-    const result = await computeBreakdown('frt', 'team', kpi, PERIOD, {}, NOW);
+    await w.load(world());
+    const result = await computeBreakdown('frt', 'team', w.kpi, PERIOD, {}, NOW);
     expect(result.rows.map((row) => [row.key, row.value, row.n])).toEqual([
       ['Billing', 2 * 3600, 3],
       ['Technical', 30 * 60, 1],
@@ -116,12 +100,12 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
   });
 
   it('each row by a field equals the metric asked with that filter', async () => {
-    await load(world());
+    await w.load(world());
     for (const by of ['team', 'agent', 'priority', 'channel', 'source'] as const) {
       for (const metric of ['frt', 'backlog', 'volume', 'resolved'] as const) {
-        const result = await computeBreakdown(metric, by, kpi, PERIOD, {}, NOW);
+        const result = await computeBreakdown(metric, by, w.kpi, PERIOD, {}, NOW);
         for (const row of result.rows) {
-          const alone = await computeMetric(metric, kpi, PERIOD, { [by]: row.key }, NOW);
+          const alone = await computeMetric(metric, w.kpi, PERIOD, { [by]: row.key }, NOW);
           expect({ by, metric, key: row.key, value: row.value, n: row.n, previous: row.previous }).toEqual({ by, metric, key: row.key, value: alone.value, n: alone.n, previous: alone.previous });
         }
       }
@@ -129,8 +113,8 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
   });
 
   it('by agent: a row per assignee, read back by e-mail address, named; unassigned tickets in no row', async () => {
-    await load([...world(), created('u1', START + DAY, { team: 'Billing', assignee: null })]);
-    const result = await computeBreakdown('volume', 'agent', kpi, PERIOD, {}, NOW);
+    await w.load([...world(), created('u1', START + DAY, { team: 'Billing', assignee: null })]);
+    const result = await computeBreakdown('volume', 'agent', w.kpi, PERIOD, {}, NOW);
     expect(result.rows.map((row) => [row.key, row.name, row.value])).toEqual([
       ['ayu@example.com', 'Ayu Lestari', 3],
       ['can@example.com', 'Can Öztürk', 3],
@@ -139,14 +123,14 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
   });
 
   it('by priority: urgent first, whatever the activity', async () => {
-    await load(world());
-    const result = await computeBreakdown('volume', 'priority', kpi, PERIOD, {}, NOW);
+    await w.load(world());
+    const result = await computeBreakdown('volume', 'priority', w.kpi, PERIOD, {}, NOW);
     expect(result.rows.map((row) => [row.key, row.value])).toEqual([['urgent', 1], ['high', 1], ['normal', 4]]);
   });
 
   it('a team spelt two ways is one row, under the spelling most of its tickets have', async () => {
-    await load(world());
-    const result = await computeBreakdown('volume', 'team', kpi, PERIOD, {}, NOW);
+    await w.load(world());
+    const result = await computeBreakdown('volume', 'team', w.kpi, PERIOD, {}, NOW);
     expect(result.rows.map((row) => [row.key, row.value])).toEqual([['Billing', 3], ['Technical', 2]]);
   });
 
@@ -156,8 +140,8 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
       // Team 0 has 1 ticket, team 1 two...: the two least active are left out.
       for (let n = 0; n <= team; n++) events.push(created(`m${team}-${n}`, START + n * H, { team: `Team ${String(team).padStart(2, '0')}` }));
     }
-    await load(events);
-    const result = await computeBreakdown('volume', 'team', kpi, PERIOD, {}, NOW);
+    await w.load(events);
+    const result = await computeBreakdown('volume', 'team', w.kpi, PERIOD, {}, NOW);
     expect(result.rows).toHaveLength(MAX_BREAKDOWN_VALUES);
     expect(result.more).toBe(2);
     expect(result.rows.map((row) => row.key)).not.toContain('Team 00');
@@ -166,22 +150,22 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
   });
 
   it('by week: each row the metric over that week; the rows of a count add up to the period\'s', async () => {
-    await load(world());
-    const result = await computeBreakdown('volume', 'week', kpi, PERIOD, {}, NOW);
+    await w.load(world());
+    const result = await computeBreakdown('volume', 'week', w.kpi, PERIOD, {}, NOW);
     expect(result.rows.map((row) => [row.key, row.value, row.partial ?? false])).toEqual([['2026-10-05', 4], ['2026-10-12', 2]].map(([k, v]) => [k, v, false]));
     expect(result.rows.reduce((sum, row) => sum + (row.value ?? 0), 0)).toBe(result.overall.value);
-    const frt = await computeBreakdown('frt', 'week', kpi, PERIOD, {}, NOW);
+    const frt = await computeBreakdown('frt', 'week', w.kpi, PERIOD, {}, NOW);
     // Week 1: 1 h, 3 h, 30 min, 4 h → median 2 h; week 2: b3's 2 h (t2 awaits its reply).
     expect(frt.rows.map((row) => [row.value, row.n])).toEqual([[2 * 3600, 4], [2 * 3600, 1]]);
   });
 
   it('backlog by day: each row the open tickets at that day\'s end', async () => {
-    await load(world());
-    const result = await computeBreakdown('backlog', 'day', kpi, PERIOD, {}, NOW);
+    await w.load(world());
+    const result = await computeBreakdown('backlog', 'day', w.kpi, PERIOD, {}, NOW);
     expect(result.rows).toHaveLength(14);
     for (const [index, row] of result.rows.entries()) {
       const dayEnd = START + (index + 1) * DAY;
-      expect(row.value).toBe(await kpi.backlogCount(dayEnd, {}));
+      expect(row.value).toBe(await w.kpi.backlogCount(dayEnd, {}));
     }
     // Day 1 (Oct 5): p1 (from the previous period) and b1 open; day 2: b1 solved, b2 open; day 10 (Oct 14): p1, b2, b3, n1, t2 (t1 solved that day).
     expect(result.rows[0]?.value).toBe(2);
@@ -190,10 +174,10 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
   });
 
   it('a running period\'s last day is marked as a part, and no row reaches past now', async () => {
-    await load(world());
+    await w.load(world());
     const now = START + 2 * DAY + 12 * H;
     const running: PeriodRange = { from: START, to: now, timezone: 'UTC', previous: { from: START - 2.5 * DAY, to: START } };
-    const result = await computeBreakdown('volume', 'day', kpi, running, {}, now);
+    const result = await computeBreakdown('volume', 'day', w.kpi, running, {}, now);
     expect(result.rows.map((row) => [row.key, row.value, row.partial ?? false])).toEqual([['2026-10-05', 1, false], ['2026-10-06', 1, false], ['2026-10-07', 1, true]]);
     expect(result.rows.at(-1)?.to).toBe(new Date(now).toISOString());
   });
