@@ -80,7 +80,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
     }
     if (problem === 'breakdown_too_long') {
       const coarser = coarserUnit(by);
-      throw new UsageError(`--by ${by} would give more than ${MAX_BREAKDOWN_BUCKETS} rows${coarser === undefined ? '' : `; try --by ${coarser}`} or a shorter --period`);
+      throw new UsageError(`--by ${by} would give more than ${MAX_BREAKDOWN_BUCKETS} rows; try ${coarser === undefined ? '' : `--by ${coarser} or `}a shorter --period`);
     }
   }
 
@@ -281,10 +281,11 @@ export function metricsCsv(results: readonly MetricResult[]): string {
 /** One row per breakdown row: its key, the instants it covers, its value (and, by a field, the previous period's). */
 function breakdownCsv(result: BreakdownResult): string {
   return csvText(
-    ['metric', 'by', 'key', 'from', 'to', 'timezone', 'partial', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend'],
+    ['metric', 'by', 'key', 'from', 'to', 'timezone', 'partial', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend', 'name', 'source'],
     result.rows.map((row) => [
       result.metric, result.by, textCell(row.key), row.from, row.to, result.period.timezone, row.partial === true ? 'yes' : '',
       numberCell(row.value), result.unit, row.n, numberCell(row.previous?.value ?? null), row.previous?.n ?? '', numberCell(row.change ?? null), row.trend ?? '',
+      textCell(row.name ?? null), row.source ?? '',
     ]),
   );
 }

@@ -76,10 +76,10 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     const billing = JSON.parse(runKpibot(['report', 'frt', '--period', '7d', '--filter', 'team=Billing', '--json'], env).stdout) as { value: number; n: number };
     expect(json.rows[1]).toMatchObject({ value: billing.value, n: billing.n });
     const csv = runKpibot(['report', 'volume', '--period', '7d', '--by', 'agent', '--csv'], env).stdout.trimEnd().split('\n');
-    expect(csv[0]).toBe('metric,by,key,from,to,timezone,partial,value,unit,n,previous_value,previous_n,change_percent,trend');
+    expect(csv[0]).toBe('metric,by,key,from,to,timezone,partial,value,unit,n,previous_value,previous_n,change_percent,trend,name,source');
     expect(csv).toHaveLength(2);
     const cells = (csv[1] ?? '').split(',');
-    expect([0, 1, 2, 7, 8, 9].map((index) => cells[index])).toEqual(['volume', 'agent', 'ayu@example.com', '3', 'count', '3']);
+    expect([0, 1, 2, 7, 8, 9, 14].map((index) => cells[index])).toEqual(['volume', 'agent', 'ayu@example.com', '3', 'count', '3', 'Ayu']);
     const days = runKpibot(['report', 'volume', '--period', '7d', '--by', 'day', '--json'], env);
     expect((JSON.parse(days.stdout) as { rows: unknown[] }).rows).toHaveLength(7);
   });
@@ -90,6 +90,7 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['report', 'summary', '--by', 'team'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by goes with one metric, not summary\n' });
     expect(runKpibot(['report', 'churn', '--by', 'team'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by team does not apply to churn: it counts customers; --by day, week or month do\n' });
     expect(runKpibot(['report', 'frt', '--period', '90d', '--by', 'day'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by day would give more than 62 rows; try --by week or a shorter --period\n' });
+    expect(runKpibot(['report', 'frt', '--period', '3660d', '--by', 'month'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by month would give more than 62 rows; try a shorter --period\n' });
     expect(runKpibot(['report', 'frt', '--by', 'team', '--filter', 'team=Sales'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --by team and --filter team=Sales both choose the team: keep one\n' });
   });
 

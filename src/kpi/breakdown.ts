@@ -45,6 +45,8 @@ export interface BreakdownRow {
   /** An agent's name, and their Slack user when linked (the key is their e-mail address or helpdesk id). */
   readonly name?: string;
   readonly slackUserId?: string;
+  /** An agent known by a helpdesk id alone: their helpdesk, which the row's filter adds (`agent:7 source:zendesk`). */
+  readonly source?: string;
   /** The instants the row covers (a time row: its unit cut at the period's edges; a field row: the period). */
   readonly from: string;
   readonly to: string;
@@ -98,9 +100,9 @@ export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, s
   }
   const { values, total, without } = await store.breakdownValues(by, period, periodInstant(period, now), filters, MAX_BREAKDOWN_VALUES);
   const computed = await Promise.all(
-    values.map(async ({ value, name, slackUserId }): Promise<BreakdownRow> => {
-      const result = await computeHeadline(metric, store, period, { ...filters, [by]: value }, now);
-      return { key: value, ...(name === undefined ? {} : { name }), ...(slackUserId === undefined ? {} : { slackUserId }), from: result.period.from, to: result.period.to, value: result.value, n: result.n, previous: result.previous, change: result.change, trend: result.trend };
+    values.map(async ({ value, name, slackUserId, source }): Promise<BreakdownRow> => {
+      const result = await computeHeadline(metric, store, period, { ...filters, [by]: value, ...(source === undefined ? {} : { source }) }, now);
+      return { key: value, ...(name === undefined ? {} : { name }), ...(slackUserId === undefined ? {} : { slackUserId }), ...(source === undefined ? {} : { source }), from: result.period.from, to: result.period.to, value: result.value, n: result.n, previous: result.previous, change: result.change, trend: result.trend };
     }),
   );
   // Priorities stay in their order (urgent first); other values largest first, so the team with the slowest replies

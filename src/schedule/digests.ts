@@ -15,7 +15,7 @@ import { LanguageStore } from '../store/language-store.js';
 import { computeAgents, computeMetric, computeSummary, type MetricResult } from '../kpi/metrics.js';
 import { resolvePeriod } from '../kpi/periods.js';
 import { breakdownProblem, computeBreakdown, type BreakdownResult } from '../kpi/breakdown.js';
-import type { Breakdown } from '../kpi/request-words.js';
+import { isTimeBreakdown, type Breakdown } from '../kpi/request-words.js';
 import type { MetricId } from '../kpi/definitions.js';
 import { digestView, personalDigestView } from '../slack/blocks/digest.js';
 import type { SlackMessage } from '../slack/blocks/kit.js';
@@ -57,8 +57,9 @@ export async function buildChannelDigest(db: Database, spec: { metrics: readonly
     breakdowns.push(await computeBreakdown(id, spec.by, kpi, period, spec.filters, at));
   }
   const message = digestView({ period, filters: spec.filters, metrics, breakdowns, backlog, overdue: overdue.n, oldestOverdue: overdue.oldest, highlights, now: at }, locale);
+  // A day's row is named by its date, which moves on with every digest: time rows compare by their place.
   const hash = hashOf({
-    m: metrics.map((result) => [result.metric, result.value, result.previous.value]), b: breakdowns.map((split) => split.rows.map((row) => [row.key, row.value])),
+    m: metrics.map((result) => [result.metric, result.value, result.previous.value]), b: breakdowns.map((split) => split.rows.map((row, index) => [isTimeBreakdown(split.by) ? index : row.key, row.value])),
     backlog, overdue: overdue.n, oldest: overdue.oldest.map((ticket) => ticket.externalId), highlights,
   });
   return { message, hash };

@@ -128,6 +128,12 @@ export async function answerAction(actionId: string, value: string | undefined, 
   if (action === ACTION.explain) return { message: explainView({ metric: ref.m, ...(ref.n === undefined ? {} : { n: ref.n }) }, asker.locale), share: false };
   const period = periodOf(ref, deps, now);
   if (period === undefined) return undefined;
+  if (action === ACTION.share && ref.b !== undefined) {
+    // The period is read again at the click: `2026-09-24.. by:day` a day later has 63 days. Said to the sharer, not
+    // posted unsplit in the channel.
+    const problem = breakdownProblem(ref.m, ref.b, period);
+    if (problem !== undefined) return { message: commandErrorView({ kind: 'error', code: problem, word: `by:${ref.b}` }, asker.locale), share: false };
+  }
   if (action === ACTION.share) return { message: await metricAnswer(ref.m, period, ref.f, true, asker, deps, now, { sharedBy: asker.userId, ...(ref.b === undefined ? {} : { by: ref.b }) }), share: true };
   if ((action === ACTION.showTickets || action === ACTION.page) && ref.l !== undefined) {
     const page = Math.max(0, Math.floor(ref.pg ?? 0));

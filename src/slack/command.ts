@@ -45,7 +45,7 @@ import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
-import { isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readPeriod, type Breakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
+import { isBreakdown, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readPeriod, type Breakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { breakdownProblem, coarserUnit } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
@@ -346,15 +346,10 @@ function metricRequest(metric: MetricId, words: readonly string[], options: Pars
   if (args.by === undefined) return request;
   const { by, word } = args.by;
   // A field that a filter already narrows to one value would split into one row.
-  if (!isTimeBreakdown(by) && args.filters[by] !== undefined) return fail('duplicate_word', word, { earlier: words.find((other) => filterKeyOf(other) === by) });
+  if (!isTimeBreakdown(by) && args.filters[by] !== undefined) return fail('duplicate_word', word, { earlier: args.setBy[by] });
   const problem = breakdownProblem(metric, by, args.period);
   if (problem !== undefined) return fail(problem, word, problem === 'breakdown_too_long' ? { suggestion: suggestCoarser(by) } : {});
   return { ...request, by };
-}
-
-function filterKeyOf(word: string): FilterKey | undefined {
-  const read = readFilter(word);
-  return read.ok ? read.value.key : undefined;
 }
 
 function suggestCoarser(by: Breakdown): string | undefined {
@@ -376,6 +371,8 @@ interface MetricArguments {
   share: boolean;
   /** `by:` and the word that set it. */
   by?: { by: Breakdown; word: string };
+  /** The word that set each filter (a mention or an address sets the agent's). */
+  setBy: Partial<Record<FilterKey, string>>;
 }
 
 /** `[period] [filters...] [share]` in any order; a mention or an e-mail address is the agent filter. */
@@ -392,8 +389,11 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
     filters[key] = value;
     setBy[key] = word;
   };
-  for (const word of words) {
+  for (const [index, word] of words.entries()) {
     const kind = classify(word);
+    // `by team` and `by: team` as people type them: the word to type instead.
+    const next = words[index + 1]?.toLowerCase();
+    if (/^by[:=]?$/i.test(word) && next !== undefined && isBreakdown(next)) return fail(word.length === 2 ? 'unknown_word' : 'unknown_breakdown', word, { suggestion: `by:${next}` });
     switch (kind) {
       case 'share':
         share = true;
@@ -451,7 +451,7 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
     if (!read.ok) return failWith(read.problem);
     period = read.value;
   }
-  return { period, filters, share, ...(agent === undefined ? {} : { agent }), ...(by === undefined ? {} : { by }) };
+  return { period, filters, share, setBy, ...(agent === undefined ? {} : { agent }), ...(by === undefined ? {} : { by }) };
 }
 
 /** `agent:<@U123>` (Slack escaped the mention inside the filter) or `agent:@U123` name a Slack user. */

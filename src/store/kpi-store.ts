@@ -75,6 +75,8 @@ export interface BreakdownValue {
   /** An agent's name, and their Slack user when linked. */
   readonly name?: string;
   readonly slackUserId?: string;
+  /** An agent known by a helpdesk id alone: the helpdesk, which the row's filters add (`agent:7 source:zendesk`). */
+  readonly source?: string;
   readonly active: number;
 }
 
@@ -110,7 +112,8 @@ export class KpiStore {
     // Names compare by their stored keys (matchKey): SQL's lower() differs between the engines beyond A-Z.
     if (filters.team !== undefined) void query.where('t.team_key', matchKey(filters.team));
     if (filters.priority !== undefined) void query.where('t.priority', filters.priority.toLowerCase());
-    if (filters.channel !== undefined) void query.whereRaw('lower(t.channel) = ?', [filters.channel.toLowerCase()]);
+    // Lowered by the database on both sides, as breakdowns group channels: SQLite's lower() changes A-Z alone.
+    if (filters.channel !== undefined) void query.whereRaw('lower(t.channel) = lower(?)', [filters.channel]);
     if (filters.source !== undefined) void query.where('t.source', filters.source.toLowerCase());
     if (filters.tag !== undefined) {
       void query.whereExists((sub) => sub.select(this.db.raw('1')).from('ticket_tags as g').whereRaw('g.ticket_id = t.id').andWhere('g.tag', filters.tag?.toLowerCase() ?? ''));
@@ -683,16 +686,19 @@ export class KpiStore {
     // created_at) index to skip a sort, rather than read the few rows the range picks (1M tickets: 450 ms against 2 ms).
     const group = `(case when ${column} is null then null else ${column} end)`;
     const grouped = (query: Builder) => query.select(this.db.raw(`${group} as g`), this.db.raw(`${label} as label`)).count({ n: '*' }).groupByRaw(`${group}, ${label}`);
-    // Active in the range: created in it, resolved in it, or open at its end (a ticket may be all three).
+    // Active in the range: created in it, resolved in it, open at its end, or rated in it (a rating often comes days
+    // after the solve, and CSAT by team counts the answers); a ticket may be all four.
     const createdIn = () => this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to);
     const resolvedIn = () => this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to);
-    const active = () => [createdIn(), resolvedIn(), this.openAt(at, filters)];
+    const ratedIn = () =>
+      this.tickets(filters).whereIn('t.id', this.db('survey_responses as s').whereIn('s.kind', Object.keys(SURVEY_SCALES)).andWhere('s.responded_at', '>=', range.from).andWhere('s.responded_at', '<', range.to).select('s.ticket_id'));
+    const active = () => [createdIn(), resolvedIn(), this.openAt(at, filters), ratedIn()];
     // The tickets with no value, each once: a union of their ids (no parentheses around its parts, which SQLite refuses).
     const withoutIds = this.db.union(active().map((query) => query.whereRaw(`${column} is null`).select('t.id')), false);
     // Counted for the ranking as countOpenAt counts the open tickets: the halves of openAt apart (one OR across two
     // indexes, grouped, reads far more rows), less the tickets solved at `at` and reopened since.
     const createdBefore = () => this.tickets(filters).whereRaw('t.created_at + 0 < ?', [at]);
-    const counted = [createdIn(), resolvedIn(), createdBefore().whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at'), createdBefore().where('t.resolved_at', '>=', at)];
+    const counted = [createdIn(), resolvedIn(), createdBefore().whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at'), createdBefore().where('t.resolved_at', '>=', at), ratedIn()];
     const solvedThen = this.tickets(filters).whereIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id'));
     const [parts, withoutRow] = (await Promise.all([
       Promise.all([...counted.map(grouped), grouped(solvedThen).then((rows: { n: number | string }[]) => rows.map((row) => ({ ...row, n: -Number(row.n) })))]),
@@ -701,17 +707,23 @@ export class KpiStore {
     const without = Number(withoutRow?.n ?? 0);
     const rows = parts.flat();
     const agents = key === 'agent' ? await this.agentFilterValues(rows.map((row) => row.g)) : undefined;
-    const values = new Map<string, { value: string; name?: string; slackUserId?: string; active: number; spellings: Map<string, number> }>();
+    const values = new Map<string, { value: string; name?: string; slackUserId?: string; source?: string; active: number; spellings: Map<string, number> }>();
     for (const row of rows) {
       // An agent's tickets group under the address the agent filter reads back: one person with two helpdesk accounts is one row, as `agent:` counts them.
       const agent = row.g === null ? undefined : agents?.get(String(row.g));
-      const group = agent === undefined ? row.g : agent.value;
+      const group = agent === undefined ? row.g : agent.group;
       if (group === null || row.label === null || (agents !== undefined && agent === undefined)) continue;
-      const entry = values.get(group) ?? { ...(agent ?? {}), value: agent?.value ?? String(row.label), active: 0, spellings: new Map<string, number>() };
+      const entry = values.get(group) ?? { value: agent?.value ?? String(row.label), active: 0, spellings: new Map<string, number>() };
+      // The name and Slack user of whichever of the person's accounts has them.
+      if (agent?.name !== undefined) entry.name ??= agent.name;
+      if (agent?.slackUserId !== undefined) entry.slackUserId ??= agent.slackUserId;
+      if (agent?.source !== undefined) entry.source = agent.source;
       entry.active += Number(row.n);
       entry.spellings.set(String(row.label), (entry.spellings.get(String(row.label)) ?? 0) + Number(row.n));
       values.set(group, entry);
     }
+    // A value whose tickets all cancel out (solved before the range, reopened after it) is active in no way.
+    for (const [group, entry] of values) if (entry.active <= 0) values.delete(group);
     // A team or channel spelt two ways ("Billing", "billing ") is named as most of its tickets spell it.
     for (const entry of values.values()) {
       if (agents === undefined) entry.value = [...entry.spellings].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))[0]?.[0] ?? entry.value;
@@ -722,14 +734,21 @@ export class KpiStore {
     return { values: ranked.slice(0, limit).map(({ spellings: _spellings, ...value }) => value), total: ranked.length, without };
   }
 
-  /** For agent ids: the value `agent:` finds them by (their e-mail address, else helpdesk id), their name and Slack user. */
-  private async agentFilterValues(ids: readonly (string | number | null)[]): Promise<Map<string, { value: string; name?: string; slackUserId?: string }>> {
+  /**
+   * For agent ids: the value `agent:` finds them by (their e-mail address, else their helpdesk id, then with their
+   * helpdesk as `source`, since two helpdesks may both have an agent 7), the row they group under, their name and Slack user.
+   */
+  private async agentFilterValues(ids: readonly (string | number | null)[]): Promise<Map<string, { value: string; group: string; source?: string; name?: string; slackUserId?: string }>> {
     const wanted = [...new Set(ids.filter((id): id is string | number => id !== null).map(Number))];
-    const rows = wanted.length === 0 ? [] : ((await this.db('agents').whereIn('id', wanted).select('id', 'external_id', 'name', 'email', 'slack_user_id')) as { id: number | string; external_id: string; name: string | null; email: string | null; slack_user_id: string | null }[]);
+    const rows = wanted.length === 0 ? [] : ((await this.db('agents').whereIn('id', wanted).select('id', 'source', 'external_id', 'name', 'email', 'slack_user_id')) as { id: number | string; source: string; external_id: string; name: string | null; email: string | null; slack_user_id: string | null }[]);
     return new Map(
       rows.map((row) => [
         String(row.id),
-        { value: row.email ?? row.external_id, ...(row.name === null ? {} : { name: row.name }), ...(row.slack_user_id === null ? {} : { slackUserId: row.slack_user_id }) },
+        {
+          ...(row.email === null ? { value: row.external_id, group: `${row.source}\u0000${row.external_id}`, source: row.source } : { value: row.email, group: row.email }),
+          ...(row.name === null ? {} : { name: row.name }),
+          ...(row.slack_user_id === null ? {} : { slackUserId: row.slack_user_id }),
+        },
       ]),
     );
   }

@@ -122,6 +122,54 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
     expect(result.without).toBe(1);
   });
 
+  it('CSAT by team: a team whose tickets were solved before the period but rated in it has its row', async () => {
+    const d = (day: number, hour = 9) => START + day * DAY + hour * H;
+    const rate = (id: string, at: number, score: number) => ev(id, 'rating', at, { rating: { kind: 'csat', scale: '1-5', score } });
+    await w.load([
+      created('b1', d(1), { team: 'Billing' }), reply('b1', d(1, 10)), solve('b1', d(2)), rate('b1', d(3), 2),
+      created('r1', d(-10), { team: 'Retention' }), reply('r1', d(-10, 10)), solve('r1', d(-8)), rate('r1', d(2), 5),
+      created('r2', d(-10), { team: 'Retention' }), reply('r2', d(-10, 10)), solve('r2', d(-6)), rate('r2', d(4), 5),
+    ]);
+    const result = await computeBreakdown('csat', 'team', w.kpi, PERIOD, {}, NOW);
+    expect(result.rows.map((row) => [row.key, row.value, row.n])).toEqual([['Retention', 100, 2], ['Billing', 0, 1]]);
+    expect(result.rows.reduce((sum, row) => sum + row.n, 0)).toBe(result.overall.n);
+  });
+
+  it('a team whose one ticket was solved before the period and reopened after it is active in no way: no row, not in "more"', async () => {
+    const d = (day: number, hour = 9) => START + day * DAY + hour * H;
+    await w.load([
+      created('b1', d(1), { team: 'Billing' }), reply('b1', d(1, 10)),
+      created('g1', d(-20), { team: 'Ghost' }), reply('g1', d(-20, 10)), solve('g1', d(-15)), ev('g1', 'reopened', END + DAY, { status: 'open' }, customer),
+    ]);
+    const result = await computeBreakdown('frt', 'team', w.kpi, PERIOD, {}, NOW);
+    expect(result.rows.map((row) => [row.key, row.value, row.n])).toEqual([['Billing', 3600, 1]]);
+    expect(result.more).toBe(0);
+  });
+
+  it('two helpdesks\' agents with the same id and no address are two rows, each its own helpdesk\'s; one person\'s two accounts are one row with the name and Slack user either has', async () => {
+    const d = (day: number) => START + day * DAY;
+    await w.ingest.recordEvents('zendesk', [created('x1', d(1), { assignee: { type: 'agent', id: '7', name: 'Xena' } }), created('x2', d(2), { assignee: { type: 'agent', id: '7', name: 'Xena' } })]);
+    await w.ingest.recordEvents('freshdesk', [created('y1', d(1), { assignee: { type: 'agent', id: '7', name: 'Yuri' } })]);
+    await w.ingest.recordEvents('zendesk', [created('a1', d(3), { assignee: { type: 'agent', id: '90', email: 'ann@example.com' } })]);
+    await w.ingest.recordEvents('freshdesk', [created('a2', d(3), { assignee: { type: 'agent', id: '91', email: 'ann@example.com', name: 'Ann' } })]);
+    await w.db('agents').where({ source: 'freshdesk', external_id: '91' }).update({ slack_user_id: 'U0000ANN0' });
+    const result = await computeBreakdown('volume', 'agent', w.kpi, PERIOD, {}, NOW);
+    expect(result.rows.map((row) => [row.key, row.source ?? null, row.name ?? null, row.slackUserId ?? null, row.value])).toEqual([
+      ['7', 'zendesk', 'Xena', null, 2],
+      ['ann@example.com', null, 'Ann', 'U0000ANN0', 2],
+      ['7', 'freshdesk', 'Yuri', null, 1],
+    ]);
+  });
+
+  it('a channel spelt in other cases is split as its filter reads it, on each engine: every row equals its filter and the rows add up', async () => {
+    const d = (day: number) => START + day * DAY;
+    await w.load([created('c1', d(1), { channel: 'ÉCHAT' }), created('c2', d(2), { channel: 'ÉCHAT' }), created('c3', d(3), { channel: 'échat' }), created('c4', d(4), { channel: 'Chat' }), created('c5', d(5), { channel: 'chat' })]);
+    const result = await computeBreakdown('volume', 'channel', w.kpi, PERIOD, {}, NOW);
+    for (const row of result.rows) expect(row.value).toBe((await computeMetric('volume', w.kpi, PERIOD, { channel: row.key }, NOW)).value);
+    expect(result.rows.reduce((sum, row) => sum + (row.value ?? 0), 0)).toBe(5);
+    expect(result.rows.find((row) => row.key.toLowerCase() === 'chat')).toMatchObject({ key: 'Chat', value: 2 });
+  });
+
   it('by priority: urgent first, whatever the activity', async () => {
     await w.load(world());
     const result = await computeBreakdown('volume', 'priority', w.kpi, PERIOD, {}, NOW);

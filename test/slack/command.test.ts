@@ -384,7 +384,10 @@ describe('errors', () => {
     expect(error('frt by:')).toMatchObject({ code: 'unknown_breakdown', word: 'by:' });
     expect(error('frt by:team by:week')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:week', earlier: 'by:team' });
     expect(error('frt team:billing by:team')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:team', earlier: 'team:billing' });
-    expect(error('frt <@U1AAAA> by:agent')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:agent' });
+    expect(error('frt <@U1AAAA> by:agent')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:agent', earlier: '<@U1AAAA>' });
+    expect(error('frt ann@example.com by:agent')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:agent', earlier: 'ann@example.com' });
+    expect(error('frt 7d by team')).toEqual({ kind: 'error', code: 'unknown_word', word: 'by', suggestion: 'by:team' });
+    expect(error('frt by: week')).toEqual({ kind: 'error', code: 'unknown_breakdown', word: 'by:', suggestion: 'by:week' });
     expect(error('by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
     expect(error('agents by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
     expect(error('agent <@U1AAAA> by:week')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:week' });

@@ -209,6 +209,13 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
   it('refuses a split it cannot make, with the word to type instead', async () => {
     expect((await command('frt by:teams')).reply.args.text).toContain('Did you mean `by:team`?');
     expect((await command('frt 90d by:day')).reply.args.text).toContain('`by:day` would give more than 62 rows');
+    // A Share button whose period has grown too long by the click (`2026-09-24.. by:day` a day later) says so to the
+    // sharer; it does not post the metric unsplit in the channel.
+    const before = slack.callsTo('response_url').length;
+    await postButtonClick(bot.url, { actionId: 'kpi_share', value: JSON.stringify({ m: 'volume', p: '90d', f: {}, b: 'day' }), responseUrl: slack.responseUrl('share-too-long') });
+    const answer = (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
+    expect(answer.args.response_type).not.toBe('in_channel');
+    expect(String(answer.args.text)).toContain('`by:day` would give more than 62 rows');
   });
 
   it('publishes the Home tab on app_home_opened', async () => {
