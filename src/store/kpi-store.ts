@@ -690,8 +690,10 @@ export class KpiStore {
     // after the solve, and CSAT by team counts the answers); a ticket may be all four.
     const createdIn = () => this.tickets(filters).where('t.created_at', '>=', range.from).andWhere('t.created_at', '<', range.to);
     const resolvedIn = () => this.tickets(filters).where('t.resolved_at', '>=', range.from).andWhere('t.resolved_at', '<', range.to);
+    // From the period's answers to their tickets (the answers' index, then each ticket by its key), once per answer;
+    // `t.id in (answers)` made PostgreSQL hash every ticket (1M tickets: +100 ms).
     const ratedIn = () =>
-      this.tickets(filters).whereIn('t.id', this.db('survey_responses as s').whereIn('s.kind', Object.keys(SURVEY_SCALES)).andWhere('s.responded_at', '>=', range.from).andWhere('s.responded_at', '<', range.to).select('s.ticket_id'));
+      this.tickets(filters).join('survey_responses as s', 's.ticket_id', 't.id').whereIn('s.kind', Object.keys(SURVEY_SCALES)).andWhere('s.responded_at', '>=', range.from).andWhere('s.responded_at', '<', range.to);
     const active = () => [createdIn(), resolvedIn(), this.openAt(at, filters), ratedIn()];
     // The tickets with no value, each once: a union of their ids (no parentheses around its parts, which SQLite refuses).
     const withoutIds = this.db.union(active().map((query) => query.whereRaw(`${column} is null`).select('t.id')), false);
