@@ -6,7 +6,7 @@ import { t } from './catalogue.js';
 import type { Locale } from './locale.js';
 import { formatMetricValue, formatWindow, metricName } from './format.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../kpi/definitions.js';
-import { thresholdTiming } from '../schedule/threshold-rules.js';
+import { thresholdSplit, thresholdTiming } from '../schedule/threshold-rules.js';
 
 /** What an alert rule of this kind posts, in words (a threshold rule by its kind alone; alertRuleWords adds its condition). */
 export function alertKindName(locale: Locale, kind: string): string {
@@ -18,7 +18,10 @@ export function alertRuleWords(locale: Locale, kind: string, config: Record<stri
   if (kind !== 'threshold') return alertKindName(locale, kind);
   const metric = config.metric as MetricId;
   const unit = METRICS[metric]?.unit ?? 'count';
-  const what = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
+  const condition = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
+  // `by:team`: each team against the limit.
+  const by = thresholdSplit(config);
+  const what = by === undefined ? condition : t(locale, `breakdown.title.${by}`, { metric: condition });
   const { windowHours, cooldownMinutes } = thresholdTiming(config);
   const cooldown = formatMetricValue(locale, cooldownMinutes * 60, 'seconds');
   // Backlog and SLA overdue are counted now: "over the last 24 hours" would misdescribe them.

@@ -14,11 +14,13 @@ import { LanguageStore, type Languages } from '../store/language-store.js';
 import { KpiStore } from '../store/kpi-store.js';
 import { ALWAYS_OPEN, type BusinessCalendar } from '../kpi/business-hours.js';
 import { matchKey } from '../kpi/sla.js';
-import { computeMetric } from '../kpi/metrics.js';
+import { computeMetric, type PeriodRange } from '../kpi/metrics.js';
+import { computeBreakdown } from '../kpi/breakdown.js';
+import type { DimensionBreakdown } from '../kpi/request-words.js';
 import { METRICS, type MetricId } from '../kpi/definitions.js';
 import { renderAlert, type AlertAssignee, type AlertTicket, type AlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
 import { followUps, isUrgent, quietHoursEnd, slaAlertKey, stageReached, type SlaAlertSettings } from './sla-alerts.js';
-import { thresholdCrossed, thresholdDecision, thresholdTiming, type ThresholdState } from './threshold-rules.js';
+import { thresholdCrossed, thresholdDecision, thresholdSplit, thresholdTiming, type SplitThresholdState, type ThresholdState } from './threshold-rules.js';
 
 export interface AlertJobDeps {
   readonly db: Database;
@@ -173,7 +175,13 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
     const operator = String(rule.config.operator ?? '>');
     const limit = Number(rule.config.value);
     const window = windowHours * HOUR;
-    const result = await computeMetric(metric, kpi, { from: now - window, to: now, timezone: deps.timezone, previous: { from: now - 2 * window, to: now - window } }, rule.filters, now);
+    const period = { from: now - window, to: now, timezone: deps.timezone, previous: { from: now - 2 * window, to: now - window } };
+    const by = thresholdSplit(rule.config);
+    if (by !== undefined) {
+      posted += await evaluateSplitThreshold(deps, { store, kpi, quiet, languages }, rule, { metric, by, operator, limit, windowHours, cooldownMs, period }, now);
+      continue;
+    }
+    const result = await computeMetric(metric, kpi, period, rule.filters, now);
     const crossed = result.value === null ? undefined : thresholdCrossed(result.value, operator, limit);
     const decision = thresholdDecision((rule.state ?? {}) as ThresholdState, crossed, now, cooldownMs);
     if (decision.action === 'none') continue;
@@ -186,4 +194,39 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
     if (moved) posted += 1;
   }
   return posted;
+}
+
+/**
+ * A split threshold rule (`threshold frt > 4h by:team`): the metric of each of the field's most active values
+ * (src/kpi/breakdown.ts) against the limit, each value with its own crossed state and cooldown, all kept in the
+ * rule's state and swapped in one transaction with the alerts they decide; how many were posted.
+ */
+async function evaluateSplitThreshold(
+  deps: AlertJobDeps,
+  ctx: { store: AlertStore; kpi: KpiStore; quiet: ReadonlyMap<string, QuietHours>; languages: Languages },
+  rule: AlertRuleRow,
+  spec: { metric: Exclude<MetricId, 'summary' | 'agents'>; by: DimensionBreakdown; operator: string; limit: number; windowHours: number; cooldownMs: number; period: PeriodRange },
+  now: number,
+): Promise<number> {
+  const split = await computeBreakdown(spec.metric, spec.by, ctx.kpi, spec.period, rule.filters, now);
+  const before = ((rule.state ?? {}) as SplitThresholdState).values ?? {};
+  const values: Record<string, ThresholdState> = { ...before };
+  const views: { key: string; view: AlertView }[] = [];
+  for (const row of split.rows) {
+    const crossed = row.value === null ? undefined : thresholdCrossed(row.value, spec.operator, spec.limit);
+    const decision = thresholdDecision(before[row.key] ?? {}, crossed, now, spec.cooldownMs);
+    if (decision.action === 'none') continue;
+    values[row.key] = decision.state;
+    const subject = { by: spec.by, value: row.key, ...(row.name === undefined ? {} : { name: row.name }), ...(row.slackUserId === undefined ? {} : { slackUserId: row.slackUserId }) };
+    views.push({ key: row.key, view: { kind: decision.action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', metric: spec.metric, operator: spec.operator, limit: spec.limit, value: row.value, windowHours: spec.windowHours, subject } });
+  }
+  if (views.length === 0) return 0;
+  const moved = await deps.db.transaction(async (trx) => {
+    if (!(await ctx.store.saveRuleState(trx, rule.id, rule.state, { values } as unknown as Record<string, unknown>, now))) return false;
+    for (const { key, view } of views) {
+      await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${key}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, ctx.languages.of(rule.channelId)), notBefore: quietHoursEnd(ctx.quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
+    }
+    return true;
+  });
+  return moved ? views.length : 0;
 }

@@ -3,6 +3,8 @@
  * what to post given the rule's remembered state (crossed or not, when it last
  * alerted) and a cooldown. Pure; `now` is passed in.
  */
+import { isBreakdown, isTimeBreakdown, type DimensionBreakdown } from '../kpi/request-words.js';
+
 export interface ThresholdState {
   readonly crossed?: boolean;
   readonly lastAlertAt?: number;
@@ -53,6 +55,20 @@ export function defaultWindowHours(metric: string): number {
 }
 
 const LONG_WINDOW_HOURS: Readonly<Record<string, number>> = { churn: 30 * 24, repeat: 30 * 24, nps: 30 * 24, enps: 90 * 24 };
+
+/** The ticket field a threshold rule holds each value of against its limit (`by:team`), if any. */
+export function thresholdSplit(config: Record<string, unknown>): DimensionBreakdown | undefined {
+  const by = config.by;
+  return typeof by === 'string' && isBreakdown(by) && !isTimeBreakdown(by) ? by : undefined;
+}
+
+/**
+ * A split rule's state: each value's own (crossed, last alert), by the row's key. Values the rule has not seen keep
+ * none; a value missing from a run (no data, or no longer among the most active) keeps its state until it shows again.
+ */
+export interface SplitThresholdState {
+  readonly values?: Readonly<Record<string, ThresholdState>>;
+}
 
 /** A threshold rule's rolling window and cooldown, with their defaults (24 h, 4 h) when the rule names none (a rule added before windows were kept). */
 export function thresholdTiming(config: Record<string, unknown>): { windowHours: number; cooldownMinutes: number } {

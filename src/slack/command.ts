@@ -23,7 +23,7 @@
  *     unsubscribe <#C..>
  *     subscriptions
  *     alerts <#C..> overdue|escalations [filters...]
- *     alerts <#C..> threshold <metric> [median] [window] <op> <value> [cooldown:<4h>] [filters...]
+ *     alerts <#C..> threshold <metric> [median] [window] <op> <value> [cooldown:<4h>] [filters...] [by:<field>]
  *                                               op: > >= < <=, value e.g. 4h, 90%, 25; window e.g. 7d, 24h (default: defaultWindowHours)
  *     alerts                                    the alert rules, team routes and quiet hours
  *     alerts quiet <#C..> HH:MM HH:MM [Area/City] | alerts quiet <#C..> off
@@ -45,7 +45,7 @@ import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
-import { isBreakdown, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readPeriod, type Breakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
+import { isBreakdown, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { breakdownProblem, coarserUnit } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
@@ -103,6 +103,8 @@ export type AlertRule =
       readonly windowHours?: number;
       /** How long after an alert the same rule stays quiet (`cooldown:2h`); absent: 4 h. */
       readonly cooldownMinutes?: number;
+      /** `by:team`: the metric of each team (agent, priority...) against the limit, each alerting on its own. */
+      readonly by?: DimensionBreakdown;
     };
 
 export type KpiRequest =
@@ -614,7 +616,18 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
     return fail('unknown_word', typeWord, { suggestion: closestWord(type, ['overdue', 'escalations', 'threshold']) });
   }
   const filters: Partial<Record<FilterKey, string>> = {};
+  let by: { by: DimensionBreakdown; word: string } | undefined;
   for (const word of filterWords) {
+    if (/^by[:=]/i.test(word)) {
+      // Overdue and escalation alerts are about single tickets: nothing to split.
+      if (rule.type !== 'threshold') return fail('breakdown_not_applicable', word);
+      if (by !== undefined) return fail('duplicate_word', word, { earlier: by.word });
+      const split = breakdownOf(word);
+      // Each team (agent...) against the limit; a day-by-day split has no meaning for a rule that looks at now.
+      if (isTimeBreakdown(split) || breakdownProblem(rule.metric, split, { from: 0, to: 86_400_000, timezone: 'UTC' }) !== undefined) return fail('breakdown_not_applicable', word);
+      by = { by: split, word };
+      continue;
+    }
     const read = readFilter(word);
     if (!read.ok) {
       if (read.problem.code === 'bad_filter' && !/[:=]/.test(word)) return fail('unexpected_word', word);
@@ -623,8 +636,9 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
     if (filters[read.value.key] !== undefined) return fail('duplicate_word', word);
     filters[read.value.key] = read.value.value;
   }
-  if (rule.type === 'threshold') refuseTicketFilters([rule.metric], filters, filterWords);
-  return { kind: 'alerts', channel, rule, filters };
+  if (rule.type === 'threshold') refuseTicketFilters([rule.metric], filters, filterWords.filter((word) => word !== by?.word));
+  if (by !== undefined && filters[by.by] !== undefined) return fail('duplicate_word', by.word);
+  return { kind: 'alerts', channel, rule: rule.type === 'threshold' && by !== undefined ? { ...rule, by: by.by } : rule, filters };
 }
 
 /** `quiet <#C..> HH:MM HH:MM [Area/City]` or `quiet <#C..> off` (the words after `quiet`). */

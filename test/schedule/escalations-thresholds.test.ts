@@ -101,6 +101,37 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     expect(w.posts().map((post) => post.channel)).toEqual(['COPS', 'COPS']);
   });
 
+  it('backlog > 1 by:team: each team against the limit on its own, named in its alert; one team\'s recovery leaves the other\'s state', async () => {
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 1, by: 'team' } }, T0);
+    const deps = w.deps();
+    const open = (id: string, team: string, at: number) => w.ingest([{ ticket: id, type: 'ticket_created', at, data: { status: 'new', team } }]);
+    await open('B-1', 'Billing', T0 - HOUR);
+    await open('S-1', 'Sales', T0 - HOUR);
+    // Two open tickets in all, one per team: the whole backlog is over 1, no team is.
+    expect(await evaluateThresholds(deps, w.now)).toBe(0);
+    await open('B-2', 'Billing', T0 - MIN);
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    w.now += MIN;
+    await open('S-2', 'Sales', w.now - 1000);
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    w.now += MIN;
+    expect(await evaluateThresholds(deps, w.now)).toBe(0);
+    await w.ingest([{ ticket: 'B-2', type: 'status_changed', at: w.now - 1000, data: { status: 'solved' } }]);
+    w.now += MIN;
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    expect((await w.alerts.rules('threshold'))[0]?.state).toMatchObject({ values: { Billing: { crossed: false }, Sales: { crossed: true } } });
+    const sender = w.sender();
+    for (let i = 0; i < 4; i++) {
+      await sender.deliverDue();
+      w.now += 1000;
+    }
+    expect(w.posts().map((post) => post.text)).toEqual([
+      expect.stringContaining('Threshold crossed: Backlog (Team: Billing) is 2 now; the rule is &gt; 1.'),
+      expect.stringContaining('Threshold crossed: Backlog (Team: Sales) is 2 now'),
+      expect.stringContaining('Back within the threshold: Backlog (Team: Billing) is 1 now'),
+    ]);
+  });
+
   it('two leaders that overlap and both find the rule crossed post it once: the rule moves from the state it was read in, or not at all', async () => {
     await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 0 } }, T0);
     await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0 - HOUR, data: { status: 'new' } }]);

@@ -121,6 +121,13 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect((await w.alerts.rules('threshold'))[1]?.config).toEqual({ metric: 'csat', operator: '<', value: 80, windowHours: 168, cooldownMinutes: 120, filters: {} });
   });
 
+  it('a threshold rule by:team is said and listed with its split, and keeps it', async () => {
+    expect(await run('alerts <#C0OPS> threshold frt > 4h by:team')).toBe('Done: #C0OPS gets an alert when First response time > 4 h by team, over the last 24 hours (not again within 4 h).');
+    expect((await w.alerts.rules('threshold'))[0]?.config).toMatchObject({ metric: 'frt', operator: '>', value: 14_400, by: 'team' });
+    expect(await run('alerts')).toContain('Rule 1: #C0OPS gets an alert when First response time > 4 h by team, over the last 24 hours');
+    expect(await run('alerts <#C0OPS> threshold backlog > 5 by:priority', { locale: 'id' })).toContain('per prioritas');
+  });
+
   it('a threshold rule with no window gets its metric\'s: a day, but 30 days for churn, repeat purchase and NPS and 90 for eNPS; kept in the rule', async () => {
     expect(await run('alerts <#C0OPS> threshold churn > 5%')).toBe('Done: #C0OPS gets an alert when Customer churn > 5%, over the last 30 days (not again within 4 h).');
     expect(await run('alerts <#C0OPS> threshold enps < 10')).toContain('(eNPS) < 10, over the last 90 days');

@@ -209,6 +209,17 @@ describe('admin verbs', () => {
     expect(error('subscribe <#C1AAAA> daily 09:00 frt team:billing by:team')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:team' });
   });
 
+  it('a threshold rule by:team holds each team against the limit; nothing else splits an alert rule', () => {
+    expect(request('alerts <#C1AAAA> threshold frt > 4h by:team')).toMatchObject({ kind: 'alerts', rule: { type: 'threshold', metric: 'frt', operator: '>', value: 14_400, by: 'team' }, filters: {} });
+    expect(request('alerts <#C1AAAA> threshold backlog > 20 priority:urgent by:agent cooldown:2h')).toMatchObject({ rule: { metric: 'backlog', by: 'agent', cooldownMinutes: 120 }, filters: { priority: 'urgent' } });
+    expect('by' in (request('alerts <#C1AAAA> threshold frt > 4h') as { rule: object }).rule).toBe(false);
+    expect(error('alerts <#C1AAAA> threshold frt > 4h by:day')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:day' });
+    expect(error('alerts <#C1AAAA> threshold churn > 5% by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
+    expect(error('alerts <#C1AAAA> overdue by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
+    expect(error('alerts <#C1AAAA> threshold frt > 4h team:billing by:team')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:team' });
+    expect(error('alerts <#C1AAAA> threshold frt > 4h by:team by:agent')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:agent', earlier: 'by:team' });
+  });
+
   it('subscribe refuses what it cannot schedule', () => {
     expect(error('subscribe')).toEqual({ kind: 'error', code: 'missing_argument', word: 'subscribe', expected: 'channel' });
     expect(error('subscribe #support daily 09:00')).toEqual({ kind: 'error', code: 'bad_channel', word: '#support' });

@@ -11,6 +11,7 @@ import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definit
 import type { SlaTarget } from '../../kpi/sla.js';
 import { actions, button, context, escapeMrkdwn, link, message, section, type Block, type SlackMessage } from './kit.js';
 import { priorityWord } from './common.js';
+import type { DimensionBreakdown } from '../../kpi/request-words.js';
 
 export const ALERT_ACTIONS = {
   acknowledge: 'alert_acknowledge',
@@ -72,6 +73,8 @@ export interface ThresholdAlertView {
       readonly limit: number;
       readonly value: number | null;
       readonly windowHours: number;
+      /** A split rule's row (`by:team`): which field and value crossed, as the reader sees them. */
+      readonly subject?: { readonly by: DimensionBreakdown; readonly value: string; readonly name?: string; readonly slackUserId?: string };
 }
 
 const ticketLabel = (ticket: AlertTicket) => (ticket.url === null ? `*#${escapeMrkdwn(ticket.externalId)}*` : `*${link(ticket.url, `#${ticket.externalId}`)}*`);
@@ -134,14 +137,22 @@ function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage
   const unit = METRICS[view.metric].unit;
   const now = METRICS_AT_AN_INSTANT.includes(view.metric);
   const key = view.kind === 'threshold_crossed' ? (now ? 'alert.threshold_crossed_now' : 'alert.threshold_crossed') : now ? 'alert.threshold_recovered_now' : 'alert.threshold_recovered';
+  const metric = t(locale, `metric.${view.metric}.name`);
   const text = t(locale, key, {
-    metric: t(locale, `metric.${view.metric}.name`),
+    metric: view.subject === undefined ? metric : `${metric} (${t(locale, `filter.${view.subject.by}`)}: ${subjectName(locale, view.subject)})`,
     window: formatWindow(locale, view.windowHours),
     value: formatMetricValue(locale, view.value, unit),
     operator: escapeMrkdwn(view.operator),
     limit: formatMetricValue(locale, view.limit, unit),
   });
   return message(plain(text), [section(text)], (n) => t(locale, 'list.more', { n }));
+}
+
+/** A split rule's row: a priority in the reader's language, a linked agent as a mention, anything else as stored. */
+function subjectName(locale: Locale, subject: NonNullable<ThresholdAlertView['subject']>): string {
+  if (subject.slackUserId !== undefined) return `<@${subject.slackUserId}>`;
+  if (subject.by === 'priority') return priorityWord(locale, subject.value) ?? escapeMrkdwn(subject.value);
+  return escapeMrkdwn(subject.name ?? subject.value);
 }
 
 /** To an admin: a post Slack refused for good (reported once per target and reason). */

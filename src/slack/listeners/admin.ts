@@ -105,7 +105,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const store = new AlertStore(ctx.db);
       const rule = request.rule;
       const config = rule.type === 'threshold'
-        ? { metric: rule.metric, operator: rule.operator, value: rule.value, windowHours: rule.windowHours ?? defaultWindowHours(rule.metric), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }) }
+        ? { metric: rule.metric, operator: rule.operator, value: rule.value, windowHours: rule.windowHours ?? defaultWindowHours(rule.metric), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }), ...(rule.by === undefined ? {} : { by: rule.by }) }
         : {};
       await store.addRule({ kind: rule.type, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
       // The filters are said, and one that matches no ticket is warned about (kept: the team may get tickets later).
