@@ -4,7 +4,7 @@
  *
  * A header with the metric and what splits it, the whole period's value, then one line per row: a bar in a code
  * span (so the bars line up), the row's name, its value, and for a field its move against its own previous period
- * and whether that is good; n on every line. Under them, what a row is (`team:<name>` added), the tickets in no row,
+ * and whether that is good, and n (but for a count, whose n is the count). Under them, what a row is (`team:<name>` added), the tickets in no row,
  * and the Explain and Share buttons.
  */
 import type { BreakdownResult, BreakdownRow } from '../../kpi/breakdown.js';
