@@ -15,7 +15,7 @@ import { KpiStore } from '../store/kpi-store.js';
 import { ALWAYS_OPEN, type BusinessCalendar } from '../kpi/business-hours.js';
 import { matchKey } from '../kpi/sla.js';
 import { computeMetric, type PeriodRange } from '../kpi/metrics.js';
-import { computeBreakdown } from '../kpi/breakdown.js';
+import { computeBreakdown, type BreakdownRow } from '../kpi/breakdown.js';
 import type { DimensionBreakdown } from '../kpi/request-words.js';
 import { METRICS, type MetricId } from '../kpi/definitions.js';
 import { renderAlert, type AlertAssignee, type AlertTicket, type AlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
@@ -197,6 +197,16 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
 }
 
 /**
+ * What a split rule keeps a value's state under: what its filter compares (a team's key, a channel in lower case,
+ * an agent with their helpdesk when they have no address), so another spelling of the same team is the same team and
+ * two helpdesks' agents 7 are two; prefixed, so no value (`__proto__`) is taken for a property of the state.
+ */
+function splitStateKey(by: DimensionBreakdown, row: BreakdownRow): string {
+  const value = by === 'team' ? matchKey(row.key) : by === 'channel' ? row.key.toLowerCase() : row.source === undefined ? row.key : `${row.source}:${row.key}`;
+  return `=${value}`;
+}
+
+/**
  * A split threshold rule (`threshold frt > 4h by:team`): the metric of each of the field's most active values
  * (src/kpi/breakdown.ts) against the limit, each value with its own crossed state and cooldown, all kept in the
  * rule's state and swapped in one transaction with the alerts they decide; how many were posted.
@@ -209,20 +219,21 @@ async function evaluateSplitThreshold(
   now: number,
 ): Promise<number> {
   const split = await computeBreakdown(spec.metric, spec.by, ctx.kpi, spec.period, rule.filters, now);
-  const before = ((rule.state ?? {}) as SplitThresholdState).values ?? {};
-  const values: Record<string, ThresholdState> = { ...before };
+  const before = new Map(Object.entries(((rule.state ?? {}) as SplitThresholdState).values ?? {}));
+  const values = new Map(before);
   const views: { key: string; view: AlertView }[] = [];
   for (const row of split.rows) {
+    const key = splitStateKey(spec.by, row);
     const crossed = row.value === null ? undefined : thresholdCrossed(row.value, spec.operator, spec.limit);
-    const decision = thresholdDecision(before[row.key] ?? {}, crossed, now, spec.cooldownMs);
+    const decision = thresholdDecision(before.get(key) ?? {}, crossed, now, spec.cooldownMs);
     if (decision.action === 'none') continue;
-    values[row.key] = decision.state;
-    const subject = { by: spec.by, value: row.key, ...(row.name === undefined ? {} : { name: row.name }), ...(row.slackUserId === undefined ? {} : { slackUserId: row.slackUserId }) };
-    views.push({ key: row.key, view: { kind: decision.action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', metric: spec.metric, operator: spec.operator, limit: spec.limit, value: row.value, windowHours: spec.windowHours, subject } });
+    values.set(key, decision.state);
+    const subject = { by: spec.by, value: row.key, ...(row.name === undefined ? {} : { name: row.name }), ...(row.slackUserId === undefined ? {} : { slackUserId: row.slackUserId }), ...(row.source === undefined ? {} : { source: row.source }) };
+    views.push({ key, view: { kind: decision.action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', metric: spec.metric, operator: spec.operator, limit: spec.limit, value: row.value, windowHours: spec.windowHours, subject } });
   }
   if (views.length === 0) return 0;
   const moved = await deps.db.transaction(async (trx) => {
-    if (!(await ctx.store.saveRuleState(trx, rule.id, rule.state, { values } as unknown as Record<string, unknown>, now))) return false;
+    if (!(await ctx.store.saveRuleState(trx, rule.id, rule.state, { values: Object.fromEntries(values) } as unknown as Record<string, unknown>, now))) return false;
     for (const { key, view } of views) {
       await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${key}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, ctx.languages.of(rule.channelId)), notBefore: quietHoursEnd(ctx.quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
     }

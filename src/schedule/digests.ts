@@ -59,7 +59,7 @@ export async function buildChannelDigest(db: Database, spec: { metrics: readonly
   const message = digestView({ period, filters: spec.filters, metrics, breakdowns, backlog, overdue: overdue.n, oldestOverdue: overdue.oldest, highlights, now: at }, locale);
   // A day's row is named by its date, which moves on with every digest: time rows compare by their place.
   const hash = hashOf({
-    m: metrics.map((result) => [result.metric, result.value, result.previous.value]), b: breakdowns.map((split) => split.rows.map((row, index) => [isTimeBreakdown(split.by) ? index : row.key, row.value])),
+    m: metrics.map((result) => [result.metric, result.value, result.previous.value]), b: breakdowns.map((split) => [split.more, split.without, ...split.rows.map((row, index) => [isTimeBreakdown(split.by) ? index : row.key, row.value, row.previous?.value ?? null, row.slackUserId ?? null])]),
     backlog, overdue: overdue.n, oldest: overdue.oldest.map((ticket) => ticket.externalId), highlights,
   });
   return { message, hash };

@@ -197,12 +197,14 @@ export type KpiCommandErrorCode =
   /** `by:` with the summary or the agents table, or a ticket field with a metric that counts no tickets. */
   | 'breakdown_not_applicable'
   /** `by:` with more days, weeks or months than a reply shows (MAX_BREAKDOWN_BUCKETS). */
-  | 'breakdown_too_long';
+  | 'breakdown_too_long'
+  /** `by:` on an alert rule that cannot hold it: a time unit, a metric that counts no tickets, an overdue or escalation rule. */
+  | 'breakdown_not_for_alerts';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
-  'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long',
+  'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -391,11 +393,9 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
     filters[key] = value;
     setBy[key] = word;
   };
-  for (const [index, word] of words.entries()) {
+  refuseSpacedBy(words);
+  for (const word of words) {
     const kind = classify(word);
-    // `by team` and `by: team` as people type them: the word to type instead.
-    const next = words[index + 1]?.toLowerCase();
-    if (/^by[:=]?$/i.test(word) && next !== undefined && isBreakdown(next)) return fail(word.length === 2 ? 'unknown_word' : 'unknown_breakdown', word, { suggestion: `by:${next}` });
     switch (kind) {
       case 'share':
         share = true;
@@ -504,6 +504,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
   let cronExpression: string | undefined;
   let onlyIfChanged = false;
   let by: { by: Breakdown; word: string } | undefined;
+  refuseSpacedBy(rest);
   const once = <T>(current: T | undefined, word: string): void => {
     if (current !== undefined) fail('duplicate_word', word);
   };
@@ -569,6 +570,14 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
   };
 }
 
+/** `by team` and `by: team` as people type them: refused with the word to type instead (`by:team`). */
+function refuseSpacedBy(words: readonly string[]): void {
+  for (const [index, word] of words.entries()) {
+    const next = words[index + 1]?.toLowerCase();
+    if (/^by[:=]?$/i.test(word) && next !== undefined && isBreakdown(next)) fail(word.length === 2 ? 'unknown_word' : 'unknown_breakdown', word, { suggestion: `by:${next}` });
+  }
+}
+
 /** `by:team`; an unknown one fails with the suggestion as it is typed here (`by:team`, not `team`). */
 function breakdownOf(word: string): Breakdown {
   const read = readBreakdown(word);
@@ -617,14 +626,15 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
   }
   const filters: Partial<Record<FilterKey, string>> = {};
   let by: { by: DimensionBreakdown; word: string } | undefined;
+  refuseSpacedBy(filterWords);
   for (const word of filterWords) {
     if (/^by[:=]/i.test(word)) {
       // Overdue and escalation alerts are about single tickets: nothing to split.
-      if (rule.type !== 'threshold') return fail('breakdown_not_applicable', word);
+      if (rule.type !== 'threshold') return fail('breakdown_not_for_alerts', word);
       if (by !== undefined) return fail('duplicate_word', word, { earlier: by.word });
       const split = breakdownOf(word);
       // Each team (agent...) against the limit; a day-by-day split has no meaning for a rule that looks at now.
-      if (isTimeBreakdown(split) || breakdownProblem(rule.metric, split, { from: 0, to: 86_400_000, timezone: 'UTC' }) !== undefined) return fail('breakdown_not_applicable', word);
+      if (isTimeBreakdown(split) || breakdownProblem(rule.metric, split, { from: 0, to: 86_400_000, timezone: 'UTC' }) !== undefined) return fail('breakdown_not_for_alerts', word);
       by = { by: split, word };
       continue;
     }

@@ -63,7 +63,8 @@ export type BreakdownKey = 'team' | 'priority' | 'channel' | 'source' | 'agent';
 const BREAKDOWN_COLUMNS: Record<BreakdownKey, readonly [string, string]> = {
   team: ['t.team_key', 't.team'],
   priority: ['t.priority', 't.priority'],
-  channel: ['lower(t.channel)', 't.channel'],
+  // Grouped as stored, then merged by their lower case here (SQLite's lower() changes A-Z alone).
+  channel: ['t.channel', 't.channel'],
   source: ['t.source', 't.source'],
   // Read back as the agent's e-mail address (else helpdesk id) below: what `agent:` matches.
   agent: ['t.assignee_agent_id', 't.assignee_agent_id'],
@@ -112,8 +113,7 @@ export class KpiStore {
     // Names compare by their stored keys (matchKey): SQL's lower() differs between the engines beyond A-Z.
     if (filters.team !== undefined) void query.where('t.team_key', matchKey(filters.team));
     if (filters.priority !== undefined) void query.where('t.priority', filters.priority.toLowerCase());
-    // Lowered by the database on both sides, as breakdowns group channels: SQLite's lower() changes A-Z alone.
-    if (filters.channel !== undefined) void query.whereRaw('lower(t.channel) = lower(?)', [filters.channel]);
+    if (filters.channel !== undefined) void query.whereRaw('lower(t.channel) = ?', [filters.channel.toLowerCase()]);
     if (filters.source !== undefined) void query.where('t.source', filters.source.toLowerCase());
     if (filters.tag !== undefined) {
       void query.whereExists((sub) => sub.select(this.db.raw('1')).from('ticket_tags as g').whereRaw('g.ticket_id = t.id').andWhere('g.tag', filters.tag?.toLowerCase() ?? ''));
@@ -713,7 +713,7 @@ export class KpiStore {
     for (const row of rows) {
       // An agent's tickets group under the address the agent filter reads back: one person with two helpdesk accounts is one row, as `agent:` counts them.
       const agent = row.g === null ? undefined : agents?.get(String(row.g));
-      const group = agent === undefined ? row.g : agent.group;
+      const group = agent !== undefined ? agent.group : key === 'channel' && row.g !== null ? String(row.g).toLowerCase() : row.g;
       if (group === null || row.label === null || (agents !== undefined && agent === undefined)) continue;
       const entry = values.get(group) ?? { value: agent?.value ?? String(row.label), active: 0, spellings: new Map<string, number>() };
       // The name and Slack user of whichever of the person's accounts has them.

@@ -29,7 +29,7 @@ export interface AlertWorld {
   /** A new sender, as after a restart. */
   sender(admins?: string[]): OutboxSender;
   /** Writes events as one delivery, through the real ingest store (projection and SLA due times included). */
-  ingest(events: { ticket: string; type: TicketEventType; at: number; actor?: Actor; data?: TicketEventData }[]): Promise<{ escalated: readonly { ticketId: number }[] }>;
+  ingest(events: { ticket: string; type: TicketEventType; at: number; actor?: Actor; data?: TicketEventData }[], source?: string): Promise<{ escalated: readonly { ticketId: number }[] }>;
   posts(): { channel: string; text: string; blocks: unknown[] }[];
   dispose(): Promise<void>;
 }
@@ -56,12 +56,12 @@ export async function createAlertWorld(start: number): Promise<AlertWorld> {
     clock: () => world.now,
     deps: (settings = {}) => ({ db, settings: { ...DEFAULT_SLA_ALERT_SETTINGS, ...settings }, locale: 'en', timezone: 'UTC', logger: silentLogger() }),
     sender: (admins = []) => new OutboxSender({ store: new OutboxStore(db), poster, clock: () => world.now, logger: silentLogger(), admins, locale: 'en' }),
-    async ingest(events) {
+    async ingest(events, source = 'generic') {
       deliveries += 1;
       const normalized = events.map((event, index) =>
         ticketEvent(event.ticket, event.type, { occurredAt: event.at, dedupeKey: `d${deliveries}-${index}`, ...(event.actor === undefined ? {} : { actor: event.actor }) }, event.data ?? {}),
       );
-      return ingestStore.recordDelivery({ source: 'generic', deliveryKey: `delivery-${deliveries}`, receivedAt: world.now, bodyBytes: 2, bodySha256: `x${deliveries}` }, normalized);
+      return ingestStore.recordDelivery({ source, deliveryKey: `delivery-${deliveries}`, receivedAt: world.now, bodyBytes: 2, bodySha256: `x${deliveries}` }, normalized);
     },
     posts: () => slack.callsTo('chat.postMessage').map((call) => ({ channel: String(call.args.channel), text: String(call.args.text), blocks: (call.args.blocks ?? []) as unknown[] })),
     async dispose() {

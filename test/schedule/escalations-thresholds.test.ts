@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/store/alert-store.js';
 import { evaluateThresholds } from '../../src/schedule/alert-jobs.js';
 import { thresholdDecision } from '../../src/schedule/threshold-rules.js';
+import type { TicketEventData } from '../../src/ingest/events.js';
 import { renderMessage } from '../../src/slack/console-render.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
@@ -119,7 +120,7 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     await w.ingest([{ ticket: 'B-2', type: 'status_changed', at: w.now - 1000, data: { status: 'solved' } }]);
     w.now += MIN;
     expect(await evaluateThresholds(deps, w.now)).toBe(1);
-    expect((await w.alerts.rules('threshold'))[0]?.state).toMatchObject({ values: { Billing: { crossed: false }, Sales: { crossed: true } } });
+    expect((await w.alerts.rules('threshold'))[0]?.state).toMatchObject({ values: { '=billing': { crossed: false }, '=sales': { crossed: true } } });
     const sender = w.sender();
     for (let i = 0; i < 4; i++) {
       await sender.deliverDue();
@@ -130,6 +131,36 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
       expect.stringContaining('Threshold crossed: Backlog (Team: Sales) is 2 now'),
       expect.stringContaining('Back within the threshold: Backlog (Team: Billing) is 1 now'),
     ]);
+  });
+
+  it('a split rule keeps a team\'s state whatever its spelling, two helpdesks\' agents 7 apart, and a team called __proto__ as any other', async () => {
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 1, by: 'team' } }, T0);
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'CAGENTS', filters: {}, config: { metric: 'backlog', operator: '>', value: 1, by: 'agent' } }, T0);
+    const deps = w.deps();
+    const open = (id: string, data: TicketEventData, source?: string) => w.ingest([{ ticket: id, type: 'ticket_created', at: T0 - HOUR, data: { status: 'new', ...data } }], source);
+    await open('B-1', { team: 'Billing' });
+    await open('B-2', { team: 'Billing' });
+    await open('P-1', { team: '__proto__' });
+    await open('P-2', { team: '__proto__' });
+    await open('X-1', { assignee: { type: 'agent', id: '7', name: 'Xena' } }, 'zendesk');
+    await open('X-2', { assignee: { type: 'agent', id: '7', name: 'Xena' } }, 'zendesk');
+    await open('Y-1', { assignee: { type: 'agent', id: '7', name: 'Yuri' } }, 'freshdesk');
+    await open('Y-2', { assignee: { type: 'agent', id: '7', name: 'Yuri' } }, 'freshdesk');
+    // Billing, __proto__, Xena and Yuri each cross once.
+    expect(await evaluateThresholds(deps, w.now)).toBe(4);
+    expect(Number(((await w.db('alert_outbox').count({ n: '*' }).first()) as { n: number | string }).n)).toBe(4);
+    // Three more Billing tickets spelt "billing": the same team, still crossed; nothing new within the cooldown.
+    w.now += 10 * MIN;
+    for (const id of ['B-3', 'B-4', 'B-5']) await open(id, { team: 'billing' });
+    expect(await evaluateThresholds(deps, w.now)).toBe(0);
+    const sender = w.sender();
+    for (let i = 0; i < 5; i++) {
+      await sender.deliverDue();
+      w.now += 1000;
+    }
+    const texts = w.posts().map((post) => post.text);
+    expect(texts).toEqual(expect.arrayContaining([expect.stringContaining('Backlog (Agent: Xena (zendesk)) is 2 now'), expect.stringContaining('Backlog (Agent: Yuri (freshdesk)) is 2 now'), expect.stringContaining('Backlog (Team: __proto__) is 2 now')]));
+    expect(texts).toHaveLength(4);
   });
 
   it('two leaders that overlap and both find the rule crossed post it once: the rule moves from the state it was read in, or not at all', async () => {

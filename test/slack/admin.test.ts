@@ -105,7 +105,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect((await new DigestStore(w.db).ofChannel('C0LEAD')).map((s) => s.by ?? null)).toEqual(['team', null]);
     const list = (await handleAdminRequest(parse('subscriptions') as AdminRequest, ctx())).text;
     expect(list).toContain('<#C0LEAD>: every Monday at 09:00 (Asia/Jakarta) · First response time, Customer satisfaction (CSAT) by team');
-    expect(await run('subscribe <#C0LEAD> weekly mon 09:00 frt by:week', { locale: 'tr' })).toContain('İlk yanıt süresi: haftaya göre');
+    expect(await run('subscribe <#C0LEAD> weekly mon 09:00 frt by:week', { locale: 'tr' })).toContain('İlk yanıt süresi, haftaya göre');
   });
 
   it('alerts: overdue, escalations and threshold rules are stored', async () => {

@@ -213,11 +213,13 @@ describe('admin verbs', () => {
     expect(request('alerts <#C1AAAA> threshold frt > 4h by:team')).toMatchObject({ kind: 'alerts', rule: { type: 'threshold', metric: 'frt', operator: '>', value: 14_400, by: 'team' }, filters: {} });
     expect(request('alerts <#C1AAAA> threshold backlog > 20 priority:urgent by:agent cooldown:2h')).toMatchObject({ rule: { metric: 'backlog', by: 'agent', cooldownMinutes: 120 }, filters: { priority: 'urgent' } });
     expect('by' in (request('alerts <#C1AAAA> threshold frt > 4h') as { rule: object }).rule).toBe(false);
-    expect(error('alerts <#C1AAAA> threshold frt > 4h by:day')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:day' });
-    expect(error('alerts <#C1AAAA> threshold churn > 5% by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
-    expect(error('alerts <#C1AAAA> overdue by:team')).toEqual({ kind: 'error', code: 'breakdown_not_applicable', word: 'by:team' });
+    expect(error('alerts <#C1AAAA> threshold frt > 4h by:day')).toEqual({ kind: 'error', code: 'breakdown_not_for_alerts', word: 'by:day' });
+    expect(error('alerts <#C1AAAA> threshold churn > 5% by:team')).toEqual({ kind: 'error', code: 'breakdown_not_for_alerts', word: 'by:team' });
+    expect(error('alerts <#C1AAAA> overdue by:team')).toEqual({ kind: 'error', code: 'breakdown_not_for_alerts', word: 'by:team' });
     expect(error('alerts <#C1AAAA> threshold frt > 4h team:billing by:team')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:team' });
     expect(error('alerts <#C1AAAA> threshold frt > 4h by:team by:agent')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'by:agent', earlier: 'by:team' });
+    expect(error('alerts <#C1AAAA> threshold frt > 4h by team')).toEqual({ kind: 'error', code: 'unknown_word', word: 'by', suggestion: 'by:team' });
+    expect(error('subscribe <#C1AAAA> daily 09:00 frt by: team')).toEqual({ kind: 'error', code: 'unknown_breakdown', word: 'by:', suggestion: 'by:team' });
   });
 
   it('subscribe refuses what it cannot schedule', () => {
@@ -414,7 +416,7 @@ describe('errors', () => {
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
       'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
       'language fr',
-      'frt by:agnet', 'summary by:team', 'volume 90d by:day',
+      'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

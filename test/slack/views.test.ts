@@ -343,7 +343,7 @@ describe('breakdown view', () => {
 
   it('names priorities in the reader\'s language, a linked agent by mention, and leaves bars out when a value is below 0', () => {
     const priorities = breakdownView({ result: split('priority', [row('urgent', 7200), row('low', 3600)]), period, filters: {}, shared: false }, 'tr');
-    expect(JSON.stringify(priorities.blocks)).toContain('İlk yanıt süresi: önceliğe göre');
+    expect(JSON.stringify(priorities.blocks)).toContain('İlk yanıt süresi, önceliğe göre');
     expect(JSON.stringify(priorities.blocks)).toContain('`██████████`  *acil*');
     expect(JSON.stringify(priorities.blocks)).toContain('`█████░░░░░`  *düşük*');
     const agents = breakdownView({ result: split('agent', [row('ayu@example.com', 60, { name: 'Ayu', slackUserId: 'U0000AYU0' }), row('can@example.com', 0, { name: 'Can' })]), period, filters: {}, shared: false }, 'en');

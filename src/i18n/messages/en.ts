@@ -502,4 +502,6 @@ export const en = {
   'breakdown.none': 'No ticket in this period has a value to split by.',
   'breakdown.title.agent': '{metric} by agent',
   'breakdown.without.agent': 'Unassigned tickets (in no row): {n}',
+  'alert.threshold_subject': '{metric} ({field}: {value})',
+  'error.breakdown_not_for_alerts': '`{word}` does not apply to this alert: a threshold rule can watch each `by:team`, `by:agent`, `by:priority`, `by:channel` or `by:source` on its own, for a metric that counts tickets; overdue and escalation alerts are about single tickets.',
 } as const;

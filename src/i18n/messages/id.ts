@@ -486,4 +486,6 @@ export const id: Messages = {
   'breakdown.none': 'Tidak ada tiket dalam periode ini yang punya nilai untuk dirinci.',
   'breakdown.title.agent': '{metric} per agen',
   'breakdown.without.agent': 'Tiket yang belum ditugaskan (tidak masuk baris mana pun): {n}',
+  'alert.threshold_subject': '{metric} ({field}: {value})',
+  'error.breakdown_not_for_alerts': '`{word}` tidak berlaku untuk peringatan ini: aturan ambang batas bisa memantau setiap `by:team`, `by:agent`, `by:priority`, `by:channel`, atau `by:source` sendiri-sendiri, untuk metrik yang menghitung tiket; notifikasi SLA dan eskalasi menyangkut satu tiket.',
 };

@@ -488,4 +488,6 @@ export const ms: Messages = {
   'breakdown.none': 'Tiada tiket dalam tempoh ini yang mempunyai nilai untuk dipecahkan.',
   'breakdown.title.agent': '{metric} mengikut ejen',
   'breakdown.without.agent': 'Tiket yang belum ditugaskan (tiada dalam mana-mana baris): {n}',
+  'alert.threshold_subject': '{metric} ({field}: {value})',
+  'error.breakdown_not_for_alerts': '`{word}` tidak terpakai untuk amaran ini: peraturan ambang boleh memantau setiap `by:team`, `by:agent`, `by:priority`, `by:channel` atau `by:source` secara berasingan, bagi metrik yang mengira tiket; amaran SLA dan eskalasi berkaitan dengan satu tiket.',
 };

@@ -74,7 +74,7 @@ export interface ThresholdAlertView {
       readonly value: number | null;
       readonly windowHours: number;
       /** A split rule's row (`by:team`): which field and value crossed, as the reader sees them. */
-      readonly subject?: { readonly by: DimensionBreakdown; readonly value: string; readonly name?: string; readonly slackUserId?: string };
+      readonly subject?: { readonly by: DimensionBreakdown; readonly value: string; readonly name?: string; readonly slackUserId?: string; readonly source?: string };
 }
 
 const ticketLabel = (ticket: AlertTicket) => (ticket.url === null ? `*#${escapeMrkdwn(ticket.externalId)}*` : `*${link(ticket.url, `#${ticket.externalId}`)}*`);
@@ -139,7 +139,7 @@ function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage
   const key = view.kind === 'threshold_crossed' ? (now ? 'alert.threshold_crossed_now' : 'alert.threshold_crossed') : now ? 'alert.threshold_recovered_now' : 'alert.threshold_recovered';
   const metric = t(locale, `metric.${view.metric}.name`);
   const text = t(locale, key, {
-    metric: view.subject === undefined ? metric : `${metric} (${t(locale, `filter.${view.subject.by}`)}: ${subjectName(locale, view.subject)})`,
+    metric: view.subject === undefined ? metric : t(locale, 'alert.threshold_subject', { metric, field: t(locale, `filter.${view.subject.by}`), value: subjectName(locale, view.subject) }),
     window: formatWindow(locale, view.windowHours),
     value: formatMetricValue(locale, view.value, unit),
     operator: escapeMrkdwn(view.operator),
@@ -152,7 +152,8 @@ function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage
 function subjectName(locale: Locale, subject: NonNullable<ThresholdAlertView['subject']>): string {
   if (subject.slackUserId !== undefined) return `<@${subject.slackUserId}>`;
   if (subject.by === 'priority') return priorityWord(locale, subject.value) ?? escapeMrkdwn(subject.value);
-  return escapeMrkdwn(subject.name ?? subject.value);
+  // An agent known by a helpdesk id alone: which helpdesk's.
+  return escapeMrkdwn(subject.source === undefined ? (subject.name ?? subject.value) : `${subject.name ?? subject.value} (${subject.source})`);
 }
 
 /** To an admin: a post Slack refused for good (reported once per target and reason). */
