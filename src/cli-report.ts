@@ -14,7 +14,7 @@ import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, unmatchedF
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
 import { didYouMean } from './kpi/suggest.js';
 import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
-import { breakdownProblem, coarserUnit, computeBreakdown, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
+import { breakdownProblem, coarserUnit, computeBreakdown, splitsFilteredField, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
 import { formatValue } from './kpi/format.js';
 import { formatDate, formatDuration } from './i18n/format.js';
 
@@ -73,7 +73,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
   if (parsed.values.json === true && parsed.values.csv === true) throw new UsageError('choose one of --json and --csv');
   const by = parseBreakdown(parsed.values.by);
   if (by !== undefined) {
-    if (!isTimeBreakdown(by) && filters[by] !== undefined) throw new UsageError(`--by ${by} and --filter ${by}=${String(filters[by])} both choose the ${by}: keep one`);
+    if (splitsFilteredField(by, filters)) throw new UsageError(`--by ${by} and --filter ${by}=${String(filters[by])} both choose the ${by}: keep one`);
     const problem = breakdownProblem(metric, by, period);
     if (problem === 'breakdown_not_applicable') {
       throw new UsageError(metric === 'summary' || metric === 'agents' ? `--by goes with one metric, not ${metric}` : `--by ${by} does not apply to ${metric}: it counts ${counts ?? 'no tickets'}; --by day, week or month do`);

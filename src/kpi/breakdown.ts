@@ -11,7 +11,7 @@ import type { KpiStore, TicketFilters } from '../store/kpi-store.js';
 import { METRICS_WITHOUT_TICKET_FILTERS, METRICS, type MetricId, type Unit } from './definitions.js';
 import { computeHeadline, measureHeadline, type MetricResult, type PeriodRange } from './metrics.js';
 import { bucketStarts, calendarUnits, periodInstant, type Interval } from './periods.js';
-import { isTimeBreakdown, type Breakdown } from './request-words.js';
+import { isTimeBreakdown, type Breakdown, type DimensionBreakdown } from './request-words.js';
 import type { Trend } from './formulas.js';
 
 /** Rows shown for a ticket field: its most active values (see KpiStore.breakdownValues); the rest are counted. */
@@ -32,6 +32,11 @@ export function breakdownProblem(metric: MetricId, by: Breakdown, period: Interv
   if (metric === 'summary' || metric === 'agents') return 'breakdown_not_applicable';
   if (!isTimeBreakdown(by)) return METRICS_WITHOUT_TICKET_FILTERS.includes(metric) ? 'breakdown_not_applicable' : undefined;
   return bucketStarts(period, by, period.timezone).length > MAX_BREAKDOWN_BUCKETS ? 'breakdown_too_long' : undefined;
+}
+
+/** A split by a field that a filter already narrows to one value: it would make one row. */
+export function splitsFilteredField(by: Breakdown, filters: TicketFilters): by is DimensionBreakdown {
+  return !isTimeBreakdown(by) && filters[by] !== undefined;
 }
 
 /** The next coarser unit, to suggest when a breakdown has too many rows. */

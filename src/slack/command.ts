@@ -46,7 +46,7 @@ import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
 import { isBreakdown, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
-import { breakdownProblem, coarserUnit } from '../kpi/breakdown.js';
+import { breakdownProblem, coarserUnit, splitsFilteredField } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
 
@@ -350,7 +350,7 @@ function metricRequest(metric: MetricId, words: readonly string[], options: Pars
   if (args.by === undefined) return request;
   const { by, word } = args.by;
   // A field that a filter already narrows to one value would split into one row.
-  if (!isTimeBreakdown(by) && args.filters[by] !== undefined) return fail('duplicate_word', word, { earlier: args.setBy[by] });
+  if (splitsFilteredField(by, args.filters)) return fail('duplicate_word', word, { earlier: args.setBy[by] });
   const problem = breakdownProblem(metric, by, args.period);
   if (problem !== undefined) return fail(problem, word, problem === 'breakdown_too_long' ? { suggestion: suggestCoarser(by) } : {});
   return { ...request, by };
@@ -593,7 +593,7 @@ function refuseDigestBreakdown(metrics: readonly MetricId[], filters: TicketFilt
   const split = metrics.filter((metric) => metric !== 'summary' && metric !== 'agents');
   const week = { from: 0, to: 7 * 86_400_000, timezone: 'UTC' };
   if (split.length === 0 || split.some((metric) => breakdownProblem(metric, by, week) !== undefined)) fail('breakdown_not_applicable', word);
-  if (!isTimeBreakdown(by) && filters[by] !== undefined) fail('duplicate_word', word);
+  if (splitsFilteredField(by, filters)) fail('duplicate_word', word);
 }
 
 function alerts(verb: string, words: readonly string[]): KpiRequest {
@@ -647,7 +647,7 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
     filters[read.value.key] = read.value.value;
   }
   if (rule.type === 'threshold') refuseTicketFilters([rule.metric], filters, filterWords.filter((word) => word !== by?.word));
-  if (by !== undefined && filters[by.by] !== undefined) return fail('duplicate_word', by.word);
+  if (by !== undefined && splitsFilteredField(by.by, filters)) return fail('duplicate_word', by.word);
   return { kind: 'alerts', channel, rule: rule.type === 'threshold' && by !== undefined ? { ...rule, by: by.by } : rule, filters };
 }
 
