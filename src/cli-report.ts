@@ -16,6 +16,8 @@ import { didYouMean } from './kpi/suggest.js';
 import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
 import { breakdownProblem, coarserUnit, computeBreakdown, splitsFilteredField, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
 import { formatValue } from './kpi/format.js';
+import { breakdownWithGoals, withGoal, type GoalStatus } from './kpi/goals.js';
+import { GoalStore } from './store/goal-store.js';
 import { formatDate, formatDuration } from './i18n/format.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
@@ -89,6 +91,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
   const heading = `${period.label} (${timezone})${filterWords === '' ? '' : ` · ${filterWords}`}`;
   return withMigratedDatabase(config, async (db) => {
     const store = new KpiStore(db);
+    const goals = await new GoalStore(db).all();
     // A filter that matches no ticket is said on stderr, so that the numbers on stdout stay as they are for scripts.
     for (const { key, value, suggestion } of await unmatchedFilters(store, filters)) {
       output.err(`kpibot: note: no ticket matches ${key}=${value}${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}`);
@@ -96,7 +99,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
     const json = parsed.values.json === true;
     const csv = parsed.values.csv === true;
     if (by !== undefined && metric !== 'agents' && metric !== 'summary') {
-      const result = await computeBreakdown(metric, by, store, period, filters, now);
+      const result = breakdownWithGoals(await computeBreakdown(metric, by, store, period, filters, now), goals, filters);
       if (json) output.out(JSON.stringify(result));
       else if (csv) output.out(breakdownCsv(result));
       else printBreakdown(output, heading, result);
@@ -106,12 +109,13 @@ export async function reportCommand(args: readonly string[], config: Config, out
       else if (csv) output.out(agentsCsv(table));
       else printAgents(output, heading, table.rows);
     } else if (metric === 'summary') {
-      const summary = await computeSummary(store, period, filters, now);
+      const computed = await computeSummary(store, period, filters, now);
+      const summary = { ...computed, metrics: computed.metrics.map((result) => withGoal(result, goals, filters)) };
       if (json) output.out(JSON.stringify(summary));
       else if (csv) output.out(metricsCsv(summary.metrics));
       else printSummary(output, heading, summary.metrics);
     } else {
-      const result = await computeMetric(metric, store, period, filters, now);
+      const result = withGoal(await computeMetric(metric, store, period, filters, now), goals, filters);
       if (json) output.out(JSON.stringify(result));
       else if (csv) output.out(metricsCsv([result]));
       else for (const line of metricLines(result, heading, { timezone, now })) output.out(line);
@@ -134,10 +138,21 @@ function changeText(result: MetricResult): string {
   return `${arrow} ${Math.abs(result.change).toFixed(0)}% ${ARROW[result.trend]}`.trim();
 }
 
+/** A goal and how the value stands against it: `at most 1 h: met`, `at least 90.0%: missed by 3.2 pts`. */
+function goalText(goal: GoalStatus, unit: MetricResult['unit']): string {
+  const target = `${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatValue(goal.target, unit)}`;
+  const scope = Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ');
+  const gap = goal.gap === null ? '' : unit === 'seconds' ? formatDuration('en', goal.gap) : MOVES_IN_POINTS.includes(unit) ? `${Number(goal.gap.toFixed(1))} pts` : String(Number(goal.gap.toFixed(1)));
+  const verdict = goal.met === null ? 'no data' : goal.met ? 'met' : `missed by ${gap}`;
+  return `${target}${scope === '' ? '' : ` (goal of ${scope})`}: ${verdict}`;
+}
+
 function printSummary(output: Output, label: string, metrics: readonly MetricResult[]): void {
   output.out(`Summary · ${label}`);
-  const rows = metrics.map((m) => [METRICS[m.metric].title, formatValue(m.value, m.unit), `n=${m.n}`, `prev ${formatValue(m.previous.value, m.unit)}`, changeText(m)]);
-  printTable(output, ['Metric', 'Value', 'n', 'Previous', 'Change'], rows.map((row) => row.map((cell, i) => (i === 2 ? cell.slice(2) : i === 3 ? cell.slice(5) : cell))));
+  // The goal column only where a goal is set.
+  const goals = metrics.some((m) => m.goal !== undefined);
+  const rows = metrics.map((m) => [METRICS[m.metric].title, formatValue(m.value, m.unit), String(m.n), formatValue(m.previous.value, m.unit), changeText(m), ...(goals ? [m.goal === undefined ? '' : goalText(m.goal, m.unit)] : [])]);
+  printTable(output, ['Metric', 'Value', 'n', 'Previous', 'Change', ...(goals ? ['Goal'] : [])], rows);
 }
 
 /** One metric as text lines: the value, the previous period, then each detail readably (tickets, ages, channels). */
@@ -146,6 +161,7 @@ export function metricLines(result: MetricResult, label: string, at: { timezone:
     `${METRICS[result.metric].title} · ${label}`,
     `  ${formatValue(result.value, result.unit)}   (n = ${result.n})   ${changeText(result)}`.trimEnd(),
     `  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`,
+    ...(result.goal === undefined ? [] : [`  goal: ${goalText(result.goal, result.unit)}`]),
   ];
   // Tickets stood as listed at the period's end (now, while it runs): how long overdue, counted to then.
   detailLines(lines, result.unit, result.details, '', { ...at, now: periodInstant({ to: Date.parse(result.period.to) }, at.now) });
@@ -214,12 +230,16 @@ function detailLines(lines: string[], unit: MetricResult['unit'], details: Recor
 function printBreakdown(output: Output, label: string, result: BreakdownResult): void {
   output.out(`${METRICS[result.metric].title} by ${result.by} · ${label}`);
   output.out(`  whole period: ${formatValue(result.overall.value, result.unit)}   (n = ${result.overall.n})   ${changeText(result.overall)}`.trimEnd());
+  if (result.overall.goal !== undefined) output.out(`  goal: ${goalText(result.overall.goal, result.unit)}`);
+  const goals = result.rows.some((row) => row.goal !== undefined);
   const time = isTimeBreakdown(result.by);
-  const header = [time ? `${result.by[0]?.toUpperCase() ?? ''}${result.by.slice(1)} from` : `${result.by[0]?.toUpperCase() ?? ''}${result.by.slice(1)}`, 'Value', 'n', ...(time ? [] : ['Previous', 'Change'])];
+  const header = [time ? `${result.by[0]?.toUpperCase() ?? ''}${result.by.slice(1)} from` : `${result.by[0]?.toUpperCase() ?? ''}${result.by.slice(1)}`, 'Value', 'n', ...(time ? [] : ['Previous', 'Change']), ...(goals ? ['Goal'] : [])];
   const rows = result.rows.map((row) => {
     const cells = [`${row.name === undefined ? row.key : `${row.name} <${row.key}>`}${row.partial === true ? ' (part)' : ''}`, formatValue(row.value, result.unit), String(row.n)];
-    if (time || row.previous === undefined) return cells;
-    return [...cells, formatValue(row.previous.value, result.unit), changeText({ ...result.overall, value: row.value, previous: row.previous, change: row.change ?? null, trend: row.trend ?? 'unknown' })];
+    const goal = goals ? [row.goal === undefined ? '' : goalText(row.goal, result.unit)] : [];
+    if (time) return [...cells, ...goal];
+    const previous = row.previous === undefined ? ['', ''] : [formatValue(row.previous.value, result.unit), changeText({ ...result.overall, value: row.value, previous: row.previous, change: row.change ?? null, trend: row.trend ?? 'unknown' })];
+    return [...cells, ...previous, ...goal];
   });
   if (rows.length === 0) output.out('  no data');
   else printTable(output, header, rows);
@@ -267,13 +287,18 @@ function csvText(columns: readonly string[], rows: readonly (string | number)[][
   return stringify([...rows], { header: true, columns: [...columns], record_delimiter: 'unix' }).replace(/\n$/, '');
 }
 
+/** A goal in CSV: its target in the JSON unit, at_most or at_least, and met as yes, no or empty (no data, or no goal). */
+const GOAL_COLUMNS = ['goal_target', 'goal_direction', 'goal_met'];
+const goalCells = (goal: GoalStatus | undefined): (string | number)[] => (goal === undefined ? ['', '', ''] : [numberCell(goal.target), goal.direction, goal.met === null ? '' : goal.met ? 'yes' : 'no']);
+
 /** One row per metric: the values as the JSON interface gives them (durations in seconds, rates in percent); no data is an empty cell. */
 export function metricsCsv(results: readonly MetricResult[]): string {
   return csvText(
-    ['metric', 'title', 'from', 'to', 'timezone', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend'],
+    ['metric', 'title', 'from', 'to', 'timezone', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend', ...GOAL_COLUMNS],
     results.map((result) => [
       result.metric, textCell(METRICS[result.metric].title), result.period.from, result.period.to, result.period.timezone,
       numberCell(result.value), result.unit, result.n, numberCell(result.previous.value), result.previous.n, numberCell(result.change), result.trend,
+      ...goalCells(result.goal),
     ]),
   );
 }
@@ -281,11 +306,11 @@ export function metricsCsv(results: readonly MetricResult[]): string {
 /** One row per breakdown row: its key, the instants it covers, its value (and, by a field, the previous period's). */
 function breakdownCsv(result: BreakdownResult): string {
   return csvText(
-    ['metric', 'by', 'key', 'from', 'to', 'timezone', 'partial', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend', 'name', 'source'],
+    ['metric', 'by', 'key', 'from', 'to', 'timezone', 'partial', 'value', 'unit', 'n', 'previous_value', 'previous_n', 'change_percent', 'trend', 'name', 'source', ...GOAL_COLUMNS],
     result.rows.map((row) => [
       result.metric, result.by, textCell(row.key), row.from, row.to, result.period.timezone, row.partial === true ? 'yes' : '',
       numberCell(row.value), result.unit, row.n, numberCell(row.previous?.value ?? null), row.previous?.n ?? '', numberCell(row.change ?? null), row.trend ?? '',
-      textCell(row.name ?? null), row.source ?? '',
+      textCell(row.name ?? null), row.source ?? '', ...goalCells(row.goal),
     ]),
   );
 }

@@ -24,6 +24,7 @@ import { REPORT_USAGE, reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
 import { SLA_USAGE, slaCommand } from './cli-sla.js';
 import { ALERTS_USAGE, alertsCommand } from './cli-alerts.js';
+import { GOALS_USAGE, goalsCommand } from './cli-goals.js';
 import { DEMO_SOURCE, loadDemo } from './demo/generate.js';
 
 const USAGE = `Usage: kpibot <command> [options]
@@ -44,6 +45,8 @@ Commands:
                              SLA policies, business-hours calendars and team calendars (kpibot sla --help for details).
   alerts team | quiet | list
                              A team's alert channel and lead, a channel's quiet hours (kpibot alerts --help for details).
+  goals [list] | set <metric> <value> | remove <metric> [--filter key=value ...]
+                             The goal of each metric that replies and digests judge it by (kpibot goals --help).
   report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json | --csv]
                              Print a KPI (default: summary over 30d; kpibot report --help lists the words).
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
@@ -57,7 +60,7 @@ Configuration comes from the environment and a .env file: see README.md.`;
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
 /** Commands with a usage of their own, longer than their lines above. */
-const COMMAND_USAGE: Readonly<Record<string, string>> = { sla: SLA_USAGE, alerts: ALERTS_USAGE, report: REPORT_USAGE };
+const COMMAND_USAGE: Readonly<Record<string, string>> = { sla: SLA_USAGE, alerts: ALERTS_USAGE, goals: GOALS_USAGE, report: REPORT_USAGE };
 
 /** A command's own lines of the usage (each of its lines, with the indented ones under them); undefined for a command it does not list. */
 function commandUsage(command: string): string | undefined {
@@ -100,6 +103,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await slaCommand(rest, loadConfig(), output);
       case 'alerts':
         return await alertsCommand(rest, loadConfig(), output);
+      case 'goals':
+        return await goalsCommand(rest, loadConfig(), output);
       case 'report':
         return await reportCommand(rest, loadConfig(), output);
       case 'deliveries':
@@ -133,7 +138,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
   }
 }
 
-const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'report', 'deliveries', 'config', 'help', 'version'];
+const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'goals', 'report', 'deliveries', 'config', 'help', 'version'];
 
 function expectNoArguments(command: string, rest: readonly string[]): void {
   if (rest.length > 0) throw new UsageError(`"${command}" takes no arguments, got "${rest.join(' ')}"`);

@@ -76,12 +76,44 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     const billing = JSON.parse(runKpibot(['report', 'frt', '--period', '7d', '--filter', 'team=Billing', '--json'], env).stdout) as { value: number; n: number };
     expect(json.rows[1]).toMatchObject({ value: billing.value, n: billing.n });
     const csv = runKpibot(['report', 'volume', '--period', '7d', '--by', 'agent', '--csv'], env).stdout.trimEnd().split('\n');
-    expect(csv[0]).toBe('metric,by,key,from,to,timezone,partial,value,unit,n,previous_value,previous_n,change_percent,trend,name,source');
+    expect(csv[0]).toBe('metric,by,key,from,to,timezone,partial,value,unit,n,previous_value,previous_n,change_percent,trend,name,source,goal_target,goal_direction,goal_met');
     expect(csv).toHaveLength(2);
     const cells = (csv[1] ?? '').split(',');
     expect([0, 1, 2, 7, 8, 9, 14].map((index) => cells[index])).toEqual(['volume', 'agent', 'ayu@example.com', '3', 'count', '3', 'Ayu']);
     const days = runKpibot(['report', 'volume', '--period', '7d', '--by', 'day', '--json'], env);
     expect((JSON.parse(days.stdout) as { rows: unknown[] }).rows).toHaveLength(7);
+  });
+
+  it('goals: kpibot goals sets them, and report judges each number by the goal that applies (text, JSON, CSV, --by)', () => {
+    const env = { DATABASE_URL: testDb.url };
+    expect(runKpibot(['goals', 'set', 'frt', '90m'], env)).toMatchObject({ status: 0, stdout: 'goal set: frt (all tickets): at most 1 h 30 min\n' });
+    expect(runKpibot(['goals', 'set', 'frt', '2', 'hours', '--filter', 'team=billing'], env)).toMatchObject({ status: 0, stdout: 'goal set: frt (team=billing): at most 2 h\n' });
+    expect(runKpibot(['goals'], env).stdout).toBe('frt (all tickets): at most 1 h 30 min\nfrt (team=billing): at most 2 h\n');
+    // Replies of 1, 2 and 6 hours: median 2 h, 30 min over the workspace goal; Billing's 1 h and 2 h: median 1 h 30 min, within its own.
+    const json = JSON.parse(runKpibot(['report', 'frt', '--json'], env).stdout) as Record<string, unknown>;
+    expect(json.goal).toEqual({ target: 5400, direction: 'at_most', filters: {}, met: false, gap: 1800 });
+    expect(JSON.parse(runKpibot(['report', 'frt', '--filter', 'team=Billing', '--json'], env).stdout)).toMatchObject({ value: 5400, goal: { target: 7200, filters: { team: 'billing' }, met: true, gap: 0 } });
+    expect(runKpibot(['report', 'frt'], env).stdout).toContain('\n  goal: at most 1 h 30 min: missed by 30 min\n');
+    expect(runKpibot(['report', 'frt', '--filter', 'team=Sales'], env).stdout).toContain('\n  goal: at most 1 h 30 min: missed by 4 h 30 min\n');
+    const split = runKpibot(['report', 'frt', '--by', 'team'], env).stdout;
+    expect(split).toMatch(/Billing +1 h 30 min +2 .*at most 2 h \(goal of team=billing\): met/);
+    expect(split).toMatch(/Sales +6 h +1 .*at most 1 h 30 min: missed by 4 h 30 min/);
+    const csv = runKpibot(['report', 'frt', '--by', 'team', '--csv'], env).stdout.split('\n');
+    expect(csv[0]).toMatch(/,goal_target,goal_direction,goal_met$/);
+    expect(csv.find((line) => line.startsWith('frt,team,Billing,'))).toMatch(/,7200,at_most,yes$/);
+    const summary = JSON.parse(runKpibot(['report', 'summary', '--json'], env).stdout) as { metrics: { metric: string; goal?: unknown }[] };
+    expect(summary.metrics.filter((m) => m.goal !== undefined).map((m) => m.metric)).toEqual(['frt']);
+    expect(runKpibot(['report', 'summary'], env).stdout).toMatch(/First response time .*at most 1 h 30 min: missed by 30 min/);
+    // Refusals: one line naming the problem, exit code 2, nothing changed.
+    expect(runKpibot(['goals', 'set', 'volume', '5'], env)).toMatchObject({ status: 2, stderr: 'kpibot: volume cannot have a goal: neither more nor fewer is better\n' });
+    expect(runKpibot(['goals', 'set', 'frt', 'soon'], env)).toMatchObject({ status: 2, stderr: 'kpibot: "soon" is not a value of frt: give it as 1h, 30m or 90s\n' });
+    expect(runKpibot(['goals', 'set', 'csat', '101'], env)).toMatchObject({ status: 2, stderr: 'kpibot: csat runs from 0 to 100: 101 is not a goal it can take\n' });
+    expect(runKpibot(['goals', 'set', 'frt', '1h', '--filter', 'agent=ayu'], env).status).toBe(2);
+    expect(runKpibot(['goals', 'remove', 'frt', '--filter', 'team=sales'], env)).toMatchObject({ status: 2, stderr: 'kpibot: there is no goal for frt (team=sales); "kpibot goals" lists them\n' });
+    expect(runKpibot(['goals', 'remove', 'frt', '--filter', 'team=BILLING'], env)).toMatchObject({ status: 0, stdout: 'goal removed: frt (team=BILLING)\n' });
+    expect(runKpibot(['goals', 'remove', 'frt'], env).status).toBe(0);
+    expect(runKpibot(['goals', 'list'], env).stdout).toBe('no goals; set one with: kpibot goals set frt 1h\n');
+    expect(JSON.parse(runKpibot(['report', 'frt', '--json'], env).stdout)).not.toHaveProperty('goal');
   });
 
   it('--by refused where it cannot split: one line, exit code 2', () => {
@@ -127,11 +159,11 @@ describe(`kpibot report --csv on ${TEST_ENGINE}`, () => {
     const result = runKpibot(['report', 'frt', '--period', '7d', '--csv'], { DATABASE_URL: testDb.url });
     expect(result).toMatchObject({ status: 0, stderr: '' });
     const [header, row, ...rest] = csvLines(result.stdout);
-    expect(header).toBe('metric,title,from,to,timezone,value,unit,n,previous_value,previous_n,change_percent,trend');
+    expect(header).toBe('metric,title,from,to,timezone,value,unit,n,previous_value,previous_n,change_percent,trend,goal_target,goal_direction,goal_met');
     expect(rest).toEqual([]);
     const cells = row?.split(',') ?? [];
     expect(cells.slice(0, 2)).toEqual(['frt', 'First response time']);
-    expect(cells.slice(4)).toEqual(['UTC', '7200', 'seconds', '2', '', '0', '', 'unknown']);
+    expect(cells.slice(4)).toEqual(['UTC', '7200', 'seconds', '2', '', '0', '', 'unknown', '', '', '']);
   });
 
   it('the summary is one row per metric, in the summary\'s order', () => {
@@ -151,7 +183,7 @@ describe(`kpibot report --csv on ${TEST_ENGINE}`, () => {
 
   it('numbers carry no binary noise: a mean of 7266.862999999999 s is 7266.863, a fall to none is -100', () => {
     const result = { metric: 'frt', unit: 'seconds', value: 0.1 + 0.2, n: 2, previous: { value: 7266.862999999999, n: 3 }, change: -99.99999999999999, trend: 'better', details: {}, period: { from: '2026-11-01T00:00:00.000Z', to: '2026-11-08T00:00:00.000Z', timezone: 'UTC' } } as unknown as MetricResult;
-    expect(metricsCsv([result]).split('\n')[1]).toBe('frt,First response time,2026-11-01T00:00:00.000Z,2026-11-08T00:00:00.000Z,UTC,0.3,seconds,2,7266.863,3,-100,better');
+    expect(metricsCsv([result]).split('\n')[1]).toBe('frt,First response time,2026-11-01T00:00:00.000Z,2026-11-08T00:00:00.000Z,UTC,0.3,seconds,2,7266.863,3,-100,better,,,');
   });
 
   it('--csv and --json together are refused', () => {

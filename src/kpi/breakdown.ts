@@ -13,6 +13,7 @@ import { computeHeadline, measureHeadline, type MetricResult, type PeriodRange }
 import { bucketStarts, calendarUnits, periodInstant, type Interval } from './periods.js';
 import { isTimeBreakdown, type Breakdown, type DimensionBreakdown } from './request-words.js';
 import type { Trend } from './formulas.js';
+import type { GoalStatus } from './goals.js';
 
 /** Rows shown for a ticket field: its most active values (see KpiStore.breakdownValues); the rest are counted. */
 export const MAX_BREAKDOWN_VALUES = 10;
@@ -63,6 +64,8 @@ export interface BreakdownRow {
   readonly previous?: { readonly value: number | null; readonly n: number };
   readonly change?: number | null;
   readonly trend?: Trend;
+  /** How the row stands against the goal that applies to it (its filters with the row's value added). */
+  readonly goal?: GoalStatus;
 }
 
 export interface BreakdownResult {

@@ -9,6 +9,7 @@ import { METRICS, type MetricId, type Unit } from './definitions.js';
 import { periodInstant, unitsIn } from './periods.js';
 import { closestWord } from './suggest.js';
 import { matchKey } from './sla.js';
+import type { GoalStatus } from './goals.js';
 import { change, churnRate, csat, mean, netPromoterScore, percent, trend, type Measure, type Trend } from './formulas.js';
 
 export interface PeriodRange extends Range {
@@ -27,6 +28,8 @@ export interface MetricResult {
   readonly change: number | null;
   readonly trend: Trend;
   readonly details: Record<string, unknown>;
+  /** How the value stands against the goal that applies to it (src/kpi/goals.ts), when one does and the caller asked. */
+  readonly goal?: GoalStatus;
 }
 
 type Computed = { measure: Measure; details: Record<string, unknown> };

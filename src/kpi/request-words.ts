@@ -10,7 +10,7 @@
 import type { TicketFilters } from '../store/kpi-store.js';
 import { PRIORITIES, type Priority } from '../ingest/events.js';
 import { UsageError } from '../errors.js';
-import { METRIC_IDS, type MetricId } from './definitions.js';
+import { METRIC_IDS, type MetricId, type Unit } from './definitions.js';
 import { PERIOD_WORDS, PeriodError, resolvePeriod, type Period, type PeriodProblem } from './periods.js';
 import { closestWord } from './suggest.js';
 
@@ -162,4 +162,23 @@ export function describeWordProblem(problem: WordProblem): string {
     case 'unknown_breakdown':
       return `cannot split by "${problem.word.replace(/^by[=:]/i, '')}"${hint} (by: ${BREAKDOWNS.join(', ')})`;
   }
+}
+
+/** Words for a duration's unit, in seconds: `4h`, `4 hours`, `30min`. */
+export const DURATION_UNITS: Record<string, number> = {
+  s: 1, sec: 1, secs: 1, second: 1, seconds: 1, m: 60, min: 60, mins: 60, minute: 60, minutes: 60, h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600, d: 86_400, day: 86_400, days: 86_400,
+};
+
+/** A number in the metric's unit (a threshold's limit, a goal): a duration needs its unit (`90s`, `30m`, `4h`, `1.5d`), a percent may carry `%`. */
+export function readMetricValue(text: string, unit: Exclude<Unit, 'table'>): number | undefined {
+  const match = /^(-?\d+(?:[.,]\d+)?)\s*([a-z%]*)$/i.exec(text.trim());
+  if (match === null) return undefined;
+  const number = Number((match[1] ?? '').replace(',', '.'));
+  const suffix = (match[2] ?? '').toLowerCase();
+  if (unit === 'seconds') {
+    const factor = DURATION_UNITS[suffix];
+    return factor === undefined || number < 0 ? undefined : number * factor;
+  }
+  if (unit === 'percent') return suffix === '' || suffix === '%' ? number : undefined;
+  return suffix === '' ? number : undefined;
 }

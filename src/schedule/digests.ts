@@ -13,6 +13,8 @@ import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { enqueue } from '../store/outbox-store.js';
 import { LanguageStore } from '../store/language-store.js';
 import { computeAgents, computeMetric, computeSummary, type MetricResult } from '../kpi/metrics.js';
+import { breakdownWithGoals, withGoal } from '../kpi/goals.js';
+import { GoalStore } from '../store/goal-store.js';
 import { resolvePeriod } from '../kpi/periods.js';
 import { breakdownProblem, computeBreakdown, type BreakdownResult } from '../kpi/breakdown.js';
 import { isTimeBreakdown, type Breakdown } from '../kpi/request-words.js';
@@ -40,11 +42,12 @@ export async function buildChannelDigest(db: Database, spec: { metrics: readonly
   const kpi = new KpiStore(db);
   const period = resolvePeriod(spec.periodWord, at, spec.timezone);
   const ids = spec.metrics.filter((id) => id !== 'agents');
+  const goals = await new GoalStore(db).all();
   const metrics: MetricResult[] = [];
-  if (ids.length === 0 || ids.includes('summary')) metrics.push(...(await computeSummary(kpi, period, spec.filters, at)).metrics);
+  if (ids.length === 0 || ids.includes('summary')) metrics.push(...(await computeSummary(kpi, period, spec.filters, at)).metrics.map((result) => withGoal(result, goals, spec.filters)));
   for (const id of ids) {
     if (id === 'summary' || metrics.some((result) => result.metric === id)) continue;
-    metrics.push(await computeMetric(id, kpi, period, spec.filters, at));
+    metrics.push(withGoal(await computeMetric(id, kpi, period, spec.filters, at), goals, spec.filters));
   }
   const backlog = (await kpi.backlog(at, spec.filters)).n;
   const overdue = await kpi.overdueNow(at, spec.filters, 5);
@@ -54,12 +57,14 @@ export async function buildChannelDigest(db: Database, spec: { metrics: readonly
   const breakdowns: BreakdownResult[] = [];
   for (const id of ids) {
     if (spec.by === undefined || id === 'summary' || breakdownProblem(id, spec.by, period) !== undefined) continue;
-    breakdowns.push(await computeBreakdown(id, spec.by, kpi, period, spec.filters, at));
+    breakdowns.push(breakdownWithGoals(await computeBreakdown(id, spec.by, kpi, period, spec.filters, at), goals, spec.filters));
   }
   const message = digestView({ period, filters: spec.filters, metrics, breakdowns, backlog, overdue: overdue.n, oldestOverdue: overdue.oldest, highlights, now: at }, locale);
-  // A day's row is named by its date, which moves on with every digest: time rows compare by their place.
+  // A day's row is named by its date, which moves on with every digest: time rows compare by their place. A goal set
+  // or changed since the last digest changes what it says, so its target counts too.
   const hash = hashOf({
-    m: metrics.map((result) => [result.metric, result.value, result.previous.value]), b: breakdowns.map((split) => [split.more, split.without, ...split.rows.map((row, index) => [isTimeBreakdown(split.by) ? index : row.key, row.value, row.previous?.value ?? null, row.slackUserId ?? null])]),
+    m: metrics.map((result) => [result.metric, result.value, result.previous.value, ...(result.goal === undefined ? [] : [result.goal.target])]),
+    b: breakdowns.map((split) => [split.more, split.without, ...split.rows.map((row, index) => [isTimeBreakdown(split.by) ? index : row.key, row.value, row.previous?.value ?? null, row.slackUserId ?? null, ...(row.goal === undefined ? [] : [row.goal.target])])]),
     backlog, overdue: overdue.n, oldest: overdue.oldest.map((ticket) => ticket.externalId), highlights,
   });
   return { message, hash };

@@ -7,6 +7,9 @@ import type { Database } from '../store/database.js';
 import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { computeAgents, computeMetric, computeSummary, unmatchedFilters } from '../kpi/metrics.js';
 import { breakdownProblem, computeBreakdown } from '../kpi/breakdown.js';
+import { breakdownWithGoals, withGoal } from '../kpi/goals.js';
+import { GoalStore } from '../store/goal-store.js';
+import { goalsView } from './blocks/goals.js';
 import type { Breakdown } from '../kpi/request-words.js';
 import { breakdownView } from './blocks/breakdown.js';
 import { periodInstant, resolvePeriod, type Period } from '../kpi/periods.js';
@@ -111,6 +114,8 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
     }
     case 'language':
       return { message: await handleLanguage(request, { db: deps.db, userId: asker.userId, locale: asker.locale, unchosen: slackAsker.locale, workspaceLocale: deps.locale ?? slackAsker.locale, now }), share: false };
+    case 'goals':
+      return { message: goalsView(await new GoalStore(deps.db).all(), asker.locale), share: false };
     case 'digest_me':
       return { message: await handlePersonalDigest(request, { db: deps.db, userId: asker.userId, locale: asker.locale, now, timezone: deps.timezone }), share: false };
     default:
@@ -167,21 +172,21 @@ async function metricAnswer(metric: MetricId, period: Period, filters: TicketFil
   const title = options.title?.(reader.locale);
   const { sharedBy, by } = options;
   const store = new KpiStore(deps.db);
-  const unmatched = await unmatchedFilters(store, filters);
+  const [unmatched, goals] = await Promise.all([unmatchedFilters(store, filters), new GoalStore(deps.db).all()]);
   const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }), ...(unmatched.length === 0 ? {} : { unmatched }) };
   if (by !== undefined && metric !== 'summary' && metric !== 'agents' && breakdownProblem(metric, by, period) === undefined) {
-    const result = await computeBreakdown(metric, by, store, period, filters, now);
+    const result = breakdownWithGoals(await computeBreakdown(metric, by, store, period, filters, now), goals, filters);
     return breakdownView({ result, period, filters, ...shared }, reader.locale);
   }
   if (metric === 'summary') {
-    const { metrics } = await computeSummary(store, period, filters, now);
+    const metrics = (await computeSummary(store, period, filters, now)).metrics.map((result) => withGoal(result, goals, filters));
     return summaryView({ metrics, period, filters, ...shared, ...(title === undefined ? {} : { title }) }, reader.locale);
   }
   if (metric === 'agents') {
     const { rows } = await computeAgents(store, period, filters, now);
     return agentsView({ rows, period, filters, ...shared }, reader.locale);
   }
-  const result = await computeMetric(metric, store, period, filters, now);
+  const result = withGoal(await computeMetric(metric, store, period, filters, now), goals, filters);
   return metricView({ result, period, filters, now, ...shared, ...(title === undefined ? {} : { title }) }, reader.locale);
 }
 
@@ -192,7 +197,8 @@ export async function answerHome(slackAsker: Asker, deps: AnswerDeps): Promise<S
   const store = new KpiStore(deps.db);
   const directory = new DirectoryStore(deps.db);
   const period = resolvePeriod('7d', now, deps.timezone);
-  const { metrics: team } = await computeSummary(store, period, {}, now);
+  const goals = await new GoalStore(deps.db).all();
+  const team = (await computeSummary(store, period, {}, now)).metrics.map((result) => withGoal(result, goals, {}));
   // A person whose Slack e-mail is an agent's address, not linked to anyone yet, is linked on the way.
   if (asker.email !== undefined && (await directory.linkedAgent(asker.userId)) === undefined) await directory.linkByEmail(asker.email, asker.userId, now, { onlyUnlinked: true });
   const agent = await directory.linkedAgent(asker.userId);
@@ -203,8 +209,8 @@ export async function answerHome(slackAsker: Asker, deps: AnswerDeps): Promise<S
     mine = {
       open: open.rows,
       openTotal: open.total,
-      frt: await computeMetric('frt', store, period, filters, now),
-      csat: await computeMetric('csat', store, period, filters, now),
+      frt: withGoal(await computeMetric('frt', store, period, filters, now), goals, filters),
+      csat: withGoal(await computeMetric('csat', store, period, filters, now), goals, filters),
       teamFrt: team.find((result) => result.metric === 'frt') ?? (await computeMetric('frt', store, period, {}, now)),
       teamCsat: team.find((result) => result.metric === 'csat') ?? (await computeMetric('csat', store, period, {}, now)),
     };

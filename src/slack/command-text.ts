@@ -45,6 +45,10 @@ function problemSentence(locale: Locale, error: KpiCommandError, word: string): 
       const [from, to] = error.range ?? [0, Number.POSITIVE_INFINITY];
       return to === Number.POSITIVE_INFINITY ? t(locale, 'error.threshold_below_zero', { word }) : t(locale, 'error.threshold_out_of_range', { word, from, to });
     }
+    case 'goal_out_of_range': {
+      const [from, to] = error.range ?? [0, Number.POSITIVE_INFINITY];
+      return to === Number.POSITIVE_INFINITY ? t(locale, 'error.goal_below_zero', { word }) : t(locale, 'error.goal_out_of_range', { word, from, to });
+    }
     default:
       return t(locale, `error.${error.code}`, { word });
   }
@@ -78,6 +82,7 @@ const EVERYONE: readonly (readonly [string, HelpKey])[] = [
   ['/kpi agents 30d', 'help.agents'],
   ['/kpi agent @someone', 'help.agent'],
   ['/kpi explain backlog', 'help.explain'],
+  ['/kpi goals', 'help.goals'],
   ['/kpi help', 'help.help'],
   ['/kpi digest me weekdays 08:30', 'help.digest_me'],
   ['/kpi language id', 'help.language'],
@@ -99,6 +104,9 @@ const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi alerts', 'help.alerts_list'],
   ['/kpi alerts remove 3', 'help.alerts_remove'],
   ['/kpi link @someone agent@example.com', 'help.link'],
+  ['/kpi goal frt 1h', 'help.goal'],
+  ['/kpi goal csat 90% team:billing', 'help.goal'],
+  ['/kpi goal frt off', 'help.goal_off'],
   ['/kpi sla list', 'help.sla'],
   ['/kpi digest now #support', 'help.digest'],
   ['/kpi enps start #team "How likely are you to recommend working here?"', 'help.enps_start'],

@@ -29,6 +29,10 @@
  *     alerts quiet <#C..> HH:MM HH:MM [Area/City] | alerts quiet <#C..> off
  *     alerts team <team name> [<#C..> | no-channel] [<@U..> | no-lead]
  *     link <@U..> agent@example.com
+ *     goal <metric> <value> [filters...]        the goal of a metric (at most a duration or count, at least a rate or score)
+ *     goal <metric> off [filters...]            remove it
+ *   anyone:
+ *     goals                                     the goals (`goal` alone too)
  *     sla <words...>                            passed through
  *     digest now <#C..>                         one digest at once
  *   for a linked agent, about themselves:
@@ -45,19 +49,20 @@ import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
-import { isBreakdown, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
+import { DURATION_UNITS, isBreakdown, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readMetricValue, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { breakdownProblem, coarserUnit, splitsFilteredField } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
+import { isGoalFilterKey, isGoalMetric, type GoalFilters } from '../kpi/goals.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
 
 export const DEFAULT_PERIOD = '30d';
 
-export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest'] as const;
-export const VERBS = ['help', 'explain', 'agent', 'language', ...ADMIN_VERBS] as const;
+export const ADMIN_VERBS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'link', 'sla', 'digest', 'goal'] as const;
+export const VERBS = ['help', 'explain', 'agent', 'language', 'goals', ...ADMIN_VERBS] as const;
 /** Other words for `language`: Indonesian and Malay `bahasa`, Turkish `dil`. */
 const LANGUAGE_VERBS = ['language', 'lang', 'bahasa', 'dil'];
 /** Requests that change settings or post for everyone: the listener checks the asker's rights first. */
-export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'alert_settings', 'alert_remove', 'quiet_hours', 'team_routing', 'link', 'sla', 'digest_now', 'enps_start', 'channel_language'] as const;
+export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'alert_settings', 'alert_remove', 'quiet_hours', 'team_routing', 'link', 'sla', 'digest_now', 'enps_start', 'channel_language', 'goal_set', 'goal_remove'] as const;
 
 /** `digest me ...` is for anyone (about their own tickets), though `digest` is listed with the admin verbs. */
 export type Verb = (typeof VERBS)[number];
@@ -153,7 +158,12 @@ export type KpiRequest =
   /** The asker's own language: `locale` absent, show it (or `channel`'s); null, forget the choice. */
   | { readonly kind: 'language'; readonly locale?: Locale | null; readonly channel?: SlackChannelRef }
   /** A channel's language (admins); null forgets it. */
-  | { readonly kind: 'channel_language'; readonly channel: SlackChannelRef; readonly locale: Locale | null };
+  | { readonly kind: 'channel_language'; readonly channel: SlackChannelRef; readonly locale: Locale | null }
+  /** `/kpi goals`, anyone: the goals set. */
+  | { readonly kind: 'goals' }
+  /** `/kpi goal frt 1h team:billing`: the target in the metric's unit (seconds, percent, points, tickets). */
+  | { readonly kind: 'goal_set'; readonly metric: MetricId; readonly target: number; readonly filters: GoalFilters }
+  | { readonly kind: 'goal_remove'; readonly metric: MetricId; readonly filters: GoalFilters };
 
 export type KpiRequestKind = KpiRequest['kind'];
 
@@ -199,16 +209,25 @@ export type KpiCommandErrorCode =
   /** `by:` with more days, weeks or months than a reply shows (MAX_BREAKDOWN_BUCKETS). */
   | 'breakdown_too_long'
   /** `by:` on an alert rule that cannot hold it: a time unit, a metric that counts no tickets, an overdue or escalation rule. */
-  | 'breakdown_not_for_alerts';
+  | 'breakdown_not_for_alerts'
+  /** A goal on a metric that cannot hold one (src/kpi/goals.ts GOAL_METRICS): no good direction, a count that grows with the period, a table. */
+  | 'goal_not_for_metric'
+  /** A goal scoped to one agent: goals are the team's, by team, priority, channel, helpdesk or tag. */
+  | 'goal_not_for_agent'
+  /** A goal's value that is not a value of the metric's unit (`1h`, `90%`, `25`). */
+  | 'bad_goal'
+  /** A goal the metric can never reach or never miss beyond (CSAT 120%, CES 9). */
+  | 'goal_out_of_range';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
   'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
+  'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range',
 ];
 
 /** What a verb is missing (missing_argument). */
-export type ExpectedArgument = 'metric' | 'channel' | 'frequency' | 'time' | 'user' | 'email' | 'agent' | 'alert' | 'threshold' | 'team' | 'routing' | 'rule_number';
+export type ExpectedArgument = 'metric' | 'channel' | 'frequency' | 'time' | 'user' | 'email' | 'agent' | 'alert' | 'threshold' | 'team' | 'routing' | 'rule_number' | 'goal';
 
 export interface KpiCommandError {
   readonly kind: 'error';
@@ -221,7 +240,7 @@ export interface KpiCommandError {
   readonly expected?: ExpectedArgument;
   /** bad_period: why the period was refused. */
   readonly reason?: PeriodProblem;
-  /** threshold_out_of_range: the values the metric can take. */
+  /** threshold_out_of_range, goal_out_of_range: the values the metric can take. */
   readonly range?: readonly [number, number];
   /** duplicate_word: the earlier word that set the same thing, when known. */
   readonly earlier?: string;
@@ -308,6 +327,11 @@ function parseWords(words: readonly string[], options: ParseOptions): KpiRequest
       return { kind: 'sla', words: rest };
     case 'digest':
       return digest(verb, rest);
+    case 'goals':
+      noMoreWords(rest);
+      return { kind: 'goals' };
+    case 'goal':
+      return goal(verb, rest);
   }
   if (verb === 'enps' && rest[0]?.toLowerCase() === 'start') return enpsStart(rest.slice(1));
   if (LANGUAGE_VERBS.includes(verb)) return language(rest);
@@ -764,7 +788,7 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   }
   const match = /^(>=|<=|>|<)(.+)$/.exec(expression);
   const operator = match?.[1] as ThresholdOperator | undefined;
-  const value = match === null ? undefined : thresholdValue(match[2] ?? '', unit);
+  const value = match === null ? undefined : readMetricValue(match[2] ?? '', unit);
   if (operator === undefined || value === undefined) return fail('bad_threshold', expression);
   // A value the metric never takes (CSAT < 180%, NPS > 100) would fire always or never.
   const [lowest, highest] = valueRange(metric.value);
@@ -775,22 +799,49 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   };
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  s: 1, sec: 1, secs: 1, second: 1, seconds: 1, m: 60, min: 60, mins: 60, minute: 60, minutes: 60, h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600, d: 86_400, day: 86_400, days: 86_400,
-};
-
-/** A number in the metric's unit: a duration needs its unit (`90s`, `30m`, `4h`, `1.5d`), a percent may carry `%`. */
-function thresholdValue(text: string, unit: Exclude<Unit, 'table'>): number | undefined {
-  const match = /^(-?\d+(?:[.,]\d+)?)\s*([a-z%]*)$/i.exec(text.trim());
-  if (match === null) return undefined;
-  const number = Number((match[1] ?? '').replace(',', '.'));
-  const suffix = (match[2] ?? '').toLowerCase();
-  if (unit === 'seconds') {
-    const factor = DURATION_UNITS[suffix];
-    return factor === undefined || number < 0 ? undefined : number * factor;
+/**
+ * `goal <metric> <value> [filters...]` or `goal <metric> off [filters...]`; `goal` alone lists the goals. The value is
+ * the metric's, as a threshold's (`1h`, `4 hours`, `90%`, `30`), with no operator: a goal is the most a duration or
+ * a count may be and the least a rate or score may be, as the metric's good direction says.
+ */
+function goal(verb: string, words: readonly string[]): KpiRequest {
+  const [metricWord, ...rest] = words;
+  if (metricWord === undefined) return { kind: 'goals' };
+  const metric = readMetric(metricWord);
+  if (!metric.ok) return failWith(metric.problem);
+  if (!isGoalMetric(metric.value)) return fail('goal_not_for_metric', metricWord);
+  const [valueWord, ...afterValue] = rest;
+  if (valueWord === undefined) return fail('missing_argument', verb, { expected: 'goal' });
+  const unit = METRICS[metric.value].unit as Exclude<Unit, 'table'>;
+  let filterWords = afterValue;
+  let target: number | undefined;
+  if (valueWord.toLowerCase() !== 'off') {
+    let text = valueWord;
+    // `frt 4 hours`: a duration's unit written as a word of its own.
+    const [unitWord, ...afterUnit] = afterValue;
+    if (unit === 'seconds' && /\d$/.test(text) && unitWord !== undefined && DURATION_UNITS[unitWord.toLowerCase()] !== undefined) {
+      text += unitWord;
+      filterWords = afterUnit;
+    }
+    target = readMetricValue(text, unit);
+    if (target === undefined) return fail('bad_goal', text);
+    const [lowest, highest] = valueRange(metric.value);
+    if (target < lowest || target > highest) return fail('goal_out_of_range', text, { range: [lowest, highest] });
   }
-  if (unit === 'percent') return suffix === '' || suffix === '%' ? number : undefined;
-  return suffix === '' ? number : undefined;
+  const filters: GoalFilters = {};
+  for (const word of filterWords) {
+    const read = readFilter(word);
+    if (!read.ok) {
+      if (read.problem.code === 'bad_filter' && !/[:=]/.test(word)) return fail('unexpected_word', word);
+      return failWith(read.problem);
+    }
+    const { key, value } = read.value;
+    if (!isGoalFilterKey(key)) return fail('goal_not_for_agent', word);
+    if (filters[key] !== undefined) return fail('duplicate_word', word);
+    filters[key] = value;
+  }
+  refuseTicketFilters([metric.value], filters, filterWords);
+  return target === undefined ? { kind: 'goal_remove', metric: metric.value, filters } : { kind: 'goal_set', metric: metric.value, target, filters };
 }
 
 function link(verb: string, words: readonly string[]): KpiRequest {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { DigestStore } from '../../src/store/digest-store.js';
+import { GoalStore } from '../../src/store/goal-store.js';
 import { enqueueDigestNow, runDigests } from '../../src/schedule/digests.js';
 import { cronFor, cronMatches, latestDueInstant } from '../../src/schedule/digest-schedule.js';
 import { LeaderLease } from '../../src/store/lease-store.js';
@@ -98,6 +99,37 @@ describe(`digests on ${TEST_ENGINE}`, () => {
     // The backlog at the period's end (Sunday midnight): T-3 came on Monday.
     expect(text).toContain('Backlog by team\n`██████████`  Billing  2 · ▲ up from 0 · worse\n`█████░░░░░`  Sales  1 · ▲ up from 0 · worse\n');
     expect(text).not.toMatch(/Summary[^\n]* by team/);
+  });
+
+  it('a digest says whether each number meets its goal, and each row of its split whether it meets its own', async () => {
+    await w.ingest([{ ticket: 'S-1', type: 'ticket_created', at: Date.UTC(2026, 10, 22, 3, 0), actor: { type: 'customer', id: 'c8' }, data: { status: 'new', team: 'Sales' } }]);
+    const goals = new GoalStore(w.db);
+    await goals.set({ metric: 'backlog', filters: {}, target: 2 }, 'UADMIN', T0);
+    await goals.set({ metric: 'backlog', filters: { team: 'sales' }, target: 0 }, 'UADMIN', T0);
+    await digests.add({ kind: 'channel', channelId: 'CGOAL', schedule: '0 9 * * *', timezone: 'Asia/Jakarta', metrics: ['summary', 'backlog'], by: 'team' }, T0 - HOUR);
+    w.now = T0 + 2 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    await w.sender().deliverDue();
+    const text = renderMessage({ text: '', blocks: w.posts()[0]?.blocks as never });
+    // The backlog at Sunday's end: Billing's T-1 and T-2, Sales's S-1.
+    expect(text).toContain('Goal: at most 2 · missed by 1');
+    expect(text).toContain('Backlog by team\n`██████████`  Billing  2 · ▲ up from 0 · worse · goal met\n`█████░░░░░`  Sales  1 · ▲ up from 0 · worse · goal missed by 1\nRows with a goal of their own: Sales (at most 0).');
+  });
+
+  it('"only if changed" posts again when a goal is set or changed, the numbers the same', async () => {
+    await digests.add({ kind: 'channel', channelId: 'CDIGEST', schedule: '*/10 * * * *', timezone: 'UTC', metrics: ['backlog'], onlyIfChanged: true }, T0 - HOUR);
+    w.now = Date.UTC(2026, 10, 23, 2, 0);
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(0);
+    await new GoalStore(w.db).set({ metric: 'backlog', filters: {}, target: 5 }, 'UADMIN', w.now);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(0);
+    await new GoalStore(w.db).set({ metric: 'backlog', filters: {}, target: 2 }, 'UADMIN', w.now);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
   });
 
   it('"only if changed" compares a digest\'s split too: a ticket moved to another team posts again, with the same totals', async () => {

@@ -409,6 +409,38 @@ describe('errors', () => {
     expect(error('frt 3000d by:month')).toEqual({ kind: 'error', code: 'breakdown_too_long', word: 'by:month' });
   });
 
+  it('goal: a metric, its value in the metric\'s unit and the filters of its scope; off removes it; alone, the list', () => {
+    expect(request('goal frt 1h')).toEqual({ kind: 'goal_set', metric: 'frt', target: 3600, filters: {} });
+    expect(request('GOAL frt 4 hours team:"first line" priority:urgent')).toEqual({ kind: 'goal_set', metric: 'frt', target: 14_400, filters: { team: 'first line', priority: 'urgent' } });
+    expect(request('goal csat 92,5% channel:email tag:vip source:zendesk')).toEqual({ kind: 'goal_set', metric: 'csat', target: 92.5, filters: { channel: 'email', tag: 'vip', source: 'zendesk' } });
+    expect(request('goal nps -10')).toEqual({ kind: 'goal_set', metric: 'nps', target: -10, filters: {} });
+    expect(request('goal backlog 0')).toEqual({ kind: 'goal_set', metric: 'backlog', target: 0, filters: {} });
+    expect(request('goal frt off team:billing')).toEqual({ kind: 'goal_remove', metric: 'frt', filters: { team: 'billing' } });
+    expect(request('goal')).toEqual({ kind: 'goals' });
+    expect(request('goals')).toEqual({ kind: 'goals' });
+    // Setting and removing is for admins; the list is for anyone.
+    expect(requiresAdmin(request('goal frt 1h'))).toBe(true);
+    expect(requiresAdmin(request('goal frt off'))).toBe(true);
+    expect(requiresAdmin(request('goals'))).toBe(false);
+  });
+
+  it('goal: refuses what a goal cannot be, naming the word', () => {
+    expect(error('goal volume 100')).toEqual({ kind: 'error', code: 'goal_not_for_metric', word: 'volume' });
+    expect(error('goal escalations 5')).toEqual({ kind: 'error', code: 'goal_not_for_metric', word: 'escalations' });
+    expect(error('goal summary 5')).toEqual({ kind: 'error', code: 'goal_not_for_metric', word: 'summary' });
+    expect(error('goal frt 1h agent:ayu')).toEqual({ kind: 'error', code: 'goal_not_for_agent', word: 'agent:ayu' });
+    expect(error('goal frt 90')).toEqual({ kind: 'error', code: 'bad_goal', word: '90' });
+    expect(error('goal csat 90h')).toEqual({ kind: 'error', code: 'bad_goal', word: '90h' });
+    expect(error('goal frt &lt; 1h')).toEqual({ kind: 'error', code: 'bad_goal', word: '<' });
+    expect(error('goal csat 120%')).toEqual({ kind: 'error', code: 'goal_out_of_range', word: '120%', range: [0, 100] });
+    expect(error('goal ces 9')).toEqual({ kind: 'error', code: 'goal_out_of_range', word: '9', range: [1, 7] });
+    expect(error('goal frt')).toEqual({ kind: 'error', code: 'missing_argument', word: 'goal', expected: 'goal' });
+    expect(error('goal frt 1h team:a team:b')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'team:b' });
+    expect(error('goal frt 1h billing')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'billing' });
+    expect(error('goal churn 5% team:billing')).toEqual({ kind: 'error', code: 'filters_not_applicable', word: 'team:billing' });
+    expect(error('goals frt')).toMatchObject({ kind: 'error', code: 'unexpected_word', word: 'frt' });
+  });
+
   it('covers every error code', () => {
     const seen = new Set<string>();
     const texts = [
@@ -417,6 +449,7 @@ describe('errors', () => {
       'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
       'language fr',
       'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
+      'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 30;
+const MIGRATIONS = 31;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -74,6 +74,9 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasTable('deleted_tickets')).toBe(true);
     expect(await db.schema.hasTable('slack_languages')).toBe(true);
     expect(await db.schema.hasColumn('digest_subscriptions', 'breakdown')).toBe(true);
+    expect(await db.schema.hasTable('kpi_goals')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261124000039_kpi_goals');
+    expect(await db.schema.hasTable('kpi_goals')).toBe(false);
     expect(await migrateDown(db)).toBe('20261124000038_digest_breakdown');
     expect(await db.schema.hasColumn('digest_subscriptions', 'breakdown')).toBe(false);
     expect(await migrateDown(db)).toBe('20261124000037_reported_openers_rebuild');

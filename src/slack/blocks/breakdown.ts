@@ -14,7 +14,8 @@ import { formatMetricValue, formatNumber } from '../../i18n/format.js';
 import { dateFormat } from '../../i18n/intl.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
-import { contextText, encodeRef, metricName, priorityWord, shortTrend, trendText, unmatchedLines } from './common.js';
+import { contextText, encodeRef, goalLine, goalRowText, goalTarget, metricName, priorityWord, shortTrend, trendText, unmatchedLines } from './common.js';
+import { goalScopeKey } from '../../kpi/goals.js';
 import { ACTION, type ReplyModel } from './metric.js';
 
 export interface BreakdownViewModel extends ReplyModel {
@@ -30,11 +31,12 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
   const title = t(locale, `breakdown.title.${result.by}`, { metric: metricName(locale, result.metric) });
   const overall = t(locale, 'breakdown.overall', { value: formatMetricValue(locale, result.overall.value, result.unit) });
   const overallTrend = trendText(locale, result.overall);
-  const blocks: Block[] = [header(title), section([`*${escapeMrkdwn(overall)}*`, overallTrend].filter((part) => part !== '').join('  '))];
+  const goal = goalLine(locale, result.overall, filters);
+  const blocks: Block[] = [header(title), section([[`*${escapeMrkdwn(overall)}*`, overallTrend].filter((part) => part !== '').join('  '), goal].filter((part) => part !== '').join('\n'))];
   const lines = breakdownRowLines(locale, result);
   if (lines.length === 0) blocks.push(section(t(locale, 'breakdown.none')));
   for (let start = 0; start < lines.length; start += ROWS_PER_SECTION) blocks.push(section(lines.slice(start, start + ROWS_PER_SECTION).join('\n')));
-  const notes = [contextText(locale, period, filters, result.overall.n, result.metric), ...rowNotes(locale, result)];
+  const notes = [contextText(locale, period, filters, result.overall.n, result.metric), ...rowNotes(locale, result), ...ownGoalNote(locale, result)];
   notes.push(...unmatchedLines(locale, model.unmatched ?? []));
   if (model.sharedBy !== undefined) notes.push(t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` }));
   blocks.push(context(notes));
@@ -57,11 +59,23 @@ export function breakdownRowLines(locale: Locale, result: BreakdownResult): stri
     const trend = row.previous === undefined ? '' : shortTrend(locale, { value: row.value, unit: result.unit, previous: row.previous, change: row.change ?? null, trend: row.trend ?? 'unknown' });
     // A count's n is the count itself: said once.
     const n = result.unit === 'count' && row.n === row.value ? '' : t(locale, 'view.n', { n: formatNumber(locale, row.n) });
-    const parts = [formatMetricValue(locale, row.value, result.unit), trend, n].filter((part) => part !== '');
+    const parts = [formatMetricValue(locale, row.value, result.unit), trend, n, goalRowText(locale, row.goal, result.unit)].filter((part) => part !== '');
     return `${bars === undefined ? '' : `\`${bars[index] ?? ''}\`  `}${name}  ${parts.join(' · ')}`;
   });
   if (result.more > 0) lines.push(`_${t(locale, 'list.more', { n: result.more })}_`);
   return lines;
+}
+
+/**
+ * The rows judged by a goal other than the whole period's (a team's own goal, or any goal when the whole has none):
+ * "Rows with a goal of their own: Billing (at most 30 min)". Also under a digest's split.
+ */
+export function ownGoalNote(locale: Locale, result: BreakdownResult): string[] {
+  const overall = result.overall.goal;
+  const own = result.rows.filter((row) => row.goal !== undefined && (overall === undefined || row.goal.target !== overall.target || goalScopeKey(row.goal.filters) !== goalScopeKey(overall.filters)));
+  if (own.length === 0) return [];
+  const rows = own.map((row) => `${rowName(locale, result, row)} (${row.goal === undefined ? '' : goalTarget(locale, row.goal, result.unit)})`).join(', ');
+  return [t(locale, 'goal.rows_own', { rows })];
 }
 
 /** What a row is, the partial-unit mark, and the tickets in no row. */

@@ -3,7 +3,8 @@
  * context line (period, filters, n), a ticket as one line with its link, and
  * the request a button carries so that a click can re-run it.
  */
-import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId } from '../../kpi/definitions.js';
+import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId, type Unit } from '../../kpi/definitions.js';
+import { goalScopeKey, isGoalFilterKey, type GoalFilters, type GoalStatus } from '../../kpi/goals.js';
 import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import { TICKET_LIST_KINDS, type TicketFilters, type TicketListKind } from '../../store/kpi-store.js';
@@ -100,11 +101,57 @@ export function shortTrend(locale: Locale, result: Comparable): string {
   return `${m.arrow}${amount}${m.verdict === '' ? '' : ` · ${m.verdict}`}`;
 }
 
-/** Several metrics side by side (summary, digest, Home tab): "*Name*\nvalue  ▲ 5% · worse" each, in as many field blocks as Slack's limit needs. */
-export function metricFields(locale: Locale, results: readonly MetricResult[]): Block[] {
+/** A goal's target in words: "at most 1 h", "at least 90%". */
+export function goalTarget(locale: Locale, goal: GoalStatus, unit: Unit): string {
+  return t(locale, goal.direction === 'at_most' ? 'goal.at_most' : 'goal.at_least', { value: formatMetricValue(locale, goal.target, unit) });
+}
+
+/** How far a value misses its goal: a duration, points of a rate or score, or a number of tickets. */
+function goalGap(locale: Locale, gap: number, unit: Unit): string {
+  if (unit === 'seconds') return formatDuration(locale, gap);
+  if (MOVES_IN_POINTS.includes(unit)) return t(locale, 'trend.points', { n: formatNumber(locale, gap, { maximumFractionDigits: 1 }) });
+  return formatNumber(locale, gap);
+}
+
+/** "met", "missed by 12 min", or "no data". */
+function goalVerdict(locale: Locale, goal: GoalStatus, unit: Unit): string {
+  if (goal.met === null) return t(locale, 'value.no_data');
+  return goal.met ? t(locale, 'goal.met') : t(locale, 'goal.missed_by', { gap: goalGap(locale, goal.gap ?? 0, unit) });
+}
+
+/** A goal's scope: "Team: billing", or "all tickets". */
+export function goalScopeText(locale: Locale, filters: GoalFilters): string {
+  const text = filtersText(locale, filters);
+  return text === '' ? t(locale, 'filter.none') : text;
+}
+
+/**
+ * "Goal: at most 1 h · met"; with the goal's scope when it is wider than the reply's filters ("Goal (all tickets): …"
+ * on a reply for one team), so the reader knows which goal judged the number. Empty without a goal.
+ */
+export function goalLine(locale: Locale, result: { readonly unit: Unit; readonly goal?: GoalStatus }, filters: TicketFilters): string {
+  const { goal } = result;
+  if (goal === undefined) return '';
+  const params = { target: goalTarget(locale, goal, result.unit), status: goalVerdict(locale, goal, result.unit) };
+  const replyScope = Object.fromEntries(Object.entries(filters).filter(([key]) => isGoalFilterKey(key))) as GoalFilters;
+  return goalScopeKey(goal.filters) === goalScopeKey(replyScope) ? t(locale, 'goal.line', params) : t(locale, 'goal.line_for', { ...params, scope: goalScopeText(locale, goal.filters) });
+}
+
+/** A breakdown row's goal, short: "goal met", "goal missed by 12 min"; empty without a goal or with no data. */
+export function goalRowText(locale: Locale, goal: GoalStatus | undefined, unit: Unit): string {
+  if (goal === undefined || goal.met === null) return '';
+  return goal.met ? t(locale, 'goal.row_met') : t(locale, 'goal.row_missed', { gap: goalGap(locale, goal.gap ?? 0, unit) });
+}
+
+/**
+ * Several metrics side by side (summary, digest, Home tab): "*Name*\nvalue  ▲ 5% · worse" each, and the goal under it
+ * where one applies, in as many field blocks as Slack's limit needs.
+ */
+export function metricFields(locale: Locale, results: readonly MetricResult[], filters: TicketFilters = {}): Block[] {
   const lines = results.map((result) => {
     const trend = shortTrend(locale, result);
-    return `*${headlineName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}`;
+    const goal = goalLine(locale, result, filters);
+    return `*${headlineName(locale, result.metric)}*\n${formatMetricValue(locale, result.value, result.unit)}${trend === '' ? '' : `  ${trend}`}${goal === '' ? '' : `\n${goal}`}`;
   });
   const blocks: Block[] = [];
   for (let start = 0; start < lines.length; start += LIMITS.fields) blocks.push(fields(lines.slice(start, start + LIMITS.fields)));

@@ -12,7 +12,7 @@ import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
 import { contextText, dueText, metricFields, metricName, metricsPlain, ticketLine, type TicketLine } from './common.js';
-import { breakdownRowLines } from './breakdown.js';
+import { breakdownRowLines, ownGoalNote } from './breakdown.js';
 import type { BreakdownResult } from '../../kpi/breakdown.js';
 import { context, divider, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
 
@@ -31,10 +31,11 @@ export interface DigestViewModel {
 
 export function digestView(model: DigestViewModel, locale: Locale): SlackMessage {
   const title = t(locale, 'digest.title', { period: formatPeriod(locale, model.period) });
-  const blocks: Block[] = [header(title), ...metricFields(locale, model.metrics)];
+  const blocks: Block[] = [header(title), ...metricFields(locale, model.metrics, model.filters)];
   for (const split of model.breakdowns ?? []) {
     const lines = breakdownRowLines(locale, split);
-    blocks.push(section([`*${t(locale, `breakdown.title.${split.by}`, { metric: metricName(locale, split.metric) })}*`, ...(lines.length === 0 ? [t(locale, 'breakdown.none')] : lines)].join('\n')));
+    const goals = ownGoalNote(locale, split).map((note) => `_${note}_`);
+    blocks.push(section([`*${t(locale, `breakdown.title.${split.by}`, { metric: metricName(locale, split.metric) })}*`, ...(lines.length === 0 ? [t(locale, 'breakdown.none')] : lines), ...goals].join('\n')));
   }
   const now = t(locale, 'digest.now', { backlog: formatNumber(locale, model.backlog), overdue: formatNumber(locale, model.overdue) });
   blocks.push(section(now));

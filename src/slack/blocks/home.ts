@@ -12,7 +12,7 @@ import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.j
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
-import { cronWords, dueText, metricFields, metricName, quietHoursLine, statusWord, teamRouteLine, ticketLine } from './common.js';
+import { cronWords, dueText, goalLine, metricFields, metricName, quietHoursLine, statusWord, teamRouteLine, ticketLine } from './common.js';
 import { alertKindName } from '../../i18n/alert-words.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 
@@ -55,7 +55,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     if (shown.length > 0) blocks.push(section(shown.map((row) => ticketLine(locale, row, statusWord(locale, row.status), dueText(locale, row.dueAt, model.now, row.slaPaused))).join('\n')));
     if (mine.openTotal > shown.length) blocks.push(context([t(locale, 'list.more', { n: mine.openTotal - shown.length })]));
     const pair = (name: string, me: MetricResult, team: MetricResult) =>
-      `*${name}*\n${t(locale, 'home.me')}: ${formatMetricValue(locale, me.value, me.unit)} · ${t(locale, 'home.team_short')}: ${formatMetricValue(locale, team.value, team.unit)}`;
+      `*${name}*\n${t(locale, 'home.me')}: ${formatMetricValue(locale, me.value, me.unit)} · ${t(locale, 'home.team_short')}: ${formatMetricValue(locale, team.value, team.unit)}${me.goal === undefined ? '' : `\n${goalLine(locale, me, {})}`}`;
     blocks.push(section(`*${t(locale, 'home.me_vs_team', { period })}*`));
     blocks.push(fields([pair(metricName(locale, 'frt'), mine.frt, mine.teamFrt), pair(metricName(locale, 'csat'), mine.csat, mine.teamCsat)]));
   }

@@ -16,7 +16,7 @@ import { t } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, fields, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
-import { contextText, dueText, encodeRef, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
+import { contextText, dueText, encodeRef, goalLine, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
 
 export const ACTION = {
   explain: 'kpi_explain',
@@ -62,7 +62,7 @@ export function metricView(model: MetricViewModel, locale: Locale): SlackMessage
   const value = formatMetricValue(locale, result.value, result.unit);
   const trend = trendText(locale, result);
   const blocks: Block[] = [header(t(locale, 'view.title_value', { metric: name, value }))];
-  blocks.push(section([trend, previousText(locale, result)].filter((part) => part !== '').join('\n')));
+  blocks.push(section([trend, previousText(locale, result), goalLine(locale, result, filters)].filter((part) => part !== '').join('\n')));
   const detail = details(result, locale, period.timezone, now);
   if (detail.fields.length > 0) blocks.push(fields(detail.fields));
   for (const text of detail.sections) blocks.push(section(text));
@@ -79,7 +79,7 @@ export interface SummaryViewModel extends ReplyModel {
 
 export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessage {
   const title = model.title ?? t(locale, 'view.summary_title');
-  const blocks: Block[] = [header(title), ...metricFields(locale, model.metrics)];
+  const blocks: Block[] = [header(title), ...metricFields(locale, model.metrics, model.filters)];
   blocks.push(context([contextText(locale, model.period, model.filters), ...unmatchedNote(locale, model), ...sharedNote(locale, model)]));
   const ref = { p: model.period.word, f: model.filters };
   const listButtons = model.metrics

@@ -28,6 +28,7 @@ import { KpiStore, type TicketFilters } from '../../store/kpi-store.js';
 import { unmatchedFilters } from '../../kpi/metrics.js';
 import { enpsQuestionView } from '../blocks/enps.js';
 import { handleChannelLanguage } from './language.js';
+import { handleGoal } from './goals.js';
 import { LanguageStore } from '../../store/language-store.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
@@ -154,6 +155,9 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       return sla(request.words, ctx);
     case 'channel_language':
       return handleChannelLanguage(request, { db: ctx.db, userId: ctx.userId, locale, workspaceLocale: ctx.workspaceLocale ?? locale, now });
+    case 'goal_set':
+    case 'goal_remove':
+      return handleGoal(request, { db: ctx.db, userId: ctx.userId, locale, now });
   }
 }
 

@@ -1,0 +1,136 @@
+/**
+ * Goals: the value a team aims for on a metric (`/kpi goal frt 1h`, `/kpi goal csat 90% team:billing`), shown beside
+ * the number wherever it is shown: met, or missed and by how much. Pure: the goals are read by the store, and
+ * the metric's own result is judged here, never recomputed.
+ *
+ * A goal is the most (lower is better) or the least (higher is better) the metric's headline may be, in the
+ * metric's unit (seconds, percent, points of score, tickets). It has a scope: no filters (every ticket), or some of
+ * team, priority, channel, helpdesk and tag. A goal applies to a reply whose filters include all of its own, so a
+ * workspace goal applies to every team's reply too; the most specific goal that applies wins, and between two equally
+ * specific ones (a team's and a priority's, on a reply filtered by both) the stricter.
+ */
+import { matchKey } from './sla.js';
+import { METRICS, type MetricId } from './definitions.js';
+import type { TicketFilters } from '../store/kpi-store.js';
+import type { BreakdownResult, BreakdownRow } from './breakdown.js';
+import { isTimeBreakdown } from './request-words.js';
+
+/** The filters a goal may be scoped by: ticket segments. Not an agent: a goal is the team's aim, not a person's. */
+export const GOAL_FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'tag'] as const;
+export type GoalFilterKey = (typeof GOAL_FILTER_KEYS)[number];
+export type GoalFilters = Partial<Record<GoalFilterKey, string>>;
+
+/**
+ * Metrics a goal can be set on: a headline with a good direction that does not grow with the period's length.
+ * Not volume (neither direction is good), not resolved and escalations (their counts double with a period twice as
+ * long, so one goal could not hold for a week and a month), not the summary and the agents table (several numbers).
+ */
+export const GOAL_METRICS: readonly MetricId[] = ['backlog', 'frt', 'response', 'resolution', 'overdue', 'fcr', 'csat', 'nps', 'ces', 'enps', 'aht', 'churn', 'repeat', 'selfservice'];
+
+/** At most this many goals are kept: every reply reads them all. */
+export const MAX_GOALS = 200;
+
+export interface Goal {
+  readonly metric: MetricId;
+  readonly filters: GoalFilters;
+  /** In the metric's unit: seconds, percent (0-100), points, tickets. */
+  readonly target: number;
+}
+
+/** How a value stands against the goal that applies to it. */
+export interface GoalStatus {
+  readonly target: number;
+  /** The target is the most the value may be (lower is better), or the least. */
+  readonly direction: 'at_most' | 'at_least';
+  /** The goal's own scope: fewer filters than the reply's when a wider goal applies. */
+  readonly filters: GoalFilters;
+  /** null: the value is "no data", so neither met nor missed. */
+  readonly met: boolean | null;
+  /** How far a missed value is from the target, in the metric's unit (0 when met); null with no data. */
+  readonly gap: number | null;
+}
+
+export function isGoalMetric(metric: MetricId): boolean {
+  return GOAL_METRICS.includes(metric);
+}
+
+export function isGoalFilterKey(key: string): key is GoalFilterKey {
+  return (GOAL_FILTER_KEYS as readonly string[]).includes(key);
+}
+
+/** A filter value as the store compares it: a team by its match key (case, spaces and Turkish dotted i aside), the rest in lower case. */
+function comparable(key: GoalFilterKey, value: string): string {
+  return key === 'team' ? matchKey(value) : value.trim().toLowerCase();
+}
+
+/** The goal's filters as one string, the same for every spelling the store reads as the same filters: a goal's identity beside its metric. */
+export function goalScopeKey(filters: GoalFilters): string {
+  const parts = GOAL_FILTER_KEYS.filter((key) => filters[key] !== undefined).map((key) => [key, comparable(key, filters[key] ?? '')]);
+  return JSON.stringify(Object.fromEntries(parts));
+}
+
+/** Whether every filter of the goal is among the reply's, with the same value as the store compares it. */
+function applies(goal: Goal, filters: TicketFilters): boolean {
+  return GOAL_FILTER_KEYS.every((key) => {
+    const wanted = goal.filters[key];
+    if (wanted === undefined) return true;
+    const given = filters[key];
+    return given !== undefined && comparable(key, given) === comparable(key, wanted);
+  });
+}
+
+const scopeSize = (goal: Goal) => GOAL_FILTER_KEYS.filter((key) => goal.filters[key] !== undefined).length;
+
+/** The goal for a reply on this metric with these filters: the most specific that applies, then the stricter; none when none applies. */
+export function goalFor(goals: readonly Goal[], metric: MetricId, filters: TicketFilters): Goal | undefined {
+  const lowerIsBetter = METRICS[metric].higherIsBetter === false;
+  let best: Goal | undefined;
+  for (const goal of goals) {
+    if (goal.metric !== metric || !applies(goal, filters)) continue;
+    if (best === undefined) {
+      best = goal;
+      continue;
+    }
+    const size = scopeSize(goal) - scopeSize(best);
+    const stricter = lowerIsBetter ? goal.target < best.target : goal.target > best.target;
+    if (size > 0 || (size === 0 && stricter)) best = goal;
+  }
+  return best;
+}
+
+/** Met when the value is at most (lower is better) or at least the target; equal is met. */
+export function goalStatus(goal: Goal, value: number | null): GoalStatus {
+  const direction = METRICS[goal.metric].higherIsBetter === false ? 'at_most' : 'at_least';
+  const base = { target: goal.target, direction, filters: goal.filters } as const;
+  if (value === null) return { ...base, met: null, gap: null };
+  const gap = direction === 'at_most' ? value - goal.target : goal.target - value;
+  return { ...base, met: gap <= 0, gap: Math.max(0, gap) };
+}
+
+/** The result with the status of the goal that applies to it, if one does. */
+export function withGoal<T extends { readonly metric: MetricId; readonly value: number | null }>(result: T, goals: readonly Goal[], filters: TicketFilters): T & { readonly goal?: GoalStatus } {
+  const goal = goalFor(goals, result.metric, filters);
+  return goal === undefined ? result : { ...result, goal: goalStatus(goal, result.value) };
+}
+
+/**
+ * A breakdown with each row judged against its own goal: a team's row against that team's goal, else the goal of the
+ * reply's filters; a day's or an agent's row against the goal of the reply's filters (goals are not set per agent).
+ */
+export function breakdownWithGoals(result: BreakdownResult, goals: readonly Goal[], filters: TicketFilters): BreakdownResult {
+  if (!goals.some((goal) => goal.metric === result.metric)) return result;
+  const rowFilters = (row: BreakdownRow): TicketFilters => {
+    if (isTimeBreakdown(result.by)) return filters;
+    // An agent's row is the reply's filters with the agent (and their helpdesk, for an agent known by id alone).
+    const added = result.by === 'agent' ? {} : { [result.by]: row.key };
+    return { ...filters, ...added, ...(row.source === undefined ? {} : { source: row.source }) };
+  };
+  return {
+    ...result,
+    overall: withGoal(result.overall, goals, filters),
+    rows: result.rows.map((row) => {
+      const goal = goalFor(goals, result.metric, rowFilters(row));
+      return goal === undefined ? row : { ...row, goal: goalStatus(goal, row.value) };
+    }),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Goals (src/kpi/goals.ts): one per metric and scope, set again to change it. Every reply reads them all, so they
+ * are few (MAX_GOALS).
+ */
+import { GOAL_FILTER_KEYS, GOAL_METRICS, goalScopeKey, isGoalMetric, MAX_GOALS, type Goal, type GoalFilters } from '../kpi/goals.js';
+import type { MetricId } from '../kpi/definitions.js';
+import { isMetricId } from '../kpi/request-words.js';
+import type { Database } from './database.js';
+
+interface Row {
+  metric: string;
+  filters: string;
+  target: number | string;
+  set_by: string;
+  updated_at: number | string;
+}
+
+export interface StoredGoal extends Goal {
+  readonly setBy: string;
+  readonly updatedAt: number;
+}
+
+/** What setting a goal did: added one, changed the one with the same metric and scope, or refused one past MAX_GOALS. */
+export type GoalChange = { readonly kind: 'added' | 'changed'; readonly previous?: number } | { readonly kind: 'too_many' };
+
+function filtersOf(text: string): GoalFilters {
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    return Object.fromEntries(GOAL_FILTER_KEYS.flatMap((key) => (typeof parsed[key] === 'string' ? [[key, parsed[key]]] : []))) as GoalFilters;
+  } catch {
+    return {};
+  }
+}
+
+export class GoalStore {
+  constructor(private readonly db: Database) {}
+
+  /** Every goal, in the order of the metrics (docs/metrics.md), then the wider scopes first. */
+  async all(): Promise<StoredGoal[]> {
+    const rows = (await this.db('kpi_goals').select('metric', 'scope_key', 'filters', 'target', 'set_by', 'updated_at')) as (Row & { scope_key: string })[];
+    const size = (row: Row) => Object.keys(filtersOf(row.filters)).length;
+    return rows
+      .filter((row) => isMetricId(row.metric) && isGoalMetric(row.metric))
+      .sort((a, b) => GOAL_METRICS.indexOf(a.metric as MetricId) - GOAL_METRICS.indexOf(b.metric as MetricId) || size(a) - size(b) || (a.scope_key < b.scope_key ? -1 : a.scope_key > b.scope_key ? 1 : 0))
+      .map((row) => ({ metric: row.metric as MetricId, filters: filtersOf(row.filters), target: Number(row.target), setBy: row.set_by, updatedAt: Number(row.updated_at) }));
+  }
+
+  /** Sets the goal of a metric for a scope, replacing the one set before for the same scope (as the store compares filters). */
+  async set(goal: Goal, setBy: string, now: number): Promise<GoalChange> {
+    const scopeKey = goalScopeKey(goal.filters);
+    return this.db.transaction(async (trx) => {
+      const existing = (await trx('kpi_goals').select('target').where({ metric: goal.metric, scope_key: scopeKey }).first()) as { target: number | string } | undefined;
+      const row = { filters: JSON.stringify(goal.filters), target: goal.target, set_by: setBy, updated_at: now };
+      if (existing !== undefined) {
+        await trx('kpi_goals').where({ metric: goal.metric, scope_key: scopeKey }).update(row);
+        return { kind: 'changed', previous: Number(existing.target) } as const;
+      }
+      const count = Number(((await trx('kpi_goals').count({ n: '*' }).first()) as { n: number | string } | undefined)?.n ?? 0);
+      if (count >= MAX_GOALS) return { kind: 'too_many' } as const;
+      // Two admins setting the same new goal at once: the second changes the first's.
+      await trx('kpi_goals').insert({ metric: goal.metric, scope_key: scopeKey, ...row }).onConflict(['metric', 'scope_key']).merge(['filters', 'target', 'set_by', 'updated_at']);
+      return { kind: 'added' } as const;
+    });
+  }
+
+  /** Removes the goal of a metric for exactly this scope; false when there was none. */
+  async remove(metric: Goal['metric'], filters: GoalFilters): Promise<boolean> {
+    return (await this.db('kpi_goals').where({ metric, scope_key: goalScopeKey(filters) }).delete()) > 0;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Goals, judged without SQL: which goal applies to a reply (the most specific whose filters the reply has, then
+ * the stricter), met or missed and by how much, and a breakdown's rows each against their own.
+ */
+import { describe, expect, it } from 'vitest';
+import { breakdownWithGoals, goalFor, goalScopeKey, goalStatus, withGoal, type Goal } from '../../src/kpi/goals.js';
+import type { BreakdownResult } from '../../src/kpi/breakdown.js';
+import type { MetricResult } from '../../src/kpi/metrics.js';
+
+const HOUR = 3600;
+const goals: Goal[] = [
+  { metric: 'frt', filters: {}, target: HOUR },
+  { metric: 'frt', filters: { team: 'Billing' }, target: HOUR / 2 },
+  { metric: 'frt', filters: { priority: 'urgent' }, target: HOUR / 4 },
+  { metric: 'frt', filters: { team: 'Billing', priority: 'urgent' }, target: 600 },
+  { metric: 'csat', filters: {}, target: 90 },
+  { metric: 'csat', filters: { channel: 'email' }, target: 85 },
+  { metric: 'csat', filters: { tag: 'vip' }, target: 95 },
+];
+
+describe('goalFor: the goal of a reply', () => {
+  it('is the workspace goal on a reply with no filters, or with filters no narrower goal names', () => {
+    expect(goalFor(goals, 'frt', {})?.target).toBe(HOUR);
+    expect(goalFor(goals, 'frt', { team: 'Onboarding', agent: 'ayu@example.com' })?.target).toBe(HOUR);
+  });
+
+  it('is the team\'s own goal on the team\'s reply, the team named in any case, spacing or Turkish dotted form', () => {
+    expect(goalFor(goals, 'frt', { team: 'billing' })?.target).toBe(HOUR / 2);
+    expect(goalFor(goals, 'frt', { team: '  BILLING ' })?.target).toBe(HOUR / 2);
+    expect(goalFor([{ metric: 'frt', filters: { team: 'İade' }, target: 60 }], 'frt', { team: 'iade' })?.target).toBe(60);
+  });
+
+  it('is the most specific that applies: the goal of team and priority over either alone', () => {
+    expect(goalFor(goals, 'frt', { team: 'Billing', priority: 'urgent' })?.target).toBe(600);
+    expect(goalFor(goals, 'frt', { team: 'Billing', priority: 'urgent', channel: 'chat' })?.target).toBe(600);
+  });
+
+  it('between two equally specific goals, the stricter: the lower for a duration, the higher for a rate', () => {
+    // team:Billing (30 min) and priority:urgent (15 min) both apply to a reply filtered by Billing, urgent and a tag: no
+    // goal names all three, the pair goal is dropped here to leave the two.
+    const two = goals.filter((goal) => Object.keys(goal.filters).length < 2);
+    expect(goalFor(two, 'frt', { team: 'Billing', priority: 'urgent' })?.target).toBe(HOUR / 4);
+    expect(goalFor(goals, 'csat', { channel: 'Email', tag: 'VIP' })?.target).toBe(95);
+  });
+
+  it('is none for a metric without goals, and a goal of another metric never applies', () => {
+    expect(goalFor(goals, 'resolution', {})).toBeUndefined();
+    expect(goalFor([{ metric: 'csat', filters: { team: 'Billing' }, target: 90 }], 'csat', {})).toBeUndefined();
+  });
+});
+
+describe('goalStatus', () => {
+  it('a lower-is-better metric meets its goal at or under the target, and misses by the excess', () => {
+    const goal = { metric: 'frt', filters: {}, target: HOUR } as const;
+    expect(goalStatus(goal, HOUR)).toEqual({ target: HOUR, direction: 'at_most', filters: {}, met: true, gap: 0 });
+    expect(goalStatus(goal, 1800)).toMatchObject({ met: true, gap: 0 });
+    expect(goalStatus(goal, HOUR + 720)).toMatchObject({ met: false, gap: 720 });
+  });
+
+  it('a higher-is-better metric meets it at or over the target; NPS below zero is judged as any score', () => {
+    expect(goalStatus({ metric: 'csat', filters: {}, target: 90 }, 90)).toMatchObject({ direction: 'at_least', met: true, gap: 0 });
+    expect(goalStatus({ metric: 'csat', filters: {}, target: 90 }, 86.5)).toMatchObject({ met: false, gap: 3.5 });
+    expect(goalStatus({ metric: 'nps', filters: {}, target: 10 }, -20)).toMatchObject({ met: false, gap: 30 });
+    expect(goalStatus({ metric: 'backlog', filters: {}, target: 0 }, 0)).toMatchObject({ direction: 'at_most', met: true });
+  });
+
+  it('no data is neither met nor missed', () => {
+    expect(goalStatus({ metric: 'csat', filters: {}, target: 90 }, null)).toMatchObject({ met: null, gap: null });
+  });
+
+  it('withGoal adds the status only where a goal applies, and leaves the numbers as they were', () => {
+    const result = { metric: 'frt', value: 5400 } as const;
+    expect(withGoal(result, goals, { team: 'billing' })).toEqual({ metric: 'frt', value: 5400, goal: { target: 1800, direction: 'at_most', filters: { team: 'Billing' }, met: false, gap: 3600 } });
+    expect(withGoal({ metric: 'aht', value: 10 } as const, goals, {})).toEqual({ metric: 'aht', value: 10 });
+  });
+});
+
+describe('goalScopeKey: one goal per scope as the store compares filters', () => {
+  it('reads a team, a channel, a tag in any case and spacing as the same scope, whatever the order', () => {
+    expect(goalScopeKey({ team: 'Billing', channel: 'Email' })).toBe(goalScopeKey({ channel: 'email', team: ' billing ' }));
+    expect(goalScopeKey({})).toBe('{}');
+    expect(goalScopeKey({ team: 'Billing' })).not.toBe(goalScopeKey({ tag: 'Billing' }));
+  });
+});
+
+describe('breakdownWithGoals', () => {
+  const overall = { metric: 'frt', value: 4000, unit: 'seconds' } as unknown as MetricResult;
+  const row = (key: string, value: number | null, extra: Record<string, unknown> = {}) => ({ key, from: '', to: '', value, n: 5, ...extra });
+  const split = (by: BreakdownResult['by'], rows: ReturnType<typeof row>[]): BreakdownResult => ({ metric: 'frt', by, period: { from: '', to: '', timezone: 'UTC' }, unit: 'seconds', overall, rows, more: 0, without: 0 });
+
+  it('judges a team\'s row by the team\'s goal, and another team\'s by the goal of the reply', () => {
+    const result = breakdownWithGoals(split('team', [row('billing', 2000), row('Onboarding', 2000), row('Tech', null)]), goals, {});
+    expect(result.overall.goal).toMatchObject({ target: HOUR, met: false, gap: 400 });
+    expect(result.rows.map((r) => [r.key, r.goal?.target, r.goal?.met])).toEqual([['billing', 1800, false], ['Onboarding', HOUR, true], ['Tech', HOUR, null]]);
+  });
+
+  it('with the reply filtered by priority, a team\'s row takes the goal of both', () => {
+    const result = breakdownWithGoals(split('team', [row('Billing', 500), row('Onboarding', 1000)]), goals, { priority: 'urgent' });
+    expect(result.rows.map((r) => r.goal?.target)).toEqual([600, 900]);
+  });
+
+  it('judges a day\'s row, and an agent\'s, by the goal of the reply\'s filters (no goal is set per agent)', () => {
+    expect(breakdownWithGoals(split('day', [row('2026-11-20', 4000)]), goals, { team: 'Billing' }).rows[0]?.goal?.target).toBe(1800);
+    expect(breakdownWithGoals(split('agent', [row('ayu@example.com', 100)]), goals, {}).rows[0]?.goal?.target).toBe(HOUR);
+  });
+
+  it('leaves a breakdown of a metric with no goal as it was', () => {
+    const plain = split('team', [row('billing', 2000)]);
+    expect(breakdownWithGoals({ ...plain, metric: 'resolution' }, goals, {})).toEqual({ ...plain, metric: 'resolution' });
+  });
+});
