@@ -142,7 +142,9 @@ function changeText(result: MetricResult): string {
 function goalText(goal: GoalStatus, unit: MetricResult['unit']): string {
   const target = `${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatValue(goal.target, unit)}`;
   const scope = Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ');
-  const gap = goal.gap === null ? '' : unit === 'seconds' ? formatDuration('en', goal.gap) : MOVES_IN_POINTS.includes(unit) ? `${Number(goal.gap.toFixed(1))} pts` : String(Number(goal.gap.toFixed(1)));
+  const shown = (amount: number) => (unit === 'seconds' ? formatDuration('en', amount) : `${Number(amount.toFixed(1))}${MOVES_IN_POINTS.includes(unit) ? ' pts' : ''}`);
+  // A miss too small to show at that precision is "less than 1 s (0.1 pts)", never "missed by 0 s".
+  const gap = goal.gap === null ? '' : goal.gap > 0 && shown(goal.gap) === shown(0) ? `less than ${shown(unit === 'seconds' ? 1 : 0.1)}` : shown(goal.gap);
   const verdict = goal.met === null ? 'no data' : goal.met ? 'met' : `missed by ${gap}`;
   return `${target}${scope === '' ? '' : ` (goal of ${scope})`}: ${verdict}`;
 }

@@ -92,7 +92,7 @@ describe(`goals over HTTP (Bolt receiver, signed requests) on ${TEST_ENGINE}`, (
 
   it('shows the goal in the summary, in the reader\'s language', async () => {
     expect(await command('7d')).toContain('Goal: at most 30 min · missed by 15 min');
-    expect(await command('frt 7d', 'U0000TURK')).toContain('Hedef: en fazla 30 dk · 15 dk farkla tutmadı');
+    expect(await command('frt 7d', 'U0000TURK')).toContain('Hedef: en fazla 30 dk · 15 dk farkla ulaşılamadı');
   });
 
   it('lists the goals to anyone, wider scopes first', async () => {

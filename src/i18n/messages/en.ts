@@ -531,4 +531,5 @@ export const en = {
   'help.goals': 'the goals set for the metrics',
   'help.goal': 'set a goal: replies, digests and the Home tab say whether it is met',
   'help.goal_off': 'remove a goal',
+  'goal.less_than': 'less than {value}',
 } as const;

@@ -106,11 +106,15 @@ export function goalTarget(locale: Locale, goal: GoalStatus, unit: Unit): string
   return t(locale, goal.direction === 'at_most' ? 'goal.at_most' : 'goal.at_least', { value: formatMetricValue(locale, goal.target, unit) });
 }
 
-/** How far a value misses its goal: a duration, points of a rate or score, or a number of tickets. */
+/**
+ * How far a value misses its goal: a duration, points of a rate or score, or a number of tickets. A miss too small
+ * to show at that precision (a median 0.4 s over, CSAT 0.03 points under) is "less than 1 s", never "missed by 0 s".
+ */
 function goalGap(locale: Locale, gap: number, unit: Unit): string {
-  if (unit === 'seconds') return formatDuration(locale, gap);
-  if (MOVES_IN_POINTS.includes(unit)) return t(locale, 'trend.points', { n: formatNumber(locale, gap, { maximumFractionDigits: 1 }) });
-  return formatNumber(locale, gap);
+  const shown = (amount: number) =>
+    unit === 'seconds' ? formatDuration(locale, amount) : MOVES_IN_POINTS.includes(unit) ? t(locale, 'trend.points', { n: formatNumber(locale, amount, { maximumFractionDigits: 1 }) }) : formatNumber(locale, amount, { maximumFractionDigits: 1 });
+  const smallest = unit === 'seconds' ? 1 : 0.1;
+  return gap > 0 && shown(gap) === shown(0) ? t(locale, 'goal.less_than', { value: shown(smallest) }) : shown(gap);
 }
 
 /** "met", "missed by 12 min", or "no data". */
