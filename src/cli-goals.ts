@@ -10,7 +10,7 @@ import { GoalStore } from './store/goal-store.js';
 import { KpiStore } from './store/kpi-store.js';
 import { unmatchedFilters } from './kpi/metrics.js';
 import { METRICS, UNFILTERABLE_COUNTS, valueRange, type MetricId } from './kpi/definitions.js';
-import { GOAL_FILTER_KEYS, GOAL_METRICS, isGoalFilterKey, isGoalMetric, MAX_GOALS, type Goal, type GoalFilters } from './kpi/goals.js';
+import { GOAL_FILTER_KEYS, GOAL_METRICS, isGoalFilterKey, isGoalMetric, MAX_GOALS, roundGoalTarget, type Goal, type GoalFilters } from './kpi/goals.js';
 import { parseFilters, parseMetric, readMetricValue } from './kpi/request-words.js';
 import { didYouMean } from './kpi/suggest.js';
 import { formatValue } from './kpi/format.js';
@@ -28,7 +28,12 @@ export const GOALS_USAGE = `Usage:
   --filter ${GOAL_FILTER_KEYS.join(', ')}=value, repeatable: the goal of those tickets (none: all tickets)`;
 
 export async function goalsCommand(args: readonly string[], config: Config, output: Output, now: number = Date.now()): Promise<number> {
-  const { values, positionals } = parseCommandArgs('goals', args, { filter: { type: 'string', multiple: true, default: [] } });
+  // A negative value (`kpibot goals set nps -10`) is a value, not an option: held apart while the options are read.
+  const negatives: string[] = [];
+  const words = args.map((arg) => (/^-\d/.test(arg) ? `\u0000${negatives.push(arg) - 1}` : arg));
+  const parsed = parseCommandArgs('goals', words, { filter: { type: 'string', multiple: true, default: [] } });
+  const { values } = parsed;
+  const positionals = parsed.positionals.map((word) => (word.startsWith('\u0000') ? (negatives[Number(word.slice(1))] ?? word) : word));
   const [verb = 'list', metricWord, ...valueWords] = positionals;
   if (verb === 'list') {
     if (positionals.length > 1 || (values.filter ?? []).length > 0) throw new UsageError('kpibot goals list takes no other words');
@@ -60,7 +65,8 @@ export async function goalsCommand(args: readonly string[], config: Config, outp
     return done;
   });
   if (change.kind === 'too_many') throw new UsageError(`there are already ${MAX_GOALS} goals: remove one first (kpibot goals remove <metric>)`);
-  output.out(`goal ${change.kind === 'changed' ? `changed (was ${formatValue(change.previous ?? null, METRICS[metric].unit)})` : 'set'}: ${goalText(goal)}`);
+  const done = change.kind === 'added' ? 'set' : change.previous === target ? 'unchanged' : `changed (was ${formatValue(change.previous ?? null, METRICS[metric].unit)})`;
+  output.out(`goal ${done}: ${goalText(goal)}`);
   return 0;
 }
 
@@ -81,12 +87,13 @@ function goalFilters(metric: MetricId, pairs: readonly string[]): GoalFilters {
 
 function goalValue(metric: MetricId, text: string): number {
   const unit = METRICS[metric].unit;
-  const example = unit === 'seconds' ? '1h, 30m or 90s' : unit === 'percent' ? '90 or 90%' : '50';
+  const example = unit === 'seconds' ? '1h, 30m or 90s' : unit === 'percent' ? '90 or 90%' : unit === 'count' ? 'a whole number such as 50' : '50';
   const value = text === '' || unit === 'table' ? undefined : readMetricValue(text, unit);
   if (value === undefined) throw new UsageError(`${text === '' ? 'a goal needs a value' : `"${text}" is not a value of ${metric}`}: give it as ${example}`);
   const [lowest, highest] = valueRange(metric);
   if (value < lowest || value > highest) throw new UsageError(`${metric} runs from ${lowest} to ${highest === Number.POSITIVE_INFINITY ? 'any value above' : highest}: ${text} is not a goal it can take`);
-  return value;
+  // Kept as it is judged: a rate or score to a tenth, a duration to the second.
+  return roundGoalTarget(metric, value);
 }
 
 const scopeText = (filters: GoalFilters) => {

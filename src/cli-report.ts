@@ -8,7 +8,7 @@ import { isValidTimeZone, type Config } from './config.js';
 import { UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
-import { KpiStore } from './store/kpi-store.js';
+import { KpiStore, type TicketFilters } from './store/kpi-store.js';
 import { METRIC_IDS, METRICS, MOVES_IN_POINTS, moveShowsAsZero, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
 import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, unmatchedFilters, type MetricResult } from './kpi/metrics.js';
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
@@ -16,7 +16,7 @@ import { didYouMean } from './kpi/suggest.js';
 import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
 import { breakdownProblem, coarserUnit, computeBreakdown, splitsFilteredField, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
 import { formatValue } from './kpi/format.js';
-import { breakdownWithGoals, withGoal, type GoalStatus } from './kpi/goals.js';
+import { breakdownWithGoals, goalScopeKey, isGoalFilterKey, withGoal, type GoalStatus } from './kpi/goals.js';
 import { GoalStore } from './store/goal-store.js';
 import { formatDate, formatDuration } from './i18n/format.js';
 
@@ -102,7 +102,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
       const result = breakdownWithGoals(await computeBreakdown(metric, by, store, period, filters, now), goals, filters);
       if (json) output.out(JSON.stringify(result));
       else if (csv) output.out(breakdownCsv(result));
-      else printBreakdown(output, heading, result);
+      else printBreakdown(output, heading, result, filters);
     } else if (metric === 'agents') {
       const table = await computeAgents(store, period, filters, now, sort);
       if (json) output.out(JSON.stringify(table));
@@ -113,12 +113,12 @@ export async function reportCommand(args: readonly string[], config: Config, out
       const summary = { ...computed, metrics: computed.metrics.map((result) => withGoal(result, goals, filters)) };
       if (json) output.out(JSON.stringify(summary));
       else if (csv) output.out(metricsCsv(summary.metrics));
-      else printSummary(output, heading, summary.metrics);
+      else printSummary(output, heading, summary.metrics, filters);
     } else {
       const result = withGoal(await computeMetric(metric, store, period, filters, now), goals, filters);
       if (json) output.out(JSON.stringify(result));
       else if (csv) output.out(metricsCsv([result]));
-      else for (const line of metricLines(result, heading, { timezone, now })) output.out(line);
+      else for (const line of metricLines(result, heading, { timezone, now }, filters)) output.out(line);
     }
     return 0;
   }, { readOnly: true });
@@ -138,32 +138,34 @@ function changeText(result: MetricResult): string {
   return `${arrow} ${Math.abs(result.change).toFixed(0)}% ${ARROW[result.trend]}`.trim();
 }
 
-/** A goal and how the value stands against it: `at most 1 h: met`, `at least 90.0%: missed by 3.2 pts`. */
-function goalText(goal: GoalStatus, unit: MetricResult['unit']): string {
+/**
+ * A goal and how the value stands against it: `at most 1 h: met`, `at least 90.0%: missed by 3.2 pts`; with the goal's
+ * scope when it is not the report's own (`(goal of team=billing)` on a report filtered by team and priority).
+ */
+function goalText(goal: GoalStatus, unit: MetricResult['unit'], filters: TicketFilters): string {
   const target = `${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatValue(goal.target, unit)}`;
-  const scope = Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ');
-  const shown = (amount: number) => (unit === 'seconds' ? formatDuration('en', amount) : `${Number(amount.toFixed(1))}${MOVES_IN_POINTS.includes(unit) ? ' pts' : ''}`);
-  // A miss too small to show at that precision is "less than 1 s (0.1 pts)", never "missed by 0 s".
-  const gap = goal.gap === null ? '' : goal.gap > 0 && shown(goal.gap) === shown(0) ? `less than ${shown(unit === 'seconds' ? 1 : 0.1)}` : shown(goal.gap);
+  const own = Object.fromEntries(Object.entries(filters).filter(([key]) => isGoalFilterKey(key)));
+  const scope = goalScopeKey(goal.filters) === goalScopeKey(own) ? '' : Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ') || 'all tickets';
+  const gap = goal.gap === null ? '' : unit === 'seconds' ? formatDuration('en', goal.gap) : `${Number(goal.gap.toFixed(1))}${MOVES_IN_POINTS.includes(unit) ? ' pts' : ''}`;
   const verdict = goal.met === null ? 'no data' : goal.met ? 'met' : `missed by ${gap}`;
   return `${target}${scope === '' ? '' : ` (goal of ${scope})`}: ${verdict}`;
 }
 
-function printSummary(output: Output, label: string, metrics: readonly MetricResult[]): void {
+function printSummary(output: Output, label: string, metrics: readonly MetricResult[], filters: TicketFilters): void {
   output.out(`Summary · ${label}`);
   // The goal column only where a goal is set.
   const goals = metrics.some((m) => m.goal !== undefined);
-  const rows = metrics.map((m) => [METRICS[m.metric].title, formatValue(m.value, m.unit), String(m.n), formatValue(m.previous.value, m.unit), changeText(m), ...(goals ? [m.goal === undefined ? '' : goalText(m.goal, m.unit)] : [])]);
+  const rows = metrics.map((m) => [METRICS[m.metric].title, formatValue(m.value, m.unit), String(m.n), formatValue(m.previous.value, m.unit), changeText(m), ...(goals ? [m.goal === undefined ? '' : goalText(m.goal, m.unit, filters)] : [])]);
   printTable(output, ['Metric', 'Value', 'n', 'Previous', 'Change', ...(goals ? ['Goal'] : [])], rows);
 }
 
 /** One metric as text lines: the value, the previous period, then each detail readably (tickets, ages, channels). */
-export function metricLines(result: MetricResult, label: string, at: { timezone: string; now: number }): string[] {
+export function metricLines(result: MetricResult, label: string, at: { timezone: string; now: number }, filters: TicketFilters = {}): string[] {
   const lines = [
     `${METRICS[result.metric].title} · ${label}`,
     `  ${formatValue(result.value, result.unit)}   (n = ${result.n})   ${changeText(result)}`.trimEnd(),
     `  previous period: ${formatValue(result.previous.value, result.unit)} (n = ${result.previous.n})`,
-    ...(result.goal === undefined ? [] : [`  goal: ${goalText(result.goal, result.unit)}`]),
+    ...(result.goal === undefined ? [] : [`  goal: ${goalText(result.goal, result.unit, filters)}`]),
   ];
   // Tickets stood as listed at the period's end (now, while it runs): how long overdue, counted to then.
   detailLines(lines, result.unit, result.details, '', { ...at, now: periodInstant({ to: Date.parse(result.period.to) }, at.now) });
@@ -229,16 +231,16 @@ function detailLines(lines: string[], unit: MetricResult['unit'], details: Recor
   }
 }
 
-function printBreakdown(output: Output, label: string, result: BreakdownResult): void {
+function printBreakdown(output: Output, label: string, result: BreakdownResult, filters: TicketFilters): void {
   output.out(`${METRICS[result.metric].title} by ${result.by} · ${label}`);
   output.out(`  whole period: ${formatValue(result.overall.value, result.unit)}   (n = ${result.overall.n})   ${changeText(result.overall)}`.trimEnd());
-  if (result.overall.goal !== undefined) output.out(`  goal: ${goalText(result.overall.goal, result.unit)}`);
+  if (result.overall.goal !== undefined) output.out(`  goal: ${goalText(result.overall.goal, result.unit, filters)}`);
   const goals = result.rows.some((row) => row.goal !== undefined);
   const time = isTimeBreakdown(result.by);
   const header = [time ? `${result.by[0]?.toUpperCase() ?? ''}${result.by.slice(1)} from` : `${result.by[0]?.toUpperCase() ?? ''}${result.by.slice(1)}`, 'Value', 'n', ...(time ? [] : ['Previous', 'Change']), ...(goals ? ['Goal'] : [])];
   const rows = result.rows.map((row) => {
     const cells = [`${row.name === undefined ? row.key : `${row.name} <${row.key}>`}${row.partial === true ? ' (part)' : ''}`, formatValue(row.value, result.unit), String(row.n)];
-    const goal = goals ? [row.goal === undefined ? '' : goalText(row.goal, result.unit)] : [];
+    const goal = goals ? [row.goal === undefined ? '' : goalText(row.goal, result.unit, time || result.by === 'agent' ? filters : { ...filters, [result.by]: row.key })] : [];
     if (time) return [...cells, ...goal];
     const previous = row.previous === undefined ? ['', ''] : [formatValue(row.previous.value, result.unit), changeText({ ...result.overall, value: row.value, previous: row.previous, change: row.change ?? null, trend: row.trend ?? 'unknown' })];
     return [...cells, ...previous, ...goal];

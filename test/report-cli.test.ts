@@ -94,10 +94,10 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(json.goal).toEqual({ target: 5400, direction: 'at_most', filters: {}, met: false, gap: 1800 });
     expect(JSON.parse(runKpibot(['report', 'frt', '--filter', 'team=Billing', '--json'], env).stdout)).toMatchObject({ value: 5400, goal: { target: 7200, filters: { team: 'billing' }, met: true, gap: 0 } });
     expect(runKpibot(['report', 'frt'], env).stdout).toContain('\n  goal: at most 1 h 30 min: missed by 30 min\n');
-    expect(runKpibot(['report', 'frt', '--filter', 'team=Sales'], env).stdout).toContain('\n  goal: at most 1 h 30 min: missed by 4 h 30 min\n');
+    expect(runKpibot(['report', 'frt', '--filter', 'team=Sales'], env).stdout).toContain('\n  goal: at most 1 h 30 min (goal of all tickets): missed by 4 h 30 min\n');
     const split = runKpibot(['report', 'frt', '--by', 'team'], env).stdout;
-    expect(split).toMatch(/Billing +1 h 30 min +2 .*at most 2 h \(goal of team=billing\): met/);
-    expect(split).toMatch(/Sales +6 h +1 .*at most 1 h 30 min: missed by 4 h 30 min/);
+    expect(split).toMatch(/Billing +1 h 30 min +2 .*at most 2 h: met/);
+    expect(split).toMatch(/Sales +6 h +1 .*at most 1 h 30 min \(goal of all tickets\): missed by 4 h 30 min/);
     const csv = runKpibot(['report', 'frt', '--by', 'team', '--csv'], env).stdout.split('\n');
     expect(csv[0]).toMatch(/,goal_target,goal_direction,goal_met$/);
     expect(csv.find((line) => line.startsWith('frt,team,Billing,'))).toMatch(/,7200,at_most,yes$/);
@@ -113,6 +113,11 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['goals', 'remove', 'frt', '--filter', 'team=BILLING'], env)).toMatchObject({ status: 0, stdout: 'goal removed: frt (team=BILLING)\n' });
     expect(runKpibot(['goals', 'remove', 'frt'], env).status).toBe(0);
     expect(runKpibot(['goals', 'list'], env).stdout).toBe('no goals; set one with: kpibot goals set frt 1h\n');
+    // A negative value is a value, not an option; the same value again changes nothing.
+    expect(runKpibot(['goals', 'set', 'nps', '-10'], env)).toMatchObject({ status: 0, stdout: 'goal set: nps (all tickets): at least -10.0\n' });
+    expect(runKpibot(['goals', 'set', 'nps', '-10.0'], env)).toMatchObject({ status: 0, stdout: 'goal unchanged: nps (all tickets): at least -10.0\n' });
+    expect(runKpibot(['goals', 'set', 'backlog', '1,500'], env)).toMatchObject({ status: 2, stderr: 'kpibot: "1,500" is not a value of backlog: give it as a whole number such as 50\n' });
+    expect(runKpibot(['goals', 'remove', 'nps'], env).status).toBe(0);
     expect(JSON.parse(runKpibot(['report', 'frt', '--json'], env).stdout)).not.toHaveProperty('goal');
   });
 

@@ -10,7 +10,7 @@
  * specific ones (a team's and a priority's, on a reply filtered by both) the stricter.
  */
 import { matchKey } from './sla.js';
-import { METRICS, type MetricId } from './definitions.js';
+import { METRICS, type MetricId, type Unit } from './definitions.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import type { BreakdownResult, BreakdownRow } from './breakdown.js';
 import { isTimeBreakdown } from './request-words.js';
@@ -26,6 +26,13 @@ export type GoalFilters = Partial<Record<GoalFilterKey, string>>;
  * long, so one goal could not hold for a week and a month), not the summary and the agents table (several numbers).
  */
 export const GOAL_METRICS: readonly MetricId[] = ['backlog', 'frt', 'response', 'resolution', 'overdue', 'fcr', 'csat', 'nps', 'ces', 'enps', 'aht', 'churn', 'repeat', 'selfservice'];
+
+/**
+ * Counts of open tickets at an instant: a team's, an agent's or a priority's is a part of the whole, so a goal for the
+ * whole would be met by nearly any part. Such a goal applies only to a reply with exactly its filters (and, in a
+ * breakdown, to rows by day, week or month, each the whole at its end).
+ */
+export const GOALS_FOR_EXACT_SCOPE: readonly MetricId[] = ['backlog', 'overdue'];
 
 /** At most this many goals are kept: every reply reads them all. */
 export const MAX_GOALS = 200;
@@ -69,8 +76,12 @@ export function goalScopeKey(filters: GoalFilters): string {
   return JSON.stringify(Object.fromEntries(parts));
 }
 
-/** Whether every filter of the goal is among the reply's, with the same value as the store compares it. */
+/**
+ * Whether every filter of the goal is among the reply's, with the same value as the store compares it; for a count
+ * of open tickets (GOALS_FOR_EXACT_SCOPE), whether the reply has exactly the goal's filters and no other (no agent).
+ */
 function applies(goal: Goal, filters: TicketFilters): boolean {
+  if (GOALS_FOR_EXACT_SCOPE.includes(goal.metric) && Object.entries(filters).some(([key, value]) => value !== undefined && (!isGoalFilterKey(key) || goal.filters[key] === undefined))) return false;
   return GOAL_FILTER_KEYS.every((key) => {
     const wanted = goal.filters[key];
     if (wanted === undefined) return true;
@@ -98,13 +109,27 @@ export function goalFor(goals: readonly Goal[], metric: MetricId, filters: Ticke
   return best;
 }
 
-/** Met when the value is at most (lower is better) or at least the target; equal is met. */
+/**
+ * The steps a value is judged in: as it is shown. Rates and scores to a tenth (a CSAT of 89.96% shows as 90% and
+ * meets a goal of 90%), durations to the second, counts whole. A goal is kept in the same steps (roundGoalTarget).
+ */
+const STEPS_PER_UNIT: Readonly<Record<Unit, number>> = { percent: 10, score: 10, seconds: 1, count: 1, table: 1 };
+
+/** A goal's target in its metric's steps (`csat 92.54` is 92.5); -0 is 0. */
+export function roundGoalTarget(metric: MetricId, value: number): number {
+  const per = STEPS_PER_UNIT[METRICS[metric].unit];
+  return Math.round(value * per) / per + 0;
+}
+
+/** Met when the value, in the metric's steps, is at most (lower is better) or at least the target; equal is met. */
 export function goalStatus(goal: Goal, value: number | null): GoalStatus {
   const direction = METRICS[goal.metric].higherIsBetter === false ? 'at_most' : 'at_least';
   const base = { target: goal.target, direction, filters: goal.filters } as const;
   if (value === null) return { ...base, met: null, gap: null };
-  const gap = direction === 'at_most' ? value - goal.target : goal.target - value;
-  return { ...base, met: gap <= 0, gap: Math.max(0, gap) };
+  // Whole steps, so that 66.7 - 66.66… is no float remainder: both counted in tenths (or seconds, or tickets).
+  const per = STEPS_PER_UNIT[METRICS[goal.metric].unit];
+  const steps = (Math.round(value * per) - Math.round(goal.target * per)) * (direction === 'at_most' ? 1 : -1);
+  return { ...base, met: steps <= 0, gap: steps <= 0 ? 0 : steps / per };
 }
 
 /** The result with the status of the goal that applies to it, if one does. */
@@ -121,9 +146,10 @@ export function breakdownWithGoals(result: BreakdownResult, goals: readonly Goal
   if (!goals.some((goal) => goal.metric === result.metric)) return result;
   const rowFilters = (row: BreakdownRow): TicketFilters => {
     if (isTimeBreakdown(result.by)) return filters;
-    // An agent's row is the reply's filters with the agent (and their helpdesk, for an agent known by id alone).
-    const added = result.by === 'agent' ? {} : { [result.by]: row.key };
-    return { ...filters, ...added, ...(row.source === undefined ? {} : { source: row.source }) };
+    // An agent's row: the agent added (no goal is set per agent; a helpdesk's goal does not judge an agent known by
+    // helpdesk id alone when it does not judge one known by address).
+    if (result.by === 'agent') return { ...filters, agent: row.key };
+    return { ...filters, [result.by]: row.key };
   };
   return {
     ...result,

@@ -169,15 +169,21 @@ export const DURATION_UNITS: Record<string, number> = {
   s: 1, sec: 1, secs: 1, second: 1, seconds: 1, m: 60, min: 60, mins: 60, minute: 60, minutes: 60, h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600, d: 86_400, day: 86_400, days: 86_400,
 };
 
-/** A number in the metric's unit (a threshold's limit, a goal): a duration needs its unit (`90s`, `30m`, `4h`, `1.5d`), a percent may carry `%`. */
+/**
+ * A number in the metric's unit (a threshold's limit, a goal): a duration needs its unit (`90s`, `30m`, `4h`, `1.5d`),
+ * a percent may carry `%`, a decimal comma is read as a point (`92,5%`). A count is a whole number: `1,500` is refused,
+ * not read as 1.5 (nor as 1500: the comma is a decimal mark in Indonesian, Malay and Turkish).
+ */
 export function readMetricValue(text: string, unit: Exclude<Unit, 'table'>): number | undefined {
   const match = /^(-?\d+(?:[.,]\d+)?)\s*([a-z%]*)$/i.exec(text.trim());
   if (match === null) return undefined;
+  if (unit === 'count' && !/^-?\d+$/.test(match[1] ?? '')) return undefined;
   const number = Number((match[1] ?? '').replace(',', '.'));
+  if (!Number.isFinite(number)) return undefined;
   const suffix = (match[2] ?? '').toLowerCase();
   if (unit === 'seconds') {
     const factor = DURATION_UNITS[suffix];
-    return factor === undefined || number < 0 ? undefined : number * factor;
+    return factor === undefined || number < 0 || !Number.isFinite(number * factor) ? undefined : number * factor;
   }
   if (unit === 'percent') return suffix === '' || suffix === '%' ? number : undefined;
   return suffix === '' ? number : undefined;

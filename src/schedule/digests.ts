@@ -13,7 +13,7 @@ import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { enqueue } from '../store/outbox-store.js';
 import { LanguageStore } from '../store/language-store.js';
 import { computeAgents, computeMetric, computeSummary, type MetricResult } from '../kpi/metrics.js';
-import { breakdownWithGoals, withGoal } from '../kpi/goals.js';
+import { breakdownWithGoals, goalScopeKey, withGoal } from '../kpi/goals.js';
 import { GoalStore } from '../store/goal-store.js';
 import { resolvePeriod } from '../kpi/periods.js';
 import { breakdownProblem, computeBreakdown, type BreakdownResult } from '../kpi/breakdown.js';
@@ -61,10 +61,10 @@ export async function buildChannelDigest(db: Database, spec: { metrics: readonly
   }
   const message = digestView({ period, filters: spec.filters, metrics, breakdowns, backlog, overdue: overdue.n, oldestOverdue: overdue.oldest, highlights, now: at }, locale);
   // A day's row is named by its date, which moves on with every digest: time rows compare by their place. A goal set
-  // or changed since the last digest changes what it says, so its target counts too.
+  // or changed since the last digest changes what it says, so its target and scope count too.
   const hash = hashOf({
-    m: metrics.map((result) => [result.metric, result.value, result.previous.value, ...(result.goal === undefined ? [] : [result.goal.target])]),
-    b: breakdowns.map((split) => [split.more, split.without, ...split.rows.map((row, index) => [isTimeBreakdown(split.by) ? index : row.key, row.value, row.previous?.value ?? null, row.slackUserId ?? null, ...(row.goal === undefined ? [] : [row.goal.target])])]),
+    m: metrics.map((result) => [result.metric, result.value, result.previous.value, ...(result.goal === undefined ? [] : [result.goal.target, goalScopeKey(result.goal.filters)])]),
+    b: breakdowns.map((split) => [split.more, split.without, ...split.rows.map((row, index) => [isTimeBreakdown(split.by) ? index : row.key, row.value, row.previous?.value ?? null, row.slackUserId ?? null, ...(row.goal === undefined ? [] : [row.goal.target, goalScopeKey(row.goal.filters)])])]),
     backlog, overdue: overdue.n, oldest: overdue.oldest.map((ticket) => ticket.externalId), highlights,
   });
   return { message, hash };

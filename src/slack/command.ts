@@ -52,7 +52,7 @@ import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js
 import { DURATION_UNITS, isBreakdown, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readMetricValue, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { breakdownProblem, coarserUnit, splitsFilteredField } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
-import { isGoalFilterKey, isGoalMetric, type GoalFilters } from '../kpi/goals.js';
+import { isGoalFilterKey, isGoalMetric, roundGoalTarget, type GoalFilters } from '../kpi/goals.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
 
 export const DEFAULT_PERIOD = '30d';
@@ -823,10 +823,12 @@ function goal(verb: string, words: readonly string[]): KpiRequest {
       text += unitWord;
       filterWords = afterUnit;
     }
-    target = readMetricValue(text, unit);
-    if (target === undefined) return fail('bad_goal', text);
+    const value = readMetricValue(text, unit);
+    if (value === undefined) return fail('bad_goal', text);
     const [lowest, highest] = valueRange(metric.value);
-    if (target < lowest || target > highest) return fail('goal_out_of_range', text, { range: [lowest, highest] });
+    if (value < lowest || value > highest) return fail('goal_out_of_range', text, { range: [lowest, highest] });
+    // Kept as it is judged: a rate or score to a tenth, a duration to the second.
+    target = roundGoalTarget(metric.value, value);
   }
   const filters: GoalFilters = {};
   for (const word of filterWords) {

@@ -5,7 +5,8 @@
 import { GOAL_FILTER_KEYS, GOAL_METRICS, goalScopeKey, isGoalMetric, MAX_GOALS, type Goal, type GoalFilters } from '../kpi/goals.js';
 import type { MetricId } from '../kpi/definitions.js';
 import { isMetricId } from '../kpi/request-words.js';
-import type { Database } from './database.js';
+import { createHash } from 'node:crypto';
+import { engineOf, type Database } from './database.js';
 
 interface Row {
   metric: string;
@@ -23,6 +24,9 @@ export interface StoredGoal extends Goal {
 /** What setting a goal did: added one, changed the one with the same metric and scope, or refused one past MAX_GOALS. */
 export type GoalChange = { readonly kind: 'added' | 'changed'; readonly previous?: number } | { readonly kind: 'too_many' };
 
+/** The scope as stored: a digest of its filters as the store compares them, so that long team and tag names fit the column on both engines. */
+const storedScopeKey = (filters: GoalFilters): string => createHash('sha256').update(goalScopeKey(filters)).digest('hex');
+
 function filtersOf(text: string): GoalFilters {
   try {
     const parsed = JSON.parse(text) as Record<string, unknown>;
@@ -37,18 +41,24 @@ export class GoalStore {
 
   /** Every goal, in the order of the metrics (docs/metrics.md), then the wider scopes first. */
   async all(): Promise<StoredGoal[]> {
-    const rows = (await this.db('kpi_goals').select('metric', 'scope_key', 'filters', 'target', 'set_by', 'updated_at')) as (Row & { scope_key: string })[];
+    const rows = (await this.db('kpi_goals').select('metric', 'filters', 'target', 'set_by', 'updated_at')) as Row[];
     const size = (row: Row) => Object.keys(filtersOf(row.filters)).length;
+    const scopeOrder = (row: Row) => goalScopeKey(filtersOf(row.filters));
     return rows
       .filter((row) => isMetricId(row.metric) && isGoalMetric(row.metric))
-      .sort((a, b) => GOAL_METRICS.indexOf(a.metric as MetricId) - GOAL_METRICS.indexOf(b.metric as MetricId) || size(a) - size(b) || (a.scope_key < b.scope_key ? -1 : a.scope_key > b.scope_key ? 1 : 0))
+      .sort((a, b) => GOAL_METRICS.indexOf(a.metric as MetricId) - GOAL_METRICS.indexOf(b.metric as MetricId) || size(a) - size(b) || scopeOrder(a).localeCompare(scopeOrder(b)))
       .map((row) => ({ metric: row.metric as MetricId, filters: filtersOf(row.filters), target: Number(row.target), setBy: row.set_by, updatedAt: Number(row.updated_at) }));
   }
 
-  /** Sets the goal of a metric for a scope, replacing the one set before for the same scope (as the store compares filters). */
+  /**
+   * Sets the goal of a metric for a scope, replacing the one set before for the same scope (as the store compares
+   * filters). Two admins at once are taken in turn (SQLite's write transactions are exclusive; PostgreSQL's table
+   * lock here), so the cap holds and each is told what their own change did.
+   */
   async set(goal: Goal, setBy: string, now: number): Promise<GoalChange> {
-    const scopeKey = goalScopeKey(goal.filters);
+    const scopeKey = storedScopeKey(goal.filters);
     return this.db.transaction(async (trx) => {
+      if (engineOf(this.db) === 'postgres') await trx.raw('LOCK TABLE kpi_goals IN SHARE ROW EXCLUSIVE MODE');
       const existing = (await trx('kpi_goals').select('target').where({ metric: goal.metric, scope_key: scopeKey }).first()) as { target: number | string } | undefined;
       const row = { filters: JSON.stringify(goal.filters), target: goal.target, set_by: setBy, updated_at: now };
       if (existing !== undefined) {
@@ -57,14 +67,13 @@ export class GoalStore {
       }
       const count = Number(((await trx('kpi_goals').count({ n: '*' }).first()) as { n: number | string } | undefined)?.n ?? 0);
       if (count >= MAX_GOALS) return { kind: 'too_many' } as const;
-      // Two admins setting the same new goal at once: the second changes the first's.
-      await trx('kpi_goals').insert({ metric: goal.metric, scope_key: scopeKey, ...row }).onConflict(['metric', 'scope_key']).merge(['filters', 'target', 'set_by', 'updated_at']);
+      await trx('kpi_goals').insert({ metric: goal.metric, scope_key: scopeKey, ...row });
       return { kind: 'added' } as const;
     });
   }
 
   /** Removes the goal of a metric for exactly this scope; false when there was none. */
   async remove(metric: Goal['metric'], filters: GoalFilters): Promise<boolean> {
-    return (await this.db('kpi_goals').where({ metric, scope_key: goalScopeKey(filters) }).delete()) > 0;
+    return (await this.db('kpi_goals').where({ metric, scope_key: storedScopeKey(filters) }).delete()) > 0;
   }
 }

@@ -3,7 +3,7 @@
  * the stricter), met or missed and by how much, and a breakdown's rows each against their own.
  */
 import { describe, expect, it } from 'vitest';
-import { breakdownWithGoals, goalFor, goalScopeKey, goalStatus, withGoal, type Goal } from '../../src/kpi/goals.js';
+import { breakdownWithGoals, goalFor, goalScopeKey, goalStatus, roundGoalTarget, withGoal, type Goal } from '../../src/kpi/goals.js';
 import type { BreakdownResult } from '../../src/kpi/breakdown.js';
 import type { MetricResult } from '../../src/kpi/metrics.js';
 
@@ -49,6 +49,18 @@ describe('goalFor: the goal of a reply', () => {
   });
 });
 
+describe('goalFor: a count of open tickets takes only a goal of exactly its scope', () => {
+  const backlog: Goal[] = [{ metric: 'backlog', filters: {}, target: 40 }, { metric: 'backlog', filters: { team: 'Billing' }, target: 10 }];
+  it('the workspace\'s backlog goal judges the whole backlog, not a team\'s or an agent\'s part of it', () => {
+    expect(goalFor(backlog, 'backlog', {})?.target).toBe(40);
+    expect(goalFor(backlog, 'backlog', { team: 'Onboarding' })).toBeUndefined();
+    expect(goalFor(backlog, 'backlog', { agent: 'ayu@example.com' })).toBeUndefined();
+    expect(goalFor(backlog, 'backlog', { team: 'billing' })?.target).toBe(10);
+    expect(goalFor(backlog, 'backlog', { team: 'billing', priority: 'urgent' })).toBeUndefined();
+    expect(goalFor([{ metric: 'overdue', filters: {}, target: 0 }], 'overdue', { priority: 'urgent' })).toBeUndefined();
+  });
+});
+
 describe('goalStatus', () => {
   it('a lower-is-better metric meets its goal at or under the target, and misses by the excess', () => {
     const goal = { metric: 'frt', filters: {}, target: HOUR } as const;
@@ -62,6 +74,25 @@ describe('goalStatus', () => {
     expect(goalStatus({ metric: 'csat', filters: {}, target: 90 }, 86.5)).toMatchObject({ met: false, gap: 3.5 });
     expect(goalStatus({ metric: 'nps', filters: {}, target: 10 }, -20)).toMatchObject({ met: false, gap: 30 });
     expect(goalStatus({ metric: 'backlog', filters: {}, target: 0 }, 0)).toMatchObject({ direction: 'at_most', met: true });
+  });
+
+  it('judges a value as it is shown: a rate or score to a tenth, a duration to the second', () => {
+    // 2 of 3 satisfied shows as 66.7%: it meets a goal of 66.7%.
+    expect(goalStatus({ metric: 'csat', filters: {}, target: 66.7 }, 200 / 3)).toMatchObject({ met: true, gap: 0 });
+    expect(goalStatus({ metric: 'csat', filters: {}, target: 90 }, 89.96)).toMatchObject({ met: true, gap: 0 });
+    expect(goalStatus({ metric: 'csat', filters: {}, target: 90 }, 89.94)).toMatchObject({ met: false, gap: 0.1 });
+    expect(goalStatus({ metric: 'ces', filters: {}, target: 5.5 }, 5.46)).toMatchObject({ met: true });
+    expect(goalStatus({ metric: 'nps', filters: {}, target: -10 }, -10.04)).toMatchObject({ met: true });
+    expect(goalStatus({ metric: 'frt', filters: {}, target: HOUR }, HOUR + 0.4)).toMatchObject({ met: true, gap: 0 });
+    expect(goalStatus({ metric: 'frt', filters: {}, target: HOUR }, HOUR + 0.6)).toMatchObject({ met: false, gap: 1 });
+    expect(goalStatus({ metric: 'csat', filters: {}, target: 72.3 }, 70)).toMatchObject({ met: false, gap: 2.3 });
+  });
+
+  it('keeps a target in the same steps: csat 92.54 is 92.5, a duration whole seconds, -0 is 0', () => {
+    expect(roundGoalTarget('csat', 92.54)).toBe(92.5);
+    expect(roundGoalTarget('ces', 6.123456)).toBe(6.1);
+    expect(roundGoalTarget('frt', 90.4)).toBe(90);
+    expect(Object.is(roundGoalTarget('csat', -0), 0)).toBe(true);
   });
 
   it('no data is neither met nor missed', () => {
@@ -102,6 +133,24 @@ describe('breakdownWithGoals', () => {
   it('judges a day\'s row, and an agent\'s, by the goal of the reply\'s filters (no goal is set per agent)', () => {
     expect(breakdownWithGoals(split('day', [row('2026-11-20', 4000)]), goals, { team: 'Billing' }).rows[0]?.goal?.target).toBe(1800);
     expect(breakdownWithGoals(split('agent', [row('ayu@example.com', 100)]), goals, {}).rows[0]?.goal?.target).toBe(HOUR);
+  });
+
+  it('judges an agent known by helpdesk id alone as one known by address: not by a helpdesk\'s goal', () => {
+    const bySource: Goal[] = [{ metric: 'frt', filters: {}, target: HOUR }, { metric: 'frt', filters: { source: 'zendesk' }, target: 1800 }];
+    const result = breakdownWithGoals(split('agent', [row('ayu@example.com', 2700), row('7', 2700, { source: 'zendesk' })]), bySource, {});
+    expect(result.rows.map((r) => [r.goal?.target, r.goal?.met])).toEqual([[HOUR, true], [HOUR, true]]);
+  });
+
+  it('a backlog goal for the whole judges the whole and each day\'s end, not the teams\' or agents\' parts', () => {
+    const backlog = { ...overall, metric: 'backlog', value: 118, unit: 'count' } as unknown as MetricResult;
+    const whole = [{ metric: 'backlog', filters: {}, target: 40 } as const];
+    const byTeam = breakdownWithGoals({ ...split('team', [row('Billing', 35), row('Onboarding', 38)]), metric: 'backlog', unit: 'count', overall: backlog }, whole, {});
+    expect(byTeam.overall.goal).toMatchObject({ met: false, gap: 78 });
+    expect(byTeam.rows.map((r) => r.goal)).toEqual([undefined, undefined]);
+    const byAgent = breakdownWithGoals({ ...split('agent', [row('ayu@example.com', 12)]), metric: 'backlog', unit: 'count', overall: backlog }, whole, {});
+    expect(byAgent.rows[0]?.goal).toBeUndefined();
+    const byDay = breakdownWithGoals({ ...split('day', [row('2026-11-20', 45), row('2026-11-21', 39)]), metric: 'backlog', unit: 'count', overall: backlog }, whole, {});
+    expect(byDay.rows.map((r) => r.goal?.met)).toEqual([false, true]);
   });
 
   it('leaves a breakdown of a metric with no goal as it was', () => {

@@ -113,7 +113,7 @@ describe(`digests on ${TEST_ENGINE}`, () => {
     const text = renderMessage({ text: '', blocks: w.posts()[0]?.blocks as never });
     // The backlog at Sunday's end: Billing's T-1 and T-2, Sales's S-1.
     expect(text).toContain('Goal: at most 2 · missed by 1');
-    expect(text).toContain('Backlog by team\n`██████████`  Billing  2 · ▲ up from 0 · worse · goal met\n`█████░░░░░`  Sales  1 · ▲ up from 0 · worse · goal missed by 1\nRows with a goal of their own: Sales (at most 0).');
+    expect(text).toContain('Backlog by team\n`██████████`  Billing  2 · ▲ up from 0 · worse\n`█████░░░░░`  Sales  1 · ▲ up from 0 · worse · goal missed by 1\nRows with a goal of their own: Sales (at most 0).');
   });
 
   it('"only if changed" posts again when a goal is set or changed, the numbers the same', async () => {
@@ -128,6 +128,21 @@ describe(`digests on ${TEST_ENGINE}`, () => {
     w.now += 10 * MIN;
     expect(await runDigests(deps(), w.now)).toBe(0);
     await new GoalStore(w.db).set({ metric: 'backlog', filters: {}, target: 2 }, 'UADMIN', w.now);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(1);
+  });
+
+  it('"only if changed" posts again when the goal judging a split row changes scope, its target the same', async () => {
+    const goals = new GoalStore(w.db);
+    await goals.set({ metric: 'frt', filters: {}, target: 3600 }, 'UADMIN', T0);
+    await goals.set({ metric: 'frt', filters: { team: 'Billing' }, target: 3600 }, 'UADMIN', T0);
+    await digests.add({ kind: 'channel', channelId: 'CSCOPE', schedule: '*/10 * * * *', timezone: 'UTC', metrics: ['frt'], by: 'team', onlyIfChanged: true }, T0 - HOUR);
+    w.now = Date.UTC(2026, 10, 23, 2, 0);
+    expect(await runDigests(deps(), w.now)).toBe(1);
+    w.now += 10 * MIN;
+    expect(await runDigests(deps(), w.now)).toBe(0);
+    // Billing's own goal removed: its row is judged by the workspace's, the same target, and says so.
+    expect(await goals.remove('frt', { team: 'billing' })).toBe(true);
     w.now += 10 * MIN;
     expect(await runDigests(deps(), w.now)).toBe(1);
   });

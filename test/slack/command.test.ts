@@ -414,6 +414,9 @@ describe('errors', () => {
     expect(request('GOAL frt 4 hours team:"first line" priority:urgent')).toEqual({ kind: 'goal_set', metric: 'frt', target: 14_400, filters: { team: 'first line', priority: 'urgent' } });
     expect(request('goal csat 92,5% channel:email tag:vip source:zendesk')).toEqual({ kind: 'goal_set', metric: 'csat', target: 92.5, filters: { channel: 'email', tag: 'vip', source: 'zendesk' } });
     expect(request('goal nps -10')).toEqual({ kind: 'goal_set', metric: 'nps', target: -10, filters: {} });
+    // Kept as judged: a rate or score to a tenth, a duration to the second.
+    expect(request('goal csat 92,54')).toMatchObject({ target: 92.5 });
+    expect(request('goal frt 1.0001h')).toMatchObject({ target: 3600 });
     expect(request('goal backlog 0')).toEqual({ kind: 'goal_set', metric: 'backlog', target: 0, filters: {} });
     expect(request('goal frt off team:billing')).toEqual({ kind: 'goal_remove', metric: 'frt', filters: { team: 'billing' } });
     expect(request('goal')).toEqual({ kind: 'goals' });
@@ -439,6 +442,12 @@ describe('errors', () => {
     expect(error('goal frt 1h billing')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'billing' });
     expect(error('goal churn 5% team:billing')).toEqual({ kind: 'error', code: 'filters_not_applicable', word: 'team:billing' });
     expect(error('goals frt')).toMatchObject({ kind: 'error', code: 'unexpected_word', word: 'frt' });
+    // A count is whole: `1,500` is neither 1.5 nor 1500 (the comma is a decimal mark in id, ms and tr).
+    expect(error('goal backlog 1,500')).toEqual({ kind: 'error', code: 'bad_goal', word: '1,500' });
+    expect(error('goal overdue 2.5')).toEqual({ kind: 'error', code: 'bad_goal', word: '2.5' });
+    expect(error('alerts <#C1AAAA> threshold backlog &gt; 1,000')).toMatchObject({ kind: 'error', code: 'bad_threshold' });
+    expect(error(`goal backlog ${'9'.repeat(400)}`)).toMatchObject({ kind: 'error', code: 'bad_goal' });
+    expect(error(`goal frt ${'9'.repeat(400)}h`)).toMatchObject({ kind: 'error', code: 'bad_goal' });
   });
 
   it('covers every error code', () => {

@@ -124,6 +124,37 @@ describe(`goals over HTTP (Bolt receiver, signed requests) on ${TEST_ENGINE}`, (
     expect(await command('goal csat off team:Biling', 'U0000ADMN')).toContain('Goal removed');
   });
 
+  it('says so when a goal is set again to the same value', async () => {
+    expect(await command('goal csat 90%', 'U0000ADMN')).toContain('Goal set');
+    expect(await command('goal csat 90', 'U0000ADMN')).toContain('Customer satisfaction (CSAT) (all tickets) already has this goal: at least 90%. Nothing changed.');
+    await command('goal csat off', 'U0000ADMN');
+  });
+
+  it('keeps a goal for a scope of long names (the scope is stored as a digest)', async () => {
+    const store = new GoalStore(bot.db);
+    const team = `Team ${'x'.repeat(1100)}`;
+    expect(await store.set({ metric: 'frt', filters: { team, tag: 't'.repeat(300) }, target: 60 }, 'U0000ADMN', NOW)).toEqual({ kind: 'added' });
+    expect(await store.set({ metric: 'frt', filters: { team: team.toUpperCase(), tag: 't'.repeat(300) }, target: 90 }, 'U0000ADMN', NOW)).toEqual({ kind: 'changed', previous: 60 });
+    expect((await store.all()).map((goal) => [goal.filters.team?.length, goal.target])).toEqual([[1105, 90]]);
+    expect(await store.remove('frt', { team, tag: 't'.repeat(300) })).toBe(true);
+  });
+
+  it('takes admins setting goals at once in turn: the cap holds, and each is told what their own change did', async () => {
+    const store = new GoalStore(bot.db);
+    for (let index = 0; index < MAX_GOALS - 2; index += 1) await store.set({ metric: 'backlog', filters: { tag: `t${index}` }, target: index }, 'U0000ADMN', NOW);
+    const racing = await Promise.all(Array.from({ length: 10 }, (_, index) => store.set({ metric: 'frt', filters: { tag: `race${index}` }, target: 60 }, 'U0000ADMN', NOW)));
+    expect(racing.filter((change) => change.kind === 'added')).toHaveLength(2);
+    expect(racing.filter((change) => change.kind === 'too_many')).toHaveLength(8);
+    expect((await store.all()).length).toBe(MAX_GOALS);
+    await bot.db('kpi_goals').delete();
+    const same = await Promise.all([60, 120, 180, 240, 300].map((target) => store.set({ metric: 'frt', filters: { team: 'Sales' }, target }, 'U0000ADMN', NOW)));
+    expect(same.filter((change) => change.kind === 'added')).toHaveLength(1);
+    // Each later one changed the one before it, and says what it was.
+    const kept = (await store.all())[0]?.target;
+    expect(same.filter((change) => change.kind === 'changed').map((change) => (change.kind === 'changed' ? change.previous : undefined))).not.toContain(kept);
+    await bot.db('kpi_goals').delete();
+  });
+
   it('keeps at most MAX_GOALS goals: one more is refused, a goal already set can still change', async () => {
     const store = new GoalStore(bot.db);
     for (let index = 0; index < MAX_GOALS; index += 1) await store.set({ metric: 'backlog', filters: { tag: `t${index}` }, target: index }, 'U0000ADMN', NOW);

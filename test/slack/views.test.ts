@@ -17,7 +17,7 @@ import { ticketsView } from '../../src/slack/blocks/tickets.js';
 import { homeView } from '../../src/slack/blocks/home.js';
 import { t } from '../../src/i18n/catalogue.js';
 import { renderMessage } from '../../src/slack/console-render.js';
-import { decodeRef, encodeRef, goalLine, goalRowText } from '../../src/slack/blocks/common.js';
+import { decodeRef, encodeRef, goalLine } from '../../src/slack/blocks/common.js';
 import type { GoalStatus } from '../../src/kpi/goals.js';
 import { renderAlert, deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
 import { digestView, personalDigestView } from '../../src/slack/blocks/digest.js';
@@ -367,25 +367,23 @@ describe('breakdown view', () => {
 describe('goal lines', () => {
   const status = (extra: Partial<GoalStatus>): GoalStatus => ({ target: 3600, direction: 'at_most', filters: {}, met: false, gap: 720, ...extra });
   it('say the target, met or missed and by how much, in the metric\'s unit', () => {
-    expect(goalLine('en', { unit: 'seconds', goal: status({}) }, {})).toBe('Goal: at most 1 h · missed by 12 min');
-    expect(goalLine('en', { unit: 'seconds', goal: status({ met: true, gap: 0 }) }, {})).toBe('Goal: at most 1 h · met');
-    expect(goalLine('en', { unit: 'percent', goal: status({ target: 90, direction: 'at_least', gap: 3.25 }) }, {})).toBe('Goal: at least 90% · missed by 3.3 pts');
-    expect(goalLine('en', { unit: 'count', goal: status({ target: 20, gap: 7 }) }, {})).toBe('Goal: at most 20 · missed by 7');
-    expect(goalLine('en', { unit: 'percent', goal: status({ target: 90, direction: 'at_least', met: null, gap: null }) }, {})).toBe('Goal: at least 90% · no data');
-    expect(goalLine('en', { unit: 'seconds' }, {})).toBe('');
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({}) }, {})).toBe('Goal: at most 1 h · missed by 12 min');
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({ met: true, gap: 0 }) }, {})).toBe('Goal: at most 1 h · met');
+    expect(goalLine('en', { metric: 'csat', unit: 'percent', goal: status({ target: 90, direction: 'at_least', gap: 3.25 }) }, {})).toBe('Goal: at least 90% · missed by 3.3 pts');
+    expect(goalLine('en', { metric: 'backlog', unit: 'count', goal: status({ target: 20, gap: 7 }) }, {})).toBe('Goal: at most 20 · missed by 7');
+    expect(goalLine('en', { metric: 'csat', unit: 'percent', goal: status({ target: 90, direction: 'at_least', met: null, gap: null }) }, {})).toBe('Goal: at least 90% · no data');
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds' }, {})).toBe('');
   });
 
-  it('never say "missed by 0": a miss too small to show is less than the smallest step shown', () => {
-    expect(goalLine('en', { unit: 'seconds', goal: status({ gap: 0.4 }) }, {})).toBe('Goal: at most 1 h · missed by less than 1 s');
-    expect(goalLine('en', { unit: 'percent', goal: status({ target: 92.5, direction: 'at_least', gap: 0.03 }) }, {})).toBe('Goal: at least 92.5% · missed by less than 0.1 pts');
-    expect(goalRowText('en', status({ gap: 0.4 }), 'seconds')).toBe('goal missed by less than 1 s');
+  it('name a metric of customers or answers workspace-wide, not "all tickets"', () => {
+    expect(goalLine('en', { metric: 'nps', unit: 'score', goal: status({ target: 30, direction: 'at_least', gap: 12 }) }, { team: 'Billing' })).toBe('Goal (workspace-wide): at least 30 · missed by 12 pts');
   });
 
   it('name the goal\'s scope when it is wider than the reply\'s filters, not when it is the reply\'s own', () => {
-    expect(goalLine('en', { unit: 'seconds', goal: status({}) }, { team: 'Onboarding', agent: 'ayu@example.com' })).toBe('Goal (all tickets): at most 1 h · missed by 12 min');
-    expect(goalLine('en', { unit: 'seconds', goal: status({ filters: { team: 'billing' } }) }, { team: 'Billing ' })).toBe('Goal: at most 1 h · missed by 12 min');
-    expect(goalLine('en', { unit: 'seconds', goal: status({ filters: { team: 'billing' } }) }, { team: 'Billing', priority: 'high' })).toBe('Goal (Team: billing): at most 1 h · missed by 12 min');
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({}) }, { team: 'Onboarding', agent: 'ayu@example.com' })).toBe('Goal (all tickets): at most 1 h · missed by 12 min');
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({ filters: { team: 'billing' } }) }, { team: 'Billing ' })).toBe('Goal: at most 1 h · missed by 12 min');
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({ filters: { team: 'billing' } }) }, { team: 'Billing', priority: 'high' })).toBe('Goal (Team: billing): at most 1 h · missed by 12 min');
     // An agent is no goal scope: the workspace goal is the agent's reply's own.
-    expect(goalLine('en', { unit: 'seconds', goal: status({}) }, { agent: 'U0AYU' })).toBe('Goal: at most 1 h · missed by 12 min');
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({}) }, { agent: 'U0AYU' })).toBe('Goal: at most 1 h · missed by 12 min');
   });
 });

@@ -531,5 +531,6 @@ export const en = {
   'help.goals': 'the goals set for the metrics',
   'help.goal': 'set a goal: replies, digests and the Home tab say whether it is met',
   'help.goal_off': 'remove a goal',
-  'goal.less_than': 'less than {value}',
+  'goal.scope_all': 'workspace-wide',
+  'goal.same': '{metric} ({scope}) already has this goal: {target}. Nothing changed.',
 } as const;

@@ -515,5 +515,6 @@ export const id: Messages = {
   'help.goals': 'target yang ditetapkan untuk metrik',
   'help.goal': 'tetapkan target: jawaban, ringkasan terjadwal, dan tab Beranda menunjukkan apakah target tercapai',
   'help.goal_off': 'hapus target',
-  'goal.less_than': 'kurang dari {value}',
+  'goal.scope_all': 'seluruh workspace',
+  'goal.same': '{metric} ({scope}) sudah memiliki target ini: {target}. Tidak ada yang berubah.',
 };

@@ -517,5 +517,6 @@ export const ms: Messages = {
   'help.goals': 'sasaran yang ditetapkan untuk metrik',
   'help.goal': 'tetapkan sasaran: jawapan, ringkasan berjadual dan tab Laman Utama menunjukkan sama ada sasaran tercapai',
   'help.goal_off': 'buang sasaran',
-  'goal.less_than': 'kurang daripada {value}',
+  'goal.scope_all': 'seluruh ruang kerja',
+  'goal.same': '{metric} ({scope}) sudah mempunyai sasaran ini: {target}. Tiada perubahan.',
 };

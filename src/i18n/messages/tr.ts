@@ -517,5 +517,6 @@ export const tr: Messages = {
   'help.goals': 'metrikler için belirlenen hedefler',
   'help.goal': 'hedef belirler: yanıtlar, özetler ve Ana Sayfa sekmesi hedefe ulaşılıp ulaşılmadığını gösterir',
   'help.goal_off': 'bir hedefi kaldırır',
-  'goal.less_than': '{value} altında bir',
+  'goal.scope_all': 'tüm çalışma alanı',
+  'goal.same': '{metric} ({scope}) için bu hedef zaten belirli: {target}. Hiçbir şey değişmedi.',
 };

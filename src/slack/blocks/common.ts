@@ -106,15 +106,11 @@ export function goalTarget(locale: Locale, goal: GoalStatus, unit: Unit): string
   return t(locale, goal.direction === 'at_most' ? 'goal.at_most' : 'goal.at_least', { value: formatMetricValue(locale, goal.target, unit) });
 }
 
-/**
- * How far a value misses its goal: a duration, points of a rate or score, or a number of tickets. A miss too small
- * to show at that precision (a median 0.4 s over, CSAT 0.03 points under) is "less than 1 s", never "missed by 0 s".
- */
+/** How far a value misses its goal: a duration, points of a rate or score (a tenth at least), or a number of tickets. */
 function goalGap(locale: Locale, gap: number, unit: Unit): string {
-  const shown = (amount: number) =>
-    unit === 'seconds' ? formatDuration(locale, amount) : MOVES_IN_POINTS.includes(unit) ? t(locale, 'trend.points', { n: formatNumber(locale, amount, { maximumFractionDigits: 1 }) }) : formatNumber(locale, amount, { maximumFractionDigits: 1 });
-  const smallest = unit === 'seconds' ? 1 : 0.1;
-  return gap > 0 && shown(gap) === shown(0) ? t(locale, 'goal.less_than', { value: shown(smallest) }) : shown(gap);
+  if (unit === 'seconds') return formatDuration(locale, gap);
+  if (MOVES_IN_POINTS.includes(unit)) return t(locale, 'trend.points', { n: formatNumber(locale, gap, { maximumFractionDigits: 1 }) });
+  return formatNumber(locale, gap);
 }
 
 /** "met", "missed by 12 min", or "no data". */
@@ -123,22 +119,23 @@ function goalVerdict(locale: Locale, goal: GoalStatus, unit: Unit): string {
   return goal.met ? t(locale, 'goal.met') : t(locale, 'goal.missed_by', { gap: goalGap(locale, goal.gap ?? 0, unit) });
 }
 
-/** A goal's scope: "Team: billing", or "all tickets". */
-export function goalScopeText(locale: Locale, filters: GoalFilters): string {
+/** A goal's scope: "Team: billing", or "all tickets" (for a metric of customers, answers or employees, "workspace-wide"). */
+export function goalScopeText(locale: Locale, filters: GoalFilters, metric: MetricId): string {
   const text = filtersText(locale, filters);
-  return text === '' ? t(locale, 'filter.none') : text;
+  if (text !== '') return text;
+  return METRICS_NOT_OF_TICKETS.includes(metric) ? t(locale, 'goal.scope_all') : t(locale, 'filter.none');
 }
 
 /**
  * "Goal: at most 1 h · met"; with the goal's scope when it is wider than the reply's filters ("Goal (all tickets): …"
  * on a reply for one team), so the reader knows which goal judged the number. Empty without a goal.
  */
-export function goalLine(locale: Locale, result: { readonly unit: Unit; readonly goal?: GoalStatus }, filters: TicketFilters): string {
+export function goalLine(locale: Locale, result: { readonly metric: MetricId; readonly unit: Unit; readonly goal?: GoalStatus }, filters: TicketFilters): string {
   const { goal } = result;
   if (goal === undefined) return '';
   const params = { target: goalTarget(locale, goal, result.unit), status: goalVerdict(locale, goal, result.unit) };
   const replyScope = Object.fromEntries(Object.entries(filters).filter(([key]) => isGoalFilterKey(key))) as GoalFilters;
-  return goalScopeKey(goal.filters) === goalScopeKey(replyScope) ? t(locale, 'goal.line', params) : t(locale, 'goal.line_for', { ...params, scope: goalScopeText(locale, goal.filters) });
+  return goalScopeKey(goal.filters) === goalScopeKey(replyScope) ? t(locale, 'goal.line', params) : t(locale, 'goal.line_for', { ...params, scope: goalScopeText(locale, goal.filters, result.metric) });
 }
 
 /** A breakdown row's goal, short: "goal met", "goal missed by 12 min"; empty without a goal or with no data. */

@@ -20,7 +20,7 @@ type GoalRequest = Extract<AdminRequest, { kind: 'goal_set' | 'goal_remove' }>;
 export async function handleGoal(request: GoalRequest, ctx: { readonly db: Database; readonly userId: string; readonly locale: Locale; readonly now: number }): Promise<SlackMessage> {
   const { locale } = ctx;
   const store = new GoalStore(ctx.db);
-  const words = { metric: metricName(locale, request.metric), scope: goalScopeText(locale, request.filters) };
+  const words = { metric: metricName(locale, request.metric), scope: goalScopeText(locale, request.filters, request.metric) };
   let lines: string[];
   if (request.kind === 'goal_remove') {
     lines = [t(locale, (await store.remove(request.metric, request.filters)) ? 'goal.removed' : 'goal.not_found', words)];
@@ -29,6 +29,7 @@ export async function handleGoal(request: GoalRequest, ctx: { readonly db: Datab
     const change = await store.set(goal, ctx.userId, ctx.now);
     const target = goalTargetText(locale, goal);
     if (change.kind === 'too_many') lines = [t(locale, 'goal.too_many', { max: String(MAX_GOALS) })];
+    else if (change.kind === 'changed' && change.previous === goal.target) lines = [t(locale, 'goal.same', { ...words, target })];
     else if (change.kind === 'changed') lines = [t(locale, 'goal.changed', { ...words, target, previous: goalTargetText(locale, { ...goal, target: change.previous ?? goal.target }) })];
     else lines = [t(locale, 'goal.set', { ...words, target })];
     lines.push(...unmatchedLines(locale, await unmatchedFilters(new KpiStore(ctx.db), request.filters)));
