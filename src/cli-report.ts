@@ -16,7 +16,7 @@ import { didYouMean } from './kpi/suggest.js';
 import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
 import { breakdownProblem, coarserUnit, computeBreakdown, splitsFilteredField, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
 import { formatValue } from './kpi/format.js';
-import { breakdownWithGoals, goalScopeKey, isGoalFilterKey, withGoal, type GoalStatus } from './kpi/goals.js';
+import { AGENT_GOAL_COLUMNS, agentRowsWithGoals, breakdownWithGoals, isReplysOwnGoal, withGoal, type AgentGoalColumn, type AgentGoals, type GoalStatus } from './kpi/goals.js';
 import { GoalStore } from './store/goal-store.js';
 import { formatDate, formatDuration } from './i18n/format.js';
 
@@ -104,7 +104,8 @@ export async function reportCommand(args: readonly string[], config: Config, out
       else if (csv) output.out(breakdownCsv(result));
       else printBreakdown(output, heading, result, filters);
     } else if (metric === 'agents') {
-      const table = await computeAgents(store, period, filters, now, sort);
+      const computed = await computeAgents(store, period, filters, now, sort);
+      const table = { ...computed, rows: agentRowsWithGoals(computed.rows, goals, filters) };
       if (json) output.out(JSON.stringify(table));
       else if (csv) output.out(agentsCsv(table));
       else printAgents(output, heading, table.rows);
@@ -144,8 +145,7 @@ function changeText(result: MetricResult): string {
  */
 function goalText(goal: GoalStatus, unit: MetricResult['unit'], filters: TicketFilters): string {
   const target = `${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatValue(goal.target, unit)}`;
-  const own = Object.fromEntries(Object.entries(filters).filter(([key]) => isGoalFilterKey(key)));
-  const scope = goalScopeKey(goal.filters) === goalScopeKey(own) ? '' : Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ') || 'all tickets';
+  const scope = isReplysOwnGoal(goal, filters) ? '' : Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ') || 'all tickets';
   const gap = goal.gap === null ? '' : unit === 'seconds' ? formatDuration('en', goal.gap) : `${Number(goal.gap.toFixed(1))}${MOVES_IN_POINTS.includes(unit) ? ' pts' : ''}`;
   const verdict = goal.met === null ? 'no data' : goal.met ? 'met' : `missed by ${gap}`;
   return `${target}${scope === '' ? '' : ` (goal of ${scope})`}: ${verdict}`;
@@ -252,19 +252,31 @@ function printBreakdown(output: Output, label: string, result: BreakdownResult, 
   if (rows.some((row) => row[0]?.endsWith(' (part)') === true)) output.out('  (part): only part of that unit is in the period');
 }
 
-function printAgents(output: Output, label: string, rows: Awaited<ReturnType<typeof computeAgents>>['rows']): void {
+type AgentRows = readonly (Awaited<ReturnType<typeof computeAgents>>['rows'][number] & { readonly goals?: AgentGoals })[];
+
+function printAgents(output: Output, label: string, rows: AgentRows): void {
   output.out(`Agents · ${label}`);
   if (rows.length === 0) {
     output.out('  no data');
     return;
   }
+  // A value that misses its goal is marked with "!", the goals said under the table.
+  const mark = (row: AgentRows[number], column: AgentGoalColumn, text: string) => (row.goals?.[column]?.met === false ? `${text} !` : text);
   const d = (value: number | null) => (value === null ? '-' : formatDuration('en', value));
   const p = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)}%`);
   printTable(
     output,
     ['Agent', 'Solved', 'FRT median', 'Resolution median', 'CSAT', 'FCR', 'AHT', 'Open now', 'Overdue now'],
-    rows.map((row) => [row.name, String(row.solved), d(row.frtMedian), d(row.resolutionMedian), p(row.csat), p(row.fcr), d(row.aht), String(row.openAssigned), String(row.overdue)]),
+    rows.map((row) => [
+      row.name, String(row.solved), mark(row, 'frtMedian', d(row.frtMedian)), mark(row, 'resolutionMedian', d(row.resolutionMedian)),
+      mark(row, 'csat', p(row.csat)), mark(row, 'fcr', p(row.fcr)), mark(row, 'aht', d(row.aht)), String(row.openAssigned), String(row.overdue),
+    ]),
   );
+  const judged = Object.entries(rows.find((row) => row.goals !== undefined)?.goals ?? {}) as [AgentGoalColumn, GoalStatus][];
+  if (judged.length > 0) {
+    const goals = judged.map(([column, goal]) => `${AGENT_GOAL_COLUMNS[column]} ${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatValue(goal.target, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}`);
+    output.out(`  ! misses its goal: ${goals.join(', ')}`);
+  }
 }
 
 function printTable(output: Output, header: string[], rows: string[][]): void {
@@ -319,13 +331,14 @@ function breakdownCsv(result: BreakdownResult): string {
   );
 }
 
-/** One row per agent, in the table's order: durations in seconds, rates in percent. */
-function agentsCsv(table: Awaited<ReturnType<typeof computeAgents>>): string {
+/** One row per agent, in the table's order: durations in seconds, rates in percent; the metrics whose goal the agent misses, space-separated. */
+function agentsCsv(table: { readonly period: MetricResult['period']; readonly rows: AgentRows }): string {
   return csvText(
-    ['agent', 'email', 'slack_user_id', 'solved', 'frt_median_seconds', 'resolution_median_seconds', 'csat_percent', 'csat_answers', 'fcr_percent', 'aht_seconds', 'open_assigned', 'overdue', 'from', 'to', 'timezone'],
+    ['agent', 'email', 'slack_user_id', 'solved', 'frt_median_seconds', 'resolution_median_seconds', 'csat_percent', 'csat_answers', 'fcr_percent', 'aht_seconds', 'open_assigned', 'overdue', 'from', 'to', 'timezone', 'goals_missed'],
     table.rows.map((row) => [
       textCell(row.name), textCell(row.email), textCell(row.slackUserId), row.solved, numberCell(row.frtMedian), numberCell(row.resolutionMedian),
       numberCell(row.csat), row.csatAnswers, numberCell(row.fcr), numberCell(row.aht), row.openAssigned, row.overdue, table.period.from, table.period.to, table.period.timezone,
+      (Object.entries(row.goals ?? {}) as [AgentGoalColumn, GoalStatus][]).filter(([, goal]) => goal.met === false).map(([column]) => AGENT_GOAL_COLUMNS[column]).join(' '),
     ]),
   );
 }

@@ -101,6 +101,11 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     const csv = runKpibot(['report', 'frt', '--by', 'team', '--csv'], env).stdout.split('\n');
     expect(csv[0]).toMatch(/,goal_target,goal_direction,goal_met$/);
     expect(csv.find((line) => line.startsWith('frt,team,Billing,'))).toMatch(/,7200,at_most,yes$/);
+    // The agents table: each column judged by its metric's goal, as `report frt --filter agent=…` would be.
+    expect(runKpibot(['report', 'agents'], env).stdout).toMatch(/Ayu +0 +2 h ! +- .*\n {2}! misses its goal: frt at most 1 h 30 min\n$/);
+    const agents = JSON.parse(runKpibot(['report', 'agents', '--json'], env).stdout) as { rows: { goals?: unknown }[] };
+    expect(agents.rows[0]?.goals).toEqual({ frtMedian: { target: 5400, direction: 'at_most', filters: {}, met: false, gap: 1800 } });
+    expect(runKpibot(['report', 'agents', '--csv'], env).stdout.split('\n')[1]).toMatch(/,UTC,frt$/);
     const summary = JSON.parse(runKpibot(['report', 'summary', '--json'], env).stdout) as { metrics: { metric: string; goal?: unknown }[] };
     expect(summary.metrics.filter((m) => m.goal !== undefined).map((m) => m.metric)).toEqual(['frt']);
     expect(runKpibot(['report', 'summary'], env).stdout).toMatch(/First response time .*at most 1 h 30 min: missed by 30 min/);

@@ -121,6 +121,16 @@ export function roundGoalTarget(metric: MetricId, value: number): number {
   return Math.round(value * per) / per + 0;
 }
 
+/**
+ * Whether a goal is set for exactly the reply's filters. Otherwise it is a wider one, whose scope the reply names: a
+ * team's reply judged by the goal for all tickets, or an agent's (no goal is set per agent).
+ */
+export function isReplysOwnGoal(goal: { readonly filters: GoalFilters }, filters: TicketFilters): boolean {
+  const entries = Object.entries(filters).filter(([, value]) => value !== undefined);
+  if (entries.some(([key]) => !isGoalFilterKey(key))) return false;
+  return goalScopeKey(goal.filters) === goalScopeKey(Object.fromEntries(entries) as GoalFilters);
+}
+
 /** Met when the value, in the metric's steps, is at most (lower is better) or at least the target; equal is met. */
 export function goalStatus(goal: Goal, value: number | null): GoalStatus {
   const direction = METRICS[goal.metric].higherIsBetter === false ? 'at_most' : 'at_least';
@@ -159,4 +169,22 @@ export function breakdownWithGoals(result: BreakdownResult, goals: readonly Goal
       return goal === undefined ? row : { ...row, goal: goalStatus(goal, row.value) };
     }),
   };
+}
+
+/** The agents table's columns that are a metric's headline for the agent's tickets, and their metric. */
+export const AGENT_GOAL_COLUMNS = { frtMedian: 'frt', resolutionMedian: 'resolution', csat: 'csat', fcr: 'fcr', aht: 'aht' } as const satisfies Record<string, MetricId>;
+export type AgentGoalColumn = keyof typeof AGENT_GOAL_COLUMNS;
+export type AgentGoals = Partial<Record<AgentGoalColumn, GoalStatus>>;
+
+/**
+ * The agents table with each column judged by its metric's goal, as `/kpi <metric> agent:<them>` would be: the goal of
+ * the table's filters (no goal is set per agent), the same for every row. Rows get `goals` only where one applies.
+ */
+export function agentRowsWithGoals<R extends Partial<Record<AgentGoalColumn, number | null>>>(rows: readonly R[], goals: readonly Goal[], filters: TicketFilters): (R & { readonly goals?: AgentGoals })[] {
+  const columns = (Object.keys(AGENT_GOAL_COLUMNS) as AgentGoalColumn[]).flatMap((column) => {
+    const goal = goalFor(goals, AGENT_GOAL_COLUMNS[column], { ...filters, agent: '*' });
+    return goal === undefined ? [] : [[column, goal] as const];
+  });
+  if (columns.length === 0) return [...rows];
+  return rows.map((row) => ({ ...row, goals: Object.fromEntries(columns.map(([column, goal]) => [column, goalStatus(goal, row[column] ?? null)])) as AgentGoals }));
 }

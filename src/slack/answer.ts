@@ -7,7 +7,7 @@ import type { Database } from '../store/database.js';
 import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { computeAgents, computeMetric, computeSummary, unmatchedFilters } from '../kpi/metrics.js';
 import { breakdownProblem, computeBreakdown } from '../kpi/breakdown.js';
-import { breakdownWithGoals, withGoal } from '../kpi/goals.js';
+import { agentRowsWithGoals, breakdownWithGoals, withGoal } from '../kpi/goals.js';
 import { GoalStore } from '../store/goal-store.js';
 import { goalsView } from './blocks/goals.js';
 import type { Breakdown } from '../kpi/request-words.js';
@@ -183,7 +183,7 @@ async function metricAnswer(metric: MetricId, period: Period, filters: TicketFil
     return summaryView({ metrics, period, filters, ...shared, ...(title === undefined ? {} : { title }) }, reader.locale);
   }
   if (metric === 'agents') {
-    const { rows } = await computeAgents(store, period, filters, now);
+    const rows = agentRowsWithGoals((await computeAgents(store, period, filters, now)).rows, goals, filters);
     return agentsView({ rows, period, filters, ...shared }, reader.locale);
   }
   const result = withGoal(await computeMetric(metric, store, period, filters, now), goals, filters);

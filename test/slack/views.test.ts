@@ -18,7 +18,7 @@ import { homeView } from '../../src/slack/blocks/home.js';
 import { t } from '../../src/i18n/catalogue.js';
 import { renderMessage } from '../../src/slack/console-render.js';
 import { decodeRef, encodeRef, goalLine } from '../../src/slack/blocks/common.js';
-import type { GoalStatus } from '../../src/kpi/goals.js';
+import { agentRowsWithGoals, type GoalStatus } from '../../src/kpi/goals.js';
 import { renderAlert, deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
 import { digestView, personalDigestView } from '../../src/slack/blocks/digest.js';
 import { enpsAnsweredView, enpsQuestionView } from '../../src/slack/blocks/enps.js';
@@ -383,7 +383,28 @@ describe('goal lines', () => {
     expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({}) }, { team: 'Onboarding', agent: 'ayu@example.com' })).toBe('Goal (all tickets): at most 1 h · missed by 12 min');
     expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({ filters: { team: 'billing' } }) }, { team: 'Billing ' })).toBe('Goal: at most 1 h · missed by 12 min');
     expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({ filters: { team: 'billing' } }) }, { team: 'Billing', priority: 'high' })).toBe('Goal (Team: billing): at most 1 h · missed by 12 min');
-    // An agent is no goal scope: the workspace goal is the agent's reply's own.
-    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({}) }, { agent: 'U0AYU' })).toBe('Goal: at most 1 h · missed by 12 min');
+    // No goal is set per agent: an agent's reply names the wider goal that judges it.
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({}) }, { agent: 'U0AYU' })).toBe('Goal (all tickets): at most 1 h · missed by 12 min');
+    expect(goalLine('en', { metric: 'frt', unit: 'seconds', goal: status({ filters: { team: 'billing' } }) }, { agent: 'U0AYU', team: 'Billing' })).toBe('Goal (Team: billing): at most 1 h · missed by 12 min');
   });
 });
+
+describe('the agents table with goals', () => {
+  const row = (name: string, frtMedian: number, csat: number | null): AgentRow => ({ agentId: 1, name, email: null, slackUserId: null, solved: 3, frtMedian, resolutionMedian: 7200, csat, csatAnswers: 4, fcr: 50, aht: null, openAssigned: 1, overdue: 0 });
+  it('marks each value that misses its goal, and says the goals under the table', () => {
+    const goals = [{ metric: 'frt', filters: {}, target: 3600 }, { metric: 'csat', filters: {}, target: 90 }] as const;
+    const rows = agentRowsWithGoals([row('Ayu', 5400, 95), row('Budi', 1800, 80), row('Cem', 1800, null)], goals, {});
+    const text = renderMessage(agentsView({ rows, period: resolvePeriod('7d', Date.UTC(2026, 10, 20), 'UTC'), filters: {}, shared: false }, 'en'));
+    expect(text).toContain('Ayu\nSolved: 3 · FRT median: 1 h 30 min :warning: · Resolution median: 2 h\nCSAT: 95% (n = 4)');
+    expect(text).toContain('Budi\nSolved: 3 · FRT median: 30 min · Resolution median: 2 h\nCSAT: 80% :warning: (n = 4)');
+    // No data misses nothing.
+    expect(text).toContain('Cem\nSolved: 3 · FRT median: 30 min · Resolution median: 2 h\nCSAT: – · FCR');
+    expect(text).toContain(':warning: misses its goal: FRT median at most 1 h, CSAT at least 90%');
+  });
+
+  it('marks nothing and says nothing without goals', () => {
+    const text = renderMessage(agentsView({ rows: agentRowsWithGoals([row('Ayu', 5400, 95)], [], {}), period: resolvePeriod('7d', Date.UTC(2026, 10, 20), 'UTC'), filters: {}, shared: false }, 'en'));
+    expect(text).not.toContain(':warning:');
+  });
+});
+

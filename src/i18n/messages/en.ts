@@ -533,4 +533,5 @@ export const en = {
   'help.goal_off': 'remove a goal',
   'goal.scope_all': 'workspace-wide',
   'goal.same': '{metric} ({scope}) already has this goal: {target}. Nothing changed.',
+  'agents.goal_legend': 'misses its goal: {goals}',
 } as const;

@@ -517,4 +517,5 @@ export const id: Messages = {
   'help.goal_off': 'hapus target',
   'goal.scope_all': 'seluruh workspace',
   'goal.same': '{metric} ({scope}) sudah memiliki target ini: {target}. Tidak ada yang berubah.',
+  'agents.goal_legend': 'tidak mencapai target: {goals}',
 };

@@ -519,4 +519,5 @@ export const ms: Messages = {
   'help.goal_off': 'buang sasaran',
   'goal.scope_all': 'seluruh ruang kerja',
   'goal.same': '{metric} ({scope}) sudah mempunyai sasaran ini: {target}. Tiada perubahan.',
+  'agents.goal_legend': 'tidak mencapai sasaran: {goals}',
 };

@@ -519,4 +519,5 @@ export const tr: Messages = {
   'help.goal_off': 'bir hedefi kaldırır',
   'goal.scope_all': 'tüm çalışma alanı',
   'goal.same': '{metric} ({scope}) için bu hedef zaten belirli: {target}. Hiçbir şey değişmedi.',
+  'agents.goal_legend': 'hedefe ulaşılamadı: {goals}',
 };

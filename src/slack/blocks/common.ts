@@ -4,7 +4,7 @@
  * the request a button carries so that a click can re-run it.
  */
 import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId, type Unit } from '../../kpi/definitions.js';
-import { goalScopeKey, isGoalFilterKey, type GoalFilters, type GoalStatus } from '../../kpi/goals.js';
+import { isReplysOwnGoal, type GoalFilters, type GoalStatus } from '../../kpi/goals.js';
 import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import { TICKET_LIST_KINDS, type TicketFilters, type TicketListKind } from '../../store/kpi-store.js';
@@ -134,8 +134,7 @@ export function goalLine(locale: Locale, result: { readonly metric: MetricId; re
   const { goal } = result;
   if (goal === undefined) return '';
   const params = { target: goalTarget(locale, goal, result.unit), status: goalVerdict(locale, goal, result.unit) };
-  const replyScope = Object.fromEntries(Object.entries(filters).filter(([key]) => isGoalFilterKey(key))) as GoalFilters;
-  return goalScopeKey(goal.filters) === goalScopeKey(replyScope) ? t(locale, 'goal.line', params) : t(locale, 'goal.line_for', { ...params, scope: goalScopeText(locale, goal.filters, result.metric) });
+  return isReplysOwnGoal(goal, filters) ? t(locale, 'goal.line', params) : t(locale, 'goal.line_for', { ...params, scope: goalScopeText(locale, goal.filters, result.metric) });
 }
 
 /** A breakdown row's goal, short: "goal met", "goal missed by 12 min"; empty without a goal or with no data. */

@@ -55,7 +55,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     if (shown.length > 0) blocks.push(section(shown.map((row) => ticketLine(locale, row, statusWord(locale, row.status), dueText(locale, row.dueAt, model.now, row.slaPaused))).join('\n')));
     if (mine.openTotal > shown.length) blocks.push(context([t(locale, 'list.more', { n: mine.openTotal - shown.length })]));
     const pair = (name: string, me: MetricResult, team: MetricResult) =>
-      `*${name}*\n${t(locale, 'home.me')}: ${formatMetricValue(locale, me.value, me.unit)} · ${t(locale, 'home.team_short')}: ${formatMetricValue(locale, team.value, team.unit)}${me.goal === undefined ? '' : `\n${goalLine(locale, me, {})}`}`;
+      `*${name}*\n${t(locale, 'home.me')}: ${formatMetricValue(locale, me.value, me.unit)} · ${t(locale, 'home.team_short')}: ${formatMetricValue(locale, team.value, team.unit)}${me.goal === undefined ? '' : `\n${goalLine(locale, me, { agent: 'me' }) /* the person's own numbers: a goal is never theirs alone, so its scope is said */}`}`;
     blocks.push(section(`*${t(locale, 'home.me_vs_team', { period })}*`));
     blocks.push(fields([pair(metricName(locale, 'frt'), mine.frt, mine.teamFrt), pair(metricName(locale, 'csat'), mine.csat, mine.teamCsat)]));
   }

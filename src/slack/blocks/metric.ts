@@ -8,7 +8,8 @@
  * Show tickets where the number rests on tickets, Share when the reply is
  * only visible to the asker).
  */
-import type { MetricId } from '../../kpi/definitions.js';
+import { METRICS, type MetricId } from '../../kpi/definitions.js';
+import { AGENT_GOAL_COLUMNS, type AgentGoalColumn, type AgentGoals, type GoalStatus } from '../../kpi/goals.js';
 import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
 import { periodInstant, type Period } from '../../kpi/periods.js';
 import type { AgentRow, TicketFilters, TicketListKind } from '../../store/kpi-store.js';
@@ -16,7 +17,7 @@ import { t } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, fields, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
-import { contextText, dueText, encodeRef, goalLine, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
+import { contextText, dueText, encodeRef, goalLine, goalTarget, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
 
 export const ACTION = {
   explain: 'kpi_explain',
@@ -93,7 +94,8 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
 }
 
 export interface AgentsViewModel extends ReplyModel {
-  readonly rows: readonly AgentRow[];
+  /** Each with the goals its columns are judged by, where any applies (agentRowsWithGoals). */
+  readonly rows: readonly (AgentRow & { readonly goals?: AgentGoals })[];
 }
 
 /** One section per agent (fields read well on a phone, where tables do not), at most 20 agents, then "and N more". */
@@ -102,18 +104,22 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
   const blocks: Block[] = [header(title), context([contextText(locale, model.period, model.filters), ...unmatchedNote(locale, model)])];
   if (model.rows.length === 0) blocks.push(section(t(locale, 'agents.none')));
   const shown = model.rows.slice(0, 20);
+  // A value that misses its goal is marked; the marks are explained under the table.
+  const mark = (row: AgentsViewModel['rows'][number], column: AgentGoalColumn) => (row.goals?.[column]?.met === false ? ` ${MISSED}` : '');
   const d = (seconds: number | null) => (seconds === null ? '–' : formatDuration(locale, seconds));
   const p = (percent: number | null) => (percent === null ? '–' : formatPercent(locale, percent, { maximumFractionDigits: 0 }));
   for (const row of shown) {
     const who = row.slackUserId === null ? `*${escapeMrkdwn(row.name)}*` : `*<@${row.slackUserId}>*`;
     blocks.push(
       section(
-        `${who}\n${t(locale, 'agents.solved')}: ${formatNumber(locale, row.solved)} · ${t(locale, 'agents.frt')}: ${d(row.frtMedian)} · ${t(locale, 'agents.resolution')}: ${d(row.resolutionMedian)}\n` +
-          `${t(locale, 'agents.csat')}: ${p(row.csat)}${row.csat === null ? '' : ` (${t(locale, 'view.n', { n: row.csatAnswers })})`} · ${t(locale, 'agents.fcr')}: ${p(row.fcr)} · ${t(locale, 'agents.aht')}: ${d(row.aht)} · ${t(locale, 'agents.open')}: ${formatNumber(locale, row.openAssigned)} · ${t(locale, 'agents.overdue')}: ${formatNumber(locale, row.overdue)}`,
+        `${who}\n${t(locale, 'agents.solved')}: ${formatNumber(locale, row.solved)} · ${t(locale, 'agents.frt')}: ${d(row.frtMedian)}${mark(row, 'frtMedian')} · ${t(locale, 'agents.resolution')}: ${d(row.resolutionMedian)}${mark(row, 'resolutionMedian')}\n` +
+          `${t(locale, 'agents.csat')}: ${p(row.csat)}${mark(row, 'csat')}${row.csat === null ? '' : ` (${t(locale, 'view.n', { n: row.csatAnswers })})`} · ${t(locale, 'agents.fcr')}: ${p(row.fcr)}${mark(row, 'fcr')} · ${t(locale, 'agents.aht')}: ${d(row.aht)}${mark(row, 'aht')} · ${t(locale, 'agents.open')}: ${formatNumber(locale, row.openAssigned)} · ${t(locale, 'agents.overdue')}: ${formatNumber(locale, row.overdue)}`,
       ),
     );
   }
   if (model.rows.length > shown.length) blocks.push(context([t(locale, 'list.more', { n: model.rows.length - shown.length })]));
+  const legend = agentGoalLegend(locale, model.rows);
+  if (legend !== '') blocks.push(context([legend]));
   const buttons = [button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) })];
   if (!model.shared) buttons.push(button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) }));
   blocks.push(actions(buttons));
@@ -121,6 +127,19 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
   if (note.length > 0) blocks.push(context(note));
   return message(`${title} · ${contextText(locale, model.period, model.filters)}`, blocks, (n) => t(locale, 'list.more', { n }));
 }
+
+const MISSED = ':warning:';
+
+/** ":warning: misses its goal: FRT at most 1 h, CSAT at least 90%", for the goals the table's columns are judged by; empty with none. */
+function agentGoalLegend(locale: Locale, rows: AgentsViewModel['rows']): string {
+  const judged = new Map<AgentGoalColumn, GoalStatus>();
+  for (const row of rows) for (const [column, goal] of Object.entries(row.goals ?? {}) as [AgentGoalColumn, GoalStatus][]) judged.set(column, goal);
+  if (judged.size === 0) return '';
+  const goals = [...judged].map(([column, goal]) => `${t(locale, `agents.${AGENT_COLUMN_LABEL[column]}`)} ${goalTarget(locale, goal, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}`);
+  return `${MISSED} ${t(locale, 'agents.goal_legend', { goals: goals.join(', ') })}`;
+}
+
+const AGENT_COLUMN_LABEL = { frtMedian: 'frt', resolutionMedian: 'resolution', csat: 'csat', fcr: 'fcr', aht: 'aht' } as const satisfies Record<AgentGoalColumn, string>;
 
 function buttonsFor(locale: Locale, ref: RequestRef, shared: boolean): Button[] {
   const list = TICKET_LISTS[ref.m];
