@@ -18,7 +18,7 @@ import { formatValue } from './kpi/format.js';
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
 export const GOALS_USAGE = `Usage:
-  kpibot goals [list]
+  kpibot goals [list] [--json]
   kpibot goals set <metric> <value> [--filter key=value ...]
   kpibot goals remove <metric> [--filter key=value ...]
 
@@ -31,17 +31,23 @@ export async function goalsCommand(args: readonly string[], config: Config, outp
   // A negative value (`kpibot goals set nps -10`) is a value, not an option: held apart while the options are read.
   const negatives: string[] = [];
   const words = args.map((arg) => (/^-\d/.test(arg) ? `\u0000${negatives.push(arg) - 1}` : arg));
-  const parsed = parseCommandArgs('goals', words, { filter: { type: 'string', multiple: true, default: [] } });
+  const parsed = parseCommandArgs('goals', words, { filter: { type: 'string', multiple: true, default: [] }, json: { type: 'boolean' } });
   const { values } = parsed;
   const positionals = parsed.positionals.map((word) => (word.startsWith('\u0000') ? (negatives[Number(word.slice(1))] ?? word) : word));
   const [verb = 'list', metricWord, ...valueWords] = positionals;
   if (verb === 'list') {
     if (positionals.length > 1 || (values.filter ?? []).length > 0) throw new UsageError('kpibot goals list takes no other words');
     const goals = await withMigratedDatabase(config, (db) => new GoalStore(db).all(), { readOnly: true });
+    if (values.json === true) {
+      // One object per goal, in the report's units: {"metric", "filters", "target", "direction"}.
+      output.out(JSON.stringify({ goals: goals.map((goal) => ({ metric: goal.metric, filters: goal.filters, target: goal.target, direction: METRICS[goal.metric].higherIsBetter === false ? 'at_most' : 'at_least' })) }));
+      return 0;
+    }
     if (goals.length === 0) output.out('no goals; set one with: kpibot goals set frt 1h');
     for (const goal of goals) output.out(goalText(goal));
     return 0;
   }
+  if (values.json === true) throw new UsageError('--json goes with kpibot goals list');
   if (verb !== 'set' && verb !== 'remove') throw new UsageError(`unknown goals action "${verb}"${didYouMean(verb, ['list', 'set', 'remove'])}; use list, set or remove ("kpibot goals --help")`);
   if (metricWord === undefined) throw new UsageError(`kpibot goals ${verb} needs a metric: ${GOAL_METRICS.join(', ')}`);
   const metric = parseMetric(metricWord);

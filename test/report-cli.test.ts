@@ -89,6 +89,7 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['goals', 'set', 'frt', '90m'], env)).toMatchObject({ status: 0, stdout: 'goal set: frt (all tickets): at most 1 h 30 min\n' });
     expect(runKpibot(['goals', 'set', 'frt', '2', 'hours', '--filter', 'team=billing'], env)).toMatchObject({ status: 0, stdout: 'goal set: frt (team=billing): at most 2 h\n' });
     expect(runKpibot(['goals'], env).stdout).toBe('frt (all tickets): at most 1 h 30 min\nfrt (team=billing): at most 2 h\n');
+    expect(JSON.parse(runKpibot(['goals', 'list', '--json'], env).stdout)).toEqual({ goals: [{ metric: 'frt', filters: {}, target: 5400, direction: 'at_most' }, { metric: 'frt', filters: { team: 'billing' }, target: 7200, direction: 'at_most' }] });
     // Replies of 1, 2 and 6 hours: median 2 h, 30 min over the workspace goal; Billing's 1 h and 2 h: median 1 h 30 min, within its own.
     const json = JSON.parse(runKpibot(['report', 'frt', '--json'], env).stdout) as Record<string, unknown>;
     expect(json.goal).toEqual({ target: 5400, direction: 'at_most', filters: {}, met: false, gap: 1800 });

@@ -817,9 +817,9 @@ function goal(verb: string, words: readonly string[]): KpiRequest {
   let target: number | undefined;
   if (valueWord.toLowerCase() !== 'off') {
     let text = valueWord;
-    // `frt 4 hours`: a duration's unit written as a word of its own.
+    // `frt 4 hours`, `csat 90 %`: the unit written as a word of its own.
     const [unitWord, ...afterUnit] = afterValue;
-    if (unit === 'seconds' && /\d$/.test(text) && unitWord !== undefined && DURATION_UNITS[unitWord.toLowerCase()] !== undefined) {
+    if (/\d$/.test(text) && unitWord !== undefined && ((unit === 'seconds' && DURATION_UNITS[unitWord.toLowerCase()] !== undefined) || (unit === 'percent' && unitWord === '%'))) {
       text += unitWord;
       filterWords = afterUnit;
     }
@@ -832,6 +832,8 @@ function goal(verb: string, words: readonly string[]): KpiRequest {
   }
   const filters: GoalFilters = {};
   for (const word of filterWords) {
+    // A goal judges every reply, split or not: `by:` has no place here.
+    if (/^by[:=]/i.test(word)) return fail('unexpected_word', word);
     const read = readFilter(word);
     if (!read.ok) {
       if (read.problem.code === 'bad_filter' && !/[:=]/.test(word)) return fail('unexpected_word', word);

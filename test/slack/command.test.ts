@@ -417,6 +417,7 @@ describe('errors', () => {
     // Kept as judged: a rate or score to a tenth, a duration to the second.
     expect(request('goal csat 92,54')).toMatchObject({ target: 92.5 });
     expect(request('goal frt 1.0001h')).toMatchObject({ target: 3600 });
+    expect(request('goal csat 90 % team:billing')).toEqual({ kind: 'goal_set', metric: 'csat', target: 90, filters: { team: 'billing' } });
     expect(request('goal backlog 0')).toEqual({ kind: 'goal_set', metric: 'backlog', target: 0, filters: {} });
     expect(request('goal frt off team:billing')).toEqual({ kind: 'goal_remove', metric: 'frt', filters: { team: 'billing' } });
     expect(request('goal')).toEqual({ kind: 'goals' });
@@ -440,6 +441,7 @@ describe('errors', () => {
     expect(error('goal frt')).toEqual({ kind: 'error', code: 'missing_argument', word: 'goal', expected: 'goal' });
     expect(error('goal frt 1h team:a team:b')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'team:b' });
     expect(error('goal frt 1h billing')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'billing' });
+    expect(error('goal frt 1h by:team')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'by:team' });
     expect(error('goal churn 5% team:billing')).toEqual({ kind: 'error', code: 'filters_not_applicable', word: 'team:billing' });
     expect(error('goals frt')).toMatchObject({ kind: 'error', code: 'unexpected_word', word: 'frt' });
     // A count is whole: `1,500` is neither 1.5 nor 1500 (the comma is a decimal mark in id, ms and tr).

@@ -17,7 +17,9 @@ export function goalTargetText(locale: Locale, goal: Goal): string {
 export function goalsView(goals: readonly Goal[], locale: Locale): SlackMessage {
   const title = t(locale, 'goals.title');
   if (goals.length === 0) return message(`${title}: ${t(locale, 'goals.none')}`, [header(title), section(t(locale, 'goals.none'))], () => '');
-  const lines = goals.map((goal) => `• ${t(locale, 'goals.line', { metric: metricName(locale, goal.metric), scope: goalScopeText(locale, goal.filters, goal.metric), target: goalTargetText(locale, goal) })}`);
+  // A scope of long names is cut, so that 20 lines fit a section's 3,000 characters.
+  const cut = (text: string) => (text.length > 100 ? `${text.slice(0, 99)}…` : text);
+  const lines = goals.map((goal) => `• ${t(locale, 'goals.line', { metric: metricName(locale, goal.metric), scope: cut(goalScopeText(locale, goal.filters, goal.metric)), target: goalTargetText(locale, goal) })}`);
   const blocks: Block[] = [header(title)];
   // A section holds 3,000 characters: 20 lines of a metric, a scope and a target fit.
   for (let start = 0; start < lines.length; start += 20) blocks.push(section(lines.slice(start, start + 20).join('\n')));
