@@ -42,12 +42,16 @@ export class GoalStore {
   /** Every goal, in the order of the metrics (docs/metrics.md), then the wider scopes first. */
   async all(): Promise<StoredGoal[]> {
     const rows = (await this.db('kpi_goals').select('metric', 'filters', 'target', 'set_by', 'updated_at')) as Row[];
-    const size = (row: Row) => Object.keys(filtersOf(row.filters)).length;
-    const scopeOrder = (row: Row) => goalScopeKey(filtersOf(row.filters));
-    return rows
+    // Each row's filters read once, with what it sorts by.
+    const goals = rows
       .filter((row) => isMetricId(row.metric) && isGoalMetric(row.metric))
-      .sort((a, b) => GOAL_METRICS.indexOf(a.metric as MetricId) - GOAL_METRICS.indexOf(b.metric as MetricId) || size(a) - size(b) || scopeOrder(a).localeCompare(scopeOrder(b)))
-      .map((row) => ({ metric: row.metric as MetricId, filters: filtersOf(row.filters), target: Number(row.target), setBy: row.set_by, updatedAt: Number(row.updated_at) }));
+      .map((row) => {
+        const filters = filtersOf(row.filters);
+        const goal: StoredGoal = { metric: row.metric as MetricId, filters, target: Number(row.target), setBy: row.set_by, updatedAt: Number(row.updated_at) };
+        return { goal, order: GOAL_METRICS.indexOf(goal.metric), size: Object.keys(filters).length, scope: goalScopeKey(filters) };
+      });
+    goals.sort((a, b) => a.order - b.order || a.size - b.size || (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
+    return goals.map(({ goal }) => goal);
   }
 
   /**
