@@ -13,7 +13,7 @@ import { METRICS, UNFILTERABLE_COUNTS, valueRange, type MetricId } from './kpi/d
 import { GOAL_FILTER_KEYS, GOAL_METRICS, isGoalFilterKey, isGoalMetric, MAX_GOALS, roundGoalTarget, type Goal, type GoalFilters } from './kpi/goals.js';
 import { parseFilters, parseMetric, readMetricValue } from './kpi/request-words.js';
 import { didYouMean } from './kpi/suggest.js';
-import { formatValue } from './kpi/format.js';
+import { formatTarget } from './kpi/format.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
@@ -71,7 +71,7 @@ export async function goalsCommand(args: readonly string[], config: Config, outp
     return done;
   });
   if (change.kind === 'too_many') throw new UsageError(`there are already ${MAX_GOALS} goals: remove one first (kpibot goals remove <metric>)`);
-  const done = change.kind === 'added' ? 'set' : change.previous === target ? 'unchanged' : `changed (was ${formatValue(change.previous ?? null, METRICS[metric].unit)})`;
+  const done = change.kind === 'added' ? 'set' : change.previous === target ? 'unchanged' : `changed (was ${formatTarget(change.previous ?? target, METRICS[metric].unit)})`;
   output.out(`goal ${done}: ${goalText(goal)}`);
   return 0;
 }
@@ -84,6 +84,8 @@ function notForMetric(metric: MetricId): string {
 
 function goalFilters(metric: MetricId, pairs: readonly string[]): GoalFilters {
   const parsed = parseFilters(pairs);
+  // A key given twice would keep only its last value: refused, as /kpi goal refuses it.
+  if (Object.keys(parsed).length < pairs.length) throw new UsageError(`--filter names one key twice (${pairs.join(', ')}): a goal's scope has one value per key`);
   const agent = Object.keys(parsed).find((key) => !isGoalFilterKey(key));
   if (agent !== undefined) throw new UsageError(`--filter ${agent}= does not apply to a goal: goals are set for all tickets or by ${GOAL_FILTER_KEYS.join(', ')}`);
   const counts = UNFILTERABLE_COUNTS[metric];
@@ -110,5 +112,5 @@ const scopeText = (filters: GoalFilters) => {
 /** `frt (team=billing): at most 1 h`. */
 function goalText(goal: Goal): string {
   const direction = METRICS[goal.metric].higherIsBetter === false ? 'at most' : 'at least';
-  return `${goal.metric}${scopeText(goal.filters)}: ${direction} ${formatValue(goal.target, METRICS[goal.metric].unit)}`;
+  return `${goal.metric}${scopeText(goal.filters)}: ${direction} ${formatTarget(goal.target, METRICS[goal.metric].unit)}`;
 }

@@ -15,7 +15,7 @@ import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/p
 import { didYouMean } from './kpi/suggest.js';
 import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
 import { breakdownProblem, coarserUnit, computeBreakdown, splitsFilteredField, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
-import { formatValue } from './kpi/format.js';
+import { formatTarget, formatValue } from './kpi/format.js';
 import { AGENT_GOAL_COLUMNS, agentRowsWithGoals, breakdownWithGoals, isReplysOwnGoal, withGoal, type AgentGoalColumn, type AgentGoals, type GoalStatus } from './kpi/goals.js';
 import { GoalStore } from './store/goal-store.js';
 import { formatDate, formatDuration } from './i18n/format.js';
@@ -108,7 +108,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
       const table = { ...computed, rows: agentRowsWithGoals(computed.rows, goals, filters) };
       if (json) output.out(JSON.stringify(table));
       else if (csv) output.out(agentsCsv(table));
-      else printAgents(output, heading, table.rows);
+      else printAgents(output, heading, table.rows, filters);
     } else if (metric === 'summary') {
       const computed = await computeSummary(store, period, filters, now);
       const summary = { ...computed, metrics: computed.metrics.map((result) => withGoal(result, goals, filters)) };
@@ -144,7 +144,7 @@ function changeText(result: MetricResult): string {
  * scope when it is not the report's own (`(goal of team=billing)` on a report filtered by team and priority).
  */
 function goalText(goal: GoalStatus, unit: MetricResult['unit'], filters: TicketFilters): string {
-  const target = `${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatValue(goal.target, unit)}`;
+  const target = `${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatTarget(goal.target, unit)}`;
   const scope = isReplysOwnGoal(goal, filters) ? '' : Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ') || 'all tickets';
   const gap = goal.gap === null ? '' : unit === 'seconds' ? formatDuration('en', goal.gap) : `${Number(goal.gap.toFixed(1))}${MOVES_IN_POINTS.includes(unit) ? ' pts' : ''}`;
   const verdict = goal.met === null ? 'no data' : goal.met ? 'met' : `missed by ${gap}`;
@@ -254,16 +254,22 @@ function printBreakdown(output: Output, label: string, result: BreakdownResult, 
 
 type AgentRows = readonly (Awaited<ReturnType<typeof computeAgents>>['rows'][number] & { readonly goals?: AgentGoals })[];
 
-function printAgents(output: Output, label: string, rows: AgentRows): void {
+function printAgents(output: Output, label: string, rows: AgentRows, filters: TicketFilters): void {
   output.out(`Agents · ${label}`);
   if (rows.length === 0) {
     output.out('  no data');
     return;
   }
-  // A value that misses its goal is marked with "!", the goals said under the table.
-  const mark = (row: AgentRows[number], column: AgentGoalColumn, text: string) => (row.goals?.[column]?.met === false ? `${text} !` : text);
+  // A value that misses its goal is marked with "!" and how far, the goals said under the table; rates to a tenth,
+  // as goals judge them.
+  const mark = (row: AgentRows[number], column: AgentGoalColumn, text: string) => {
+    const goal = row.goals?.[column];
+    if (goal?.met !== false) return text;
+    const unit = METRICS[AGENT_GOAL_COLUMNS[column]].unit;
+    return `${text} ! ${goal.direction === 'at_most' ? '+' : '-'}${unit === 'seconds' ? formatDuration('en', goal.gap ?? 0) : `${Number((goal.gap ?? 0).toFixed(1))} pts`}`;
+  };
   const d = (value: number | null) => (value === null ? '-' : formatDuration('en', value));
-  const p = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)}%`);
+  const p = (value: number | null) => (value === null ? '-' : `${Number(value.toFixed(1))}%`);
   printTable(
     output,
     ['Agent', 'Solved', 'FRT median', 'Resolution median', 'CSAT', 'FCR', 'AHT', 'Open now', 'Overdue now'],
@@ -274,7 +280,10 @@ function printAgents(output: Output, label: string, rows: AgentRows): void {
   );
   const judged = Object.entries(rows.find((row) => row.goals !== undefined)?.goals ?? {}) as [AgentGoalColumn, GoalStatus][];
   if (judged.length > 0) {
-    const goals = judged.map(([column, goal]) => `${AGENT_GOAL_COLUMNS[column]} ${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatValue(goal.target, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}`);
+    const goals = judged.map(([column, goal]) => {
+      const scope = isReplysOwnGoal(goal, filters) ? '' : ` (goal of ${Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ') || 'all tickets'})`;
+      return `${AGENT_GOAL_COLUMNS[column]} ${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatTarget(goal.target, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}${scope}`;
+    });
     output.out(`  ! misses its goal: ${goals.join(', ')}`);
   }
 }

@@ -103,7 +103,13 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(csv[0]).toMatch(/,goal_target,goal_direction,goal_met$/);
     expect(csv.find((line) => line.startsWith('frt,team,Billing,'))).toMatch(/,7200,at_most,yes$/);
     // The agents table: each column judged by its metric's goal, as `report frt --filter agent=…` would be.
-    expect(runKpibot(['report', 'agents'], env).stdout).toMatch(/Ayu +0 +2 h ! +- .*\n {2}! misses its goal: frt at most 1 h 30 min\n$/);
+    expect(runKpibot(['report', 'agents'], env).stdout).toMatch(/Ayu +0 +2 h ! \+30 min +- .*\n {2}! misses its goal: frt at most 1 h 30 min\n$/);
+    // With the table filtered by team, the all-tickets goal says its scope.
+    expect(runKpibot(['report', 'agents', '--filter', 'team=Sales'], env).stdout).toContain('! misses its goal: frt at most 1 h 30 min (goal of all tickets)\n');
+    // A duration goal reads as it was set, to the second; a key given twice is refused.
+    expect(runKpibot(['goals', 'set', 'aht', '90s'], env).stdout).toBe('goal set: aht (all tickets): at most 1 min 30 s\n');
+    expect(runKpibot(['goals', 'remove', 'aht'], env).status).toBe(0);
+    expect(runKpibot(['goals', 'set', 'fcr', '70', '--filter', 'team=a', '--filter', 'team=b'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --filter names one key twice (team=a, team=b): a goal\'s scope has one value per key\n' });
     const agents = JSON.parse(runKpibot(['report', 'agents', '--json'], env).stdout) as { rows: { goals?: unknown }[] };
     expect(agents.rows[0]?.goals).toEqual({ frtMedian: { target: 5400, direction: 'at_most', filters: {}, met: false, gap: 1800 } });
     expect(runKpibot(['report', 'agents', '--csv'], env).stdout.split('\n')[1]).toMatch(/,UTC,frt$/);

@@ -41,6 +41,21 @@ export function formatDuration(locale: Locale, seconds: number): string {
   return sign + part('duration.days', days) + (wholeHours % 24 === 0 ? '' : ` ${part('duration.hours', wholeHours % 24)}`);
 }
 
+/**
+ * A duration to the second, every unit named (`1 min 30 s`, `1 d 7 h 12 min`): for a value someone set (a goal's
+ * target), which formatDuration would round (`90 s` reads `2 min` there).
+ */
+export function formatDurationExact(locale: Locale, seconds: number): string {
+  let rest = Math.round(Math.abs(seconds));
+  const parts: string[] = [];
+  for (const [key, size] of [['duration.days', 86_400], ['duration.hours', 3600], ['duration.minutes', 60], ['duration.seconds', 1]] as const) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(t(locale, key, { n: formatNumber(locale, n) }));
+  }
+  return (seconds < 0 ? '-' : '') + (parts.length === 0 ? t(locale, 'duration.seconds', { n: formatNumber(locale, 0) }) : parts.join(' '));
+}
+
 /** A rolling window in words, as alert rules state it: `last 24 hours`, `last 7 days` (whole days from 48 h). */
 export function formatWindow(locale: Locale, hours: number): string {
   return hours >= 48 && hours % 24 === 0 ? tn(locale, 'period.last_days', hours / 24) : tn(locale, 'period.last_hours', hours);

@@ -4,7 +4,7 @@
  * src/i18n/format.ts with the reader's locale.
  */
 import type { Unit } from './definitions.js';
-import { formatDuration } from '../i18n/format.js';
+import { formatDuration, formatDurationExact } from '../i18n/format.js';
 
 export function formatValue(value: number | null, unit: Unit): string {
   if (value === null) return 'no data';
@@ -18,4 +18,9 @@ export function formatValue(value: number | null, unit: Unit): string {
     default:
       return Number.isInteger(value) ? String(value) : value.toFixed(1);
   }
+}
+
+/** A goal's target for the command line: a duration to the second, every unit named (`1 min 30 s`), as it was set. */
+export function formatTarget(value: number, unit: Unit): string {
+  return unit === 'seconds' ? formatDurationExact('en', value) : formatValue(value, unit);
 }

@@ -115,10 +115,19 @@ export function goalFor(goals: readonly Goal[], metric: MetricId, filters: Ticke
  */
 const STEPS_PER_UNIT: Readonly<Record<Unit, number>> = { percent: 10, score: 10, seconds: 1, count: 1, table: 1 };
 
+/**
+ * A value in whole steps of its unit, rounded as it is printed: from its exact decimal expansion, a half away from
+ * zero (toFixed, as Intl's number format does: NPS -10.25 shows as -10.3, and 0.45 stored as 0.4499… as 0.4).
+ */
+function inSteps(unit: Unit, value: number): number {
+  const per = STEPS_PER_UNIT[unit];
+  return Math.round(Number(value.toFixed(per === 10 ? 1 : 0)) * per);
+}
+
 /** A goal's target in its metric's steps (`csat 92.54` is 92.5); -0 is 0. */
 export function roundGoalTarget(metric: MetricId, value: number): number {
-  const per = STEPS_PER_UNIT[METRICS[metric].unit];
-  return Math.round(value * per) / per + 0;
+  const unit = METRICS[metric].unit;
+  return inSteps(unit, value) / STEPS_PER_UNIT[unit] + 0;
 }
 
 /**
@@ -137,9 +146,9 @@ export function goalStatus(goal: Goal, value: number | null): GoalStatus {
   const base = { target: goal.target, direction, filters: goal.filters } as const;
   if (value === null) return { ...base, met: null, gap: null };
   // Whole steps, so that 66.7 - 66.66… is no float remainder: both counted in tenths (or seconds, or tickets).
-  const per = STEPS_PER_UNIT[METRICS[goal.metric].unit];
-  const steps = (Math.round(value * per) - Math.round(goal.target * per)) * (direction === 'at_most' ? 1 : -1);
-  return { ...base, met: steps <= 0, gap: steps <= 0 ? 0 : steps / per };
+  const unit = METRICS[goal.metric].unit;
+  const steps = (inSteps(unit, value) - inSteps(unit, goal.target)) * (direction === 'at_most' ? 1 : -1);
+  return { ...base, met: steps <= 0, gap: steps <= 0 ? 0 : steps / STEPS_PER_UNIT[unit] };
 }
 
 /** The result with the status of the goal that applies to it, if one does. */

@@ -164,9 +164,15 @@ export function describeWordProblem(problem: WordProblem): string {
   }
 }
 
-/** Words for a duration's unit, in seconds: `4h`, `4 hours`, `30min`. */
+/**
+ * Words for a duration's unit, in seconds: `4h`, `4 hours`, `30min`; and the units the bot writes durations in, in
+ * Indonesian and Malay (`30 mnt`, `1 j`, `1 jam`, `2 hari`) and Turkish (`45 sn`, `30 dk`, `1 sa`, `2 gün`), so a
+ * value can be typed as a reply shows it. Not Malay `saat` (seconds), which is Turkish for an hour.
+ */
 export const DURATION_UNITS: Record<string, number> = {
   s: 1, sec: 1, secs: 1, second: 1, seconds: 1, m: 60, min: 60, mins: 60, minute: 60, minutes: 60, h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600, d: 86_400, day: 86_400, days: 86_400,
+  dtk: 1, detik: 1, mnt: 60, menit: 60, minit: 60, j: 3600, jam: 3600, hari: 86_400,
+  sn: 1, saniye: 1, dk: 60, dakika: 60, sa: 3600, gün: 86_400,
 };
 
 /**
@@ -175,7 +181,9 @@ export const DURATION_UNITS: Record<string, number> = {
  * not read as 1.5 (nor as 1500: the comma is a decimal mark in Indonesian, Malay and Turkish).
  */
 export function readMetricValue(text: string, unit: Exclude<Unit, 'table'>): number | undefined {
-  const match = /^(-?\d+(?:[.,]\d+)?)\s*([a-z%]*)$/i.exec(text.trim());
+  // `%90`: the percent sign first, as Turkish writes it.
+  const trimmed = text.trim();
+  const match = /^(-?\d+(?:[.,]\d+)?)\s*([\p{L}%]*)$/iu.exec(/^%\d/.test(trimmed) ? `${trimmed.slice(1)}%` : trimmed);
   if (match === null) return undefined;
   if (unit === 'count' && !/^-?\d+$/.test(match[1] ?? '')) return undefined;
   const number = Number((match[1] ?? '').replace(',', '.'));
@@ -187,4 +195,9 @@ export function readMetricValue(text: string, unit: Exclude<Unit, 'table'>): num
   }
   if (unit === 'percent') return suffix === '' || suffix === '%' ? number : undefined;
   return suffix === '' ? number : undefined;
+}
+
+/** Whether a refused value is a number a count cannot take (`1,500`, `2.5`): a count is whole, and the comma a decimal mark. */
+export function isFractionalNumber(text: string): boolean {
+  return /^-?\d+[.,]\d+$/.test(text.trim());
 }

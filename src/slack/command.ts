@@ -49,7 +49,7 @@ import { isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
-import { DURATION_UNITS, isBreakdown, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readMetricValue, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
+import { DURATION_UNITS, isBreakdown, isFractionalNumber, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readMetricValue, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { breakdownProblem, coarserUnit, splitsFilteredField } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
 import { isGoalFilterKey, isGoalMetric, roundGoalTarget, type GoalFilters } from '../kpi/goals.js';
@@ -217,13 +217,15 @@ export type KpiCommandErrorCode =
   /** A goal's value that is not a value of the metric's unit (`1h`, `90%`, `25`). */
   | 'bad_goal'
   /** A goal the metric can never reach or never miss beyond (CSAT 120%, CES 9). */
-  | 'goal_out_of_range';
+  | 'goal_out_of_range'
+  /** A goal or threshold on a count (backlog, overdue...) that is not a whole number: `1,500` (a decimal comma), `2.5`. */
+  | 'count_not_whole';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
   'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
-  'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range',
+  'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range', 'count_not_whole',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -789,6 +791,7 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   const match = /^(>=|<=|>|<)(.+)$/.exec(expression);
   const operator = match?.[1] as ThresholdOperator | undefined;
   const value = match === null ? undefined : readMetricValue(match[2] ?? '', unit);
+  if (operator !== undefined && value === undefined && unit === 'count' && isFractionalNumber(match?.[2] ?? '')) return fail('count_not_whole', expression);
   if (operator === undefined || value === undefined) return fail('bad_threshold', expression);
   // A value the metric never takes (CSAT < 180%, NPS > 100) would fire always or never.
   const [lowest, highest] = valueRange(metric.value);
@@ -817,14 +820,16 @@ function goal(verb: string, words: readonly string[]): KpiRequest {
   let target: number | undefined;
   if (valueWord.toLowerCase() !== 'off') {
     let text = valueWord;
-    // `frt 4 hours`, `csat 90 %`: the unit written as a word of its own.
+    // `frt 4 hours`, `frt 1 sa`, `csat 90 %`: the unit written as a word of its own.
     const [unitWord, ...afterUnit] = afterValue;
     if (/\d$/.test(text) && unitWord !== undefined && ((unit === 'seconds' && DURATION_UNITS[unitWord.toLowerCase()] !== undefined) || (unit === 'percent' && unitWord === '%'))) {
       text += unitWord;
       filterWords = afterUnit;
     }
     const value = readMetricValue(text, unit);
-    if (value === undefined) return fail('bad_goal', text);
+    if (value === undefined && unit === 'count' && isFractionalNumber(text)) return fail('count_not_whole', text);
+    // `frt 1 saat`: a number and a word that is no unit are named together.
+    if (value === undefined) return fail('bad_goal', /^\d+$/.test(text) && unitWord !== undefined && /^\p{L}+$/u.test(unitWord) ? `${text} ${unitWord}` : text);
     const [lowest, highest] = valueRange(metric.value);
     if (value < lowest || value > highest) return fail('goal_out_of_range', text, { range: [lowest, highest] });
     // Kept as it is judged: a rate or score to a tenth, a duration to the second.

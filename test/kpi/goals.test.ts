@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { breakdownWithGoals, goalFor, goalScopeKey, goalStatus, roundGoalTarget, withGoal, type Goal } from '../../src/kpi/goals.js';
 import type { BreakdownResult } from '../../src/kpi/breakdown.js';
 import type { MetricResult } from '../../src/kpi/metrics.js';
+import { formatDurationExact } from '../../src/i18n/format.js';
+import { goalsView } from '../../src/slack/blocks/goals.js';
 
 const HOUR = 3600;
 const goals: Goal[] = [
@@ -88,6 +90,14 @@ describe('goalStatus', () => {
     expect(goalStatus({ metric: 'csat', filters: {}, target: 72.3 }, 70)).toMatchObject({ met: false, gap: 2.3 });
   });
 
+  it('rounds as the value is printed: a half away from zero, from the exact decimal', () => {
+    // NPS -10.25 prints as -10.3 (Intl and toFixed round a half away from zero).
+    expect(goalStatus({ metric: 'nps', filters: {}, target: -10.3 }, -10.25)).toMatchObject({ met: true });
+    expect(goalStatus({ metric: 'nps', filters: {}, target: -10.2 }, -10.25)).toMatchObject({ met: false, gap: 0.1 });
+    // 9 of 2000 is 0.45%, stored a hair under: printed 0.4%, judged 0.4%.
+    expect(goalStatus({ metric: 'fcr', filters: {}, target: 0.5 }, (9 / 2000) * 100)).toMatchObject({ met: false, gap: 0.1 });
+  });
+
   it('keeps a target in the same steps: csat 92.54 is 92.5, a duration whole seconds, -0 is 0', () => {
     expect(roundGoalTarget('csat', 92.54)).toBe(92.5);
     expect(roundGoalTarget('ces', 6.123456)).toBe(6.1);
@@ -158,3 +168,22 @@ describe('breakdownWithGoals', () => {
     expect(breakdownWithGoals({ ...plain, metric: 'resolution' }, goals, {})).toEqual({ ...plain, metric: 'resolution' });
   });
 });
+
+describe('goal targets as people read them', () => {
+  it('a duration to the second, every unit named (formatDuration would round 90 s to 2 min)', () => {
+    expect(formatDurationExact('en', 90)).toBe('1 min 30 s');
+    expect(formatDurationExact('en', 1.3 * 86_400)).toBe('1 d 7 h 12 min');
+    expect(formatDurationExact('tr', 3600)).toBe('1 sa');
+    expect(formatDurationExact('en', 0)).toBe('0 s');
+  });
+
+  it('/kpi goals keeps every line whole, however long the scopes, in sections within Slack\'s limit', () => {
+    const many: Goal[] = Array.from({ length: 40 }, (_, index) => ({ metric: 'fcr', filters: { team: `${'Tim dukungan pelanggan wilayah '.repeat(3)}${index}`, tag: `vip-${index}` }, target: 60 }));
+    const view = goalsView(many, 'ms');
+    const sections = view.blocks.filter((block) => block.type === 'section').map((block) => (block as { text: { text: string } }).text.text);
+    expect(sections.every((text) => text.length <= 3000)).toBe(true);
+    expect(sections.join('\n').split('\n')).toHaveLength(40);
+    expect(sections.join('\n')).toContain('vip-39');
+  });
+});
+

@@ -418,6 +418,13 @@ describe('errors', () => {
     expect(request('goal csat 92,54')).toMatchObject({ target: 92.5 });
     expect(request('goal frt 1.0001h')).toMatchObject({ target: 3600 });
     expect(request('goal csat 90 % team:billing')).toEqual({ kind: 'goal_set', metric: 'csat', target: 90, filters: { team: 'billing' } });
+    // As the bot writes values in Indonesian, Malay and Turkish: `%90`, `30 mnt`, `1 j`, `1 sa`, `2 gün`.
+    expect(request('goal csat %90,5')).toMatchObject({ target: 90.5 });
+    expect(request('goal frt 30 mnt')).toMatchObject({ target: 1800 });
+    expect(request('goal frt 1j')).toMatchObject({ target: 3600 });
+    expect(request('goal frt 1 sa')).toMatchObject({ target: 3600 });
+    expect(request('goal resolution 2 GÜN')).toMatchObject({ target: 172_800 });
+    expect(request('alerts <#C1AAAA> threshold frt &gt; 45 dk')).toMatchObject({ rule: { value: 2700 } });
     expect(request('goal backlog 0')).toEqual({ kind: 'goal_set', metric: 'backlog', target: 0, filters: {} });
     expect(request('goal frt off team:billing')).toEqual({ kind: 'goal_remove', metric: 'frt', filters: { team: 'billing' } });
     expect(request('goal')).toEqual({ kind: 'goals' });
@@ -445,9 +452,11 @@ describe('errors', () => {
     expect(error('goal churn 5% team:billing')).toEqual({ kind: 'error', code: 'filters_not_applicable', word: 'team:billing' });
     expect(error('goals frt')).toMatchObject({ kind: 'error', code: 'unexpected_word', word: 'frt' });
     // A count is whole: `1,500` is neither 1.5 nor 1500 (the comma is a decimal mark in id, ms and tr).
-    expect(error('goal backlog 1,500')).toEqual({ kind: 'error', code: 'bad_goal', word: '1,500' });
-    expect(error('goal overdue 2.5')).toEqual({ kind: 'error', code: 'bad_goal', word: '2.5' });
-    expect(error('alerts <#C1AAAA> threshold backlog &gt; 1,000')).toMatchObject({ kind: 'error', code: 'bad_threshold' });
+    expect(error('goal backlog 1,500')).toEqual({ kind: 'error', code: 'count_not_whole', word: '1,500' });
+    expect(error('goal overdue 2.5')).toEqual({ kind: 'error', code: 'count_not_whole', word: '2.5' });
+    expect(error('alerts <#C1AAAA> threshold backlog &gt; 1,000')).toEqual({ kind: 'error', code: 'count_not_whole', word: '>1,000' });
+    // A number and a word that is no unit are named together.
+    expect(error('goal frt 1 saat')).toEqual({ kind: 'error', code: 'bad_goal', word: '1 saat' });
     expect(error(`goal backlog ${'9'.repeat(400)}`)).toMatchObject({ kind: 'error', code: 'bad_goal' });
     expect(error(`goal frt ${'9'.repeat(400)}h`)).toMatchObject({ kind: 'error', code: 'bad_goal' });
   });
@@ -460,7 +469,7 @@ describe('errors', () => {
       'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
       'language fr',
       'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
-      'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%',
+      'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%', 'goal backlog 2.5',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

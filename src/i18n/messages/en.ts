@@ -505,7 +505,7 @@ export const en = {
   'alert.threshold_subject': '{metric} ({field}: {value})',
   'error.breakdown_not_for_alerts': '`{word}` does not apply to this alert: a threshold rule can watch each `by:team`, `by:agent`, `by:priority`, `by:channel` or `by:source` on its own, for a metric that counts tickets; overdue and escalation alerts are about single tickets.',
   'error.goal_not_for_metric': '`{word}` cannot have a goal: a goal is for a number with a better direction that does not grow with the period (backlog, frt, response, resolution, overdue, fcr, csat, nps, ces, enps, aht, churn, repeat, selfservice). Ticket volume has no better direction, and resolved and escalations count more over a longer period.',
-  'error.goal_not_for_agent': '`{word}` does not apply to a goal: a goal is the team\'s aim, for all tickets or for a `team:`, `priority:`, `channel:`, `source:` or `tag:`. An agent\'s numbers are judged by the goal for all tickets.',
+  'error.goal_not_for_agent': '`{word}` does not apply to a goal: a goal is the team\'s aim, for all tickets or for a `team:`, `priority:`, `channel:`, `source:` or `tag:`. An agent\'s numbers are judged by the goal of the reply\'s other filters (for all tickets, without any).',
   'error.bad_goal': '`{word}` is not a goal: write the metric and the value to reach, for example `goal frt 1h`, `goal csat 90%` or `goal backlog 50`.',
   'error.goal_out_of_range': '`{word}` is not a value this metric can take: it runs from {from} to {to}.',
   'error.goal_below_zero': '`{word}` is not a value this metric can take: it is never below 0.',
@@ -522,7 +522,7 @@ export const en = {
   'goals.title': 'Goals',
   'goals.none': 'No goals are set. An admin sets one with `/kpi goal frt 1h` or `/kpi goal csat 90% team:billing`.',
   'goals.line': '*{metric}* ({scope}): {target}',
-  'goals.footer': 'A reply shows the goal for its filters; with none of its own, the goal for fewer filters (for all tickets last).',
+  'goals.footer': 'A reply shows the goal for its filters; with none of its own, the goal for fewer filters (for all tickets last). Backlog and SLA overdue take only a goal of exactly their filters.',
   'goal.set': 'Goal set: {metric} ({scope}), {target}. Replies, digests and the Home tab now say whether it is met.',
   'goal.changed': 'Goal changed: {metric} ({scope}), {target} (it was {previous}).',
   'goal.removed': 'Goal removed: {metric} ({scope}).',
@@ -534,4 +534,5 @@ export const en = {
   'goal.scope_all': 'workspace-wide',
   'goal.same': '{metric} ({scope}) already has this goal: {target}. Nothing changed.',
   'agents.goal_legend': 'misses its goal: {goals}',
+  'error.count_not_whole': '`{word}` is not a whole number: this metric counts tickets. Write it without a decimal mark or thousands separator, for example `1500`.',
 } as const;

@@ -489,7 +489,7 @@ export const id: Messages = {
   'alert.threshold_subject': '{metric} ({field}: {value})',
   'error.breakdown_not_for_alerts': '`{word}` tidak berlaku untuk peringatan ini: aturan ambang batas bisa memantau setiap `by:team`, `by:agent`, `by:priority`, `by:channel`, atau `by:source` sendiri-sendiri, untuk metrik yang menghitung tiket; notifikasi SLA dan eskalasi menyangkut satu tiket.',
   'error.goal_not_for_metric': '`{word}` tidak bisa diberi target: target hanya untuk angka yang jelas arah baiknya (makin tinggi atau makin rendah makin baik) dan tidak bertambah jika periodenya makin panjang (backlog, frt, response, resolution, overdue, fcr, csat, nps, ces, enps, aht, churn, repeat, selfservice). Untuk volume tiket, naik atau turun tidak berarti lebih baik, sedangkan resolved dan escalations makin besar jika periodenya makin panjang.',
-  'error.goal_not_for_agent': '`{word}` tidak berlaku untuk target: target adalah sasaran tim, untuk semua tiket atau untuk `team:`, `priority:`, `channel:`, `source:` atau `tag:`. Angka seorang agen dinilai dengan target untuk semua tiket.',
+  'error.goal_not_for_agent': '`{word}` tidak berlaku untuk target: target adalah sasaran tim, untuk semua tiket atau untuk `team:`, `priority:`, `channel:`, `source:` atau `tag:`. Angka seorang agen dinilai dengan target untuk filter lain pada jawaban itu (target untuk semua tiket jika tidak ada filter lain).',
   'error.bad_goal': '`{word}` bukan target: tulis metrik dan nilai yang ingin dicapai, misalnya `goal frt 1h`, `goal csat 90%` atau `goal backlog 50`.',
   'error.goal_out_of_range': '`{word}` bukan nilai yang mungkin untuk metrik ini: nilainya dari {from} sampai {to}.',
   'error.goal_below_zero': '`{word}` bukan nilai yang mungkin untuk metrik ini: nilainya tidak pernah di bawah 0.',
@@ -506,7 +506,7 @@ export const id: Messages = {
   'goals.title': 'Target',
   'goals.none': 'Belum ada target. Admin dapat menetapkannya dengan `/kpi goal frt 1h` atau `/kpi goal csat 90% team:billing`.',
   'goals.line': '*{metric}* ({scope}): {target}',
-  'goals.footer': 'Setiap jawaban memakai target untuk filternya; jika tidak ada, dipakai target dengan filter yang lebih sedikit, dan terakhir target untuk semua tiket.',
+  'goals.footer': 'Setiap jawaban memakai target untuk filternya; jika tidak ada, dipakai target dengan filter yang lebih sedikit, dan terakhir target untuk semua tiket. Backlog dan Melewati SLA hanya memakai target dengan filter yang persis sama.',
   'goal.set': 'Target ditetapkan: {metric} ({scope}), {target}. Jawaban, ringkasan terjadwal, dan tab Beranda kini menunjukkan apakah target tercapai.',
   'goal.changed': 'Target diubah: {metric} ({scope}), {target} (sebelumnya {previous}).',
   'goal.removed': 'Target dihapus: {metric} ({scope}).',
@@ -518,4 +518,5 @@ export const id: Messages = {
   'goal.scope_all': 'seluruh workspace',
   'goal.same': '{metric} ({scope}) sudah memiliki target ini: {target}. Tidak ada yang berubah.',
   'agents.goal_legend': 'tidak mencapai target: {goals}',
+  'error.count_not_whole': '`{word}` bukan bilangan bulat: metrik ini menghitung tiket. Tulis tanpa tanda desimal atau pemisah ribuan, misalnya `1500`.',
 };

@@ -491,7 +491,7 @@ export const ms: Messages = {
   'alert.threshold_subject': '{metric} ({field}: {value})',
   'error.breakdown_not_for_alerts': '`{word}` tidak terpakai untuk amaran ini: peraturan ambang boleh memantau setiap `by:team`, `by:agent`, `by:priority`, `by:channel` atau `by:source` secara berasingan, bagi metrik yang mengira tiket; amaran SLA dan eskalasi berkaitan dengan satu tiket.',
   'error.goal_not_for_metric': '`{word}` tidak boleh diberi sasaran: sasaran hanya untuk angka yang jelas arah baiknya (lebih tinggi atau lebih rendah lebih baik) dan tidak bertambah apabila tempohnya lebih panjang (backlog, frt, response, resolution, overdue, fcr, csat, nps, ces, enps, aht, churn, repeat, selfservice). Bagi bilangan tiket, naik atau turun tidak bermakna lebih baik, manakala resolved dan escalations bertambah jika tempohnya lebih panjang.',
-  'error.goal_not_for_agent': '`{word}` tidak terpakai untuk sasaran: sasaran ialah matlamat pasukan, untuk semua tiket atau untuk `team:`, `priority:`, `channel:`, `source:` atau `tag:`. Angka seorang ejen dinilai dengan sasaran untuk semua tiket.',
+  'error.goal_not_for_agent': '`{word}` tidak terpakai untuk sasaran: sasaran ialah matlamat pasukan, untuk semua tiket atau untuk `team:`, `priority:`, `channel:`, `source:` atau `tag:`. Angka seorang ejen dinilai dengan sasaran bagi penapis lain pada jawapan itu (sasaran untuk semua tiket jika tiada penapis lain).',
   'error.bad_goal': '`{word}` bukan sasaran: tulis metrik dan nilai yang hendak dicapai, contohnya `goal frt 1h`, `goal csat 90%` atau `goal backlog 50`.',
   'error.goal_out_of_range': '`{word}` bukan nilai yang mungkin bagi metrik ini: nilainya dari {from} hingga {to}.',
   'error.goal_below_zero': '`{word}` bukan nilai yang mungkin bagi metrik ini: nilainya tidak pernah di bawah 0.',
@@ -508,7 +508,7 @@ export const ms: Messages = {
   'goals.title': 'Sasaran',
   'goals.none': 'Belum ada sasaran. Pentadbir boleh menetapkannya dengan `/kpi goal frt 1h` atau `/kpi goal csat 90% team:billing`.',
   'goals.line': '*{metric}* ({scope}): {target}',
-  'goals.footer': 'Setiap jawapan menggunakan sasaran bagi penapisnya; jika tiada, sasaran dengan penapis yang lebih sedikit digunakan, dan akhir sekali sasaran untuk semua tiket.',
+  'goals.footer': 'Setiap jawapan menggunakan sasaran bagi penapisnya; jika tiada, sasaran dengan penapis yang lebih sedikit digunakan, dan akhir sekali sasaran untuk semua tiket. Backlog dan Melepasi SLA hanya menggunakan sasaran dengan penapis yang sama persis.',
   'goal.set': 'Sasaran ditetapkan: {metric} ({scope}), {target}. Jawapan, ringkasan berjadual dan tab Laman Utama kini menunjukkan sama ada sasaran tercapai.',
   'goal.changed': 'Sasaran diubah: {metric} ({scope}), {target} (sebelum ini {previous}).',
   'goal.removed': 'Sasaran dibuang: {metric} ({scope}).',
@@ -520,4 +520,5 @@ export const ms: Messages = {
   'goal.scope_all': 'seluruh ruang kerja',
   'goal.same': '{metric} ({scope}) sudah mempunyai sasaran ini: {target}. Tiada perubahan.',
   'agents.goal_legend': 'tidak mencapai sasaran: {goals}',
+  'error.count_not_whole': '`{word}` bukan nombor bulat: metrik ini mengira tiket. Tulis tanpa tanda perpuluhan atau pemisah ribu, contohnya `1500`.',
 };

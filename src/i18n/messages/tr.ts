@@ -491,7 +491,7 @@ export const tr: Messages = {
   'alert.threshold_subject': '{metric} – {field}: {value}',
   'error.breakdown_not_for_alerts': '`{word}` bu uyarıya uygulanamaz: bir eşik kuralı, talep sayan bir metrik için her `by:team`, `by:agent`, `by:priority`, `by:channel` ya da `by:source` değerini ayrı ayrı izleyebilir; SLA ve eskalasyon uyarıları tek tek taleplerle ilgilidir.',
   'error.goal_not_for_metric': '`{word}` için hedef belirlenemez: hedef yalnızca artması ya da azalması iyi sayılan ve dönem uzadıkça büyümeyen sayılar için belirlenebilir (backlog, frt, response, resolution, overdue, fcr, csat, nps, ces, enps, aht, churn, repeat, selfservice). Talep sayısında artış ya da azalış tek başına iyi ya da kötü değildir; resolved ve escalations ise dönem uzadıkça artar.',
-  'error.goal_not_for_agent': '`{word}` hedeflerde kullanılamaz: hedef ekibin amacıdır; tüm talepler için ya da bir `team:`, `priority:`, `channel:`, `source:` veya `tag:` için belirlenir. Bir temsilcinin rakamları, tüm talepler için belirlenen hedefle değerlendirilir.',
+  'error.goal_not_for_agent': '`{word}` hedeflerde kullanılamaz: hedef ekibin amacıdır; tüm talepler için ya da bir `team:`, `priority:`, `channel:`, `source:` veya `tag:` için belirlenir. Bir temsilcinin rakamları, yanıttaki diğer filtrelerin hedefiyle değerlendirilir (başka filtre yoksa tüm talepler için belirlenen hedefle).',
   'error.bad_goal': '`{word}` bir hedef değil: metriği ve ulaşılacak değeri yazın, örneğin `goal frt 1h`, `goal csat 90%` veya `goal backlog 50`.',
   'error.goal_out_of_range': '`{word}` bu metriğin alabileceği bir değer değil: bu metrik {from} ile {to} arasında değer alır.',
   'error.goal_below_zero': '`{word}` bu metriğin alabileceği bir değer değil: bu metrik hiçbir zaman 0\'ın altına düşmez.',
@@ -508,7 +508,7 @@ export const tr: Messages = {
   'goals.title': 'Hedefler',
   'goals.none': 'Belirlenmiş hedef yok. Bir yönetici `/kpi goal frt 1h` veya `/kpi goal csat 90% team:billing` ile hedef belirleyebilir.',
   'goals.line': '*{metric}* ({scope}): {target}',
-  'goals.footer': 'Her yanıt kendi filtrelerinin hedefini gösterir; o yoksa daha az filtreli bir hedefi, en son da tüm talepler için belirlenen hedefi.',
+  'goals.footer': 'Her yanıt kendi filtrelerinin hedefini gösterir; o yoksa daha az filtreli bir hedefi, en son da tüm talepler için belirlenen hedefi. Backlog ve SLA süresi aşılan talepler yalnızca filtreleri birebir aynı olan hedefi kullanır.',
   'goal.set': 'Hedef belirlendi: {metric} ({scope}), {target}. Yanıtlar, özetler ve Ana Sayfa sekmesi artık hedefe ulaşılıp ulaşılmadığını gösteriyor.',
   'goal.changed': 'Hedef değiştirildi: {metric} ({scope}), {target} (önceki: {previous}).',
   'goal.removed': 'Hedef kaldırıldı: {metric} ({scope}).',
@@ -520,4 +520,5 @@ export const tr: Messages = {
   'goal.scope_all': 'tüm çalışma alanı',
   'goal.same': '{metric} ({scope}) için bu hedef zaten belirli: {target}. Hiçbir şey değişmedi.',
   'agents.goal_legend': 'hedefe ulaşılamadı: {goals}',
+  'error.count_not_whole': '`{word}` bir tam sayı değil: bu metrik talep sayar. Ondalık işareti ya da binlik ayırıcı olmadan yazın, örneğin `1500`.',
 };

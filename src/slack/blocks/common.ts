@@ -12,7 +12,7 @@ import { isBreakdown, isFilterKey, isMetricId, type Breakdown } from '../../kpi/
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 import { isPriority, isTicketStatus } from '../../ingest/events.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
-import { formatDuration, formatMetricValue, formatNumber, formatPercent, formatPeriod, headlineName } from '../../i18n/format.js';
+import { formatDuration, formatDurationExact, formatMetricValue, formatNumber, formatPercent, formatPeriod, headlineName } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { escapeMrkdwn, fields, LIMITS, link, type Block } from './kit.js';
 import { SLACK_USER_ID, WEEKDAYS, type DigestSchedule } from '../command.js';
@@ -101,13 +101,14 @@ export function shortTrend(locale: Locale, result: Comparable): string {
   return `${m.arrow}${amount}${m.verdict === '' ? '' : ` · ${m.verdict}`}`;
 }
 
-/** A goal's target in words: "at most 1 h", "at least 90%". */
-export function goalTarget(locale: Locale, goal: GoalStatus, unit: Unit): string {
-  return t(locale, goal.direction === 'at_most' ? 'goal.at_most' : 'goal.at_least', { value: formatMetricValue(locale, goal.target, unit) });
+/** A goal's target in words: "at most 1 h", "at least 90%", "at most 1 min 30 s" (a duration to the second, as set). */
+export function goalTarget(locale: Locale, goal: Pick<GoalStatus, 'target' | 'direction'>, unit: Unit): string {
+  const value = unit === 'seconds' ? formatDurationExact(locale, goal.target) : formatMetricValue(locale, goal.target, unit);
+  return t(locale, goal.direction === 'at_most' ? 'goal.at_most' : 'goal.at_least', { value });
 }
 
 /** How far a value misses its goal: a duration, points of a rate or score (a tenth at least), or a number of tickets. */
-function goalGap(locale: Locale, gap: number, unit: Unit): string {
+export function goalGap(locale: Locale, gap: number, unit: Unit): string {
   if (unit === 'seconds') return formatDuration(locale, gap);
   if (MOVES_IN_POINTS.includes(unit)) return t(locale, 'trend.points', { n: formatNumber(locale, gap, { maximumFractionDigits: 1 }) });
   return formatNumber(locale, gap);

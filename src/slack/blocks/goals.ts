@@ -6,23 +6,31 @@ import { METRICS } from '../../kpi/definitions.js';
 import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
 import { goalScopeText, goalTarget, metricName } from './common.js';
-import { context, header, message, section, type Block, type SlackMessage } from './kit.js';
+import { context, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 
 /** A goal's target as a reply shows it, without a value to judge: "at most 1 h". */
 export function goalTargetText(locale: Locale, goal: Goal): string {
   const direction = METRICS[goal.metric].higherIsBetter === false ? 'at_most' : 'at_least';
-  return goalTarget(locale, { target: goal.target, direction, filters: goal.filters, met: null, gap: null }, METRICS[goal.metric].unit);
+  return goalTarget(locale, { target: goal.target, direction }, METRICS[goal.metric].unit);
 }
 
 export function goalsView(goals: readonly Goal[], locale: Locale): SlackMessage {
   const title = t(locale, 'goals.title');
   if (goals.length === 0) return message(`${title}: ${t(locale, 'goals.none')}`, [header(title), section(t(locale, 'goals.none'))], () => '');
-  // A scope of long names is cut, so that 20 lines fit a section's 3,000 characters.
-  const cut = (text: string) => (text.length > 100 ? `${text.slice(0, 99)}…` : text);
+  // Only a scope longer than any real one is cut, so that a line always fits a section's 3,000 characters.
+  const cut = (text: string) => (text.length > 1000 ? `${text.slice(0, 999)}…` : text);
   const lines = goals.map((goal) => `• ${t(locale, 'goals.line', { metric: metricName(locale, goal.metric), scope: cut(goalScopeText(locale, goal.filters, goal.metric)), target: goalTargetText(locale, goal) })}`);
   const blocks: Block[] = [header(title)];
-  // A section holds 3,000 characters: 20 lines of a metric, a scope and a target fit.
-  for (let start = 0; start < lines.length; start += 20) blocks.push(section(lines.slice(start, start + 20).join('\n')));
+  // A section holds 3,000 characters: filled line by line up to that, never cutting a line.
+  let chunk: string[] = [];
+  for (const line of lines) {
+    if (chunk.length > 0 && [...chunk, line].join('\n').length > LIMITS.sectionText) {
+      blocks.push(section(chunk.join('\n')));
+      chunk = [];
+    }
+    chunk.push(line);
+  }
+  if (chunk.length > 0) blocks.push(section(chunk.join('\n')));
   blocks.push(context([t(locale, 'goals.footer')]));
   return message([title, ...lines].join('\n'), blocks, (n) => t(locale, 'list.more', { n }));
 }

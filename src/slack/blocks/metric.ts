@@ -9,7 +9,7 @@
  * only visible to the asker).
  */
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
-import { AGENT_GOAL_COLUMNS, type AgentGoalColumn, type AgentGoals, type GoalStatus } from '../../kpi/goals.js';
+import { AGENT_GOAL_COLUMNS, isReplysOwnGoal, type AgentGoalColumn, type AgentGoals, type GoalStatus } from '../../kpi/goals.js';
 import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
 import { periodInstant, type Period } from '../../kpi/periods.js';
 import type { AgentRow, TicketFilters, TicketListKind } from '../../store/kpi-store.js';
@@ -17,7 +17,7 @@ import { t } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, fields, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
-import { contextText, dueText, encodeRef, goalLine, goalTarget, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
+import { contextText, dueText, encodeRef, goalGap, goalLine, goalScopeText, goalTarget, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
 
 export const ACTION = {
   explain: 'kpi_explain',
@@ -104,10 +104,15 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
   const blocks: Block[] = [header(title), context([contextText(locale, model.period, model.filters), ...unmatchedNote(locale, model)])];
   if (model.rows.length === 0) blocks.push(section(t(locale, 'agents.none')));
   const shown = model.rows.slice(0, 20);
-  // A value that misses its goal is marked; the marks are explained under the table.
-  const mark = (row: AgentsViewModel['rows'][number], column: AgentGoalColumn) => (row.goals?.[column]?.met === false ? ` ${MISSED}` : '');
+  // A value that misses its goal is marked with how far (`:warning: +12 min`, `:warning: −3.2 pts`); the goals are
+  // said under the table. Rates to a tenth, as goals judge them.
+  const mark = (row: AgentsViewModel['rows'][number], column: AgentGoalColumn) => {
+    const goal = row.goals?.[column];
+    if (goal?.met !== false) return '';
+    return ` ${MISSED} ${goal.direction === 'at_most' ? '+' : '−'}${goalGap(locale, goal.gap ?? 0, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}`;
+  };
   const d = (seconds: number | null) => (seconds === null ? '–' : formatDuration(locale, seconds));
-  const p = (percent: number | null) => (percent === null ? '–' : formatPercent(locale, percent, { maximumFractionDigits: 0 }));
+  const p = (percent: number | null) => (percent === null ? '–' : formatPercent(locale, percent, { maximumFractionDigits: 1 }));
   for (const row of shown) {
     const who = row.slackUserId === null ? `*${escapeMrkdwn(row.name)}*` : `*<@${row.slackUserId}>*`;
     blocks.push(
@@ -118,7 +123,7 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
     );
   }
   if (model.rows.length > shown.length) blocks.push(context([t(locale, 'list.more', { n: model.rows.length - shown.length })]));
-  const legend = agentGoalLegend(locale, model.rows);
+  const legend = agentGoalLegend(locale, model.rows, model.filters);
   if (legend !== '') blocks.push(context([legend]));
   const buttons = [button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) })];
   if (!model.shared) buttons.push(button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) }));
@@ -131,11 +136,16 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
 const MISSED = ':warning:';
 
 /** ":warning: misses its goal: FRT at most 1 h, CSAT at least 90%", for the goals the table's columns are judged by; empty with none. */
-function agentGoalLegend(locale: Locale, rows: AgentsViewModel['rows']): string {
+function agentGoalLegend(locale: Locale, rows: AgentsViewModel['rows'], filters: TicketFilters): string {
   const judged = new Map<AgentGoalColumn, GoalStatus>();
   for (const row of rows) for (const [column, goal] of Object.entries(row.goals ?? {}) as [AgentGoalColumn, GoalStatus][]) judged.set(column, goal);
   if (judged.size === 0) return '';
-  const goals = [...judged].map(([column, goal]) => `${t(locale, `agents.${AGENT_COLUMN_LABEL[column]}`)} ${goalTarget(locale, goal, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}`);
+  // A goal wider than the table's filters says its scope, as every reply does ("CSAT at least 90% (all tickets)").
+  const goals = [...judged].map(([column, goal]) => {
+    const metric = AGENT_GOAL_COLUMNS[column];
+    const scope = isReplysOwnGoal(goal, filters) ? '' : ` (${goalScopeText(locale, goal.filters, metric)})`;
+    return `${t(locale, `agents.${AGENT_COLUMN_LABEL[column]}`)} ${goalTarget(locale, goal, METRICS[metric].unit)}${scope}`;
+  });
   return `${MISSED} ${t(locale, 'agents.goal_legend', { goals: goals.join(', ') })}`;
 }
 
