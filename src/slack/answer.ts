@@ -7,7 +7,7 @@ import type { Database } from '../store/database.js';
 import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { computeAgents, computeMetric, computeSummary, unmatchedFilters } from '../kpi/metrics.js';
 import { breakdownProblem, computeBreakdown } from '../kpi/breakdown.js';
-import { agentRowsWithGoals, breakdownWithGoals, withGoal } from '../kpi/goals.js';
+import { agentRowsWithGoals, breakdownWithGoals, withGoal, type Goal } from '../kpi/goals.js';
 import { GoalStore } from '../store/goal-store.js';
 import { goalsView } from './blocks/goals.js';
 import type { Breakdown } from '../kpi/request-words.js';
@@ -215,12 +215,12 @@ export async function answerHome(slackAsker: Asker, deps: AnswerDeps): Promise<S
       teamCsat: team.find((result) => result.metric === 'csat') ?? (await computeMetric('csat', store, period, {}, now)),
     };
   }
-  const admin = asker.isAdmin ? await workspaceConfiguration(deps.db, 10) : undefined;
+  const admin = asker.isAdmin ? await workspaceConfiguration(deps.db, 10, goals) : undefined;
   return homeView({ period, team, now, ...(mine === undefined ? {} : { mine }), ...(admin === undefined ? {} : { admin }) }, asker.locale);
 }
 
 /** The active digests and alert routes for the Home tab, from the stores the scheduler reads. */
-async function workspaceConfiguration(db: Database, limit: number): Promise<WorkspaceConfiguration> {
+async function workspaceConfiguration(db: Database, limit: number, goals: readonly Goal[]): Promise<WorkspaceConfiguration> {
   const subscriptions = await new DigestStore(db).enabled();
   const alerts = new AlertStore(db);
   const [rules, teamRoutes, quietHours] = await Promise.all([Promise.all(ALERT_RULE_KINDS.map((kind) => alerts.rules(kind))).then((lists) => lists.flat()), alerts.teamRouting(), alerts.quietHours()]);
@@ -233,5 +233,7 @@ async function workspaceConfiguration(db: Database, limit: number): Promise<Work
     alertRules: rules.slice(0, limit).map((row) => ({ kind: row.kind, channelId: row.channelId, team: row.team })),
     teamRoutes: teamRoutes.slice(0, limit),
     quietHours: [...quietHours].slice(0, limit).map(([channelId, quiet]) => ({ channelId, quiet })),
+    goalCount: goals.length,
+    goals: goals.slice(0, limit),
   };
 }

@@ -116,7 +116,8 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
     expectWithinLimits(commandErrorView({ kind: 'error', code: 'unknown_word', word: long(4000), suggestion: 'backlog' }, locale));
     const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
     const home = homeView({ period, team, now: NOW, mine: { open: Array.from({ length: 15 }, (_, i) => ticket(i)), openTotal: 400, frt: team[2] as MetricResult, csat: team[6] as MetricResult, teamFrt: team[2] as MetricResult, teamCsat: team[6] as MetricResult }, admin: {
-      subscriptionCount: 40, alertRuleCount: 12, teamRouteCount: 30, quietHoursCount: 11,
+      subscriptionCount: 40, alertRuleCount: 12, teamRouteCount: 30, quietHoursCount: 11, goalCount: 200,
+      goals: Array.from({ length: 10 }, (_, i) => ({ metric: 'frt' as const, filters: { team: long(300), tag: `t${i}` }, target: 3600 + i })),
       subscriptions: Array.from({ length: 10 }, (_, i) => ({ target: `C000000${i}`, personal: i === 0, schedule: '0 9 * * 1-5', timezone: 'Asia/Jakarta', metrics: ['summary', 'frt', long(300)] })),
       alertRules: Array.from({ length: 10 }, (_, i) => ({ kind: 'sla', channelId: `C00000${i}`, team: long(200) })),
       teamRoutes: Array.from({ length: 10 }, (_, i) => ({ name: long(200), alertChannelId: i % 2 === 0 ? `C00001${i}` : null, leadSlackUserId: i % 3 === 0 ? null : `U00001${i}` })),
@@ -297,7 +298,8 @@ describe('a metric reply', () => {
   it('the Home tab\'s admin part names metrics and alert kinds in the reader\'s language, not by their ids', () => {
     const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
     const admin = {
-      subscriptionCount: 2, alertRuleCount: 3, teamRouteCount: 0, quietHoursCount: 0, teamRoutes: [], quietHours: [],
+      subscriptionCount: 2, alertRuleCount: 3, teamRouteCount: 0, quietHoursCount: 0, teamRoutes: [], quietHours: [], goalCount: 2,
+      goals: [{ metric: 'frt' as const, filters: {}, target: 3600 }, { metric: 'csat' as const, filters: { team: 'İade' }, target: 90 }],
       subscriptions: [{ target: 'C0000DIGEST', personal: false, schedule: '0 9 * * 1-5', timezone: 'Europe/Istanbul', metrics: ['frt', 'csat'] }, { target: 'U0000AYU', personal: true, schedule: '30 8 * * *', timezone: 'Europe/Istanbul', metrics: [] }],
       alertRules: [{ kind: 'overdue', channelId: 'C0000ALERTS', team: 'İade' }, { kind: 'escalations', channelId: 'C0000ALERTS', team: null }, { kind: 'threshold', channelId: 'C0000ALERTS', team: null }],
     };
@@ -307,6 +309,9 @@ describe('a metric reply', () => {
     // The list counts rules (what gets posted where), not the team routes listed apart.
     expect(home).toContain('Uyarı kuralları: 3');
     expect(renderMessage(homeView({ period, team, now: NOW, admin }, 'en') as never)).toContain('Alert rules: 3');
+    // The goals, for admins, as /kpi goals lists them.
+    expect(home).toContain('Hedefler: 2\n• İlk yanıt süresi (tüm talepler): en fazla 1 sa\n• ');
+    expect(renderMessage(homeView({ period, team, now: NOW, admin: { ...admin, goalCount: 0, goals: [] } }, 'en') as never)).not.toContain('Goals:');
   });
 
   it('reads durations as people say them, in each language', () => {

@@ -535,4 +535,5 @@ export const en = {
   'goal.same': '{metric} ({scope}) already has this goal: {target}. Nothing changed.',
   'agents.goal_legend': 'misses its goal: {goals}',
   'error.count_not_whole': '`{word}` is not a whole number: this metric counts tickets. Write it without a decimal mark or thousands separator, for example `1500`.',
+  'home.goals': 'Goals: {n}',
 } as const;

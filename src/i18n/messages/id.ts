@@ -519,4 +519,5 @@ export const id: Messages = {
   'goal.same': '{metric} ({scope}) sudah memiliki target ini: {target}. Tidak ada yang berubah.',
   'agents.goal_legend': 'tidak mencapai target: {goals}',
   'error.count_not_whole': '`{word}` bukan bilangan bulat: metrik ini menghitung tiket. Tulis tanpa tanda desimal atau pemisah ribuan, misalnya `1500`.',
+  'home.goals': 'Target: {n}',
 };

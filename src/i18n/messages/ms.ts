@@ -521,4 +521,5 @@ export const ms: Messages = {
   'goal.same': '{metric} ({scope}) sudah mempunyai sasaran ini: {target}. Tiada perubahan.',
   'agents.goal_legend': 'tidak mencapai sasaran: {goals}',
   'error.count_not_whole': '`{word}` bukan nombor bulat: metrik ini mengira tiket. Tulis tanpa tanda perpuluhan atau pemisah ribu, contohnya `1500`.',
+  'home.goals': 'Sasaran: {n}',
 };

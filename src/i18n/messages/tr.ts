@@ -521,4 +521,5 @@ export const tr: Messages = {
   'goal.same': '{metric} ({scope}) için bu hedef zaten belirli: {target}. Hiçbir şey değişmedi.',
   'agents.goal_legend': 'hedefe ulaşılamadı: {goals}',
   'error.count_not_whole': '`{word}` bir tam sayı değil: bu metrik talep sayar. Ondalık işareti ya da binlik ayırıcı olmadan yazın, örneğin `1500`.',
+  'home.goals': 'Hedefler: {n}',
 };

@@ -14,12 +14,17 @@ export function goalTargetText(locale: Locale, goal: Goal): string {
   return goalTarget(locale, { target: goal.target, direction }, METRICS[goal.metric].unit);
 }
 
+/** "• *First response time* (all tickets): at most 1 h", one per goal (`/kpi goals`, the Home tab). */
+export function goalLines(locale: Locale, goals: readonly Goal[]): string[] {
+  // Only a scope longer than any real one is cut, so that a line always fits a section's 3,000 characters.
+  const cut = (text: string) => (text.length > 1000 ? `${text.slice(0, 999)}…` : text);
+  return goals.map((goal) => `• ${t(locale, 'goals.line', { metric: metricName(locale, goal.metric), scope: cut(goalScopeText(locale, goal.filters, goal.metric)), target: goalTargetText(locale, goal) })}`);
+}
+
 export function goalsView(goals: readonly Goal[], locale: Locale): SlackMessage {
   const title = t(locale, 'goals.title');
   if (goals.length === 0) return message(`${title}: ${t(locale, 'goals.none')}`, [header(title), section(t(locale, 'goals.none'))], () => '');
-  // Only a scope longer than any real one is cut, so that a line always fits a section's 3,000 characters.
-  const cut = (text: string) => (text.length > 1000 ? `${text.slice(0, 999)}…` : text);
-  const lines = goals.map((goal) => `• ${t(locale, 'goals.line', { metric: metricName(locale, goal.metric), scope: cut(goalScopeText(locale, goal.filters, goal.metric)), target: goalTargetText(locale, goal) })}`);
+  const lines = goalLines(locale, goals);
   const blocks: Block[] = [header(title)];
   // A section holds 3,000 characters: filled line by line up to that, never cutting a line.
   let chunk: string[] = [];

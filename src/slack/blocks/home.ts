@@ -12,6 +12,8 @@ import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.j
 import type { Locale } from '../../i18n/locale.js';
 import { context, divider, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
 import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
+import { goalLines } from './goals.js';
+import type { Goal } from '../../kpi/goals.js';
 import { cronWords, dueText, goalLine, metricFields, metricName, quietHoursLine, statusWord, teamRouteLine, ticketLine } from './common.js';
 import { alertKindName } from '../../i18n/alert-words.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
@@ -26,6 +28,8 @@ export interface WorkspaceConfiguration {
   readonly alertRules: readonly { readonly kind: string; readonly channelId: string | null; readonly team: string | null }[];
   readonly teamRoutes: readonly TeamRoute[];
   readonly quietHours: readonly { readonly channelId: string; readonly quiet: QuietHours }[];
+  readonly goalCount: number;
+  readonly goals: readonly Goal[];
 }
 
 export interface HomeViewModel {
@@ -75,6 +79,8 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     blocks.push(section(list(t(locale, 'home.alert_rules', { n: admin.alertRuleCount }), routes, admin.alertRuleCount)));
     // Team routes and quiet hours only when some are set: most workspaces have none.
     if (admin.teamRouteCount > 0) blocks.push(section(list(t(locale, 'home.team_routes', { n: admin.teamRouteCount }), admin.teamRoutes.map((route) => teamRouteLine(locale, route)), admin.teamRouteCount)));
+    // Goals only when some are set; each reply says whether its number meets them.
+    if (admin.goalCount > 0) blocks.push(section(list(t(locale, 'home.goals', { n: admin.goalCount }), goalLines(locale, admin.goals), admin.goalCount)));
     if (admin.quietHoursCount > 0) {
       const quiet = admin.quietHours.map((row) => quietHoursLine(locale, row.channelId, row.quiet));
       blocks.push(section(list(t(locale, 'home.quiet_hours', { n: admin.quietHoursCount }), quiet, admin.quietHoursCount)));
