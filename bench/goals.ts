@@ -28,9 +28,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kpibot-bench-goals-'));
 const config = parseConfig({ DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'goals.sqlite')}` });
 const db = openDatabase(config.database);
 await migrateLatest(db);
-if (Number(((await db('kpi_goals').count({ n: '*' }).first()) as { n: number | string }).n) > 0) throw new Error('the database holds goals already: point BENCH_DATABASE_URL at a database of its own');
-
 const store = new GoalStore(db);
+if ((await store.all()).length > 0) throw new Error('the database holds goals already: point BENCH_DATABASE_URL at a database of its own');
 // Each metric's goal for all tickets, then per team until the cap.
 for (let index = 0; index < GOALS; index += 1) {
   const metric = GOAL_METRICS[index % GOAL_METRICS.length] as MetricId;
@@ -65,6 +64,6 @@ await time('read them and judge the summary\'s 8 metrics', async () => {
 });
 await time('read them and judge a breakdown of 10 teams', async () => breakdownWithGoals(split, await store.all(), {}));
 
-await db('kpi_goals').delete();
+for (const goal of await store.all()) await store.remove(goal.metric, goal.filters);
 await db.destroy();
 rmSync(dir, { recursive: true, force: true });

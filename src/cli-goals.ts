@@ -9,11 +9,11 @@ import { withMigratedDatabase } from './cli-database.js';
 import { GoalStore } from './store/goal-store.js';
 import { KpiStore } from './store/kpi-store.js';
 import { unmatchedFilters } from './kpi/metrics.js';
-import { METRICS, UNFILTERABLE_COUNTS, valueRange, type MetricId } from './kpi/definitions.js';
-import { GOAL_FILTER_KEYS, GOAL_METRICS, isGoalFilterKey, isGoalMetric, MAX_GOALS, roundGoalTarget, type Goal, type GoalFilters } from './kpi/goals.js';
-import { parseFilters, parseMetric, readMetricValue } from './kpi/request-words.js';
+import { METRICS, UNFILTERABLE_COUNTS, type MetricId } from './kpi/definitions.js';
+import { GOAL_FILTER_KEYS, GOAL_METRICS, goalDirection, isGoalFilterKey, isGoalMetric, MAX_GOALS, readGoalTarget, type Goal, type GoalFilters } from './kpi/goals.js';
+import { parseFilters, parseMetric } from './kpi/request-words.js';
 import { didYouMean } from './kpi/suggest.js';
-import { formatTarget } from './kpi/format.js';
+import { formatGoalScope, formatGoalTarget, formatTargetValue } from './kpi/format.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
@@ -40,7 +40,7 @@ export async function goalsCommand(args: readonly string[], config: Config, outp
     const goals = await withMigratedDatabase(config, (db) => new GoalStore(db).all(), { readOnly: true });
     if (values.json === true) {
       // One object per goal, in the report's units: {"metric", "filters", "target", "direction"}.
-      output.out(JSON.stringify({ goals: goals.map((goal) => ({ metric: goal.metric, filters: goal.filters, target: goal.target, direction: METRICS[goal.metric].higherIsBetter === false ? 'at_most' : 'at_least' })) }));
+      output.out(JSON.stringify({ goals: goals.map((goal) => ({ metric: goal.metric, filters: goal.filters, target: goal.target, direction: goalDirection(goal.metric) })) }));
       return 0;
     }
     if (goals.length === 0) output.out('no goals; set one with: kpibot goals set frt 1h');
@@ -71,7 +71,7 @@ export async function goalsCommand(args: readonly string[], config: Config, outp
     return done;
   });
   if (change.kind === 'too_many') throw new UsageError(`there are already ${MAX_GOALS} goals: remove one first (kpibot goals remove <metric>)`);
-  const done = change.kind === 'added' ? 'set' : change.previous === target ? 'unchanged' : `changed (was ${formatTarget(change.previous ?? target, METRICS[metric].unit)})`;
+  const done = change.kind === 'added' ? 'set' : change.previous === target ? 'unchanged' : `changed (was ${formatTargetValue(change.previous ?? target, METRICS[metric].unit)})`;
   output.out(`goal ${done}: ${goalText(goal)}`);
   return 0;
 }
@@ -96,21 +96,16 @@ function goalFilters(metric: MetricId, pairs: readonly string[]): GoalFilters {
 function goalValue(metric: MetricId, text: string): number {
   const unit = METRICS[metric].unit;
   const example = unit === 'seconds' ? '1h, 30m or 90s' : unit === 'percent' ? '90 or 90%' : unit === 'count' ? 'a whole number such as 50' : '50';
-  const value = text === '' || unit === 'table' ? undefined : readMetricValue(text, unit);
-  if (value === undefined) throw new UsageError(`${text === '' ? 'a goal needs a value' : `"${text}" is not a value of ${metric}`}: give it as ${example}`);
-  const [lowest, highest] = valueRange(metric);
-  if (value < lowest || value > highest) throw new UsageError(`${metric} runs from ${lowest} to ${highest === Number.POSITIVE_INFINITY ? 'any value above' : highest}: ${text} is not a goal it can take`);
-  // Kept as it is judged: a rate or score to a tenth, a duration to the second.
-  return roundGoalTarget(metric, value);
+  const read = readGoalTarget(metric, text);
+  if (!('problem' in read)) return read.target;
+  if (read.problem !== 'out_of_range') throw new UsageError(`${text === '' ? 'a goal needs a value' : `"${text}" is not a value of ${metric}`}: give it as ${example}`);
+  const [lowest, highest] = read.range;
+  throw new UsageError(`${metric} runs from ${lowest} to ${highest === Number.POSITIVE_INFINITY ? 'any value above' : highest}: ${text} is not a goal it can take`);
 }
 
-const scopeText = (filters: GoalFilters) => {
-  const words = Object.entries(filters).map(([key, value]) => `${key}=${String(value)}`).join(', ');
-  return words === '' ? ' (all tickets)' : ` (${words})`;
-};
+const scopeText = (filters: GoalFilters) => ` (${formatGoalScope(filters)})`;
 
 /** `frt (team=billing): at most 1 h`. */
 function goalText(goal: Goal): string {
-  const direction = METRICS[goal.metric].higherIsBetter === false ? 'at most' : 'at least';
-  return `${goal.metric}${scopeText(goal.filters)}: ${direction} ${formatTarget(goal.target, METRICS[goal.metric].unit)}`;
+  return `${goal.metric}${scopeText(goal.filters)}: ${formatGoalTarget(goalDirection(goal.metric), goal.target, METRICS[goal.metric].unit)}`;
 }

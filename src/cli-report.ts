@@ -15,7 +15,7 @@ import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/p
 import { didYouMean } from './kpi/suggest.js';
 import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
 import { breakdownProblem, coarserUnit, computeBreakdown, splitsFilteredField, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
-import { formatTarget, formatValue } from './kpi/format.js';
+import { formatGoalGap, formatGoalScope, formatGoalTarget, formatValue } from './kpi/format.js';
 import { AGENT_GOAL_COLUMNS, agentRowsWithGoals, breakdownWithGoals, isReplysOwnGoal, withGoal, type AgentGoalColumn, type AgentGoals, type GoalStatus } from './kpi/goals.js';
 import { GoalStore } from './store/goal-store.js';
 import { formatDate, formatDuration } from './i18n/format.js';
@@ -144,11 +144,13 @@ function changeText(result: MetricResult): string {
  * scope when it is not the report's own (`(goal of team=billing)` on a report filtered by team and priority).
  */
 function goalText(goal: GoalStatus, unit: MetricResult['unit'], filters: TicketFilters): string {
-  const target = `${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatTarget(goal.target, unit)}`;
-  const scope = isReplysOwnGoal(goal, filters) ? '' : Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ') || 'all tickets';
-  const gap = goal.gap === null ? '' : unit === 'seconds' ? formatDuration('en', goal.gap) : `${Number(goal.gap.toFixed(1))}${MOVES_IN_POINTS.includes(unit) ? ' pts' : ''}`;
-  const verdict = goal.met === null ? 'no data' : goal.met ? 'met' : `missed by ${gap}`;
-  return `${target}${scope === '' ? '' : ` (goal of ${scope})`}: ${verdict}`;
+  const verdict = goal.met === null ? 'no data' : goal.met ? 'met' : `missed by ${formatGoalGap(goal.gap ?? 0, unit)}`;
+  return `${formatGoalTarget(goal.direction, goal.target, unit)}${goalScopeNote(goal, filters)}: ${verdict}`;
+}
+
+/** ` (goal of team=billing)` where the goal is not the report's own, else nothing. */
+function goalScopeNote(goal: GoalStatus, filters: TicketFilters): string {
+  return isReplysOwnGoal(goal, filters) ? '' : ` (goal of ${formatGoalScope(goal.filters)})`;
 }
 
 function printSummary(output: Output, label: string, metrics: readonly MetricResult[], filters: TicketFilters): void {
@@ -265,8 +267,7 @@ function printAgents(output: Output, label: string, rows: AgentRows, filters: Ti
   const mark = (row: AgentRows[number], column: AgentGoalColumn, text: string) => {
     const goal = row.goals?.[column];
     if (goal?.met !== false) return text;
-    const unit = METRICS[AGENT_GOAL_COLUMNS[column]].unit;
-    return `${text} ! ${goal.direction === 'at_most' ? '+' : '-'}${unit === 'seconds' ? formatDuration('en', goal.gap ?? 0) : `${Number((goal.gap ?? 0).toFixed(1))} pts`}`;
+    return `${text} ! ${goal.direction === 'at_most' ? '+' : '-'}${formatGoalGap(goal.gap ?? 0, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}`;
   };
   const d = (value: number | null) => (value === null ? '-' : formatDuration('en', value));
   const p = (value: number | null) => (value === null ? '-' : `${Number(value.toFixed(1))}%`);
@@ -280,10 +281,7 @@ function printAgents(output: Output, label: string, rows: AgentRows, filters: Ti
   );
   const judged = Object.entries(rows.find((row) => row.goals !== undefined)?.goals ?? {}) as [AgentGoalColumn, GoalStatus][];
   if (judged.length > 0) {
-    const goals = judged.map(([column, goal]) => {
-      const scope = isReplysOwnGoal(goal, filters) ? '' : ` (goal of ${Object.entries(goal.filters).map(([key, value]) => `${key}=${String(value)}`).join(', ') || 'all tickets'})`;
-      return `${AGENT_GOAL_COLUMNS[column]} ${goal.direction === 'at_most' ? 'at most' : 'at least'} ${formatTarget(goal.target, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}${scope}`;
-    });
+    const goals = judged.map(([column, goal]) => `${AGENT_GOAL_COLUMNS[column]} ${formatGoalTarget(goal.direction, goal.target, METRICS[AGENT_GOAL_COLUMNS[column]].unit)}${goalScopeNote(goal, filters)}`);
     output.out(`  ! misses its goal: ${goals.join(', ')}`);
   }
 }

@@ -10,10 +10,10 @@
  * specific ones (a team's and a priority's, on a reply filtered by both) the stricter.
  */
 import { matchKey } from './sla.js';
-import { METRICS, type MetricId, type Unit } from './definitions.js';
+import { METRICS, valueRange, type MetricId, type Unit } from './definitions.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import type { BreakdownResult, BreakdownRow } from './breakdown.js';
-import { isTimeBreakdown } from './request-words.js';
+import { isFractionalNumber, isTimeBreakdown, readMetricValue } from './request-words.js';
 
 /** The filters a goal may be scoped by: ticket segments. Not an agent: a goal is the team's aim, not a person's. */
 export const GOAL_FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'tag'] as const;
@@ -81,7 +81,7 @@ export function goalScopeKey(filters: GoalFilters): string {
  * of open tickets (GOALS_FOR_EXACT_SCOPE), whether the reply has exactly the goal's filters and no other (no agent).
  */
 function applies(goal: Goal, filters: TicketFilters): boolean {
-  if (GOALS_FOR_EXACT_SCOPE.includes(goal.metric) && Object.entries(filters).some(([key, value]) => value !== undefined && (!isGoalFilterKey(key) || goal.filters[key] === undefined))) return false;
+  if (GOALS_FOR_EXACT_SCOPE.includes(goal.metric)) return isReplysOwnGoal(goal, filters);
   return GOAL_FILTER_KEYS.every((key) => {
     const wanted = goal.filters[key];
     if (wanted === undefined) return true;
@@ -140,9 +140,30 @@ export function isReplysOwnGoal(goal: { readonly filters: GoalFilters }, filters
   return goalScopeKey(goal.filters) === goalScopeKey(Object.fromEntries(entries) as GoalFilters);
 }
 
+/** A goal's direction: the most the metric may be where lower is better, else the least. */
+export function goalDirection(metric: MetricId): GoalStatus['direction'] {
+  return METRICS[metric].higherIsBetter === false ? 'at_most' : 'at_least';
+}
+
+/** Why a goal's value was refused: not a value of the metric's unit, a count that is not whole, beyond the metric's range. */
+export type GoalValueProblem = { readonly problem: 'not_a_value' | 'not_whole' } | { readonly problem: 'out_of_range'; readonly range: readonly [number, number] };
+
+/**
+ * A goal's target from what was typed (`1h`, `90%`, `50`), in the metric's unit and kept in its steps (a rate or score
+ * to a tenth, a duration to the second), or why not: `/kpi goal` and `kpibot goals set` read it alike.
+ */
+export function readGoalTarget(metric: MetricId, text: string): { readonly target: number } | GoalValueProblem {
+  const unit = METRICS[metric].unit;
+  const value = unit === 'table' || text === '' ? undefined : readMetricValue(text, unit);
+  if (value === undefined) return { problem: unit === 'count' && isFractionalNumber(text) ? 'not_whole' : 'not_a_value' };
+  const range = valueRange(metric);
+  if (value < range[0] || value > range[1]) return { problem: 'out_of_range', range };
+  return { target: roundGoalTarget(metric, value) };
+}
+
 /** Met when the value, in the metric's steps, is at most (lower is better) or at least the target; equal is met. */
 export function goalStatus(goal: Goal, value: number | null): GoalStatus {
-  const direction = METRICS[goal.metric].higherIsBetter === false ? 'at_most' : 'at_least';
+  const direction = goalDirection(goal.metric);
   const base = { target: goal.target, direction, filters: goal.filters } as const;
   if (value === null) return { ...base, met: null, gap: null };
   // Whole steps, so that 66.7 - 66.66… is no float remainder: both counted in tenths (or seconds, or tickets).

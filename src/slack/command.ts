@@ -52,7 +52,7 @@ import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js
 import { DURATION_UNITS, isBreakdown, isFractionalNumber, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readMetricValue, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { breakdownProblem, coarserUnit, splitsFilteredField } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
-import { isGoalFilterKey, isGoalMetric, roundGoalTarget, type GoalFilters } from '../kpi/goals.js';
+import { isGoalFilterKey, isGoalMetric, readGoalTarget, type GoalFilters } from '../kpi/goals.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
 
 export const DEFAULT_PERIOD = '30d';
@@ -826,14 +826,14 @@ function goal(verb: string, words: readonly string[]): KpiRequest {
       text += unitWord;
       filterWords = afterUnit;
     }
-    const value = readMetricValue(text, unit);
-    if (value === undefined && unit === 'count' && isFractionalNumber(text)) return fail('count_not_whole', text);
-    // `frt 1 saat`: a number and a word that is no unit are named together.
-    if (value === undefined) return fail('bad_goal', /^\d+$/.test(text) && unitWord !== undefined && /^\p{L}+$/u.test(unitWord) ? `${text} ${unitWord}` : text);
-    const [lowest, highest] = valueRange(metric.value);
-    if (value < lowest || value > highest) return fail('goal_out_of_range', text, { range: [lowest, highest] });
-    // Kept as it is judged: a rate or score to a tenth, a duration to the second.
-    target = roundGoalTarget(metric.value, value);
+    const read = readGoalTarget(metric.value, text);
+    if ('problem' in read) {
+      if (read.problem === 'not_whole') return fail('count_not_whole', text);
+      if (read.problem === 'out_of_range') return fail('goal_out_of_range', text, { range: read.range });
+      // `frt 1 saat`: a number and a word that is no unit are named together.
+      return fail('bad_goal', /^\d+$/.test(text) && unitWord !== undefined && /^\p{L}+$/u.test(unitWord) ? `${text} ${unitWord}` : text);
+    }
+    target = read.target;
   }
   const filters: GoalFilters = {};
   for (const word of filterWords) {

@@ -1,7 +1,7 @@
 /**
  * `/kpi goals`: every goal, by metric, each with its scope and target. Pure: `(goals, locale) → SlackMessage`.
  */
-import type { Goal } from '../../kpi/goals.js';
+import { goalDirection, type Goal } from '../../kpi/goals.js';
 import { METRICS } from '../../kpi/definitions.js';
 import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
@@ -10,8 +10,7 @@ import { context, header, LIMITS, message, section, type Block, type SlackMessag
 
 /** A goal's target as a reply shows it, without a value to judge: "at most 1 h". */
 export function goalTargetText(locale: Locale, goal: Goal): string {
-  const direction = METRICS[goal.metric].higherIsBetter === false ? 'at_most' : 'at_least';
-  return goalTarget(locale, { target: goal.target, direction }, METRICS[goal.metric].unit);
+  return goalTarget(locale, { target: goal.target, direction: goalDirection(goal.metric) }, METRICS[goal.metric].unit);
 }
 
 /** "• *First response time* (all tickets): at most 1 h", one per goal (`/kpi goals`, the Home tab). */
