@@ -13,12 +13,15 @@ export function alertKindName(locale: Locale, kind: string): string {
   return t(locale, kind === 'overdue' ? 'admin.alert.overdue' : kind === 'escalations' ? 'admin.alert.escalations' : 'admin.alert.kind_threshold');
 }
 
-/** What an alert rule sends, as stored (`config` holds a threshold's metric, operator and value); `escape` readies the operator for where it is shown. */
+/** What an alert rule sends, as stored (`config` holds a threshold's metric, and its operator and value or `goal: true`); `escape` readies the operator for where it is shown. */
 export function alertRuleWords(locale: Locale, kind: string, config: Record<string, unknown>, escape: (text: string) => string = (text) => text): string {
-  if (kind !== 'threshold') return alertKindName(locale, kind);
+  if (kind !== 'threshold' && kind !== 'goal') return alertKindName(locale, kind);
   const metric = config.metric as MetricId;
   const unit = METRICS[metric]?.unit ?? 'count';
-  const condition = t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
+  // `frt goal`: against whichever goal applies when the rule is judged.
+  const condition = config.goal === true
+    ? t(locale, 'admin.alert.goal', { metric: metricName(locale, metric) })
+    : t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
   // `by:team`: each team against the limit.
   const by = thresholdSplit(config);
   const what = by === undefined ? condition : t(locale, `breakdown.title.${by}`, { metric: condition });

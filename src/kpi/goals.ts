@@ -13,7 +13,7 @@ import { matchKey } from './sla.js';
 import { METRICS, valueRange, type MetricId, type Unit } from './definitions.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import type { BreakdownResult, BreakdownRow } from './breakdown.js';
-import { isFractionalNumber, isTimeBreakdown, readMetricValue } from './request-words.js';
+import { isFractionalNumber, isTimeBreakdown, readMetricValue, type DimensionBreakdown } from './request-words.js';
 
 /** The filters a goal may be scoped by: ticket segments. Not an agent: a goal is the team's aim, not a person's. */
 export const GOAL_FILTER_KEYS = ['team', 'priority', 'channel', 'source', 'tag'] as const;
@@ -179,18 +179,31 @@ export function withGoal<T extends { readonly metric: MetricId; readonly value: 
 }
 
 /**
+ * The filters a breakdown row's goal is looked up by: the reply's, with the row's value added (a day's row: the
+ * reply's alone). An agent's row adds the agent: no goal is set per agent, and a helpdesk's goal does not judge an
+ * agent known by helpdesk id alone when it does not judge one known by address.
+ */
+export function breakdownRowFilters(by: BreakdownResult['by'], row: Pick<BreakdownRow, 'key'>, filters: TicketFilters): TicketFilters {
+  if (isTimeBreakdown(by)) return filters;
+  if (by === 'agent') return { ...filters, agent: row.key };
+  return { ...filters, [by]: row.key };
+}
+
+/**
+ * Whether any goal can judge a row of this split (a goal rule `by:team`): one set for some value of the field (with
+ * the filters), or a wider one that judges every row (not for backlog and SLA overdue, which take only their own).
+ */
+export function goalCanJudgeSplit(goals: readonly Goal[], metric: MetricId, by: DimensionBreakdown, filters: TicketFilters): boolean {
+  return goals.some((goal) => goal.metric === metric && goalFor([goal], metric, breakdownRowFilters(by, { key: isGoalFilterKey(by) ? (goal.filters[by] ?? '') : '' }, filters)) !== undefined);
+}
+
+/**
  * A breakdown with each row judged against its own goal: a team's row against that team's goal, else the goal of the
  * reply's filters; a day's or an agent's row against the goal of the reply's filters (goals are not set per agent).
  */
 export function breakdownWithGoals(result: BreakdownResult, goals: readonly Goal[], filters: TicketFilters): BreakdownResult {
   if (!goals.some((goal) => goal.metric === result.metric)) return result;
-  const rowFilters = (row: BreakdownRow): TicketFilters => {
-    if (isTimeBreakdown(result.by)) return filters;
-    // An agent's row: the agent added (no goal is set per agent; a helpdesk's goal does not judge an agent known by
-    // helpdesk id alone when it does not judge one known by address).
-    if (result.by === 'agent') return { ...filters, agent: row.key };
-    return { ...filters, [result.by]: row.key };
-  };
+  const rowFilters = (row: BreakdownRow) => breakdownRowFilters(result.by, row, filters);
   return {
     ...result,
     overall: withGoal(result.overall, goals, filters),

@@ -18,9 +18,12 @@ import { computeMetric, type PeriodRange } from '../kpi/metrics.js';
 import { computeBreakdown, type BreakdownRow } from '../kpi/breakdown.js';
 import type { DimensionBreakdown } from '../kpi/request-words.js';
 import { METRICS, type MetricId } from '../kpi/definitions.js';
-import { renderAlert, type AlertAssignee, type AlertTicket, type AlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
+import { renderAlert, type AlertAssignee, type AlertTicket, type AlertView, type ThresholdAlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
 import { followUps, isUrgent, quietHoursEnd, slaAlertKey, stageReached, type SlaAlertSettings } from './sla-alerts.js';
-import { thresholdCrossed, thresholdDecision, thresholdSplit, thresholdTiming, type SplitThresholdState, type ThresholdState } from './threshold-rules.js';
+import { conditionCrossed, thresholdCondition, thresholdDecision, thresholdSplit, thresholdTiming, type SplitThresholdState, type StoredThresholdCondition, type ThresholdState } from './threshold-rules.js';
+import { GoalStore } from '../store/goal-store.js';
+import { breakdownRowFilters, breakdownWithGoals, withGoal, type Goal, type GoalStatus } from '../kpi/goals.js';
+import type { TicketFilters } from '../store/kpi-store.js';
 
 export interface AlertJobDeps {
   readonly db: Database;
@@ -157,35 +160,36 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
 const HOUR = 3_600_000;
 
 /**
- * Threshold rules (`/kpi alerts #c threshold frt > 4h`): the metric over the
- * rule's rolling window (default 24 h) against its limit; an alert when it
- * crosses (not again within the cooldown, default 4 h), a note when it recovers.
+ * Threshold rules (`/kpi alerts #c threshold frt > 4h`, or `frt goal`): the metric over the rule's rolling window
+ * (default 24 h) against its limit or its goal; an alert when it crosses (not again within the cooldown, default 4 h),
+ * a note when it recovers.
  */
 export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promise<number> {
   const store = new AlertStore(deps.db);
+  const rules = [...(await store.rules('threshold')), ...(await store.rules('goal'))].sort((a, b) => a.id - b.id);
+  if (rules.length === 0) return 0;
   const kpi = new KpiStore(deps.db);
   const quiet = await store.quietHours();
   const languages = await new LanguageStore(deps.db).languages(deps.locale);
+  // Read once a run, and only when a rule is judged by them.
+  const goals = rules.some((rule) => rule.config.goal === true) ? await new GoalStore(deps.db).all() : [];
   let posted = 0;
-  for (const rule of await store.rules('threshold')) {
+  for (const rule of rules) {
     const metric = rule.config.metric as MetricId | undefined;
     if (metric === undefined || metric === 'summary' || metric === 'agents' || METRICS[metric] === undefined) continue;
     const { windowHours, cooldownMinutes } = thresholdTiming(rule.config);
-    const cooldownMs = cooldownMinutes * 60_000;
-    const operator = String(rule.config.operator ?? '>');
-    const limit = Number(rule.config.value);
     const window = windowHours * HOUR;
     const period = { from: now - window, to: now, timezone: deps.timezone, previous: { from: now - 2 * window, to: now - window } };
+    const spec: ThresholdSpec = { metric, condition: thresholdCondition(rule.config), windowHours, cooldownMs: cooldownMinutes * 60_000, period };
     const by = thresholdSplit(rule.config);
     if (by !== undefined) {
-      posted += await evaluateSplitThreshold(deps, { store, kpi, quiet, languages }, rule, { metric, by, operator, limit, windowHours, cooldownMs, period }, now);
+      posted += await evaluateSplitThreshold(deps, { store, kpi, quiet, languages, goals }, rule, { ...spec, by }, now);
       continue;
     }
-    const result = await computeMetric(metric, kpi, period, rule.filters, now);
-    const crossed = result.value === null ? undefined : thresholdCrossed(result.value, operator, limit);
-    const decision = thresholdDecision((rule.state ?? {}) as ThresholdState, crossed, now, cooldownMs);
+    const result = withGoal(await computeMetric(metric, kpi, period, rule.filters, now), goals, rule.filters);
+    const decision = thresholdDecision((rule.state ?? {}) as ThresholdState, conditionCrossed(spec.condition, result.value, result.goal), now, spec.cooldownMs);
     if (decision.action === 'none') continue;
-    const view: AlertView = { kind: decision.action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', metric, operator, limit, value: result.value, windowHours };
+    const view = thresholdView(spec, decision.action, { value: result.value, goal: result.goal, filters: rule.filters });
     const moved = await deps.db.transaction(async (trx) => {
       if (!(await store.saveRuleState(trx, rule.id, rule.state, decision.state as unknown as Record<string, unknown>, now))) return false;
       await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, languages.of(rule.channelId)), notBefore: quietHoursEnd(quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
@@ -194,6 +198,29 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
     if (moved) posted += 1;
   }
   return posted;
+}
+
+interface ThresholdSpec {
+  readonly metric: Exclude<MetricId, 'summary' | 'agents'>;
+  readonly condition: StoredThresholdCondition;
+  readonly windowHours: number;
+  readonly cooldownMs: number;
+  readonly period: PeriodRange;
+}
+
+/** What a rule's decision posts: the value against the limit, or against the goal that judged it (and for which filters). */
+function thresholdView(
+  spec: ThresholdSpec,
+  action: 'alert' | 'recovered',
+  judged: { value: number | null; goal: GoalStatus | undefined; filters: TicketFilters; subject?: ThresholdAlertView['subject'] },
+): AlertView {
+  const common = { metric: spec.metric, value: judged.value, windowHours: spec.windowHours, ...(judged.subject === undefined ? {} : { subject: judged.subject }) };
+  if ('goal' in spec.condition) {
+    // A goal rule decides only when a goal applies (conditionCrossed).
+    if (judged.goal === undefined) throw new Error('a goal rule decided without a goal');
+    return { kind: action === 'alert' ? 'goal_missed' : 'goal_met', ...common, goal: judged.goal, filters: judged.filters };
+  }
+  return { kind: action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', ...common, operator: spec.condition.operator, limit: spec.condition.limit };
 }
 
 /**
@@ -213,23 +240,22 @@ function splitStateKey(by: DimensionBreakdown, row: BreakdownRow): string {
  */
 async function evaluateSplitThreshold(
   deps: AlertJobDeps,
-  ctx: { store: AlertStore; kpi: KpiStore; quiet: ReadonlyMap<string, QuietHours>; languages: Languages },
+  ctx: { store: AlertStore; kpi: KpiStore; quiet: ReadonlyMap<string, QuietHours>; languages: Languages; goals: readonly Goal[] },
   rule: AlertRuleRow,
-  spec: { metric: Exclude<MetricId, 'summary' | 'agents'>; by: DimensionBreakdown; operator: string; limit: number; windowHours: number; cooldownMs: number; period: PeriodRange },
+  spec: ThresholdSpec & { by: DimensionBreakdown },
   now: number,
 ): Promise<number> {
-  const split = await computeBreakdown(spec.metric, spec.by, ctx.kpi, spec.period, rule.filters, now);
+  const split = breakdownWithGoals(await computeBreakdown(spec.metric, spec.by, ctx.kpi, spec.period, rule.filters, now), ctx.goals, rule.filters);
   const before = new Map(Object.entries(((rule.state ?? {}) as SplitThresholdState).values ?? {}));
   const values = new Map(before);
   const views: { key: string; view: AlertView }[] = [];
   for (const row of split.rows) {
     const key = splitStateKey(spec.by, row);
-    const crossed = row.value === null ? undefined : thresholdCrossed(row.value, spec.operator, spec.limit);
-    const decision = thresholdDecision(before.get(key) ?? {}, crossed, now, spec.cooldownMs);
+    const decision = thresholdDecision(before.get(key) ?? {}, conditionCrossed(spec.condition, row.value, row.goal), now, spec.cooldownMs);
     if (decision.action === 'none') continue;
     values.set(key, decision.state);
     const subject = { by: spec.by, value: row.key, ...(row.name === undefined ? {} : { name: row.name }), ...(row.slackUserId === undefined ? {} : { slackUserId: row.slackUserId }), ...(row.source === undefined ? {} : { source: row.source }) };
-    views.push({ key, view: { kind: decision.action === 'alert' ? 'threshold_crossed' : 'threshold_recovered', metric: spec.metric, operator: spec.operator, limit: spec.limit, value: row.value, windowHours: spec.windowHours, subject } });
+    views.push({ key, view: thresholdView(spec, decision.action, { value: row.value, goal: row.goal, filters: breakdownRowFilters(spec.by, row, rule.filters), subject }) });
   }
   if (views.length === 0) return 0;
   const moved = await deps.db.transaction(async (trx) => {

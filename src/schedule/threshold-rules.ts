@@ -4,6 +4,7 @@
  * alerted) and a cooldown. Pure; `now` is passed in.
  */
 import { isBreakdown, isTimeBreakdown, type DimensionBreakdown } from '../kpi/request-words.js';
+import type { GoalStatus } from '../kpi/goals.js';
 
 export interface ThresholdState {
   readonly crossed?: boolean;
@@ -25,6 +26,22 @@ export function thresholdCrossed(value: number, operator: string, limit: number)
     default:
       return false;
   }
+}
+
+/** A rule's condition as stored: a limit (`frt > 4h`), or the goal that applies to the metric (`frt goal`). */
+export type StoredThresholdCondition = { readonly operator: string; readonly limit: number } | { readonly goal: true };
+
+export function thresholdCondition(config: Record<string, unknown>): StoredThresholdCondition {
+  return config.goal === true ? { goal: true } : { operator: String(config.operator ?? '>'), limit: Number(config.value) };
+}
+
+/**
+ * Whether a value crosses the rule: past its limit, or missing its goal. Undefined (nothing changes) with no data, and
+ * for a goal rule when no goal applies: a goal removed leaves the rule as it stood until one applies again.
+ */
+export function conditionCrossed(condition: StoredThresholdCondition, value: number | null, goal: GoalStatus | undefined): boolean | undefined {
+  if ('goal' in condition) return goal === undefined || goal.met === null ? undefined : !goal.met;
+  return value === null ? undefined : thresholdCrossed(value, condition.operator, condition.limit);
 }
 
 /**

@@ -101,16 +101,24 @@ export type SurveyAudience = { readonly kind: 'channel'; readonly id: string; re
 export type AlertRule =
   | { readonly type: 'overdue' }
   | { readonly type: 'escalations' }
-  /** `value` in the metric's unit: seconds, percent (0-100), a count or a score. */
-  | {
-      readonly type: 'threshold'; readonly metric: MetricId; readonly operator: ThresholdOperator; readonly value: number;
-      /** The rolling window the metric is computed over (`7d`, `24h`); absent: the metric's default (defaultWindowHours). */
-      readonly windowHours?: number;
-      /** How long after an alert the same rule stays quiet (`cooldown:2h`); absent: 4 h. */
-      readonly cooldownMinutes?: number;
-      /** `by:team`: the metric of each team (agent, priority...) against the limit, each alerting on its own. */
-      readonly by?: DimensionBreakdown;
-    };
+  | ThresholdRule;
+
+/**
+ * A threshold rule's condition: the metric against a limit (`frt > 4h`; `value` in the metric's unit: seconds,
+ * percent 0-100, a count or a score), or against the goal that applies to it (`frt goal`: crossed while it misses).
+ */
+export type ThresholdCondition = { readonly operator: ThresholdOperator; readonly value: number } | { readonly goal: true };
+
+export type ThresholdRule = ThresholdCondition & {
+  readonly type: 'threshold';
+  readonly metric: MetricId;
+  /** The rolling window the metric is computed over (`7d`, `24h`); absent: the metric's default (defaultWindowHours). */
+  readonly windowHours?: number;
+  /** How long after an alert the same rule stays quiet (`cooldown:2h`); absent: 4 h. */
+  readonly cooldownMinutes?: number;
+  /** `by:team`: the metric of each team (agent, priority...) against the limit (or its goal), each alerting on its own. */
+  readonly by?: DimensionBreakdown;
+};
 
 export type KpiRequest =
   | { readonly kind: 'help'; readonly share: boolean }
@@ -739,7 +747,8 @@ function teamRouting(verb: string, words: readonly string[]): KpiRequest {
 }
 
 /**
- * `threshold <metric> [median] [window] <op> <value> [cooldown:<duration>]`: the operator
+ * `threshold <metric> [median] [window] <op> <value> [cooldown:<duration>]`, or `goal` in place of the operator and
+ * value (the metric against its goal): the operator
  * may be written against the value (`>4h`) or the metric (`frt>4h`); `median` names the
  * statistic duration metrics are judged by anyway; the window (`7d`, `24h`) is rolling.
  */
@@ -767,6 +776,12 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
     const cooldown = /^cooldown:(\d{1,5})(m|h)$/i.exec(cooldownWord);
     if (cooldown === null) return fail('bad_threshold', cooldownWord);
     cooldownMinutes = Number(cooldown[1]) * (cooldown[2]?.toLowerCase() === 'h' ? 60 : 1);
+  }
+  const timing = { ...(windowHours === undefined ? {} : { windowHours }), ...(cooldownMinutes === undefined ? {} : { cooldownMinutes }) };
+  // `frt goal`: crossed while the metric misses the goal that applies to it, whatever that goal is now.
+  if (glued === null && rest[0]?.toLowerCase() === 'goal') {
+    if (!isGoalMetric(metric.value)) return fail('goal_not_for_metric', metricWord);
+    return { rule: { type: 'threshold', metric: metric.value, goal: true, ...timing }, rest: rest.slice(1) };
   }
   let remaining = rest;
   let expression = glued === null ? '' : `${glued[2] ?? ''}${glued[3] ?? ''}`;
@@ -797,7 +812,7 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   const [lowest, highest] = valueRange(metric.value);
   if (value < lowest || value > highest) return fail('threshold_out_of_range', expression, { range: [lowest, highest] });
   return {
-    rule: { type: 'threshold', metric: metric.value, operator, value, ...(windowHours === undefined ? {} : { windowHours }), ...(cooldownMinutes === undefined ? {} : { cooldownMinutes }) },
+    rule: { type: 'threshold', metric: metric.value, operator, value, ...timing },
     rest: remaining,
   };
 }

@@ -35,7 +35,11 @@ export interface SlaTicketRow {
   readonly assigned: boolean;
 }
 
-export const ALERT_RULE_KINDS = ['overdue', 'escalations', 'threshold'] as const;
+/**
+ * `goal`: a threshold rule judged by the metric's goal (`threshold frt goal`), kept apart so that a replica of an
+ * earlier version, which reads only `threshold` rules and knows no goals, does not judge it by a limit it lacks.
+ */
+export const ALERT_RULE_KINDS = ['overdue', 'escalations', 'threshold', 'goal'] as const;
 export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number];
 
 export interface AlertRuleRow {

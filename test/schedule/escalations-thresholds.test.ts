@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/store/alert-store.js';
+import { GoalStore } from '../../src/store/goal-store.js';
 import { evaluateThresholds } from '../../src/schedule/alert-jobs.js';
 import { thresholdDecision } from '../../src/schedule/threshold-rules.js';
 import type { TicketEventData } from '../../src/ingest/events.js';
@@ -174,5 +175,84 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     const [rule] = await w.alerts.rules('threshold');
     expect(await w.db.transaction((trx) => w.alerts.saveRuleState(trx, rule?.id ?? 0, null, { crossed: false }, w.now))).toBe(false);
     expect((await w.alerts.rules('threshold'))[0]?.state).toEqual(rule?.state);
+  });
+
+  describe('goal rules (threshold <metric> goal)', () => {
+    const goals = () => new GoalStore(w.db);
+    const deliverAll = async (n: number) => {
+      const sender = w.sender();
+      for (let i = 0; i < n; i++) {
+        await sender.deliverDue();
+        w.now += 1000;
+      }
+    };
+
+    it('backlog goal: nothing while no goal applies; missed, then met again, each said once with the goal and the gap; a goal removed while missed leaves the rule as it stood', async () => {
+      await w.alerts.addRule({ kind: 'goal', channelId: 'COPS', filters: {}, config: { metric: 'backlog', goal: true } }, T0);
+      const deps = w.deps();
+      for (const n of [1, 2, 3]) await w.ingest([{ ticket: `T-${n}`, type: 'ticket_created', at: T0 - HOUR, data: { status: 'new' } }]);
+      // Three open tickets and no goal: nothing to judge by.
+      expect(await evaluateThresholds(deps, w.now)).toBe(0);
+      await goals().set({ metric: 'backlog', filters: {}, target: 2 }, 'UADMIN', w.now);
+      w.now += MIN;
+      expect(await evaluateThresholds(deps, w.now)).toBe(1);
+      w.now += MIN;
+      expect(await evaluateThresholds(deps, w.now)).toBe(0);
+      await w.ingest([{ ticket: 'T-3', type: 'status_changed', at: w.now - 1000, data: { status: 'solved' } }]);
+      w.now += MIN;
+      // Two open: equal to the goal is met.
+      expect(await evaluateThresholds(deps, w.now)).toBe(1);
+      // Missed again past the cooldown, then the goal removed: no "met again", no alert.
+      w.now += 5 * HOUR;
+      await w.ingest([{ ticket: 'T-4', type: 'ticket_created', at: w.now - 1000, data: { status: 'new' } }]);
+      expect(await evaluateThresholds(deps, w.now)).toBe(1);
+      await goals().remove('backlog', {});
+      await w.ingest([{ ticket: 'T-4', type: 'status_changed', at: w.now, data: { status: 'solved' } }]);
+      w.now += MIN;
+      expect(await evaluateThresholds(deps, w.now)).toBe(0);
+      expect((await w.alerts.rules('goal'))[0]?.state).toMatchObject({ crossed: true });
+      await deliverAll(4);
+      expect(w.posts().map((post) => post.text)).toEqual([
+        expect.stringContaining('Goal missed: Backlog is 3 now; the goal is at most 2, missed by 1.'),
+        expect.stringContaining('Goal met again: Backlog is 2 now; the goal is at most 2.'),
+        expect.stringContaining('Goal missed: Backlog is 3 now'),
+      ]);
+      expect((await w.db('alert_outbox').select('kind').orderBy('id')).map((row) => row.kind)).toEqual(['goal_missed', 'goal_met', 'goal_missed']);
+    });
+
+    it('frt goal for one team: judged by the workspace goal (its scope said) until the team has its own', async () => {
+      await w.alerts.addRule({ kind: 'goal', channelId: 'COPS', filters: { team: 'Billing' }, config: { metric: 'frt', goal: true, windowHours: 24 } }, T0);
+      await goals().set({ metric: 'frt', filters: {}, target: 3600 }, 'UADMIN', w.now);
+      const deps = w.deps();
+      const agent = { type: 'agent', id: 'a1', name: 'Ana' } as const;
+      // Billing answered in 2 h, Sales in 10 min: the rule is Billing's alone.
+      await w.ingest([{ ticket: 'B-1', type: 'ticket_created', at: T0 - 3 * HOUR, data: { status: 'new', team: 'Billing' } }, { ticket: 'B-1', type: 'agent_reply', at: T0 - HOUR, actor: agent }]);
+      await w.ingest([{ ticket: 'S-1', type: 'ticket_created', at: T0 - 3 * HOUR, data: { status: 'new', team: 'Sales' } }, { ticket: 'S-1', type: 'agent_reply', at: T0 - 3 * HOUR + 10 * MIN, actor: agent }]);
+      expect(await evaluateThresholds(deps, w.now)).toBe(1);
+      // Billing's own, looser goal now judges it: met.
+      await goals().set({ metric: 'frt', filters: { team: 'billing' }, target: 3 * 3600 }, 'UADMIN', w.now);
+      w.now += MIN;
+      expect(await evaluateThresholds(deps, w.now)).toBe(1);
+      await deliverAll(2);
+      const [missed, met] = w.posts();
+      expect(missed?.text).toContain('Goal missed: First response time over the last 24 hours is 2 h; the goal is at most 1 h, missed by 1 h.');
+      expect(JSON.stringify(missed?.blocks)).toContain("Goal's scope: all tickets.");
+      expect(met?.text).toContain('Goal met again: First response time over the last 24 hours is 2 h; the goal is at most 3 h.');
+      expect(JSON.stringify(met?.blocks)).not.toContain('scope');
+    });
+
+    it('by:team: each team against its own goal; a team with none (backlog takes only a goal of exactly its filters) is not judged', async () => {
+      await w.alerts.addRule({ kind: 'goal', channelId: 'COPS', filters: {}, config: { metric: 'backlog', goal: true, by: 'team' } }, T0);
+      await goals().set({ metric: 'backlog', filters: { team: 'Billing' }, target: 1 }, 'UADMIN', w.now);
+      await goals().set({ metric: 'backlog', filters: {}, target: 1 }, 'UADMIN', w.now);
+      const deps = w.deps();
+      for (const [id, team] of [['B-1', 'Billing'], ['B-2', 'billing'], ['S-1', 'Sales'], ['S-2', 'Sales'], ['S-3', 'Sales']] as const) {
+        await w.ingest([{ ticket: id, type: 'ticket_created', at: T0 - HOUR, data: { status: 'new', team } }]);
+      }
+      expect(await evaluateThresholds(deps, w.now)).toBe(1);
+      await deliverAll(1);
+      expect(w.posts().map((post) => post.text)).toEqual([expect.stringContaining('Goal missed: Backlog (Team: Billing) is 2 now; the goal is at most 1, missed by 1.')]);
+      expect((await w.alerts.rules('goal'))[0]?.state).toEqual({ values: { '=billing': expect.objectContaining({ crossed: true }) } });
+    });
   });
 });

@@ -6,6 +6,7 @@ import { t } from '../../src/i18n/catalogue.js';
 import { handleEnpsAnswer } from '../../src/slack/listeners/enps.js';
 import { handlePersonalDigest, type PersonalDigestRequest } from '../../src/slack/listeners/personal-digest.js';
 import { createPostingClient } from '../../src/slack/poster.js';
+import { GoalStore } from '../../src/store/goal-store.js';
 import { DigestStore } from '../../src/store/digest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import { computeMetric } from '../../src/kpi/metrics.js';
@@ -126,6 +127,29 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect((await w.alerts.rules('threshold'))[0]?.config).toMatchObject({ metric: 'frt', operator: '>', value: 14_400, by: 'team' });
     expect(await run('alerts')).toContain('Rule 1: #C0OPS gets an alert when First response time > 4 h by team, over the last 24 hours');
     expect(await run('alerts <#C0OPS> threshold backlog > 5 by:priority', { locale: 'id' })).toContain('per prioritas');
+  });
+
+  it('a goal rule (threshold <metric> goal) is stored without a limit, said and listed as such, and warns while no goal applies to it', async () => {
+    await w.ingest([{ ticket: 'T-B', type: 'ticket_created', at: T0, data: { status: 'open', team: 'Billing' } }]);
+    expect(await run('alerts <#C0OPS> threshold csat 7d goal team:billing')).toBe(
+      'Done: #C0OPS gets an alert when Customer satisfaction (CSAT) misses its goal, over the last 7 days (not again within 4 h) (Team: billing).\n' +
+        'No goal applies to this rule yet: it alerts once one does (`/kpi goal`; `/kpi goals` lists them).',
+    );
+    expect((await w.alerts.rules('threshold'))).toEqual([]);
+    expect((await w.alerts.rules('goal'))[0]?.config).toEqual({ metric: 'csat', goal: true, windowHours: 168, filters: { team: 'billing' } });
+    // A workspace goal judges a team's rule: no warning.
+    await new GoalStore(w.db).set({ metric: 'frt', filters: {}, target: 3600 }, 'UADMIN', T0);
+    expect(await run('alerts <#C0OPS> threshold frt goal team:billing')).toBe('Done: #C0OPS gets an alert when First response time misses its goal, over the last 24 hours (not again within 4 h) (Team: billing).');
+    // Backlog takes only a goal of exactly its filters: the workspace's judges neither a team's rule nor a split's rows.
+    await new GoalStore(w.db).set({ metric: 'backlog', filters: {}, target: 50 }, 'UADMIN', T0);
+    expect(await run('alerts <#C0OPS> threshold backlog goal team:billing')).toContain('No goal applies to this rule yet');
+    expect(await run('alerts <#C0OPS> threshold backlog goal by:team')).toContain('No goal applies to this rule yet');
+    await new GoalStore(w.db).set({ metric: 'backlog', filters: { team: 'Billing' }, target: 5 }, 'UADMIN', T0);
+    expect(await run('alerts <#C0OPS> threshold backlog goal by:team', { locale: 'id' })).toBe('Berhasil: #C0OPS akan menerima peringatan saat Backlog tidak mencapai targetnya per tim, dihitung saat ini (tidak dikirim ulang dalam 4 j).');
+    expect(await run('alerts <#C0OPS> threshold backlog goal by:priority')).toContain('No goal applies to this rule yet');
+    // A split of a metric a wider goal judges: every row is judged.
+    expect(await run('alerts <#C0OPS> threshold frt goal by:agent')).not.toContain('No goal');
+    expect(await run('alerts')).toContain('Rule 2: #C0OPS gets an alert when First response time misses its goal, over the last 24 hours');
   });
 
   it('a threshold rule with no window gets its metric\'s: a day, but 30 days for churn, repeat purchase and NPS and 90 for eNPS; kept in the rule', async () => {

@@ -245,6 +245,19 @@ describe('admin verbs', () => {
     expect(error('subscriptions all')).toMatchObject({ code: 'unexpected_word', word: 'all' });
   });
 
+  it('a goal rule: `goal` in place of the operator and value, with window, cooldown, filters and split as any threshold rule', () => {
+    expect(request('alerts <#C1AAAA> threshold frt goal')).toEqual({ kind: 'alerts', channel: { id: 'C1AAAA' }, rule: { type: 'threshold', metric: 'frt', goal: true }, filters: {} });
+    expect(request('alerts <#C1AAAA> threshold csat 7d GOAL cooldown:2h team:billing by:agent')).toEqual({
+      kind: 'alerts', channel: { id: 'C1AAAA' }, rule: { type: 'threshold', metric: 'csat', goal: true, windowHours: 168, cooldownMinutes: 120, by: 'agent' }, filters: { team: 'billing' },
+    });
+    expect(request('alerts <#C1AAAA> threshold resolution median 30d goal')).toMatchObject({ rule: { metric: 'resolution', goal: true, windowHours: 720 } });
+    // A metric with no goal has no goal rule; a goal is not a limit as well.
+    expect(error('alerts <#C1AAAA> threshold volume goal')).toEqual({ kind: 'error', code: 'goal_not_for_metric', word: 'volume' });
+    expect(error('alerts <#C1AAAA> threshold escalations 7d goal')).toEqual({ kind: 'error', code: 'goal_not_for_metric', word: 'escalations' });
+    expect(error('alerts <#C1AAAA> threshold frt goal &gt; 4h')).toMatchObject({ code: 'unexpected_word', word: '>' });
+    expect(error('alerts <#C1AAAA> threshold churn goal by:team')).toEqual({ kind: 'error', code: 'breakdown_not_for_alerts', word: 'by:team' });
+  });
+
   it('alerts: overdue, escalations, thresholds in the metric unit', () => {
     expect(request('alerts <#C1AAAA|alerts> overdue')).toEqual({ kind: 'alerts', channel: { id: 'C1AAAA', name: 'alerts' }, rule: { type: 'overdue' }, filters: {} });
     expect(request('alerts <#C1AAAA> escalations team:billing')).toMatchObject({ rule: { type: 'escalations' }, filters: { team: 'billing' } });

@@ -133,6 +133,9 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
     expectWithinLimits(renderAlert({ kind: 'escalation', alertId: 2, ticket: alertTicket, assignee: null, timezone: 'Asia/Jakarta' }, locale));
     expectWithinLimits(renderAlert({ kind: 'threshold_crossed', metric: 'frt', operator: '>', limit: 7200, value: 9000, windowHours: 24 }, locale));
     expectWithinLimits(renderAlert({ kind: 'threshold_recovered', metric: 'csat', operator: '<', limit: 80, value: null, windowHours: 168 }, locale));
+    const goal = { target: 90, direction: 'at_least', filters: { team: long(300) }, met: false, gap: 12.5 } as const;
+    expectWithinLimits(renderAlert({ kind: 'goal_missed', metric: 'csat', value: 77.5, windowHours: 168, goal, filters: { team: long(300), priority: 'urgent' }, subject: { by: 'agent', value: long(300), name: long(300), source: 'zendesk' } }, locale));
+    expectWithinLimits(renderAlert({ kind: 'goal_met', metric: 'backlog', value: 3, windowHours: 24, goal: { ...goal, met: true, gap: 0 }, filters: {} }, locale));
     expectWithinLimits(deliveryFailureMessage({ target: 'C0000GONE', reason: long(500), kind: 'digest' }, locale));
     expectWithinLimits(digestView({ period, filters: { team: long(300) }, metrics: team, backlog: 9999, overdue: 500, oldestOverdue: Array.from({ length: 50 }, (_, i) => ({ ...ticket(i), dueAt: NOW - i * 60_000 })), highlights: agents.slice(0, 50).map((row) => ({ name: row.name, slackUserId: row.slackUserId, solved: row.solved, frtMedian: row.frtMedian })), now: NOW }, locale));
     expectWithinLimits(personalDigestView({ open: 400, overdue: 30, tickets: Array.from({ length: 200 }, (_, i) => ticket(i)), now: NOW }, locale));

@@ -10,7 +10,9 @@ import type { Locale } from '../../i18n/locale.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
 import { actions, button, context, escapeMrkdwn, link, message, section, type Block, type SlackMessage } from './kit.js';
-import { priorityWord } from './common.js';
+import { goalGap, goalScopeText, goalTarget, priorityWord } from './common.js';
+import { isReplysOwnGoal, type GoalStatus } from '../../kpi/goals.js';
+import type { TicketFilters } from '../../store/kpi-store.js';
 import type { DimensionBreakdown } from '../../kpi/request-words.js';
 
 export const ALERT_ACTIONS = {
@@ -34,7 +36,7 @@ export interface AlertAssignee {
   readonly slackUserId?: string;
 }
 
-export type AlertView = SlaAlertView | EscalationAlertView | ThresholdAlertView;
+export type AlertView = SlaAlertView | EscalationAlertView | ThresholdAlertView | GoalAlertView;
 export type TicketAlertView = SlaAlertView | EscalationAlertView;
 
 export interface SlaAlertView {
@@ -66,25 +68,41 @@ export interface EscalationAlertView {
       readonly snoozed?: { readonly by: string; readonly until: number };
 }
 
-export interface ThresholdAlertView {
-      readonly kind: 'threshold_crossed' | 'threshold_recovered';
+/** What a threshold or goal rule's alert says of the metric: its value over the rule's window, and for which row. */
+interface MetricAlertBase {
       readonly metric: Exclude<MetricId, 'summary' | 'agents'>;
-      readonly operator: string;
-      readonly limit: number;
       readonly value: number | null;
       readonly windowHours: number;
       /** A split rule's row (`by:team`): which field and value crossed, as the reader sees them. */
       readonly subject?: { readonly by: DimensionBreakdown; readonly value: string; readonly name?: string; readonly slackUserId?: string; readonly source?: string };
 }
 
+export interface ThresholdAlertView extends MetricAlertBase {
+      readonly kind: 'threshold_crossed' | 'threshold_recovered';
+      readonly operator: string;
+      readonly limit: number;
+}
+
+/** A goal rule's (`threshold frt goal`): the value against the goal that judged it. */
+export interface GoalAlertView extends MetricAlertBase {
+      readonly kind: 'goal_missed' | 'goal_met';
+      readonly goal: GoalStatus;
+      /** The filters the goal was looked up by (the rule's, and a split row's value): a wider goal's scope is named. */
+      readonly filters: TicketFilters;
+}
+
 const ticketLabel = (ticket: AlertTicket) => (ticket.url === null ? `*#${escapeMrkdwn(ticket.externalId)}*` : `*${link(ticket.url, `#${ticket.externalId}`)}*`);
 
 export function renderAlert(view: AlertView, locale: Locale): SlackMessage {
-  return isThresholdView(view) ? renderThreshold(view, locale) : renderTicketAlert(view, locale);
-}
-
-function isThresholdView(view: AlertView): view is ThresholdAlertView {
-  return view.kind === 'threshold_crossed' || view.kind === 'threshold_recovered';
+  switch (view.kind) {
+    case 'threshold_crossed':
+    case 'threshold_recovered':
+    case 'goal_missed':
+    case 'goal_met':
+      return renderMetricAlert(view, locale);
+    default:
+      return renderTicketAlert(view, locale);
+  }
 }
 
 function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage {
@@ -133,15 +151,28 @@ function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
   return buttons;
 }
 
-function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage {
+function renderMetricAlert(view: ThresholdAlertView | GoalAlertView, locale: Locale): SlackMessage {
   const unit = METRICS[view.metric].unit;
   const now = METRICS_AT_AN_INSTANT.includes(view.metric);
-  const key = view.kind === 'threshold_crossed' ? (now ? 'alert.threshold_crossed_now' : 'alert.threshold_crossed') : now ? 'alert.threshold_recovered_now' : 'alert.threshold_recovered';
   const metric = t(locale, `metric.${view.metric}.name`);
-  const text = t(locale, key, {
+  const params = {
     metric: view.subject === undefined ? metric : t(locale, 'alert.threshold_subject', { metric, field: t(locale, `filter.${view.subject.by}`), value: subjectName(locale, view.subject) }),
     window: formatWindow(locale, view.windowHours),
     value: formatMetricValue(locale, view.value, unit),
+  };
+  const timing = now ? '_now' : '';
+  if ('goal' in view) {
+    const target = goalTarget(locale, view.goal, unit);
+    const text = view.kind === 'goal_missed'
+      ? t(locale, `alert.goal_missed${timing}`, { ...params, target, gap: goalGap(locale, view.goal.gap ?? 0, unit) })
+      : t(locale, `alert.goal_met${timing}`, { ...params, target });
+    // A wider goal than the rule's filters (the whole workspace's for one team's rule; any for an agent): which one.
+    const blocks: Block[] = [section(text)];
+    if (!isReplysOwnGoal(view.goal, view.filters)) blocks.push(context([t(locale, 'alert.goal_scope', { scope: goalScopeText(locale, view.goal.filters, view.metric) })]));
+    return message(plain(text), blocks, (n) => t(locale, 'list.more', { n }));
+  }
+  const text = t(locale, `${view.kind === 'threshold_crossed' ? 'alert.threshold_crossed' : 'alert.threshold_recovered'}${timing}`, {
+    ...params,
     operator: escapeMrkdwn(view.operator),
     limit: formatMetricValue(locale, view.limit, unit),
   });
@@ -149,7 +180,7 @@ function renderThreshold(view: ThresholdAlertView, locale: Locale): SlackMessage
 }
 
 /** A split rule's row: a priority in the reader's language, a linked agent as a mention, anything else as stored. */
-function subjectName(locale: Locale, subject: NonNullable<ThresholdAlertView['subject']>): string {
+function subjectName(locale: Locale, subject: NonNullable<MetricAlertBase['subject']>): string {
   if (subject.slackUserId !== undefined) return `<@${subject.slackUserId}>`;
   if (subject.by === 'priority') return priorityWord(locale, subject.value) ?? escapeMrkdwn(subject.value);
   // An agent known by a helpdesk id alone: which helpdesk's.

@@ -15,8 +15,10 @@ import { DirectoryStore } from '../../store/directory-store.js';
 import { teamHasTickets } from '../../store/teams.js';
 import { EnpsStore } from '../../store/enps-store.js';
 import { enqueue } from '../../store/outbox-store.js';
-import { METRICS } from '../../kpi/definitions.js';
-import type { Breakdown } from '../../kpi/request-words.js';
+import { METRICS, type MetricId } from '../../kpi/definitions.js';
+import { goalCanJudgeSplit, goalFor } from '../../kpi/goals.js';
+import { GoalStore } from '../../store/goal-store.js';
+import type { Breakdown, DimensionBreakdown } from '../../kpi/request-words.js';
 import { cronFor } from '../../schedule/digest-schedule.js';
 import { enqueueDigestNow } from '../../schedule/digests.js';
 import { defaultWindowHours } from '../../schedule/threshold-rules.js';
@@ -106,15 +108,18 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const store = new AlertStore(ctx.db);
       const rule = request.rule;
       const config = rule.type === 'threshold'
-        ? { metric: rule.metric, operator: rule.operator, value: rule.value, windowHours: rule.windowHours ?? defaultWindowHours(rule.metric), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }), ...(rule.by === undefined ? {} : { by: rule.by }) }
+        ? { metric: rule.metric, ...('goal' in rule ? { goal: true } : { operator: rule.operator, value: rule.value }), windowHours: rule.windowHours ?? defaultWindowHours(rule.metric), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }), ...(rule.by === undefined ? {} : { by: rule.by }) }
         : {};
-      await store.addRule({ kind: rule.type, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
+      const kind = rule.type === 'threshold' && 'goal' in rule ? 'goal' : rule.type;
+      await store.addRule({ kind, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
       // The filters are said, and one that matches no ticket is warned about (kept: the team may get tickets later).
       const filters = filtersText(locale, request.filters);
-      const what = `${alertRuleWords(locale, rule.type, config, escapeMrkdwn)}${filters === '' ? '' : ` (${filters})`}`;
+      const what = `${alertRuleWords(locale, kind, config, escapeMrkdwn)}${filters === '' ? '' : ` (${filters})`}`;
       const kpi = new KpiStore(ctx.db);
       const lines = [t(locale, 'admin.alert_added', { channel: channelRef(request.channel.id), what }), ...unmatchedLines(locale, await unmatchedFilters(kpi, request.filters))];
       if (rule.type === 'overdue') lines.push(...(await overdueRuleNotes(locale, store, kpi, request.filters, now)));
+      // A goal rule with no goal to judge by would never fire: said now, not discovered in a month.
+      if (rule.type === 'threshold' && 'goal' in rule && !(await hasGoalFor(ctx.db, rule.metric, request.filters, rule.by))) lines.push(t(locale, 'admin.alert_goal_none'));
       return reply(lines.join('\n'));
     }
     case 'alert_settings':
@@ -289,4 +294,13 @@ export function adminHandler(deps: { db: Database; client?: WebClient; clock: ()
 function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (value: unknown) => JSON.stringify(value, (_key, item: unknown) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([x], [y]) => x.localeCompare(y))) : item));
   return canonical(a) === canonical(b);
+}
+
+/**
+ * Whether a goal rule has a goal to be judged by: the goal for its filters, or for a split rule (`by:team`), one that
+ * judges some row (a team's own; for all but backlog and SLA overdue, a wider one too).
+ */
+async function hasGoalFor(db: Database, metric: MetricId, filters: TicketFilters, by: DimensionBreakdown | undefined): Promise<boolean> {
+  const goals = await new GoalStore(db).all();
+  return by === undefined ? goalFor(goals, metric, filters) !== undefined : goalCanJudgeSplit(goals, metric, by, filters);
 }
