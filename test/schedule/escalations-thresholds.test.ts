@@ -81,6 +81,14 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
   afterEach(async () => {
     await w.dispose();
   });
+  /** Delivers what is due, `runs` times a second apart (posts to one channel are paced). */
+  const deliverAll = async (runs: number) => {
+    const sender = w.sender();
+    for (let i = 0; i < runs; i++) {
+      await sender.deliverDue();
+      w.now += 1000;
+    }
+  };
 
   it('backlog > 2: an alert when crossed, a note when it recovers', async () => {
     await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 2 } }, T0);
@@ -94,10 +102,7 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     await w.ingest([{ ticket: 'T-3', type: 'status_changed', at: w.now - 1000, data: { status: 'solved' } }]);
     w.now += MIN;
     expect(await evaluateThresholds(deps, w.now)).toBe(1);
-    const sender = w.sender();
-    await sender.deliverDue();
-    w.now += 1000;
-    await sender.deliverDue();
+    await deliverAll(2);
     const texts = w.posts().map((post) => post.text);
     expect(texts).toEqual([expect.stringContaining('Threshold crossed: Backlog is 3 now; the rule is &gt; 2.'), expect.stringContaining('Back within the threshold: Backlog is 2 now')]);
     expect(w.posts().map((post) => post.channel)).toEqual(['COPS', 'COPS']);
@@ -122,11 +127,7 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     w.now += MIN;
     expect(await evaluateThresholds(deps, w.now)).toBe(1);
     expect((await w.alerts.rules('threshold'))[0]?.state).toMatchObject({ values: { '=billing': { crossed: false }, '=sales': { crossed: true } } });
-    const sender = w.sender();
-    for (let i = 0; i < 4; i++) {
-      await sender.deliverDue();
-      w.now += 1000;
-    }
+    await deliverAll(4);
     expect(w.posts().map((post) => post.text)).toEqual([
       expect.stringContaining('Threshold crossed: Backlog (Team: Billing) is 2 now; the rule is &gt; 1.'),
       expect.stringContaining('Threshold crossed: Backlog (Team: Sales) is 2 now'),
@@ -154,11 +155,7 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     w.now += 10 * MIN;
     for (const id of ['B-3', 'B-4', 'B-5']) await open(id, { team: 'billing' });
     expect(await evaluateThresholds(deps, w.now)).toBe(0);
-    const sender = w.sender();
-    for (let i = 0; i < 5; i++) {
-      await sender.deliverDue();
-      w.now += 1000;
-    }
+    await deliverAll(5);
     const texts = w.posts().map((post) => post.text);
     expect(texts).toEqual(expect.arrayContaining([expect.stringContaining('Backlog (Agent: Xena (zendesk)) is 2 now'), expect.stringContaining('Backlog (Agent: Yuri (freshdesk)) is 2 now'), expect.stringContaining('Backlog (Team: __proto__) is 2 now')]));
     expect(texts).toHaveLength(4);
@@ -179,13 +176,6 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
 
   describe('goal rules (threshold <metric> goal)', () => {
     const goals = () => new GoalStore(w.db);
-    const deliverAll = async (n: number) => {
-      const sender = w.sender();
-      for (let i = 0; i < n; i++) {
-        await sender.deliverDue();
-        w.now += 1000;
-      }
-    };
 
     it('backlog goal: nothing while no goal applies; missed, then met again, each said once with the goal and the gap; a goal removed while missed leaves the rule as it stood', async () => {
       await w.alerts.addRule({ kind: 'goal', channelId: 'COPS', filters: {}, config: { metric: 'backlog', goal: true } }, T0);
