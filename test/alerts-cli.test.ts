@@ -28,7 +28,7 @@ describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
     const id = await rules.addRule({ kind: 'threshold', channelId: 'C0RULES', filters: { team: 'Billing' }, config: { metric: 'frt', operator: '>', value: 14_400 } }, Date.now());
     expect(run('list').stdout).toContain(`rule ${id}: C0RULES gets an alert when First response time > 4 h, over the last 24 hours (not again within 4 h) (team=Billing)\n`);
     const goalId = await rules.addRule({ kind: 'goal', channelId: 'C0RULES', filters: {}, config: { metric: 'csat', goal: true, windowHours: 168, by: 'team' } }, Date.now());
-    expect(run('list').stdout).toContain(`rule ${goalId}: C0RULES gets an alert when Customer satisfaction (CSAT) misses its goal by team, over the last 7 days (not again within 4 h)\n`);
+    expect(run('list').stdout).toContain(`rule ${goalId}: C0RULES gets an alert when Customer satisfaction (CSAT) by team misses its goal, over the last 7 days (not again within 4 h)\n`);
     expect(run('quiet', 'C0ALERTS', '--off').status).toBe(0);
     expect(Number(((await t.db('quiet_hours').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(0);
   });

@@ -18,13 +18,14 @@ export function alertRuleWords(locale: Locale, kind: string, config: Record<stri
   if (kind !== 'threshold' && kind !== 'goal') return alertKindName(locale, kind);
   const metric = config.metric as MetricId;
   const unit = METRICS[metric]?.unit ?? 'count';
-  // `frt goal`: against whichever goal applies when the rule is judged.
-  const condition = config.goal === true
-    ? t(locale, 'admin.alert.goal', { metric: metricName(locale, metric) })
-    : t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) });
-  // `by:team`: each team against the limit.
+  // `by:team`: each team against the limit, or its goal.
   const by = thresholdSplit(config);
-  const what = by === undefined ? condition : t(locale, `breakdown.title.${by}`, { metric: condition });
+  const split = (text: string) => (by === undefined ? text : t(locale, `breakdown.title.${by}`, { metric: text }));
+  // `frt goal`: against whichever goal applies when the rule is judged; the split named with the metric ("an alert
+  // when Backlog by team misses its goal", not "misses its goal by team", which reads as the size of the miss).
+  const what = config.goal === true
+    ? t(locale, 'admin.alert.goal', { metric: split(metricName(locale, metric)) })
+    : split(t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) }));
   const { windowHours, cooldownMinutes } = thresholdTiming(config);
   const cooldown = formatMetricValue(locale, cooldownMinutes * 60, 'seconds');
   // Backlog and SLA overdue are counted now: "over the last 24 hours" would misdescribe them.

@@ -145,7 +145,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('alerts <#C0OPS> threshold backlog goal team:billing')).toContain('No goal applies to this rule yet');
     expect(await run('alerts <#C0OPS> threshold backlog goal by:team')).toContain('No goal applies to this rule yet');
     await new GoalStore(w.db).set({ metric: 'backlog', filters: { team: 'Billing' }, target: 5 }, 'UADMIN', T0);
-    expect(await run('alerts <#C0OPS> threshold backlog goal by:team', { locale: 'id' })).toBe('Berhasil: #C0OPS akan menerima peringatan saat Backlog tidak mencapai targetnya per tim, dihitung saat ini (tidak dikirim ulang dalam 4 j).');
+    expect(await run('alerts <#C0OPS> threshold backlog goal by:team', { locale: 'id' })).toBe('Berhasil: #C0OPS akan menerima peringatan saat Backlog per tim tidak mencapai targetnya, dihitung saat ini (tidak dikirim ulang dalam 4 j).');
     expect(await run('alerts <#C0OPS> threshold backlog goal by:priority')).toContain('No goal applies to this rule yet');
     // A split of a metric a wider goal judges: every row is judged.
     expect(await run('alerts <#C0OPS> threshold frt goal by:agent')).not.toContain('No goal');
