@@ -494,7 +494,7 @@ export const id: Messages = {
   'alert.goal_met_now': ':white_check_mark: *Target tercapai kembali*: {metric} saat ini bernilai {value}; targetnya {target}.',
   'alert.goal_scope': 'Cakupan target: {scope}.',
   'admin.alert.goal': 'peringatan saat {metric} tidak mencapai targetnya',
-  'admin.alert_goal_none': 'Belum ada target yang berlaku untuk aturan ini: peringatan dikirim setelah ada (`/kpi goal`; `/kpi goals` menampilkan daftarnya).',
+  'admin.alert_goal_none': 'Belum ada target yang berlaku untuk aturan ini: peringatan baru dikirim setelah ada target yang berlaku (`/kpi goal`; `/kpi goals` menampilkan daftarnya).',
   'error.breakdown_not_for_alerts': '`{word}` tidak berlaku untuk peringatan ini: aturan ambang batas bisa memantau setiap `by:team`, `by:agent`, `by:priority`, `by:channel`, atau `by:source` sendiri-sendiri, untuk metrik yang menghitung tiket; notifikasi SLA dan eskalasi menyangkut satu tiket.',
   'error.goal_not_for_metric': '`{word}` tidak bisa diberi target: target hanya untuk angka yang jelas arah baiknya (makin tinggi atau makin rendah makin baik) dan tidak bertambah jika periodenya makin panjang (backlog, frt, response, resolution, overdue, fcr, csat, nps, ces, enps, aht, churn, repeat, selfservice). Untuk volume tiket, naik atau turun tidak berarti lebih baik, sedangkan resolved dan escalations makin besar jika periodenya makin panjang.',
   'error.goal_not_for_agent': '`{word}` tidak berlaku untuk target: target adalah sasaran tim, untuk semua tiket atau untuk `team:`, `priority:`, `channel:`, `source:` atau `tag:`. Angka seorang agen dinilai dengan target untuk filter lain pada jawaban itu (target untuk semua tiket jika tidak ada filter lain).',
