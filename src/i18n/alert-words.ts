@@ -10,7 +10,7 @@ import { thresholdSplit, thresholdTiming } from '../schedule/threshold-rules.js'
 
 /** What an alert rule of this kind posts, in words (a threshold rule by its kind alone; alertRuleWords adds its condition). */
 export function alertKindName(locale: Locale, kind: string): string {
-  return t(locale, kind === 'overdue' ? 'admin.alert.overdue' : kind === 'escalations' ? 'admin.alert.escalations' : 'admin.alert.kind_threshold');
+  return t(locale, kind === 'overdue' ? 'admin.alert.overdue' : kind === 'escalations' ? 'admin.alert.escalations' : kind === 'goal' ? 'admin.alert.kind_goal' : 'admin.alert.kind_threshold');
 }
 
 /** What an alert rule sends, as stored (`config` holds a threshold's metric, and its operator and value or `goal: true`); `escape` readies the operator for where it is shown. */

@@ -189,7 +189,7 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
     const result = withGoal(await computeMetric(metric, kpi, period, rule.filters, now), goals, rule.filters);
     const decision = thresholdDecision((rule.state ?? {}) as ThresholdState, conditionCrossed(spec.condition, result.value, result.goal), now, spec.cooldownMs);
     if (decision.action === 'none') continue;
-    const view = thresholdView(spec, decision.action, { value: result.value, goal: result.goal, filters: rule.filters });
+    const view = thresholdView(spec, decision.action, { value: result.value, goal: result.goal, filters: rule.filters, ruleFilters: rule.filters });
     const moved = await deps.db.transaction(async (trx) => {
       if (!(await store.saveRuleState(trx, rule.id, rule.state, decision.state as unknown as Record<string, unknown>, now))) return false;
       await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, languages.of(rule.channelId)), notBefore: quietHoursEnd(quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
@@ -212,9 +212,9 @@ interface ThresholdSpec {
 function thresholdView(
   spec: ThresholdSpec,
   action: 'alert' | 'recovered',
-  judged: { value: number | null; goal: GoalStatus | undefined; filters: TicketFilters; subject?: ThresholdAlertView['subject'] },
+  judged: { value: number | null; goal: GoalStatus | undefined; filters: TicketFilters; ruleFilters: TicketFilters; subject?: ThresholdAlertView['subject'] },
 ): AlertView {
-  const common = { metric: spec.metric, value: judged.value, windowHours: spec.windowHours, ...(judged.subject === undefined ? {} : { subject: judged.subject }) };
+  const common = { metric: spec.metric, value: judged.value, windowHours: spec.windowHours, ruleFilters: judged.ruleFilters, ...(judged.subject === undefined ? {} : { subject: judged.subject }) };
   if ('goal' in spec.condition) {
     // A goal rule decides only when a goal applies (conditionCrossed).
     if (judged.goal === undefined) throw new Error('a goal rule decided without a goal');
@@ -255,7 +255,7 @@ async function evaluateSplitThreshold(
     if (decision.action === 'none') continue;
     values.set(key, decision.state);
     const subject = { by: spec.by, value: row.key, ...(row.name === undefined ? {} : { name: row.name }), ...(row.slackUserId === undefined ? {} : { slackUserId: row.slackUserId }), ...(row.source === undefined ? {} : { source: row.source }) };
-    views.push({ key, view: thresholdView(spec, decision.action, { value: row.value, goal: row.goal, filters: breakdownRowFilters(spec.by, row, rule.filters), subject }) });
+    views.push({ key, view: thresholdView(spec, decision.action, { value: row.value, goal: row.goal, filters: breakdownRowFilters(spec.by, row, rule.filters), ruleFilters: rule.filters, subject }) });
   }
   if (views.length === 0) return 0;
   const moved = await deps.db.transaction(async (trx) => {

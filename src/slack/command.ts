@@ -52,7 +52,7 @@ import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js
 import { DURATION_UNITS, isBreakdown, isFractionalNumber, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readMetricValue, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { breakdownProblem, coarserUnit, splitsFilteredField } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
-import { isGoalFilterKey, isGoalMetric, readGoalTarget, type GoalFilters } from '../kpi/goals.js';
+import { GOALS_FOR_EXACT_SCOPE, isGoalFilterKey, isGoalMetric, readGoalTarget, type GoalFilters } from '../kpi/goals.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
 
 export const DEFAULT_PERIOD = '30d';
@@ -227,13 +227,15 @@ export type KpiCommandErrorCode =
   /** A goal the metric can never reach or never miss beyond (CSAT 120%, CES 9). */
   | 'goal_out_of_range'
   /** A goal or threshold on a count (backlog, overdue...) that is not a whole number: `1,500` (a decimal comma), `2.5`. */
-  | 'count_not_whole';
+  | 'count_not_whole'
+  /** A goal alert on backlog or SLA overdue for one agent or by agent: those goals are for exactly a reply's filters, never an agent's. */
+  | 'goal_alert_not_for_agent';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
   'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
-  'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range', 'count_not_whole',
+  'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range', 'count_not_whole', 'goal_alert_not_for_agent',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -682,6 +684,11 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
   }
   if (rule.type === 'threshold') refuseTicketFilters([rule.metric], filters, filterWords.filter((word) => word !== by?.word));
   if (by !== undefined && splitsFilteredField(by.by, filters)) return fail('duplicate_word', by.word);
+  // A backlog or overdue goal judges only a reply of exactly its filters, and none is set per agent: such a rule would never fire.
+  if (rule.type === 'threshold' && 'goal' in rule && GOALS_FOR_EXACT_SCOPE.includes(rule.metric)) {
+    const agentWord = by?.by === 'agent' ? by.word : filters.agent === undefined ? undefined : (filterWords.find((word) => /^agent[:=]/i.test(word)) ?? `agent:${filters.agent}`);
+    if (agentWord !== undefined) return fail('goal_alert_not_for_agent', agentWord);
+  }
   return { kind: 'alerts', channel, rule: rule.type === 'threshold' && by !== undefined ? { ...rule, by: by.by } : rule, filters };
 }
 

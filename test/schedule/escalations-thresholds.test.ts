@@ -210,8 +210,9 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
       expect((await w.db('alert_outbox').select('kind').orderBy('id')).map((row) => row.kind)).toEqual(['goal_missed', 'goal_met', 'goal_missed']);
     });
 
-    it('frt goal for one team: judged by the workspace goal (its scope said) until the team has its own', async () => {
+    it('frt goal for one team: judged by the workspace goal (its scope said) until the team has its own; the alert names the team', async () => {
       await w.alerts.addRule({ kind: 'goal', channelId: 'COPS', filters: { team: 'Billing' }, config: { metric: 'frt', goal: true, windowHours: 24 } }, T0);
+      await w.alerts.addRule({ kind: 'goal', channelId: 'COPS', filters: { team: 'Sales' }, config: { metric: 'frt', goal: true, windowHours: 24 } }, T0);
       await goals().set({ metric: 'frt', filters: {}, target: 3600 }, 'UADMIN', w.now);
       const deps = w.deps();
       const agent = { type: 'agent', id: 'a1', name: 'Ana' } as const;
@@ -225,9 +226,9 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
       expect(await evaluateThresholds(deps, w.now)).toBe(1);
       await deliverAll(2);
       const [missed, met] = w.posts();
-      expect(missed?.text).toContain('Goal missed: First response time over the last 24 hours is 2 h; the goal is at most 1 h, missed by 1 h.');
+      expect(missed?.text).toContain('Goal missed: First response time (Team: Billing) over the last 24 hours is 2 h; the goal is at most 1 h, missed by 1 h.');
       expect(JSON.stringify(missed?.blocks)).toContain("Goal's scope: all tickets.");
-      expect(met?.text).toContain('Goal met again: First response time over the last 24 hours is 2 h; the goal is at most 3 h.');
+      expect(met?.text).toContain('Goal met again: First response time (Team: Billing) over the last 24 hours is 2 h; the goal is at most 3 h.');
       expect(JSON.stringify(met?.blocks)).not.toContain('scope');
     });
 

@@ -256,6 +256,11 @@ describe('admin verbs', () => {
     expect(error('alerts <#C1AAAA> threshold escalations 7d goal')).toEqual({ kind: 'error', code: 'goal_not_for_metric', word: 'escalations' });
     expect(error('alerts <#C1AAAA> threshold frt goal &gt; 4h')).toMatchObject({ code: 'unexpected_word', word: '>' });
     expect(error('alerts <#C1AAAA> threshold churn goal by:team')).toEqual({ kind: 'error', code: 'breakdown_not_for_alerts', word: 'by:team' });
+    // Backlog and overdue goals judge only exactly their filters and are never an agent's: such a rule could never fire.
+    expect(error('alerts <#C1AAAA> threshold backlog goal by:agent')).toEqual({ kind: 'error', code: 'goal_alert_not_for_agent', word: 'by:agent' });
+    expect(error('alerts <#C1AAAA> threshold overdue goal team:billing agent:ana@example.com')).toEqual({ kind: 'error', code: 'goal_alert_not_for_agent', word: 'agent:ana@example.com' });
+    expect(request('alerts <#C1AAAA> threshold backlog &gt; 20 by:agent')).toMatchObject({ rule: { metric: 'backlog', by: 'agent' } });
+    expect(request('alerts <#C1AAAA> threshold frt goal agent:ana@example.com')).toMatchObject({ rule: { metric: 'frt', goal: true }, filters: { agent: 'ana@example.com' } });
   });
 
   it('alerts: overdue, escalations, thresholds in the metric unit', () => {
@@ -482,7 +487,7 @@ describe('errors', () => {
       'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
       'language fr',
       'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
-      'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%', 'goal backlog 2.5',
+      'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%', 'goal backlog 2.5', 'alerts <#C1AAAA> threshold backlog goal by:agent',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

@@ -298,20 +298,32 @@ describe('a metric reply', () => {
     expect(text).toMatch(/@U0LEAD.*\(Asia\/Jakarta\)/);
   });
 
+  it('a threshold or goal alert names the rule\'s filters with the metric, after a split row\'s value: a channel may hold one rule per team', () => {
+    const text = (view: Parameters<typeof renderAlert>[0], locale: Locale = 'en') => renderAlert(view, locale).text;
+    expect(text({ kind: 'threshold_crossed', metric: 'frt', operator: '>', limit: 7200, value: 9000, windowHours: 24, ruleFilters: { team: 'Billing', priority: 'urgent' } })).toBe(
+      'Threshold crossed: First response time (Team: Billing, Priority: urgent) over the last 24 hours is 2 h 30 min; the rule is &gt; 2 h.',
+    );
+    const goal = { target: 3600, direction: 'at_most', filters: {}, met: false, gap: 5400 } as const;
+    expect(text({ kind: 'goal_missed', metric: 'frt', value: 9000, windowHours: 24, goal, filters: { priority: 'urgent', agent: 'a1' }, ruleFilters: { priority: 'urgent' }, subject: { by: 'agent', value: 'a1', name: 'Ayu', slackUserId: 'U0000AYU' } }, 'tr')).toBe(
+      'Hedefe ulaşılamadı: İlk yanıt süresi – Temsilci: <@U0000AYU>, Öncelik: urgent (son 24 saat): 2 sa 30 dk; hedef en fazla 1 sa, fark 1 sa 30 dk.',
+    );
+    expect(text({ kind: 'goal_met', metric: 'backlog', value: 3, windowHours: 24, goal: { ...goal, target: 5, met: true, gap: 0 }, filters: {}, ruleFilters: {} })).toBe('Goal met again: Backlog is 3 now; the goal is at most 5.');
+  });
+
   it('the Home tab\'s admin part names metrics and alert kinds in the reader\'s language, not by their ids', () => {
     const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
     const admin = {
-      subscriptionCount: 2, alertRuleCount: 3, teamRouteCount: 0, quietHoursCount: 0, teamRoutes: [], quietHours: [], goalCount: 2,
+      subscriptionCount: 2, alertRuleCount: 4, teamRouteCount: 0, quietHoursCount: 0, teamRoutes: [], quietHours: [], goalCount: 2,
       goals: [{ metric: 'frt' as const, filters: {}, target: 3600 }, { metric: 'csat' as const, filters: { team: 'İade' }, target: 90 }],
       subscriptions: [{ target: 'C0000DIGEST', personal: false, schedule: '0 9 * * 1-5', timezone: 'Europe/Istanbul', metrics: ['frt', 'csat'] }, { target: 'U0000AYU', personal: true, schedule: '30 8 * * *', timezone: 'Europe/Istanbul', metrics: [] }],
-      alertRules: [{ kind: 'overdue', channelId: 'C0000ALERTS', team: 'İade' }, { kind: 'escalations', channelId: 'C0000ALERTS', team: null }, { kind: 'threshold', channelId: 'C0000ALERTS', team: null }],
+      alertRules: [{ kind: 'overdue', channelId: 'C0000ALERTS', team: 'İade' }, { kind: 'escalations', channelId: 'C0000ALERTS', team: null }, { kind: 'threshold', channelId: 'C0000ALERTS', team: null }, { kind: 'goal', channelId: 'C0000ALERTS', team: null }],
     };
     const home = renderMessage(homeView({ period, team, now: NOW, admin }, 'tr') as never);
-    for (const word of [t('tr', 'metric.frt.name'), t('tr', 'metric.csat.name'), t('tr', 'digest.personal_title'), t('tr', 'admin.alert.overdue'), t('tr', 'admin.alert.escalations'), t('tr', 'admin.alert.kind_threshold'), 'İade']) expect(home).toContain(word);
+    for (const word of [t('tr', 'metric.frt.name'), t('tr', 'metric.csat.name'), t('tr', 'digest.personal_title'), t('tr', 'admin.alert.overdue'), t('tr', 'admin.alert.escalations'), t('tr', 'admin.alert.kind_threshold'), t('tr', 'admin.alert.kind_goal'), 'İade']) expect(home).toContain(word);
     expect(home).not.toMatch(/· (frt|csat|overdue|escalations|threshold)\b/);
     // The list counts rules (what gets posted where), not the team routes listed apart.
-    expect(home).toContain('Uyarı kuralları: 3');
-    expect(renderMessage(homeView({ period, team, now: NOW, admin }, 'en') as never)).toContain('Alert rules: 3');
+    expect(home).toContain('Uyarı kuralları: 4');
+    expect(renderMessage(homeView({ period, team, now: NOW, admin }, 'en') as never)).toContain('Alert rules: 4\n#C0000ALERTS · SLA warnings and breaches · İade\n#C0000ALERTS · escalations\n#C0000ALERTS · threshold alert\n#C0000ALERTS · goal alert');
     // The goals, for admins, as /kpi goals lists them.
     expect(home).toContain('Hedefler: 2\n• İlk yanıt süresi (tüm talepler): en fazla 1 sa\n• ');
     expect(renderMessage(homeView({ period, team, now: NOW, admin: { ...admin, goalCount: 0, goals: [] } }, 'en') as never)).not.toContain('Goals:');

@@ -10,7 +10,7 @@ import type { Locale } from '../../i18n/locale.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
 import { actions, button, context, escapeMrkdwn, link, message, section, type Block, type SlackMessage } from './kit.js';
-import { goalGap, goalScopeText, goalTarget, priorityWord } from './common.js';
+import { filtersText, goalGap, goalScopeText, goalTarget, priorityWord } from './common.js';
 import { isReplysOwnGoal, type GoalStatus } from '../../kpi/goals.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
 import type { DimensionBreakdown } from '../../kpi/request-words.js';
@@ -73,6 +73,8 @@ interface MetricAlertBase {
       readonly metric: Exclude<MetricId, 'summary' | 'agents'>;
       readonly value: number | null;
       readonly windowHours: number;
+      /** The rule's own filters (`team:billing`), named with the metric: a channel may hold one rule per team. */
+      readonly ruleFilters?: TicketFilters;
       /** A split rule's row (`by:team`): which field and value crossed, as the reader sees them. */
       readonly subject?: { readonly by: DimensionBreakdown; readonly value: string; readonly name?: string; readonly slackUserId?: string; readonly source?: string };
 }
@@ -155,8 +157,11 @@ function renderMetricAlert(view: ThresholdAlertView | GoalAlertView, locale: Loc
   const unit = METRICS[view.metric].unit;
   const now = METRICS_AT_AN_INSTANT.includes(view.metric);
   const metric = t(locale, `metric.${view.metric}.name`);
+  // "First response time (Team: Billing, Priority: urgent)": the split row's value, then the rule's filters.
+  const rowText = view.subject === undefined ? '' : `${t(locale, `filter.${view.subject.by}`)}: ${subjectName(locale, view.subject)}`;
+  const qualifiers = [rowText, filtersText(locale, view.ruleFilters ?? {})].filter((part) => part !== '').join(', ');
   const params = {
-    metric: view.subject === undefined ? metric : t(locale, 'alert.threshold_subject', { metric, field: t(locale, `filter.${view.subject.by}`), value: subjectName(locale, view.subject) }),
+    metric: qualifiers === '' ? metric : t(locale, 'alert.threshold_subject', { metric, filters: qualifiers }),
     window: formatWindow(locale, view.windowHours),
     value: formatMetricValue(locale, view.value, unit),
   };
