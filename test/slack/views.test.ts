@@ -305,7 +305,7 @@ describe('a metric reply', () => {
     );
     const goal = { target: 3600, direction: 'at_most', filters: {}, met: false, gap: 5400 } as const;
     expect(text({ kind: 'goal_missed', metric: 'frt', value: 9000, windowHours: 24, goal, filters: { priority: 'urgent', agent: 'a1' }, ruleFilters: { priority: 'urgent' }, subject: { by: 'agent', value: 'a1', name: 'Ayu', slackUserId: 'U0000AYU' } }, 'tr')).toBe(
-      'Hedefe ulaşılamadı: İlk yanıt süresi – Temsilci: <@U0000AYU>, Öncelik: urgent (son 24 saat): 2 sa 30 dk; hedef en fazla 1 sa, fark 1 sa 30 dk.',
+      'Hedefe ulaşılamadı: İlk yanıt süresi (Temsilci: <@U0000AYU>, Öncelik: urgent) (son 24 saat): 2 sa 30 dk; hedef en fazla 1 sa, fark 1 sa 30 dk.',
     );
     expect(text({ kind: 'goal_met', metric: 'backlog', value: 3, windowHours: 24, goal: { ...goal, target: 5, met: true, gap: 0 }, filters: {}, ruleFilters: {} })).toBe('Goal met again: Backlog is 3 now; the goal is at most 5.');
   });

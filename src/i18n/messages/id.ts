@@ -344,7 +344,7 @@ export const id: Messages = {
   'admin.alert.overdue': 'notifikasi peringatan dan pelanggaran SLA',
   'admin.alert.escalations': 'notifikasi eskalasi',
   'admin.alert.kind_threshold': 'notifikasi ambang batas',
-  'admin.alert.kind_goal': 'peringatan target',
+  'admin.alert.kind_goal': 'notifikasi target',
   'admin.alert.threshold': 'peringatan saat {metric} {operator} {value}',
   'admin.alert.threshold_timing': '{what}, diukur selama {window} (tidak dikirim ulang dalam {cooldown})',
   'admin.alert.threshold_timing_now': '{what}, dihitung saat ini (tidak dikirim ulang dalam {cooldown})',

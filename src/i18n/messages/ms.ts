@@ -530,6 +530,6 @@ export const ms: Messages = {
   'goal.same': '{metric} ({scope}) sudah mempunyai sasaran ini: {target}. Tiada perubahan.',
   'agents.goal_legend': 'tidak mencapai sasaran: {goals}',
   'error.count_not_whole': '`{word}` bukan nombor bulat: metrik ini mengira tiket. Tulis tanpa tanda perpuluhan atau pemisah ribu, contohnya `1500`.',
-  'error.goal_alert_not_for_agent': '`{word}` tidak boleh digunakan untuk amaran sasaran pada Tiket tertunggak atau Melepasi SLA: sasarannya hanya terpakai bagi penapis yang betul-betul sama dan tidak pernah ditetapkan bagi setiap ejen, jadi peraturan ini tidak akan dicetuskan. Bagi ejen, gunakan ambang (`threshold backlog &gt; 20 by:agent`).',
+  'error.goal_alert_not_for_agent': '`{word}` tidak boleh digunakan untuk amaran sasaran pada Tiket tertunggak atau Melepasi SLA: sasarannya hanya terpakai bagi penapis yang betul-betul sama dan tidak pernah ditetapkan bagi setiap ejen, jadi peraturan ini tidak akan pernah dicetuskan. Bagi ejen, gunakan ambang (`threshold backlog &gt; 20 by:agent`).',
   'home.goals': 'Sasaran: {n}',
 };
