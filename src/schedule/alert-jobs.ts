@@ -166,7 +166,7 @@ const HOUR = 3_600_000;
  */
 export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promise<number> {
   const store = new AlertStore(deps.db);
-  const rules = [...(await store.rules('threshold')), ...(await store.rules('goal'))].sort((a, b) => a.id - b.id);
+  const rules = await store.rules('threshold', 'goal');
   if (rules.length === 0) return 0;
   const kpi = new KpiStore(deps.db);
   const quiet = await store.quietHours();

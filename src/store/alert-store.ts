@@ -209,8 +209,9 @@ export class AlertStore {
     return found;
   }
 
-  async rules(kind: AlertRuleKind): Promise<AlertRuleRow[]> {
-    const rows = (await this.db('alert_rules').select('id', 'kind', 'channel_id', 'team', 'config', 'state').where({ kind, enabled: true }).orderBy('id')) as RuleRecord[];
+  /** The enabled rules of these kinds, in the order they were added. */
+  async rules(...kinds: [AlertRuleKind, ...AlertRuleKind[]]): Promise<AlertRuleRow[]> {
+    const rows = (await this.db('alert_rules').select('id', 'kind', 'channel_id', 'team', 'config', 'state').whereIn('kind', kinds).where({ enabled: true }).orderBy('id')) as RuleRecord[];
     return rows.map(ruleFromRecord);
   }
 
