@@ -4,7 +4,7 @@
  */
 import { t } from './catalogue.js';
 import type { Locale } from './locale.js';
-import { formatMetricValue, formatWindow, metricName } from './format.js';
+import { formatMetricValue, formatNumber, formatWindow, metricName } from './format.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../kpi/definitions.js';
 import { thresholdSplit, thresholdTiming } from '../schedule/threshold-rules.js';
 
@@ -23,10 +23,12 @@ export function alertRuleWords(locale: Locale, kind: string, config: Record<stri
   const split = (text: string) => (by === undefined ? text : t(locale, `breakdown.title.${by}`, { metric: text }));
   // `frt goal`: against whichever goal applies when the rule is judged; the split named with the metric ("an alert
   // when Backlog by team misses its goal", not "misses its goal by team", which reads as the size of the miss).
-  const what = config.goal === true
+  const condition = config.goal === true
     ? t(locale, 'admin.alert.goal', { metric: split(metricName(locale, metric)) })
     : split(t(locale, 'admin.alert.threshold', { metric: metricName(locale, metric), operator: escape(String(config.operator)), value: formatMetricValue(locale, Number(config.value), unit) }));
-  const { windowHours, cooldownMinutes } = thresholdTiming(config);
+  const { windowHours, cooldownMinutes, minSample } = thresholdTiming(config);
+  // `sample:20`: judged only on a value that rests on 20 or more.
+  const what = minSample > 0 ? t(locale, 'admin.alert.min_sample', { what: condition, n: formatNumber(locale, minSample) }) : condition;
   const cooldown = formatMetricValue(locale, cooldownMinutes * 60, 'seconds');
   // Backlog and SLA overdue are counted now: "over the last 24 hours" would misdescribe them.
   if (METRICS_AT_AN_INSTANT.includes(metric)) return t(locale, 'admin.alert.threshold_timing_now', { what, cooldown });

@@ -177,19 +177,19 @@ export async function evaluateThresholds(deps: AlertJobDeps, now: number): Promi
   for (const rule of rules) {
     const metric = rule.config.metric as MetricId | undefined;
     if (metric === undefined || metric === 'summary' || metric === 'agents' || METRICS[metric] === undefined) continue;
-    const { windowHours, cooldownMinutes } = thresholdTiming(rule.config);
+    const { windowHours, cooldownMinutes, minSample } = thresholdTiming(rule.config);
     const window = windowHours * HOUR;
     const period = { from: now - window, to: now, timezone: deps.timezone, previous: { from: now - 2 * window, to: now - window } };
-    const spec: ThresholdSpec = { metric, condition: thresholdCondition(rule.config), windowHours, cooldownMs: cooldownMinutes * 60_000, period };
+    const spec: ThresholdSpec = { metric, condition: thresholdCondition(rule.config), windowHours, cooldownMs: cooldownMinutes * 60_000, minSample, period };
     const by = thresholdSplit(rule.config);
     if (by !== undefined) {
       posted += await evaluateSplitThreshold(deps, { store, kpi, quiet, languages, goals }, rule, { ...spec, by }, now);
       continue;
     }
     const result = withGoal(await computeMetric(metric, kpi, period, rule.filters, now), goals, rule.filters);
-    const decision = thresholdDecision((rule.state ?? {}) as ThresholdState, conditionCrossed(spec.condition, result.value, result.goal), now, spec.cooldownMs);
+    const decision = thresholdDecision((rule.state ?? {}) as ThresholdState, conditionCrossed(spec.condition, result, spec.minSample), now, spec.cooldownMs);
     if (decision.action === 'none') continue;
-    const view = thresholdView(spec, decision.action, { value: result.value, goal: result.goal, filters: rule.filters, ruleFilters: rule.filters });
+    const view = thresholdView(spec, decision.action, { value: result.value, n: result.n, goal: result.goal, filters: rule.filters, ruleFilters: rule.filters });
     const moved = await deps.db.transaction(async (trx) => {
       if (!(await store.saveRuleState(trx, rule.id, rule.state, decision.state as unknown as Record<string, unknown>, now))) return false;
       await enqueue(trx, { dedupeKey: `threshold:${rule.id}:${view.kind}:${now}`, kind: view.kind, target: rule.channelId, message: renderAlert(view, languages.of(rule.channelId)), notBefore: quietHoursEnd(quiet.get(rule.channelId), now) ?? now, alertRuleId: rule.id }, now);
@@ -205,6 +205,8 @@ interface ThresholdSpec {
   readonly condition: StoredThresholdCondition;
   readonly windowHours: number;
   readonly cooldownMs: number;
+  /** `sample:`: the least n a value is judged on (0: any). */
+  readonly minSample: number;
   readonly period: PeriodRange;
 }
 
@@ -212,9 +214,9 @@ interface ThresholdSpec {
 function thresholdView(
   spec: ThresholdSpec,
   action: 'alert' | 'recovered',
-  judged: { value: number | null; goal: GoalStatus | undefined; filters: TicketFilters; ruleFilters: TicketFilters; subject?: ThresholdAlertView['subject'] },
+  judged: { value: number | null; n: number; goal: GoalStatus | undefined; filters: TicketFilters; ruleFilters: TicketFilters; subject?: ThresholdAlertView['subject'] },
 ): AlertView {
-  const common = { metric: spec.metric, value: judged.value, windowHours: spec.windowHours, ruleFilters: judged.ruleFilters, ...(judged.subject === undefined ? {} : { subject: judged.subject }) };
+  const common = { metric: spec.metric, value: judged.value, n: judged.n, windowHours: spec.windowHours, ruleFilters: judged.ruleFilters, ...(judged.subject === undefined ? {} : { subject: judged.subject }) };
   if ('goal' in spec.condition) {
     // A goal rule decides only when a goal applies (conditionCrossed).
     if (judged.goal === undefined) throw new Error('a goal rule decided without a goal');
@@ -251,11 +253,11 @@ async function evaluateSplitThreshold(
   const views: { key: string; view: AlertView }[] = [];
   for (const row of split.rows) {
     const key = splitStateKey(spec.by, row);
-    const decision = thresholdDecision(before.get(key) ?? {}, conditionCrossed(spec.condition, row.value, row.goal), now, spec.cooldownMs);
+    const decision = thresholdDecision(before.get(key) ?? {}, conditionCrossed(spec.condition, row, spec.minSample), now, spec.cooldownMs);
     if (decision.action === 'none') continue;
     values.set(key, decision.state);
     const subject = { by: spec.by, value: row.key, ...(row.name === undefined ? {} : { name: row.name }), ...(row.slackUserId === undefined ? {} : { slackUserId: row.slackUserId }), ...(row.source === undefined ? {} : { source: row.source }) };
-    views.push({ key, view: thresholdView(spec, decision.action, { value: row.value, goal: row.goal, filters: breakdownRowFilters(spec.by, row, rule.filters), ruleFilters: rule.filters, subject }) });
+    views.push({ key, view: thresholdView(spec, decision.action, { value: row.value, n: row.n, goal: row.goal, filters: breakdownRowFilters(spec.by, row, rule.filters), ruleFilters: rule.filters, subject }) });
   }
   if (views.length === 0) return 0;
   const moved = await deps.db.transaction(async (trx) => {

@@ -36,10 +36,15 @@ export function thresholdCondition(config: Record<string, unknown>): StoredThres
 }
 
 /**
- * Whether a value crosses the rule: past its limit, or missing its goal. Undefined (nothing changes) with no data, and
- * for a goal rule when no goal applies: a goal removed leaves the rule as it stood until one applies again.
+ * Whether a value crosses the rule: past its limit, or missing its goal. Undefined (nothing changes) with no data,
+ * when the value rests on fewer than the rule's `sample:` (n below `minSample`), and for a goal rule when no goal
+ * applies: a goal removed leaves the rule as it stood until one applies again.
  */
-export function conditionCrossed(condition: StoredThresholdCondition, value: number | null, goal: GoalStatus | undefined): boolean | undefined {
+export function conditionCrossed(
+  condition: StoredThresholdCondition, judged: { readonly value: number | null; readonly n: number; readonly goal?: GoalStatus | undefined }, minSample = 0,
+): boolean | undefined {
+  const { value, goal } = judged;
+  if (judged.n < minSample) return undefined;
   if ('goal' in condition) return goal === undefined || goal.met === null ? undefined : !goal.met;
   return value === null ? undefined : thresholdCrossed(value, condition.operator, condition.limit);
 }
@@ -87,10 +92,14 @@ export interface SplitThresholdState {
   readonly values?: Readonly<Record<string, ThresholdState>>;
 }
 
-/** A threshold rule's rolling window and cooldown, with their defaults (24 h, 4 h) when the rule names none (a rule added before windows were kept). */
-export function thresholdTiming(config: Record<string, unknown>): { windowHours: number; cooldownMinutes: number } {
+/**
+ * A threshold rule's rolling window, cooldown and least sample, with their defaults (24 h, 4 h, any n) when the rule
+ * names none (a rule added before windows were kept, or without `sample:`).
+ */
+export function thresholdTiming(config: Record<string, unknown>): { windowHours: number; cooldownMinutes: number; minSample: number } {
   return {
     windowHours: typeof config.windowHours === 'number' ? config.windowHours : 24,
     cooldownMinutes: typeof config.cooldownMinutes === 'number' ? config.cooldownMinutes : 240,
+    minSample: typeof config.minSample === 'number' ? config.minSample : 0,
   };
 }

@@ -99,7 +99,7 @@ const ADMINS: readonly (readonly [string, HelpKey])[] = [
   ['/kpi alerts #support-leads overdue', 'help.alerts'],
   ['/kpi alerts #support-leads threshold frt > 4h', 'help.alerts'],
   ['/kpi alerts #support-leads threshold frt > 4h by:team', 'help.alerts'],
-  ['/kpi alerts #support-leads threshold csat 7d goal by:team', 'help.alerts_goal'],
+  ['/kpi alerts #support-leads threshold csat 7d goal sample:20 by:team', 'help.alerts_goal'],
   ['/kpi alerts team Billing #billing-alerts @lead', 'help.alerts_team'],
   ['/kpi alerts quiet #support-leads 20:00 08:00 Asia/Jakarta', 'help.alerts_quiet'],
   ['/kpi alerts', 'help.alerts_list'],

@@ -23,7 +23,7 @@
  *     unsubscribe <#C..>
  *     subscriptions
  *     alerts <#C..> overdue|escalations [filters...]
- *     alerts <#C..> threshold <metric> [median] [window] <op> <value> [cooldown:<4h>] [filters...] [by:<field>]
+ *     alerts <#C..> threshold <metric> [median] [window] <op> <value> [cooldown:<4h>] [sample:<n>] [filters...] [by:<field>]
  *                                               op: > >= < <=, value e.g. 4h, 90%, 25; window e.g. 7d, 24h (default: defaultWindowHours)
  *     alerts                                    the alert rules, team routes and quiet hours
  *     alerts quiet <#C..> HH:MM HH:MM [Area/City] | alerts quiet <#C..> off
@@ -116,6 +116,11 @@ export type ThresholdRule = ThresholdCondition & {
   readonly windowHours?: number;
   /** How long after an alert the same rule stays quiet (`cooldown:2h`); absent: 4 h. */
   readonly cooldownMinutes?: number;
+  /**
+   * `sample:20`: the rule is judged only when the value rests on at least this many (tickets, answers, customers: its
+   * n); below it, nothing changes. Absent: any n. Never on a count, whose value is its n.
+   */
+  readonly minSample?: number;
   /** `by:team`: the metric of each team (agent, priority...) against the limit (or its goal), each alerting on its own. */
   readonly by?: DimensionBreakdown;
 };
@@ -229,13 +234,18 @@ export type KpiCommandErrorCode =
   /** A goal or threshold on a count (backlog, overdue...) that is not a whole number: `1,500` (a decimal comma), `2.5`. */
   | 'count_not_whole'
   /** A goal alert on backlog or SLA overdue for one agent or by agent: those goals are for exactly a reply's filters, never an agent's. */
-  | 'goal_alert_not_for_agent';
+  | 'goal_alert_not_for_agent'
+  /** `sample:` that is not a whole number from 1 to 100000. */
+  | 'bad_sample'
+  /** `sample:` on a rule whose metric is a count (backlog, volume...): its value is its n. */
+  | 'sample_not_for_metric';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
   'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
   'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range', 'count_not_whole', 'goal_alert_not_for_agent',
+  'bad_sample', 'sample_not_for_metric',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -753,15 +763,23 @@ function teamRouting(verb: string, words: readonly string[]): KpiRequest {
   return { kind: 'team_routing', team, ...(channel === undefined ? {} : { channel }), ...(lead === undefined ? {} : { lead }) };
 }
 
+/** A threshold's `cooldown:…` or `sample:…` word, wherever it stands; a second one is refused. */
+function optionWord(words: readonly string[], option: string): string | undefined {
+  const found = words.filter((word) => word.toLowerCase().startsWith(`${option}:`));
+  if (found.length > 1) return fail('duplicate_word', found[1] ?? '', { earlier: found[0] ?? '' });
+  return found[0];
+}
+
 /**
- * `threshold <metric> [median] [window] <op> <value> [cooldown:<duration>]`, or `goal` in place of the operator and
+ * `threshold <metric> [median] [window] <op> <value> [cooldown:<duration>] [sample:<n>]`, or `goal` in place of the operator and
  * value (the metric against its goal): the operator
  * may be written against the value (`>4h`) or the metric (`frt>4h`); `median` names the
  * statistic duration metrics are judged by anyway; the window (`7d`, `24h`) is rolling.
  */
 function readThreshold(keyword: string, words: readonly string[]): { rule: AlertRule; rest: readonly string[] } {
-  const cooldownWord = words.find((word) => /^cooldown:/i.test(word));
-  const [metricWord, ...afterMetric] = words.filter((word) => word !== cooldownWord);
+  const cooldownWord = optionWord(words, 'cooldown');
+  const sampleWord = optionWord(words, 'sample');
+  const [metricWord, ...afterMetric] = words.filter((word) => word !== cooldownWord && word !== sampleWord);
   if (metricWord === undefined) return fail('missing_argument', keyword, { expected: 'threshold' });
   const glued = /^([a-z]+)(>=|<=|>|<)(.*)$/i.exec(metricWord);
   const metricText = glued?.[1] ?? metricWord;
@@ -784,7 +802,19 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
     if (cooldown === null) return fail('bad_threshold', cooldownWord);
     cooldownMinutes = Number(cooldown[1]) * (cooldown[2]?.toLowerCase() === 'h' ? 60 : 1);
   }
-  const timing = { ...(windowHours === undefined ? {} : { windowHours }), ...(cooldownMinutes === undefined ? {} : { cooldownMinutes }) };
+  let minSample: number | undefined;
+  if (sampleWord !== undefined) {
+    // A count's value is its own n: a minimum of it would be a second threshold, not a sample.
+    if (unit === 'count') return fail('sample_not_for_metric', sampleWord);
+    const sample = /^sample:(\d{1,6})$/i.exec(sampleWord);
+    minSample = sample === null ? 0 : Number(sample[1]);
+    if (minSample < 1 || minSample > 100_000) return fail('bad_sample', sampleWord);
+  }
+  const timing = {
+    ...(windowHours === undefined ? {} : { windowHours }),
+    ...(cooldownMinutes === undefined ? {} : { cooldownMinutes }),
+    ...(minSample === undefined ? {} : { minSample }),
+  };
   // `frt goal`: crossed while the metric misses the goal that applies to it, whatever that goal is now.
   if (glued === null && rest[0]?.toLowerCase() === 'goal') {
     if (!isGoalMetric(metric.value)) return fail('goal_not_for_metric', metricWord);
@@ -1082,6 +1112,12 @@ const OPENING_QUOTES = '"\u201C\u201D\u201E';
 const CLOSING_QUOTES = /["\u201C\u201D]/g;
 
 /**
+ * Slack's markup opens with `<#` (a channel), `<@` (a user), `<!` (a group or special mention), `<mailto:` or a link.
+ * A `<` that opens none is a "less than" typed as it is (the local console; Slack itself sends `&lt;`).
+ */
+const SLACK_MARKUP = /^<(?:[#@!]|mailto:|https?:)/i;
+
+/**
  * Split on blanks. A quoted stretch (`"..."`, or the typographic quotes phones
  * put in) is one part of a word, quotes removed: `team:"first line"`. Slack's
  * `<...>` markup stays one word; `<mailto:a|b>` becomes `a`. Then Slack's
@@ -1109,7 +1145,7 @@ export function tokenize(text: string): string[] {
       word += text.slice(i + 1, at);
       started = true;
       i = at + 1;
-    } else if (char === '<') {
+    } else if (char === '<' && SLACK_MARKUP.test(text.slice(i, i + 10))) {
       const stop = text.indexOf('>', i + 1);
       const markup = stop < 0 ? text.slice(i) : text.slice(i, stop + 1);
       word += /^<mailto:/i.test(markup) ? markup.slice('<mailto:'.length).replace(/[|>].*$/s, '') : markup;

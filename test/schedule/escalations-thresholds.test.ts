@@ -174,6 +174,47 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     expect((await w.alerts.rules('threshold'))[0]?.state).toEqual(rule?.state);
   });
 
+  it('sample: — a value resting on fewer is not judged, and the rule keeps its state; each agent of a split rule on their own n', async () => {
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'frt', operator: '>', value: HOUR / 1000, windowHours: 24, minSample: 4 } }, T0);
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'CAGENTS', filters: {}, config: { metric: 'frt', operator: '>', value: HOUR / 1000, windowHours: 24, minSample: 2, by: 'agent' } }, T0);
+    const deps = w.deps();
+    const ana = { type: 'agent', id: 'a1', name: 'Ana', email: 'ana@example.com' } as const;
+    const budi = { type: 'agent', id: 'a2', name: 'Budi', email: 'budi@example.com' } as const;
+    /** A ticket assigned to `agent`, created `ago` before now and first answered by them `wait` later. */
+    const answered = (id: string, agent: typeof ana | typeof budi, ago: number, wait: number) => w.ingest([
+      { ticket: id, type: 'ticket_created', at: w.now - ago, data: { status: 'new', assignee: agent } },
+      { ticket: id, type: 'agent_reply', at: w.now - ago + wait, actor: agent },
+    ]);
+    // Every first reply over the limit: Ana's two are enough for her (2), Budi's one is not, nor are three for the whole (4).
+    await answered('A-1', ana, 5 * HOUR, 2 * HOUR);
+    await answered('A-2', ana, 5 * HOUR, 3 * HOUR);
+    await answered('B-1', budi, 5 * HOUR, 4 * HOUR);
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    expect((await w.alerts.rules('threshold')).map((rule) => rule.state)).toEqual([null, { values: { '=ana@example.com': { crossed: true, lastAlertAt: w.now } } }]);
+    w.now += MIN;
+    await answered('A-3', ana, 4 * HOUR, 3 * HOUR);
+    // Four first replies (2, 3, 4 and 3 h): the whole now rests on enough.
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    await deliverAll(2);
+    expect(w.posts().map((post) => [post.channel, post.text])).toEqual([
+      ['CAGENTS', expect.stringContaining('Threshold crossed: First response time (Agent: Ana) over the last 24 hours is 2 h 30 min (n = 2); the rule is &gt; 1 h.')],
+      ['COPS', expect.stringContaining('Threshold crossed: First response time over the last 24 hours is 3 h (n = 4); the rule is &gt; 1 h.')],
+    ]);
+    // A day on, the window holds no reply: no data changes nothing.
+    w.now += 25 * HOUR;
+    expect(await evaluateThresholds(deps, w.now)).toBe(0);
+    await answered('A-4', ana, 30 * MIN, 5 * MIN);
+    await answered('A-5', ana, 20 * MIN, 5 * MIN);
+    // Two quick replies: enough for Ana's rule, which recovers; not for the whole, which stays as it stood.
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    expect((await w.alerts.rules('threshold')).map((rule) => rule.state)).toEqual([
+      expect.objectContaining({ crossed: true }),
+      { values: { '=ana@example.com': expect.objectContaining({ crossed: false }) } },
+    ]);
+    await deliverAll(1);
+    expect(w.posts()[2]?.text).toContain('Back within the threshold: First response time (Agent: Ana) over the last 24 hours is 5 min (n = 2)');
+  });
+
   describe('goal rules (threshold <metric> goal)', () => {
     const goals = () => new GoalStore(w.db);
 
@@ -226,9 +267,9 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
       expect(await evaluateThresholds(deps, w.now)).toBe(1);
       await deliverAll(2);
       const [missed, met] = w.posts();
-      expect(missed?.text).toContain('Goal missed: First response time (Team: Billing) over the last 24 hours is 2 h; the goal is at most 1 h, missed by 1 h.');
+      expect(missed?.text).toContain('Goal missed: First response time (Team: Billing) over the last 24 hours is 2 h (n = 1); the goal is at most 1 h, missed by 1 h.');
       expect(JSON.stringify(missed?.blocks)).toContain("Goal's scope: all tickets.");
-      expect(met?.text).toContain('Goal met again: First response time (Team: Billing) over the last 24 hours is 2 h; the goal is at most 3 h.');
+      expect(met?.text).toContain('Goal met again: First response time (Team: Billing) over the last 24 hours is 2 h (n = 1); the goal is at most 3 h.');
       expect(JSON.stringify(met?.blocks)).not.toContain('scope');
     });
 

@@ -129,6 +129,15 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('alerts <#C0OPS> threshold backlog > 5 by:priority', { locale: 'id' })).toContain('per prioritas');
   });
 
+  it('a rule\'s sample: is kept, said with its condition, listed, and read in every language', async () => {
+    expect(await run('alerts <#C0OPS> threshold csat 7d &lt; 80% sample:1500 by:agent')).toBe('Done: #C0OPS gets an alert when Customer satisfaction (CSAT) < 80% by agent (n ≥ 1,500), over the last 7 days (not again within 4 h).');
+    expect((await w.alerts.rules('threshold'))[0]?.config).toEqual({ metric: 'csat', operator: '<', value: 80, windowHours: 168, minSample: 1500, by: 'agent', filters: {} });
+    expect(await run('alerts')).toContain('Rule 1: #C0OPS gets an alert when Customer satisfaction (CSAT) < 80% by agent (n ≥ 1,500)');
+    expect(await run('alerts <#C0OPS> threshold frt goal sample:20', { locale: 'tr' })).toContain('(n ≥ 20)');
+    expect((await w.alerts.rules('goal'))[0]?.config).toMatchObject({ metric: 'frt', goal: true, minSample: 20 });
+    expect(await w.alerts.rules('threshold', 'goal')).toHaveLength(2);
+  });
+
   it('a goal rule (threshold <metric> goal) is stored without a limit, said and listed as such, and warns while no goal applies to it', async () => {
     await w.ingest([{ ticket: 'T-B', type: 'ticket_created', at: T0, data: { status: 'open', team: 'Billing' } }]);
     expect(await run('alerts <#C0OPS> threshold csat 7d goal team:billing')).toBe(
@@ -243,6 +252,34 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('sla list')).toContain('kpibot sla');
     // `/kpi sla` alone lists, as `/kpi alerts` and `/kpi subscriptions` do.
     expect(await run('sla', { projection: DEFAULT_PROJECTION_OPTIONS })).toBe(await run('sla list', { projection: DEFAULT_PROJECTION_OPTIONS }));
+  });
+
+  it('long lists (100 digests, 100 alert rules and 60 team routes, 40 SLA policies) keep every line, in sections of whole lines, each SLA section its own code block', async () => {
+    const answer = async (text: string, extra: Record<string, unknown> = {}) => {
+      const message = await handleAdminRequest(parse(text) as AdminRequest, ctx(extra));
+      const texts = message.blocks.flatMap((block) => (block.type === 'section' && block.text !== undefined ? [block.text.text] : []));
+      for (const text of texts) {
+        expect(text.length).toBeLessThanOrEqual(3000);
+        expect(text.endsWith('…')).toBe(false);
+      }
+      return texts;
+    };
+    for (let i = 0; i < 100; i++) {
+      await run(`subscribe <#C0SUB${i}> daily 09:${String(i % 60).padStart(2, '0')} summary team:"Tim Dukungan Pelanggan ${i}"`);
+      await run(`alerts <#C0ALR${i}> ${i % 2 === 0 ? 'overdue' : 'escalations'} team:"Tim Dukungan Pelanggan ${i}"`);
+    }
+    for (let i = 0; i < 60; i++) await run(`alerts team "Müşteri Hizmetleri İstanbul bölge ${i} ${'t'.repeat(40)}" <#C0TEAM${i}> <@U0LEAD${i}>`);
+    const subscriptions = await answer('subscriptions');
+    expect(subscriptions.length).toBeGreaterThan(1);
+    for (let i = 0; i < 100; i++) expect(subscriptions.join('\n')).toContain(`<#C0SUB${i}>`);
+    const alerts = (await answer('alerts')).join('\n');
+    for (let i = 0; i < 100; i++) expect(alerts).toContain(`<#C0ALR${i}>`);
+    for (let i = 0; i < 60; i++) expect(alerts).toContain(`<#C0TEAM${i}>`);
+    for (let i = 0; i < 40; i++) await run(`sla add "Billing ${i}" --team "Billing ${i}" --first-response 1h --resolution 2d`, { projection: DEFAULT_PROJECTION_OPTIONS });
+    const policies = await answer('sla list', { projection: DEFAULT_PROJECTION_OPTIONS });
+    expect(policies.length).toBeGreaterThan(1);
+    for (const text of policies) expect(text).toMatch(/^```[^`]*```$/);
+    for (let i = 0; i < 40; i++) expect(policies.join('\n')).toContain(`Billing ${i}`);
   });
 
   it('sla on a large database answers at once and leaves the recompute to the background; on a small one, recomputes first', async () => {

@@ -35,6 +35,11 @@ describe('tokenize', () => {
     expect(tokenize('agent:<mailto:ana@example.com|ana@example.com>')).toEqual(['agent:ana@example.com']);
     expect(tokenize('threshold frt &gt;= 4h team:R&amp;D')).toEqual(['threshold', 'frt', '>=', '4h', 'team:R&D']);
   });
+
+  it('a `<` that opens no Slack markup is a less-than (typed in the local console), not the start of one long word', () => {
+    expect(tokenize('threshold csat 7d < 80% sample:20 by:agent')).toEqual(['threshold', 'csat', '7d', '<', '80%', 'sample:20', 'by:agent']);
+    expect(tokenize('threshold csat <80% <#C1AAAA|leads> <!subteam^S1|@leads> <https://x.example|x>')).toEqual(['threshold', 'csat', '<80%', '<#C1AAAA|leads>', '<!subteam^S1|@leads>', '<https://x.example|x>']);
+  });
 });
 
 describe('metric requests', () => {
@@ -263,6 +268,27 @@ describe('admin verbs', () => {
     expect(request('alerts <#C1AAAA> threshold frt goal agent:ana@example.com')).toMatchObject({ rule: { metric: 'frt', goal: true }, filters: { agent: 'ana@example.com' } });
   });
 
+  it('a threshold or goal rule\'s `sample:`: judged only on a value resting on that many; refused on a count, whose value is its n', () => {
+    expect(request('alerts <#C1AAAA> threshold csat 7d &lt; 80% sample:20')).toEqual({
+      kind: 'alerts', channel: { id: 'C1AAAA' }, rule: { type: 'threshold', metric: 'csat', operator: '<', value: 80, windowHours: 168, minSample: 20 }, filters: {},
+    });
+    // Anywhere among the rule's words, as cooldown:, and in capitals.
+    expect(request('alerts <#C1AAAA> threshold SAMPLE:5 frt goal cooldown:1h by:agent team:billing')).toEqual({
+      kind: 'alerts', channel: { id: 'C1AAAA' }, rule: { type: 'threshold', metric: 'frt', goal: true, cooldownMinutes: 60, minSample: 5, by: 'agent' }, filters: { team: 'billing' },
+    });
+    expect(request('alerts <#C1AAAA> threshold nps 30d &lt; 10 sample:100000')).toMatchObject({ rule: { metric: 'nps', minSample: 100_000 } });
+    for (const word of ['sample:0', 'sample:100001', 'sample:', 'sample:2.5', 'sample:-3', 'sample:twenty', 'sample:1e3']) {
+      expect(error(`alerts <#C1AAAA> threshold frt &gt; 4h ${word}`)).toEqual({ kind: 'error', code: 'bad_sample', word });
+    }
+    for (const metric of ['backlog', 'volume', 'resolved', 'overdue', 'escalations']) {
+      expect(error(`alerts <#C1AAAA> threshold ${metric} &gt; 5 sample:3`)).toEqual({ kind: 'error', code: 'sample_not_for_metric', word: 'sample:3' });
+    }
+    expect(error('alerts <#C1AAAA> threshold csat &lt; 80% sample:5 sample:9')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'sample:9', earlier: 'sample:5' });
+    expect(error('alerts <#C1AAAA> threshold csat &lt; 80% cooldown:1h cooldown:2h')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'cooldown:2h', earlier: 'cooldown:1h' });
+    // Only threshold rules are judged on a value.
+    expect(error('alerts <#C1AAAA> overdue sample:3')).toMatchObject({ kind: 'error', code: 'unknown_filter' });
+  });
+
   it('alerts: overdue, escalations, thresholds in the metric unit', () => {
     expect(request('alerts <#C1AAAA|alerts> overdue')).toEqual({ kind: 'alerts', channel: { id: 'C1AAAA', name: 'alerts' }, rule: { type: 'overdue' }, filters: {} });
     expect(request('alerts <#C1AAAA> escalations team:billing')).toMatchObject({ rule: { type: 'escalations' }, filters: { team: 'billing' } });
@@ -488,6 +514,7 @@ describe('errors', () => {
       'language fr',
       'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
       'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%', 'goal backlog 2.5', 'alerts <#C1AAAA> threshold backlog goal by:agent',
+      'alerts <#C1AAAA> threshold csat &lt; 80% sample:0', 'alerts <#C1AAAA> threshold backlog &gt; 5 sample:3',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

@@ -10,7 +10,7 @@ import type { MetricResult } from '../../src/kpi/metrics.js';
 import { resolvePeriod } from '../../src/kpi/periods.js';
 import type { AgentRow, TicketListRow } from '../../src/store/kpi-store.js';
 import { LOCALES, type Locale } from '../../src/i18n/locale.js';
-import { LIMITS, type SlackMessage } from '../../src/slack/blocks/kit.js';
+import { LIMITS, clip, lineSections, type SlackMessage } from '../../src/slack/blocks/kit.js';
 import { agentsView, metricView, summaryView } from '../../src/slack/blocks/metric.js';
 import { commandErrorView, explainView, helpView } from '../../src/slack/blocks/text-views.js';
 import { ticketsView } from '../../src/slack/blocks/tickets.js';
@@ -131,11 +131,11 @@ describe.each(LOCALES)('views in %s stay within Slack\'s limits', (locale: Local
       expectWithinLimits(renderAlert({ kind, alertId: 1, ticket: alertTicket, target: 'firstResponse', dueAt: NOW, at: NOW - 60_000, percent: 75, assignee, timezone: 'Asia/Jakarta', reminder: 2, leadAfterSeconds: 7200, acknowledged: { by: 'U0000LEAD', at: NOW }, snoozed: { by: 'U0000LEAD', until: NOW + 3_600_000 } }, locale));
     }
     expectWithinLimits(renderAlert({ kind: 'escalation', alertId: 2, ticket: alertTicket, assignee: null, timezone: 'Asia/Jakarta' }, locale));
-    expectWithinLimits(renderAlert({ kind: 'threshold_crossed', metric: 'frt', operator: '>', limit: 7200, value: 9000, windowHours: 24 }, locale));
-    expectWithinLimits(renderAlert({ kind: 'threshold_recovered', metric: 'csat', operator: '<', limit: 80, value: null, windowHours: 168 }, locale));
+    expectWithinLimits(renderAlert({ kind: 'threshold_crossed', metric: 'frt', operator: '>', limit: 7200, value: 9000, n: 123_456, windowHours: 24 }, locale));
+    expectWithinLimits(renderAlert({ kind: 'threshold_recovered', metric: 'csat', operator: '<', limit: 80, value: null, n: 0, windowHours: 168 }, locale));
     const goal = { target: 90, direction: 'at_least', filters: { team: long(300) }, met: false, gap: 12.5 } as const;
-    expectWithinLimits(renderAlert({ kind: 'goal_missed', metric: 'csat', value: 77.5, windowHours: 168, goal, filters: { team: long(300), priority: 'urgent' }, subject: { by: 'agent', value: long(300), name: long(300), source: 'zendesk' } }, locale));
-    expectWithinLimits(renderAlert({ kind: 'goal_met', metric: 'backlog', value: 3, windowHours: 24, goal: { ...goal, met: true, gap: 0 }, filters: {} }, locale));
+    expectWithinLimits(renderAlert({ kind: 'goal_missed', metric: 'csat', value: 77.5, n: 99_999, windowHours: 168, goal, filters: { team: long(300), priority: 'urgent' }, subject: { by: 'agent', value: long(300), name: long(300), source: 'zendesk' } }, locale));
+    expectWithinLimits(renderAlert({ kind: 'goal_met', metric: 'backlog', value: 3, n: 3, windowHours: 24, goal: { ...goal, met: true, gap: 0 }, filters: {} }, locale));
     expectWithinLimits(deliveryFailureMessage({ target: 'C0000GONE', reason: long(500), kind: 'digest' }, locale));
     expectWithinLimits(digestView({ period, filters: { team: long(300) }, metrics: team, backlog: 9999, overdue: 500, oldestOverdue: Array.from({ length: 50 }, (_, i) => ({ ...ticket(i), dueAt: NOW - i * 60_000 })), highlights: agents.slice(0, 50).map((row) => ({ name: row.name, slackUserId: row.slackUserId, solved: row.solved, frtMedian: row.frtMedian })), now: NOW }, locale));
     expectWithinLimits(personalDigestView({ open: 400, overdue: 30, tickets: Array.from({ length: 200 }, (_, i) => ticket(i)), now: NOW }, locale));
@@ -161,6 +161,22 @@ describe('a button\'s value', () => {
     }
     expect(decodeRef('{"m":"backlog","p":"30d","f":{"__proto__":"x"}}')).toBeUndefined();
     expect(decodeRef('not json')).toBeUndefined();
+  });
+
+  it('is never cut short: a button whose request is over 2,000 characters is left out, not left to do nothing, and no empty row is sent', () => {
+    for (const length of [1900, 1960, 1990, 2040, 4000]) {
+      const view = metricView({ result: result('backlog', DETAILS.backlog ?? {}), period, filters: { team: 'x'.repeat(length) }, now: NOW, shared: false }, 'en');
+      const rows = view.blocks.filter((block) => block.type === 'actions');
+      for (const row of rows) {
+        expect(row.type === 'actions' && row.elements.length).toBeGreaterThan(0);
+        for (const element of row.type === 'actions' ? row.elements : []) {
+          const value = (element as { value?: string }).value;
+          if (value !== undefined && !value.startsWith('{"m"')) continue;
+          if (value !== undefined) expect(decodeRef(value), `${length}: ${value.slice(0, 40)}`).toBeDefined();
+        }
+      }
+      if (length <= 1900) expect(rows.length).toBe(1);
+    }
   });
 });
 
@@ -300,14 +316,14 @@ describe('a metric reply', () => {
 
   it('a threshold or goal alert names the rule\'s filters with the metric, after a split row\'s value: a channel may hold one rule per team', () => {
     const text = (view: Parameters<typeof renderAlert>[0], locale: Locale = 'en') => renderAlert(view, locale).text;
-    expect(text({ kind: 'threshold_crossed', metric: 'frt', operator: '>', limit: 7200, value: 9000, windowHours: 24, ruleFilters: { team: 'Billing', priority: 'urgent' } })).toBe(
-      'Threshold crossed: First response time (Team: Billing, Priority: urgent) over the last 24 hours is 2 h 30 min; the rule is &gt; 2 h.',
+    expect(text({ kind: 'threshold_crossed', metric: 'frt', operator: '>', limit: 7200, value: 9000, n: 1234, windowHours: 24, ruleFilters: { team: 'Billing', priority: 'urgent' } })).toBe(
+      'Threshold crossed: First response time (Team: Billing, Priority: urgent) over the last 24 hours is 2 h 30 min (n = 1,234); the rule is &gt; 2 h.',
     );
     const goal = { target: 3600, direction: 'at_most', filters: {}, met: false, gap: 5400 } as const;
-    expect(text({ kind: 'goal_missed', metric: 'frt', value: 9000, windowHours: 24, goal, filters: { priority: 'urgent', agent: 'a1' }, ruleFilters: { priority: 'urgent' }, subject: { by: 'agent', value: 'a1', name: 'Ayu', slackUserId: 'U0000AYU' } }, 'tr')).toBe(
-      'Hedefe ulaşılamadı: İlk yanıt süresi (Temsilci: <@U0000AYU>, Öncelik: urgent) (son 24 saat): 2 sa 30 dk; hedef en fazla 1 sa, fark 1 sa 30 dk.',
+    expect(text({ kind: 'goal_missed', metric: 'frt', value: 9000, n: 1234, windowHours: 24, goal, filters: { priority: 'urgent', agent: 'a1' }, ruleFilters: { priority: 'urgent' }, subject: { by: 'agent', value: 'a1', name: 'Ayu', slackUserId: 'U0000AYU' } }, 'tr')).toBe(
+      'Hedefe ulaşılamadı: İlk yanıt süresi (Temsilci: <@U0000AYU>, Öncelik: urgent) (son 24 saat): 2 sa 30 dk (n = 1.234); hedef en fazla 1 sa, fark 1 sa 30 dk.',
     );
-    expect(text({ kind: 'goal_met', metric: 'backlog', value: 3, windowHours: 24, goal: { ...goal, target: 5, met: true, gap: 0 }, filters: {}, ruleFilters: {} })).toBe('Goal met again: Backlog is 3 now; the goal is at most 5.');
+    expect(text({ kind: 'goal_met', metric: 'backlog', value: 3, n: 3, windowHours: 24, goal: { ...goal, target: 5, met: true, gap: 0 }, filters: {}, ruleFilters: {} })).toBe('Goal met again: Backlog is 3 now; the goal is at most 5.');
   });
 
   it('the Home tab\'s admin part names metrics and alert kinds in the reader\'s language, not by their ids', () => {
@@ -345,6 +361,47 @@ describe('a metric reply', () => {
   });
 });
 
+describe('long lists in sections of whole lines', () => {
+  /** Every section's text, in order; none may have been clipped (a clip ends in "…"). */
+  const sectionTexts = (message: SlackMessage) => message.blocks.flatMap((block) => (block.type === 'section' && block.text !== undefined ? [block.text.text] : []));
+
+  it('lineSections keeps every line, never splits one between sections, and closes each code block', () => {
+    const lines = Array.from({ length: 120 }, (_, i) => `${i}:${'x'.repeat(95)}`);
+    const texts = lineSections(lines).map((block) => (block.type === 'section' ? block.text?.text ?? '' : ''));
+    expect(texts.length).toBe(4);
+    expect(texts.join('\n')).toBe(lines.join('\n'));
+    for (const text of texts) expect(text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+    const code = lineSections(lines, { code: true }).map((block) => (block.type === 'section' ? block.text?.text ?? '' : ''));
+    for (const text of code) expect(text).toMatch(/^```[^`]+```$/);
+    expect(code.map((text) => text.slice(3, -3)).join('\n')).toBe(lines.join('\n'));
+    // One line longer than a section is clipped on its own; an emoji is never cut in half.
+    const [alone] = lineSections([`${'y'.repeat(2998)}🚀🚀`]);
+    expect(alone?.type === 'section' ? alone.text?.text : undefined).toBe(`${'y'.repeat(2998)}…`);
+    expect(clip('ab🚀cd', 4)).toBe('ab…');
+    expect(clip('ab🚀cd', 5)).toBe('ab🚀…');
+  });
+
+  it.each(LOCALES)('in %s, the Home tab\'s tickets, a ticket list page and a personal digest keep every row and their "and N more"', (locale) => {
+    // Intercom-length links and a long team name: 15 rows are far over one section's 3,000 characters.
+    const row = (i: number): TicketListRow => ({ ...ticket(i), externalId: `2150000000005${String(i).padStart(2, '0')}`, url: `https://app.intercom.com/a/inbox/abcd1234/inbox/conversation/2150000000005${String(i).padStart(2, '0')}?${'q'.repeat(150)}`, team: `🛟 Tim Dukungan & Müşteri Hizmetleri – İstanbul/Jakarta ${'b'.repeat(40)}` });
+    const team = ['volume', 'backlog', 'frt', 'resolution', 'overdue', 'escalations', 'csat', 'fcr'].map((id) => result(id as MetricId, DETAILS[id as MetricId] ?? {}));
+    const home = homeView({ period, team, now: NOW, mine: { open: Array.from({ length: 15 }, (_, i) => row(i)), openTotal: 40, frt: team[2] as MetricResult, csat: team[6] as MetricResult, teamFrt: team[2] as MetricResult, teamCsat: team[6] as MetricResult }, admin: {
+      subscriptionCount: 100, alertRuleCount: 0, teamRouteCount: 0, quietHoursCount: 0, goalCount: 0, goals: [], alertRules: [], teamRoutes: [], quietHours: [],
+      subscriptions: Array.from({ length: 10 }, (_, i) => ({ target: `C000000${i}`, personal: false, schedule: '0 9 * * 1-5', timezone: 'Asia/Jakarta', metrics: [...METRIC_IDS] })),
+    } }, locale);
+    const list = ticketsView({ list: 'overdue', rows: Array.from({ length: 10 }, (_, i) => row(i)), total: 5000, page: 0, period, filters: {}, now: NOW }, locale);
+    const digest = personalDigestView({ open: 40, overdue: 3, tickets: Array.from({ length: 15 }, (_, i) => row(i)), now: NOW }, locale);
+    for (const [view, rows, more] of [[home, 15, [25, 90]], [list, 10, []], [digest, 15, [25]]] as const) {
+      expectWithinLimits(view, LIMITS.homeBlocks);
+      const texts = sectionTexts(view);
+      for (const text of texts) expect(text.endsWith('…')).toBe(false);
+      const all = [...texts, JSON.stringify(view.blocks)].join('\n');
+      for (let i = 0; i < rows; i++) expect(all).toContain(`|#2150000000005${String(i).padStart(2, '0')}>`);
+      for (const n of more) expect(all).toContain(t(locale, 'list.more', { n }));
+    }
+  });
+});
+
 describe('breakdown view', () => {
   const split = (by: BreakdownResult['by'], rows: BreakdownRow[], extra: Partial<BreakdownResult> = {}): BreakdownResult => ({
     metric: 'frt', by, period: result('frt', {}).period, unit: 'seconds', overall: result('frt', {}), rows, more: 0, without: 0, ...extra,
@@ -357,7 +414,9 @@ describe('breakdown view', () => {
     for (const locale of LOCALES) {
       const byDay = breakdownView({ result: split('day', days), period, filters: { team: long(190) }, shared: false, unmatched: [{ key: 'team', value: long(190) }] }, locale);
       expectWithinLimits(byDay);
-      expect(byDay.blocks.filter((block) => block.type === 'section')).toHaveLength(1 + 4);
+      // Every day's line, in sections of whole lines after the overall one.
+      const rowSections = byDay.blocks.filter((block) => block.type === 'section').slice(1);
+      expect(rowSections.flatMap((block) => (block.type === 'section' ? block.text?.text.split('\n') ?? [] : []))).toHaveLength(62);
       expectWithinLimits(breakdownView({ result: split('team', teams, { more: 40, without: 3 }), period, filters: {}, shared: true, sharedBy: 'U0000AYU0' }, locale));
     }
   });

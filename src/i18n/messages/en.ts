@@ -186,7 +186,7 @@ export const en = {
   'help.unsubscribe': 'stop the digests of a channel',
   'help.subscriptions': 'list the digests',
   'help.alerts': 'send alerts to a channel: overdue tickets, escalations or a threshold',
-  'help.alerts_goal': 'alert when a metric misses its goal (`/kpi goals`), here each team\'s CSAT over 7 days',
+  'help.alerts_goal': 'alert when a metric misses its goal (`/kpi goals`), here each team\'s CSAT over 7 days, judged once it rests on 20 answers (`sample:20`)',
   'help.alerts_list': 'list the alert rules, team routes and quiet hours',
   'help.alerts_remove': 'stop an alert rule, by its number in `/kpi alerts`',
   'help.alerts_quiet': 'hold a channel\'s alerts during quiet hours (breaches of urgent tickets still post); `off` removes them',
@@ -545,5 +545,8 @@ export const en = {
   'agents.goal_legend': 'misses its goal: {goals}',
   'error.count_not_whole': '`{word}` is not a whole number: this metric counts tickets. Write it without a decimal mark or thousands separator, for example `1500`.',
   'error.goal_alert_not_for_agent': '`{word}` cannot go with a goal alert on backlog or SLA overdue: their goals judge only exactly their own filters and are never set per agent, so the rule would never fire. For an agent, use a threshold (`threshold backlog &gt; 20 by:agent`).',
+  'error.bad_sample': '`{word}` is not a sample size: write `sample:` with a whole number from 1 to 100000, for example `sample:20`; the rule is then judged only when its value rests on at least that many tickets or answers (its n).',
+  'error.sample_not_for_metric': '`{word}` does not go with this metric: it is a count, so its value is its own n. `sample:` is for medians, rates and scores (`threshold csat 7d &lt; 80% sample:20`).',
+  'admin.alert.min_sample': '{what} (n ≥ {n})',
   'home.goals': 'Goals: {n}',
 } as const;

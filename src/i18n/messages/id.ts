@@ -171,7 +171,7 @@ export const id: Messages = {
   'help.unsubscribe': 'hentikan ringkasan terjadwal di sebuah kanal',
   'help.subscriptions': 'daftar ringkasan terjadwal',
   'help.alerts': 'kirim peringatan ke kanal: tiket melewati SLA, eskalasi, atau ambang batas',
-  'help.alerts_goal': 'peringatan saat sebuah metrik tidak mencapai targetnya (`/kpi goals`), di sini CSAT tiap tim selama 7 hari',
+  'help.alerts_goal': 'peringatan saat sebuah metrik tidak mencapai targetnya (`/kpi goals`), di sini CSAT tiap tim selama 7 hari, dinilai setelah ada 20 jawaban (`sample:20`)',
   'help.alerts_list': 'daftar aturan peringatan, rute tim, dan jam tenang',
   'help.alerts_remove': 'hentikan aturan peringatan, menurut nomornya di `/kpi alerts`',
   'help.alerts_quiet': 'tahan peringatan sebuah kanal selama jam tenang (pelanggaran SLA tiket mendesak tetap langsung dikirim); `off` menghapus jam tenang',
@@ -529,5 +529,8 @@ export const id: Messages = {
   'agents.goal_legend': 'tidak mencapai target: {goals}',
   'error.count_not_whole': '`{word}` bukan bilangan bulat: metrik ini menghitung tiket. Tulis tanpa tanda desimal atau pemisah ribuan, misalnya `1500`.',
   'error.goal_alert_not_for_agent': '`{word}` tidak bisa dipakai untuk peringatan target pada Backlog atau Melewati SLA: targetnya hanya berlaku untuk filter yang persis sama dan tidak pernah ditetapkan per agen, sehingga aturan ini tidak akan pernah terpicu. Untuk agen, gunakan ambang batas (`threshold backlog &gt; 20 by:agent`).',
+  'error.bad_sample': '`{word}` bukan ukuran sampel: tulis `sample:` dengan bilangan bulat dari 1 sampai 100000, misalnya `sample:20`; aturan hanya dinilai jika nilainya didasarkan pada sedikitnya sebanyak itu tiket atau jawaban (n-nya).',
+  'error.sample_not_for_metric': '`{word}` tidak berlaku untuk metrik ini: metrik ini berupa hitungan, jadi nilainya adalah n-nya sendiri. `sample:` untuk median, persentase, dan skor (`threshold csat 7d &lt; 80% sample:20`).',
+  'admin.alert.min_sample': '{what} (n ≥ {n})',
   'home.goals': 'Target: {n}',
 };

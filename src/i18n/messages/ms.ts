@@ -173,7 +173,7 @@ export const ms: Messages = {
   'help.unsubscribe': 'hentikan ringkasan berjadual bagi sesuatu saluran',
   'help.subscriptions': 'senarai ringkasan berjadual',
   'help.alerts': 'hantar amaran ke saluran: tiket melepasi SLA, eskalasi atau ambang',
-  'help.alerts_goal': 'amaran apabila sesuatu metrik tidak mencapai sasarannya (`/kpi goals`), di sini CSAT setiap pasukan bagi 7 hari',
+  'help.alerts_goal': 'amaran apabila sesuatu metrik tidak mencapai sasarannya (`/kpi goals`), di sini CSAT setiap pasukan bagi 7 hari, dinilai apabila ada sekurang-kurangnya 20 jawapan (`sample:20`)',
   'help.alerts_list': 'senarai peraturan amaran, laluan pasukan dan waktu senyap',
   'help.alerts_remove': 'hentikan peraturan amaran, mengikut nombornya dalam `/kpi alerts`',
   'help.alerts_quiet': 'tahan amaran sesuatu saluran semasa waktu senyap (pelanggaran SLA bagi tiket segera tetap dihantar serta-merta); `off` mengalih keluar waktu senyap',
@@ -531,5 +531,8 @@ export const ms: Messages = {
   'agents.goal_legend': 'tidak mencapai sasaran: {goals}',
   'error.count_not_whole': '`{word}` bukan nombor bulat: metrik ini mengira tiket. Tulis tanpa tanda perpuluhan atau pemisah ribu, contohnya `1500`.',
   'error.goal_alert_not_for_agent': '`{word}` tidak boleh digunakan untuk amaran sasaran pada Tiket tertunggak atau Melepasi SLA: sasarannya hanya terpakai bagi penapis yang betul-betul sama dan tidak pernah ditetapkan bagi setiap ejen, jadi peraturan ini tidak akan pernah dicetuskan. Bagi ejen, gunakan ambang (`threshold backlog &gt; 20 by:agent`).',
+  'error.bad_sample': '`{word}` bukan saiz sampel: tulis `sample:` dengan nombor bulat dari 1 hingga 100000, contohnya `sample:20`; peraturan hanya dinilai apabila nilainya berdasarkan sekurang-kurangnya sebanyak itu tiket atau jawapan (n).',
+  'error.sample_not_for_metric': '`{word}` tidak boleh digunakan dengan metrik ini: metrik ini ialah kiraan, jadi nilainya ialah n-nya sendiri. `sample:` adalah untuk median, kadar dan skor (`threshold csat 7d &lt; 80% sample:20`).',
+  'admin.alert.min_sample': '{what} (n ≥ {n})',
   'home.goals': 'Sasaran: {n}',
 };

@@ -173,7 +173,7 @@ export const tr: Messages = {
   'help.unsubscribe': 'bir kanalın düzenli özetlerini durdurur',
   'help.subscriptions': 'düzenli özetleri listeler',
   'help.alerts': 'bir kanala uyarı gönderir: SLA ihlali olan talepler, eskalasyonlar ya da bir eşik değeri',
-  'help.alerts_goal': 'bir metrik hedefine ulaşamadığında uyarı gönderir (`/kpi goals`); bu örnekte her ekibin 7 günlük CSAT değeri için',
+  'help.alerts_goal': 'bir metrik hedefine ulaşamadığında uyarı gönderir (`/kpi goals`); bu örnekte her ekibin 7 günlük CSAT değeri için, en az 20 yanıt olduğunda (`sample:20`)',
   'help.alerts_list': 'uyarı kurallarını, ekip yönlendirmelerini ve sessiz saatleri listeler',
   'help.alerts_remove': 'bir uyarı kuralını `/kpi alerts` listesindeki numarasıyla durdurur',
   'help.alerts_quiet': 'sessiz saatlerde bir kanalın uyarılarını bekletir (acil taleplerin SLA ihlalleri yine hemen gönderilir); `off` sessiz saatleri kaldırır',
@@ -531,5 +531,8 @@ export const tr: Messages = {
   'agents.goal_legend': 'hedefe ulaşılamadı: {goals}',
   'error.count_not_whole': '`{word}` bir tam sayı değil: bu metrik talep sayar. Ondalık işareti ya da binlik ayırıcı olmadan yazın, örneğin `1500`.',
   'error.goal_alert_not_for_agent': '`{word}`, Birikmiş talepler ya da SLA süresi aşılan talepler için hedef uyarısında kullanılamaz: bu hedefler yalnızca birebir aynı filtreler için geçerlidir ve temsilci başına belirlenmez, bu yüzden kural hiç tetiklenmez. Bir temsilci için eşik kullanın (`threshold backlog &gt; 20 by:agent`).',
+  'error.bad_sample': '`{word}` bir örneklem büyüklüğü değil: `sample:` ile 1 ile 100000 arasında bir tam sayı yazın, örneğin `sample:20`; kural, değeri en az bu kadar talebe ya da yanıta (n) dayandığında değerlendirilir.',
+  'error.sample_not_for_metric': '`{word}` bu metrikle kullanılamaz: bu metrik bir sayımdır, değeri kendi n değeridir. `sample:` medyan, oran ve puanlar içindir (`threshold csat 7d &lt; 80% sample:20`).',
+  'admin.alert.min_sample': '{what} (n ≥ {n})',
   'home.goals': 'Hedefler: {n}',
 };

@@ -5,7 +5,7 @@
  * so Acknowledge and Snooze can render the same message again, changed.
  */
 import { t } from '../../i18n/catalogue.js';
-import { formatDate, formatDuration, formatMetricValue, formatPercent, formatWindow } from '../../i18n/format.js';
+import { formatDate, formatDuration, formatMetricValue, formatNumber, formatPercent, formatWindow } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
@@ -72,6 +72,8 @@ export interface EscalationAlertView {
 interface MetricAlertBase {
       readonly metric: Exclude<MetricId, 'summary' | 'agents'>;
       readonly value: number | null;
+      /** How many tickets, answers or customers the value rests on; said beside it, unless the metric is a count (its value is its n). */
+      readonly n: number;
       readonly windowHours: number;
       /** The rule's own filters (`team:billing`), named with the metric: a channel may hold one rule per team. */
       readonly ruleFilters?: TicketFilters;
@@ -163,7 +165,8 @@ function renderMetricAlert(view: ThresholdAlertView | GoalAlertView, locale: Loc
   const params = {
     metric: qualifiers === '' ? metric : t(locale, 'alert.threshold_subject', { metric, filters: qualifiers }),
     window: formatWindow(locale, view.windowHours),
-    value: formatMetricValue(locale, view.value, unit),
+    // "62% (n = 23)": every value with what it rests on, as replies show it.
+    value: `${formatMetricValue(locale, view.value, unit)}${unit === 'count' ? '' : ` (${t(locale, 'view.n', { n: formatNumber(locale, view.n) })})`}`,
   };
   const timing = now ? '_now' : '';
   if ('goal' in view) {

@@ -13,7 +13,7 @@ import { t } from '../../i18n/catalogue.js';
 import { formatMetricValue, formatNumber } from '../../i18n/format.js';
 import { dateFormat } from '../../i18n/intl.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
+import { actions, button, context, escapeMrkdwn, header, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
 import { contextText, encodeRef, goalLine, goalRowText, goalTarget, metricName, priorityWord, shortTrend, trendText, unmatchedLines } from './common.js';
 import { goalScopeKey } from '../../kpi/goals.js';
 import { ACTION, type ReplyModel } from './metric.js';
@@ -22,8 +22,6 @@ export interface BreakdownViewModel extends ReplyModel {
   readonly result: BreakdownResult;
 }
 
-/** Rows per section: a section holds at most 3,000 characters. */
-const ROWS_PER_SECTION = 20;
 const BAR_WIDTH = 10;
 
 export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackMessage {
@@ -35,7 +33,7 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
   const blocks: Block[] = [header(title), section([[`*${escapeMrkdwn(overall)}*`, overallTrend].filter((part) => part !== '').join('  '), goal].filter((part) => part !== '').join('\n'))];
   const lines = breakdownRowLines(locale, result);
   if (lines.length === 0) blocks.push(section(t(locale, 'breakdown.none')));
-  for (let start = 0; start < lines.length; start += ROWS_PER_SECTION) blocks.push(section(lines.slice(start, start + ROWS_PER_SECTION).join('\n')));
+  blocks.push(...lineSections(lines));
   const notes = [contextText(locale, period, filters, result.overall.n, result.metric), ...rowNotes(locale, result), ...ownGoalNote(locale, result)];
   notes.push(...unmatchedLines(locale, model.unmatched ?? []));
   if (model.sharedBy !== undefined) notes.push(t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` }));

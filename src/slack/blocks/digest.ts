@@ -14,7 +14,7 @@ import type { TicketFilters } from '../../store/kpi-store.js';
 import { contextText, dueText, metricFields, metricName, metricsPlain, ticketLine, type TicketLine } from './common.js';
 import { breakdownRowLines, ownGoalNote } from './breakdown.js';
 import type { BreakdownResult } from '../../kpi/breakdown.js';
-import { context, divider, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
+import { context, divider, escapeMrkdwn, header, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
 
 export interface DigestViewModel {
   readonly period: Period;
@@ -35,20 +35,20 @@ export function digestView(model: DigestViewModel, locale: Locale): SlackMessage
   for (const split of model.breakdowns ?? []) {
     const lines = breakdownRowLines(locale, split);
     const goals = ownGoalNote(locale, split).map((note) => `_${note}_`);
-    blocks.push(section([`*${t(locale, `breakdown.title.${split.by}`, { metric: metricName(locale, split.metric) })}*`, ...(lines.length === 0 ? [t(locale, 'breakdown.none')] : lines), ...goals].join('\n')));
+    blocks.push(...lineSections([`*${t(locale, `breakdown.title.${split.by}`, { metric: metricName(locale, split.metric) })}*`, ...(lines.length === 0 ? [t(locale, 'breakdown.none')] : lines), ...goals]));
   }
   const now = t(locale, 'digest.now', { backlog: formatNumber(locale, model.backlog), overdue: formatNumber(locale, model.overdue) });
   blocks.push(section(now));
   blocks.push(divider());
   if (model.oldestOverdue.length === 0) blocks.push(section(t(locale, 'digest.none_overdue')));
-  else blocks.push(section([t(locale, 'digest.oldest_overdue'), ...model.oldestOverdue.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now))}`)].join('\n')));
+  else blocks.push(...lineSections([t(locale, 'digest.oldest_overdue'), ...model.oldestOverdue.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now))}`)]));
   if (model.highlights.length > 0) {
     const people = model.highlights.map((agent) => `• ${t(locale, 'digest.highlight', {
       agent: agent.slackUserId === null ? escapeMrkdwn(agent.name) : `<@${agent.slackUserId}>`,
       solved: formatNumber(locale, agent.solved),
       frt: formatMetricValue(locale, agent.frtMedian, 'seconds'),
     })}`);
-    blocks.push(section([t(locale, 'digest.highlights'), ...people].join('\n')));
+    blocks.push(...lineSections([t(locale, 'digest.highlights'), ...people]));
   }
   blocks.push(context([contextText(locale, model.period, model.filters), t(locale, 'digest.scheduled_by')]));
   const text = [title, ...metricsPlain(locale, model.metrics), now].join(' · ');
@@ -70,7 +70,7 @@ export function personalDigestView(model: PersonalDigestViewModel, locale: Local
   } else {
     const intro = t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) });
     const more = model.open > model.tickets.length ? [t(locale, 'list.more', { n: model.open - model.tickets.length })] : [];
-    blocks.push(section([intro, ...model.tickets.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now, ticket.slaPaused))}`), ...more].join('\n')));
+    blocks.push(...lineSections([intro, ...model.tickets.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now, ticket.slaPaused))}`), ...more]));
   }
   const text = model.open === 0 ? `${title}: ${t(locale, 'digest.personal_none')}` : `${title}: ${t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) })}`;
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));

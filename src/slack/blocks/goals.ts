@@ -6,7 +6,7 @@ import { METRICS } from '../../kpi/definitions.js';
 import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
 import { goalScopeText, goalTarget, metricName } from './common.js';
-import { context, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
+import { context, header, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
 
 /** A goal's target as a reply shows it, without a value to judge: "at most 1 h". */
 export function goalTargetText(locale: Locale, goal: Goal): string {
@@ -24,17 +24,7 @@ export function goalsView(goals: readonly Goal[], locale: Locale): SlackMessage 
   const title = t(locale, 'goals.title');
   if (goals.length === 0) return message(`${title}: ${t(locale, 'goals.none')}`, [header(title), section(t(locale, 'goals.none'))], () => '');
   const lines = goalLines(locale, goals);
-  const blocks: Block[] = [header(title)];
-  // A section holds 3,000 characters: filled line by line up to that, never cutting a line.
-  let chunk: string[] = [];
-  for (const line of lines) {
-    if (chunk.length > 0 && [...chunk, line].join('\n').length > LIMITS.sectionText) {
-      blocks.push(section(chunk.join('\n')));
-      chunk = [];
-    }
-    chunk.push(line);
-  }
-  if (chunk.length > 0) blocks.push(section(chunk.join('\n')));
+  const blocks: Block[] = [header(title), ...lineSections(lines)];
   blocks.push(context([t(locale, 'goals.footer')]));
   return message([title, ...lines].join('\n'), blocks, (n) => t(locale, 'list.more', { n }));
 }

@@ -10,7 +10,7 @@ import type { TicketListRow } from '../../store/kpi-store.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { context, divider, escapeMrkdwn, fields, header, LIMITS, message, section, type Block, type SlackMessage } from './kit.js';
+import { context, divider, escapeMrkdwn, fields, header, LIMITS, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
 import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
 import { goalLines } from './goals.js';
 import type { Goal } from '../../kpi/goals.js';
@@ -56,7 +56,7 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
     blocks.push(section(`*${t(locale, 'home.my_tickets')}*`));
     if (mine.open.length === 0) blocks.push(section(t(locale, 'home.no_tickets')));
     const shown = mine.open.slice(0, MY_TICKETS);
-    if (shown.length > 0) blocks.push(section(shown.map((row) => ticketLine(locale, row, statusWord(locale, row.status), dueText(locale, row.dueAt, model.now, row.slaPaused))).join('\n')));
+    blocks.push(...lineSections(shown.map((row) => ticketLine(locale, row, statusWord(locale, row.status), dueText(locale, row.dueAt, model.now, row.slaPaused)))));
     if (mine.openTotal > shown.length) blocks.push(context([t(locale, 'list.more', { n: mine.openTotal - shown.length })]));
     const pair = (name: string, me: MetricResult, team: MetricResult) =>
       `*${name}*\n${t(locale, 'home.me')}: ${formatMetricValue(locale, me.value, me.unit)} · ${t(locale, 'home.team_short')}: ${formatMetricValue(locale, team.value, team.unit)}${me.goal === undefined ? '' : `\n${goalLine(locale, me, { agent: 'me' }) /* the person's own numbers: a goal is never theirs alone, so its scope is said */}`}`;
@@ -73,17 +73,18 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
       [where(row.target, row.personal), `${cronWords(locale, row.schedule)} (${row.timezone})`, row.personal ? t(locale, 'digest.personal_title') : row.metrics.map(metricWord).join(', ')].join(' · '),
     );
     const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${alertKindName(locale, row.kind)}${row.team === null ? '' : ` · ${escapeMrkdwn(row.team)}`}`);
+    // Each list in sections of whole lines, its "and N more" kept however long the lines are.
     const list = (title: string, lines: string[], total: number) =>
-      `*${title}*${lines.length === 0 ? '' : `\n${lines.join('\n')}`}${total > lines.length ? `\n_${t(locale, 'list.more', { n: total - lines.length })}_` : ''}`;
-    blocks.push(section(list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount)));
-    blocks.push(section(list(t(locale, 'home.alert_rules', { n: admin.alertRuleCount }), routes, admin.alertRuleCount)));
+      lineSections([`*${title}*`, ...lines, ...(total > lines.length ? [`_${t(locale, 'list.more', { n: total - lines.length })}_`] : [])]);
+    blocks.push(...list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount));
+    blocks.push(...list(t(locale, 'home.alert_rules', { n: admin.alertRuleCount }), routes, admin.alertRuleCount));
     // Team routes and quiet hours only when some are set: most workspaces have none.
-    if (admin.teamRouteCount > 0) blocks.push(section(list(t(locale, 'home.team_routes', { n: admin.teamRouteCount }), admin.teamRoutes.map((route) => teamRouteLine(locale, route)), admin.teamRouteCount)));
+    if (admin.teamRouteCount > 0) blocks.push(...list(t(locale, 'home.team_routes', { n: admin.teamRouteCount }), admin.teamRoutes.map((route) => teamRouteLine(locale, route)), admin.teamRouteCount));
     // Goals only when some are set; each reply says whether its number meets them.
-    if (admin.goalCount > 0) blocks.push(section(list(t(locale, 'home.goals', { n: admin.goalCount }), goalLines(locale, admin.goals), admin.goalCount)));
+    if (admin.goalCount > 0) blocks.push(...list(t(locale, 'home.goals', { n: admin.goalCount }), goalLines(locale, admin.goals), admin.goalCount));
     if (admin.quietHoursCount > 0) {
       const quiet = admin.quietHours.map((row) => quietHoursLine(locale, row.channelId, row.quiet));
-      blocks.push(section(list(t(locale, 'home.quiet_hours', { n: admin.quietHoursCount }), quiet, admin.quietHoursCount)));
+      blocks.push(...list(t(locale, 'home.quiet_hours', { n: admin.quietHoursCount }), quiet, admin.quietHoursCount));
     }
   }
   // The reader's language and how to change it: Slack offers none of id, ms or tr, so few would find `/kpi language` otherwise.

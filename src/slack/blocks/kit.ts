@@ -35,10 +35,13 @@ export const LIMITS = {
   fallbackText: 3000,
 } as const;
 
-/** `text` cut to `max` characters, ending in "…" when cut. */
+/** `text` cut to `max` characters (UTF-16 units, as Slack counts), ending in "…" when cut; never half an emoji. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max - 1)}…`;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
 }
 
 export function header(text: string): Block {
@@ -47,6 +50,32 @@ export function header(text: string): Block {
 
 export function section(text: string, accessory?: Button): Block {
   return { type: 'section', text: { type: 'mrkdwn', text: clip(text, LIMITS.sectionText) }, ...(accessory === undefined ? {} : { accessory }) };
+}
+
+/**
+ * Lines in as few sections as hold them (3,000 characters each), a line never split between two: a list of any
+ * length keeps every line, and its "and N more" too. A line longer than a section alone is clipped. `code`: each
+ * section its own code block, so no fence is left open.
+ */
+export function lineSections(lines: readonly string[], options: { readonly code?: boolean } = {}): Block[] {
+  const fence = options.code === true ? '```' : '';
+  const budget = LIMITS.sectionText - 2 * fence.length;
+  const blocks: Block[] = [];
+  let chunk: string[] = [];
+  let length = 0;
+  const flush = () => {
+    if (chunk.length > 0) blocks.push(section(`${fence}${chunk.join('\n')}${fence}`));
+    chunk = [];
+    length = 0;
+  };
+  for (const whole of lines) {
+    const line = clip(whole, budget);
+    if (chunk.length > 0 && length + 1 + line.length > budget) flush();
+    length += (chunk.length > 0 ? 1 : 0) + line.length;
+    chunk.push(line);
+  }
+  flush();
+  return blocks;
 }
 
 /** A section of label/value fields (two columns on desktop); at most 10 are kept. */
@@ -79,22 +108,27 @@ export function button(spec: ButtonSpec): Button {
     type: 'button',
     text: { type: 'plain_text', text: clip(spec.text, LIMITS.buttonText), emoji: true },
     action_id: clip(spec.actionId, LIMITS.actionId),
-    ...(spec.value === undefined ? {} : { value: spec.value.slice(0, LIMITS.buttonValue) }),
+    // Never cut: a value cut short (a request's JSON) would make a button that does nothing; actions() leaves it out.
+    ...(spec.value === undefined ? {} : { value: spec.value }),
     ...(spec.url === undefined || linkableUrl(spec.url) === undefined ? {} : { url: spec.url }),
     ...(spec.style === undefined ? {} : { style: spec.style }),
   };
 }
 
+/** Buttons in a row; one whose value is over Slack's 2,000 characters (a request with absurdly long filters) is left out. */
 export function actions(buttons: readonly Button[], blockId?: string): Block {
-  return { type: 'actions', ...(blockId === undefined ? {} : { block_id: blockId }), elements: buttons.slice(0, LIMITS.actionsElements) };
+  const kept = buttons.filter((item) => (item.value ?? '').length <= LIMITS.buttonValue);
+  return { type: 'actions', ...(blockId === undefined ? {} : { block_id: blockId }), elements: kept.slice(0, LIMITS.actionsElements) };
 }
 
 /**
  * A message within the block limit: when there are more blocks than `max`, the
  * last kept block says how many were left out (`more(n)` gives its text).
  */
-export function message(text: string, blocks: readonly Block[], more: (n: number) => string, max: number = LIMITS.messageBlocks): SlackMessage {
+export function message(text: string, given: readonly Block[], more: (n: number) => string, max: number = LIMITS.messageBlocks): SlackMessage {
   const fallback = clip(text, LIMITS.fallbackText);
+  // A row whose every button was left out (actions()) is no row: Slack refuses an empty actions block.
+  const blocks = given.filter((block) => block.type !== 'actions' || block.elements.length > 0);
   if (blocks.length <= max) return { text: fallback, blocks: [...blocks] };
   const kept = blocks.slice(0, max - 1);
   return { text: fallback, blocks: [...kept, context([more(blocks.length - kept.length)])] };

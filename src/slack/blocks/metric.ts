@@ -16,7 +16,7 @@ import type { AgentRow, TicketFilters, TicketListKind } from '../../store/kpi-st
 import { t } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, escapeMrkdwn, fields, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
+import { actions, button, context, escapeMrkdwn, fields, header, lineSections, message, section, type Block, type Button, type SlackMessage } from './kit.js';
 import { contextText, dueText, encodeRef, goalGap, goalLine, goalScopeText, goalTarget, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
 
 export const ACTION = {
@@ -66,7 +66,8 @@ export function metricView(model: MetricViewModel, locale: Locale): SlackMessage
   blocks.push(section([trend, previousText(locale, result), goalLine(locale, result, filters)].filter((part) => part !== '').join('\n')));
   const detail = details(result, locale, period.timezone, now);
   if (detail.fields.length > 0) blocks.push(fields(detail.fields));
-  for (const text of detail.sections) blocks.push(section(text));
+  // A list (the most overdue tickets, channels) in sections of whole lines.
+  for (const text of detail.sections) blocks.push(...lineSections(text.split('\n')));
   blocks.push(context([contextText(locale, period, filters, result.n, result.metric), ...unmatchedNote(locale, model), ...sharedNote(locale, model)]));
   blocks.push(actions(buttonsFor(locale, { m: result.metric, p: period.word, f: filters, n: result.n }, model.shared)));
   const text = `${name}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n, result.metric)}`;

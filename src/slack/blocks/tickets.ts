@@ -9,7 +9,7 @@ import { isResolvedStatus, type TicketStatus } from '../../ingest/events.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatNumber } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, escapeMrkdwn, header, message, section, type Block, type Button, type SlackMessage } from './kit.js';
+import { actions, button, context, escapeMrkdwn, header, lineSections, message, section, type Block, type Button, type SlackMessage } from './kit.js';
 import { contextText, dueText, encodeRef, statusWord, ticketLine } from './common.js';
 import { ACTION } from './metric.js';
 
@@ -45,7 +45,7 @@ export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessa
     const status = model.list !== 'escalations' && at < model.now && isResolvedStatus(row.status as TicketStatus) ? t(locale, 'tickets.solved_since') : statusWord(locale, row.status);
     return ticketLine(locale, row, status, when, assignee);
   });
-  if (lines.length > 0) blocks.push(section(lines.join('\n')));
+  blocks.push(...lineSections(lines));
   blocks.push(context([t(locale, 'tickets.page', { page: model.page + 1, pages, total: formatNumber(locale, model.total) }), contextText(locale, model.period, model.filters)]));
   const ref = { m: model.list, p: model.period.word, f: model.filters, l: model.list } as const;
   const paging: Button[] = [];

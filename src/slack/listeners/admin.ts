@@ -35,7 +35,7 @@ import { LanguageStore } from '../../store/language-store.js';
 import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
 import type { ProjectionOptions } from '../../ingest/project-ticket.js';
-import { escapeMrkdwn, message, section, type SlackMessage } from '../blocks/kit.js';
+import { escapeMrkdwn, lineSections, message, type SlackMessage } from '../blocks/kit.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -64,7 +64,8 @@ export interface AdminContext {
   readonly recompute?: RecomputeOptions;
 }
 
-const reply = (text: string): SlackMessage => message(text, [section(text)], () => '');
+/** An answer of lines (a list of any length): in sections of whole lines, none lost to a section's 3,000 characters. */
+const reply = (text: string, options: { code?: boolean } = {}): SlackMessage => message(text, lineSections(text.split('\n'), options), () => '');
 const channelRef = (id: string) => `<#${id}>`;
 
 export async function handleAdminRequest(request: AdminRequest, ctx: AdminContext): Promise<SlackMessage> {
@@ -108,7 +109,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const store = new AlertStore(ctx.db);
       const rule = request.rule;
       const config = rule.type === 'threshold'
-        ? { metric: rule.metric, ...('goal' in rule ? { goal: true } : { operator: rule.operator, value: rule.value }), windowHours: rule.windowHours ?? defaultWindowHours(rule.metric), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }), ...(rule.by === undefined ? {} : { by: rule.by }) }
+        ? { metric: rule.metric, ...('goal' in rule ? { goal: true } : { operator: rule.operator, value: rule.value }), windowHours: rule.windowHours ?? defaultWindowHours(rule.metric), ...(rule.cooldownMinutes === undefined ? {} : { cooldownMinutes: rule.cooldownMinutes }), ...(rule.minSample === undefined ? {} : { minSample: rule.minSample }), ...(rule.by === undefined ? {} : { by: rule.by }) }
         : {};
       const kind = rule.type === 'threshold' && 'goal' in rule ? 'goal' : rule.type;
       await store.addRule({ kind, channelId: request.channel.id, filters: request.filters, config, createdBy: ctx.userId }, now);
@@ -210,7 +211,8 @@ async function sla(given: readonly string[], ctx: AdminContext): Promise<SlackMe
     if (!(error instanceof KpiBotError) || (error.httpStatus >= 500 && error.code !== 'recompute_failed')) throw error;
     return reply(`:warning: ${escapeMrkdwn(error.message)}`);
   }
-  return reply(`\`\`\`${escapeMrkdwn(lines.join('\n').replaceAll('```', "'''"))}\`\`\``);
+  // A code block per section: a long list (one line per policy) never leaves a fence open.
+  return reply(escapeMrkdwn(lines.join('\n').replaceAll('```', "'''")), { code: true });
 }
 
 /** Links every helpdesk identity with that e-mail address; Slack's users.lookupByEmail says whether the address is someone else's there. */
