@@ -398,6 +398,8 @@ describe('long lists in sections of whole lines', () => {
       const all = [...texts, JSON.stringify(view.blocks)].join('\n');
       for (let i = 0; i < rows; i++) expect(all).toContain(`|#2150000000005${String(i).padStart(2, '0')}>`);
       for (const n of more) expect(all).toContain(t(locale, 'list.more', { n }));
+      // The Home tab's lists say where to see them all.
+      if (view === home) expect(all).toContain(`_${t(locale, 'list.more', { n: 90 })}_ · \`/kpi subscriptions\``);
     }
   });
 });

@@ -73,18 +73,18 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
       [where(row.target, row.personal), `${cronWords(locale, row.schedule)} (${row.timezone})`, row.personal ? t(locale, 'digest.personal_title') : row.metrics.map(metricWord).join(', ')].join(' · '),
     );
     const routes = admin.alertRules.map((row) => `${where(row.channelId)} · ${alertKindName(locale, row.kind)}${row.team === null ? '' : ` · ${escapeMrkdwn(row.team)}`}`);
-    // Each list in sections of whole lines, its "and N more" kept however long the lines are.
-    const list = (title: string, lines: string[], total: number) =>
-      lineSections([`*${title}*`, ...lines, ...(total > lines.length ? [`_${t(locale, 'list.more', { n: total - lines.length })}_`] : [])]);
-    blocks.push(...list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount));
-    blocks.push(...list(t(locale, 'home.alert_rules', { n: admin.alertRuleCount }), routes, admin.alertRuleCount));
+    // Each list in sections of whole lines, its "and N more" kept however long the lines are, with the command that lists them all.
+    const list = (title: string, lines: string[], total: number, command: string) =>
+      lineSections([`*${title}*`, ...lines, ...(total > lines.length ? [`_${t(locale, 'list.more', { n: total - lines.length })}_ · \`${command}\``] : [])]);
+    blocks.push(...list(t(locale, 'home.subscriptions', { n: admin.subscriptionCount }), digests, admin.subscriptionCount, '/kpi subscriptions'));
+    blocks.push(...list(t(locale, 'home.alert_rules', { n: admin.alertRuleCount }), routes, admin.alertRuleCount, '/kpi alerts'));
     // Team routes and quiet hours only when some are set: most workspaces have none.
-    if (admin.teamRouteCount > 0) blocks.push(...list(t(locale, 'home.team_routes', { n: admin.teamRouteCount }), admin.teamRoutes.map((route) => teamRouteLine(locale, route)), admin.teamRouteCount));
+    if (admin.teamRouteCount > 0) blocks.push(...list(t(locale, 'home.team_routes', { n: admin.teamRouteCount }), admin.teamRoutes.map((route) => teamRouteLine(locale, route)), admin.teamRouteCount, '/kpi alerts'));
     // Goals only when some are set; each reply says whether its number meets them.
-    if (admin.goalCount > 0) blocks.push(...list(t(locale, 'home.goals', { n: admin.goalCount }), goalLines(locale, admin.goals), admin.goalCount));
+    if (admin.goalCount > 0) blocks.push(...list(t(locale, 'home.goals', { n: admin.goalCount }), goalLines(locale, admin.goals), admin.goalCount, '/kpi goals'));
     if (admin.quietHoursCount > 0) {
       const quiet = admin.quietHours.map((row) => quietHoursLine(locale, row.channelId, row.quiet));
-      blocks.push(...list(t(locale, 'home.quiet_hours', { n: admin.quietHoursCount }), quiet, admin.quietHoursCount));
+      blocks.push(...list(t(locale, 'home.quiet_hours', { n: admin.quietHoursCount }), quiet, admin.quietHoursCount, '/kpi alerts'));
     }
   }
   // The reader's language and how to change it: Slack offers none of id, ms or tr, so few would find `/kpi language` otherwise.
