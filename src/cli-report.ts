@@ -10,7 +10,7 @@ import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
 import { KpiStore, type TicketFilters } from './store/kpi-store.js';
 import { METRIC_IDS, METRICS, MOVES_IN_POINTS, moveShowsAsZero, UNFILTERABLE_COUNTS } from './kpi/definitions.js';
-import { AGENT_COLUMNS, computeAgents, computeMetric, computeSummary, unmatchedFilters, type MetricResult } from './kpi/metrics.js';
+import { AGENT_COLUMNS, AGENT_SORT_WORDS, agentColumnOf, computeAgents, computeMetric, computeSummary, unmatchedFilters, type MetricResult } from './kpi/metrics.js';
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
 import { didYouMean } from './kpi/suggest.js';
 import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
@@ -67,10 +67,10 @@ export async function reportCommand(args: readonly string[], config: Config, out
   if (counts !== undefined && Object.keys(filters).length > 0) {
     throw new UsageError(`--filter does not apply to ${metric}: it counts ${counts}, which ticket filters cannot narrow`);
   }
-  // Columns are matched without regard to case (frtmedian is frtMedian); a near miss gets its column.
+  // Columns are matched without regard to case (frtmedian is frtMedian), or by the short word Slack's sort: takes (frt); a near miss gets its column.
   const sortWord = parsed.values.sort ?? 'solved';
-  const sort = AGENT_COLUMNS.find((column) => column.toLowerCase() === sortWord.toLowerCase());
-  if (sort === undefined) throw new UsageError(`--sort "${sortWord}" is not a column${didYouMean(sortWord, AGENT_COLUMNS)}; columns: ${AGENT_COLUMNS.join(', ')}`);
+  const sort = agentColumnOf(sortWord);
+  if (sort === undefined) throw new UsageError(`--sort "${sortWord}" is not a column${didYouMean(sortWord, AGENT_COLUMNS)}; columns: ${AGENT_COLUMNS.join(', ')} (or ${Object.keys(AGENT_SORT_WORDS).join(', ')})`);
   if (parsed.values.sort !== undefined && metric !== 'agents') throw new UsageError('--sort goes with "report agents"');
   if (parsed.values.json === true && parsed.values.csv === true) throw new UsageError('choose one of --json and --csv');
   const by = parseBreakdown(parsed.values.by);

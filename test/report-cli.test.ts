@@ -62,6 +62,9 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     const agents = runKpibot(['report', 'agents', '--sort', 'frtMedian'], { DATABASE_URL: testDb.url });
     expect(agents.stdout).toContain('Ayu');
     expect(agents.stdout).toMatch(/Open now +Overdue now/); // counted now, whatever the period
+    // The short word Slack's sort: takes is a column name here too.
+    expect(runKpibot(['report', 'agents', '--sort', 'frt'], { DATABASE_URL: testDb.url }).stdout).toBe(agents.stdout);
+    expect(runKpibot(['report', 'agents', '--sort', 'speed'], { DATABASE_URL: testDb.url }).stderr).toContain('columns: solved, frtMedian, resolutionMedian, csat, fcr, aht, openAssigned, overdue (or solved, frt, resolution, csat, fcr, aht, open, overdue)');
   });
 
   it('--by splits one metric: a table, the stable JSON shape, CSV rows; each row the metric with its filter added', () => {

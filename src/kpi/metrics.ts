@@ -244,7 +244,16 @@ export async function computeSummary(store: KpiStore, period: PeriodRange, filte
 export const AGENT_COLUMNS = ['solved', 'frtMedian', 'resolutionMedian', 'csat', 'fcr', 'aht', 'openAssigned', 'overdue'] as const;
 export type AgentColumn = (typeof AGENT_COLUMNS)[number];
 /** For each column, whether a higher value ranks first by default. */
-const HIGHER_FIRST: Record<AgentColumn, boolean> = { solved: true, frtMedian: false, resolutionMedian: false, csat: true, fcr: true, aht: false, openAssigned: true, overdue: true };
+export const HIGHER_FIRST: Readonly<Record<AgentColumn, boolean>> = { solved: true, frtMedian: false, resolutionMedian: false, csat: true, fcr: true, aht: false, openAssigned: true, overdue: true };
+
+/** The short words a column is sorted by (`/kpi agents sort:frt`, `kpibot report agents --sort frt`), as its metric is named. */
+export const AGENT_SORT_WORDS: Readonly<Record<string, AgentColumn>> = { solved: 'solved', frt: 'frtMedian', resolution: 'resolutionMedian', csat: 'csat', fcr: 'fcr', aht: 'aht', open: 'openAssigned', overdue: 'overdue' };
+
+/** A column by its short word or its name (`frt`, `frtMedian`, any case); undefined when it is neither. */
+export function agentColumnOf(word: string): AgentColumn | undefined {
+  const lower = word.toLowerCase();
+  return AGENT_SORT_WORDS[lower] ?? AGENT_COLUMNS.find((column) => column.toLowerCase() === lower);
+}
 
 /** The `agents` table: one row per agent, sorted by a column (no-data cells last), then by name. */
 export async function computeAgents(store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number, sort: AgentColumn = 'solved'): Promise<{ metric: 'agents'; period: MetricResult['period']; sort: AgentColumn; rows: AgentRow[] }> {

@@ -5,7 +5,7 @@
  */
 import type { Database } from '../store/database.js';
 import { KpiStore, type TicketFilters } from '../store/kpi-store.js';
-import { computeAgents, computeMetric, computeSummary, unmatchedFilters } from '../kpi/metrics.js';
+import { computeAgents, computeMetric, computeSummary, unmatchedFilters, type AgentColumn } from '../kpi/metrics.js';
 import { breakdownProblem, computeBreakdown } from '../kpi/breakdown.js';
 import { agentRowsWithGoals, breakdownWithGoals, withGoal, type Goal } from '../kpi/goals.js';
 import { GoalStore } from '../store/goal-store.js';
@@ -101,7 +101,7 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
       return { message: explainView({ metric: request.metric, ...(n === undefined ? {} : { n }) }, (await readerOf(asker, request.share, deps)).locale), share: request.share };
     }
     case 'metric':
-      return { message: await metricAnswer(request.metric, request.period, request.filters, request.share, asker, deps, now, { ...(request.by === undefined ? {} : { by: request.by }) }), share: request.share };
+      return { message: await metricAnswer(request.metric, request.period, request.filters, request.share, asker, deps, now, { ...(request.by === undefined ? {} : { by: request.by }), ...(request.sort === undefined ? {} : { sort: request.sort }) }), share: request.share };
     case 'agent': {
       // The header is plain text, where Slack shows a mention as `<@U…>`: the name Slack sent, else the linked agent's.
       const agent = request.agent;
@@ -139,7 +139,12 @@ export async function answerAction(actionId: string, value: string | undefined, 
     const problem = breakdownProblem(ref.m, ref.b, period);
     if (problem !== undefined) return { message: commandErrorView({ kind: 'error', code: problem, word: `by:${ref.b}` }, asker.locale), share: false };
   }
-  if (action === ACTION.share) return { message: await metricAnswer(ref.m, period, ref.f, true, asker, deps, now, { sharedBy: asker.userId, ...(ref.b === undefined ? {} : { by: ref.b }) }), share: true };
+  const order = ref.s === undefined ? {} : { sort: ref.s };
+  if (action === ACTION.share) return { message: await metricAnswer(ref.m, period, ref.f, true, asker, deps, now, { sharedBy: asker.userId, ...(ref.b === undefined ? {} : { by: ref.b }), ...order }), share: true };
+  // The agents table's next or previous page, in its order, read again at the click; in place of the page shown.
+  if (action === ACTION.agentsPage && ref.m === 'agents') {
+    return { message: await metricAnswer('agents', period, ref.f, false, asker, deps, now, { ...order, page: Math.max(0, ref.pg ?? 0) }), share: false, replace: true };
+  }
   if ((action === ACTION.showTickets || action === ACTION.page) && ref.l !== undefined) {
     const page = Math.max(0, Math.floor(ref.pg ?? 0));
     const list = await new KpiStore(deps.db).ticketList(ref.l, { at: periodInstant(period, now), range: period, filters: ref.f, offset: page * TICKETS_PER_PAGE, limit: TICKETS_PER_PAGE });
@@ -165,12 +170,15 @@ interface AnswerOptions {
   readonly sharedBy?: string;
   /** What the metric is split by; the parser (or the button's ref, checked again here) allows it. */
   readonly by?: Breakdown;
+  /** The agents table's order (`sort:frt`) and page. */
+  readonly sort?: AgentColumn;
+  readonly page?: number;
 }
 
 async function metricAnswer(metric: MetricId, period: Period, filters: TicketFilters, share: boolean, asker: Asker, deps: AnswerDeps, now: number, options: AnswerOptions = {}): Promise<SlackMessage> {
   const reader = await readerOf(asker, share, deps);
   const title = options.title?.(reader.locale);
-  const { sharedBy, by } = options;
+  const { sharedBy, by, sort, page } = options;
   const store = new KpiStore(deps.db);
   const [unmatched, goals] = await Promise.all([unmatchedFilters(store, filters), new GoalStore(deps.db).all()]);
   const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }), ...(unmatched.length === 0 ? {} : { unmatched }) };
@@ -183,8 +191,8 @@ async function metricAnswer(metric: MetricId, period: Period, filters: TicketFil
     return summaryView({ metrics, period, filters, ...shared, ...(title === undefined ? {} : { title }) }, reader.locale);
   }
   if (metric === 'agents') {
-    const rows = agentRowsWithGoals((await computeAgents(store, period, filters, now)).rows, goals, filters);
-    return agentsView({ rows, period, filters, ...shared }, reader.locale);
+    const rows = agentRowsWithGoals((await computeAgents(store, period, filters, now, sort)).rows, goals, filters);
+    return agentsView({ rows, period, filters, ...shared, ...(sort === undefined ? {} : { sort }), ...(page === undefined ? {} : { page }) }, reader.locale);
   }
   const result = withGoal(await computeMetric(metric, store, period, filters, now), goals, filters);
   return metricView({ result, period, filters, now, ...shared, ...(title === undefined ? {} : { title }) }, reader.locale);

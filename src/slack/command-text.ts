@@ -79,7 +79,7 @@ const EVERYONE: readonly (readonly [string, HelpKey])[] = [
   ['/kpi csat last-month share', 'help.metric'],
   ['/kpi frt 30d by:team', 'help.breakdown'],
   ['/kpi backlog this-month by:day', 'help.breakdown'],
-  ['/kpi agents 30d', 'help.agents'],
+  ['/kpi agents 30d sort:frt', 'help.agents'],
   ['/kpi agent @someone', 'help.agent'],
   ['/kpi explain backlog', 'help.explain'],
   ['/kpi goals', 'help.goals'],

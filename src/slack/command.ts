@@ -53,6 +53,7 @@ import { DURATION_UNITS, isBreakdown, isFractionalNumber, isFilterKey, isMetricI
 import { breakdownProblem, coarserUnit, splitsFilteredField } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
 import { GOALS_FOR_EXACT_SCOPE, isGoalFilterKey, isGoalMetric, readGoalTarget, type GoalFilters } from '../kpi/goals.js';
+import { AGENT_SORT_WORDS, agentColumnOf, type AgentColumn } from '../kpi/metrics.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
 
 export const DEFAULT_PERIOD = '30d';
@@ -130,9 +131,10 @@ export type KpiRequest =
   | { readonly kind: 'explain'; readonly metric: MetricId; readonly share: boolean }
   /**
    * One metric (summary and agents included). `filters.agent` is set by `agent:`, a mention or an e-mail address;
-   * `by`, by `by:team`, `by:week`..., splits it (never the summary or agents).
+   * `by`, by `by:team`, `by:week`..., splits it (never the summary or agents); `sort`, by `sort:frt`, orders the
+   * agents table (agents only).
    */
-  | { readonly kind: 'metric'; readonly metric: MetricId; readonly period: Period; readonly filters: TicketFilters; readonly share: boolean; readonly by?: Breakdown }
+  | { readonly kind: 'metric'; readonly metric: MetricId; readonly period: Period; readonly filters: TicketFilters; readonly share: boolean; readonly by?: Breakdown; readonly sort?: AgentColumn }
   /** One agent's numbers; `filters.agent` holds the same agent (the Slack user id, or the text). */
   | { readonly kind: 'agent'; readonly agent: AgentRef; readonly period: Period; readonly filters: TicketFilters; readonly share: boolean }
   | {
@@ -238,14 +240,16 @@ export type KpiCommandErrorCode =
   /** `sample:` that is not a whole number from 1 to 100000. */
   | 'bad_sample'
   /** `sample:` on a rule whose metric is a count (backlog, volume...): its value is its n. */
-  | 'sample_not_for_metric';
+  | 'sample_not_for_metric'
+  /** `sort:` with a word that is not a column of the agents table. */
+  | 'unknown_sort';
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
   'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
   'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range', 'count_not_whole', 'goal_alert_not_for_agent',
-  'bad_sample', 'sample_not_for_metric',
+  'bad_sample', 'sample_not_for_metric', 'unknown_sort',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -392,7 +396,9 @@ function refuseTicketFilters(metrics: readonly MetricId[], filters: TicketFilter
 function metricRequest(metric: MetricId, words: readonly string[], options: ParseOptions): KpiRequest {
   const args = readMetricArguments(words, options);
   refuseTicketFilters([metric], args.filters, words);
-  const request = { kind: 'metric', metric, period: args.period, filters: args.filters, share: args.share } as const;
+  // `sort:` orders the agents table; no other reply has rows to order by a column.
+  if (args.sort !== undefined && metric !== 'agents') return fail('unexpected_word', args.sort.word);
+  const request = { kind: 'metric', metric, period: args.period, filters: args.filters, share: args.share, ...(args.sort === undefined ? {} : { sort: args.sort.column }) } as const;
   if (args.by === undefined) return request;
   const { by, word } = args.by;
   // A field that a filter already narrows to one value would split into one row.
@@ -410,6 +416,7 @@ function suggestCoarser(by: Breakdown): string | undefined {
 function agentRequest(verb: string, words: readonly string[], options: ParseOptions): KpiRequest {
   const args = readMetricArguments(words, options);
   if (args.by !== undefined) return fail('breakdown_not_applicable', args.by.word);
+  if (args.sort !== undefined) return fail('unexpected_word', args.sort.word);
   if (args.agent === undefined) return fail('missing_argument', verb, { expected: 'agent' });
   return { kind: 'agent', agent: args.agent, period: args.period, filters: args.filters, share: args.share };
 }
@@ -421,6 +428,8 @@ interface MetricArguments {
   share: boolean;
   /** `by:` and the word that set it. */
   by?: { by: Breakdown; word: string };
+  /** `sort:` (the agents table's column) and the word that set it. */
+  sort?: { column: AgentColumn; word: string };
   /** The word that set each filter (a mention or an address sets the agent's). */
   setBy: Partial<Record<FilterKey, string>>;
 }
@@ -431,6 +440,7 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
   let agent: AgentRef | undefined;
   let share = false;
   let by: MetricArguments['by'];
+  let sort: MetricArguments['sort'];
   const filters: Partial<Record<FilterKey, string>> = {};
   // The words that set each filter and the period, to name them when a later word sets the same again.
   const setBy: Partial<Record<FilterKey | 'period', string>> = {};
@@ -449,6 +459,17 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
       case 'breakdown': {
         if (by !== undefined) return fail('duplicate_word', word, { earlier: by.word });
         by = { by: breakdownOf(word), word };
+        break;
+      }
+      case 'sort': {
+        if (sort !== undefined) return fail('duplicate_word', word, { earlier: sort.word });
+        const columnWord = word.slice(5);
+        const column = agentColumnOf(columnWord);
+        if (column === undefined) {
+          const near = closestWord(columnWord.toLowerCase(), Object.keys(AGENT_SORT_WORDS));
+          return fail('unknown_sort', word, { suggestion: near === undefined ? undefined : `sort:${near}` });
+        }
+        sort = { column, word };
         break;
       }
       case 'user': {
@@ -499,7 +520,7 @@ function readMetricArguments(words: readonly string[], options: ParseOptions): M
     if (!read.ok) return failWith(read.problem);
     period = read.value;
   }
-  return { period, filters, share, setBy, ...(agent === undefined ? {} : { agent }), ...(by === undefined ? {} : { by }) };
+  return { period, filters, share, setBy, ...(agent === undefined ? {} : { agent }), ...(by === undefined ? {} : { by }), ...(sort === undefined ? {} : { sort }) };
 }
 
 /** `agent:<@U123>` (Slack escaped the mention inside the filter) or `agent:@U123` name a Slack user. */
@@ -508,7 +529,7 @@ function agentFromText(value: string): AgentRef {
   return user === undefined ? { kind: 'text', value } : { kind: 'slack_user', ...user };
 }
 
-type WordKind = 'share' | 'breakdown' | 'user' | 'channel' | 'email' | 'name' | 'filter' | 'filter_key' | 'period' | 'metric' | 'verb' | 'unknown';
+type WordKind = 'share' | 'breakdown' | 'sort' | 'user' | 'channel' | 'email' | 'name' | 'filter' | 'filter_key' | 'period' | 'metric' | 'verb' | 'unknown';
 
 /** What a word after the verb looks like (not yet whether it is valid). */
 function classify(word: string): WordKind {
@@ -518,6 +539,7 @@ function classify(word: string): WordKind {
   if (word.startsWith('<#') || word.startsWith('#')) return 'channel';
   if (word.startsWith('@')) return word.length > 1 ? 'name' : 'unknown';
   if (/^by[:=]/i.test(word)) return 'breakdown';
+  if (/^sort[:=]/i.test(word)) return 'sort';
   if (/^[a-z]+[:=]/i.test(word)) return 'filter';
   if (EMAIL.test(word)) return 'email';
   if (isFilterKey(lower)) return 'filter_key';

@@ -268,6 +268,20 @@ describe('admin verbs', () => {
     expect(request('alerts <#C1AAAA> threshold frt goal agent:ana@example.com')).toMatchObject({ rule: { metric: 'frt', goal: true }, filters: { agent: 'ana@example.com' } });
   });
 
+  it('agents sort:<column>: the table\'s order, by short word or column name in any case; nowhere else', () => {
+    expect(request('agents sort:frt')).toMatchObject({ kind: 'metric', metric: 'agents', sort: 'frtMedian' });
+    expect(request('agents 7d SORT:CSAT team:billing')).toMatchObject({ metric: 'agents', sort: 'csat', filters: { team: 'billing' } });
+    expect(request('agents sort:openAssigned')).toMatchObject({ sort: 'openAssigned' });
+    expect(request('agents sort:open')).toMatchObject({ sort: 'openAssigned' });
+    expect(request('agents')).not.toHaveProperty('sort');
+    expect(error('agents sort:csta')).toEqual({ kind: 'error', code: 'unknown_sort', word: 'sort:csta', suggestion: 'sort:csat' });
+    expect(error('agents sort:')).toMatchObject({ code: 'unknown_sort', word: 'sort:' });
+    expect(error('agents sort:frt sort:csat')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'sort:csat', earlier: 'sort:frt' });
+    expect(error('frt sort:frt')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'sort:frt' });
+    expect(error('summary 7d sort:solved')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'sort:solved' });
+    expect(error('agent <@U1ABC> sort:frt')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'sort:frt' });
+  });
+
   it('a threshold or goal rule\'s `sample:`: judged only on a value resting on that many; refused on a count, whose value is its n', () => {
     expect(request('alerts <#C1AAAA> threshold csat 7d &lt; 80% sample:20')).toEqual({
       kind: 'alerts', channel: { id: 'C1AAAA' }, rule: { type: 'threshold', metric: 'csat', operator: '<', value: 80, windowHours: 168, minSample: 20 }, filters: {},
@@ -514,7 +528,7 @@ describe('errors', () => {
       'language fr',
       'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
       'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%', 'goal backlog 2.5', 'alerts <#C1AAAA> threshold backlog goal by:agent',
-      'alerts <#C1AAAA> threshold csat &lt; 80% sample:0', 'alerts <#C1AAAA> threshold backlog &gt; 5 sample:3',
+      'alerts <#C1AAAA> threshold csat &lt; 80% sample:0', 'alerts <#C1AAAA> threshold backlog &gt; 5 sample:3', 'agents sort:csta',
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

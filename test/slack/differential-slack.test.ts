@@ -721,7 +721,7 @@ describe('Part 2: /kpi replies through the Bolt receiver, against computeMetric 
     }
   });
 
-  it('oversized names stay within Slack\'s limits: a 4,000-character team filter, 33 agents with 200-character names (20 shown, then "and N more")', async () => {
+  it('oversized names stay within Slack\'s limits: a 4,000-character team filter, 33 agents with 200-character names (20 a page)', async () => {
     const long = `Team & <${'x'.repeat(4000)}>`;
     const events: NormalizedEvent[] = [];
     for (let i = 0; i < 30; i += 1) {
@@ -739,7 +739,7 @@ describe('Part 2: /kpi replies through the Bolt receiver, against computeMetric 
     for (const locale of LOCALES) {
       const agents = await command('agents 30d', locale);
       checkLimits(`[${locale}] agents 30d`, agents);
-      expect(texts(agents).join('\n')).toContain(fill(msg(locale, 'list.more'), { n: num(locale, rows - 20) }));
+      expect(texts(agents).join('\n')).toContain(fill(msg(locale, 'tickets.page'), { page: 1, pages: Math.ceil(rows / 20), total: num(locale, rows) }));
       expect(texts(agents).join('\n')).not.toMatch(/<y/);
       const filtered = await command(slackEscape(`frt 30d team:"${long}"`), locale);
       checkLimits(`[${locale}] frt team:<4000 chars>`, filtered);

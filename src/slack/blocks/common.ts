@@ -5,7 +5,7 @@
  */
 import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId, type Unit } from '../../kpi/definitions.js';
 import { isReplysOwnGoal, type GoalFilters, type GoalStatus } from '../../kpi/goals.js';
-import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
+import { AGENT_COLUMNS, type AgentColumn, type MetricResult, type UnmatchedFilter } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import { TICKET_LIST_KINDS, type TicketFilters, type TicketListKind } from '../../store/kpi-store.js';
 import { isBreakdown, isFilterKey, isMetricId, type Breakdown } from '../../kpi/request-words.js';
@@ -34,6 +34,8 @@ export interface RequestRef {
   readonly n?: number;
   /** What the metric is split by (`by:team`). */
   readonly b?: Breakdown;
+  /** The agents table's order (`sort:frt`); with `pg`, its page. */
+  readonly s?: AgentColumn;
 }
 
 export function encodeRef(ref: RequestRef): string {
@@ -47,11 +49,12 @@ export function decodeRef(value: string | undefined): RequestRef | undefined {
     // Slack hands back what we encoded, but the value is checked as input all the same: known metric and list,
     // a filter object of known keys and text values, whole numbers.
     const parsed = JSON.parse(value) as Record<string, unknown>;
-    const { m, p, f, pg, l, n, b } = parsed;
+    const { m, p, f, pg, l, n, b, s } = parsed;
     if (typeof m !== 'string' || !isMetricId(m) || typeof p !== 'string' || f === null || typeof f !== 'object' || Array.isArray(f)) return undefined;
     if (!Object.entries(f).every(([key, text]) => isFilterKey(key) && typeof text === 'string')) return undefined;
     if (l !== undefined && !(TICKET_LIST_KINDS as readonly unknown[]).includes(l)) return undefined;
     if (b !== undefined && (typeof b !== 'string' || !isBreakdown(b))) return undefined;
+    if (s !== undefined && !(AGENT_COLUMNS as readonly unknown[]).includes(s)) return undefined;
     if ((pg !== undefined && !Number.isSafeInteger(pg)) || (n !== undefined && !Number.isSafeInteger(n))) return undefined;
     return parsed as unknown as RequestRef;
   } catch {

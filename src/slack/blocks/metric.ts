@@ -10,10 +10,10 @@
  */
 import { METRICS, type MetricId } from '../../kpi/definitions.js';
 import { AGENT_GOAL_COLUMNS, isReplysOwnGoal, type AgentGoalColumn, type AgentGoals, type GoalStatus } from '../../kpi/goals.js';
-import type { MetricResult, UnmatchedFilter } from '../../kpi/metrics.js';
+import { HIGHER_FIRST, type AgentColumn, type MetricResult, type UnmatchedFilter } from '../../kpi/metrics.js';
 import { periodInstant, type Period } from '../../kpi/periods.js';
 import type { AgentRow, TicketFilters, TicketListKind } from '../../store/kpi-store.js';
-import { t } from '../../i18n/catalogue.js';
+import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, fields, header, lineSections, message, section, type Block, type Button, type SlackMessage } from './kit.js';
@@ -24,7 +24,11 @@ export const ACTION = {
   showTickets: 'kpi_show_tickets',
   share: 'kpi_share',
   page: 'kpi_tickets_page',
+  agentsPage: 'kpi_agents_page',
 } as const;
+
+/** Agents per page of the agents table: a section each, within a message's 50 blocks. */
+export const AGENTS_PER_PAGE = 20;
 
 /** Metrics whose number rests on a list of tickets the reader can open. */
 export const TICKET_LISTS: Partial<Record<MetricId, TicketListKind>> = { backlog: 'backlog', overdue: 'overdue', escalations: 'escalations' };
@@ -95,16 +99,33 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
 }
 
 export interface AgentsViewModel extends ReplyModel {
-  /** Each with the goals its columns are judged by, where any applies (agentRowsWithGoals). */
+  /** Each with the goals its columns are judged by, where any applies (agentRowsWithGoals), in the table's order. */
   readonly rows: readonly (AgentRow & { readonly goals?: AgentGoals })[];
+  /** The column the rows are in the order of (`sort:frt`); absent: solved. */
+  readonly sort?: AgentColumn;
+  /** Which page of AGENTS_PER_PAGE rows, from 0. */
+  readonly page?: number;
 }
 
-/** One section per agent (fields read well on a phone, where tables do not), at most 20 agents, then "and N more". */
+/** The column label an agents table is sorted by, as its heading in the table. */
+const SORT_LABEL = {
+  solved: 'agents.solved', frtMedian: 'agents.frt', resolutionMedian: 'agents.resolution', csat: 'agents.csat', fcr: 'agents.fcr', aht: 'agents.aht', openAssigned: 'agents.open', overdue: 'agents.overdue',
+} as const satisfies Record<AgentColumn, MessageKey>;
+
+/**
+ * One section per agent (fields read well on a phone, where tables do not), a page of AGENTS_PER_PAGE at a time,
+ * in the order asked for (`sort:`), with Previous and Next when there are more.
+ */
 export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage {
   const title = metricName(locale, 'agents');
+  const sort = model.sort ?? 'solved';
+  const pages = Math.max(1, Math.ceil(model.rows.length / AGENTS_PER_PAGE));
+  const page = Math.min(Math.max(0, model.page ?? 0), pages - 1);
+  const order = t(locale, 'agents.sorted', { column: t(locale, SORT_LABEL[sort]), order: t(locale, HIGHER_FIRST[sort] ? 'agents.order.high' : 'agents.order.low') });
   const blocks: Block[] = [header(title), context([contextText(locale, model.period, model.filters), ...unmatchedNote(locale, model)])];
   if (model.rows.length === 0) blocks.push(section(t(locale, 'agents.none')));
-  const shown = model.rows.slice(0, 20);
+  else blocks.push(context([order]));
+  const shown = model.rows.slice(page * AGENTS_PER_PAGE, (page + 1) * AGENTS_PER_PAGE);
   // A value that misses its goal is marked with how far (`:warning: +12 min`, `:warning: −3.2 pts`); the goals are
   // said under the table. Rates to a tenth, as goals judge them.
   const mark = (row: AgentsViewModel['rows'][number], column: AgentGoalColumn) => {
@@ -123,11 +144,15 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
       ),
     );
   }
-  if (model.rows.length > shown.length) blocks.push(context([t(locale, 'list.more', { n: model.rows.length - shown.length })]));
+  if (pages > 1) blocks.push(context([t(locale, 'tickets.page', { page: page + 1, pages, total: formatNumber(locale, model.rows.length) })]));
   const legend = agentGoalLegend(locale, model.rows, model.filters);
   if (legend !== '') blocks.push(context([legend]));
+  const ref = { m: 'agents' as const, p: model.period.word, f: model.filters, ...(sort === 'solved' ? {} : { s: sort }) };
   const buttons = [button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) })];
-  if (!model.shared) buttons.push(button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) }));
+  // The page turns in place (the message is replaced); Share posts the table in its order, from its first page.
+  if (page > 0) buttons.push(button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.agentsPage}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) }));
+  if (page + 1 < pages) buttons.push(button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.agentsPage}:next`, value: encodeRef({ ...ref, pg: page + 1 }) }));
+  if (!model.shared) buttons.push(button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef(ref) }));
   blocks.push(actions(buttons));
   const note = sharedNote(locale, model);
   if (note.length > 0) blocks.push(context(note));

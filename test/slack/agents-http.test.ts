@@ -1,0 +1,111 @@
+/**
+ * The agents table through the real Bolt HTTP receiver with signed requests: `/kpi agents sort:<column>` orders it,
+ * Previous and Next turn its pages in place (in its order), Share keeps the order. Slack's Web API and the response
+ * URLs are a fake on loopback; the clock is fixed. The expected orders are worked out here from the tickets made.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IngestStore } from '../../src/store/ingest-store.js';
+import type { NormalizedEvent, TicketEvent } from '../../src/ingest/events.js';
+import { decodeRef } from '../../src/slack/blocks/common.js';
+import { startTestBot, type TestBot } from '../helpers/bot.js';
+import { startFakeSlack, type FakeSlack, type RecordedCall } from '../helpers/fake-slack.js';
+import { postButtonClick, postSlashCommand, SIGNING_SECRET } from '../helpers/slack-requests.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+
+const NOW = Date.parse('2026-11-20T10:00:00Z');
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+/** 45 agents: agent i has i % 3 + 1 tickets, each answered after (7i mod 45) + 1 minutes (a different median each) and solved. */
+const AGENTS = Array.from({ length: 45 }, (_, i) => ({ name: `Agent ${String(i).padStart(2, '0')}`, email: `agent${i}@example.com`, tickets: (i % 3) + 1, wait: (((7 * i) % 45) + 1) * MIN }));
+
+function fixture(): NormalizedEvent[] {
+  const events: TicketEvent[] = [];
+  AGENTS.forEach((agent, i) => {
+    const actor = { type: 'agent' as const, id: `a-${i}`, email: agent.email, name: agent.name };
+    for (let k = 0; k < agent.tickets; k++) {
+      const id = `T-${i}-${k}`;
+      const at = NOW - 48 * HOUR + k * MIN;
+      events.push(
+        { kind: 'ticket', type: 'ticket_created', externalTicketId: id, occurredAt: at, actor: { type: 'customer', id: `c-${i}` }, data: { status: 'new', assignee: actor }, dedupeKey: `${id}:1` },
+        { kind: 'ticket', type: 'agent_reply', externalTicketId: id, occurredAt: at + agent.wait, actor, data: { status: 'pending' }, dedupeKey: `${id}:2` },
+        { kind: 'ticket', type: 'status_changed', externalTicketId: id, occurredAt: at + agent.wait + HOUR, actor, data: { status: 'solved' }, dedupeKey: `${id}:3` },
+      );
+    }
+  });
+  return events;
+}
+
+type Block = { type: string; text?: { text: string }; elements?: { action_id?: string; value?: string; text?: string | { text: string } }[] };
+const blocksOf = (call: RecordedCall) => (call.args.blocks ?? []) as Block[];
+/** The agents a page shows, in order. */
+const namesOf = (call: RecordedCall) => blocksOf(call).filter((block) => block.type === 'section').map((block) => /^\*(Agent \d\d)\*/.exec(block.text?.text ?? '')?.[1]).filter((name) => name !== undefined);
+const buttonOf = (call: RecordedCall, prefix: string) => blocksOf(call).flatMap((block) => (block.type === 'actions' ? block.elements ?? [] : [])).find((element) => (element.action_id ?? '').startsWith(prefix));
+const contextOf = (call: RecordedCall) => blocksOf(call).filter((block) => block.type === 'context').flatMap((block) => (block.elements ?? []).map((element) => (typeof element.text === 'string' ? element.text : element.text?.text ?? ''))).join('\n');
+
+describe(`the agents table over HTTP: sort: and pages (Bolt receiver, signed requests) on ${TEST_ENGINE}`, () => {
+  let slack: FakeSlack;
+  let bot: TestBot;
+  // Most solved first, a tie by name; fastest first response first.
+  const bySolved = [...AGENTS].sort((a, b) => b.tickets - a.tickets || a.name.localeCompare(b.name)).map((agent) => agent.name);
+  const byFrt = [...AGENTS].sort((a, b) => a.wait - b.wait).map((agent) => agent.name);
+
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    slack.answer('users.info', (call) => ({ body: { ok: true, user: { id: String(call.args.user), is_admin: false, is_owner: false, locale: 'en-US', profile: {} } } }));
+    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta' }, { clock: () => NOW });
+    await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
+  });
+  afterAll(async () => {
+    await bot.dispose();
+    await slack.close();
+  });
+
+  let sequence = 0;
+  async function command(words: string): Promise<RecordedCall> {
+    const before = slack.callsTo('response_url').length;
+    expect((await postSlashCommand(bot.url, { text: words, userId: 'U0000LEAD', responseUrl: slack.responseUrl(`agents-${++sequence}`) })).status).toBe(200);
+    return (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
+  }
+  async function click(button: { action_id?: string; value?: string } | undefined): Promise<RecordedCall> {
+    expect(button).toBeDefined();
+    const before = slack.callsTo('response_url').length;
+    expect((await postButtonClick(bot.url, { actionId: button?.action_id ?? '', value: button?.value ?? '', userId: 'U0000LEAD', responseUrl: slack.responseUrl(`click-${++sequence}`) })).status).toBe(200);
+    return (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
+  }
+
+  it('is sorted by solved, most first, twenty agents a page, and says so', async () => {
+    const first = await command('agents 7d');
+    expect(namesOf(first)).toEqual(bySolved.slice(0, 20));
+    expect(contextOf(first)).toContain('Sorted by Solved, highest first');
+    expect(contextOf(first)).toContain('Page 1 of 3 · 45');
+    expect(buttonOf(first, 'kpi_agents_page:prev')).toBeUndefined();
+    const second = await click(buttonOf(first, 'kpi_agents_page:next'));
+    expect(second.args.replace_original).toBe(true);
+    expect(namesOf(second)).toEqual(bySolved.slice(20, 40));
+  });
+
+  it('sort:frt orders by first response median, fastest first; every page keeps the order, and Share posts it', async () => {
+    const first = await command('agents 7d sort:frt');
+    expect(contextOf(first)).toContain('Sorted by FRT median, lowest first');
+    expect(namesOf(first)).toEqual(byFrt.slice(0, 20));
+    const second = await click(buttonOf(first, 'kpi_agents_page:next'));
+    expect(namesOf(second)).toEqual(byFrt.slice(20, 40));
+    const third = await click(buttonOf(second, 'kpi_agents_page:next'));
+    expect(namesOf(third)).toEqual(byFrt.slice(40));
+    expect(contextOf(third)).toContain('Page 3 of 3 · 45');
+    expect(buttonOf(third, 'kpi_agents_page:next')).toBeUndefined();
+    const back = await click(buttonOf(third, 'kpi_agents_page:prev'));
+    expect(namesOf(back)).toEqual(byFrt.slice(20, 40));
+    const share = buttonOf(back, 'kpi_share');
+    expect(decodeRef(share?.value)).toMatchObject({ m: 'agents', s: 'frtMedian' });
+    const shared = await click(share);
+    expect(shared.args.response_type).toBe('in_channel');
+    expect(namesOf(shared)).toEqual(byFrt.slice(0, 20));
+  });
+
+  it('refuses a column it does not have, naming the nearest, and sort: on anything but the agents table', async () => {
+    expect(JSON.stringify((await command('agents sort:csta')).args)).toContain('sort:csat');
+    expect(JSON.stringify((await command('frt 7d sort:frt')).args)).toContain('`sort:frt`');
+  });
+});
