@@ -134,7 +134,7 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['goals', 'set', 'backlog', '1,500'], env)).toMatchObject({ status: 2, stderr: 'kpibot: "1,500" is not a value of backlog: give it as a whole number such as 50\n' });
     expect(runKpibot(['goals', 'remove', 'nps'], env).status).toBe(0);
     expect(JSON.parse(runKpibot(['report', 'frt', '--json'], env).stdout)).not.toHaveProperty('goal');
-  });
+  }, 90_000); // 32 kpibot processes, each its own Node start: about 20 s alone, more beside a full parallel run
 
   it('--by refused where it cannot split: one line, exit code 2', () => {
     const env = { DATABASE_URL: testDb.url };

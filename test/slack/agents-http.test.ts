@@ -4,12 +4,10 @@
  * URLs are a fake on loopback; the clock is fixed. The expected orders are worked out here from the tickets made.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestStore } from '../../src/store/ingest-store.js';
 import type { NormalizedEvent, TicketEvent } from '../../src/ingest/events.js';
 import { decodeRef } from '../../src/slack/blocks/common.js';
-import { startTestBot, type TestBot } from '../helpers/bot.js';
-import { startFakeSlack, type FakeSlack, type RecordedCall } from '../helpers/fake-slack.js';
-import { postButtonClick, postSlashCommand, SIGNING_SECRET } from '../helpers/slack-requests.js';
+import type { RecordedCall } from '../helpers/fake-slack.js';
+import { startSlackWorld, type SlackWorld } from '../helpers/slack-world.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 
 const NOW = Date.parse('2026-11-20T10:00:00Z');
@@ -44,35 +42,19 @@ const buttonOf = (call: RecordedCall, prefix: string) => blocksOf(call).flatMap(
 const contextOf = (call: RecordedCall) => blocksOf(call).filter((block) => block.type === 'context').flatMap((block) => (block.elements ?? []).map((element) => (typeof element.text === 'string' ? element.text : element.text?.text ?? ''))).join('\n');
 
 describe(`the agents table over HTTP: sort: and pages (Bolt receiver, signed requests) on ${TEST_ENGINE}`, () => {
-  let slack: FakeSlack;
-  let bot: TestBot;
+  let world: SlackWorld;
   // Most solved first, a tie by name; fastest first response first.
   const bySolved = [...AGENTS].sort((a, b) => b.tickets - a.tickets || a.name.localeCompare(b.name)).map((agent) => agent.name);
   const byFrt = [...AGENTS].sort((a, b) => a.wait - b.wait).map((agent) => agent.name);
 
   beforeAll(async () => {
-    slack = await startFakeSlack();
-    slack.answer('users.info', (call) => ({ body: { ok: true, user: { id: String(call.args.user), is_admin: false, is_owner: false, locale: 'en-US', profile: {} } } }));
-    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta' }, { clock: () => NOW });
-    await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
+    world = await startSlackWorld({ now: NOW, events: fixture() });
   });
   afterAll(async () => {
-    await bot.dispose();
-    await slack.close();
+    await world.dispose();
   });
-
-  let sequence = 0;
-  async function command(words: string): Promise<RecordedCall> {
-    const before = slack.callsTo('response_url').length;
-    expect((await postSlashCommand(bot.url, { text: words, userId: 'U0000LEAD', responseUrl: slack.responseUrl(`agents-${++sequence}`) })).status).toBe(200);
-    return (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
-  }
-  async function click(button: { action_id?: string; value?: string } | undefined): Promise<RecordedCall> {
-    expect(button).toBeDefined();
-    const before = slack.callsTo('response_url').length;
-    expect((await postButtonClick(bot.url, { actionId: button?.action_id ?? '', value: button?.value ?? '', userId: 'U0000LEAD', responseUrl: slack.responseUrl(`click-${++sequence}`) })).status).toBe(200);
-    return (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
-  }
+  const command = (words: string) => world.command(words);
+  const click = (button: { action_id?: string; value?: string } | undefined) => world.click(button);
 
   it('is sorted by solved, most first, twenty agents a page, and says so', async () => {
     const first = await command('agents 7d');

@@ -739,7 +739,7 @@ describe('Part 2: /kpi replies through the Bolt receiver, against computeMetric 
     for (const locale of LOCALES) {
       const agents = await command('agents 30d', locale);
       checkLimits(`[${locale}] agents 30d`, agents);
-      expect(texts(agents).join('\n')).toContain(fill(msg(locale, 'tickets.page'), { page: 1, pages: Math.ceil(rows / 20), total: num(locale, rows) }));
+      expect(texts(agents).join('\n')).toContain(fill(msg(locale, 'tickets.page'), { page: '1', pages: String(Math.ceil(rows / 20)), total: num(locale, rows) }));
       expect(texts(agents).join('\n')).not.toMatch(/<y/);
       const filtered = await command(slackEscape(`frt 30d team:"${long}"`), locale);
       checkLimits(`[${locale}] frt team:<4000 chars>`, filtered);

@@ -4,13 +4,13 @@
  * that applies to it. Slack's Web API and the response URLs are a fake on loopback; the clock is fixed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestStore } from '../../src/store/ingest-store.js';
 import { GoalStore } from '../../src/store/goal-store.js';
 import { MAX_GOALS } from '../../src/kpi/goals.js';
 import type { NormalizedEvent, TicketEvent } from '../../src/ingest/events.js';
-import { startTestBot, type TestBot } from '../helpers/bot.js';
-import { startFakeSlack, type FakeSlack, type RecordedCall } from '../helpers/fake-slack.js';
-import { postEvent, postSlashCommand, SIGNING_SECRET } from '../helpers/slack-requests.js';
+import type { TestBot } from '../helpers/bot.js';
+import type { FakeSlack, RecordedCall } from '../helpers/fake-slack.js';
+import { postEvent } from '../helpers/slack-requests.js';
+import { startSlackWorld, type SlackWorld } from '../helpers/slack-world.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 
 const NOW = Date.parse('2026-11-20T10:00:00Z');
@@ -37,31 +37,19 @@ function fixture(): NormalizedEvent[] {
 const text = (call: RecordedCall) => `${String(call.args.text)}\n${JSON.stringify(call.args.blocks)}`;
 
 describe(`goals over HTTP (Bolt receiver, signed requests) on ${TEST_ENGINE}`, () => {
+  let world: SlackWorld;
   let slack: FakeSlack;
   let bot: TestBot;
-  const users: Record<string, { locale?: string; is_admin?: boolean }> = { U0000ADMN: { is_admin: true }, U0000TURK: { locale: 'tr-TR' } };
 
   beforeAll(async () => {
-    slack = await startFakeSlack();
-    slack.answer('users.info', (call) => {
-      const id = String(call.args.user);
-      return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US', profile: {} } } };
-    });
-    bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta' }, { clock: () => NOW });
-    await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
+    world = await startSlackWorld({ now: NOW, events: fixture(), users: { U0000ADMN: { is_admin: true }, U0000TURK: { locale: 'tr-TR' } } });
+    ({ slack, bot } = world);
   });
   afterAll(async () => {
-    await bot.dispose();
-    await slack.close();
+    await world.dispose();
   });
 
-  let sequence = 0;
-  async function command(words: string, userId = 'U0000LEAD'): Promise<string> {
-    const id = `goal-${++sequence}`;
-    const before = slack.callsTo('response_url').length;
-    expect((await postSlashCommand(bot.url, { text: words, userId, responseUrl: slack.responseUrl(id) })).status).toBe(200);
-    return text((await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall);
-  }
+  const command = async (words: string, userId = 'U0000LEAD'): Promise<string> => text(await world.command(words, userId));
 
   it('refuses a goal to a non-admin and keeps nothing', async () => {
     expect(await command('goal frt 30m')).toContain('Only workspace admins and owners');

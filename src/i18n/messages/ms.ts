@@ -534,9 +534,9 @@ export const ms: Messages = {
   'error.bad_sample': '`{word}` bukan saiz sampel: tulis `sample:` dengan nombor bulat dari 1 hingga 100000, contohnya `sample:20`; dengan itu, peraturannya hanya dinilai apabila nilainya berdasarkan sekurang-kurangnya 20 tiket atau jawapan (n).',
   'error.sample_not_for_metric': '`{word}` tidak boleh digunakan dengan metrik ini: metrik ini ialah kiraan, jadi nilainya ialah n-nya sendiri. `sample:` adalah untuk median, kadar dan skor (`threshold csat 7d &lt; 80% sample:20`).',
   'error.unknown_sort': '`{word}` bukan lajur jadual ejen: isih mengikut `solved`, `frt`, `resolution`, `csat`, `fcr`, `aht`, `open` atau `overdue`, contohnya `/kpi agents sort:csat`.',
-  'agents.sorted': 'Diisih mengikut {column}, {order} (`sort:frt`, `sort:csat`… untuk susunan lain)',
-  'agents.order.high': 'tertinggi dahulu',
-  'agents.order.low': 'terendah dahulu',
+  'agents.sorted': 'Diisih mengikut lajur {column}, {order} (`sort:frt`, `sort:csat`… untuk susunan lain)',
+  'agents.order.high': 'yang tertinggi dahulu',
+  'agents.order.low': 'yang terendah dahulu',
   'admin.alert.min_sample': '{what} (n ≥ {n})',
   'home.goals': 'Sasaran: {n}',
 };
