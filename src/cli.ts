@@ -43,11 +43,11 @@ Commands:
                              Backfill tickets from a CSV export (kpibot import --help, docs/import.md).
   sla list | add | remove | calendar | holiday | team | recompute
                              SLA policies, business-hours calendars and team calendars (kpibot sla --help for details).
-  alerts team | quiet | list
+  alerts team | quiet | list | remove
                              A team's alert channel and lead, a channel's quiet hours (kpibot alerts --help for details).
   goals [list] | set <metric> <value> | remove <metric> [--filter key=value ...]
                              The goal of each metric that replies and digests judge it by (kpibot goals --help).
-  report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--sort column] [--json | --csv]
+  report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--by B] [--sort column] [--json | --csv]
                              Print a KPI (default: summary over 30d; kpibot report --help lists the words).
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
                              List the latest webhook deliveries (refused ones with --rejected).

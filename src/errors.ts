@@ -56,7 +56,15 @@ export class HttpError extends KpiBotError {
 /** The one-line description of any thrown value, for logs and the command line. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const first = error.message.split('\n')[0] ?? error.name;
+  const [first = error.name, ...rest] = error.message.split('\n');
+  // knex's "Knex: run\n$ npm install sqlite3 --save\n<why the driver did not load>": the driver is missing or was never
+  // built (sqlite3 builds from source where npm has no binary for the platform). Its first line alone named nothing.
+  if (first === 'Knex: run') {
+    const install = rest.find((line) => line.startsWith('$ '))?.slice(2);
+    const why = rest.find((line) => line.trim() !== '' && !line.startsWith('$ ')) ?? 'no reason given';
+    const driver = /npm install (\S+)/.exec(install ?? '')?.[1] ?? 'database';
+    return `the ${driver} driver could not be loaded (${why.trim()}): run "npm ci" again and read its output for a failed build of ${driver}`;
+  }
   // knex puts the whole SQL before a driver's message ("insert into … - SQLITE_BUSY: database is locked"): the reason is the driver's.
   const code = (error as { code?: unknown }).code;
   const fromDriver = typeof code === 'string' && (code.startsWith('SQLITE_') || /^[0-9A-Z]{5}$/.test(code));

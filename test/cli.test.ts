@@ -83,6 +83,20 @@ describe('kpibot command line', () => {
     expect(result.stderr.split('\n')).toHaveLength(2);
   });
 
+  it('a SQLite file that is not a database: one line naming it from every command, the file left as it was', () => {
+    const dir = freshDir();
+    const file = join(dir, 'tickets.sqlite');
+    const text = 'id,created_at\n1,2026-11-01\n'.repeat(200);
+    writeFileSync(file, text);
+    for (const command of [['report'], ['migrate'], ['sla', 'list'], ['goals'], ['deliveries'], ['start']]) {
+      const result = runKpibot(command, { DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent' }, dir);
+      expect(result.status, command.join(' ')).not.toBe(0);
+      // It used to end the process with an unhandled 'error' event and a Node trace.
+      expect(result.stderr, command.join(' ')).toMatch(/^kpibot: (cannot use the database: )?SQLITE_NOTADB: file is not a database\n$/);
+    }
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+
   it('help lists the commands; config hides secrets', () => {
     const help = runKpibot(['help'], {}, freshDir());
     expect(help.status).toBe(0);

@@ -112,7 +112,9 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     // A duration goal reads as it was set, to the second; a key given twice is refused.
     expect(runKpibot(['goals', 'set', 'aht', '90s'], env).stdout).toBe('goal set: aht (all tickets): at most 1 min 30 s\n');
     expect(runKpibot(['goals', 'remove', 'aht'], env).status).toBe(0);
-    expect(runKpibot(['goals', 'set', 'fcr', '70', '--filter', 'team=a', '--filter', 'team=b'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --filter names one key twice (team=a, team=b): a goal\'s scope has one value per key\n' });
+    expect(runKpibot(['goals', 'set', 'fcr', '70', '--filter', 'team=a', '--filter', 'team=b'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --filter names team twice ("team=a" and "team=b"): a ticket has one team: keep one, or run the command once for each\n' });
+    // A report too: the last value used to win silently, reporting on team b alone under a heading that named only it.
+    expect(runKpibot(['report', 'frt', '--filter', 'team=billing', '--filter', 'team=Technical'], env)).toMatchObject({ status: 2, stdout: '', stderr: 'kpibot: --filter names team twice ("team=billing" and "team=Technical"): a ticket has one team: keep one, or run the command once for each\n' });
     const agents = JSON.parse(runKpibot(['report', 'agents', '--json'], env).stdout) as { rows: { goals?: unknown }[] };
     expect(agents.rows[0]?.goals).toEqual({ frtMedian: { target: 5400, direction: 'at_most', filters: {}, met: false, gap: 1800 } });
     expect(runKpibot(['report', 'agents', '--csv'], env).stdout.split('\n')[1]).toMatch(/,UTC,frt$/);

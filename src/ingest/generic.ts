@@ -5,6 +5,7 @@
  * the base64 part of a `whsec_` secret; `webhook-timestamp` is Unix seconds.
  */
 import type { WebhookSecrets } from '../config.js';
+import { closestWord } from '../kpi/suggest.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import {
   SCALE_BOUNDS,
@@ -124,7 +125,10 @@ function parseEvent(event: Json, prefix: string): NormalizedEvent {
       dedupeKey: id,
     };
   }
-  throw new PayloadShapeError(`${prefix}type "${type}" is not a generic event type (one of ${EVENT_TYPES.join(', ')})`);
+  // Short enough to be read whole in a 422 and in `kpibot deliveries` (300 characters): the nearest type, and where the
+  // list is; the list itself (22 types) used to be cut off after ticket.handle_t….
+  const near = closestWord(type.toLowerCase(), EVENT_TYPES);
+  throw new PayloadShapeError(`${prefix}type "${type}" is not a generic event type${near === undefined ? '' : `; did you mean "${near}"?`} docs/sources/generic.md lists all ${EVENT_TYPES.length}`);
 }
 
 function parseTicketData(ticket: Json, event: Json, type: TicketEventType, prefix: string): TicketEventData {

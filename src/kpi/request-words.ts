@@ -134,13 +134,20 @@ export function parseMetric(word: string | undefined): MetricId {
   return read.value;
 }
 
-/** `--filter key=value` pairs; the last value of a key wins. */
+/**
+ * `--filter key=value` pairs, combined with AND. A key given twice is refused: one ticket has one team, so
+ * `team=a --filter team=b` could only mean "neither" or "either", and keeping the last one silently reported on b alone.
+ */
 export function parseFilters(pairs: readonly string[]): TicketFilters {
   const filters: Partial<Record<FilterKey, string>> = {};
+  const given: Partial<Record<FilterKey, string>> = {};
   for (const pair of pairs) {
     const read = readFilter(pair);
     if (!read.ok) throw new UsageError(describeWordProblem(read.problem));
-    filters[read.value.key] = read.value.value;
+    const { key, value } = read.value;
+    if (given[key] !== undefined) throw new UsageError(`--filter names ${key} twice ("${given[key]}" and "${pair}"): a ticket has one ${key}: keep one, or run the command once for each`);
+    given[key] = pair;
+    filters[key] = value;
   }
   return filters;
 }

@@ -686,7 +686,8 @@ function alerts(verb: string, words: readonly string[]): KpiRequest {
     rule = { type };
     filterWords = rest;
   } else if (type === 'threshold') {
-    const threshold = readThreshold(typeWord, rest);
+    // A missing part is named as `/kpi alerts` needing it (there is no `/kpi threshold`).
+    const threshold = readThreshold(verb, rest);
     rule = threshold.rule;
     filterWords = threshold.rest;
   } else {

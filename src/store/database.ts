@@ -96,13 +96,19 @@ function openSqlite(filename: string, log: KnexLog, readers = 0): Database {
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
         // WAL lets readers run beside the writer; FULL sync makes a COMMIT
         // durable before we answer 2xx; busy_timeout waits out other processes.
+        // Each statement reports its own error (a statement without a callback emits it as an 'error' event nobody
+        // handles, which ended the process: a file that is not a database, SQLITE_NOTADB); the first one is passed on.
+        let failed: Error | null = null;
+        const note = (error: Error | null) => {
+          failed ??= error;
+        };
         connection.serialize(() => {
           if (readers === 0) {
-            connection.run('PRAGMA journal_mode = WAL');
-            connection.run('PRAGMA synchronous = FULL');
-            connection.run('PRAGMA foreign_keys = ON');
-          } else connection.run('PRAGMA query_only = ON');
-          connection.run('PRAGMA busy_timeout = 5000', (error) => done(error, connection));
+            connection.run('PRAGMA journal_mode = WAL', note);
+            connection.run('PRAGMA synchronous = FULL', note);
+            connection.run('PRAGMA foreign_keys = ON', note);
+          } else connection.run('PRAGMA query_only = ON', note);
+          connection.run('PRAGMA busy_timeout = 5000', (error) => done(failed ?? error, connection));
         });
       },
     },
