@@ -165,8 +165,8 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   },
   {
     id: 'enps', title: 'Employee NPS', unit: 'score', higherIsBetter: true,
-    formula: 'the NPS formula over employee pulse answers: % promoters (9-10) - % detractors (0-6).', counts: 'Pulse answers given in the period.', excludes: 'Nothing.',
-    edges: 'Shown only from 5 answers, to keep answers anonymous. Ticket filters are refused: answers belong to no ticket.',
+    formula: 'the NPS formula over employee pulse answers: % promoters (9-10) - % detractors (0-6).', counts: 'The answers of the pulse waves that started in the period, each wave whole. A wave is one pulse (`/kpi enps start`, or one survey id sent through the generic format); answers sent with no survey id form one wave per helpdesk per UTC calendar month. A wave starts at its first answer, and its later answers count with it, in that period.', excludes: 'Waves of fewer than 5 answers, in every period.',
+    edges: 'Anonymity: a period holds whole waves of 5 or more answers, or none, so no answer (nor any handful) can be read off one report, or worked out by subtracting one period\'s report from another\'s (as counting answers one by one by their own time allowed). A wave still collecting answers changes as they come: whoever knows who answered between two looks can tell that person\'s effect, so read a pulse once it is over. Ticket filters are refused: answers belong to no ticket.',
     vendors: 'No helpdesk measures it; the bot asks the question itself (`/kpi enps start`), by DM, and stores who answered apart from the scores, which carry no Slack user.',
   },
   {

@@ -36,6 +36,8 @@ type Computed = { measure: Measure; details: Record<string, unknown> };
 type Compute = (store: KpiStore, range: Range, filters: TicketFilters, now: number, timezone: string) => Promise<Computed>;
 
 const DAY = 86_400_000;
+/** eNPS is shown from this many answers, and a wave of fewer counts nowhere (anonymity). */
+export const ENPS_MIN_ANSWERS = 5;
 
 const durationDetails = (stats: DurationStats) => ({ median: stats.median, mean: stats.mean, p90: stats.p90, n: stats.n });
 
@@ -133,11 +135,13 @@ const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
     const b = surveyBuckets(await store.surveyScores('ces', range, filters));
     return { measure: mean(b.sum, b.all), details: { easyShare: percent(b.easy, b.all).value } };
   },
-  async enps(store, range, filters) {
-    const b = surveyBuckets(await store.surveyScores('enps', range, filters));
+  async enps(store, range) {
+    // Whole waves of at least 5 answers, by the period their first answer is in (KpiStore.enpsWaveScores): fewer would
+    // let people be identified, directly or by subtracting one period's report from another's.
+    const b = surveyBuckets(await store.enpsWaveScores(range, ENPS_MIN_ANSWERS));
     const score = netPromoterScore(b.promoters, b.passives, b.detractors);
-    // Fewer than 5 answers would let people be identified: show nothing.
-    const hidden = score.n < 5;
+    // A guard: counted waves hold 5 or more, so a period holds none or 5 or more.
+    const hidden = score.n < ENPS_MIN_ANSWERS;
     return { measure: hidden ? { value: null, n: score.n } : score, details: hidden ? { hidden: true } : { promoters: b.promoters, passives: b.passives, detractors: b.detractors } };
   },
   async aht(store, range, filters) {

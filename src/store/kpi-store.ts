@@ -5,7 +5,7 @@
  * them into measures. Times are epoch ms; durations come back in seconds.
  */
 import type { Knex } from 'knex';
-import { independently, readerOf, type Database } from './database.js';
+import { engineOf, independently, readerOf, type Database } from './database.js';
 import { interpolate, quantileRanks } from '../kpi/formulas.js';
 import { locateRanks } from '../kpi/duration-buckets.js';
 import { matchKey } from '../kpi/sla.js';
@@ -440,6 +440,30 @@ export class KpiStore {
       void query.whereExists(this.tickets(filters).select(this.db.raw('1')).whereRaw('t.id = s.ticket_id'));
     }
     const rows = (await query.select('s.scale', 's.score').count({ n: '*' }).groupBy('s.scale', 's.score')) as { scale: string; score: number | string; n: number | string }[];
+    return rows.map((row) => ({ scale: row.scale, score: Number(row.score), n: Number(row.n) }));
+  }
+
+  /**
+   * eNPS answers, bucketed by score, of the waves that started in the range: a wave is one pulse (its survey id, per
+   * source), or, for answers sent with none, a source's answers of one UTC calendar month; it starts at its first
+   * answer, and counts whole in the range that holds its start. A wave of fewer than `minAnswers` answers counts in no
+   * range. So any two ranges differ by whole waves of at least `minAnswers`: no answer, nor any handful of answers, can
+   * be worked out by subtracting one report from another, as answers counted one by one in each range allowed.
+   */
+  async enpsWaveScores(range: Range, minAnswers: number): Promise<{ scale: string; score: number; n: number }[]> {
+    const month = (alias: string) => (engineOf(this.db) === 'postgres'
+      ? `to_char(to_timestamp(${alias}.responded_at / 1000) at time zone 'UTC', 'YYYY-MM')`
+      : `strftime('%Y-%m', ${alias}.responded_at / 1000, 'unixepoch')`);
+    const wave = (alias: string) => `${alias}.source || ':' || coalesce(${alias}.survey_id, 'month:' || ${month(alias)})`;
+    const scales = SURVEY_SCALES.enps;
+    const rows = (await this.db
+      .with('waves', (q) => void q
+        .from('survey_responses as w').where('w.kind', 'enps').whereIn('w.scale', scales)
+        .select(this.db.raw(`${wave('w')} as wave`), this.db.raw('min(w.responded_at) as started'))
+        .groupByRaw(wave('w')).havingRaw('count(*) >= ?', [minAnswers]))
+      .from('survey_responses as s').where('s.kind', 'enps').whereIn('s.scale', scales)
+      .whereExists((q) => void q.from('waves').whereRaw(`waves.wave = ${wave('s')}`).andWhere('waves.started', '>=', range.from).andWhere('waves.started', '<', range.to))
+      .select('s.scale', 's.score').count({ n: '*' }).groupBy('s.scale', 's.score')) as { scale: string; score: number | string; n: number | string }[];
     return rows.map((row) => ({ scale: row.scale, score: Number(row.score), n: Number(row.n) }));
   }
 

@@ -260,6 +260,16 @@ function generate(seed: number, now: number, boundaries: readonly number[], opti
     slackEnps.push({ at, user: `U${seed}x${i}`, score: rng.int(0, 10) });
   }
 
+  // eNPS pulses from a survey tool: waves of 3 to 8 answers over two days from a random start (those under 5 count
+  // nowhere), and answers sent with no survey id (a wave per UTC month). Drawn last, so the data above stays as it was.
+  for (let w = 0; w < 7; w += 1) {
+    const start = rng.time(first, now - 3 * DAY);
+    const count = rng.int(3, 8);
+    for (let k = 0; k < count; k += 1) {
+      events.push({ kind: 'survey', rating: { kind: 'enps', scale: '0-10', score: rng.int(0, 10) }, occurredAt: start + rng.int(0, 2 * DAY), dedupeKey: nextKey('w'), ...(w === 6 ? {} : { surveyId: `wave-${w}` }) });
+    }
+  }
+
   // Out of order: shuffle everything, deliver in several batches, re-sends among them.
   const all = rng.shuffle([...events, ...resent]);
   const batches: NormalizedEvent[][] = [];
@@ -301,7 +311,8 @@ class Oracle {
   readonly surveys: SurveyEvent[];
   readonly customerEvents: CustomerEvent[];
   readonly sessions: Map<string, SelfServiceEvent>;
-  readonly enps: { at: number; score: number }[];
+  /** eNPS answers with their wave: one Slack pulse, or a generic answer's survey id (each per source). */
+  readonly enps: { at: number; score: number; wave: string }[];
 
   constructor(data: Dataset) {
     // Deliveries: the same event id twice counts once.
@@ -323,8 +334,8 @@ class Oracle {
     for (const event of unique) if (event.kind === 'self_service') this.sessions.set(event.sessionId, event);
     // Slack eNPS answers: "its time rounded to the hour" (kept far from boundaries, so floor or nearest agree).
     this.enps = [
-      ...data.slackEnps.map((a) => ({ at: Math.floor(a.at / H) * H, score: a.score })),
-      ...this.surveys.filter((s) => s.rating.kind === 'enps').map((s) => ({ at: s.occurredAt, score: s.rating.score })),
+      ...data.slackEnps.map((a) => ({ at: Math.floor(a.at / H) * H, score: a.score, wave: 'slack pulse' })),
+      ...this.surveys.filter((s) => s.rating.kind === 'enps').map((s) => ({ at: s.occurredAt, score: s.rating.score, wave: `generic ${s.surveyId ?? `month ${new Date(s.occurredAt).toISOString().slice(0, 7)}`}` })),
     ];
   }
 
@@ -374,8 +385,15 @@ class Oracle {
     return { value: n === 0 ? null : scores.reduce((a, b) => a + b, 0) / n, n, details: { easyShare: pct(scores.filter((s) => s >= 5).length, n) } };
   }
 
+  /**
+   * "Waves that started in the period, all their answers; a wave of fewer than 5 counts nowhere": a wave starts at its
+   * first answer, whenever that was.
+   */
   enpsOf(r: Range): Measure {
-    const scores = this.enps.filter((a) => inRange(a.at, r)).map((a) => a.score);
+    const waves = new Map<string, { at: number; score: number }[]>();
+    for (const answer of this.enps) waves.set(answer.wave, [...(waves.get(answer.wave) ?? []), answer]);
+    const counted = [...waves.values()].filter((answers) => answers.length >= 5 && inRange(Math.min(...answers.map((a) => a.at)), r));
+    const scores = counted.flat().map((a) => a.score);
     const nps = npsOf(scores);
     // Shown only from 5 answers.
     return scores.length < 5 ? { value: null, n: scores.length, details: { hidden: true } } : nps;
@@ -815,15 +833,27 @@ describe(`differential: survey, customer and agent metrics against an oracle fro
       expect(pickShape(await computeMetric('csat', kpi, P, {}, NOW))).toMatchObject({ value: 100, n: 1, previous: { value: null, n: 0 }, change: null, trend: 'unknown' });
     });
 
-    it('enps: Slack answers are kept to the hour (read as cut down to it), at least 5 to be shown', async () => {
+    it('enps: whole waves of at least 5, in the period of their first answer (Slack answers kept to the hour): no report can be subtracted from another to reveal fewer', async () => {
       await clearIngestedData(db);
       const enps = new EnpsStore(db);
-      const users = Array.from({ length: 9 }, (_, i) => `UE${i}`);
-      const survey = await db.transaction((trx) => enps.createSurvey(trx, { audience: 'C0PULSE', question: null, startedBy: 'U0ADMIN', invited: users }, S - 2 * DAY));
-      // Five clicked 20 minutes before the period (kept at 23:00, the previous period), four 10 minutes into it.
-      for (const [i, user] of users.entries()) expect(await enps.answer(survey, user, i < 5 ? 10 : 3, i < 5 ? S - 20 * MIN : S + 10 * MIN)).toBe('recorded');
+      const pulse = async (users: string[], at: number) => db.transaction((trx) => enps.createSurvey(trx, { audience: 'C0PULSE', question: null, startedBy: 'U0ADMIN', invited: users }, at));
+      const first = Array.from({ length: 9 }, (_, i) => `UE${i}`);
+      const one = await pulse(first, S - 2 * DAY);
+      // Five clicked 20 minutes before the period (kept at 23:00, the previous period), four 10 minutes into it: one
+      // wave, begun in the previous period, counts whole there.
+      for (const [i, user] of first.entries()) expect(await enps.answer(one, user, i < 5 ? 10 : 3, i < 5 ? S - 20 * MIN : S + 10 * MIN)).toBe('recorded');
+      // A second pulse answered by four, in the period: a wave under 5 counts in no period at all.
+      const second = ['UF0', 'UF1', 'UF2', 'UF3'];
+      const two = await pulse(second, S + DAY);
+      for (const user of second) expect(await enps.answer(two, user, 0, S + 2 * DAY)).toBe('recorded');
       const result = await computeMetric('enps', kpi, P, {}, NOW);
-      expect(pickShape(result)).toEqual({ value: null, n: 4, previous: { value: 100, n: 5 }, change: null, trend: 'unknown', details: { hidden: true } });
+      // 5 promoters and 4 detractors of 9: (5 - 4) / 9 = 11.1.
+      expect(rounded(pickShape(result))).toEqual(rounded({ value: null, n: 0, previous: { value: (100 * (5 - 4)) / 9, n: 9 }, change: null, trend: 'unknown', details: { hidden: true } }));
+      // Any window: the same two numbers or nothing, never the four, nor the four of the first wave given in the period.
+      for (const [from, to] of [[S - DAY, S + DAY], [S, S + 3 * DAY], [S + DAY, S + 3 * DAY], [S - 3 * DAY, S + 3 * DAY], [S + H, S + 30 * DAY]]) {
+        const n = (await computeMetric('enps', kpi, { from: from ?? 0, to: to ?? 0, timezone: 'UTC', previous: { from: 0, to: 1 } }, {}, NOW)).n;
+        expect([0, 9], `${from}..${to}`).toContain(n);
+      }
     });
 
     it('kpibot report refuses a ticket filter with churn, repeat, enps and selfservice, and takes one with csat', async () => {

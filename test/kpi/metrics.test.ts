@@ -312,8 +312,15 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(await computeMetric('csat', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 72, n: 100 });
     expect(await computeMetric('nps', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 60, n: 100 });
     expect(await computeMetric('ces', kpi, PERIOD, {}, NOW)).toMatchObject({ value: 5, n: 4, details: { easyShare: 75 } });
-    // Fewer than five eNPS answers: nothing shown.
-    expect(await computeMetric('enps', kpi, PERIOD, {}, NOW)).toMatchObject({ value: null, n: 3, details: { hidden: true } });
+    // A wave of fewer than five eNPS answers (three sent with no survey id: that month's wave) counts nowhere.
+    expect(await computeMetric('enps', kpi, PERIOD, {}, NOW)).toMatchObject({ value: null, n: 0, details: { hidden: true } });
+    // A pulse of six: 3 promoters, 2 passives, 1 detractor: (3 - 1) / 6 = 33.3, its answers counted in the period of
+    // its first, even the one given after the period.
+    const pulse = [10, 9, 10, 7, 8, 3].map((score, i): NormalizedEvent => ({ kind: 'survey', rating: { kind: 'enps', scale: '0-10', score }, occurredAt: i === 5 ? PERIOD.to + DAY : START + 2 * DAY, surveyId: 'pulse-1', dedupeKey: `e${i}` }));
+    await load(pulse);
+    const enps = await computeMetric('enps', kpi, PERIOD, {}, NOW);
+    expect(enps).toMatchObject({ n: 6, details: { promoters: 3, passives: 2, detractors: 1 } });
+    expect(enps.value).toBeCloseTo(33.333, 3);
   });
 
   it('churn (worked example), repeat purchase and self-service', async () => {
