@@ -1,5 +1,5 @@
 /**
- * `kpibot report <metric> [--period P] [--filter key=value ...] [--timezone Z] [--by B] [--sort column] [--json | --csv]`:
+ * `kpibot report <metric> [--period P] [--filter key=value ...] [--timezone Z] [--by B [--all]] [--sort column] [--json | --csv]`:
  * a readable table, with --json one stable JSON object per metric, or with --csv rows for a spreadsheet
  * (see docs/report.md).
  */
@@ -14,7 +14,7 @@ import { AGENT_COLUMNS, AGENT_SORT_WORDS, agentColumnOf, computeAgents, computeM
 import { PERIOD_WORDS, PeriodError, periodInstant, resolvePeriod } from './kpi/periods.js';
 import { didYouMean } from './kpi/suggest.js';
 import { BREAKDOWNS, FILTER_KEYS, isTimeBreakdown, parseBreakdown, parseFilters, parseMetric, readPeriod } from './kpi/request-words.js';
-import { breakdownProblem, coarserUnit, computeBreakdown, splitsFilteredField, MAX_BREAKDOWN_BUCKETS, type BreakdownResult } from './kpi/breakdown.js';
+import { breakdownProblem, coarserUnit, computeBreakdown, splitsFilteredField, MAX_BREAKDOWN_BUCKETS, MAX_BREAKDOWN_VALUES, type BreakdownResult } from './kpi/breakdown.js';
 import { formatGoalGap, formatGoalScope, formatGoalTarget, formatValue } from './kpi/format.js';
 import { AGENT_GOAL_COLUMNS, agentRowsWithGoals, breakdownWithGoals, isReplysOwnGoal, withGoal, type AgentGoalColumn, type AgentGoals, type GoalStatus } from './kpi/goals.js';
 import { GoalStore } from './store/goal-store.js';
@@ -23,7 +23,7 @@ import { formatDate, formatDuration } from './i18n/format.js';
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
 export const REPORT_USAGE = `Usage:
-  kpibot report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--by B] [--sort column] [--json | --csv]
+  kpibot report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--by B [--all]] [--sort column] [--json | --csv]
 
   metric      ${METRIC_IDS.join(', ')}
               (default summary; definitions in docs/metrics.md)
@@ -32,6 +32,7 @@ export const REPORT_USAGE = `Usage:
   --filter    ${FILTER_KEYS.join(', ')}=value, repeatable, all must hold
   --timezone  an IANA zone that cuts the period (default KPI_TIMEZONE)
   --by        split one metric by ${BREAKDOWNS.join(', ')}
+  --all       with --by a field: every value, not the ${MAX_BREAKDOWN_VALUES} most active
   --sort      with agents: ${AGENT_COLUMNS.join(', ')}
   --json      one JSON object; --csv: rows for a spreadsheet (docs/report.md)`;
 
@@ -42,6 +43,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
     timezone: { type: 'string' },
     by: { type: 'string' },
     sort: { type: 'string' },
+    all: { type: 'boolean' },
     json: { type: 'boolean' },
     csv: { type: 'boolean' },
   });
@@ -74,6 +76,8 @@ export async function reportCommand(args: readonly string[], config: Config, out
   if (parsed.values.sort !== undefined && metric !== 'agents') throw new UsageError('--sort goes with "report agents"');
   if (parsed.values.json === true && parsed.values.csv === true) throw new UsageError('choose one of --json and --csv');
   const by = parseBreakdown(parsed.values.by);
+  // Every value of a field; a time split (at most 62 rows) and no split have no ten to go beyond.
+  if (parsed.values.all === true && (by === undefined || isTimeBreakdown(by))) throw new UsageError('--all goes with --by team, agent, priority, channel or source');
   if (by !== undefined) {
     if (splitsFilteredField(by, filters)) throw new UsageError(`--by ${by} and --filter ${by}=${String(filters[by])} both choose the ${by}: keep one`);
     const problem = breakdownProblem(metric, by, period);
@@ -99,7 +103,7 @@ export async function reportCommand(args: readonly string[], config: Config, out
     const json = parsed.values.json === true;
     const csv = parsed.values.csv === true;
     if (by !== undefined && metric !== 'agents' && metric !== 'summary') {
-      const result = breakdownWithGoals(await computeBreakdown(metric, by, store, period, filters, now), goals, filters);
+      const result = breakdownWithGoals(await computeBreakdown(metric, by, store, period, filters, now, { all: parsed.values.all === true }), goals, filters);
       if (json) output.out(JSON.stringify(result));
       else if (csv) output.out(breakdownCsv(result));
       else printBreakdown(output, heading, result, filters);

@@ -47,7 +47,7 @@ Commands:
                              A team's alert channel and lead, a channel's quiet hours (kpibot alerts --help for details).
   goals [list] | set <metric> <value> | remove <metric> [--filter key=value ...]
                              The goal of each metric that replies and digests judge it by (kpibot goals --help).
-  report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--by B] [--sort column] [--json | --csv]
+  report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--by B [--all]] [--sort column] [--json | --csv]
                              Print a KPI (default: summary over 30d; kpibot report --help lists the words).
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
                              List the latest webhook deliveries (refused ones with --rejected).

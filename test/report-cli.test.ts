@@ -63,7 +63,9 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect(agents.stdout).toContain('Ayu');
     expect(agents.stdout).toMatch(/Open now +Overdue now/); // counted now, whatever the period
     // The short word Slack's sort: takes is a column name here too.
-    expect(runKpibot(['report', 'agents', '--sort', 'frt'], { DATABASE_URL: testDb.url }).stdout).toBe(agents.stdout);
+    // (the heading names the period's end, to the minute: the table under it is compared)
+    const table = (stdout: string) => stdout.split('\n').slice(1).join('\n');
+    expect(table(runKpibot(['report', 'agents', '--sort', 'frt'], { DATABASE_URL: testDb.url }).stdout)).toBe(table(agents.stdout));
     expect(runKpibot(['report', 'agents', '--sort', 'speed'], { DATABASE_URL: testDb.url }).stderr).toContain('columns: solved, frtMedian, resolutionMedian, csat, fcr, aht, openAssigned, overdue (or solved, frt, resolution, csat, fcr, aht, open, overdue)');
   });
 
@@ -85,6 +87,13 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     expect([0, 1, 2, 7, 8, 9, 14].map((index) => cells[index])).toEqual(['volume', 'agent', 'ayu@example.com', '3', 'count', '3', 'Ayu']);
     const days = runKpibot(['report', 'volume', '--period', '7d', '--by', 'day', '--json'], env);
     expect((JSON.parse(days.stdout) as { rows: unknown[] }).rows).toHaveLength(7);
+    // --all: every value of a field (here two teams, as the ten most active are); refused with a time split or none.
+    const all = JSON.parse(runKpibot(['report', 'frt', '--period', '7d', '--by', 'team', '--all', '--json'], env).stdout) as typeof json;
+    expect(all.rows.map((row) => [row.key, row.value, row.n])).toEqual([['Sales', 21600, 1], ['Billing', 5400, 2]]);
+    expect(all.more).toBe(0);
+    for (const words of [['--by', 'day', '--all'], ['--all']]) {
+      expect(runKpibot(['report', 'volume', ...words], env)).toMatchObject({ status: 2, stderr: 'kpibot: --all goes with --by team, agent, priority, channel or source\n' });
+    }
   });
 
   it('goals: kpibot goals sets them, and report judges each number by the goal that applies (text, JSON, CSV, --by)', () => {

@@ -76,8 +76,10 @@ export interface BreakdownResult {
   /** The metric over the whole period with the filters given, against the previous period. */
   readonly overall: MetricResult;
   readonly rows: readonly BreakdownRow[];
-  /** Values of the field not shown (beyond MAX_BREAKDOWN_VALUES). */
+  /** Values of the field not shown after these rows (beyond MAX_BREAKDOWN_VALUES, or the page). */
   readonly more: number;
+  /** A page after the first (Slack's Next): how many values, most active first, came before these rows. */
+  readonly offset?: number;
   /** Active tickets with no value for the field (no team, no channel...): in no row. */
   readonly without: number;
 }
@@ -93,7 +95,16 @@ export function breakdownBuckets(period: Interval & { readonly timezone: string 
 }
 
 /** The metric split by `by` over the period: see the file's comment. The caller has checked breakdownProblem. */
-export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<BreakdownResult> {
+/**
+ * How many rows of a field: a page of MAX_BREAKDOWN_VALUES (`page`, from 0; Slack's Previous and Next), or `all` of
+ * them (`kpibot report --by team --all`, for a spreadsheet).
+ */
+export interface BreakdownPaging {
+  readonly page?: number;
+  readonly all?: boolean;
+}
+
+export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number, paging: BreakdownPaging = {}): Promise<BreakdownResult> {
   const overall = computeHeadline(metric, store, period, filters, now);
   const base = { metric, by, period: { from: iso(period.from), to: iso(period.to), timezone: period.timezone }, unit: METRICS[metric].unit };
   if (isTimeBreakdown(by)) {
@@ -106,7 +117,8 @@ export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, s
     );
     return { ...base, overall: await overall, rows, more: 0, without: 0 };
   }
-  const { values, total, without } = await store.breakdownValues(by, period, periodInstant(period, now), filters, MAX_BREAKDOWN_VALUES);
+  const limit = paging.all === true ? Number.MAX_SAFE_INTEGER : MAX_BREAKDOWN_VALUES;
+  const { values, total, offset, without } = await store.breakdownValues(by, period, periodInstant(period, now), filters, limit, paging.all === true ? 0 : Math.max(0, paging.page ?? 0) * MAX_BREAKDOWN_VALUES);
   const computed = await Promise.all(
     values.map(async ({ value, name, slackUserId, source }): Promise<BreakdownRow> => {
       const result = await computeHeadline(metric, store, period, { ...filters, [by]: value, ...(source === undefined ? {} : { source }) }, now);
@@ -116,5 +128,5 @@ export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, s
   // Priorities stay in their order (urgent first); other values largest first, so the team with the slowest replies
   // or the most open tickets leads; no data last.
   const rows = by === 'priority' ? computed : [...computed].sort((a, b) => (b.value ?? Number.NEGATIVE_INFINITY) - (a.value ?? Number.NEGATIVE_INFINITY) || b.n - a.n);
-  return { ...base, overall: await overall, rows, more: total - values.length, without };
+  return { ...base, overall: await overall, rows, more: total - offset - values.length, ...(offset > 0 ? { offset } : {}), without };
 }

@@ -133,7 +133,7 @@ export async function answerAction(actionId: string, value: string | undefined, 
   if (action === ACTION.explain) return { message: explainView({ metric: ref.m, ...(ref.n === undefined ? {} : { n: ref.n }) }, asker.locale), share: false };
   const period = periodOf(ref, deps, now);
   if (period === undefined) return undefined;
-  if (action === ACTION.share && ref.b !== undefined) {
+  if ((action === ACTION.share || action === ACTION.breakdownPage) && ref.b !== undefined) {
     // The period is read again at the click: `2026-09-24.. by:day` a day later has 63 days. Said to the sharer, not
     // posted unsplit in the channel.
     const problem = breakdownProblem(ref.m, ref.b, period);
@@ -141,6 +141,10 @@ export async function answerAction(actionId: string, value: string | undefined, 
   }
   const order = ref.s === undefined ? {} : { sort: ref.s };
   if (action === ACTION.share) return { message: await metricAnswer(ref.m, period, ref.f, true, asker, deps, now, { sharedBy: asker.userId, ...(ref.b === undefined ? {} : { by: ref.b }), ...order }), share: true };
+  // A breakdown's next or previous page of values, read again at the click; in place of the page shown.
+  if (action === ACTION.breakdownPage && ref.b !== undefined) {
+    return { message: await metricAnswer(ref.m, period, ref.f, false, asker, deps, now, { by: ref.b, page: Math.max(0, ref.pg ?? 0) }), share: false, replace: true };
+  }
   // The agents table's next or previous page, in its order, read again at the click; in place of the page shown.
   if (action === ACTION.agentsPage && ref.m === 'agents') {
     return { message: await metricAnswer('agents', period, ref.f, false, asker, deps, now, { ...order, page: Math.max(0, ref.pg ?? 0) }), share: false, replace: true };
@@ -170,7 +174,7 @@ interface AnswerOptions {
   readonly sharedBy?: string;
   /** What the metric is split by; the parser (or the button's ref, checked again here) allows it. */
   readonly by?: Breakdown;
-  /** The agents table's order (`sort:frt`) and page. */
+  /** The agents table's order (`sort:frt`); its page, or a breakdown's. */
   readonly sort?: AgentColumn;
   readonly page?: number;
 }
@@ -183,7 +187,7 @@ async function metricAnswer(metric: MetricId, period: Period, filters: TicketFil
   const [unmatched, goals] = await Promise.all([unmatchedFilters(store, filters), new GoalStore(deps.db).all()]);
   const shared = { shared: share, ...(sharedBy === undefined ? {} : { sharedBy }), ...(unmatched.length === 0 ? {} : { unmatched }) };
   if (by !== undefined && metric !== 'summary' && metric !== 'agents' && breakdownProblem(metric, by, period) === undefined) {
-    const result = breakdownWithGoals(await computeBreakdown(metric, by, store, period, filters, now), goals, filters);
+    const result = breakdownWithGoals(await computeBreakdown(metric, by, store, period, filters, now, { ...(page === undefined ? {} : { page }) }), goals, filters);
     return breakdownView({ result, period, filters, ...shared }, reader.locale);
   }
   if (metric === 'summary') {

@@ -709,10 +709,11 @@ export class KpiStore {
   /**
    * The values of a ticket field that a `by:` breakdown shows a row for: those of the tickets active in the range
    * (created or resolved in it, or open at `at`), most active first (a ticket counted once per way it is active),
-   * at most `limit`; with how many values there are in all and how many active tickets have no value (each once).
+   * at most `limit` after the first `offset` (a page; one past the last values reads the last page); with how many
+   * values there are in all, the offset used, and how many active tickets have no value (each once).
    * Each value is as a filter reads it back: a team or channel in the spelling most of its tickets have.
    */
-  async breakdownValues(key: BreakdownKey, range: Range, at: number, filters: TicketFilters, limit: number): Promise<{ values: BreakdownValue[]; total: number; without: number }> {
+  async breakdownValues(key: BreakdownKey, range: Range, at: number, filters: TicketFilters, limit: number, offset = 0): Promise<{ values: BreakdownValue[]; total: number; offset: number; without: number }> {
     // The group is what the filter compares (the team's key; a channel, lowered below); the label one spelling of it.
     const [column, label] = BREAKDOWN_COLUMNS[key];
     // Grouped by an expression, not the bare column: given `group by t.team_key`, SQLite walks the whole (team_key,
@@ -765,7 +766,9 @@ export class KpiStore {
     // Priorities from urgent down; anything else most active first. Ties by value, compared here: the engines order text by rules of their own.
     const rank = (value: string) => (key === 'priority' ? -PRIORITIES.indexOf(value as Priority) : 0);
     const ranked = [...values.values()].sort((a, b) => rank(a.value) - rank(b.value) || b.active - a.active || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-    return { values: ranked.slice(0, limit).map(({ spellings: _spellings, ...value }) => value), total: ranked.length, without };
+    // A page past the end (values went since the page before was read): the last one.
+    const from = offset < ranked.length || ranked.length === 0 ? offset : Math.floor((ranked.length - 1) / limit) * limit;
+    return { values: ranked.slice(from, from + limit).map(({ spellings: _spellings, ...value }) => value), total: ranked.length, offset: from, without };
   }
 
   /**

@@ -197,6 +197,14 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
     expect(result.rows.map((row) => row.key)).not.toContain('Team 00');
     expect(result.rows.map((row) => row.key)).not.toContain('Team 01');
     expect(result.rows[0]).toMatchObject({ key: 'Team 11', value: 12 });
+    // The next page: the two left out, after the first ten; a page past the end reads the last; all of them at once.
+    const next = await computeBreakdown('volume', 'team', w.kpi, PERIOD, {}, NOW, { page: 1 });
+    expect(next).toMatchObject({ offset: MAX_BREAKDOWN_VALUES, more: 0, rows: [{ key: 'Team 01', value: 2 }, { key: 'Team 00', value: 1 }] });
+    expect(await computeBreakdown('volume', 'team', w.kpi, PERIOD, {}, NOW, { page: 7 })).toMatchObject({ offset: MAX_BREAKDOWN_VALUES, more: 0 });
+    const all = await computeBreakdown('volume', 'team', w.kpi, PERIOD, {}, NOW, { all: true });
+    expect(all.rows.map((row) => row.value)).toEqual(Array.from({ length: MAX_BREAKDOWN_VALUES + 2 }, (_, i) => MAX_BREAKDOWN_VALUES + 2 - i));
+    expect(all).toMatchObject({ more: 0 });
+    expect(all).not.toHaveProperty('offset');
   });
 
   it('by week: each row the metric over that week; the rows of a count add up to the period\'s', async () => {

@@ -7,7 +7,7 @@
  * and whether that is good, and n (but for a count, whose n is the count). Under them, what a row is (`team:<name>` added), the tickets in no row,
  * and the Explain and Share buttons.
  */
-import type { BreakdownResult, BreakdownRow } from '../../kpi/breakdown.js';
+import { MAX_BREAKDOWN_VALUES, type BreakdownResult, type BreakdownRow } from '../../kpi/breakdown.js';
 import { isTimeBreakdown, type TimeBreakdown } from '../../kpi/request-words.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatMetricValue, formatNumber } from '../../i18n/format.js';
@@ -31,17 +31,26 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
   const overallTrend = trendText(locale, result.overall);
   const goal = goalLine(locale, result.overall, filters);
   const blocks: Block[] = [header(title), section([[`*${escapeMrkdwn(overall)}*`, overallTrend].filter((part) => part !== '').join('  '), goal].filter((part) => part !== '').join('\n'))];
-  const lines = breakdownRowLines(locale, result);
+  // A field of more than ten values goes by pages, most active first (each page by value), rather than "and N more".
+  const offset = result.offset ?? 0;
+  const paged = offset > 0 || result.more > 0;
+  const lines = breakdownRowLines(locale, result, { paged });
   if (lines.length === 0) blocks.push(section(t(locale, 'breakdown.none')));
   blocks.push(...lineSections(lines));
   const notes = [contextText(locale, period, filters, result.overall.n, result.metric), ...rowNotes(locale, result), ...ownGoalNote(locale, result)];
   notes.push(...unmatchedLines(locale, model.unmatched ?? []));
   if (model.sharedBy !== undefined) notes.push(t(locale, 'view.shared_by', { user: `<@${model.sharedBy}>` }));
+  const total = offset + result.rows.length + result.more;
+  const page = Math.floor(offset / MAX_BREAKDOWN_VALUES);
+  if (paged) notes.push(t(locale, 'tickets.page', { page: page + 1, pages: Math.ceil(total / MAX_BREAKDOWN_VALUES), total: formatNumber(locale, total) }));
   blocks.push(context(notes));
   const ref = { m: result.metric, p: period.word, f: filters, b: result.by };
   blocks.push(
     actions([
       button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ ...ref, n: result.overall.n }) }),
+      // The page turns in place; Share posts the first page.
+      ...(offset > 0 ? [button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.breakdownPage}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) })] : []),
+      ...(result.more > 0 ? [button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.breakdownPage}:next`, value: encodeRef({ ...ref, pg: page + 1 }) })] : []),
       ...(model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef(ref) })]),
     ]),
   );
@@ -49,8 +58,8 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 
-/** One line per row; "and N more" after the last when values were left out (also a digest's split). */
-export function breakdownRowLines(locale: Locale, result: BreakdownResult): string[] {
+/** One line per row; "and N more" after the last when values were left out (a digest's split), unless the view pages them. */
+export function breakdownRowLines(locale: Locale, result: BreakdownResult, options: { readonly paged?: boolean } = {}): string[] {
   const bars = barsOf(result.rows);
   const lines = result.rows.map((row, index) => {
     const name = `*${rowName(locale, result, row)}*${row.partial === true ? ' ◐' : ''}`;
@@ -60,7 +69,7 @@ export function breakdownRowLines(locale: Locale, result: BreakdownResult): stri
     const parts = [formatMetricValue(locale, row.value, result.unit), trend, n, goalRowText(locale, row.goal, result.unit)].filter((part) => part !== '');
     return `${bars === undefined ? '' : `\`${bars[index] ?? ''}\`  `}${name}  ${parts.join(' · ')}`;
   });
-  if (result.more > 0) lines.push(`_${t(locale, 'list.more', { n: result.more })}_`);
+  if (result.more > 0 && options.paged !== true) lines.push(`_${t(locale, 'list.more', { n: result.more })}_`);
   return lines;
 }
 

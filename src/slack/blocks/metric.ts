@@ -25,6 +25,7 @@ export const ACTION = {
   share: 'kpi_share',
   page: 'kpi_tickets_page',
   agentsPage: 'kpi_agents_page',
+  breakdownPage: 'kpi_breakdown_page',
 } as const;
 
 /** Agents per page of the agents table: a section each, within a message's 50 blocks. */
