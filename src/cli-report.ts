@@ -34,6 +34,7 @@ export const REPORT_USAGE = `Usage:
   --by        split one metric by ${BREAKDOWNS.join(', ')}
   --all       with --by a field: every value, not the ${MAX_BREAKDOWN_VALUES} most active
   --sort      with agents: ${AGENT_COLUMNS.join(', ')}
+              (or ${Object.keys(AGENT_SORT_WORDS).join(', ')})
   --json      one JSON object; --csv: rows for a spreadsheet (docs/report.md)`;
 
 export async function reportCommand(args: readonly string[], config: Config, output: Output, now = Date.now()): Promise<number> {

@@ -66,6 +66,7 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
     // (the heading names the period's end, to the minute: the table under it is compared)
     const table = (stdout: string) => stdout.split('\n').slice(1).join('\n');
     expect(table(runKpibot(['report', 'agents', '--sort', 'frt'], { DATABASE_URL: testDb.url }).stdout)).toBe(table(agents.stdout));
+    expect(runKpibot(['report', 'agents', '--sort', 'constructor'], { DATABASE_URL: testDb.url })).toMatchObject({ status: 2, stdout: '' });
     expect(runKpibot(['report', 'agents', '--sort', 'speed'], { DATABASE_URL: testDb.url }).stderr).toContain('columns: solved, frtMedian, resolutionMedian, csat, fcr, aht, openAssigned, overdue (or solved, frt, resolution, csat, fcr, aht, open, overdue)');
   });
 

@@ -256,21 +256,30 @@ export const AGENT_SORT_WORDS: Readonly<Record<string, AgentColumn>> = { solved:
 /** A column by its short word or its name (`frt`, `frtMedian`, any case); undefined when it is neither. */
 export function agentColumnOf(word: string): AgentColumn | undefined {
   const lower = word.toLowerCase();
-  return AGENT_SORT_WORDS[lower] ?? AGENT_COLUMNS.find((column) => column.toLowerCase() === lower);
+  // Own words only: `constructor` or `__proto__` are no column (an object's inherited keys would have read as one).
+  return (Object.hasOwn(AGENT_SORT_WORDS, lower) ? AGENT_SORT_WORDS[lower] : undefined) ?? AGENT_COLUMNS.find((column) => column.toLowerCase() === lower);
+}
+
+/**
+ * The agents table's order by a column: its better end first (HIGHER_FIRST), no value last, then by name, and last by
+ * the agent's id, so that two agents of one name and value (one person's accounts in two helpdesks) keep one order from
+ * one read to the next, which pages rely on (PostgreSQL returns rows in no set order).
+ */
+export function agentOrder(sort: AgentColumn): (a: AgentRow, b: AgentRow) => number {
+  const direction = HIGHER_FIRST[sort] ? -1 : 1;
+  return (a, b) => {
+    const x = a[sort];
+    const y = b[sort];
+    if (x === null && y === null) return a.name.localeCompare(b.name) || a.agentId - b.agentId;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return direction * (x - y) || a.name.localeCompare(b.name) || a.agentId - b.agentId;
+  };
 }
 
 /** The `agents` table: one row per agent, sorted by a column (no-data cells last), then by name. */
 export async function computeAgents(store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number, sort: AgentColumn = 'solved'): Promise<{ metric: 'agents'; period: MetricResult['period']; sort: AgentColumn; rows: AgentRow[] }> {
-  const rows = await store.agentTable(period, now, filters);
-  const direction = HIGHER_FIRST[sort] ? -1 : 1;
-  rows.sort((a, b) => {
-    const x = a[sort];
-    const y = b[sort];
-    if (x === null && y === null) return a.name.localeCompare(b.name);
-    if (x === null) return 1;
-    if (y === null) return -1;
-    return direction * (x - y) || a.name.localeCompare(b.name);
-  });
+  const rows = (await store.agentTable(period, now, filters)).sort(agentOrder(sort));
   return {
     metric: 'agents',
     period: { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString(), timezone: period.timezone },

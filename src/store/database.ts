@@ -25,10 +25,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 export function openDatabase(config: DatabaseConfig, logger?: Logger): Database {
-  // knex writes its own warnings to the console unless given a logger.
+  // knex writes its own warnings to the console unless given a logger. A connection it could not open, or a driver it
+  // could not load, it also throws, and the caller says so in one line (describeError): its own log of the same, with
+  // a stack, goes to debug, so that a bad DATABASE_URL reads as one line on the command line.
+  const echoOfThrown = (message: string) => message.startsWith('Acquire connection error') || message.startsWith('Knex: run');
   const log = {
-    warn: (message: unknown) => logger?.warn({ component: 'knex' }, String(message)),
-    error: (message: unknown) => logger?.error({ component: 'knex' }, String(message)),
+    warn: (message: unknown) => (echoOfThrown(String(message)) ? logger?.debug({ component: 'knex' }, String(message)) : logger?.warn({ component: 'knex' }, String(message))),
+    error: (message: unknown) => (echoOfThrown(String(message)) ? logger?.debug({ component: 'knex' }, String(message)) : logger?.error({ component: 'knex' }, String(message))),
     debug: (message: unknown) => logger?.debug({ component: 'knex' }, String(message)),
     deprecate: (method: string, alternative: string) => logger?.debug({ component: 'knex' }, `${method} is deprecated; use ${alternative}`),
   };

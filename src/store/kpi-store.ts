@@ -454,7 +454,9 @@ export class KpiStore {
     const month = (alias: string) => (engineOf(this.db) === 'postgres'
       ? `to_char(to_timestamp(${alias}.responded_at / 1000) at time zone 'UTC', 'YYYY-MM')`
       : `strftime('%Y-%m', ${alias}.responded_at / 1000, 'unixepoch')`);
-    const wave = (alias: string) => `${alias}.source || ':' || coalesce(${alias}.survey_id, 'month:' || ${month(alias)})`;
+    // A survey id is free text: marked apart from a month's key (`generic:s:<id>`, `generic:m:2026-11`), so an id that
+    // reads `month:2026-11` is not that month's wave. Sources are our own names, with no colon.
+    const wave = (alias: string) => `${alias}.source || (case when ${alias}.survey_id is null then ':m:' || ${month(alias)} else ':s:' || ${alias}.survey_id end)`;
     const scales = SURVEY_SCALES.enps;
     const rows = (await this.db
       .with('waves', (q) => void q

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
-import { KpiStore } from '../../src/store/kpi-store.js';
-import { computeAgents, computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
+import { KpiStore, type AgentRow } from '../../src/store/kpi-store.js';
+import { agentOrder, computeAgents, computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
 import { csat, netPromoterScore, churnRate, interpolate, change, trend } from '../../src/kpi/formulas.js';
 import type { NormalizedEvent, TicketEvent, TicketEventType, TicketEventData, Actor } from '../../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase, clearIngestedData } from '../helpers/databases.js';
@@ -292,6 +292,14 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(metrics.find((m) => m.metric === 'backlog')?.previous).toEqual({ value: 1, n: 1 }); // ticket 6; ticket 5 was solved before the period
   });
 
+  it('the agents table\'s order: better end first, no value last, then name, then agent id, so two of one name and value keep one order', () => {
+    const row = (agentId: number, name: string, frtMedian: number | null): AgentRow => ({ agentId, name, email: null, slackUserId: null, solved: 1, frtMedian, resolutionMedian: null, csat: null, csatAnswers: 0, fcr: null, aht: null, openAssigned: 0, overdue: 0 });
+    const rows = [row(9, 'Sam', 60), row(3, 'Sam', 60), row(5, 'Ana', null), row(7, 'Ayu', 30), row(2, 'Sam', null), row(1, 'Zed', 60)];
+    for (const start of [rows, [...rows].reverse()]) {
+      expect([...start].sort(agentOrder('frtMedian')).map((r) => `${r.name}#${r.agentId}`)).toEqual(['Ayu#7', 'Sam#3', 'Sam#9', 'Zed#1', 'Ana#5', 'Sam#2']);
+    }
+  });
+
   it('CSAT, NPS, CES and eNPS from survey answers, with the worked examples', async () => {
     const answers: NormalizedEvent[] = [];
     const answer = (kind: 'csat' | 'nps' | 'ces' | 'enps', scale: '1-5' | '0-10' | '1-7', score: number) =>
@@ -321,6 +329,10 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     const enps = await computeMetric('enps', kpi, PERIOD, {}, NOW);
     expect(enps).toMatchObject({ n: 6, details: { promoters: 3, passives: 2, detractors: 1 } });
     expect(enps.value).toBeCloseTo(33.333, 3);
+    // A survey id that reads like a month's key is its own wave, not that month's: 3 and 3 (with the first three) stay apart.
+    const month = new Date(START + DAY).toISOString().slice(0, 7);
+    await load([0, 1, 2].map((i): NormalizedEvent => ({ kind: 'survey', rating: { kind: 'enps', scale: '0-10', score: 10 }, occurredAt: START + DAY, surveyId: `month:${month}`, dedupeKey: `look-alike${i}` })));
+    expect(await computeMetric('enps', kpi, PERIOD, {}, NOW)).toMatchObject({ n: 6 });
   });
 
   it('churn (worked example), repeat purchase and self-service', async () => {

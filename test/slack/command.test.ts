@@ -275,6 +275,8 @@ describe('admin verbs', () => {
     expect(request('agents sort:open')).toMatchObject({ sort: 'openAssigned' });
     expect(request('agents')).not.toHaveProperty('sort');
     expect(error('agents sort:csta')).toEqual({ kind: 'error', code: 'unknown_sort', word: 'sort:csta', suggestion: 'sort:csat' });
+    // An object's inherited keys are no column (sort:constructor answered "That failed").
+    for (const word of ['sort:constructor', 'sort:__proto__', 'sort:toString', 'sort:hasOwnProperty']) expect(error(`agents ${word}`)).toMatchObject({ code: 'unknown_sort', word });
     expect(error('agents sort:')).toMatchObject({ code: 'unknown_sort', word: 'sort:' });
     expect(error('agents sort:frt sort:csat')).toEqual({ kind: 'error', code: 'duplicate_word', word: 'sort:csat', earlier: 'sort:frt' });
     expect(error('frt sort:frt')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'sort:frt' });

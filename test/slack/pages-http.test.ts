@@ -88,6 +88,10 @@ describe(`replies by pages over HTTP: the agents table's sort: and pages, a brea
     const shared = await click(share);
     expect(shared.args.response_type).toBe('in_channel');
     expect(namesOf(shared)).toEqual(byFrt.slice(0, 20));
+    // Posted in the channel, the first page stays as posted: no page buttons (a click would rewrite the channel's
+    // message as the clicker's own answer), and "and 25 more".
+    expect(buttonOf(shared, 'kpi_agents_page')).toBeUndefined();
+    expect(contextOf(shared)).toContain('and 25 more');
   });
 
   it('a breakdown by team of 25 teams: ten a page, most active first (each page largest first), with where it is; no "and N more"', async () => {
@@ -107,6 +111,11 @@ describe(`replies by pages over HTTP: the agents table's sort: and pages, a brea
     expect(rowsOf(third)).toEqual(ranked.slice(20));
     expect(buttonOf(third, 'kpi_breakdown_page:next')).toBeUndefined();
     expect(rowsOf(await click(buttonOf(third, 'kpi_breakdown_page:prev')))).toEqual(ranked.slice(10, 20));
+    // Shared from any page: the first, as posted, with "and 15 more" and no page buttons.
+    const shared = await click(buttonOf(second, 'kpi_share'));
+    expect(rowsOf(shared)).toEqual(ranked.slice(0, 10));
+    expect(buttonOf(shared, 'kpi_breakdown_page')).toBeUndefined();
+    expect(JSON.stringify(shared.args.blocks)).toContain('and 15 more');
   });
 
   it('refuses a column it does not have, naming the nearest, and sort: on anything but the agents table', async () => {

@@ -10,7 +10,7 @@ import type { MetricResult } from '../../src/kpi/metrics.js';
 import { resolvePeriod } from '../../src/kpi/periods.js';
 import type { AgentRow, TicketListRow } from '../../src/store/kpi-store.js';
 import { LOCALES, type Locale } from '../../src/i18n/locale.js';
-import { LIMITS, clip, lineSections, type SlackMessage } from '../../src/slack/blocks/kit.js';
+import { LIMITS, clip, lineSections, message, section, type SlackMessage } from '../../src/slack/blocks/kit.js';
 import { agentsView, metricView, summaryView } from '../../src/slack/blocks/metric.js';
 import { commandErrorView, explainView, helpView } from '../../src/slack/blocks/text-views.js';
 import { ticketsView } from '../../src/slack/blocks/tickets.js';
@@ -365,6 +365,12 @@ describe('long lists in sections of whole lines', () => {
   /** Every section's text, in order; none may have been clipped (a clip ends in "…"). */
   const sectionTexts = (message: SlackMessage) => message.blocks.flatMap((block) => (block.type === 'section' && block.text !== undefined ? [block.text.text] : []));
 
+  it('a message over 50 blocks ends in a context that says how many were left out, even when its view has no words for it', () => {
+    const blocks = Array.from({ length: 60 }, (_, i) => section(`line ${i}`));
+    const last = message('x', blocks, () => '').blocks.at(-1);
+    expect(last).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '… +11' }] });
+  });
+
   it('lineSections keeps every line, never splits one between sections, and closes each code block', () => {
     const lines = Array.from({ length: 120 }, (_, i) => `${i}:${'x'.repeat(95)}`);
     const texts = lineSections(lines).map((block) => (block.type === 'section' ? block.text?.text ?? '' : ''));
@@ -379,6 +385,11 @@ describe('long lists in sections of whole lines', () => {
     expect(alone?.type === 'section' ? alone.text?.text : undefined).toBe(`${'y'.repeat(2998)}…`);
     expect(clip('ab🚀cd', 4)).toBe('ab…');
     expect(clip('ab🚀cd', 5)).toBe('ab🚀…');
+    // A flag and a family are one grapheme each: kept whole or left out whole.
+    expect(clip(`${'x'.repeat(2997)}🇹🇷`, 3000)).toBe(`${'x'.repeat(2997)}…`);
+    expect(clip(`${'x'.repeat(2995)}🇹🇷yy`, 3000)).toBe(`${'x'.repeat(2995)}🇹🇷…`);
+    expect(clip(`ab👨‍👩‍👧cd`, 8)).toBe('ab…');
+    expect(clip('İade ödemeleri', 6)).toBe('İade …');
   });
 
   it.each(LOCALES)('in %s, the Home tab\'s tickets, a ticket list page and a personal digest keep every row and their "and N more"', (locale) => {

@@ -33,7 +33,8 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
   const blocks: Block[] = [header(title), section([[`*${escapeMrkdwn(overall)}*`, overallTrend].filter((part) => part !== '').join('  '), goal].filter((part) => part !== '').join('\n'))];
   // A field of more than ten values goes by pages, most active first (each page by value), rather than "and N more".
   const offset = result.offset ?? 0;
-  const paged = offset > 0 || result.more > 0;
+  // Shared in a channel, the first page stays as posted, with "and N more".
+  const paged = (offset > 0 || result.more > 0) && !model.shared;
   const lines = breakdownRowLines(locale, result, { paged });
   if (lines.length === 0) blocks.push(section(t(locale, 'breakdown.none')));
   blocks.push(...lineSections(lines));
@@ -48,9 +49,9 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
   blocks.push(
     actions([
       button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ ...ref, n: result.overall.n }) }),
-      // The page turns in place; Share posts the first page.
-      ...(offset > 0 ? [button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.breakdownPage}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) })] : []),
-      ...(result.more > 0 ? [button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.breakdownPage}:next`, value: encodeRef({ ...ref, pg: page + 1 }) })] : []),
+      // The page turns in place, in the reader's own answer (a shared post stays as posted); Share posts the first page.
+      ...(offset > 0 && !model.shared ? [button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.breakdownPage}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) })] : []),
+      ...(result.more > 0 && !model.shared ? [button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.breakdownPage}:next`, value: encodeRef({ ...ref, pg: page + 1 }) })] : []),
       ...(model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef(ref) })]),
     ]),
   );

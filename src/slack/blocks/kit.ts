@@ -35,12 +35,20 @@ export const LIMITS = {
   fallbackText: 3000,
 } as const;
 
-/** `text` cut to `max` characters (UTF-16 units, as Slack counts), ending in "…" when cut; never half an emoji. */
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * `text` cut to `max` characters (UTF-16 units, as Slack counts), ending in "…" when cut, between two graphemes: never
+ * half an emoji, a flag (🇹🇷) or a family (👨‍👩‍👧), nor a letter without its accent.
+ */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
-  let end = max - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  let end = 0;
+  // Read a little past the cut, so that the grapheme it falls in is seen whole (a flag's first half alone is a grapheme).
+  for (const { index, segment } of GRAPHEMES.segment(text.slice(0, max + 64))) {
+    if (index + segment.length > max - 1) break;
+    end = index + segment.length;
+  }
   return `${text.slice(0, end)}…`;
 }
 
@@ -131,7 +139,9 @@ export function message(text: string, given: readonly Block[], more: (n: number)
   const blocks = given.filter((block) => block.type !== 'actions' || block.elements.length > 0);
   if (blocks.length <= max) return { text: fallback, blocks: [...blocks] };
   const kept = blocks.slice(0, max - 1);
-  return { text: fallback, blocks: [...kept, context([more(blocks.length - kept.length)])] };
+  // Slack refuses a context with empty text: a view that says nothing of its own still says how many blocks it left out.
+  const left = blocks.length - kept.length;
+  return { text: fallback, blocks: [...kept, context([more(left) || `… +${left}`])] };
 }
 
 /** Text for a link in mrkdwn: `<url|label>`, with the characters Slack reserves escaped in the label. */

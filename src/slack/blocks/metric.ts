@@ -145,14 +145,17 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
       ),
     );
   }
-  if (pages > 1) blocks.push(context([t(locale, 'tickets.page', { page: page + 1, pages, total: formatNumber(locale, model.rows.length) })]));
+  // Shared in a channel, the first page stays as posted, with "and N more"; an answer of one's own turns its pages.
+  if (pages > 1) blocks.push(context([model.shared ? t(locale, 'list.more', { n: model.rows.length - shown.length }) : t(locale, 'tickets.page', { page: page + 1, pages, total: formatNumber(locale, model.rows.length) })]));
   const legend = agentGoalLegend(locale, model.rows, model.filters);
   if (legend !== '') blocks.push(context([legend]));
   const ref = { m: 'agents' as const, p: model.period.word, f: model.filters, ...(sort === 'solved' ? {} : { s: sort }) };
   const buttons = [button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ m: 'agents', p: model.period.word, f: model.filters }) })];
-  // The page turns in place (the message is replaced); Share posts the table in its order, from its first page.
-  if (page > 0) buttons.push(button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.agentsPage}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) }));
-  if (page + 1 < pages) buttons.push(button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.agentsPage}:next`, value: encodeRef({ ...ref, pg: page + 1 }) }));
+  // The page turns in place (the message is replaced), in the reader's own answer: a table shared in a channel is the
+  // first page, left as posted (a click there would rewrite the channel's message as the clicker's private answer).
+  // Share posts the table in its order, from its first page.
+  if (page > 0 && !model.shared) buttons.push(button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.agentsPage}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) }));
+  if (page + 1 < pages && !model.shared) buttons.push(button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.agentsPage}:next`, value: encodeRef({ ...ref, pg: page + 1 }) }));
   if (!model.shared) buttons.push(button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef(ref) }));
   blocks.push(actions(buttons));
   const note = sharedNote(locale, model);
