@@ -3,7 +3,11 @@
  * on a generated customer base: N customers over 2 years, each with a
  * start and ten purchases, 15 % of them churned once. Churn reads every
  * churner's event history (docs/metrics.md, churn), so it grows with the
- * churners and their events, not with the period.
+ * churners and their events, not with the period. Also eNPS, which reads
+ * every wave's answers to find the waves that start in the period: a weekly
+ * pulse to 1,000 people over the 2 years (about 70 % answer; one wave a month
+ * answered by 3, which counts nowhere) and 300 answers a month sent with no
+ * survey id.
  *
  *   npm run build && node dist/bench/customers.js [--customers 100000] [--runs 12] [--db /tmp/kpibot-bench-customers.sqlite]
  *   BENCH_DATABASE_URL=postgres://... runs it on PostgreSQL instead (an empty database).
@@ -47,6 +51,23 @@ async function generate(db: Database): Promise<number> {
   return events;
 }
 
+/** The eNPS answers, added once to a database that has none. */
+async function generateEnps(db: Database): Promise<number> {
+  const rand = random(11);
+  const rows: Record<string, unknown>[] = [];
+  const answer = (survey: string | null, at: number, key: string) => rows.push({ source: survey === null ? 'generic' : 'slack', kind: 'enps', scale: '0-10', score: Math.floor(rand() * 11), survey_id: survey, responded_at: at, dedupe_key: key });
+  for (let week = 0; week < 104; week += 1) {
+    const start = START + week * 7 * DAY;
+    const answers = week % 4 === 3 ? 3 : Math.floor(650 + rand() * 100);
+    for (let k = 0; k < answers; k += 1) answer(String(week + 1), start + Math.floor(rand() * 4 * DAY), `w${week}-${k}`);
+  }
+  for (let month = 0; month < 24; month += 1) {
+    for (let k = 0; k < 300; k += 1) answer(null, START + month * 30 * DAY + Math.floor(rand() * 29 * DAY), `m${month}-${k}`);
+  }
+  for (let k = 0; k < rows.length; k += 500) await db('survey_responses').insert(rows.slice(k, k + 500));
+  return rows.length;
+}
+
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -56,6 +77,9 @@ const { db, client } = await benchDatabase({ file: values.db, table: 'customers'
 const churners = Number(((await db('customer_events').where('type', 'churned').countDistinct({ n: 'customer_id' }).first()) as { n: number | string }).n);
 console.log(`bench/customers on ${client}: ${CUSTOMERS.toLocaleString('en')} customers, ${churners.toLocaleString('en')} churned; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
 const store = new KpiStore(db);
+const enpsRows = Number(((await db('survey_responses').where('kind', 'enps').count({ n: '*' }).first()) as { n: number | string }).n);
+const enpsAnswers = enpsRows > 0 ? enpsRows : await generateEnps(db);
+console.log(`eNPS: ${enpsAnswers.toLocaleString('en')} answers${enpsRows > 0 ? '' : ' (added now)'}`);
 for (const days of [30, 90, 365]) {
   const range = { from: END - days * DAY, to: END };
   const churnTimes: number[] = [];
@@ -73,5 +97,16 @@ for (const days of [30, 90, 365]) {
     }
   }
   console.log(`${days} d: churn ${churn.lost.toLocaleString('en')} of ${churn.atStart.toLocaleString('en')}, median ${median(churnTimes).toFixed(1)} ms; repeat purchase median ${median(repeatTimes).toFixed(1)} ms (${RUNS} runs)`);
+}
+for (const days of [30, 90, 365]) {
+  const range = { from: END - days * DAY, to: END };
+  const times: number[] = [];
+  let answers = 0;
+  for (let run = 0; run < RUNS + 2; run += 1) {
+    const t = performance.now();
+    answers = (await store.enpsWaveScores(range, 5)).reduce((sum, row) => sum + row.n, 0);
+    if (run >= 2) times.push(performance.now() - t);
+  }
+  console.log(`${days} d: eNPS over ${answers.toLocaleString('en')} answers of whole waves, median ${median(times).toFixed(1)} ms (${RUNS} runs)`);
 }
 await db.destroy();
