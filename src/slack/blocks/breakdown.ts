@@ -14,7 +14,7 @@ import { formatMetricValue, formatNumber } from '../../i18n/format.js';
 import { dateFormat } from '../../i18n/intl.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, header, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
-import { contextText, encodeRef, goalLine, goalRowText, goalTarget, metricName, priorityWord, shortTrend, trendText, unmatchedLines } from './common.js';
+import { contextText, encodeRef, goalLine, goalRowText, goalTarget, metricName, pageButtons, priorityWord, shortTrend, trendText, unmatchedLines } from './common.js';
 import { goalScopeKey } from '../../kpi/goals.js';
 import { ACTION, type ReplyModel } from './metric.js';
 
@@ -50,8 +50,7 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
     actions([
       button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ ...ref, n: result.overall.n }) }),
       // The page turns in place, in the reader's own answer (a shared post stays as posted); Share posts the first page.
-      ...(offset > 0 && !model.shared ? [button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.breakdownPage}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) })] : []),
-      ...(result.more > 0 && !model.shared ? [button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.breakdownPage}:next`, value: encodeRef({ ...ref, pg: page + 1 }) })] : []),
+      ...(paged ? pageButtons(locale, ACTION.breakdownPage, ref, page, Math.ceil(total / MAX_BREAKDOWN_VALUES)) : []),
       ...(model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef(ref) })]),
     ]),
   );

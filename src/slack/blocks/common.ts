@@ -14,7 +14,7 @@ import { isPriority, isTicketStatus } from '../../ingest/events.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatDurationExact, formatMetricValue, formatNumber, formatPercent, formatPeriod, headlineName } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { escapeMrkdwn, fields, LIMITS, link, type Block } from './kit.js';
+import { button, escapeMrkdwn, fields, LIMITS, link, type Block, type Button } from './kit.js';
 import { SLACK_USER_ID, WEEKDAYS, type DigestSchedule } from '../command.js';
 import { scheduleOfCron } from '../../schedule/digest-schedule.js';
 
@@ -40,6 +40,17 @@ export interface RequestRef {
 
 export function encodeRef(ref: RequestRef): string {
   return JSON.stringify(ref);
+}
+
+/**
+ * Previous and Next for a reply by pages (a ticket list, the agents table, a breakdown): `action` with `:prev` or
+ * `:next`, each carrying the request with the page it turns to; none past either end.
+ */
+export function pageButtons(locale: Locale, action: string, ref: RequestRef, page: number, pages: number): Button[] {
+  return [
+    ...(page > 0 ? [button({ text: t(locale, 'button.previous_page'), actionId: `${action}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) })] : []),
+    ...(page + 1 < pages ? [button({ text: t(locale, 'button.next_page'), actionId: `${action}:next`, value: encodeRef({ ...ref, pg: page + 1 }) })] : []),
+  ];
 }
 
 /** The ref a button carried, or undefined if it is not one of ours. */

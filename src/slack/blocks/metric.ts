@@ -17,7 +17,7 @@ import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { actions, button, context, escapeMrkdwn, fields, header, lineSections, message, section, type Block, type Button, type SlackMessage } from './kit.js';
-import { contextText, dueText, encodeRef, goalGap, goalLine, goalScopeText, goalTarget, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, previousText, ticketLine, trendText, type RequestRef } from './common.js';
+import { contextText, dueText, encodeRef, goalGap, goalLine, goalScopeText, goalTarget, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, pageButtons, previousText, ticketLine, trendText, type RequestRef } from './common.js';
 
 export const ACTION = {
   explain: 'kpi_explain',
@@ -154,8 +154,7 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
   // The page turns in place (the message is replaced), in the reader's own answer: a table shared in a channel is the
   // first page, left as posted (a click there would rewrite the channel's message as the clicker's private answer).
   // Share posts the table in its order, from its first page.
-  if (page > 0 && !model.shared) buttons.push(button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.agentsPage}:prev`, value: encodeRef({ ...ref, pg: page - 1 }) }));
-  if (page + 1 < pages && !model.shared) buttons.push(button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.agentsPage}:next`, value: encodeRef({ ...ref, pg: page + 1 }) }));
+  if (!model.shared) buttons.push(...pageButtons(locale, ACTION.agentsPage, ref, page, pages));
   if (!model.shared) buttons.push(button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef(ref) }));
   blocks.push(actions(buttons));
   const note = sharedNote(locale, model);

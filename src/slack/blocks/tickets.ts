@@ -9,8 +9,8 @@ import { isResolvedStatus, type TicketStatus } from '../../ingest/events.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatNumber } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, escapeMrkdwn, header, lineSections, message, section, type Block, type Button, type SlackMessage } from './kit.js';
-import { contextText, dueText, encodeRef, statusWord, ticketLine } from './common.js';
+import { actions, context, escapeMrkdwn, header, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
+import { contextText, dueText, pageButtons, statusWord, ticketLine } from './common.js';
 import { ACTION } from './metric.js';
 
 export const TICKETS_PER_PAGE = 10;
@@ -48,9 +48,7 @@ export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessa
   blocks.push(...lineSections(lines));
   blocks.push(context([t(locale, 'tickets.page', { page: model.page + 1, pages, total: formatNumber(locale, model.total) }), contextText(locale, model.period, model.filters)]));
   const ref = { m: model.list, p: model.period.word, f: model.filters, l: model.list } as const;
-  const paging: Button[] = [];
-  if (model.page > 0) paging.push(button({ text: t(locale, 'button.previous_page'), actionId: `${ACTION.page}:prev`, value: encodeRef({ ...ref, pg: model.page - 1 }) }));
-  if (model.page + 1 < pages) paging.push(button({ text: t(locale, 'button.next_page'), actionId: `${ACTION.page}:next`, value: encodeRef({ ...ref, pg: model.page + 1 }) }));
+  const paging = pageButtons(locale, ACTION.page, ref, model.page, pages);
   if (paging.length > 0) blocks.push(actions(paging));
   return message(`${title}: ${formatNumber(locale, model.total)}`, blocks, (n) => t(locale, 'list.more', { n }));
 }
