@@ -118,7 +118,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('alerts <#C0OPS> threshold frt > 4h')).toBe('Done: #C0OPS gets an alert when First response time > 4 h, over the last 24 hours (not again within 4 h).');
     expect((await w.alerts.rules('overdue')).map((rule) => [rule.channelId, rule.filters])).toEqual([['C0OPS', { team: 'billing' }]]);
     expect((await w.alerts.rules('threshold'))[0]?.config).toMatchObject({ metric: 'frt', operator: '>', value: 14_400 });
-    expect(await run('alerts <#C0CSAT> threshold csat 7d &lt; 80 cooldown:2h', { locale: 'tr' })).toBe('Tamam: #C0CSAT kanalına şunlar gönderilecek: Müşteri memnuniyeti (CSAT) < %80 olduğunda bir uyarı, son 7 gün üzerinden (2 sa içinde tekrar gönderilmez).');
+    expect(await run('alerts <#C0CSAT> threshold csat 7d &lt; 80 cooldown:2h', { locale: 'tr' })).toBe('Tamam: #C0CSAT kanalına artık şu gönderilecek: Müşteri memnuniyeti (CSAT) < %80 olduğunda bir uyarı, son 7 gün üzerinden (2 sa içinde tekrar gönderilmez).');
     expect((await w.alerts.rules('threshold'))[1]?.config).toEqual({ metric: 'csat', operator: '<', value: 80, windowHours: 168, cooldownMinutes: 120, filters: {} });
   });
 

@@ -337,7 +337,7 @@ export const tr: Messages = {
   'admin.subscriptions_title': '*Özetler*',
   'admin.subscriptions_none': 'Henüz özet yok. `/kpi subscribe` ile ekleyebilirsiniz.',
   'admin.subscription_line': '{target}: {schedule} ({timezone}) · {metrics}',
-  'admin.alert_added': 'Tamam: {channel} kanalına şunlar gönderilecek: {what}.',
+  'admin.alert_added': 'Tamam: {channel} kanalına artık şu gönderilecek: {what}.',
   'admin.overdue_rule_routed': 'Kendi uyarı kanalı olan ekiplerin SLA uyarıları oraya gider: {teams}.',
   'admin.overdue_rule_existing.one': 'Şu anda {n} talebin SLA süresi aşılmış; ihlalleri bu kuraldan önce oldu ve yeniden gönderilmez: `/kpi overdue` bunları listeler.',
   'admin.overdue_rule_existing.other': 'Şu anda {n} talebin SLA süresi aşılmış; ihlalleri bu kuraldan önce oldu ve yeniden gönderilmez: `/kpi overdue` bunları listeler.',
