@@ -767,9 +767,12 @@ export class KpiStore {
     }
     // Priorities from urgent down; anything else most active first. Ties by value, compared here: the engines order text by rules of their own.
     const rank = (value: string) => (key === 'priority' ? -PRIORITIES.indexOf(value as Priority) : 0);
-    const ranked = [...values.values()].sort((a, b) => rank(a.value) - rank(b.value) || b.active - a.active || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-    // A page past the end (values went since the page before was read): the last one.
-    const from = offset < ranked.length || ranked.length === 0 ? offset : Math.floor((ranked.length - 1) / limit) * limit;
+    // Then by helpdesk: two helpdesks' agents 7 (no address) are two values of one name, which must keep one order from
+    // one read to the next for pages to show each once (PostgreSQL returns grouped rows in no set order).
+    const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    const ranked = [...values.values()].sort((a, b) => rank(a.value) - rank(b.value) || b.active - a.active || text(a.value, b.value) || text(a.source ?? '', b.source ?? ''));
+    // A page past the end (values went since the page before was read): the last one; with none, the first.
+    const from = offset < ranked.length ? offset : Math.max(0, Math.floor((ranked.length - 1) / limit) * limit);
     return { values: ranked.slice(from, from + limit).map(({ spellings: _spellings, ...value }) => value), total: ranked.length, offset: from, without };
   }
 

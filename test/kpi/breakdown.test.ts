@@ -161,6 +161,22 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
     ]);
   });
 
+  it('two helpdesks\' agents 7 as active as each other rank by helpdesk, whatever order the database returns them in, so pages show each once', async () => {
+    const d = (day: number) => START + day * DAY;
+    // Zendesk's agent 7 is stored first; freshdesk's ranks first all the same.
+    await w.ingest.recordEvents('zendesk', [created('z1', d(1), { assignee: { type: 'agent', id: '7', name: 'Zed' } })]);
+    await w.ingest.recordEvents('freshdesk', [created('f1', d(1), { assignee: { type: 'agent', id: '7', name: 'Fay' } })]);
+    const values = await w.kpi.breakdownValues('agent', PERIOD, NOW, {}, 1);
+    expect(values.values.map((value) => value.source)).toEqual(['freshdesk']);
+    expect((await w.kpi.breakdownValues('agent', PERIOD, NOW, {}, 1, 1)).values.map((value) => value.source)).toEqual(['zendesk']);
+  });
+
+  it('a page past the end of a breakdown with no values is the first: no offset, nothing more', async () => {
+    const empty = await computeBreakdown('volume', 'team', w.kpi, PERIOD, {}, NOW, { page: 1 });
+    expect(empty).toMatchObject({ rows: [], more: 0 });
+    expect(empty).not.toHaveProperty('offset');
+  });
+
   it('a channel spelt in other cases is one row, as its filter reads it; channel:ÉCHAT finds tickets stored as the adapters lower it (échat), on both engines', async () => {
     const d = (day: number) => START + day * DAY;
     await w.load([created('c1', d(1), { channel: 'échat' }), created('c2', d(2), { channel: 'échat' }), created('c3', d(3), { channel: 'ÉCHAT' }), created('c4', d(4), { channel: 'Chat' }), created('c5', d(5), { channel: 'chat' }), created('c6', d(6), { channel: 'chat' })]);

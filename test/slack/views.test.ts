@@ -390,6 +390,10 @@ describe('long lists in sections of whole lines', () => {
     expect(clip(`${'x'.repeat(2995)}🇹🇷yy`, 3000)).toBe(`${'x'.repeat(2995)}🇹🇷…`);
     expect(clip(`ab👨‍👩‍👧cd`, 8)).toBe('ab…');
     expect(clip('İade ödemeleri', 6)).toBe('İade …');
+    // A grapheme longer than the window read around the cut is cut at the window, not dropped whole (with all before it).
+    const marked = clip(`${'x'.repeat(2000)}a${'\u0301'.repeat(100_000)}`, 3000);
+    expect(marked.startsWith('x'.repeat(2000))).toBe(true);
+    expect(marked.length).toBeLessThanOrEqual(3000);
   });
 
   it.each(LOCALES)('in %s, the Home tab\'s tickets, a ticket list page and a personal digest keep every row and their "and N more"', (locale) => {

@@ -43,14 +43,20 @@ const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
-  let end = 0;
-  // Read a little past the cut, so that the grapheme it falls in is seen whole (a flag's first half alone is a grapheme).
-  for (const { index, segment } of GRAPHEMES.segment(text.slice(0, max + 64))) {
-    if (index + segment.length > max - 1) break;
-    end = index + segment.length;
+  // Graphemes are read in a window around the cut only (a whole long text would cost far more than its length), a
+  // little past it, so that the grapheme it falls in is seen whole (a flag's first half alone is a grapheme). A grapheme
+  // longer than the window (a letter under hundreds of marks) is cut at the window's start, never inside a pair.
+  let from = Math.max(0, max - 1 - 128);
+  if (from > 0 && isLowSurrogate(text.charCodeAt(from))) from -= 1;
+  let end = from;
+  for (const { index, segment } of GRAPHEMES.segment(text.slice(from, max + 64))) {
+    if (from + index + segment.length > max - 1) break;
+    end = from + index + segment.length;
   }
   return `${text.slice(0, end)}…`;
 }
+
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 export function header(text: string): Block {
   return { type: 'header', text: { type: 'plain_text', text: clip(text, LIMITS.headerText), emoji: true } };
