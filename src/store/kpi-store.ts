@@ -430,8 +430,11 @@ export class KpiStore {
     return { total: Number(row.total ?? 0), tickets: Number(row.n) };
   }
 
-  /** Survey answers of a kind responded in the range, bucketed by score. Ticket filters apply to ticket-bound answers only. */
-  async surveyScores(kind: 'csat' | 'nps' | 'ces' | 'enps', range: Range, filters: TicketFilters): Promise<{ scale: string; score: number; n: number }[]> {
+  /**
+   * Survey answers of a kind responded in the range, bucketed by score. Ticket filters apply to ticket-bound answers only.
+   * Not eNPS: its answers are read by whole waves (enpsWaveScores), never one by one, which let reports be subtracted.
+   */
+  async surveyScores(kind: 'csat' | 'nps' | 'ces', range: Range, filters: TicketFilters): Promise<{ scale: string; score: number; n: number }[]> {
     // Only the kind's own scales (answers on another scale could have been stored before ingestion refused them).
     const query = this.db('survey_responses as s').where('s.kind', kind).andWhere('s.responded_at', '>=', range.from).andWhere('s.responded_at', '<', range.to).whereIn('s.scale', SURVEY_SCALES[kind]);
     if (hasFilters(filters)) {
