@@ -17,6 +17,11 @@ import type { GoalStatus } from './goals.js';
 
 /** Rows shown for a ticket field: its most active values (see KpiStore.breakdownValues); the rest are counted. */
 export const MAX_BREAKDOWN_VALUES = 10;
+/**
+ * Values a split alert rule watches (`threshold frt > 4h by:agent`): every agent of a large team, most active first;
+ * a cap only so that a field of thousands of values (channels from a CSV) cannot make one rule's minute run for long.
+ */
+export const MAX_WATCHED_VALUES = 100;
 /** Days, weeks or months at most: two months of days, a year of weeks. */
 export const MAX_BREAKDOWN_BUCKETS = 62;
 
@@ -102,6 +107,11 @@ export function breakdownBuckets(period: Interval & { readonly timezone: string 
 export interface BreakdownPaging {
   readonly page?: number;
   readonly all?: boolean;
+  /**
+   * A split alert rule's values: the first MAX_WATCHED_VALUES, each over the period alone (a rule compares a value
+   * with its limit or goal, never with the period before, so the previous period is not read).
+   */
+  readonly watch?: boolean;
 }
 
 export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number, paging: BreakdownPaging = {}): Promise<BreakdownResult> {
@@ -117,12 +127,19 @@ export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, s
     );
     return { ...base, overall: await overall, rows, more: 0, without: 0 };
   }
-  const limit = paging.all === true ? Number.MAX_SAFE_INTEGER : MAX_BREAKDOWN_VALUES;
-  const { values, total, offset, without } = await store.breakdownValues(by, period, periodInstant(period, now), filters, limit, paging.all === true ? 0 : Math.max(0, paging.page ?? 0) * MAX_BREAKDOWN_VALUES);
+  const limit = paging.all === true ? Number.MAX_SAFE_INTEGER : paging.watch === true ? MAX_WATCHED_VALUES : MAX_BREAKDOWN_VALUES;
+  const fromFirst = paging.all === true || paging.watch === true;
+  const { values, total, offset, without } = await store.breakdownValues(by, period, periodInstant(period, now), filters, limit, fromFirst ? 0 : Math.max(0, paging.page ?? 0) * MAX_BREAKDOWN_VALUES);
   const computed = await Promise.all(
     values.map(async ({ value, name, slackUserId, source }): Promise<BreakdownRow> => {
-      const result = await computeHeadline(metric, store, period, { ...filters, [by]: value, ...(source === undefined ? {} : { source }) }, now);
-      return { key: value, ...(name === undefined ? {} : { name }), ...(slackUserId === undefined ? {} : { slackUserId }), ...(source === undefined ? {} : { source }), from: result.period.from, to: result.period.to, value: result.value, n: result.n, previous: result.previous, change: result.change, trend: result.trend };
+      const row = { key: value, ...(name === undefined ? {} : { name }), ...(slackUserId === undefined ? {} : { slackUserId }), ...(source === undefined ? {} : { source }), from: base.period.from, to: base.period.to };
+      const rowFilters = { ...filters, [by]: value, ...(source === undefined ? {} : { source }) };
+      if (paging.watch === true) {
+        const measure = await measureHeadline(metric, store, period, rowFilters, now, period.timezone);
+        return { ...row, value: measure.value, n: measure.n };
+      }
+      const result = await computeHeadline(metric, store, period, rowFilters, now);
+      return { ...row, value: result.value, n: result.n, previous: result.previous, change: result.change, trend: result.trend };
     }),
   );
   // Priorities stay in their order (urgent first); other values largest first, so the team with the slowest replies

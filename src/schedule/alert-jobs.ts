@@ -236,8 +236,8 @@ function splitStateKey(by: DimensionBreakdown, row: BreakdownRow): string {
 }
 
 /**
- * A split threshold rule (`threshold frt > 4h by:team`): the metric of each of the field's most active values
- * (src/kpi/breakdown.ts) against the limit, each value with its own crossed state and cooldown, all kept in the
+ * A split threshold rule (`threshold frt > 4h by:team`): the metric of every value active in the window (up to
+ * MAX_WATCHED_VALUES, src/kpi/breakdown.ts) against the limit, each with its own crossed state and cooldown, all kept in the
  * rule's state and swapped in one transaction with the alerts they decide; how many were posted.
  */
 async function evaluateSplitThreshold(
@@ -247,7 +247,7 @@ async function evaluateSplitThreshold(
   spec: ThresholdSpec & { by: DimensionBreakdown },
   now: number,
 ): Promise<number> {
-  const split = breakdownWithGoals(await computeBreakdown(spec.metric, spec.by, ctx.kpi, spec.period, rule.filters, now), ctx.goals, rule.filters);
+  const split = breakdownWithGoals(await computeBreakdown(spec.metric, spec.by, ctx.kpi, spec.period, rule.filters, now, { watch: true }), ctx.goals, rule.filters);
   const before = new Map(Object.entries(((rule.state ?? {}) as SplitThresholdState).values ?? {}));
   const values = new Map(before);
   const views: { key: string; view: AlertView }[] = [];

@@ -161,6 +161,29 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     expect(texts).toHaveLength(4);
   });
 
+  it('a split rule watches every team active in its window, not only the ten a breakdown shows', async () => {
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'frt', operator: '>', value: HOUR / 1000, windowHours: 24, by: 'team' } }, T0);
+    const deps = w.deps();
+    // Eleven busy teams answer within 5 minutes (three tickets each); the twelfth, the least active, takes 3 hours.
+    const answered = async (id: string, team: string, wait: number) =>
+      w.ingest([
+        { ticket: id, type: 'ticket_created', at: w.now - 5 * HOUR, data: { status: 'new', team } },
+        { ticket: id, type: 'agent_reply', at: w.now - 5 * HOUR + wait, actor: { type: 'agent', id: 'a1', name: 'Ana' } },
+      ]);
+    for (let team = 1; team <= 11; team += 1) for (const n of [1, 2, 3]) await answered(`T${team}-${n}`, `Team ${team}`, 5 * MIN);
+    await answered('Q-1', 'Quiet', 3 * HOUR);
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    await deliverAll(1);
+    expect(w.posts().map((post) => post.text)).toEqual([expect.stringContaining('Threshold crossed: First response time (Team: Quiet) over the last 24 hours is 3 h (n = 1)')]);
+    // It recovers when its reply time comes down, though it is still the least active.
+    w.now += MIN;
+    await answered('Q-2', 'Quiet', 2 * MIN);
+    await answered('Q-3', 'Quiet', 2 * MIN);
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    await deliverAll(1);
+    expect(w.posts()[1]?.text).toContain('Back within the threshold: First response time (Team: Quiet)');
+  });
+
   it('two leaders that overlap and both find the rule crossed post it once: the rule moves from the state it was read in, or not at all', async () => {
     await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 0 } }, T0);
     await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0 - HOUR, data: { status: 'new' } }]);
