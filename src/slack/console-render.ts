@@ -37,16 +37,45 @@ export function consoleId(prefix: 'C' | 'U', name: string): string {
 
 export const consoleName: NameOf = (id) => consoleNames.get(id) ?? id.slice(1).toLowerCase();
 
-/** The message as lines of text; without blocks, its `text`. `names` names the ids of bare mentions and channel links. */
-export function renderMessage(message: RenderableMessage, names: NameOf = asId): string {
-  const blocks = message.blocks ?? [];
-  if (blocks.length === 0) return mrkdwnToText(message.text, names);
-  return blocks.map((block) => renderBlock(block, names)).filter((text) => text !== '').join('\n');
+/** A button the console can press for the person at the terminal (`click 2`): what Slack would send us for it. */
+export interface ConsoleButton {
+  readonly actionId: string;
+  readonly value: string | undefined;
 }
 
-function renderBlock(block: AnyBlock, names: NameOf): string {
+/**
+ * The buttons of a message that the console can press, in the order they are shown: ours (`kpi_…`: Share, Explain,
+ * Previous and Next...), not links. `renderMessage` numbers them given this list.
+ */
+export function pressableButtons(message: RenderableMessage): readonly (ConsoleButton & { readonly element: object })[] {
+  const found: (ConsoleButton & { element: object })[] = [];
+  for (const block of message.blocks ?? []) {
+    const b = block as unknown as Record<string, unknown>;
+    const accessory = b.accessory as Record<string, unknown> | undefined;
+    const elements = block.type === 'actions' ? ((b.elements as Record<string, unknown>[] | undefined) ?? []) : block.type === 'section' && accessory !== undefined ? [accessory] : [];
+    for (const element of elements) {
+      if (element.type === 'button' && typeof element.action_id === 'string' && element.action_id.startsWith('kpi_') && element.url === undefined) {
+        found.push({ actionId: element.action_id, value: typeof element.value === 'string' ? element.value : undefined, element });
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The message as lines of text; without blocks, its `text`. `names` names the ids of bare mentions and channel links;
+ * buttons in `pressable` (see pressableButtons) show their number: `[2 Next ›]`.
+ */
+export function renderMessage(message: RenderableMessage, names: NameOf = asId, pressable: readonly { readonly element: object }[] = []): string {
+  const blocks = message.blocks ?? [];
+  if (blocks.length === 0) return mrkdwnToText(message.text, names);
+  const numberOf = (element: object) => pressable.findIndex((button) => button.element === element) + 1;
+  return blocks.map((block) => renderBlock(block, names, numberOf)).filter((text) => text !== '').join('\n');
+}
+
+function renderBlock(block: AnyBlock, names: NameOf, numberOf: (element: object) => number): string {
   const textOf = (value: unknown) => textIn(value, names);
-  const buttonText = (element: Record<string, unknown>) => buttonIn(element, names);
+  const buttonText = (element: Record<string, unknown>) => buttonIn(element, names, numberOf(element));
   const b = block as unknown as Record<string, unknown>;
   switch (block.type) {
     case 'header': {
@@ -77,9 +106,9 @@ function renderBlock(block: AnyBlock, names: NameOf): string {
   }
 }
 
-function buttonIn(element: Record<string, unknown>, names: NameOf): string {
+function buttonIn(element: Record<string, unknown>, names: NameOf, number: number): string {
   const url = typeof element.url === 'string' ? ` (${element.url})` : '';
-  return `[${textIn(element.text, names)}]${url}`;
+  return `[${number > 0 ? `${number} ` : ''}${textIn(element.text, names)}]${url}`;
 }
 
 function textIn(value: unknown, names: NameOf): string {

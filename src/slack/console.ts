@@ -1,14 +1,15 @@
 /**
  * The local console: with no Slack token, a person types `/kpi backlog` (or
  * pipes commands in, one per line) and sees the reply rendered as it would
- * look in Slack. `home` shows the Home tab. When the input ends, the console
+ * look in Slack. `home` shows the Home tab; `click 2` presses the last reply's
+ * button [2 …] as a click in Slack would. When the input ends, the console
  * stops reading; the process keeps serving webhooks and schedules.
  */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../logger.js';
-import { answerCommand, answerHome, type Asker, type AnswerDeps } from './answer.js';
-import { consoleId, consoleName, renderMessage } from './console-render.js';
+import { answerAction, answerCommand, answerHome, type Answer, type Asker, type AnswerDeps } from './answer.js';
+import { consoleId, consoleName, pressableButtons, renderMessage, type ConsoleButton, type RenderableMessage } from './console-render.js';
 
 export { CONSOLE_USER } from './console-render.js';
 
@@ -37,11 +38,19 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
   const prompt = () => {
     if (options.prompt === true) output.write('kpi> ');
   };
-  write('Local console: type `/kpi help` (or just `help`), a KPI such as `frt 7d`, or `home` (Ctrl-D stops reading; the server keeps running).');
+  write('Local console: type `/kpi help` (or just `help`), a KPI such as `frt 7d`, or `home`; `click 2` presses a reply\'s button [2 …] (Ctrl-D stops reading; the server keeps running).');
   if (options.noTicketsYet === true) {
     write('No tickets yet, so every KPI reads 0 or "no data". To see it with data: `npm start -- --demo` loads a sample workspace; `kpibot import <file.csv>` loads a helpdesk export; docs/sources/ says how to connect a helpdesk\'s webhooks.');
   }
   prompt();
+  // The buttons of the last message shown, which `click N` presses.
+  let buttons: readonly ConsoleButton[] = [];
+  const show = (message: RenderableMessage, heading?: string) => {
+    const pressable = pressableButtons(message);
+    buttons = pressable;
+    write(`${heading === undefined ? '' : `${heading}\n`}${renderMessage(message, consoleName, pressable)}`);
+  };
+  const showAnswer = (answer: Answer) => show(answer.message, answer.share ? '→ posted in the channel' : answer.replace === true ? '→ in place of the reply above' : '→ only visible to you');
   // Lines are answered one at a time, in order, however fast they are piped in.
   let queue = Promise.resolve();
   lines.on('line', (line) => {
@@ -49,16 +58,26 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
       const text = line.trim();
       if (text === '') return prompt();
       try {
+        const click = /^(?:click|press)\s+(\S+)$/i.exec(text);
         if (text === 'home') {
-          write(renderMessage(await answerHome(asker, deps), consoleName));
+          show(await answerHome(asker, deps));
+        } else if (click !== null) {
+          const number = Number(click[1]);
+          const button = Number.isInteger(number) ? buttons[number - 1] : undefined;
+          if (button === undefined) {
+            write(buttons.length === 0 ? 'The last reply has no button to press.' : `No button ${click[1] ?? ''}: the last reply has ${buttons.length === 1 ? 'button 1' : `buttons 1 to ${buttons.length}`}.`);
+          } else {
+            const answer = await answerAction(button.actionId, button.value, asker, deps);
+            if (answer === undefined) write('That button no longer does anything (its request could not be read again).');
+            else showAnswer(answer);
+          }
         } else {
           // `/kpi frt 7d`, `kpi frt 7d` and plain `frt 7d` are the same command; another slash command is not ours.
           const match = /^\/?kpi(?:\s+([\s\S]*))?$/i.exec(text);
           if (match === null && text.startsWith('/')) {
             write(`"${text}" is not a command here: type \`/kpi help\`.`);
           } else {
-            const answer = await answerCommand(escapeLikeSlack(match === null ? text : (match[1] ?? '')), asker, deps);
-            write(`${answer.share ? '→ posted in the channel' : '→ only visible to you'}\n${renderMessage(answer.message, consoleName)}`);
+            showAnswer(await answerCommand(escapeLikeSlack(match === null ? text : (match[1] ?? '')), asker, deps));
           }
         }
       } catch (error) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { consoleName, mrkdwnToText, renderMessage } from '../../src/slack/console-render.js';
+import { consoleName, mrkdwnToText, pressableButtons, renderMessage } from '../../src/slack/console-render.js';
 import { consolePoster } from '../../src/slack/poster.js';
 import { escapeLikeSlack } from '../../src/slack/console.js';
 
@@ -26,6 +26,19 @@ describe('the console rendering of a Slack message', () => {
       ],
     });
     expect(text).toBe(['Backlog: 2', '══════════', '  Open < 1 day 1                      Open > 7 days 1', '  last 30 days  ·  n = 2', '  [Explain] [Open] (https://x.example)'].join('\n'));
+  });
+
+  it('numbers the buttons the console can press (ours, in the order shown), not links nor other apps\' actions', () => {
+    const message = {
+      text: 'fallback',
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: 'Tickets' }, accessory: { type: 'button', text: { type: 'plain_text', text: 'Show tickets' }, action_id: 'kpi_show_tickets', value: 'v1' } },
+        { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open' }, action_id: 'kpi_open', url: 'https://x.example' }, { type: 'button', text: { type: 'plain_text', text: 'Ack' }, action_id: 'alert_ack', value: 'v2' }, { type: 'button', text: { type: 'plain_text', text: 'Share' }, action_id: 'kpi_share', value: 'v3' }] },
+      ],
+    } as const;
+    const pressable = pressableButtons(message);
+    expect(pressable.map(({ actionId, value }) => ({ actionId, value }))).toEqual([{ actionId: 'kpi_show_tickets', value: 'v1' }, { actionId: 'kpi_share', value: 'v3' }]);
+    expect(renderMessage(message, consoleName, pressable)).toBe(['Tickets', '  [1 Show tickets]', '  [Open] (https://x.example) [Ack] [2 Share]'].join('\n'));
   });
 
   it('turns a typed #channel and @person into the escaped forms Slack sends', () => {

@@ -38,13 +38,52 @@ describe('the local console', () => {
       expect(printed).toContain('`nonsense`');
       expect(printed).toContain('"/hello" is not a command here');
       expect(printed).toContain('Bilangan tiket: 1'); // a plain `volume 7d` is `/kpi volume 7d`
-      expect(printed).toContain('[Terangkan]'); // buttons are listed
+      expect(printed).toMatch(/\[\d+ Terangkan\]/); // buttons are listed, numbered for `click`
       expect(printed).toContain('Akaun Slack anda belum dipautkan'); // the Home tab
       // A #channel typed on the terminal reads as Slack would send it.
       expect(printed).not.toContain('#support-leads` is not');
       expect(await bot.db('digest_subscriptions').where({ channel_id: 'CSUPPORTLEADS' }).first('id')).toBeDefined();
       // Input ended; the server still answers.
       expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+    } finally {
+      await bot.dispose();
+    }
+  });
+
+  it('presses a reply\'s buttons by number: Next shows the next page of a breakdown, Share posts it', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const bot = await startTestBot({ KPI_TIMEZONE: 'UTC' }, { console: { input, output }, clock: () => NOW });
+    try {
+      // Twelve teams: the first page shows ten, most active first (Team 01 has the most tickets).
+      const events = Array.from({ length: 12 }, (_, team) =>
+        Array.from({ length: 13 - team }, (_, n) => ({ kind: 'ticket' as const, type: 'ticket_created' as const, externalTicketId: `T${team}-${n}`, occurredAt: NOW - 3_600_000, actor: { type: 'customer' as const, id: 'c' }, data: { status: 'new' as const, team: `Team ${String(team + 1).padStart(2, '0')}` }, dedupeKey: `t${team}-${n}` })),
+      ).flat();
+      await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', events);
+      const reply = async (line: string) => {
+        const before = printed.length;
+        input.write(`${line}\n`);
+        while (!printed.slice(before).includes('\n\n')) await new Promise((resolve) => setTimeout(resolve, 20));
+        return printed.slice(before);
+      };
+      const first = await reply('/kpi volume 7d by:team');
+      expect(first).toContain('Team 10');
+      expect(first).not.toContain('Team 11');
+      const next = /\[(\d+) Next page\]/.exec(first)?.[1];
+      expect(next).toBeDefined();
+      const second = await reply(`click ${next ?? ''}`);
+      expect(second).toContain('→ in place of the reply above');
+      expect(second).toContain('Team 11');
+      expect(second).toContain('Team 12');
+      expect(second).not.toContain('Team 10');
+      expect(await reply('click 99')).toMatch(/^No button 99: the last reply has buttons 1 to \d+\.\n/);
+      const share = /\[(\d+) Share\]/.exec(second)?.[1];
+      expect(await reply(`press ${share ?? ''}`)).toContain('→ posted in the channel');
+      expect(await reply('click two')).toMatch(/^No button two/);
+      input.end();
+      await bot.console?.done;
     } finally {
       await bot.dispose();
     }
