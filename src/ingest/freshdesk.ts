@@ -7,7 +7,7 @@
  * carries no event id and no signed timestamp: dedupe keys come from the ticket
  * id, the rule's event and the rendered ticket times.
  */
-import { TZDate } from '@date-fns/tz';
+import { localInstant } from '../kpi/periods.js';
 import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type ParseContext, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { withCreation, type Actor, type NormalizedEvent, type Priority, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
@@ -254,7 +254,8 @@ export function freshdeskTime(value: unknown, path: string, timezone = 'UTC'): n
       // A date or time that does not exist (month 13, 25:00...) is refused, not rolled over.
       const exists = new Date(Date.UTC(...parts)).toISOString().startsWith(`${year}-${month}-${day}T${hour}:${minute}:${second.padStart(2, '0')}`);
       if (!exists) ms = undefined;
-      else if (zone === undefined) ms = new TZDate(...parts, timezone).getTime();
+      // A time the autumn change repeats is its first occurrence, as a CSV import reads it.
+      else if (zone === undefined) ms = localInstant(timezone, parts[0], parts[1] + 1, parts[2], parts[3], parts[4], parts[5], parts[6]);
       else ms = optionalTime(`${year}-${month}-${day}T${hour}:${minute}:${second.padStart(2, '0')}.${fraction.slice(0, 3).padEnd(3, '0')}${/^(utc|gmt|z)$/i.test(zone) ? 'Z' : zone}`);
     } else {
       ms = optionalTime(text);

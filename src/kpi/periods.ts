@@ -418,6 +418,26 @@ function checkZone(timezone: string): void {
   knownZones.add(timezone);
 }
 
+/**
+ * A local date and clock time in `timezone` → epoch ms (month 1–12; a day past the month's end rolls over): a time
+ * in a spring-forward gap moves forward by the gap, and a time a fall-back repeats is its first occurrence, on either
+ * side of Greenwich (see Zone.wallClock). Every reading of a wall-clock time (CSV dates, Freshdesk's zoneless times,
+ * quiet hours, snoozes) goes through here, so all read a repeated hour alike.
+ */
+export function localInstant(timezone: string, year: number, month: number, day: number, hours = 0, minutes = 0, seconds = 0, ms = 0): number {
+  return localInstants(timezone, year, month, day, hours, minutes, seconds, ms)[0] as number;
+}
+
+/**
+ * Every instant at which `timezone` shows this local date and time, earliest first: two in an hour the autumn
+ * change repeats, else one (in a spring-forward gap, the time moved forward by the gap). For the end of a span read
+ * on the clock (quiet hours): at 02:10 in the second of two 02:00–03:00 hours, 02:30 is still to come.
+ */
+export function localInstants(timezone: string, year: number, month: number, day: number, hours = 0, minutes = 0, seconds = 0, ms = 0): readonly number[] {
+  checkZone(timezone);
+  return new Zone(timezone).readings(civilDay(year, month, day), { hours, minutes, seconds, ms });
+}
+
 /** Local calendar and clock of one zone, with a cache of local midnights. */
 class Zone {
   private readonly midnights = new Map<CivilDay, number>();
@@ -448,16 +468,21 @@ class Zone {
    * alone picks the first west of Greenwich and the second east of it.
    */
   wallClock(day: CivilDay, clock: Clock): number {
+    return this.readings(day, clock)[0] as number;
+  }
+
+  /** Every instant showing that local date and time, earliest first (see localInstants); never empty. */
+  readings(day: CivilDay, clock: Clock): number[] {
     const { year, month, day: date } = civilDate(day);
     const instant = new TZDate(year, month - 1, date, clock.hours, clock.minutes, clock.seconds, clock.ms, this.name).getTime();
     const wall = instant + this.offset(instant);
-    let first = instant;
-    // The other reading, if any, is the wall time less the offset in force a day before or a day after.
+    // TZDate's reading, and the other one if any: the wall time less the offset in force a day before or a day after.
+    const found = new Set([instant]);
     for (const probe of [instant - DAY_MS, instant + DAY_MS]) {
       const candidate = wall - this.offset(probe);
-      if (candidate < first && candidate + this.offset(candidate) === wall) first = candidate;
+      if (candidate + this.offset(candidate) === wall) found.add(candidate);
     }
-    return first;
+    return [...found].sort((a, b) => a - b);
   }
 
   /** Local time minus UTC at an instant, in ms. */

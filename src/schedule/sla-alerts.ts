@@ -8,6 +8,7 @@
 import { TZDate } from '@date-fns/tz';
 import { ALWAYS_OPEN, businessMillisBetween, nextOpening, type BusinessCalendar } from '../kpi/business-hours.js';
 import type { SlaTarget } from '../kpi/sla.js';
+import { localInstant, localInstants } from '../kpi/periods.js';
 
 export interface SlaAlertSettings {
   /** Warning stages as shares of the target, ascending, e.g. [0.75]. */
@@ -119,9 +120,9 @@ export function quietHoursEnd(quiet: { starts: string; ends: string; timezone: s
   const minute = local.getHours() * 60 + local.getMinutes();
   const inside = starts < ends ? minute >= starts && minute < ends : minute >= starts || minute < ends;
   if (!inside) return undefined;
-  const end = new TZDate(local.getFullYear(), local.getMonth(), local.getDate(), Math.floor(ends / 60), ends % 60, 0, 0, quiet.timezone);
-  if (end.getTime() <= now) end.setDate(end.getDate() + 1);
-  return end.getTime();
+  // The first time the clock shows the end after now: today's (either of two, in an hour the autumn change repeats), or tomorrow's.
+  const endOn = (day: number) => localInstants(quiet.timezone, local.getFullYear(), local.getMonth() + 1, day, Math.floor(ends / 60), ends % 60);
+  return [...endOn(local.getDate()), ...endOn(local.getDate() + 1)].find((instant) => instant > now);
 }
 
 /**
@@ -131,8 +132,8 @@ export function quietHoursEnd(quiet: { starts: string; ends: string; timezone: s
 export function tomorrowsWorkingHours(now: number, calendar: BusinessCalendar | undefined, timezone: string): number {
   const zone = calendar?.timezone ?? timezone;
   const local = new TZDate(now, zone);
-  const midnight = new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + 1, 0, 0, 0, 0, zone).getTime();
-  if (calendar === undefined) return new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + 1, 9, 0, 0, 0, zone).getTime();
+  const midnight = localInstant(zone, local.getFullYear(), local.getMonth() + 1, local.getDate() + 1);
+  if (calendar === undefined) return localInstant(zone, local.getFullYear(), local.getMonth() + 1, local.getDate() + 1, 9);
   return nextOpening(calendar, midnight);
 }
 

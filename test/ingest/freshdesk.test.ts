@@ -245,6 +245,9 @@ describe('Freshdesk times', () => {
     expect(freshdeskTime('2026-10-05 13:30:00', 'updated_at', 'Asia/Kolkata')).toBe(Date.UTC(2026, 9, 5, 8));
     expect(freshdeskTime('2026-07-01 09:00', 'updated_at', 'America/New_York')).toBe(Date.UTC(2026, 6, 1, 13));
     expect(freshdeskTime('2026-01-15 09:00', 'updated_at', 'America/New_York')).toBe(Date.UTC(2026, 0, 15, 14));
+    // A time the autumn change repeats is its first occurrence (summer time), east of Greenwich as west of it.
+    expect(freshdeskTime('2026-10-25 01:30:00', 'updated_at', 'Europe/London')).toBe(Date.UTC(2026, 9, 25, 0, 30));
+    expect(freshdeskTime('2026-11-01 01:30:00', 'updated_at', 'America/New_York')).toBe(Date.UTC(2026, 10, 1, 5, 30));
     expect(freshdeskTime('2026-10-05T08:00:00.250Z', 'updated_at', 'Asia/Kolkata')).toBe(Date.UTC(2026, 9, 5, 8, 0, 0, 250));
     expect(freshdeskTime(1_791_187_200, 'updated_at', 'Asia/Kolkata')).toBe(1_791_187_200_000);
     for (const bad of ['2026-13-01 10:00:00', '2026-02-30 10:00:00', '2026-10-05 25:00:00', 'yesterday']) expect(() => freshdeskTime(bad, 'updated_at'), bad).toThrow(/updated_at/);

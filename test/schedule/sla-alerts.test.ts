@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepSla } from '../../src/schedule/alert-jobs.js';
+import { quietHoursEnd, tomorrowsWorkingHours } from '../../src/schedule/sla-alerts.js';
 import { handleAlertAction } from '../../src/slack/listeners/alert-actions.js';
 import { ALERT_ACTIONS } from '../../src/slack/blocks/alerts.js';
 import { renderMessage } from '../../src/slack/console-render.js';
@@ -11,6 +12,22 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0); // a Monday, 09:00 UTC
 const AGENT = { type: 'agent' as const, id: 'agent-7', email: 'ayu@example.com', name: 'Ayu' };
+
+describe('quiet hours and snoozes across a daylight-saving change (pure)', () => {
+  it('an end the autumn change repeats is its first occurrence, east of Greenwich as west of it; a missing one moves on by the gap', () => {
+    // Sydney repeats 02:00–03:00 on 5 April 2026 (AEDT +11, then AEST +10): quiet 22:00–02:30 ends at 02:30 AEDT.
+    const sydney = { starts: '22:00', ends: '02:30', timezone: 'Australia/Sydney' };
+    expect(quietHoursEnd(sydney, Date.UTC(2026, 3, 4, 12))).toBe(Date.UTC(2026, 3, 4, 15, 30));
+    // At 02:10 in the second 02:00–03:00, the first 02:30 is past and the second still to come.
+    expect(quietHoursEnd(sydney, Date.UTC(2026, 3, 4, 16, 10))).toBe(Date.UTC(2026, 3, 4, 16, 30));
+    // New York repeats 01:00–02:00 on 1 November 2026: quiet 23:00–01:30 ends at 01:30 EDT.
+    expect(quietHoursEnd({ starts: '23:00', ends: '01:30', timezone: 'America/New_York' }, Date.UTC(2026, 10, 1, 3, 30))).toBe(Date.UTC(2026, 10, 1, 5, 30));
+    // London skips 01:00–02:00 on 29 March 2026: an end at 01:30 comes at 02:30 BST.
+    expect(quietHoursEnd({ starts: '22:00', ends: '01:30', timezone: 'Europe/London' }, Date.UTC(2026, 2, 28, 23))).toBe(Date.UTC(2026, 2, 29, 1, 30));
+    // Snoozed until tomorrow, no calendar: 09:00 local tomorrow, on the day the clocks change.
+    expect(tomorrowsWorkingHours(Date.UTC(2026, 9, 24, 12), undefined, 'Europe/London')).toBe(Date.UTC(2026, 9, 25, 9));
+  });
+});
 
 describe(`SLA alerts on ${TEST_ENGINE}`, () => {
   let w: AlertWorld;

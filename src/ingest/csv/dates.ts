@@ -24,7 +24,7 @@
  * spring-forward gap moves forward by the gap (02:30 becomes 03:30), an
  * ambiguous fall-back time is read as its first occurrence (daylight time).
  */
-import { TZDate } from '@date-fns/tz';
+import { localInstant } from '../../kpi/periods.js';
 import { lookup } from '../values.js';
 
 export type DateOrder = 'auto' | 'dmy' | 'mdy';
@@ -136,7 +136,7 @@ export class DateReader {
   }
 
   /**
-   * Wall-clock time in the reader's zone → epoch ms. TZDate is exact but slow
+   * Wall-clock time in the reader's zone → epoch ms. localInstant is exact but slow
    * (it asks Intl for each value), so the offset is cached per wall-clock hour
    * whenever both ends of that hour have the same offset; an hour holding a
    * transition is converted value by value.
@@ -162,10 +162,10 @@ export class DateReader {
   }
 }
 
-/** Wall-clock time in `zone` → epoch ms, by TZDate. */
+/** Wall-clock time in `zone` → epoch ms; a repeated autumn hour is its first occurrence (summer time). */
 function exact(wall: number, zone: string): number {
   const d = new Date(wall);
-  return new TZDate(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds(), zone).getTime();
+  return localInstant(zone, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
 }
 
 function daysInMonth(year: number, month: number): number {
