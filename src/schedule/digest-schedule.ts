@@ -124,10 +124,14 @@ export function latestDueInstant(expression: string, timezone: string, after: nu
   return undefined;
 }
 
-/** The period a digest covers: the day before a daily one, the week before a weekly one. */
+/**
+ * The period a digest covers: the day before a daily or weekday one, the week before a weekly one (one day of the
+ * week), the last 7 days otherwise. Read from the days the expression names, not its spelling: `* * mon`,
+ * `* * 1` and `* * 7` are one weekly schedule, `* * mon-fri` and `* * 1,2,3,4,5` one weekday schedule.
+ */
 export function digestPeriodWord(expression: string): 'yesterday' | 'last-week' | '7d' {
-  const [, , dom, month, dow] = expression.trim().split(/\s+/);
-  if (dom === '*' && month === '*' && (dow === '*' || dow === '1-5')) return 'yesterday';
-  if (dom === '*' && month === '*' && /^[0-7]$/.test(dow ?? '')) return 'last-week';
-  return '7d';
+  const m = matcherOf(expression);
+  if (!m.anyDayOfMonth || m.month.size !== 12) return '7d';
+  if (m.anyDayOfWeek || (m.dayOfWeek.size === 5 && [1, 2, 3, 4, 5].every((day) => m.dayOfWeek.has(day)))) return 'yesterday';
+  return m.dayOfWeek.size === 1 ? 'last-week' : '7d';
 }

@@ -3,7 +3,7 @@ import { openDatabase, type Database } from '../../src/store/database.js';
 import { DigestStore } from '../../src/store/digest-store.js';
 import { GoalStore } from '../../src/store/goal-store.js';
 import { enqueueDigestNow, runDigests } from '../../src/schedule/digests.js';
-import { cronFor, cronMatches, latestDueInstant } from '../../src/schedule/digest-schedule.js';
+import { cronFor, cronMatches, digestPeriodWord, latestDueInstant } from '../../src/schedule/digest-schedule.js';
 import { LeaderLease } from '../../src/store/lease-store.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
 import { OutboxSender } from '../../src/schedule/sender.js';
@@ -33,6 +33,12 @@ describe('digest schedules (pure)', () => {
     expect(cronMatches('0 9 * * *', 'Europe/Berlin', Date.UTC(2026, 9, 24, 7, 0))).toBe(true);
     expect(cronMatches('0 9 * * *', 'Europe/Berlin', Date.UTC(2026, 9, 26, 8, 0))).toBe(true);
     expect(cronMatches('0 9 * * 1-5', 'UTC', Date.UTC(2026, 10, 22, 9, 0))).toBe(false); // a Sunday
+  });
+
+  it('a digest covers the day before when daily or on weekdays, the week before when weekly, however its cron is spelt', () => {
+    for (const cron of ['0 9 * * *', '0 9 * * 0-6', '0 9 * * 1-5', '0 9 * * mon-fri', '0 9 * * 1,2,3,4,5', '30 8,17 * * *']) expect(digestPeriodWord(cron), cron).toBe('yesterday');
+    for (const cron of ['0 9 * * 1', '0 9 * * mon', '0 9 * * 7', '0 9 * * sun', '0 9 * * 0']) expect(digestPeriodWord(cron), cron).toBe('last-week');
+    for (const cron of ['0 9 * * 1,4', '0 9 1 * *', '0 9 * 1-6 *', '0 9 * * 1-4', '0 9 * * 0,6']) expect(digestPeriodWord(cron), cron).toBe('7d');
   });
 
   it('the latest scheduled minute since the last run, found once, also by a late tick', () => {
