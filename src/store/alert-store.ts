@@ -225,12 +225,17 @@ export class AlertStore {
     return typeof row === 'object' ? row.id : Number(row);
   }
 
-  /** Stops an enabled rule (kept, disabled, beside the alerts it raised); the rule as it was, or undefined when no enabled rule has that id. */
+  /**
+   * Stops an enabled rule (kept, disabled, beside the alerts it raised), and cancels its posts not yet sent; the rule
+   * as it was, or undefined when no enabled rule has that id.
+   */
   async removeRule(id: number, now: number): Promise<AlertRuleRow | undefined> {
     return this.db.transaction(async (trx) => {
       const row = (await trx('alert_rules').first('id', 'kind', 'channel_id', 'team', 'config', 'state').where({ id, enabled: true })) as RuleRecord | undefined;
       if (row === undefined) return undefined;
       await trx('alert_rules').where({ id }).update({ enabled: false, updated_at: now });
+      // What the rule queued and has not yet posted (held by quiet hours, or decided a moment ago) goes with it.
+      await trx('alert_outbox').where({ alert_rule_id: id }).whereIn('state', ['pending', 'sending']).update({ state: 'cancelled' });
       return ruleFromRecord(row);
     });
   }
@@ -238,10 +243,11 @@ export class AlertStore {
   /**
    * Moves a rule from the state it was read in to `state`; false when it is no
    * longer in that state (another leader, overlapping this one, decided first),
-   * so the same crossing is not posted twice.
+   * so the same crossing is not posted twice, or has been removed since.
    */
   async saveRuleState(trx: Knex | Knex.Transaction, id: number, from: Record<string, unknown> | null, state: Record<string, unknown>, now: number): Promise<boolean> {
-    const query = trx('alert_rules').where({ id });
+    // A rule removed since the run read it is not moved: the run posts nothing for it (PostgreSQL re-reads the row after the removal's commit).
+    const query = trx('alert_rules').where({ id, enabled: true });
     if (from === null) void query.whereNull('state');
     else void query.where({ state: JSON.stringify(from) });
     return (await query.update({ state: JSON.stringify(state), updated_at: now })) === 1;

@@ -184,6 +184,24 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     expect(w.posts()[1]?.text).toContain('Back within the threshold: First response time (Team: Quiet)');
   });
 
+  it('a rule removed while a run judges it posts nothing: its queued alert is cancelled, and a run that read it before the removal moves nothing', async () => {
+    const rule = await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 0 } }, T0);
+    await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0 - HOUR, data: { status: 'new' } }]);
+    const deps = w.deps();
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    // Removed before the sender ran: the crossing is not posted.
+    expect(await w.alerts.removeRule(rule, w.now)).toBeDefined();
+    expect((await w.db('alert_outbox').select('state')).map((row) => row.state)).toEqual(['cancelled']);
+    await deliverAll(2);
+    expect(w.posts()).toEqual([]);
+    // A second rule, read by a run, then removed before the run saves its decision: nothing moves, nothing is queued.
+    const second = await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 0 } }, w.now);
+    const [read] = await w.alerts.rules('threshold');
+    await w.alerts.removeRule(second, w.now);
+    expect(await w.db.transaction((trx) => w.alerts.saveRuleState(trx, read?.id ?? 0, read?.state ?? null, { crossed: true, lastAlertAt: w.now }, w.now))).toBe(false);
+    expect(await evaluateThresholds(deps, w.now)).toBe(0);
+  });
+
   it('two leaders that overlap and both find the rule crossed post it once: the rule moves from the state it was read in, or not at all', async () => {
     await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 0 } }, T0);
     await w.ingest([{ ticket: 'T-1', type: 'ticket_created', at: T0 - HOUR, data: { status: 'new' } }]);
