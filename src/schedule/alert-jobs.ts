@@ -127,24 +127,30 @@ async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: AlertRow,
 }
 
 /**
- * Escalations a delivery brought (DeliveryOutcome.escalated, after the 200):
- * to every channel with an `escalations` rule that matches the ticket, and a
- * DM to the new assignee. One alert per ticket and escalation count.
+ * Escalations a delivery brought (DeliveryOutcome.escalated, after the 200; or left in `escalations_to_alert` by a
+ * process that stopped before, see sweepEscalations): to every channel with an `escalations` rule that matches the
+ * ticket, and a DM to the new assignee. One alert per ticket and escalation count, the count the delivery raised it
+ * to (two escalations committed one after the other are two alerts, even when both are alerted after the second).
  */
-export async function alertEscalations(deps: AlertJobDeps, escalated: readonly { ticketId: number }[], now: number): Promise<number> {
+export async function alertEscalations(deps: AlertJobDeps, escalated: readonly { ticketId: number; escalationCount: number }[], now: number): Promise<number> {
   if (escalated.length === 0) return 0;
   const store = new AlertStore(deps.db);
   const rules = await store.rules('escalations');
   const quiet = await store.quietHours();
   const languages = await new LanguageStore(deps.db).languages(deps.locale);
   let created = 0;
-  for (const { ticketId } of escalated) {
+  for (const { ticketId, escalationCount } of escalated) {
+    const done = (trx: Parameters<typeof enqueue>[0]) => trx('escalations_to_alert').where({ ticket_id: ticketId, escalation_count: escalationCount }).delete();
     const row = await store.ticketForAlert(ticketId);
-    if (row === undefined) continue;
+    if (row === undefined) {
+      await done(deps.db);
+      continue;
+    }
     const channels = [...new Set(rules.filter((rule) => matches(rule, row)).map((rule) => rule.channelId))];
-    const key = `escalation:${ticketId}:${row.escalationCount}`;
+    const key = `escalation:${ticketId}:${escalationCount}`;
     const view: AlertView = { kind: 'escalation', alertId: 0, ticket: { externalId: row.externalId, url: row.url, priority: row.priority, team: row.team }, assignee: assigneeOf(row), timezone: deps.timezone };
-    const done = await deps.db.transaction(async (trx) => {
+    const made = await deps.db.transaction(async (trx) => {
+      await done(trx);
       const alertId = await store.createAlert(trx, { dedupeKey: key, kind: 'escalation', ticketId, channelId: channels[0] ?? null, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: null, dueAt: null, view }, now);
       if (alertId === undefined) return false;
       const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
@@ -152,9 +158,21 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
       if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: 'escalation', target: row.assigneeSlackUserId, message: message(row.assigneeSlackUserId), notBefore: now, ticketId, alertId }, now);
       return true;
     });
-    if (done) created += 1;
+    if (made) created += 1;
   }
   return created;
+}
+
+/** How long an escalation waits for the alert its delivery makes after the 200 before the sweep makes it instead. */
+export const ESCALATION_SWEEP_AFTER_MS = 30_000;
+
+/**
+ * The leader's catch-up (every 10 s): escalations a delivery kept (`escalations_to_alert`) whose alert was not made
+ * after the 200 within ESCALATION_SWEEP_AFTER_MS (the process was killed or stopped, or the database failed then).
+ */
+export async function sweepEscalations(deps: AlertJobDeps, now: number): Promise<number> {
+  const left = (await deps.db('escalations_to_alert').select('ticket_id', 'escalation_count').where('created_at', '<=', now - ESCALATION_SWEEP_AFTER_MS).orderBy('created_at').limit(500)) as { ticket_id: number | string; escalation_count: number | string }[];
+  return alertEscalations(deps, left.map((row) => ({ ticketId: Number(row.ticket_id), escalationCount: Number(row.escalation_count) })), now);
 }
 
 const HOUR = 3_600_000;

@@ -19,7 +19,7 @@ import { registerEnpsActions } from '../slack/listeners/enps.js';
 import { OutboxSender } from './sender.js';
 import { LeaderLease } from '../store/lease-store.js';
 import { Scheduler, type Job } from './scheduler.js';
-import { alertEscalations, evaluateThresholds, sweepSla, type AlertJobDeps } from './alert-jobs.js';
+import { alertEscalations, evaluateThresholds, sweepEscalations, sweepSla, type AlertJobDeps } from './alert-jobs.js';
 import type { SlaAlertSettings } from './sla-alerts.js';
 import { runDigests } from './digests.js';
 import { RetentionStore } from '../store/retention-store.js';
@@ -71,6 +71,7 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
   const jobs: Job[] = [
     { name: 'outbox', everyMs: TICK_MS, run: () => sender.deliverDue() },
     { name: 'sla-sweep', everyMs: 60_000, run: (now) => sweepSla(alertDeps, now) },
+    { name: 'escalations-sweep', everyMs: 10_000, run: (now) => sweepEscalations(alertDeps, now) },
     { name: 'thresholds', everyMs: 60_000, run: (now) => evaluateThresholds(alertDeps, now) },
     { name: 'digests', everyMs: 60_000, run: (now) => runDigests({ db, locale: config.kpi.locale }, now) },
   ];

@@ -94,6 +94,13 @@ export interface DeliveryRecord {
   readonly payload?: string;
 }
 
+/** A ticket whose escalation count a delivery raised, and the count it raised it to (the alert's key). */
+export interface EscalatedTicket {
+  readonly ticketId: number;
+  readonly externalId: string;
+  readonly escalationCount: number;
+}
+
 export interface DeliveryOutcome {
   /** The delivery key was seen before: nothing was written. */
   readonly duplicate: boolean;
@@ -102,7 +109,7 @@ export interface DeliveryOutcome {
   /** External ids of tickets whose projection was rebuilt. */
   readonly ticketsUpdated: readonly string[];
   /** Tickets whose escalation count rose with this delivery. */
-  readonly escalated: readonly { readonly ticketId: number; readonly externalId: string }[];
+  readonly escalated: readonly EscalatedTicket[];
 }
 
 export interface RejectedDelivery extends DeliveryRecord {
@@ -420,6 +427,15 @@ export class IngestStore {
 
     // 3. Rebuild every touched ticket from all its events.
     const escalatedTickets = await this.rebuildTickets(trx, [...touched]);
+    // A webhook's escalations are kept to be alerted, in this transaction: the alert follows the 200, and the leader's
+    // sweep makes any the process did not live to make (src/schedule/alert-jobs.ts). A CSV import or the demo alerts none.
+    const toAlert = live.flatMap(({ item, index }) => (item.delivery === undefined ? [] : [...(touchedBy.get(index) ?? [])].flatMap((key) => {
+      const escalated = escalatedTickets.get(key);
+      return escalated === undefined ? [] : [{ ticket_id: escalated.ticketId, escalation_count: escalated.count, created_at: this.clock() }];
+    })));
+    // Two deliveries of one batch raising one ticket's count share its one rebuild, so one row and one alert.
+    const unique = [...new Map(toAlert.map((row) => [`${row.ticket_id}:${row.escalation_count}`, row])).values()];
+    if (unique.length > 0) await trx('escalations_to_alert').insert(unique).onConflict(['ticket_id', 'escalation_count']).ignore();
 
     // 4. Customer, self-service and survey events, set-based like ticket events.
     const others = live.flatMap(({ item, index }) => item.events.flatMap((event) => (event.kind === 'ticket' ? [] : [{ source: item.source, event, owner: index }])));
@@ -433,8 +449,8 @@ export class IngestStore {
         eventsWritten: written.get(index) ?? 0,
         ticketsUpdated: mine.map((key) => splitSourceKey(key).externalId),
         escalated: mine.flatMap((key) => {
-          const ticketId = escalatedTickets.get(key);
-          return ticketId === undefined ? [] : [{ ticketId, externalId: splitSourceKey(key).externalId }];
+          const escalated = escalatedTickets.get(key);
+          return escalated === undefined ? [] : [{ ticketId: escalated.ticketId, externalId: splitSourceKey(key).externalId, escalationCount: escalated.count }];
         }),
       };
     });
@@ -442,10 +458,10 @@ export class IngestStore {
 
   /**
    * Rebuilds the projections of the given tickets ("source\0externalId" keys)
-   * from all their events; returns the row ids of those whose escalation count rose.
+   * from all their events; returns the row ids of those whose escalation count rose, with the count.
    */
-  private async rebuildTickets(trx: Trx, keys: readonly string[]): Promise<Map<string, number>> {
-    const escalated = new Map<string, number>();
+  private async rebuildTickets(trx: Trx, keys: readonly string[]): Promise<Map<string, { ticketId: number; count: number }>> {
+    const escalated = new Map<string, { ticketId: number; count: number }>();
     if (keys.length === 0) return escalated;
     const bySource = new Map<string, string[]>();
     // Tickets (and below, agents and customers) are written in one order, their keys', whatever order the deliveries
@@ -514,7 +530,7 @@ export class IngestStore {
         const spans: { ticket_id: number; resolved_at: number; reopened_at: number }[] = [];
         for (const { id, projection } of projections) {
           const ticketId = ticketIds.get(id) as number;
-          if (projection.escalationCount > (previous.get(id) ?? 0)) escalated.set(sourceKey(source, id), ticketId);
+          if (projection.escalationCount > (previous.get(id) ?? 0)) escalated.set(sourceKey(source, id), { ticketId, count: projection.escalationCount });
           for (const tag of projection.tags) tags.push({ ticket_id: ticketId, tag: tag.slice(0, 100) });
           for (const span of projection.resolvedSpans) spans.push({ ticket_id: ticketId, resolved_at: span.resolvedAt, reopened_at: span.reopenedAt });
           for (const interval of projection.responseIntervals) {

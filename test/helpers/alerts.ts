@@ -1,6 +1,6 @@
 /** A migrated test database with the stores, a fake Slack and a fake clock, for the scheduled-alert tests. */
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { IngestStore } from '../../src/store/ingest-store.js';
+import { IngestStore, type EscalatedTicket } from '../../src/store/ingest-store.js';
 import { SlaStore } from '../../src/store/sla-store.js';
 import { AlertStore } from '../../src/store/alert-store.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
@@ -29,7 +29,7 @@ export interface AlertWorld {
   /** A new sender, as after a restart. */
   sender(admins?: string[]): OutboxSender;
   /** Writes events as one delivery, through the real ingest store (projection and SLA due times included). */
-  ingest(events: { ticket: string; type: TicketEventType; at: number; actor?: Actor; data?: TicketEventData }[], source?: string): Promise<{ escalated: readonly { ticketId: number }[] }>;
+  ingest(events: { ticket: string; type: TicketEventType; at: number; actor?: Actor; data?: TicketEventData }[], source?: string): Promise<{ escalated: readonly EscalatedTicket[] }>;
   posts(): { channel: string; text: string; blocks: unknown[] }[];
   dispose(): Promise<void>;
 }
@@ -43,7 +43,7 @@ export async function createAlertWorld(start: number): Promise<AlertWorld> {
   slack.answer('chat.postMessage', (call) => ({ body: { ok: true, channel: call.args.channel, ts: `1700000000.${String(slack.calls.length).padStart(6, '0')}` } }));
   slack.answer('conversations.open', (call) => ({ body: { ok: true, channel: { id: `D${String(call.args.users)}` } } }));
   const poster = webClientPoster(createPostingClient('xoxb-test', slack.url));
-  const ingestStore = new IngestStore(db, DEFAULT_PROJECTION_OPTIONS);
+  const ingestStore = new IngestStore(db, DEFAULT_PROJECTION_OPTIONS, () => world.now);
   const world: AlertWorld = {
     db,
     testConfig: testDb.config,

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/store/alert-store.js';
 import { GoalStore } from '../../src/store/goal-store.js';
-import { evaluateThresholds } from '../../src/schedule/alert-jobs.js';
+import { alertEscalations, ESCALATION_SWEEP_AFTER_MS, evaluateThresholds, sweepEscalations } from '../../src/schedule/alert-jobs.js';
+import { IngestStore } from '../../src/store/ingest-store.js';
+import { DEFAULT_PROJECTION_OPTIONS } from '../../src/ingest/project-ticket.js';
+import { ticketEvent } from '../../src/ingest/events.js';
 import { thresholdDecision } from '../../src/schedule/threshold-rules.js';
 import type { TicketEventData } from '../../src/ingest/events.js';
 import { renderMessage } from '../../src/slack/console-render.js';
@@ -56,6 +59,51 @@ describe(`escalation alerts at ingest on ${TEST_ENGINE}`, () => {
     await send('msg_2', [{ type: 'ticket.escalated', id: 'e3', occurred_at: new Date(now).toISOString(), ticket: { id: 'T-77' } }]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+  });
+});
+
+describe(`escalation alerts kept with their delivery on ${TEST_ENGINE}`, () => {
+  const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+  let w: AlertWorld;
+  beforeEach(async () => {
+    w = await createAlertWorld(T0);
+    await w.alerts.addRule({ kind: 'escalations', channelId: 'CESC', filters: {} }, T0);
+    await w.ingest([{ ticket: 'E-1', type: 'ticket_created', at: T0 - HOUR, data: { status: 'new' } }]);
+  });
+  afterEach(async () => {
+    await w.dispose();
+  });
+  const keys = async () => (await w.db('alerts').select('dedupe_key').orderBy('id')).map((row) => String(row.dedupe_key));
+  const left = async () => (await w.db('escalations_to_alert').select('ticket_id', 'escalation_count')).length;
+
+  it('two escalations committed one after the other are two alerts, though both are alerted after the second (two replicas)', async () => {
+    const first = await w.ingest([{ ticket: 'E-1', type: 'escalated', at: T0 - 30 * MIN }]);
+    const second = await w.ingest([{ ticket: 'E-1', type: 'escalated', at: T0 - 20 * MIN }]);
+    expect(await left()).toBe(2);
+    // The replica that took the first delivery reaches its after-commit step only now, when the ticket's count is 2.
+    expect(await alertEscalations(w.deps(), second.escalated, w.now)).toBe(1);
+    expect(await alertEscalations(w.deps(), first.escalated, w.now)).toBe(1);
+    expect((await keys()).sort()).toEqual([expect.stringMatching(/^escalation:\d+:1$/), expect.stringMatching(/^escalation:\d+:2$/)]);
+    expect(await left()).toBe(0);
+  });
+
+  it('an escalation whose process stopped before its alert is alerted by the leader\'s sweep, once; a CSV import keeps none', async () => {
+    // The 200 went out, and the process died before alertEscalations ran.
+    await w.ingest([{ ticket: 'E-1', type: 'escalated', at: T0 - 10 * MIN }]);
+    expect(await left()).toBe(1);
+    // The sweep leaves it to the delivery's own process for a while...
+    expect(await sweepEscalations(w.deps(), w.now + ESCALATION_SWEEP_AFTER_MS - 1000)).toBe(0);
+    // ...then makes it.
+    w.now += ESCALATION_SWEEP_AFTER_MS;
+    expect(await sweepEscalations(w.deps(), w.now)).toBe(1);
+    expect(await left()).toBe(0);
+    expect(await sweepEscalations(w.deps(), w.now + HOUR)).toBe(0);
+    await w.sender().deliverDue();
+    expect(w.posts().map((post) => [post.channel, post.text])).toEqual([['CESC', expect.stringContaining('Ticket escalated')]]);
+    // Events with no delivery (a CSV import, the demo) raise counts but keep nothing to alert.
+    const outcome = await new IngestStore(w.db, DEFAULT_PROJECTION_OPTIONS, () => w.now).recordEvents('generic', [ticketEvent('E-1', 'escalated', { occurredAt: T0 - MIN, dedupeKey: 'csv-1' }, {})]);
+    expect(outcome.escalated).toHaveLength(1);
+    expect(await left()).toBe(0);
   });
 });
 
