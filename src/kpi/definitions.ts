@@ -89,7 +89,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   {
     id: 'backlog', title: 'Backlog', unit: 'count', higherIsBetter: false,
     formula: 'tickets open at the end of the period: created before that end, and neither resolved nor closed by then.',
-    counts: 'Statuses new, open, pending and on-hold. Age buckets by time since creation: under 1 d, 1-3 d, 3-7 d, over 7 d; a ticket exactly 1, 3 or 7 days old goes in the older bucket (exactly 7 d is over 7 d). Change against the backlog 7 days earlier. The oldest open ticket, with its link.',
+    counts: 'Statuses new, open, pending and on-hold. Age buckets by time since creation: under 1 d, 1-3 d, 3-7 d, over 7 d; a ticket exactly 1, 3 or 7 days old goes in the older bucket (exactly 7 d is over 7 d). Change against the backlog 7 days earlier: the same clock time seven calendar days before the period\'s end, in the workspace\'s zone (across a change of the clocks, 167 or 169 hours back). The oldest open ticket, with its link.',
     excludes: 'Solved and closed tickets.',
     edges: 'At a past instant each ticket counts in the state it was in then: one solved and reopened later counts as solved until its reopening, and open again from it.',
     vendors: 'Helpdesks\' "unsolved tickets" views show the same set at the present moment.',

@@ -6,7 +6,7 @@
  */
 import type { AgentRow, KpiStore, Range, TicketFilters, DurationStats } from '../store/kpi-store.js';
 import { METRICS, type MetricId, type Unit } from './definitions.js';
-import { periodInstant, unitsIn } from './periods.js';
+import { localDaysBefore, periodInstant, unitsIn } from './periods.js';
 import { closestWord } from './suggest.js';
 import { matchKey } from './sla.js';
 import type { GoalStatus } from './goals.js';
@@ -35,7 +35,6 @@ export interface MetricResult {
 type Computed = { measure: Measure; details: Record<string, unknown> };
 type Compute = (store: KpiStore, range: Range, filters: TicketFilters, now: number, timezone: string) => Promise<Computed>;
 
-const DAY = 86_400_000;
 /** eNPS is shown from this many answers, and a wave of fewer counts nowhere (anonymity). */
 export const ENPS_MIN_ANSWERS = 5;
 
@@ -78,9 +77,10 @@ const COMPUTE: Record<Exclude<MetricId, 'summary' | 'agents'>, Compute> = {
       },
     };
   },
-  async backlog(store, range, filters) {
+  async backlog(store, range, filters, _now, timezone) {
     const now = await store.backlog(range.to, filters);
-    const weekBefore = await store.backlog(range.to - 7 * DAY, filters);
+    // Seven local days back, as periods count days: the Monday midnight before, across a change of the clocks too.
+    const weekBefore = await store.backlog(localDaysBefore(range.to, 7, timezone), filters);
     return {
       measure: { value: now.n, n: now.n },
       details: { ages: now.ages, oldest: now.oldest, sevenDaysEarlier: weekBefore.n, changeAgainstSevenDaysEarlier: change(now.n, weekBefore.n) },

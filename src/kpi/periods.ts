@@ -438,6 +438,17 @@ export function localInstants(timezone: string, year: number, month: number, day
   return new Zone(timezone).readings(civilDay(year, month, day), { hours, minutes, seconds, ms });
 }
 
+/**
+ * The same local clock time `days` calendar days before `instant` in `timezone`: seven days before a Monday midnight
+ * is the Monday midnight before, 167 or 169 hours back when the clocks changed in between.
+ */
+export function localDaysBefore(instant: number, days: number, timezone: string): number {
+  checkZone(timezone);
+  const zone = new Zone(timezone);
+  const { day, clock } = zone.local(instant);
+  return zone.wallClock(day - days, clock);
+}
+
 /** Local calendar and clock of one zone, with a cache of local midnights. */
 class Zone {
   private readonly midnights = new Map<CivilDay, number>();

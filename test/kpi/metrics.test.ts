@@ -194,6 +194,17 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     expect(escalations).toMatchObject({ value: 1, details: { created: 4, rate: 25 } });
   });
 
+  it('backlog: "7 days earlier" is seven local days back, the local midnight before, across a change of the clocks', async () => {
+    // London went back an hour on 25 October 2026. The week to Monday 26 October 00:00 GMT began Monday 19 October
+    // 00:00 BST (18 Oct 23:00Z), 169 hours earlier; a ticket opened at 00:30 BST that Monday was not open then.
+    await load([...ticket('monday', Date.parse('2026-10-18T23:30:00Z'), null, null), ...ticket('sunday', Date.parse('2026-10-18T22:00:00Z'), null, null)]);
+    const to = Date.parse('2026-10-26T00:00:00Z');
+    const london: PeriodRange = { from: to - 7 * DAY - H, to, timezone: 'Europe/London', previous: { from: to - 14 * DAY - H, to: to - 7 * DAY - H } };
+    const backlog = await computeMetric('backlog', kpi, london, {}, to);
+    expect(backlog).toMatchObject({ value: 2, n: 2 });
+    expect(backlog.details).toMatchObject({ sevenDaysEarlier: 1, changeAgainstSevenDaysEarlier: 100 });
+  });
+
   it('backlog and unresolved at a past instant count a ticket solved then as solved, though it was reopened since', async () => {
     const at = START + 10 * DAY; // a past instant: the end of a past period
     await load([
