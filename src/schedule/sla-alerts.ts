@@ -42,22 +42,22 @@ export type SlaStage = { readonly kind: 'sla_warning'; readonly share: number; r
 export function stageInstant(dueAt: number, targetMs: number, share: number, clock: BusinessCalendar): number {
   const rest = Math.max(0, targetMs * (1 - share));
   if (clock === ALWAYS_OPEN || rest === 0) return dueAt - rest;
-  // The latest x with `rest` open time between x and the due time (open time shrinks as x grows).
+  // The earliest x with at most `rest` open time left before the due time (open time left shrinks as x grows): a
+  // share reached at Friday's close is reached then, not at Monday's opening with the rest of the target still to run.
   let low = dueAt - rest - 400 * 86_400_000;
   let high = dueAt - rest;
-  if (businessMillisBetween(clock, low, dueAt) < rest) return low;
+  if (businessMillisBetween(clock, low, dueAt) <= rest) return low;
   while (high - low > 1000) {
     const middle = Math.floor((low + high) / 2);
-    if (businessMillisBetween(clock, middle, dueAt) >= rest) low = middle;
-    else high = middle;
+    if (businessMillisBetween(clock, middle, dueAt) <= rest) high = middle;
+    else low = middle;
   }
-  return nextOpening(clock, low);
+  return high;
 }
 
 /**
- * The furthest stage reached at `now`: the breach from the due time on, else
- * the highest warning stage whose instant has passed, else none. A ticket
- * first seen already late yields only its breach.
+ * The furthest stage reached at `now`: the breach from the due time on, else the highest warning stage whose
+ * instant has come, else none. A ticket first seen already late yields only its breach.
  */
 export function stageReached(target: RunningTarget, settings: SlaAlertSettings, now: number): SlaStage | undefined {
   if (now >= target.dueAt) return { kind: 'sla_breach', at: target.dueAt };

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepSla } from '../../src/schedule/alert-jobs.js';
-import { quietHoursEnd, tomorrowsWorkingHours } from '../../src/schedule/sla-alerts.js';
+import { DEFAULT_SLA_ALERT_SETTINGS, quietHoursEnd, stageInstant, stageReached, tomorrowsWorkingHours } from '../../src/schedule/sla-alerts.js';
+import type { BusinessCalendar, WeeklyHours } from '../../src/kpi/business-hours.js';
 import { handleAlertAction } from '../../src/slack/listeners/alert-actions.js';
 import { ALERT_ACTIONS } from '../../src/slack/blocks/alerts.js';
 import { renderMessage } from '../../src/slack/console-render.js';
@@ -12,6 +13,26 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0); // a Monday, 09:00 UTC
 const AGENT = { type: 'agent' as const, id: 'agent-7', email: 'ayu@example.com', name: 'Ayu' };
+
+describe('SLA warning stages in business hours (pure)', () => {
+  const weekdays = (from: string, to: string): WeeklyHours => ({ 1: [[from, to]], 2: [[from, to]], 3: [[from, to]], 4: [[from, to]], 5: [[from, to]], 6: [], 7: [] });
+  const LONDON: BusinessCalendar = { name: 'london', timezone: 'Europe/London', weeklyHours: weekdays('09:00', '17:00'), holidays: [] };
+
+  it('a share reached at Friday\'s close warns then, not at Monday\'s opening with two hours left', () => {
+    // An 8 h target from Friday 23 October 2026 11:00 BST: 6 h elapse by the 17:00 close, so 75% is reached then;
+    // due Monday 26 October 11:00 GMT (2 h after the 09:00 opening).
+    const dueAt = Date.UTC(2026, 9, 26, 11);
+    const fridayClose = Date.UTC(2026, 9, 23, 16);
+    const warning = stageInstant(dueAt, 8 * 3_600_000, 0.75, LONDON);
+    expect(warning).toBeGreaterThanOrEqual(fridayClose);
+    expect(warning).toBeLessThanOrEqual(fridayClose + 1000);
+    const target = { ticketId: 1, target: 'firstResponse' as const, dueAt, targetMs: 8 * 3_600_000, clock: LONDON };
+    expect(stageReached(target, { ...DEFAULT_SLA_ALERT_SETTINGS, warningStages: [0.75] }, fridayClose + 1000)).toMatchObject({ kind: 'sla_warning', share: 0.75 });
+    expect(stageReached(target, { ...DEFAULT_SLA_ALERT_SETTINGS, warningStages: [0.75] }, fridayClose - 60_000)).toBeUndefined();
+    // Within open hours the instant is exact to the second: 50% is reached at 15:00 BST on Friday.
+    expect(Math.abs(stageInstant(dueAt, 8 * 3_600_000, 0.5, LONDON) - Date.UTC(2026, 9, 23, 14))).toBeLessThanOrEqual(1000);
+  });
+});
 
 describe('quiet hours and snoozes across a daylight-saving change (pure)', () => {
   it('an end the autumn change repeats is its first occurrence, east of Greenwich as west of it; a missing one moves on by the gap', () => {
