@@ -76,7 +76,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
     id: 'summary', title: 'Summary', unit: 'table', higherIsBetter: null,
     formula: 'volume, backlog, frt, resolution, overdue, escalations, csat and fcr for the period, each beside its value for the previous period and whether the move is good.',
     counts: 'Each line follows its own metric\'s definition below.', excludes: 'Metrics whose data the bot does not receive show "no data".',
-    edges: 'The previous period has the same length (see Periods).', vendors: 'Each line\'s notes below say how the helpdesks\' own version of it differs.',
+    edges: 'The previous period has the same calendar length: as many days, or the month, quarter or year before (see Periods).', vendors: 'Each line\'s notes below say how the helpdesks\' own version of it differs.',
   },
   {
     id: 'volume', title: 'Ticket volume', unit: 'count', higherIsBetter: null,
