@@ -140,7 +140,7 @@ const agentsTable = stats(agentTimes);
 // and the values a split alert rule judges each minute (`threshold frt > 4h by:agent`: every agent, no previous period).
 const BREAKDOWN_CASES: readonly (readonly [BreakdownMetric, Breakdown, string, BreakdownPaging?])[] = [
   ['frt', 'team', '30d'], ['frt', 'agent', '30d'], ['csat', 'priority', '30d'], ['volume', 'day', '30d'], ['backlog', 'day', '30d'], ['frt', 'week', '90d'], ['resolution', 'month', 'this-year'],
-  ['frt', 'agent', '30d', { watch: true }],
+  ['frt', 'agent', '24h', { watch: true }], ['frt', 'agent', '30d', { watch: true }],
 ];
 const breakdownLines: string[] = [];
 for (const [metric, by, word, paging] of BREAKDOWN_CASES) {
