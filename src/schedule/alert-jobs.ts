@@ -78,7 +78,9 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
   const existing = await store.existingKeys(decisions.map((decision) => decision.key));
   for (const { row, stage, key } of decisions) {
     if (existing.has(key)) continue;
-    const channel = row.teamChannelId ?? overdueRules.find((rule) => matches(rule, row))?.channelId ?? null;
+    // The team's own channel, else the first matching overdue rule's, which its post names (removing the rule cancels it while it waits).
+    const rule = row.teamChannelId === null ? overdueRules.find((candidate) => matches(candidate, row)) : undefined;
+    const channel = row.teamChannelId ?? rule?.channelId ?? null;
     const ticket: AlertTicket = { externalId: row.externalId, url: row.url, priority: row.priority, team: row.team };
     const view: AlertView = {
       kind: stage.kind, alertId: 0, ticket, target: row.target, dueAt: row.dueAt, at: now,
@@ -88,7 +90,7 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
       const alertId = await store.createAlert(trx, { dedupeKey: key, kind: stage.kind, ticketId: row.ticketId, channelId: channel, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: row.leadSlackUserId, dueAt: row.dueAt, view }, now);
       if (alertId === undefined) return false;
       const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
-      if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId }, now);
+      if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId, ...(rule === undefined ? {} : { alertRuleId: rule.id }) }, now);
       if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: stage.kind, target: row.assigneeSlackUserId, message: message(row.assigneeSlackUserId), notBefore: now, ticketId: row.ticketId, alertId }, now);
       return true;
     });
@@ -146,7 +148,14 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
       await done(deps.db);
       continue;
     }
-    const channels = [...new Set(rules.filter((rule) => matches(rule, row)).map((rule) => rule.channelId))];
+    const matching = rules.filter((rule) => matches(rule, row));
+    const channels = [...new Set(matching.map((rule) => rule.channelId))];
+    // A channel's post names the rule that asked for it, so removing the rule cancels it while it waits (quiet hours);
+    // a post two rules ask for names neither, and stays when one of them is removed.
+    const ruleOf = (channel: string) => {
+      const asking = matching.filter((rule) => rule.channelId === channel);
+      return asking.length === 1 ? { alertRuleId: asking[0]?.id } : {};
+    };
     const key = `escalation:${ticketId}:${escalationCount}`;
     const view: AlertView = { kind: 'escalation', alertId: 0, ticket: { externalId: row.externalId, url: row.url, priority: row.priority, team: row.team }, assignee: assigneeOf(row), timezone: deps.timezone };
     const made = await deps.db.transaction(async (trx) => {
@@ -154,7 +163,7 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
       const alertId = await store.createAlert(trx, { dedupeKey: key, kind: 'escalation', ticketId, channelId: channels[0] ?? null, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: null, dueAt: null, view }, now);
       if (alertId === undefined) return false;
       const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
-      for (const channel of channels) await enqueue(trx, { dedupeKey: `${key}:${channel}`, kind: 'escalation', target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId, alertId }, now);
+      for (const channel of channels) await enqueue(trx, { dedupeKey: `${key}:${channel}`, kind: 'escalation', target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId, alertId, ...ruleOf(channel) }, now);
       if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: 'escalation', target: row.assigneeSlackUserId, message: message(row.assigneeSlackUserId), notBefore: now, ticketId, alertId }, now);
       return true;
     });

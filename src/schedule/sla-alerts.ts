@@ -120,9 +120,31 @@ export function quietHoursEnd(quiet: { starts: string; ends: string; timezone: s
   const minute = local.getHours() * 60 + local.getMinutes();
   const inside = starts < ends ? minute >= starts && minute < ends : minute >= starts || minute < ends;
   if (!inside) return undefined;
-  // The first time the clock shows the end after now: today's (either of two, in an hour the autumn change repeats), or tomorrow's.
-  const endOn = (day: number) => localInstants(quiet.timezone, local.getFullYear(), local.getMonth() + 1, day, Math.floor(ends / 60), ends % 60);
+  // The first time the clock shows the end after now: today's (either of two, in an hour the autumn change repeats), or
+  // tomorrow's. An end the spring change skips is reached when the clock jumps past it, as `inside` reads it.
+  const endOn = (day: number) => localInstants(quiet.timezone, local.getFullYear(), local.getMonth() + 1, day, Math.floor(ends / 60), ends % 60).map((instant) => jumpedTo(instant, ends, quiet.timezone));
   return [...endOn(local.getDate()), ...endOn(local.getDate() + 1)].find((instant) => instant > now);
+}
+
+/**
+ * `instant` reads a local clock time `minutes` into the day, moved forward by a spring gap when the clock never shows
+ * it: then the instant the clock jumped past it (02:00 BST for a 01:30 end on London's spring night), found minute by
+ * minute back through the gap (at most three hours).
+ */
+function jumpedTo(instant: number, minutes: number, timezone: string): number {
+  const minuteOfDay = (at: number) => {
+    const t = new TZDate(at, timezone);
+    return { day: t.getDate(), minute: t.getHours() * 60 + t.getMinutes() };
+  };
+  const shown = minuteOfDay(instant);
+  if (shown.minute === minutes) return instant;
+  let at = instant;
+  for (let step = 0; step < 180; step += 1) {
+    const before = minuteOfDay(at - 60_000);
+    if (before.day !== shown.day || before.minute < minutes) break;
+    at -= 60_000;
+  }
+  return at;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The local console: with no Slack token, a person types `/kpi backlog` (or
  * pipes commands in, one per line) and sees the reply rendered as it would
- * look in Slack. `home` shows the Home tab; `click 2` presses the last reply's
- * button [2 …] as a click in Slack would. When the input ends, the console
+ * look in Slack. `home` shows the Home tab; `click 2` presses button [2 …] of
+ * the last reply that had buttons, as a click in Slack would. When the input ends, the console
  * stops reading; the process keeps serving webhooks and schedules.
  */
 import { createInterface } from 'node:readline';
@@ -43,11 +43,12 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
     write('No tickets yet, so every KPI reads 0 or "no data". To see it with data: `npm start -- --demo` loads a sample workspace; `kpibot import <file.csv>` loads a helpdesk export; docs/sources/ says how to connect a helpdesk\'s webhooks.');
   }
   prompt();
-  // The buttons of the last message shown, which `click N` presses.
+  // The buttons of the last message shown that had any, which `click N` presses: as in Slack, a reply with none
+  // (Explain's) leaves the one before it clickable.
   let buttons: readonly ConsoleButton[] = [];
   const show = (message: RenderableMessage, heading?: string) => {
     const pressable = pressableButtons(message);
-    buttons = pressable;
+    if (pressable.length > 0) buttons = pressable;
     write(`${heading === undefined ? '' : `${heading}\n`}${renderMessage(message, consoleName, pressable)}`);
   };
   const showAnswer = (answer: Answer) => show(answer.message, answer.share ? '→ posted in the channel' : answer.replace === true ? '→ in place of the reply above' : '→ only visible to you');
@@ -65,7 +66,7 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
           const number = Number(click[1]);
           const button = Number.isInteger(number) ? buttons[number - 1] : undefined;
           if (button === undefined) {
-            write(buttons.length === 0 ? 'The last reply has no button to press.' : `No button ${click[1] ?? ''}: the last reply has ${buttons.length === 1 ? 'button 1' : `buttons 1 to ${buttons.length}`}.`);
+            write(buttons.length === 0 ? 'No reply has a button to press yet.' : `No button ${click[1] ?? ''}: the last reply with buttons has ${buttons.length === 1 ? 'button 1' : `buttons 1 to ${buttons.length}`}.`);
           } else {
             const answer = await answerAction(button.actionId, button.value, asker, deps);
             if (answer === undefined) write('That button no longer does anything (its request could not be read again).');

@@ -130,15 +130,18 @@ export class OutboxStore {
     await this.db('alert_outbox').where({ id }).update({ state: 'sent', sent_at: now, message_channel_id: channel, message_ts: ts, last_error: null, attempts: this.db.raw('attempts + 1') });
   }
 
-  /** Back to pending at `at`; `countAttempt` false for a row only held back by pacing. */
+  /**
+   * Back to pending at `at`; `countAttempt` false for a row only held back by pacing. A row cancelled while it was
+   * being sent (its rule removed, its alert acknowledged) stays cancelled.
+   */
   async retryAt(id: number, at: number, error: string | null, countAttempt: boolean): Promise<void> {
     await this.db('alert_outbox')
-      .where({ id })
+      .where({ id, state: 'sending' })
       .update({ state: 'pending', next_attempt_at: at, ...(error === null ? {} : { last_error: error.slice(0, 200) }), ...(countAttempt ? { attempts: this.db.raw('attempts + 1') } : {}) });
   }
 
   async markFailed(id: number, reason: string): Promise<void> {
-    await this.db('alert_outbox').where({ id }).update({ state: 'failed', last_error: reason.slice(0, 200), attempts: this.db.raw('attempts + 1') });
+    await this.db('alert_outbox').where({ id, state: 'sending' }).update({ state: 'failed', last_error: reason.slice(0, 200), attempts: this.db.raw('attempts + 1') });
   }
 
   /** An alert's reminders and lead DM not yet sent are cancelled (on Acknowledge); its first posts, held by quiet hours, still go. */

@@ -76,6 +76,33 @@ describe(`escalation alerts kept with their delivery on ${TEST_ENGINE}`, () => {
   const keys = async () => (await w.db('alerts').select('dedupe_key').orderBy('id')).map((row) => String(row.dedupe_key));
   const left = async () => (await w.db('escalations_to_alert').select('ticket_id', 'escalation_count')).length;
 
+  it('an escalation post held by quiet hours is cancelled when its rule is removed; one another rule also asks for stays', async () => {
+    // T0 is 09:00 UTC: CESC and CBOTH are quiet until 10:00.
+    for (const channel of ['CESC', 'CBOTH']) await w.alerts.setQuietHours(channel, { starts: '08:00', ends: '10:00', timezone: 'UTC' }, T0);
+    const both = [await w.alerts.addRule({ kind: 'escalations', channelId: 'CBOTH', filters: {} }, T0), await w.alerts.addRule({ kind: 'escalations', channelId: 'CBOTH', filters: {} }, T0)];
+    const { escalated } = await w.ingest([{ ticket: 'E-1', type: 'escalated', at: T0 - MIN }]);
+    expect(await alertEscalations(w.deps(), escalated, w.now)).toBe(1);
+    const [rule] = (await w.alerts.rules('escalations')).filter((candidate) => candidate.channelId === 'CESC');
+    await w.alerts.removeRule(rule?.id ?? 0, w.now);
+    await w.alerts.removeRule(both[0] ?? 0, w.now);
+    expect((await w.db('alert_outbox').select('channel_id', 'state').orderBy('channel_id')).map((row) => `${String(row.channel_id)} ${String(row.state)}`)).toEqual(['CBOTH pending', 'CESC cancelled']);
+    w.now = T0 + 61 * MIN;
+    await w.sender().deliverDue();
+    expect(w.posts().map((post) => post.channel)).toEqual(['CBOTH']);
+  });
+
+  it('a post cancelled while the sender holds it stays cancelled when the sender puts it off (pacing, a retry)', async () => {
+    const { escalated } = await w.ingest([{ ticket: 'E-1', type: 'escalated', at: T0 - MIN }]);
+    expect(await alertEscalations(w.deps(), escalated, w.now)).toBe(1);
+    const [claimed] = await w.outbox.claimDue(w.now, 10, 60_000, 'sender-a');
+    expect(claimed?.state).toBe('sending');
+    const [rule] = await w.alerts.rules('escalations');
+    await w.alerts.removeRule(rule?.id ?? 0, w.now);
+    await w.outbox.retryAt(claimed?.id ?? 0, w.now + 1000, null, false);
+    await w.outbox.markFailed(claimed?.id ?? 0, 'channel_not_found');
+    expect((await w.db('alert_outbox').select('state')).map((row) => row.state)).toEqual(['cancelled']);
+  });
+
   it('two escalations committed one after the other are two alerts, though both are alerted after the second (two replicas)', async () => {
     const first = await w.ingest([{ ticket: 'E-1', type: 'escalated', at: T0 - 30 * MIN }]);
     const second = await w.ingest([{ ticket: 'E-1', type: 'escalated', at: T0 - 20 * MIN }]);

@@ -43,8 +43,14 @@ describe('quiet hours and snoozes across a daylight-saving change (pure)', () =>
     expect(quietHoursEnd(sydney, Date.UTC(2026, 3, 4, 16, 10))).toBe(Date.UTC(2026, 3, 4, 16, 30));
     // New York repeats 01:00–02:00 on 1 November 2026: quiet 23:00–01:30 ends at 01:30 EDT.
     expect(quietHoursEnd({ starts: '23:00', ends: '01:30', timezone: 'America/New_York' }, Date.UTC(2026, 10, 1, 3, 30))).toBe(Date.UTC(2026, 10, 1, 5, 30));
-    // London skips 01:00–02:00 on 29 March 2026: an end at 01:30 comes at 02:30 BST.
-    expect(quietHoursEnd({ starts: '22:00', ends: '01:30', timezone: 'Europe/London' }, Date.UTC(2026, 2, 28, 23))).toBe(Date.UTC(2026, 2, 29, 1, 30));
+    // London skips 01:00–02:00 on 29 March 2026: an end at 01:30 comes when the clock jumps to 02:00 BST (01:00Z),
+    // when a new alert is no longer inside the quiet hours either.
+    const london = { starts: '22:00', ends: '01:30', timezone: 'Europe/London' };
+    expect(quietHoursEnd(london, Date.UTC(2026, 2, 28, 23))).toBe(Date.UTC(2026, 2, 29, 1));
+    expect(quietHoursEnd(london, Date.UTC(2026, 2, 29, 0, 59))).toBe(Date.UTC(2026, 2, 29, 1));
+    expect(quietHoursEnd(london, Date.UTC(2026, 2, 29, 1, 5))).toBeUndefined();
+    // An ordinary night: 01:30 GMT.
+    expect(quietHoursEnd(london, Date.UTC(2026, 2, 21, 23))).toBe(Date.UTC(2026, 2, 22, 1, 30));
     // Snoozed until tomorrow, no calendar: 09:00 local tomorrow, on the day the clocks change.
     expect(tomorrowsWorkingHours(Date.UTC(2026, 9, 24, 12), undefined, 'Europe/London')).toBe(Date.UTC(2026, 9, 25, 9));
   });

@@ -78,7 +78,9 @@ describe('the local console', () => {
       expect(second).toContain('Team 11');
       expect(second).toContain('Team 12');
       expect(second).not.toContain('Team 10');
-      expect(await reply('click 99')).toMatch(/^No button 99: the last reply has buttons 1 to \d+\.\n/);
+      expect(await reply('click 99')).toMatch(/^No button 99: the last reply with buttons has buttons 1 to \d+\.\n/);
+      // Explain's reply has no button: the page's buttons stay pressable, as in Slack.
+      expect(await reply(`click ${/\[(\d+) Explain\]/.exec(second)?.[1] ?? ''}`)).toContain('Formula');
       const share = /\[(\d+) Share\]/.exec(second)?.[1];
       expect(await reply(`press ${share ?? ''}`)).toContain('→ posted in the channel');
       expect(await reply('click two')).toMatch(/^No button two/);
