@@ -142,10 +142,9 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
   const languages = await new LanguageStore(deps.db).languages(deps.locale);
   let created = 0;
   for (const { ticketId, escalationCount } of escalated) {
-    const done = (trx: Parameters<typeof enqueue>[0]) => trx('escalations_to_alert').where({ ticket_id: ticketId, escalation_count: escalationCount }).delete();
     const row = await store.ticketForAlert(ticketId);
     if (row === undefined) {
-      await done(deps.db);
+      await store.escalationAlerted(deps.db, ticketId, escalationCount);
       continue;
     }
     const matching = rules.filter((rule) => matches(rule, row));
@@ -159,7 +158,7 @@ export async function alertEscalations(deps: AlertJobDeps, escalated: readonly {
     const key = `escalation:${ticketId}:${escalationCount}`;
     const view: AlertView = { kind: 'escalation', alertId: 0, ticket: { externalId: row.externalId, url: row.url, priority: row.priority, team: row.team }, assignee: assigneeOf(row), timezone: deps.timezone };
     const made = await deps.db.transaction(async (trx) => {
-      await done(trx);
+      await store.escalationAlerted(trx, ticketId, escalationCount);
       const alertId = await store.createAlert(trx, { dedupeKey: key, kind: 'escalation', ticketId, channelId: channels[0] ?? null, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: null, dueAt: null, view }, now);
       if (alertId === undefined) return false;
       const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
@@ -180,8 +179,7 @@ export const ESCALATION_SWEEP_AFTER_MS = 30_000;
  * after the 200 within ESCALATION_SWEEP_AFTER_MS (the process was killed or stopped, or the database failed then).
  */
 export async function sweepEscalations(deps: AlertJobDeps, now: number): Promise<number> {
-  const left = (await deps.db('escalations_to_alert').select('ticket_id', 'escalation_count').where('created_at', '<=', now - ESCALATION_SWEEP_AFTER_MS).orderBy('created_at').limit(500)) as { ticket_id: number | string; escalation_count: number | string }[];
-  return alertEscalations(deps, left.map((row) => ({ ticketId: Number(row.ticket_id), escalationCount: Number(row.escalation_count) })), now);
+  return alertEscalations(deps, await new AlertStore(deps.db).escalationsLeft(now - ESCALATION_SWEEP_AFTER_MS, 500), now);
 }
 
 const HOUR = 3_600_000;

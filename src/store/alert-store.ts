@@ -199,6 +199,20 @@ export class AlertStore {
     };
   }
 
+  /**
+   * Escalations a delivery kept to be alerted (`escalations_to_alert`) and still waiting since `before` or earlier,
+   * oldest first: those whose process did not live to alert them.
+   */
+  async escalationsLeft(before: number, limit: number): Promise<{ ticketId: number; escalationCount: number }[]> {
+    const rows = (await this.db('escalations_to_alert').select('ticket_id', 'escalation_count').where('created_at', '<=', before).orderBy('created_at').limit(limit)) as { ticket_id: number | string; escalation_count: number | string }[];
+    return rows.map((row) => ({ ticketId: Number(row.ticket_id), escalationCount: Number(row.escalation_count) }));
+  }
+
+  /** An escalation kept to be alerted is done with: alerted, in the alert's transaction, or its ticket gone. */
+  async escalationAlerted(trx: Knex | Knex.Transaction, ticketId: number, escalationCount: number): Promise<void> {
+    await trx('escalations_to_alert').where({ ticket_id: ticketId, escalation_count: escalationCount }).delete();
+  }
+
   /** Which of these alert keys exist already. */
   async existingKeys(keys: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
