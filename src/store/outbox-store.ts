@@ -136,12 +136,13 @@ export class OutboxStore {
    */
   async retryAt(id: number, at: number, error: string | null, countAttempt: boolean): Promise<void> {
     await this.db('alert_outbox')
-      .where({ id, state: 'sending' })
+      .where({ id })
+      .whereIn('state', ['pending', 'sending'])
       .update({ state: 'pending', next_attempt_at: at, ...(error === null ? {} : { last_error: error.slice(0, 200) }), ...(countAttempt ? { attempts: this.db.raw('attempts + 1') } : {}) });
   }
 
   async markFailed(id: number, reason: string): Promise<void> {
-    await this.db('alert_outbox').where({ id, state: 'sending' }).update({ state: 'failed', last_error: reason.slice(0, 200), attempts: this.db.raw('attempts + 1') });
+    await this.db('alert_outbox').where({ id }).whereIn('state', ['pending', 'sending']).update({ state: 'failed', last_error: reason.slice(0, 200), attempts: this.db.raw('attempts + 1') });
   }
 
   /** An alert's reminders and lead DM not yet sent are cancelled (on Acknowledge); its first posts, held by quiet hours, still go. */
