@@ -87,7 +87,7 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
       percent: stage.kind === 'sla_warning' ? stage.share * 100 : 100, assignee: assigneeOf(row), timezone: deps.timezone,
     };
     const created = await deps.db.transaction(async (trx) => {
-      const alertId = await store.createAlert(trx, { dedupeKey: key, kind: stage.kind, ticketId: row.ticketId, channelId: channel, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: row.leadSlackUserId, dueAt: row.dueAt, view }, now);
+      const alertId = await store.createAlert(trx, { dedupeKey: key, kind: stage.kind, ticketId: row.ticketId, ...(rule === undefined ? {} : { alertRuleId: rule.id }), channelId: channel, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: row.leadSlackUserId, dueAt: row.dueAt, view }, now);
       if (alertId === undefined) return false;
       const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
       if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId, ...(rule === undefined ? {} : { alertRuleId: rule.id }) }, now);
@@ -104,7 +104,7 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
         const current = await store.lockForFollowUp(trx, alert.id);
         if (current === undefined || !followUps(current, deps.settings, now).some((due) => due.kind === step.kind)) return;
         if (step.kind === 'reminder') {
-          await sendReminder(trx, alert, step.count, quiet, languages, now);
+          await sendReminder(trx, alert, step.count, { quiet, languages, overdueRules }, now);
           await store.recordReminder(trx, alert.id, step.count + 1, now);
           report.reminders += 1;
         } else {
@@ -121,10 +121,19 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
   return report;
 }
 
-async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: AlertRow, count: number, quiet: Map<string, QuietHours>, languages: Languages, now: number): Promise<void> {
+/**
+ * A breach's reminder, to its channel and the assignee. A channel an `overdue` rule chose hears no more once the rule
+ * is removed (and a reminder held by quiet hours is cancelled with it); the assignee's DM goes on.
+ */
+async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: AlertRow, count: number, ctx: { quiet: Map<string, QuietHours>; languages: Languages; overdueRules: readonly AlertRuleRow[] }, now: number): Promise<void> {
+  const { quiet, languages } = ctx;
   const view = { ...(alert.view as TicketAlertView), reminder: count } as AlertView;
   const base = { kind: FOLLOW_UP_KIND.reminder, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
-  if (alert.channelId !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
+  const ruleGone = alert.alertRuleId !== null && !ctx.overdueRules.some((rule) => rule.id === alert.alertRuleId);
+  if (alert.channelId !== null && !ruleGone) {
+    const rule = alert.alertRuleId === null ? {} : { alertRuleId: alert.alertRuleId };
+    await enqueue(trx, { ...base, ...rule, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
+  }
   if (alert.assigneeSlackUserId !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(alert.assigneeSlackUserId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: alert.assigneeSlackUserId, notBefore: now }, now);
 }
 

@@ -58,6 +58,8 @@ export interface AlertRow {
   readonly kind: string;
   readonly ticketId: number | null;
   readonly channelId: string | null;
+  /** The rule that chose the channel (an SLA alert routed by an `overdue` rule), else null. */
+  readonly alertRuleId: number | null;
   readonly assigneeSlackUserId: string | null;
   readonly leadSlackUserId: string | null;
   readonly dueAt: number | null;
@@ -99,7 +101,7 @@ export interface QuietHours {
 }
 
 interface AlertDbRow {
-  id: number; dedupe_key: string; kind: string; ticket_id: number | null; channel_id: string | null; assignee_slack_user_id: string | null;
+  id: number; dedupe_key: string; kind: string; ticket_id: number | null; alert_rule_id: number | string | null; channel_id: string | null; assignee_slack_user_id: string | null;
   lead_slack_user_id: string | null; due_at: number | null; view: string; notify_count: number; last_notified_at: number; acknowledged_by: string | null;
   acknowledged_at: number | null; snoozed_by: string | null; snoozed_until: number | null; escalated_at: number | null; created_at: number;
 }
@@ -113,6 +115,7 @@ function alertFromRow(row: AlertDbRow): AlertRow {
     kind: row.kind,
     ticketId: row.ticket_id,
     channelId: row.channel_id,
+    alertRuleId: num(row.alert_rule_id),
     assigneeSlackUserId: row.assignee_slack_user_id,
     leadSlackUserId: row.lead_slack_user_id,
     dueAt: num(row.due_at),

@@ -11,6 +11,7 @@ import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0); // a Monday, 09:00 UTC
 const AGENT = { type: 'agent' as const, id: 'agent-7', email: 'ayu@example.com', name: 'Ayu' };
 
@@ -280,6 +281,29 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     await ticket('T-12', T0 - 2 * HOUR);
     await sweep();
     expect(w.posts().map((post) => post.channel).sort()).toEqual(['CSUPPORT', 'DUAYU']);
+  });
+
+  it('an `overdue` rule removed after its alert: the breach\'s reminders no longer go to its channel (one held by quiet hours is cancelled); the assignee\'s go on', async () => {
+    const settings = { renotifyMs: 30 * MIN, renotifyMax: 3, escalateAfterMs: 10 * HOUR };
+    await w.alerts.setTeamRouting('Billing', { alertChannelId: null }, T0);
+    const rule = await w.alerts.addRule({ kind: 'overdue', channelId: 'CSUPPORT', filters: { team: 'billing' } }, T0);
+    await w.alerts.addRule({ kind: 'overdue', channelId: 'CLATE', filters: {} }, T0);
+    await ticket('T-15', T0 - 2 * HOUR);
+    await sweep(settings);
+    w.now += 30 * MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 1, leads: 0 });
+    expect(w.posts().map((post) => post.channel).sort()).toEqual(['CSUPPORT', 'CSUPPORT', 'DUAYU', 'DUAYU']);
+    // The next reminder falls in the channel's quiet hours and waits; the rule is removed while it waits.
+    await w.alerts.setQuietHours('CSUPPORT', { starts: '00:00', ends: '23:59', timezone: 'UTC' }, w.now);
+    w.now += 30 * MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 1, leads: 0 });
+    await w.alerts.removeRule(rule, w.now);
+    w.now += 30 * MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 1, leads: 0 });
+    w.now += DAY;
+    await w.sender().deliverDue();
+    // Neither the held reminder nor the third went to #support; the other rule's channel never had this ticket's alert.
+    expect(w.posts().map((post) => post.channel).sort()).toEqual(['CSUPPORT', 'CSUPPORT', 'DUAYU', 'DUAYU', 'DUAYU', 'DUAYU']);
   });
 
   it('an alert rule\'s team matches as team filters do, Turkish dotted and dotless i included', async () => {
