@@ -96,6 +96,13 @@ export const intercomAdapter: SourceAdapter = {
       throw new PayloadShapeError(`type must be "notification_event" (an Intercom webhook notification), got ${JSON.stringify(envelope.type ?? null)}`);
     }
     const topic = requiredString(envelope.topic, 'topic');
+    if (topic === 'conversation.deleted') {
+      // A deletion carries only the conversation's identity ({ id, object: "conversation", deleted: true }): it is dated
+      // by the notification. The conversation leaves every KPI, as a deletion does from the other helpdesks.
+      const item = object(object(envelope.data, 'data').item, 'data.item');
+      const conversationId = requiredString(item.id, 'data.item.id');
+      return [{ kind: 'ticket', type: 'ticket_deleted', externalTicketId: conversationId, occurredAt: requiredTime(envelope.created_at, 'created_at'), data: {}, dedupeKey: `conversation.deleted:${conversationId}` }];
+    }
     const handler = lookup(TOPICS, topic);
     if (handler === undefined) return []; // ping, and topics the KPIs do not use
     const item = object(object(envelope.data, 'data').item, 'data.item');

@@ -153,6 +153,18 @@ describe(`intercom webhooks on ${TEST_ENGINE}`, () => {
     expect(await ticketRow()).toEqual(once);
   });
 
+  it('a deleted conversation leaves every KPI (its row goes, its events stay); conversation.deleted carries only the id', async () => {
+    await sendAll(LIFE.slice(0, 2).map((entry) => entry.body));
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 1 }]);
+    const deletion = (id: unknown, notif = 'notif_del_1') => JSON.stringify({ type: 'notification_event', id: notif, topic: 'conversation.deleted', created_at: Math.floor(at(60) / 1000), data: { item: { ...(id === undefined ? {} : { id }), object: 'conversation', deleted: true } } });
+    expect(await send(deletion(CONVERSATION))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 1 } });
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(await bot.db('ticket_events').where({ type: 'ticket_deleted' }).select('external_ticket_id', 'occurred_at')).toEqual([{ external_ticket_id: CONVERSATION, occurred_at: expect.anything() }]);
+    // Sent again under another notification id: the same fact, nothing added.
+    expect(await send(deletion(CONVERSATION, 'notif_del_2'))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });
+    expect(await send(deletion(undefined, 'notif_del_3'))).toMatchObject({ status: 422, body: { message: expect.stringContaining('data.item.id') } });
+  });
+
   it('ping and topics the KPIs do not use are accepted with nothing written', async () => {
     expect(await send(fixture('ping.json'))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });
     expect(await send(fixture('contact.user.created.json'))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });
