@@ -211,8 +211,15 @@ function parseEvent(item: unknown, path: string): NormalizedEvent[] {
   const event = object(item, path);
   const eventType = optionalString(event.eventType);
   if (eventType === undefined) throw new PayloadShapeError(`${path}.eventType is missing`);
+  if (eventType === 'Ticket_Delete') {
+    // A ticket moved to the trash leaves every KPI, as a deletion does from the other helpdesks. Read from payload.id,
+    // as in Zoho's other ticket events; a deletion that does not carry it is accepted and changes nothing.
+    const eventTime = requiredTime(event.eventTime, `${path}.eventTime`);
+    const id = isObject(event.payload) ? optionalString(event.payload.id) : undefined;
+    return id === undefined ? [] : [ticketEvent(id, 'ticket_deleted', eventTime, {}, `${id}:Ticket_Delete`)];
+  }
   if (!(ZOHODESK_EVENTS as readonly string[]).includes(eventType)) {
-    // Contacts, accounts, tasks, comment edits, deletions...: accepted, nothing to record.
+    // Contacts, accounts, tasks, comment edits...: accepted, nothing to record.
     if (!/^[A-Za-z]+(_[A-Za-z]+)+$/.test(eventType)) throw new PayloadShapeError(`${path}.eventType "${eventType}" is not a Zoho Desk event type`);
     return [];
   }

@@ -103,6 +103,16 @@ describe(`zohodesk webhooks on ${TEST_ENGINE}`, () => {
     expect(events.find((row) => row.type === 'internal_note')).toMatchObject({ dedupe_key: 'comment:186000000600001' });
   });
 
+  it('a ticket moved to the trash (Ticket_Delete) leaves every KPI, its events kept; one without payload.id changes nothing', async () => {
+    for (const step of LIFE) await send(step.body);
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 1 }]);
+    const deletion = (payload: unknown) => JSON.stringify([{ eventType: 'Ticket_Delete', eventTime: String(min(300)), orgId: ORG, payload }]);
+    expect(await send(deletion({ id: '186000000412345' }))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 1 } });
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(await bot.db('ticket_events').where({ type: 'ticket_deleted' }).select('external_ticket_id', 'occurred_at')).toEqual([{ external_ticket_id: '186000000412345', occurred_at: min(300) }]);
+    expect(await send(deletion({ departmentId: '7' }))).toEqual({ status: 200, body: { ok: true, duplicate: false, events: 0 } });
+  });
+
   it('the same life delivered twice, or in reverse order, gives the same projection', async () => {
     for (const step of LIFE) await send(step.body);
     const once = await ticketRow();
