@@ -91,6 +91,11 @@ export interface TicketEventData {
    */
   readonly reportedReopens?: number;
   readonly reportedAgentReplies?: number;
+  /**
+   * On an `agent_reply` whose author the source could not tell from the requester (a Jira comment whose payload omits
+   * the issue's reporter): the projection counts it as the customer's message when the author is the ticket's requester.
+   */
+  readonly authorMayBeRequester?: boolean;
 }
 
 export interface TicketEvent {

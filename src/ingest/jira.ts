@@ -268,6 +268,9 @@ function parseComment(payload: Json): NormalizedEvent[] {
     type = 'agent_reply';
     actor = agentOf(author);
   }
+  // Comment events may carry a shortened issue without its reporter: a requester with a full Atlassian account (an
+  // internal service desk) is then told from an agent by the requester the ticket's own events name (projectTicket).
+  const unsure = type === 'agent_reply' && accountType !== 'app';
   return [
     {
       kind: 'ticket',
@@ -275,7 +278,7 @@ function parseComment(payload: Json): NormalizedEvent[] {
       externalTicketId: ticketId,
       occurredAt: requiredTime(comment.created ?? payload.timestamp, 'comment.created'),
       ...(actor === undefined ? {} : { actor }),
-      data: withCreation({}, optionalTime(fields.created)),
+      data: withCreation(unsure ? { authorMayBeRequester: true } : {}, optionalTime(fields.created)),
       dedupeKey: `comment:${commentId}`,
     },
   ];

@@ -152,6 +152,15 @@ export function compareKeys(a: string, b: string): number {
   return runsA.length - runsB.length;
 }
 
+/**
+ * An `agent_reply` the source flagged as possibly the requester's (TicketEventData.authorMayBeRequester) is the
+ * customer's message when its author is the requester; any other event is as given.
+ */
+function requesterMessage(event: LoggedTicketEvent, requesterId: string | undefined): LoggedTicketEvent {
+  if (event.type !== 'agent_reply' || event.data.authorMayBeRequester !== true || requesterId === undefined || event.actor?.id !== requesterId) return event;
+  return { ...event, type: 'customer_message', actor: { ...event.actor, type: 'customer' } };
+}
+
 export function projectTicket(events: readonly LoggedTicketEvent[], options: ProjectionOptions = DEFAULT_PROJECTION_OPTIONS): TicketProjection {
   if (events.length === 0) throw new Error('a ticket projection needs at least one event');
   const ordered = [...events].sort(compareEvents);
@@ -268,7 +277,11 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
     if (data.status !== undefined) setStatus(data.status, at);
   };
 
-  for (const event of ordered) {
+  // The requester as the ticket's events last name them, read before the walk: a reply that may be theirs is placed
+  // by it wherever it falls, even before the event that names the requester.
+  const knownRequester = ordered.findLast((event) => event.data.requesterId !== undefined)?.data.requesterId;
+  for (const given of ordered) {
+    const event = requesterMessage(given, knownRequester);
     const at = event.occurredAt;
     noteAgent(event.actor);
     switch (event.type) {

@@ -81,6 +81,8 @@ const PROJECTION_BACKFILLS: Readonly<Record<string, (tickets: Knex.QueryBuilder)
       .whereNotExists((created) =>
         void created.select('c.id').from('ticket_events as c').whereRaw('c.source = tickets.source and c.external_ticket_id = tickets.external_id').where('c.type', 'ticket_created'),
       ),
+  // Migration 41: a Jira comment by the ticket's requester is the customer's message, also when its payload named no reporter.
+  'backfill:jira_requester_replies': (tickets) => void tickets.where({ source: 'jira' }).where('agent_reply_count', '>', 0),
 };
 
 export interface DeliveryRecord {

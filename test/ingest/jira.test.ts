@@ -247,6 +247,32 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
       expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
       expect(await bot.db('ticket_events').where({ external_ticket_id: '10042' }).orderBy('occurred_at').pluck('type')).toEqual(['ticket_created', 'assignee_changed', 'fields_updated', 'ticket_deleted']);
     });
+
+    it('an internal desk: the requester\'s own comment (a full Atlassian account; the comment\'s issue names no reporter) is a customer message, in either order', async () => {
+      type Person = { accountId: string; accountType: string };
+      const employee: Person = { accountId: 'emp-0001', accountType: 'atlassian' };
+      const agent: Person = { accountId: 'agt-0002', accountType: 'atlassian' };
+      const created = JSON.parse(fixture('01-issue-created')) as { user: Person; issue: { fields: { reporter: Person; creator: Person } } };
+      created.user = employee;
+      created.issue.fields.reporter = employee;
+      created.issue.fields.creator = employee;
+      const comment = (id: string, author: Person, minutes: number) => {
+        const body = JSON.parse(fixture('06-comment-customer')) as { timestamp: number; comment: { id: string; author: Person; updateAuthor: Person; created: string; updated: string }; issue: { fields: Record<string, unknown> } };
+        const at = new Date(T0 + minutes * 60_000).toISOString();
+        Object.assign(body.comment, { id, author, updateAuthor: author, created: at, updated: at });
+        body.timestamp = T0 + minutes * 60_000;
+        expect(body.issue.fields.reporter).toBeUndefined(); // the shortened issue comment events carry
+        return JSON.stringify(body);
+      };
+      const bodies = [JSON.stringify(created), comment('20001', employee, 20), comment('20002', agent, 50)];
+      for (const [index, body] of bodies.entries()) expect((await post(body, `internal-${index}`)).status).toBe(200);
+      const row = await ticketRow();
+      expect(row).toMatchObject({ customer_message_count: 1, agent_reply_count: 1, first_response_at: T0 + 50 * 60_000 });
+      expect(await bot.db('agents').pluck('external_id')).not.toContain('emp-0001');
+      await clean();
+      for (const [index, body] of [...bodies].reverse().entries()) expect((await post(body, `reversed-${index}`)).status).toBe(200);
+      expect(await ticketRow()).toEqual(row);
+    });
   });
 
   it('503 naming JIRA_WEBHOOK_SECRET when the source has no secret', async () => {

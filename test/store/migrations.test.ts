@@ -10,7 +10,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 32;
+const MIGRATIONS = 33;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -76,6 +76,7 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('digest_subscriptions', 'breakdown')).toBe(true);
     expect(await db.schema.hasTable('kpi_goals')).toBe(true);
     expect(await db.schema.hasTable('escalations_to_alert')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261124000041_jira_requester_replies');
     expect(await migrateDown(db)).toBe('20261124000040_escalations_to_alert');
     expect(await db.schema.hasTable('escalations_to_alert')).toBe(false);
     expect(await migrateDown(db)).toBe('20261124000039_kpi_goals');
