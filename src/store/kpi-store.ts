@@ -107,11 +107,18 @@ export class KpiStore {
     this.db = readerOf(db);
   }
 
-  /** `tickets as t`, narrowed by the filters. */
-  private tickets(filters: TicketFilters): Builder {
+  /**
+   * `tickets as t`, narrowed by the filters. `teamIndex: false` for reads that an index of their own narrows better
+   * than the team's (team_key, created_at), which SQLite would otherwise walk through the team's whole history.
+   */
+  private tickets(filters: TicketFilters, options: { teamIndex?: boolean } = {}): Builder {
     const query = this.db('tickets as t');
     // Names compare by their stored keys (matchKey): SQL's lower() differs between the engines beyond A-Z.
-    if (filters.team !== undefined) void query.where('t.team_key', matchKey(filters.team));
+    if (filters.team !== undefined) {
+      // SQLite's unary `+` keeps its planner off the index; PostgreSQL's planner weighs the indexes by its statistics.
+      if (options.teamIndex === false && engineOf(this.db) === 'sqlite') void query.whereRaw('+t.team_key = ?', [matchKey(filters.team)]);
+      else void query.where('t.team_key', matchKey(filters.team));
+    }
     if (filters.priority !== undefined) void query.where('t.priority', filters.priority.toLowerCase());
     if (filters.channel !== undefined) void query.whereRaw('lower(t.channel) = ?', [filters.channel.toLowerCase()]);
     if (filters.source !== undefined) void query.where('t.source', filters.source.toLowerCase());
@@ -255,8 +262,8 @@ export class KpiStore {
    * that were resolved at `at` and reopened since (their resolved spans).
    */
   private openAt(at: number, filters: TicketFilters): Builder {
-    // `+ 0` keeps both engines' planners off the created_at index, which would walk all history.
-    return this.tickets(filters)
+    // `+ 0` keeps both engines' planners off the created_at index, which would walk all history; so for the team's.
+    return this.tickets(filters, { teamIndex: false })
       .whereRaw('t.created_at + 0 < ?', [at])
       .andWhere((q) => void q.where((open) => void open.whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at')).orWhere('t.resolved_at', '>=', at))
       .whereNotIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id'));
@@ -393,11 +400,11 @@ export class KpiStore {
    * such ticket is in exactly one).
    */
   private openAtParts(at: number, filters: TicketFilters): { open: Builder; resolvedSince: Builder; solvedThen: Builder } {
-    const createdBefore = () => this.tickets(filters).whereRaw('t.created_at + 0 < ?', [at]);
+    const createdBefore = () => this.tickets(filters, { teamIndex: false }).whereRaw('t.created_at + 0 < ?', [at]);
     return {
       open: createdBefore().whereRaw(OPEN_STATUS_SQL).whereNull('t.resolved_at'),
       resolvedSince: createdBefore().where('t.resolved_at', '>=', at),
-      solvedThen: this.tickets(filters).whereIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id')),
+      solvedThen: this.tickets(filters, { teamIndex: false }).whereIn('t.id', this.resolvedSpansAt(at).select('s.ticket_id')),
     };
   }
 
