@@ -182,8 +182,11 @@ export class KpiStore {
    * (1M tickets, a team's 30 days: 25 ms against 3 ms).
    */
   private async bucketCounts(query: Builder, duration: BucketedDuration, filtered: boolean): Promise<{ bucket: number; n: number }[]> {
+    // Filtered, grouped by `bucket + 0`: by the bare column, SQLite skip-scans the (bucket, period) index, reading the
+    // rows in bucket order all over the table; so it reads the period's rows in time order (1M tickets, a filtered
+    // two years: 2.1 s against 0.6 s).
     const rows = filtered
-      ? ((await query.clone().whereNotNull(`t.${duration}_bucket`).select(`t.${duration}_bucket as bucket`).count({ n: '*' }).groupBy(`t.${duration}_bucket`)) as { bucket: number | string; n: number | string }[])
+      ? ((await query.clone().whereNotNull(`t.${duration}_bucket`).select(this.db.raw(`t.${duration}_bucket + 0 as bucket`)).count({ n: '*' }).groupByRaw(`t.${duration}_bucket + 0`)) as { bucket: number | string; n: number | string }[])
       : ((await this.db('duration_buckets as b').select('b.bucket', query.clone().count('*').whereRaw(`t.${duration}_bucket = b.bucket`).as('n'))) as { bucket: number | string; n: number | string }[]);
     return rows.map((row) => ({ bucket: Number(row.bucket), n: Number(row.n) })).sort((a, b) => a.bucket - b.bucket);
   }
