@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { DatabaseUnavailableError, UsageError } from './errors.js';
 import { createLogger } from './logger.js';
 import { openDatabase, type Database } from './store/database.js';
-import { migrateLatest } from './store/migrations.js';
+import { migrateLatest, migrationStatus } from './store/migrations.js';
 
 export async function withMigratedDatabase<T>(config: Config, work: (db: Database) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   // A command that only reads (report, deliveries) on a SQLite file that is not there would make an empty one and
@@ -16,12 +16,22 @@ export async function withMigratedDatabase<T>(config: Config, work: (db: Databas
   const db = openDatabase(config.database, createLogger(config.logLevel, 2));
   try {
     try {
-      await migrateLatest(db);
+      // A command that only reads takes no lock on a database already up to date: a read-only copy can be reported on.
+      if (options.readOnly !== true || !(await upToDate(db))) await migrateLatest(db);
     } catch (error) {
       throw new DatabaseUnavailableError(error);
     }
     return await work(db);
   } finally {
     await db.destroy();
+  }
+}
+
+/** Whether no migration is pending (false when that cannot be read: migrating says why). */
+async function upToDate(db: Database): Promise<boolean> {
+  try {
+    return (await migrationStatus(db)).pending.length === 0;
+  } catch {
+    return false;
   }
 }

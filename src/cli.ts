@@ -35,7 +35,9 @@ Commands:
   demo [--tickets N]         Load a generated sample workspace (source "demo": 3 teams, 12 agents,
                              60 days of tickets with SLA targets), then serve the bot.
   migrate [latest]           Apply pending database migrations.
-  migrate rollback [--all]   Undo the last batch of migrations (or all of them).
+  migrate rollback [--all] --yes
+                             Undo the last batch of migrations (or all of them),
+                             dropping their tables and the data in them.
   migrate up | down          Apply the next migration, or undo the last one.
   migrate status             List applied and pending migrations.
   import <file.csv> [--source NAME] [--preset zendesk|freshdesk|zohodesk|jira|intercom] [--map field=Header ...]
@@ -145,10 +147,11 @@ function expectNoArguments(command: string, rest: readonly string[]): void {
 }
 
 async function runMigrate(config: Config, args: readonly string[], output: Output): Promise<number> {
-  const parsed = parseCommandArgs('migrate', args, { all: { type: 'boolean' } });
+  const parsed = parseCommandArgs('migrate', args, { all: { type: 'boolean' }, yes: { type: 'boolean' } });
   const [action = 'latest', ...extra] = parsed.positionals;
   if (extra.length > 0) throw new UsageError(`"migrate ${action}" takes no further words, got "${extra.join(' ')}"`);
   if (parsed.values.all === true && action !== 'rollback') throw new UsageError('--all goes with "migrate rollback"');
+  if (parsed.values.yes === true && action !== 'rollback') throw new UsageError('--yes goes with "migrate rollback"');
   if (!['latest', 'up', 'down', 'rollback', 'status'].includes(action)) {
     throw new UsageError(`unknown migrate action "${action}"; use latest, up, down, rollback or status`);
   }
@@ -166,6 +169,13 @@ async function runMigrate(config: Config, args: readonly string[], output: Outpu
       const name = await migrateDown(db);
       output.out(name === undefined ? 'nothing to roll back' : `rolled back ${name}`);
     } else if (action === 'rollback') {
+      // The last batch is every migration a fresh install applied: undoing it drops every table, with the data in it.
+      if (parsed.values.yes !== true) {
+        const { applied } = await migrationStatus(db);
+        if (applied.length > 0) {
+          throw new UsageError(`"migrate rollback" undoes the last batch of migrations${parsed.values.all === true ? ' (with --all, every one)' : ''}, dropping the tables they made and all the data in them; to go back one release, run "kpibot migrate down" once per migration it added. Add --yes to roll back anyway`);
+        }
+      }
       const undone = await migrateRollback(db, parsed.values.all === true);
       output.out(undone.length === 0 ? 'nothing to roll back' : `rolled back ${undone.length}: ${undone.join(', ')}`);
     } else {

@@ -101,7 +101,7 @@ describe('kpibot command line', () => {
   it('help lists the commands; config hides secrets', () => {
     const help = runKpibot(['help'], {}, freshDir());
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('migrate rollback [--all]');
+    expect(help.stdout).toContain('migrate rollback [--all] --yes');
     const config = runKpibot(['config'], { SLACK_BOT_TOKEN: 'xoxb-very-secret', SLACK_APP_TOKEN: 'xapp-also-secret' }, freshDir());
     expect(config.status).toBe(0);
     expect(JSON.parse(config.stdout)).toMatchObject({ slack: { mode: 'socket', botToken: '(set)', appToken: '(set)' } });
@@ -178,7 +178,10 @@ describe('kpibot command line', () => {
       expect(run('down')).toEqual([`rolled back ${newest}`]);
       expect(run('status')).toContain(`pending  ${newest}`);
       expect(run('up')).toEqual([`applied ${newest}`]);
-      expect(run('rollback', '--all')[0]).toMatch(new RegExp(`^rolled back ${names.length}: ${newest}, `));
+      // Rolling back drops tables and their data: refused without --yes, nothing undone.
+      expect(runKpibot(['migrate', 'rollback', '--all'], env)).toMatchObject({ status: 2, stderr: expect.stringMatching(/^kpibot: "migrate rollback" undoes .* all the data in them; .* Add --yes to roll back anyway\n$/) });
+      expect(run('status').at(-1)).toBe(`${names.length} applied, 0 pending`);
+      expect(run('rollback', '--all', '--yes')[0]).toMatch(new RegExp(`^rolled back ${names.length}: ${newest}, `));
       expect(run('rollback')).toEqual(['nothing to roll back']);
       // Eight kpibot processes, two of them running all the migrations: slow beside other test files on two cores.
     }, 90_000);

@@ -33,6 +33,27 @@ describe(`kpibot report on ${TEST_ENGINE}`, () => {
   });
   afterAll(() => testDb.dispose());
 
+  it.runIf(TEST_ENGINE === 'sqlite')('answers while another process holds the write lock (a long import): a database already up to date is only read', async () => {
+    const { default: sqlite3 } = await import('sqlite3');
+    const filename = testDb.config.client === 'sqlite' ? testDb.config.filename : '';
+    const holder = await new Promise<InstanceType<typeof sqlite3.Database>>((resolve, reject) => {
+      const connection = new sqlite3.Database(filename, (error) => (error === null ? resolve(connection) : reject(error)));
+    });
+    const exec = (sql: string) => new Promise<void>((resolve, reject) => holder.exec(sql, (error) => (error === null ? resolve() : reject(error))));
+    await exec('BEGIN IMMEDIATE');
+    try {
+      const started = Date.now();
+      const result = runKpibot(['report', 'volume', '--period', '7d', '--json'], { DATABASE_URL: testDb.url });
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toMatchObject({ metric: 'volume', n: 3 });
+      // Not after waiting out the 5 s busy timeout for the migration lock.
+      expect(Date.now() - started).toBeLessThan(4500);
+    } finally {
+      await exec('ROLLBACK');
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  }, 30_000);
+
   it('--json gives the stable shape: durations in seconds, value, n, previous, change, details', () => {
     const result = runKpibot(['report', 'frt', '--period', '7d', '--json'], { DATABASE_URL: testDb.url });
     expect(result.stderr).toBe('');
