@@ -34,14 +34,16 @@ export async function alertsCommand(args: readonly string[], config: Config, out
   const [verb, ...rest] = positionals;
   if (verb === 'team') {
     const [team] = rest;
-    if (team === undefined || rest.length > 1) throw new UsageError(`kpibot alerts team needs one team name (quote it if it has spaces)\n${ALERTS_USAGE}`);
+    if (team === undefined || rest.length > 1) throw new UsageError('kpibot alerts team needs one team name (quote it if it has spaces); "kpibot alerts --help" shows the words');
+    if (values.channel !== undefined && values['no-channel'] === true) throw new UsageError('give --channel or --no-channel, not both');
+    if (values.lead !== undefined && values['no-lead'] === true) throw new UsageError('give --lead or --no-lead, not both');
     if (values.channel !== undefined && !CHANNEL.test(values.channel)) throw new UsageError(`--channel "${values.channel}" is not a Slack channel id (they look like C0123ABCD)`);
     if (values.lead !== undefined && !USER.test(values.lead)) throw new UsageError(`--lead "${values.lead}" is not a Slack user id (they look like U0123ABCD)`);
     const routing = {
       ...(values.channel !== undefined ? { alertChannelId: values.channel } : values['no-channel'] === true ? { alertChannelId: null } : {}),
       ...(values.lead !== undefined ? { leadSlackUserId: values.lead } : values['no-lead'] === true ? { leadSlackUserId: null } : {}),
     };
-    if (Object.keys(routing).length === 0) throw new UsageError(`give --channel, --no-channel, --lead or --no-lead\n${ALERTS_USAGE}`);
+    if (Object.keys(routing).length === 0) throw new UsageError(`give --channel, --no-channel, --lead or --no-lead, e.g. kpibot alerts team "${team}" --channel C0123ABCD`);
     const known = await withMigratedDatabase(config, async (db) => {
       await new AlertStore(db).setTeamRouting(team, routing, now);
       return teamHasTickets(db, team);
@@ -52,7 +54,7 @@ export async function alertsCommand(args: readonly string[], config: Config, out
   }
   if (verb === 'quiet') {
     const [channel, starts, ends] = rest;
-    if (channel === undefined || !CHANNEL.test(channel)) throw new UsageError(`kpibot alerts quiet needs a Slack channel id (C0123ABCD)\n${ALERTS_USAGE}`);
+    if (channel === undefined || !CHANNEL.test(channel)) throw new UsageError('kpibot alerts quiet needs a Slack channel id (C0123ABCD), e.g. kpibot alerts quiet C0123ABCD 20:00 08:00');
     if (values.off === true) {
       await withMigratedDatabase(config, (db) => new AlertStore(db).setQuietHours(channel, null, now));
       output.out(`${channel}: no quiet hours`);
@@ -82,14 +84,17 @@ export async function alertsCommand(args: readonly string[], config: Config, out
   if (verb === 'list' && rest.length === 0) {
     await withMigratedDatabase(config, async (db) => {
       const store = new AlertStore(db);
-      for (const team of await store.teamRouting()) output.out(`team ${team.name}: ${describeRouting({ alertChannelId: team.alertChannelId, leadSlackUserId: team.leadSlackUserId })}`);
-      for (const [channel, quiet] of await store.quietHours()) output.out(`${channel}: quiet from ${quiet.starts} to ${quiet.ends} (${quiet.timezone})`);
+      const lines: string[] = [];
+      for (const team of await store.teamRouting()) lines.push(`team ${team.name}: ${describeRouting({ alertChannelId: team.alertChannelId, leadSlackUserId: team.leadSlackUserId })}`);
+      for (const [channel, quiet] of await store.quietHours()) lines.push(`${channel}: quiet from ${quiet.starts} to ${quiet.ends} (${quiet.timezone})`);
       for (const kind of ALERT_RULE_KINDS) {
         for (const rule of await store.rules(kind)) {
           const filters = Object.entries(rule.filters).map(([key, value]) => `${key}=${String(value)}`).join(' ');
-          output.out(`rule ${rule.id}: ${rule.channelId} gets ${alertRuleWords('en', kind, rule.config)}${filters === '' ? '' : ` (${filters})`}`);
+          lines.push(`rule ${rule.id}: ${rule.channelId} gets ${alertRuleWords('en', kind, rule.config)}${filters === '' ? '' : ` (${filters})`}`);
         }
       }
+      if (lines.length === 0) lines.push('no alert rules, team routes or quiet hours yet: rules are added in Slack (/kpi alerts), routes with "kpibot alerts team"');
+      for (const line of lines) output.out(line);
     });
     return 0;
   }

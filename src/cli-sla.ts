@@ -68,12 +68,16 @@ export function parseHours(specs: readonly string[], locale: Locale = 'en'): Wee
   return week;
 }
 
+/** The longest SLA target: a year (what no helpdesk's SLA exceeds; a longer one is a typo, and would overflow the columns). */
+const MAX_TARGET_SECONDS = 365 * 86_400;
+
 function seconds(option: string, value: string | undefined, locale: Locale): number | undefined {
   if (value === undefined) return undefined;
   // A bare number would be seconds (as CSV durations are): "--first-response 90" meant 90 minutes far more often than 90 seconds.
   if (/^\s*\d+(?:[.,]\d+)?\s*$/.test(value)) throw new UsageError(t(locale, 'sla.error.duration_unit', { option, value: value.trim() }));
   const parsed = parseDuration(value);
   if (parsed === undefined || parsed <= 0) throw new UsageError(t(locale, 'sla.error.duration', { option, value }));
+  if (parsed > MAX_TARGET_SECONDS) throw new UsageError(t(locale, 'sla.error.duration_too_long', { option, value }));
   return Math.round(parsed);
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertStore } from '../src/store/alert-store.js';
 import { IngestStore } from '../src/store/ingest-store.js';
@@ -53,5 +56,22 @@ describe(`kpibot alerts on ${TEST_ENGINE}`, () => {
     expect(run('quiet', 'C0ALERTS', '20:00', '08:00', 'Asia/Jakarta')).toMatchObject({ status: 2, stderr: 'kpibot: give the time zone with --timezone: kpibot alerts quiet C0ALERTS 20:00 08:00 --timezone Asia/Jakarta\n' });
     expect(run('quiet', 'C0ALERTS', '22:00', '22:00')).toMatchObject({ status: 2, stderr: 'kpibot: quiet hours from 22:00 to 22:00 would hold nothing: give two different times, e.g. 20:00 08:00\n' });
     expect(run('nonsense').status).toBe(2);
+    // One line each, naming the problem: no usage block after it.
+    expect(run('team', 'Billing', '--channel', 'C0ALERTS', '--no-channel')).toMatchObject({ status: 2, stderr: 'kpibot: give --channel or --no-channel, not both\n' });
+    expect(run('team', 'Billing', '--no-lead', '--lead', 'U0LEAD')).toMatchObject({ status: 2, stderr: 'kpibot: give --lead or --no-lead, not both\n' });
+    expect(run('team', 'Billing')).toMatchObject({ status: 2, stderr: 'kpibot: give --channel, --no-channel, --lead or --no-lead, e.g. kpibot alerts team "Billing" --channel C0123ABCD\n' });
+    expect(run('team')).toMatchObject({ status: 2, stderr: 'kpibot: kpibot alerts team needs one team name (quote it if it has spaces); "kpibot alerts --help" shows the words\n' });
+    expect(run('quiet', '#support', '20:00', '08:00')).toMatchObject({ status: 2, stderr: 'kpibot: kpibot alerts quiet needs a Slack channel id (C0123ABCD), e.g. kpibot alerts quiet C0123ABCD 20:00 08:00\n' });
+    // A team name the database could not keep, or none: refused, nothing written (PostgreSQL failed with its own error).
+    for (const name of ['  ', 'x'.repeat(201)]) expect(run('team', name, '--channel', 'C0ALERTS')).toMatchObject({ status: 2, stderr: 'kpibot: a team name must have 1 to 200 characters\n' });
+  });
+
+  it('says so when there is nothing to list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpibot-alerts-'));
+    try {
+      expect(runKpibot(['alerts', 'list'], { DATABASE_URL: `sqlite:${join(dir, 'empty.sqlite')}` })).toMatchObject({ status: 0, stdout: 'no alert rules, team routes or quiet hours yet: rules are added in Slack (/kpi alerts), routes with "kpibot alerts team"\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -143,6 +143,14 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     // A calendar without --business-hours would be kept and never used.
     expect(run('add', 'x', '--first-response', '1h', '--calendar', 'jakarta')).toMatchObject({ status: 2, stderr: 'kpibot: --calendar jakarta measures business hours: add --business-hours (without it, the policy counts every hour)\n' });
     expect(run('frobnicate')).toMatchObject({ status: 2, stderr: expect.stringContaining('unknown sla action "frobnicate"') });
+    // Past a year, or names the database could not keep: refused in words, nothing written (PostgreSQL failed with its own error).
+    expect(run('add', 'x', '--resolution', '999999d')).toMatchObject({ status: 2, stderr: 'kpibot: --resolution "999999d" is longer than an SLA target can be: at most 365 days\n' });
+    expect(run('add', 'x'.repeat(101), '--first-response', '1h')).toMatchObject({ status: 2, stderr: 'kpibot: a policy name must have 1 to 100 characters\n' });
+    expect(run('add', ' ', '--first-response', '1h')).toMatchObject({ status: 2, stderr: 'kpibot: a policy name must have 1 to 100 characters\n' });
+    expect(run('add', 'x', '--team', '', '--first-response', '1h')).toMatchObject({ status: 2, stderr: 'kpibot: a team name must have 1 to 200 characters\n' });
+    expect(run('calendar', 'c'.repeat(101), '--timezone', 'Asia/Jakarta', '--hours', '1-5 09:00-17:00')).toMatchObject({ status: 2, stderr: 'kpibot: a calendar name must have 1 to 100 characters\n' });
+    expect(run('team', 't'.repeat(201), '--default')).toMatchObject({ status: 2, stderr: 'kpibot: a team name must have 1 to 200 characters\n' });
+    expect(run('add', 'ok', '--first-response', '365d').status).toBe(0);
   });
 
   it('refuses bad words before it opens the database: no file made, exit 2 even when the database is unreachable', () => {

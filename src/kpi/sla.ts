@@ -141,7 +141,16 @@ export type SlaRefusal =
   | { readonly reason: 'team_required' | 'no_target' | 'needs_calendar' }
   | { readonly reason: 'no_calendar' | 'not_a_date' | 'no_holiday'; readonly value: string }
   | { readonly reason: 'same_scope'; readonly value: string; readonly name: string }
-  | { readonly reason: 'calendar_in_use'; readonly value: string; readonly policies: string };
+  | { readonly reason: 'calendar_in_use'; readonly value: string; readonly policies: string }
+  | { readonly reason: 'policy_name' | 'team_name' | 'calendar_name'; readonly max: number };
+
+/** The longest names the database keeps (sla_policies.name, teams.name, business_calendars.name). */
+export const NAME_LIMITS = { policy_name: 100, team_name: 200, calendar_name: 100 } as const;
+
+/** Refuses a name that is empty (once trimmed) or longer than its column keeps. */
+export function checkName(kind: keyof typeof NAME_LIMITS, name: string): void {
+  if (name.trim() === '' || name.length > NAME_LIMITS[kind]) throw SlaPolicyError.refused({ reason: kind, max: NAME_LIMITS[kind] });
+}
 
 /** What a refusal says in `locale`: the command line's English, an admin's language in Slack. */
 export function refusalText(locale: Locale, refusal: SlaRefusal): string {
@@ -158,6 +167,10 @@ export function refusalText(locale: Locale, refusal: SlaRefusal): string {
       return t(locale, 'sla.refused.same_scope', { value: refusal.value, name: refusal.name });
     case 'calendar_in_use':
       return t(locale, 'sla.refused.calendar_in_use', { value: refusal.value, policies: refusal.policies });
+    case 'policy_name':
+    case 'team_name':
+    case 'calendar_name':
+      return t(locale, `sla.refused.${refusal.reason}`, { max: String(refusal.max) });
   }
 }
 

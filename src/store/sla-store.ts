@@ -7,7 +7,7 @@
 import { independently, type Database } from './database.js';
 import { saveTeam } from './teams.js';
 import { isCalendarDate, validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
-import { SlaPolicyError, matchKey, sameScope, type SlaPolicy } from '../kpi/sla.js';
+import { SlaPolicyError, checkName, matchKey, sameScope, type SlaPolicy } from '../kpi/sla.js';
 import type { TeamCalendars } from '../kpi/business-durations.js';
 
 export interface NewPolicy {
@@ -53,6 +53,7 @@ export class SlaStore {
 
   /** Creates or replaces a calendar by name; `isDefault` makes it the one business-hours policies fall back to. */
   async saveCalendar(name: string, timezone: string, weeklyHours: WeeklyHours, isDefault: boolean): Promise<void> {
+    checkName('calendar_name', name);
     validateCalendar({ name, timezone, weeklyHours, holidays: [] });
     const now = this.clock();
     await this.db.transaction(async (trx) => {
@@ -172,6 +173,8 @@ export class SlaStore {
   }
 
   async addPolicy(policy: NewPolicy): Promise<number> {
+    checkName('policy_name', policy.name);
+    if (policy.team !== undefined) checkName('team_name', policy.team);
     if (policy.firstResponseSeconds === undefined && policy.resolutionSeconds === undefined && policy.nextReplySeconds === undefined) {
       throw SlaPolicyError.refused({ reason: 'no_target' });
     }

@@ -5,7 +5,7 @@
  * (`kpibot sla team`) and alert routes (`/kpi alerts team`) both come here.
  */
 import type { Knex } from 'knex';
-import { matchKey } from '../kpi/sla.js';
+import { checkName, matchKey } from '../kpi/sla.js';
 
 export interface TeamRow {
   readonly name: string;
@@ -16,6 +16,7 @@ export interface TeamRow {
 
 /** Applies `changes` (teams columns) to the team named `name`, adding it if new; returns the team as it now is. */
 export async function saveTeam(db: Knex, name: string, changes: Record<string, unknown>, now: number): Promise<TeamRow> {
+  checkName('team_name', name);
   const key = matchKey(name);
   return db.transaction(async (trx) => {
     const updated = await trx('teams').where({ name_key: key }).update({ ...changes, updated_at: now });

@@ -197,6 +197,9 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     // Naming only the lead keeps the channel; the team is found again ignoring case.
     expect(await run('alerts team billing eu <@ULEAD>')).toBe('Done: team billing eu: SLA alerts go to #C0BILL; @ULEAD gets a DM about breaches nobody acknowledges.');
     expect(await w.alerts.teamRouting()).toEqual([{ name: 'Billing EU', alertChannelId: 'C0BILL', leadSlackUserId: 'ULEAD' }]);
+    // A name no team can have is refused in the admin's language; nothing is kept.
+    expect(await run(`alerts team ${'x'.repeat(201)} <#C0BILL>`, { locale: 'id' })).toBe(':warning: nama tim harus terdiri dari 1 sampai 200 karakter');
+    expect(await w.alerts.teamRouting()).toHaveLength(1);
     await run('alerts <#C0OPS> threshold csat 7d &lt; 80 team:billing');
     expect((await run('alerts')).split('\n')).toEqual([
       'Alerts',
