@@ -52,7 +52,8 @@ Commands:
   report [metric] [--period P] [--filter key=value ...] [--timezone Z] [--by B [--all]] [--sort column] [--json | --csv]
                              Print a KPI (default: summary over 30d; kpibot report --help lists the words).
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
-                             List the latest webhook deliveries (refused ones with --rejected).
+                             List the latest webhook deliveries (refused ones with --rejected);
+                             --json: one JSON object per line.
   config                     Print the effective configuration (secrets hidden).
   version                    Print kpibot's version.
   help                       Show this help.

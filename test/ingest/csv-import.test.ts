@@ -340,6 +340,14 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect(await ticket('D-2')).toMatchObject({ created_at: at('2026-03-04T09:00:00Z') });
   });
 
+  it('a record over 4 MiB (a closed field of 5 MiB) is skipped as such, not as an unclosed quote; the rows before it stay', async () => {
+    const file = join(dir, 'huge-field.csv');
+    writeFileSync(file, `id,created_at,subject\nH-1,2026-03-02 09:00,fine\nH-2,2026-03-02 09:00,"${'x'.repeat(5 * 1024 * 1024)}"\n`);
+    const summary = await run({ file });
+    expect(summary.skippedRows[0]).toEqual({ line: 3, reason: "not valid CSV (a record over 4 MiB: a quoted field that never closes, or a field far longer than a ticket's)" });
+    expect(await ticket('H-1')).toBeDefined();
+  });
+
   it('an unclosed quote ends the reading at that record, and says so', async () => {
     const file = join(dir, 'unclosed.csv');
     writeFileSync(file, 'id,created_at,handle_time,subject\nU-1,2026-03-02 09:00,1h,fine\nU-2,2026-03-02 09:00,1h,"never closed\nU-3,2026-03-02 09:00,1h,lost\n');

@@ -30,9 +30,9 @@ export interface CsvInput {
 const MAX_RECORD_CHARS = 4 * 1024 * 1024;
 
 function describeCsvError(error: CsvError): string {
-  if (error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_MAX_RECORD_SIZE') {
-    return 'not valid CSV (a quoted field opened in this record never closes; the file was not read past it)';
-  }
+  if (error.code === 'CSV_QUOTE_NOT_CLOSED') return 'not valid CSV (a quoted field opened in this record never closes; the file was not read past it)';
+  // Which it was, the parser cannot tell: it stops holding the record at the limit, closed quote or not.
+  if (error.code === 'CSV_MAX_RECORD_SIZE') return 'not valid CSV (a record over 4 MiB: a quoted field that never closes, or a field far longer than a ticket\'s)';
   return `not valid CSV (${error.message.replace(/ at line \d+.*$/, '')})`;
 }
 
