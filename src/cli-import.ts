@@ -12,7 +12,7 @@ import { parseCommandArgs } from './cli-args.js';
 import { commandProjection } from './store/projection-settings.js';
 import { DATE_ORDERS, type DateOrder } from './ingest/csv/dates.js';
 import { IMPORT_FIELDS, isImportField, isPresetName, PRESET_NAMES, type ImportField, type PresetName } from './ingest/csv/mapping.js';
-import { formatSummary, runImport, type ImportOptions, type ImportProgress } from './ingest/csv/run-import.js';
+import { formatSummary, runImport, type ImportOptions, type ImportProgress, type ImportSummary } from './ingest/csv/run-import.js';
 import { CSV_DELIMITERS, type CsvDelimiter } from './ingest/csv/read-csv.js';
 import { progressLine, type ProgressTerminal } from './cli-progress.js';
 
@@ -49,24 +49,31 @@ export async function importCommand(args: readonly string[], config: Config, out
   }
   const line = progressLine(commandOptions.progress ?? process.stderr, 'rows');
   const progress = line === undefined ? undefined : { update: (p: ImportProgress) => line.update(p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 0, p.rows), clear: () => line.clear() };
-
-  if (options.dryRun === true) {
-    const summary = await runImport(options, { onProgress: progress?.update });
+  // Ctrl-C (or SIGTERM) stops the reading: the batch in hand is written and the summary says how far it got (exit 130);
+  // a second signal ends the process at once (an open transaction is rolled back by the database).
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const report = (summary: ImportSummary): number => {
     progress?.clear();
     for (const line of formatSummary(summary)) output.out(line);
-    return 0;
-  }
+    return summary.interrupted ? 130 : 0;
+  };
 
   try {
+    if (options.dryRun === true) return report(await runImport(options, { onProgress: progress?.update, signal: interrupt.signal }));
     return await withMigratedDatabase(config, async (db) => {
       const projection = await commandProjection(db, config.kpi, Date.now());
       if (projection.note !== undefined) output.err(projection.note);
-      const summary = await runImport(options, { db, projection: projection.options, onProgress: progress?.update });
-      progress?.clear();
-      for (const line of formatSummary(summary)) output.out(line);
-      return 0;
+      return report(await runImport(options, { db, projection: projection.options, onProgress: progress?.update, signal: interrupt.signal }));
     });
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress?.clear();
   }
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { KPIBOT, runKpibot } from './helpers/process.js';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'kpibot-cli-'));
 
@@ -25,6 +25,42 @@ describe('kpibot command line', () => {
       expect(result.stdout).toBe('');
     }
   });
+
+  it('kpibot import stopped with Ctrl-C writes the batch in hand, says how far it got and exits 130; run again, it finishes', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'big.csv');
+    writeFileSync(file, ['id,created_at,first_response_at', ...Array.from({ length: 40_000 }, (_, i) => `B-${i},2026-03-02 09:00,2026-03-02 10:00`), ''].join('\n'));
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: `sqlite:${join(dir, 'kpi.sqlite')}`, LOG_LEVEL: 'silent' };
+    const child = spawn(process.execPath, [KPIBOT, 'import', file, '--batch-size', '500'], { env });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Signalled once the first batches are in.
+    const { default: sqlite3 } = await import('sqlite3');
+    const ticketsIn = () =>
+      new Promise<number>((resolve) => {
+        if (!existsSync(join(dir, 'kpi.sqlite'))) return resolve(0);
+        const reader = new sqlite3.Database(join(dir, 'kpi.sqlite'), sqlite3.OPEN_READONLY, (opened) => {
+          if (opened !== null) return resolve(0);
+          reader.get('select count(*) as n from tickets', (error: Error | null, row?: { n: number }) => reader.close(() => resolve(error === null ? (row?.n ?? 0) : 0)));
+        });
+      });
+    const started = Date.now();
+    while ((await ticketsIn()) < 1000) {
+      if (Date.now() - started > 60_000) throw new Error('the import wrote nothing in 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const done = Number(/interrupted after ([\d,]+) rows: those are in the database; run the same command again/.exec(stdout)?.[1]?.replaceAll(',', ''));
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(40_000);
+    const again = runKpibot(['import', file], env);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^imported [\d,]+ new tickets, updated 0, unchanged [\d,]+, skipped 0 \(40,000 rows/m);
+    const imported = Number(/^imported ([\d,]+) new tickets/m.exec(again.stdout)?.[1]?.replaceAll(',', ''));
+    expect(imported).toBe(40_000 - done);
+  }, 120_000);
 
   it('report and deliveries on a SQLite file that is not there say so (exit 2) and make no file: a mistyped path read as zeros', () => {
     const dir = freshDir();

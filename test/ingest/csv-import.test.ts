@@ -348,6 +348,20 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect(await ticket('H-1')).toBeDefined();
   });
 
+  it('interrupted (Ctrl-C), it stops after the batch in hand, says how far it got, and the same import again finishes it', async () => {
+    const file = join(dir, 'interrupted.csv');
+    const rows = Array.from({ length: 3000 }, (_, i) => `I-${i},2026-03-02 09:00,2026-03-02 10:00`);
+    writeFileSync(file, ['id,created_at,first_response_at', ...rows, ''].join('\n'));
+    const stop = new AbortController();
+    const first = await runImport({ source: 'csv', timeZone: 'Asia/Jakarta', file, batchSize: 500 }, { db, signal: stop.signal, onProgress: () => stop.abort() });
+    expect(first).toMatchObject({ interrupted: true, imported: 500, skipped: 0 });
+    expect(first.rows).toBeLessThan(3000);
+    expect(Number(((await db('tickets').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(500);
+    expect(formatSummary(first).at(-1)).toMatch(/^interrupted after [\d,]+ rows: those are in the database; run the same command again to import the rest/);
+    const again = await run({ file });
+    expect(again).toMatchObject({ interrupted: false, rows: 3000, imported: 2500, unchanged: 500 });
+  });
+
   it('an unclosed quote ends the reading at that record, and says so', async () => {
     const file = join(dir, 'unclosed.csv');
     writeFileSync(file, 'id,created_at,handle_time,subject\nU-1,2026-03-02 09:00,1h,fine\nU-2,2026-03-02 09:00,1h,"never closed\nU-3,2026-03-02 09:00,1h,lost\n');

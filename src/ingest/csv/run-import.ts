@@ -47,6 +47,8 @@ export interface ImportDeps {
   readonly projection?: ProjectionOptions;
   /** Called after every batch (and every 1,000 rows of a dry run). */
   readonly onProgress?: (progress: ImportProgress) => void;
+  /** Stops the reading (Ctrl-C): the rows read so far are written, and the summary says it was interrupted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SkippedRow {
@@ -75,6 +77,8 @@ export interface ImportSummary {
   readonly skippedRows: readonly SkippedRow[];
   readonly warnings: readonly string[];
   readonly elapsedMs: number;
+  /** Stopped by `ImportDeps.signal` before the end of the file. */
+  readonly interrupted: boolean;
 }
 
 export const SKIPPED_LISTED = 20;
@@ -165,6 +169,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
       }
       if (next.done === true) break;
       if (options.limit !== undefined && counts.rows >= options.limit) break;
+      if (deps.signal?.aborted === true) break;
       const { line, cells } = next.value;
       counts.rows += 1;
       if (cells.length < headers.length || cells.slice(headers.length).some((cell) => cell.trim() !== '')) {
@@ -209,6 +214,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
     skippedRows,
     warnings,
     elapsedMs: Math.round(performance.now() - started),
+    interrupted: deps.signal?.aborted === true,
   };
 }
 
@@ -315,5 +321,10 @@ export function formatSummary(summary: ImportSummary): string[] {
   for (const row of summary.skippedRows) lines.push(`  skipped line ${row.line}: ${row.reason}`);
   if (summary.skipped > summary.skippedRows.length) lines.push(`  ... and ${count(summary.skipped - summary.skippedRows.length, 'more skipped row', 'more skipped rows')}`);
   for (const warning of summary.warnings) lines.push(`warning: ${warning}`);
+  if (summary.interrupted) {
+    lines.push(summary.dryRun
+      ? `interrupted after ${count(summary.rows, 'row', 'rows')}: the rest of the file was not checked`
+      : `interrupted after ${count(summary.rows, 'row', 'rows')}: those are in the database; run the same command again to import the rest (rows already in change nothing)`);
+  }
   return lines;
 }
