@@ -80,7 +80,7 @@ export interface Config {
  * configuration table and `.env.example` are checked against this list by a test.
  */
 export const CONFIG_VARIABLES: readonly { name: string; default: string; meaning: string; secret?: boolean }[] = [
-  { name: 'DATABASE_URL', default: 'sqlite:data/kpibot.sqlite', meaning: 'Where the data lives: `sqlite:<file>` or `postgres://user:pass@host:port/db`.' },
+  { name: 'DATABASE_URL', default: 'sqlite:data/kpibot.sqlite', meaning: 'Where the data lives: `sqlite:<file>` or `postgres://user:pass@host:port/db`. For TLS to a managed PostgreSQL, add `?sslmode=verify-full` (the server\'s certificate is checked; `sslmode=require` means the same to the `pg` driver, which prints a warning about it on every start).' },
   { name: 'DATABASE_POOL_MAX', default: '10', meaning: 'Largest number of PostgreSQL connections per process (SQLite uses one writer and two read-only connections for reports).' },
   { name: 'HOST', default: '0.0.0.0', meaning: 'Address the HTTP server listens on (webhooks, `/healthz`, Slack in HTTP mode).' },
   { name: 'PORT', default: '3000', meaning: 'Port of that HTTP server; `0` picks a free one.' },
