@@ -357,7 +357,9 @@ export class KpiStore {
 
   /** Every wait from a customer message to the next public agent reply, replied within the range (s). */
   async responseIntervals(range: Range, filters: TicketFilters): Promise<DurationStats> {
-    const query = this.tickets(filters).join('ticket_response_intervals as r', 'r.ticket_id', 't.id').where('r.replied_at', '>=', range.from).andWhere('r.replied_at', '<', range.to);
+    // Without filters the intervals alone (each belongs to a ticket that is there: its row goes with the ticket's).
+    const intervals = hasFilters(filters) ? this.tickets(filters).join('ticket_response_intervals as r', 'r.ticket_id', 't.id') : this.db('ticket_response_intervals as r');
+    const query = intervals.where('r.replied_at', '>=', range.from).andWhere('r.replied_at', '<', range.to);
     return this.durations(query, 'cast(r.seconds as bigint) * 1000');
   }
 
