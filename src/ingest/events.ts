@@ -92,8 +92,9 @@ export interface TicketEventData {
   readonly reportedReopens?: number;
   readonly reportedAgentReplies?: number;
   /**
-   * On an `agent_reply` whose author the source could not tell from the requester (a Jira comment whose payload omits
-   * the issue's reporter): the projection counts it as the customer's message when the author is the ticket's requester.
+   * On an `agent_reply` whose author the source may not tell from the requester (every public Jira comment by a full
+   * account: its payload may omit the issue's reporter): the projection counts it as the customer's message when the
+   * author is the requester the ticket's events name.
    */
   readonly authorMayBeRequester?: boolean;
 }
