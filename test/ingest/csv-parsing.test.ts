@@ -227,6 +227,12 @@ describe('column mapping', () => {
     expect(jira.tags).toMatchObject({ index: 1, more: [3, 4] });
   });
 
+  it('a field whose header the file repeats is refused, naming both columns: either could hold it; a repeated column no field reads is no matter', () => {
+    expect(() => resolveMapping(['id', 'created_at', 'ID'], { map: {} })).toThrow(new UsageError('id: the header names "id" twice (columns 1 and 3), so which one holds id cannot be told: rename one of them in the file'));
+    expect(() => resolveMapping(['Ticket', 'created_at', 'Ticket'], { map: { id: 'Ticket' } })).toThrow(/^id: the header names "Ticket" twice \(columns 1 and 3\)/);
+    expect(resolveMapping(['id', 'created_at', 'Note', 'Note'], { map: {} }).id).toMatchObject({ index: 0 });
+  });
+
   it('a time header ending in an IANA zone: the preset finds it, and its times are read in that zone, whatever --timezone says', () => {
     expect(headerZone('Conversation started at (America/Sao_Paulo)')).toBe('America/Sao_Paulo');
     expect(headerZone('Conversation started at (asia/jakarta)')).toBe('Asia/Jakarta');

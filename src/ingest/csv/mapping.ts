@@ -219,6 +219,17 @@ export function resolveMapping(headers: readonly string[], request: MappingReque
     if (index >= 0) mapping[field] = column(field, index, 'auto');
   }
 
+  // A column read by a field whose header another column repeats: which of the two holds the field cannot be told.
+  // Not tags, which read every column of their name (Jira exports one Labels column per label).
+  for (const [field, mapped] of Object.entries(mapping) as [ImportField, MappedColumn][]) {
+    if (field === 'tags') continue;
+    const twin = headers.findIndex((header, index) => index !== mapped.index && header.trim().toLowerCase() === mapped.header.trim().toLowerCase());
+    if (twin >= 0) {
+      const [first, second] = [mapped.index, twin].sort((a, b) => a - b).map((index) => index + 1);
+      throw new UsageError(`${field}: the header names "${mapped.header}" twice (columns ${String(first)} and ${String(second)}), so which one holds ${field} cannot be told: rename one of them in the file`);
+    }
+  }
+
   const tags = mapping.tags;
   if (tags !== undefined) {
     const name = tags.header.trim().toLowerCase();
