@@ -81,16 +81,17 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
     // The team's own channel, else the first matching overdue rule's, which its post names (removing the rule cancels it while it waits).
     const rule = row.teamChannelId === null ? overdueRules.find((candidate) => matches(candidate, row)) : undefined;
     const channel = row.teamChannelId ?? rule?.channelId ?? null;
+    const ruleRef = rule === undefined ? {} : { alertRuleId: rule.id };
     const ticket: AlertTicket = { externalId: row.externalId, url: row.url, priority: row.priority, team: row.team };
     const view: AlertView = {
       kind: stage.kind, alertId: 0, ticket, target: row.target, dueAt: row.dueAt, at: now,
       percent: stage.kind === 'sla_warning' ? stage.share * 100 : 100, assignee: assigneeOf(row), timezone: deps.timezone,
     };
     const created = await deps.db.transaction(async (trx) => {
-      const alertId = await store.createAlert(trx, { dedupeKey: key, kind: stage.kind, ticketId: row.ticketId, ...(rule === undefined ? {} : { alertRuleId: rule.id }), channelId: channel, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: row.leadSlackUserId, dueAt: row.dueAt, view }, now);
+      const alertId = await store.createAlert(trx, { dedupeKey: key, kind: stage.kind, ticketId: row.ticketId, ...ruleRef, channelId: channel, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: row.leadSlackUserId, dueAt: row.dueAt, view }, now);
       if (alertId === undefined) return false;
       const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
-      if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId, ...(rule === undefined ? {} : { alertRuleId: rule.id }) }, now);
+      if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId, ...ruleRef }, now);
       if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: stage.kind, target: row.assigneeSlackUserId, message: message(row.assigneeSlackUserId), notBefore: now, ticketId: row.ticketId, alertId }, now);
       return true;
     });

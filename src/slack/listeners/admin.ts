@@ -143,16 +143,17 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
     }
     case 'team_routing': {
       // The reply shows the team's whole route: a part not named keeps its earlier value.
-      const routed = await new AlertStore(ctx.db).setTeamRouting(request.team, {
-        ...(request.channel === undefined ? {} : { alertChannelId: request.channel?.id ?? null }),
-        ...(request.lead === undefined ? {} : { leadSlackUserId: request.lead?.id ?? null }),
-      }, now).catch((error: unknown) => {
+      let team;
+      try {
+        team = await new AlertStore(ctx.db).setTeamRouting(request.team, {
+          ...(request.channel === undefined ? {} : { alertChannelId: request.channel?.id ?? null }),
+          ...(request.lead === undefined ? {} : { leadSlackUserId: request.lead?.id ?? null }),
+        }, now);
+      } catch (error) {
         // A name no team can have (over 200 characters): said in the admin's language.
-        if (error instanceof SlaPolicyError && error.refusal !== undefined) return refusalText(locale, error.refusal);
+        if (error instanceof SlaPolicyError && error.refusal !== undefined) return reply(`:warning: ${escapeMrkdwn(refusalText(locale, error.refusal))}`);
         throw error;
-      });
-      if (typeof routed === 'string') return reply(`:warning: ${escapeMrkdwn(routed)}`);
-      const team = routed;
+      }
       const done = t(locale, 'admin.team_routing', routingParts(locale, request.team, team.alertChannelId, team.leadSlackUserId));
       return reply((await teamHasTickets(ctx.db, request.team)) ? done : `${done}\n${t(locale, 'team.no_tickets_yet', { team: escapeMrkdwn(request.team.trim()) })}`);
     }
