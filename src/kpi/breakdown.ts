@@ -7,9 +7,9 @@
  */
 import { format } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
-import type { KpiStore, TicketFilters } from '../store/kpi-store.js';
+import { GROUPED_RESPONSE_KEYS, type GroupedResponseKey, type KpiStore, type TicketFilters } from '../store/kpi-store.js';
 import { METRICS_WITHOUT_TICKET_FILTERS, METRICS, type MetricId, type Unit } from './definitions.js';
-import { computeHeadline, measureHeadline, type MetricResult, type PeriodRange } from './metrics.js';
+import { compared, computeHeadline, measureHeadline, type MetricResult, type PeriodRange } from './metrics.js';
 import { bucketStarts, calendarUnits, periodInstant, type Interval } from './periods.js';
 import { isTimeBreakdown, type Breakdown, type DimensionBreakdown } from './request-words.js';
 import type { Trend } from './formulas.js';
@@ -130,9 +130,20 @@ export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, s
   const limit = paging.all === true ? Number.MAX_SAFE_INTEGER : paging.watch === true ? MAX_WATCHED_VALUES : MAX_BREAKDOWN_VALUES;
   const fromFirst = paging.all === true || paging.watch === true;
   const { values, total, offset, without } = await store.breakdownValues(by, period, periodInstant(period, now), filters, limit, fromFirst ? 0 : Math.max(0, paging.page ?? 0) * MAX_BREAKDOWN_VALUES);
+  // Response rows by a field: every value's intervals numbered in one read a period, not one filtered read a value.
+  const grouped = metric === 'response' && (GROUPED_RESPONSE_KEYS as readonly string[]).includes(by) ? (by as GroupedResponseKey) : undefined;
+  const [medians, previousMedians] =
+    grouped === undefined ? [] : await Promise.all([store.responseMedians(grouped, period, filters, values), paging.watch === true ? undefined : store.responseMedians(grouped, period.previous, filters, values)]);
   const computed = await Promise.all(
-    values.map(async ({ value, name, slackUserId, source }): Promise<BreakdownRow> => {
+    values.map(async (breakdownValue): Promise<BreakdownRow> => {
+      const { value, name, slackUserId, source } = breakdownValue;
       const row = { key: value, ...(name === undefined ? {} : { name }), ...(slackUserId === undefined ? {} : { slackUserId }), ...(source === undefined ? {} : { source }), from: base.period.from, to: base.period.to };
+      const current = medians?.get(breakdownValue);
+      if (current !== undefined) {
+        const measure = { value: current.median, n: current.n };
+        const previous = previousMedians?.get(breakdownValue);
+        return { ...row, ...(previous === undefined ? measure : compared(metric, measure, { value: previous.median, n: previous.n })) };
+      }
       const rowFilters = { ...filters, [by]: value, ...(source === undefined ? {} : { source }) };
       if (paging.watch === true) {
         const measure = await measureHeadline(metric, store, period, rowFilters, now, period.timezone);

@@ -219,6 +219,17 @@ export async function computeMetric(id: Exclude<MetricId, 'summary' | 'agents'>,
   return measureWith(COMPUTE[id], isSummaryMetric(id) ? HEADLINE[id] : COMPUTE[id], id, store, period, filters, now);
 }
 
+/** A value against the previous period's: the fields of a MetricResult (and of a breakdown's row) that compare them. */
+export function compared(id: MetricId, current: Measure, previous: Measure): Pick<MetricResult, 'value' | 'n' | 'previous' | 'change' | 'trend'> {
+  return {
+    value: current.value,
+    n: current.n,
+    previous: { value: previous.value, n: previous.n },
+    change: change(current.value, previous.value),
+    trend: trend(current.value, previous.value, METRICS[id].higherIsBetter),
+  };
+}
+
 async function measureWith(compute: Compute, computePrevious: Compute, id: MetricId, store: KpiStore, period: PeriodRange, filters: TicketFilters, now: number): Promise<MetricResult> {
   // The two periods are independent queries: they run side by side on PostgreSQL's pool and on SQLite's two report connections.
   // The previous period's "now" is its end: open-ticket metrics look at that instant.
@@ -226,16 +237,11 @@ async function measureWith(compute: Compute, computePrevious: Compute, id: Metri
     compute(store, period, filters, now, period.timezone),
     computePrevious(store, period.previous, filters, periodInstant(period.previous, now), period.timezone),
   ]);
-  const definition = METRICS[id];
   return {
     metric: id,
     period: { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString(), timezone: period.timezone },
-    value: current.measure.value,
-    unit: definition.unit,
-    n: current.measure.n,
-    previous: { value: previous.measure.value, n: previous.measure.n },
-    change: change(current.measure.value, previous.measure.value),
-    trend: trend(current.measure.value, previous.measure.value, definition.higherIsBetter),
+    unit: METRICS[id].unit,
+    ...compared(id, current.measure, previous.measure),
     details: current.details,
   };
 }

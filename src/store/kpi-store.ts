@@ -70,6 +70,13 @@ const BREAKDOWN_COLUMNS: Record<BreakdownKey, readonly [string, string]> = {
   agent: ['t.assignee_agent_id', 't.assignee_agent_id'],
 };
 
+/**
+ * The fields whose `response` breakdown rows are computed in one grouped read (responseMedians). Not a channel: its
+ * filter compares SQL's lower(), which the engines differ on beyond A-Z, so its rows stay one filtered read each.
+ */
+export const GROUPED_RESPONSE_KEYS = ['team', 'priority', 'source', 'agent'] as const satisfies readonly BreakdownKey[];
+export type GroupedResponseKey = (typeof GROUPED_RESPONSE_KEYS)[number];
+
 /** A value a breakdown shows a row for: as a filter reads it back, the name to show (an agent's), and how active it was. */
 export interface BreakdownValue {
   readonly value: string;
@@ -96,6 +103,9 @@ export const OPEN_STATUS_SQL = "t.status in ('new', 'open', 'pending', 'on-hold'
 
 /** At instant `?` (bound twice): the first reply was due before it and had not come by then. */
 const FIRST_REPLY_LATE = '(t.first_response_at is null or t.first_response_at >= ?) and t.first_response_due_at + 0 < ?';
+
+/** A response wait (`ticket_response_intervals as r`) in whole milliseconds. */
+const RESPONSE_WAIT_MS = '(r.replied_at - r.customer_at)';
 
 const hasFilters = (filters: TicketFilters) => Object.values(filters).some((value) => value !== undefined);
 
@@ -360,7 +370,52 @@ export class KpiStore {
     // Without filters the intervals alone (each belongs to a ticket that is there: its row goes with the ticket's).
     const intervals = hasFilters(filters) ? this.tickets(filters).join('ticket_response_intervals as r', 'r.ticket_id', 't.id') : this.db('ticket_response_intervals as r');
     const query = intervals.where('r.replied_at', '>=', range.from).andWhere('r.replied_at', '<', range.to);
-    return this.durations(query, 'cast(r.seconds as bigint) * 1000');
+    // In milliseconds from the two instants, as first response and resolution times are (the stored whole seconds round).
+    return this.durations(query, RESPONSE_WAIT_MS);
+  }
+
+  /**
+   * The response time's median (s) and n for each of a breakdown's values at once (`response 30d by:agent`): the
+   * period's intervals read once and numbered within each value, where a query per value joined each value's tickets
+   * to the intervals apart (PostgreSQL hashed every ticket for each: 1M tickets, ten agents and their previous
+   * periods, 6.9 s). A value's intervals are those its filter reads (`team:`, `priority:`, `source:`); an agent's, those
+   * of the tickets assigned to the agent's accounts (every account with the address, or the one helpdesk id).
+   */
+  async responseMedians(key: GroupedResponseKey, range: Range, filters: TicketFilters, values: readonly BreakdownValue[]): Promise<Map<BreakdownValue, { n: number; median: number | null }>> {
+    const groupOf = (value: BreakdownValue): string =>
+      key === 'team' ? matchKey(value.value) : key === 'agent' ? (value.source === undefined ? `e:${value.value}` : `i:${value.source}:${value.value}`) : value.value.toLowerCase();
+    // An agent is an address (`e:`) or, with none, a helpdesk's id (`i:`): agentFilterValues' values.
+    const expression = key === 'agent' ? "case when a.email is null then 'i:' || a.source || ':' || a.external_id else 'e:' || a.email end" : `t.${key === 'team' ? 'team_key' : key}`;
+    const stats = new Map<string, { n: number; at: Map<number, number> }>();
+    // Every value's intervals, not only the page's: a list of the page's values to compare each ticket with made
+    // PostgreSQL test it on every ticket of its scan (1M tickets: 360 ms against 150 ms); two rows a value come back.
+    if (values.length > 0) {
+      const intervals = this.tickets(filters).join('ticket_response_intervals as r', 'r.ticket_id', 't.id');
+      if (key === 'agent') void intervals.join('agents as a', 'a.id', 't.assignee_agent_id');
+      const numbered = intervals
+        .where('r.replied_at', '>=', range.from)
+        .andWhere('r.replied_at', '<', range.to)
+        .select(
+          this.db.raw(`${expression} as g`),
+          this.db.raw(`${RESPONSE_WAIT_MS} as v`),
+          this.db.raw(`row_number() over (partition by ${expression} order by ${RESPONSE_WAIT_MS}) - 1 as rn`),
+          this.db.raw(`count(*) over (partition by ${expression}) as n`),
+        )
+        .as('numbered');
+      // The median's two ranks (quantileRanks at 0.5), in integer division on both engines: (n - 1) / 2 and n / 2.
+      const rows = (await this.db.from(numbered).select('g', 'v', 'rn', 'n').whereRaw('rn = (n - 1) / 2 or rn = n / 2')) as { g: string; v: number | string; rn: number | string; n: number | string }[];
+      for (const row of rows) {
+        const entry = stats.get(row.g) ?? { n: Number(row.n), at: new Map<number, number>() };
+        entry.at.set(Number(row.rn), Number(row.v) / 1000);
+        stats.set(row.g, entry);
+      }
+    }
+    return new Map(
+      values.map((value) => {
+        const entry = stats.get(groupOf(value));
+        return [value, entry === undefined ? { n: 0, median: null } : { n: entry.n, median: interpolate(0.5, entry.n, (rank) => entry.at.get(rank) ?? Number.NaN) }];
+      }),
+    );
   }
 
   /**

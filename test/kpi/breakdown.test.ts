@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { computeMetric, type PeriodRange } from '../../src/kpi/metrics.js';
 import { breakdownBuckets, breakdownProblem, computeBreakdown, MAX_BREAKDOWN_VALUES } from '../../src/kpi/breakdown.js';
 import { resolvePeriod } from '../../src/kpi/periods.js';
-import type { Actor, NormalizedEvent, TicketEventData } from '../../src/ingest/events.js';
+import type { Actor, NormalizedEvent, Priority, TicketEventData } from '../../src/ingest/events.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { ticketEvents, useKpiWorld } from '../helpers/kpi-world.js';
 
@@ -110,6 +110,45 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
         }
       }
     }
+  });
+
+  it('response by team, priority, helpdesk and agent (one grouped read a period) equals each row asked with its own filter, medians of odd and even counts', async () => {
+    const d = (day: number, hour: number) => START + day * DAY + hour * H;
+    const ask = (id: string, at: number) => ev(id, 'customer_message', at, {}, customer);
+    // Ann has two helpdesk accounts with one address; two helpdesks each have an agent 7 with none.
+    const ann90: Actor = { type: 'agent', id: '90', email: 'ann@example.com', name: 'Ann' };
+    const ann91: Actor = { type: 'agent', id: '91', email: 'ann@example.com' };
+    const seven: Actor = { type: 'agent', id: '7', name: 'Xena' };
+    const life = (id: string, day: number, assignee: Actor, team: string, priority: Priority, waits: number[]) => {
+      let at = d(day, 8);
+      const events = [created(id, at, { team, priority, assignee }), ...waits.flatMap((minutes, index) => {
+        const asked = at + (index === 0 ? 0 : 5 * MIN);
+        at = asked + minutes * MIN;
+        return [...(index === 0 ? [] : [ask(id, asked)]), reply(id, at, assignee)];
+      })];
+      return events;
+    };
+    await w.load([...life('r1', 1, ayu, 'Billing', 'high', [10, 20, 40]), ...life('r2', 2, can, 'billing ', 'urgent', [15, 25]), ...life('r3', 3, ayu, 'Technical', 'high', [7]), ...life('r4', -3, can, 'Billing', 'high', [60, 30])]);
+    await w.ingest.recordEvents('zendesk', [...life('z1', 4, ann90, 'Billing', 'low', [11, 13, 17]), ...life('z2', 5, seven, 'Technical', 'low', [19])]);
+    await w.ingest.recordEvents('freshdesk', [...life('f1', 6, ann91, 'Technical', 'high', [23]), ...life('f2', 7, seven, 'Billing', 'urgent', [29, 31]), ...life('f3', -5, ann91, 'Billing', 'low', [3])]);
+    for (const by of ['team', 'priority', 'source', 'agent'] as const) {
+      const result = await computeBreakdown('response', by, w.kpi, PERIOD, {}, NOW);
+      expect(result.rows.length).toBeGreaterThan(1);
+      for (const row of result.rows) {
+        const alone = await computeMetric('response', w.kpi, PERIOD, { [by]: row.key, ...(row.source === undefined ? {} : { source: row.source }) }, NOW);
+        expect({ by, key: row.key, value: row.value, n: row.n, previous: row.previous, change: row.change, trend: row.trend }).toEqual({ by, key: row.key, value: alone.value, n: alone.n, previous: alone.previous, change: alone.change, trend: alone.trend });
+      }
+      // As a split alert rule reads them: the period alone.
+      const watched = await computeBreakdown('response', by, w.kpi, PERIOD, {}, NOW, { watch: true });
+      expect(watched.rows.map((row) => [row.key, row.value, row.n, row.previous])).toEqual(result.rows.map((row) => [row.key, row.value, row.n, undefined]));
+    }
+    // By hand: Ann's two accounts are one row, her waits 11, 13, 17 and 23 min (median 15 min) against 3 min before.
+    const agents = await computeBreakdown('response', 'agent', w.kpi, PERIOD, {}, NOW);
+    expect(agents.rows.find((row) => row.key === 'ann@example.com')).toMatchObject({ value: 15 * 60, n: 4, previous: { value: 3 * 60, n: 1 } });
+    expect(agents.rows.filter((row) => row.key === '7').map((row) => [row.source, row.value, row.n])).toEqual([['freshdesk', 30 * 60, 2], ['zendesk', 19 * 60, 1]]);
+    // With a filter besides: high priority only.
+    const highByTeam = await computeBreakdown('response', 'team', w.kpi, PERIOD, { priority: 'high' }, NOW);
+    expect(highByTeam.rows.map((row) => [row.key, row.value, row.n])).toEqual([['Billing', 20 * 60, 3], ['Technical', 15 * 60, 2]]);
   });
 
   it('by agent: a row per assignee, read back by e-mail address, named; unassigned tickets in no row', async () => {

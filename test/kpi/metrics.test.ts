@@ -3,6 +3,7 @@ import { openDatabase, type Database } from '../../src/store/database.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore, type AgentRow } from '../../src/store/kpi-store.js';
 import { agentOrder, computeAgents, computeMetric, computeSummary, type PeriodRange } from '../../src/kpi/metrics.js';
+import { computeBreakdown } from '../../src/kpi/breakdown.js';
 import { csat, netPromoterScore, churnRate, interpolate, change, trend } from '../../src/kpi/formulas.js';
 import type { NormalizedEvent, TicketEvent, TicketEventType, TicketEventData, Actor } from '../../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase, clearIngestedData } from '../helpers/databases.js';
@@ -83,6 +84,29 @@ describe(`metrics over the database on ${TEST_ENGINE}`, () => {
     // p90 at rank 0.9 × 4 = 3.6: 4 h + 0.6 × (10 h - 4 h) = 7.6 h
     expect(result.details.p90).toBeCloseTo(7.6 * 3600);
     expect(result.change).toBeCloseTo(-94);
+  });
+
+  it('response: every wait to the millisecond, as frt measures the first one; several customer messages make one wait', async () => {
+    // Waits of 601.6 s (from the creation; the customer's second message at 5 min is part of it), then 90.25 s and 30.5 s.
+    const at = START + DAY;
+    await load([
+      ev('w1', 'ticket_created', at, { status: 'new', priority: 'normal', assignee: agent }, customer),
+      ev('w1', 'customer_message', at + 5 * 60_000, {}, customer),
+      ev('w1', 'agent_reply', at + 601_600, {}, agent),
+      ev('w1', 'customer_message', at + 700_000, {}, customer),
+      ev('w1', 'agent_reply', at + 790_250, {}, agent),
+      ev('w1', 'customer_message', at + 800_000, {}, customer),
+      ev('w1', 'agent_reply', at + 830_500, {}, agent),
+    ]);
+    const response = await computeMetric('response', kpi, PERIOD, {}, NOW);
+    expect(response).toMatchObject({ value: 90.25, n: 3 });
+    expect(response.details).toMatchObject({ median: 90.25, mean: (601.6 + 90.25 + 30.5) / 3 });
+    // p90 at rank 0.9 × 2 = 1.8: 90.25 + 0.8 × (601.6 - 90.25)
+    expect(response.details.p90).toBeCloseTo(90.25 + 0.8 * (601.6 - 90.25), 9);
+    expect((await computeMetric('frt', kpi, PERIOD, {}, NOW)).value).toBe(601.6);
+    // The same with a filter, and as a row of a breakdown by agent (one grouped read).
+    expect(await computeMetric('response', kpi, PERIOD, { agent: 'ayu@example.com' }, NOW)).toMatchObject({ value: 90.25, n: 3 });
+    expect((await computeBreakdown('response', 'agent', kpi, PERIOD, {}, NOW)).rows).toMatchObject([{ key: 'ayu@example.com', value: 90.25, n: 3 }]);
   });
 
   it('frt and resolution medians and p90 by duration buckets equal a sort of every duration (ties, bucket edges, filters, per agent)', async () => {
