@@ -6,7 +6,7 @@
 import { isValidTimeZone, type Config } from './config.js';
 import { KpiBotError, UsageError, describeError } from './errors.js';
 import { withMigratedDatabase } from './cli-database.js';
-import { parseCommandArgs } from './cli-args.js';
+import { parseCommandArgs, type ArgumentWords } from './cli-args.js';
 import type { Database } from './store/database.js';
 import { IngestStore } from './store/ingest-store.js';
 import { type ProjectionOptions } from './ingest/project-ticket.js';
@@ -133,7 +133,7 @@ export async function runSla(
   args: readonly string[], db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale = 'en', recompute: RecomputeOptions = {}, from: 'cli' | 'slack' = 'cli',
 ): Promise<number> {
   // In Slack, a mistyped option is followed by the usage in the admin's language, not by a pointer to the command line.
-  const parsed = parseSlaArgs(args, from === 'slack' ? t(locale, 'sla.error.usage') : undefined);
+  const parsed = parseSlaArgs(args, from === 'slack' ? locale : undefined);
   try {
     return await runAction(parsed.positionals, parsed.values, db, projection, output, locale, recompute);
   } catch (error) {
@@ -145,12 +145,24 @@ export async function runSla(
 
 type SlaValues = ReturnType<typeof parseSlaArgs>['values'];
 
-function parseSlaArgs(args: readonly string[], pointer?: string) {
+/** With `locale` (from Slack), the problems in the admin's language and pointing at the usage; else `kpibot sla --help`. */
+function parseSlaArgs(args: readonly string[], locale?: Locale) {
   return parseCommandArgs('sla', args, {
     priority: { type: 'string' }, team: { type: 'string' }, 'first-response': { type: 'string' }, 'next-reply': { type: 'string' },
     resolution: { type: 'string' }, 'business-hours': { type: 'boolean' }, calendar: { type: 'string' }, pause: { type: 'string' },
     timezone: { type: 'string' }, hours: { type: 'string', multiple: true }, default: { type: 'boolean' }, remove: { type: 'boolean' },
-  }, true, pointer);
+  }, true, locale === undefined ? undefined : t(locale, 'sla.error.usage'), locale === undefined ? undefined : argumentWords(locale));
+}
+
+function argumentWords(locale: Locale): ArgumentWords {
+  return {
+    unknownOption: (option, nearest) => `${t(locale, 'args.unknown_option', { option })}${nearest === undefined ? '' : ` (${t(locale, 'error.suggestion', { suggestion: nearest })})`}`,
+    needsValue: (option) => t(locale, 'args.needs_value', { option }),
+    takesNoValue: (option) => t(locale, 'args.takes_no_value', { option }),
+    unexpectedWord: (word) => t(locale, 'args.unexpected_word', { word }),
+    onlyOptions: () => t(locale, 'args.only_options'),
+    givenTwice: (option) => t(locale, 'args.given_twice', { option }),
+  };
 }
 
 async function runAction(positionals: readonly string[], v: SlaValues, db: Database, projection: ProjectionOptions, output: Pick<Output, 'out'>, locale: Locale, recompute: RecomputeOptions): Promise<number> {

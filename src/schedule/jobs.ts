@@ -65,7 +65,7 @@ export interface JobsInput {
 
 export function startScheduledJobs(input: JobsInput): ScheduledJobs {
   const { config, db, slack, logger, clock } = input;
-  const poster = input.poster ?? (config.slack.botToken === undefined ? consolePoster(input.consoleOutput ?? process.stdout) : webClientPoster(createPostingClient(config.slack.botToken, config.slack.apiUrl)));
+  const poster = input.poster ?? (config.slack.botToken === undefined ? consolePoster(input.consoleOutput ?? process.stdout) : webClientPoster(createPostingClient(config.slack.botToken, config.slack.apiUrl, logger)));
   const sender = new OutboxSender({ store: new OutboxStore(db), poster, clock, logger, admins: config.kpi.admins, locale: config.kpi.locale, workspaceGapMs: WORKSPACE_GAP_MS, batchSize: 25 });
   const alertDeps: AlertJobDeps = { db, settings: alertSettings(config), locale: config.kpi.locale, timezone: config.kpi.timezone, logger };
   const jobs: Job[] = [

@@ -144,7 +144,9 @@ export class OutboxSender {
         await store.markFailed(row.id, failure.reason);
         report.failed += 1;
         logger.error({ outbox: row.id, kind: row.kind, target: row.target, reason: failure.reason }, 'Slack delivery failed for good');
-        if (row.kind !== FAILURE_REPORT_KIND) await this.reportFailure(row, failure.reason, at);
+        // An eNPS question to a member Slack will not DM (another app's bot user in the channel) is nobody's fault.
+        const unaskable = row.kind === 'enps_question' && failure.reason === 'cannot_dm_bot';
+        if (row.kind !== FAILURE_REPORT_KIND && !unaskable) await this.reportFailure(row, failure.reason, at);
       }
     }
   }

@@ -52,6 +52,7 @@ import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js
 import { DURATION_UNITS, isBreakdown, isFractionalNumber, isFilterKey, isMetricId, isTimeBreakdown, readBreakdown, readFilter, readMetric, readMetricValue, readPeriod, type Breakdown, type DimensionBreakdown, type FilterKey, type WordProblem } from '../kpi/request-words.js';
 import { breakdownProblem, coarserUnit, splitsFilteredField } from '../kpi/breakdown.js';
 import { closestWord } from '../kpi/suggest.js';
+import { matchKey } from '../kpi/sla.js';
 import { GOALS_FOR_EXACT_SCOPE, isGoalFilterKey, isGoalMetric, readGoalTarget, type GoalFilters } from '../kpi/goals.js';
 import { AGENT_SORT_WORDS, agentColumnOf, type AgentColumn } from '../kpi/metrics.js';
 import { LANGUAGE_WORD_LIST, languageOfWord, type Locale } from '../i18n/locale.js';
@@ -1006,6 +1007,9 @@ function enpsStart(rest: readonly string[]): KpiRequest {
     } else if (group !== null) {
       if (audience !== undefined) return fail('duplicate_word', word);
       audience = { kind: 'usergroup', ...ref(group[1] ?? '', group[2]) };
+    } else if (word.trim() === '') {
+      // `enps start ""`: no question given, so the default one (a blank one would send an empty survey).
+      continue;
     } else if (question === undefined) {
       question = word;
     } else {
@@ -1112,7 +1116,7 @@ const ZONE_ABBREVIATIONS: Readonly<Record<string, string>> = { wib: 'Asia/Jakart
 
 /** A city (`Istanbul`, `kuala lumpur`) or a local abbreviation (`WIB`) where a time zone goes: refused, naming the zone (`Europe/Istanbul`). */
 function refuseCityAsZone(word: string): void {
-  const key = word.toLowerCase().replace(/[\s-]+/g, '_');
+  const key = matchKey(word).replace(/[\s-]+/g, '_');
   zoneNames ??= Intl.supportedValuesOf('timeZone');
   const zone = ZONE_ABBREVIATIONS[key] ?? zoneNames.find((name) => name.toLowerCase().split('/').pop() === key);
   if (zone !== undefined) fail('bad_timezone', word, { suggestion: zone });

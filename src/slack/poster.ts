@@ -11,6 +11,8 @@ import { webApi } from '@slack/bolt';
 import { KpiBotError } from '../errors.js';
 import type { SlackMessage } from './blocks/kit.js';
 import { consoleName, renderMessage } from './console-render.js';
+import { boltLogger } from './bolt-logger.js';
+import type { Logger } from '../logger.js';
 
 export interface PostedMessage {
   readonly channel: string;
@@ -62,9 +64,11 @@ export function classifySlackError(error: unknown): SlackDeliveryError {
 }
 
 /** A Web API client for the outbox: no retries, 429s thrown at once with their Retry-After. */
-export function createPostingClient(botToken: string, apiUrl: string | undefined): InstanceType<typeof webApi.WebClient> {
+/** The outbox's client; with `logger`, the SDK's own warnings (Slack's messages on a refused post) are our JSON log lines. */
+export function createPostingClient(botToken: string, apiUrl: string | undefined, logger?: Logger): InstanceType<typeof webApi.WebClient> {
   return new webApi.WebClient(botToken, {
     ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl }),
+    ...(logger === undefined ? {} : { logger: boltLogger(logger) }),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 15_000,

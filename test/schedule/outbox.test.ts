@@ -3,9 +3,10 @@ import { openDatabase, type Database } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
 import { OutboxSender } from '../../src/schedule/sender.js';
 import { createPostingClient, webClientPoster } from '../../src/slack/poster.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+import { deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 const message = (text: string) => ({ text, blocks: [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text } }] });
@@ -119,6 +120,26 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
     const reports = slack.callsTo('chat.postMessage').filter((call) => call.args.channel === 'DUADMIN1');
     expect(reports).toHaveLength(1);
     expect(String(reports[0]?.args.text)).toContain('channel_not_found');
+    expect(String(reports[0]?.args.text)).toContain('Check that the channel still exists and that the bot is invited to it.');
+  });
+
+  it('the SDK\'s own lines on a refused post (Slack\'s messages) are JSON lines of our log, not plain text on stdout', async () => {
+    slack.answer('chat.postMessage', () => ({ body: { ok: false, error: 'invalid_blocks', response_metadata: { messages: ['[ERROR] must be more than 0 characters [json-pointer:/blocks/0/text/text]'] } } }));
+    const lines: string[] = [];
+    const client = createPostingClient('xoxb-test', slack.url, createLogger('warn', { write: (line: string) => void lines.push(line) }));
+    await expect(webClientPoster(client).post('C1', { text: 'x', blocks: [] })).rejects.toMatchObject({ reason: 'invalid_blocks' });
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ component: 'slack' });
+    expect(lines.join('\n')).toContain('must be more than 0 characters');
+  });
+
+  it('the report\'s advice follows Slack\'s reason: a revoked token is not a channel to check', () => {
+    const text = (reason: string, locale: 'en' | 'tr' = 'en') => String(deliveryFailureMessage({ target: 'C1', reason, kind: 'digest' }, locale).text);
+    expect(text('invalid_auth')).toContain('SLACK_BOT_TOKEN');
+    expect(text('invalid_auth')).not.toContain('invited');
+    expect(text('cannot_dm_bot')).toContain('be a bot');
+    expect(text('invalid_blocks')).toContain('The bot\'s log has the details.');
+    expect(text('token_revoked', 'tr')).toContain('SLACK_BOT_TOKEN');
   });
 
   it('posts to one channel are paced to one a second; other channels are not held', async () => {

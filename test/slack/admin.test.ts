@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCommandError, parseKpiCommand, requiresAdmin, type KpiRequest } from '../../src/slack/command.js';
 import { handleAdminRequest, type AdminRequest } from '../../src/slack/listeners/admin.js';
 import { answerCommand } from '../../src/slack/answer.js';
-import { t } from '../../src/i18n/catalogue.js';
+import { t, tn } from '../../src/i18n/catalogue.js';
 import { handleEnpsAnswer } from '../../src/slack/listeners/enps.js';
 import { handlePersonalDigest, type PersonalDigestRequest } from '../../src/slack/listeners/personal-digest.js';
 import { createPostingClient } from '../../src/slack/poster.js';
@@ -257,6 +257,17 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('sla', { projection: DEFAULT_PROJECTION_OPTIONS })).toBe(await run('sla list', { projection: DEFAULT_PROJECTION_OPTIONS }));
   });
 
+  it('sla\'s option problems are said in the admin\'s language, as the rest of the answer', async () => {
+    const turkish = { projection: DEFAULT_PROJECTION_OPTIONS, locale: 'tr' };
+    expect(await run('sla list --help', turkish)).toContain('bilinmeyen seçenek `--help`');
+    expect(await run('sla add x --priorty high', turkish)).toContain('Şunu mu demek istediniz: `--priority`?');
+    expect(await run('sla add x --priority', { projection: DEFAULT_PROJECTION_OPTIONS, locale: 'ms' })).toContain('--priority memerlukan nilai');
+    expect(await run('sla list --default', { projection: DEFAULT_PROJECTION_OPTIONS, locale: 'id' })).not.toMatch(/unknown|needs a value|takes no value|unexpected word|given twice/);
+    for (const text of ['sla list --help', 'sla add x --priority', 'sla add x --remove=1', 'sla add x --team a --team b']) {
+      expect(await run(text, { projection: DEFAULT_PROJECTION_OPTIONS, locale: 'id' })).not.toMatch(/unknown option|needs a value|takes no value|unexpected word|is given twice/);
+    }
+  });
+
   it('long lists (100 digests, 100 alert rules and 60 team routes, 40 SLA policies) keep every line, in sections of whole lines, each SLA section its own code block', async () => {
     const answer = async (text: string, extra: Record<string, unknown> = {}) => {
       const message = await handleAdminRequest(parse(text) as AdminRequest, ctx(extra));
@@ -316,7 +327,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     expect(await run('sla add Acil --priority soon', tr)).toContain('--priority low, normal, high veya urgent olmalı');
     // A mistyped option names the option, then the usage in Turkish; no pointer to a command line the admin may not have.
     const mistyped = await run('sla add Acil --priorty urgent', tr);
-    expect(mistyped).toContain('unknown option "--priorty" (did you mean "--priority"?); sla list, sla add');
+    expect(mistyped).toContain('bilinmeyen seçenek `--priorty` (Şunu mu demek istediniz: `--priority`?); sla list, sla add');
     expect(mistyped).not.toContain('kpibot');
     const id = { projection: DEFAULT_PROJECTION_OPTIONS, locale: 'id' as const };
     expect(await run('sla calendar jakarta --timezone Asia/Jakarta --hours "1-5 09:00-17:00" --default', id)).toContain('kalender "jakarta" disimpan (bawaan)');
@@ -394,7 +405,7 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
     w.slack.answer('conversations.members', () => ({ body: { ok: true, members: ['U01'], response_metadata: { next_cursor: '' } } }));
     const turkishAdmin = { locale: 'tr' as const, workspaceLocale: 'id' as const };
     expect(await run('digest now <#C0TRY>', turkishAdmin)).toBe(renderMessage({ text: t('tr', 'admin.digest_queued_summary', { channel: '<#C0TRY>' }) }));
-    expect(await run('enps start <#C0TEAM>', turkishAdmin)).toBe(renderMessage({ text: t('tr', 'enps.started', { n: 1 }) }));
+    expect(await run('enps start <#C0TEAM>', turkishAdmin)).toBe(renderMessage({ text: tn('tr', 'enps.started', 1) }));
     const sender = w.sender();
     for (let i = 0; i < 3; i += 1) await sender.deliverDue();
     const rendered = w.posts().map((post) => renderMessage({ text: '', blocks: post.blocks as never }));
@@ -442,6 +453,35 @@ describe(`admin requests on ${TEST_ENGINE}`, () => {
       const updates = w.slack.callsTo('chat.update');
       expect(renderMessage({ text: '', blocks: updates[0]?.args.blocks as never })).toContain('Thank you!');
       expect(renderMessage({ text: '', blocks: updates[1]?.args.blocks as never })).toContain('already answered');
+    });
+
+    it('asks people only: not the bot itself nor Slackbot; a blank question is the default one; one person is one', async () => {
+      w.slack.answer('conversations.members', () => ({ body: { ok: true, members: ['U0000BOT', 'USLACKBOT', 'U01'], response_metadata: { next_cursor: '' } } }));
+      expect(await run('enps start <#C0TEAM> "  "')).toContain('on its way to 1 person by DM');
+      const sender = w.sender();
+      await sender.deliverDue();
+      expect(w.posts().map((post) => post.channel)).toEqual(['DU01']);
+      expect(renderMessage({ text: '', blocks: w.posts()[0]?.blocks as never })).toContain(t('en', 'enps.question_default'));
+    });
+
+    it('says what to do when Slack will not list the members (the bot not in the channel, a missing scope), and asks nobody', async () => {
+      w.slack.answer('conversations.members', () => ({ body: { ok: false, error: 'not_in_channel' } }));
+      expect(await run('enps start <#C0TEAM>')).toBe(renderMessage({ text: t('en', 'enps.not_in_channel') }));
+      w.slack.answer('usergroups.users.list', () => ({ body: { ok: false, error: 'missing_scope' } }));
+      expect(await run('enps start <!subteam^S0GRP|@team>', { locale: 'ms' })).toBe(renderMessage({ text: t('ms', 'enps.missing_scope') }));
+      expect(Number((await w.db('enps_surveys').count({ n: '*' }).first())?.n)).toBe(0);
+      expect(Number((await w.db('alert_outbox').count({ n: '*' }).first())?.n)).toBe(0);
+    });
+
+    it('a question Slack will not DM (another app\'s bot: cannot_dm_bot) fails without a report to the admins', async () => {
+      w.slack.answer('conversations.members', () => ({ body: { ok: true, members: ['U01', 'U0OTHERBOT'], response_metadata: { next_cursor: '' } } }));
+      w.slack.answer('conversations.open', (call) => (String(call.args.users) === 'U0OTHERBOT' ? { body: { ok: false, error: 'cannot_dm_bot' } } : { body: { ok: true, channel: { id: `D${String(call.args.users)}` } } }));
+      await run('enps start <#C0TEAM>');
+      const sender = w.sender(['UADMIN']);
+      for (let i = 0; i < 3; i += 1) await sender.deliverDue();
+      expect(await w.db('alert_outbox').where({ kind: 'enps_question', state: 'failed' }).select('last_error')).toEqual([{ last_error: 'cannot_dm_bot' }]);
+      expect(w.posts().map((post) => post.channel)).toEqual(['DU01']);
+      expect(await w.db('alert_outbox').where({ kind: 'delivery_failure' })).toEqual([]);
     });
 
     it('a user group is asked through usergroups.users.list', async () => {

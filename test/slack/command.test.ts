@@ -363,6 +363,9 @@ describe('admin verbs', () => {
     // A city or a local abbreviation where a zone goes: the zone it names.
     expect(error('alerts quiet <#C1AAAA> 20:00 08:00 WIB')).toMatchObject({ code: 'bad_timezone', word: 'WIB', suggestion: 'Asia/Jakarta' });
     expect(error('subscribe <#C1AAAA> daily 09:00 Istanbul')).toMatchObject({ code: 'bad_timezone', word: 'Istanbul', suggestion: 'Europe/Istanbul' });
+    // Spelt the Turkish way, capital dotted İ (which lower-cases to i and a combining dot).
+    expect(error('subscribe <#C1AAAA> daily 09:00 İstanbul')).toMatchObject({ code: 'bad_timezone', word: 'İstanbul', suggestion: 'Europe/Istanbul' });
+    expect(error('alerts quiet <#C1AAAA> 22:00 07:00 İSTANBUL')).toMatchObject({ code: 'bad_timezone', suggestion: 'Europe/Istanbul' });
     expect(error('digest me daily 08:00 kuala_lumpur')).toMatchObject({ code: 'bad_timezone', suggestion: 'Asia/Kuala_Lumpur' });
     expect(error('digest me weekdays 08:30 frt')).toEqual({ kind: 'error', code: 'unexpected_word', word: 'frt' });
     expect(error('subscribe <#C1AAAA> daily 09:00 frtt')).toMatchObject({ code: 'unknown_word', suggestion: 'frt' });

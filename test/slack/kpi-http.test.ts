@@ -84,6 +84,20 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(headerOf(reply)).toBe('Backlog: 2');
   });
 
+  it('a shared agent summary for `agent:@channel` names it in words: the notification text mentions nobody', async () => {
+    // Slack sends what the asker typed as @channel, @here or a user group as markup.
+    for (const typed of ['<!channel>', '<!here>', '<!subteam^S0000GRP|@support>']) {
+      const { reply } = await command(`agent agent:${typed} share`);
+      expect(reply.args.response_type).toBe('in_channel');
+      expect(String(reply.args.text)).not.toContain('<!');
+      expect(String(reply.args.text)).toContain(`&lt;!${typed.slice(2, -1)}&gt;`);
+      // The header is plain text, which Slack shows as typed; every mrkdwn text is escaped.
+      const mrkdwn = JSON.stringify(reply.args.blocks).match(/"type":"mrkdwn","text":"(?:[^"\\]|\\.)*"/g) ?? [];
+      expect(mrkdwn.length).toBeGreaterThan(0);
+      expect(mrkdwn.filter((text) => text.includes('<!'))).toEqual([]);
+    }
+  });
+
   it('turns an unknown word into a suggestion', async () => {
     const { reply } = await command('backlg');
     expect(reply.args.text).toContain('Did you mean `backlog`?');

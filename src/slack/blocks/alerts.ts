@@ -196,9 +196,17 @@ function subjectName(locale: Locale, subject: NonNullable<MetricAlertBase['subje
 }
 
 /** To an admin: a post Slack refused for good (reported once per target and reason). */
+/** What an admin can do about a delivery Slack refused for good, by Slack's error code. */
+const DELIVERY_ADVICE: Record<string, 'channel' | 'person' | 'token'> = {
+  channel_not_found: 'channel', not_in_channel: 'channel', is_archived: 'channel', channel_is_archived: 'channel', restricted_action: 'channel',
+  user_not_found: 'person', user_disabled: 'person', cannot_dm_bot: 'person',
+  invalid_auth: 'token', not_authed: 'token', token_revoked: 'token', token_expired: 'token', account_inactive: 'token', missing_scope: 'token', no_permission: 'token',
+};
+
 export function deliveryFailureMessage(failure: { target: string; reason: string; kind: string }, locale: Locale): SlackMessage {
   const target = /^[UW]/.test(failure.target) ? `<@${failure.target}>` : `<#${failure.target}>`;
-  const text = t(locale, 'alert.delivery_failed', { target, reason: escapeMrkdwn(failure.reason) });
+  const advice = t(locale, `alert.delivery_advice.${DELIVERY_ADVICE[failure.reason] ?? 'log'}`);
+  const text = t(locale, 'alert.delivery_failed', { target, reason: escapeMrkdwn(failure.reason), advice });
   return message(plain(text), [section(text)], (n) => t(locale, 'list.more', { n }));
 }
 

@@ -75,7 +75,8 @@ export function metricView(model: MetricViewModel, locale: Locale): SlackMessage
   for (const text of detail.sections) blocks.push(...lineSections(text.split('\n')));
   blocks.push(context([contextText(locale, period, filters, result.n, result.metric), ...unmatchedNote(locale, model), ...sharedNote(locale, model)]));
   blocks.push(actions(buttonsFor(locale, { m: result.metric, p: period.word, f: filters, n: result.n }, model.shared)));
-  const text = `${name}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n, result.metric)}`;
+  // The fallback is mrkdwn, where Slack reads `<!channel>` as a mention: a title from the asker's words is escaped.
+  const text = `${escapeMrkdwn(name)}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n, result.metric)}`;
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 
@@ -95,7 +96,7 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
   const explain = button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ ...ref, m: 'summary' }) });
   const share = model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ ...ref, m: 'summary' }) })];
   blocks.push(actions([explain, ...listButtons, ...share]));
-  const text = [title, ...metricsPlain(locale, model.metrics)].join(' · ');
+  const text = [escapeMrkdwn(title), ...metricsPlain(locale, model.metrics)].join(' · ');
   return message(text, blocks, (n) => t(locale, 'list.more', { n }));
 }
 

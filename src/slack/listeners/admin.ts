@@ -24,6 +24,7 @@ import { enqueueDigestNow } from '../../schedule/digests.js';
 import { defaultWindowHours } from '../../schedule/threshold-rules.js';
 import { alertRuleWords } from '../../i18n/alert-words.js';
 import type { AdminRequest, SurveyAudience } from '../command.js';
+import { classifySlackError } from '../poster.js';
 import type { Asker } from '../answer.js';
 import { cronWords, filtersText, metricName, quietHoursLine, routingParts, scheduleWords, teamRouteLine, unmatchedLines } from '../blocks/common.js';
 import { KpiStore, type TicketFilters } from '../../store/kpi-store.js';
@@ -260,10 +261,30 @@ async function membersOf(client: WebClient, audience: SurveyAudience): Promise<s
   return members;
 }
 
+/** Why Slack would not list an audience's members, in words an admin can act on; undefined for any other failure. */
+const MEMBER_LIST_REFUSALS: Record<string, 'enps.not_in_channel' | 'enps.missing_scope'> = {
+  not_in_channel: 'enps.not_in_channel',
+  channel_not_found: 'enps.not_in_channel',
+  missing_scope: 'enps.missing_scope',
+  no_such_subteam: 'enps.not_in_channel',
+};
+
 /** `/kpi enps start`: a survey, its participants, and one DM per member through the outbox, in one transaction. */
 export async function startEnpsSurvey(audience: SurveyAudience | undefined, question: string | undefined, ctx: AdminContext): Promise<SlackMessage> {
   const target: SurveyAudience | undefined = audience ?? (ctx.channelId === undefined ? undefined : { kind: 'channel', id: ctx.channelId });
-  const members = target === undefined || ctx.client === undefined ? [] : [...new Set((await membersOf(ctx.client, target)).filter((id) => /^[UW][A-Z0-9]+$/.test(id)))];
+  let listed: string[] = [];
+  let bot: string | undefined;
+  if (target !== undefined && ctx.client !== undefined) {
+    try {
+      [listed, bot] = await Promise.all([membersOf(ctx.client, target), ctx.client.auth.test().then((result) => result.user_id)]);
+    } catch (error) {
+      const refusal = MEMBER_LIST_REFUSALS[classifySlackError(error).reason];
+      if (refusal === undefined) throw error;
+      return reply(t(ctx.locale, refusal));
+    }
+  }
+  // People only: not this bot, nor Slackbot (Slack refuses a DM to a bot: cannot_dm_bot).
+  const members = [...new Set(listed.filter((id) => /^[UW][A-Z0-9]+$/.test(id) && id !== bot && id !== 'USLACKBOT'))];
   if (target === undefined || members.length === 0) return reply(t(ctx.locale, 'enps.no_audience'));
   // Each member's DM in the language they chose, else the workspace's.
   const languages = await new LanguageStore(ctx.db).languages(ctx.workspaceLocale ?? ctx.locale);
@@ -274,7 +295,7 @@ export async function startEnpsSurvey(audience: SurveyAudience | undefined, ques
       await enqueue(trx, { dedupeKey: `enps:${surveyId}:${member}`, kind: 'enps_question', target: member, message: dm, notBefore: ctx.now }, ctx.now);
     }
   });
-  return reply(t(ctx.locale, 'enps.started', { n: members.length }));
+  return reply(tn(ctx.locale, 'enps.started', members.length));
 }
 
 /** A digest's metrics in words, with what splits them: "First response time, CSAT by team". */
