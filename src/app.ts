@@ -204,6 +204,8 @@ async function shutdown(server: Server, slack: SlackSurface, jobs: ScheduledJobs
   clearInterval(sweep);
   clearTimeout(grace);
   await jobsStopped;
+  // The requests are answered; what their deliveries started after the 200 (an escalation's alert and its post) ends now.
+  await jobs.drain(Math.max(graceMs, 3000));
   await backfill.stop();
   await slack.stop();
   await db.destroy();

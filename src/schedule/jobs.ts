@@ -18,7 +18,7 @@ import { registerAlertActions } from '../slack/listeners/alert-actions.js';
 import { registerEnpsActions } from '../slack/listeners/enps.js';
 import { OutboxSender } from './sender.js';
 import { LeaderLease } from '../store/lease-store.js';
-import { Scheduler, type Job } from './scheduler.js';
+import { Scheduler, within, type Job } from './scheduler.js';
 import { alertEscalations, evaluateThresholds, sweepEscalations, sweepSla, type AlertJobDeps } from './alert-jobs.js';
 import type { SlaAlertSettings } from './sla-alerts.js';
 import { runDigests } from './digests.js';
@@ -41,6 +41,12 @@ export interface ScheduledJobs {
   start(): void;
   /** Starts no job and no post from now on; waits up to `waitMs` for those in progress (a post Slack is answering), then gives up the lease. */
   stop(waitMs?: number): Promise<void>;
+  /**
+   * After the HTTP server has closed: waits up to `waitMs` for the work webhooks started after their 200 (escalation
+   * alerts, and the outbox pass that posts them, which is no scheduler tick), so that a post Slack is answering is
+   * marked sent before the database closes.
+   */
+  drain(waitMs: number): Promise<void>;
 }
 
 export function alertSettings(config: Config): SlaAlertSettings {
@@ -82,6 +88,8 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
     registerAlertActions(slack.app, { db, poster, clock, locale: config.kpi.locale, timezone: config.kpi.timezone, logger });
     registerEnpsActions(slack.app, { db, poster, clock, locale: config.kpi.locale, logger });
   }
+  /** After-delivery work in progress (afterDelivery), for drain. */
+  const afterDeliveries = new Set<Promise<void>>();
   return {
     scheduler,
     sender,
@@ -89,8 +97,16 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
     alertDeps,
     async afterDelivery(outcome) {
       if (outcome.escalated.length === 0) return;
-      const created = await alertEscalations(alertDeps, outcome.escalated, clock());
-      if (created > 0 && scheduler.isLeader) await sender.deliverDue().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'outbox delivery failed'));
+      const work = (async () => {
+        const created = await alertEscalations(alertDeps, outcome.escalated, clock());
+        if (created > 0 && scheduler.isLeader) await sender.deliverDue().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'outbox delivery failed'));
+      })();
+      afterDeliveries.add(work);
+      try {
+        await work;
+      } finally {
+        afterDeliveries.delete(work);
+      }
     },
     start() {
       if (config.alerts.scheduler) scheduler.start(TICK_MS);
@@ -99,6 +115,7 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
       sender.halt();
       return scheduler.stop(waitMs);
     },
+    drain: (waitMs) => within(Promise.allSettled([...afterDeliveries, sender.idle()]), waitMs),
   };
 }
 

@@ -117,11 +117,12 @@ export class Scheduler {
   }
 }
 
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
+/** Resolves when `promise` settles or after `ms`, whichever comes first. */
+export function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);
     timer.unref();
   });
-  return Promise.race([promise.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise.then(() => undefined, () => undefined), timeout]).finally(() => clearTimeout(timer));
 }

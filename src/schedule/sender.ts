@@ -100,6 +100,11 @@ export class OutboxSender {
     return report;
   }
 
+  /** Settles when no pass is running (the one running now has finished, however it ended). */
+  idle(): Promise<void> {
+    return this.running === undefined ? Promise.resolve() : this.running.then(() => undefined, () => undefined);
+  }
+
   /** Posts nothing more: a pass in progress finishes its current post and hands the rest of its rows back. */
   halt(): void {
     this.halted = true;
@@ -133,7 +138,8 @@ export class OutboxSender {
       const at = clock();
       if (failure.kind === 'rate_limited') {
         this.pausedUntil = at + (failure.retryAfterSeconds ?? 1) * 1000;
-        await store.retryAt(row.id, this.pausedUntil, failure.reason, true);
+        // Slack's pacing, not a failure of the row: not counted towards maxAttempts (docs/alerts.md).
+        await store.retryAt(row.id, this.pausedUntil, failure.reason, false);
         report.retried += 1;
         logger.warn({ outbox: row.id, retryAfter: failure.retryAfterSeconds }, 'Slack rate limit: waiting as told');
       } else if (failure.kind === 'transient' && row.attempts + 1 < (this.options.maxAttempts ?? 10)) {

@@ -16,6 +16,8 @@ export interface FakeAnswer {
   readonly status?: number;
   readonly headers?: Record<string, string>;
   readonly body: Record<string, unknown>;
+  /** Answers this long after the call arrived (a slow Slack). */
+  readonly delayMs?: number;
 }
 
 export type Answerer = (call: RecordedCall) => FakeAnswer;
@@ -45,8 +47,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       calls.push(call);
       const answerer: Answerer = answers.get(call.method) ?? (() => ({ body: { ok: true } }));
       const answer = answerer(call);
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
-      res.end(JSON.stringify(answer.body));
+      setTimeout(() => {
+        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+        res.end(JSON.stringify(answer.body));
+      }, answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/store/alert-store.js';
+import { openDatabase } from '../../src/store/database.js';
 import { GoalStore } from '../../src/store/goal-store.js';
 import { alertEscalations, ESCALATION_SWEEP_AFTER_MS, evaluateThresholds, sweepEscalations } from '../../src/schedule/alert-jobs.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
@@ -59,6 +60,38 @@ describe(`escalation alerts at ingest on ${TEST_ENGINE}`, () => {
     await send('msg_2', [{ type: 'ticket.escalated', id: 'e3', occurred_at: new Date(now).toISOString(), ticket: { id: 'T-77' } }]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+  });
+});
+
+describe(`a stop while an escalation's post is in flight on ${TEST_ENGINE}`, () => {
+  it('waits for the post the webhook started (no scheduler tick running), so its row is marked sent, not left claimed for the next leader', async () => {
+    const slack = await startFakeSlack();
+    // Slack takes 700 ms to answer the post.
+    slack.answer('chat.postMessage', (call) => ({ body: { ok: true, channel: call.args.channel, ts: '1.1' }, delayMs: 700 }));
+    const bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef', SLACK_API_URL: slack.url, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET });
+    try {
+      await new AlertStore(bot.db).addRule({ kind: 'escalations', channelId: 'CESCALATE', filters: {} }, Date.now());
+      // This process leads once its scheduler has ticked.
+      for (let i = 0; i < 100 && !bot.jobs.scheduler.isLeader; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(bot.jobs.scheduler.isLeader).toBe(true);
+      const now = Date.now();
+      const body = JSON.stringify({ events: [
+        { type: 'ticket.created', id: 's1', occurred_at: new Date(now - 60_000).toISOString(), actor: { type: 'customer', id: 'c1' }, ticket: { id: 'T-88', status: 'new' } },
+        { type: 'ticket.escalated', id: 's2', occurred_at: new Date(now).toISOString(), ticket: { id: 'T-88' } },
+      ] });
+      expect((await postWebhook(bot.url, 'generic', body, standardWebhookHeaders(body, 'msg_stop'))).status).toBe(200);
+      await slack.waitFor('chat.postMessage', 1, 3000);
+      await bot.stop();
+      const db = openDatabase(bot.config.database);
+      try {
+        expect(await db('alert_outbox').where({ kind: 'escalation' }).select('state', 'channel_id')).toEqual([{ state: 'sent', channel_id: 'CESCALATE' }]);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await bot.dispose();
+      await slack.close();
+    }
   });
 });
 
