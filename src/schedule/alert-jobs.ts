@@ -7,7 +7,7 @@
 import type { Database } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import type { Locale } from '../i18n/locale.js';
-import { AlertStore, type AlertRuleRow, type AlertRow, type QuietHours, type SlaTicketRow } from '../store/alert-store.js';
+import { AlertStore, type AlertRuleRow, type OpenBreach, type QuietHours, type SlaTicketRow } from '../store/alert-store.js';
 import { FOLLOW_UP_KIND, enqueue } from '../store/outbox-store.js';
 import { SlaStore } from '../store/sla-store.js';
 import { LanguageStore, type Languages } from '../store/language-store.js';
@@ -98,6 +98,8 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
     if (created) report.alerts += 1;
   }
 
+  // Warnings and reminders held by quiet hours for a target met or stopped since are not posted when the hours end.
+  await store.cancelHeldOfSettledAlerts();
   for (const alert of await store.openBreaches()) {
     for (const step of followUps(alert, deps.settings, now)) {
       await deps.db.transaction(async (trx) => {
@@ -105,12 +107,12 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
         const current = await store.lockForFollowUp(trx, alert.id);
         if (current === undefined || !followUps(current, deps.settings, now).some((due) => due.kind === step.kind)) return;
         if (step.kind === 'reminder') {
-          await sendReminder(trx, alert, step.count, { quiet, languages, overdueRules }, now);
+          await sendReminder(trx, store, alert, step.count, { quiet, languages, overdueRules }, now);
           await store.recordReminder(trx, alert.id, step.count + 1, now);
           report.reminders += 1;
         } else {
           if (alert.leadSlackUserId !== null) {
-            const view = { ...(alert.view as TicketAlertView), leadAfterSeconds: deps.settings.escalateAfterMs / 1000 } as AlertView;
+            const view = { ...(alert.view as TicketAlertView), assignee: assigneeOf(alert.assigneeNow), leadAfterSeconds: deps.settings.escalateAfterMs / 1000 } as AlertView;
             await enqueue(trx, { dedupeKey: `${alert.dedupeKey}:lead`, kind: FOLLOW_UP_KIND.lead, target: alert.leadSlackUserId, message: renderAlert(view, languages.of(alert.leadSlackUserId)), notBefore: now, ticketId: alert.ticketId ?? undefined, alertId: alert.id }, now);
             report.leads += 1;
           }
@@ -123,19 +125,22 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
 }
 
 /**
- * A breach's reminder, to its channel and the assignee. A channel an `overdue` rule chose hears no more once the rule
- * is removed (and a reminder held by quiet hours is cancelled with it); the assignee's DM goes on.
+ * A breach's reminder, to its channel and to the ticket's assignee as it is now (reassigned or linked since the
+ * breach). A channel an `overdue` rule chose hears no more once the rule is removed (and a reminder held by quiet hours
+ * is cancelled with it); the assignee's DM goes on. A channel whose earlier post of the alert is still held by quiet
+ * hours gets no reminder behind it: when the hours end it hears once, not the breach and every reminder together.
  */
-async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: AlertRow, count: number, ctx: { quiet: Map<string, QuietHours>; languages: Languages; overdueRules: readonly AlertRuleRow[] }, now: number): Promise<void> {
+async function sendReminder(trx: Parameters<typeof enqueue>[0], store: AlertStore, alert: OpenBreach, count: number, ctx: { quiet: Map<string, QuietHours>; languages: Languages; overdueRules: readonly AlertRuleRow[] }, now: number): Promise<void> {
   const { quiet, languages } = ctx;
-  const view = { ...(alert.view as TicketAlertView), reminder: count } as AlertView;
+  const view = { ...(alert.view as TicketAlertView), assignee: assigneeOf(alert.assigneeNow), reminder: count } as AlertView;
   const base = { kind: FOLLOW_UP_KIND.reminder, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
   const ruleGone = alert.alertRuleId !== null && !ctx.overdueRules.some((rule) => rule.id === alert.alertRuleId);
-  if (alert.channelId !== null && !ruleGone) {
+  if (alert.channelId !== null && !ruleGone && !(await store.heldPostTo(trx, alert.id, alert.channelId))) {
     const rule = alert.alertRuleId === null ? {} : { alertRuleId: alert.alertRuleId };
     await enqueue(trx, { ...base, ...rule, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
   }
-  if (alert.assigneeSlackUserId !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(alert.assigneeSlackUserId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: alert.assigneeSlackUserId, notBefore: now }, now);
+  const assignee = alert.assigneeNow.assigneeSlackUserId;
+  if (assignee !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(assignee)), dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: assignee, notBefore: now }, now);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { SlaTarget } from '../kpi/sla.js';
 import { saveTeam, type TeamRow } from './teams.js';
 import type { TicketFilters } from './kpi-store.js';
 import type { AlertView } from '../slack/blocks/alerts.js';
+import { FOLLOW_UP_KIND } from './outbox-store.js';
 
 /** Spelled as the partial index's predicate (migration 20261122000009). */
 
@@ -72,6 +73,11 @@ export interface AlertRow {
   readonly snoozedUntil: number | null;
   readonly escalatedAt: number | null;
   readonly createdAt: number;
+}
+
+/** An open breach (AlertStore.openBreaches) with its ticket's assignee as it is now. */
+export interface OpenBreach extends AlertRow {
+  readonly assigneeNow: { readonly assigned: boolean; readonly assigneeName: string | null; readonly assigneeSlackUserId: string | null };
 }
 
 export interface NewAlert {
@@ -297,21 +303,56 @@ export class AlertStore {
    * Breach alerts nobody acknowledged whose ticket still runs late on the same
    * due time: the candidates for a reminder or for the lead.
    */
-  async openBreaches(): Promise<AlertRow[]> {
-    const rows: AlertDbRow[] = [];
+  /**
+   * Unacknowledged breaches whose target still runs, each with the ticket's assignee as it is now (reassigned since
+   * the breach, or linked to Slack since): its reminders and the lead's DM name, and DM, that person.
+   */
+  async openBreaches(): Promise<OpenBreach[]> {
+    const rows: (AlertDbRow & { now_assignee_agent_id: number | null; now_assignee_name: string | null; now_assignee_slack_user_id: string | null })[] = [];
     for (const spec of TARGETS) {
       const query = this.db('alerts as al')
         .join('tickets as t', 't.id', 'al.ticket_id')
+        .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
         .where('al.kind', 'sla_breach')
         .whereNull('al.acknowledged_at')
         .where('al.dedupe_key', 'like', `sla:%:${spec.target}:%`)
         .whereRaw(OPEN_STATUS_SQL)
         .whereRaw(`t.${spec.due} = al.due_at`)
-        .select('al.*');
+        .select('al.*', 't.assignee_agent_id as now_assignee_agent_id', 'a.name as now_assignee_name', 'a.slack_user_id as now_assignee_slack_user_id');
       if (spec.stop !== null) void query.whereNull(`t.${spec.stop}`);
-      rows.push(...((await query) as AlertDbRow[]));
+      rows.push(...((await query) as typeof rows));
     }
-    return rows.map(alertFromRow).sort((a, b) => a.id - b.id);
+    return rows
+      .map((row) => ({ ...alertFromRow(row), assigneeNow: { assigned: row.now_assignee_agent_id !== null, assigneeName: row.now_assignee_name, assigneeSlackUserId: row.now_assignee_slack_user_id } }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Cancels the posts still waiting (quiet hours) of SLA alerts whose target has stopped since (met, the ticket solved
+   * or deleted, the due time moved): their warnings and reminders. A breach's own post still goes: the breach happened.
+   */
+  async cancelHeldOfSettledAlerts(): Promise<number> {
+    let cancelled = 0;
+    for (const spec of TARGETS) {
+      const running = this.db('tickets as t')
+        .select(this.db.raw('1'))
+        .whereRaw('t.id = al.ticket_id')
+        .whereRaw(OPEN_STATUS_SQL)
+        .whereRaw(`t.${spec.due} = al.due_at`);
+      if (spec.stop !== null) void running.whereNull(`t.${spec.stop}`);
+      const settled = this.db('alerts as al').select('al.id').whereIn('al.kind', ['sla_warning', 'sla_breach']).where('al.dedupe_key', 'like', `sla:%:${spec.target}:%`).whereNotExists(running);
+      cancelled += await this.db('alert_outbox')
+        .where('state', 'pending')
+        .whereIn('kind', ['sla_warning', FOLLOW_UP_KIND.reminder])
+        .whereIn('alert_id', settled)
+        .update({ state: 'cancelled' });
+    }
+    return cancelled;
+  }
+
+  /** Whether a post of the alert to `target` is still waiting (held by quiet hours): a reminder would only pile up behind it. */
+  async heldPostTo(trx: Knex, alertId: number, target: string): Promise<boolean> {
+    return (await trx('alert_outbox').where({ alert_id: alertId, channel_id: target, state: 'pending' }).first('id')) !== undefined;
   }
 
   /**

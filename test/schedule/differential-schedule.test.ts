@@ -401,7 +401,8 @@ interface Expected { target: string; at: number; what: string }
  * - "posted again every SLA_RENOTIFY_MINUTES ... at most SLA_RENOTIFY_MAX times" (to the same places), each N minutes
  *   after the previous post of the breach;
  * - "after SLA_ESCALATE_AFTER_MINUTES ... the team lead gets a DM" (counted from the breach);
- * - "Reminders stop as soon as the target is met ... or someone acknowledges"; acknowledge "cancels reminders not yet sent";
+ * - "Reminders stop as soon as the target is met ... or someone acknowledges"; acknowledge, and the target met, cancel
+ *   reminders not yet sent; a channel still holding an earlier post of the breach gets no reminder behind it;
  * - "A snooze holds reminders and the lead's DM until it ends";
  * - quiet hours: "Alerts for that channel wait in the outbox until the quiet hours end — except breaches of urgent
  *   tickets, which are posted at once. DMs are not held."
@@ -412,11 +413,16 @@ function breachOracle(c: BreachCase, s: { renotify: number; max: number; escalat
   const stop = c.action.kind === 'ack' || c.action.kind === 'reply' ? c.action.at : Infinity;
   const snooze = c.action.kind === 'snooze1h' || c.action.kind === 'snooze4h' ? [c.action.at, c.action.at + (c.action.kind === 'snooze1h' ? 1 : 4) * HOUR] : undefined;
   const held = (t: number) => (snooze !== undefined && t >= (snooze[0] as number) && t < (snooze[1] as number) ? (snooze[1] as number) : t);
+  let channelFreeAt = Number.NEGATIVE_INFINITY; // when the channel's last post of the breach goes out
   const channel = (t: number, what: string, cancellable: boolean) => {
     // A reminder is the urgent breach "posted again": not held either.
     const at = c.urgent ? t : quietEnd(quiet, t);
-    if (cancellable && at > t && at >= stop && c.action.kind === 'ack') return; // still waiting when acknowledged
+    // "A channel whose earlier post of the alert is still held by quiet hours gets no reminder behind it."
+    if (cancellable && channelFreeAt > t) return;
+    // Still waiting when acknowledged, or when the target was met ("Reminders stop as soon as the target is met").
+    if (cancellable && at > t && at >= stop) return;
     out.push({ target: 'CALERTS', at, what });
+    channelFreeAt = at;
   };
   out.push({ target: `D${c.user}`, at: due, what: 'breach' });
   channel(due, 'breach', false);

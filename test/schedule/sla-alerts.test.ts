@@ -202,6 +202,53 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     expect(renderMessage({ text: '', blocks: posts[2]?.blocks as never })).toContain('Reminder 1');
   });
 
+  it('a breach\'s reminders and the lead\'s DM follow the ticket to its new assignee, and name them', async () => {
+    await ticket('T-R', T0 - HOUR);
+    const settings = { renotifyMs: 30 * MIN, renotifyMax: 1, escalateAfterMs: 60 * MIN };
+    await sweep(settings);
+    expect(w.posts().map((post) => post.channel).sort()).toEqual(['CALERTS', 'DUAYU']);
+    // Reassigned to Budi, who is linked to Slack.
+    await w.ingest([{ ticket: 'T-R', type: 'assignee_changed', at: w.now + MIN, data: { assignee: { type: 'agent', id: 'agent-8', email: 'budi@example.com', name: 'Budi' } } }]);
+    await w.db('agents').where({ email: 'budi@example.com' }).update({ slack_user_id: 'UBUDI' });
+    w.now += 30 * MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 1, leads: 0 });
+    const reminders = w.posts().slice(2);
+    expect(reminders.map((post) => post.channel).sort()).toEqual(['CALERTS', 'DUBUDI']);
+    for (const post of reminders) expect(renderMessage({ text: '', blocks: post.blocks as never })).toContain('Assignee: @UBUDI');
+    w.now += 30 * MIN;
+    expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 0, leads: 1 });
+    expect(renderMessage({ text: '', blocks: w.posts().find((post) => post.channel === 'DULEAD')?.blocks as never })).toContain('Assignee: @UBUDI');
+  });
+
+  it('quiet hours: a channel hears a held breach once when they end, without the reminders queued behind it; a reminder held for a ticket solved meanwhile is not posted', async () => {
+    // Quiet from 08:00 to 12:00 UTC on CALERTS; due at 09:00 (not urgent): held until 12:00, reminders every 30 min.
+    await w.alerts.setQuietHours('CALERTS', { starts: '08:00', ends: '12:00', timezone: 'UTC' }, T0);
+    const settings = { renotifyMs: 30 * MIN, renotifyMax: 3, escalateAfterMs: 10 * HOUR };
+    await ticket('T-Q', T0 - HOUR);
+    for (let minutes = 0; minutes <= 3 * 60; minutes += 30) {
+      w.now = T0 + minutes * MIN;
+      await sweep(settings);
+    }
+    // The DMs are not held: the breach and three reminders. The channel: the breach alone, at 12:00.
+    expect(w.posts().filter((post) => post.channel === 'DUAYU')).toHaveLength(4);
+    expect(w.posts().filter((post) => post.channel === 'CALERTS').map((post) => renderMessage({ text: '', blocks: post.blocks as never }).includes('Reminder'))).toEqual([false]);
+
+    // Another breach, due 12:30 is outside the hours; then held reminders of a ticket solved before the hours end.
+    await w.alerts.setQuietHours('CALERTS', { starts: '12:45', ends: '14:00', timezone: 'UTC' }, T0);
+    await ticket('T-S', T0 + 2.5 * HOUR);
+    w.now = T0 + 3.5 * HOUR + MIN; // 12:31: the breach, posted at once
+    await sweep(settings);
+    w.now = T0 + 4 * HOUR + MIN; // 13:01: reminder 1, held until 14:00
+    await sweep(settings);
+    const held = await w.db('alert_outbox').where({ state: 'pending', channel_id: 'CALERTS', kind: 'sla_reminder' });
+    expect(held).toHaveLength(1);
+    await w.ingest([{ ticket: 'T-S', type: 'agent_reply', at: T0 + 4 * HOUR + 10 * MIN, actor: AGENT, data: {} }]);
+    w.now = T0 + 5 * HOUR; // 14:00
+    await sweep(settings);
+    expect(await w.db('alert_outbox').where({ id: held[0]?.id }).first('state')).toEqual({ state: 'cancelled' });
+    expect(w.posts().filter((post) => post.channel === 'CALERTS' && renderMessage({ text: '', blocks: post.blocks as never }).includes('T-S')).map((post) => renderMessage({ text: '', blocks: post.blocks as never }).includes('Reminder'))).toEqual([false]);
+  });
+
   it('Acknowledge records who and when, updates the messages in place and stops re-notification', async () => {
     await ticket('T-6', T0 - HOUR);
     await sweep();
