@@ -268,6 +268,21 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     expect(w.posts()).toHaveLength(2);
   });
 
+  it('a message Slack would not update at Acknowledge (429) is rewritten at the next click on it', async () => {
+    await ticket('T-U', T0 - HOUR);
+    await sweep();
+    const [alert] = await w.db('alerts').select('id');
+    const deps = { db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
+    w.slack.answer('chat.update', () => ({ status: 429, headers: { 'retry-after': '30' }, body: { ok: false, error: 'ratelimited' } }));
+    expect(await handleAlertAction(ALERT_ACTIONS.acknowledge, String(alert.id), 'UBOSS', deps)).toBe('acknowledged');
+    expect(w.slack.callsTo('chat.update')).toHaveLength(2);
+    w.slack.answer('chat.update', (call) => ({ body: { ok: true, channel: call.args.channel, ts: call.args.ts } }));
+    expect(await handleAlertAction(ALERT_ACTIONS.acknowledge, String(alert.id), 'UOTHER', deps)).toBe('already_acknowledged');
+    const retried = w.slack.callsTo('chat.update').slice(2);
+    expect(retried.map((call) => call.args.channel).sort()).toEqual(['CALERTS', 'DUAYU']);
+    for (const call of retried) expect(renderMessage({ text: '', blocks: call.args.blocks as never })).toContain('Acknowledged by @UBOSS');
+  });
+
   it('Snooze 1 h delays the reminder to the end of the snooze', async () => {
     await ticket('T-7', T0 - HOUR);
     await sweep();

@@ -23,6 +23,7 @@ import { t } from '../../src/i18n/catalogue.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import type { NormalizedEvent } from '../../src/ingest/events.js';
 import { ALERT_ACTIONS } from '../../src/slack/blocks/alerts.js';
+import { AlertStore } from '../../src/store/alert-store.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../helpers/fake-slack.js';
 import { slackSignature } from '../helpers/slack-requests.js';
@@ -373,6 +374,19 @@ describe(`permissions through the real receiver on ${TEST_ENGINE}`, () => {
     expect(answered.map((call) => [call.args.response_type, call.args.replace_original, call.args.text])).toEqual([
       ['ephemeral', false, expect.stringContaining('deleted or marked as spam in the helpdesk')],
     ]);
+  });
+
+  it('Acknowledge on an alert someone acknowledged already changes nothing and says who did, to the clicker alone', async () => {
+    const store = new AlertStore(bot.db);
+    const view = { kind: 'sla_breach', alertId: 0, ticket: { externalId: 'T-ACK', url: null, priority: 'normal', team: null }, target: 'firstResponse', dueAt: 1, at: 1, percent: 100, assignee: null, timezone: 'UTC' } as const;
+    const alertId = await bot.db.transaction((trx) => store.createAlert(trx, { dedupeKey: 'sla:0:firstResponse:breach:ack-test', kind: 'sla_breach', channelId: 'C0000ACK', assigneeSlackUserId: null, leadSlackUserId: null, dueAt: 1, view }, Date.now()));
+    await store.acknowledge(alertId as number, 'U0000BOSS', Date.parse('2026-11-20T09:30:00Z'));
+    const before = await snapshot();
+    const replies = slack.callsTo('response_url').length;
+    expect((await click(ALERT_ACTIONS.acknowledge, String(alertId), MEMBER)).status).toBe(200);
+    const answered = (await slack.waitFor('response_url', replies + 1)).slice(replies);
+    expect(answered.map((call) => [call.args.response_type, call.args.replace_original, call.args.text])).toEqual([['ephemeral', false, expect.stringContaining('Acknowledged by <@U0000BOSS>')]]);
+    expect(changedTables(before, await snapshot())).toEqual([]);
   });
 
   it('the Home tab shows the configuration to an admin only', async () => {

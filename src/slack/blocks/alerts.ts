@@ -135,7 +135,7 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
     else if (view.reminder !== undefined) blocks.push(context([t(locale, 'alert.reminder', { n: view.reminder })]));
   }
   if (view.acknowledged !== undefined) {
-    blocks.push(context([t(locale, 'alert.acknowledged', { user: `<@${view.acknowledged.by}>`, time: formatDate(locale, view.acknowledged.at, view.timezone, { time: true, zone: true }) })]));
+    blocks.push(context([acknowledgedLine(view.acknowledged, view.timezone, locale)]));
   } else {
     if (view.snoozed !== undefined) blocks.push(context([t(locale, 'alert.snoozed', { user: `<@${view.snoozed.by}>`, time: formatDate(locale, view.snoozed.until, view.timezone, { time: true, zone: true }) })]));
     blocks.push(actions(alertButtons(view.alertId, view.ticket, locale), `alert:${view.alertId}`));
@@ -202,6 +202,11 @@ const DELIVERY_ADVICE: Record<string, 'channel' | 'person' | 'token'> = {
   user_not_found: 'person', user_disabled: 'person', cannot_dm_bot: 'person',
   invalid_auth: 'token', not_authed: 'token', token_revoked: 'token', token_expired: 'token', account_inactive: 'token', missing_scope: 'token', no_permission: 'token',
 };
+
+/** "Acknowledged by @someone on <time>.": on the alert's messages, and to whoever clicks an alert already acknowledged. */
+export function acknowledgedLine(acknowledged: { by: string; at: number }, timezone: string, locale: Locale): string {
+  return t(locale, 'alert.acknowledged', { user: `<@${acknowledged.by}>`, time: formatDate(locale, acknowledged.at, timezone, { time: true, zone: true }) });
+}
 
 export function deliveryFailureMessage(failure: { target: string; reason: string; kind: string }, locale: Locale): SlackMessage {
   const target = /^[UW]/.test(failure.target) ? `<@${failure.target}>` : `<#${failure.target}>`;

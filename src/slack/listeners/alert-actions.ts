@@ -17,7 +17,7 @@ import { SlaStore } from '../../store/sla-store.js';
 import { LanguageStore } from '../../store/language-store.js';
 import { tomorrowsWorkingHours } from '../../schedule/sla-alerts.js';
 import { matchKey } from '../../kpi/sla.js';
-import { ALERT_ACTIONS, renderAlert, type AlertView, type TicketAlertView } from '../blocks/alerts.js';
+import { ALERT_ACTIONS, acknowledgedLine, renderAlert, type AlertView, type TicketAlertView } from '../blocks/alerts.js';
 import type { SlackPoster } from '../poster.js';
 
 type BoltApp = InstanceType<typeof App>;
@@ -42,7 +42,11 @@ export async function handleAlertAction(actionId: string, value: string | undefi
   const outbox = new OutboxStore(deps.db);
   const before = await alerts.alert(alertId);
   if (before === undefined) return 'unknown_alert';
-  if (before.acknowledgedAt !== null) return 'already_acknowledged';
+  if (before.acknowledgedAt !== null) {
+    // A message still showing the buttons (its update failed: Slack was slow or rate-limited) is rewritten again now.
+    await updateMessages(before, outbox, deps);
+    return 'already_acknowledged';
+  }
   const now = deps.clock();
   let after: AlertRow | undefined;
   let outcome: AlertActionOutcome;
@@ -99,8 +103,16 @@ export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void 
     const value = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
     try {
       const outcome = await handleAlertAction(actionId, value, body.user.id, deps);
+      const locale = async () => (await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale;
       // The alert went with its ticket (deleted in the helpdesk): say so to whoever clicked, rather than nothing.
-      if (outcome === 'unknown_alert') await respond({ response_type: 'ephemeral', replace_original: false, text: t((await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale, 'alert.gone') });
+      if (outcome === 'unknown_alert') await respond({ response_type: 'ephemeral', replace_original: false, text: t(await locale(), 'alert.gone') });
+      // Acknowledged already (by someone else, or from a message whose update failed): say by whom, rather than nothing.
+      if (outcome === 'already_acknowledged') {
+        const alert = await new AlertStore(deps.db).alert(Number(value));
+        if (alert?.acknowledgedBy != null && alert.acknowledgedAt !== null) {
+          await respond({ response_type: 'ephemeral', replace_original: false, text: acknowledgedLine({ by: alert.acknowledgedBy, at: alert.acknowledgedAt }, deps.timezone, await locale()) });
+        }
+      }
     } catch (error) {
       deps.logger.error({ actionId, err: describeError(error) }, 'alert action failed');
     }
