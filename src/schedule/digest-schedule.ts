@@ -43,6 +43,11 @@ export function isValidCron(expression: string): boolean {
   return expression.trim().split(/\s+/).length === 5 && cron.validate(expression);
 }
 
+/** Whether a valid expression names one minute of the hour at most (`0 * * * *` hourly); `* * * * *` would post each minute. */
+export function cronAtMostHourly(expression: string): boolean {
+  return matcherOf(expression).minute.size === 1;
+}
+
 interface Matcher {
   minute: Set<number>;
   hour: Set<number>;

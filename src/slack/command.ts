@@ -45,7 +45,7 @@
  *   admins:
  *     language <#C..> en|id|ms|tr|default      choose a channel's (what is posted there)
  */
-import { isValidCron } from '../schedule/digest-schedule.js';
+import { cronAtMostHourly, isValidCron } from '../schedule/digest-schedule.js';
 import type { TicketFilters } from '../store/kpi-store.js';
 import { METRIC_IDS, METRICS, METRICS_WITHOUT_TICKET_FILTERS, valueRange, type MetricId, type Unit } from '../kpi/definitions.js';
 import { PERIOD_WORDS, type Period, type PeriodProblem } from '../kpi/periods.js';
@@ -210,6 +210,8 @@ export type KpiCommandErrorCode =
   | 'same_quiet_times'
   /** A `cron:"..."` that is not five valid cron fields. */
   | 'bad_cron'
+  /** A `cron:"..."` naming several minutes of an hour (`* * * * *`): a digest goes at most once an hour. */
+  | 'cron_too_often'
   | 'bad_timezone'
   | 'bad_threshold'
   /** A threshold the metric can never cross (CSAT < 180%, NPS > 100, backlog < -1). */
@@ -247,7 +249,7 @@ export type KpiCommandErrorCode =
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
-  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
+  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'cron_too_often', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
   'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
   'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range', 'count_not_whole', 'goal_alert_not_for_agent',
   'bad_sample', 'sample_not_for_metric', 'unknown_sort',
@@ -583,6 +585,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
       once(cronExpression, word);
       cronExpression = word.slice(5).trim().replace(/\s+/g, ' ');
       if (!isValidCron(cronExpression)) return fail('bad_cron', word);
+      if (!cronAtMostHourly(cronExpression)) return fail('cron_too_often', word);
     } else if (lower === 'if-changed') {
       onlyIfChanged = true;
     } else if (/^by[:=]/i.test(word)) {

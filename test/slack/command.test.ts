@@ -197,6 +197,11 @@ describe('admin verbs', () => {
       kind: 'subscribe', channel: { id: 'C123ABC' }, schedule: { frequency: 'cron', expression: '0 9 * * 1-5' }, timezone: 'Asia/Jakarta', metrics: ['backlog'], filters: {}, onlyIfChanged: true,
     });
     expect(parse('subscribe <#C123ABC> cron:"every morning"')).toMatchObject({ kind: 'error', code: 'bad_cron', word: 'cron:every morning' });
+    // A digest goes at most once an hour.
+    expect(parse('subscribe <#C123ABC> cron:"* * * * *"')).toMatchObject({ kind: 'error', code: 'cron_too_often' });
+    expect(parse('subscribe <#C123ABC> cron:"*/15 9-17 * * 1-5"')).toMatchObject({ kind: 'error', code: 'cron_too_often' });
+    expect(parse('subscribe <#C123ABC> cron:"0 * * * *"')).toMatchObject({ kind: 'subscribe' });
+    expect(parse('subscribe <#C123ABC> cron:"30 9,13,17 * * 1-5"')).toMatchObject({ kind: 'subscribe' });
     expect(parse('subscribe <#C123ABC> cron:"0 9 * * *" daily')).toMatchObject({ kind: 'error', code: 'unexpected_word', word: 'daily' });
     expect(request('subscribe <#G0PRIV1> WEEKLY 17.45 Europe/Istanbul')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'mon' }, time: '17:45', timezone: 'Europe/Istanbul' });
     expect(request('subscribe <#C1AAAA> weekly Sunday 07:00 UTC')).toMatchObject({ schedule: { frequency: 'weekly', weekday: 'sun' }, timezone: 'UTC' });
@@ -530,7 +535,7 @@ describe('errors', () => {
     const texts = [
       'backlgo', 'frt shar', 'explain backlgo', 'frt yesterdy', 'frt team', 'frt teem:x', 'frt 7d 30d', 'explain', 'frt "x', 'subscribe #x daily 09:00',
       'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base', 'alerts <#C1AAAA> threshold frt &gt; 4',
-      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
+      'frt csat', 'churn team:x', 'subscribe <#C1AAAA> cron:"0 25 * * *"', 'subscribe <#C1AAAA> cron:"* * * * *"', 'frt priority:P1', 'alerts quiet <#C1AAAA> 22:00 22:00', 'alerts <#C1AAAA> threshold csat &lt; 180%',
       'language fr',
       'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
       'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%', 'goal backlog 2.5', 'alerts <#C1AAAA> threshold backlog goal by:agent',

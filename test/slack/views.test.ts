@@ -389,6 +389,12 @@ describe('long lists in sections of whole lines', () => {
     expect(clip(`${'x'.repeat(2997)}🇹🇷`, 3000)).toBe(`${'x'.repeat(2997)}…`);
     expect(clip(`${'x'.repeat(2995)}🇹🇷yy`, 3000)).toBe(`${'x'.repeat(2995)}🇹🇷…`);
     expect(clip(`ab👨‍👩‍👧cd`, 8)).toBe('ab…');
+    // Never inside an escape, which Slack would show as typed: `&am…`.
+    expect(clip('ab &amp; cd', 6)).toBe('ab …');
+    expect(clip('ab &amp; cd', 8)).toBe('ab …');
+    expect(clip('ab &amp; cd', 9)).toBe('ab &amp;…');
+    expect(clip('x &lt;!channel&gt;', 5)).toBe('x …');
+    expect(clip('R&D team', 4)).toBe('R&D…');
     expect(clip('İade ödemeleri', 6)).toBe('İade …');
     // A grapheme longer than the window read around the cut is cut at the window, not dropped whole (with all before it).
     const marked = clip(`${'x'.repeat(2000)}a${'\u0301'.repeat(100_000)}`, 3000);

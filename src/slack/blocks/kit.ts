@@ -53,6 +53,9 @@ export function clip(text: string, max: number): string {
     if (from + index + segment.length > max - 1) break;
     end = from + index + segment.length;
   }
+  // Nor inside an escape (`&amp;`, `&lt;`, `&gt;`: escapeMrkdwn's), which Slack would show as typed ("&am…").
+  const entity = /&(?:a|am|amp|l|lt|g|gt)?$/.exec(text.slice(Math.max(0, end - 4), end));
+  if (entity !== null) end -= entity[0].length;
   return `${text.slice(0, end)}…`;
 }
 
