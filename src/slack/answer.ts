@@ -41,6 +41,8 @@ export interface Asker {
   readonly email?: string;
   /** The channel the command was typed in (`/kpi enps start` without a channel surveys its members). */
   readonly channelId?: string;
+  /** Slack could not be asked who they are (users.info failed): admin rights come from KPI_ADMINS alone this time. */
+  readonly unverified?: boolean;
 }
 
 
@@ -88,7 +90,7 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
   const request = parseKpiCommand(text, { now, timezone: deps.timezone });
   if (isCommandError(request)) return { message: commandErrorView(request, asker.locale), share: false };
   if (requiresAdmin(request)) {
-    if (!asker.isAdmin) return { message: noticeView(t(asker.locale, 'error.admin_only')), share: false };
+    if (!asker.isAdmin) return { message: noticeView(t(asker.locale, asker.unverified === true ? 'error.admin_unverified' : 'error.admin_only')), share: false };
     if (deps.admin === undefined) return { message: noticeView(t(asker.locale, 'error.generic')), share: false };
     return { message: await deps.admin(request as AdminRequest, asker), share: false };
   }

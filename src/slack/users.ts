@@ -42,7 +42,7 @@ export class SlackUsers {
       } catch (error) {
         // Not cached: the next request asks Slack again.
         this.logger.warn({ err: error, userId }, 'users.info failed: answering in the workspace language, admin rights from KPI_ADMINS only');
-        return asker;
+        return { ...asker, unverified: true };
       }
     }
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();

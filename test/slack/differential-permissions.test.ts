@@ -64,6 +64,8 @@ const MEMBER = 'U0000PLEB'; // nobody special
 const UNKNOWN = 'U0000FAIL'; // users.info fails: KPI_ADMINS alone decides (not listed)
 const DOWN = 'U0000DOWN'; // users.info answers 500: retried briefly, then as UNKNOWN
 const REFUSAL = t('en', 'error.admin_only');
+/** The refusal when Slack could not say whether the asker is an admin. */
+const UNVERIFIED = t('en', 'error.admin_unverified');
 
 type Snapshot = Record<string, string[]>;
 
@@ -308,14 +310,14 @@ describe(`permissions through the real receiver on ${TEST_ENGINE}`, () => {
 
   it.each(CONFIGURATION.filter((_, i) => i % 3 === 0))('when users.info fails, a user not in KPI_ADMINS is refused: /kpi %s', async (text) => {
     const before = await snapshot();
-    expect(await command(text, UNKNOWN)).toContain(REFUSAL);
+    expect(await command(text, UNKNOWN)).toContain(UNVERIFIED);
     expect(changedTables(before, await snapshot())).toEqual([]);
   });
 
   it('when users.info answers 500, the reply comes within seconds (a few quick retries, not the SDK\'s half hour), refusing a non-listed user', async () => {
     const before = await snapshot();
     const started = Date.now();
-    expect(await command('alerts <#C0000OPS0> overdue', DOWN)).toContain(REFUSAL);
+    expect(await command('alerts <#C0000OPS0> overdue', DOWN)).toContain(UNVERIFIED);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(slack.callsTo('users.info').filter((call) => call.args.user === DOWN).length).toBe(3);
     expect(changedTables(before, await snapshot())).toEqual([]);

@@ -48,6 +48,7 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     slack.answer('users.info', (call) => {
       const id = String(call.args.user);
       if (id === 'U0000GONE') return { body: { ok: false, error: 'user_not_found' } };
+      if (id === 'U0000DOWN') return { body: { ok: false, error: 'internal_error' } };
       // Rate limited on the first try only.
       if (id === 'U0000BUSY' && slack.callsTo('users.info').filter((c) => c.args.user === id).length === 1) return { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } };
       return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US', profile: users[id]?.email === undefined ? {} : { email: users[id]?.email } } } };
@@ -149,6 +150,10 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(String(reply.args.text)).toContain('no SLA policies');
     const refused = await command('frt 7d', 'U0000GONE');
     expect(headerOf(refused.reply)).toBe('First response time: 1 h');
+    // Someone not in KPI_ADMINS, when Slack cannot say whether they are an admin, is told so rather than "admins only".
+    const unverified = await command('sla list', 'U0000DOWN');
+    expect(String(unverified.reply.args.text)).toContain('Slack could not be asked just now whether you are a workspace admin');
+    expect(String(unverified.reply.args.text)).toContain('Nothing was changed');
   });
 
   it('waits out a 429 on users.info (Retry-After) and still answers', async () => {

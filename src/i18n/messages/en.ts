@@ -155,6 +155,7 @@ export const en = {
   'error.see_help': 'Type `/kpi help` to see every command.',
   'error.generic': 'Something went wrong while preparing this answer. Please try again in a moment.',
   'error.admin_only': 'Only workspace admins and owners, or people listed in KPI_ADMINS, can do this. Nothing was changed.',
+  'error.admin_unverified': 'Slack could not be asked just now whether you are a workspace admin, so only the people in KPI_ADMINS can do this at the moment. Nothing was changed; please try again in a minute.',
 
   // --- What a command is missing (error.missing_argument's {expected}) ---
   'argument.metric': 'a metric',

@@ -142,6 +142,7 @@ export const id: Messages = {
   'error.see_help': 'Ketik `/kpi help` untuk melihat semua perintah.',
   'error.generic': 'Terjadi kesalahan saat menyiapkan jawaban ini. Silakan coba beberapa saat lagi.',
   'error.admin_only': 'Hanya admin dan pemilik workspace, atau orang yang tercantum di KPI_ADMINS, yang bisa melakukan ini. Tidak ada yang diubah.',
+  'error.admin_unverified': 'Slack tidak dapat ditanya saat ini apakah Anda admin workspace, jadi untuk sementara hanya orang yang tercantum di KPI_ADMINS yang dapat melakukan ini. Tidak ada yang diubah; silakan coba lagi sebentar lagi.',
 
   'argument.metric': 'sebuah metrik',
   'argument.channel': 'sebuah kanal (ketik `#` lalu pilih)',

@@ -144,6 +144,7 @@ export const ms: Messages = {
   'error.see_help': 'Taip `/kpi help` untuk melihat semua arahan.',
   'error.generic': 'Berlaku masalah semasa menyediakan jawapan ini. Sila cuba sebentar lagi.',
   'error.admin_only': 'Hanya pentadbir dan pemilik ruang kerja, atau orang yang disenaraikan dalam KPI_ADMINS, boleh melakukan ini. Tiada apa-apa yang diubah.',
+  'error.admin_unverified': 'Slack tidak dapat ditanya sekarang sama ada anda pentadbir ruang kerja, jadi buat masa ini hanya orang yang disenaraikan dalam KPI_ADMINS boleh melakukannya. Tiada apa-apa yang diubah; sila cuba lagi sebentar lagi.',
 
   'argument.metric': 'satu metrik',
   'argument.channel': 'satu saluran (taip `#` dan pilih)',
