@@ -300,12 +300,9 @@ export class AlertStore {
   }
 
   /**
-   * Breach alerts nobody acknowledged whose ticket still runs late on the same
-   * due time: the candidates for a reminder or for the lead.
-   */
-  /**
-   * Unacknowledged breaches whose target still runs, each with the ticket's assignee as it is now (reassigned since
-   * the breach, or linked to Slack since): its reminders and the lead's DM name, and DM, that person.
+   * Breach alerts nobody acknowledged whose ticket still runs late on the same due time (the candidates for a reminder
+   * or for the lead), each with the ticket's assignee as it is now (reassigned since the breach, or linked to Slack
+   * since): its reminders and the lead's DM name, and DM, that person.
    */
   async openBreaches(): Promise<OpenBreach[]> {
     const rows: (AlertDbRow & { now_assignee_agent_id: number | null; now_assignee_name: string | null; now_assignee_slack_user_id: string | null })[] = [];
@@ -340,12 +337,10 @@ export class AlertStore {
         .whereRaw(OPEN_STATUS_SQL)
         .whereRaw(`t.${spec.due} = al.due_at`);
       if (spec.stop !== null) void running.whereNull(`t.${spec.stop}`);
-      const settled = this.db('alerts as al').select('al.id').whereIn('al.kind', ['sla_warning', 'sla_breach']).where('al.dedupe_key', 'like', `sla:%:${spec.target}:%`).whereNotExists(running);
-      cancelled += await this.db('alert_outbox')
-        .where('state', 'pending')
-        .whereIn('kind', ['sla_warning', FOLLOW_UP_KIND.reminder])
-        .whereIn('alert_id', settled)
-        .update({ state: 'cancelled' });
+      // Only the alerts with such a post waiting are looked at (a few), not every alert ever made.
+      const waiting = () => this.db('alert_outbox').where('state', 'pending').whereIn('kind', ['sla_warning', FOLLOW_UP_KIND.reminder]);
+      const settled = this.db('alerts as al').select('al.id').whereIn('al.id', waiting().whereNotNull('alert_id').select('alert_id')).where('al.dedupe_key', 'like', `sla:%:${spec.target}:%`).whereNotExists(running);
+      cancelled += await waiting().whereIn('alert_id', settled).update({ state: 'cancelled' });
     }
     return cancelled;
   }

@@ -144,7 +144,7 @@ export const ms: Messages = {
   'error.see_help': 'Taip `/kpi help` untuk melihat semua arahan.',
   'error.generic': 'Berlaku masalah semasa menyediakan jawapan ini. Sila cuba sebentar lagi.',
   'error.admin_only': 'Hanya pentadbir dan pemilik ruang kerja, atau orang yang disenaraikan dalam KPI_ADMINS, boleh melakukan ini. Tiada apa-apa yang diubah.',
-  'error.admin_unverified': 'Slack tidak dapat ditanya sekarang sama ada anda pentadbir ruang kerja, jadi buat masa ini hanya orang yang disenaraikan dalam KPI_ADMINS boleh melakukannya. Tiada apa-apa yang diubah; sila cuba lagi sebentar lagi.',
+  'error.admin_unverified': 'Slack tidak dapat dihubungi sebentar tadi untuk mengesahkan sama ada anda pentadbir ruang kerja, jadi buat masa ini hanya orang yang disenaraikan dalam KPI_ADMINS boleh melakukan ini. Tiada apa-apa yang diubah; sila cuba lagi dalam seminit.',
 
   'argument.metric': 'satu metrik',
   'argument.channel': 'satu saluran (taip `#` dan pilih)',
@@ -314,7 +314,7 @@ export const ms: Messages = {
   'alert.button.open': 'Buka dalam helpdesk',
   'alert.delivery_failed': ':warning: Mesej kepada {target} tidak dapat dihantar: Slack menjawab `{reason}`. {advice} Perkara ini dilaporkan sekali sahaja.',
   'alert.delivery_advice.channel': 'Pastikan saluran itu masih wujud dan bot telah dijemput ke dalamnya.',
-  'alert.delivery_advice.person': 'Orang itu mungkin telah meninggalkan ruang kerja, atau ialah bot.',
+  'alert.delivery_advice.person': 'Orang itu mungkin telah meninggalkan ruang kerja, atau sebenarnya bot.',
   'alert.delivery_advice.token': 'Token bot atau skopnya tidak lagi berfungsi: semak SLACK_BOT_TOKEN, atau pasang semula aplikasi dengan skop dalam manifest.yml.',
   'alert.delivery_advice.log': 'Butirannya ada dalam log bot.',
 
