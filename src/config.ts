@@ -346,6 +346,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     kpi: config.kpi,
     alerts: config.alerts,
     webhooks: Object.fromEntries(Object.entries(config.webhooks).map(([key, value]) => [key, key.endsWith('File') ? value : hidden(value as string | undefined)])),
+    payloadRetentionDays: config.payloadRetentionDays,
     sourceTimezones: config.sourceTimezones,
     logLevel: config.logLevel,
   };

@@ -168,5 +168,6 @@ describe('describeConfig', () => {
 
   it('shows every setting that changes what is computed, FRESHDESK_TIMEZONE included', () => {
     expect(describeConfig(parseConfig({ FRESHDESK_TIMEZONE: 'Asia/Kolkata' }))).toMatchObject({ sourceTimezones: { freshdesk: 'Asia/Kolkata' } });
+    expect(describeConfig(parseConfig({ PAYLOAD_RETENTION_DAYS: '7' }))).toMatchObject({ payloadRetentionDays: 7 });
   });
 });

@@ -71,6 +71,8 @@ export function startBackfill(options: BackfillOptions): BackfillRunner {
     });
 
   let held = false;
+  /** Whether this process has said it waits for another's rebuild lease (once per wait). */
+  let waitSaid = false;
   let run: { rebuilt: number; of: number; loggedAt: number } | undefined;
   /** One turn of the loop: a batch rebuilt, or nothing to do now. Returns whether to go on at once. */
   const turn = async (): Promise<boolean> => {
@@ -84,9 +86,13 @@ export function startBackfill(options: BackfillOptions): BackfillRunner {
     }
     if (!(await lease.acquire())) {
       if (held) logger.info('rebuild: another process has taken it over');
+      // Said once: a process killed mid-rebuild holds it until its lease runs out, and the reports wait without a word.
+      else if (!waitSaid) logger.info({ withinSeconds: Math.ceil((LEASE_TTL_MS + retryMs) / 1000) }, 'rebuild: another process holds it, or held it until it stopped; this one takes it over when that lease runs out');
+      waitSaid = true;
       held = false;
       return false;
     }
+    waitSaid = false;
     held = true;
     if (run === undefined) {
       const pending = await store.pendingBackfills();

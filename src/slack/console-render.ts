@@ -30,6 +30,8 @@ const consoleNames = new Map<string, string>([[CONSOLE_USER, 'console']]);
 
 /** The console's made-up id for `#name` (prefix C) or `@name` (prefix U), remembered so that `consoleName` gives the name back. */
 export function consoleId(prefix: 'C' | 'U', name: string): string {
+  // `@console` is the console's own user, who types the commands (linked with `/kpi link @console …`, its digests).
+  if (prefix === 'U' && name.toLowerCase() === 'console') return CONSOLE_USER;
   const id = `${prefix}${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
   consoleNames.set(id, name);
   return id;

@@ -758,14 +758,19 @@ async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], 
   }
   const rows = [...byKey.values()].sort((a, b) => inKeyOrder(a.external_id, b.external_id));
   if (rows.length === 0) return ids;
+  // An account with the address of a person already linked to Slack (`/kpi link`, the Home tab) is that person's too:
+  // a second helpdesk's account, or one first seen after the link, gets their Slack user (an index lookup by address).
+  const linkedByAddress = (email: string | null) =>
+    email === null ? null : trx.raw('(select l.slack_user_id from agents as l where l.email = ? and l.slack_user_id is not null order by l.id limit 1)', [email]);
   // RETURNING gives each row's id, inserted or updated, on both engines: no second read.
   const found = (await trx('agents')
-    .insert(rows)
+    .insert(rows.map((row) => ({ ...row, slack_user_id: linkedByAddress(row.email) })))
     .onConflict(['source', 'external_id'])
     .merge({
       email: trx.raw('coalesce(excluded.email, agents.email)'),
       name: trx.raw('coalesce(excluded.name, agents.name)'),
       name_key: trx.raw('coalesce(excluded.name_key, agents.name_key)'),
+      slack_user_id: trx.raw('coalesce(agents.slack_user_id, excluded.slack_user_id)'),
       updated_at: trx.raw('excluded.updated_at'),
     })
     .returning(['id', 'external_id'])) as { id: number; external_id: string }[];

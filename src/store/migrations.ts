@@ -46,6 +46,7 @@ const MIGRATION_LOCK_KEY = 7_316_920_415;
  * pool, so a pool of one connection still migrates.
  */
 async function oneAtATime<T>(db: Database, work: () => Promise<T>): Promise<T> {
+  if (engineOf(db) === 'sqlite') return withoutForeignKeys(db, () => explained(work));
   if (engineOf(db) !== 'postgres') return explained(work);
   const { connectionString } = db.client.config.connection as { connectionString: string };
   const client = new pg.Client({ connectionString });
@@ -57,6 +58,28 @@ async function oneAtATime<T>(db: Database, work: () => Promise<T>): Promise<T> {
     return await explained(work);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * SQLite drops or changes a column by rebuilding the table (a copy, the table dropped, the copy renamed). With foreign
+ * keys on, dropping `tickets` deletes every row that cascades from it: `migrate down` past a migration that dropped a
+ * column of `tickets` emptied ticket_tags, ticket_response_intervals, the tickets' survey answers and alerts. Foreign
+ * keys are off while migrations run (a PRAGMA a transaction cannot change, so it is set around them, on the one writer
+ * connection), then checked: a violation is reported, never left silent.
+ */
+async function withoutForeignKeys<T>(db: Database, work: () => Promise<T>): Promise<T> {
+  await db.raw('PRAGMA foreign_keys = OFF');
+  try {
+    const result = await work();
+    const violations = (await db.raw('PRAGMA foreign_key_check')) as { table: string; parent: string }[];
+    if (violations.length > 0) {
+      const tables = [...new Set(violations.map((row) => `${row.table} → ${row.parent}`))].join(', ');
+      throw new Error(`the migrations left ${violations.length} rows whose referenced row is missing (${tables}): restore the database from its backup, or report this with the migration's name`);
+    }
+    return result;
+  } finally {
+    await db.raw('PRAGMA foreign_keys = ON');
   }
 }
 

@@ -103,6 +103,18 @@ describe(`ticket rebuilds in the background on ${TEST_ENGINE}`, () => {
     expect(started).toHaveLength(1);
   });
 
+  it('a process that finds the rebuild held by another (one killed mid-rebuild holds it until its lease runs out) says so, once', async () => {
+    const store = await seed(t.db, 3);
+    await store.askRebuildAll();
+    // A dead process's lease, renewed a moment ago.
+    await t.db('leases').insert({ name: 'backfill', holder: 'dead-host:1:00000000', acquired_at: T0 + DAY - 1000, expires_at: T0 + DAY + 60_000 }).onConflict('name').merge();
+    const { logger, lines } = memoryLogger();
+    const runner = startBackfill({ db: t.db, store, logger, retryMs: 10, clock: () => T0 + DAY });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await runner.stop();
+    expect(lines.filter((line) => line.msg.startsWith('rebuild: another process holds it'))).toHaveLength(1);
+  });
+
   it('a rebuild asked with nothing left to rebuild (finished by another process a moment before) is cleared without a word', async () => {
     const store = await seed(t.db, 0);
     await store.askRebuildAll();

@@ -45,6 +45,8 @@ describe('the console rendering of a Slack message', () => {
     expect(escapeLikeSlack('subscribe #support-leads daily 09:00 tag:#x')).toBe('subscribe <#CSUPPORTLEADS|support-leads> daily 09:00 tag:#x');
     expect(escapeLikeSlack('alerts team Billing #billing-alerts @ayu.s')).toBe('alerts team Billing <#CBILLINGALERTS|billing-alerts> <@UAYUS|ayu.s>');
     expect(escapeLikeSlack('link @ayu ayu@example.com')).toBe('link <@UAYU|ayu> ayu@example.com');
+    // `@console` is the console's own user, so `/kpi link @console …` then `/kpi digest me …` and the Home tab work.
+    expect(escapeLikeSlack('link @console ayu@example.com')).toBe('link <@U0CONSOLE|console> ayu@example.com');
   });
 
   it('shows the console\'s made-up ids by the names typed: a reply says #billing-alerts, not #CBILLINGALERTS; ids from an earlier run by their letters', async () => {

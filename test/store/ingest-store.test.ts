@@ -179,3 +179,28 @@ describe(`rows written in key order on ${TEST_ENGINE}`, () => {
     expect(await db('agents').orderBy('external_id').pluck('external_id')).toEqual(['amy', 'max', 'zed']);
   });
 });
+
+describe(`accounts of a person linked to Slack on ${TEST_ENGINE}`, () => {
+  const t = useTestDatabase({ migrate: true });
+
+  it('an account first seen after its address was linked (another helpdesk, a new id) gets the Slack user; a linked account keeps its own', async () => {
+    const { db } = t;
+    const store = new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + 10 * HOUR);
+    const assigned = (id: string, agent: { id: string; email?: string }): NormalizedEvent[] => [
+      { kind: 'ticket', type: 'ticket_created', externalTicketId: id, occurredAt: T0, data: { status: 'new', assignee: { type: 'agent', ...agent } }, actor: { type: 'customer', id: 'c' }, dedupeKey: `${id}-c` },
+    ];
+    await store.recordEvents('zendesk', assigned('Z-1', { id: '90', email: 'ayu@example.com' }));
+    await db('agents').where({ source: 'zendesk', external_id: '90' }).update({ slack_user_id: 'U0000AYU' });
+    // Her Freshdesk account (the address in capitals), and a new Zendesk id with the address; someone else's account.
+    await store.recordEvents('freshdesk', [...assigned('F-1', { id: '7', email: 'Ayu@Example.com' }), ...assigned('F-2', { id: '8', email: 'budi@example.com' })]);
+    await store.recordEvents('zendesk', assigned('Z-2', { id: '91', email: 'ayu@example.com' }));
+    const linked = async (source: string, id: string) => ((await db('agents').where({ source, external_id: id }).first('slack_user_id')) as { slack_user_id: string | null }).slack_user_id;
+    expect(await linked('freshdesk', '7')).toBe('U0000AYU');
+    expect(await linked('zendesk', '91')).toBe('U0000AYU');
+    expect(await linked('freshdesk', '8')).toBeNull();
+    // An account linked to someone already stays theirs when another account with its address is linked elsewhere.
+    await db('agents').where({ source: 'freshdesk', external_id: '7' }).update({ slack_user_id: 'U0000OTHR' });
+    await store.recordEvents('freshdesk', assigned('F-3', { id: '7', email: 'ayu@example.com' }));
+    expect(await linked('freshdesk', '7')).toBe('U0000OTHR');
+  });
+});
