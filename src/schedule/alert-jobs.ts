@@ -8,7 +8,7 @@ import type { Database } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import type { Locale } from '../i18n/locale.js';
 import { AlertStore, type AlertRuleRow, type OpenBreach, type QuietHours, type SlaTicketRow } from '../store/alert-store.js';
-import { FOLLOW_UP_KIND, enqueue } from '../store/outbox-store.js';
+import { FOLLOW_UP_KIND, enqueue, heldPostOf } from '../store/outbox-store.js';
 import { SlaStore } from '../store/sla-store.js';
 import { LanguageStore, type Languages } from '../store/language-store.js';
 import { KpiStore } from '../store/kpi-store.js';
@@ -107,7 +107,7 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
         const current = await store.lockForFollowUp(trx, alert.id);
         if (current === undefined || !followUps(current, deps.settings, now).some((due) => due.kind === step.kind)) return;
         if (step.kind === 'reminder') {
-          await sendReminder(trx, store, alert, step.count, { quiet, languages, overdueRules }, now);
+          await sendReminder(trx, alert, step.count, { quiet, languages, overdueRules }, now);
           await store.recordReminder(trx, alert.id, step.count + 1, now);
           report.reminders += 1;
         } else {
@@ -130,12 +130,12 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
  * is cancelled with it); the assignee's DM goes on. A channel whose earlier post of the alert is still held by quiet
  * hours gets no reminder behind it: when the hours end it hears once, not the breach and every reminder together.
  */
-async function sendReminder(trx: Parameters<typeof enqueue>[0], store: AlertStore, alert: OpenBreach, count: number, ctx: { quiet: Map<string, QuietHours>; languages: Languages; overdueRules: readonly AlertRuleRow[] }, now: number): Promise<void> {
+async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: OpenBreach, count: number, ctx: { quiet: Map<string, QuietHours>; languages: Languages; overdueRules: readonly AlertRuleRow[] }, now: number): Promise<void> {
   const { quiet, languages } = ctx;
   const view = { ...(alert.view as TicketAlertView), assignee: assigneeOf(alert.assigneeNow), reminder: count } as AlertView;
   const base = { kind: FOLLOW_UP_KIND.reminder, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
   const ruleGone = alert.alertRuleId !== null && !ctx.overdueRules.some((rule) => rule.id === alert.alertRuleId);
-  if (alert.channelId !== null && !ruleGone && !(await store.heldPostTo(trx, alert.id, alert.channelId))) {
+  if (alert.channelId !== null && !ruleGone && !(await heldPostOf(trx, alert.id, alert.channelId))) {
     const rule = alert.alertRuleId === null ? {} : { alertRuleId: alert.alertRuleId };
     await enqueue(trx, { ...base, ...rule, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
   }

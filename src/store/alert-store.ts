@@ -345,10 +345,6 @@ export class AlertStore {
     return cancelled;
   }
 
-  /** Whether a post of the alert to `target` is still waiting (held by quiet hours): a reminder would only pile up behind it. */
-  async heldPostTo(trx: Knex, alertId: number, target: string): Promise<boolean> {
-    return (await trx('alert_outbox').where({ alert_id: alertId, channel_id: target, state: 'pending' }).first('id')) !== undefined;
-  }
 
   /**
    * The alert as it stands now, its row locked until the transaction ends (PostgreSQL): a follow-up decided from an

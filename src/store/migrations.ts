@@ -36,6 +36,9 @@ const migrationConfig = (): Knex.MigratorConfig => ({
   tableName: 'knex_migrations',
 });
 
+/** What knex's migrator answers: the batch, and the names it applied or undid. */
+type MigrationResult = readonly [unknown, readonly string[]];
+
 /** Any fixed 64-bit key: the session-level advisory lock that serializes migrating processes on PostgreSQL. */
 const MIGRATION_LOCK_KEY = 7_316_920_415;
 
@@ -45,7 +48,7 @@ const MIGRATION_LOCK_KEY = 7_316_920_415;
  * insert a lock row and no process can ever migrate again). The lock is held on a connection of its own, outside the
  * pool, so a pool of one connection still migrates.
  */
-async function oneAtATime<T>(db: Database, work: () => Promise<T>): Promise<T> {
+async function oneAtATime<T extends MigrationResult>(db: Database, work: () => Promise<T>): Promise<T> {
   if (engineOf(db) === 'sqlite') return withoutForeignKeys(db, () => explained(work));
   if (engineOf(db) !== 'postgres') return explained(work);
   const { connectionString } = db.client.config.connection as { connectionString: string };
@@ -68,14 +71,13 @@ async function oneAtATime<T>(db: Database, work: () => Promise<T>): Promise<T> {
  * keys are off while migrations run (a PRAGMA a transaction cannot change, so it is set around them, on the one writer
  * connection), then checked: a violation is reported, never left silent.
  */
-async function withoutForeignKeys<T>(db: Database, work: () => Promise<T>): Promise<T> {
+async function withoutForeignKeys<T extends MigrationResult>(db: Database, work: () => Promise<T>): Promise<T> {
   await db.raw('PRAGMA foreign_keys = OFF');
   try {
     const result = await work();
     // Checked only when a migration ran: the check reads every referencing table (a start with nothing to migrate
     // would read a million tickets' tags and waits for nothing).
-    const [, names] = result as unknown as [number, string[]];
-    if (names.length === 0) return result;
+    if (result[1].length === 0) return result;
     const violations = (await db.raw('PRAGMA foreign_key_check')) as { table: string; parent: string }[];
     if (violations.length > 0) {
       const tables = [...new Set(violations.map((row) => `${row.table} → ${row.parent}`))].join(', ');

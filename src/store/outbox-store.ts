@@ -71,6 +71,11 @@ function fromRow(row: Row): OutboxRow {
   };
 }
 
+/** Whether a post of the alert to `target` is still waiting (held by quiet hours): a reminder would only pile up behind it. */
+export async function heldPostOf(trx: Knex | Knex.Transaction, alertId: number, target: string): Promise<boolean> {
+  return (await trx('alert_outbox').where({ alert_id: alertId, channel_id: target, state: 'pending' }).first('id')) !== undefined;
+}
+
 /** Inserts a row unless its key exists; true when it was new. Call it inside the decision's transaction. */
 export async function enqueue(trx: Knex | Knex.Transaction, row: NewOutboxRow, now: number): Promise<boolean> {
   const inserted = (await trx('alert_outbox')
