@@ -40,7 +40,7 @@ const allText = (call: RecordedCall) => JSON.stringify(call.args.blocks);
 describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
   let slack: FakeSlack;
   let bot: TestBot;
-  let users: Record<string, { locale?: string; is_admin?: boolean; email?: string }>;
+  let users: Record<string, { locale?: string; is_admin?: boolean; email?: string; delayMs?: number }>;
 
   beforeAll(async () => {
     slack = await startFakeSlack();
@@ -51,7 +51,7 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
       if (id === 'U0000DOWN') return { body: { ok: false, error: 'internal_error' } };
       // Rate limited on the first try only.
       if (id === 'U0000BUSY' && slack.callsTo('users.info').filter((c) => c.args.user === id).length === 1) return { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } };
-      return { body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US', profile: users[id]?.email === undefined ? {} : { email: users[id]?.email } } } };
+      return { delayMs: users[id]?.delayMs ?? 0, body: { ok: true, user: { id, is_admin: users[id]?.is_admin ?? false, is_owner: false, locale: users[id]?.locale ?? 'en-US', profile: users[id]?.email === undefined ? {} : { email: users[id]?.email } } } };
     });
     bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta', KPI_ADMINS: 'U0000GONE' }, { clock: () => NOW });
     await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
@@ -110,6 +110,25 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(headerOf(reply)).toBe('İlk yanıt süresi: 1 sa');
     expect(slack.callsTo('users.info').some((call) => call.args.user === 'U0000TURK' && String(call.args.include_locale) === 'true')).toBe(true);
   });
+
+  it('when users.info is slow, answers within seconds in KPI_LOCALE, and the late answer serves the next command', async () => {
+    users.U0000SLOW = { locale: 'tr-TR', is_admin: true, delayMs: 4_000 };
+    let started = Date.now();
+    const first = await command('frt 7d', 'U0000SLOW');
+    expect(Date.now() - started).toBeLessThan(3_500);
+    expect(headerOf(first.reply)).toBe('First response time: 1 h');
+    // The next request joins the lookup still under way (one users.info for both) and gets its answer when it lands.
+    const second = await command('sla list', 'U0000SLOW');
+    expect(String(second.reply.args.text)).toContain('SLA');
+    expect(String(second.reply.args.text)).not.toContain('Slack could not be asked');
+    expect(slack.callsTo('users.info').filter((call) => call.args.user === 'U0000SLOW')).toHaveLength(1);
+    // Cached from then on.
+    started = Date.now();
+    const later = await command('frt 7d', 'U0000SLOW');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(headerOf(later.reply)).toBe('İlk yanıt süresi: 1 sa');
+    expect(slack.callsTo('users.info').filter((call) => call.args.user === 'U0000SLOW')).toHaveLength(1);
+  }, 20_000);
 
   it('refuses configuration to a non-admin and changes nothing', async () => {
     const { reply } = await command('subscribe <#C0000SUPP|support> daily 09:00');
