@@ -12,7 +12,7 @@ import { MAX_BREAKDOWN_BUCKETS } from '../kpi/breakdown.js';
 import { PRIORITIES } from '../ingest/events.js';
 import { t, type MessageKey } from '../i18n/catalogue.js';
 import { LOCALES, type Locale } from '../i18n/locale.js';
-import type { KpiCommandError } from './command.js';
+import { MAX_QUESTION_CHARS, type KpiCommandError } from './command.js';
 import { escapeMrkdwn } from './blocks/kit.js';
 
 export { escapeMrkdwn };
@@ -39,6 +39,8 @@ function problemSentence(locale: Locale, error: KpiCommandError, word: string): 
       return t(locale, 'error.missing_argument', { word, expected: t(locale, `argument.${error.expected ?? 'metric'}`) });
     case 'duplicate_word':
       return error.earlier === undefined ? t(locale, 'error.duplicate_word', { word }) : t(locale, 'error.duplicate_of', { word, earlier: codeSafe(error.earlier) });
+    case 'question_too_long':
+      return t(locale, 'error.question_too_long', { max: String(MAX_QUESTION_CHARS), count: String([...error.word].length) });
     case 'breakdown_too_long':
       return t(locale, 'error.breakdown_too_long', { word, max: String(MAX_BREAKDOWN_BUCKETS) });
     case 'threshold_out_of_range': {

@@ -212,6 +212,7 @@ export type KpiCommandErrorCode =
   | 'bad_cron'
   /** A `cron:"..."` naming several minutes of an hour (`* * * * *`): a digest goes at most once an hour. */
   | 'cron_too_often'
+  | 'question_too_long'
   | 'bad_timezone'
   | 'bad_threshold'
   /** A threshold the metric can never cross (CSAT < 180%, NPS > 100, backlog < -1). */
@@ -252,7 +253,7 @@ export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'cron_too_often', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
   'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
   'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range', 'count_not_whole', 'goal_alert_not_for_agent',
-  'bad_sample', 'sample_not_for_metric', 'unknown_sort',
+  'bad_sample', 'sample_not_for_metric', 'unknown_sort', 'question_too_long',
 ];
 
 /** What a verb is missing (missing_argument). */
@@ -997,6 +998,9 @@ function digestMe(verb: string, words: readonly string[]): KpiRequest {
   return { kind: 'digest_me', schedule, time, ...(timezone === undefined ? {} : { timezone }) };
 }
 
+/** The longest eNPS question, in characters: a survey question is a sentence, and a longer one would be cut in the DM. */
+export const MAX_QUESTION_CHARS = 300;
+
 /** `enps start [<#C..> | <!subteam^S..|@name>] ["question"]` (the words after `start`). */
 function enpsStart(rest: readonly string[]): KpiRequest {
   let audience: SurveyAudience | undefined;
@@ -1014,6 +1018,7 @@ function enpsStart(rest: readonly string[]): KpiRequest {
       // `enps start ""`: no question given, so the default one (a blank one would send an empty survey).
       continue;
     } else if (question === undefined) {
+      if ([...word].length > MAX_QUESTION_CHARS) return fail('question_too_long', word);
       question = word;
     } else {
       return fail('duplicate_word', word);

@@ -37,6 +37,9 @@ describe('the parser\'s new admin words', () => {
     expect(parse('enps start <#C0TEAM|team> "How likely?"')).toEqual({ kind: 'enps_start', audience: { kind: 'channel', id: 'C0TEAM', name: 'team' }, question: 'How likely?' });
     expect(parse('enps start <!subteam^S0GROUP|@support-team>')).toEqual({ kind: 'enps_start', audience: { kind: 'usergroup', id: 'S0GROUP', name: 'support-team' } });
     expect(parse('enps start')).toEqual({ kind: 'enps_start' });
+    // A question is a sentence: 300 characters at most (counted as characters, not UTF-16 units), else nothing is sent.
+    expect(parse(`enps start "${'ğ'.repeat(299)}😀"`)).toMatchObject({ kind: 'enps_start', question: `${'ğ'.repeat(299)}😀` });
+    expect(parseKpiCommand(`enps start "${'x'.repeat(301)}"`, { now: T0, timezone: 'UTC' })).toMatchObject({ kind: 'error', code: 'question_too_long' });
     expect(parse('enps')).toMatchObject({ kind: 'metric', metric: 'enps' });
     expect(parseKpiCommand('enps start <#C1> <#C2>', { now: T0, timezone: 'UTC' })).toMatchObject({ kind: 'error', code: 'duplicate_word' });
   });

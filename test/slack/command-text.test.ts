@@ -20,6 +20,7 @@ const FAULTY = [
   'subscribe <#C1AAAA> 09:00', 'subscribe <#C1AAAA> daily', 'link', 'link <@U1AAAA>', 'alerts <#C1AAAA>', 'alerts <#C1AAAA> threshold', 'frt "x',
   'subscribe #x daily 09:00', 'link @ana a@b.co', 'link <@U1AAAA> a@b', 'subscribe <#C1AAAA> daily 25:00', 'subscribe <#C1AAAA> daily 09:00 Mars/Base',
   'alerts <#C1AAAA> threshold frt &gt; 4', 'alerts <#C1AAAA> threshold csat &lt; 180%', 'alerts <#C1AAAA> threshold backlog &lt; -1', 'alerts quiet <#C1AAAA> 22:00 22:00',
+  `enps start "${'x'.repeat(420)}"`,
 ];
 
 describe('commandErrorText', () => {
@@ -61,6 +62,8 @@ describe('commandErrorText', () => {
   it('fills the details: period limits, what is missing, the choices when nothing is close', () => {
     expect(commandErrorText('en', errorOf('frt 0d'))).toBe('`0d` is out of range: from `1d` to `3660d`, or from `1h` to `2000h`. Type `/kpi help` to see every command.');
     expect(commandErrorText('en', errorOf('explain'))).toBe('`/kpi explain` needs a metric. Type `/kpi help` to see every command.');
+    // A question too long is not echoed back: its length is.
+    expect(commandErrorText('en', errorOf(`enps start "${'x'.repeat(420)}"`))).toBe('The question is 420 characters long: an eNPS question can have at most 300. Shorten it and start the survey again; nothing was sent. Type `/kpi help` to see every command.');
     expect(commandErrorText('tr', errorOf('subscribe <#C1AAAA> daily'))).toBe('`/kpi subscribe` için bir saat (`SS:DD`) gerekli. Tüm komutları görmek için `/kpi help` yazın.');
     expect(commandErrorText('en', errorOf('frt color:red'))).toBe(
       'There is no filter called `color`. You can use: `team:`, `priority:`, `channel:`, `source:`, `agent:`, `tag:`. Type `/kpi help` to see every command.',

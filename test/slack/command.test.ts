@@ -540,6 +540,7 @@ describe('errors', () => {
       'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
       'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%', 'goal backlog 2.5', 'alerts <#C1AAAA> threshold backlog goal by:agent',
       'alerts <#C1AAAA> threshold csat &lt; 80% sample:0', 'alerts <#C1AAAA> threshold backlog &gt; 5 sample:3', 'agents sort:csta',
+      `enps start "${'x'.repeat(301)}"`,
     ];
     for (const text of texts) seen.add(error(text).code);
     expect([...seen].sort()).toEqual([...KPI_COMMAND_ERROR_CODES].sort());

@@ -145,6 +145,7 @@ export const en = {
   'error.same_quiet_times': 'Quiet hours from `{word}` to `{word}` would hold nothing: give two different times, for example `20:00 08:00`.',
   'error.bad_cron': '`{word}` is not a cron schedule: write five fields (minute, hour, day of month, month, weekday) in quotes, for example `cron:"0 9 * * 1-5"`.',
   'error.cron_too_often': '`{word}` would post the digest several times an hour: a digest goes at most once an hour. Name one minute, for example `cron:"0 * * * *"` for every hour.',
+  'error.question_too_long': 'The question is {count} characters long: an eNPS question can have at most {max}. Shorten it and start the survey again; nothing was sent.',
   'error.bad_timezone': '`{word}` is not a time zone: write `Area/City`, for example `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` is not a threshold: write `threshold &lt;metric&gt; &lt;op&gt; &lt;value&gt;`, for example `threshold frt &gt; 4h` or `threshold csat &lt; 80%`, or `threshold &lt;metric&gt; goal` (`threshold frt 7d goal`) to be told when it misses its goal.',
   'error.threshold_out_of_range': '`{word}` can never be crossed: this metric runs from {from} to {to}.',

@@ -132,6 +132,7 @@ export const id: Messages = {
   'error.same_quiet_times': 'Jam tenang dari `{word}` sampai `{word}` tidak menahan apa pun: berikan dua waktu yang berbeda, misalnya `20:00 08:00`.',
   'error.bad_cron': '`{word}` bukan jadwal cron: tulis lima kolom (menit, jam, tanggal, bulan, hari) dalam tanda kutip, misalnya `cron:"0 9 * * 1-5"`.',
   'error.cron_too_often': '`{word}` akan mengirim ringkasan beberapa kali per jam: ringkasan dikirim paling sering sekali per jam. Tentukan satu menit saja, misalnya `cron:"0 * * * *"` untuk setiap jam.',
+  'error.question_too_long': 'Pertanyaannya {count} karakter: pertanyaan eNPS paling banyak {max} karakter. Persingkat lalu mulai survei lagi; belum ada yang dikirim.',
   'error.bad_timezone': '`{word}` bukan zona waktu: tulis `Wilayah/Kota`, misalnya `Asia/Jakarta`.',
   'error.bad_threshold': '`{word}` bukan ambang batas: tulis `threshold &lt;metrik&gt; &lt;operator&gt; &lt;nilai&gt;`, misalnya `threshold frt &gt; 4h` atau `threshold csat &lt; 80%`, atau `threshold &lt;metrik&gt; goal` (`threshold frt 7d goal`) untuk diberi tahu saat metrik tidak mencapai targetnya.',
   'error.threshold_out_of_range': '`{word}` tidak akan pernah terlewati: metrik ini bernilai dari {from} sampai {to}.',

@@ -134,6 +134,7 @@ export const ms: Messages = {
   'error.same_quiet_times': 'Waktu senyap dari `{word}` hingga `{word}` tidak menahan apa-apa: berikan dua masa yang berbeza, contohnya `20:00 08:00`.',
   'error.bad_cron': '`{word}` bukan jadual cron: tulis lima medan (minit, jam, hari bulan, bulan, hari minggu) dalam tanda petik, contohnya `cron:"0 9 * * 1-5"`.',
   'error.cron_too_often': '`{word}` akan menghantar ringkasan beberapa kali sejam: ringkasan dihantar paling kerap sekali sejam. Nyatakan satu minit, contohnya `cron:"0 * * * *"` untuk setiap jam.',
+  'error.question_too_long': 'Soalan itu {count} aksara: soalan eNPS paling banyak {max} aksara. Pendekkan dan mulakan tinjauan semula; tiada apa-apa dihantar.',
   'error.bad_timezone': '`{word}` bukan zon waktu: tulis `Kawasan/Bandar`, contohnya `Asia/Kuala_Lumpur`.',
   'error.bad_threshold': '`{word}` bukan ambang: tulis `threshold &lt;metrik&gt; &lt;operator&gt; &lt;nilai&gt;`, contohnya `threshold frt &gt; 4h` atau `threshold csat &lt; 80%`, atau `threshold &lt;metrik&gt; goal` (`threshold frt 7d goal`) untuk dimaklumkan apabila metrik tidak mencapai sasarannya.',
   'error.threshold_out_of_range': '`{word}` tidak akan pernah dilepasi: metrik ini bernilai dari {from} hingga {to}.',

@@ -134,6 +134,7 @@ export const tr: Messages = {
   'error.same_quiet_times': '`{word}` ile `{word}` arasındaki sessiz saatler hiçbir şeyi bekletmez: iki farklı saat verin, örneğin `20:00 08:00`.',
   'error.bad_cron': '`{word}` geçerli bir cron zamanlaması değil: beş alanı (dakika, saat, ayın günü, ay, haftanın günü) tırnak içinde yazın, örneğin `cron:"0 9 * * 1-5"`.',
   'error.cron_too_often': '`{word}` ile özet saatte birkaç kez gönderilirdi: bir özet en fazla saatte bir gönderilir. Tek bir dakika belirtin, örneğin her saat başı için `cron:"0 * * * *"`.',
+  'error.question_too_long': 'Soru {count} karakter uzunluğunda: bir eNPS sorusu en fazla {max} karakter olabilir. Kısaltıp anketi yeniden başlatın; hiçbir şey gönderilmedi.',
   'error.bad_timezone': '`{word}` bir saat dilimi değil: `Bölge/Şehir` biçiminde yazın, örneğin `Europe/Istanbul`.',
   'error.bad_threshold': '`{word}` bir eşik değeri değil: `threshold &lt;metrik&gt; &lt;operatör&gt; &lt;değer&gt;` biçiminde yazın, örneğin `threshold frt &gt; 4h` ya da `threshold csat &lt; 80%`; metrik hedefine ulaşamadığında haber almak içinse `threshold &lt;metrik&gt; goal` yazın (`threshold frt 7d goal`).',
   'error.threshold_out_of_range': '`{word}` hiçbir zaman aşılamaz: bu metrik {from} ile {to} arasında değer alır.',
