@@ -28,7 +28,11 @@ export interface FakeSlack {
   /** Sets how a method answers from now on. */
   answer(method: string, answerer: Answerer): void;
   callsTo(method: string): RecordedCall[];
-  /** A response URL on this server, as Slack puts in a slash command or button payload; what is posted to it is recorded as `response_url`. */
+  /**
+   * A response URL on this server, as Slack puts in a slash command or button payload; what is posted to it is recorded
+   * as `response_url`, except a deletion of the message the button was on (`delete_original`), recorded as
+   * `response_url.delete`: a reply is what tests wait for.
+   */
   responseUrl(id: string): string;
   /** Resolves with the calls to `method` once there are at least `count` of them (fails after `timeoutMs`). */
   waitFor(method: string, count?: number, timeoutMs?: number): Promise<RecordedCall[]>;
@@ -79,7 +83,7 @@ async function readCall(req: IncomingMessage): Promise<RecordedCall> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   const path = (req.url ?? '').split('?')[0] ?? '';
-  const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
+  let method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
   let args: Record<string, unknown> = {};
   if ((req.headers['content-type'] ?? '').includes('application/json')) {
     args = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
@@ -89,6 +93,7 @@ async function readCall(req: IncomingMessage): Promise<RecordedCall> {
       args[key] = /^[[{]/.test(value) ? safeJson(value) : value;
     }
   }
+  if (method === 'response_url' && args.delete_original === true) method = 'response_url.delete';
   const auth = req.headers.authorization;
   return { method, args, token: auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined) };
 }

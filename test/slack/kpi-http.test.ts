@@ -237,11 +237,20 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     const share = (reply.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((block) => block.type === 'actions')?.elements?.find((element) => element.action_id === 'kpi_share');
     expect(JSON.parse(share?.value ?? '{}')).toMatchObject({ m: 'frt', p: '7d', b: 'team' });
     const before = slack.callsTo('response_url').length;
-    await postButtonClick(bot.url, { actionId: 'kpi_share', value: share?.value ?? '', responseUrl: slack.responseUrl('share-split') });
+    // A double click: both clicks arrive, one answer is posted.
+    await Promise.all([1, 2].map(() => postButtonClick(bot.url, { actionId: 'kpi_share', value: share?.value ?? '', responseUrl: slack.responseUrl('share-split') })));
+    const deletionsBefore = slack.callsTo('response_url.delete').length;
     const shared = (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
     expect(shared.args.response_type).toBe('in_channel');
     expect(headerOf(shared)).toBe('First response time by team');
     expect(allText(shared)).toContain('*Billing*  1 h');
+    // Then the private answer it came from is deleted, Share button and all: after the post, and once.
+    const deleted = (await slack.waitFor('response_url.delete', deletionsBefore + 1)).at(-1) as RecordedCall;
+    expect(deleted.args).toEqual({ delete_original: true });
+    expect(slack.calls.indexOf(deleted)).toBeGreaterThan(slack.calls.indexOf(shared));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(slack.callsTo('response_url').slice(before)).toHaveLength(1);
+    expect(slack.callsTo('response_url.delete').slice(deletionsBefore)).toHaveLength(1);
   });
 
   it('refuses a split it cannot make, with the word to type instead', async () => {

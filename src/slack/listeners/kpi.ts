@@ -12,8 +12,12 @@ import { LanguageStore } from '../../store/language-store.js';
 import type { Locale } from '../../i18n/locale.js';
 import type { SlackUsers } from '../users.js';
 import { noticeView } from '../blocks/text-views.js';
+import { ACTION } from '../blocks/metric.js';
 
 type BoltApp = InstanceType<typeof App>;
+
+/** How long after a Share click was answered the same click from the same person is taken for a double click. */
+const SHARE_CLICK_MS = 5_000;
 
 export interface ListenerDeps extends AnswerDeps {
   readonly users: SlackUsers;
@@ -52,18 +56,35 @@ export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
     }
   });
 
+  // Share clicks being answered, by who clicked what on which message: a double click posts once.
+  const sharing = new Set<string>();
   app.action(/^kpi_/, async ({ action, body, ack, respond }) => {
     await ack();
     if (action.type !== 'button' || !('action_id' in action)) return;
     // The channel the button's message is in: a shared answer is written in its language, when it has one.
     const channelId = body.channel?.id;
+    const container = (body as { container?: { message_ts?: string; is_ephemeral?: boolean } }).container;
+    const click = `${body.user.id}:${container?.message_ts ?? ''}:${action.action_id}:${action.value ?? ''}`;
+    const share = action.action_id.split(':')[0] === ACTION.share;
+    if (share && sharing.has(click)) return;
+    if (share) sharing.add(click);
     const asker = { ...(await deps.users.asker(body.user.id)), ...(channelId === undefined ? {} : { channelId }) };
+    let posted = false;
     try {
       const answer = await answerAction(action.action_id, action.value, asker, deps);
       if (answer !== undefined) await send(respond as Respond, answer);
+      posted = answer?.share === true;
+      // Once posted in the channel, the private answer it was shared from goes: its Share button would post it again.
+      // It stays if Slack will not delete it; the answer was posted all the same.
+      if (posted && container?.is_ephemeral === true) await (respond as Respond)({ delete_original: true }).catch((error: unknown) => logger.warn({ err: error }, 'the shared private answer could not be deleted'));
     } catch (error) {
       logger.error({ err: error, action: action.action_id }, 'button failed');
       await (respond as Respond)({ response_type: 'ephemeral', replace_original: false, ...noticeView(t(await apologyLocale(deps, asker), 'error.generic')) }).catch(() => undefined);
+    } finally {
+      // Once posted, a few seconds more: the second click of a double click can reach us after the first was answered.
+      // A click that posted nothing (an error, a refusal) may be tried again at once.
+      if (share && posted) setTimeout(() => sharing.delete(click), SHARE_CLICK_MS).unref();
+      else sharing.delete(click);
     }
   });
 
