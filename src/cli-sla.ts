@@ -264,10 +264,13 @@ async function runAction(positionals: readonly string[], v: SlaValues, db: Datab
   try {
     recomputed = await tickets.rebuildAll(500, undefined, (done) => recompute.onProgress?.(total === 0 ? 1 : done / total, done));
   } catch (error) {
-    // The change itself is committed: say so, and leave the tickets to the bot's background rebuild.
-    await tickets.askRebuildAll().catch(() => undefined);
-    recompute.onBackgroundAsked?.();
-    throw new KpiBotError('recompute_failed', t(locale, 'sla.recompute_failed', { reason: describeError(error) }), 500, { cause: error });
+    // The change itself is committed: say so, and leave the tickets to the bot's background rebuild, if that can be asked.
+    const queued = await tickets.askRebuildAll().then(
+      () => true,
+      () => false,
+    );
+    if (queued) recompute.onBackgroundAsked?.();
+    throw new KpiBotError('recompute_failed', t(locale, queued ? 'sla.recompute_failed' : 'sla.recompute_failed_unqueued', { reason: describeError(error) }), 500, { cause: error });
   }
   output.out(tn(locale, 'sla.recomputed', recomputed));
   return 0;

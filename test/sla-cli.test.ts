@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Database } from '../src/store/database.js';
+import { engineOf, openDatabase, type Database } from '../src/store/database.js';
 import { IngestStore } from '../src/store/ingest-store.js';
 import { KpiStore } from '../src/store/kpi-store.js';
 import { computeMetric } from '../src/kpi/metrics.js';
@@ -189,5 +189,22 @@ describe(`an SLA change whose recompute fails, on ${TEST_ENGINE}`, () => {
     await expect(add).rejects.toThrow(/^Perubahan tersimpan, tetapi penghitungan ulang tiket gagal \(.+\)\. Bot menghitungnya ulang di latar belakang; `kpibot sla recompute` melakukannya sekarang$/);
     expect(await w.db('sla_policies').pluck('name')).toEqual(['high']);
     expect(await w.db('settings').pluck('key')).toContain('rebuild:all');
+  });
+
+  it('does not promise the background rebuild when it cannot be asked for either', async () => {
+    const ingest = new IngestStore(w.db, { escalationGroups: [], escalationTag: 'escalated' });
+    await ingest.recordEvents('generic', [{ kind: 'ticket', type: 'ticket_created', externalTicketId: 'T-1', occurredAt: T0, data: { status: 'open', priority: 'high' }, actor: { type: 'customer', id: 'c1' }, dedupeKey: 'c1' }]);
+    await w.db('ticket_events').update({ data: '{not json' });
+    // The settings table refuses writes (a full disk, a lost connection would do the same to the one statement).
+    if (engineOf(w.db) === 'sqlite') {
+      await w.db.raw("create trigger no_settings before insert on settings begin select raise(abort, 'settings refused'); end");
+    } else {
+      await w.db.raw("create function no_settings() returns trigger language plpgsql as $$ begin raise exception 'settings refused'; end $$");
+      await w.db.raw('create trigger no_settings before insert or update on settings for each row execute function no_settings()');
+    }
+    const add = runSla(['add', 'high', '--priority', 'high', '--first-response', '1h'], w.db, { escalationGroups: [], escalationTag: 'escalated' }, { out: () => undefined }, 'en');
+    await expect(add).rejects.toThrow(/^The change is saved, but recomputing the tickets failed \(.+\), and they could not be left to the bot either: until `kpibot sla recompute` runs, tickets keep their old due times$/);
+    expect(await w.db('sla_policies').pluck('name')).toEqual(['high']);
+    expect(await w.db('settings').pluck('key')).not.toContain('rebuild:all');
   });
 });

@@ -58,7 +58,9 @@ interface Matcher {
   anyDayOfWeek: boolean;
 }
 
+/** Parsed expressions, by their text: those of the digests in force, and any typed (the parser checks before the admin check). */
 const matchers = new Map<string, Matcher>();
+const MAX_MATCHERS = 1_000;
 
 function matcherOf(expression: string): Matcher {
   let matcher = matchers.get(expression);
@@ -75,6 +77,8 @@ function matcherOf(expression: string): Matcher {
       anyDayOfMonth: numbers(fields.dayOfMonth).size === 31,
       anyDayOfWeek: dayOfWeek.size === 7,
     };
+    // Anyone can type expressions: the cache starts again rather than grow without bound.
+    if (matchers.size >= MAX_MATCHERS) matchers.clear();
     matchers.set(expression, matcher);
   }
   return matcher;

@@ -27,12 +27,15 @@ export type GoalChange = { readonly kind: 'added' | 'changed'; readonly previous
 /** The scope as stored: a digest of its filters as the store compares them, so that long team and tag names fit the column on both engines. */
 const storedScopeKey = (filters: GoalFilters): string => createHash('sha256').update(goalScopeKey(filters)).digest('hex');
 
-function filtersOf(text: string): GoalFilters {
+/** A row's filters; undefined when its text cannot be read (edited by hand), which must not widen the goal to every ticket. */
+function filtersOf(text: string): GoalFilters | undefined {
   try {
-    const parsed = JSON.parse(text) as Record<string, unknown>;
-    return Object.fromEntries(GOAL_FILTER_KEYS.flatMap((key) => (typeof parsed[key] === 'string' ? [[key, parsed[key]]] : []))) as GoalFilters;
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const record = parsed as Record<string, unknown>;
+    return Object.fromEntries(GOAL_FILTER_KEYS.flatMap((key) => (typeof record[key] === 'string' ? [[key, record[key]]] : []))) as GoalFilters;
   } catch {
-    return {};
+    return undefined;
   }
 }
 
@@ -42,13 +45,15 @@ export class GoalStore {
   /** Every goal, in the order of the metrics (docs/metrics.md), then the wider scopes first. */
   async all(): Promise<StoredGoal[]> {
     const rows = (await this.db('kpi_goals').select('metric', 'filters', 'target', 'set_by', 'updated_at')) as Row[];
-    // Each row's filters read once, with what it sorts by.
+    // Each row's filters read once, with what it sorts by. A row whose filters cannot be read is left out: judged
+    // against every ticket, a team's goal would be wrong.
     const goals = rows
       .filter((row) => isMetricId(row.metric) && isGoalMetric(row.metric))
-      .map((row) => {
+      .flatMap((row) => {
         const filters = filtersOf(row.filters);
+        if (filters === undefined) return [];
         const goal: StoredGoal = { metric: row.metric as MetricId, filters, target: Number(row.target), setBy: row.set_by, updatedAt: Number(row.updated_at) };
-        return { goal, order: GOAL_METRICS.indexOf(goal.metric), size: Object.keys(filters).length, scope: goalScopeKey(filters) };
+        return [{ goal, order: GOAL_METRICS.indexOf(goal.metric), size: Object.keys(filters).length, scope: goalScopeKey(filters) }];
       });
     goals.sort((a, b) => a.order - b.order || a.size - b.size || (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
     return goals.map(({ goal }) => goal);

@@ -6,7 +6,7 @@
  */
 import { independently, type Database } from './database.js';
 import { saveTeam } from './teams.js';
-import { isCalendarDate, validateCalendar, validateWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
+import { isCalendarDate, validateCalendar, parseWeeklyHours, type BusinessCalendar, type WeeklyHours } from '../kpi/business-hours.js';
 import { SlaPolicyError, checkName, matchKey, sameScope, type SlaPolicy } from '../kpi/sla.js';
 import type { TeamCalendars } from '../kpi/business-durations.js';
 
@@ -45,7 +45,7 @@ export class SlaStore {
       id: row.id,
       name: row.name,
       timezone: row.timezone,
-      weeklyHours: validateWeeklyHours(JSON.parse(row.weekly_hours)),
+      weeklyHours: parseWeeklyHours(row.weekly_hours),
       holidays: holidays.filter((holiday) => holiday.calendar_id === row.id).map((holiday) => holiday.date),
       isDefault: Boolean(row.is_default),
     }));

@@ -127,6 +127,16 @@ describe(`goals over HTTP (Bolt receiver, signed requests) on ${TEST_ENGINE}`, (
     expect(await store.remove('frt', { team, tag: 't'.repeat(300) })).toBe(true);
   });
 
+  it('leaves out a goal whose stored filters cannot be read (edited by hand): a team\'s goal is never judged against every ticket', async () => {
+    const store = new GoalStore(bot.db);
+    await store.set({ metric: 'fcr', filters: { team: 'Billing' }, target: 70 }, 'U0000ADMN', NOW);
+    await store.set({ metric: 'csat', filters: { team: 'Billing' }, target: 80 }, 'U0000ADMN', NOW);
+    await bot.db('kpi_goals').where({ metric: 'fcr' }).update({ filters: '{"team": "Billing"' });
+    await bot.db('kpi_goals').where({ metric: 'csat' }).update({ filters: '["Billing"]' });
+    expect(await store.all()).toEqual([]);
+    await bot.db('kpi_goals').whereIn('metric', ['fcr', 'csat']).delete();
+  });
+
   it('takes admins setting goals at once in turn: the cap holds, and each is told what their own change did', async () => {
     const store = new GoalStore(bot.db);
     for (let index = 0; index < MAX_GOALS - 2; index += 1) await store.set({ metric: 'backlog', filters: { tag: `t${index}` }, target: index }, 'U0000ADMN', NOW);

@@ -426,6 +426,7 @@ export const id: Messages = {
   'sla.recompute_background.one': '{n} tiket sedang dihitung ulang di latar belakang, dan memakai tenggat serta durasi jam kerja lamanya sampai gilirannya tiba. Daftar kebijakan menunjukkan sisanya',
   'sla.recompute_background.other': '{n} tiket sedang dihitung ulang di latar belakang, dan tiap tiket memakai tenggat serta durasi jam kerja lamanya sampai gilirannya tiba. Daftar kebijakan menunjukkan sisanya',
   'sla.recompute_failed': 'Perubahan tersimpan, tetapi penghitungan ulang tiket gagal ({reason}). Bot menghitungnya ulang di latar belakang; `kpibot sla recompute` melakukannya sekarang',
+  'sla.recompute_failed_unqueued': 'Perubahan tersimpan, tetapi penghitungan ulang tiket gagal ({reason}), dan tiket juga tidak dapat diserahkan ke bot: sampai `kpibot sla recompute` dijalankan, tiket tetap memakai tenggat lamanya',
   'sla.recompute_pending.one': 'penghitungan ulang berjalan: tersisa {n} tiket',
   'sla.recompute_pending.other': 'penghitungan ulang berjalan: tersisa {n} tiket',
   'sla.no_policies': 'belum ada kebijakan SLA',

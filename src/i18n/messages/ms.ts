@@ -428,6 +428,7 @@ export const ms: Messages = {
   'sla.recompute_background.one': '{n} tiket sedang dikira semula di latar belakang, dan mengekalkan tarikh akhir serta tempoh waktu bekerja lamanya sehingga tiba gilirannya. Senarai polisi menunjukkan bakinya',
   'sla.recompute_background.other': '{n} tiket sedang dikira semula di latar belakang, dan setiap tiket mengekalkan tarikh akhir serta tempoh waktu bekerja lamanya sehingga tiba gilirannya. Senarai polisi menunjukkan bakinya',
   'sla.recompute_failed': 'Perubahan disimpan, tetapi pengiraan semula tiket gagal ({reason}). Bot mengiranya semula di latar belakang; `kpibot sla recompute` melakukannya sekarang',
+  'sla.recompute_failed_unqueued': 'Perubahan disimpan, tetapi pengiraan semula tiket gagal ({reason}), dan tiket juga tidak dapat diserahkan kepada bot: sehingga `kpibot sla recompute` dijalankan, tiket kekal dengan tarikh akhir lamanya',
   'sla.recompute_pending.one': 'pengiraan semula sedang berjalan: baki {n} tiket',
   'sla.recompute_pending.other': 'pengiraan semula sedang berjalan: baki {n} tiket',
   'sla.no_policies': 'tiada polisi SLA',
