@@ -12,7 +12,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type ParseContext, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { withCreation, type Actor, type NormalizedEvent, type Priority, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { offeredTokens, safeEqual, unauthorized } from './signatures.js';
-import { compact, isObject, optionalString, optionalTime, requiredString, type Json, lookup } from './values.js';
+import { compact, isObject, optionalString, optionalTime, requiredString, type Json, lookup, quoted } from './values.js';
 
 /** The literal `event` values of the template, one per automation rule. */
 export const FRESHDESK_EVENTS = ['ticket_created', 'agent_replied', 'customer_replied', 'note_added', 'ticket_updated', 'satisfaction_rated'] as const;
@@ -93,7 +93,7 @@ export const freshdeskAdapter: SourceAdapter = {
     const event = optionalString(body.event);
     if (event === undefined) throw new PayloadShapeError(`event is missing: each rule's body needs a literal event, one of ${FRESHDESK_EVENTS.join(', ')}`);
     if (!(FRESHDESK_EVENTS as readonly string[]).includes(event)) {
-      throw new PayloadShapeError(`event "${event}" is not a Freshdesk template event (one of ${FRESHDESK_EVENTS.join(', ')})`);
+      throw new PayloadShapeError(`event ${quoted(event)} is not a Freshdesk template event (one of ${FRESHDESK_EVENTS.join(', ')})`);
     }
     return parseEvent(event as FreshdeskEvent, body, context.timezone ?? 'UTC');
   },
@@ -203,7 +203,7 @@ function freshdeskStatus(value: unknown): TicketStatus | undefined {
   const status = lookup(STATUS_NAMES, text.toLowerCase().replace(/\s+/g, ' '));
   if (status === undefined) {
     throw new PayloadShapeError(
-      `status "${text}" is a custom Freshdesk status the bot cannot place: map it in the webhook template to Open, Pending, On hold, Resolved or Closed (docs/sources/freshdesk.md, "Custom statuses")`,
+      `status ${quoted(text)} is a custom Freshdesk status the bot cannot place: map it in the webhook template to Open, Pending, On hold, Resolved or Closed (docs/sources/freshdesk.md, "Custom statuses")`,
     );
   }
   return status;
@@ -214,7 +214,7 @@ function freshdeskPriority(value: unknown): Priority | undefined {
   if (text === undefined) return undefined;
   const priority = /^\d+$/.test(text) ? lookup(PRIORITY_CODES, text) : lookup(PRIORITY_NAMES, text.toLowerCase());
   if (priority === undefined) {
-    throw new PayloadShapeError(`priority "${text}" is not Low, Medium, High or Urgent (or 1-4): if your helpdesk shows translated names, send {{ticket.priority_id}} instead`);
+    throw new PayloadShapeError(`priority ${quoted(text)} is not Low, Medium, High or Urgent (or 1-4): if your helpdesk shows translated names, send {{ticket.priority_id}} instead`);
   }
   return priority;
 }
@@ -313,7 +313,7 @@ function ratingValue(body: Json): number {
   }
   const value = /^-?\d+$/.test(raw) ? Number(raw) : lookup(RATING_NAMES, raw.toLowerCase().replace(/[\s-]+/g, '_'));
   if (value === undefined || !RATING_VALUES.has(value)) {
-    throw new PayloadShapeError(`customer_feedback "${raw}" is not a Freshdesk survey rating (103, 102, 101, 100, -101, -102, -103)`);
+    throw new PayloadShapeError(`customer_feedback ${quoted(raw)} is not a Freshdesk survey rating (103, 102, 101, 100, -101, -102, -103)`);
   }
   return value;
 }

@@ -23,7 +23,7 @@ import {
   type TicketEventType,
 } from './events.js';
 import { assertFresh, hmac, header, safeEqual, unauthorized } from './signatures.js';
-import { compact, isObject, object, optionalBoolean, optionalNumber, optionalString, requiredString, requiredTime, stringList, type Json, lookup } from './values.js';
+import { compact, isObject, object, optionalBoolean, optionalNumber, optionalString, requiredString, requiredTime, stringList, type Json, lookup, quoted } from './values.js';
 
 const TICKET_TYPES: Record<string, TicketEventType> = {
   'ticket.created': 'ticket_created',
@@ -128,16 +128,16 @@ function parseEvent(event: Json, prefix: string): NormalizedEvent {
   // Short enough to be read whole in a 422 and in `kpibot deliveries` (300 characters): the nearest type, and where the
   // list is; the list itself (22 types) used to be cut off after ticket.handle_t….
   const near = closestWord(type.toLowerCase(), EVENT_TYPES);
-  throw new PayloadShapeError(`${prefix}type "${type}" is not a generic event type${near === undefined ? '' : `; did you mean "${near}"?`} docs/sources/generic.md lists all ${EVENT_TYPES.length}`);
+  throw new PayloadShapeError(`${prefix}type ${quoted(type)} is not a generic event type${near === undefined ? '' : `; did you mean "${near}"?`} docs/sources/generic.md lists all ${EVENT_TYPES.length}`);
 }
 
 function parseTicketData(ticket: Json, event: Json, type: TicketEventType, prefix: string): TicketEventData {
   const status = optionalString(ticket.status)?.toLowerCase().replace(/[_ ]/g, '-');
   if (status !== undefined && !isTicketStatus(status)) {
-    throw new PayloadShapeError(`${prefix}ticket.status "${status}" is not one of ${TICKET_STATUSES.join(', ')}`);
+    throw new PayloadShapeError(`${prefix}ticket.status ${quoted(status)} is not one of ${TICKET_STATUSES.join(', ')}`);
   }
   const priority = optionalString(ticket.priority)?.toLowerCase();
-  if (priority !== undefined && !isPriority(priority)) throw new PayloadShapeError(`${prefix}ticket.priority "${priority}" is not low, normal, high or urgent`);
+  if (priority !== undefined && !isPriority(priority)) throw new PayloadShapeError(`${prefix}ticket.priority ${quoted(priority)} is not low, normal, high or urgent`);
   const data: Record<string, unknown> = {
     status,
     priority,

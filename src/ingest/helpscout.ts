@@ -16,7 +16,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { ticketEvent, withCreation, type Actor, type EventAnchor, type NormalizedEvent, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
+import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted } from './values.js';
 
 /**
  * Help Scout conversation status → ours. Closed reopens on a customer reply (solved). Spam is not a status of ours:
@@ -140,7 +140,7 @@ export const helpscoutAdapter: SourceAdapter = {
       return withThreadHistory(conversation, handler(conversation));
     }
     if (UNUSED_EVENTS.has(name)) return [];
-    throw new PayloadShapeError(`X-HelpScout-Event "${name}" is not a Help Scout webhook event this source knows`);
+    throw new PayloadShapeError(`X-HelpScout-Event ${quoted(name)} is not a Help Scout webhook event this source knows`);
   },
 };
 
@@ -299,7 +299,7 @@ function rating(body: Json): NormalizedEvent[] {
   const id = requiredString(body.id, 'id');
   const raw = requiredString(body.rating, 'rating');
   const key = raw.toLowerCase().replace(/[\s_-]+/g, ' ');
-  if (!Object.hasOwn(RATING_SCORES, key)) throw new PayloadShapeError(`rating "${raw.slice(0, 40)}" is not Great, Okay or Not Good`);
+  if (!Object.hasOwn(RATING_SCORES, key)) throw new PayloadShapeError(`rating ${quoted(raw)} is not Great, Okay or Not Good`);
   const score = lookup(RATING_SCORES, key);
   if (score === null || score === undefined) return []; // Okay: neither good nor bad, so not part of good / (good + bad)
   const conversationId = optionalString(body.conversationId) ?? optionalString(body.ticketId);
@@ -336,7 +336,7 @@ function personActor(value: unknown, path: string): Actor | undefined {
   const withId = id === undefined ? {} : { id };
   if (type === 'customer') return { type: 'customer', ...withId };
   if (type === 'system_user' || type === 'bot' || type === 'ai') return { type: 'bot', ...withId };
-  if (type !== 'user') throw new PayloadShapeError(`${path}.type "${type}" is not customer or user`);
+  if (type !== 'user') throw new PayloadShapeError(`${path}.type ${quoted(type)} is not customer or user`);
   const email = optionalString(value.email)?.toLowerCase();
   const name = [optionalString(value.first), optionalString(value.last)].filter((part) => part !== undefined).join(' ');
   return { type: 'agent', ...withId, ...(email === undefined ? {} : { email }), ...(name === '' ? {} : { name }) };
@@ -372,6 +372,6 @@ function isSpam(body: Json): boolean {
 /** Ours for a Help Scout status; null for spam (not a status of ours: see HELPSCOUT_STATUSES). */
 function statusOf(raw: string, path: string): TicketStatus | null {
   const status = lookup(HELPSCOUT_STATUSES, raw);
-  if (status === undefined) throw new PayloadShapeError(`${path} "${raw}" is not active, pending, closed or spam`);
+  if (status === undefined) throw new PayloadShapeError(`${path} ${quoted(raw)} is not active, pending, closed or spam`);
   return status;
 }

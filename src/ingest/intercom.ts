@@ -17,7 +17,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { ticketEvent, withCreation, type Actor, type EventAnchor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
+import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted } from './values.js';
 
 /** Intercom conversation `state` → our status. Closed conversations reopen on a customer reply, hence solved. */
 export const INTERCOM_STATES: Readonly<Record<string, TicketStatus>> = { open: 'open', closed: 'solved', snoozed: 'on-hold' };
@@ -93,7 +93,7 @@ export const intercomAdapter: SourceAdapter = {
   parse(body: unknown): NormalizedEvent[] {
     const envelope = object(body, 'the body');
     if (envelope.type !== 'notification_event') {
-      throw new PayloadShapeError(`type must be "notification_event" (an Intercom webhook notification), got ${JSON.stringify(envelope.type ?? null)}`);
+      throw new PayloadShapeError(`type must be "notification_event" (an Intercom webhook notification), got ${quoted(envelope.type ?? null)}`);
     }
     const topic = requiredString(envelope.topic, 'topic');
     if (topic === 'conversation.deleted') {
@@ -113,7 +113,7 @@ export const intercomAdapter: SourceAdapter = {
       if (conversationId === undefined) throw new PayloadShapeError('data.item is a conversation_part without conversation_id: the conversation it belongs to is unknown');
       return handler({ topic, conversationId, item, parts: [item], ...(notifiedAt === undefined ? {} : { notifiedAt }) });
     }
-    if (item.type !== 'conversation') throw new PayloadShapeError(`data.item.type must be "conversation" for ${topic}, got ${JSON.stringify(item.type ?? null)}`);
+    if (item.type !== 'conversation') throw new PayloadShapeError(`data.item.type must be "conversation" for ${topic}, got ${quoted(item.type ?? null)}`);
     // The 1.x conversation has its first message in conversation_message where 2.x has source: read as 2.x, it would
     // lose the channel, the author and the assignee without a word, so it is refused, saying what to change.
     if (item.conversation_message !== undefined && item.source === undefined) {
@@ -218,7 +218,7 @@ function rated(n: Notification): TicketEvent[] {
   const rating = object(n.item.conversation_rating, 'data.item.conversation_rating');
   const score = optionalNumber(rating.rating);
   if (score === undefined || !Number.isInteger(score) || score < 1 || score > 5) {
-    throw new PayloadShapeError(`data.item.conversation_rating.rating must be a whole number from 1 to 5, got ${JSON.stringify(rating.rating ?? null)}`);
+    throw new PayloadShapeError(`data.item.conversation_rating.rating must be a whole number from 1 to 5, got ${quoted(rating.rating ?? null)}`);
   }
   // `created_at` is when the rating was requested; `updated_at` when the customer rated (or changed it).
   const occurredAt = optionalTime(rating.updated_at) ?? n.notifiedAt ?? conversationTime(n);
@@ -299,7 +299,7 @@ function authorActor(value: unknown, path: string): Actor | undefined {
   const withId = id === undefined ? {} : { id };
   if (CUSTOMER_AUTHORS.has(type)) return { type: 'customer', ...withId };
   if (type === 'bot' || type === 'team') return { type: 'bot', ...withId };
-  if (type !== 'admin') throw new PayloadShapeError(`${path}.type "${type}" is not admin, bot, team, user, lead or contact`);
+  if (type !== 'admin') throw new PayloadShapeError(`${path}.type ${quoted(type)} is not admin, bot, team, user, lead or contact`);
   if (optionalBoolean(value.from_ai_agent) === true || optionalBoolean(value.is_ai_answer) === true) return { type: 'bot', ...withId };
   const email = optionalString(value.email)?.toLowerCase();
   const name = optionalString(value.name);
@@ -315,7 +315,7 @@ function stateOf(item: Json): { status?: TicketStatus } {
   const state = optionalString(item.state)?.toLowerCase();
   if (state === undefined) return {};
   const status = lookup(INTERCOM_STATES, state);
-  if (status === undefined) throw new PayloadShapeError(`data.item.state "${state}" is not open, closed or snoozed`);
+  if (status === undefined) throw new PayloadShapeError(`data.item.state ${quoted(state)} is not open, closed or snoozed`);
   return { status };
 }
 
@@ -323,7 +323,7 @@ function stateOf(item: Json): { status?: TicketStatus } {
 function priorityOf(item: Json, required: boolean): Priority | undefined {
   const value = optionalString(item.priority)?.toLowerCase();
   const priority = value === undefined ? undefined : lookup(INTERCOM_PRIORITIES, value);
-  if (priority === undefined && required) throw new PayloadShapeError(`data.item.priority must be "priority" or "not_priority", got ${JSON.stringify(item.priority ?? null)}`);
+  if (priority === undefined && required) throw new PayloadShapeError(`data.item.priority must be "priority" or "not_priority", got ${quoted(item.priority ?? null)}`);
   return priority;
 }
 

@@ -14,7 +14,7 @@ import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './ad
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { isResolvedStatus, ticketEvent, withCreation } from './events.js';
 import { header, hmac, safeEqual, unauthorized } from './signatures.js';
-import { isObject, object, optionalNumber, optionalString, requiredString, requiredTime, optionalTime, type Json, lookup } from './values.js';
+import { isObject, object, optionalNumber, optionalString, requiredString, requiredTime, optionalTime, type Json, lookup, quoted } from './values.js';
 
 /** Events Jira sends that carry nothing the KPIs need: accepted, nothing written. */
 const IGNORED_EVENTS = new Set([
@@ -109,7 +109,7 @@ export const jiraAdapter: SourceAdapter = {
         return parseComment(payload);
     }
     if (IGNORED_EVENTS.has(event) || IGNORED_PREFIXES.some((prefix) => event.startsWith(prefix))) return [];
-    throw new PayloadShapeError(`webhookEvent "${event.slice(0, 80)}" is not a Jira webhook event (handled: ${HANDLED_EVENTS.join(', ')})`);
+    throw new PayloadShapeError(`webhookEvent ${quoted(event)} is not a Jira webhook event (handled: ${HANDLED_EVENTS.join(', ')})`);
   },
 };
 

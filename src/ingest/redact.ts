@@ -2,7 +2,8 @@
  * What is kept of a delivery's body: its shape, ids, codes, flags and times,
  * never its free text or anyone's contact details. A string is kept only under
  * a key that names an identifier, a code or a time (an allowlist), only when it
- * is short, and never when it looks like an email address; every other string
+ * is short, never when it looks like an email address, and never under a key
+ * or parent that names someone's personal data (PERSONAL_KEYS); every other string
  * becomes a marker with its length. Numbers, booleans and null are kept.
  * Nesting beyond MAX_DEPTH levels (no helpdesk sends it) becomes a marker too,
  * so a hostile body cannot exhaust the stack.
@@ -30,7 +31,16 @@ const VOCABULARY_PARENTS = /^(status|priority|statusCategory|resolution|issuetyp
  * ("Passport Id", "Postal Code"), so no key under them says what its text is, and every string beneath is removed.
  */
 const FREE_FORM_KEYS = /^(custom_attributes|custom_fields|customFields|custom_field_values|customFieldValues|cf|customfield_\d+)$/i;
+/**
+ * Keys that name someone's personal data though they end like a code or an id (`postal_code`, `tax_id`,
+ * `national_id`, `promo_code`), and parents whose every string is a part of someone's address or whereabouts
+ * (`address.state`, `location.country_code`): removed whatever their shape.
+ */
+const PERSONAL_KEYS = /(postal|post_?code|zip|tax|vat|national|passport|ssn|social_?security|licen[cs]e|iban|bank|account_?number|card|phone|mobile|birth|dob|promo|coupon|voucher|ip_?address|^ip$)/i;
+const PERSONAL_PARENTS = /(address|location|geo|billing|shipping)/i;
 const MAX_KEPT_STRING = 64;
+/** Keys whose values are ids or times, long runs of digits by nature; under any other kept key (a status, a priority), more than six digits are a phone or card number put in the wrong place. */
+const NUMERIC_KEYS = /^(id|ids|key|uuid|number|version|current|previous|timestamp|time|created|updated|resolutiondate|from|orgId|app_id)$|(_id|Id|_ids|Ids|_key|Key|_at|At|_time|Time|_version|Version)$/;
 const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 export const MAX_DEPTH = 32;
 
@@ -41,8 +51,8 @@ export const MAX_DEPTH = 32;
 export function redactPayload(value: unknown, key = '', parent = '', depth = 0, eventType = '', freeForm = false): unknown {
   if (depth >= MAX_DEPTH && value !== null && typeof value === 'object') return `[removed: nested deeper than ${MAX_DEPTH} levels]`;
   if (typeof value === 'string') {
-    const keptKey = !freeForm && (KEPT_KEYS.test(key) || (key === 'name' && VOCABULARY_PARENTS.test(parent)) || (CHANGE_VALUE_KEYS.test(key) && CODE_CHANGE_TYPES.test(eventType)));
-    if (!keptKey || value.length > MAX_KEPT_STRING || EMAIL.test(value)) return `[removed: ${value.length} chars]`;
+    const keptKey = !freeForm && !PERSONAL_KEYS.test(key) && !PERSONAL_PARENTS.test(parent) && (KEPT_KEYS.test(key) || (key === 'name' && VOCABULARY_PARENTS.test(parent)) || (CHANGE_VALUE_KEYS.test(key) && CODE_CHANGE_TYPES.test(eventType)));
+    if (!keptKey || value.length > MAX_KEPT_STRING || EMAIL.test(value) || (!NUMERIC_KEYS.test(key) && value.replace(/\D/g, '').length > 6)) return `[removed: ${value.length} chars]`;
     return value;
   }
   if (Array.isArray(value)) return value.map((item) => redactPayload(item, key, parent, depth + 1, eventType, freeForm));

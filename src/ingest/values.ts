@@ -35,6 +35,19 @@ export function clipText(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/**
+ * A value the sender put where a code belongs, quoted for an error message (kept with a rejected delivery, logged,
+ * answered): a misplaced placeholder can carry someone's text, e-mail or phone number, so anything longer than a
+ * code, with an address, or with more than six digits is given as its length only.
+ */
+export function quoted(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value ?? null) ?? String(value));
+  const digits = text.replace(/\D/g, '').length;
+  if (text.length > MAX_QUOTED || /[^\s@]+@[^\s@]+/.test(text) || digits > 6) return `[${[...text].length} characters]`;
+  return JSON.stringify(text);
+}
+const MAX_QUOTED = 40;
+
 export function object(value: unknown, path: string): Json {
   if (!isObject(value)) throw new PayloadShapeError(`${path} must be an object`);
   return value;

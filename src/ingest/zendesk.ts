@@ -14,7 +14,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { assertFresh, header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { compact, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, stringList, type Json, lookup } from './values.js';
+import { compact, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, stringList, type Json, lookup, quoted } from './values.js';
 
 const EVENT_PREFIX = 'zen:event-type:';
 
@@ -216,7 +216,7 @@ function priorityData(value: unknown): Pick<TicketEventData, 'priority'> {
 function parseTriggerBody(payload: Json, invocationId: string | undefined): NormalizedEvent[] {
   const eventName = payload.event as string;
   const type = lookup(TRIGGER_EVENTS, eventName);
-  if (type === undefined) throw new PayloadShapeError(`event "${eventName}" is not one of ${Object.keys(TRIGGER_EVENTS).join(', ')}`);
+  if (type === undefined) throw new PayloadShapeError(`event ${quoted(eventName)} is not one of ${Object.keys(TRIGGER_EVENTS).join(', ')}`);
   const ticket = payload.ticket as Json;
   const ticketId = requiredString(ticket.id, 'ticket.id');
   const createdAt = requiredTime(ticket.created_at, 'ticket.created_at (use {{ticket.created_at_with_timestamp}})');
@@ -276,7 +276,7 @@ function labelled<T extends string>(value: unknown, labels: Record<T, readonly s
   for (const [key, names] of Object.entries(labels) as [T, readonly string[]][]) {
     if (names.includes(label) || names.includes(label.toLowerCase())) return key;
   }
-  throw new PayloadShapeError(`${path} "${label}" is not a label we know; put the literal value in the trigger body (see docs/sources/zendesk.md)`);
+  throw new PayloadShapeError(`${path} ${quoted(label)} is not a label we know; put the literal value in the trigger body (see docs/sources/zendesk.md)`);
 }
 
 function goodOrBad(value: unknown): number | undefined {

@@ -16,7 +16,7 @@ import { HttpError } from '../errors.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { withCreation, type Actor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { SIGNATURE_WINDOW_MS, header, offeredTokens, safeEqual, unauthorized } from './signatures.js';
-import { clipText, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup } from './values.js';
+import { clipText, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted } from './values.js';
 
 export const ZOHODESK_EVENTS = ['Ticket_Add', 'Ticket_Update', 'Ticket_Thread_Add', 'Ticket_Comment_Add'] as const;
 
@@ -220,7 +220,7 @@ function parseEvent(item: unknown, path: string): NormalizedEvent[] {
   }
   if (!(ZOHODESK_EVENTS as readonly string[]).includes(eventType)) {
     // Contacts, accounts, tasks, comment edits...: accepted, nothing to record.
-    if (!/^[A-Za-z]+(_[A-Za-z]+)+$/.test(eventType)) throw new PayloadShapeError(`${path}.eventType "${eventType}" is not a Zoho Desk event type`);
+    if (!/^[A-Za-z]+(_[A-Za-z]+)+$/.test(eventType)) throw new PayloadShapeError(`${path}.eventType ${quoted(eventType)} is not a Zoho Desk event type`);
     return [];
   }
   const eventTime = requiredTime(event.eventTime, `${path}.eventTime`);
@@ -359,7 +359,7 @@ function zohoStatus(ticket: Json, path: string): TicketStatus | undefined {
   const byName = lookup(STATUS_NAMES, normalize(name));
   if (byName !== undefined) return byName;
   if (name === undefined && type === undefined) return undefined;
-  throw new PayloadShapeError(`${path}.status "${name ?? ''}" has no statusType Open, On Hold or Closed (got "${type ?? ''}")`);
+  throw new PayloadShapeError(`${path}.status ${quoted(name ?? '')} has no statusType Open, On Hold or Closed (got ${quoted(type ?? '')})`);
 }
 
 function isEscalatedStatus(ticket: Json): boolean {

@@ -39,11 +39,13 @@ export function zendeskHeaders(body: string, secret = ZENDESK_SECRET, timestamp 
 
 /** Every delivery stored was refused as unknown_shape, none kept any of the given texts, and no event was written. */
 export async function expectRejectedWithoutText(db: Knex, count: number, texts: readonly string[]): Promise<void> {
-  const rows = (await db('webhook_deliveries').select('status', 'reason', 'payload')) as { status: string; reason: string; payload: string }[];
+  const rows = (await db('webhook_deliveries').select('status', 'reason', 'payload', 'detail')) as { status: string; reason: string; payload: string; detail: string }[];
   expect(rows).toHaveLength(count);
   for (const row of rows) {
     expect(row).toMatchObject({ status: 'rejected', reason: 'unknown_shape' });
     for (const text of texts) expect(row.payload).not.toContain(text);
+    // The reason kept beside it quotes codes only: no text, address or number the sender put where a code belongs.
+    for (const text of texts) expect(row.detail).not.toContain(text);
   }
   expect(await db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
 }

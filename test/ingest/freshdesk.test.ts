@@ -139,6 +139,10 @@ describe(`freshdesk webhooks on ${TEST_ENGINE}`, () => {
         [{ ...fixture, status: 'Awaiting Parts' }, 'status "Awaiting Parts" is a custom Freshdesk status'],
         [{ ...fixture, status: '6' }, 'status code 6'],
         [{ ...fixture, priority: 'Niedrig' }, 'priority "Niedrig"'],
+        // A placeholder put in the wrong field: the reason gives the value's length, not the text.
+        [{ ...fixture, priority: 'jane.rej@example.com' }, 'priority [20 characters] is not'],
+        [{ ...fixture, priority: '+1 555 0100 999' }, 'priority [15 characters] is not'],
+        [{ ...fixture, status: '+62 812 3456' }, 'status [12 characters]'],
         [{ ...fixture, updated_at: 'yesterday' }, 'updated_at'],
         [{ ...fixture, ticket_id: '' }, 'ticket_id is missing'],
         [{ ...fixture, event: 'satisfaction_rated', triggered_event: '{customer_feedback:7}' }, 'customer_feedback "7"'],
@@ -149,7 +153,7 @@ describe(`freshdesk webhooks on ${TEST_ENGINE}`, () => {
         expect(res.status, message).toBe(422);
         expect(res.body).toMatchObject({ error: 'unknown_shape', message: expect.stringContaining(message) });
       }
-      await expectRejectedWithoutText(bot.db, cases.length, TEXT);
+      await expectRejectedWithoutText(bot.db, cases.length, [...TEXT, 'jane.rej@example.com', '0100 999', '+62 812']);
     });
   });
 

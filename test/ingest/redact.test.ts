@@ -5,7 +5,7 @@ describe('redactPayload', () => {
   it('keeps a Zendesk event\'s current and previous values only where they are codes: a changed subject is text', () => {
     const event = (type: string, current: unknown, previous: unknown) => ({ type: `zen:event-type:ticket.${type}`, id: 'e1', event: { current, previous }, detail: { id: '7', subject: 'Printer on fire' } });
     expect(redactPayload(event('status_changed', 'SOLVED', 'OPEN'))).toMatchObject({ event: { current: 'SOLVED', previous: 'OPEN' } });
-    expect(redactPayload(event('group_assignment_changed', '360001', null))).toMatchObject({ event: { current: '360001', previous: null } });
+    expect(redactPayload(event('group_assignment_changed', '360001234567', null))).toMatchObject({ event: { current: '360001234567', previous: null } });
     const subject = JSON.stringify(redactPayload(event('subject_changed', 'Refund still missing', 'Refund')));
     for (const text of ['Refund still missing', '"Refund"', 'Printer on fire']) expect(subject).not.toContain(text);
     expect(JSON.stringify(redactPayload(event('description_changed', 'Short text', 'Old')))).not.toContain('Short text');
@@ -61,6 +61,21 @@ describe('redactPayload on an admin\'s own fields', () => {
 });
 
 describe('redactPayload on hostile nesting', () => {
+  it('removes personal data whose key ends like a code or an id, and every string of an address or a location', () => {
+    const body = {
+      type: 'customer.purchased', id: 'evt-1',
+      customer: { id: 'c-9', postal_code: '10110', zip_code: '90210', tax_id: 'TX-77', national_id: '3174-01', promo_code: 'SAVE10', phone_number_id: '555', address: { state: 'Jawa Barat', country_code: 'ID' } },
+      contact: { location: { country_code: 'MY', region_code: 'KL' }, browser_version: '120', external_id: 'cust-42' },
+      customerAddress: { postalCode: '34000', state: 'TX' },
+    };
+    const kept = JSON.stringify(redactPayload(body));
+    for (const secret of ['10110', '90210', 'TX-77', '3174-01', 'SAVE10', '"555"', 'Jawa Barat', '"ID"', '"MY"', '"KL"', '34000', '"TX"']) expect(kept, secret).not.toContain(secret);
+    expect(redactPayload(body)).toMatchObject({ type: 'customer.purchased', id: 'evt-1', customer: { id: 'c-9' }, contact: { external_id: 'cust-42' } });
+    // A phone number where a code belongs (a placeholder in the wrong field) goes; long ids and times stay.
+    const misplaced = redactPayload({ ticket: { id: '360001234567', priority: '+62 812 3456 7890', status: '0812-3456-789', updated_at: '2026-03-11 12:44:19 +0530' } });
+    expect(misplaced).toEqual({ ticket: { id: '360001234567', priority: '[removed: 17 chars]', status: '[removed: 13 chars]', updated_at: '2026-03-11 12:44:19 +0530' } });
+  });
+
   it('cuts nesting beyond MAX_DEPTH levels instead of exhausting the stack', () => {
     const deep = JSON.parse(`${'['.repeat(300_000)}${']'.repeat(300_000)}`) as unknown;
     const kept = JSON.stringify(redactPayload(deep));
