@@ -270,7 +270,11 @@ function parseComment(payload: Json): NormalizedEvent[] {
   }
   // Comment events may carry a shortened issue without its reporter: a requester with a full Atlassian account (an
   // internal service desk) is then told from an agent by the requester the ticket's own events name (projectTicket).
-  const unsure = type === 'agent_reply' && accountType !== 'app';
+  // The ticket's assignee is an agent for sure. Anyone else may be that requester, so their name and address are not
+  // kept (agents are named from the events that say who they are: assignments, their other comments).
+  const assigneeId = isObject(fields.assignee) ? optionalString(fields.assignee.accountId) : undefined;
+  const unsure = type === 'agent_reply' && accountType !== 'app' && reporterId === undefined && (authorId === undefined || authorId !== assigneeId);
+  if (unsure) actor = authorId === undefined ? undefined : { type: 'agent', id: authorId };
   return [
     {
       kind: 'ticket',

@@ -249,8 +249,8 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
     });
 
     it('an internal desk: the requester\'s own comment (a full Atlassian account; the comment\'s issue names no reporter) is a customer message, in either order', async () => {
-      type Person = { accountId: string; accountType: string };
-      const employee: Person = { accountId: 'emp-0001', accountType: 'atlassian' };
+      type Person = { accountId: string; accountType: string; displayName?: string; emailAddress?: string };
+      const employee: Person = { accountId: 'emp-0001', accountType: 'atlassian', displayName: 'Eka Employee', emailAddress: 'eka.employee@example.com' };
       const agent: Person = { accountId: 'agt-0002', accountType: 'atlassian' };
       const created = JSON.parse(fixture('01-issue-created')) as { user: Person; issue: { fields: { reporter: Person; creator: Person } } };
       created.user = employee;
@@ -269,6 +269,10 @@ describe(`jira webhooks on ${TEST_ENGINE}`, () => {
       const row = await ticketRow();
       expect(row).toMatchObject({ customer_message_count: 1, agent_reply_count: 1, first_response_at: T0 + 50 * 60_000 });
       expect(await bot.db('agents').pluck('external_id')).not.toContain('emp-0001');
+      // The requester's name and address are kept nowhere: not as an agent, not in the event log.
+      const kept = JSON.stringify([await bot.db('agents').select(), await bot.db('ticket_events').select('data', 'actor_id')]);
+      expect(kept).not.toContain('eka.employee@example.com');
+      expect(kept).not.toContain('Eka Employee');
       await clean();
       for (const [index, body] of [...bodies].reverse().entries()) expect((await post(body, `reversed-${index}`)).status).toBe(200);
       expect(await ticketRow()).toEqual(row);
@@ -345,7 +349,14 @@ describe('Jira mapping (unit)', () => {
   const agent = { accountId: 'a-1', accountType: 'atlassian', displayName: 'Agent Uno', emailAddress: 'Agent.Uno@example.com' };
 
   it('classifies comments: internal, public agent, customer, the reporter, an app', () => {
-    expect(comment(agent)).toMatchObject({ type: 'agent_reply', actor: { type: 'agent', id: 'a-1', email: 'agent.uno@example.com', name: 'Agent Uno' }, externalTicketId: '77', occurredAt: T0, dedupeKey: 'comment:5' });
+    // The ticket's assignee is an agent for sure, named with their address.
+    expect(comment(agent, {}, { assignee: { accountId: 'a-1' } })).toMatchObject({ type: 'agent_reply', actor: { type: 'agent', id: 'a-1', email: 'agent.uno@example.com', name: 'Agent Uno' }, externalTicketId: '77', occurredAt: T0, dedupeKey: 'comment:5' });
+    // Anyone else, when the issue names no reporter, may be the requester (an internal desk): kept by id alone.
+    expect(comment(agent)).toMatchObject({ type: 'agent_reply', actor: { type: 'agent', id: 'a-1' }, data: { authorMayBeRequester: true } });
+    expect(comment(agent)?.actor).toEqual({ type: 'agent', id: 'a-1' });
+    expect(comment(agent, {}, { assignee: { accountId: 'a-9' } })?.actor).toEqual({ type: 'agent', id: 'a-1' });
+    // A reporter named and not the author: an agent for sure.
+    expect(comment(agent, {}, { reporter: { accountId: 'c-7' } })?.actor).toMatchObject({ email: 'agent.uno@example.com' });
     expect(comment(agent, { jsdPublic: false })).toMatchObject({ type: 'internal_note', actor: { type: 'agent', id: 'a-1' } });
     expect(comment(agent, { visibility: { type: 'role', value: 'Administrators' } })?.type).toBe('internal_note');
     expect(comment({ accountId: 'c-1', accountType: 'customer', displayName: 'Cus Tomer', emailAddress: 'cus@example.com' })).toEqual(expect.objectContaining({ type: 'customer_message', actor: { type: 'customer', id: 'c-1' } }));
