@@ -144,8 +144,14 @@ export const helpscoutAdapter: SourceAdapter = {
   },
 };
 
-/** `convo.deleted` carries only the conversation's id, and no time: it is dated when it arrived. */
+/**
+ * `convo.deleted` carries only the conversation's id, and no time: it is dated when it arrived. Help Scout signs the
+ * body, not the X-HelpScout-Event header, so a whole conversation under this name is a signed body replayed with
+ * another header, and is refused rather than taken to delete the conversation.
+ */
 function deleted(body: Json, receivedAt: number): TicketEvent {
+  const whole = ['status', 'createdAt', 'threads', '_embedded', 'customer', 'mailboxId'].filter((key) => body[key] !== undefined);
+  if (whole.length > 0) throw new PayloadShapeError(`convo.deleted carries only the conversation's id, but this body has ${whole.join(', ')}: a conversation sent with another X-HelpScout-Event header (the header is not signed)`);
   const id = requiredString(body.id, 'id');
   return { kind: 'ticket', type: 'ticket_deleted', externalTicketId: id, occurredAt: receivedAt, data: {}, dedupeKey: `convo.deleted:${id}` };
 }

@@ -159,6 +159,14 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
     expect(await send('convo.deleted', JSON.stringify({ mailbox: 1 }))).toMatchObject({ status: 422, body: { message: expect.stringContaining('id') } });
   });
 
+  it('a signed conversation replayed with the header convo.deleted (Help Scout signs the body, not the header) is refused, and deletes nothing', async () => {
+    await sendAll([{ event: 'convo.created', body: fixture('01-convo.created.json') }]);
+    const replayed = await send('convo.deleted', fixture('09-convo.agent.reply.created.json'));
+    expect(replayed).toMatchObject({ status: 422, body: { error: 'unknown_shape', message: expect.stringContaining('the header is not signed') } });
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 1 }]);
+    expect(await bot.db('deleted_tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+  });
+
   it('a conversation marked spam leaves every KPI, and comes back when marked Not spam (status Active); one created as spam is out from the start', async () => {
     const created = JSON.parse(fixture('01-convo.created.json')) as Record<string, unknown>;
     const status = JSON.parse(fixture('06-convo.status.json')) as Record<string, unknown>;
