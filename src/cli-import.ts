@@ -61,7 +61,7 @@ export async function importCommand(args: readonly string[], config: Config, out
   const report = (summary: ImportSummary): number => {
     progress?.clear();
     for (const line of formatSummary(summary)) output.out(line);
-    return summary.interrupted ? 130 : 0;
+    return summary.interrupted ? 130 : summary.unreadFrom !== undefined ? 1 : 0;
   };
 
   try {

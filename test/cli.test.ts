@@ -62,6 +62,16 @@ describe('kpibot command line', () => {
     expect(imported).toBe(40_000 - done);
   }, 120_000);
 
+  it('import of a file it cannot read to its end (a quote that never closes) imports the rows before, says where it stopped, and exits 1', () => {
+    const dir = freshDir();
+    const file = join(dir, 'unclosed.csv');
+    writeFileSync(file, 'id,created_at,subject\nU-1,2026-03-02 09:00,fine\nU-2,2026-03-02 09:00,"never closed\nU-3,2026-03-02 09:00,lost\n');
+    const result = runKpibot(['import', file], { DATABASE_URL: `sqlite:${join(dir, 'kpi.sqlite')}` }, dir);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^imported 1 new ticket, /m);
+    expect(result.stdout).toContain('error: the file was not read past line 3 (see above); the rows before it were imported.');
+  });
+
   it('report and deliveries on a SQLite file that is not there say so (exit 2) and make no file: a mistyped path read as zeros', () => {
     const dir = freshDir();
     const file = join(dir, 'typo', 'kpi.sqlite');

@@ -340,12 +340,16 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect(await ticket('D-2')).toMatchObject({ created_at: at('2026-03-04T09:00:00Z') });
   });
 
-  it('a record over 4 MiB (a closed field of 5 MiB) is skipped as such, not as an unclosed quote; the rows before it stay', async () => {
+  it('a record over 4 MiB (a closed field of 5 MiB) ends the reading there, and says so: the rows before it stay, none after is misread', async () => {
     const file = join(dir, 'huge-field.csv');
-    writeFileSync(file, `id,created_at,subject\nH-1,2026-03-02 09:00,fine\nH-2,2026-03-02 09:00,"${'x'.repeat(5 * 1024 * 1024)}"\n`);
+    const after = Array.from({ length: 200 }, (_, i) => `A-${i},2026-03-02 09:00,"short, ""quoted"" text"`);
+    writeFileSync(file, [`id,created_at,subject\nH-1,2026-03-02 09:00,fine\nH-2,2026-03-02 09:00,"${'x'.repeat(5 * 1024 * 1024)}"`, ...after, ''].join('\n'));
     const summary = await run({ file });
-    expect(summary.skippedRows[0]).toEqual({ line: 3, reason: "not valid CSV (a record over 4 MiB: a quoted field that never closes, or a field far longer than a ticket's)" });
+    expect(summary.skippedRows).toEqual([{ line: 3, reason: "not valid CSV (a record over 4 MiB: a field far longer than a ticket's, or a quoted field that never closes; the file was not read past it)" }]);
+    expect(summary).toMatchObject({ rows: 2, imported: 1, skipped: 1, unreadFrom: 3 });
     expect(await ticket('H-1')).toBeDefined();
+    expect(Number(((await db('tickets').where('external_id', 'like', 'A-%').count({ n: '*' })) as { n: number | string }[])[0]?.n)).toBe(0);
+    expect(formatSummary(summary).at(-1)).toBe('error: the file was not read past line 3 (see above); the rows before it were imported. Close the quote, or leave out the long column (a subject or description is never read), and import again: rows already in change nothing');
   });
 
   it('interrupted (Ctrl-C), it stops after the batch in hand, says how far it got, and the same import again finishes it', async () => {
@@ -368,6 +372,7 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     const summary = await run({ file });
     expect(counts(summary)).toEqual({ rows: 2, imported: 1, updated: 0, unchanged: 0, skipped: 1 });
     expect(summary.skippedRows).toEqual([{ line: expect.any(Number), reason: 'not valid CSV (a quoted field opened in this record never closes; the file was not read past it)' }]);
+    expect(summary.unreadFrom).toBe(summary.skippedRows[0]?.line);
   });
 
   it('values too large for the database skip their row', async () => {

@@ -4,7 +4,9 @@
  * and newlines; a stray quote is kept as a character. Yields the header, then
  * each record with the line it starts on. A record the parser cannot read (a
  * quoted field that never closes) is reported through `onMalformed` with the
- * line it starts on.
+ * line it starts on, and whether the reading can go on after it: past a quote
+ * that never closes, or a record over MAX_RECORD_CHARS, the parser is out of
+ * step with the file, and what it would read next is not the file's records.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { pipeline } from 'node:stream';
@@ -32,7 +34,7 @@ const MAX_RECORD_CHARS = 4 * 1024 * 1024;
 function describeCsvError(error: CsvError): string {
   if (error.code === 'CSV_QUOTE_NOT_CLOSED') return 'not valid CSV (a quoted field opened in this record never closes; the file was not read past it)';
   // Which it was, the parser cannot tell: it stops holding the record at the limit, closed quote or not.
-  if (error.code === 'CSV_MAX_RECORD_SIZE') return 'not valid CSV (a record over 4 MiB: a quoted field that never closes, or a field far longer than a ticket\'s)';
+  if (error.code === 'CSV_MAX_RECORD_SIZE') return 'not valid CSV (a record over 4 MiB: a field far longer than a ticket\'s, or a quoted field that never closes; the file was not read past it)';
   return `not valid CSV (${error.message.replace(/ at line \d+.*$/, '')})`;
 }
 
@@ -40,7 +42,10 @@ function describeCsvError(error: CsvError): string {
 export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
-export function openCsv(path: string, onMalformed: (line: number, reason: string) => void, delimiter: CsvDelimiter = ','): CsvInput {
+/** The parser's errors after which the rest of the file cannot be read in step. */
+const FATAL_ERRORS = new Set(['CSV_QUOTE_NOT_CLOSED', 'CSV_MAX_RECORD_SIZE']);
+
+export function openCsv(path: string, onMalformed: (line: number, reason: string, fatal: boolean) => void, delimiter: CsvDelimiter = ','): CsvInput {
   let totalBytes: number;
   try {
     const stat = statSync(path);
@@ -80,7 +85,7 @@ export function openCsv(path: string, onMalformed: (line: number, reason: string
       if (error === undefined) return undefined;
       // Reported where the broken record starts; reading goes on after the line the parser stopped at.
       const line = startOfNext(error.empty_lines ?? lastEmpty);
-      if (line !== lastMalformed) onMalformed(line, describeCsvError(error));
+      if (line !== lastMalformed) onMalformed(line, describeCsvError(error), FATAL_ERRORS.has(error.code));
       lastMalformed = line;
       lastEnd = Math.max(lastEnd, Number(error.lines ?? lastEnd));
       lastEmpty = error.empty_lines ?? lastEmpty;

@@ -79,6 +79,8 @@ export interface ImportSummary {
   readonly elapsedMs: number;
   /** Stopped by `ImportDeps.signal` before the end of the file. */
   readonly interrupted: boolean;
+  /** The line of a record after which the file could not be read (a quote that never closes, a record over 4 MiB). */
+  readonly unreadFrom?: number;
 }
 
 export const SKIPPED_LISTED = 20;
@@ -104,9 +106,13 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   };
   const counts = { rows: 0, valid: 0, imported: 0, updated: 0, unchanged: 0 };
 
-  const input = openCsv(options.file, (line, reason) => {
+  // Past a record the parser cannot get back in step after, nothing it reads is the file's: the reading stops there.
+  let unreadFrom: number | undefined;
+  const input = openCsv(options.file, (line, reason, fatal) => {
+    if (unreadFrom !== undefined && line > unreadFrom) return;
     counts.rows += 1;
     skip(line, reason);
+    if (fatal) unreadFrom = line;
   }, options.delimiter);
   const records = input.records[Symbol.asyncIterator]();
   let first;
@@ -171,6 +177,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
       if (options.limit !== undefined && counts.rows >= options.limit) break;
       if (deps.signal?.aborted === true) break;
       const { line, cells } = next.value;
+      if (unreadFrom !== undefined && line > unreadFrom) break;
       counts.rows += 1;
       if (cells.length < headers.length || cells.slice(headers.length).some((cell) => cell.trim() !== '')) {
         skip(line, `has ${cells.length} fields where the header has ${headers.length}`);
@@ -215,6 +222,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
     warnings,
     elapsedMs: Math.round(performance.now() - started),
     interrupted: deps.signal?.aborted === true,
+    ...(unreadFrom === undefined ? {} : { unreadFrom }),
   };
 }
 
@@ -321,6 +329,12 @@ export function formatSummary(summary: ImportSummary): string[] {
   for (const row of summary.skippedRows) lines.push(`  skipped line ${row.line}: ${row.reason}`);
   if (summary.skipped > summary.skippedRows.length) lines.push(`  ... and ${count(summary.skipped - summary.skippedRows.length, 'more skipped row', 'more skipped rows')}`);
   for (const warning of summary.warnings) lines.push(`warning: ${warning}`);
+  if (summary.unreadFrom !== undefined) {
+    lines.push(
+      `error: the file was not read past line ${n(summary.unreadFrom)} (see above); the rows before it were ${summary.dryRun ? 'checked' : 'imported'}. ` +
+        'Close the quote, or leave out the long column (a subject or description is never read), and import again: rows already in change nothing',
+    );
+  }
   if (summary.interrupted) {
     lines.push(summary.dryRun
       ? `interrupted after ${count(summary.rows, 'row', 'rows')}: the rest of the file was not checked`
