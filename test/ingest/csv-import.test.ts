@@ -330,6 +330,27 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     });
   });
 
+  it('reads Turkish and Indonesian statuses as such, and names the status words it does not know (counted as open)', async () => {
+    const file = join(dir, 'statuses-tr.csv');
+    writeFileSync(file, [
+      'id,created_at,resolved_at,closed_at,status',
+      'S-1,2026-03-02 09:00,2026-03-02 12:00,,Çözüldü',
+      'S-2,2026-03-02 09:00,2026-03-02 12:00,2026-03-03 12:00,Kapalı',
+      'S-3,2026-03-02 09:00,,,Beklemede',
+      'S-4,2026-03-02 09:00,,,Eskalasi',
+      'S-5,2026-03-02 09:00,,,Devam ediyor',
+      'S-6,2026-03-02 09:00,,,Eskalasi',
+      '',
+    ].join('\n'));
+    const summary = await run({ file });
+    expect(summary).toMatchObject({ imported: 6, skipped: 0 });
+    expect(await ticket('S-1')).toMatchObject({ status: 'solved', reopen_count: 0 });
+    expect(await ticket('S-2')).toMatchObject({ status: 'closed', reopen_count: 0 });
+    expect(await ticket('S-3')).toMatchObject({ status: 'pending' });
+    expect(await ticket('S-4')).toMatchObject({ status: 'open' });
+    expect(summary.warnings).toEqual(['3 row(s) have a status the import does not know, counted as open: "Eskalasi" (2), "Devam ediyor" (1); if one means solved or closed, give those rows their resolved_at or closed_at, or export the status in English']);
+  });
+
   it('warns when a file mixes month-first dates with ambiguous ones read day-first; --date-order mdy reads it right', async () => {
     const file = join(dir, 'us-dates.csv');
     writeFileSync(file, 'id,created_at\nD-1,3/25/2026 2:30 PM\nD-2,3/4/2026 9:00 AM\n');

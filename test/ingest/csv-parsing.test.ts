@@ -159,15 +159,19 @@ describe('durations', () => {
 });
 
 describe('cells', () => {
-  it('statuses: display values of Zendesk, Freshdesk, Zoho, ServiceNow, Kaggle; others count as open', () => {
+  it('statuses: display values of Zendesk, Freshdesk, Zoho, ServiceNow, Kaggle, in English, Indonesian, Malay and Turkish; others are unknown (counted as open)', () => {
     const cases: [string, string][] = [
       ['New', 'new'], ['Open', 'open'], ['Pending', 'pending'], ['On-hold', 'on-hold'], ['On Hold', 'on-hold'], ['Solved', 'solved'],
       ['Closed', 'closed'], ['Resolved', 'solved'], ['Waiting on Customer', 'pending'], ['Waiting on Third Party', 'pending'],
-      ['Awaiting User Info', 'pending'], ['Pending Customer Response', 'pending'], ['Escalated', 'open'], ['Active', 'open'], ['In progress', 'open'],
+      ['Awaiting User Info', 'pending'], ['Pending Customer Response', 'pending'], ['Active', 'open'], ['In progress', 'open'],
       // Waiting on the support team is work for the team, not for the customer.
       ['Waiting for support', 'open'], ['Awaiting agent', 'open'], ['Waiting for customer', 'pending'],
+      ['Baru', 'new'], ['Terbuka', 'open'], ['Tertunda', 'pending'], ['Menunggu', 'pending'], ['Ditahan', 'on-hold'], ['Selesai', 'solved'], ['Terpecahkan', 'solved'], ['Ditutup', 'closed'],
+      ['Baharu', 'new'], ['Dibuka', 'open'], ['Belum selesai', 'pending'], ['Diselesaikan', 'solved'],
+      ['Yeni', 'new'], ['Açık', 'open'], ['AÇIK', 'open'], ['Beklemede', 'pending'], ['Askıda', 'on-hold'], ['Çözüldü', 'solved'], ['ÇÖZÜLDÜ', 'solved'], ['Kapalı', 'closed'], ['KAPALI', 'closed'],
     ];
     for (const [text, status] of cases) expect(readStatus(text), text).toBe(status);
+    for (const text of ['Escalated', 'Eskalasi', 'Devam ediyor']) expect(readStatus(text), text).toBeUndefined();
   });
 
   it('priorities, channels, counts, booleans, tags', () => {

@@ -14,24 +14,31 @@ export function isMissing(cell: string | undefined): boolean {
   return text === '' || text === '?';
 }
 
+/**
+ * Status words in English, and as helpdesks show them in Indonesian, Malay and Turkish (an export from an agent
+ * whose helpdesk speaks one of them): Baru/Baharu/Yeni new; Terbuka/Dibuka/Açık open; Tertunda/Menunggu/Beklemede
+ * pending; Ditahan/Askıda on hold; Selesai/Terpecahkan/Diselesaikan/Çözüldü solved; Ditutup/Kapalı closed.
+ */
 const STATUS_WORDS: [RegExp, TicketStatus][] = [
-  [/^new$/, 'new'],
-  [/^(solved|resolved|done|complete|completed|fixed)$/, 'solved'],
-  [/^(closed|cancel+ed|archived)$/, 'closed'],
-  [/^(on[- ]?hold|hold|held|suspended)$/, 'on-hold'],
+  [/^(new|baru|baharu|yeni)$/, 'new'],
+  [/^(open|opened|reopened|active|in progress|terbuka|dibuka|buka|açık|acik|açıldı|yeniden açıldı)$/, 'open'],
+  [/^(solved|resolved|done|complete|completed|fixed|selesai|terselesaikan|terpecahkan|diselesaikan|teratasi|çözüldü|cozuldu|çözümlendi)$/, 'solved'],
+  [/^(closed|cancel+ed|archived|ditutup|tutup|kapalı|kapali|kapatıldı|kapatildi)$/, 'closed'],
+  [/^(on[- ]?hold|hold|held|suspended|ditahan|askıda|askida)$/, 'on-hold'],
   // Waiting on the support team (Jira Service Management's "Waiting for support") is work for us: open.
   [/^(awaiting|waiting) ((for|on) )?(the )?(support|agents?|team|us|staff)\b/, 'open'],
-  [/^(pending|awaiting|waiting)\b|\bwaiting on\b|\bcustomer response\b/, 'pending'],
+  [/^(pending|awaiting|waiting)\b|\bwaiting on\b|\bcustomer response\b|^(tertunda|ditunda|menunggu|belum selesai|beklemede|bekliyor)\b/, 'pending'],
 ];
 
 /**
- * A ticket status from an export's display value. Unknown and custom statuses
- * (Zoho's "Escalated", ServiceNow's "Active", "In progress") count as open.
+ * A ticket status from an export's display value; undefined for a word none of STATUS_WORDS knows (Zoho's
+ * "Escalated", a custom status), which the import counts as open, and names in its summary.
  */
-export function readStatus(cell: string): TicketStatus {
-  const text = cell.trim().toLowerCase().replace(/\s+/g, ' ');
-  for (const [pattern, status] of STATUS_WORDS) if (pattern.test(text)) return status;
-  return 'open';
+export function readStatus(cell: string): TicketStatus | undefined {
+  const text = cell.trim().toLocaleLowerCase('tr').replace(/\s+/g, ' ');
+  const plain = cell.trim().toLowerCase().replace(/\s+/g, ' ');
+  for (const [pattern, status] of STATUS_WORDS) if (pattern.test(text) || pattern.test(plain)) return status;
+  return undefined;
 }
 
 const PRIORITY_WORDS: Record<string, Priority> = {

@@ -130,7 +130,8 @@ export const PRESETS: Record<PresetName, Partial<Record<ImportField, readonly st
 
 /** How a cell's words become a status and a priority. */
 export interface ValueReaders {
-  status(text: string): TicketStatus;
+  /** undefined for a word it does not know: the row counts as open, and the summary names the word. */
+  status(text: string): TicketStatus | undefined;
   priority(text: string): Priority | undefined;
 }
 

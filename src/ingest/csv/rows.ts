@@ -46,7 +46,7 @@ export interface ImportedTicket {
   readonly handleTimeSeconds?: number;
 }
 
-export type RowResult = { readonly ok: true; readonly ticket: ImportedTicket } | { readonly ok: false; readonly reason: string };
+export type RowResult = { readonly ok: true; readonly ticket: ImportedTicket; readonly unknownStatus?: string } | { readonly ok: false; readonly reason: string };
 
 class RowError extends Error {}
 
@@ -57,20 +57,24 @@ export function readRow(cells: readonly string[], line: number, mapping: Mapping
   try {
     const ticket = readTicket(cells, line, mapping, dates, values);
     checkEvents(rowEvents(ticket)); // what a webhook's events must pass too (a date before 1970, say)
-    return { ok: true, ticket };
+    const statusText = cellOf(cells, mapping, 'status');
+    return statusText !== undefined && values.status(statusText) === undefined ? { ok: true, ticket, unknownStatus: statusText.trim() } : { ok: true, ticket };
   } catch (error) {
     if (error instanceof RowError || error instanceof PayloadShapeError) return { ok: false, reason: error.message };
     throw error;
   }
 }
 
+/** A mapped cell's text, trimmed; undefined when the field is not mapped or the cell holds no value. */
+function cellOf(cells: readonly string[], mapping: Mapping, field: ImportField): string | undefined {
+  const column = mapping[field];
+  if (column === undefined) return undefined;
+  const value = cells[column.index];
+  return isMissing(value) ? undefined : (value as string).trim();
+}
+
 function readTicket(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader, values: ValueReaders): ImportedTicket {
-  const cell = (field: ImportField): string | undefined => {
-    const column = mapping[field];
-    if (column === undefined) return undefined;
-    const value = cells[column.index];
-    return isMissing(value) ? undefined : (value as string).trim();
-  };
+  const cell = (field: ImportField): string | undefined => cellOf(cells, mapping, field);
   const bad = (field: ImportField, value: string, what: string): never => {
     const header = mapping[field]?.header ?? field;
     throw new RowError(`${field} (column "${header}") ${JSON.stringify(shorten(value))} ${what}`);
@@ -110,7 +114,8 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
   }
 
   const statusText = cell('status');
-  const status = statusText === undefined ? undefined : values.status(statusText);
+  // A status no word of ours names (a custom one) counts as open.
+  const status = statusText === undefined ? undefined : (values.status(statusText) ?? 'open');
   if (status !== undefined && isResolvedStatus(status) && resolvedAt === undefined && closedAt === undefined) {
     bad('status', statusText ?? '', 'is a resolved status but the row has no resolved_at or closed_at time');
   }

@@ -84,6 +84,8 @@ export interface ImportSummary {
 }
 
 export const SKIPPED_LISTED = 20;
+/** Unknown status words named in the summary's warning. */
+const MAX_NAMED_STATUSES = 10;
 const DEFAULT_BATCH = 500;
 
 type Outcome = 'imported' | 'updated' | 'unchanged';
@@ -105,6 +107,9 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
     if (skippedRows.length > SKIPPED_LISTED) skippedRows.pop();
   };
   const counts = { rows: 0, valid: 0, imported: 0, updated: 0, unchanged: 0 };
+  // Status words the import does not know, counted as open: named in the summary, the commonest first.
+  const unknownStatuses = new Map<string, number>();
+  let unknownStatusRows = 0;
 
   // Past a record the parser cannot get back in step after, nothing it reads is the file's: the reading stops there.
   let unreadFrom: number | undefined;
@@ -189,6 +194,10 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
         continue;
       }
       counts.valid += 1;
+      if (result.unknownStatus !== undefined && (unknownStatuses.size < MAX_NAMED_STATUSES || unknownStatuses.has(result.unknownStatus))) {
+        unknownStatuses.set(result.unknownStatus, (unknownStatuses.get(result.unknownStatus) ?? 0) + 1);
+      }
+      if (result.unknownStatus !== undefined) unknownStatusRows += 1;
       if (dryRun) {
         if (counts.rows % 1000 === 0) progress();
         continue;
@@ -205,6 +214,13 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   }
 
   const warnings: string[] = [];
+  if (unknownStatusRows > 0) {
+    const named = [...unknownStatuses].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([word, n]) => `"${word.slice(0, 40)}" (${n})`);
+    warnings.push(
+      `${unknownStatusRows} row(s) have a status the import does not know, counted as open: ${named.join(', ')}${unknownStatuses.size >= MAX_NAMED_STATUSES ? ', …' : ''}; ` +
+        'if one means solved or closed, give those rows their resolved_at or closed_at, or export the status in English',
+    );
+  }
   if (dates.monthFirst > 0 && dates.ambiguousDayFirst > 0) {
     warnings.push(
       `${dates.monthFirst} date(s) could only be month-first (like 3/25/2024) while ${dates.ambiguousDayFirst} ambiguous date(s) (like 3/4/2024) were read day-first; ` +
