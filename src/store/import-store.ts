@@ -17,6 +17,7 @@ type Reader = Knex | Knex.Transaction;
 
 interface TicketRow extends Record<string, unknown> {
   external_id: string;
+  created_at: number;
   updated_at: number;
   status: TicketStatus;
   priority: string | null;
@@ -55,6 +56,14 @@ export async function readStored(db: Reader, source: string, externalIds: readon
     agent_id: number | null;
   }[];
 
+  // Tickets with an event a webhook delivered: any whose key is not an import's (`csv:`).
+  const delivered = new Set(
+    ((await db('ticket_events')
+      .where('source', source)
+      .whereIn('external_ticket_id', rows.map((row) => row.external_id))
+      .whereNot('dedupe_key', 'like', 'csv:%')
+      .distinct('external_ticket_id')) as { external_ticket_id: string }[]).map((row) => row.external_ticket_id),
+  );
   const tagsOf = new Map<string, string[]>();
   for (const row of tags) {
     const list = tagsOf.get(row.external_id);
@@ -73,7 +82,9 @@ export async function readStored(db: Reader, source: string, externalIds: readon
     const ticketTags = (tagsOf.get(row.external_id) ?? []).sort();
     const ticketRatings = (ratingsOf.get(row.external_id) ?? []).map(({ external_id: _e, ...rating }) => rating).sort((a, b) => (a.kind < b.kind ? -1 : 1));
     states.set(row.external_id, {
+      createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
+      delivered: delivered.has(row.external_id),
       status: row.status,
       priority: row.priority,
       channel: row.channel,

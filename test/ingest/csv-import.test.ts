@@ -10,6 +10,7 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { formatSummary, runImport, type ImportOptions, type ImportSummary } from '../../src/ingest/csv/run-import.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
+import { IngestStore } from '../../src/store/ingest-store.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 import { withoutDerivedColumns } from '../helpers/webhooks.js';
 
@@ -349,6 +350,34 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect(await ticket('S-3')).toMatchObject({ status: 'pending' });
     expect(await ticket('S-4')).toMatchObject({ status: 'open' });
     expect(summary.warnings).toEqual(['3 row(s) have a status the import does not know, counted as open: "Eskalasi" (2), "Devam ediyor" (1); if one means solved or closed, give those rows their resolved_at or closed_at, or export the status in English']);
+  });
+
+  it('a file read with another --date-order than before cannot put a solve before the creation already stored: that row is skipped, saying why', async () => {
+    const file = join(dir, 'date-order.csv');
+    // Read day-first, R-1 is created 3 April and solved 3 May; month-first, it is solved 5 March, before that creation.
+    writeFileSync(file, 'id,created_at,resolved_at\nR-1,3/4/2024 10:00,3/5/2024 10:00\nR-2,3/25/2024 10:00,3/26/2024 10:00\n');
+    await run({ file, timeZone: 'UTC' });
+    const again = await run({ file, timeZone: 'UTC', dateOrder: 'mdy' });
+    expect(again.skippedRows).toEqual([{ line: 2, reason: "resolved_at 2024-03-05T10:00:00.000Z is before the ticket's created_at already in the database (2024-04-03T10:00:00.000Z): the file reads differently from when it was first imported (another --date-order or --timezone?); import it into a new --source" }]);
+    const row = await ticket('R-1');
+    expect(row).toMatchObject({ created_at: at('2024-04-03T10:00:00Z'), resolved_at: at('2024-05-03T10:00:00Z') });
+    expect(await db('tickets').where('first_resolved_at', '<', db.ref('created_at')).orWhere('resolved_at', '<', db.ref('created_at')).count({ n: '*' }).then((rows) => Number((rows[0] as { n: number | string }).n))).toBe(0);
+  });
+
+  it('imported again after the helpdesk\'s webhooks moved its tickets on, an export changes nothing they said (no reopening, no older rating)', async () => {
+    const file = join(dir, 'then-webhooks.csv');
+    writeFileSync(file, 'id,created_at,resolved_at,status,csat\nW-1,2026-03-02 09:00,,Open,\nW-2,2026-03-02 09:00,2026-03-02 12:00,Solved,5\n');
+    await run({ file, source: 'generic', timeZone: 'UTC' });
+    const later = at('2026-03-04T09:00:00Z');
+    await new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }).recordEvents('generic', [
+      { kind: 'ticket', type: 'status_changed', externalTicketId: 'W-1', occurredAt: later, data: { status: 'solved' }, dedupeKey: 'evt-w1-solved' },
+      { kind: 'ticket', type: 'rating', externalTicketId: 'W-2', occurredAt: later, data: { rating: { kind: 'csat', scale: '1-5', score: 4 } }, dedupeKey: 'evt-w2-rated' },
+    ]);
+    const before = [await ticket('W-1', 'generic'), await ticket('W-2', 'generic')];
+    expect(before[0]).toMatchObject({ status: 'solved', reopen_count: 0 });
+    const again = await run({ file, source: 'generic', timeZone: 'UTC' });
+    expect(counts(again)).toEqual({ rows: 2, imported: 0, updated: 0, unchanged: 2, skipped: 0 });
+    expect([await ticket('W-1', 'generic'), await ticket('W-2', 'generic')]).toEqual(before);
   });
 
   it('warns when a file mixes month-first dates with ambiguous ones read day-first; --date-order mdy reads it right', async () => {

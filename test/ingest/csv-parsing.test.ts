@@ -343,13 +343,19 @@ describe('a row becomes events and a projection', () => {
 
   it('changes against the stored projection: only what differs, dated just after the latest event', () => {
     const ticket = read(['T9', '2026-03-02 09:00', '', '', '', 'Pending', '', 'Good', 'Budi', 'x']);
-    const stored: StoredTicket = { updatedAt: 5000, status: 'open', priority: null, channel: null, team: null, requesterId: null, assigneeKey: 'name:Ayu', tags: ['x'], handleTimeSeconds: 0, ratings: [{ kind: 'csat', scale: 'good-bad', score: 0 }] };
+    const stored: StoredTicket = { createdAt: 1000, updatedAt: 5000, delivered: false, status: 'open', priority: null, channel: null, team: null, requesterId: null, assigneeKey: 'name:Ayu', tags: ['x'], handleTimeSeconds: 0, ratings: [{ kind: 'csat', scale: 'good-bad', score: 0 }] };
     const events = changeEvents(ticket, stored);
     expect(events.map((event) => [event.type, event.occurredAt, event.dedupeKey, event.data])).toEqual([
       ['fields_updated', 5001, 'csv:T9:changed:5001', { status: 'pending', assignee: { type: 'agent', id: 'name:Budi', name: 'Budi' } }],
       ['rating', 5001, 'csv:T9:csat:5001', { rating: { kind: 'csat', scale: 'good-bad', score: 1 } }],
     ]);
     expect(changeEvents(ticket, { ...stored, status: 'pending', assigneeKey: 'name:Budi', ratings: [{ kind: 'csat', scale: 'good-bad', score: 1 }] })).toEqual([]);
+  });
+
+  it('no changes for a ticket the helpdesk\'s webhooks deliver: their events say when each change happened', () => {
+    const ticket = read(['T9', '2026-03-02 09:00', '', '', '', 'Pending', '', 'Good', 'Budi', 'x']);
+    const stored: StoredTicket = { createdAt: 1000, updatedAt: 5000, delivered: true, status: 'open', priority: null, channel: null, team: null, requesterId: null, assigneeKey: 'name:Ayu', tags: ['x'], handleTimeSeconds: 0, ratings: [{ kind: 'csat', scale: 'good-bad', score: 0 }] };
+    expect(changeEvents(ticket, stored)).toEqual([]);
   });
 
   it('row problems come back as reasons naming the field and the column', () => {

@@ -276,9 +276,27 @@ export function rowEvents(ticket: ImportedTicket): TicketEvent[] {
   return events;
 }
 
+/**
+ * Why a row cannot be added to the ticket already stored: a solve before the stored creation, which would make a
+ * negative resolution time (the file read another way than when it was first imported: another --date-order or
+ * --timezone). Solves are the facts a later import adds as new events (a ticket solved again); its creation, first
+ * reply and close happen once, and the first value imported stays. undefined when the row can be added.
+ */
+export function conflictWithStored(ticket: ImportedTicket, stored: Pick<StoredTicket, 'createdAt'>): string | undefined {
+  const times: [string, number | undefined][] = [['first_resolved_at', ticket.firstResolvedAt], ['resolved_at', ticket.resolvedAt]];
+  const early = times.find(([, at]) => at !== undefined && at < stored.createdAt);
+  if (early === undefined) return undefined;
+  const iso = (at: number) => new Date(at).toISOString();
+  return `${early[0]} ${iso(early[1] as number)} is before the ticket's created_at already in the database (${iso(stored.createdAt)}): ` +
+    'the file reads differently from when it was first imported (another --date-order or --timezone?); import it into a new --source';
+}
+
 /** What the projection currently holds for a ticket, as the change detection needs it. */
 export interface StoredTicket {
+  readonly createdAt: number;
   readonly updatedAt: number;
+  /** Whether the helpdesk's webhooks have delivered events of this ticket (dedupe keys not of an import). */
+  readonly delivered: boolean;
   readonly status: TicketStatus;
   readonly priority: string | null;
   readonly channel: string | null;
@@ -299,8 +317,11 @@ export interface StoredTicket {
  * event; each change event's key carries that time. Nothing is emitted when the
  * projection already agrees, so importing the same file again adds nothing.
  * Handle time only grows (the projection sums it); a lower value is ignored.
+ * A ticket the helpdesk's webhooks deliver gets none: its events say when each
+ * change happened, and an export (perhaps older than they are) would undo them.
  */
 export function changeEvents(ticket: ImportedTicket, stored: StoredTicket): TicketEvent[] {
+  if (stored.delivered) return [];
   const at = stored.updatedAt + 1;
   const data: { -readonly [K in keyof TicketEventData]: TicketEventData[K] } = {};
   if (ticket.status !== undefined && ticket.status !== stored.status) data.status = ticket.status;

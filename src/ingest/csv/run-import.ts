@@ -12,7 +12,7 @@ import { DEFAULT_PROJECTION_OPTIONS, type ProjectionOptions } from '../project-t
 import { DateReader, type DateOrder } from './dates.js';
 import { describeMapping, GENERIC_VALUES, PRESET_VALUES, resolveMapping, type ImportField, type PresetName } from './mapping.js';
 import { CSV_DELIMITERS, openCsv, type CsvDelimiter } from './read-csv.js';
-import { changeEvents, readRow, rowEvents, type ImportedTicket } from './rows.js';
+import { changeEvents, conflictWithStored, readRow, rowEvents, type ImportedTicket } from './rows.js';
 import { existingKeys, readStored, refreshImportStatistics } from '../../store/import-store.js';
 
 export interface ImportOptions {
@@ -248,8 +248,12 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
  * row fails alike, the database itself is the problem and the error goes up.
  */
 async function writeWithFallback(db: Database, store: IngestStore, source: string, tickets: ImportedTicket[], skip: (line: number, reason: string) => void): Promise<(Outcome | undefined)[]> {
+  const written = (result: BatchResult) => {
+    for (const { line, reason } of result.refused) skip(line, reason);
+    return result.outcomes;
+  };
   try {
-    return await writeBatch(db, store, source, tickets);
+    return written(await writeBatch(db, store, source, tickets));
   } catch (batchError) {
     // Locked by another process past busy_timeout: nothing of the batch was written, and no row is to blame.
     if (isBusyError(batchError)) throw new DatabaseBusyError();
@@ -263,7 +267,7 @@ async function writeWithFallback(db: Database, store: IngestStore, source: strin
     let failures = 0;
     for (const ticket of tickets) {
       try {
-        outcomes.push(...(await writeBatch(db, store, source, [ticket])));
+        outcomes.push(...written(await writeBatch(db, store, source, [ticket])));
       } catch (error) {
         if (isBusyError(error)) throw new DatabaseBusyError();
         failures += 1;
@@ -277,10 +281,23 @@ async function writeWithFallback(db: Database, store: IngestStore, source: strin
 }
 
 
-async function writeBatch(db: Database, store: IngestStore, source: string, tickets: readonly ImportedTicket[]): Promise<Outcome[]> {
+/** A batch written: each row's outcome, undefined for the rows refused (with why, for the summary). */
+interface BatchResult {
+  readonly outcomes: (Outcome | undefined)[];
+  readonly refused: readonly { readonly line: number; readonly reason: string }[];
+}
+
+async function writeBatch(db: Database, store: IngestStore, source: string, batch: readonly ImportedTicket[]): Promise<BatchResult> {
   return db.transaction(async (trx) => {
-    const ids = tickets.map((ticket) => ticket.id);
+    const ids = batch.map((ticket) => ticket.id);
     const before = await readStored(trx, source, ids);
+    const refused = new Map<ImportedTicket, string>();
+    for (const ticket of batch) {
+      const stored = before.get(ticket.id);
+      const conflict = stored === undefined ? undefined : conflictWithStored(ticket, stored);
+      if (conflict !== undefined) refused.set(ticket, conflict);
+    }
+    const tickets = refused.size === 0 ? batch : batch.filter((ticket) => !refused.has(ticket));
     const current = new Map(before);
     // Events the log already holds are left out before writing (the store would ignore them anyway): a file
     // imported again costs one lookup per batch, not an insert of every event.
@@ -300,11 +317,13 @@ async function writeBatch(db: Database, store: IngestStore, source: string, tick
       const changed = await store.recordEvents(source, changes, trx);
       if (changed.ticketsUpdated.length > 0) for (const [id, state] of await readStored(trx, source, changed.ticketsUpdated)) current.set(id, state);
     }
-    return tickets.map((ticket): Outcome => {
+    const outcomes = batch.map((ticket): Outcome | undefined => {
+      if (refused.has(ticket)) return undefined;
       const was = before.get(ticket.id);
       if (was === undefined) return current.has(ticket.id) ? 'imported' : 'unchanged';
       return was.fingerprint === current.get(ticket.id)?.fingerprint ? 'unchanged' : 'updated';
     });
+    return { outcomes, refused: [...refused].map(([ticket, reason]) => ({ line: ticket.line, reason })) };
   });
 }
 
