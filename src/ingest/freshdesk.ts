@@ -219,7 +219,7 @@ function freshdeskPriority(value: unknown): Priority | undefined {
   return priority;
 }
 
-function freshdeskChannel(value: unknown): string | undefined {
+export function freshdeskChannel(value: unknown): string | undefined {
   const text = optionalString(value);
   if (text === undefined) return undefined;
   if (/^\d+$/.test(text)) return lookup(SOURCE_CODES, text) ?? `source-${text}`;

@@ -292,7 +292,7 @@ function goodOrBad(value: unknown): number | undefined {
  * "Web service (API)", "Phone call (incoming)"...) and an event's `via.channel` type ("web", "email", "api", "web_service",
  * "voice", "native_messaging"...). API tickets are `api`, not `web`. Other labels stay as written, in lower case.
  */
-function channelOf(via: string | undefined): string | undefined {
+export function channelOf(via: string | undefined): string | undefined {
   if (via === undefined) return undefined;
   const label = via.toLowerCase();
   // Voice first: "voicemail" contains "email".

@@ -204,6 +204,14 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       expect(await ticket('202', 'freshdesk')).toMatchObject({ status: 'pending', channel: 'portal', agent: null, first_response_at: at('2026-03-02T09:20:00Z'), handle_time_seconds: 0, tags: ['billing'] });
     });
 
+    it('freshdesk: an outbound e-mail is the agent\'s, as the webhook reads it: channel outbound-email, opened by an agent', async () => {
+      const [header, row] = readFileSync(fixture('freshdesk.csv'), 'utf8').split('\n') as [string, string];
+      const file = join(dir, 'freshdesk-outbound.csv');
+      writeFileSync(file, `${header}\n${row.replace('201,', '299,').replace(',Email,', ',Outbound Email,')}\n`);
+      expect(counts(await run({ file, source: 'freshdesk', preset: 'freshdesk', timeZone: 'UTC' }))).toMatchObject({ imported: 1, skipped: 0 });
+      expect(await ticket('299', 'freshdesk')).toMatchObject({ channel: 'outbound-email', created_by_agent: true });
+    });
+
     it('zohodesk: month-name dates, Is Escalated, Okay is no rating', async () => {
       const summary = await run({ file: fixture('zohodesk.csv'), source: 'zohodesk', preset: 'zohodesk', timeZone: 'UTC' });
       expect(counts(summary)).toEqual({ rows: 2, imported: 2, updated: 0, unchanged: 0, skipped: 0 });

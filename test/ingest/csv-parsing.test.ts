@@ -3,7 +3,7 @@ import { TZDate } from '@date-fns/tz';
 import { describe, expect, it } from 'vitest';
 import { DateReader, headerUnit, parseDuration } from '../../src/ingest/csv/dates.js';
 import { readBoolean, readChannel, readCount, readPriority, readRating, readStatus, readTags } from '../../src/ingest/csv/cells.js';
-import { describeMapping, headerZone, resolveMapping } from '../../src/ingest/csv/mapping.js';
+import { describeMapping, GENERIC_VALUES, headerZone, PRESET_VALUES, resolveMapping } from '../../src/ingest/csv/mapping.js';
 import { changeEvents, readRow, rowEvents, type ImportedTicket, type StoredTicket } from '../../src/ingest/csv/rows.js';
 import { projectTicket } from '../../src/ingest/project-ticket.js';
 import { UsageError } from '../../src/errors.js';
@@ -172,6 +172,17 @@ describe('cells', () => {
     ];
     for (const [text, status] of cases) expect(readStatus(text), text).toBe(status);
     for (const text of ['Escalated', 'Eskalasi', 'Devam ediyor']) expect(readStatus(text), text).toBeUndefined();
+  });
+
+  it('a preset names channels as its webhook does; Zendesk\'s ratings with a comment are ratings', () => {
+    const zendesk = PRESET_VALUES.zendesk ?? GENERIC_VALUES;
+    expect(['Web service (API)', 'Phone call (incoming)', 'Voicemail', 'Web Widget', 'E-mail', 'Mail', 'Chat'].map((text) => zendesk.channel(text))).toEqual(['api', 'phone', 'phone', 'web', 'email', 'email', 'chat']);
+    const freshdesk = PRESET_VALUES.freshdesk ?? GENERIC_VALUES;
+    expect(['Outbound Email', 'Feedback Widget', 'Email', 'Portal', 'Phone'].map((text) => freshdesk.channel(text))).toEqual(['outbound-email', 'feedback-widget', 'email', 'portal', 'phone']);
+    expect(['GoodWithComment', 'BadWithComment', 'Good', 'Bad, I\'m unsatisfied'].map((text) => readRating('csat', text))).toEqual([
+      { kind: 'csat', scale: 'good-bad', score: 1 }, { kind: 'csat', scale: 'good-bad', score: 0 }, { kind: 'csat', scale: 'good-bad', score: 1 }, { kind: 'csat', scale: 'good-bad', score: 0 },
+    ]);
+    expect(readRating('csat', 'Goodness knows')).toBeUndefined();
   });
 
   it('priorities, channels, counts, booleans, tags', () => {

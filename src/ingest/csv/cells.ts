@@ -127,8 +127,9 @@ export function readRating(kind: SurveyKind, cell: string): Rating | null | unde
     return score >= range.min && score <= range.max ? { kind, scale: range.scale, score } : undefined;
   }
   if (kind !== 'csat') return undefined;
-  if (/^good\b/.test(text)) return { kind, scale: 'good-bad', score: 1 };
-  if (/^bad\b/.test(text)) return { kind, scale: 'good-bad', score: 0 };
+  // Zendesk writes `Good`, `Bad`, and with the customer's comment `GoodWithComment`, `BadWithComment`, as its webhook reads them.
+  if (/^good(\b|with)/.test(text)) return { kind, scale: 'good-bad', score: 1 };
+  if (/^bad(\b|with)/.test(text)) return { kind, scale: 'good-bad', score: 0 };
   const score = lookup(CSAT_WORDS, text);
   return score === undefined || score === null ? score : { kind, scale: 'good-bad', score };
 }

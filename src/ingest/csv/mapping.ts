@@ -13,7 +13,9 @@
  */
 import { UsageError } from '../../errors.js';
 import { headerUnit, type DurationUnit } from './dates.js';
-import { readPriority, readStatus } from './cells.js';
+import { readChannel, readPriority, readStatus } from './cells.js';
+import { channelOf } from '../zendesk.js';
+import { freshdeskChannel } from '../freshdesk.js';
 import { knownStatusName, priorityByName } from '../jira.js';
 import { INTERCOM_PRIORITIES, INTERCOM_STATES } from '../intercom.js';
 import type { Priority, TicketStatus } from '../events.js';
@@ -133,9 +135,11 @@ export interface ValueReaders {
   /** undefined for a word it does not know: the row counts as open, and the summary names the word. */
   status(text: string): TicketStatus | undefined;
   priority(text: string): Priority | undefined;
+  /** A channel name, at most 50 characters (the column's size). */
+  channel(text: string): string | undefined;
 }
 
-export const GENERIC_VALUES: ValueReaders = { status: readStatus, priority: readPriority };
+export const GENERIC_VALUES: ValueReaders = { status: readStatus, priority: readPriority, channel: readChannel };
 
 /**
  * A preset whose vendor names statuses and priorities its own way reads them as that vendor's webhook does,
@@ -143,12 +147,17 @@ export const GENERIC_VALUES: ValueReaders = { status: readStatus, priority: read
  * `Major` normal); words the webhook does not know fall back to the generic ones.
  */
 export const PRESET_VALUES: Readonly<Partial<Record<PresetName, ValueReaders>>> = {
+  // Channels as each webhook names them: Zendesk's `Web service (API)` is `api`, Freshdesk's `Outbound Email` `outbound-email`.
+  zendesk: { ...GENERIC_VALUES, channel: (text) => channelOf(readChannel(text))?.slice(0, 50) },
+  freshdesk: { ...GENERIC_VALUES, channel: (text) => freshdeskChannel(readChannel(text))?.slice(0, 50) },
   jira: {
+    ...GENERIC_VALUES,
     status: (text) => knownStatusName(text) ?? readStatus(text),
     priority: (text) => priorityByName(text.trim()) ?? readPriority(text),
   },
   // As the Intercom webhook reads them: closed is solved, snoozed on hold; `Not priority` is normal.
   intercom: {
+    ...GENERIC_VALUES,
     status: (text) => INTERCOM_STATES[vocabularyWord(text)] ?? readStatus(text),
     priority: (text) => INTERCOM_PRIORITIES[vocabularyWord(text)] ?? readPriority(text),
   },

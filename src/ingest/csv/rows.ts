@@ -18,7 +18,7 @@ import { PayloadShapeError } from '../adapter.js';
 import { MAX_INT, checkEvents, isResolvedStatus, type Actor, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from '../events.js';
 import type { DateReader } from './dates.js';
 import { parseDuration } from './dates.js';
-import { isMissing, readBoolean, readChannel, readCount, readRating, readTags } from './cells.js';
+import { isMissing, readBoolean, readCount, readRating, readTags } from './cells.js';
 import { GENERIC_VALUES, type ImportField, type MappedColumn, type Mapping, type ValueReaders } from './mapping.js';
 
 export interface ImportedTicket {
@@ -156,7 +156,7 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
     ...(closedAt === undefined ? {} : { closedAt }),
     ...(status === undefined ? {} : { status }),
     ...optional('priority', priorityText === undefined ? undefined : values.priority(priorityText)),
-    ...optional('channel', channelText === undefined ? undefined : readChannel(channelText)),
+    ...optional('channel', channelText === undefined ? undefined : values.channel(channelText)),
     ...(mapping.group === undefined ? {} : { team: cell('group')?.slice(0, 200) ?? null }),
     ...(mapping.assignee === undefined && mapping.assignee_email === undefined ? {} : { assignee: readAssignee(cell('assignee_email'), cell('assignee'), bad) }),
     ...optional('requesterId', requesterId),
@@ -231,6 +231,8 @@ export function rowEvents(ticket: ImportedTicket): TicketEvent[] {
   const resolved = status === undefined ? resolvedAt !== undefined || closedAt !== undefined : isResolvedStatus(status);
   const created: TicketEventData = {
     ...(status !== undefined && !resolved ? { status } : {}),
+    // Sent by an agent (Freshdesk's outbound e-mail, as its webhook reads it): response times start at the customer's first message.
+    ...(ticket.channel === 'outbound-email' ? { createdByAgent: true } : {}),
     ...optional('priority', ticket.priority),
     ...optional('channel', ticket.channel),
     ...(ticket.team ? { team: ticket.team } : {}),
