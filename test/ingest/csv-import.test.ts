@@ -339,6 +339,15 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     });
   });
 
+  it('a row whose mapped cell holds bytes that are not UTF-8 is skipped, saying to save the file as UTF-8; unmapped columns do not matter', async () => {
+    const file = join(dir, 'windows-1254-rows.csv');
+    // Windows-1254: "Ayşe" has 0xFE for "ş"; the subject column is not read.
+    writeFileSync(file, Buffer.concat([Buffer.from('id,created_at,assignee,subject\nE-1,2026-03-02 09:00,Ay'), Buffer.from([0xfe]), Buffer.from('e,x\nE-2,2026-03-02 09:00,Budi,'), Buffer.from([0xfe]), Buffer.from('\n')]));
+    const summary = await run({ file });
+    expect(summary.skippedRows).toEqual([{ line: 2, reason: 'assignee (column "assignee") "Ay\ufffde" holds bytes that are not UTF-8 text: save the file as UTF-8 (in Excel: "CSV UTF-8") and import it again' }]);
+    expect(await ticket('E-2')).toMatchObject({ agent: 'name:Budi' });
+  });
+
   it('reads Turkish and Indonesian statuses as such, and names the status words it does not know (counted as open)', async () => {
     const file = join(dir, 'statuses-tr.csv');
     writeFileSync(file, [
@@ -533,6 +542,10 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       const packed = join(dir, 'export.csv');
       writeFileSync(packed, gzipSync(readFileSync(fixture('basic.csv'))));
       await expect(importCommand([packed, '--dry-run'], config, output().sink, notTerminal)).rejects.toThrow(new UsageError(`"${packed}" is not a CSV text file: its first line holds binary bytes (it is gzip-compressed: name it .gz and it is read as such)`));
+      // Saved as Windows-1254 (Turkish): "Ş" is the byte 0xDE, which UTF-8 does not have on its own.
+      const turkish = join(dir, 'windows-1254.csv');
+      writeFileSync(turkish, Buffer.concat([Buffer.from('id,created_at,'), Buffer.from([0xde]), Buffer.from('ube\nT-1,2026-01-05 09:00,x\n')]));
+      await expect(importCommand([turkish, '--dry-run'], config, output().sink, notTerminal)).rejects.toThrow(/is not UTF-8 text: its first line holds bytes UTF-8 does not have .*save it as UTF-8 \(in Excel: "CSV UTF-8"\)/);
       const plain = join(dir, 'plain.csv.gz');
       writeFileSync(plain, readFileSync(fixture('basic.csv')));
       await expect(importCommand([plain, '--dry-run'], config, output().sink, notTerminal)).rejects.toThrow(new UsageError(`cannot read "${plain}": its name ends in .gz but it is not gzip-compressed (rename it to .csv) or it is damaged`));

@@ -74,10 +74,15 @@ function cellOf(cells: readonly string[], mapping: Mapping, field: ImportField):
 }
 
 function readTicket(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader, values: ValueReaders): ImportedTicket {
-  const cell = (field: ImportField): string | undefined => cellOf(cells, mapping, field);
   const bad = (field: ImportField, value: string, what: string): never => {
     const header = mapping[field]?.header ?? field;
     throw new RowError(`${field} (column "${header}") ${JSON.stringify(shorten(value))} ${what}`);
+  };
+  const cell = (field: ImportField): string | undefined => {
+    const value = cellOf(cells, mapping, field);
+    // Bytes that are not UTF-8 (a file saved as Windows-1254 or -1252) read as U+FFFD: "Ay�e" would be another agent.
+    if (value?.includes('\ufffd') === true) bad(field, value, 'holds bytes that are not UTF-8 text: save the file as UTF-8 (in Excel: "CSV UTF-8") and import it again');
+    return value;
   };
 
   const id = cell('id');

@@ -331,7 +331,9 @@ async function writeBatch(db: Database, store: IngestStore, source: string, batc
 function notText(file: string, headers: readonly string[]): string | undefined {
   const first = headers.join(',');
   // eslint-disable-next-line no-control-regex -- control characters are what is looked for
-  if (!/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(first)) return undefined;
+  const control = /[\u0000-\u0008\u000e-\u001f]/.test(first);
+  if (!control && first.includes('\ufffd')) return `"${file}" is not UTF-8 text: its first line holds bytes UTF-8 does not have (a file saved as Windows-1254 or -1252?); save it as UTF-8 (in Excel: "CSV UTF-8") and import it again`;
+  if (!control) return undefined;
   const gzip = first.startsWith('\u001f\ufffd\b');
   return `"${file}" is not a CSV text file: its first line holds binary bytes${gzip ? ' (it is gzip-compressed: name it .gz and it is read as such)' : ''}`;
 }
