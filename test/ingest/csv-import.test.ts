@@ -348,6 +348,17 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect(await ticket('E-2')).toMatchObject({ agent: 'name:Budi' });
   });
 
+  it('keeps no requester e-mail address: the value is left out, the row imported, and the summary says so', async () => {
+    const file = join(dir, 'requester-emails.csv');
+    writeFileSync(file, 'id,requester,created_at\nQ-1,siti.customer@example.com,2026-03-02 09:00\nQ-2,9001,2026-03-02 09:00\n');
+    const summary = await run({ file });
+    expect(summary).toMatchObject({ imported: 2, skipped: 0 });
+    expect(await ticket('Q-1')).toMatchObject({ requester_id: null });
+    expect(await ticket('Q-2')).toMatchObject({ requester_id: '9001' });
+    expect(JSON.stringify(await db('ticket_events').select('data'))).not.toContain('siti.customer');
+    expect(summary.warnings).toEqual(['1 requester value(s) were e-mail addresses and were not kept (no personal data is kept for customers): map the requester\'s id instead (--map requester="<its column>")']);
+  });
+
   it('reads Turkish and Indonesian statuses as such, and names the status words it does not know (counted as open)', async () => {
     const file = join(dir, 'statuses-tr.csv');
     writeFileSync(file, [

@@ -46,7 +46,12 @@ export interface ImportedTicket {
   readonly handleTimeSeconds?: number;
 }
 
-export type RowResult = { readonly ok: true; readonly ticket: ImportedTicket; readonly unknownStatus?: string } | { readonly ok: false; readonly reason: string };
+export type RowResult =
+  | { readonly ok: true; readonly ticket: ImportedTicket; readonly unknownStatus?: string; readonly requesterDropped?: boolean }
+  | { readonly ok: false; readonly reason: string };
+
+/** A requester "id" that is someone's e-mail address: not kept (no personal data is kept for customers). */
+const isEmailAddress = (text: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text);
 
 class RowError extends Error {}
 
@@ -58,7 +63,13 @@ export function readRow(cells: readonly string[], line: number, mapping: Mapping
     const ticket = readTicket(cells, line, mapping, dates, values);
     checkEvents(rowEvents(ticket)); // what a webhook's events must pass too (a date before 1970, say)
     const statusText = cellOf(cells, mapping, 'status');
-    return statusText !== undefined && values.status(statusText) === undefined ? { ok: true, ticket, unknownStatus: statusText.trim() } : { ok: true, ticket };
+    const requesterText = cellOf(cells, mapping, 'requester');
+    return {
+      ok: true,
+      ticket,
+      ...(statusText !== undefined && values.status(statusText) === undefined ? { unknownStatus: statusText.trim() } : {}),
+      ...(requesterText !== undefined && isEmailAddress(requesterText) ? { requesterDropped: true } : {}),
+    };
   } catch (error) {
     if (error instanceof RowError || error instanceof PayloadShapeError) return { ok: false, reason: error.message };
     throw error;
@@ -127,7 +138,8 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
 
   const priorityText = cell('priority');
   const channelText = cell('channel');
-  const requesterId = cell('requester');
+  const requesterText = cell('requester');
+  const requesterId = requesterText !== undefined && isEmailAddress(requesterText) ? undefined : requesterText;
   if (requesterId !== undefined && requesterId.length > 100) bad('requester', requesterId, 'is longer than 100 characters');
 
   const ratings: Rating[] = [];

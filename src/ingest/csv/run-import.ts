@@ -110,6 +110,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   // Status words the import does not know, counted as open: named in the summary, the commonest first.
   const unknownStatuses = new Map<string, number>();
   let unknownStatusRows = 0;
+  let requestersDropped = 0;
 
   // Past a record the parser cannot get back in step after, nothing it reads is the file's: the reading stops there.
   let unreadFrom: number | undefined;
@@ -198,6 +199,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
         unknownStatuses.set(result.unknownStatus, (unknownStatuses.get(result.unknownStatus) ?? 0) + 1);
       }
       if (result.unknownStatus !== undefined) unknownStatusRows += 1;
+      if (result.requesterDropped === true) requestersDropped += 1;
       if (dryRun) {
         if (counts.rows % 1000 === 0) progress();
         continue;
@@ -214,6 +216,12 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   }
 
   const warnings: string[] = [];
+  if (requestersDropped > 0) {
+    warnings.push(
+      `${requestersDropped} requester value(s) were e-mail addresses and were not kept (no personal data is kept for customers): ` +
+        `map the requester's id instead (--map requester="<its column>")`,
+    );
+  }
   if (unknownStatusRows > 0) {
     const named = [...unknownStatuses].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([word, n]) => `"${word.slice(0, 40)}" (${n})`);
     warnings.push(
