@@ -13,7 +13,7 @@ import { commandProjection } from './store/projection-settings.js';
 import { DATE_ORDERS, type DateOrder } from './ingest/csv/dates.js';
 import { IMPORT_FIELDS, isImportField, isPresetName, PRESET_NAMES, type ImportField, type PresetName } from './ingest/csv/mapping.js';
 import { formatSummary, runImport, type ImportOptions, type ImportProgress, type ImportSummary } from './ingest/csv/run-import.js';
-import { CSV_DELIMITERS, type CsvDelimiter } from './ingest/csv/read-csv.js';
+import { CSV_DELIMITERS, csvFileSize, type CsvDelimiter } from './ingest/csv/read-csv.js';
 import { progressLine, type ProgressTerminal } from './cli-progress.js';
 
 export const IMPORT_USAGE = `Usage: kpibot import <file.csv | file.csv.gz> [options]
@@ -66,6 +66,8 @@ export async function importCommand(args: readonly string[], config: Config, out
 
   try {
     if (options.dryRun === true) return report(await runImport(options, { onProgress: progress?.update, signal: interrupt.signal }));
+    // A mistyped path is said before the database is opened: no SQLite file is made for an import that cannot start.
+    csvFileSize(options.file);
     return await withMigratedDatabase(config, async (db) => {
       const projection = await commandProjection(db, config.kpi, Date.now());
       if (projection.note !== undefined) output.err(projection.note);

@@ -62,6 +62,13 @@ describe('kpibot command line', () => {
     expect(imported).toBe(40_000 - done);
   }, 120_000);
 
+  it('import of a file that is not there says so (exit 2) and makes no database', () => {
+    const dir = freshDir();
+    const result = runKpibot(['import', join(dir, 'exprot.csv')], { DATABASE_URL: `sqlite:${join(dir, 'kpi.sqlite')}` }, dir);
+    expect(result).toMatchObject({ status: 2, stderr: `kpibot: no such file "${join(dir, 'exprot.csv')}"\n` });
+    expect(existsSync(join(dir, 'kpi.sqlite'))).toBe(false);
+  });
+
   it('import of a file it cannot read to its end (a quote that never closes) imports the rows before, says where it stopped, and exits 1', () => {
     const dir = freshDir();
     const file = join(dir, 'unclosed.csv');

@@ -18,6 +18,9 @@ describe('dates', () => {
     expect(jakarta.read('2026-03-02T09:00-0330')).toBe(utc('2026-03-02T12:30:00Z'));
     expect(jakarta.read('2026-03-02 09:00 +07')).toBe(utc('2026-03-02T02:00:00Z'));
     expect(jakarta.read('2026-03-02 09:00 UTC')).toBe(utc('2026-03-02T09:00:00Z'));
+    // Offsets run from -12:00 to +14:00: one past them, or minutes past 59, is no time.
+    expect(jakarta.read('2026-03-02T09:00:00+14:00')).toBe(utc('2026-03-01T19:00:00Z'));
+    for (const text of ['2026-03-02T09:00:00+99:00', '2026-03-02T09:00:00+14:30', '2026-03-02T09:00:00-05:75']) expect(jakarta.read(text), text).toBeUndefined();
     expect(jakarta.read('2026-03-02T09:00:00')).toBe(utc('2026-03-02T02:00:00Z'));
     expect(jakarta.read('2026-03-02 09:00')).toBe(utc('2026-03-02T02:00:00Z'));
     expect(jakarta.read(' 2026-03-02 09:00:30 ')).toBe(utc('2026-03-02T02:00:30Z'));

@@ -91,7 +91,10 @@ export class DateReader {
     if (year < 1900 || year > 2199 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
     if (hour > 23 || minute > 59 || second > 59) return undefined;
     const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-    if (parts.zone !== undefined) return wall - zoneOffsetMinutes(parts.zone) * 60_000;
+    if (parts.zone !== undefined) {
+      const offset = zoneOffsetMinutes(parts.zone);
+      return offset === undefined ? undefined : wall - offset * 60_000;
+    }
     return this.fromWallClock(wall, zone);
   }
 
@@ -172,11 +175,15 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-function zoneOffsetMinutes(zone: string): number {
+/** A written offset in minutes; undefined for one no place has (over 14 hours, or minutes past 59). */
+function zoneOffsetMinutes(zone: string): number | undefined {
   if (/^(z|utc|gmt)$/i.test(zone)) return 0;
   const match = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
   if (match === null) return 0;
-  const minutes = Number(match[2]) * 60 + Number(match[3] ?? '0');
+  const hours = Number(match[2]);
+  const mins = Number(match[3] ?? '0');
+  if (mins > 59 || hours * 60 + mins > 14 * 60) return undefined;
+  const minutes = hours * 60 + mins;
   return match[1] === '-' ? -minutes : minutes;
 }
 

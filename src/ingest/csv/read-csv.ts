@@ -45,17 +45,21 @@ export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 /** The parser's errors after which the rest of the file cannot be read in step. */
 const FATAL_ERRORS = new Set(['CSV_QUOTE_NOT_CLOSED', 'CSV_MAX_RECORD_SIZE']);
 
-export function openCsv(path: string, onMalformed: (line: number, reason: string, fatal: boolean) => void, delimiter: CsvDelimiter = ','): CsvInput {
-  let totalBytes: number;
+/** The file's size; a UsageError naming the problem when it is not a file that can be read. */
+export function csvFileSize(path: string): number {
   try {
     const stat = statSync(path);
     if (!stat.isFile()) throw new UsageError(`"${path}" is not a file`);
-    totalBytes = stat.size;
+    return stat.size;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `no such file "${path}"` : `cannot read "${path}" (${code ?? String(error)})`);
   }
+}
+
+export function openCsv(path: string, onMalformed: (line: number, reason: string, fatal: boolean) => void, delimiter: CsvDelimiter = ','): CsvInput {
+  const totalBytes = csvFileSize(path);
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
   // Lines are counted here as an editor numbers them (csv-parse counts a CRLF inside a quoted field as two):
   // a record starts after the previous one's last line and the blank lines skipped since.
