@@ -4,7 +4,11 @@
  * answer and the "answered" mark are written in one transaction, so a second
  * answer from the same person is refused and no score is lost or doubled.
  * Answer times are kept to the hour, so the order of answers cannot be matched
- * to the order people were seen answering.
+ * to the order people were seen answering. Nor can the rows' own traces: on
+ * PostgreSQL every row a transaction writes carries its id (`xmin`), so the
+ * answer's transaction marks every participant who has answered the survey
+ * again, and a score shares its transaction with all of them, not with its
+ * author alone.
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -39,6 +43,8 @@ export class EnpsStore {
       await trx('survey_responses').insert({
         source: 'slack', kind: 'enps', scale: '0-10', score, survey_id: String(surveyId), responded_at: Math.floor(now / HOUR) * HOUR, dedupe_key: `enps:${randomUUID()}`,
       });
+      // Written again, every "answered" mark of the survey carries this transaction, the author's among them.
+      await trx('enps_participants').where({ survey_id: surveyId, answered: true }).update({ answered: true });
       return 'recorded';
     });
   }

@@ -856,6 +856,22 @@ describe(`differential: survey, customer and agent metrics against an oracle fro
       }
     });
 
+    it.runIf(TEST_ENGINE === 'postgres')('enps: a score cannot be matched to its author through the rows\' transaction ids (xmin)', async () => {
+      await clearIngestedData(db);
+      const enps = new EnpsStore(db);
+      const users = ['UX0', 'UX1', 'UX2', 'UX3', 'UX4', 'UX5'];
+      const survey = await db.transaction((trx) => enps.createSurvey(trx, { audience: 'C0PULSE', question: null, startedBy: 'U0ADMIN', invited: users }, S));
+      for (const [i, user] of users.slice(0, 5).entries()) expect(await enps.answer(survey, user, i * 2, S + i * MIN)).toBe('recorded');
+      const scores = (await db.raw("select xmin::text as x from survey_responses where kind = 'enps' and survey_id = ?", [String(survey)])).rows as { x: string }[];
+      const marks = (await db.raw('select slack_user_id, answered, xmin::text as x from enps_participants where survey_id = ?', [survey])).rows as { slack_user_id: string; answered: boolean; x: string }[];
+      expect(scores).toHaveLength(5);
+      // Each score's transaction wrote either no participant's mark or every answered one's: never its author's alone.
+      for (const { x } of scores) {
+        const same = marks.filter((mark) => mark.x === x).map((mark) => mark.slack_user_id).sort();
+        expect([[], ['UX0', 'UX1', 'UX2', 'UX3', 'UX4']]).toContainEqual(same);
+      }
+    });
+
     it('kpibot report refuses a ticket filter with churn, repeat, enps and selfservice, and takes one with csat', async () => {
       const config = parseConfig({ DATABASE_URL: testDb.url });
       const output = { out: () => undefined, err: () => undefined };
