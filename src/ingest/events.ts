@@ -147,7 +147,6 @@ export function isPriority(value: unknown): value is Priority {
   return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value);
 }
 
-export const OPEN_STATUSES: readonly TicketStatus[] = ['new', 'open', 'pending', 'on-hold'];
 export const isResolvedStatus = (status: TicketStatus): boolean => status === 'solved' || status === 'closed';
 
 /** When, under which key, and by whom an event happened. */

@@ -7,7 +7,8 @@
  */
 import { format } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
-import { GROUPED_RESPONSE_KEYS, type GroupedResponseKey, type KpiStore, type TicketFilters } from '../store/kpi-store.js';
+import type { KpiStore, TicketFilters } from '../store/kpi-store.js';
+import { GROUPED_RESPONSE_KEYS, type GroupedResponseKey } from './request-words.js';
 import { METRICS_WITHOUT_TICKET_FILTERS, METRICS, type MetricId, type Unit } from './definitions.js';
 import { compared, computeHeadline, measureHeadline, type MetricResult, type PeriodRange } from './metrics.js';
 import { bucketStarts, calendarUnits, periodInstant, type Interval } from './periods.js';

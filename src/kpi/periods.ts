@@ -77,8 +77,6 @@ export const PERIOD_WORDS = [
   'last-year',
 ] as const;
 
-export type PeriodWord = (typeof PERIOD_WORDS)[number];
-
 /** A half-open UTC interval: epoch ms, `from` inclusive, `to` exclusive. */
 export interface Interval {
   from: number;

@@ -7,7 +7,7 @@
  * reader's language. `parseMetric` / `parseFilters` are the command line's
  * throwing forms, with its English messages.
  */
-import type { TicketFilters } from '../store/kpi-store.js';
+import type { BreakdownKey, TicketFilters } from '../store/kpi-store.js';
 import { PRIORITIES, type Priority } from '../ingest/events.js';
 import { UsageError } from '../errors.js';
 import { METRIC_IDS, type MetricId, type Unit } from './definitions.js';
@@ -208,3 +208,11 @@ export function readMetricValue(text: string, unit: Exclude<Unit, 'table'>): num
 export function isFractionalNumber(text: string): boolean {
   return /^-?\d+[.,]\d+$/.test(text.trim());
 }
+
+/** Breakdowns whose `response` medians the store computes in one grouped read (KpiStore.responseMedians). */
+export const GROUPED_RESPONSE_KEYS = ['team', 'priority', 'source', 'agent'] as const satisfies readonly BreakdownKey[];
+export type GroupedResponseKey = (typeof GROUPED_RESPONSE_KEYS)[number];
+
+/** The ticket lists a reply can open (Show tickets). */
+export const TICKET_LIST_KINDS = ['backlog', 'overdue', 'escalations'] as const;
+export type TicketListKind = (typeof TICKET_LIST_KINDS)[number];

@@ -66,9 +66,6 @@ const LANGUAGE_VERBS = ['language', 'lang', 'bahasa', 'dil'];
 /** Requests that change settings or post for everyone: the listener checks the asker's rights first. */
 export const ADMIN_KINDS = ['subscribe', 'unsubscribe', 'subscriptions', 'alerts', 'alert_settings', 'alert_remove', 'quiet_hours', 'team_routing', 'link', 'sla', 'digest_now', 'enps_start', 'channel_language', 'goal_set', 'goal_remove'] as const;
 
-/** `digest me ...` is for anyone (about their own tickets), though `digest` is listed with the admin verbs. */
-export type Verb = (typeof VERBS)[number];
-
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
@@ -180,8 +177,6 @@ export type KpiRequest =
   /** `/kpi goal frt 1h team:billing`: the target in the metric's unit (seconds, percent, points, tickets). */
   | { readonly kind: 'goal_set'; readonly metric: MetricId; readonly target: number; readonly filters: GoalFilters }
   | { readonly kind: 'goal_remove'; readonly metric: MetricId; readonly filters: GoalFilters };
-
-export type KpiRequestKind = KpiRequest['kind'];
 
 /** The requests only admins may make (the listener checks the rights). */
 export type AdminRequest = Extract<KpiRequest, { kind: (typeof ADMIN_KINDS)[number] }>;

@@ -48,15 +48,4 @@ export class EnpsStore {
       return 'recorded';
     });
   }
-
-  async counts(surveyId: number): Promise<{ invited: number; answered: number }> {
-    const rows = (await this.db('enps_participants').where({ survey_id: surveyId }).select('answered').count({ n: '*' }).groupBy('answered')) as { answered: boolean | number; n: number | string }[];
-    let invited = 0;
-    let answered = 0;
-    for (const row of rows) {
-      invited += Number(row.n);
-      if (row.answered === true || row.answered === 1) answered += Number(row.n);
-    }
-    return { invited, answered };
-  }
 }

@@ -9,6 +9,7 @@ import { engineOf, independently, readerOf, type Database } from './database.js'
 import { interpolate, quantileRanks } from '../kpi/formulas.js';
 import { locateRanks } from '../kpi/duration-buckets.js';
 import { matchKey } from '../kpi/sla.js';
+import type { GroupedResponseKey, TicketListKind } from '../kpi/request-words.js';
 import { PRIORITIES, SURVEY_SCALES, type Priority } from '../ingest/events.js';
 
 export interface TicketFilters {
@@ -74,8 +75,6 @@ const BREAKDOWN_COLUMNS: Record<BreakdownKey, readonly [string, string]> = {
  * The fields whose `response` breakdown rows are computed in one grouped read (responseMedians). Not a channel: its
  * filter compares SQL's lower(), which the engines differ on beyond A-Z, so its rows stay one filtered read each.
  */
-export const GROUPED_RESPONSE_KEYS = ['team', 'priority', 'source', 'agent'] as const satisfies readonly BreakdownKey[];
-export type GroupedResponseKey = (typeof GROUPED_RESPONSE_KEYS)[number];
 
 /** A value a breakdown shows a row for: as a filter reads it back, the name to show (an agent's), and how active it was. */
 export interface BreakdownValue {
@@ -955,8 +954,6 @@ export class KpiStore {
   }
 }
 
-export const TICKET_LIST_KINDS = ['backlog', 'overdue', 'escalations'] as const;
-export type TicketListKind = (typeof TICKET_LIST_KINDS)[number];
 
 export interface TicketListRow extends OpenTicketRow {
   readonly status: string;

@@ -45,9 +45,4 @@ export class LeaderLease {
   async release(): Promise<void> {
     await this.db('leases').where({ name: this.options.name, holder: this.options.holder }).update({ expires_at: 0 });
   }
-
-  async current(): Promise<{ holder: string; expiresAt: number } | undefined> {
-    const row = (await this.db('leases').select('holder', 'expires_at').where({ name: this.options.name }).first()) as { holder: string; expires_at: number } | undefined;
-    return row === undefined ? undefined : { holder: row.holder, expiresAt: Number(row.expires_at) };
-  }
 }

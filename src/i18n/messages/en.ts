@@ -105,8 +105,6 @@ export const en = {
   'list.more': 'and {n} more',
 
   // --- Trend against the previous period ---
-  'trend.up': 'up',
-  'trend.down': 'down',
   'trend.same': 'no change',
   'trend.up_from': 'up from {value}',
   'trend.down_from': 'down from {value}',

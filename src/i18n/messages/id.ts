@@ -94,8 +94,6 @@ export const id: Messages = {
   'value.no_data': 'tidak ada data',
   'list.more': 'dan {n} lainnya',
 
-  'trend.up': 'naik',
-  'trend.down': 'turun',
   'trend.same': 'tidak berubah',
   'trend.up_from': 'naik dari {value}',
   'trend.down_from': 'turun dari {value}',

@@ -96,8 +96,6 @@ export const ms: Messages = {
   'value.no_data': 'tiada data',
   'list.more': 'dan {n} lagi',
 
-  'trend.up': 'naik',
-  'trend.down': 'turun',
   'trend.same': 'tiada perubahan',
   'trend.up_from': 'naik daripada {value}',
   'trend.down_from': 'turun daripada {value}',

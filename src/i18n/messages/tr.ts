@@ -96,8 +96,6 @@ export const tr: Messages = {
   'value.no_data': 'veri yok',
   'list.more': 've {n} tane daha',
 
-  'trend.up': 'arttı',
-  'trend.down': 'azaldı',
   'trend.same': 'değişmedi',
   'trend.up_from': '{value} değerinden arttı',
   'trend.down_from': '{value} değerinden azaldı',

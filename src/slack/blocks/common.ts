@@ -7,7 +7,8 @@ import { METRICS_NOT_OF_TICKETS, MOVES_IN_POINTS, moveShowsAsZero, type MetricId
 import { isReplysOwnGoal, type GoalFilters, type GoalStatus } from '../../kpi/goals.js';
 import { AGENT_COLUMNS, type AgentColumn, type MetricResult, type UnmatchedFilter } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
-import { TICKET_LIST_KINDS, type TicketFilters, type TicketListKind } from '../../store/kpi-store.js';
+import type { TicketFilters } from '../../store/kpi-store.js';
+import { TICKET_LIST_KINDS, type TicketListKind } from '../../kpi/request-words.js';
 import { isBreakdown, isFilterKey, isMetricId, type Breakdown } from '../../kpi/request-words.js';
 import type { QuietHours, TeamRoute } from '../../store/alert-store.js';
 import { isPriority, isTicketStatus } from '../../ingest/events.js';

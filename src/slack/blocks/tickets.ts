@@ -4,7 +4,8 @@
  * buttons to the previous and next page.
  */
 import { periodInstant, type Period } from '../../kpi/periods.js';
-import type { TicketFilters, TicketListKind, TicketListRow } from '../../store/kpi-store.js';
+import type { TicketFilters, TicketListRow } from '../../store/kpi-store.js';
+import type { TicketListKind } from '../../kpi/request-words.js';
 import { isResolvedStatus, type TicketStatus } from '../../ingest/events.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatNumber } from '../../i18n/format.js';
