@@ -9,7 +9,7 @@ import { formatDate, formatDuration, formatMetricValue, formatNumber, formatPerc
 import type { Locale } from '../../i18n/locale.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
-import { actions, button, context, escapeMrkdwn, link, message, section, type Block, type SlackMessage } from './kit.js';
+import { actions, button, context, escapeMrkdwn, link, messageIn, section, type Block, type SlackMessage } from './kit.js';
 import { filtersText, goalGap, goalScopeText, goalTarget, priorityWord } from './common.js';
 import { isReplysOwnGoal, type GoalStatus } from '../../kpi/goals.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
@@ -140,7 +140,7 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
     if (view.snoozed !== undefined) blocks.push(context([t(locale, 'alert.snoozed', { user: `<@${view.snoozed.by}>`, time: formatDate(locale, view.snoozed.until, view.timezone, { time: true, zone: true }) })]));
     blocks.push(actions(alertButtons(view.alertId, view.ticket, locale), `alert:${view.alertId}`));
   }
-  return message(plain(headline), blocks, (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, plain(headline), blocks);
 }
 
 function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
@@ -177,14 +177,14 @@ function renderMetricAlert(view: ThresholdAlertView | GoalAlertView, locale: Loc
     // A wider goal than the rule's filters (the whole workspace's for one team's rule; any for an agent): which one.
     const blocks: Block[] = [section(text)];
     if (!isReplysOwnGoal(view.goal, view.filters)) blocks.push(context([t(locale, 'alert.goal_scope', { scope: goalScopeText(locale, view.goal.filters, view.metric) })]));
-    return message(plain(text), blocks, (n) => t(locale, 'list.more', { n }));
+    return messageIn(locale, plain(text), blocks);
   }
   const text = t(locale, `${view.kind === 'threshold_crossed' ? 'alert.threshold_crossed' : 'alert.threshold_recovered'}${timing}`, {
     ...params,
     operator: escapeMrkdwn(view.operator),
     limit: formatMetricValue(locale, view.limit, unit),
   });
-  return message(plain(text), [section(text)], (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, plain(text), [section(text)]);
 }
 
 /** A split rule's row: a priority in the reader's language, a linked agent as a mention, anything else as stored. */
@@ -212,7 +212,7 @@ export function deliveryFailureMessage(failure: { target: string; reason: string
   const target = /^[UW]/.test(failure.target) ? `<@${failure.target}>` : `<#${failure.target}>`;
   const advice = t(locale, `alert.delivery_advice.${DELIVERY_ADVICE[failure.reason] ?? 'log'}`);
   const text = t(locale, 'alert.delivery_failed', { target, reason: escapeMrkdwn(failure.reason), advice });
-  return message(plain(text), [section(text)], (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, plain(text), [section(text)]);
 }
 
 /** The notification text: mrkdwn markers and emoji codes dropped. */

@@ -13,7 +13,7 @@ import { t } from '../../i18n/catalogue.js';
 import { formatMetricValue, formatNumber } from '../../i18n/format.js';
 import { dateFormat } from '../../i18n/intl.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, escapeMrkdwn, header, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
+import { actions, button, context, escapeMrkdwn, header, lineSections, messageIn, section, type Block, type SlackMessage } from './kit.js';
 import { contextText, encodeRef, goalLine, goalRowText, goalTarget, metricName, pageButtons, priorityWord, shortTrend, trendText, unmatchedLines } from './common.js';
 import { goalScopeKey } from '../../kpi/goals.js';
 import { ACTION, type ReplyModel } from './metric.js';
@@ -55,7 +55,7 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
     ]),
   );
   const text = [`${title}: ${formatMetricValue(locale, result.overall.value, result.unit)}`, ...result.rows.map((row) => `${rowName(locale, result, row)}: ${formatMetricValue(locale, row.value, result.unit)}`)].join(' · ');
-  return message(text, blocks, (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, text, blocks);
 }
 
 /** One line per row; "and N more" after the last when values were left out (a digest's split), unless the view pages them. */

@@ -4,7 +4,7 @@
  */
 import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, escapeMrkdwn, message, section, type SlackMessage } from './kit.js';
+import { actions, button, context, escapeMrkdwn, messageIn, section, type SlackMessage } from './kit.js';
 
 export const ENPS_ACTION = 'enps_answer';
 
@@ -12,10 +12,10 @@ export function enpsQuestionView(model: { surveyId: number; question: string | n
   const question = model.question ?? t(locale, 'enps.question_default');
   const text = t(locale, 'enps.dm_intro', { question: escapeMrkdwn(question) });
   const buttons = Array.from({ length: 11 }, (_, score) => button({ text: String(score), actionId: `${ENPS_ACTION}:${score}`, value: `${model.surveyId}:${score}` }));
-  return message(text.replace(/\*/g, ''), [section(text), actions(buttons.slice(0, 6), `enps:${model.surveyId}:a`), actions(buttons.slice(6), `enps:${model.surveyId}:b`), context([t(locale, 'enps.scale')])], (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, text.replace(/\*/g, ''), [section(text), actions(buttons.slice(0, 6), `enps:${model.surveyId}:a`), actions(buttons.slice(6), `enps:${model.surveyId}:b`), context([t(locale, 'enps.scale')])]);
 }
 
 export function enpsAnsweredView(outcome: 'recorded' | 'already_answered', locale: Locale): SlackMessage {
   const text = t(locale, outcome === 'recorded' ? 'enps.thanks' : 'enps.already');
-  return message(text, [section(text)], (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, text, [section(text)]);
 }

@@ -6,7 +6,7 @@ import { METRICS } from '../../kpi/definitions.js';
 import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
 import { goalScopeText, goalTarget, metricName } from './common.js';
-import { context, header, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
+import { context, header, lineSections, message, messageIn, section, type Block, type SlackMessage } from './kit.js';
 
 /** A goal's target as a reply shows it, without a value to judge: "at most 1 h". */
 export function goalTargetText(locale: Locale, goal: Goal): string {
@@ -26,5 +26,5 @@ export function goalsView(goals: readonly Goal[], locale: Locale): SlackMessage 
   const lines = goalLines(locale, goals);
   const blocks: Block[] = [header(title), ...lineSections(lines)];
   blocks.push(context([t(locale, 'goals.footer')]));
-  return message([title, ...lines].join('\n'), blocks, (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, [title, ...lines].join('\n'), blocks);
 }

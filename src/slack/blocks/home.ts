@@ -10,7 +10,7 @@ import type { TicketListRow } from '../../store/kpi-store.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatMetricValue, formatPeriod } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { context, divider, escapeMrkdwn, fields, header, LIMITS, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
+import { context, divider, escapeMrkdwn, fields, header, LIMITS, lineSections, messageIn, section, type Block, type SlackMessage } from './kit.js';
 import { METRIC_IDS, type MetricId } from '../../kpi/definitions.js';
 import { goalLines } from './goals.js';
 import type { Goal } from '../../kpi/goals.js';
@@ -89,5 +89,5 @@ export function homeView(model: HomeViewModel, locale: Locale): SlackMessage {
   }
   // The reader's language and how to change it: Slack offers none of id, ms or tr, so few would find `/kpi language` otherwise.
   blocks.push(context([t(locale, 'home.updated', { time: formatDate(locale, model.now, model.period.timezone, { time: true }) }), t(locale, 'home.language', { language: t(locale, `language.name.${locale}`) })]));
-  return message(t(locale, 'home.title'), blocks, (n) => t(locale, 'list.more', { n }), LIMITS.homeBlocks);
+  return messageIn(locale, t(locale, 'home.title'), blocks, LIMITS.homeBlocks);
 }

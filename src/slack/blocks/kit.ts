@@ -8,6 +8,8 @@
  */
 import type { types } from '@slack/bolt';
 import { linkableUrl } from '../../ingest/values.js';
+import { t } from '../../i18n/catalogue.js';
+import type { Locale } from '../../i18n/locale.js';
 
 export type Block = types.KnownBlock;
 export type Button = types.Button;
@@ -151,6 +153,11 @@ export function message(text: string, given: readonly Block[], more: (n: number)
   // Slack refuses a context with empty text: a view that says nothing of its own still says how many blocks it left out.
   const left = blocks.length - kept.length;
   return { text: fallback, blocks: [...kept, context([more(left) || `… +${left}`])] };
+}
+
+/** A message in the reader's language: past its block limit, the last block says "and N more" in that language. */
+export function messageIn(locale: Locale, text: string, given: readonly Block[], max: number = LIMITS.messageBlocks): SlackMessage {
+  return message(text, given, (n) => t(locale, 'list.more', { n }), max);
 }
 
 /** Text for a link in mrkdwn: `<url|label>`, with the characters Slack reserves escaped in the label. */

@@ -17,7 +17,7 @@ import type { TicketListKind } from '../../kpi/request-words.js';
 import { t, type MessageKey } from '../../i18n/catalogue.js';
 import { formatDuration, formatMetricValue, formatNumber, formatPercent } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, button, context, escapeMrkdwn, fields, header, lineSections, message, section, type Block, type Button, type SlackMessage } from './kit.js';
+import { actions, button, context, escapeMrkdwn, fields, header, lineSections, messageIn, section, type Block, type Button, type SlackMessage } from './kit.js';
 import { contextText, dueText, encodeRef, goalGap, goalLine, goalScopeText, goalTarget, unmatchedLines, headlineName, metricFields, metricName, metricsPlain, pageButtons, previousText, ticketLine, trendText, type RequestRef } from './common.js';
 
 export const ACTION = {
@@ -78,7 +78,7 @@ export function metricView(model: MetricViewModel, locale: Locale): SlackMessage
   blocks.push(actions(buttonsFor(locale, { m: result.metric, p: period.word, f: filters, n: result.n }, model.shared)));
   // The fallback is mrkdwn, where Slack reads `<!channel>` as a mention: a title from the asker's words is escaped.
   const text = `${escapeMrkdwn(name)}: ${value}${trend === '' ? '' : ` (${trend})`} · ${contextText(locale, period, filters, result.n, result.metric)}`;
-  return message(text, blocks, (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, text, blocks);
 }
 
 export interface SummaryViewModel extends ReplyModel {
@@ -98,7 +98,7 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
   const share = model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ ...ref, m: 'summary' }) })];
   blocks.push(actions([explain, ...listButtons, ...share]));
   const text = [escapeMrkdwn(title), ...metricsPlain(locale, model.metrics)].join(' · ');
-  return message(text, blocks, (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, text, blocks);
 }
 
 export interface AgentsViewModel extends ReplyModel {
@@ -161,7 +161,7 @@ export function agentsView(model: AgentsViewModel, locale: Locale): SlackMessage
   blocks.push(actions(buttons));
   const note = sharedNote(locale, model);
   if (note.length > 0) blocks.push(context(note));
-  return message(`${title} · ${contextText(locale, model.period, model.filters)}`, blocks, (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, `${title} · ${contextText(locale, model.period, model.filters)}`, blocks);
 }
 
 const MISSED = ':warning:';

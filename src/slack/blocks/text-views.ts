@@ -7,10 +7,8 @@ import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
 import { commandErrorText, helpContent, helpGroups, helpText, type HelpItem } from '../command-text.js';
 import type { KpiCommandError } from '../command.js';
-import { context, divider, escapeMrkdwn, header, message, section, type Block, type SlackMessage } from './kit.js';
+import { context, divider, escapeMrkdwn, header, messageIn, section, type Block, type SlackMessage } from './kit.js';
 import { metricName } from './common.js';
-
-const more = (locale: Locale) => (n: number) => t(locale, 'list.more', { n });
 
 export function helpView(locale: Locale): SlackMessage {
   const help = helpContent(locale);
@@ -25,7 +23,7 @@ export function helpView(locale: Locale): SlackMessage {
     divider(),
     section(`*${escapeMrkdwn(help.adminTitle)}*\n${lines(help.adminItems)}`),
   ];
-  return message(helpText(locale), blocks, more(locale));
+  return messageIn(locale, helpText(locale), blocks);
 }
 
 export interface ExplainViewModel {
@@ -53,12 +51,12 @@ export function explainView(model: ExplainViewModel, locale: Locale): SlackMessa
     ...(locale === 'en' ? [] : [t(locale, 'explain.definitions_in_english')]),
   ];
   if (notes.length > 0) blocks.push(context(notes));
-  return message(`${name}: ${definition.formula}`, blocks, more(locale));
+  return messageIn(locale, `${name}: ${definition.formula}`, blocks);
 }
 
 export function commandErrorView(error: KpiCommandError, locale: Locale): SlackMessage {
   const text = commandErrorText(locale, error);
-  return message(text, [section(`:warning: ${text}`)], more(locale));
+  return messageIn(locale, text, [section(`:warning: ${text}`)]);
 }
 
 /** A one-line reply: a refusal, a failure, a confirmation. */

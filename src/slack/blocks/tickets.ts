@@ -10,7 +10,7 @@ import { isResolvedStatus, type TicketStatus } from '../../ingest/events.js';
 import { t } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatNumber } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
-import { actions, context, escapeMrkdwn, header, lineSections, message, section, type Block, type SlackMessage } from './kit.js';
+import { actions, context, escapeMrkdwn, header, lineSections, messageIn, section, type Block, type SlackMessage } from './kit.js';
 import { contextText, dueText, pageButtons, statusWord, ticketLine } from './common.js';
 import { ACTION } from './metric.js';
 
@@ -51,5 +51,5 @@ export function ticketsView(model: TicketsViewModel, locale: Locale): SlackMessa
   const ref = { m: model.list, p: model.period.word, f: model.filters, l: model.list } as const;
   const paging = pageButtons(locale, ACTION.page, ref, model.page, pages);
   if (paging.length > 0) blocks.push(actions(paging));
-  return message(`${title}: ${formatNumber(locale, model.total)}`, blocks, (n) => t(locale, 'list.more', { n }));
+  return messageIn(locale, `${title}: ${formatNumber(locale, model.total)}`, blocks);
 }
