@@ -559,13 +559,51 @@ const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 // --- Admin verbs ---
 
+/** The words of a digest's schedule, for `subscribe` and `digest me`: a frequency, a weekday, a time and a zone, each once. */
+class ScheduleWords {
+  frequency: 'daily' | 'weekdays' | 'weekly' | undefined;
+  weekday: Weekday | undefined;
+  time: string | undefined;
+  timezone: string | undefined;
+
+  /** Reads `word` when it is one of a schedule's words (false when it is not); a second one of a kind is refused. */
+  take(word: string): boolean {
+    const lower = word.toLowerCase();
+    const once = (current: unknown) => {
+      if (current !== undefined) fail('duplicate_word', word);
+    };
+    if (lower === 'daily' || lower === 'weekly' || lower === 'weekdays') {
+      once(this.frequency);
+      this.frequency = lower;
+    } else if (weekdayOf(lower) !== undefined) {
+      once(this.weekday);
+      this.weekday = weekdayOf(lower);
+    } else if (/^\d/.test(lower)) {
+      once(this.time);
+      this.time = readTime(word);
+    } else if (word.includes('/') || lower === 'utc') {
+      once(this.timezone);
+      this.timezone = readTimezone(word);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** The schedule and its time: a missing frequency or time, or a weekday beside a schedule that is not weekly, is refused. */
+  schedule(verb: string, words: readonly string[]): { schedule: DigestSchedule; time: string } {
+    const { frequency, weekday, time } = this;
+    if (frequency === undefined) return fail('missing_argument', verb, { expected: 'frequency' });
+    if (time === undefined) return fail('missing_argument', verb, { expected: 'time' });
+    if (frequency !== 'weekly' && weekday !== undefined) return fail('unexpected_word', words.find((w) => weekdayOf(w.toLowerCase()) !== undefined) ?? '');
+    return { schedule: frequency === 'weekly' ? { frequency, weekday: weekday ?? 'mon' } : { frequency }, time };
+  }
+}
+
 function subscribe(verb: string, words: readonly string[]): KpiRequest {
   const [channelWord, ...rest] = words;
   const channel = requireChannel(verb, channelWord);
-  let frequency: 'daily' | 'weekdays' | 'weekly' | undefined;
-  let weekday: Weekday | undefined;
-  let time: string | undefined;
-  let timezone: string | undefined;
+  const when = new ScheduleWords();
   const metrics: MetricId[] = [];
   const filters: Partial<Record<FilterKey, string>> = {};
   let cronExpression: string | undefined;
@@ -592,18 +630,8 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
       if (!read.ok) return failWith(read.problem);
       if (filters[read.value.key] !== undefined) return fail('duplicate_word', word);
       filters[read.value.key] = read.value.value;
-    } else if (lower === 'daily' || lower === 'weekly' || lower === 'weekdays') {
-      once(frequency, word);
-      frequency = lower;
-    } else if (weekdayOf(lower) !== undefined) {
-      once(weekday, word);
-      weekday = weekdayOf(lower);
-    } else if (/^\d/.test(lower)) {
-      once(time, word);
-      time = readTime(word);
-    } else if (word.includes('/') || lower === 'utc') {
-      once(timezone, word);
-      timezone = readTimezone(word);
+    } else if (when.take(word)) {
+      continue;
     } else if (isMetricId(lower)) {
       if (!metrics.includes(lower)) metrics.push(lower);
     } else {
@@ -614,6 +642,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
   refuseTicketFilters(metrics, filters, rest);
   if (by !== undefined) refuseDigestBreakdown(metrics, filters, by);
   const split = by === undefined ? {} : { by: by.by };
+  const { timezone } = when;
   const common = { kind: 'subscribe' as const, channel, ...(timezone === undefined ? {} : { timezone }), metrics: metrics.length === 0 ? ['summary' as const] : metrics, filters, onlyIfChanged, ...split };
   if (cronExpression !== undefined) {
     // A cron schedule carries its own days and time.
@@ -621,10 +650,7 @@ function subscribe(verb: string, words: readonly string[]): KpiRequest {
     if (extra !== undefined) return fail('unexpected_word', extra);
     return { ...common, schedule: { frequency: 'cron', expression: cronExpression } };
   }
-  if (frequency === undefined) return fail('missing_argument', verb, { expected: 'frequency' });
-  if (time === undefined) return fail('missing_argument', verb, { expected: 'time' });
-  if (frequency !== 'weekly' && weekday !== undefined) return fail('unexpected_word', rest.find((w) => weekdayOf(w.toLowerCase()) !== undefined) ?? '');
-  const schedule: DigestSchedule = frequency === 'weekly' ? { frequency, weekday: weekday ?? 'mon' } : { frequency };
+  const { schedule, time } = when.schedule(verb, rest);
   return {
     kind: 'subscribe',
     channel,
@@ -961,36 +987,17 @@ function digest(verb: string, words: readonly string[]): KpiRequest {
 
 function digestMe(verb: string, words: readonly string[]): KpiRequest {
   if (words.length === 1 && words[0]?.toLowerCase() === 'off') return { kind: 'digest_me' };
-  let frequency: 'daily' | 'weekdays' | 'weekly' | undefined;
-  let weekday: Weekday | undefined;
-  let time: string | undefined;
-  let timezone: string | undefined;
+  const when = new ScheduleWords();
   for (const word of words) {
+    if (when.take(word)) continue;
     const lower = word.toLowerCase();
-    if (lower === 'daily' || lower === 'weekly' || lower === 'weekdays') {
-      if (frequency !== undefined) return fail('duplicate_word', word);
-      frequency = lower;
-    } else if (weekdayOf(lower) !== undefined) {
-      if (weekday !== undefined) return fail('duplicate_word', word);
-      weekday = weekdayOf(lower);
-    } else if (/^\d/.test(lower)) {
-      if (time !== undefined) return fail('duplicate_word', word);
-      time = readTime(word);
-    } else if (word.includes('/') || lower === 'utc') {
-      if (timezone !== undefined) return fail('duplicate_word', word);
-      timezone = readTimezone(word);
-    } else {
-      refuseCityAsZone(word);
-      // A personal digest lists the agent's tickets: a metric has no place in it (and `frt` is not a misspelt `fri`).
-      if (isMetricId(lower)) return fail('unexpected_word', word);
-      return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', 'off', ...WEEKDAYS]) });
-    }
+    refuseCityAsZone(word);
+    // A personal digest lists the agent's tickets: a metric has no place in it (and `frt` is not a misspelt `fri`).
+    if (isMetricId(lower)) return fail('unexpected_word', word);
+    return fail('unknown_word', word, { suggestion: closestWord(lower, ['daily', 'weekdays', 'weekly', 'off', ...WEEKDAYS]) });
   }
-  if (frequency === undefined) return fail('missing_argument', verb, { expected: 'frequency' });
-  if (time === undefined) return fail('missing_argument', verb, { expected: 'time' });
-  if (frequency !== 'weekly' && weekday !== undefined) return fail('unexpected_word', words.find((w) => weekdayOf(w.toLowerCase()) !== undefined) ?? '');
-  const schedule: DigestSchedule = frequency === 'weekly' ? { frequency, weekday: weekday ?? 'mon' } : { frequency };
-  return { kind: 'digest_me', schedule, time, ...(timezone === undefined ? {} : { timezone }) };
+  const { schedule, time } = when.schedule(verb, words);
+  return { kind: 'digest_me', schedule, time, ...(when.timezone === undefined ? {} : { timezone: when.timezone }) };
 }
 
 /** The longest eNPS question, in characters: a survey question is a sentence, and a longer one would be cut in the DM. */
