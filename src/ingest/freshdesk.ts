@@ -12,7 +12,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type ParseContext, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { withCreation, type Actor, type NormalizedEvent, type Priority, type Rating, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { offeredTokens, safeEqual, unauthorized } from './signatures.js';
-import { compact, isObject, optionalString, optionalTime, requiredString, type Json, lookup, quoted } from './values.js';
+import { compact, isObject, optionalString, optionalTime, requiredString, type Json, lookup, quoted, tagList } from './values.js';
 
 /** The literal `event` values of the template, one per automation rule. */
 export const FRESHDESK_EVENTS = ['ticket_created', 'agent_replied', 'customer_replied', 'note_added', 'ticket_updated', 'satisfaction_rated'] as const;
@@ -228,7 +228,7 @@ export function freshdeskChannel(value: unknown): string | undefined {
 
 /** `{{ticket.tags}}` renders the names joined by ", "; a tag may itself contain spaces. */
 function freshdeskTags(value: unknown): string[] | undefined {
-  if (Array.isArray(value)) return value.map(optionalString).filter((tag): tag is string => tag !== undefined);
+  if (Array.isArray(value)) return tagList(value);
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new PayloadShapeError('tags must be the rendered {{ticket.tags}} string');
   return value

@@ -16,7 +16,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { ticketEvent, withCreation, type Actor, type EventAnchor, type NormalizedEvent, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted } from './values.js';
+import { isObject, object, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted, tagList } from './values.js';
 
 /**
  * Help Scout conversation status → ours. Closed reopens on a customer reply (solved). Spam is not a status of ours:
@@ -364,11 +364,7 @@ function mailboxOf(body: Json): string | null {
 
 /** Tag names: Help Scout spells them `tag` (`name` accepted too). */
 function tagsOf(body: Json): string[] | undefined {
-  if (!Array.isArray(body.tags)) return undefined;
-  return body.tags.flatMap((tag) => {
-    const name = isObject(tag) ? (optionalString(tag.tag) ?? optionalString(tag.name)) : optionalString(tag);
-    return name === undefined ? [] : [name];
-  });
+  return tagList(body.tags, ['tag', 'name']);
 }
 
 function isSpam(body: Json): boolean {

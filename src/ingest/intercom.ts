@@ -17,7 +17,7 @@ import type { WebhookSecrets } from '../config.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { ticketEvent, withCreation, type Actor, type EventAnchor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { header, hmac, safeEqual, sha256Hex, unauthorized } from './signatures.js';
-import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted } from './values.js';
+import { isObject, object, optionalBoolean, optionalNumber, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted, tagList } from './values.js';
 
 /** Intercom conversation `state` → our status. Closed conversations reopen on a customer reply, hence solved. */
 export const INTERCOM_STATES: Readonly<Record<string, TicketStatus>> = { open: 'open', closed: 'solved', snoozed: 'on-hold' };
@@ -352,12 +352,7 @@ function assignmentOf(item: Json, required: boolean): Pick<TicketEventData, 'ass
 
 /** Tag names from a `tag.list` object or a plain list of tags. */
 function tagNames(value: unknown): string[] | undefined {
-  const list = isObject(value) ? value.tags : value;
-  if (!Array.isArray(list)) return undefined;
-  return list.flatMap((tag) => {
-    const name = isObject(tag) ? optionalString(tag.name) : optionalString(tag);
-    return name === undefined ? [] : [name];
-  });
+  return tagList(isObject(value) ? value.tags : value);
 }
 
 /** The latest `applied_at` among the tags, if Intercom sent one. */

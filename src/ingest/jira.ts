@@ -14,7 +14,7 @@ import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './ad
 import type { Actor, NormalizedEvent, Priority, TicketEvent, TicketEventData, TicketEventType, TicketStatus } from './events.js';
 import { isResolvedStatus, ticketEvent, withCreation } from './events.js';
 import { header, hmac, safeEqual, unauthorized } from './signatures.js';
-import { isObject, object, optionalNumber, optionalString, requiredString, requiredTime, optionalTime, type Json, lookup, quoted } from './values.js';
+import { isObject, object, optionalNumber, optionalString, requiredString, requiredTime, optionalTime, type Json, lookup, quoted, tagList } from './values.js';
 
 /** Events Jira sends that carry nothing the KPIs need: accepted, nothing written. */
 const IGNORED_EVENTS = new Set([
@@ -145,7 +145,7 @@ function parseIssueCreated(payload: Json): NormalizedEvent[] {
   const requesterId = optionalString(reporter?.accountId);
   const status = fields.status === undefined ? undefined : statusOf(fields.status);
   const priority = priorityOf(fields.priority);
-  const tags = Array.isArray(fields.labels) ? fields.labels.map(optionalString).filter((tag): tag is string => tag !== undefined) : undefined;
+  const tags = tagList(fields.labels);
   const data: TicketEventData = {
     // A JSM request is the requester's, also when an agent raised it on their behalf.
     createdByAgent: false,

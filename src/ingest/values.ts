@@ -132,6 +132,18 @@ export function stringList(value: unknown): string[] | undefined {
   return undefined;
 }
 
+/**
+ * A list of tags as helpdesks send them: names, or objects naming the tag under one of `nameKeys` (`{ name }`, Help
+ * Scout's `{ tag }`). undefined when the value is no list; items without a name are left out.
+ */
+export function tagList(value: unknown, nameKeys: readonly string[] = ['name']): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.flatMap((tag) => {
+    const name = isObject(tag) ? nameKeys.map((key) => optionalString(tag[key])).find((found) => found !== undefined) : optionalString(tag);
+    return name === undefined ? [] : [name];
+  });
+}
+
 /** The object without its undefined fields (events carry only what they know). */
 export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;

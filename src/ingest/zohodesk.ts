@@ -16,7 +16,7 @@ import { HttpError } from '../errors.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { withCreation, type Actor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { SIGNATURE_WINDOW_MS, header, offeredTokens, safeEqual, unauthorized } from './signatures.js';
-import { clipText, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted } from './values.js';
+import { clipText, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted, tagList } from './values.js';
 
 export const ZOHODESK_EVENTS = ['Ticket_Add', 'Ticket_Update', 'Ticket_Thread_Add', 'Ticket_Comment_Add'] as const;
 
@@ -394,8 +394,7 @@ function idOf(ticket: Json, name: string, fallback?: Json): string | undefined {
 }
 
 function tagsOf(value: unknown): string[] | undefined {
-  if (!Array.isArray(value)) return undefined;
-  return value.map((tag) => (isObject(tag) ? optionalString(tag.name) : optionalString(tag))).filter((tag): tag is string => tag !== undefined);
+  return tagList(value);
 }
 
 function authorOf(value: unknown, fallbackId?: string): Actor | undefined {
