@@ -228,17 +228,11 @@ export class IngestStore {
     const suffix = `#rejected:${delivery.bodySha256.slice(0, 16)}`;
     await this.db('webhook_deliveries')
       .insert({
-        source: delivery.source,
+        ...deliveryRow(delivery, 0),
         delivery_key: `${delivery.deliveryKey.slice(0, 200 - suffix.length)}${suffix}`,
-        received_at: delivery.receivedAt,
         status: 'rejected',
         reason: delivery.reason,
         detail: delivery.detail.slice(0, 500),
-        content_type: delivery.contentType ?? null,
-        body_bytes: delivery.bodyBytes,
-        body_sha256: delivery.bodySha256,
-        payload: delivery.payload ?? null,
-        event_count: 0,
       })
       .onConflict(['source', 'delivery_key'])
       .ignore();
