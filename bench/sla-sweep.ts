@@ -15,7 +15,7 @@ import { openDatabase } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
 import { silentLogger } from '../src/logger.js';
 import { sweepSla } from '../src/schedule/alert-jobs.js';
-import { DEFAULT_SLA_ALERT_SETTINGS } from '../src/schedule/sla-alerts.js';
+import { alertSettings } from '../src/schedule/jobs.js';
 
 const { values } = parseArgs({ options: { db: { type: 'string', default: '/tmp/kpibot-bench-kpi.sqlite' }, runs: { type: 'string', default: '10' } } });
 if (!existsSync(values.db)) throw new Error(`${values.db} is missing: run bench/kpi first, which generates it`);
@@ -28,7 +28,7 @@ await db('alert_rules').insert({ kind: 'overdue', channel_id: 'C0000SLA1', confi
 // One calendar-hours policy (1 h first response, 1 d resolution) governs every ticket, as its due times were generated.
 const [policy] = (await db('sla_policies').insert({ name: 'bench', first_response_seconds: 3600, resolution_seconds: 86_400, business_hours: false, pause_statuses: '[]', position: 0, enabled: true, created_at: 0, updated_at: 0 }).returning('id')) as { id: number }[];
 await db('tickets').update({ sla_policy_id: policy?.id ?? 1 });
-const deps = { db, settings: DEFAULT_SLA_ALERT_SETTINGS, locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
+const deps = { db, settings: alertSettings(parseConfig({})), locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
 const open = Number(((await db('tickets').whereIn('status', ['new', 'open', 'pending', 'on-hold']).count({ n: '*' }).first()) as { n: number }).n);
 const now = Date.parse('2026-11-01T00:00:00Z');
 let t = performance.now();

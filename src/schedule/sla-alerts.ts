@@ -21,8 +21,6 @@ export interface SlaAlertSettings {
   readonly escalateAfterMs: number;
 }
 
-export const DEFAULT_SLA_ALERT_SETTINGS: SlaAlertSettings = { warningStages: [0.75], renotifyMs: 60 * 60_000, renotifyMax: 3, escalateAfterMs: 2 * 60 * 60_000 };
-
 export interface RunningTarget {
   readonly ticketId: number;
   readonly target: SlaTarget;

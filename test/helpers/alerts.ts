@@ -9,10 +9,15 @@ import { DEFAULT_PROJECTION_OPTIONS } from '../../src/ingest/project-ticket.js';
 import { ticketEvent, type Actor, type TicketEventData, type TicketEventType } from '../../src/ingest/events.js';
 import { createPostingClient, webClientPoster, type SlackPoster } from '../../src/slack/poster.js';
 import { silentLogger } from '../../src/logger.js';
-import { DEFAULT_SLA_ALERT_SETTINGS, type SlaAlertSettings } from '../../src/schedule/sla-alerts.js';
+import type { SlaAlertSettings } from '../../src/schedule/sla-alerts.js';
 import type { AlertJobDeps } from '../../src/schedule/alert-jobs.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+import { parseConfig } from '../../src/config.js';
+import { alertSettings } from '../../src/schedule/jobs.js';
+
+/** The SLA alert settings a bot started with no SLA_* variable has. */
+const DEFAULT_SETTINGS = alertSettings(parseConfig({}));
 
 export interface AlertWorld {
   readonly db: Database;
@@ -54,7 +59,7 @@ export async function createAlertWorld(start: number): Promise<AlertWorld> {
     sla: new SlaStore(db, () => world.now),
     now: start,
     clock: () => world.now,
-    deps: (settings = {}) => ({ db, settings: { ...DEFAULT_SLA_ALERT_SETTINGS, ...settings }, locale: 'en', timezone: 'UTC', logger: silentLogger() }),
+    deps: (settings = {}) => ({ db, settings: { ...DEFAULT_SETTINGS, ...settings }, locale: 'en', timezone: 'UTC', logger: silentLogger() }),
     sender: (admins = []) => new OutboxSender({ store: new OutboxStore(db), poster, clock: () => world.now, logger: silentLogger(), admins, locale: 'en' }),
     async ingest(events, source = 'generic') {
       deliveries += 1;

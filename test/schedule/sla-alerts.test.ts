@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepSla } from '../../src/schedule/alert-jobs.js';
-import { DEFAULT_SLA_ALERT_SETTINGS, quietHoursEnd, stageInstant, stageReached, tomorrowsWorkingHours } from '../../src/schedule/sla-alerts.js';
+import { quietHoursEnd, stageInstant, stageReached, tomorrowsWorkingHours } from '../../src/schedule/sla-alerts.js';
 import type { BusinessCalendar, WeeklyHours } from '../../src/kpi/business-hours.js';
 import { handleAlertAction } from '../../src/slack/listeners/alert-actions.js';
 import { ALERT_ACTIONS } from '../../src/slack/blocks/alerts.js';
@@ -8,6 +8,11 @@ import { renderMessage } from '../../src/slack/console-render.js';
 import { silentLogger } from '../../src/logger.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { createAlertWorld, type AlertWorld } from '../helpers/alerts.js';
+import { parseConfig } from '../../src/config.js';
+import { alertSettings } from '../../src/schedule/jobs.js';
+
+/** The SLA alert settings a bot started with no SLA_* variable has. */
+const DEFAULT_SETTINGS = alertSettings(parseConfig({}));
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -28,8 +33,8 @@ describe('SLA warning stages in business hours (pure)', () => {
     expect(warning).toBeGreaterThanOrEqual(fridayClose);
     expect(warning).toBeLessThanOrEqual(fridayClose + 1000);
     const target = { ticketId: 1, target: 'firstResponse' as const, dueAt, targetMs: 8 * 3_600_000, clock: LONDON };
-    expect(stageReached(target, { ...DEFAULT_SLA_ALERT_SETTINGS, warningStages: [0.75] }, fridayClose + 1000)).toMatchObject({ kind: 'sla_warning', share: 0.75 });
-    expect(stageReached(target, { ...DEFAULT_SLA_ALERT_SETTINGS, warningStages: [0.75] }, fridayClose - 60_000)).toBeUndefined();
+    expect(stageReached(target, { ...DEFAULT_SETTINGS, warningStages: [0.75] }, fridayClose + 1000)).toMatchObject({ kind: 'sla_warning', share: 0.75 });
+    expect(stageReached(target, { ...DEFAULT_SETTINGS, warningStages: [0.75] }, fridayClose - 60_000)).toBeUndefined();
     // Within open hours the instant is exact to the second: 50% is reached at 15:00 BST on Friday.
     expect(Math.abs(stageInstant(dueAt, 8 * 3_600_000, 0.5, LONDON) - Date.UTC(2026, 9, 23, 14))).toBeLessThanOrEqual(1000);
   });
