@@ -70,6 +70,11 @@ export class OutboxSender {
   private halted = false;
   private nextAnyPostAt = 0;
   private running: Promise<DeliveryReport> | undefined;
+  /**
+   * Posts Slack has, that the database could not be told of (it failed right after the post): recorded first thing in
+   * the next pass, and never posted again by this sender meanwhile.
+   */
+  private readonly unrecorded = new Map<number, { channel: string; ts: string; at: number }>();
   /** This sender's name on the rows it claims. */
   private readonly claimer = `sender:${randomBytes(8).toString('hex')}`;
 
@@ -91,6 +96,12 @@ export class OutboxSender {
     const { store, clock } = this.options;
     const report: DeliveryReport = { sent: 0, deferred: 0, retried: 0, failed: 0 };
     if (this.halted) return report;
+    // Posts made while the database could not record them are recorded before anything is claimed (a failure here ends
+    // the pass: the database is still away, and nothing is posted until they are recorded).
+    for (const [id, posted] of this.unrecorded) {
+      await store.markSent(id, posted.channel, posted.ts, posted.at);
+      this.unrecorded.delete(id);
+    }
     const rows = await store.claimDue(clock(), this.options.batchSize ?? 50, this.claimMs, this.claimer);
     for (const row of rows) {
       // Stopping: the post in progress finishes; the rows not yet tried are handed back, due at once, for the next process.
@@ -129,10 +140,9 @@ export class OutboxSender {
     // Less a tick's drift: the row put back for its turn is then due at the next tick, a second later, not the one after.
     this.nextPostAt.set(row.target, now + (this.options.paceMs ?? 1000) - PACE_JITTER_MS);
     this.nextAnyPostAt = now + gap;
+    let posted: { channel: string; ts: string };
     try {
-      const posted = await poster.post(row.target, message);
-      await store.markSent(row.id, posted.channel, posted.ts, clock());
-      report.sent += 1;
+      posted = await poster.post(row.target, message);
     } catch (error) {
       const failure = error instanceof SlackDeliveryError ? error : classifySlackError(error);
       const at = clock();
@@ -154,6 +164,17 @@ export class OutboxSender {
         const unaskable = row.kind === 'enps_question' && failure.reason === 'cannot_dm_bot';
         if (row.kind !== FAILURE_REPORT_KIND && !unaskable) await this.reportFailure(row, failure.reason, at);
       }
+      return;
+    }
+    // Posted: a database failure from here on is not Slack's, and the post must not go again.
+    report.sent += 1;
+    const at = clock();
+    try {
+      await store.markSent(row.id, posted.channel, posted.ts, at);
+    } catch (error) {
+      this.unrecorded.set(row.id, { ...posted, at });
+      logger.error({ err: error, outbox: row.id }, 'posted to Slack, but the database could not record it: it is recorded at the next pass, and not posted again');
+      throw error;
     }
   }
 

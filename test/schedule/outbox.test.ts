@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/store/database.js';
+import { engineOf, openDatabase, type Database } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
 import { OutboxSender } from '../../src/schedule/sender.js';
 import { createPostingClient, webClientPoster } from '../../src/slack/poster.js';
@@ -51,6 +51,29 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
     expect(await sender().deliverDue()).toMatchObject({ sent: 0 });
     expect(slack.callsTo('chat.postMessage').map((call) => call.args.text)).toEqual(['one']);
     expect(await store.byKey('k1')).toMatchObject({ state: 'sent', messageChannelId: 'C1', attempts: 1 });
+  });
+
+  it('a post Slack took while the database could not record it is recorded at the next pass, and not posted again', async () => {
+    await store.enqueue({ dedupeKey: 'away', kind: 'sla_breach', target: 'C1', message: message('once'), notBefore: now }, now);
+    // The database refuses to mark any post sent (as it would while unreachable), and then comes back.
+    if (engineOf(db) === 'sqlite') {
+      await db.raw("create trigger no_sent before update on alert_outbox when new.state = 'sent' begin select raise(abort, 'database away'); end");
+    } else {
+      await db.raw("create or replace function no_sent() returns trigger language plpgsql as $$ begin raise exception 'database away'; end $$");
+      await db.raw("create trigger no_sent before update on alert_outbox for each row when (new.state = 'sent') execute function no_sent()");
+    }
+    const one = sender();
+    try {
+      await expect(one.deliverDue()).rejects.toThrow(/database away/);
+    } finally {
+      await db.raw(engineOf(db) === 'sqlite' ? 'drop trigger no_sent' : 'drop trigger no_sent on alert_outbox');
+    }
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    // Past the row's claim: the same sender records it before it claims anything, and posts nothing again.
+    now += 120_000;
+    expect(await one.deliverDue()).toMatchObject({ sent: 0, failed: 0 });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(await store.byKey('away')).toMatchObject({ state: 'sent', messageChannelId: 'C1', attempts: 1, lastError: null });
   });
 
   it('a user id is posted as a DM through conversations.open', async () => {
