@@ -5,6 +5,7 @@
  * transaction. "Only if changed" skips a post whose numbers equal the last
  * one's. `/kpi digest now #channel` builds the same message at once.
  */
+import type { Logger } from '../logger.js';
 import { createHash } from 'node:crypto';
 import type { Database } from '../store/database.js';
 import type { Locale } from '../i18n/locale.js';
@@ -27,6 +28,8 @@ export interface DigestDeps {
   readonly db: Database;
   /** The workspace language (KPI_LOCALE): a channel's or person's without a choice of their own. */
   readonly locale: Locale;
+  /** Where a digest that could not be made is reported (the others still go). */
+  readonly logger?: Logger;
 }
 
 export interface BuiltDigest {
@@ -91,20 +94,29 @@ export async function runDigests(deps: DigestDeps, now: number): Promise<number>
   const store = new DigestStore(deps.db);
   const languages = await new LanguageStore(deps.db).languages(deps.locale);
   let posted = 0;
+  let failed: unknown;
   for (const subscription of await store.enabled()) {
     const target = subscription.kind === 'personal' ? subscription.slackUserId : subscription.channelId;
     if (target === null) continue;
-    const instant = latestDueInstant(subscription.schedule, subscription.timezone, subscription.lastRunAt ?? subscription.createdAt, now);
-    if (instant === undefined) continue;
-    const built = await buildFor(deps, subscription, instant, languages.of(target));
-    const unchanged = subscription.onlyIfChanged && subscription.lastContentHash === built.hash;
-    const enqueued = await deps.db.transaction(async (trx) => {
-      await store.markRun(trx, subscription.id, instant, built.hash);
-      if (unchanged) return false;
-      return enqueue(trx, { dedupeKey: `digest:${subscription.id}:${instant}`, kind: subscription.kind === 'personal' ? 'personal_digest' : 'digest', target, message: built.message, notBefore: instant }, now);
-    });
-    if (enqueued) posted += 1;
+    try {
+      const instant = latestDueInstant(subscription.schedule, subscription.timezone, subscription.lastRunAt ?? subscription.createdAt, now);
+      if (instant === undefined) continue;
+      const built = await buildFor(deps, subscription, instant, languages.of(target));
+      const unchanged = subscription.onlyIfChanged && subscription.lastContentHash === built.hash;
+      const enqueued = await deps.db.transaction(async (trx) => {
+        await store.markRun(trx, subscription.id, instant, built.hash);
+        if (unchanged) return false;
+        return enqueue(trx, { dedupeKey: `digest:${subscription.id}:${instant}`, kind: subscription.kind === 'personal' ? 'personal_digest' : 'digest', target, message: built.message, notBefore: instant }, now);
+      });
+      if (enqueued) posted += 1;
+    } catch (error) {
+      // One subscription that cannot be made (a schedule or zone written by hand into the table) stops no other.
+      failed ??= error;
+      deps.logger?.error({ err: error, subscription: subscription.id, target }, 'a digest could not be made: the others go on');
+    }
   }
+  // Without a logger to tell, the failure goes to the caller, after the other digests went.
+  if (failed !== undefined && deps.logger === undefined) throw failed;
   return posted;
 }
 

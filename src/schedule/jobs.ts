@@ -79,7 +79,7 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
     { name: 'sla-sweep', everyMs: 60_000, run: (now) => sweepSla(alertDeps, now) },
     { name: 'escalations-sweep', everyMs: 10_000, run: (now) => sweepEscalations(alertDeps, now) },
     { name: 'thresholds', everyMs: 60_000, run: (now) => evaluateThresholds(alertDeps, now) },
-    { name: 'digests', everyMs: 60_000, run: (now) => runDigests({ db, locale: config.kpi.locale }, now) },
+    { name: 'digests', everyMs: 60_000, run: (now) => runDigests({ db, locale: config.kpi.locale, logger }, now) },
   ];
   if (config.payloadRetentionDays > 0) jobs.push(retentionJob(db, config.payloadRetentionDays, logger));
   const lease = new LeaderLease(db, { name: LEASE_NAME, holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, ttlMs: LEASE_TTL_MS, clock });

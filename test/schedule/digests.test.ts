@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { DigestStore } from '../../src/store/digest-store.js';
 import { GoalStore } from '../../src/store/goal-store.js';
@@ -89,6 +90,23 @@ describe(`digests on ${TEST_ENGINE}`, () => {
     // The next day, again once.
     w.now += 24 * HOUR;
     expect(await runDigests(deps(), w.now)).toBe(1);
+  });
+
+  it('a subscription that cannot be made (a schedule written by hand into the table) stops no other digest, and is logged by its id', async () => {
+    await digests.add({ kind: 'channel', channelId: 'CBROKEN', schedule: '0 9 * * *', timezone: 'Asia/Jakarta' }, T0 - HOUR);
+    await digests.add({ kind: 'channel', channelId: 'CDIGEST', schedule: '0 9 * * *', timezone: 'Asia/Jakarta' }, T0 - HOUR);
+    await w.db('digest_subscriptions').where({ channel_id: 'CBROKEN' }).update({ timezone: 'Mars/Olympus' });
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => lines.push(line) });
+    w.now = T0 + 2 * MIN;
+    expect(await runDigests({ ...deps(), logger }, w.now)).toBe(1);
+    await w.sender().deliverDue();
+    expect(w.posts().map((post) => post.channel)).toEqual(['CDIGEST']);
+    const broken = (await w.db('digest_subscriptions').where({ channel_id: 'CBROKEN' }).first('id')) as { id: number };
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'a digest could not be made: the others go on')).toMatchObject([{ subscription: broken.id, target: 'CBROKEN' }]);
+    // Without a logger, the caller hears of it, once the others went.
+    await expect(runDigests(deps(), T0 + 26 * HOUR)).rejects.toThrow();
+    expect(await w.db('alert_outbox').where({ channel_id: 'CDIGEST' }).count({ n: '*' }).then((rows) => Number((rows[0] as { n: number | string }).n))).toBe(2);
   });
 
   it('a digest with by:team splits each metric it names; the summary stays whole', async () => {
