@@ -24,6 +24,13 @@ export type Engine = DatabaseConfig['client'];
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
+/**
+ * Limits on a PostgreSQL connection, so a server that stops answering is a failure to report, not a wait without end:
+ * a connection not made within 10 s is refused (a server that accepts and never answers held `kpibot start` for
+ * good); TCP keep-alive finds a peer gone quiet; a statement running over a minute is cancelled by the server.
+ */
+export const PG_CONNECTION_LIMITS = { connectionTimeoutMillis: 10_000, keepAlive: true, statement_timeout: 60_000 } as const;
+
 export function openDatabase(config: DatabaseConfig, logger?: Logger): Database {
   // knex writes its own warnings to the console unless given a logger. A connection it could not open, or a driver it
   // could not load, it also throws, and the caller says so in one line (describeError): its own log of the same, with
@@ -47,7 +54,7 @@ export function openDatabase(config: DatabaseConfig, logger?: Logger): Database 
   }
   return knexFactory({
     client: 'pg',
-    connection: { connectionString: config.connectionString },
+    connection: { connectionString: config.connectionString, ...PG_CONNECTION_LIMITS },
     pool: { min: 0, max: config.poolMax },
     acquireConnectionTimeout: 10_000,
     log,
@@ -172,14 +179,25 @@ export async function independently<T extends readonly unknown[]>(db: Database, 
   return results as unknown as T;
 }
 
+/** The ping under way per database: callers while one is running wait for it, so checks never take more than one connection. */
+const pings = new WeakMap<Database, Promise<unknown>>();
+
 /** Answers whether the database takes a trivial query within `timeoutMs`. */
 export async function pingDatabase(db: Database, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  let ping = pings.get(db);
+  if (ping === undefined) {
+    // A ping the server does not answer stays under way after its caller gave up: health checks every few seconds
+    // would otherwise take one pooled connection each, until webhooks found none.
+    ping = Promise.resolve(db.raw('select 1 as ok')).finally(() => pings.delete(db));
+    ping.catch(() => undefined);
+    pings.set(db, ping);
+  }
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('database ping timed out')), timeoutMs);
     });
-    await Promise.race([db.raw('select 1 as ok'), timeout]);
+    await Promise.race([ping, timeout]);
     return true;
   } catch {
     return false;

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { engineOf, type Database } from './database.js';
+import { engineOf, PG_CONNECTION_LIMITS, type Database } from './database.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const MIGRATION_FILE = /^(\d{14}_[a-z0-9_]+)\.(ts|js)$/;
@@ -52,7 +52,7 @@ async function oneAtATime<T extends MigrationResult>(db: Database, work: () => P
   if (engineOf(db) === 'sqlite') return withoutForeignKeys(db, () => explained(work));
   if (engineOf(db) !== 'postgres') return explained(work);
   const { connectionString } = db.client.config.connection as { connectionString: string };
-  const client = new pg.Client({ connectionString });
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: PG_CONNECTION_LIMITS.connectionTimeoutMillis, keepAlive: true });
   // A connection lost while migrations run ends the lock (PostgreSQL frees it); it must not end the process.
   client.on('error', () => undefined);
   await client.connect();

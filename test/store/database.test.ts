@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { independently, openDatabase, readerOf, type Database } from '../../src/store/database.js';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { migrateLatest } from '../../src/store/migrations.js';
+import { independently, openDatabase, pingDatabase, readerOf, type Database } from '../../src/store/database.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
 import { KpiStore } from '../../src/store/kpi-store.js';
 import type { TicketEvent } from '../../src/ingest/events.js';
@@ -117,4 +119,49 @@ describe(`two processes writing one database on ${TEST_ENGINE}`, () => {
       await other.destroy();
     }
   });
+});
+
+describe('a PostgreSQL server that accepts connections and never answers', () => {
+  it('health checks share one ping, so they never take more than one pooled connection; each says no within its time', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const db = openDatabase({ client: 'postgres', connectionString: `postgres://postgres@127.0.0.1:${port}/x`, poolMax: 10 });
+    try {
+      for (let check = 0; check < 5; check += 1) {
+        const started = Date.now();
+        expect(await pingDatabase(db, 200)).toBe(false);
+        expect(Date.now() - started).toBeLessThan(1_000);
+      }
+      expect(sockets).toHaveLength(1);
+    } finally {
+      silent.close();
+      for (const socket of sockets) socket.destroy();
+      await db.destroy().catch(() => undefined);
+    }
+  }, 20_000);
+
+  it('migrating (as kpibot start does first) fails within about 10 s, not waited on for good', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const db = openDatabase({ client: 'postgres', connectionString: `postgres://postgres@127.0.0.1:${port}/x`, poolMax: 10 });
+    try {
+      const started = Date.now();
+      await expect(migrateLatest(db)).rejects.toThrow(/timeout/i);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      silent.close();
+      for (const socket of sockets) socket.destroy();
+      await db.destroy().catch(() => undefined);
+    }
+  }, 30_000);
 });
