@@ -7,7 +7,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HttpError, KpiBotError, describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { pingDatabase, type Database } from '../store/database.js';
+import { isUnavailableError, pingDatabase, type Database } from '../store/database.js';
 import { sendError, sendJson } from './respond.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
@@ -61,8 +61,9 @@ export function buildRoutes(deps: HttpServerDeps): Route[] {
 
 export function createHttpServer(deps: HttpServerDeps): Server {
   const routes = buildRoutes(deps);
+  const unavailableLog = { at: Number.NEGATIVE_INFINITY, suppressed: 0 };
   const server = createServer((req, res) => {
-    void dispatch(routes, req, res).catch((error: unknown) => answerError(deps.logger, req, res, error));
+    void dispatch(routes, req, res).catch((error: unknown) => answerError(deps.logger, req, res, error, unavailableLog));
   });
   // Slow or stalled clients must not hold a connection for ever.
   server.requestTimeout = 30_000;
@@ -127,9 +128,27 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   return params;
 }
 
-/** The error sink: typed errors answer their status; anything else is logged once and answers 500. */
-function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+/** At most one log line a minute for a database out of reach, however many requests it fails. */
+const UNAVAILABLE_LOG_MS = 60_000;
+
+/**
+ * The error sink: typed errors answer their status; a database busy or out of reach answers 503 with Retry-After (the
+ * helpdesk sends the delivery again); anything else is logged once and answers 500.
+ */
+function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown, unavailableLog: { at: number; suppressed: number }): void {
   req.resume();
+  if (isUnavailableError(error)) {
+    const now = Date.now();
+    if (now - unavailableLog.at >= UNAVAILABLE_LOG_MS) {
+      logger.error({ err: describeError(error), ...(unavailableLog.suppressed === 0 ? {} : { alsoFailed: unavailableLog.suppressed }) }, 'request failed: the database is busy or out of reach');
+      unavailableLog.at = now;
+      unavailableLog.suppressed = 0;
+    } else {
+      unavailableLog.suppressed += 1;
+    }
+    sendError(res, new HttpError(503, 'database_unavailable', 'the database is busy or out of reach; nothing was stored: send it again later'), { 'retry-after': '30' });
+    return;
+  }
   if (error instanceof HttpError && error.httpStatus !== 500) {
     sendError(res, error);
     return;

@@ -155,6 +155,21 @@ export function isBusyError(error: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === '55P03';
 }
 
+/** Codes of a database that cannot be reached or is going away: a connection refused, reset or timed out, a server shutting down. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/**
+ * Whether a failure is the database's state (busy, unreachable, not answering in time) rather than anything in the
+ * request: the same request may succeed later, and a batch that fails so has no one item to blame.
+ */
+export function isUnavailableError(error: unknown): boolean {
+  if (isBusyError(error)) return true;
+  const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+  if (name === 'KnexTimeoutError') return true;
+  return typeof message === 'string' && /^(Connection terminated|timeout expired|Client has encountered a connection error)/.test(message);
+}
+
 interface SqliteConnection {
   serialize(callback: () => void): void;
   run(sql: string, callback?: (error: Error | null) => void): void;

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import { engineOf, independently } from './database.js';
+import { engineOf, independently, isUnavailableError } from './database.js';
 import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData } from '../ingest/events.js';
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
 import { computeDueTimes, evaluateTarget, matchKey, matchPolicy, type SlaPolicy, type SlaTicket } from '../kpi/sla.js';
@@ -200,6 +200,12 @@ export class IngestStore {
         const outcomes = await this.db.transaction((trx) => this.writeBatch(trx, batch.map((pending) => pending.item)));
         batch.forEach((pending, index) => pending.resolve(outcomes[index] as DeliveryOutcome));
       } catch (error) {
+        // A database busy or out of reach fails every delivery alike: the batch and those queued behind it are answered
+        // now (503), not tried again one after another, each waiting out its own time limit.
+        if (isUnavailableError(error)) {
+          for (const pending of [...batch, ...this.queue.splice(0)]) pending.reject(error);
+          continue;
+        }
         if (batch.length === 1) {
           batch[0]?.reject(error);
           continue;

@@ -1,0 +1,63 @@
+/**
+ * Webhooks while the database is out of reach: locked by another process past SQLite's busy_timeout (the same path a
+ * PostgreSQL that refuses connections takes). Each delivery is answered 503 with Retry-After, nothing half-written,
+ * and a batch of them is answered together, not each after its own wait.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { startTestBot, type TestBot } from '../helpers/bot.js';
+import { TEST_ENGINE } from '../helpers/databases.js';
+import { GENERIC_SECRET, standardWebhookHeaders } from '../helpers/webhooks.js';
+
+const event = (n: number) =>
+  JSON.stringify({ type: 'ticket.created', id: `evt-lock-${n}`, occurred_at: new Date().toISOString(), actor: { type: 'customer', id: 'c-1' }, ticket: { id: `L-${n}`, status: 'new' } });
+
+describe.runIf(TEST_ENGINE === 'sqlite')('webhooks while the database is locked by another process', () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot({ GENERIC_WEBHOOK_SECRET: GENERIC_SECRET });
+  });
+  afterAll(async () => {
+    await bot.dispose();
+  });
+
+  it('answer 503 database_unavailable with Retry-After, all of a batch at once; stored once the lock goes', async () => {
+    const other = openDatabase(bot.config.database);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = other.transaction(async (trx) => {
+      await trx('settings').insert({ key: 'held-by-another-process', value: '1', updated_at: 1 });
+      locked();
+      await held;
+      throw new Error('rolled back on purpose');
+    });
+    await isLocked;
+    const bodies = new Map([1, 2, 3, 4, 5, 6].map((n) => [n, event(n)]));
+    const send = (n: number) => {
+      const body = bodies.get(n) ?? '';
+      return fetch(`${bot.url}/webhooks/generic`, { method: 'POST', headers: { 'content-type': 'application/json', ...standardWebhookHeaders(body, `msg-lock-${n}`) }, body });
+    };
+    let answers: Response[];
+    const started = Date.now();
+    try {
+      answers = await Promise.all([1, 2, 3, 4, 5, 6].map(send));
+    } finally {
+      release();
+      await expect(holder).rejects.toThrow('rolled back on purpose');
+      await other.destroy();
+    }
+    // One busy_timeout (5 s) for the batch, not one each.
+    expect(Date.now() - started).toBeLessThan(12_000);
+    for (const answer of answers) {
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('30');
+      expect(await answer.json()).toMatchObject({ error: 'database_unavailable' });
+    }
+    expect(await bot.db('webhook_deliveries').count({ n: '*' })).toEqual([{ n: 0 }]);
+    // The helpdesk sends them again: stored.
+    for (const n of [1, 2, 3, 4, 5, 6]) expect((await send(n)).status).toBe(200);
+    expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 6 }]);
+  }, 40_000);
+});
