@@ -6,7 +6,7 @@
  * epoch, UTC (see docs/architecture.md): the same arithmetic, comparisons and
  * indexes on both, and no engine-specific time-zone conversion.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
@@ -50,7 +50,9 @@ export function openDatabase(config: DatabaseConfig, logger?: Logger): Database 
       const { code } = error as NodeJS.ErrnoException;
       throw new ConfigError('DATABASE_URL', `cannot make the folder "${dirname(config.filename)}" for the SQLite file (${code ?? String(error)}${code === 'EEXIST' || code === 'ENOTDIR' ? ': a file is in the way' : ''})`);
     }
-    return withReaders(writeImmediately(openSqlite(config.filename, log)), openSqlite(config.filename, log, SQLITE_READERS));
+    const db = withReaders(writeImmediately(openSqlite(config.filename, log)), openSqlite(config.filename, log, SQLITE_READERS));
+    files.set(db, { filename: config.filename, identity: undefined });
+    return db;
   }
   return knexFactory({
     client: 'pg',
@@ -155,8 +157,32 @@ export function isBusyError(error: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === '55P03';
 }
 
+/** A SQLite database's file, and the file it was when first checked (device and inode). */
+const files = new WeakMap<Database, { filename: string; identity: string | undefined }>();
+
+/**
+ * Throws (code SQLITE_FILE_GONE) when a SQLite database's file was deleted or replaced since it was opened: the open
+ * connections would go on writing to the unlinked file, and every write acknowledged would be lost at the next start.
+ * Nothing for PostgreSQL, or before the file exists.
+ */
+export function checkDatabaseFile(db: Database): void {
+  const file = files.get(db);
+  if (file === undefined) return;
+  let identity: string | undefined;
+  try {
+    const stat = statSync(file.filename);
+    identity = `${stat.dev}:${stat.ino}`;
+  } catch {
+    identity = undefined;
+  }
+  file.identity ??= identity;
+  if (identity === undefined || identity !== file.identity) {
+    throw Object.assign(new Error(`the SQLite file ${file.filename} was ${identity === undefined ? 'deleted' : 'replaced'} while the bot ran: restart it`), { code: 'SQLITE_FILE_GONE' });
+  }
+}
+
 /** Codes of a database that cannot be reached or is going away: a connection refused, reset or timed out, a server shutting down. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const UNREACHABLE_CODES = new Set(['SQLITE_FILE_GONE', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
 /**
  * Whether a failure is the database's state (busy, unreachable, not answering in time) rather than anything in the
@@ -200,6 +226,11 @@ const pings = new WeakMap<Database, Promise<unknown>>();
 /** Answers whether the database takes a trivial query within `timeoutMs`. */
 export async function pingDatabase(db: Database, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  try {
+    checkDatabaseFile(db);
+  } catch {
+    return false;
+  }
   let ping = pings.get(db);
   if (ping === undefined) {
     // A ping the server does not answer stays under way after its caller gave up: health checks every few seconds

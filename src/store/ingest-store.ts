@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import { engineOf, independently, isUnavailableError } from './database.js';
+import { checkDatabaseFile, engineOf, independently, isUnavailableError } from './database.js';
 import type { Actor, CustomerEvent, NormalizedEvent, SelfServiceEvent, SurveyEvent, TicketEvent, TicketEventData } from '../ingest/events.js';
 import { agentKey, projectTicket, type LoggedTicketEvent, type ProjectionOptions, type TicketProjection } from '../ingest/project-ticket.js';
 import { computeDueTimes, evaluateTarget, matchKey, matchPolicy, type SlaPolicy, type SlaTicket } from '../kpi/sla.js';
@@ -197,6 +197,7 @@ export class IngestStore {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
+        checkDatabaseFile(this.db);
         const outcomes = await this.db.transaction((trx) => this.writeBatch(trx, batch.map((pending) => pending.item)));
         batch.forEach((pending, index) => pending.resolve(outcomes[index] as DeliveryOutcome));
       } catch (error) {

@@ -3,6 +3,7 @@
  * PostgreSQL that refuses connections takes). Each delivery is answered 503 with Retry-After, nothing half-written,
  * and a batch of them is answered together, not each after its own wait.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
@@ -60,4 +61,28 @@ describe.runIf(TEST_ENGINE === 'sqlite')('webhooks while the database is locked 
     for (const n of [1, 2, 3, 4, 5, 6]) expect((await send(n)).status).toBe(200);
     expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 6 }]);
   }, 40_000);
+});
+
+describe.runIf(TEST_ENGINE === 'sqlite')('the SQLite file deleted while the bot runs', () => {
+  it('webhooks answer 503 and /healthz says unavailable: nothing is acknowledged into a file that is gone', async () => {
+    const bot = await startTestBot({ GENERIC_WEBHOOK_SECRET: GENERIC_SECRET });
+    try {
+      const send = async (n: number) => {
+        const body = event(n);
+        return fetch(`${bot.url}/webhooks/generic`, { method: 'POST', headers: { 'content-type': 'application/json', ...standardWebhookHeaders(body, `msg-gone-${n}`) }, body });
+      };
+      expect((await send(1)).status).toBe(200);
+      expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+      const file = (bot.config.database as { filename: string }).filename;
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+      const answer = await send(2);
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toMatchObject({ error: 'database_unavailable' });
+      const health = await fetch(`${bot.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'unavailable' });
+    } finally {
+      await bot.dispose();
+    }
+  }, 30_000);
 });
