@@ -26,12 +26,18 @@ export interface SchedulerOptions {
   readonly logger: Logger;
 }
 
+/** At most one log line a minute for a lease the database cannot be asked about. */
+const LEASE_FAILURE_LOG_MS = 60_000;
+
 export class Scheduler {
   private readonly lastRun = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private leader = false;
   private stopping = false;
+  /** Whether the last lease check failed (the database out of reach), and when that was last logged. */
+  private unreachable = false;
+  private leaseFailure = { loggedAt: Number.NEGATIVE_INFINITY, suppressed: 0 };
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -43,7 +49,10 @@ export class Scheduler {
   async tick(): Promise<boolean> {
     const { lease, jobs, clock, logger } = this.options;
     const leader = await this.holdsLease('checked');
-    if (leader !== this.leader) logger.info({ holder: lease.holder, leader }, leader ? 'scheduler: this process now runs the scheduled jobs' : 'scheduler: another process runs the scheduled jobs');
+    if (leader !== this.leader) {
+      const said = leader ? 'scheduler: this process now runs the scheduled jobs' : this.unreachable ? 'scheduler: the database does not answer: no scheduled job runs until it does' : 'scheduler: another process runs the scheduled jobs';
+      logger.info({ holder: lease.holder, leader }, said);
+    }
     this.leader = leader;
     if (!leader) return false;
     let ran = false;
@@ -70,9 +79,20 @@ export class Scheduler {
   /** Takes or renews the lease; a database error counts as not holding it (logged). */
   private async holdsLease(what: 'checked' | 'renewed'): Promise<boolean> {
     try {
-      return await this.options.lease.acquire();
+      const held = await this.options.lease.acquire();
+      this.unreachable = false;
+      return held;
     } catch (error) {
-      this.options.logger.error({ err: describeError(error) }, `scheduler: the lease could not be ${what}`);
+      this.unreachable = true;
+      // Checked every second: while the database is away, one line a minute says so, with how many checks failed since.
+      const now = this.options.clock();
+      const failure = this.leaseFailure;
+      if (now - failure.loggedAt >= LEASE_FAILURE_LOG_MS) {
+        this.options.logger.error({ err: describeError(error), ...(failure.suppressed === 0 ? {} : { alsoFailed: failure.suppressed }) }, `scheduler: the lease could not be ${what}`);
+        this.leaseFailure = { loggedAt: now, suppressed: 0 };
+      } else {
+        failure.suppressed += 1;
+      }
       return false;
     }
   }
