@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { existsSync } from 'node:fs';
 import { DatabaseUnavailableError, UsageError } from './errors.js';
 import { createLogger } from './logger.js';
-import { openDatabase, type Database } from './store/database.js';
+import { isBusyError, openDatabase, type Database } from './store/database.js';
 import { migrateLatest, migrationStatus } from './store/migrations.js';
 
 export async function withMigratedDatabase<T>(config: Config, work: (db: Database) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
@@ -19,6 +19,8 @@ export async function withMigratedDatabase<T>(config: Config, work: (db: Databas
       // A command that only reads takes no lock on a database already up to date: a read-only copy can be reported on.
       if (options.readOnly !== true || !(await upToDate(db))) await migrateLatest(db);
     } catch (error) {
+      // Locked by another process: the busy line (run it again), not "cannot use the database".
+      if (isBusyError(error)) throw error;
       throw new DatabaseUnavailableError(error);
     }
     return await work(db);

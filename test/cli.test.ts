@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { KPIBOT, runKpibot } from './helpers/process.js';
+import { openDatabase } from '../src/store/database.js';
 import { spawn, spawnSync } from 'node:child_process';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'kpibot-cli-'));
@@ -61,6 +62,32 @@ describe('kpibot command line', () => {
     const imported = Number(/^imported ([\d,]+) new tickets/m.exec(again.stdout)?.[1]?.replaceAll(',', ''));
     expect(imported).toBe(40_000 - done);
   }, 120_000);
+
+  it('a command whose migration finds the file locked by another process says so with the busy line (run it again), exit 1', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'kpi.sqlite');
+    const other = openDatabase({ client: 'sqlite', filename: file, poolMax: 1 });
+    await other.schema.createTable('held', (table) => table.integer('n'));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = other.transaction(async (trx) => {
+      await trx('held').insert({ n: 1 });
+      locked();
+      await held;
+    });
+    await isLocked;
+    try {
+      const result = runKpibot(['sla', 'list'], { DATABASE_URL: `sqlite:${file}` }, dir);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^kpibot: the database stayed locked by another process .* run the command again\n$/);
+    } finally {
+      release();
+      await holder;
+      await other.destroy();
+    }
+  }, 60_000);
 
   it('import of a file that is not there says so (exit 2) and makes no database', () => {
     const dir = freshDir();
