@@ -1,7 +1,7 @@
 /** The database for one command-line run: opened with logs on stderr, migrated, always closed. */
 import type { Config } from './config.js';
 import { existsSync } from 'node:fs';
-import { DatabaseUnavailableError, UsageError } from './errors.js';
+import { DatabaseUnavailableError, UsageError, describeError } from './errors.js';
 import { createLogger } from './logger.js';
 import { isBusyError, openDatabase, type Database } from './store/database.js';
 import { migrateLatest, migrationStatus } from './store/migrations.js';
@@ -21,6 +21,13 @@ export async function withMigratedDatabase<T>(config: Config, work: (db: Databas
     } catch (error) {
       // Locked by another process: the busy line (run it again), not "cannot use the database".
       if (isBusyError(error)) throw error;
+      // A SQLite file or folder that cannot be written: name it, as SQLite does not.
+      // knex's migration lock wraps the driver's error in its own, whose message keeps the code.
+      const code = /\b(SQLITE_READONLY|SQLITE_CANTOPEN)\b/.exec(`${String((error as { code?: unknown } | null)?.code)} ${describeError(error)}`)?.[1];
+      if (database.client === 'sqlite' && code !== undefined) {
+        const check = code === 'SQLITE_READONLY' ? 'written (SQLITE_READONLY): check that this user may write the file and its folder' : 'opened (SQLITE_CANTOPEN): check that it is a file, and that this user may read and write it and its folder';
+        throw new DatabaseUnavailableError(new Error(`${database.filename} cannot be ${check}`));
+      }
       throw new DatabaseUnavailableError(error);
     }
     return await work(db);

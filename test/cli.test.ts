@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -88,6 +88,16 @@ describe('kpibot command line', () => {
       await other.destroy();
     }
   }, 60_000);
+
+  it('a SQLite path that cannot be opened (a folder) is named in the one line, with what to check', () => {
+    const dir = freshDir();
+    const folder = join(dir, 'kpi.sqlite');
+    mkdirSync(folder);
+    expect(runKpibot(['sla', 'list'], { DATABASE_URL: `sqlite:${folder}` }, dir)).toMatchObject({
+      status: 1,
+      stderr: `kpibot: cannot use the database: ${folder} cannot be opened (SQLITE_CANTOPEN): check that it is a file, and that this user may read and write it and its folder\n`,
+    });
+  });
 
   it('import of a file that is not there says so (exit 2) and makes no database', () => {
     const dir = freshDir();

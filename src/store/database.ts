@@ -35,7 +35,9 @@ export function openDatabase(config: DatabaseConfig, logger?: Logger): Database 
   // knex writes its own warnings to the console unless given a logger. A connection it could not open, or a driver it
   // could not load, it also throws, and the caller says so in one line (describeError): its own log of the same, with
   // a stack, goes to debug, so that a bad DATABASE_URL reads as one line on the command line.
-  const echoOfThrown = (message: string) => message.startsWith('Acquire connection error') || message.startsWith('Knex: run');
+  // knex's advice to run `knex migrate:unlock` after a failed migration names a command this bot does not have, and a
+  // lock it does not hold (the migrations' own transaction is rolled back): the failure itself is said in one line.
+  const echoOfThrown = (message: string) => message.startsWith('Acquire connection error') || message.startsWith('Knex: run') || message.includes('migrate:unlock') || message.startsWith("Can't take lock to run migrations");
   const log = {
     warn: (message: unknown) => (echoOfThrown(String(message)) ? logger?.debug({ component: 'knex' }, String(message)) : logger?.warn({ component: 'knex' }, String(message))),
     error: (message: unknown) => (echoOfThrown(String(message)) ? logger?.debug({ component: 'knex' }, String(message)) : logger?.error({ component: 'knex' }, String(message))),
