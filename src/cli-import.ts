@@ -48,7 +48,9 @@ export async function importCommand(args: readonly string[], config: Config, out
     return 0;
   }
   const line = progressLine(commandOptions.progress ?? process.stderr, 'rows');
-  const progress = line === undefined ? undefined : { update: (p: ImportProgress) => line.update(p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 0, p.rows), clear: () => line.clear() };
+  // The file's bytes are read ahead of its rows: 99 % at most until the last row is in.
+  const share = (p: ImportProgress) => (p.done === true ? 1 : p.totalBytes > 0 ? Math.min(0.99, p.bytesRead / p.totalBytes) : 0);
+  const progress = line === undefined ? undefined : { update: (p: ImportProgress) => line.update(share(p), p.rows), clear: () => line.clear() };
   // Ctrl-C (or SIGTERM) stops the reading: the batch in hand is written and the summary says how far it got (exit 130);
   // a second signal ends the process at once (an open transaction is rolled back by the database).
   const interrupt = new AbortController();

@@ -504,6 +504,20 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
       expect(written.at(-1)).toBe('\r\u001b[2K');
     });
 
+    it('the progress line says 100 % only when every row is in (the bytes are read ahead of the rows)', async () => {
+      const file = join(dir, 'progress.csv');
+      writeFileSync(file, ['id,created_at,first_response_at', ...Array.from({ length: 30_000 }, (_, i) => `P-${i},2026-03-02 09:00,2026-03-02 10:00`), ''].join('\n'));
+      const written: string[] = [];
+      const { sink } = output();
+      expect(await importCommand([file, '--timezone', 'UTC'], config, sink, { progress: { write: (text: string) => written.push(text), isTTY: true } })).toBe(0);
+      const shown = written.flatMap((text) => /(\d+)% +([\d,]+) rows/.exec(text) ?? []).length;
+      expect(shown).toBeGreaterThan(0);
+      for (const text of written) {
+        const match = /(\d+)% +([\d,]+) rows/.exec(text);
+        if (match !== null && match[1] === '100') expect(match[2]).toBe('30,000');
+      }
+    }, 60_000);
+
     it('bad words, a missing file and missing columns are a UsageError (exit code 2 in the CLI)', async () => {
       const cases: [string[], string | RegExp][] = [
         [[], 'import needs a file: kpibot import <file.csv> [options]; run "kpibot import --help"'],

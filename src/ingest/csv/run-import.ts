@@ -39,6 +39,8 @@ export interface ImportProgress {
   readonly rows: number;
   readonly bytesRead: number;
   readonly totalBytes: number;
+  /** The file read to its end and every row written: the bytes read run ahead of the rows (the parser reads ahead). */
+  readonly done?: boolean;
 }
 
 export interface ImportDeps {
@@ -148,7 +150,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   const dates = new DateReader(options.timeZone, options.dateOrder ?? 'auto');
   const values = (options.preset === undefined ? undefined : PRESET_VALUES[options.preset]) ?? GENERIC_VALUES;
   const store = deps.db === undefined ? undefined : new IngestStore(deps.db, deps.projection ?? DEFAULT_PROJECTION_OPTIONS);
-  const progress = () => deps.onProgress?.({ rows: counts.rows, bytesRead: input.bytesRead(), totalBytes: input.totalBytes });
+  const progress = (done = false) => deps.onProgress?.({ rows: counts.rows, bytesRead: input.bytesRead(), totalBytes: input.totalBytes, ...(done ? { done } : {}) });
 
   let written = 0;
   let nextAnalyze = 1000;
@@ -210,7 +212,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
       if (batch.length >= batchSize) await flush();
     }
     await flush();
-    progress();
+    progress(true);
   } finally {
     await records.return?.(undefined); // closes the file if a database error ended the import early
   }
