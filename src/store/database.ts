@@ -27,9 +27,10 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 /**
  * Limits on a PostgreSQL connection, so a server that stops answering is a failure to report, not a wait without end:
  * a connection not made within 10 s is refused (a server that accepts and never answers held `kpibot start` for
- * good); TCP keep-alive finds a peer gone quiet; a statement running over a minute is cancelled by the server.
+ * good); TCP keep-alive finds a peer gone quiet. No statement time limit: a migration's backfill of a large
+ * database may rightly run for minutes.
  */
-export const PG_CONNECTION_LIMITS = { connectionTimeoutMillis: 10_000, keepAlive: true, statement_timeout: 60_000 } as const;
+export const PG_CONNECTION_LIMITS = { connectionTimeoutMillis: 10_000, keepAlive: true } as const;
 
 export function openDatabase(config: DatabaseConfig, logger?: Logger): Database {
   // knex writes its own warnings to the console unless given a logger. A connection it could not open, or a driver it
