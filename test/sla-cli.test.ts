@@ -203,7 +203,7 @@ describe(`an SLA change whose recompute fails, on ${TEST_ENGINE}`, () => {
       await w.db.raw('create trigger no_settings before insert or update on settings for each row execute function no_settings()');
     }
     const add = runSla(['add', 'high', '--priority', 'high', '--first-response', '1h'], w.db, { escalationGroups: [], escalationTag: 'escalated' }, { out: () => undefined }, 'en');
-    await expect(add).rejects.toThrow(/^The change is saved, but recomputing the tickets failed \(.+\), and they could not be left to the bot either: until `kpibot sla recompute` runs, tickets keep their old due times$/);
+    await expect(add).rejects.toThrow(/^The change is saved, but recomputing the tickets failed \(.+\), and they could not be queued for the background rebuild either: until `kpibot sla recompute` runs, tickets keep their old due times and business-hours durations$/);
     expect(await w.db('sla_policies').pluck('name')).toEqual(['high']);
     expect(await w.db('settings').pluck('key')).not.toContain('rebuild:all');
   });

@@ -150,8 +150,8 @@ export const helpscoutAdapter: SourceAdapter = {
  * another header, and is refused rather than taken to delete the conversation.
  */
 function deleted(body: Json, receivedAt: number): TicketEvent {
-  const whole = ['status', 'createdAt', 'threads', '_embedded', 'customer', 'mailboxId'].filter((key) => body[key] !== undefined);
-  if (whole.length > 0) throw new PayloadShapeError(`convo.deleted carries only the conversation's id, but this body has ${whole.join(', ')}: a conversation sent with another X-HelpScout-Event header (the header is not signed)`);
+  const others = Object.keys(body).filter((key) => key !== 'id');
+  if (others.length > 0) throw new PayloadShapeError(`convo.deleted carries only the conversation's id, but this body has ${others.slice(0, 5).join(', ')}: another event's body sent with this X-HelpScout-Event header (the header is not signed)`);
   const id = requiredString(body.id, 'id');
   return { kind: 'ticket', type: 'ticket_deleted', externalTicketId: id, occurredAt: receivedAt, data: {}, dedupeKey: `convo.deleted:${id}` };
 }

@@ -95,13 +95,13 @@ export class OutboxSender {
   private async pass(): Promise<DeliveryReport> {
     const { store, clock } = this.options;
     const report: DeliveryReport = { sent: 0, deferred: 0, retried: 0, failed: 0 };
-    if (this.halted) return report;
     // Posts made while the database could not record them are recorded before anything is claimed (a failure here ends
-    // the pass: the database is still away, and nothing is posted until they are recorded).
+    // the pass: the database is still away, and nothing is posted until they are recorded); a stopping sender too.
     for (const [id, posted] of this.unrecorded) {
       await store.markSent(id, posted.channel, posted.ts, posted.at);
       this.unrecorded.delete(id);
     }
+    if (this.halted) return report;
     const rows = await store.claimDue(clock(), this.options.batchSize ?? 50, this.claimMs, this.claimer);
     for (const row of rows) {
       // Stopping: the post in progress finishes; the rows not yet tried are handed back, due at once, for the next process.

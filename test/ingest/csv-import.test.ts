@@ -392,6 +392,21 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect(await db('tickets').where('first_resolved_at', '<', db.ref('created_at')).orWhere('resolved_at', '<', db.ref('created_at')).count({ n: '*' }).then((rows) => Number((rows[0] as { n: number | string }).n))).toBe(0);
   });
 
+  it('a ticket the webhooks brought, created and solved in one minute, is imported from an export at minute precision (its own creation is the earliest)', async () => {
+    const created = at('2026-03-02T09:00:40Z');
+    await new IngestStore(db, { escalationGroups: [], escalationTag: 'escalated' }).recordEvents('generic', [
+      { kind: 'ticket', type: 'ticket_created', externalTicketId: 'M-1', occurredAt: created, data: { status: 'new' }, actor: { type: 'customer', id: 'c-1' }, dedupeKey: 'evt-m1-created' },
+      { kind: 'ticket', type: 'status_changed', externalTicketId: 'M-1', occurredAt: created + 10_000, data: { status: 'solved' }, dedupeKey: 'evt-m1-solved' },
+    ]);
+    const file = join(dir, 'minute-precision.csv');
+    writeFileSync(file, 'id,created_at,resolved_at,status\nM-1,2026-03-02 09:00,2026-03-02 09:00,Solved\n');
+    const summary = await run({ file, source: 'generic', timeZone: 'UTC' });
+    expect(summary.skippedRows).toEqual([]);
+    const row = await ticket('M-1', 'generic');
+    expect(row).toMatchObject({ status: 'solved', created_at: at('2026-03-02T09:00:00Z') });
+    expect(Number((row as Record<string, unknown> | undefined)?.resolved_at)).toBeGreaterThanOrEqual(Number((row as Record<string, unknown> | undefined)?.created_at));
+  });
+
   it('imported again after the helpdesk\'s webhooks moved its tickets on, an export changes nothing they said (no reopening, no older rating)', async () => {
     const file = join(dir, 'then-webhooks.csv');
     writeFileSync(file, 'id,created_at,resolved_at,status,csat\nW-1,2026-03-02 09:00,,Open,\nW-2,2026-03-02 09:00,2026-03-02 12:00,Solved,5\n');

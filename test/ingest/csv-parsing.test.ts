@@ -171,6 +171,7 @@ describe('cells', () => {
       ['Waiting for support', 'open'], ['Awaiting agent', 'open'], ['Waiting for customer', 'pending'],
       ['Baru', 'new'], ['Terbuka', 'open'], ['Tertunda', 'pending'], ['Menunggu', 'pending'], ['Ditahan', 'on-hold'], ['Selesai', 'solved'], ['Terpecahkan', 'solved'], ['Ditutup', 'closed'],
       ['Baharu', 'new'], ['Dibuka', 'open'], ['Belum selesai', 'pending'], ['Diselesaikan', 'solved'],
+      ['Ditunda', 'on-hold'], ['Menunggu agen', 'open'], ['Menunggu dukungan', 'open'], ['Menunggu pelanggan', 'pending'], ['Yanıt bekleniyor', 'pending'], ['Müşteri bekleniyor', 'pending'],
       ['Yeni', 'new'], ['Açık', 'open'], ['AÇIK', 'open'], ['Beklemede', 'pending'], ['Askıda', 'on-hold'], ['Çözüldü', 'solved'], ['ÇÖZÜLDÜ', 'solved'], ['Kapalı', 'closed'], ['KAPALI', 'closed'],
     ];
     for (const [text, status] of cases) expect(readStatus(text), text).toBe(status);

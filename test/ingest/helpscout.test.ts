@@ -165,6 +165,9 @@ describe(`help scout webhooks on ${TEST_ENGINE}`, () => {
     expect(replayed).toMatchObject({ status: 422, body: { error: 'unknown_shape', message: expect.stringContaining('the header is not signed') } });
     expect(await bot.db('tickets').count({ n: '*' })).toEqual([{ n: 1 }]);
     expect(await bot.db('deleted_tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
+    // A rating's body (its own id beside the conversation's) is no deletion either.
+    expect(await send('convo.deleted', fixture('07-satisfaction.ratings.json'))).toMatchObject({ status: 422, body: { error: 'unknown_shape' } });
+    expect(await bot.db('deleted_tickets').count({ n: '*' })).toEqual([{ n: 0 }]);
   });
 
   it('a conversation marked spam leaves every KPI, and comes back when marked Not spam (status Active); one created as spam is out from the start', async () => {

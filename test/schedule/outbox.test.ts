@@ -69,8 +69,10 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
       await db.raw(engineOf(db) === 'sqlite' ? 'drop trigger no_sent' : 'drop trigger no_sent on alert_outbox');
     }
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
-    // Past the row's claim: the same sender records it before it claims anything, and posts nothing again.
+    // Past the row's claim: the same sender records it before it claims anything, and posts nothing again; so does
+    // a sender that is stopping (its last pass records, and claims nothing).
     now += 120_000;
+    one.halt();
     expect(await one.deliverDue()).toMatchObject({ sent: 0, failed: 0 });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     expect(await store.byKey('away')).toMatchObject({ state: 'sent', messageChannelId: 'C1', attempts: 1, lastError: null });

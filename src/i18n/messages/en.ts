@@ -440,7 +440,7 @@ export const en = {
   'sla.recompute_background.one': '{n} ticket is being recomputed in the background, and keeps its old due times and business-hours durations until its turn. The policy list shows how many are left',
   'sla.recompute_background.other': '{n} tickets are being recomputed in the background, and each keeps its old due times and business-hours durations until its turn. The policy list shows how many are left',
   'sla.recompute_failed': 'The change is saved, but recomputing the tickets failed ({reason}). The bot recomputes them in the background; `kpibot sla recompute` does it now',
-  'sla.recompute_failed_unqueued': 'The change is saved, but recomputing the tickets failed ({reason}), and they could not be left to the bot either: until `kpibot sla recompute` runs, tickets keep their old due times',
+  'sla.recompute_failed_unqueued': 'The change is saved, but recomputing the tickets failed ({reason}), and they could not be queued for the background rebuild either: until `kpibot sla recompute` runs, tickets keep their old due times and business-hours durations',
   'sla.recompute_pending.one': 'recompute in progress: {n} ticket left',
   'sla.recompute_pending.other': 'recompute in progress: {n} tickets left',
   'sla.no_policies': 'no SLA policies',

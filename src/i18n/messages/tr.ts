@@ -426,7 +426,7 @@ export const tr: Messages = {
   'sla.recompute_background.one': '{n} talep arka planda yeniden hesaplanıyor ve sırası gelene kadar eski son tarihlerini ve mesai saati sürelerini korur. Politika listesi kaç talep kaldığını gösterir',
   'sla.recompute_background.other': '{n} talep arka planda yeniden hesaplanıyor; her talep sırası gelene kadar eski son tarihlerini ve mesai saati sürelerini korur. Politika listesi kaç talep kaldığını gösterir',
   'sla.recompute_failed': 'Değişiklik kaydedildi, ancak taleplerin yeniden hesaplanması başarısız oldu ({reason}). Bot onları arka planda yeniden hesaplar; `kpibot sla recompute` hemen yapar',
-  'sla.recompute_failed_unqueued': 'Değişiklik kaydedildi, ancak taleplerin yeniden hesaplanması başarısız oldu ({reason}) ve talepler bota da bırakılamadı: `kpibot sla recompute` çalıştırılana kadar talepler eski son tarihlerini korur',
+  'sla.recompute_failed_unqueued': 'Değişiklik kaydedildi, ancak taleplerin yeniden hesaplanması başarısız oldu ({reason}) ve talepler arka planda yeniden hesaplanmak üzere sıraya da alınamadı: `kpibot sla recompute` çalıştırılana kadar talepler eski son tarihlerini ve mesai saati sürelerini korur',
   'sla.recompute_pending.one': 'yeniden hesaplama sürüyor: {n} talep kaldı',
   'sla.recompute_pending.other': 'yeniden hesaplama sürüyor: {n} talep kaldı',
   'sla.no_policies': 'SLA politikası yok',

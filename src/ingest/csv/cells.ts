@@ -17,17 +17,18 @@ export function isMissing(cell: string | undefined): boolean {
 /**
  * Status words in English, and as helpdesks show them in Indonesian, Malay and Turkish (an export from an agent
  * whose helpdesk speaks one of them): Baru/Baharu/Yeni new; Terbuka/Dibuka/Açık open; Tertunda/Menunggu/Beklemede
- * pending; Ditahan/Askıda on hold; Selesai/Terpecahkan/Diselesaikan/Çözüldü solved; Ditutup/Kapalı closed.
+ * pending; Ditahan/Ditunda/Askıda on hold; Selesai/Terpecahkan/Diselesaikan/Çözüldü solved; Ditutup/Kapalı closed.
  */
 const STATUS_WORDS: [RegExp, TicketStatus][] = [
   [/^(new|baru|baharu|yeni)$/, 'new'],
   [/^(open|opened|reopened|active|in progress|terbuka|dibuka|buka|açık|acik|açıldı|yeniden açıldı)$/, 'open'],
   [/^(solved|resolved|done|complete|completed|fixed|selesai|terselesaikan|terpecahkan|diselesaikan|teratasi|çözüldü|cozuldu|çözümlendi)$/, 'solved'],
   [/^(closed|cancel+ed|archived|ditutup|tutup|kapalı|kapali|kapatıldı|kapatildi)$/, 'closed'],
-  [/^(on[- ]?hold|hold|held|suspended|ditahan|askıda|askida)$/, 'on-hold'],
+  [/^(on[- ]?hold|hold|held|suspended|ditahan|ditunda|askıda|askida)$/, 'on-hold'],
   // Waiting on the support team (Jira Service Management's "Waiting for support") is work for us: open.
   [/^(awaiting|waiting) ((for|on) )?(the )?(support|agents?|team|us|staff)\b/, 'open'],
-  [/^(pending|awaiting|waiting)\b|\bwaiting on\b|\bcustomer response\b|^(tertunda|ditunda|menunggu|belum selesai|beklemede|bekliyor)\b/, 'pending'],
+  [/^menunggu (agen|dukungan|tim|staf)\b/, 'open'],
+  [/^(pending|awaiting|waiting)\b|\bwaiting on\b|\bcustomer response\b|^(tertunda|menunggu|belum selesai|beklemede|bekliyor)\b|\b(yanıt|müşteri|cevap) bekleniyor$/, 'pending'],
 ];
 
 /**

@@ -153,6 +153,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   const progress = (done = false) => deps.onProgress?.({ rows: counts.rows, bytesRead: input.bytesRead(), totalBytes: input.totalBytes, ...(done ? { done } : {}) });
 
   let written = 0;
+  let readToEnd = false;
   let nextAnalyze = 1000;
   let batch: ImportedTicket[] = [];
   let batchIds = new Set<string>();
@@ -181,7 +182,10 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
         await flush();
         throw new Error(`reading "${options.file}" failed after ${counts.rows} rows (rows before were ${dryRun ? 'checked' : 'imported'}): ${describeError(error)}`, { cause: error });
       }
-      if (next.done === true) break;
+      if (next.done === true) {
+        readToEnd = true;
+        break;
+      }
       if (options.limit !== undefined && counts.rows >= options.limit) break;
       if (deps.signal?.aborted === true) break;
       const { line, cells } = next.value;
@@ -212,7 +216,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
       if (batch.length >= batchSize) await flush();
     }
     await flush();
-    progress(true);
+    progress(readToEnd);
   } finally {
     await records.return?.(undefined); // closes the file if a database error ended the import early
   }
@@ -301,18 +305,22 @@ async function writeBatch(db: Database, store: IngestStore, source: string, batc
   return db.transaction(async (trx) => {
     const ids = batch.map((ticket) => ticket.id);
     const before = await readStored(trx, source, ids);
+    // Events the log already holds are left out before writing (the store would ignore them anyway): a file
+    // imported again costs one lookup per batch, not an insert of every event.
+    const rowsEvents = new Map(batch.map((ticket) => [ticket, rowEvents(ticket)]));
+    const known = before.size === 0 ? new Set<string>() : await existingKeys(trx, source, [...rowsEvents.values()].flat().filter((event) => before.has(event.externalTicketId)).map((event) => event.dedupeKey));
+    // A row whose creation an earlier import holds keeps that creation (a fact that happens once): its solve must not
+    // come before it. Without one (a ticket the webhooks brought), the row's own creation is written, and the
+    // earliest counts.
     const refused = new Map<ImportedTicket, string>();
     for (const ticket of batch) {
       const stored = before.get(ticket.id);
-      const conflict = stored === undefined ? undefined : conflictWithStored(ticket, stored);
+      const conflict = stored === undefined || !known.has(`csv:${ticket.id}:created`) ? undefined : conflictWithStored(ticket, stored);
       if (conflict !== undefined) refused.set(ticket, conflict);
     }
     const tickets = refused.size === 0 ? batch : batch.filter((ticket) => !refused.has(ticket));
     const current = new Map(before);
-    // Events the log already holds are left out before writing (the store would ignore them anyway): a file
-    // imported again costs one lookup per batch, not an insert of every event.
-    const events = tickets.flatMap(rowEvents);
-    const known = before.size === 0 ? new Set<string>() : await existingKeys(trx, source, events.filter((event) => before.has(event.externalTicketId)).map((event) => event.dedupeKey));
+    const events = tickets.flatMap((ticket) => rowsEvents.get(ticket) ?? []);
     const fresh = events.filter((event) => !known.has(event.dedupeKey));
     if (fresh.length > 0) {
       const written = await store.recordEvents(source, fresh, trx);

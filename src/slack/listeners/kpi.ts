@@ -68,9 +68,10 @@ export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
     const share = action.action_id.split(':')[0] === ACTION.share;
     if (share && sharing.has(click)) return;
     if (share) sharing.add(click);
-    const asker = { ...(await deps.users.asker(body.user.id)), ...(channelId === undefined ? {} : { channelId }) };
     let posted = false;
+    let asker: Asker = { userId: body.user.id, locale: deps.locale ?? 'en', isAdmin: false };
     try {
+      asker = { ...(await deps.users.asker(body.user.id)), ...(channelId === undefined ? {} : { channelId }) };
       const answer = await answerAction(action.action_id, action.value, asker, deps);
       if (answer !== undefined) await send(respond as Respond, answer);
       posted = answer?.share === true;
