@@ -141,7 +141,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = define([
   {
     id: 'fcr', title: 'First contact resolution', unit: 'percent', higherIsBetter: true,
     formula: 'tickets first solved in the period with exactly one public agent reply and never reopened / tickets first solved in the period, in percent.',
-    counts: 'Public agent replies (bots and notes excluded).', excludes: 'Tickets solved with no reply, or with two or more, or reopened.',
+    counts: 'Public agent replies (bots and notes excluded).', excludes: 'From the numerator only (they stay in the denominator, as not resolved at first contact): tickets solved with no reply, or with two or more, or reopened.',
     edges: 'A ticket reopened later drops out of FCR when it is reopened. Replies after the solve count too: a ticket answered again after it was solved, without reopening, has two replies and drops out, in past periods too.',
     vendors: 'Zendesk\'s "one-touch" counts solved tickets with fewer than two agent replies (zero included); we do not count zero-reply tickets, which were not resolved by contact.',
   },

@@ -348,6 +348,14 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect(await ticket('E-2')).toMatchObject({ agent: 'name:Budi' });
   });
 
+  it('warns that first contact resolution runs high when only the first response is mapped, not the reply count', async () => {
+    const file = join(dir, 'no-replies.csv');
+    writeFileSync(file, 'id,created_at,first_response_at,resolved_at\nF-1,2026-03-02 09:00,2026-03-02 10:00,2026-03-02 11:00\n');
+    expect((await run({ file, dryRun: true })).warnings).toEqual(['no agent_replies column: each ticket with a first response counts as answered once, so first contact resolution reads as "not reopened" and runs high; map the reply count (--map agent_replies="<its column>") for a true one']);
+    writeFileSync(file, 'id,created_at,first_response_at,resolved_at,agent_replies\nF-1,2026-03-02 09:00,2026-03-02 10:00,2026-03-02 11:00,2\n');
+    expect((await run({ file, dryRun: true })).warnings).toEqual([]);
+  });
+
   it('keeps no requester e-mail address: the value is left out, the row imported, and the summary says so', async () => {
     const file = join(dir, 'requester-emails.csv');
     writeFileSync(file, 'id,requester,created_at\nQ-1,siti.customer@example.com,2026-03-02 09:00\nQ-2,9001,2026-03-02 09:00\n');

@@ -47,7 +47,7 @@ describe.skipIf(!present)(title, () => {
 
     it('every row reads: 24,918 incidents, the 2 the README calls anomalies are skipped', async () => {
       const summary = await runImport({ ...options, dryRun: true });
-      expect(summary).toMatchObject({ rows: 24_918, valid: 24_916, skipped: 2, skippedRows: skippedLines, warnings: [] });
+      expect(summary).toMatchObject({ rows: 24_918, valid: 24_916, skipped: 2, skippedRows: skippedLines, warnings: [expect.stringMatching(/^no agent_replies column: each ticket with a first response counts as answered once/)] });
     }, 60_000);
 
     it('imports with the right projection, and a second import changes nothing', async () => {

@@ -222,6 +222,12 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
   }
 
   const warnings: string[] = [];
+  if (mapping.first_response_at !== undefined && mapping.agent_replies === undefined && counts.valid > 0) {
+    warnings.push(
+      'no agent_replies column: each ticket with a first response counts as answered once, so first contact resolution reads as "not reopened" ' +
+        'and runs high; map the reply count (--map agent_replies="<its column>") for a true one',
+    );
+  }
   if (requestersDropped > 0) {
     warnings.push(
       `${requestersDropped} requester value(s) were e-mail addresses and were not kept (no personal data is kept for customers): ` +
