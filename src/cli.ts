@@ -22,7 +22,9 @@ import { commandProjection } from './store/projection-settings.js';
 import { ADAPTERS } from './ingest/sources.js';
 import { REPORT_USAGE, reportCommand } from './cli-report.js';
 import { importCommand } from './cli-import.js';
-import { SLA_USAGE, slaCommand } from './cli-sla.js';
+import { SLA_USAGE, runSla, slaCommand } from './cli-sla.js';
+import { removeSource } from './store/source-store.js';
+import { SlaStore } from './store/sla-store.js';
 import { ALERTS_USAGE, alertsCommand } from './cli-alerts.js';
 import { GOALS_USAGE, goalsCommand } from './cli-goals.js';
 import { DEMO_SOURCE, loadDemo } from './demo/generate.js';
@@ -34,6 +36,8 @@ Commands:
                              --demo loads the sample workspace first (as kpibot demo).
   demo [--tickets N]         Load a generated sample workspace (source "demo": 3 teams, 12 agents,
                              60 days of tickets with SLA targets), then serve the bot.
+  demo --remove              Remove the sample workspace: everything of source "demo" and its
+                             SLA policies ("Demo urgent"...); other tickets are recomputed.
   migrate [latest]           Apply pending database migrations.
   migrate rollback [--all] --yes
                              Undo the last batch of migrations (or all of them),
@@ -95,6 +99,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
       }
       case 'demo': {
         const config = loadConfig();
+        if (rest.includes('--remove')) return await removeDemo(config, rest, output);
         await runDemo(config, rest, output);
         return await runStart(config);
       }
@@ -217,6 +222,27 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
     }
     return 0;
   }, { readOnly: true });
+}
+
+/** The SLA policies the sample workspace adds (loadDemo). */
+const DEMO_POLICY = /^Demo (low|normal|high|urgent)$/;
+
+/** `kpibot demo --remove`: the sample workspace out of the database, its SLA policies too, other tickets recomputed. */
+async function removeDemo(config: Config, args: readonly string[], output: Output): Promise<number> {
+  parseCommandArgs('demo', args, { remove: { type: 'boolean' } }, false);
+  return withMigratedDatabase(config, async (db) => {
+    const removed = await removeSource(db, DEMO_SOURCE);
+    const sla = new SlaStore(db);
+    const policies = (await sla.policies()).filter((policy) => DEMO_POLICY.test(policy.name));
+    for (const policy of policies) await sla.removePolicy(policy.id);
+    output.out(`demo: removed ${removed.tickets} tickets (${removed.events} events), ${removed.customers} customers, ${removed.agents} agents and ${policies.length} SLA policies of the sample workspace`);
+    // Tickets of other sources that a demo policy timed are timed again by what is left.
+    if (policies.length > 0) {
+      const projection = await commandProjection(db, config.kpi, Date.now());
+      await runSla(['recompute'], db, projection.options, output, 'en');
+    }
+    return 0;
+  });
 }
 
 /** Loads the sample workspace into the configured database. */
