@@ -115,7 +115,8 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
     } else {
       at = dates.read(text, column?.zone) ?? bad(field, text, 'is not a date (see docs/import.md for the forms read)');
     }
-    if (at < createdAt) bad(field, text, `is before created_at (${new Date(createdAt).toISOString()})`);
+    // The two cells as written, in the file's own time: an instant in UTC beside a wall-clock time hides the order.
+    if (at < createdAt) bad(field, text, `is before created_at ${JSON.stringify(shorten(createdText))}`);
     return at;
   };
   const firstResponseAt = time('first_response_at');
@@ -123,10 +124,10 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
   const closedAt = time('closed_at');
   const firstResolvedAt = time('first_resolved_at');
   if (firstResolvedAt !== undefined && resolvedAt !== undefined && firstResolvedAt > resolvedAt) {
-    bad('first_resolved_at', cell('first_resolved_at') ?? '', `is after resolved_at (${new Date(resolvedAt).toISOString()})`);
+    bad('first_resolved_at', cell('first_resolved_at') ?? '', `is after resolved_at ${JSON.stringify(shorten(cell('resolved_at') ?? ''))}`);
   }
   if (resolvedAt !== undefined && closedAt !== undefined && closedAt < resolvedAt) {
-    bad('closed_at', cell('closed_at') ?? '', `is before resolved_at (${new Date(resolvedAt).toISOString()})`);
+    bad('closed_at', cell('closed_at') ?? '', `is before resolved_at ${JSON.stringify(shorten(cell('resolved_at') ?? ''))}`);
   }
 
   const statusText = cell('status');
