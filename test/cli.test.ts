@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
+import { createTestDatabase, holdWriteLock, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { KPIBOT, runKpibot } from './helpers/process.js';
-import { openDatabase } from '../src/store/database.js';
 import { spawn, spawnSync } from 'node:child_process';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'kpibot-cli-'));
@@ -66,26 +65,16 @@ describe('kpibot command line', () => {
   it('a command whose migration finds the file locked by another process says so with the busy line (run it again), exit 1', async () => {
     const dir = freshDir();
     const file = join(dir, 'kpi.sqlite');
-    const other = openDatabase({ client: 'sqlite', filename: file, poolMax: 1 });
-    await other.schema.createTable('held', (table) => table.integer('n'));
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked = () => {};
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = other.transaction(async (trx) => {
+    const lock = await holdWriteLock({ client: 'sqlite', filename: file, poolMax: 1 }, async (trx) => {
+      await trx.schema.createTable('held', (table) => table.integer('n'));
       await trx('held').insert({ n: 1 });
-      locked();
-      await held;
     });
-    await isLocked;
     try {
       const result = runKpibot(['sla', 'list'], { DATABASE_URL: `sqlite:${file}` }, dir);
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(/^kpibot: the database stayed locked by another process .* run the command again\n$/);
     } finally {
-      release();
-      await holder;
-      await other.destroy();
+      await lock.release();
     }
   }, 60_000);
 

@@ -10,6 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { parseConfig, type DatabaseConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
@@ -81,4 +82,33 @@ export const INGESTED_TABLES = [
 
 export async function clearIngestedData(db: (table: string) => { delete(): Promise<unknown> }): Promise<void> {
   for (const table of INGESTED_TABLES) await db(table).delete();
+}
+
+/**
+ * Another process's write lock on a SQLite file, as `kpibot` beside the bot takes it: a connection of its own in a
+ * transaction that has written (`write`), held until `release()`, which rolls it back and closes the connection.
+ */
+export async function holdWriteLock(config: DatabaseConfig, write: (trx: Knex.Transaction) => Promise<unknown>): Promise<{ release(): Promise<void> }> {
+  const other = openDatabase(config);
+  let letGo = () => {};
+  const held = new Promise<void>((resolve) => (letGo = resolve));
+  let locked = () => {};
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holder = other.transaction(async (trx) => {
+    await write(trx);
+    locked();
+    await held;
+    throw new Error('rolled back on purpose');
+  });
+  // A write that fails ends the transaction before the lock: said at once, not waited for.
+  await Promise.race([isLocked, holder]);
+  return {
+    release: async () => {
+      letGo();
+      await holder.catch((error: unknown) => {
+        if (!(error instanceof Error && error.message === 'rolled back on purpose')) throw error;
+      });
+      await other.destroy();
+    },
+  };
 }

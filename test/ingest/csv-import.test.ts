@@ -11,7 +11,7 @@ import { UsageError } from '../../src/errors.js';
 import { formatSummary, runImport, type ImportOptions, type ImportSummary } from '../../src/ingest/csv/run-import.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { IngestStore } from '../../src/store/ingest-store.js';
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, holdWriteLock, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 import { withoutDerivedColumns } from '../helpers/webhooks.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/csv/', import.meta.url));
@@ -52,24 +52,11 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
   };
   const tableCounts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (table) => [table, Number(((await db(table).count({ n: '*' })) as { n: number | string }[])[0]?.n)])));
   it.runIf(TEST_ENGINE === 'sqlite')('SQLite locked by another process past busy_timeout: the import stops with one clear line, skips no row and writes nothing', async () => {
-    const other = openDatabase(testDb.config);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked = () => {};
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = other.transaction(async (trx) => {
-      await trx('settings').insert({ key: 'held-by-another-process', value: '1', updated_at: 1 });
-      locked();
-      await held;
-      throw new Error('rolled back on purpose');
-    });
-    await isLocked;
+    const lock = await holdWriteLock(testDb.config, (trx) => trx('settings').insert({ key: 'held-by-another-process', value: '1', updated_at: 1 }));
     try {
       await expect(run({ file: fixture('basic.csv') })).rejects.toThrow(/locked by another process .* run the command again/);
     } finally {
-      release();
-      await expect(holder).rejects.toThrow('rolled back on purpose');
-      await other.destroy();
+      await lock.release();
     }
     expect(Object.values(await tableCounts()).every((n) => n === 0)).toBe(true);
     // Once the other process is done, the same import goes through, skipping only the file's own bad rows.

@@ -121,16 +121,30 @@ describe(`two processes writing one database on ${TEST_ENGINE}`, () => {
   });
 });
 
+/** A server that takes TCP connections and never answers, and a database pointed at it as PostgreSQL. */
+async function silentServer(): Promise<{ db: Database; sockets: Socket[]; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as AddressInfo;
+  const db = openDatabase({ client: 'postgres', connectionString: `postgres://postgres@127.0.0.1:${port}/x`, poolMax: 10 });
+  return {
+    db,
+    sockets,
+    close: async () => {
+      silent.close();
+      for (const socket of sockets) socket.destroy();
+      await db.destroy().catch(() => undefined);
+    },
+  };
+}
+
 describe('a PostgreSQL server that accepts connections and never answers', () => {
   it('health checks share one ping, so they never take more than one pooled connection; each says no within its time', async () => {
-    const sockets: Socket[] = [];
-    const silent = createServer((socket) => {
-      sockets.push(socket);
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as AddressInfo;
-    const db = openDatabase({ client: 'postgres', connectionString: `postgres://postgres@127.0.0.1:${port}/x`, poolMax: 10 });
+    const { db, sockets, close } = await silentServer();
     try {
       for (let check = 0; check < 5; check += 1) {
         const started = Date.now();
@@ -139,29 +153,18 @@ describe('a PostgreSQL server that accepts connections and never answers', () =>
       }
       expect(sockets).toHaveLength(1);
     } finally {
-      silent.close();
-      for (const socket of sockets) socket.destroy();
-      await db.destroy().catch(() => undefined);
+      await close();
     }
   }, 20_000);
 
   it('migrating (as kpibot start does first) fails within about 10 s, not waited on for good', async () => {
-    const sockets: Socket[] = [];
-    const silent = createServer((socket) => {
-      sockets.push(socket);
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as AddressInfo;
-    const db = openDatabase({ client: 'postgres', connectionString: `postgres://postgres@127.0.0.1:${port}/x`, poolMax: 10 });
+    const { db, close } = await silentServer();
     try {
       const started = Date.now();
       await expect(migrateLatest(db)).rejects.toThrow(/timeout/i);
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
-      silent.close();
-      for (const socket of sockets) socket.destroy();
-      await db.destroy().catch(() => undefined);
+      await close();
     }
   }, 30_000);
 });
