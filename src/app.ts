@@ -21,7 +21,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { AnswerDeps } from './slack/answer.js';
 import { SlackUsers } from './slack/users.js';
 import { registerKpiListeners } from './slack/listeners/kpi.js';
-import { CONSOLE_USER, startConsole, type RunningConsole } from './slack/console.js';
+import { CONSOLE_USER, startConsole, type PromptLine, type RunningConsole } from './slack/console.js';
 import { startScheduledJobs, type ScheduledJobs } from './schedule/jobs.js';
 import { startBackfill, type BackfillRunner } from './schedule/backfill.js';
 import { adminHandler } from './slack/listeners/admin.js';
@@ -48,7 +48,7 @@ export interface StartOptions {
   /** Extra HTTP routes (the composition of later features, or a test's probe). */
   readonly routes?: readonly Route[];
   /** In console mode, where commands are read and replies written (`kpibot start` passes the terminal). */
-  readonly console?: { readonly input: Readable; readonly output: Writable; readonly prompt?: boolean };
+  readonly console?: { readonly input: Readable; readonly output: Writable; readonly prompt?: boolean; readonly promptLine?: PromptLine };
   /** The clock of every answer and scheduled job (tests pass a fixed one). */
   readonly clock?: () => number;
   /** Whether the scheduler ticks on its own timer (tests drive `jobs.scheduler.tick()` instead). */

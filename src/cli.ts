@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, describeConfig, type Config } from './config.js';
 import { ConfigError, DatabaseBusyError, KpiBotError, UsageError, describeError } from './errors.js';
 import { createLogger } from './logger.js';
+import { besidePrompt, type PromptLine } from './slack/console.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { parseCommandArgs } from './cli-args.js';
 import { didYouMean } from './kpi/suggest.js';
@@ -266,7 +267,10 @@ async function runDemo(config: Config, args: readonly string[], output: Output):
  * then stops before listening, or while the Socket Mode connection is still being made, exiting 0.
  */
 async function runStart(config: Config): Promise<number> {
-  const logger = createLogger(config.logLevel);
+  // On a terminal the console's prompt shares stdout with the log: log lines go beside it, not after `kpi> `.
+  const prompting = process.stdin.isTTY === true;
+  const promptLine: PromptLine = { shown: false };
+  const logger = prompting ? createLogger(config.logLevel, besidePrompt(process.stdout, promptLine)) : createLogger(config.logLevel);
   process.on('unhandledRejection', (reason) => logger.error({ err: describeError(reason) }, 'unhandled promise rejection'));
   const started: { bot?: RunningBot } = {};
   const starting = new AbortController();
@@ -294,7 +298,7 @@ async function runStart(config: Config): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    started.bot = await startBot(config, logger, { console: { input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY === true }, abort: starting.signal });
+    started.bot = await startBot(config, logger, { console: { input: process.stdin, output: process.stdout, prompt: prompting, promptLine }, abort: starting.signal });
   } catch (error) {
     if (!(error instanceof StartAbortedError)) throw error;
     logger.info({ duringStartUp: true }, 'stopped');

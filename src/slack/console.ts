@@ -13,6 +13,26 @@ import { consoleId, consoleName, pressableButtons, renderMessage, type ConsoleBu
 
 export { CONSOLE_USER } from './console-render.js';
 
+const PROMPT = 'kpi> ';
+
+/** Whether the console's prompt is the last thing on the terminal (typed after, not yet answered). */
+export interface PromptLine {
+  shown: boolean;
+}
+
+/**
+ * The log's destination on a terminal that also shows the console: a log line written while the prompt waits goes on
+ * a line of its own (the prompt's erased first) and the prompt is shown again after it, instead of a JSON line
+ * running on from `kpi> `.
+ */
+export function besidePrompt(output: Writable, promptLine: PromptLine): { write(line: string): void } {
+  return {
+    write(line: string) {
+      output.write(promptLine.shown ? `\r\x1b[2K${line}${PROMPT}` : line);
+    },
+  };
+}
+
 export interface ConsoleOptions {
   readonly input: Readable;
   readonly output: Writable;
@@ -21,6 +41,8 @@ export interface ConsoleOptions {
   readonly logger: Logger;
   /** Show a prompt (an interactive terminal). */
   readonly prompt?: boolean;
+  /** Kept up to date with whether the prompt waits (besidePrompt reads it). */
+  readonly promptLine?: PromptLine;
   /** The database holds no tickets yet: say where data comes from, so a first answer of 0 is not a surprise. */
   readonly noTicketsYet?: boolean;
 }
@@ -36,7 +58,9 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
   const lines = createInterface({ input: options.input, terminal: false });
   const write = (text: string) => output.write(`${text}\n`);
   const prompt = () => {
-    if (options.prompt === true) output.write('kpi> ');
+    if (options.prompt !== true) return;
+    output.write(PROMPT);
+    if (options.promptLine !== undefined) options.promptLine.shown = true;
   };
   write('Local console: type `/kpi help` (or just `help`), a KPI such as `frt 7d`, or `home`; `click 2` presses a reply\'s button [2 …] (Ctrl-D stops reading; the server keeps running).');
   if (options.noTicketsYet === true) {
@@ -55,6 +79,8 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
   // Lines are answered one at a time, in order, however fast they are piped in.
   let queue = Promise.resolve();
   lines.on('line', (line) => {
+    // The line typed ended the prompt's line: logs from here go as they are, until the next prompt.
+    if (options.promptLine !== undefined) options.promptLine.shown = false;
     queue = queue.then(async () => {
       const text = line.trim();
       if (text === '') return prompt();

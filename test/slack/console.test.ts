@@ -6,6 +6,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { IngestStore } from '../../src/store/ingest-store.js';
+import { besidePrompt, type PromptLine } from '../../src/slack/console.js';
+import { createLogger } from '../../src/logger.js';
 import { startTestBot } from '../helpers/bot.js';
 import { spawn } from 'node:child_process';
 import { childEnv, KPIBOT } from '../helpers/process.js';
@@ -45,6 +47,35 @@ describe('the local console', () => {
       expect(await bot.db('digest_subscriptions').where({ channel_id: 'CSUPPORTLEADS' }).first('id')).toBeDefined();
       // Input ended; the server still answers.
       expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+    } finally {
+      await bot.dispose();
+    }
+  });
+
+  it('on a terminal, a log line while the prompt waits goes on a line of its own, and the prompt comes back after it', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const promptLine: PromptLine = { shown: false };
+    const logger = createLogger('info', besidePrompt(output, promptLine));
+    const bot = await startTestBot({}, { console: { input, output, prompt: true, promptLine }, clock: () => NOW });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(printed.endsWith('kpi> ')).toBe(true);
+      expect(promptLine.shown).toBe(true);
+      logger.info('scheduler: this process now runs the scheduled jobs');
+      // The prompt's line erased, the log line, then the prompt again: never `kpi> {"level":...`.
+      expect(printed).not.toContain('kpi> {');
+      const cleared = printed.split('\r\u001b[2K');
+      expect(cleared).toHaveLength(2);
+      expect(cleared[0]?.endsWith('kpi> ')).toBe(true);
+      expect(cleared[1]).toMatch(/^\{"level":"info".*"msg":"scheduler: this process now runs the scheduled jobs"\}\nkpi> $/);
+      input.write('help\n');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(promptLine.shown).toBe(true);
+      input.end();
+      await bot.console?.done;
     } finally {
       await bot.dispose();
     }
