@@ -343,6 +343,17 @@ describe(`kpibot import on ${TEST_ENGINE}`, () => {
     expect((await run({ file, dryRun: true })).warnings).toEqual([]);
   });
 
+  it('refuses a time more than a day after the import runs (a typo, or a due date mapped as a solve), naming it', async () => {
+    const file = join(dir, 'future.csv');
+    writeFileSync(file, 'id,created_at,first_response_at,resolved_at\nZ-1,2026-03-02 09:00,,2099-03-02 11:00\nZ-2,2026-03-04 09:00,,\nZ-3,2026-03-02 09:00,2026-03-02 10:00,2026-03-02 11:00\n');
+    const summary = await run({ file, timeZone: 'UTC', now: at('2026-03-03T00:00:00Z') });
+    expect(summary.skippedRows).toEqual([
+      { line: 2, reason: 'resolved_at (column "resolved_at") "2099-03-02 11:00" is more than a day after the import ran: a typo, or another column (a due date?)' },
+      { line: 3, reason: 'created_at (column "created_at") "2026-03-04 09:00" is more than a day after the import ran: a typo, or another column (a due date?)' },
+    ]);
+    expect(summary).toMatchObject({ imported: 1 });
+  });
+
   it('keeps no requester e-mail address: the value is left out, the row imported, and the summary says so', async () => {
     const file = join(dir, 'requester-emails.csv');
     writeFileSync(file, 'id,requester,created_at\nQ-1,siti.customer@example.com,2026-03-02 09:00\nQ-2,9001,2026-03-02 09:00\n');

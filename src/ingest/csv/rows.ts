@@ -58,9 +58,9 @@ class RowError extends Error {}
 const SECOND = 1000;
 
 /** Reads one record (already split into cells) with the mapping, statuses and priorities in `values`' words; never throws. */
-export function readRow(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader, values: ValueReaders = GENERIC_VALUES): RowResult {
+export function readRow(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader, values: ValueReaders = GENERIC_VALUES, latest = Number.POSITIVE_INFINITY): RowResult {
   try {
-    const ticket = readTicket(cells, line, mapping, dates, values);
+    const ticket = readTicket(cells, line, mapping, dates, values, latest);
     checkEvents(rowEvents(ticket)); // what a webhook's events must pass too (a date before 1970, say)
     const statusText = cellOf(cells, mapping, 'status');
     const requesterText = cellOf(cells, mapping, 'requester');
@@ -84,7 +84,11 @@ function cellOf(cells: readonly string[], mapping: Mapping, field: ImportField):
   return isMissing(value) ? undefined : (value as string).trim();
 }
 
-function readTicket(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader, values: ValueReaders): ImportedTicket {
+/**
+ * `latest`: the last instant a row's times may name (a day after the import runs): a later one is a typo or a wrong
+ * column (a due date, a duration read as minutes), and would hold a ticket open or solved in the future.
+ */
+function readTicket(cells: readonly string[], line: number, mapping: Mapping, dates: DateReader, values: ValueReaders, latest: number): ImportedTicket {
   const bad = (field: ImportField, value: string, what: string): never => {
     const header = mapping[field]?.header ?? field;
     throw new RowError(`${field} (column "${header}") ${JSON.stringify(shorten(value))} ${what}`);
@@ -103,6 +107,8 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
   const createdText = cell('created_at');
   if (createdText === undefined) throw new RowError(`created_at (column "${mapping.created_at?.header}") is empty`);
   const createdAt = dates.read(createdText, mapping.created_at?.zone) ?? bad('created_at', createdText, 'is not a date (see docs/import.md for the forms read)');
+  const future = 'is more than a day after the import ran: a typo, or another column (a due date?)';
+  if (createdAt > latest) bad('created_at', createdText, future);
 
   const time = (field: 'first_response_at' | 'first_resolved_at' | 'resolved_at' | 'closed_at'): number | undefined => {
     const text = cell(field);
@@ -117,6 +123,7 @@ function readTicket(cells: readonly string[], line: number, mapping: Mapping, da
     }
     // The two cells as written, in the file's own time: an instant in UTC beside a wall-clock time hides the order.
     if (at < createdAt) bad(field, text, `is before created_at ${JSON.stringify(shorten(createdText))}`);
+    if (at > latest) bad(field, text, future);
     return at;
   };
   const firstResponseAt = time('first_response_at');

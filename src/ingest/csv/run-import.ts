@@ -33,6 +33,8 @@ export interface ImportOptions {
   readonly limit?: number;
   /** What separates columns; a comma unless told. */
   readonly delimiter?: CsvDelimiter;
+  /** When the import runs (epoch ms; now unless told): a row's time more than a day after it is refused. */
+  readonly now?: number;
 }
 
 export interface ImportProgress {
@@ -148,6 +150,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
     throw error;
   }
   const dates = new DateReader(options.timeZone, options.dateOrder ?? 'auto');
+  const latest = (options.now ?? Date.now()) + 24 * 3_600_000;
   const values = (options.preset === undefined ? undefined : PRESET_VALUES[options.preset]) ?? GENERIC_VALUES;
   const store = deps.db === undefined ? undefined : new IngestStore(deps.db, deps.projection ?? DEFAULT_PROJECTION_OPTIONS);
   const progress = (done = false) => deps.onProgress?.({ rows: counts.rows, bytesRead: input.bytesRead(), totalBytes: input.totalBytes, ...(done ? { done } : {}) });
@@ -195,7 +198,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps = {}): 
         skip(line, `has ${cells.length} fields where the header has ${headers.length}`);
         continue;
       }
-      const result = readRow(cells, line, mapping, dates, values);
+      const result = readRow(cells, line, mapping, dates, values, latest);
       if (!result.ok) {
         skip(line, result.reason);
         continue;
