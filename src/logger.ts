@@ -40,3 +40,24 @@ function quote(key: string): string {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/**
+ * At most one log line per key per interval: the first at once, then one an interval, each saying how many were held
+ * back since the last (so a flood of the same failure cannot flood the log).
+ */
+export class LogThrottle {
+  private readonly seen = new Map<string, { at: number; held: number }>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** When a line is due now, how many were held back before it; undefined when this one is held back. */
+  due(key: string, now: number): number | undefined {
+    const last = this.seen.get(key);
+    if (last !== undefined && now - last.at < this.intervalMs) {
+      last.held += 1;
+      return undefined;
+    }
+    this.seen.set(key, { at: now, held: 0 });
+    return last?.held ?? 0;
+  }
+}

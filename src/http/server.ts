@@ -6,7 +6,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HttpError, KpiBotError, describeError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { LogThrottle, type Logger } from '../logger.js';
 import { isUnavailableError, pingDatabase, type Database } from '../store/database.js';
 import { sendError, sendJson } from './respond.js';
 
@@ -61,7 +61,7 @@ export function buildRoutes(deps: HttpServerDeps): Route[] {
 
 export function createHttpServer(deps: HttpServerDeps): Server {
   const routes = buildRoutes(deps);
-  const unavailableLog = { at: Number.NEGATIVE_INFINITY, suppressed: 0 };
+  const unavailableLog = new LogThrottle(UNAVAILABLE_LOG_MS);
   const server = createServer((req, res) => {
     void dispatch(routes, req, res).catch((error: unknown) => answerError(deps.logger, req, res, error, unavailableLog));
   });
@@ -135,17 +135,11 @@ const UNAVAILABLE_LOG_MS = 60_000;
  * The error sink: typed errors answer their status; a database busy or out of reach answers 503 with Retry-After (the
  * helpdesk sends the delivery again); anything else is logged once and answers 500.
  */
-function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown, unavailableLog: { at: number; suppressed: number }): void {
+function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown, unavailableLog: LogThrottle): void {
   req.resume();
   if (isUnavailableError(error)) {
-    const now = Date.now();
-    if (now - unavailableLog.at >= UNAVAILABLE_LOG_MS) {
-      logger.error({ err: describeError(error), ...(unavailableLog.suppressed === 0 ? {} : { alsoFailed: unavailableLog.suppressed }) }, 'request failed: the database is busy or out of reach');
-      unavailableLog.at = now;
-      unavailableLog.suppressed = 0;
-    } else {
-      unavailableLog.suppressed += 1;
-    }
+    const held = unavailableLog.due('database', Date.now());
+    if (held !== undefined) logger.error({ err: describeError(error), ...(held === 0 ? {} : { alsoFailed: held }) }, 'request failed: the database is busy or out of reach');
     sendError(res, new HttpError(503, 'database_unavailable', 'the database is busy or out of reach; nothing was stored: send it again later'), { 'retry-after': '30' });
     return;
   }

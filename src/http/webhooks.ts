@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebhookSecrets } from '../config.js';
 import { HttpError, describeError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { LogThrottle, type Logger } from '../logger.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from '../ingest/adapter.js';
 import { checkEvents } from '../ingest/events.js';
 import { redactPayload } from '../ingest/redact.js';
@@ -49,22 +49,19 @@ export function webhookProbeHandler(adapters: ReadonlyMap<string, SourceAdapter>
  * reason codes are the bot's own words, so the map stays small.
  */
 export class RefusalLog {
-  private readonly seen = new Map<string, { at: number; suppressed: number }>();
+  private readonly throttle: LogThrottle;
 
   constructor(
     private readonly logger: Logger,
-    private readonly intervalMs = 60_000,
-  ) {}
+    intervalMs = 60_000,
+  ) {
+    this.throttle = new LogThrottle(intervalMs);
+  }
 
   refused(source: string, reason: string, detail: string, now: number): void {
-    const key = `${source}\u0000${reason}`;
-    const last = this.seen.get(key);
-    if (last !== undefined && now - last.at < this.intervalMs) {
-      last.suppressed += 1;
-      return;
-    }
-    this.logger.warn({ source, reason, detail, ...(last === undefined || last.suppressed === 0 ? {} : { alsoRefused: last.suppressed }) }, 'webhook refused');
-    this.seen.set(key, { at: now, suppressed: 0 });
+    const held = this.throttle.due(`${source}\u0000${reason}`, now);
+    if (held === undefined) return;
+    this.logger.warn({ source, reason, detail, ...(held === 0 ? {} : { alsoRefused: held }) }, 'webhook refused');
   }
 }
 

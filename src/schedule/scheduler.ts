@@ -5,7 +5,7 @@
  * `tick()` is the whole step, so tests drive it with a fake clock and never
  * wait; `start()` calls it on a timer.
  */
-import type { Logger } from '../logger.js';
+import { LogThrottle, type Logger } from '../logger.js';
 import { describeError } from '../errors.js';
 import type { LeaderLease } from '../store/lease-store.js';
 
@@ -35,9 +35,9 @@ export class Scheduler {
   private ticking: Promise<void> | undefined;
   private leader = false;
   private stopping = false;
-  /** Whether the last lease check failed (the database out of reach), and when that was last logged. */
+  /** Whether the last lease check failed (the database out of reach); its failures are logged once a minute. */
   private unreachable = false;
-  private leaseFailure = { loggedAt: Number.NEGATIVE_INFINITY, suppressed: 0 };
+  private readonly leaseFailures = new LogThrottle(LEASE_FAILURE_LOG_MS);
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -85,14 +85,8 @@ export class Scheduler {
     } catch (error) {
       this.unreachable = true;
       // Checked every second: while the database is away, one line a minute says so, with how many checks failed since.
-      const now = this.options.clock();
-      const failure = this.leaseFailure;
-      if (now - failure.loggedAt >= LEASE_FAILURE_LOG_MS) {
-        this.options.logger.error({ err: describeError(error), ...(failure.suppressed === 0 ? {} : { alsoFailed: failure.suppressed }) }, `scheduler: the lease could not be ${what}`);
-        this.leaseFailure = { loggedAt: now, suppressed: 0 };
-      } else {
-        failure.suppressed += 1;
-      }
+      const held = this.leaseFailures.due('lease', this.options.clock());
+      if (held !== undefined) this.options.logger.error({ err: describeError(error), ...(held === 0 ? {} : { alsoFailed: held }) }, `scheduler: the lease could not be ${what}`);
       return false;
     }
   }
