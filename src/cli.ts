@@ -29,6 +29,7 @@ import { SlaStore } from './store/sla-store.js';
 import { ALERTS_USAGE, alertsCommand } from './cli-alerts.js';
 import { GOALS_USAGE, goalsCommand } from './cli-goals.js';
 import { DEMO_SOURCE, loadDemo } from './demo/generate.js';
+import { BACKUP_USAGE, backupCommand } from './cli-backup.js';
 
 const USAGE = `Usage: kpibot <command> [options]
 
@@ -59,6 +60,7 @@ Commands:
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
                              List the latest webhook deliveries (refused ones with --rejected);
                              --json: one JSON object per line.
+  backup <file>              Write a consistent copy of the SQLite database to <file>, also while the bot runs.
   config                     Print the effective configuration (secrets hidden).
   version                    Print kpibot's version.
   help                       Show this help.
@@ -68,7 +70,7 @@ Configuration comes from the environment and a .env file: see README.md.`;
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
 /** Commands with a usage of their own, longer than their lines above. */
-const COMMAND_USAGE: Readonly<Record<string, string>> = { sla: SLA_USAGE, alerts: ALERTS_USAGE, goals: GOALS_USAGE, report: REPORT_USAGE };
+const COMMAND_USAGE: Readonly<Record<string, string>> = { sla: SLA_USAGE, alerts: ALERTS_USAGE, goals: GOALS_USAGE, report: REPORT_USAGE, backup: BACKUP_USAGE };
 
 /** A command's own lines of the usage (each of its lines, with the indented ones under them); undefined for a command it does not list. */
 function commandUsage(command: string): string | undefined {
@@ -118,6 +120,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await reportCommand(rest, loadConfig(), output);
       case 'deliveries':
         return await runDeliveries(loadConfig(), rest, output);
+      case 'backup':
+        return await backupCommand(rest, loadConfig(), output);
       case 'config':
         expectNoArguments(command, rest);
         output.out(JSON.stringify(describeConfig(loadConfig()), null, 2));
@@ -147,7 +151,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
   }
 }
 
-const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'goals', 'report', 'deliveries', 'config', 'help', 'version'];
+const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'goals', 'report', 'deliveries', 'backup', 'config', 'help', 'version'];
 
 function expectNoArguments(command: string, rest: readonly string[]): void {
   if (rest.length > 0) throw new UsageError(`"${command}" takes no arguments, got "${rest.join(' ')}"`);

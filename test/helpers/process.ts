@@ -22,6 +22,19 @@ export function runKpibot(args: string[], env: Record<string, string>, cwd?: str
   return spawnSync(process.execPath, [KPIBOT, ...args], { env: childEnv(env), cwd, encoding: 'utf8', timeout: 60_000 });
 }
 
+/** runKpibot without blocking the event loop: the test goes on (posting webhooks to a running bot, say) while it runs. */
+export function runKpibotInBackground(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  assertBuilt();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [KPIBOT, ...args], { env: childEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 export interface RunningKpibot {
   readonly child: ChildProcessWithoutNullStreams;
   readonly url: string;

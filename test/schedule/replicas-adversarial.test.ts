@@ -35,13 +35,12 @@
  * SQLite runs one process by design (docs/alerts.md), so this file runs only
  * with TEST_DATABASE_URL pointing at PostgreSQL.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
-import { childEnv, KPIBOT, startKpibot, type RunningKpibot } from '../helpers/process.js';
+import { runKpibotInBackground, startKpibot, type RunningKpibot } from '../helpers/process.js';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../helpers/fake-slack.js';
 import { postButtonClick, postSlashCommand, SIGNING_SECRET } from '../helpers/slack-requests.js';
 import { GENERIC_SECRET, postWebhook, standardWebhookHeaders, type Posted } from '../helpers/webhooks.js';
@@ -291,15 +290,10 @@ async function createWorld(extraEnv: Record<string, string> = {}, options: { mig
     DATABASE_URL: testDb.url, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: gate.url,
     KPI_ADMINS: ADMIN, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET, SHUTDOWN_GRACE_SECONDS: '2', ...extraEnv,
   };
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [KPIBOT, ...args], { env: childEnv(env) });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const cli = async (...args: string[]) => {
+    const { status, stdout, stderr } = await runKpibotInBackground(args, env);
+    return { code: status, stdout, stderr };
+  };
   // The schema first, once (README: "the first process creates the schema"); the last test starts replicas on a new database.
   if (options.migrate !== false) await migrateLatest(db);
   return {
