@@ -6,9 +6,16 @@
  *   too soon is put back for its turn, without counting an attempt; and at
  *   least `workspaceGapMs` between any two posts (the workspace-wide limit);
  * - 429: every post waits for Slack's Retry-After (the limit is the app's, not
- *   the channel's), and the row is tried again then;
+ *   the channel's), and the row is tried again then; the next passes try the
+ *   other destinations first, so one destination Slack keeps refusing does not
+ *   hold the others back;
  * - transient errors: exponential backoff (5 s, 10 s, 20 s ... at most 10 min),
- *   failed after `maxAttempts`;
+ *   failed after `maxAttempts`; when Slack or the way to it is out (network,
+ *   5xx, no answer in time), every post waits 5 s, so a pass does not spend a
+ *   timeout on each of its rows;
+ * - the token or workspace refused (`invalid_auth`, `token_revoked`...): no post
+ *   can succeed, so none is failed or counted: every post waits, 1 min, then 2,
+ *   4... at most 15 min, and one error line says what to fix;
  * - permanent errors (`channel_not_found`, `not_in_channel`, `is_archived`...):
  *   failed at once with the reason, and reported once per target and reason to
  *   each KPI admin by DM (itself an outbox row, unique by that key).
@@ -17,7 +24,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Locale } from '../i18n/locale.js';
-import { SlackDeliveryError, classifySlackError, type SlackPoster } from '../slack/poster.js';
+import { SlackDeliveryError, classifySlackError, isOutage, type SlackPoster } from '../slack/poster.js';
+import { LogThrottle } from '../logger.js';
 import { deliveryFailureMessage } from '../slack/blocks/alerts.js';
 import type { OutboxRow, OutboxStore } from '../store/outbox-store.js';
 import { LanguageStore } from '../store/language-store.js';
@@ -61,12 +69,30 @@ export function backoffMs(attempts: number): number {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Every post waits this long after Slack (or the way to it) was out: the first backoff of the row that met it. */
+const OUTAGE_PAUSE_MS = 5_000;
+
+/** Every post waits this long after the token was refused, doubling with each refusal in a row. */
+export function refusedPauseMs(refusals: number): number {
+  return Math.min(60_000 * 2 ** Math.max(0, refusals - 1), 15 * 60_000);
+}
+
 /** How much earlier than `paceMs` a destination's next post may go: the sender's one-second ticks drift by a few ms. */
 const PACE_JITTER_MS = 100;
 
 export class OutboxSender {
   private readonly nextPostAt = new Map<string, number>();
   private pausedUntil = 0;
+  /** Refusals of the token in a row (0 once a post succeeds). */
+  private refusals = 0;
+  /** Until then, the token was refused: no row is claimed (each stays due as it was, for a restart with a new token). */
+  private refusedUntil = 0;
+  /**
+   * Destinations whose last post Slack held back (429, an outage), with when: in a pass their rows go after the
+   * others', the one held back last going last, so one destination Slack keeps refusing does not starve the others.
+   */
+  private readonly heldBack = new Map<string, number>();
+  private readonly rateLimitLog = new LogThrottle(60_000);
   private halted = false;
   private nextAnyPostAt = 0;
   private running: Promise<DeliveryReport> | undefined;
@@ -101,11 +127,14 @@ export class OutboxSender {
       await store.markSent(id, posted.channel, posted.ts, posted.at);
       this.unrecorded.delete(id);
     }
-    if (this.halted) return report;
-    const rows = await store.claimDue(clock(), this.options.batchSize ?? 50, this.claimMs, this.claimer);
+    if (this.halted || clock() < this.refusedUntil) return report;
+    const claimed = await store.claimDue(clock(), this.options.batchSize ?? 50, this.claimMs, this.claimer);
+    // A stable sort: each destination's rows keep their order.
+    const rows = [...claimed].sort((a, b) => (this.heldBack.get(a.target) ?? 0) - (this.heldBack.get(b.target) ?? 0));
     for (const row of rows) {
-      // Stopping: the post in progress finishes; the rows not yet tried are handed back, due at once, for the next process.
-      if (this.halted) await store.retryAt(row.id, clock(), null, false);
+      // Stopping, or the token refused: the post in progress finishes; the rows not yet tried are handed back, due at
+      // once, for the next process (or this one, once the wait is over).
+      if (this.halted || clock() < this.refusedUntil) await store.retryAt(row.id, clock(), null, false);
       else await this.deliver(row, report);
     }
     return report;
@@ -148,12 +177,26 @@ export class OutboxSender {
       const at = clock();
       if (failure.kind === 'rate_limited') {
         this.pausedUntil = at + (failure.retryAfterSeconds ?? 1) * 1000;
+        this.heldBack.set(row.target, at);
         // Slack's pacing, not a failure of the row: not counted towards maxAttempts (docs/alerts.md).
         await store.retryAt(row.id, this.pausedUntil, failure.reason, false);
         report.retried += 1;
-        logger.warn({ outbox: row.id, retryAfter: failure.retryAfterSeconds }, 'Slack rate limit: waiting as told');
+        const held = this.rateLimitLog.due('429', at);
+        if (held !== undefined) logger.warn({ outbox: row.id, target: row.target, retryAfter: failure.retryAfterSeconds, alsoLimited: held }, 'Slack rate limit: waiting as told');
+      } else if (failure.kind === 'refused') {
+        // The token, not the row: the row stays due, uncounted, and this sender claims nothing until the wait is over.
+        this.refusals += 1;
+        const pause = refusedPauseMs(this.refusals);
+        this.refusedUntil = at + pause;
+        await store.retryAt(row.id, at, failure.reason, false);
+        report.retried += 1;
+        logger.error({ reason: failure.reason, retryInSeconds: pause / 1000 }, 'Slack refuses the bot token or the workspace: nothing is posted; fix SLACK_BOT_TOKEN (or the app\'s installation) and restart. Posts wait and are tried again');
       } else if (failure.kind === 'transient' && row.attempts + 1 < (this.options.maxAttempts ?? 10)) {
         await store.retryAt(row.id, at + backoffMs(row.attempts), failure.reason, true);
+        if (isOutage(failure)) {
+          this.pausedUntil = Math.max(this.pausedUntil, at + OUTAGE_PAUSE_MS);
+          this.heldBack.set(row.target, at);
+        }
         report.retried += 1;
         logger.warn({ outbox: row.id, reason: failure.reason, attempts: row.attempts + 1 }, 'Slack delivery failed: will retry');
       } else {
@@ -168,6 +211,8 @@ export class OutboxSender {
     }
     // Posted: a database failure from here on is not Slack's, and the post must not go again.
     report.sent += 1;
+    this.refusals = 0;
+    this.heldBack.delete(row.target);
     const at = clock();
     try {
       await store.markSent(row.id, posted.channel, posted.ts, at);

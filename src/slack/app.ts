@@ -41,7 +41,9 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
   };
   // The listeners' client (users.info for every /kpi, the Home tab, eNPS audiences) answers people who wait:
   // a few quick retries, not the SDK's default of ten over half an hour, past the life of Slack's response_url.
-  const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger: log, timeout: 10_000, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 } });
+  // Bolt's own client (the `client` its listeners are handed: the Home tab's views.publish) is made the same way.
+  const listenerClientOptions = { ...clientOptions, timeout: 10_000, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 } };
+  const client = new webApi.WebClient(config.botToken, { ...listenerClientOptions, logger: log });
   const authorize = async () => {
     // A request before start() finished (HTTP mode) learns the identity itself, once.
     identity ??= client.auth.test().then((result) => ({ botUserId: result.user_id ?? '', botId: result.bot_id ?? '' }));
@@ -50,7 +52,7 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
 
   if (config.mode === 'socket') {
     // installerOptions.clientOptions is what Bolt hands the Socket Mode client, so apps.connections.open honours SLACK_API_URL too.
-    const app = new App({ authorize, appToken: config.appToken, socketMode: true, logger: log, clientOptions, installerOptions: { clientOptions } });
+    const app = new App({ authorize, appToken: config.appToken, socketMode: true, logger: log, clientOptions: listenerClientOptions, installerOptions: { clientOptions } });
     return {
       mode: 'socket',
       app,
@@ -67,7 +69,7 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
 
   if (config.mode === 'http') {
     const receiver = new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: '/slack/events', logger: log, bodyLimit: MAX_BODY_BYTES });
-    const app = new App({ authorize, receiver, logger: log, clientOptions });
+    const app = new App({ authorize, receiver, logger: log, clientOptions: listenerClientOptions });
     return {
       mode: 'http',
       app,

@@ -3,8 +3,10 @@
  * with conversations.open). The Web API client here never retries on its own —
  * the outbox decides when to try again — so every failure comes back at once,
  * classified: rate limited (with Slack's Retry-After), transient (5xx, network,
- * Slack's own "try later" codes) or permanent (the channel is gone, the bot is
- * not in it, the token is refused...). The console poster prints instead.
+ * Slack's own "try later" codes), refused (the token or the workspace: no post
+ * can succeed until that is fixed, whatever its destination) or permanent (the
+ * channel is gone, the bot is not in it, the message is refused...). The console
+ * poster prints instead.
  */
 import type { Writable } from 'node:stream';
 import { webApi } from '@slack/bolt';
@@ -25,7 +27,7 @@ export interface SlackPoster {
   update(channel: string, ts: string, message: SlackMessage): Promise<void>;
 }
 
-export type FailureKind = 'rate_limited' | 'transient' | 'permanent';
+export type FailureKind = 'rate_limited' | 'transient' | 'refused' | 'permanent';
 
 /** A delivery that failed, as data: what kind, Slack's code, and for 429 how long to wait. */
 export class SlackDeliveryError extends KpiBotError {
@@ -41,8 +43,22 @@ export class SlackDeliveryError extends KpiBotError {
 
 /** Platform errors worth trying again; every other platform error is permanent. */
 const TRANSIENT_CODES = new Set([
-  'ratelimited', 'rate_limited', 'service_unavailable', 'internal_error', 'fatal_error', 'request_timeout', 'team_added_to_org', 'temporarily_unavailable',
+  'service_unavailable', 'internal_error', 'fatal_error', 'request_timeout', 'team_added_to_org', 'temporarily_unavailable',
 ]);
+
+/**
+ * Codes about the token or the workspace, not the post (Slack: `account_inactive` is a token of a deleted user or
+ * workspace): every post fails alike until an admin fixes it, so none is failed for it. HTTP 401/403/404/407 come from
+ * no Slack (it answers errors with 200): a proxy or a wrong SLACK_API_URL, which no post can get past either.
+ */
+const REFUSED_CODES = new Set([
+  'invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'no_permission', 'ekm_access_denied',
+  'team_access_not_granted', 'org_login_required', 'not_allowed_token_type', 'team_not_found', 'enterprise_is_restricted',
+]);
+const REFUSED_HTTP = new Set([401, 403, 404, 407]);
+
+/** Rate limited without a usable Retry-After (`ratelimited` in a 200, a 429 whose header the client could not read): wait this long. */
+const RETRY_AFTER_UNSAID_SECONDS = 10;
 
 /** Turns whatever the Web API client threw into a SlackDeliveryError. */
 export function classifySlackError(error: unknown): SlackDeliveryError {
@@ -50,21 +66,31 @@ export function classifySlackError(error: unknown): SlackDeliveryError {
   if (error instanceof webApi.WebAPIRateLimitedError) return new SlackDeliveryError('rate_limited', 'ratelimited', error.retryAfter);
   if (error instanceof webApi.WebAPIPlatformError) {
     const code = String(error.data.error);
-    return new SlackDeliveryError(TRANSIENT_CODES.has(code) ? 'transient' : 'permanent', code);
+    if (code === 'ratelimited' || code === 'rate_limited') return new SlackDeliveryError('rate_limited', code, RETRY_AFTER_UNSAID_SECONDS);
+    return new SlackDeliveryError(REFUSED_CODES.has(code) ? 'refused' : TRANSIENT_CODES.has(code) ? 'transient' : 'permanent', code);
   }
   if (error instanceof webApi.WebAPIHTTPError) {
     if (error.statusCode === 429) {
-      const retryAfter = Number(error.headers['retry-after'] ?? 1);
-      return new SlackDeliveryError('rate_limited', 'ratelimited', Number.isFinite(retryAfter) ? retryAfter : 1);
+      const retryAfter = Number(error.headers['retry-after'] ?? RETRY_AFTER_UNSAID_SECONDS);
+      return new SlackDeliveryError('rate_limited', 'ratelimited', Number.isFinite(retryAfter) ? retryAfter : RETRY_AFTER_UNSAID_SECONDS);
     }
+    if (REFUSED_HTTP.has(error.statusCode)) return new SlackDeliveryError('refused', `http_${error.statusCode}`);
     return new SlackDeliveryError(error.statusCode >= 500 || error.statusCode === 408 ? 'transient' : 'permanent', `http_${error.statusCode}`);
   }
   if (error instanceof webApi.WebAPIRequestError) return new SlackDeliveryError('transient', 'network');
+  // @slack/web-api throws a plain Error for a 429 whose Retry-After it cannot read, with rejectRateLimitedCalls too.
+  if (error instanceof Error && /^(A rate limit was exceeded|Retry header did not contain a valid timeout)/.test(error.message)) {
+    return new SlackDeliveryError('rate_limited', 'ratelimited', RETRY_AFTER_UNSAID_SECONDS);
+  }
   return new SlackDeliveryError('transient', 'unknown');
 }
 
-/** A Web API client for the outbox: no retries, 429s thrown at once with their Retry-After. */
-/** The outbox's client; with `logger`, the SDK's own warnings (Slack's messages on a refused post) are our JSON log lines. */
+/** Transient failures of Slack or the way to it, not of one post: the pass stops trying others for a while. */
+export function isOutage(failure: SlackDeliveryError): boolean {
+  return failure.kind === 'transient' && (failure.reason === 'network' || failure.reason === 'unknown' || /^http_5\d\d$/.test(failure.reason) || ['service_unavailable', 'temporarily_unavailable', 'request_timeout'].includes(failure.reason));
+}
+
+/** A Web API client for the outbox: no retries, 429s thrown at once with their Retry-After. The outbox's client; with `logger`, the SDK's own warnings (Slack's messages on a refused post) are our JSON log lines. */
 export function createPostingClient(botToken: string, apiUrl: string | undefined, logger?: Logger): InstanceType<typeof webApi.WebClient> {
   return new webApi.WebClient(botToken, {
     ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl }),

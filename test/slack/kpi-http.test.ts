@@ -275,6 +275,20 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(JSON.stringify(view.blocks)).toContain('not linked to a helpdesk agent');
   });
 
+  it('a Home tab Slack fails to publish (HTTP 500) is tried three times within a few seconds, not for half an hour', async () => {
+    const before = slack.callsTo('views.publish').length;
+    slack.answer('views.publish', () => ({ status: 500, body: { ok: false } }));
+    try {
+      await postEvent(bot.url, { type: 'app_home_opened', user: 'U0000LEAD', channel: 'D0000HOME', tab: 'home', event_ts: '1.000' });
+      await slack.waitFor('views.publish', before + 3, 6000);
+      // The SDK's default would go on: its fourth try comes 4-8 s after the third, then ever further apart.
+      await new Promise((resolve) => setTimeout(resolve, 8000));
+      expect(slack.callsTo('views.publish')).toHaveLength(before + 3);
+    } finally {
+      slack.answer('views.publish', () => ({ body: { ok: true } }));
+    }
+  }, 20_000);
+
   it('shows an admin what is configured on the Home tab: digests, alert rules, team routes and quiet hours', async () => {
     users.U0000ADMN = { is_admin: true };
     const alerts = new AlertStore(bot.db);
