@@ -30,6 +30,17 @@ export function linkableUrl(text: string): string | undefined {
   return trimmed;
 }
 
+/**
+ * A name (team, agent, channel, tag) as one line of at most `max` characters: line breaks and other control
+ * characters become spaces, runs of spaces one, and a cut never splits a character in two. A name is shown inside
+ * list lines and bold text in Slack, where a line break would start a line of its own; undefined when nothing is left.
+ */
+export function oneLine(text: string, max: number): string | undefined {
+  const line = text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\s{2,}/g, ' ').trim();
+  const cut = line.length <= max ? line : Array.from(line).slice(0, max).join('').trimEnd();
+  return cut === '' ? undefined : cut;
+}
+
 /** Text from a request, cut to `max` characters (and an ellipsis) for an error message or a log line. */
 export function clipText(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;

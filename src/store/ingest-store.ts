@@ -13,6 +13,7 @@ import { computeDueTimes, evaluateTarget, matchKey, matchPolicy, type SlaPolicy,
 import { businessDurations, calendarDurations, calendarOfTeam, type TeamCalendars } from '../kpi/business-durations.js';
 import { bucketed } from '../kpi/duration-buckets.js';
 import { SlaStore } from './sla-store.js';
+import { oneLine } from '../ingest/values.js';
 
 const REBUILD_ALL = 'rebuild:all';
 
@@ -534,7 +535,8 @@ export class IngestStore {
         for (const { id, projection } of projections) {
           const ticketId = ticketIds.get(id) as number;
           if (projection.escalationCount > (previous.get(id) ?? 0)) escalated.set(sourceKey(source, id), { ticketId, count: projection.escalationCount });
-          for (const tag of projection.tags) tags.push({ ticket_id: ticketId, tag: tag.slice(0, 100) });
+          const texts = new Set(projection.tags.map((tag) => oneLine(tag, 100)));
+          for (const tag of texts) if (tag !== undefined) tags.push({ ticket_id: ticketId, tag });
           for (const span of projection.resolvedSpans) spans.push({ ticket_id: ticketId, resolved_at: span.resolvedAt, reopened_at: span.reopenedAt });
           for (const interval of projection.responseIntervals) {
             intervals.push({ ticket_id: ticketId, customer_at: interval.customerAt, replied_at: interval.repliedAt, seconds: Math.round((interval.repliedAt - interval.customerAt) / 1000) });
@@ -669,6 +671,7 @@ function businessColumns(calendars: TeamCalendars, p: TicketProjection) {
 }
 
 function ticketRow(source: string, externalId: string, p: TicketProjection, assigneeAgentId: number | null, now: number, sla: SlaColumns) {
+  const team = p.team === undefined ? undefined : oneLine(p.team, 200);
   return {
     source,
     external_id: externalId,
@@ -676,9 +679,9 @@ function ticketRow(source: string, externalId: string, p: TicketProjection, assi
     requester_id: p.requesterId ?? null,
     status: p.status,
     priority: p.priority ?? null,
-    channel: p.channel?.slice(0, 50) ?? null,
-    team: p.team?.slice(0, 200) ?? null,
-    team_key: p.team === undefined ? null : matchKey(p.team.slice(0, 200)),
+    channel: (p.channel === undefined ? undefined : oneLine(p.channel, 50)) ?? null,
+    team: team ?? null,
+    team_key: team === undefined ? null : matchKey(team),
     assignee_agent_id: assigneeAgentId,
     created_by_agent: p.createdByAgent,
     created_at: p.createdAt,
@@ -746,7 +749,7 @@ async function upsertAgents(trx: Trx, source: string, agents: readonly Actor[], 
     const key = agentKey(agent);
     if (key === undefined) continue;
     const known = byKey.get(key);
-    const name = agent.name?.slice(0, 200) ?? known?.name ?? null;
+    const name = (agent.name === undefined ? undefined : oneLine(agent.name, 200)) ?? known?.name ?? null;
     byKey.set(key, {
       source,
       external_id: key,

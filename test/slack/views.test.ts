@@ -23,6 +23,7 @@ import { renderAlert, deliveryFailureMessage } from '../../src/slack/blocks/aler
 import { digestView, personalDigestView } from '../../src/slack/blocks/digest.js';
 import { enpsAnsweredView, enpsQuestionView } from '../../src/slack/blocks/enps.js';
 import { breakdownView } from '../../src/slack/blocks/breakdown.js';
+import { goalsView } from '../../src/slack/blocks/goals.js';
 import type { BreakdownResult, BreakdownRow } from '../../src/kpi/breakdown.js';
 
 const NOW = Date.parse('2026-11-20T10:00:00Z');
@@ -369,6 +370,18 @@ describe('long lists in sections of whole lines', () => {
     const blocks = Array.from({ length: 60 }, (_, i) => section(`line ${i}`));
     const last = message('x', blocks, () => '').blocks.at(-1);
     expect(last).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '… +11' }] });
+  });
+
+  it('past the block limit, a list of lines says how many lines it left out (not sections), in the reader\'s language', () => {
+    // 200 goals, each line long enough that a few fill a section: the 50th block says how many goals are not shown.
+    const goals = Array.from({ length: 200 }, (_, n) => ({ metric: 'frt' as MetricId, filters: { team: `Team ${n} ${'x'.repeat(900)}` }, target: 3600 + n }));
+    for (const locale of LOCALES) {
+      const view = goalsView(goals, locale);
+      expect(view.blocks).toHaveLength(LIMITS.messageBlocks);
+      const shown = view.blocks.flatMap((block) => (block.type === 'section' ? (block.text?.text ?? '').split('\n') : [])).filter((line) => line.startsWith('• '));
+      expect(shown.length).toBeGreaterThan(0);
+      expect(view.blocks.at(-1), locale).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: t(locale, 'list.more', { n: 200 - shown.length }) }] });
+    }
   });
 
   it('lineSections keeps every line, never splits one between sections, and closes each code block', () => {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IngestStore } from '../../src/store/ingest-store.js';
-import type { CustomerEvent, NormalizedEvent } from '../../src/ingest/events.js';
+import { ticketEvent, type CustomerEvent, type NormalizedEvent } from '../../src/ingest/events.js';
 import { TEST_ENGINE, useTestDatabase } from '../helpers/databases.js';
 
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
@@ -202,5 +202,27 @@ describe(`accounts of a person linked to Slack on ${TEST_ENGINE}`, () => {
     await db('agents').where({ source: 'freshdesk', external_id: '7' }).update({ slack_user_id: 'U0000OTHR' });
     await store.recordEvents('freshdesk', assigned('F-3', { id: '7', email: 'ayu@example.com' }));
     expect(await linked('freshdesk', '7')).toBe('U0000OTHR');
+  });
+});
+
+describe(`names as one line on ${TEST_ENGINE}`, () => {
+  const t = useTestDatabase({ migrate: true });
+
+  it('a team, agent, channel or tag sent with line breaks or control characters is kept on one line, and a long one is cut between characters', async () => {
+    const store = new IngestStore(t.db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + HOUR);
+    const long = `${'x'.repeat(199)}🚀🚀`;
+    await store.recordEvents('generic', [
+      ticketEvent('T-1', 'ticket_created', { occurredAt: T0, dedupeKey: 'T-1:c' }, { status: 'new', team: 'Billing\n> quoted\r\n• fake item', channel: 'e\tmail', tags: ['vip\nline', 'vip line', '\u0007'] }),
+      ticketEvent('T-1', 'assignee_changed', { occurredAt: T0 + 1000, dedupeKey: 'T-1:a' }, { assignee: { type: 'agent', id: 'a-1', name: 'Ayu\u2028  Wulan\u0000', email: 'ayu@example.com' } }),
+      ticketEvent('T-2', 'ticket_created', { occurredAt: T0, dedupeKey: 'T-2:c' }, { status: 'new', team: long }),
+      ticketEvent('T-2', 'assignee_changed', { occurredAt: T0 + 1000, dedupeKey: 'T-2:a' }, { assignee: { type: 'agent', id: 'a-2', name: long } }),
+    ]);
+    const tickets = (await t.db('tickets').select('external_id', 'team', 'team_key', 'channel').orderBy('external_id')) as { external_id: string; team: string; team_key: string; channel: string }[];
+    expect(tickets[0]).toMatchObject({ team: 'Billing > quoted • fake item', channel: 'e mail' });
+    expect(tickets[1]?.team).toBe(`${'x'.repeat(199)}🚀`);
+    const agents = (await t.db('agents').select('external_id', 'name').orderBy('external_id')) as { name: string }[];
+    expect(agents.map((agent) => agent.name)).toEqual(['Ayu Wulan', `${'x'.repeat(199)}🚀`]);
+    const tags = (await t.db('ticket_tags').select('tag').orderBy('tag')) as { tag: string }[];
+    expect(tags.map((row) => row.tag)).toEqual(['vip line']);
   });
 });

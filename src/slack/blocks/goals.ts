@@ -6,7 +6,7 @@ import { METRICS } from '../../kpi/definitions.js';
 import { t } from '../../i18n/catalogue.js';
 import type { Locale } from '../../i18n/locale.js';
 import { goalScopeText, goalTarget, metricName } from './common.js';
-import { context, header, lineSections, message, messageIn, section, type Block, type SlackMessage } from './kit.js';
+import { clip, context, header, lineSections, message, messageIn, section, type Block, type SlackMessage } from './kit.js';
 
 /** A goal's target as a reply shows it, without a value to judge: "at most 1 h". */
 export function goalTargetText(locale: Locale, goal: Goal): string {
@@ -16,8 +16,7 @@ export function goalTargetText(locale: Locale, goal: Goal): string {
 /** "• *First response time* (all tickets): at most 1 h", one per goal (`/kpi goals`, the Home tab). */
 export function goalLines(locale: Locale, goals: readonly Goal[]): string[] {
   // Only a scope longer than any real one is cut, so that a line always fits a section's 3,000 characters.
-  const cut = (text: string) => (text.length > 1000 ? `${text.slice(0, 999)}…` : text);
-  return goals.map((goal) => `• ${t(locale, 'goals.line', { metric: metricName(locale, goal.metric), scope: cut(goalScopeText(locale, goal.filters, goal.metric)), target: goalTargetText(locale, goal) })}`);
+  return goals.map((goal) => `• ${t(locale, 'goals.line', { metric: metricName(locale, goal.metric), scope: clip(goalScopeText(locale, goal.filters, goal.metric), 1000), target: goalTargetText(locale, goal) })}`);
 }
 
 export function goalsView(goals: readonly Goal[], locale: Locale): SlackMessage {

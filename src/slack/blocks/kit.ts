@@ -83,7 +83,11 @@ export function lineSections(lines: readonly string[], options: { readonly code?
   let chunk: string[] = [];
   let length = 0;
   const flush = () => {
-    if (chunk.length > 0) blocks.push(section(`${fence}${chunk.join('\n')}${fence}`));
+    if (chunk.length > 0) {
+      const block = section(`${fence}${chunk.join('\n')}${fence}`);
+      linesIn.set(block, chunk.length);
+      blocks.push(block);
+    }
     chunk = [];
     length = 0;
   };
@@ -140,9 +144,13 @@ export function actions(buttons: readonly Button[], blockId?: string): Block {
   return { type: 'actions', ...(blockId === undefined ? {} : { block_id: blockId }), elements: kept.slice(0, LIMITS.actionsElements) };
 }
 
+/** How many lines of a list each section made by lineSections holds: what "and N more" counts when such sections are left out. */
+const linesIn = new WeakMap<Block, number>();
+
 /**
  * A message within the block limit: when there are more blocks than `max`, the
- * last kept block says how many were left out (`more(n)` gives its text).
+ * last kept block says how many were left out (`more(n)` gives its text): the
+ * lines of a list (lineSections) when any were, else the blocks.
  */
 export function message(text: string, given: readonly Block[], more: (n: number) => string, max: number = LIMITS.messageBlocks): SlackMessage {
   const fallback = clip(text, LIMITS.fallbackText);
@@ -150,8 +158,10 @@ export function message(text: string, given: readonly Block[], more: (n: number)
   const blocks = given.filter((block) => block.type !== 'actions' || block.elements.length > 0);
   if (blocks.length <= max) return { text: fallback, blocks: [...blocks] };
   const kept = blocks.slice(0, max - 1);
-  // Slack refuses a context with empty text: a view that says nothing of its own still says how many blocks it left out.
-  const left = blocks.length - kept.length;
+  const dropped = blocks.slice(max - 1);
+  const lines = dropped.reduce((sum, block) => sum + (linesIn.get(block) ?? 0), 0);
+  // Slack refuses a context with empty text: a view that says nothing of its own still says how many it left out.
+  const left = lines > 0 ? lines : dropped.length;
   return { text: fallback, blocks: [...kept, context([more(left) || `… +${left}`])] };
 }
 

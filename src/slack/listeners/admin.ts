@@ -37,7 +37,7 @@ import { runSla, type RecomputeOptions } from '../../cli-sla.js';
 import { KpiBotError } from '../../errors.js';
 import { SlaPolicyError, refusalText } from '../../kpi/sla.js';
 import type { ProjectionOptions } from '../../ingest/project-ticket.js';
-import { escapeMrkdwn, lineSections, message, type SlackMessage } from '../blocks/kit.js';
+import { escapeMrkdwn, lineSections, messageIn, type SlackMessage } from '../blocks/kit.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -67,7 +67,7 @@ export interface AdminContext {
 }
 
 /** An answer of lines (a list of any length): in sections of whole lines, none lost to a section's 3,000 characters. */
-const reply = (text: string, options: { code?: boolean } = {}): SlackMessage => message(text, lineSections(text.split('\n'), options), () => '');
+const reply = (locale: Locale, text: string, options: { code?: boolean } = {}): SlackMessage => messageIn(locale, text, lineSections(text.split('\n'), options));
 const channelRef = (id: string) => `<#${id}>`;
 
 export async function handleAdminRequest(request: AdminRequest, ctx: AdminContext): Promise<SlackMessage> {
@@ -81,19 +81,19 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       const when = scheduleWords(locale, schedule, request.time ?? '');
       // The same digest twice would post twice at each time: said, not added.
       const same = (await store.ofChannel(request.channel.id)).find((s) => s.schedule === cron && s.timezone === timezone && sameJson(s.metrics, request.metrics) && sameJson(s.filters, request.filters) && s.by === request.by && s.onlyIfChanged === request.onlyIfChanged);
-      if (same !== undefined) return reply(t(locale, 'admin.already_subscribed', { channel: channelRef(request.channel.id), when, timezone }));
+      if (same !== undefined) return reply(locale, t(locale, 'admin.already_subscribed', { channel: channelRef(request.channel.id), when, timezone }));
       await store.add({ kind: 'channel', channelId: request.channel.id, schedule: cron, timezone, metrics: request.metrics, filters: request.filters, ...(request.by === undefined ? {} : { by: request.by }), createdBy: ctx.userId, onlyIfChanged: request.onlyIfChanged }, now);
       const filters = filtersText(locale, request.filters);
       const done = t(locale, 'admin.subscribed', { channel: channelRef(request.channel.id), when, timezone, metrics: `${digestMetrics(locale, request.metrics, request.by)}${filters === '' ? '' : ` (${filters})`}` });
-      return reply(request.onlyIfChanged ? `${done} ${t(locale, 'admin.if_changed')}` : done);
+      return reply(locale, request.onlyIfChanged ? `${done} ${t(locale, 'admin.if_changed')}` : done);
     }
     case 'unsubscribe': {
       const stopped = await new DigestStore(ctx.db).removeChannel(request.channel.id, now);
-      return reply(t(locale, stopped > 0 ? 'admin.unsubscribed' : 'admin.no_subscription', { channel: channelRef(request.channel.id) }));
+      return reply(locale, t(locale, stopped > 0 ? 'admin.unsubscribed' : 'admin.no_subscription', { channel: channelRef(request.channel.id) }));
     }
     case 'subscriptions': {
       const subscriptions = await new DigestStore(ctx.db).enabled();
-      if (subscriptions.length === 0) return reply(t(locale, 'admin.subscriptions_none'));
+      if (subscriptions.length === 0) return reply(locale, t(locale, 'admin.subscriptions_none'));
       const chosen = await new LanguageStore(ctx.db).allChosen();
       const lines = subscriptions.map((subscription) => {
         const target = subscription.kind === 'personal' ? `<@${subscription.slackUserId ?? ''}>` : channelRef(subscription.channelId ?? '');
@@ -105,7 +105,7 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
         const extras = [filters, language === undefined ? '' : t(locale, `language.name.${language}`)].filter((part) => part !== '');
         return `• ${t(locale, 'admin.subscription_line', { target, schedule: cronWords(locale, subscription.schedule), timezone: subscription.timezone, metrics })}${extras.map((part) => ` · ${part}`).join('')}`;
       });
-      return reply([t(locale, 'admin.subscriptions_title'), ...lines].join('\n'));
+      return reply(locale, [t(locale, 'admin.subscriptions_title'), ...lines].join('\n'));
     }
     case 'alerts': {
       const store = new AlertStore(ctx.db);
@@ -123,24 +123,24 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
       if (rule.type === 'overdue') lines.push(...(await overdueRuleNotes(locale, store, kpi, request.filters, now)));
       // A goal rule with no goal to judge by would never fire: said now, not discovered in a month.
       if (rule.type === 'threshold' && 'goal' in rule && !(await hasGoalFor(ctx.db, rule.metric, request.filters, rule.by))) lines.push(t(locale, 'admin.alert_goal_none'));
-      return reply(lines.join('\n'));
+      return reply(locale, lines.join('\n'));
     }
     case 'alert_settings':
-      return reply(await alertSettings(ctx));
+      return reply(locale, await alertSettings(ctx));
     case 'alert_remove': {
       const rule = await new AlertStore(ctx.db).removeRule(request.id, now);
-      if (rule === undefined) return reply(t(locale, 'admin.no_alert_rule', { id: String(request.id) }));
-      return reply(t(locale, 'admin.alert_removed', { id: String(rule.id), channel: channelRef(rule.channelId), what: alertRuleWords(locale, rule.kind, rule.config, escapeMrkdwn) }));
+      if (rule === undefined) return reply(locale, t(locale, 'admin.no_alert_rule', { id: String(request.id) }));
+      return reply(locale, t(locale, 'admin.alert_removed', { id: String(rule.id), channel: channelRef(rule.channelId), what: alertRuleWords(locale, rule.kind, rule.config, escapeMrkdwn) }));
     }
     case 'quiet_hours': {
       const store = new AlertStore(ctx.db);
       if (request.quiet === undefined) {
         await store.setQuietHours(request.channel.id, null, now);
-        return reply(t(locale, 'admin.quiet_off', { channel: channelRef(request.channel.id) }));
+        return reply(locale, t(locale, 'admin.quiet_off', { channel: channelRef(request.channel.id) }));
       }
       const quiet = { starts: request.quiet.starts, ends: request.quiet.ends, timezone: request.quiet.timezone ?? ctx.timezone ?? 'UTC' };
       await store.setQuietHours(request.channel.id, quiet, now);
-      return reply(t(locale, 'admin.quiet_set', { channel: channelRef(request.channel.id), ...quiet }));
+      return reply(locale, t(locale, 'admin.quiet_set', { channel: channelRef(request.channel.id), ...quiet }));
     }
     case 'team_routing': {
       // The reply shows the team's whole route: a part not named keeps its earlier value.
@@ -152,17 +152,17 @@ export async function handleAdminRequest(request: AdminRequest, ctx: AdminContex
         }, now);
       } catch (error) {
         // A name no team can have (over 200 characters): said in the admin's language.
-        if (error instanceof SlaPolicyError && error.refusal !== undefined) return reply(`:warning: ${escapeMrkdwn(refusalText(locale, error.refusal))}`);
+        if (error instanceof SlaPolicyError && error.refusal !== undefined) return reply(locale, `:warning: ${escapeMrkdwn(refusalText(locale, error.refusal))}`);
         throw error;
       }
       const done = t(locale, 'admin.team_routing', routingParts(locale, request.team, team.alertChannelId, team.leadSlackUserId));
-      return reply((await teamHasTickets(ctx.db, request.team)) ? done : `${done}\n${t(locale, 'team.no_tickets_yet', { team: escapeMrkdwn(request.team.trim()) })}`);
+      return reply(locale, (await teamHasTickets(ctx.db, request.team)) ? done : `${done}\n${t(locale, 'team.no_tickets_yet', { team: escapeMrkdwn(request.team.trim()) })}`);
     }
     case 'link':
       return link(request.user.id, request.email, ctx);
     case 'digest_now': {
       const posted = await enqueueDigestNow({ db: ctx.db, locale: ctx.workspaceLocale ?? locale }, request.channel.id, ctx.timezone ?? 'UTC', now);
-      return reply(t(locale, posted === 'subscription' ? 'admin.digest_queued' : 'admin.digest_queued_summary', { channel: channelRef(request.channel.id) }));
+      return reply(locale, t(locale, posted === 'subscription' ? 'admin.digest_queued' : 'admin.digest_queued_summary', { channel: channelRef(request.channel.id) }));
     }
     case 'enps_start':
       return startEnpsSurvey(request.audience, request.question, ctx);
@@ -210,7 +210,7 @@ async function alertSettings(ctx: AdminContext): Promise<string> {
 
 /** `/kpi sla ...`: the command line's `kpibot sla ...` (`/kpi sla` alone: `list`), its output in a code block; without projection options, a pointer to the command line. */
 async function sla(given: readonly string[], ctx: AdminContext): Promise<SlackMessage> {
-  if (ctx.projection === undefined) return reply(t(ctx.locale, 'admin.sla_cli'));
+  if (ctx.projection === undefined) return reply(ctx.locale, t(ctx.locale, 'admin.sla_cli'));
   const words = given.length === 0 ? ['list'] : given;
   const lines: string[] = [];
   try {
@@ -218,10 +218,10 @@ async function sla(given: readonly string[], ctx: AdminContext): Promise<SlackMe
   } catch (error) {
     // Bad words (4xx) are the admin's to fix: say why; a change saved whose recompute failed says so; anything else is ours and is thrown.
     if (!(error instanceof KpiBotError) || (error.httpStatus >= 500 && error.code !== 'recompute_failed')) throw error;
-    return reply(`:warning: ${escapeMrkdwn(error.message)}`);
+    return reply(ctx.locale, `:warning: ${escapeMrkdwn(error.message)}`);
   }
   // A code block per section: a long list (one line per policy) never leaves a fence open.
-  return reply(escapeMrkdwn(lines.join('\n').replaceAll('```', "'''")), { code: true });
+  return reply(ctx.locale, escapeMrkdwn(lines.join('\n').replaceAll('```', "'''")), { code: true });
 }
 
 /** Links every helpdesk identity with that e-mail address; Slack's users.lookupByEmail says whether the address is someone else's there. */
@@ -230,7 +230,7 @@ async function link(slackUserId: string, email: string, ctx: AdminContext): Prom
   // Read before the link moves: the agent was someone else's until now, which the admin may not know.
   const before = await directory.otherLinks(email, slackUserId);
   const linked = await directory.linkByEmail(email, slackUserId, ctx.now);
-  if (linked === 0) return reply(t(ctx.locale, 'admin.link_no_agent', { email: escapeMrkdwn(email) }));
+  if (linked === 0) return reply(ctx.locale, t(ctx.locale, 'admin.link_no_agent', { email: escapeMrkdwn(email) }));
   const lines = [t(ctx.locale, 'admin.linked', { user: `<@${slackUserId}>`, email: escapeMrkdwn(email) })];
   if (before.length > 0) lines.push(t(ctx.locale, 'admin.link_moved', { others: before.map((id) => `<@${id}>`).join(', ') }));
   if (ctx.client !== undefined) {
@@ -242,7 +242,7 @@ async function link(slackUserId: string, email: string, ctx: AdminContext): Prom
       // users_not_found, or no users:read.email scope: nothing to add.
     }
   }
-  return reply(lines.join('\n'));
+  return reply(ctx.locale, lines.join('\n'));
 }
 
 /** Members of a channel or user group (people only: user ids), through the Web API. */
@@ -280,12 +280,12 @@ export async function startEnpsSurvey(audience: SurveyAudience | undefined, ques
     } catch (error) {
       const refusal = MEMBER_LIST_REFUSALS[classifySlackError(error).reason];
       if (refusal === undefined) throw error;
-      return reply(t(ctx.locale, refusal));
+      return reply(ctx.locale, t(ctx.locale, refusal));
     }
   }
   // People only: not this bot, nor Slackbot (Slack refuses a DM to a bot: cannot_dm_bot).
   const members = [...new Set(listed.filter((id) => /^[UW][A-Z0-9]+$/.test(id) && id !== bot && id !== 'USLACKBOT'))];
-  if (target === undefined || members.length === 0) return reply(t(ctx.locale, 'enps.no_audience'));
+  if (target === undefined || members.length === 0) return reply(ctx.locale, t(ctx.locale, 'enps.no_audience'));
   // Each member's DM in the language they chose, else the workspace's.
   const languages = await new LanguageStore(ctx.db).languages(ctx.workspaceLocale ?? ctx.locale);
   await ctx.db.transaction(async (trx) => {
@@ -295,7 +295,7 @@ export async function startEnpsSurvey(audience: SurveyAudience | undefined, ques
       await enqueue(trx, { dedupeKey: `enps:${surveyId}:${member}`, kind: 'enps_question', target: member, message: dm, notBefore: ctx.now }, ctx.now);
     }
   });
-  return reply(tn(ctx.locale, 'enps.started', members.length));
+  return reply(ctx.locale, tn(ctx.locale, 'enps.started', members.length));
 }
 
 /** A digest's metrics in words, with what splits them: "First response time, CSAT by team". */
