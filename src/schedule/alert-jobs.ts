@@ -51,6 +51,14 @@ function channelNotBefore(quiet: Map<string, QuietHours>, channel: string, view:
   return urgentBreach ? now : (quietHoursEnd(quiet.get(channel), now) ?? now);
 }
 
+/**
+ * A breach first decided more than this long after its due time is not alerted: tickets a CSV import, a newly added
+ * policy or a newly connected helpdesk shows long late (a policy added today over last month's open tickets) would
+ * otherwise post one alert and one DM each, at once, and three reminders each after. They are the backlog, which
+ * `/kpi overdue` and the digests list; an alert is for what can still be caught.
+ */
+export const STALE_BREACH_MS = 24 * 60 * 60 * 1000;
+
 export interface SweepReport {
   alerts: number;
   reminders: number;
@@ -73,7 +81,8 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
 
   const decisions = (await store.runningSlaTargets()).flatMap((row) => {
     const stage = stageReached({ ticketId: row.ticketId, target: row.target, dueAt: row.dueAt, targetMs: row.targetMs, clock: clockOf(row) }, deps.settings, now);
-    return stage === undefined ? [] : [{ row, stage, key: slaAlertKey(row.ticketId, row.target, stage, row.dueAt) }];
+    if (stage === undefined || (stage.kind === 'sla_breach' && now - row.dueAt > STALE_BREACH_MS)) return [];
+    return [{ row, stage, key: slaAlertKey(row.ticketId, row.target, stage, row.dueAt) }];
   });
   const existing = await store.existingKeys(decisions.map((decision) => decision.key));
   for (const { row, stage, key } of decisions) {

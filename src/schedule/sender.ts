@@ -17,8 +17,8 @@
  *   can succeed, so none is failed or counted: every post waits, 1 min, then 2,
  *   4... at most 15 min, and one error line says what to fix;
  * - permanent errors (`channel_not_found`, `not_in_channel`, `is_archived`...):
- *   failed at once with the reason, and reported once per target and reason to
- *   each KPI admin by DM (itself an outbox row, unique by that key).
+ *   failed at once with the reason, and reported once a day per target and
+ *   reason to each KPI admin by DM (itself an outbox row, unique by that key).
  * Run it only on the leader (src/schedule/scheduler.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -227,7 +227,9 @@ export class OutboxSender {
     for (const admin of this.options.admins) {
       const locale = (await new LanguageStore(this.options.store.db).chosen(admin)) ?? this.options.locale;
       const message = deliveryFailureMessage({ target: row.target, reason, kind: row.kind }, locale);
-      await this.options.store.enqueue({ dedupeKey: `${FAILURE_REPORT_KIND}:${row.target}:${reason}:${admin}`, kind: FAILURE_REPORT_KIND, target: admin, message, notBefore: now }, now);
+      // Once a day per destination and reason: a channel archived for good is said again the next day it fails, not every time.
+      const day = new Date(now).toISOString().slice(0, 10);
+      await this.options.store.enqueue({ dedupeKey: `${FAILURE_REPORT_KIND}:${row.target}:${reason}:${admin}:${day}`, kind: FAILURE_REPORT_KIND, target: admin, message, notBefore: now }, now);
     }
   }
 }

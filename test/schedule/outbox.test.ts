@@ -147,6 +147,13 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
     expect(reports).toHaveLength(1);
     expect(String(reports[0]?.args.text)).toContain('channel_not_found');
     expect(String(reports[0]?.args.text)).toContain('Check that the channel still exists and that the bot is invited to it.');
+    // The next day, the same channel failing again is said again (an archived alert channel is not told once for good).
+    now += 24 * 3_600_000;
+    await store.enqueue({ dedupeKey: 'p3', kind: 'sla_breach', target: 'CGONE', message: message('lost again'), notBefore: now }, now);
+    await s.deliverDue();
+    now += 1000;
+    await s.deliverDue();
+    expect(slack.callsTo('chat.postMessage').filter((call) => call.args.channel === 'DUADMIN1')).toHaveLength(2);
   });
 
   it('the SDK\'s own lines on a refused post (Slack\'s messages) are JSON lines of our log, not plain text on stdout', async () => {

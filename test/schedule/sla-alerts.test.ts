@@ -110,6 +110,21 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     expect(w.posts()).toHaveLength(2);
   });
 
+  it('a breach more than a day past its due time when first seen (an import, a policy added over old tickets) is not alerted; one due 23 h ago is', async () => {
+    // T-OLD: first response due 49 h ago, resolution 26 h ago. T-RECENT: first response due 23 h ago, resolution now.
+    await ticket('T-OLD', T0 - 50 * HOUR);
+    await ticket('T-RECENT', T0 - 24 * HOUR);
+    expect(await sweep()).toEqual({ alerts: 2, reminders: 0, leads: 0 });
+    w.now += MIN; // each channel and DM takes one post a second
+    await w.sender().deliverDue();
+    expect(w.posts()).toHaveLength(4);
+    expect(w.posts().map((post) => post.text).every((text) => text.includes('T-RECENT'))).toBe(true);
+    // Nor later: no reminder, no lead DM for it.
+    w.now += 3 * HOUR;
+    await sweep();
+    expect(w.posts().filter((post) => post.text.includes('T-OLD'))).toEqual([]);
+  });
+
   it('a ticket deleted in the helpdesk raises no more alerts; restored, it has its old row id back, so what was posted is not posted again', async () => {
     await ticket('T-9', T0 - 2 * HOUR);
     expect((await sweep()).alerts).toBe(1);

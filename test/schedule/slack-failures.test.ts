@@ -86,7 +86,7 @@ import { ticketEvent, type TicketEvent } from '../../src/ingest/events.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 import { startFakeSlack, type FakeAnswer, type FakeSlack } from '../helpers/fake-slack.js';
 import { startKpibot, type RunningKpibot } from '../helpers/process.js';
-import { postSlashCommand, SIGNING_SECRET } from '../helpers/slack-requests.js';
+import { postButtonClick, postSlashCommand, SIGNING_SECRET } from '../helpers/slack-requests.js';
 import { GENERIC_SECRET, postWebhook, standardWebhookHeaders } from '../helpers/webhooks.js';
 
 const SEC = 1000;
@@ -568,6 +568,29 @@ describe(`the bot when Slack's Web API fails, on ${TEST_ENGINE}`, () => {
     }
     expect(postsTo('DUINACTIVE')).toHaveLength(1);
     expect(all.filter((row) => row.target === 'CBILLING').every((row) => row.state === 'sent')).toBe(true);
+    await expectServing(bot);
+  });
+
+  it('Acknowledge while Slack will not update the alert\'s messages (429): the clicker is told it is saved and that a click shows it; the next click rewrites them', async () => {
+    const bot = await startOurBot({ clock });
+    letClockRun();
+    await seedBreaches(bot.db, now, { Billing: 'CBILLING' }, [{ id: 'T-1', team: 'Billing', assignee: 'UAYU' }]);
+    await sweepThenPost(bot);
+    await step(bot, 2 * SEC);
+    expect(deliveredTo('CBILLING')).toHaveLength(1);
+    const alert = (await bot.db('alerts').first('id')) as { id: number };
+    fake.answer('chat.update', () => ({ status: 429, headers: { 'retry-after': '30' }, body: { ok: false, error: 'ratelimited' } }));
+    const answers = () => front.arrivals.filter((call) => call.method === 'response_url');
+    expect((await postButtonClick(bot.url, { actionId: 'alert_acknowledge', value: String(alert.id), userId: 'UAYU', responseUrl: front.responseUrl('ack') })).status).toBe(200);
+    await until('the clicker told', () => answers().length === 1);
+    expect(answers()[0]?.args.text).toContain('Saved. Slack would not let the alert\'s message be updated just now');
+    expect(answers()[0]?.args.response_type).toBe('ephemeral');
+    fake.answer('chat.update', () => ({ body: { ok: true } }));
+    const updatesBefore = fake.callsTo('chat.update').length;
+    await postButtonClick(bot.url, { actionId: 'alert_acknowledge', value: String(alert.id), userId: 'UAYU', responseUrl: front.responseUrl('ack2') });
+    await until('the messages rewritten', () => fake.callsTo('chat.update').length >= updatesBefore + 2);
+    await until('the second click answered', () => answers().length === 2);
+    expect(answers()[1]?.args.text).not.toContain('Saved.');
     await expectServing(bot);
   });
 

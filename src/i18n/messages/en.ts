@@ -317,6 +317,7 @@ export const en = {
   'alert.threshold_crossed_now': ':chart_with_upwards_trend: *Threshold crossed*: {metric} is {value} now; the rule is {operator} {limit}.',
   'alert.threshold_recovered_now': ':white_check_mark: *Back within the threshold*: {metric} is {value} now; the rule is {operator} {limit}.',
   'alert.gone': 'This alert no longer applies: its ticket is not counted any more (deleted or marked as spam in the helpdesk), so there is nothing to acknowledge or snooze.',
+  'alert.not_updated': 'Saved. Slack would not let the alert\'s message be updated just now, so it still shows its buttons; a click on any of them shows the change.',
   'alert.acknowledged': ':white_check_mark: Acknowledged by {user} on {time}.',
   'alert.snoozed': ':zzz: Snoozed by {user} until {time}.',
   'alert.button.acknowledge': 'Acknowledge',

@@ -302,6 +302,7 @@ export const id: Messages = {
   'alert.threshold_crossed_now': ':chart_with_upwards_trend: *Ambang batas terlewati*: {metric} saat ini bernilai {value}; aturannya {operator} {limit}.',
   'alert.threshold_recovered_now': ':white_check_mark: *Kembali dalam ambang batas*: {metric} saat ini bernilai {value}; aturannya {operator} {limit}.',
   'alert.gone': 'Peringatan ini sudah tidak berlaku: tiketnya tidak dihitung lagi (dihapus atau ditandai spam di helpdesk), jadi tidak ada yang perlu dikonfirmasi atau ditunda.',
+  'alert.not_updated': 'Tersimpan. Slack belum mengizinkan pesan peringatan diperbarui saat ini, jadi tombolnya masih tampil; klik salah satu tombol itu untuk menampilkan perubahannya.',
   'alert.acknowledged': ':white_check_mark: Dikonfirmasi oleh {user} pada {time}.',
   'alert.snoozed': ':zzz: Ditunda oleh {user} sampai {time}.',
   'alert.button.acknowledge': 'Konfirmasi',

@@ -304,6 +304,7 @@ export const ms: Messages = {
   'alert.threshold_crossed_now': ':chart_with_upwards_trend: *Ambang dilepasi*: {metric} kini ialah {value}; peraturannya {operator} {limit}.',
   'alert.threshold_recovered_now': ':white_check_mark: *Kembali dalam ambang*: {metric} kini ialah {value}; peraturannya {operator} {limit}.',
   'alert.gone': 'Amaran ini tidak lagi berkenaan: tiketnya tidak dikira lagi (dipadam atau ditanda sebagai spam dalam helpdesk), jadi tiada apa-apa untuk diakui atau ditangguh.',
+  'alert.not_updated': 'Disimpan. Slack tidak membenarkan mesej amaran dikemas kini buat masa ini, jadi butangnya masih dipaparkan; klik mana-mana butang itu untuk memaparkan perubahannya.',
   'alert.acknowledged': ':white_check_mark: Diakui oleh {user} pada {time}.',
   'alert.snoozed': ':zzz: Ditangguhkan oleh {user} sehingga {time}.',
   'alert.button.acknowledge': 'Akui',

@@ -35,7 +35,8 @@ export type AlertActionOutcome = 'acknowledged' | 'snoozed' | 'already_acknowled
 
 const HOUR = 3_600_000;
 
-export async function handleAlertAction(actionId: string, value: string | undefined, userId: string, deps: AlertActionDeps): Promise<AlertActionOutcome> {
+/** `updates.failed` counts the alert's messages Slack would not rewrite (rate-limited, slow): the clicker is told. */
+export async function handleAlertAction(actionId: string, value: string | undefined, userId: string, deps: AlertActionDeps, updates: { failed: number } = { failed: 0 }): Promise<AlertActionOutcome> {
   const alertId = Number(value);
   if (actionId === ALERT_ACTIONS.open || !Number.isInteger(alertId) || alertId <= 0) return 'ignored';
   const alerts = new AlertStore(deps.db);
@@ -44,7 +45,7 @@ export async function handleAlertAction(actionId: string, value: string | undefi
   if (before === undefined) return 'unknown_alert';
   if (before.acknowledgedAt !== null) {
     // A message still showing the buttons (its update failed: Slack was slow or rate-limited) is rewritten again now.
-    await updateMessages(before, outbox, deps);
+    await updateMessages(before, outbox, deps, updates);
     return 'already_acknowledged';
   }
   const now = deps.clock();
@@ -61,7 +62,7 @@ export async function handleAlertAction(actionId: string, value: string | undefi
     outcome = 'snoozed';
   }
   if (after === undefined) return 'unknown_alert';
-  await updateMessages(after, outbox, deps);
+  await updateMessages(after, outbox, deps, updates);
   return outcome;
 }
 
@@ -76,7 +77,7 @@ async function snoozeEnd(actionId: string, alert: AlertRow, deps: AlertActionDep
 }
 
 /** Every message of the alert, posted or held by quiet hours, rendered again with its acknowledgement or snooze. */
-async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertActionDeps): Promise<void> {
+async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertActionDeps, updates: { failed: number }): Promise<void> {
   const base = alert.view as TicketAlertView;
   const view: AlertView = {
     ...base,
@@ -90,6 +91,7 @@ async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertA
     try {
       await deps.poster.update(posted.channel, posted.ts, renderAlert(view, languages.of(posted.target)));
     } catch (error) {
+      updates.failed += 1;
       deps.logger.warn({ alert: alert.id, channel: posted.channel, err: describeError(error) }, 'alert message could not be updated');
     }
   }
@@ -102,8 +104,11 @@ export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void 
     const actionId = 'action_id' in action ? action.action_id : '';
     const value = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
     try {
-      const outcome = await handleAlertAction(actionId, value, body.user.id, deps);
+      const updates = { failed: 0 };
+      const outcome = await handleAlertAction(actionId, value, body.user.id, deps, updates);
       const locale = async () => (await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale;
+      // Done, but a message still shows its buttons: say so, and that the next click rewrites it.
+      if ((outcome === 'acknowledged' || outcome === 'snoozed') && updates.failed > 0) await respond({ response_type: 'ephemeral', replace_original: false, text: t(await locale(), 'alert.not_updated') });
       // The alert went with its ticket (deleted in the helpdesk): say so to whoever clicked, rather than nothing.
       if (outcome === 'unknown_alert') await respond({ response_type: 'ephemeral', replace_original: false, text: t(await locale(), 'alert.gone') });
       // Acknowledged already (by someone else, or from a message whose update failed): say by whom, rather than nothing.
