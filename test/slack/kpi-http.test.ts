@@ -275,6 +275,31 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(JSON.stringify(view.blocks)).toContain('not linked to a helpdesk agent');
   });
 
+  it('an answer the response URL refuses with a 5xx is posted again a second later; one it refuses with a 4xx is not', async () => {
+    let calls = 0;
+    slack.answer('response_url', () => {
+      calls += 1;
+      return calls === 1 ? { status: 503, body: { ok: false } } : { body: { ok: true } };
+    });
+    try {
+      const before = slack.callsTo('response_url').length;
+      await postSlashCommand(bot.url, { text: 'volume 7d', responseUrl: slack.responseUrl('retry') });
+      const [refused, again] = (await slack.waitFor('response_url', before + 2, 6000)).slice(before);
+      expect(again?.args.text).toBe(refused?.args.text);
+      expect(String(again?.args.text)).toContain('volume');
+      calls = 0;
+      slack.answer('response_url', () => ({ status: 404, body: { ok: false } }));
+      const then = slack.callsTo('response_url').length;
+      await postSlashCommand(bot.url, { text: 'volume 7d', responseUrl: slack.responseUrl('gone') });
+      await slack.waitFor('response_url', then + 1, 6000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // The answer once, then the apology once: neither tried again.
+      expect(slack.callsTo('response_url').length - then).toBe(2);
+    } finally {
+      slack.answer('response_url', () => ({ body: { ok: true } }));
+    }
+  }, 20_000);
+
   it('a Home tab Slack fails to publish (HTTP 500) is tried three times within a few seconds, not for half an hour', async () => {
     const before = slack.callsTo('views.publish').length;
     slack.answer('views.publish', () => ({ status: 500, body: { ok: false } }));

@@ -26,8 +26,29 @@ export interface ListenerDeps extends AnswerDeps {
 
 type Respond = (message: Record<string, unknown>) => Promise<unknown>;
 
+/**
+ * Waits before the second and third try of an answer Slack's response URL refused for its own sake (5xx, 429, no
+ * answer): the answer was computed, and the URL takes five posts within half an hour. A 4xx (the message refused) is
+ * not tried again. A post Slack took but answered with an error would show twice, which beats not at all.
+ */
+const RESPOND_RETRY_MS = [1_000, 3_000] as const;
+
+async function respondPatiently(respond: Respond, message: Record<string, unknown>): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await respond(message);
+      return;
+    } catch (error) {
+      const status = (error as { response?: { status?: unknown } } | null)?.response?.status;
+      const wait = RESPOND_RETRY_MS[attempt];
+      if (wait === undefined || (typeof status === 'number' && status < 500 && status !== 429)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 async function send(respond: Respond, answer: Answer): Promise<void> {
-  await respond({
+  await respondPatiently(respond, {
     response_type: answer.share ? 'in_channel' : 'ephemeral',
     ...(answer.replace === true ? { replace_original: true } : { replace_original: false }),
     text: answer.message.text,
