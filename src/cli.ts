@@ -18,6 +18,7 @@ import { startBot, StartAbortedError, type RunningBot } from './app.js';
 import { isBusyError, openDatabase } from './store/database.js';
 import { migrateDown, migrateLatest, migrateRollback, migrateUp, migrationStatus } from './store/migrations.js';
 import { IngestStore } from './store/ingest-store.js';
+import { OutboxStore, type OutboxState } from './store/outbox-store.js';
 import { DEFAULT_PROJECTION_OPTIONS } from './ingest/project-ticket.js';
 import { commandProjection } from './store/projection-settings.js';
 import { ADAPTERS } from './ingest/sources.js';
@@ -60,6 +61,9 @@ Commands:
   deliveries [--rejected] [--source NAME] [--limit N] [--json]
                              List the latest webhook deliveries (refused ones with --rejected);
                              --json: one JSON object per line.
+  outbox [--failed | --waiting] [--limit N] [--json]
+                             List the latest Slack posts (digests, alerts, DMs) and how each went:
+                             sent, waiting (with the next try and Slack's last error), failed (with why).
   backup <file>              Write a consistent copy of the SQLite database to <file>, also while the bot runs.
   config                     Print the effective configuration (secrets hidden).
   version                    Print kpibot's version.
@@ -120,6 +124,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await reportCommand(rest, loadConfig(), output);
       case 'deliveries':
         return await runDeliveries(loadConfig(), rest, output);
+      case 'outbox':
+        return await runOutbox(loadConfig(), rest, output);
       case 'backup':
         return await backupCommand(rest, loadConfig(), output);
       case 'config':
@@ -151,7 +157,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
   }
 }
 
-const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'goals', 'report', 'deliveries', 'backup', 'config', 'help', 'version'];
+const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'goals', 'report', 'deliveries', 'outbox', 'backup', 'config', 'help', 'version'];
 
 function expectNoArguments(command: string, rest: readonly string[]): void {
   if (rest.length > 0) throw new UsageError(`"${command}" takes no arguments, got "${rest.join(' ')}"`);
@@ -224,6 +230,36 @@ async function runDeliveries(config: Config, args: readonly string[], output: Ou
     for (const row of rows) {
       const what = row.status === 'rejected' ? `rejected  ${row.reason ?? ''}: ${row.detail ?? ''}` : `processed ${row.eventCount} event(s)`;
       output.out(`${new Date(row.receivedAt).toISOString()}  #${row.id}  ${row.source.padEnd(9)}  ${what}`);
+    }
+    return 0;
+  }, { readOnly: true });
+}
+
+/** `kpibot outbox`: the latest posts to Slack and how each went, newest first. */
+async function runOutbox(config: Config, args: readonly string[], output: Output): Promise<number> {
+  const parsed = parseCommandArgs('outbox', args, { failed: { type: 'boolean' }, waiting: { type: 'boolean' }, limit: { type: 'string' }, json: { type: 'boolean' } }, false);
+  const limit = parsed.values.limit === undefined ? 50 : Number(parsed.values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be a whole number from 1 to 10000');
+  if (parsed.values.failed === true && parsed.values.waiting === true) throw new UsageError('--failed and --waiting list different posts: give one');
+  const states: OutboxState[] | undefined = parsed.values.failed === true ? ['failed'] : parsed.values.waiting === true ? ['pending', 'sending'] : undefined;
+  return withMigratedDatabase(config, async (db) => {
+    const rows = await new OutboxStore(db).recent({ states, limit });
+    const iso = (ms: number) => new Date(ms).toISOString();
+    if (parsed.values.json === true) {
+      for (const row of rows) output.out(JSON.stringify({ ...row, nextAttemptAt: iso(row.nextAttemptAt), sentAt: row.sentAt === null ? null : iso(row.sentAt), createdAt: iso(row.createdAt) }));
+      return 0;
+    }
+    if (rows.length === 0) {
+      output.out(states === undefined ? 'no posts' : parsed.values.failed === true ? 'no failed posts' : 'no posts waiting');
+      return 0;
+    }
+    const tries = (n: number) => `${n} ${n === 1 ? 'try' : 'tries'}`;
+    for (const row of rows) {
+      const how = row.state === 'sent' ? `sent ${iso(row.sentAt ?? row.createdAt)}`
+        : row.state === 'failed' ? `failed: ${row.lastError ?? 'unknown'} (${tries(row.attempts)})`
+          : row.state === 'cancelled' ? 'cancelled'
+            : `waiting: next try ${iso(row.nextAttemptAt)}${row.lastError === null ? '' : `, last error ${row.lastError}`}${row.attempts > 0 ? ` (${tries(row.attempts)})` : ''}`;
+      output.out(`${iso(row.createdAt)}  #${row.id}  ${row.kind.padEnd(16)}  ${row.target.padEnd(12)}  ${how}`);
     }
     return 0;
   }, { readOnly: true });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/database.js';
 import { migrateLatest } from '../src/store/migrations.js';
 import { IngestStore } from '../src/store/ingest-store.js';
+import { OutboxStore } from '../src/store/outbox-store.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from './helpers/databases.js';
 import { runKpibot } from './helpers/process.js';
 
@@ -36,5 +37,47 @@ describe(`kpibot deliveries on ${TEST_ENGINE}`, () => {
     expect(runKpibot(['deliveries', '--source', 'zendsk'], env)).toMatchObject({
       status: 2, stderr: 'kpibot: --source "zendsk" is not a webhook source (did you mean "zendesk"?); sources: zendesk, freshdesk, zohodesk, intercom, helpscout, jira, generic\n',
     });
+  });
+});
+
+describe(`kpibot outbox on ${TEST_ENGINE}`, () => {
+  let testDb: TestDatabase | undefined;
+  afterEach(async () => {
+    await testDb?.dispose();
+    testDb = undefined;
+  });
+
+  it('lists the latest posts to Slack and how each went: sent, waiting with the next try and the last error, failed with why', async () => {
+    testDb = await createTestDatabase();
+    const env = { DATABASE_URL: testDb.url };
+    const db = openDatabase(testDb.config);
+    const at = Date.parse('2026-11-01T10:00:00Z');
+    try {
+      await migrateLatest(db);
+      expect(runKpibot(['outbox'], env)).toMatchObject({ status: 0, stdout: 'no posts\n' });
+      const outbox = new OutboxStore(db);
+      const message = { text: 'x', blocks: [] };
+      await outbox.enqueue({ dedupeKey: 'd1', kind: 'digest', target: 'CSUPPORT', message, notBefore: at }, at);
+      await outbox.enqueue({ dedupeKey: 'b1', kind: 'sla_breach', target: 'CGONE', message, notBefore: at }, at + 1000);
+      await outbox.enqueue({ dedupeKey: 'm1', kind: 'sla_breach', target: 'UAYU', message, notBefore: at }, at + 2000);
+      const [sent, gone, waiting] = (await outbox.all()).map((row) => row.id);
+      await outbox.markSent(Number(sent), 'CSUPPORT', '1.1', at + 5000);
+      await outbox.markFailed(Number(gone), 'channel_not_found');
+      await outbox.retryAt(Number(waiting), at + 60_000, 'http_503', true);
+    } finally {
+      await db.destroy();
+    }
+    const all = runKpibot(['outbox'], env);
+    expect(all.status).toBe(0);
+    expect(all.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^2026-11-01T10:00:02\.000Z +#\d+ +sla_breach +UAYU +waiting: next try 2026-11-01T10:01:00\.000Z, last error http_503 \(1 try\)$/),
+      expect.stringMatching(/^2026-11-01T10:00:01\.000Z +#\d+ +sla_breach +CGONE +failed: channel_not_found \(1 try\)$/),
+      expect.stringMatching(/^2026-11-01T10:00:00\.000Z +#\d+ +digest +CSUPPORT +sent 2026-11-01T10:00:05\.000Z$/),
+    ]);
+    expect(runKpibot(['outbox', '--failed'], env).stdout).toMatch(/^[^\n]+CGONE[^\n]+\n$/);
+    expect(runKpibot(['outbox', '--waiting'], env).stdout).toMatch(/^[^\n]+UAYU[^\n]+\n$/);
+    const json = runKpibot(['outbox', '--json', '--limit', '1'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'sla_breach', target: 'UAYU', state: 'pending', attempts: 1, lastError: 'http_503', nextAttemptAt: '2026-11-01T10:01:00.000Z' });
+    expect(runKpibot(['outbox', '--failed', '--waiting'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --failed and --waiting list different posts: give one\n' });
   });
 });

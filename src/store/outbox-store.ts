@@ -46,6 +46,19 @@ export interface OutboxRow {
   readonly sentAt: number | null;
 }
 
+/** One post as `kpibot outbox` lists it. */
+export interface OutboxListing {
+  readonly id: number;
+  readonly kind: string;
+  readonly target: string;
+  readonly state: OutboxState;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+  readonly sentAt: number | null;
+  readonly createdAt: number;
+}
+
 interface Row {
   id: number; dedupe_key: string; kind: string; channel_id: string; payload: string; state: OutboxState; attempts: number;
   next_attempt_at: number; last_error: string | null; alert_id: number | null; message_channel_id: string | null; message_ts: string | null; sent_at: number | null;
@@ -183,6 +196,17 @@ export class OutboxStore {
   async byKey(dedupeKey: string): Promise<OutboxRow | undefined> {
     const row = (await this.db('alert_outbox').select(COLUMNS).where({ dedupe_key: dedupeKey }).first()) as Row | undefined;
     return row === undefined ? undefined : fromRow(row);
+  }
+
+  /** The latest posts, newest first, without their messages (`kpibot outbox`): in the given states, else all. */
+  async recent(options: { states?: readonly OutboxState[]; limit: number }): Promise<OutboxListing[]> {
+    const query = this.db('alert_outbox').select('id', 'kind', 'channel_id', 'state', 'attempts', 'next_attempt_at', 'last_error', 'sent_at', 'created_at').orderBy('id', 'desc').limit(options.limit);
+    if (options.states !== undefined) void query.whereIn('state', options.states);
+    const rows = (await query) as { id: number; kind: string; channel_id: string; state: OutboxState; attempts: number; next_attempt_at: number; last_error: string | null; sent_at: number | null; created_at: number }[];
+    return rows.map((row) => ({
+      id: row.id, kind: row.kind, target: row.channel_id, state: row.state, attempts: row.attempts, nextAttemptAt: Number(row.next_attempt_at),
+      lastError: row.last_error, sentAt: row.sent_at === null ? null : Number(row.sent_at), createdAt: Number(row.created_at),
+    }));
   }
 
   async all(): Promise<OutboxRow[]> {
