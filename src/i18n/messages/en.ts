@@ -325,7 +325,7 @@ export const en = {
   'alert.button.snooze_4h': 'Snooze 4 h',
   'alert.button.snooze_tomorrow': 'Snooze until tomorrow',
   'alert.button.open': 'Open in helpdesk',
-  'alert.delivery_failed': ':warning: A message to {target} could not be delivered: Slack answered `{reason}`. {advice} This is reported only once.',
+  'alert.delivery_failed': ':warning: A message to {target} could not be delivered: Slack answered `{reason}`. {advice} This is reported at most once a day.',
   'alert.delivery_advice.channel': 'Check that the channel still exists and that the bot is invited to it.',
   'alert.delivery_advice.person': 'The person may have left the workspace, or be a bot.',
   'alert.delivery_advice.token': 'The bot\'s token or its scopes no longer work: check SLACK_BOT_TOKEN, or reinstall the app with the scopes of manifest.yml.',

@@ -310,7 +310,7 @@ export const id: Messages = {
   'alert.button.snooze_4h': 'Tunda 4 jam',
   'alert.button.snooze_tomorrow': 'Tunda sampai besok',
   'alert.button.open': 'Buka di helpdesk',
-  'alert.delivery_failed': ':warning: Pesan ke {target} tidak dapat dikirim: Slack menjawab `{reason}`. {advice} Masalah ini hanya dilaporkan sekali.',
+  'alert.delivery_failed': ':warning: Pesan ke {target} tidak dapat dikirim: Slack menjawab `{reason}`. {advice} Masalah ini dilaporkan paling banyak sekali sehari.',
   'alert.delivery_advice.channel': 'Pastikan kanalnya masih ada dan bot sudah diundang ke sana.',
   'alert.delivery_advice.person': 'Orang tersebut mungkin sudah keluar dari workspace, atau merupakan bot.',
   'alert.delivery_advice.token': 'Token bot atau scope-nya tidak berlaku lagi: periksa SLACK_BOT_TOKEN, atau pasang ulang aplikasi dengan scope dari manifest.yml.',

@@ -312,7 +312,7 @@ export const ms: Messages = {
   'alert.button.snooze_4h': 'Tangguh 4 jam',
   'alert.button.snooze_tomorrow': 'Tangguh hingga esok',
   'alert.button.open': 'Buka dalam helpdesk',
-  'alert.delivery_failed': ':warning: Mesej kepada {target} tidak dapat dihantar: Slack menjawab `{reason}`. {advice} Perkara ini dilaporkan sekali sahaja.',
+  'alert.delivery_failed': ':warning: Mesej kepada {target} tidak dapat dihantar: Slack menjawab `{reason}`. {advice} Perkara ini dilaporkan paling banyak sekali sehari.',
   'alert.delivery_advice.channel': 'Pastikan saluran itu masih wujud dan bot telah dijemput ke dalamnya.',
   'alert.delivery_advice.person': 'Orang itu mungkin telah meninggalkan ruang kerja, atau sebenarnya bot.',
   'alert.delivery_advice.token': 'Token bot atau skopnya tidak lagi berfungsi: semak SLACK_BOT_TOKEN, atau pasang semula aplikasi dengan skop dalam manifest.yml.',

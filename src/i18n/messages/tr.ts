@@ -312,7 +312,7 @@ export const tr: Messages = {
   'alert.button.snooze_4h': '4 sa ertele',
   'alert.button.snooze_tomorrow': 'Yarına ertele',
   'alert.button.open': 'Yardım masasında aç',
-  'alert.delivery_failed': ':warning: {target} hedefine gönderilen mesaj iletilemedi; Slack yanıtı: `{reason}`. {advice} Bu durum yalnızca bir kez bildirilir.',
+  'alert.delivery_failed': ':warning: {target} hedefine gönderilen mesaj iletilemedi; Slack yanıtı: `{reason}`. {advice} Bu durum günde en fazla bir kez bildirilir.',
   'alert.delivery_advice.channel': 'Kanalın hâlâ var olduğunu ve botun kanala davet edildiğini kontrol edin.',
   'alert.delivery_advice.person': 'Kişi çalışma alanından ayrılmış ya da bir bot olabilir.',
   'alert.delivery_advice.token': 'Botun token\'ı ya da izinleri artık geçerli değil: SLACK_BOT_TOKEN değerini kontrol edin ya da uygulamayı manifest.yml\'deki izinlerle yeniden yükleyin.',

@@ -195,7 +195,7 @@ function subjectName(locale: Locale, subject: NonNullable<MetricAlertBase['subje
   return escapeMrkdwn(subject.source === undefined ? (subject.name ?? subject.value) : `${subject.name ?? subject.value} (${subject.source})`);
 }
 
-/** To an admin: a post Slack refused for good (reported once per target and reason). */
+/** To an admin: a post Slack refused for good (reported at most once a day per target and reason). */
 /** What an admin can do about a delivery Slack refused for good, by Slack's error code. */
 const DELIVERY_ADVICE: Record<string, 'channel' | 'person' | 'token'> = {
   channel_not_found: 'channel', not_in_channel: 'channel', is_archived: 'channel', channel_is_archived: 'channel', restricted_action: 'channel',
