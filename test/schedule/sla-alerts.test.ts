@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepSla } from '../../src/schedule/alert-jobs.js';
 import { quietHoursEnd, stageInstant, stageReached, tomorrowsWorkingHours } from '../../src/schedule/sla-alerts.js';
 import type { BusinessCalendar, WeeklyHours } from '../../src/kpi/business-hours.js';
-import { handleAlertAction } from '../../src/slack/listeners/alert-actions.js';
+import { acknowledgeAll, handleAlertAction } from '../../src/slack/listeners/alert-actions.js';
 import { ALERT_ACTIONS } from '../../src/slack/blocks/alerts.js';
 import { renderMessage } from '../../src/slack/console-render.js';
 import { silentLogger } from '../../src/logger.js';
@@ -286,6 +286,40 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     w.now += 3 * HOUR;
     expect(await sweep()).toEqual({ alerts: 0, reminders: 0, leads: 0 });
     expect(w.posts()).toHaveLength(2);
+  });
+
+  it('past 5 SLA posts to one channel or person in a sweep, the others are listed in one message with one Acknowledge for all; acknowledged there, they get no reminders', async () => {
+    for (let n = 1; n <= 8; n += 1) await ticket(`T-${n}`, T0 - 2 * HOUR + n * MIN);
+    expect(await sweepSla(w.deps(), w.now)).toEqual({ alerts: 8, reminders: 0, leads: 0 });
+    for (let pass = 0; pass < 8; pass += 1) {
+      await w.sender().deliverDue();
+      w.now += 1000; // one post a second to each channel and person
+    }
+    const listed = new Map<string, string[]>();
+    let value = '';
+    for (const channel of ['CALERTS', 'DUAYU']) {
+      const posts = w.posts().filter((post) => post.channel === channel);
+      expect(posts, channel).toHaveLength(6);
+      const lists = posts.filter((post) => post.text.includes('3 more SLA alerts'));
+      expect(lists, channel).toHaveLength(1);
+      const ids = (text: string) => [...text.matchAll(/#(T-\d)/g)].map((match) => match[1] ?? '');
+      listed.set(channel, ids(lists[0]?.text ?? ''));
+      // Every ticket once: five on their own, three in the list.
+      expect([...posts.filter((post) => post !== lists[0]).flatMap((post) => ids(post.text)), ...ids(lists[0]?.text ?? '')].sort()).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5', 'T-6', 'T-7', 'T-8']);
+      const rendered = renderMessage({ text: '', blocks: lists[0]?.blocks as never });
+      expect(rendered).toContain('[Acknowledge all 3]');
+      const actions = (lists[0]?.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((block) => block.type === 'actions');
+      value = actions?.elements?.[0]?.value ?? '';
+      expect(actions?.elements?.[0]?.action_id).toBe(ALERT_ACTIONS.acknowledgeAll);
+      expect(value.split(',')).toHaveLength(3);
+    }
+    expect(listed.get('CALERTS')).toEqual(listed.get('DUAYU'));
+    const deps = { db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
+    expect(await acknowledgeAll(value, 'ULEAD', deps)).toBe(3);
+    expect(await acknowledgeAll(value, 'ULEAD', deps)).toBe(0);
+    // An hour on, the five posted on their own are reminded, each in its own message; the three acknowledged are not.
+    w.now += HOUR;
+    expect(await sweepSla(w.deps(), w.now)).toMatchObject({ reminders: 5 });
   });
 
   it('a message Slack would not update at Acknowledge (429) is rewritten at the next click on it', async () => {

@@ -594,6 +594,30 @@ describe(`the bot when Slack's Web API fails, on ${TEST_ENGINE}`, () => {
     await expectServing(bot);
   });
 
+  it('a burst of breaches is listed after the first five; Acknowledge all, clicked in Slack, acknowledges each and says who on the list in place of its button', async () => {
+    const bot = await startOurBot({ clock });
+    letClockRun();
+    await seedBreaches(bot.db, now, { Billing: 'CBILLING' }, Array.from({ length: 7 }, (_, n) => ({ id: `T-${n + 1}`, team: 'Billing' })));
+    await sweepThenPost(bot);
+    for (let n = 0; n < 8; n += 1) await step(bot, SEC);
+    const posts = fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'CBILLING');
+    expect(posts).toHaveLength(6);
+    const list = posts.find((call) => String(call.args.text).includes('2 more SLA alerts'));
+    const blocks = (typeof list?.args.blocks === 'string' ? JSON.parse(list.args.blocks) : list?.args.blocks) as { type: string; elements?: { action_id: string; value: string }[] }[];
+    const button = blocks.find((block) => block.type === 'actions')?.elements?.[0];
+    expect(button?.action_id).toBe('alert_acknowledge_all');
+    const answers = () => front.arrivals.filter((call) => call.method === 'response_url');
+    await postButtonClick(bot.url, { actionId: 'alert_acknowledge_all', value: button?.value ?? '', userId: 'ULEAD', responseUrl: front.responseUrl('all'), message: { ts: '1700000000.000006', channel: 'CBILLING', text: String(list?.args.text), blocks } });
+    await until('the list rewritten', () => answers().length === 1);
+    const rewritten = answers()[0]?.args ?? {};
+    expect(rewritten.replace_original).toBe('true');
+    expect(String(rewritten.blocks)).toContain('All 2 acknowledged by <@ULEAD>');
+    expect(String(rewritten.blocks)).not.toContain('alert_acknowledge_all');
+    const acknowledged = (await bot.db('alerts').whereNotNull('acknowledged_at').select('acknowledged_by')) as { acknowledged_by: string }[];
+    expect(acknowledged.map((row) => row.acknowledged_by)).toEqual(['ULEAD', 'ULEAD']);
+    await expectServing(bot);
+  });
+
   it('a post still failing when the bot stops is delivered once by the next start on the same database; what was sent is not sent again', async () => {
     const first = await startOurBot({ clock });
     await seedBreaches(first.db, now, { Billing: 'CBILLING' }, [{ id: 'T-1', team: 'Billing', assignee: 'UAYU' }]);

@@ -4,12 +4,12 @@
  * `(viewModel, locale) → SlackMessage`; the view model is stored with the alert
  * so Acknowledge and Snooze can render the same message again, changed.
  */
-import { t } from '../../i18n/catalogue.js';
+import { t, tn } from '../../i18n/catalogue.js';
 import { formatDate, formatDuration, formatMetricValue, formatNumber, formatPercent, formatWindow } from '../../i18n/format.js';
 import type { Locale } from '../../i18n/locale.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
-import { actions, button, context, escapeMrkdwn, link, messageIn, section, type Block, type SlackMessage } from './kit.js';
+import { LIMITS, actions, button, context, escapeMrkdwn, lineSections, link, messageIn, section, type Block, type SlackMessage } from './kit.js';
 import { filtersText, goalGap, goalScopeText, goalTarget, priorityWord } from './common.js';
 import { isReplysOwnGoal, type GoalStatus } from '../../kpi/goals.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
@@ -17,6 +17,8 @@ import type { DimensionBreakdown } from '../../kpi/request-words.js';
 
 export const ALERT_ACTIONS = {
   acknowledge: 'alert_acknowledge',
+  /** The list of a burst of alerts: every alert it names (their ids, comma-separated). */
+  acknowledgeAll: 'alert_acknowledge_all',
   snooze1h: 'alert_snooze_1h',
   snooze4h: 'alert_snooze_4h',
   snoozeTomorrow: 'alert_snooze_tomorrow',
@@ -143,6 +145,42 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
   return messageIn(locale, plain(headline), blocks);
 }
 
+/**
+ * The SLA posts of one sweep past ALERT_BURST for one channel or person (src/schedule/alert-jobs.ts), in one message:
+ * a line each, and one button that acknowledges them all (as many as its value can name: Slack takes 2,000 characters).
+ */
+export function renderAlertBurst(views: readonly TicketAlertView[], locale: Locale): SlackMessage {
+  const headline = tn(locale, 'alert.burst', views.length);
+  const lines = views.map((view) => `• ${burstLine(view, locale)}`);
+  const ids: number[] = [];
+  let length = 0;
+  for (const view of views) {
+    const more = String(view.alertId).length + (ids.length > 0 ? 1 : 0);
+    if (length + more > LIMITS.buttonValue) break;
+    ids.push(view.alertId);
+    length += more;
+  }
+  const blocks: Block[] = [
+    section(headline),
+    actions([button({ text: t(locale, 'alert.button.acknowledge_all', { n: ids.length }), actionId: ALERT_ACTIONS.acknowledgeAll, value: ids.join(','), style: 'primary' })], 'alert_burst'),
+    context([t(locale, 'alert.burst_hint')]),
+    ...lineSections(lines),
+  ];
+  return messageIn(locale, plain([headline, ...lines].join('\n')), blocks);
+}
+
+function burstLine(view: TicketAlertView, locale: Locale): string {
+  const ticket = ticketLabel(view.ticket);
+  const assignee = view.assignee === null ? t(locale, 'alert.unassigned_short') : view.assignee.slackUserId !== undefined ? `<@${view.assignee.slackUserId}>` : escapeMrkdwn(view.assignee.name ?? '?');
+  if (view.kind === 'escalation') return `${t(locale, 'alert.escalation', { ticket })} · ${assignee}`;
+  const due = formatDate(locale, view.dueAt, view.timezone, { time: true, zone: true });
+  const target = t(locale, `alert.target.${view.target}`);
+  const what = view.kind === 'sla_warning'
+    ? t(locale, 'alert.burst_line.warning', { ticket, percent: formatPercent(locale, view.percent, { maximumFractionDigits: 0 }), target, due })
+    : t(locale, 'alert.burst_line.breach', { ticket, target, due });
+  return `${what} · ${assignee}${view.reminder === undefined ? '' : ` · ${t(locale, 'alert.burst_line.reminder', { n: view.reminder })}`}`;
+}
+
 function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
   const value = String(alertId);
   const buttons = [
@@ -206,6 +244,13 @@ const DELIVERY_ADVICE: Record<string, 'channel' | 'person' | 'token'> = {
 /** "Acknowledged by @someone on <time>.": on the alert's messages, and to whoever clicks an alert already acknowledged. */
 export function acknowledgedLine(acknowledged: { by: string; at: number }, timezone: string, locale: Locale): string {
   return t(locale, 'alert.acknowledged', { user: `<@${acknowledged.by}>`, time: formatDate(locale, acknowledged.at, timezone, { time: true, zone: true }) });
+}
+
+/** The list of a burst, once its Acknowledge-all was clicked: its lines as they were, the button replaced by who and when. */
+export function acknowledgedBurst(blocks: readonly Block[], count: number, by: string, at: number, timezone: string, locale: Locale, text: string): SlackMessage {
+  const line = t(locale, 'alert.acknowledged_all', { n: count, user: `<@${by}>`, time: formatDate(locale, at, timezone, { time: true, zone: true }) });
+  const kept = blocks.filter((block) => block.type !== 'actions');
+  return { text, blocks: [...kept.slice(0, 1), context([line]), ...kept.slice(1)] };
 }
 
 export function deliveryFailureMessage(failure: { target: string; reason: string; kind: string }, locale: Locale): SlackMessage {

@@ -17,7 +17,8 @@ import { SlaStore } from '../../store/sla-store.js';
 import { LanguageStore } from '../../store/language-store.js';
 import { tomorrowsWorkingHours } from '../../schedule/sla-alerts.js';
 import { matchKey } from '../../kpi/sla.js';
-import { ALERT_ACTIONS, acknowledgedLine, renderAlert, type AlertView, type TicketAlertView } from '../blocks/alerts.js';
+import { ALERT_ACTIONS, acknowledgedBurst, acknowledgedLine, renderAlert, type AlertView, type TicketAlertView } from '../blocks/alerts.js';
+import type { Block } from '../blocks/kit.js';
 import type { SlackPoster } from '../poster.js';
 
 type BoltApp = InstanceType<typeof App>;
@@ -34,6 +35,28 @@ export interface AlertActionDeps {
 export type AlertActionOutcome = 'acknowledged' | 'snoozed' | 'already_acknowledged' | 'unknown_alert' | 'ignored';
 
 const HOUR = 3_600_000;
+
+/**
+ * Acknowledge all (a burst's list): every alert it names that nobody acknowledged yet, each as its own button would,
+ * by the same person at the same instant. Resolves with how many it acknowledged.
+ */
+export async function acknowledgeAll(value: string | undefined, userId: string, deps: AlertActionDeps, updates: { failed: number } = { failed: 0 }): Promise<number> {
+  const ids = [...new Set((value ?? '').split(',').map(Number).filter((id) => Number.isInteger(id) && id > 0))].slice(0, 500);
+  const alerts = new AlertStore(deps.db);
+  const outbox = new OutboxStore(deps.db);
+  const now = deps.clock();
+  let acknowledged = 0;
+  for (const id of ids) {
+    const before = await alerts.alert(id);
+    if (before === undefined || before.acknowledgedAt !== null) continue;
+    const after = await alerts.acknowledge(id, userId, now);
+    await outbox.cancelFollowUpsOfAlert(id);
+    if (after === undefined) continue;
+    acknowledged += 1;
+    await updateMessages(after, outbox, deps, updates);
+  }
+  return acknowledged;
+}
 
 /** `updates.failed` counts the alert's messages Slack would not rewrite (rate-limited, slow): the clicker is told. */
 export async function handleAlertAction(actionId: string, value: string | undefined, userId: string, deps: AlertActionDeps, updates: { failed: number } = { failed: 0 }): Promise<AlertActionOutcome> {
@@ -104,6 +127,17 @@ export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void 
     const actionId = 'action_id' in action ? action.action_id : '';
     const value = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
     try {
+      if (actionId === ALERT_ACTIONS.acknowledgeAll) {
+        const locale = (await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale;
+        const count = await acknowledgeAll(value, body.user.id, deps);
+        // The list itself says so, in place of its button (everyone in the channel sees who took them).
+        const message = (body as { message?: { blocks?: Block[]; text?: string } }).message;
+        if (message?.blocks !== undefined) {
+          const view = acknowledgedBurst(message.blocks, count, body.user.id, deps.clock(), deps.timezone, locale, message.text ?? '');
+          await respond({ replace_original: true, text: view.text, blocks: view.blocks });
+        }
+        return;
+      }
       const updates = { failed: 0 };
       const outcome = await handleAlertAction(actionId, value, body.user.id, deps, updates);
       const locale = async () => (await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale;
