@@ -4,7 +4,8 @@ import { RefusalLog } from '../src/http/webhooks.js';
 import { createLogger } from '../src/logger.js';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.js';
-import { startKpibot } from './helpers/process.js';
+import { runKpibot, startKpibot } from './helpers/process.js';
+import { GENERIC_SECRET, postWebhook, standardWebhookHeaders } from './helpers/webhooks.js';
 
 function memoryLogger(level: Parameters<typeof createLogger>[0] = 'info') {
   const lines: string[] = [];
@@ -74,6 +75,20 @@ describe('logs', () => {
       const password = new URL(testDb.url).password;
       if (password !== '') expect(output).not.toContain(password);
       for (const line of running.stdout().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    });
+
+    it('a flood of bodies of an unknown shape (422): each kept for kpibot deliveries --rejected, the first logged, the rest held back a minute', async () => {
+      testDb = await createTestDatabase();
+      const running = await startKpibot({ DATABASE_URL: testDb.url, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET });
+      for (let n = 0; n < 20; n += 1) {
+        const body = JSON.stringify({ events: [{ type: 'ticket.exploded', id: `x-${n}`, occurred_at: '2026-11-01T10:00:00Z', ticket: { id: `K-${n}` } }] });
+        expect((await postWebhook(running.url, 'generic', body, standardWebhookHeaders(body, `flood-${n}`))).status).toBe(422);
+      }
+      running.child.kill('SIGTERM');
+      expect(await running.exited).toBe(0);
+      const rejected = running.stdout().trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => String(record.msg).startsWith('webhook rejected'));
+      expect(rejected).toHaveLength(1);
+      expect(runKpibot(['deliveries', '--rejected', '--limit', '100'], { DATABASE_URL: testDb.url }).stdout.trim().split('\n')).toHaveLength(20);
     });
   });
 });

@@ -68,6 +68,8 @@ export class RefusalLog {
 export function webhookHandler(deps: WebhookDeps): RouteHandler {
   const clock = deps.clock ?? Date.now;
   const refusals = new RefusalLog(deps.logger);
+  // Rejected (422) bodies are kept for `kpibot deliveries --rejected`: the log says the first of a source and reason, then one a minute.
+  const rejections = new LogThrottle(60_000);
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
     const source = params.source ?? '';
     const adapter = deps.adapters.get(source);
@@ -135,7 +137,8 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
       // The reason may quote the sender's text: cut short, and without NUL characters, for the answer, the log and the column.
       const reason = sendersText(error.message);
       await deps.store.recordRejected({ ...record, reason: error.code, detail: reason });
-      deps.logger.warn({ source, deliveryKey, reason }, 'webhook rejected: unknown shape');
+      const held = rejections.due(`${source}\u0000${error.code}`, clock());
+      if (held !== undefined) deps.logger.warn({ source, deliveryKey, reason, ...(held === 0 ? {} : { alsoRejected: held }) }, 'webhook rejected: unknown shape (kpibot deliveries --rejected lists them all)');
       sendError(res, new HttpError(422, error.code, reason));
       return;
     }

@@ -152,7 +152,7 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
 
   // Warnings and reminders held by quiet hours for a target met or stopped since are not posted when the hours end.
   await store.cancelHeldOfSettledAlerts();
-  for (const alert of await store.openBreaches()) {
+  for (const alert of await store.openBreaches(deps.settings.renotifyMax)) {
     for (const step of followUps(alert, deps.settings, now)) {
       await deps.db.transaction(async (trx) => {
         // Decided from the read above: still due now that the row is locked (an Acknowledge may have come in between)?

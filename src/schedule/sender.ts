@@ -128,6 +128,9 @@ export class OutboxSender {
       this.unrecorded.delete(id);
     }
     if (this.halted || clock() < this.refusedUntil) return report;
+    // Destinations whose turn has passed need no entry: the map holds those posted to in the last second, not all ever.
+    const started = clock();
+    for (const [target, at] of this.nextPostAt) if (at <= started) this.nextPostAt.delete(target);
     const claimed = await store.claimDue(clock(), this.options.batchSize ?? 50, this.claimMs, this.claimer);
     // A stable sort: each destination's rows keep their order.
     const rows = [...claimed].sort((a, b) => (this.heldBack.get(a.target) ?? 0) - (this.heldBack.get(b.target) ?? 0));

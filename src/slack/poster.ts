@@ -102,6 +102,9 @@ export function createPostingClient(botToken: string, apiUrl: string | undefined
   });
 }
 
+/** DM channels remembered (user → channel), so that conversations.open is not called before every DM. */
+const MAX_KNOWN_DMS = 5_000;
+
 const isUserId = (target: string) => /^[UW][A-Z0-9]+$/.test(target);
 
 export function webClientPoster(client: InstanceType<typeof webApi.WebClient>): SlackPoster {
@@ -112,6 +115,8 @@ export function webClientPoster(client: InstanceType<typeof webApi.WebClient>): 
     const opened = await client.conversations.open({ users: user });
     const id = opened.channel?.id;
     if (id === undefined) throw new SlackDeliveryError('permanent', 'no_dm_channel');
+    // A DM channel is a user's for good, but an eNPS pulse to a large channel would keep every member: opened again past that.
+    if (dms.size >= MAX_KNOWN_DMS) dms.clear();
     dms.set(user, id);
     return id;
   };

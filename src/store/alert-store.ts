@@ -7,7 +7,7 @@
  */
 import { OPEN_STATUS_SQL } from './kpi-store.js';
 import type { Knex } from 'knex';
-import { engineOf, type Database } from './database.js';
+import { engineOf, readerOf, type Database } from './database.js';
 import type { SlaTarget } from '../kpi/sla.js';
 import { saveTeam, type TeamRow } from './teams.js';
 import type { TicketFilters } from './kpi-store.js';
@@ -304,14 +304,21 @@ export class AlertStore {
    * or for the lead), each with the ticket's assignee as it is now (reassigned since the breach, or linked to Slack
    * since): its reminders and the lead's DM name, and DM, that person.
    */
-  async openBreaches(): Promise<OpenBreach[]> {
+  /**
+   * Breaches that may still need a follow-up: unacknowledged, on a running target, and with a reminder left (at most
+   * `renotifyMax`) or the lead's DM still to come. Those that had all theirs are left out: without that, the sweep read
+   * every unacknowledged breach ever made each minute. Read on a report connection (SQLite): the sweep's each
+   * follow-up checks again under its lock, and webhooks do not wait for this read.
+   */
+  async openBreaches(renotifyMax: number): Promise<OpenBreach[]> {
     const rows: (AlertDbRow & { now_assignee_agent_id: number | null; now_assignee_name: string | null; now_assignee_slack_user_id: string | null })[] = [];
     for (const spec of TARGETS) {
-      const query = this.db('alerts as al')
+      const query = readerOf(this.db)('alerts as al')
         .join('tickets as t', 't.id', 'al.ticket_id')
         .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
         .where('al.kind', 'sla_breach')
         .whereNull('al.acknowledged_at')
+        .where((active) => void active.whereNull('al.escalated_at').orWhere('al.notify_count', '<=', renotifyMax))
         .where('al.dedupe_key', 'like', `sla:%:${spec.target}:%`)
         .whereRaw(OPEN_STATUS_SQL)
         .whereRaw(`t.${spec.due} = al.due_at`)

@@ -210,8 +210,11 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 1, leads: 0 });
     w.now += 30 * MIN;
     expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 1, leads: 0 });
+    expect(await w.alerts.openBreaches(settings.renotifyMax)).toHaveLength(1);
     w.now += 30 * MIN;
     expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 0, leads: 1 });
+    // Every reminder sent and the lead told: the sweep no longer reads it each minute.
+    expect(await w.alerts.openBreaches(settings.renotifyMax)).toEqual([]);
     w.now += 5 * HOUR;
     expect(await sweep(settings)).toEqual({ alerts: 0, reminders: 0, leads: 0 });
     const posts = w.posts();
