@@ -10,7 +10,7 @@ import type { MetricResult } from '../../src/kpi/metrics.js';
 import { resolvePeriod } from '../../src/kpi/periods.js';
 import type { AgentRow, TicketListRow } from '../../src/store/kpi-store.js';
 import { LOCALES, type Locale } from '../../src/i18n/locale.js';
-import { LIMITS, clip, lineSections, message, section, type SlackMessage } from '../../src/slack/blocks/kit.js';
+import { LIMITS, POSTED_TEXT_BUDGET, clip, lineSections, message, section, type SlackMessage } from '../../src/slack/blocks/kit.js';
 import { agentsView, metricView, summaryView } from '../../src/slack/blocks/metric.js';
 import { commandErrorView, explainView, helpView } from '../../src/slack/blocks/text-views.js';
 import { ticketsView } from '../../src/slack/blocks/tickets.js';
@@ -19,7 +19,7 @@ import { t } from '../../src/i18n/catalogue.js';
 import { renderMessage } from '../../src/slack/console-render.js';
 import { decodeRef, encodeRef, goalLine } from '../../src/slack/blocks/common.js';
 import { agentRowsWithGoals, type GoalStatus } from '../../src/kpi/goals.js';
-import { renderAlert, deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
+import { renderAlert, renderAlertBurst, deliveryFailureMessage } from '../../src/slack/blocks/alerts.js';
 import { digestView, personalDigestView } from '../../src/slack/blocks/digest.js';
 import { enpsAnsweredView, enpsQuestionView } from '../../src/slack/blocks/enps.js';
 import { breakdownView } from '../../src/slack/blocks/breakdown.js';
@@ -381,6 +381,29 @@ describe('long lists in sections of whole lines', () => {
       const shown = view.blocks.flatMap((block) => (block.type === 'section' ? (block.text?.text ?? '').split('\n') : [])).filter((line) => line.startsWith('• '));
       expect(shown.length).toBeGreaterThan(0);
       expect(view.blocks.at(-1), locale).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: t(locale, 'list.more', { n: 200 - shown.length }) }] });
+    }
+  });
+
+  it('a posted list (a burst of 200 SLA alerts) keeps its blocks\' text under what chat.postMessage takes, and says how many lines it left out', () => {
+    const views = Array.from({ length: 200 }, (_, n) => ({
+      kind: 'sla_breach' as const, alertId: 1000 + n, ticket: { externalId: `T-${n}`, url: `https://help.example.com/tickets/${n}`, priority: 'normal', team: 'Billing' },
+      target: 'firstResponse' as const, dueAt: Date.UTC(2026, 10, 23, 9), at: Date.UTC(2026, 10, 23, 10), percent: 100, assignee: { name: `Agent ${n}`, slackUserId: `U${n}` }, timezone: 'Asia/Jakarta',
+    }));
+    for (const locale of LOCALES) {
+      const view = renderAlertBurst(views, locale);
+      let total = 0;
+      const walk = (value: unknown, key: string): void => {
+        if (typeof value === 'string') total += key === 'text' ? value.length : 0;
+        else if (Array.isArray(value)) for (const item of value) walk(item, key);
+        else if (typeof value === 'object' && value !== null) for (const [name, inner] of Object.entries(value)) walk(inner, name);
+      };
+      walk(view.blocks, '');
+      expect(total, locale).toBeLessThanOrEqual(POSTED_TEXT_BUDGET);
+      const shown = view.blocks.flatMap((block) => (block.type === 'section' ? (block.text?.text ?? '').split('\n') : [])).filter((line) => line.startsWith('• ')).length;
+      expect(shown).toBeGreaterThan(20);
+      expect(view.blocks.at(-1), locale).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: t(locale, 'list.more', { n: 200 - shown }) }] });
+      // The button still acknowledges all it can name, and comes before the list.
+      expect(view.blocks[1]?.type).toBe('actions');
     }
   });
 

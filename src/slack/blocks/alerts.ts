@@ -9,7 +9,7 @@ import { formatDate, formatDuration, formatMetricValue, formatNumber, formatPerc
 import type { Locale } from '../../i18n/locale.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
-import { LIMITS, actions, button, context, escapeMrkdwn, lineSections, link, messageIn, section, type Block, type SlackMessage } from './kit.js';
+import { LIMITS, POSTED_TEXT_BUDGET, actions, button, context, escapeMrkdwn, lineSections, link, messageIn, section, type Block, type SlackMessage } from './kit.js';
 import { filtersText, goalGap, goalScopeText, goalTarget, priorityWord } from './common.js';
 import { isReplysOwnGoal, type GoalStatus } from '../../kpi/goals.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
@@ -166,7 +166,7 @@ export function renderAlertBurst(views: readonly TicketAlertView[], locale: Loca
     context([t(locale, 'alert.burst_hint')]),
     ...lineSections(lines),
   ];
-  return messageIn(locale, plain([headline, ...lines].join('\n')), blocks);
+  return messageIn(locale, plain([headline, ...lines].join('\n')), blocks, LIMITS.messageBlocks, POSTED_TEXT_BUDGET);
 }
 
 function burstLine(view: TicketAlertView, locale: Locale): string {

@@ -14,7 +14,7 @@ import type { TicketFilters } from '../../store/kpi-store.js';
 import { contextText, dueText, metricFields, metricName, metricsPlain, ticketLine, type TicketLine } from './common.js';
 import { breakdownRowLines, ownGoalNote } from './breakdown.js';
 import type { BreakdownResult } from '../../kpi/breakdown.js';
-import { context, divider, escapeMrkdwn, header, lineSections, messageIn, section, type Block, type SlackMessage } from './kit.js';
+import { LIMITS, POSTED_TEXT_BUDGET, context, divider, escapeMrkdwn, header, lineSections, messageIn, section, type Block, type SlackMessage } from './kit.js';
 
 export interface DigestViewModel {
   readonly period: Period;
@@ -52,7 +52,7 @@ export function digestView(model: DigestViewModel, locale: Locale): SlackMessage
   }
   blocks.push(context([contextText(locale, model.period, model.filters), t(locale, 'digest.scheduled_by')]));
   const text = [title, ...metricsPlain(locale, model.metrics), now].join(' · ');
-  return messageIn(locale, text, blocks);
+  return messageIn(locale, text, blocks, LIMITS.messageBlocks, POSTED_TEXT_BUDGET);
 }
 
 export interface PersonalDigestViewModel {
@@ -73,5 +73,5 @@ export function personalDigestView(model: PersonalDigestViewModel, locale: Local
     blocks.push(...lineSections([intro, ...model.tickets.map((ticket) => `• ${ticketLine(locale, ticket, dueText(locale, ticket.dueAt, model.now, ticket.slaPaused))}`), ...more]));
   }
   const text = model.open === 0 ? `${title}: ${t(locale, 'digest.personal_none')}` : `${title}: ${t(locale, 'digest.personal_intro', { open: formatNumber(locale, model.open), overdue: formatNumber(locale, model.overdue) })}`;
-  return messageIn(locale, text, blocks);
+  return messageIn(locale, text, blocks, LIMITS.messageBlocks, POSTED_TEXT_BUDGET);
 }

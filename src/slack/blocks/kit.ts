@@ -144,6 +144,32 @@ export function actions(buttons: readonly Button[], blockId?: string): Block {
   return { type: 'actions', ...(blockId === undefined ? {} : { block_id: blockId }), elements: kept.slice(0, LIMITS.actionsElements) };
 }
 
+/**
+ * The text Slack takes in one posted message's blocks, all together: chat.postMessage refuses more, at about 12,000
+ * characters, with `msg_blocks_too_long` (not in Slack's reference; reported in bolt-js #2509 and #2867, whose limit
+ * counts every text of every block). Posts (digests, alert lists) keep under it with room to spare; replies through a
+ * response URL are not held to it.
+ */
+export const POSTED_TEXT_BUDGET = 11_000;
+/** Room kept for the "and N more" line when blocks are left out for the text budget. */
+const MORE_LINE_ROOM = 200;
+
+/** Every text of a block, counted as Slack counts them against the budget. */
+function textLength(block: Block): number {
+  let length = 0;
+  const walk = (value: unknown, key: string): void => {
+    if (typeof value === 'string') {
+      if (key === 'text') length += value.length;
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, key);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [name, inner] of Object.entries(value)) walk(inner, name);
+    }
+  };
+  walk(block, '');
+  return length;
+}
+
 /** How many lines of a list each section made by lineSections holds: what "and N more" counts when such sections are left out. */
 const linesIn = new WeakMap<Block, number>();
 
@@ -152,13 +178,18 @@ const linesIn = new WeakMap<Block, number>();
  * last kept block says how many were left out (`more(n)` gives its text): the
  * lines of a list (lineSections) when any were, else the blocks.
  */
-export function message(text: string, given: readonly Block[], more: (n: number) => string, max: number = LIMITS.messageBlocks): SlackMessage {
+export function message(text: string, given: readonly Block[], more: (n: number) => string, max: number = LIMITS.messageBlocks, maxText = Infinity): SlackMessage {
   const fallback = clip(text, LIMITS.fallbackText);
   // A row whose every button was left out (actions()) is no row: Slack refuses an empty actions block.
   const blocks = given.filter((block) => block.type !== 'actions' || block.elements.length > 0);
-  if (blocks.length <= max) return { text: fallback, blocks: [...blocks] };
-  const kept = blocks.slice(0, max - 1);
-  const dropped = blocks.slice(max - 1);
+  const sizes = blocks.map(textLength);
+  if (blocks.length <= max && sizes.reduce((sum, size) => sum + size, 0) <= maxText) return { text: fallback, blocks: [...blocks] };
+  // Past either limit: as many blocks as leave room for the closing line.
+  let count = 0;
+  let total = 0;
+  while (count < Math.min(blocks.length, max - 1) && total + (sizes[count] ?? 0) <= maxText - MORE_LINE_ROOM) total += sizes[count++] ?? 0;
+  const kept = blocks.slice(0, count);
+  const dropped = blocks.slice(count);
   const lines = dropped.reduce((sum, block) => sum + (linesIn.get(block) ?? 0), 0);
   // Slack refuses a context with empty text: a view that says nothing of its own still says how many it left out.
   const left = lines > 0 ? lines : dropped.length;
@@ -166,8 +197,8 @@ export function message(text: string, given: readonly Block[], more: (n: number)
 }
 
 /** A message in the reader's language: past its block limit, the last block says "and N more" in that language. */
-export function messageIn(locale: Locale, text: string, given: readonly Block[], max: number = LIMITS.messageBlocks): SlackMessage {
-  return message(text, given, (n) => t(locale, 'list.more', { n }), max);
+export function messageIn(locale: Locale, text: string, given: readonly Block[], max: number = LIMITS.messageBlocks, maxText = Infinity): SlackMessage {
+  return message(text, given, (n) => t(locale, 'list.more', { n }), max, maxText);
 }
 
 /** Text for a link in mrkdwn: `<url|label>`, with the characters Slack reserves escaped in the label. */
