@@ -8,7 +8,7 @@
  * already there. The database is opened read-only and not migrated: a backup taken by a newer version before it
  * first starts is the database as the older version left it.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { DatabaseUnavailableError, UsageError } from './errors.js';
@@ -42,15 +42,25 @@ export async function backupCommand(args: readonly string[], config: Config, out
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`no folder ${dirname(positionals[0]!)} to write ${basename(target)} in`);
 
   const started = Date.now();
-  const partial = join(folder, `.${basename(target)}.partial-${process.pid}`);
+  // A short name (a long target name plus a suffix could pass the file system's 255 bytes).
+  const partial = join(folder, `.kpibot-backup-${process.pid}.partial`);
   try {
     const tickets = await copySqliteDatabase(source, partial);
     syncFile(partial);
     try {
       linkSync(partial, target);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${positionals[0]} appeared while the backup was made: name a new file`);
-      throw error;
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'EEXIST') throw new UsageError(`${positionals[0]} appeared while the backup was made: name a new file`);
+      // A file system without hard links (a FAT USB drive, many network shares): copied instead, never over a file.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+      try {
+        copyFileSync(partial, target, constants.COPYFILE_EXCL);
+      } catch (copyError) {
+        if ((copyError as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${positionals[0]} appeared while the backup was made: name a new file`);
+        throw copyError;
+      }
+      syncFile(target);
     }
     syncFile(folder);
     const size = statSync(target).size;

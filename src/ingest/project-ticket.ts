@@ -14,7 +14,7 @@ import {
   type TicketEventType,
   type TicketStatus,
 } from './events.js';
-import { linkableUrl } from './values.js';
+import { linkableUrl, oneLine } from './values.js';
 
 /** A ticket event as read back from the event log. */
 export interface LoggedTicketEvent {
@@ -257,7 +257,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
       priority = data.priority;
     }
     if (data.team !== undefined) {
-      const next = data.team ?? undefined;
+      // One line, as stored and shown: the same name for SLA policies, calendars and escalation groups as for filters.
+      const next = data.team === null ? undefined : oneLine(data.team, 200);
       if (!isCreation && next !== undefined && escalationGroups.has(escalationGroupKey(next)) && (team === undefined || !escalationGroups.has(escalationGroupKey(team)))) {
         escalate(at);
       }

@@ -52,8 +52,7 @@ const TRANSIENT_CODES = new Set([
  * no Slack (it answers errors with 200): a proxy or a wrong SLACK_API_URL, which no post can get past either.
  */
 const REFUSED_CODES = new Set([
-  'invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'no_permission', 'ekm_access_denied',
-  'team_access_not_granted', 'org_login_required', 'not_allowed_token_type', 'team_not_found', 'enterprise_is_restricted',
+  'invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'org_login_required', 'not_allowed_token_type', 'team_not_found',
 ]);
 const REFUSED_HTTP = new Set([401, 403, 404, 407]);
 
@@ -87,7 +86,7 @@ export function classifySlackError(error: unknown): SlackDeliveryError {
 
 /** Transient failures of Slack or the way to it, not of one post: the pass stops trying others for a while. */
 export function isOutage(failure: SlackDeliveryError): boolean {
-  return failure.kind === 'transient' && (failure.reason === 'network' || failure.reason === 'unknown' || /^http_5\d\d$/.test(failure.reason) || ['service_unavailable', 'temporarily_unavailable', 'request_timeout'].includes(failure.reason));
+  return failure.kind === 'transient' && (failure.reason === 'network' || /^http_5\d\d$/.test(failure.reason) || ['service_unavailable', 'temporarily_unavailable', 'request_timeout'].includes(failure.reason));
 }
 
 /** A Web API client for the outbox: no retries, 429s thrown at once with their Retry-After. The outbox's client; with `logger`, the SDK's own warnings (Slack's messages on a refused post) are our JSON log lines. */

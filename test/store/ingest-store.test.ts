@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IngestStore } from '../../src/store/ingest-store.js';
+import { SlaStore } from '../../src/store/sla-store.js';
 import { ticketEvent, type CustomerEvent, type NormalizedEvent } from '../../src/ingest/events.js';
 import { TEST_ENGINE, useTestDatabase } from '../helpers/databases.js';
 
@@ -224,5 +225,12 @@ describe(`names as one line on ${TEST_ENGINE}`, () => {
     expect(agents.map((agent) => agent.name)).toEqual(['Ayu Wulan', `${'x'.repeat(199)}🚀`]);
     const tags = (await t.db('ticket_tags').select('tag').orderBy('tag')) as { tag: string }[];
     expect(tags.map((row) => row.tag)).toEqual(['vip line']);
+  });
+
+  it('a team sent with a line break gets the SLA policy named for it on one line, as filters and routes match it', async () => {
+    await new SlaStore(t.db, () => T0).addPolicy({ name: 'Tier 2', team: 'Tier 2', firstResponseSeconds: 3600, businessHours: false, pauseStatuses: [] });
+    const store = new IngestStore(t.db, { escalationGroups: [], escalationTag: 'escalated' }, () => T0 + HOUR);
+    await store.recordEvents('generic', [ticketEvent('T-9', 'ticket_created', { occurredAt: T0, dedupeKey: 'T-9:c' }, { status: 'new', team: 'Tier\n2' })]);
+    expect(await t.db('tickets').where({ external_id: 'T-9' }).first('team', 'first_response_due_at')).toEqual({ team: 'Tier 2', first_response_due_at: T0 + HOUR });
   });
 });
