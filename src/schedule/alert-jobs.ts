@@ -18,7 +18,7 @@ import { computeMetric, type PeriodRange } from '../kpi/metrics.js';
 import { computeBreakdown, type BreakdownRow } from '../kpi/breakdown.js';
 import type { DimensionBreakdown } from '../kpi/request-words.js';
 import { METRICS, type MetricId } from '../kpi/definitions.js';
-import { renderAlert, renderAlertBurst, type AlertAssignee, type AlertTicket, type AlertView, type ThresholdAlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
+import { renderAlert, type AlertAssignee, type AlertTicket, type AlertView, type ThresholdAlertView, type TicketAlertView } from '../slack/blocks/alerts.js';
 import { followUps, isUrgent, quietHoursEnd, slaAlertKey, stageReached, type SlaAlertSettings } from './sla-alerts.js';
 import { conditionCrossed, thresholdCondition, thresholdDecision, thresholdSplit, thresholdTiming, type SplitThresholdState, type StoredThresholdCondition, type ThresholdState } from './threshold-rules.js';
 import { GoalStore } from '../store/goal-store.js';
@@ -59,42 +59,6 @@ function channelNotBefore(quiet: Map<string, QuietHours>, channel: string, view:
  */
 export const STALE_BREACH_MS = 24 * 60 * 60 * 1000;
 
-/**
- * At most this many SLA posts (alerts, reminders, lead DMs) go to one channel or person in one sweep; the others of
- * that sweep are listed together in one message after them, with one Acknowledge for all. A morning's tickets that
- * all reach their target in the same minute would otherwise fill the channel and the assignee's DMs, one post a second.
- */
-export const ALERT_BURST = 5;
-
-/** The posts of one sweep, counted per destination; those past ALERT_BURST are held for the destination's list. */
-class AlertBurst {
-  private readonly posted = new Map<string, number>();
-  private readonly held = new Map<string, { views: TicketAlertView[]; notBefore: number }>();
-
-  /** Whether a post to `target` still fits this sweep; if not, the alert is held for the list (posted no earlier than `notBefore`). */
-  admit(target: string, view: TicketAlertView, notBefore: number): boolean {
-    const count = (this.posted.get(target) ?? 0) + 1;
-    this.posted.set(target, count);
-    if (count <= ALERT_BURST) return true;
-    const held = this.held.get(target);
-    if (held === undefined) this.held.set(target, { views: [view], notBefore });
-    else {
-      held.views.push(view);
-      held.notBefore = Math.min(held.notBefore, notBefore);
-    }
-    return false;
-  }
-
-  /** One list per destination that had more than ALERT_BURST posts; the counts start again. */
-  async flush(db: Database, languages: Languages, now: number): Promise<void> {
-    for (const [target, { views, notBefore }] of this.held) {
-      await enqueue(db, { dedupeKey: `sla_burst:${target}:${now}`, kind: 'sla_burst', target, message: renderAlertBurst(views, languages.of(target)), notBefore }, now);
-    }
-    this.held.clear();
-    this.posted.clear();
-  }
-}
-
 export interface SweepReport {
   alerts: number;
   reminders: number;
@@ -121,7 +85,6 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
     return [{ row, stage, key: slaAlertKey(row.ticketId, row.target, stage, row.dueAt) }];
   });
   const existing = await store.existingKeys(decisions.map((decision) => decision.key));
-  const burst = new AlertBurst();
   for (const { row, stage, key } of decisions) {
     if (existing.has(key)) continue;
     // The team's own channel, else the first matching overdue rule's, which its post names (removing the rule cancels it while it waits).
@@ -137,14 +100,8 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
       const alertId = await store.createAlert(trx, { dedupeKey: key, kind: stage.kind, ticketId: row.ticketId, ...ruleRef, channelId: channel, assigneeSlackUserId: row.assigneeSlackUserId, leadSlackUserId: row.leadSlackUserId, dueAt: row.dueAt, view }, now);
       if (alertId === undefined) return false;
       const message = (target: string) => renderAlert({ ...view, alertId }, languages.of(target));
-      const posted = { ...view, alertId } as TicketAlertView;
-      if (channel !== null) {
-        const notBefore = channelNotBefore(quiet, channel, view, now);
-        if (burst.admit(channel, posted, notBefore)) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message: message(channel), notBefore, ticketId: row.ticketId, alertId, ...ruleRef }, now);
-      }
-      if (row.assigneeSlackUserId !== null && burst.admit(row.assigneeSlackUserId, posted, now)) {
-        await enqueue(trx, { dedupeKey: `${key}:dm`, kind: stage.kind, target: row.assigneeSlackUserId, message: message(row.assigneeSlackUserId), notBefore: now, ticketId: row.ticketId, alertId }, now);
-      }
+      if (channel !== null) await enqueue(trx, { dedupeKey: `${key}:channel`, kind: stage.kind, target: channel, message: message(channel), notBefore: channelNotBefore(quiet, channel, view, now), ticketId: row.ticketId, alertId, ...ruleRef }, now);
+      if (row.assigneeSlackUserId !== null) await enqueue(trx, { dedupeKey: `${key}:dm`, kind: stage.kind, target: row.assigneeSlackUserId, message: message(row.assigneeSlackUserId), notBefore: now, ticketId: row.ticketId, alertId }, now);
       return true;
     });
     if (created) report.alerts += 1;
@@ -159,15 +116,13 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
         const current = await store.lockForFollowUp(trx, alert.id);
         if (current === undefined || !followUps(current, deps.settings, now).some((due) => due.kind === step.kind)) return;
         if (step.kind === 'reminder') {
-          await sendReminder(trx, alert, step.count, { quiet, languages, overdueRules, burst }, now);
+          await sendReminder(trx, alert, step.count, { quiet, languages, overdueRules }, now);
           await store.recordReminder(trx, alert.id, step.count + 1, now);
           report.reminders += 1;
         } else {
           if (alert.leadSlackUserId !== null) {
-            const view = { ...(alert.view as TicketAlertView), assignee: assigneeOf(alert.assigneeNow), leadAfterSeconds: deps.settings.escalateAfterMs / 1000 } as TicketAlertView;
-            if (burst.admit(alert.leadSlackUserId, view, now)) {
-              await enqueue(trx, { dedupeKey: `${alert.dedupeKey}:lead`, kind: FOLLOW_UP_KIND.lead, target: alert.leadSlackUserId, message: renderAlert(view, languages.of(alert.leadSlackUserId)), notBefore: now, ticketId: alert.ticketId ?? undefined, alertId: alert.id }, now);
-            }
+            const view = { ...(alert.view as TicketAlertView), assignee: assigneeOf(alert.assigneeNow), leadAfterSeconds: deps.settings.escalateAfterMs / 1000 } as AlertView;
+            await enqueue(trx, { dedupeKey: `${alert.dedupeKey}:lead`, kind: FOLLOW_UP_KIND.lead, target: alert.leadSlackUserId, message: renderAlert(view, languages.of(alert.leadSlackUserId)), notBefore: now, ticketId: alert.ticketId ?? undefined, alertId: alert.id }, now);
             report.leads += 1;
           }
           await store.recordEscalated(trx, alert.id, now);
@@ -175,7 +130,6 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
       });
     }
   }
-  await burst.flush(deps.db, languages, now);
   return report;
 }
 
@@ -185,18 +139,17 @@ export async function sweepSla(deps: AlertJobDeps, now: number): Promise<SweepRe
  * is cancelled with it); the assignee's DM goes on. A channel whose earlier post of the alert is still held by quiet
  * hours gets no reminder behind it: when the hours end it hears once, not the breach and every reminder together.
  */
-async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: OpenBreach, count: number, ctx: { quiet: Map<string, QuietHours>; languages: Languages; overdueRules: readonly AlertRuleRow[]; burst: AlertBurst }, now: number): Promise<void> {
-  const { quiet, languages, burst } = ctx;
-  const view = { ...(alert.view as TicketAlertView), assignee: assigneeOf(alert.assigneeNow), reminder: count } as TicketAlertView;
+async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: OpenBreach, count: number, ctx: { quiet: Map<string, QuietHours>; languages: Languages; overdueRules: readonly AlertRuleRow[] }, now: number): Promise<void> {
+  const { quiet, languages } = ctx;
+  const view = { ...(alert.view as TicketAlertView), assignee: assigneeOf(alert.assigneeNow), reminder: count } as AlertView;
   const base = { kind: FOLLOW_UP_KIND.reminder, ticketId: alert.ticketId ?? undefined, alertId: alert.id };
   const ruleGone = alert.alertRuleId !== null && !ctx.overdueRules.some((rule) => rule.id === alert.alertRuleId);
   if (alert.channelId !== null && !ruleGone && !(await heldPostOf(trx, alert.id, alert.channelId))) {
     const rule = alert.alertRuleId === null ? {} : { alertRuleId: alert.alertRuleId };
-    const notBefore = channelNotBefore(quiet, alert.channelId, view, now);
-    if (burst.admit(alert.channelId, view, notBefore)) await enqueue(trx, { ...base, ...rule, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore }, now);
+    await enqueue(trx, { ...base, ...rule, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
   }
   const assignee = alert.assigneeNow.assigneeSlackUserId;
-  if (assignee !== null && burst.admit(assignee, view, now)) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(assignee)), dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: assignee, notBefore: now }, now);
+  if (assignee !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(assignee)), dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: assignee, notBefore: now }, now);
 }
 
 /**

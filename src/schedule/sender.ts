@@ -19,6 +19,10 @@
  * - permanent errors (`channel_not_found`, `not_in_channel`, `is_archived`...):
  *   failed at once with the reason, and reported once a day per target and
  *   reason to each KPI admin by DM (itself an outbox row, unique by that key).
+ * More than ALERT_LIST_AFTER SLA posts (alerts, reminders, lead DMs) due for one
+ * channel or person in one pass go as one list, with one Acknowledge for all:
+ * a morning's tickets that reach their target in the same minute would
+ * otherwise fill the channel and the assignee's DMs, one post a second.
  * Run it only on the leader (src/schedule/scheduler.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -26,8 +30,8 @@ import type { Logger } from '../logger.js';
 import type { Locale } from '../i18n/locale.js';
 import { SlackDeliveryError, classifySlackError, isOutage, type SlackPoster } from '../slack/poster.js';
 import { LogThrottle } from '../logger.js';
-import { deliveryFailureMessage } from '../slack/blocks/alerts.js';
-import type { OutboxRow, OutboxStore } from '../store/outbox-store.js';
+import { deliveryFailureMessage, renderAlertList } from '../slack/blocks/alerts.js';
+import { FOLLOW_UP_KIND, type OutboxRow, type OutboxStore } from '../store/outbox-store.js';
 import { LanguageStore } from '../store/language-store.js';
 
 export interface SenderOptions {
@@ -69,6 +73,13 @@ export function backoffMs(attempts: number): number {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** More SLA posts than this due for one destination in one pass go as one list. */
+export const ALERT_LIST_AFTER = 5;
+/** The kinds of post a list gathers: each is an SLA alert's, and its text is one line. */
+const LISTABLE_KINDS: ReadonlySet<string> = new Set(['sla_warning', 'sla_breach', FOLLOW_UP_KIND.reminder, FOLLOW_UP_KIND.lead]);
+/** A list's lines hold about this many characters at most (its message under Slack's text budget); the others wait for the next list. */
+const LIST_TEXT = 9_000;
+
 /** Every post waits this long after Slack (or the way to it) was out: the first backoff of the row that met it. */
 const OUTAGE_PAUSE_MS = 5_000;
 
@@ -100,7 +111,7 @@ export class OutboxSender {
    * Posts Slack has, that the database could not be told of (it failed right after the post): recorded first thing in
    * the next pass, and never posted again by this sender meanwhile.
    */
-  private readonly unrecorded = new Map<number, { channel: string; ts: string; at: number }>();
+  private readonly unrecorded = new Map<number, { channel: string; ts: string | null; at: number }>();
   /** This sender's name on the rows it claims. */
   private readonly claimer = `sender:${randomBytes(8).toString('hex')}`;
 
@@ -134,10 +145,19 @@ export class OutboxSender {
     const claimed = await store.claimDue(clock(), this.options.batchSize ?? 50, this.claimMs, this.claimer);
     // A stable sort: each destination's rows keep their order.
     const rows = [...claimed].sort((a, b) => (this.heldBack.get(a.target) ?? 0) - (this.heldBack.get(b.target) ?? 0));
+    const lists = new Map<string, OutboxRow[]>();
+    for (const row of rows) if (LISTABLE_KINDS.has(row.kind) && row.alertId !== null) lists.set(row.target, [...(lists.get(row.target) ?? []), row]);
+    for (const [target, list] of lists) if (list.length <= ALERT_LIST_AFTER) lists.delete(target);
     for (const row of rows) {
+      const list = LISTABLE_KINDS.has(row.kind) ? lists.get(row.target) : undefined;
+      // A list's rows go together, at its first.
+      if (list !== undefined && list[0] !== row) continue;
+      const due = list ?? [row];
       // Stopping, or the token refused: the post in progress finishes; the rows not yet tried are handed back, due at
       // once, for the next process (or this one, once the wait is over).
-      if (this.halted || clock() < this.refusedUntil) await store.retryAt(row.id, clock(), null, false);
+      if (this.halted || clock() < this.refusedUntil) {
+        for (const waiting of due) await store.retryAt(waiting.id, clock(), null, false);
+      } else if (list !== undefined) await this.deliverList(row.target, list, report);
       else await this.deliver(row, report);
     }
     return report;
@@ -176,40 +196,7 @@ export class OutboxSender {
     try {
       posted = await poster.post(row.target, message);
     } catch (error) {
-      const failure = error instanceof SlackDeliveryError ? error : classifySlackError(error);
-      const at = clock();
-      if (failure.kind === 'rate_limited') {
-        this.pausedUntil = at + (failure.retryAfterSeconds ?? 1) * 1000;
-        this.heldBack.set(row.target, at);
-        // Slack's pacing, not a failure of the row: not counted towards maxAttempts (docs/alerts.md).
-        await store.retryAt(row.id, this.pausedUntil, failure.reason, false);
-        report.retried += 1;
-        const held = this.rateLimitLog.due('429', at);
-        if (held !== undefined) logger.warn({ outbox: row.id, target: row.target, retryAfter: failure.retryAfterSeconds, alsoLimited: held }, 'Slack rate limit: waiting as told');
-      } else if (failure.kind === 'refused') {
-        // The token, not the row: the row stays due, uncounted, and this sender claims nothing until the wait is over.
-        this.refusals += 1;
-        const pause = refusedPauseMs(this.refusals);
-        this.refusedUntil = at + pause;
-        await store.retryAt(row.id, at, failure.reason, false);
-        report.retried += 1;
-        logger.error({ reason: failure.reason, retryInSeconds: pause / 1000 }, 'Slack refuses the bot token or the workspace: nothing is posted; fix SLACK_BOT_TOKEN (or the app\'s installation) and restart. Posts wait and are tried again');
-      } else if (failure.kind === 'transient' && row.attempts + 1 < (this.options.maxAttempts ?? 10)) {
-        await store.retryAt(row.id, at + backoffMs(row.attempts), failure.reason, true);
-        if (isOutage(failure)) {
-          this.pausedUntil = Math.max(this.pausedUntil, at + OUTAGE_PAUSE_MS);
-          this.heldBack.set(row.target, at);
-        }
-        report.retried += 1;
-        logger.warn({ outbox: row.id, reason: failure.reason, attempts: row.attempts + 1 }, 'Slack delivery failed: will retry');
-      } else {
-        await store.markFailed(row.id, failure.reason);
-        report.failed += 1;
-        logger.error({ outbox: row.id, kind: row.kind, target: row.target, reason: failure.reason }, 'Slack delivery failed for good');
-        // An eNPS question to a member Slack will not DM (another app's bot user in the channel) is nobody's fault.
-        const unaskable = row.kind === 'enps_question' && failure.reason === 'cannot_dm_bot';
-        if (row.kind !== FAILURE_REPORT_KIND && !unaskable) await this.reportFailure(row, failure.reason, at);
-      }
+      await this.failed(row, error instanceof SlackDeliveryError ? error : classifySlackError(error), report);
       return;
     }
     // Posted: a database failure from here on is not Slack's, and the post must not go again.
@@ -223,6 +210,111 @@ export class OutboxSender {
       this.unrecorded.set(row.id, { ...posted, at });
       logger.error({ err: error, outbox: row.id }, 'posted to Slack, but the database could not record it: it is recorded at the next pass, and not posted again');
       throw error;
+    }
+  }
+
+  /** What a failed post does to its row (and, for Slack's own limits and a refused token, to every post). */
+  private async failed(row: OutboxRow, failure: SlackDeliveryError, report: DeliveryReport): Promise<void> {
+    const { store, clock, logger } = this.options;
+    const at = clock();
+    if (failure.kind === 'rate_limited') {
+      this.pausedUntil = at + (failure.retryAfterSeconds ?? 1) * 1000;
+      this.heldBack.set(row.target, at);
+      // Slack's pacing, not a failure of the row: not counted towards maxAttempts (docs/alerts.md).
+      await store.retryAt(row.id, this.pausedUntil, failure.reason, false);
+      report.retried += 1;
+      const held = this.rateLimitLog.due('429', at);
+      if (held !== undefined) logger.warn({ outbox: row.id, target: row.target, retryAfter: failure.retryAfterSeconds, alsoLimited: held }, 'Slack rate limit: waiting as told');
+    } else if (failure.kind === 'refused') {
+      // The token, not the row: the row stays due, uncounted, and this sender claims nothing until the wait is over.
+      this.refusals += 1;
+      const pause = refusedPauseMs(this.refusals);
+      this.refusedUntil = at + pause;
+      await store.retryAt(row.id, at, failure.reason, false);
+      report.retried += 1;
+      logger.error({ reason: failure.reason, retryInSeconds: pause / 1000 }, 'Slack refuses the bot token or the workspace: nothing is posted; fix SLACK_BOT_TOKEN (or the app\'s installation) and restart. Posts wait and are tried again');
+    } else if (failure.kind === 'transient' && row.attempts + 1 < (this.options.maxAttempts ?? 10)) {
+      await store.retryAt(row.id, at + backoffMs(row.attempts), failure.reason, true);
+      if (isOutage(failure)) {
+        this.pausedUntil = Math.max(this.pausedUntil, at + OUTAGE_PAUSE_MS);
+        this.heldBack.set(row.target, at);
+      }
+      report.retried += 1;
+      logger.warn({ outbox: row.id, reason: failure.reason, attempts: row.attempts + 1 }, 'Slack delivery failed: will retry');
+    } else {
+      await store.markFailed(row.id, failure.reason);
+      report.failed += 1;
+      logger.error({ outbox: row.id, kind: row.kind, target: row.target, reason: failure.reason }, 'Slack delivery failed for good');
+      // An eNPS question to a member Slack will not DM (another app's bot user in the channel) is nobody's fault.
+      const unaskable = row.kind === 'enps_question' && failure.reason === 'cannot_dm_bot';
+      if (row.kind !== FAILURE_REPORT_KIND && !unaskable) await this.reportFailure(row, failure.reason, at);
+    }
+  }
+
+  /**
+   * Several SLA posts for one destination as one list: each row's own text a line, one Acknowledge for all. Rows past
+   * the list's room wait for the next one. Posted, each row is sent with the list's channel but no message of its own
+   * (an Acknowledge elsewhere does not rewrite the list); refused, each row fares as its own post would.
+   */
+  private async deliverList(target: string, rows: readonly OutboxRow[], report: DeliveryReport): Promise<void> {
+    const { store, poster, clock } = this.options;
+    const gap = this.options.workspaceGapMs ?? 0;
+    if (gap > 0 && this.nextAnyPostAt > clock()) await (this.options.sleep ?? sleep)(this.nextAnyPostAt - clock());
+    const now = clock();
+    const turn = Math.max(this.pausedUntil, this.nextPostAt.get(target) ?? 0);
+    if (turn > now) {
+      for (const row of rows) await store.retryAt(row.id, turn, null, false);
+      report.deferred += rows.length;
+      return;
+    }
+    const held: { row: OutboxRow; line: string }[] = [];
+    let length = 0;
+    for (const row of rows) {
+      if (length > LIST_TEXT) {
+        await store.retryAt(row.id, now, null, false);
+        continue;
+      }
+      const message = await store.holdForPost(row.id, this.claimer, now + this.claimMs);
+      if (message === undefined) continue;
+      held.push({ row, line: message.text });
+      length += message.text.length + 3;
+    }
+    // Cancelled since the claim (acknowledged, the rule removed) down to a few: each goes as its own post.
+    if (held.length <= ALERT_LIST_AFTER) {
+      for (const { row } of held) await this.deliver(row, report);
+      return;
+    }
+    const locale = (await new LanguageStore(store.db).languages(this.options.locale)).of(target);
+    const message = renderAlertList(held.map((item) => item.line), held.map((item) => item.row.alertId ?? 0), locale);
+    this.nextPostAt.set(target, now + (this.options.paceMs ?? 1000) - PACE_JITTER_MS);
+    this.nextAnyPostAt = now + gap;
+    let posted: { channel: string; ts: string };
+    try {
+      posted = await poster.post(target, message);
+    } catch (error) {
+      const failure = error instanceof SlackDeliveryError ? error : classifySlackError(error);
+      const [first, ...rest] = held;
+      if (first !== undefined) await this.failed(first.row, failure, report);
+      // Slack's limits and a refused token are said once; the other rows wait with the first.
+      for (const { row } of rest) {
+        if (failure.kind === 'rate_limited') await store.retryAt(row.id, this.pausedUntil, failure.reason, false);
+        else if (failure.kind === 'refused') await store.retryAt(row.id, clock(), failure.reason, false);
+        else await this.failed(row, failure, report);
+      }
+      return;
+    }
+    report.sent += held.length;
+    this.refusals = 0;
+    this.heldBack.delete(target);
+    const at = clock();
+    for (const { row } of held) {
+      try {
+        await store.markSent(row.id, posted.channel, null, at);
+      } catch (error) {
+        for (const item of held) this.unrecorded.set(item.row.id, { channel: posted.channel, ts: null, at });
+        this.options.logger.error({ err: error, outbox: row.id }, 'posted to Slack, but the database could not record it: it is recorded at the next pass, and not posted again');
+        throw error;
+      }
     }
   }
 

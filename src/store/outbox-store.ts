@@ -144,7 +144,8 @@ export class OutboxStore {
     });
   }
 
-  async markSent(id: number, channel: string, ts: string, now: number): Promise<void> {
+  /** `ts` null: posted within a list of alerts, a message that is not this row's alone (not rewritten by Acknowledge). */
+  async markSent(id: number, channel: string, ts: string | null, now: number): Promise<void> {
     await this.db('alert_outbox').where({ id }).update({ state: 'sent', sent_at: now, message_channel_id: channel, message_ts: ts, last_error: null, attempts: this.db.raw('attempts + 1') });
   }
 

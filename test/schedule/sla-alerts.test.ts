@@ -291,38 +291,43 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     expect(w.posts()).toHaveLength(2);
   });
 
-  it('past 5 SLA posts to one channel or person in a sweep, the others are listed in one message with one Acknowledge for all; acknowledged there, they get no reminders', async () => {
+  it('more than 5 SLA posts due at once for one channel or person go as one list with one Acknowledge for all; acknowledged there, none is reminded; 5 go each on its own', async () => {
     for (let n = 1; n <= 8; n += 1) await ticket(`T-${n}`, T0 - 2 * HOUR + n * MIN);
     expect(await sweepSla(w.deps(), w.now)).toEqual({ alerts: 8, reminders: 0, leads: 0 });
-    for (let pass = 0; pass < 8; pass += 1) {
-      await w.sender().deliverDue();
-      w.now += 1000; // one post a second to each channel and person
-    }
-    const listed = new Map<string, string[]>();
+    await w.sender().deliverDue();
+    const ids = (text: string) => [...text.matchAll(/#(T-\d)/g)].map((match) => match[1] ?? '');
     let value = '';
     for (const channel of ['CALERTS', 'DUAYU']) {
       const posts = w.posts().filter((post) => post.channel === channel);
-      expect(posts, channel).toHaveLength(6);
-      const lists = posts.filter((post) => post.text.includes('3 more SLA alerts'));
-      expect(lists, channel).toHaveLength(1);
-      const ids = (text: string) => [...text.matchAll(/#(T-\d)/g)].map((match) => match[1] ?? '');
-      listed.set(channel, ids(lists[0]?.text ?? ''));
-      // Every ticket once: five on their own, three in the list.
-      expect([...posts.filter((post) => post !== lists[0]).flatMap((post) => ids(post.text)), ...ids(lists[0]?.text ?? '')].sort()).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5', 'T-6', 'T-7', 'T-8']);
-      const rendered = renderMessage({ text: '', blocks: lists[0]?.blocks as never });
-      expect(rendered).toContain('[Acknowledge all 3]');
-      const actions = (lists[0]?.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((block) => block.type === 'actions');
-      value = actions?.elements?.[0]?.value ?? '';
+      expect(posts, channel).toHaveLength(1);
+      expect(posts[0]?.text).toContain('8 SLA alerts came due together');
+      expect(ids(posts[0]?.text ?? '').sort()).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5', 'T-6', 'T-7', 'T-8']);
+      expect(renderMessage({ text: '', blocks: posts[0]?.blocks as never })).toContain('[Acknowledge all 8]');
+      const actions = (posts[0]?.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((block) => block.type === 'actions');
       expect(actions?.elements?.[0]?.action_id).toBe(ALERT_ACTIONS.acknowledgeAll);
-      expect(value.split(',')).toHaveLength(3);
+      value = actions?.elements?.[0]?.value ?? '';
+      expect(value.split(',')).toHaveLength(8);
     }
-    expect(listed.get('CALERTS')).toEqual(listed.get('DUAYU'));
+    // Each row is sent, within the list: no message of its own for an Acknowledge elsewhere to rewrite.
+    const rows = await w.outbox.all();
+    expect(rows.map((row) => [row.state, row.messageTs])).toEqual(Array.from({ length: 16 }, () => ['sent', null]));
     const deps = { db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
-    expect(await acknowledgeAll(value, 'ULEAD', deps)).toBe(3);
+    expect(await acknowledgeAll(value, 'ULEAD', deps)).toBe(8);
     expect(await acknowledgeAll(value, 'ULEAD', deps)).toBe(0);
-    // An hour on, the five posted on their own are reminded, each in its own message; the three acknowledged are not.
-    w.now += HOUR;
-    expect(await sweepSla(w.deps(), w.now)).toMatchObject({ reminders: 5 });
+    expect(w.slack.callsTo('chat.update')).toEqual([]);
+    w.now += 3 * HOUR;
+    expect(await sweep()).toEqual({ alerts: 0, reminders: 0, leads: 0 });
+    // Five at once go each on its own, with their buttons.
+    for (let n = 1; n <= 5; n += 1) await ticket(`U-${n}`, w.now - 2 * HOUR + n * MIN);
+    const before = w.posts().length;
+    expect(await sweepSla(w.deps(), w.now)).toMatchObject({ alerts: 5 });
+    for (let pass = 0; pass < 6; pass += 1) {
+      await w.sender().deliverDue();
+      w.now += 1000;
+    }
+    const later = w.posts().slice(before).filter((post) => post.channel === 'CALERTS');
+    expect(later).toHaveLength(5);
+    for (const post of later) expect(renderMessage({ text: '', blocks: post.blocks as never })).toContain('[Acknowledge]');
   });
 
   it('a message Slack would not update at Acknowledge (429) is rewritten at the next click on it', async () => {

@@ -146,39 +146,18 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
 }
 
 /**
- * The SLA posts of one sweep past ALERT_BURST for one channel or person (src/schedule/alert-jobs.ts), in one message:
- * a line each, and one button that acknowledges them all (as many as its value can name: Slack takes 2,000 characters).
+ * SLA alerts waiting for one channel or person all at once (src/schedule/sender.ts), in one message: each alert's own
+ * line (its message's text), and one button that acknowledges every alert listed.
  */
-export function renderAlertBurst(views: readonly TicketAlertView[], locale: Locale): SlackMessage {
-  const headline = tn(locale, 'alert.burst', views.length);
-  const lines = views.map((view) => `• ${burstLine(view, locale)}`);
-  const ids: number[] = [];
-  let length = 0;
-  for (const view of views) {
-    const more = String(view.alertId).length + (ids.length > 0 ? 1 : 0);
-    if (length + more > LIMITS.buttonValue) break;
-    ids.push(view.alertId);
-    length += more;
-  }
+export function renderAlertList(lines: readonly string[], alertIds: readonly number[], locale: Locale): SlackMessage {
+  const headline = tn(locale, 'alert.list', lines.length);
   const blocks: Block[] = [
     section(headline),
-    actions([button({ text: t(locale, 'alert.button.acknowledge_all', { n: ids.length }), actionId: ALERT_ACTIONS.acknowledgeAll, value: ids.join(','), style: 'primary' })], 'alert_burst'),
-    context([t(locale, 'alert.burst_hint')]),
-    ...lineSections(lines),
+    actions([button({ text: t(locale, 'alert.button.acknowledge_all', { n: alertIds.length }), actionId: ALERT_ACTIONS.acknowledgeAll, value: alertIds.join(','), style: 'primary' })], 'alert_list'),
+    context([t(locale, 'alert.list_hint')]),
+    ...lineSections(lines.map((line) => `• ${line}`)),
   ];
   return messageIn(locale, plain([headline, ...lines].join('\n')), blocks, LIMITS.messageBlocks, POSTED_TEXT_BUDGET);
-}
-
-function burstLine(view: TicketAlertView, locale: Locale): string {
-  const ticket = ticketLabel(view.ticket);
-  const assignee = view.assignee === null ? t(locale, 'alert.unassigned_short') : view.assignee.slackUserId !== undefined ? `<@${view.assignee.slackUserId}>` : escapeMrkdwn(view.assignee.name ?? '?');
-  if (view.kind === 'escalation') return `${t(locale, 'alert.escalation', { ticket })} · ${assignee}`;
-  const due = formatDate(locale, view.dueAt, view.timezone, { time: true, zone: true });
-  const target = t(locale, `alert.target.${view.target}`);
-  const what = view.kind === 'sla_warning'
-    ? t(locale, 'alert.burst_line.warning', { ticket, percent: formatPercent(locale, view.percent, { maximumFractionDigits: 0 }), target, due })
-    : t(locale, 'alert.burst_line.breach', { ticket, target, due });
-  return `${what} · ${assignee}${view.reminder === undefined ? '' : ` · ${t(locale, 'alert.burst_line.reminder', { n: view.reminder })}`}`;
 }
 
 function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
@@ -246,11 +225,12 @@ export function acknowledgedLine(acknowledged: { by: string; at: number }, timez
   return t(locale, 'alert.acknowledged', { user: `<@${acknowledged.by}>`, time: formatDate(locale, acknowledged.at, timezone, { time: true, zone: true }) });
 }
 
-/** The list of a burst, once its Acknowledge-all was clicked: its lines as they were, the button replaced by who and when. */
-export function acknowledgedBurst(blocks: readonly Block[], count: number, by: string, at: number, timezone: string, locale: Locale, text: string): SlackMessage {
-  const line = t(locale, 'alert.acknowledged_all', { n: count, user: `<@${by}>`, time: formatDate(locale, at, timezone, { time: true, zone: true }) });
-  const kept = blocks.filter((block) => block.type !== 'actions');
-  return { text, blocks: [...kept.slice(0, 1), context([line]), ...kept.slice(1)] };
+/** A list of alerts once its Acknowledge all was clicked: its lines as they were; the button and its hint replaced by who and when. */
+export function acknowledgedList(blocks: readonly Block[], by: string, at: number, timezone: string, locale: Locale, text: string): SlackMessage {
+  const [headline, ...rest] = blocks.filter((block) => block.type !== 'actions');
+  // The hint (a context right after the button) spoke of the button.
+  const lines = rest[0]?.type === 'context' ? rest.slice(1) : rest;
+  return { text, blocks: [...(headline === undefined ? [] : [headline]), context([acknowledgedLine({ by, at }, timezone, locale)]), ...lines] };
 }
 
 export function deliveryFailureMessage(failure: { target: string; reason: string; kind: string }, locale: Locale): SlackMessage {

@@ -17,7 +17,7 @@ import { SlaStore } from '../../store/sla-store.js';
 import { LanguageStore } from '../../store/language-store.js';
 import { tomorrowsWorkingHours } from '../../schedule/sla-alerts.js';
 import { matchKey } from '../../kpi/sla.js';
-import { ALERT_ACTIONS, acknowledgedBurst, acknowledgedLine, renderAlert, type AlertView, type TicketAlertView } from '../blocks/alerts.js';
+import { ALERT_ACTIONS, acknowledgedLine, acknowledgedList, renderAlert, type AlertView, type TicketAlertView } from '../blocks/alerts.js';
 import type { Block } from '../blocks/kit.js';
 import type { SlackPoster } from '../poster.js';
 
@@ -128,14 +128,19 @@ export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void 
     const value = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
     try {
       if (actionId === ALERT_ACTIONS.acknowledgeAll) {
-        const locale = (await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale;
-        const count = await acknowledgeAll(value, body.user.id, deps);
-        // The list itself says so, in place of its button (everyone in the channel sees who took them).
+        const updates = { failed: 0 };
+        await acknowledgeAll(value, body.user.id, deps, updates);
+        // The list says so, in place of its button (everyone in the channel sees who took them), in the list's language.
         const message = (body as { message?: { blocks?: Block[]; text?: string } }).message;
+        const channelId = body.channel?.id;
+        const languages = await new LanguageStore(deps.db).languages(deps.locale);
         if (message?.blocks !== undefined) {
-          const view = acknowledgedBurst(message.blocks, count, body.user.id, deps.clock(), deps.timezone, locale, message.text ?? '');
+          // A DM's list is in its person's language; a channel's, in the channel's.
+          const reader = channelId === undefined || channelId.startsWith('D') ? body.user.id : channelId;
+          const view = acknowledgedList(message.blocks, body.user.id, deps.clock(), deps.timezone, languages.of(reader), message.text ?? '');
           await respond({ replace_original: true, text: view.text, blocks: view.blocks });
         }
+        if (updates.failed > 0) await respond({ response_type: 'ephemeral', replace_original: false, text: t(languages.of(body.user.id), 'alert.not_updated') });
         return;
       }
       const updates = { failed: 0 };
