@@ -27,8 +27,8 @@ export interface ListenerDeps extends AnswerDeps {
 type Respond = (message: Record<string, unknown>) => Promise<unknown>;
 
 /**
- * Waits before the second and third try of an answer Slack's response URL refused for its own sake (5xx, 429, no
- * answer): the answer was computed, and the URL takes five posts within half an hour. A 4xx (the message refused) is
+ * Waits before the second and third try of an answer Slack's response URL refused for its own sake (5xx, 429, a
+ * dropped connection): the answer was computed, and the URL takes five posts within half an hour. A 4xx (the message refused) is
  * not tried again. A post Slack took but answered with an error would show twice, which beats not at all.
  */
 const RESPOND_RETRY_MS = [1_000, 3_000] as const;
