@@ -237,9 +237,11 @@ function replay(source: string, id: string, events: TicketEvent[]): OracleTicket
       tk.priority = d.priority;
     }
     if (d.team !== undefined) {
-      const into = d.team !== null && fold(d.team) === fold(ESCALATION_GROUP) && (tk.team === null || fold(tk.team) !== fold(ESCALATION_GROUP));
+      // READING (docs/sources/generic.md, `team`): a name is kept on one line, the spaces around it dropped.
+      const team = d.team === null ? null : d.team.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\s{2,}/g, ' ').trim() || null;
+      const into = team !== null && fold(team) === fold(ESCALATION_GROUP) && (tk.team === null || fold(tk.team) !== fold(ESCALATION_GROUP));
       if (!creation && into) tk.escalations.push(e.occurredAt);
-      tk.team = d.team;
+      tk.team = team;
     }
     if (d.channel !== undefined) tk.channel = d.channel;
     if (d.url !== undefined) tk.url = d.url;
