@@ -552,10 +552,20 @@ describe(`transport-level hostile input, kpibot start on ${TEST_ENGINE}`, () => 
         ['br bomb', brotliCompressSync(Buffer.alloc(64 * MiB), { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } }), 'br'],
       ];
       for (const [name, body, encoding] of cases) {
-        const { result, riseMiB } = await memoryRise(() => postGeneric(body, `encoded-${name}`, { 'content-type': 'application/json', 'content-encoding': encoding }));
-        expect([400, 401, 413, 415], name).toContain(result.status);
-        expect(json(result).error, name).toEqual(expect.any(String));
-        expect(result.ms, name).toBeLessThan(2000);
+        // Refused before the body is read: the client may still be writing when the answer comes, and a loaded machine
+        // can see the connection closed under that write (EPIPE, ECONNRESET) before it reads the answer: refused too.
+        const started = Date.now();
+        const { result, riseMiB } = await memoryRise(() =>
+          postGeneric(body, `encoded-${name}`, { 'content-type': 'application/json', 'content-encoding': encoding }).catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') throw error;
+            return undefined;
+          }),
+        );
+        if (result !== undefined) {
+          expect([400, 401, 413, 415], name).toContain(result.status);
+          expect(json(result).error, name).toEqual(expect.any(String));
+        }
+        expect(Date.now() - started, name).toBeLessThan(2000);
         expect(riseMiB, name).toBeLessThan(64);
       }
       expect(await counts()).toEqual(before);
