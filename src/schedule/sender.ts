@@ -174,42 +174,63 @@ export class OutboxSender {
   }
 
   private async deliver(row: OutboxRow, report: DeliveryReport): Promise<void> {
-    const { store, poster, clock, logger } = this.options;
-    const gap = this.options.workspaceGapMs ?? 0;
-    if (gap > 0 && this.nextAnyPostAt > clock()) await (this.options.sleep ?? sleep)(this.nextAnyPostAt - clock());
-    const now = clock();
-    const turn = Math.max(this.pausedUntil, this.nextPostAt.get(row.target) ?? 0);
-    if (turn > now) {
-      await store.retryAt(row.id, turn, null, false);
-      report.deferred += 1;
-      return;
-    }
+    const { store, poster } = this.options;
+    const now = await this.turnOf(row.target, [row], report);
+    if (now === undefined) return;
     // The claim is renewed for this post, and only if it is still ours: a row cancelled since the claim (Acknowledge)
     // is skipped, and so is one whose claim lapsed while earlier posts were slow and that another sender took.
     // The message is read as it now stands (an alert rewritten by Acknowledge or snooze).
     const message = await store.holdForPost(row.id, this.claimer, now + this.claimMs);
     if (message === undefined) return;
-    // Less a tick's drift: the row put back for its turn is then due at the next tick, a second later, not the one after.
-    this.nextPostAt.set(row.target, now + (this.options.paceMs ?? 1000) - PACE_JITTER_MS);
-    this.nextAnyPostAt = now + gap;
+    this.posting(row.target, now);
     let posted: { channel: string; ts: string };
     try {
       posted = await poster.post(row.target, message);
     } catch (error) {
-      await this.failed(row, error instanceof SlackDeliveryError ? error : classifySlackError(error), report);
+      await this.failed(row, classifySlackError(error), report);
       return;
     }
+    await this.recordPosted(row.target, [row], posted.channel, posted.ts, report);
+  }
+
+  /**
+   * Now, when it is `target`'s turn (after the workspace-wide gap, which the pass waits out); else undefined, the rows
+   * put back for its turn without counting an attempt.
+   */
+  private async turnOf(target: string, rows: readonly OutboxRow[], report: DeliveryReport): Promise<number | undefined> {
+    const { store, clock } = this.options;
+    const gap = this.options.workspaceGapMs ?? 0;
+    if (gap > 0 && this.nextAnyPostAt > clock()) await (this.options.sleep ?? sleep)(this.nextAnyPostAt - clock());
+    const now = clock();
+    const turn = Math.max(this.pausedUntil, this.nextPostAt.get(target) ?? 0);
+    if (turn <= now) return now;
+    for (const row of rows) await store.retryAt(row.id, turn, null, false);
+    report.deferred += rows.length;
+    return undefined;
+  }
+
+  /** A post to `target` starts now: its next one waits a pace, any next one the workspace gap. */
+  private posting(target: string, now: number): void {
+    // Less a tick's drift: the row put back for its turn is then due at the next tick, a second later, not the one after.
+    this.nextPostAt.set(target, now + (this.options.paceMs ?? 1000) - PACE_JITTER_MS);
+    this.nextAnyPostAt = now + (this.options.workspaceGapMs ?? 0);
+  }
+
+  /** Posted (`ts` null: within a list): each row is marked sent; one the database cannot mark is kept for the next pass. */
+  private async recordPosted(target: string, rows: readonly OutboxRow[], channel: string, ts: string | null, report: DeliveryReport): Promise<void> {
     // Posted: a database failure from here on is not Slack's, and the post must not go again.
-    report.sent += 1;
+    report.sent += rows.length;
     this.refusals = 0;
-    this.heldBack.delete(row.target);
-    const at = clock();
-    try {
-      await store.markSent(row.id, posted.channel, posted.ts, at);
-    } catch (error) {
-      this.unrecorded.set(row.id, { ...posted, at });
-      logger.error({ err: error, outbox: row.id }, 'posted to Slack, but the database could not record it: it is recorded at the next pass, and not posted again');
-      throw error;
+    this.heldBack.delete(target);
+    const at = this.options.clock();
+    for (const row of rows) {
+      try {
+        await this.options.store.markSent(row.id, channel, ts, at);
+      } catch (error) {
+        for (const unmarked of rows) this.unrecorded.set(unmarked.id, { channel, ts, at });
+        this.options.logger.error({ err: error, outbox: row.id }, 'posted to Slack, but the database could not record it: it is recorded at the next pass, and not posted again');
+        throw error;
+      }
     }
   }
 
@@ -258,15 +279,8 @@ export class OutboxSender {
    */
   private async deliverList(target: string, rows: readonly OutboxRow[], report: DeliveryReport): Promise<void> {
     const { store, poster, clock } = this.options;
-    const gap = this.options.workspaceGapMs ?? 0;
-    if (gap > 0 && this.nextAnyPostAt > clock()) await (this.options.sleep ?? sleep)(this.nextAnyPostAt - clock());
-    const now = clock();
-    const turn = Math.max(this.pausedUntil, this.nextPostAt.get(target) ?? 0);
-    if (turn > now) {
-      for (const row of rows) await store.retryAt(row.id, turn, null, false);
-      report.deferred += rows.length;
-      return;
-    }
+    const now = await this.turnOf(target, rows, report);
+    if (now === undefined) return;
     const held: { row: OutboxRow; line: string }[] = [];
     let length = 0;
     for (const row of rows) {
@@ -286,13 +300,12 @@ export class OutboxSender {
     }
     const locale = (await new LanguageStore(store.db).languages(this.options.locale)).of(target);
     const message = renderAlertList(held.map((item) => item.line), held.map((item) => item.row.alertId ?? 0), locale);
-    this.nextPostAt.set(target, now + (this.options.paceMs ?? 1000) - PACE_JITTER_MS);
-    this.nextAnyPostAt = now + gap;
+    this.posting(target, now);
     let posted: { channel: string; ts: string };
     try {
       posted = await poster.post(target, message);
     } catch (error) {
-      const failure = error instanceof SlackDeliveryError ? error : classifySlackError(error);
+      const failure = classifySlackError(error);
       const [first, ...rest] = held;
       if (first !== undefined) await this.failed(first.row, failure, report);
       // Slack's limits and a refused token are said once; the other rows wait with the first.
@@ -303,19 +316,7 @@ export class OutboxSender {
       }
       return;
     }
-    report.sent += held.length;
-    this.refusals = 0;
-    this.heldBack.delete(target);
-    const at = clock();
-    for (const { row } of held) {
-      try {
-        await store.markSent(row.id, posted.channel, null, at);
-      } catch (error) {
-        for (const item of held) this.unrecorded.set(item.row.id, { channel: posted.channel, ts: null, at });
-        this.options.logger.error({ err: error, outbox: row.id }, 'posted to Slack, but the database could not record it: it is recorded at the next pass, and not posted again');
-        throw error;
-      }
-    }
+    await this.recordPosted(target, held.map((item) => item.row), posted.channel, null, report);
   }
 
   private async reportFailure(row: OutboxRow, reason: string, now: number): Promise<void> {

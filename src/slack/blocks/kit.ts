@@ -182,7 +182,8 @@ export function message(text: string, given: readonly Block[], more: (n: number)
   const fallback = clip(text, LIMITS.fallbackText);
   // A row whose every button was left out (actions()) is no row: Slack refuses an empty actions block.
   const blocks = given.filter((block) => block.type !== 'actions' || block.elements.length > 0);
-  const sizes = blocks.map(textLength);
+  // Text is measured only for a message held to a budget (a post): a reply is not.
+  const sizes = maxText === Infinity ? blocks.map(() => 0) : blocks.map(textLength);
   if (blocks.length <= max && sizes.reduce((sum, size) => sum + size, 0) <= maxText) return { text: fallback, blocks: [...blocks] };
   // Past either limit: as many blocks as leave room for the closing line.
   let count = 0;

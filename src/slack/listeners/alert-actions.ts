@@ -42,19 +42,8 @@ const HOUR = 3_600_000;
  */
 export async function acknowledgeAll(value: string | undefined, userId: string, deps: AlertActionDeps, updates: { failed: number } = { failed: 0 }): Promise<number> {
   const ids = [...new Set((value ?? '').split(',').map(Number).filter((id) => Number.isInteger(id) && id > 0))].slice(0, 500);
-  const alerts = new AlertStore(deps.db);
-  const outbox = new OutboxStore(deps.db);
-  const now = deps.clock();
   let acknowledged = 0;
-  for (const id of ids) {
-    const before = await alerts.alert(id);
-    if (before === undefined || before.acknowledgedAt !== null) continue;
-    const after = await alerts.acknowledge(id, userId, now);
-    await outbox.cancelFollowUpsOfAlert(id);
-    if (after === undefined) continue;
-    acknowledged += 1;
-    await updateMessages(after, outbox, deps, updates);
-  }
+  for (const id of ids) if ((await handleAlertAction(ALERT_ACTIONS.acknowledge, String(id), userId, deps, updates)) === 'acknowledged') acknowledged += 1;
   return acknowledged;
 }
 
