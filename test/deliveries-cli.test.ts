@@ -47,7 +47,7 @@ describe(`kpibot outbox on ${TEST_ENGINE}`, () => {
     testDb = undefined;
   });
 
-  it('lists the latest posts to Slack and how each went: sent, waiting with the next try and the last error, failed with why', async () => {
+  it('lists the latest posts to Slack and how each went: sent (and how late), waiting with the next try and the last error, failed with why; and how late the posts still due are', async () => {
     testDb = await createTestDatabase();
     const env = { DATABASE_URL: testDb.url };
     const db = openDatabase(testDb.config);
@@ -60,24 +60,34 @@ describe(`kpibot outbox on ${TEST_ENGINE}`, () => {
       await outbox.enqueue({ dedupeKey: 'd1', kind: 'digest', target: 'CSUPPORT', message, notBefore: at }, at);
       await outbox.enqueue({ dedupeKey: 'b1', kind: 'sla_breach', target: 'CGONE', message, notBefore: at }, at + 1000);
       await outbox.enqueue({ dedupeKey: 'm1', kind: 'sla_breach', target: 'UAYU', message, notBefore: at }, at + 2000);
-      const [sent, gone, waiting] = (await outbox.all()).map((row) => row.id);
+      // Held back by Slack's pace, then sent 3 minutes after it fell due.
+      await outbox.enqueue({ dedupeKey: 'd2', kind: 'digest', target: 'CBUSY', message, notBefore: at + 3000 }, at + 3000);
+      const [sent, gone, waiting, busy] = (await outbox.all()).map((row) => row.id);
       await outbox.markSent(Number(sent), 'CSUPPORT', '1.1', at + 5000);
       await outbox.markFailed(Number(gone), 'channel_not_found');
       await outbox.retryAt(Number(waiting), at + 60_000, 'http_503', true);
+      await outbox.retryAt(Number(busy), at + 90_000, null, false);
+      await outbox.markSent(Number(busy), 'CBUSY', '1.2', at + 183_000);
     } finally {
       await db.destroy();
     }
     const all = runKpibot(['outbox'], env);
     expect(all.status).toBe(0);
     expect(all.stdout.trim().split('\n')).toEqual([
+      // The post still waiting has been due since 10:00 (its retry at 10:01 does not make it less late).
+      expect.stringMatching(/^1 post is due and not yet sent; the longest waiting has been due since 2026-11-01T10:00:00\.000Z \(\d+ d( \d+ h)?\)$/),
+      expect.stringMatching(/^2026-11-01T10:00:03\.000Z +#\d+ +digest +CBUSY +sent 2026-11-01T10:03:03\.000Z, 3 min after it was due$/),
       expect.stringMatching(/^2026-11-01T10:00:02\.000Z +#\d+ +sla_breach +UAYU +waiting: next try 2026-11-01T10:01:00\.000Z, last error http_503 \(1 try\)$/),
       expect.stringMatching(/^2026-11-01T10:00:01\.000Z +#\d+ +sla_breach +CGONE +failed: channel_not_found \(1 try\)$/),
       expect.stringMatching(/^2026-11-01T10:00:00\.000Z +#\d+ +digest +CSUPPORT +sent 2026-11-01T10:00:05\.000Z$/),
     ]);
-    expect(runKpibot(['outbox', '--failed'], env).stdout).toMatch(/^[^\n]+CGONE[^\n]+\n$/);
-    expect(runKpibot(['outbox', '--waiting'], env).stdout).toMatch(/^[^\n]+UAYU[^\n]+\n$/);
-    const json = runKpibot(['outbox', '--json', '--limit', '1'], env);
-    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'sla_breach', target: 'UAYU', state: 'pending', attempts: 1, lastError: 'http_503', nextAttemptAt: '2026-11-01T10:01:00.000Z' });
+    expect(runKpibot(['outbox', '--failed'], env).stdout).toMatch(/^1 post is due[^\n]+\n[^\n]+CGONE[^\n]+\n$/);
+    expect(runKpibot(['outbox', '--waiting'], env).stdout).toMatch(/^1 post is due[^\n]+\n[^\n]+UAYU[^\n]+\n$/);
+    const json = runKpibot(['outbox', '--json', '--limit', '2'], env);
+    expect(json.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
+      expect.objectContaining({ kind: 'digest', target: 'CBUSY', state: 'sent', dueAt: '2026-11-01T10:00:03.000Z', sentAt: '2026-11-01T10:03:03.000Z' }),
+      expect.objectContaining({ kind: 'sla_breach', target: 'UAYU', state: 'pending', attempts: 1, lastError: 'http_503', nextAttemptAt: '2026-11-01T10:01:00.000Z', dueAt: '2026-11-01T10:00:00.000Z', id: expect.any(Number) }),
+    ]);
     expect(runKpibot(['outbox', '--failed', '--waiting'], env)).toMatchObject({ status: 2, stderr: 'kpibot: --failed and --waiting list different posts: give one\n' });
   });
 });

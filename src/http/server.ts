@@ -9,6 +9,7 @@ import { HttpError, KpiBotError, describeError } from '../errors.js';
 import { LogThrottle, type Logger } from '../logger.js';
 import { isUnavailableError, pingDatabase, type Database } from '../store/database.js';
 import { sendError, sendJson } from './respond.js';
+import { OutboxStore } from '../store/outbox-store.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
 
@@ -39,7 +40,16 @@ export function buildRoutes(deps: HttpServerDeps): Route[] {
     path: '/healthz',
     handler: async (_req, res) => {
       const databaseUp = await pingDatabase(deps.db);
-      sendJson(res, databaseUp ? 200 : 503, { status: databaseUp ? 'ok' : 'unavailable', database: databaseUp ? 'ok' : 'unreachable' });
+      if (!databaseUp) {
+        sendJson(res, 503, { status: 'unavailable', database: 'unreachable' });
+        return;
+      }
+      // The outbox is the database's, whichever process sends it: how many posts are due and unsent, and how late the
+      // longest-waiting is (0 when none is due). Information for monitoring; the process is healthy either way.
+      const now = Date.now();
+      const backlog = await new OutboxStore(deps.db).backlog(now).catch(() => undefined);
+      const outbox = backlog === undefined ? {} : { outbox: { due: backlog.due, late_seconds: backlog.oldestDueAt === null ? 0 : Math.max(0, Math.floor((now - backlog.oldestDueAt) / 1000)) } };
+      sendJson(res, 200, { status: 'ok', database: 'ok', ...outbox });
     },
   });
   routes.push({

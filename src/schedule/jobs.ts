@@ -81,6 +81,7 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
     { name: 'thresholds', everyMs: 60_000, run: (now) => evaluateThresholds(alertDeps, now) },
     { name: 'digests', everyMs: 60_000, run: (now) => runDigests({ db, locale: config.kpi.locale, logger }, now) },
   ];
+  jobs.push(outboxWatchJob(new OutboxStore(db), logger));
   if (config.payloadRetentionDays > 0) jobs.push(retentionJob(db, config.payloadRetentionDays, logger));
   const lease = new LeaderLease(db, { name: LEASE_NAME, holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, ttlMs: LEASE_TTL_MS, clock });
   const scheduler = new Scheduler({ lease, jobs, clock, logger });
@@ -116,6 +117,45 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
       return scheduler.stop(waitMs);
     },
     drain: (waitMs) => within(Promise.allSettled([...afterDeliveries, sender.idle()]), waitMs),
+  };
+}
+
+/** A post still unsent this long after it fell due means the outbox is behind: the watch says so (warn). */
+export const OUTBOX_LATE_MS = 5 * 60_000;
+/** ... and this long, an error: SLA alerts this late have lost their point. */
+export const OUTBOX_VERY_LATE_MS = 30 * 60_000;
+/** While posts run late, the watch repeats its line this often. */
+const OUTBOX_LATE_REPEAT_MS = 15 * 60_000;
+
+/**
+ * Every minute: whether posts to Slack run late (OutboxStore.backlog: the longest-waiting due post). Slack's pace (one
+ * post a second per channel, a few hundred a minute per workspace), a refused token, an outage or a sender that no
+ * longer runs all show here as one thing an operator can watch for: a `warn` line once a post is 5 minutes late, an
+ * `error` from 30, repeated every 15 minutes while it lasts, and an `info` line once the outbox has caught up.
+ */
+export function outboxWatchJob(store: OutboxStore, logger: Logger): Job {
+  let lateSince: number | undefined;
+  let saidAt = Number.NEGATIVE_INFINITY;
+  return {
+    name: 'outbox-watch',
+    everyMs: 60_000,
+    run: async (now) => {
+      const backlog = await store.backlog(now);
+      const lateMs = backlog.oldestDueAt === null ? 0 : now - backlog.oldestDueAt;
+      if (lateMs >= OUTBOX_LATE_MS) {
+        lateSince ??= now;
+        if (now - saidAt < OUTBOX_LATE_REPEAT_MS) return;
+        saidAt = now;
+        const line = { due: backlog.due, oldestDueAt: new Date(backlog.oldestDueAt ?? now).toISOString(), lateMinutes: Math.floor(lateMs / 60_000) };
+        const message = 'outbox: posts to Slack are late (`kpibot outbox --waiting` lists them with their last error)';
+        if (lateMs >= OUTBOX_VERY_LATE_MS) logger.error(line, message);
+        else logger.warn(line, message);
+      } else if (lateSince !== undefined) {
+        logger.info({ due: backlog.due, lateNoticedAt: new Date(lateSince).toISOString() }, 'outbox: posts to Slack are on time again');
+        lateSince = undefined;
+        saidAt = Number.NEGATIVE_INFINITY;
+      }
+    },
   };
 }
 

@@ -46,6 +46,13 @@ export interface OutboxRow {
   readonly sentAt: number | null;
 }
 
+/** The posts due and not yet sent (OutboxStore.backlog). */
+export interface OutboxBacklog {
+  readonly due: number;
+  /** When the longest-waiting of them first fell due (epoch ms); null when none is due. */
+  readonly oldestDueAt: number | null;
+}
+
 /** One post as `kpibot outbox` lists it. */
 export interface OutboxListing {
   readonly id: number;
@@ -54,6 +61,8 @@ export interface OutboxListing {
   readonly state: OutboxState;
   readonly attempts: number;
   readonly nextAttemptAt: number;
+  /** When the post first fell due; null for a post settled before `due_at` was kept. */
+  readonly dueAt: number | null;
   readonly lastError: string | null;
   readonly sentAt: number | null;
   readonly createdAt: number;
@@ -100,6 +109,7 @@ export async function enqueue(trx: Knex | Knex.Transaction, row: NewOutboxRow, n
       state: 'pending',
       attempts: 0,
       next_attempt_at: row.notBefore,
+      due_at: row.notBefore,
       ticket_id: row.ticketId ?? null,
       alert_rule_id: row.alertRuleId ?? null,
       alert_id: row.alertId ?? null,
@@ -199,13 +209,23 @@ export class OutboxStore {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /**
+   * The posts due by `now` and not yet sent, and when the longest-waiting of them first fell due (`due_at`, which a
+   * put-back for pacing, a 429 or a retry does not move): a sender keeping up leaves none waiting more than seconds.
+   */
+  async backlog(now: number): Promise<OutboxBacklog> {
+    const row = (await this.db('alert_outbox').whereIn('state', ['pending', 'sending']).where('due_at', '<=', now).first(this.db.raw('count(*) as due'), this.db.raw('min(due_at) as oldest'))) as { due: number | string; oldest: number | string | null } | undefined;
+    const due = Number(row?.due ?? 0);
+    return { due, oldestDueAt: due === 0 || row?.oldest == null ? null : Number(row.oldest) };
+  }
+
   /** The latest posts, newest first, without their messages (`kpibot outbox`): in the given states, else all. */
   async recent(options: { states?: readonly OutboxState[]; limit: number }): Promise<OutboxListing[]> {
-    const query = this.db('alert_outbox').select('id', 'kind', 'channel_id', 'state', 'attempts', 'next_attempt_at', 'last_error', 'sent_at', 'created_at').orderBy('id', 'desc').limit(options.limit);
+    const query = this.db('alert_outbox').select('id', 'kind', 'channel_id', 'state', 'attempts', 'next_attempt_at', 'due_at', 'last_error', 'sent_at', 'created_at').orderBy('id', 'desc').limit(options.limit);
     if (options.states !== undefined) void query.whereIn('state', options.states);
-    const rows = (await query) as { id: number; kind: string; channel_id: string; state: OutboxState; attempts: number; next_attempt_at: number; last_error: string | null; sent_at: number | null; created_at: number }[];
+    const rows = (await query) as { id: number; kind: string; channel_id: string; state: OutboxState; attempts: number; next_attempt_at: number; due_at: number | null; last_error: string | null; sent_at: number | null; created_at: number }[];
     return rows.map((row) => ({
-      id: row.id, kind: row.kind, target: row.channel_id, state: row.state, attempts: row.attempts, nextAttemptAt: Number(row.next_attempt_at),
+      id: Number(row.id), kind: row.kind, target: row.channel_id, state: row.state, attempts: row.attempts, nextAttemptAt: Number(row.next_attempt_at), dueAt: row.due_at === null ? null : Number(row.due_at),
       lastError: row.last_error, sentAt: row.sent_at === null ? null : Number(row.sent_at), createdAt: Number(row.created_at),
     }));
   }

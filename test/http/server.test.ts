@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+import { OutboxStore } from '../../src/store/outbox-store.js';
 
 const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'.replace(/[yz]/g, 'f');
 
@@ -21,12 +22,29 @@ describe(`HTTP server on ${TEST_ENGINE}`, () => {
     const ok = await fetch(`${bot.url}/healthz`);
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await ok.json()).toEqual({ status: 'ok', database: 'ok' });
+    expect(await ok.json()).toEqual({ status: 'ok', database: 'ok', outbox: { due: 0, late_seconds: 0 } });
 
     await bot.db.destroy();
     const down = await fetch(`${bot.url}/healthz`);
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({ status: 'unavailable', database: 'unreachable' });
+  });
+
+  it('GET /healthz tells how many posts to Slack are due and unsent, and how late the longest-waiting is; still 200', async () => {
+    bot = await startTestBot({ SCHEDULER: 'off' });
+    const outbox = new OutboxStore(bot.db);
+    const now = Date.now();
+    const message = { text: 'x', blocks: [] };
+    await outbox.enqueue({ dedupeKey: 'h1', kind: 'digest', target: 'C1', message, notBefore: now - 600_000 }, now - 600_000);
+    await outbox.enqueue({ dedupeKey: 'h2', kind: 'sla_breach', target: 'C2', message, notBefore: now - 60_000 }, now - 60_000);
+    // Held by quiet hours for an hour: not due.
+    await outbox.enqueue({ dedupeKey: 'h3', kind: 'sla_breach', target: 'C3', message, notBefore: now + 3_600_000 }, now);
+    const health = await fetch(`${bot.url}/healthz`);
+    expect(health.status).toBe(200);
+    const body = (await health.json()) as { outbox: { due: number; late_seconds: number } };
+    expect(body).toMatchObject({ status: 'ok', database: 'ok', outbox: { due: 2 } });
+    expect(body.outbox.late_seconds).toBeGreaterThanOrEqual(600);
+    expect(body.outbox.late_seconds).toBeLessThan(660);
   });
 
   it('answers unknown paths, wrong methods and unknown sources with a JSON reason', async () => {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { engineOf, openDatabase, type Database } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
 import { OutboxSender } from '../../src/schedule/sender.js';
+import { outboxWatchJob } from '../../src/schedule/jobs.js';
 import { createPostingClient, webClientPoster } from '../../src/slack/poster.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
@@ -114,6 +115,45 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
     // The 429 was Slack's pacing, not a failed attempt: only the post counts towards the 10 attempts.
     expect(await store.byKey('rl')).toMatchObject({ state: 'sent', attempts: 1 });
+  });
+
+  it('the watch says when posts run late, by when each first fell due (a put-back does not hide it): warn from 5 min, error from 30, every 15 min, then once on time again', async () => {
+    // Slack holds the app back with a 429 every time: each pass puts the rows back for later.
+    let limited = true;
+    slack.answer('chat.postMessage', (call) => (limited ? { status: 429, headers: { 'retry-after': '60' }, body: { ok: false, error: 'ratelimited' } } : { body: { ok: true, channel: call.args.channel, ts: '1.1' } }));
+    for (const n of [1, 2, 3]) await store.enqueue({ dedupeKey: `late${n}`, kind: 'digest', target: `CLATE${n}`, message: message(`late ${n}`), notBefore: T0 }, T0);
+    // A post held by quiet hours until later is not late.
+    await store.enqueue({ dedupeKey: 'quiet', kind: 'sla_breach', target: 'CQUIET', message: message('quiet'), notBefore: T0 + 3 * 3600_000 }, T0);
+    const lines: { level: string; msg: string; due?: number; lateMinutes?: number; oldestDueAt?: string }[] = [];
+    const watch = outboxWatchJob(store, createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) }));
+    const s = sender();
+    const MIN = 60_000;
+    for (let minute = 0; minute <= 35; minute += 1) {
+      now = T0 + minute * MIN;
+      await s.deliverDue();
+      await watch.run(now);
+      if (minute === 4) {
+        expect(lines).toEqual([]);
+        expect(await store.backlog(now)).toEqual({ due: 3, oldestDueAt: T0 });
+        // Every row was put back past its due time, still late by that time.
+        expect((await store.all()).filter((row) => row.target.startsWith('CLATE')).every((row) => row.nextAttemptAt > T0)).toBe(true);
+      }
+    }
+    expect(lines.map((line) => [line.level, line.lateMinutes, line.due, line.oldestDueAt])).toEqual([
+      ['warn', 5, 3, new Date(T0).toISOString()],
+      ['warn', 20, 3, new Date(T0).toISOString()],
+      ['error', 35, 3, new Date(T0).toISOString()],
+    ]);
+    expect(lines[0]?.msg).toContain('kpibot outbox --waiting');
+    // Slack takes posts again: once they are out, one line says so, and no more.
+    limited = false;
+    now += 2 * MIN;
+    await s.deliverDue();
+    await watch.run(now);
+    now += MIN;
+    await watch.run(now);
+    expect(lines.slice(3).map((line) => [line.level, line.msg, line.due])).toEqual([['info', 'outbox: posts to Slack are on time again', 0]]);
+    expect(await store.backlog(now)).toEqual({ due: 0, oldestDueAt: null });
   });
 
   it('a transient error is retried with backoff', async () => {

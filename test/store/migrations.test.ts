@@ -11,7 +11,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 33;
+const MIGRATIONS = 34;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -100,6 +100,9 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasColumn('digest_subscriptions', 'breakdown')).toBe(true);
     expect(await db.schema.hasTable('kpi_goals')).toBe(true);
     expect(await db.schema.hasTable('escalations_to_alert')).toBe(true);
+    expect(await db.schema.hasColumn('alert_outbox', 'due_at')).toBe(true);
+    expect(await migrateDown(db)).toBe('20261125000042_outbox_due_at');
+    expect(await db.schema.hasColumn('alert_outbox', 'due_at')).toBe(false);
     expect(await migrateDown(db)).toBe('20261124000041_jira_requester_replies');
     expect(await migrateDown(db)).toBe('20261124000040_escalations_to_alert');
     expect(await db.schema.hasTable('escalations_to_alert')).toBe(false);
