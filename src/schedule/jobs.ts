@@ -86,7 +86,7 @@ export function startScheduledJobs(input: JobsInput): ScheduledJobs {
   const lease = new LeaderLease(db, { name: LEASE_NAME, holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, ttlMs: LEASE_TTL_MS, clock });
   const scheduler = new Scheduler({ lease, jobs, clock, logger });
   if (slack.app !== undefined) {
-    registerAlertActions(slack.app, { db, poster, clock, locale: config.kpi.locale, timezone: config.kpi.timezone, logger });
+    registerAlertActions(slack.app, { db, poster, clock, locale: config.kpi.locale, timezone: config.kpi.timezone, logger, leadAfterSeconds: config.alerts.escalateAfterMinutes * 60 });
     registerEnpsActions(slack.app, { db, poster, clock, locale: config.kpi.locale, logger });
   }
   /** After-delivery work in progress (afterDelivery), for drain. */

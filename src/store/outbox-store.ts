@@ -46,6 +46,16 @@ export interface OutboxRow {
   readonly sentAt: number | null;
 }
 
+/** A posted message of an alert, and whether it was a reminder (which) or the lead's DM. */
+export interface PostedOfAlert {
+  /** Where the message is: a DM's own id for a person. */
+  readonly channel: string;
+  readonly ts: string;
+  /** Whom it was for: the channel, or the person's user id. */
+  readonly target: string;
+  readonly followUp?: { readonly kind: 'reminder'; readonly n: number } | { readonly kind: 'lead' };
+}
+
 /** The posts due and not yet sent (OutboxStore.backlog). */
 export interface OutboxBacklog {
   readonly due: number;
@@ -199,9 +209,14 @@ export class OutboxStore {
 
   /** The messages already posted for an alert, to update in place. */
   /** Where each posted message of the alert is (`channel`: a DM's own id for a person) and whom it was for (`target`). */
-  async postedOfAlert(alertId: number): Promise<{ channel: string; ts: string; target: string }[]> {
-    const rows = (await this.db('alert_outbox').select('message_channel_id', 'message_ts', 'channel_id').where({ alert_id: alertId, state: 'sent' }).whereNotNull('message_ts').orderBy('id')) as { message_channel_id: string; message_ts: string; channel_id: string }[];
-    return rows.map((row) => ({ channel: row.message_channel_id, ts: row.message_ts, target: row.channel_id }));
+  async postedOfAlert(alertId: number): Promise<PostedOfAlert[]> {
+    const rows = (await this.db('alert_outbox').select('message_channel_id', 'message_ts', 'channel_id', 'kind', 'dedupe_key').where({ alert_id: alertId, state: 'sent' }).whereNotNull('message_ts').orderBy('id')) as { message_channel_id: string; message_ts: string; channel_id: string; kind: string; dedupe_key: string }[];
+    return rows.map((row) => {
+      // A reminder's key ends `:reminder<n>:channel` or `:reminder<n>:dm` (src/schedule/alert-jobs.ts).
+      const reminder = row.kind === FOLLOW_UP_KIND.reminder ? /:reminder(\d+):(?:channel|dm)$/.exec(row.dedupe_key)?.[1] : undefined;
+      const followUp = row.kind === FOLLOW_UP_KIND.lead ? ({ kind: 'lead' } as const) : reminder === undefined ? undefined : ({ kind: 'reminder', n: Number(reminder) } as const);
+      return { channel: row.message_channel_id, ts: row.message_ts, target: row.channel_id, ...(followUp === undefined ? {} : { followUp }) };
+    });
   }
 
   async byKey(dedupeKey: string): Promise<OutboxRow | undefined> {

@@ -341,8 +341,10 @@ describe(`digests through a simulated month, against an oracle from alerts.md, o
         const text = (JSON.parse(row.payload) as { text: string }).text;
         const period = digestPeriod(sub.kind, sub.zone, e.at);
         const volume = created.filter((c) => c >= period.from && c < period.to).length;
-        const head = `Support digest: ${period.word} · Ticket volume: ${volume} ·`;
-        if (!text.startsWith(head)) problems.push(`${label} at ${fmt(e.at)}: wanted "${head}" (${fmt(period.from)}..${fmt(period.to)}), got "${text.slice(0, 60)}"`);
+        // The notification text: the title, what stands now, then the period's figures.
+        const head = `Support digest: ${period.word} · `;
+        const figure = ` · Ticket volume: ${volume} · `;
+        if (!text.startsWith(head) || !text.includes(figure)) problems.push(`${label} at ${fmt(e.at)}: wanted "${head}…${figure}" (${fmt(period.from)}..${fmt(period.to)}), got "${text.slice(0, 100)}"`);
       }
     }
     return { problems, occurrences, subs: subs.length, ticks: clock.length };

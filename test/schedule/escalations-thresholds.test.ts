@@ -56,6 +56,8 @@ describe(`escalation alerts at ingest on ${TEST_ENGINE}`, () => {
     const text = renderMessage({ text: '', blocks: posts[0]?.args.blocks as never });
     expect(text).toContain('Ticket escalated');
     expect(text).toContain('#T-77');
+    // The notification says whose it is, not only which ticket.
+    for (const post of posts) expect(String(post.args.text)).toMatch(/^Ticket escalated: <[^>]+\|#T-77> · Team: Tier 1$/);
     // The same delivery again changes nothing.
     await send('msg_2', [{ type: 'ticket.escalated', id: 'e3', occurred_at: new Date(now).toISOString(), ticket: { id: 'T-77' } }]);
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -223,6 +223,25 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     expect(lead).toHaveLength(1);
     expect(renderMessage({ text: '', blocks: lead[0]?.blocks as never })).toContain('Raised to you as team lead');
     expect(renderMessage({ text: '', blocks: posts[2]?.blocks as never })).toContain('Reminder 1');
+    // The notification text says why each came (or a reminder reads as the breach again, and the lead does not know why).
+    const breach = 'SLA breached: #T-5 missed its first response target, due';
+    expect(posts.map((post) => post.text.replace(/<[^|>]+\|(#T-5)>/, '$1').replace(/ due .*$/, ' due'))).toEqual([
+      breach, breach,
+      `Reminder 1: nobody has acknowledged this yet. ${breach}`, `Reminder 1: nobody has acknowledged this yet. ${breach}`,
+      `Reminder 2: nobody has acknowledged this yet. ${breach}`, `Reminder 2: nobody has acknowledged this yet. ${breach}`,
+      `Raised to you as team lead: nobody acknowledged this breach within 1 h 30 min. ${breach}`,
+    ]);
+    // Acknowledged: every message says so first; a reminder and the lead's DM still say why they came.
+    const [alert] = await w.db('alerts').select('id');
+    const deps = { db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, timezone: 'UTC', logger: silentLogger(), leadAfterSeconds: 90 * 60 };
+    expect(await handleAlertAction(ALERT_ACTIONS.acknowledge, String(alert.id), 'UBOSS', deps)).toBe('acknowledged');
+    const updates = w.slack.callsTo('chat.update');
+    expect(updates).toHaveLength(7);
+    for (const update of updates) expect(String(update.args.text)).toMatch(/^Acknowledged by <@UBOSS> on [^.]+\. SLA breached: /);
+    const updated = updates.map((update) => renderMessage({ text: '', blocks: update.args.blocks as never }));
+    expect(updated.filter((text) => text.includes('Reminder 1: nobody'))).toHaveLength(2);
+    expect(updated.filter((text) => text.includes('Reminder 2: nobody'))).toHaveLength(2);
+    expect(updated.filter((text) => text.includes('Raised to you as team lead: nobody acknowledged this breach within 1 h 30 min.'))).toHaveLength(1);
   });
 
   it('a breach\'s reminders and the lead\'s DM follow the ticket to its new assignee, and name them', async () => {
@@ -353,6 +372,7 @@ describe(`SLA alerts on ${TEST_ENGINE}`, () => {
     const deps = { db: w.db, poster: w.poster, clock: w.clock, locale: 'en' as const, timezone: 'UTC', logger: silentLogger() };
     expect(await handleAlertAction(ALERT_ACTIONS.snooze1h, String(alert.id), 'UAYU', deps)).toBe('snoozed');
     expect(renderMessage({ text: '', blocks: w.slack.callsTo('chat.update')[0]?.args.blocks as never })).toContain('Snoozed by @UAYU');
+    expect(String(w.slack.callsTo('chat.update')[0]?.args.text)).toMatch(/^Snoozed by <@UAYU> until [^.]+\. SLA breached: /);
     w.now = T0 + 60 * MIN; // a reminder would be due now without the snooze
     expect((await sweep()).reminders).toBe(0);
     w.now = T0 + 69 * MIN;

@@ -613,6 +613,8 @@ describe(`the bot when Slack's Web API fails, on ${TEST_ENGINE}`, () => {
     const rewritten = answers()[0]?.args ?? {};
     expect(rewritten.replace_original).toBe('true');
     expect(String(rewritten.blocks)).toContain('Acknowledged by <@ULEAD>');
+    // The notification text says so first (what the conversation list and screen readers show), then the list as it was.
+    expect(String(rewritten.text)).toMatch(/^Acknowledged by <@ULEAD> on [^\n]+\. 7 SLA alerts came due together/);
     expect(String(rewritten.blocks)).not.toContain('alert_acknowledge_all');
     expect(String(rewritten.blocks)).not.toContain('stops their reminders');
     expect(String(rewritten.blocks)).toContain('#T-7');

@@ -85,11 +85,12 @@ function expectWithinLimits(message: SlackMessage, maxBlocks: number = LIMITS.me
     }
     if (block.type === 'context') expect((block.elements as unknown[]).length).toBeLessThanOrEqual(LIMITS.contextElements);
     if (block.type === 'actions') {
-      const elements = block.elements as { text: { text: string }; value?: string }[];
+      const elements = block.elements as { text: { text: string }; value?: string; accessibility_label?: string }[];
       expect(elements.length).toBeLessThanOrEqual(LIMITS.actionsElements);
       for (const element of elements) {
         expect(element.text.text.length).toBeLessThanOrEqual(LIMITS.buttonText);
         expect((element.value ?? '').length).toBeLessThanOrEqual(LIMITS.buttonValue);
+        expect((element.accessibility_label ?? '').length).toBeLessThanOrEqual(LIMITS.accessibilityLabel);
       }
     }
   }
@@ -242,6 +243,34 @@ describe('a metric reply', () => {
     // Where the metric is named, not counted (Explain), it keeps its full name.
     expect((explainView({ metric: 'resolved' }, 'en').blocks[0] as unknown as { text: { text: string } }).text.text).toBe('Resolved vs unresolved');
   });
+  it('an alert\'s buttons are read out with their ticket (a channel holds many "Acknowledge"), and the eNPS scale\'s ends with their meaning', () => {
+    const labels = (view: SlackMessage) => (view.blocks as unknown as { type: string; elements?: { text: { text: string }; accessibility_label?: string }[] }[]).flatMap((block) => (block.type === 'actions' ? (block.elements ?? []) : [])).map((element) => [element.text.text, element.accessibility_label]);
+    const alert = renderAlert({ kind: 'sla_breach', alertId: 1, ticket: { externalId: '48213', url: 'https://help.example.com/t/48213', priority: null, team: null }, target: 'firstResponse', dueAt: NOW, at: NOW, percent: 100, assignee: null, timezone: 'UTC' }, 'tr');
+    expect(labels(alert)).toEqual([
+      ['Onayla', 'Onayla #48213'], ['1 sa ertele', '1 sa ertele #48213'], ['4 sa ertele', '4 sa ertele #48213'], ['Yarına ertele', 'Yarına ertele #48213'], ['Yardım masasında aç', 'Yardım masasında aç #48213'],
+    ]);
+    const enps = labels(enpsQuestionView({ surveyId: 7, question: null }, 'en'));
+    expect(enps[0]).toEqual(['0', '0 = not at all likely']);
+    expect(enps[10]).toEqual(['10', '10 = extremely likely']);
+    expect(enps.slice(1, 10).every(([, label]) => label === undefined)).toBe(true);
+  });
+
+  it('a summary, a breakdown and a digest name their period and filters in the notification text, and a digest what stands now before the period\'s figures', () => {
+    const resolved = result('resolved', DETAILS.resolved ?? {}, 10);
+    const week = resolvePeriod('7d', NOW, 'Asia/Jakarta');
+    const summary = summaryView({ metrics: [resolved], period: week, filters: { team: 'Billing' }, shared: false }, 'en');
+    expect(summary.text).toBe('Support KPIs · last 7 days · filters: Team: Billing · Resolved: 10');
+    const digest = digestView({ metrics: [resolved], period, filters: { team: 'Billing' }, backlog: 4, overdue: 1, oldestOverdue: [], highlights: [], now: NOW }, 'id');
+    expect(digest.text).toMatch(/^[^·]+ · Tim: Billing · [^·]+: 4 · [^·]+: 1 · Selesai: 10/);
+  });
+
+  it('a move from a previous 0 (no percent to give) says "up from 0" in words, not a bare arrow, in every language', () => {
+    const fromZero: MetricResult = { ...result('backlog', DETAILS.backlog ?? {}, 2), previous: { value: 0, n: 0 }, change: null, trend: 'worse' };
+    const texts = LOCALES.map((locale) => metricView({ result: fromZero, period, filters: {}, now: NOW, shared: false }, locale).text);
+    expect(texts[0]).toMatch(/^Backlog: 2 \(▲ up from 0 · worse\) · /);
+    for (const [index, locale] of LOCALES.entries()) expect(texts[index], locale).toContain(`▲ ${t(locale, 'trend.up_from', { value: '0' })} · ${t(locale, 'trend.worse')}`);
+  });
+
   it('gives each agent\'s CSAT with the number of answers behind it, so 100% from one answer reads as such; none without a score', () => {
     const rows: AgentRow[] = [
       { ...(agents[1] as AgentRow), name: 'Ayu', csat: 100, csatAnswers: 1 },
@@ -384,6 +413,17 @@ describe('long lists in sections of whole lines', () => {
     }
   });
 
+  it('a list of SLA alerts is not headed with the word the language uses for a warning (it holds breaches too), nor is a breach\'s reminder', () => {
+    for (const locale of LOCALES) {
+      // "*SLA warning*" / "*Peringatan SLA*" / "*Amaran SLA*" / "*SLA uyarısı*": the warning's own label.
+      const warning = /\*([^*]+)\*/.exec(t(locale, 'alert.sla_warning', { ticket: '#T-1', percent: '75%', target: 'x', due: 'x', left: 'x' }))?.[1] ?? '';
+      expect(warning, locale).not.toBe('');
+      const list = renderAlertList(['a', 'b', 'c'], [1, 2, 3], locale);
+      expect(list.text.toLocaleLowerCase(locale), locale).not.toContain(warning.toLocaleLowerCase(locale));
+      expect(t(locale, 'alert.reminder', { n: 1 }).toLocaleLowerCase(locale), locale).not.toContain(warning.toLocaleLowerCase(locale).replace(/ ?sla ?/, ''));
+    }
+  });
+
   it('a posted list of 200 SLA alerts keeps its blocks\' text under what chat.postMessage takes, and says how many lines it left out', () => {
     const lines = Array.from({ length: 200 }, (_, n) => `SLA breached: <https://help.example.com/tickets/${n}|#T-${n}> missed its first response target, due Nov 23, 2026, 4:01 PM (Asia/Jakarta).`);
     for (const locale of LOCALES) {
@@ -474,6 +514,11 @@ describe('breakdown view', () => {
       expect(rowSections.flatMap((block) => (block.type === 'section' ? block.text?.text.split('\n') ?? [] : []))).toHaveLength(62);
       expectWithinLimits(breakdownView({ result: split('team', teams, { more: 40, without: 3 }), period, filters: {}, shared: true, sharedBy: 'U0000AYU0' }, locale));
     }
+  });
+
+  it('names the period and filters in the notification text, after the whole\'s value', () => {
+    const view = breakdownView({ result: split('team', [row('Billing', 3600), row('Care', 7200)]), period: resolvePeriod('7d', NOW, 'Asia/Jakarta'), filters: { priority: 'urgent' }, shared: false }, 'en');
+    expect(view.text).toMatch(/^First response time by team: [^·]+ · last 7 days · filters: Priority: urgent · n = 1,234 · Billing: 1 h · Care: 2 h$/);
   });
 
   it('names priorities in the reader\'s language, a linked agent by mention, and leaves bars out when a value is below 0', () => {

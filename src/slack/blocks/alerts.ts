@@ -9,7 +9,7 @@ import { formatDate, formatDuration, formatMetricValue, formatNumber, formatPerc
 import type { Locale } from '../../i18n/locale.js';
 import { METRICS, METRICS_AT_AN_INSTANT, type MetricId } from '../../kpi/definitions.js';
 import type { SlaTarget } from '../../kpi/sla.js';
-import { LIMITS, POSTED_TEXT_BUDGET, actions, button, context, escapeMrkdwn, lineSections, link, messageIn, section, type Block, type SlackMessage } from './kit.js';
+import { LIMITS, POSTED_TEXT_BUDGET, actions, button, context, type ButtonSpec, escapeMrkdwn, lineSections, link, messageIn, section, type Block, type SlackMessage } from './kit.js';
 import { filtersText, goalGap, goalScopeText, goalTarget, priorityWord } from './common.js';
 import { isReplysOwnGoal, type GoalStatus } from '../../kpi/goals.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
@@ -129,20 +129,30 @@ function renderTicketAlert(view: TicketAlertView, locale: Locale): SlackMessage 
   if (view.assignee === null) details.push(t(locale, 'alert.unassigned'));
   else if (view.assignee.slackUserId !== undefined) details.push(t(locale, 'alert.assignee', { assignee: `<@${view.assignee.slackUserId}>` }));
   else details.push(t(locale, 'alert.assignee_not_linked', { name: escapeMrkdwn(view.assignee.name ?? '?') }));
-  if (view.ticket.priority !== null) details.push(t(locale, 'alert.priority', { priority: priorityWord(locale, view.ticket.priority) ?? '' }));
-  if (view.ticket.team !== null) details.push(t(locale, 'alert.team', { team: escapeMrkdwn(view.ticket.team) }));
-  blocks.push(context(details));
-  if (view.kind !== 'escalation') {
-    if (view.leadAfterSeconds !== undefined) blocks.push(context([t(locale, 'alert.lead', { after: formatDuration(locale, view.leadAfterSeconds) })]));
-    else if (view.reminder !== undefined) blocks.push(context([t(locale, 'alert.reminder', { n: view.reminder })]));
-  }
+  const about = [
+    view.ticket.priority === null ? '' : t(locale, 'alert.priority', { priority: priorityWord(locale, view.ticket.priority) ?? '' }),
+    view.ticket.team === null ? '' : t(locale, 'alert.team', { team: escapeMrkdwn(view.ticket.team) }),
+  ].filter((part) => part !== '');
+  blocks.push(context([...details, ...about]));
+  // Why this message came: a reminder, or the lead's DM (said in the notification too, or it reads as the breach again).
+  const followUp = view.kind === 'escalation' ? undefined
+    : view.leadAfterSeconds !== undefined ? t(locale, 'alert.lead', { after: formatDuration(locale, view.leadAfterSeconds) })
+      : view.reminder !== undefined ? t(locale, 'alert.reminder', { n: view.reminder }) : undefined;
+  if (followUp !== undefined) blocks.push(context([followUp]));
+  // What became of it (an update's text, read in the conversation list and by screen readers, says it first).
+  let state: string | undefined;
   if (view.acknowledged !== undefined) {
-    blocks.push(context([acknowledgedLine(view.acknowledged, view.timezone, locale)]));
+    state = acknowledgedLine(view.acknowledged, view.timezone, locale);
+    blocks.push(context([state]));
   } else {
-    if (view.snoozed !== undefined) blocks.push(context([t(locale, 'alert.snoozed', { user: `<@${view.snoozed.by}>`, time: formatDate(locale, view.snoozed.until, view.timezone, { time: true, zone: true }) })]));
+    if (view.snoozed !== undefined) {
+      state = t(locale, 'alert.snoozed', { user: `<@${view.snoozed.by}>`, time: formatDate(locale, view.snoozed.until, view.timezone, { time: true, zone: true }) });
+      blocks.push(context([state]));
+    }
     blocks.push(actions(alertButtons(view.alertId, view.ticket, locale), `alert:${view.alertId}`));
   }
-  return messageIn(locale, plain(headline), blocks);
+  // An escalation's headline names only the ticket: its priority and team say in the notification how urgent, and whose.
+  return messageIn(locale, plain([`${state ?? followUp ?? ''} ${headline}`.trim(), ...(view.kind === 'escalation' ? about : [])].join(' · ')), blocks);
 }
 
 /**
@@ -162,13 +172,15 @@ export function renderAlertList(lines: readonly string[], alertIds: readonly num
 
 function alertButtons(alertId: number, ticket: AlertTicket, locale: Locale) {
   const value = String(alertId);
+  // Read out with the ticket: a channel of alerts holds many "Acknowledge" buttons.
+  const spec = (text: string, actionId: string, extra: Partial<ButtonSpec> = {}) => button({ text, actionId, value, accessibilityLabel: `${text} #${ticket.externalId}`, ...extra });
   const buttons = [
-    button({ text: t(locale, 'alert.button.acknowledge'), actionId: ALERT_ACTIONS.acknowledge, value, style: 'primary' }),
-    button({ text: t(locale, 'alert.button.snooze_1h'), actionId: ALERT_ACTIONS.snooze1h, value }),
-    button({ text: t(locale, 'alert.button.snooze_4h'), actionId: ALERT_ACTIONS.snooze4h, value }),
-    button({ text: t(locale, 'alert.button.snooze_tomorrow'), actionId: ALERT_ACTIONS.snoozeTomorrow, value }),
+    spec(t(locale, 'alert.button.acknowledge'), ALERT_ACTIONS.acknowledge, { style: 'primary' }),
+    spec(t(locale, 'alert.button.snooze_1h'), ALERT_ACTIONS.snooze1h),
+    spec(t(locale, 'alert.button.snooze_4h'), ALERT_ACTIONS.snooze4h),
+    spec(t(locale, 'alert.button.snooze_tomorrow'), ALERT_ACTIONS.snoozeTomorrow),
   ];
-  if (ticket.url !== null) buttons.push(button({ text: t(locale, 'alert.button.open'), actionId: ALERT_ACTIONS.open, value, url: ticket.url }));
+  if (ticket.url !== null) buttons.push(spec(t(locale, 'alert.button.open'), ALERT_ACTIONS.open, { url: ticket.url }));
   return buttons;
 }
 
@@ -230,7 +242,8 @@ export function acknowledgedList(blocks: readonly Block[], by: string, at: numbe
   const [headline, ...rest] = blocks.filter((block) => block.type !== 'actions');
   // The hint (a context right after the button) spoke of the button.
   const lines = rest[0]?.type === 'context' ? rest.slice(1) : rest;
-  return { text, blocks: [...(headline === undefined ? [] : [headline]), context([acknowledgedLine({ by, at }, timezone, locale)]), ...lines] };
+  const acknowledged = acknowledgedLine({ by, at }, timezone, locale);
+  return { text: plain(`${acknowledged} ${text}`), blocks: [...(headline === undefined ? [] : [headline]), context([acknowledged]), ...lines] };
 }
 
 export function deliveryFailureMessage(failure: { target: string; reason: string; kind: string }, locale: Locale): SlackMessage {

@@ -54,7 +54,7 @@ export function breakdownView(model: BreakdownViewModel, locale: Locale): SlackM
       ...(model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef(ref) })]),
     ]),
   );
-  const text = [`${title}: ${formatMetricValue(locale, result.overall.value, result.unit)}`, ...result.rows.map((row) => `${rowName(locale, result, row)}: ${formatMetricValue(locale, row.value, result.unit)}`)].join(' · ');
+  const text = [`${title}: ${formatMetricValue(locale, result.overall.value, result.unit)}`, contextText(locale, period, filters, result.overall.n, result.metric), ...result.rows.map((row) => `${rowName(locale, result, row)}: ${formatMetricValue(locale, row.value, result.unit)}`)].join(' · ');
   return messageIn(locale, text, blocks);
 }
 

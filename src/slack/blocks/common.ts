@@ -94,13 +94,21 @@ function move(locale: Locale, result: Comparable): { arrow: string; amount: stri
   return { arrow, amount, verdict, same };
 }
 
-/** `▼ 12% vs the previous period · better`; `no change`; empty when there is nothing to compare. */
+/**
+ * `▼ 12% vs the previous period · better`; `no change`; from a previous 0, where no percent exists, `▲ up from 0 ·
+ * worse` (a bare arrow means nothing to a screen reader, nor in a notification); empty when there is nothing to compare.
+ */
 export function trendText(locale: Locale, result: Comparable): string {
   const m = move(locale, result);
   if (m === undefined) return '';
   if (m.same) return t(locale, 'trend.same');
-  const moved = t(locale, 'trend.vs_previous', { change: `${m.arrow}${m.amount}` });
+  const moved = m.amount !== '' ? t(locale, 'trend.vs_previous', { change: `${m.arrow}${m.amount}` }) : `${m.arrow} ${fromPrevious(locale, result, m.arrow)}`;
   return m.verdict === '' ? moved : `${moved} · ${m.verdict}`;
+}
+
+/** `up from 0`, `down from 3`: a move with no percent to give. */
+function fromPrevious(locale: Locale, result: Comparable, arrow: string): string {
+  return t(locale, arrow === '▲' ? 'trend.up_from' : 'trend.down_from', { value: formatMetricValue(locale, result.previous.value, result.unit) });
 }
 
 /**
@@ -111,8 +119,7 @@ export function shortTrend(locale: Locale, result: Comparable): string {
   const m = move(locale, result);
   if (m === undefined) return '';
   if (m.same) return `${m.arrow} ${t(locale, 'trend.same')}`;
-  const previous = formatMetricValue(locale, result.previous.value, result.unit);
-  const amount = m.amount !== '' ? m.amount : ` ${t(locale, m.arrow === '▲' ? 'trend.up_from' : 'trend.down_from', { value: previous })}`;
+  const amount = m.amount !== '' ? m.amount : ` ${fromPrevious(locale, result, m.arrow)}`;
   return `${m.arrow}${amount}${m.verdict === '' ? '' : ` · ${m.verdict}`}`;
 }
 

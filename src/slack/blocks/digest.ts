@@ -11,7 +11,7 @@ import type { Locale } from '../../i18n/locale.js';
 import type { MetricResult } from '../../kpi/metrics.js';
 import type { Period } from '../../kpi/periods.js';
 import type { TicketFilters } from '../../store/kpi-store.js';
-import { contextText, dueText, metricFields, metricName, metricsPlain, ticketLine, type TicketLine } from './common.js';
+import { contextText, dueText, filtersText, metricFields, metricName, metricsPlain, ticketLine, type TicketLine } from './common.js';
 import { breakdownRowLines, ownGoalNote } from './breakdown.js';
 import type { BreakdownResult } from '../../kpi/breakdown.js';
 import { LIMITS, POSTED_TEXT_BUDGET, context, divider, escapeMrkdwn, header, lineSections, messageIn, section, type Block, type SlackMessage } from './kit.js';
@@ -51,7 +51,9 @@ export function digestView(model: DigestViewModel, locale: Locale): SlackMessage
     blocks.push(...lineSections([t(locale, 'digest.highlights'), ...people]));
   }
   blocks.push(context([contextText(locale, model.period, model.filters), t(locale, 'digest.scheduled_by')]));
-  const text = [title, ...metricsPlain(locale, model.metrics), now].join(' · ');
+  // The notification: which digest (its team, when filtered) and what stands now, before the period's figures.
+  const filtered = filtersText(locale, model.filters);
+  const text = [title, ...(filtered === '' ? [] : [filtered]), now, ...metricsPlain(locale, model.metrics)].join(' · ');
   return messageIn(locale, text, blocks, LIMITS.messageBlocks, POSTED_TEXT_BUDGET);
 }
 

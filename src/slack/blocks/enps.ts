@@ -11,7 +11,12 @@ export const ENPS_ACTION = 'enps_answer';
 export function enpsQuestionView(model: { surveyId: number; question: string | null }, locale: Locale): SlackMessage {
   const question = model.question ?? t(locale, 'enps.question_default');
   const text = t(locale, 'enps.dm_intro', { question: escapeMrkdwn(question) });
-  const buttons = Array.from({ length: 11 }, (_, score) => button({ text: String(score), actionId: `${ENPS_ACTION}:${score}`, value: `${model.surveyId}:${score}` }));
+  // The ends of the scale read out with their meaning ("0 = not at all likely"), as the line under the buttons says them.
+  const [low, high] = t(locale, 'enps.scale').split(' · ');
+  const buttons = Array.from({ length: 11 }, (_, score) => button({
+    text: String(score), actionId: `${ENPS_ACTION}:${score}`, value: `${model.surveyId}:${score}`,
+    ...(score === 0 && low !== undefined ? { accessibilityLabel: low } : score === 10 && high !== undefined ? { accessibilityLabel: high } : {}),
+  }));
   return messageIn(locale, text.replace(/\*/g, ''), [section(text), actions(buttons.slice(0, 6), `enps:${model.surveyId}:a`), actions(buttons.slice(6), `enps:${model.surveyId}:b`), context([t(locale, 'enps.scale')])]);
 }
 

@@ -32,6 +32,7 @@ export const LIMITS = {
   contextText: 2000,
   actionsElements: 25,
   buttonText: 75,
+  accessibilityLabel: 75,
   buttonValue: 2000,
   actionId: 255,
   fallbackText: 3000,
@@ -124,6 +125,8 @@ export interface ButtonSpec {
   readonly value?: string;
   readonly url?: string;
   readonly style?: 'primary' | 'danger';
+  /** What a screen reader says instead of the text, where the text alone is ambiguous (several "Acknowledge" in a channel). */
+  readonly accessibilityLabel?: string;
 }
 
 export function button(spec: ButtonSpec): Button {
@@ -135,6 +138,7 @@ export function button(spec: ButtonSpec): Button {
     ...(spec.value === undefined ? {} : { value: spec.value }),
     ...(spec.url === undefined || linkableUrl(spec.url) === undefined ? {} : { url: spec.url }),
     ...(spec.style === undefined ? {} : { style: spec.style }),
+    ...(spec.accessibilityLabel === undefined ? {} : { accessibility_label: clip(spec.accessibilityLabel, LIMITS.accessibilityLabel) }),
   };
 }
 

@@ -97,7 +97,8 @@ export function summaryView(model: SummaryViewModel, locale: Locale): SlackMessa
   const explain = button({ text: t(locale, 'button.explain'), actionId: ACTION.explain, value: encodeRef({ ...ref, m: 'summary' }) });
   const share = model.shared ? [] : [button({ text: t(locale, 'button.share'), actionId: ACTION.share, value: encodeRef({ ...ref, m: 'summary' }) })];
   blocks.push(actions([explain, ...listButtons, ...share]));
-  const text = [escapeMrkdwn(title), ...metricsPlain(locale, model.metrics)].join(' · ');
+  // The period and filters in the notification too: two summaries of different teams or weeks read alike otherwise.
+  const text = [escapeMrkdwn(title), contextText(locale, model.period, model.filters), ...metricsPlain(locale, model.metrics)].join(' · ');
   return messageIn(locale, text, blocks);
 }
 

@@ -30,6 +30,8 @@ export interface AlertActionDeps {
   readonly locale: Locale;
   readonly timezone: string;
   readonly logger: Logger;
+  /** How long a breach waits unacknowledged before the lead's DM (ALERT_ESCALATE_AFTER_MINUTES): said again when that DM is updated. */
+  readonly leadAfterSeconds?: number;
 }
 
 export type AlertActionOutcome = 'acknowledged' | 'snoozed' | 'already_acknowledged' | 'unknown_alert' | 'ignored';
@@ -100,8 +102,12 @@ async function updateMessages(alert: AlertRow, outbox: OutboxStore, deps: AlertA
   const languages = await new LanguageStore(deps.db).languages(deps.locale);
   await outbox.reviseHeldOfAlert(alert.id, (target) => renderAlert(view, languages.of(target)));
   for (const posted of await outbox.postedOfAlert(alert.id)) {
+    // A reminder, or the lead's DM, keeps saying why it came.
+    const followUp = view.kind === 'escalation' || posted.followUp === undefined ? {}
+      : posted.followUp.kind === 'reminder' ? { reminder: posted.followUp.n }
+        : deps.leadAfterSeconds === undefined ? {} : { leadAfterSeconds: deps.leadAfterSeconds };
     try {
-      await deps.poster.update(posted.channel, posted.ts, renderAlert(view, languages.of(posted.target)));
+      await deps.poster.update(posted.channel, posted.ts, renderAlert({ ...view, ...followUp } as AlertView, languages.of(posted.target)));
     } catch (error) {
       updates.failed += 1;
       deps.logger.warn({ alert: alert.id, channel: posted.channel, err: describeError(error) }, 'alert message could not be updated');
