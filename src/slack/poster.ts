@@ -106,7 +106,7 @@ const MAX_KNOWN_DMS = 5_000;
 
 const isUserId = (target: string) => /^[UW][A-Z0-9]+$/.test(target);
 
-export function webClientPoster(client: InstanceType<typeof webApi.WebClient>): SlackPoster {
+export function webClientPoster(client: InstanceType<typeof webApi.WebClient>, maxKnownDms = MAX_KNOWN_DMS): SlackPoster {
   const dms = new Map<string, string>();
   const dmChannel = async (user: string): Promise<string> => {
     const known = dms.get(user);
@@ -115,7 +115,7 @@ export function webClientPoster(client: InstanceType<typeof webApi.WebClient>): 
     const id = opened.channel?.id;
     if (id === undefined) throw new SlackDeliveryError('permanent', 'no_dm_channel');
     // A DM channel is a user's for good, but an eNPS pulse to a large channel would keep every member: opened again past that.
-    if (dms.size >= MAX_KNOWN_DMS) dms.clear();
+    if (dms.size >= maxKnownDms) dms.clear();
     dms.set(user, id);
     return id;
   };

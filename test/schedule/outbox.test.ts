@@ -86,6 +86,24 @@ describe(`the outbox and its sender on ${TEST_ENGINE}`, () => {
     expect(slack.callsTo('chat.postMessage')[0]?.args.channel).toBe('DU123');
   });
 
+  it('a DM channel is opened once per person and remembered, up to a bound (an eNPS pulse to a large channel): past it, the remembered are forgotten and opened again', async () => {
+    const poster = webClientPoster(createPostingClient('xoxb-test', slack.url), 3);
+    const opened = () => slack.callsTo('conversations.open').map((call) => call.args.users);
+    await poster.post('UA', message('1'));
+    await poster.post('UA', message('2'));
+    expect(opened()).toEqual(['UA']);
+    await poster.post('UB', message('3'));
+    await poster.post('UC', message('4'));
+    await poster.post('UA', message('5'));
+    expect(opened()).toEqual(['UA', 'UB', 'UC']);
+    // A fourth person: the three remembered are forgotten first.
+    await poster.post('UD', message('6'));
+    await poster.post('UA', message('7'));
+    await poster.post('UD', message('8'));
+    expect(opened()).toEqual(['UA', 'UB', 'UC', 'UD', 'UA']);
+    expect(slack.callsTo('chat.postMessage').map((call) => call.args.channel)).toEqual(['DUA', 'DUA', 'DUB', 'DUC', 'DUA', 'DUD', 'DUA', 'DUD']);
+  });
+
   it('a row is not posted before its time', async () => {
     await store.enqueue({ dedupeKey: 'later', kind: 'digest', target: 'C1', message: message('later'), notBefore: now + 60_000 }, now);
     expect(await sender().deliverDue()).toMatchObject({ sent: 0 });
