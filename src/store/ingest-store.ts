@@ -246,11 +246,14 @@ export class IngestStore {
       .ignore();
   }
 
-  /** The latest deliveries, newest first; `rejected` keeps only refused ones. */
+  /**
+   * The latest deliveries, newest first; `rejected` keeps only refused ones. Newest by id, which follows arrival (a
+   * delivery is written once received): read backwards from the end, where ordering by the receipt time would sort the
+   * whole table (no index leads with it), every delivery of years.
+   */
   async listDeliveries(options: { rejected?: boolean; source?: string; limit?: number } = {}): Promise<DeliveryRow[]> {
     const query = this.db('webhook_deliveries')
       .select('id', 'source', 'delivery_key', 'received_at', 'status', 'reason', 'detail', 'event_count', 'payload')
-      .orderBy('received_at', 'desc')
       .orderBy('id', 'desc')
       .limit(options.limit ?? 50);
     if (options.rejected === true) void query.where({ status: 'rejected' });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { IngestStore, type DeliveryRecord } from '../../src/store/ingest-store.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
-import { CLEARED_OUTBOX_PAYLOAD, RETENTION_MARK, RetentionStore } from '../../src/store/retention-store.js';
+import { CLEARED_OUTBOX_PAYLOAD, OUTBOX_RETENTION_MARK, RETENTION_MARK, RetentionStore } from '../../src/store/retention-store.js';
 import type { TicketEvent } from '../../src/ingest/events.js';
 import { TEST_ENGINE, useTestDatabase } from '../helpers/databases.js';
 import { retentionJob } from '../../src/schedule/jobs.js';
@@ -69,6 +69,20 @@ describe(`stored bodies past their retention on ${TEST_ENGINE}`, () => {
     const kept = Object.fromEntries(((await t.db('alert_outbox').select('dedupe_key', 'payload')) as { dedupe_key: string; payload: string }[]).map((row) => [row.dedupe_key, row.payload]));
     expect(kept).toEqual({ sent: CLEARED_OUTBOX_PAYLOAD, failed: CLEARED_OUTBOX_PAYLOAD, pending: JSON.stringify(message), recent: JSON.stringify(message) });
     expect(await outbox.enqueue({ dedupeKey: 'sent', kind: 'sla_breach', target: 'C1', message, notBefore: T0 }, T0 + 40 * DAY)).toBe(false);
+
+    // The pass walks ids from the last one cleared: the post still waiting holds the mark before it.
+    const mark = async () => Number(JSON.parse(((await t.db('settings').where({ key: OUTBOX_RETENTION_MARK }).first('value')) as { value: string }).value));
+    expect(await mark()).toBe(await id('failed'));
+    // Rows before the mark are not read again (one given its message back stays so), the waiting one is, once sent.
+    await t.db('alert_outbox').where({ id: await id('sent') }).update({ payload: JSON.stringify(message) });
+    expect(await new RetentionStore(t.db).clearPayloadsBefore(T0 + 10 * DAY, T0 + 40 * DAY)).toEqual({ deliveries: 0, outbox: 0 });
+    await outbox.markSent(await id('pending'), 'C1', '1.4', T0 + 41 * DAY);
+    expect(await new RetentionStore(t.db).clearPayloadsBefore(T0 + 10 * DAY, T0 + 41 * DAY)).toEqual({ deliveries: 0, outbox: 1 });
+    expect(await mark()).toBe(await id('pending'));
+    expect((await outbox.byKey('sent'))?.message).toEqual(message);
+    // In batches: three rows, one a batch, all cleared within a pass.
+    expect(await new RetentionStore(t.db, 1).clearPayloadsBefore(T0 + 30 * DAY, T0 + 50 * DAY)).toEqual({ deliveries: 0, outbox: 1 });
+    expect(await mark()).toBe(await id('recent'));
   });
 
   it('the scheduled job clears what is older than PAYLOAD_RETENTION_DAYS, counted back from its run', async () => {
