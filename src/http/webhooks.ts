@@ -19,6 +19,9 @@ import type { DeliveryOutcome, IngestStore } from '../store/ingest-store.js';
 import { readBody, sendError, sendJson } from './respond.js';
 import type { RouteHandler } from './server.js';
 
+/** An event may be dated this far after its delivery arrived (clocks differ by seconds), not more; as `kpibot import` allows. */
+const FUTURE_TOLERANCE_MS = 86_400_000;
+
 export interface WebhookDeps {
   readonly adapters: ReadonlyMap<string, SourceAdapter>;
   readonly secrets: WebhookSecrets;
@@ -131,7 +134,7 @@ export function webhookHandler(deps: WebhookDeps): RouteHandler {
       // A NUL character (only a \u0000 escape can carry one) is no helpdesk's text, and PostgreSQL's text columns refuse it.
       if (text.includes('\\u0000') && holdsNul(body)) throw new PayloadShapeError('a text in the body holds a NUL character (\\u0000)');
       events = adapter.parse(body, { headers: req.headers, receivedAt, timezone: deps.timezones?.[source] ?? 'UTC' });
-      checkEvents(events);
+      checkEvents(events, receivedAt + FUTURE_TOLERANCE_MS);
     } catch (error) {
       if (!(error instanceof PayloadShapeError)) throw error;
       // The reason may quote the sender's text: cut short, and without NUL characters, for the answer, the log and the column.

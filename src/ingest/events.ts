@@ -182,6 +182,8 @@ const MAX_ID = 100;
 const MAX_DEDUPE_KEY = 200;
 /** Counts and seconds are stored as 32-bit integers. */
 export const MAX_INT = 2 ** 31 - 1;
+/** The most handle time one event may carry: 30 days. */
+export const MAX_HANDLE_SECONDS = 30 * 86_400;
 /** The lowest and highest score of each scale. */
 export const SCALE_BOUNDS: Readonly<Record<SurveyScale, readonly [number, number]>> = { '1-5': [1, 5], 'good-bad': [0, 1], '0-10': [0, 10], '1-7': [1, 7] };
 
@@ -193,13 +195,19 @@ export const SCALE_BOUNDS: Readonly<Record<SurveyScale, readonly [number, number
  * first value that does not (answered 422 and kept), so a hostile or broken
  * payload never reaches the database as a 500 or as a number that skews a KPI.
  */
-export function checkEvents(events: readonly NormalizedEvent[]): void {
+export function checkEvents(events: readonly NormalizedEvent[], latest = Number.POSITIVE_INFINITY): void {
   events.forEach((event, index) => {
     const refuse = (what: string): never => {
       throw new PayloadShapeError(`event ${index + 1} (${event.kind === 'ticket' ? event.type : event.kind}): ${what}`);
     };
     const time = (name: string, value: number | undefined) => {
       if (value !== undefined && !(Number.isInteger(value) && isTime(value))) refuse(`${name} is not a time from 1970 on`);
+    };
+    // What happened cannot come after it was sent: a time in microseconds read as milliseconds (year 58,000), or a wrong
+    // clock, would make every duration it ends absurd. Due times may lie ahead; they are checked with `time`.
+    const happened = (name: string, value: number | undefined) => {
+      time(name, value);
+      if (value !== undefined && value > latest) refuse(`${name} is ${new Date(value).toISOString()}, more than a day after it was sent (a time in microseconds, or a clock that is wrong?)`);
     };
     const id = (name: string, value: string | undefined, required = false) => {
       if (value === undefined ? required : typeof value !== 'string' || value === '' || value.length > MAX_ID) refuse(`${name} must be a text of 1 to ${MAX_ID} characters`);
@@ -217,7 +225,7 @@ export function checkEvents(events: readonly NormalizedEvent[]): void {
       case 'ticket': {
         if (!(TICKET_EVENT_TYPES as readonly string[]).includes(event.type)) refuse('unknown event type');
         id('the ticket id', event.externalTicketId, true);
-        time('its time', event.occurredAt);
+        happened('its time', event.occurredAt);
         id('the actor id', event.actor?.id);
         const { data } = event;
         if (data.status !== undefined && !isTicketStatus(data.status)) refuse('unknown status');
@@ -226,8 +234,10 @@ export function checkEvents(events: readonly NormalizedEvent[]): void {
         id('the requester id', data.requesterId);
         time('the first response due time', data.firstResponseDueAt ?? undefined);
         time('the resolution due time', data.resolutionDueAt ?? undefined);
-        time('the ticket\'s creation time', data.ticketCreatedAt);
+        happened('the ticket\'s creation time', data.ticketCreatedAt);
         whole('the handle time in seconds', data.seconds);
+        // One interaction's time, or a ticket's tracked total: 30 days is past either (and sums stay within the column).
+        if (data.seconds !== undefined && data.seconds > MAX_HANDLE_SECONDS) refuse(`the handle time (${data.seconds} s) is more than 30 days`);
         whole('the reported reopens', data.reportedReopens);
         whole('the reported agent replies', data.reportedAgentReplies);
         if (data.rating !== undefined) rating(data.rating);
@@ -235,17 +245,17 @@ export function checkEvents(events: readonly NormalizedEvent[]): void {
       }
       case 'customer':
         id('the customer id', event.customerId, true);
-        time('its time', event.occurredAt);
+        happened('its time', event.occurredAt);
         break;
       case 'self_service':
         id('the session id', event.sessionId, true);
         id('the ticket id', event.externalTicketId);
-        time('its start', event.startedAt);
+        happened('its start', event.startedAt);
         break;
       case 'survey':
         id('the customer id', event.customerId);
         id('the survey id', event.surveyId);
-        time('its time', event.occurredAt);
+        happened('its time', event.occurredAt);
         rating(event.rating);
         break;
       default:

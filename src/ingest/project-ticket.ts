@@ -6,6 +6,7 @@
  */
 import {
   isAutomated,
+  MAX_INT,
   isResolvedStatus,
   type Actor,
   type Priority,
@@ -330,7 +331,8 @@ export function projectTicket(events: readonly LoggedTicketEvent[], options: Pro
         break;
       }
       case 'handle_time':
-        handleTimeSeconds += Math.max(0, Math.round(event.data.seconds ?? 0));
+        // Within the column's integer (PostgreSQL's refuses more, which would refuse the delivery for good): 829 events of 30 days.
+        handleTimeSeconds = Math.min(MAX_INT, handleTimeSeconds + Math.max(0, Math.round(event.data.seconds ?? 0)));
         break;
       case 'ticket_deleted':
         deleted = true;

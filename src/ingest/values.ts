@@ -32,11 +32,13 @@ export function linkableUrl(text: string): string | undefined {
 
 /**
  * A name (team, agent, channel, tag) as one line of at most `max` characters: line breaks and other control
- * characters become spaces, runs of spaces one, and a cut never splits a character in two. A name is shown inside
+ * characters become spaces, direction controls and zero-width spaces are dropped, runs of spaces one, and a cut never splits a character in two. A name is shown inside
  * list lines and bold text in Slack, where a line break would start a line of its own; undefined when nothing is left.
  */
 export function oneLine(text: string, max: number): string | undefined {
-  const line = text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\s{2,}/g, ' ').trim();
+  // Direction overrides and isolates would turn the figures after a name around ("166" read as "661") and zero-width
+  // spaces make two spellings of one name: both go. Joiners stay (emoji sequences and scripts need them).
+  const line = text.replace(/[\u200B\u200E\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]+/gu, '').replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\s{2,}/g, ' ').trim();
   const cut = line.length <= max ? line : Array.from(line).slice(0, max).join('').trimEnd();
   return cut === '' ? undefined : cut;
 }
@@ -52,12 +54,21 @@ export function clipText(text: string, max: number): string {
  * code, with an address, or with more than six digits is given as its length only.
  */
 export function quoted(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value ?? null) ?? String(value));
+  const text = typeof value === 'string' ? value : jsonText(value);
   const digits = text.replace(/\D/g, '').length;
   if (text.length > MAX_QUOTED || /[^\s@]+@[^\s@]+/.test(text) || digits > 6) return `[${[...text].length} characters]`;
   return JSON.stringify(text);
 }
 const MAX_QUOTED = 40;
+
+/** A value as JSON, for an error message or a comparison; one nested too deep to write (thousands of levels) is named as such. */
+export function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value ?? null) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? '[a list nested too deep]' : '[a value nested too deep]';
+  }
+}
 
 export function object(value: unknown, path: string): Json {
   if (!isObject(value)) throw new PayloadShapeError(`${path} must be an object`);
@@ -66,7 +77,11 @@ export function object(value: unknown, path: string): Json {
 
 /** A non-empty string (numbers are accepted and turned into strings: ids often arrive as either). */
 export function optionalString(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    // 12345678901234567891 arrives as 12345678901234567000: two ids would become one. Sent as a string, it stays whole.
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw new PayloadShapeError(`the number ${String(value)} is too large to be read exactly: send ids this long as strings`);
+    return String(value);
+  }
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;

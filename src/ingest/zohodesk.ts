@@ -16,7 +16,7 @@ import { HttpError } from '../errors.js';
 import { PayloadShapeError, type SourceAdapter, type WebhookRequest } from './adapter.js';
 import { withCreation, type Actor, type NormalizedEvent, type Priority, type TicketEvent, type TicketEventData, type TicketEventType, type TicketStatus } from './events.js';
 import { SIGNATURE_WINDOW_MS, header, offeredTokens, safeEqual, unauthorized } from './signatures.js';
-import { clipText, isObject, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted, tagList } from './values.js';
+import { clipText, isObject, jsonText, object, optionalBoolean, optionalString, optionalTime, requiredString, requiredTime, type Json, lookup, quoted, tagList } from './values.js';
 
 export const ZOHODESK_EVENTS = ['Ticket_Add', 'Ticket_Update', 'Ticket_Thread_Add', 'Ticket_Comment_Add'] as const;
 
@@ -79,7 +79,7 @@ function verifyJwt(token: string, request: WebhookRequest, policy: JwtPolicy): v
   const [encodedHeader, encodedClaims, encodedSignature] = parts as [string, string, string];
   const jwtHeader = decodeJson(encodedHeader, 'header');
   const claims = decodeJson(encodedClaims, 'claims');
-  if (jwtHeader.alg !== 'RS256') throw unauthorized(`X-ZDesk-JWT alg must be RS256, got ${clipText(JSON.stringify(jwtHeader.alg ?? null), 60)}`);
+  if (jwtHeader.alg !== 'RS256') throw unauthorized(`X-ZDesk-JWT alg must be RS256, got ${clipText(jsonText(jwtHeader.alg), 60)}`);
 
   const kid = optionalString(jwtHeader.kid);
   const candidates = publicKeys(policy.keyFile, kid);
@@ -273,7 +273,9 @@ function ticketUpdated(ticket: Json, prevState: unknown, eventTime: number, path
   const prev = object(prevState, `${path}.prevState`);
   // prevState may hold every field or only the changed ones: a field it lacks did not change.
   const had = (...names: string[]) => names.some((name) => name in prev);
-  const changed = (...names: string[]) => names.some((name) => name in prev && JSON.stringify(comparable(prev[name])) !== JSON.stringify(comparable(ticket[name])));
+  // Compared as JSON (a value nested too deep to write is one the KPIs do not read: not a change); a missing value is not null.
+  const same = (a: unknown, b: unknown) => (a === undefined || b === undefined ? a === b : jsonText(a) === jsonText(b));
+  const changed = (...names: string[]) => names.some((name) => name in prev && !same(comparable(prev[name]), comparable(ticket[name])));
   const events: TicketEvent[] = [];
   const current = snapshot(ticket, `${path}.payload`);
 

@@ -744,7 +744,7 @@ describe(`transport-level hostile input, kpibot start on ${TEST_ENGINE}`, () => 
         [404, { error: 'not_found', message: 'nothing at /nowhere' }],
         [200, { ok: true, duplicate: false, events: 1 }],
         [401, { error: 'bad_signature', message: expect.any(String) }],
-        [200, { status: 'ok', database: 'ok' }],
+        [200, { status: 'ok', database: 'ok', outbox: { due: 0, late_seconds: 0 } }],
       ]);
       expect(result.closedByServer).toBe(true);
     });

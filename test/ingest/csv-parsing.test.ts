@@ -278,6 +278,14 @@ describe('column mapping', () => {
     expect(row).toMatchObject({ ok: true, ticket: { createdAt: utc('2026-03-02T02:00:00Z'), resolvedAt: utc('2026-03-02T09:00:00Z') } });
   });
 
+  it('a requester cell of 400 KB with many dots is refused for its length at once (the address check backtracked over every dot: minutes)', () => {
+    const mapping = resolveMapping(['id', 'created_at', 'requester'], { map: {} });
+    const cell = `a@${'b.'.repeat(200_000)}@`;
+    expect(readRow(['1', '2026-03-02 09:00', cell], 2, mapping, new DateReader('UTC'))).toMatchObject({ ok: false, reason: expect.stringContaining('is longer than 100 characters') });
+    // An address is still recognised, and not kept.
+    expect(readRow(['1', '2026-03-02 09:00', 'ayu@example.com'], 2, mapping, new DateReader('UTC'))).toMatchObject({ ok: true, requesterDropped: true });
+  });
+
   it('first_resolved_at before resolved_at: solved, reopened a second later, solved again; after it, the row is refused', () => {
     const mapping = resolveMapping(['id', 'created_at', 'first_resolved_at', 'resolved_at', 'status'], { map: {} });
     const dates = new DateReader('UTC');

@@ -204,6 +204,29 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
       expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     });
 
+    it('422, kept, for a time in microseconds (year 58,000), an id too large to be read exactly, and handle time over 30 days; a due time ahead is taken', async () => {
+      const at = Date.now();
+      const cases: [string, string, RegExp][] = [
+        ['us', JSON.stringify({ ...LIFE[0], occurred_at: at * 1000 }), /its time is \+0\d{5}-.*more than a day after it was sent/],
+        ['big', JSON.stringify({ ...LIFE[0], ticket: { id: 1 } }).replace('"id":1', '"id":12345678901234567890'), /too large to be read exactly: send ids this long as strings/],
+        ['hours', JSON.stringify({ type: 'ticket.handle_time', id: 'h1', occurred_at: minutes(240), ticket: { id: 'T-100' }, seconds: 31 * 86_400 }), /handle time \(2678400 s\) is more than 30 days/],
+      ];
+      for (const [id, body, message] of cases) {
+        expect(await postWebhook(bot.url, 'generic', body, standardWebhookHeaders(body, id)), id).toMatchObject({ status: 422, body: { error: 'unknown_shape', message: expect.stringMatching(message) } });
+      }
+      expect(await bot.db('webhook_deliveries').where({ status: 'rejected' }).count({ n: '*' })).toEqual([{ n: 3 }]);
+      expect(await bot.db('ticket_events').count({ n: '*' })).toEqual([{ n: 0 }]);
+      const due = JSON.stringify({ ...LIFE[0], occurred_at: new Date(at).toISOString(), ticket: { ...(LIFE[0] as { ticket: object }).ticket, first_response_due_at: new Date(at + 7 * 86_400_000).toISOString() } });
+      expect((await postWebhook(bot.url, 'generic', due, standardWebhookHeaders(due, 'due'))).status).toBe(200);
+    });
+
+    it('handle time adding up past what the column holds (829 events of 30 days) stops at its largest value, not a 500 that would lose the delivery on PostgreSQL', async () => {
+      expect((await send(LIFE[0], 'created')).status).toBe(200);
+      const events = Array.from({ length: 830 }, (_, index) => ({ type: 'ticket.handle_time', id: `ht${index}`, occurred_at: minutes(10), ticket: { id: 'T-100' }, seconds: 30 * 86_400 }));
+      expect((await send({ events }, 'many-hours')).status).toBe(200);
+      expect(await bot.db('tickets').first('handle_time_seconds')).toEqual({ handle_time_seconds: 2 ** 31 - 1 });
+    });
+
     it('a refused delivery does not claim its id: the same bad body again is kept once, a corrected body under the same id is taken', async () => {
       const bad = JSON.stringify({ ...LIFE[0], type: 'ticket.exploded' });
       expect((await postWebhook(bot.url, 'generic', bad, standardWebhookHeaders(bad, 'msg-fixed'))).status).toBe(422);

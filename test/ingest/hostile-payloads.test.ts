@@ -35,15 +35,28 @@ function fixtures(): { source: string; name: string; body: Json; headers: Record
   return cases;
 }
 
+/** Stands for a list nested 20,000 deep, built afresh where it goes (writing it as JSON overflows the stack). */
+const DEEP = '\u0000deep';
+const deep = (): Json => {
+  let value: Json = [];
+  for (let level = 0; level < 20_000; level += 1) value = [value];
+  return value;
+};
+
 const HOSTILE: readonly Json[] = [
   null, true, false, 0, -1, 1.5, 1e308, -1e308, 1e15, 8.7e15, '', ' ', 'x', '0', 'null', [], {}, [null], [[]], { a: null },
   'x'.repeat(5000), '2026-13-45T99:99:99Z', '1969-12-31T23:59:59Z', '+275760-09-13T00:00:01Z', 'Ödeme',
   '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'CONSTRUCTOR', 'Constructor', { toString: 1 },
+  // A number id too large to be read exactly (it would become 12345678901234567000, another ticket's id too).
+  Number('12345678901234567890'), 1.79e15,
+  DEEP,
 ];
 
 /** Every path to a value inside a JSON tree. */
 function paths(value: Json, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   if (at.length > 0) out.push(at);
+  // Not into a value nested deeper than any fixture (DEEP, put in by an earlier round).
+  if (at.length > 50) return out;
   if (Array.isArray(value)) value.forEach((item, index) => paths(item, [...at, index], out));
   else if (value !== null && typeof value === 'object') for (const key of Object.keys(value)) paths(value[key] as Json, [...at, key], out);
   return out;
@@ -60,7 +73,10 @@ function mutate(body: Json, rand: () => number): Json {
     for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, Json>;
     const key = path[path.length - 1] as string | number;
     if (rand() < 0.2 && !Array.isArray(parent)) delete parent[key];
-    else parent[key] = JSON.parse(JSON.stringify(HOSTILE[Math.floor(rand() * HOSTILE.length)])) as Json;
+    else {
+      const hostile = HOSTILE[Math.floor(rand() * HOSTILE.length)] ?? null;
+      parent[key] = hostile === DEEP ? deep() : (JSON.parse(JSON.stringify(hostile)) as Json);
+    }
   }
   return copy;
 }
@@ -83,7 +99,7 @@ describe('hostile payloads', () => {
           accepted += 1;
         } catch (error) {
           if (error instanceof PayloadShapeError) refused += 1;
-          else failures.set(`${fixture.source} ${fixture.name}: ${String(error)}`, JSON.stringify(body).slice(0, 300));
+          else failures.set(`${fixture.source} ${fixture.name}: ${String(error)}`, String(error instanceof Error ? error.stack : error).slice(0, 300));
         }
       }
     }
@@ -107,6 +123,14 @@ describe('hostile payloads', () => {
     expect(refused({ data: { rating: { kind: 'csat', scale: '1-5', score: 4.5 } } })).toThrow(/whole number within 1-5/);
     expect(refused({ externalTicketId: 'T'.repeat(101) })).toThrow(/ticket id must be a text of 1 to 100 characters/);
     expect(refused({ dedupeKey: '' })).toThrow(/event id/);
+    // Handle time: 30 days at most (one interaction's, or a ticket's tracked total).
+    expect(() => checkEvents([{ ...base, type: 'handle_time', data: { seconds: 30 * 86_400 } } as NormalizedEvent])).not.toThrow();
+    expect(refused({ type: 'handle_time', data: { seconds: 30 * 86_400 + 1 } })).toThrow(/handle time \(2592001 s\) is more than 30 days/);
+    // Nothing that happened is dated more than the tolerance after it was sent; a due time may lie ahead.
+    const sent = Date.parse('2026-10-01T00:00:00Z');
+    expect(() => checkEvents([{ ...base, occurredAt: sent + 86_400_000, data: { resolutionDueAt: sent + 9 * 86_400_000 } } as NormalizedEvent], sent + 86_400_000)).not.toThrow();
+    expect(() => checkEvents([{ ...base, occurredAt: 1.79e15 } as NormalizedEvent], sent + 86_400_000)).toThrow(/its time is \+058\d{3}-.* more than a day after it was sent/);
+    expect(() => checkEvents([{ ...base, data: { ticketCreatedAt: sent + 2 * 86_400_000 } } as NormalizedEvent], sent + 86_400_000)).toThrow(/creation time is 2026-10-03T00:00:00.000Z, more than a day after it was sent/);
   });
 
   it('times: from 1970 to the last instant a Date holds; own entries only in lookup tables', () => {
