@@ -8,7 +8,7 @@ import type { Database } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import type { Locale } from '../i18n/locale.js';
 import { AlertStore, type AlertRuleRow, type OpenBreach, type QuietHours, type SlaTicketRow } from '../store/alert-store.js';
-import { FOLLOW_UP_KIND, enqueue, heldPostOf } from '../store/outbox-store.js';
+import { FOLLOW_UP_KIND, enqueue, heldPostOf, reminderKey } from '../store/outbox-store.js';
 import { SlaStore } from '../store/sla-store.js';
 import { LanguageStore, type Languages } from '../store/language-store.js';
 import { KpiStore } from '../store/kpi-store.js';
@@ -146,10 +146,10 @@ async function sendReminder(trx: Parameters<typeof enqueue>[0], alert: OpenBreac
   const ruleGone = alert.alertRuleId !== null && !ctx.overdueRules.some((rule) => rule.id === alert.alertRuleId);
   if (alert.channelId !== null && !ruleGone && !(await heldPostOf(trx, alert.id, alert.channelId))) {
     const rule = alert.alertRuleId === null ? {} : { alertRuleId: alert.alertRuleId };
-    await enqueue(trx, { ...base, ...rule, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: `${alert.dedupeKey}:reminder${count}:channel`, target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
+    await enqueue(trx, { ...base, ...rule, message: renderAlert(view, languages.of(alert.channelId)), dedupeKey: reminderKey(alert.dedupeKey, count, 'channel'), target: alert.channelId, notBefore: channelNotBefore(quiet, alert.channelId, view, now) }, now);
   }
   const assignee = alert.assigneeNow.assigneeSlackUserId;
-  if (assignee !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(assignee)), dedupeKey: `${alert.dedupeKey}:reminder${count}:dm`, target: assignee, notBefore: now }, now);
+  if (assignee !== null) await enqueue(trx, { ...base, message: renderAlert(view, languages.of(assignee)), dedupeKey: reminderKey(alert.dedupeKey, count, 'dm'), target: assignee, notBefore: now }, now);
 }
 
 /**

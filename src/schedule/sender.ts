@@ -146,10 +146,16 @@ export class OutboxSender {
     // A stable sort: each destination's rows keep their order.
     const rows = [...claimed].sort((a, b) => (this.heldBack.get(a.target) ?? 0) - (this.heldBack.get(b.target) ?? 0));
     const lists = new Map<string, OutboxRow[]>();
-    for (const row of rows) if (LISTABLE_KINDS.has(row.kind) && row.alertId !== null) lists.set(row.target, [...(lists.get(row.target) ?? []), row]);
+    for (const row of rows) {
+      if (!LISTABLE_KINDS.has(row.kind) || row.alertId === null) continue;
+      const list = lists.get(row.target) ?? [];
+      list.push(row);
+      lists.set(row.target, list);
+    }
     for (const [target, list] of lists) if (list.length <= ALERT_LIST_AFTER) lists.delete(target);
     for (const row of rows) {
-      const list = LISTABLE_KINDS.has(row.kind) ? lists.get(row.target) : undefined;
+      const gathered = lists.get(row.target);
+      const list = gathered?.includes(row) === true ? gathered : undefined;
       // A list's rows go together, at its first.
       if (list !== undefined && list[0] !== row) continue;
       const due = list ?? [row];

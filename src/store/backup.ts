@@ -45,4 +45,3 @@ function all(db: sqlite3.Database, sql: string): Promise<Record<string, unknown>
 function close(db: sqlite3.Database): Promise<void> {
   return new Promise((done) => db.close(() => done()));
 }
-

@@ -103,6 +103,12 @@ function fromRow(row: Row): OutboxRow {
   };
 }
 
+/** The key of an alert's `count`th reminder to its channel or its assignee's DM; postedOfAlert reads the count back. */
+export function reminderKey(alertKey: string, count: number, to: 'channel' | 'dm'): string {
+  return `${alertKey}:reminder${count}:${to}`;
+}
+const REMINDER_KEY = /:reminder(\d+):(?:channel|dm)$/;
+
 /** Whether a post of the alert to `target` is still waiting (held by quiet hours): a reminder would only pile up behind it. */
 export async function heldPostOf(trx: Knex | Knex.Transaction, alertId: number, target: string): Promise<boolean> {
   return (await trx('alert_outbox').where({ alert_id: alertId, channel_id: target, state: 'pending' }).first('id')) !== undefined;
@@ -207,13 +213,11 @@ export class OutboxStore {
     return row === undefined ? undefined : (JSON.parse(row.payload) as SlackMessage);
   }
 
-  /** The messages already posted for an alert, to update in place. */
-  /** Where each posted message of the alert is (`channel`: a DM's own id for a person) and whom it was for (`target`). */
+  /** The messages already posted for an alert, to update in place: where each is, whom it was for, and which follow-up it was. */
   async postedOfAlert(alertId: number): Promise<PostedOfAlert[]> {
     const rows = (await this.db('alert_outbox').select('message_channel_id', 'message_ts', 'channel_id', 'kind', 'dedupe_key').where({ alert_id: alertId, state: 'sent' }).whereNotNull('message_ts').orderBy('id')) as { message_channel_id: string; message_ts: string; channel_id: string; kind: string; dedupe_key: string }[];
     return rows.map((row) => {
-      // A reminder's key ends `:reminder<n>:channel` or `:reminder<n>:dm` (src/schedule/alert-jobs.ts).
-      const reminder = row.kind === FOLLOW_UP_KIND.reminder ? /:reminder(\d+):(?:channel|dm)$/.exec(row.dedupe_key)?.[1] : undefined;
+      const reminder = row.kind === FOLLOW_UP_KIND.reminder ? REMINDER_KEY.exec(row.dedupe_key)?.[1] : undefined;
       const followUp = row.kind === FOLLOW_UP_KIND.lead ? ({ kind: 'lead' } as const) : reminder === undefined ? undefined : ({ kind: 'reminder', n: Number(reminder) } as const);
       return { channel: row.message_channel_id, ts: row.message_ts, target: row.channel_id, ...(followUp === undefined ? {} : { followUp }) };
     });
