@@ -38,7 +38,7 @@ export type BreakdownProblem =
 export function breakdownProblem(metric: MetricId, by: Breakdown, period: Interval & { readonly timezone: string }): BreakdownProblem | undefined {
   if (metric === 'summary' || metric === 'agents') return 'breakdown_not_applicable';
   if (!isTimeBreakdown(by)) return METRICS_WITHOUT_TICKET_FILTERS.includes(metric) ? 'breakdown_not_applicable' : undefined;
-  return bucketStarts(period, by, period.timezone).length > MAX_BREAKDOWN_BUCKETS ? 'breakdown_too_long' : undefined;
+  return bucketStarts(period, by, period.timezone, MAX_BREAKDOWN_BUCKETS).length > MAX_BREAKDOWN_BUCKETS ? 'breakdown_too_long' : undefined;
 }
 
 /** A split by a field that a filter already narrows to one value: it would make one row. */

@@ -232,9 +232,11 @@ export function resolvePeriod(word: string, now: number, timezone: string): Peri
 /**
  * The local starts (epoch ms) of every day, ISO week (Monday) or month that
  * overlaps the interval, in order; the first may lie before `from`. An empty
- * interval gets the one bucket holding `from`.
+ * interval gets the one bucket holding `from`. With `limit`, it stops after
+ * limit + 1 starts: enough to tell that there are too many, without walking
+ * 56 years day by day (a second on the event loop).
  */
-export function bucketStarts(period: Interval, unit: CalendarUnit, timezone: string): number[] {
+export function bucketStarts(period: Interval, unit: CalendarUnit, timezone: string, limit = Number.POSITIVE_INFINITY): number[] {
   checkZone(timezone);
   const zone = new Zone(timezone);
   const starts: number[] = [];
@@ -244,7 +246,7 @@ export function bucketStarts(period: Interval, unit: CalendarUnit, timezone: str
     // A day a zone skipped entirely (Pacific/Apia, 2011-12-30) has the start of the next one.
     if (starts.length === 0 || start > (starts[starts.length - 1] ?? start)) starts.push(start);
     day = nextUnit(day, unit);
-    if (zone.midnight(day) >= period.to) break;
+    if (starts.length > limit || zone.midnight(day) >= period.to) break;
   }
   return starts;
 }

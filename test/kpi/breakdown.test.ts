@@ -35,6 +35,8 @@ describe('breakdown rules', () => {
     expect(breakdownProblem('volume', 'day', resolvePeriod('62d', at, 'UTC'))).toBeUndefined();
     expect(breakdownProblem('volume', 'day', resolvePeriod('63d', at, 'UTC'))).toBe('breakdown_too_long');
     expect(breakdownProblem('volume', 'week', resolvePeriod('63d', at, 'UTC'))).toBeUndefined();
+    expect(breakdownProblem('volume', 'day', resolvePeriod('1970-01-01..2026-01-01', at, 'Asia/Jakarta'))).toBe('breakdown_too_long');
+    expect(breakdownProblem('volume', 'month', resolvePeriod('1970-01-01..2026-01-01', at, 'Asia/Jakarta'))).toBe('breakdown_too_long');
   });
 
   it('cuts weeks at the period\'s edges and names each by its Monday, in the period\'s zone', () => {

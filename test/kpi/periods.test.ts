@@ -455,6 +455,16 @@ describe('bucketStarts', () => {
     ]);
   });
 
+  it('with a limit, stops one start past it: 56 years of days are not walked to be refused', () => {
+    const period = { from: Date.parse('1970-01-01T00:00:00Z'), to: Date.parse('2026-01-01T00:00:00Z') };
+    const starts = bucketStarts(period, 'day', 'Asia/Jakarta', 62);
+    expect(starts).toHaveLength(63);
+    expect(iso(starts[0] ?? 0)).toBe('1969-12-31T17:00:00.000Z');
+    expect(iso(starts[62] ?? 0)).toBe('1970-03-03T17:00:00.000Z');
+    // A limit the interval stays under changes nothing.
+    expect(bucketStarts(resolvePeriod('7d', at(NOW), 'UTC'), 'day', 'UTC', 62)).toEqual(bucketStarts(resolvePeriod('7d', at(NOW), 'UTC'), 'day', 'UTC'));
+  });
+
   it('ISO weeks overlapping this-month start on the Monday before November 1 (a Sunday)', () => {
     const period = resolvePeriod('this-month', at(NOW), 'UTC');
     expect(isos(bucketStarts(period, 'week', 'UTC'))).toEqual([
