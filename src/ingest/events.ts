@@ -188,6 +188,12 @@ export const MAX_HANDLE_SECONDS = 30 * 86_400;
 export const SCALE_BOUNDS: Readonly<Record<SurveyScale, readonly [number, number]>> = { '1-5': [1, 5], 'good-bad': [0, 1], '0-10': [0, 10], '1-7': [1, 7] };
 
 /**
+ * Half of a character: JSON may write one alone (`"\ud800"`), and the database stores it as U+FFFD, so two ids that
+ * differ only there would become one ticket, and two events one event.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
  * The last check before events are written, whichever adapter made them:
  * known types, statuses and priorities, times a Date can hold from 1970 on,
  * whole counts and seconds that fit their columns, ratings on their kind's
@@ -211,6 +217,7 @@ export function checkEvents(events: readonly NormalizedEvent[], latest = Number.
     };
     const id = (name: string, value: string | undefined, required = false) => {
       if (value === undefined ? required : typeof value !== 'string' || value === '' || value.length > MAX_ID) refuse(`${name} must be a text of 1 to ${MAX_ID} characters`);
+      if (value !== undefined && LONE_SURROGATE.test(value)) refuse(`${name} holds half of a character (a lone \\u surrogate escape)`);
     };
     const whole = (name: string, value: number | undefined) => {
       if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_INT)) refuse(`${name} must be a whole number from 0 to ${MAX_INT}`);
@@ -221,6 +228,7 @@ export function checkEvents(events: readonly NormalizedEvent[], latest = Number.
       else if (!Number.isInteger(value.score) || value.score < bounds[0] || value.score > bounds[1]) refuse(`a ${value.kind} score must be a whole number within ${value.scale}`);
     };
     if (typeof event.dedupeKey !== 'string' || event.dedupeKey === '' || event.dedupeKey.length > MAX_DEDUPE_KEY) refuse(`its event id must be a text of 1 to ${MAX_DEDUPE_KEY} characters`);
+    if (LONE_SURROGATE.test(event.dedupeKey)) refuse('its event id holds half of a character (a lone \\u surrogate escape)');
     switch (event.kind) {
       case 'ticket': {
         if (!(TICKET_EVENT_TYPES as readonly string[]).includes(event.type)) refuse('unknown event type');

@@ -220,6 +220,18 @@ describe(`generic webhooks on ${TEST_ENGINE}`, () => {
       expect((await postWebhook(bot.url, 'generic', due, standardWebhookHeaders(due, 'due'))).status).toBe(200);
     });
 
+    it('422, kept, for an id or event id holding half of a character: stored, it would be U+FFFD and merge with another', async () => {
+      const ticket = (id: string) => JSON.stringify({ ...LIFE[0], ticket: { ...(LIFE[0] as { ticket: object }).ticket, id: 'X' } }).replace('"id":"X"', `"id":"${id}"`);
+      for (const [delivery, body] of [['half-1', ticket('T-\\ud800')], ['half-2', ticket('T-\\udbff')], ['half-3', JSON.stringify({ ...LIFE[0], id: 'X' }).replace('"id":"X"', '"id":"evt-\\udc00"')]] as const) {
+        expect(await postWebhook(bot.url, 'generic', body, standardWebhookHeaders(body, delivery)), delivery).toMatchObject({ status: 422, body: { error: 'unknown_shape', message: expect.stringMatching(/holds half of a character/) } });
+      }
+      // A whole character written as its two escapes is one character, and taken.
+      const whole = ticket('T-\\ud83d\\ude00');
+      expect((await postWebhook(bot.url, 'generic', whole, standardWebhookHeaders(whole, 'whole'))).status).toBe(200);
+      expect(await bot.db('tickets').select('external_id')).toEqual([{ external_id: 'T-\u{1F600}' }]);
+      expect(await bot.db('webhook_deliveries').where({ status: 'rejected' }).count({ n: '*' })).toEqual([{ n: 3 }]);
+    });
+
     it('handle time adding up past what the column holds (829 events of 30 days) stops at its largest value, not a 500 that would lose the delivery on PostgreSQL', async () => {
       expect((await send(LIFE[0], 'created')).status).toBe(200);
       const events = Array.from({ length: 830 }, (_, index) => ({ type: 'ticket.handle_time', id: `ht${index}`, occurred_at: minutes(10), ticket: { id: 'T-100' }, seconds: 30 * 86_400 }));
