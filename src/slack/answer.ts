@@ -125,16 +125,20 @@ export async function answerCommand(text: string, slackAsker: Asker, deps: Answe
   }
 }
 
-/** The answer to a click on one of our buttons; undefined when the button is not ours. */
-export async function answerAction(actionId: string, value: string | undefined, slackAsker: Asker, deps: AnswerDeps): Promise<Answer | undefined> {
-  const ref = decodeRef(value);
-  if (ref === undefined) return undefined;
+/**
+ * The answer to a click on one of our buttons. A button this version cannot read (a message from an older or newer
+ * version, a value altered on its way) is answered with a note to ask again, never with silence.
+ */
+export async function answerAction(actionId: string, value: string | undefined, slackAsker: Asker, deps: AnswerDeps): Promise<Answer> {
   const asker = await withChosenLanguage(slackAsker, deps.db);
+  const stale: Answer = { message: noticeView(t(asker.locale, 'error.stale_button')), share: false };
+  const ref = decodeRef(value);
+  if (ref === undefined) return stale;
   const now = deps.clock();
   const action = actionId.split(':')[0];
   if (action === ACTION.explain) return { message: explainView({ metric: ref.m, ...(ref.n === undefined ? {} : { n: ref.n }) }, asker.locale), share: false };
   const period = periodOf(ref, deps, now);
-  if (period === undefined) return undefined;
+  if (period === undefined) return stale;
   if ((action === ACTION.share || action === ACTION.breakdownPage) && ref.b !== undefined) {
     // The period is read again at the click: `2026-09-24.. by:day` a day later has 63 days. Said to the sharer, not
     // posted unsplit in the channel.
@@ -157,7 +161,7 @@ export async function answerAction(actionId: string, value: string | undefined, 
     const message = ticketsView({ list: ref.l, rows: list.rows, total: list.total, page, period, filters: ref.f, now }, asker.locale);
     return { message, share: false, replace: action === ACTION.page };
   }
-  return undefined;
+  return stale;
 }
 
 function periodOf(ref: RequestRef, deps: AnswerDeps, now: number): Period | undefined {

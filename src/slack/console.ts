@@ -94,9 +94,7 @@ export function startConsole(options: ConsoleOptions): RunningConsole {
           if (button === undefined) {
             write(buttons.length === 0 ? 'No reply has a button to press yet.' : `No button ${click[1] ?? ''}: the last reply with buttons has ${buttons.length === 1 ? 'button 1' : `buttons 1 to ${buttons.length}`}.`);
           } else {
-            const answer = await answerAction(button.actionId, button.value, asker, deps);
-            if (answer === undefined) write('That button no longer does anything (its request could not be read again).');
-            else showAnswer(answer);
+            showAnswer(await answerAction(button.actionId, button.value, asker, deps));
           }
         } else {
           // `/kpi frt 7d`, `kpi frt 7d` and plain `frt 7d` are the same command; another slash command is not ours.

@@ -204,6 +204,24 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
     expect(allText(answer)).toContain('This number rests on n = 3.');
   });
 
+  it('a button this version cannot read (another version\'s message, an altered value) is answered with a note to ask again, privately', async () => {
+    const cases: [string, string][] = [
+      ['kpi_share', '{"m":"renamed-metric","p":"7d","f":{}}'],
+      ['kpi_show_tickets', 'not json'],
+      ['kpi_share', '{"m":"frt","p":"next-decade","f":{}}'],
+      ['kpi_agents_page:next', '{"m":"frt","p":"7d","f":{},"pg":1}'],
+    ];
+    const posts = slack.callsTo('chat.postMessage').length;
+    for (const [index, [actionId, value]] of cases.entries()) {
+      const before = slack.callsTo('response_url').length;
+      expect((await postButtonClick(bot.url, { actionId, value, responseUrl: slack.responseUrl(`stale-${index}`) })).status).toBe(200);
+      const answer = (await slack.waitFor('response_url', before + 1)).at(-1) as RecordedCall;
+      expect(answer.args, value).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+      expect(allText(answer), value).toContain('This button can no longer be answered');
+    }
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(posts);
+  });
+
   it('shows the tickets behind the backlog, with links', async () => {
     const { reply } = await command('backlog');
     const button = (reply.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((block) => block.type === 'actions')?.elements?.find((element) => element.action_id === 'kpi_show_tickets');

@@ -153,6 +153,7 @@ export const en = {
   'error.choices': 'You can use: {choices}.',
   'error.see_help': 'Type `/kpi help` to see every command.',
   'error.generic': 'Something went wrong while preparing this answer. Please try again in a moment.',
+  'error.stale_button': 'This button can no longer be answered: the message is from another version of the bot. Ask again with `/kpi`.',
   'error.admin_only': 'Only workspace admins and owners, or people listed in KPI_ADMINS, can do this. Nothing was changed.',
   'error.admin_unverified': 'Slack could not be asked just now whether you are a workspace admin, so only the people in KPI_ADMINS can do this at the moment. Nothing was changed; please try again in a minute.',
 

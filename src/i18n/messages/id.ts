@@ -140,6 +140,7 @@ export const id: Messages = {
   'error.choices': 'Yang bisa dipakai: {choices}.',
   'error.see_help': 'Ketik `/kpi help` untuk melihat semua perintah.',
   'error.generic': 'Terjadi kesalahan saat menyiapkan jawaban ini. Silakan coba beberapa saat lagi.',
+  'error.stale_button': 'Tombol ini tidak dapat dijawab lagi: pesannya berasal dari versi bot yang lain. Tanyakan lagi dengan `/kpi`.',
   'error.admin_only': 'Hanya admin dan pemilik workspace, atau orang yang tercantum di KPI_ADMINS, yang bisa melakukan ini. Tidak ada yang diubah.',
   'error.admin_unverified': 'Saat ini Slack tidak dapat dihubungi untuk memastikan apakah Anda admin workspace, jadi untuk sementara hanya orang yang tercantum di KPI_ADMINS yang bisa melakukan ini. Tidak ada yang diubah; silakan coba lagi dalam satu menit.',
 

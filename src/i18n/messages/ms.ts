@@ -142,6 +142,7 @@ export const ms: Messages = {
   'error.choices': 'Anda boleh gunakan: {choices}.',
   'error.see_help': 'Taip `/kpi help` untuk melihat semua arahan.',
   'error.generic': 'Berlaku masalah semasa menyediakan jawapan ini. Sila cuba sebentar lagi.',
+  'error.stale_button': 'Butang ini tidak boleh dijawab lagi: mesejnya daripada versi bot yang lain. Tanya semula dengan `/kpi`.',
   'error.admin_only': 'Hanya pentadbir dan pemilik ruang kerja, atau orang yang disenaraikan dalam KPI_ADMINS, boleh melakukan ini. Tiada apa-apa yang diubah.',
   'error.admin_unverified': 'Slack tidak dapat dihubungi sebentar tadi untuk mengesahkan sama ada anda pentadbir ruang kerja, jadi buat masa ini hanya orang yang disenaraikan dalam KPI_ADMINS boleh melakukan ini. Tiada apa-apa yang diubah; sila cuba lagi dalam seminit.',
 

@@ -142,6 +142,7 @@ export const tr: Messages = {
   'error.choices': 'Kullanabilecekleriniz: {choices}.',
   'error.see_help': 'Tüm komutları görmek için `/kpi help` yazın.',
   'error.generic': 'Bu yanıt hazırlanırken bir sorun oluştu. Lütfen biraz sonra tekrar deneyin.',
+  'error.stale_button': 'Bu düğme artık yanıtlanamıyor: mesaj botun başka bir sürümünden. `/kpi` ile yeniden sorun.',
   'error.admin_only': 'Bunu yalnızca çalışma alanı yöneticileri ve sahipleri ya da KPI_ADMINS listesindeki kişiler yapabilir. Hiçbir şey değiştirilmedi.',
   'error.admin_unverified': 'Az önce Slack\'e çalışma alanı yöneticisi olup olmadığınız sorulamadı; bu yüzden şimdilik bunu yalnızca KPI_ADMINS listesindeki kişiler yapabilir. Hiçbir şey değiştirilmedi; lütfen bir dakika sonra yeniden deneyin.',
 

@@ -94,8 +94,8 @@ export function registerKpiListeners(app: BoltApp, deps: ListenerDeps): void {
     try {
       asker = { ...(await deps.users.asker(body.user.id)), ...(channelId === undefined ? {} : { channelId }) };
       const answer = await answerAction(action.action_id, action.value, asker, deps);
-      if (answer !== undefined) await send(respond as Respond, answer);
-      posted = answer?.share === true;
+      await send(respond as Respond, answer);
+      posted = answer.share;
       // Once posted in the channel, the private answer it was shared from goes: its Share button would post it again.
       // It stays if Slack will not delete it; the answer was posted all the same.
       if (posted && container?.is_ephemeral === true) await (respond as Respond)({ delete_original: true }).catch((error: unknown) => logger.warn({ err: error }, 'the shared private answer could not be deleted'));
