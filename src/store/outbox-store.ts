@@ -223,6 +223,16 @@ export class OutboxStore {
     });
   }
 
+  /**
+   * Of the given alerts, those posted in a channel or DM (Slack's id for where a message is): a click on an alert's
+   * button counts only where the alert was shown, its own message or a list holding it. Bounded by the 500 ids a click takes.
+   */
+  async alertsShownIn(alertIds: readonly number[], messageChannelId: string): Promise<Set<number>> {
+    if (alertIds.length === 0) return new Set();
+    const rows = (await this.db('alert_outbox').distinct('alert_id').whereIn('alert_id', alertIds).where({ state: 'sent', message_channel_id: messageChannelId })) as { alert_id: number | string }[];
+    return new Set(rows.map((row) => Number(row.alert_id)));
+  }
+
   async byKey(dedupeKey: string): Promise<OutboxRow | undefined> {
     const row = (await this.db('alert_outbox').select(COLUMNS).where({ dedupe_key: dedupeKey }).first()) as Row | undefined;
     return row === undefined ? undefined : fromRow(row);

@@ -43,14 +43,16 @@ export interface ButtonClick {
   readonly responseUrl: string;
   /** The message the button is on, as Slack sends it with a click on a message posted in a channel (not ephemeral). */
   readonly message?: { readonly ts: string; readonly channel: string; readonly text: string; readonly blocks: unknown[] };
+  /** Where the click was, without the message (an alert's channel or DM): the message's channel, else C0000TEST. */
+  readonly channel?: string;
 }
 
 export function postButtonClick(baseUrl: string, click: ButtonClick): Promise<Response> {
   const payload = {
     type: 'block_actions', team: { id: 'T0000TEST', domain: 'example' }, user: { id: click.userId ?? 'U0000LEAD', name: 'lead', team_id: 'T0000TEST' },
     api_app_id: 'A0000TEST', token: 'legacy-unused',
-    container: { type: 'message', message_ts: click.message?.ts ?? '1.000', channel_id: click.message?.channel ?? 'C0000TEST', is_ephemeral: click.message === undefined },
-    trigger_id: '1.2.3', channel: { id: click.message?.channel ?? 'C0000TEST', name: 'support' }, response_url: click.responseUrl,
+    container: { type: 'message', message_ts: click.message?.ts ?? '1.000', channel_id: click.message?.channel ?? click.channel ?? 'C0000TEST', is_ephemeral: click.message === undefined },
+    trigger_id: '1.2.3', channel: { id: click.message?.channel ?? click.channel ?? 'C0000TEST', name: 'support' }, response_url: click.responseUrl,
     ...(click.message === undefined ? {} : { message: { type: 'message', user: 'U0000BOT', ts: click.message.ts, text: click.message.text, blocks: click.message.blocks } }),
     actions: [{ type: 'button', action_id: click.actionId, block_id: 'b1', value: click.value, text: { type: 'plain_text', text: 'x' }, action_ts: '1.000' }],
   };

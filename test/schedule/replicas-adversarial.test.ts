@@ -627,7 +627,7 @@ describe.skipIf(!onPostgres)('several kpibot replicas on one PostgreSQL, adversa
 
     /** Presses Acknowledge on the alert through `web`, as another Slack user; resolves once Slack answered the click (its work goes on after). */
     async function click(w: World, web: RunningKpibot, alertId: number): Promise<void> {
-      const clicked = await postButtonClick(web.url, { actionId: 'alert_acknowledge', value: String(alertId), userId: 'U0000SARI', responseUrl: w.slack.responseUrl('ack') });
+      const clicked = await postButtonClick(web.url, { actionId: 'alert_acknowledge', value: String(alertId), userId: 'U0000SARI', responseUrl: w.slack.responseUrl('ack'), channel: 'C0BILLING' });
       expect(clicked.status).toBe(200);
     }
 

@@ -581,13 +581,13 @@ describe(`the bot when Slack's Web API fails, on ${TEST_ENGINE}`, () => {
     const alert = (await bot.db('alerts').first('id')) as { id: number };
     fake.answer('chat.update', () => ({ status: 429, headers: { 'retry-after': '30' }, body: { ok: false, error: 'ratelimited' } }));
     const answers = () => front.arrivals.filter((call) => call.method === 'response_url');
-    expect((await postButtonClick(bot.url, { actionId: 'alert_acknowledge', value: String(alert.id), userId: 'UAYU', responseUrl: front.responseUrl('ack') })).status).toBe(200);
+    expect((await postButtonClick(bot.url, { actionId: 'alert_acknowledge', value: String(alert.id), userId: 'UAYU', responseUrl: front.responseUrl('ack') , channel: 'CBILLING' })).status).toBe(200);
     await until('the clicker told', () => answers().length === 1);
     expect(answers()[0]?.args.text).toContain('Saved. Slack would not let the alert\'s message be updated just now');
     expect(answers()[0]?.args.response_type).toBe('ephemeral');
     fake.answer('chat.update', () => ({ body: { ok: true } }));
     const updatesBefore = fake.callsTo('chat.update').length;
-    await postButtonClick(bot.url, { actionId: 'alert_acknowledge', value: String(alert.id), userId: 'UAYU', responseUrl: front.responseUrl('ack2') });
+    await postButtonClick(bot.url, { actionId: 'alert_acknowledge', value: String(alert.id), userId: 'UAYU', responseUrl: front.responseUrl('ack2') , channel: 'CBILLING' });
     await until('the messages rewritten', () => fake.callsTo('chat.update').length >= updatesBefore + 2);
     await until('the second click answered', () => answers().length === 2);
     expect(answers()[1]?.args.text).not.toContain('Saved.');

@@ -24,6 +24,7 @@ import { IngestStore } from '../../src/store/ingest-store.js';
 import type { NormalizedEvent } from '../../src/ingest/events.js';
 import { ALERT_ACTIONS } from '../../src/slack/blocks/alerts.js';
 import { AlertStore } from '../../src/store/alert-store.js';
+import { OutboxStore } from '../../src/store/outbox-store.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../helpers/databases.js';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../helpers/fake-slack.js';
 import { slackSignature } from '../helpers/slack-requests.js';
@@ -116,11 +117,12 @@ async function command(text: string, userId: string, channelId?: string): Promis
   return String(reply.args.text);
 }
 
-async function click(actionId: string, value: string, userId: string): Promise<Response> {
+/** A click on a message in `channel`: the clicker's DM with the bot unless said. */
+async function click(actionId: string, value: string, userId: string, channel = `D${userId}`): Promise<Response> {
   const payload = {
     type: 'block_actions', team: { id: 'T0000TEST', domain: 'example' }, user: { id: userId, name: 'x', team_id: 'T0000TEST' },
-    api_app_id: 'A0000TEST', token: 'legacy-unused', container: { type: 'message', message_ts: '1700000000.000001', channel_id: `D${userId}`, is_ephemeral: false },
-    trigger_id: '1.2.3', channel: { id: `D${userId}`, name: 'dm' }, response_url: slack.responseUrl(`click-${++sequence}`),
+    api_app_id: 'A0000TEST', token: 'legacy-unused', container: { type: 'message', message_ts: '1700000000.000001', channel_id: channel, is_ephemeral: false },
+    trigger_id: '1.2.3', channel: { id: channel, name: 'dm' }, response_url: slack.responseUrl(`click-${++sequence}`),
     actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1.000' }],
   };
   return signedSlackPost(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
@@ -378,14 +380,44 @@ describe(`permissions through the real receiver on ${TEST_ENGINE}`, () => {
     ]);
   });
 
-  it('Acknowledge on an alert someone acknowledged already changes nothing and says who did, to the clicker alone', async () => {
+  /** An SLA breach alert for `ticket`, posted (and marked sent) in each of `channels`. */
+  async function postedAlert(ticket: string, channels: readonly string[]): Promise<number> {
     const store = new AlertStore(bot.db);
-    const view = { kind: 'sla_breach', alertId: 0, ticket: { externalId: 'T-ACK', url: null, priority: 'normal', team: null }, target: 'firstResponse', dueAt: 1, at: 1, percent: 100, assignee: null, timezone: 'UTC' } as const;
-    const alertId = await bot.db.transaction((trx) => store.createAlert(trx, { dedupeKey: 'sla:0:firstResponse:breach:ack-test', kind: 'sla_breach', channelId: 'C0000ACK', assigneeSlackUserId: null, leadSlackUserId: null, dueAt: 1, view }, Date.now()));
-    await store.acknowledge(alertId as number, 'U0000BOSS', Date.parse('2026-11-20T09:30:00Z'));
+    const view = { kind: 'sla_breach', alertId: 0, ticket: { externalId: ticket, url: null, priority: 'normal', team: null }, target: 'firstResponse', dueAt: 1, at: 1, percent: 100, assignee: null, timezone: 'UTC' } as const;
+    const alertId = Number(await bot.db.transaction((trx) => store.createAlert(trx, { dedupeKey: `sla:0:firstResponse:breach:${ticket}`, kind: 'sla_breach', channelId: channels[0] ?? 'C0000ACK', assigneeSlackUserId: null, leadSlackUserId: null, dueAt: 1, view }, Date.now())));
+    const outbox = new OutboxStore(bot.db);
+    for (const [index, channel] of channels.entries()) {
+      await outbox.enqueue({ dedupeKey: `${ticket}:${channel}`, kind: 'sla_breach', target: channel, message: { text: ticket, blocks: [] }, notBefore: 0, alertId }, Date.now());
+      const row = await outbox.byKey(`${ticket}:${channel}`);
+      await outbox.markSent(row?.id ?? 0, channel, `1700000000.00000${index}`, Date.now());
+    }
+    return alertId;
+  }
+
+  it('alert buttons count only where the alert was shown: a click elsewhere changes nothing and reveals nothing; Acknowledge all takes only the alerts shown there', async () => {
+    const shown = await postedAlert('T-HERE', ['C0000ACK', `D${MEMBER}`]);
+    const other = await postedAlert('T-OTHER', ['C0000HRPRIV']);
+    await new AlertStore(bot.db).acknowledge(other, 'U0000BOSS', Date.parse('2026-11-20T09:30:00Z'));
     const before = await snapshot();
     const replies = slack.callsTo('response_url').length;
-    expect((await click(ALERT_ACTIONS.acknowledge, String(alertId), MEMBER)).status).toBe(200);
+    for (const [id, value] of [[ALERT_ACTIONS.acknowledge, String(shown)], [ALERT_ACTIONS.snooze4h, String(shown)], [ALERT_ACTIONS.acknowledge, String(other)], [ALERT_ACTIONS.acknowledgeAll, `${shown},${other}`]] as const) {
+      expect((await click(id, value, MEMBER, 'C0000ELSE')).status).toBe(200);
+    }
+    const answered = (await slack.waitFor('response_url', replies + 4)).slice(replies);
+    expect(answered.map((call) => [call.args.response_type, call.args.text])).toEqual(Array.from({ length: 4 }, () => ['ephemeral', 'This alert was not posted in this conversation, so it cannot be acknowledged or snoozed from here.']));
+    expect(changedTables(before, await snapshot())).toEqual([]);
+    // From a list in the member's DM, where one of the two was shown: that one is acknowledged, the other left as it is.
+    expect((await click(ALERT_ACTIONS.acknowledgeAll, `${shown},${other}`, MEMBER)).status).toBe(200);
+    await settle();
+    expect(await bot.db('alerts').whereIn('id', [shown, other]).orderBy('id').select('acknowledged_by')).toEqual([{ acknowledged_by: MEMBER }, { acknowledged_by: 'U0000BOSS' }]);
+  });
+
+  it('Acknowledge on an alert someone acknowledged already changes nothing and says who did, to the clicker alone', async () => {
+    const alertId = await postedAlert('T-ACK', ['C0000ACK']);
+    await new AlertStore(bot.db).acknowledge(alertId, 'U0000BOSS', Date.parse('2026-11-20T09:30:00Z'));
+    const before = await snapshot();
+    const replies = slack.callsTo('response_url').length;
+    expect((await click(ALERT_ACTIONS.acknowledge, String(alertId), MEMBER, 'C0000ACK')).status).toBe(200);
     const answered = (await slack.waitFor('response_url', replies + 1)).slice(replies);
     expect(answered.map((call) => [call.args.response_type, call.args.replace_original, call.args.text])).toEqual([['ephemeral', false, expect.stringContaining('Acknowledged by <@U0000BOSS>')]]);
     expect(changedTables(before, await snapshot())).toEqual([]);

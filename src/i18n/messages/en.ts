@@ -318,6 +318,7 @@ export const en = {
   'alert.threshold_crossed_now': ':chart_with_upwards_trend: *Threshold crossed*: {metric} is {value} now; the rule is {operator} {limit}.',
   'alert.threshold_recovered_now': ':white_check_mark: *Back within the threshold*: {metric} is {value} now; the rule is {operator} {limit}.',
   'alert.gone': 'This alert no longer applies: its ticket is not counted any more (deleted or marked as spam in the helpdesk), so there is nothing to acknowledge or snooze.',
+  'alert.not_shown_here': 'This alert was not posted in this conversation, so it cannot be acknowledged or snoozed from here.',
   'alert.not_updated': 'Saved. Slack would not let the alert\'s message be updated just now, so it still shows its buttons; a click on any of them shows the change.',
   'alert.list.one': ':rotating_light: *{n} SLA alert* came due with others for this conversation, so it is listed here:',
   'alert.list.other': ':rotating_light: *{n} SLA alerts* came due together, so they are listed here rather than each in a message of its own:',

@@ -303,6 +303,7 @@ export const id: Messages = {
   'alert.threshold_crossed_now': ':chart_with_upwards_trend: *Ambang batas terlewati*: {metric} saat ini bernilai {value}; aturannya {operator} {limit}.',
   'alert.threshold_recovered_now': ':white_check_mark: *Kembali dalam ambang batas*: {metric} saat ini bernilai {value}; aturannya {operator} {limit}.',
   'alert.gone': 'Peringatan ini sudah tidak berlaku: tiketnya tidak dihitung lagi (dihapus atau ditandai spam di helpdesk), jadi tidak ada yang perlu dikonfirmasi atau ditunda.',
+  'alert.not_shown_here': 'Peringatan ini tidak dikirim di percakapan ini, jadi tidak dapat dikonfirmasi atau ditunda dari sini.',
   'alert.not_updated': 'Tersimpan. Slack belum mengizinkan pesan peringatan diperbarui saat ini, jadi tombolnya masih tampil; klik salah satu tombol itu untuk menampilkan perubahannya.',
   'alert.list.one': ':rotating_light: *{n} notifikasi SLA* datang bersamaan dengan yang lain, jadi dicantumkan di sini:',
   'alert.list.other': ':rotating_light: *{n} notifikasi SLA* datang bersamaan, jadi dicantumkan di sini, bukan masing-masing dalam pesan tersendiri:',

@@ -305,6 +305,7 @@ export const ms: Messages = {
   'alert.threshold_crossed_now': ':chart_with_upwards_trend: *Ambang dilepasi*: {metric} kini ialah {value}; peraturannya {operator} {limit}.',
   'alert.threshold_recovered_now': ':white_check_mark: *Kembali dalam ambang*: {metric} kini ialah {value}; peraturannya {operator} {limit}.',
   'alert.gone': 'Amaran ini tidak lagi berkenaan: tiketnya tidak dikira lagi (dipadam atau ditanda sebagai spam dalam helpdesk), jadi tiada apa-apa untuk diakui atau ditangguh.',
+  'alert.not_shown_here': 'Amaran ini tidak dihantar dalam perbualan ini, jadi ia tidak boleh diakui atau ditangguh dari sini.',
   'alert.not_updated': 'Disimpan. Slack tidak membenarkan mesej amaran dikemas kini buat masa ini, jadi butangnya masih dipaparkan; klik mana-mana butang itu untuk memaparkan perubahannya.',
   'alert.list.one': ':rotating_light: *{n} makluman SLA* tiba serentak dengan yang lain, jadi disenaraikan di sini:',
   'alert.list.other': ':rotating_light: *{n} makluman SLA* tiba serentak, jadi disenaraikan di sini dan bukan setiap satu dalam mesej tersendiri:',

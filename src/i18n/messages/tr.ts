@@ -305,6 +305,7 @@ export const tr: Messages = {
   'alert.threshold_crossed_now': ':chart_with_upwards_trend: *Eşik aşıldı*: {metric} şu anda {value}; kural: {operator} {limit}.',
   'alert.threshold_recovered_now': ':white_check_mark: *Yeniden eşik içinde*: {metric} şu anda {value}; kural: {operator} {limit}.',
   'alert.gone': 'Bu uyarı artık geçerli değil: talebi artık sayılmıyor (yardım masasında silindi ya da spam olarak işaretlendi), bu yüzden onaylanacak ya da ertelenecek bir şey yok.',
+  'alert.not_shown_here': 'Bu uyarı bu konuşmada gönderilmedi, bu yüzden buradan onaylanamaz ya da ertelenemez.',
   'alert.not_updated': 'Kaydedildi. Slack uyarı mesajının şu an güncellenmesine izin vermedi, bu yüzden düğmeleri hâlâ görünüyor; değişikliği görmek için düğmelerden birine tıklayın.',
   'alert.list.one': ':rotating_light: *{n} SLA bildirimi* başkalarıyla aynı anda geldi, bu yüzden burada listeleniyor:',
   'alert.list.other': ':rotating_light: *{n} SLA bildirimi* aynı anda geldi; her biri ayrı bir mesaj yerine burada birlikte listeleniyor:',

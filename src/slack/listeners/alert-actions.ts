@@ -43,10 +43,14 @@ const HOUR = 3_600_000;
  * by the same person at the same instant. Resolves with how many it acknowledged.
  */
 export async function acknowledgeAll(value: string | undefined, userId: string, deps: AlertActionDeps, updates: { failed: number } = { failed: 0 }): Promise<number> {
-  const ids = [...new Set((value ?? '').split(',').map(Number).filter((id) => Number.isInteger(id) && id > 0))].slice(0, 500);
   let acknowledged = 0;
-  for (const id of ids) if ((await handleAlertAction(ALERT_ACTIONS.acknowledge, String(id), userId, deps, updates)) === 'acknowledged') acknowledged += 1;
+  for (const id of alertIdsOf(value)) if ((await handleAlertAction(ALERT_ACTIONS.acknowledge, String(id), userId, deps, updates)) === 'acknowledged') acknowledged += 1;
   return acknowledged;
+}
+
+/** The alert ids an Acknowledge all button names: 500 at most (a list holds far fewer), each once. */
+export function alertIdsOf(value: string | undefined): number[] {
+  return [...new Set((value ?? '').split(',').map(Number).filter((id) => Number.isInteger(id) && id > 0))].slice(0, 500);
 }
 
 /** `updates.failed` counts the alert's messages Slack would not rewrite (rate-limited, slow): the clicker is told. */
@@ -121,13 +125,29 @@ export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void 
     await ack();
     const actionId = 'action_id' in action ? action.action_id : '';
     const value = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
+    const channelId = body.channel?.id;
+    const locale = async () => (await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale;
     try {
+      if (actionId === ALERT_ACTIONS.open) return;
+      // A click counts only where its alert was shown (its channel, the DM it went to, a list holding it): a button's
+      // value is the clicker's to send, and anyone could otherwise silence another team's breaches, or learn who took them.
+      const named = alertIdsOf(value);
+      const shown = channelId === undefined ? new Set<number>() : await new OutboxStore(deps.db).alertsShownIn(named, channelId);
+      const elsewhere = named.filter((id) => !shown.has(id));
+      if (elsewhere.length > 0) {
+        const existing = (await Promise.all(elsewhere.map(async (id) => ((await new AlertStore(deps.db).alert(id)) === undefined ? undefined : id)))).filter((id) => id !== undefined);
+        if (existing.length > 0) deps.logger.warn({ user: body.user.id, channel: channelId, alerts: existing.slice(0, 10) }, 'alert button clicked where its alert was not shown: ignored');
+        // A list's other alerts are still taken; a click on one alert, or on a list of none shown here, is refused.
+        if (existing.length > 0 && (actionId !== ALERT_ACTIONS.acknowledgeAll || shown.size === 0)) {
+          await respond({ response_type: 'ephemeral', replace_original: false, text: t(await locale(), 'alert.not_shown_here') });
+          return;
+        }
+      }
       if (actionId === ALERT_ACTIONS.acknowledgeAll) {
         const updates = { failed: 0 };
-        await acknowledgeAll(value, body.user.id, deps, updates);
+        await acknowledgeAll(named.filter((id) => shown.has(id)).join(','), body.user.id, deps, updates);
         // The list says so, in place of its button (everyone in the channel sees who took them), in the list's language.
         const message = (body as { message?: { blocks?: Block[]; text?: string } }).message;
-        const channelId = body.channel?.id;
         const languages = await new LanguageStore(deps.db).languages(deps.locale);
         if (message?.blocks !== undefined) {
           // A DM's list is in its person's language; a channel's, in the channel's.
@@ -140,7 +160,6 @@ export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void 
       }
       const updates = { failed: 0 };
       const outcome = await handleAlertAction(actionId, value, body.user.id, deps, updates);
-      const locale = async () => (await new LanguageStore(deps.db).chosen(body.user.id)) ?? deps.locale;
       // Done, but a message still shows its buttons: say so, and that the next click rewrites it.
       if ((outcome === 'acknowledged' || outcome === 'snoozed') && updates.failed > 0) await respond({ response_type: 'ephemeral', replace_original: false, text: t(await locale(), 'alert.not_updated') });
       // The alert went with its ticket (deleted in the helpdesk): say so to whoever clicked, rather than nothing.
