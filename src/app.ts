@@ -118,7 +118,7 @@ export async function startBot(config: Config, logger: Logger, options: StartOpt
     admin: adminHandler({ db, clock, timezone: config.kpi.timezone, locale: config.kpi.locale, projection: projection.options, recompute, ...(slack.client === undefined ? {} : { client: slack.client }) }),
   };
   if (slack.app !== undefined) {
-    const users = new SlackUsers(slack.client, config.kpi.locale, config.kpi.admins, logger, answers.clock);
+    const users = new SlackUsers(slack.usersClient, config.kpi.locale, config.kpi.admins, logger, answers.clock);
     registerKpiListeners(slack.app, { ...answers, users, logger });
   }
   const ingestStore = new IngestStore(db, projection.options);

@@ -22,6 +22,12 @@ export interface SlackSurface {
   readonly app?: BoltApp;
   /** Slack's Web API client with the bot token, absent in console mode. */
   readonly client?: webApi.WebClient;
+  /**
+   * users.info alone (every /kpi asks who is asking): a client of its own, because a 429 pauses a client's whole
+   * queue for Retry-After, and one busy person would otherwise hold every admin command's calls (eNPS audiences,
+   * link checks) for half a minute. Slack limits users.info on its own, so pausing only it loses nothing.
+   */
+  readonly usersClient?: webApi.WebClient;
   /** Mounted at POST /slack/events in HTTP mode: checks the request (`slackGate`), then hands it to Bolt. */
   readonly httpListener?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   start(): Promise<void>;
@@ -44,6 +50,7 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
   // Bolt's own client (the `client` its listeners are handed: the Home tab's views.publish) is made the same way.
   const listenerClientOptions = { ...clientOptions, timeout: 10_000, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 } };
   const client = new webApi.WebClient(config.botToken, { ...listenerClientOptions, logger: log });
+  const usersClient = new webApi.WebClient(config.botToken, { ...listenerClientOptions, logger: log });
   const authorize = async () => {
     // A request before start() finished (HTTP mode) learns the identity itself, once.
     identity ??= client.auth.test().then((result) => ({ botUserId: result.user_id ?? '', botId: result.bot_id ?? '' }));
@@ -57,6 +64,7 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
       mode: 'socket',
       app,
       client,
+      usersClient,
       start: async () => {
         await verifyToken();
         await app.start();
@@ -74,6 +82,7 @@ export function createSlackSurface(config: SlackConfig, logger: Logger): SlackSu
       mode: 'http',
       app,
       client,
+      usersClient,
       httpListener: slackGate(receiver.requestListener, { signingSecret: config.signingSecret ?? '' }),
       // Our HTTP server carries the receiver's requests: only the token is checked here.
       start: verifyToken,

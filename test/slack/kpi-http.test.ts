@@ -376,6 +376,37 @@ describe('/kpi over HTTP (Bolt receiver, signed requests)', () => {
   });
 });
 
+describe('/kpi while Slack rate-limits users.info', () => {
+  it('one person\'s 429 (Retry-After 30 s) holds only users.info: an admin\'s command answers in seconds, its own Slack calls not held', async () => {
+    const slack = await startFakeSlack();
+    slack.answer('users.info', (call) => {
+      if (call.args.user === 'U0000RATE') return { status: 429, headers: { 'retry-after': '30' }, body: { ok: false, error: 'ratelimited' } };
+      return { body: { ok: true, user: { id: call.args.user, is_admin: call.args.user === 'U0000ADMN', is_owner: false, locale: 'en-US', profile: {} } } };
+    });
+    const bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, KPI_TIMEZONE: 'Asia/Jakarta' }, { clock: () => NOW });
+    try {
+      await new IngestStore(bot.db, { escalationGroups: [], escalationTag: 'escalated' }, () => NOW).recordEvents('generic', fixture());
+      const ask = async (text: string, userId: string, id: string) => {
+        const before = slack.callsTo('response_url').length;
+        expect((await postSlashCommand(bot.url, { text, userId, responseUrl: slack.responseUrl(id) })).status).toBe(200);
+        return (await slack.waitFor('response_url', before + 1, 8_000)).at(-1) as RecordedCall;
+      };
+      // The admin is known (cached) before the rate limit; the busy person's lookup is refused with Retry-After 30.
+      expect(headerOf(await ask('backlog', 'U0000ADMN', 'admin-1'))).toBe('Backlog: 2');
+      expect(headerOf(await ask('backlog', 'U0000RATE', 'busy'))).toBe('Backlog: 2');
+      const started = Date.now();
+      const reply = await ask('link <@U0000AYU1> ayu@example.com', 'U0000ADMN', 'admin-2');
+      expect(String(reply.args.text)).toContain('Done: <@U0000AYU1> is linked');
+      // The admin command's own call (is the address someone else's in Slack?) went at once, not after the 30 s.
+      expect(slack.callsTo('users.lookupByEmail')).toHaveLength(1);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await bot.dispose();
+      await slack.close();
+    }
+  }, 30_000);
+});
+
 describe('/kpi on a large database', () => {
   it('acknowledges within Slack\'s 3 seconds, before the answer is computed and posted', async () => {
     const slack = await startFakeSlack();
