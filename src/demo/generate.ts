@@ -133,7 +133,11 @@ export async function loadDemo(db: Database, projection: ProjectionOptions, opti
     });
     if (batch.length >= 2000) await flush();
   }
-  batch.push(...otherEvents(more, { start, end, now: options.now, days, tickets: count }));
+  // One at a time, flushed as the tickets are: spread as arguments, 100,000 tickets' surveys and sessions overflowed the stack.
+  for (const event of otherEvents(more, { start, end, now: options.now, days, tickets: count })) {
+    batch.push(event);
+    if (batch.length >= 2000) await flush();
+  }
   await flush();
   return { tickets: count, events };
 }

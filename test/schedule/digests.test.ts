@@ -92,6 +92,21 @@ describe(`digests on ${TEST_ENGINE}`, () => {
     expect(await runDigests(deps(), w.now)).toBe(1);
   });
 
+  it('ticked every minute, a digest goes once at its minute; a minute checked with nothing due is not matched again, and a clock set back still finds the next', async () => {
+    await digests.add({ kind: 'channel', channelId: 'CDIGEST', schedule: '0 9 * * *', timezone: 'Asia/Jakarta' }, T0 - 7 * HOUR);
+    const due: number[] = [];
+    for (let at = T0 - 3 * HOUR; at <= T0 + 5 * MIN; at += MIN) if ((await runDigests(deps(), at)) > 0) due.push(at);
+    expect(due).toHaveLength(1);
+    const [row] = (await w.db('digest_subscriptions').select('last_run_at')) as { last_run_at: number | string }[];
+    expect(due[0]).toBeGreaterThanOrEqual(Number(row?.last_run_at));
+    expect(due[0]).toBeLessThan(Number(row?.last_run_at) + MIN);
+    // Back an hour (nothing due, nothing remembered past now), then the next day's minute, reached by hourly ticks.
+    expect(await runDigests(deps(), T0 - HOUR)).toBe(0);
+    let next = 0;
+    for (let at = T0 + HOUR; at <= T0 + 25 * HOUR; at += HOUR) next += await runDigests(deps(), at);
+    expect(next).toBe(1);
+  });
+
   it('a subscription that cannot be made (a schedule written by hand into the table) stops no other digest, and is logged by its id', async () => {
     await digests.add({ kind: 'channel', channelId: 'CBROKEN', schedule: '0 9 * * *', timezone: 'Asia/Jakarta' }, T0 - HOUR);
     await digests.add({ kind: 'channel', channelId: 'CDIGEST', schedule: '0 9 * * *', timezone: 'Asia/Jakarta' }, T0 - HOUR);

@@ -11,7 +11,7 @@ const TABLES = [
   'digest_subscriptions', 'alert_rules', 'alert_outbox', 'settings', 'leases', 'ticket_response_intervals',
   'alerts', 'quiet_hours', 'enps_surveys', 'enps_participants', 'duration_buckets',
 ];
-const MIGRATIONS = 34;
+const MIGRATIONS = 35;
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 describe(`migrations on ${TEST_ENGINE}`, () => {
@@ -101,6 +101,11 @@ describe(`migrations on ${TEST_ENGINE}`, () => {
     expect(await db.schema.hasTable('kpi_goals')).toBe(true);
     expect(await db.schema.hasTable('escalations_to_alert')).toBe(true);
     expect(await db.schema.hasColumn('alert_outbox', 'due_at')).toBe(true);
+    expect(await indexedColumns(db, 'alerts')).toContain('kind,acknowledged_at,escalated_at,notify_count');
+    expect(await indexedColumns(db, 'alerts')).not.toContain('kind,acknowledged_at');
+    expect(await migrateDown(db)).toBe('20261125000043_open_breach_index');
+    expect(await indexedColumns(db, 'alerts')).toContain('kind,acknowledged_at');
+    expect(await indexedColumns(db, 'alerts')).not.toContain('kind,acknowledged_at,escalated_at,notify_count');
     expect(await migrateDown(db)).toBe('20261125000042_outbox_due_at');
     expect(await db.schema.hasColumn('alert_outbox', 'due_at')).toBe(false);
     expect(await migrateDown(db)).toBe('20261124000041_jira_requester_replies');

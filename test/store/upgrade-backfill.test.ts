@@ -75,8 +75,8 @@ async function projection(db: Database, source: string, externalId: string) {
 
 /** Upgrades from the release before migration 29, and from the release that had it (whose selection missed tickets). */
 const FROM = [
-  { release: 'before migration 29', undo: ['20261125000042_outbox_due_at', '20261124000041_jira_requester_replies', '20261124000040_escalations_to_alert', '20261124000039_kpi_goals', '20261124000038_digest_breakdown', '20261124000037_reported_openers_rebuild', '20261124000036_slack_languages', '20261124000035_deleted_tickets', '20261124000034_outbox_claimer', '20261123000033_policy_precedence', '20261123000032_impossible_holidays', '20261123000031_urgent_raised_and_descriptions', '20261123000030_scrub_changed_subjects', '20261123000029_urgent_and_openings_rebuild'] },
-  { release: 'with migrations 29 and 30', undo: ['20261125000042_outbox_due_at', '20261124000041_jira_requester_replies', '20261124000040_escalations_to_alert', '20261124000039_kpi_goals', '20261124000038_digest_breakdown', '20261124000037_reported_openers_rebuild', '20261124000036_slack_languages', '20261124000035_deleted_tickets', '20261124000034_outbox_claimer', '20261123000033_policy_precedence', '20261123000032_impossible_holidays', '20261123000031_urgent_raised_and_descriptions'] },
+  { release: 'before migration 29', undo: ['20261125000043_open_breach_index', '20261125000042_outbox_due_at', '20261124000041_jira_requester_replies', '20261124000040_escalations_to_alert', '20261124000039_kpi_goals', '20261124000038_digest_breakdown', '20261124000037_reported_openers_rebuild', '20261124000036_slack_languages', '20261124000035_deleted_tickets', '20261124000034_outbox_claimer', '20261123000033_policy_precedence', '20261123000032_impossible_holidays', '20261123000031_urgent_raised_and_descriptions', '20261123000030_scrub_changed_subjects', '20261123000029_urgent_and_openings_rebuild'] },
+  { release: 'with migrations 29 and 30', undo: ['20261125000043_open_breach_index', '20261125000042_outbox_due_at', '20261124000041_jira_requester_replies', '20261124000040_escalations_to_alert', '20261124000039_kpi_goals', '20261124000038_digest_breakdown', '20261124000037_reported_openers_rebuild', '20261124000036_slack_languages', '20261124000035_deleted_tickets', '20261124000034_outbox_claimer', '20261123000033_policy_precedence', '20261123000032_impossible_holidays', '20261123000031_urgent_raised_and_descriptions'] },
 ];
 
 describe.each(FROM)(`an upgrade from the release $release rebuilds as a fresh ingest would, on ${TEST_ENGINE}`, ({ undo }) => {
@@ -184,6 +184,7 @@ describe.each(FROM)(`an upgrade from the release $release rebuilds as a fresh in
     expect(await t.db('tickets').where({ external_id: 'J-1' }).first('agent_reply_count', 'customer_message_count', 'first_response_at')).toEqual({ agent_reply_count: 1, customer_message_count: 1, first_response_at: T0 + 2 * HOUR });
     expect(await projection(t.db, 'jira', 'J-1')).toEqual(await projection(t.db, 'jira', 'J-1-fresh'));
     // Undone, the stored events are as they were.
+    expect(await migrateDown(t.db)).toBe('20261125000043_open_breach_index');
     expect(await migrateDown(t.db)).toBe('20261125000042_outbox_due_at');
     expect(await migrateDown(t.db)).toBe('20261124000041_jira_requester_replies');
     expect(await t.db('ticket_events').where({ source: 'jira', external_ticket_id: 'J-1', type: 'agent_reply' }).orderBy('dedupe_key').pluck('data')).toEqual(['{}', '{}']);
