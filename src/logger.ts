@@ -57,6 +57,8 @@ export class LogThrottle {
       last.held += 1;
       return undefined;
     }
+    // Keys may come from requests (a path): a few thousand at most are remembered.
+    if (this.seen.size >= 5_000) this.seen.clear();
     this.seen.set(key, { at: now, held: 0 });
     return last?.held ?? 0;
   }

@@ -145,6 +145,25 @@ const UNAVAILABLE_LOG_MS = 60_000;
  * The error sink: typed errors answer their status; a database busy or out of reach answers 503 with Retry-After (the
  * helpdesk sends the delivery again); anything else is logged once and answers 500.
  */
+/**
+ * A refused request in the log, for the operator: a helpdesk or Slack set up with the wrong URL, secret or format
+ * gets its answer, which nobody reads, and the log was silent (a wrong SLACK_SIGNING_SECRET showed only as Slack's
+ * "dispatch_failed" to people). The first of a path and code at once, then at most one a minute with how many were
+ * held back. Webhook 401s are said by the webhook route (RefusalLog), 422s with the rejected delivery. Our webhook and
+ * Slack paths at warn; any other path (scanners) at debug.
+ */
+function noteRefusal(logger: Logger, req: IncomingMessage, error: HttpError, throttle: LogThrottle): void {
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const ours = path.startsWith('/webhooks/') || path.startsWith('/slack/');
+  if ((ours && path.startsWith('/webhooks/') && error.httpStatus === 401) || error.httpStatus === 422) return;
+  const route = ours ? path.slice(0, 60) : 'other';
+  const held = throttle.due(`refused\u0000${route}\u0000${error.code}`, Date.now());
+  if (held === undefined) return;
+  const line = { status: error.httpStatus, code: error.code, path: route, detail: error.message.slice(0, 200), ...(held === 0 ? {} : { alsoRefused: held }) };
+  if (ours) logger.warn(line, 'request refused');
+  else logger.debug(line, 'request refused');
+}
+
 function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown, unavailableLog: LogThrottle): void {
   req.resume();
   if (isUnavailableError(error)) {
@@ -154,6 +173,7 @@ function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, 
     return;
   }
   if (error instanceof HttpError && error.httpStatus !== 500) {
+    noteRefusal(logger, req, error, unavailableLog);
     sendError(res, error);
     return;
   }

@@ -4,6 +4,7 @@ import { startTestBot, type TestBot } from '../helpers/bot.js';
 import { TEST_ENGINE } from '../helpers/databases.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
+import { createLogger } from '../../src/logger.js';
 
 const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'.replace(/[yz]/g, 'f');
 
@@ -102,6 +103,26 @@ describe(`HTTP server on ${TEST_ENGINE}`, () => {
       await expect(startTestBot({ SLACK_BOT_TOKEN: 'xoxb-bad', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url })).rejects.toThrow(
         /Slack refused the bot token or could not be reached: .*invalid_auth/,
       );
+    });
+
+    it('says in the log, once a minute, that Slack\'s requests are refused and which variable to check; a webhook source not configured too; a scanner\'s path not at warn', async () => {
+      slack = await startFakeSlack();
+      const lines: Record<string, unknown>[] = [];
+      bot = await startTestBot({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, LOG_LEVEL: 'debug' }, {}, createLogger('debug', { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }));
+      const body = 'command=%2Fkpi&text=backlog';
+      const now = Math.floor(Date.now() / 1000);
+      for (let n = 0; n < 3; n += 1) {
+        const refused = await fetch(`${bot.url}/slack/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(now), 'x-slack-signature': sign(body, now, 'f'.repeat(32)) } });
+        expect(refused.status).toBe(401);
+      }
+      expect((await fetch(`${bot.url}/webhooks/intercom`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(503);
+      expect((await fetch(`${bot.url}/wp-login.php`)).status).toBe(404);
+      const refusals = lines.filter((line) => line.msg === 'request refused');
+      expect(refusals.map((line) => [line.level, line.path, line.code])).toEqual([['warn', '/slack/events', 'bad_signature'], ['warn', '/webhooks/intercom', 'source_not_configured']]);
+      expect(refusals.some((line) => line.level === 'warn' && line.path === 'other')).toBe(false);
+      expect(String(refusals[0]?.detail)).toContain('check SLACK_SIGNING_SECRET');
+      expect(String(refusals[1]?.detail)).toContain('set INTERCOM_CLIENT_SECRET');
+      expect(JSON.stringify(lines)).not.toContain(SIGNING_SECRET);
     });
 
     it('serves POST /slack/events on the same port, with Slack\'s signature checked', async () => {
