@@ -138,13 +138,9 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   return params;
 }
 
-/** At most one log line a minute for a database out of reach, however many requests it fails. */
+/** At most one log line a minute for a database out of reach, however many requests it fails; so for each kind of refused request. */
 const UNAVAILABLE_LOG_MS = 60_000;
 
-/**
- * The error sink: typed errors answer their status; a database busy or out of reach answers 503 with Retry-After (the
- * helpdesk sends the delivery again); anything else is logged once and answers 500.
- */
 /**
  * A refused request in the log, for the operator: a helpdesk or Slack set up with the wrong URL, secret or format
  * gets its answer, which nobody reads, and the log was silent (a wrong SLACK_SIGNING_SECRET showed only as Slack's
@@ -155,7 +151,7 @@ const UNAVAILABLE_LOG_MS = 60_000;
 function noteRefusal(logger: Logger, req: IncomingMessage, error: HttpError, throttle: LogThrottle): void {
   const path = (req.url ?? '').split('?')[0] ?? '';
   const ours = path.startsWith('/webhooks/') || path.startsWith('/slack/');
-  if ((ours && path.startsWith('/webhooks/') && error.httpStatus === 401) || error.httpStatus === 422) return;
+  if ((path.startsWith('/webhooks/') && error.httpStatus === 401) || error.httpStatus === 422) return;
   const route = ours ? path.slice(0, 60) : 'other';
   const held = throttle.due(`refused\u0000${route}\u0000${error.code}`, Date.now());
   if (held === undefined) return;
@@ -164,6 +160,10 @@ function noteRefusal(logger: Logger, req: IncomingMessage, error: HttpError, thr
   else logger.debug(line, 'request refused');
 }
 
+/**
+ * The error sink: typed errors answer their status; a database busy or out of reach answers 503 with Retry-After (the
+ * helpdesk sends the delivery again); anything else is logged once and answers 500.
+ */
 function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown, unavailableLog: LogThrottle): void {
   req.resume();
   if (isUnavailableError(error)) {

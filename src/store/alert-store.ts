@@ -295,6 +295,12 @@ export class AlertStore {
     return id;
   }
 
+  /** Which of these alert ids exist (an alert goes with its ticket). */
+  async existing(ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    return ((await this.db('alerts').whereIn('id', ids).orderBy('id').pluck('id')) as (number | string)[]).map(Number);
+  }
+
   async alert(id: number): Promise<AlertRow | undefined> {
     const row = (await this.db('alerts').where({ id }).first()) as AlertDbRow | undefined;
     return row === undefined ? undefined : alertFromRow(row);

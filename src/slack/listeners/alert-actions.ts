@@ -135,7 +135,7 @@ export function registerAlertActions(app: BoltApp, deps: AlertActionDeps): void 
       const shown = channelId === undefined ? new Set<number>() : await new OutboxStore(deps.db).alertsShownIn(named, channelId);
       const elsewhere = named.filter((id) => !shown.has(id));
       if (elsewhere.length > 0) {
-        const existing = (await Promise.all(elsewhere.map(async (id) => ((await new AlertStore(deps.db).alert(id)) === undefined ? undefined : id)))).filter((id) => id !== undefined);
+        const existing = await new AlertStore(deps.db).existing(elsewhere);
         if (existing.length > 0) deps.logger.warn({ user: body.user.id, channel: channelId, alerts: existing.slice(0, 10) }, 'alert button clicked where its alert was not shown: ignored');
         // A list's other alerts are still taken; a click on one alert, or on a list of none shown here, is refused.
         if (existing.length > 0 && (actionId !== ALERT_ACTIONS.acknowledgeAll || shown.size === 0)) {
