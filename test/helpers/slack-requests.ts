@@ -27,11 +27,19 @@ export interface SlashCommand {
   readonly responseUrl: string;
 }
 
+/**
+ * Slack gives every command and click a trigger_id of its own, so no two requests are the same bytes. With one fixed
+ * here, the same command sent twice within a second was the same signature, and the gate answered the second as a
+ * replay (`duplicate`) without running it.
+ */
+let triggers = 0;
+const nextTrigger = () => `${process.pid}.${++triggers}.${Date.now()}`;
+
 export function postSlashCommand(baseUrl: string, command: SlashCommand, secret?: string): Promise<Response> {
   const body = new URLSearchParams({
     token: 'legacy-unused', team_id: 'T0000TEST', team_domain: 'example', channel_id: command.channelId ?? 'C0000TEST', channel_name: 'support',
     user_id: command.userId ?? 'U0000LEAD', user_name: 'lead', command: '/kpi', text: command.text, api_app_id: 'A0000TEST',
-    response_url: command.responseUrl, trigger_id: '1.2.3',
+    response_url: command.responseUrl, trigger_id: nextTrigger(),
   }).toString();
   return signedPost(baseUrl, body, 'application/x-www-form-urlencoded', secret);
 }
@@ -52,7 +60,7 @@ export function postButtonClick(baseUrl: string, click: ButtonClick): Promise<Re
     type: 'block_actions', team: { id: 'T0000TEST', domain: 'example' }, user: { id: click.userId ?? 'U0000LEAD', name: 'lead', team_id: 'T0000TEST' },
     api_app_id: 'A0000TEST', token: 'legacy-unused',
     container: { type: 'message', message_ts: click.message?.ts ?? '1.000', channel_id: click.message?.channel ?? click.channel ?? 'C0000TEST', is_ephemeral: click.message === undefined },
-    trigger_id: '1.2.3', channel: { id: click.message?.channel ?? click.channel ?? 'C0000TEST', name: 'support' }, response_url: click.responseUrl,
+    trigger_id: nextTrigger(), channel: { id: click.message?.channel ?? click.channel ?? 'C0000TEST', name: 'support' }, response_url: click.responseUrl,
     ...(click.message === undefined ? {} : { message: { type: 'message', user: 'U0000BOT', ts: click.message.ts, text: click.message.text, blocks: click.message.blocks } }),
     actions: [{ type: 'button', action_id: click.actionId, block_id: 'b1', value: click.value, text: { type: 'plain_text', text: 'x' }, action_ts: '1.000' }],
   };
