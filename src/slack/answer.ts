@@ -156,8 +156,13 @@ export async function answerAction(actionId: string, value: string | undefined, 
     return { message: await metricAnswer('agents', period, ref.f, false, asker, deps, now, { ...order, page: Math.max(0, ref.pg ?? 0) }), share: false, replace: true };
   }
   if ((action === ACTION.showTickets || action === ACTION.page) && ref.l !== undefined) {
-    const page = Math.max(0, Math.floor(ref.pg ?? 0));
-    const list = await new KpiStore(deps.db).ticketList(ref.l, { at: periodInstant(period, now), range: period, filters: ref.f, offset: page * TICKETS_PER_PAGE, limit: TICKETS_PER_PAGE });
+    const store = new KpiStore(deps.db);
+    const pageOf = (page: number) => store.ticketList(ref.l!, { at: periodInstant(period, now), range: period, filters: ref.f, offset: page * TICKETS_PER_PAGE, limit: TICKETS_PER_PAGE });
+    let page = Math.max(0, Math.floor(ref.pg ?? 0));
+    let list = await pageOf(page);
+    // A page past the end (tickets went since the page before was read, or an altered button): the last one.
+    const last = Math.max(0, Math.ceil(list.total / TICKETS_PER_PAGE) - 1);
+    if (page > last) list = await pageOf((page = last));
     const message = ticketsView({ list: ref.l, rows: list.rows, total: list.total, page, period, filters: ref.f, now }, asker.locale);
     return { message, share: false, replace: action === ACTION.page };
   }

@@ -361,6 +361,20 @@ describe('reply buttons and the Home tab against the docs', () => {
     }
   });
 
+  it('a page number past the end (tickets gone since, or an altered button) shows the last page, not "Page 9,007,199,254,740,992 of 3"', async () => {
+    const expected = oracleList(tickets, 'backlog', '30d', {});
+    const pages = Math.ceil(expected.length / 10);
+    const first = await click(buttonOf(await command('backlog 30d'), 'kpi_show_tickets'));
+    const next = buttonOf(first, 'kpi_tickets_page:next');
+    expect(pages).toBeGreaterThan(1);
+    for (const pg of [pages, Number.MAX_SAFE_INTEGER]) {
+      const beyond = await click({ ...next, value: JSON.stringify({ ...(JSON.parse(next?.value ?? '{}') as object), pg }) });
+      expect(contextTexts(beyond)[0]).toBe(`Page ${pages} of ${pages} · ${expected.length}`);
+      expect(pageLines(beyond).map((line) => /\|#([^>]+)>/.exec(line)?.[1])).toEqual(expected.slice((pages - 1) * 10).map((row) => row.ticket.id));
+      expect(buttonOf(beyond, 'kpi_tickets_page:next')).toBeUndefined();
+    }
+  });
+
   it('the generated data exercises the lists: several pages, reopened and escalated tickets, tickets without a target', () => {
     expect(oracleList(tickets, 'backlog', '30d', {}).length).toBeGreaterThan(20);
     expect(oracleList(tickets, 'overdue', '30d', {}).length).toBeGreaterThan(10);
