@@ -70,6 +70,9 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
 export type Weekday = (typeof WEEKDAYS)[number];
 
 export const THRESHOLD_OPERATORS = ['>=', '<=', '>', '<'] as const;
+
+/** A threshold rule's `cooldown:` units. */
+const COOLDOWN_UNIT_MINUTES = { m: 1, h: 60, d: 24 * 60 } as const;
 export type ThresholdOperator = (typeof THRESHOLD_OPERATORS)[number];
 
 /** A Slack channel as Slack escapes it: `<#C123ABC|name>`. */
@@ -210,6 +213,7 @@ export type KpiCommandErrorCode =
   | 'question_too_long'
   | 'bad_timezone'
   | 'bad_threshold'
+  | 'bad_cooldown'
   /** A threshold the metric can never cross (CSAT < 180%, NPS > 100, backlog < -1). */
   | 'threshold_out_of_range'
   /** A ticket filter on a metric that counts customers, sessions or employees (churn, repeat, enps, selfservice). */
@@ -245,7 +249,7 @@ export type KpiCommandErrorCode =
 
 export const KPI_COMMAND_ERROR_CODES: readonly KpiCommandErrorCode[] = [
   'unknown_word', 'unexpected_word', 'unknown_metric', 'bad_period', 'bad_filter', 'unknown_filter', 'unknown_priority', 'duplicate_word',
-  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'cron_too_often', 'bad_timezone', 'bad_threshold', 'threshold_out_of_range',
+  'missing_argument', 'unterminated_quote', 'bad_channel', 'bad_user', 'bad_email', 'bad_time', 'same_quiet_times', 'bad_cron', 'cron_too_often', 'bad_timezone', 'bad_threshold', 'bad_cooldown', 'threshold_out_of_range',
   'filters_not_applicable', 'unknown_language', 'unknown_breakdown', 'breakdown_not_applicable', 'breakdown_too_long', 'breakdown_not_for_alerts',
   'goal_not_for_metric', 'goal_not_for_agent', 'bad_goal', 'goal_out_of_range', 'count_not_whole', 'goal_alert_not_for_agent',
   'bad_sample', 'sample_not_for_metric', 'unknown_sort', 'question_too_long',
@@ -847,9 +851,10 @@ function readThreshold(keyword: string, words: readonly string[]): { rule: Alert
   }
   let cooldownMinutes: number | undefined;
   if (cooldownWord !== undefined) {
-    const cooldown = /^cooldown:(\d{1,5})(m|h)$/i.exec(cooldownWord);
-    if (cooldown === null) return fail('bad_threshold', cooldownWord);
-    cooldownMinutes = Number(cooldown[1]) * (cooldown[2]?.toLowerCase() === 'h' ? 60 : 1);
+    // At least 5 minutes: a rule that flaps across its line every sweep would post an alert and a recovery each minute.
+    const cooldown = /^cooldown:(\d{1,5})(m|h|d)$/i.exec(cooldownWord);
+    cooldownMinutes = cooldown === null ? 0 : Number(cooldown[1]) * COOLDOWN_UNIT_MINUTES[cooldown[2]!.toLowerCase() as 'm' | 'h' | 'd'];
+    if (cooldownMinutes < 5 || cooldownMinutes > 30 * 24 * 60) return fail('bad_cooldown', cooldownWord);
   }
   let minSample: number | undefined;
   if (sampleWord !== undefined) {

@@ -329,7 +329,13 @@ describe('admin verbs', () => {
       kind: 'alerts', channel: { id: 'C1AAAA' }, rule: { type: 'threshold', metric: 'frt', operator: '>', value: 7200, windowHours: 24, cooldownMinutes: 90 }, filters: { team: 'billing' },
     });
     expect(parse('alerts <#C1AAAA> threshold csat 0d &lt; 80')).toMatchObject({ kind: 'error', code: 'bad_threshold', word: '0d' });
-    expect(parse('alerts <#C1AAAA> threshold csat &lt; 80 cooldown:soon')).toMatchObject({ kind: 'error', code: 'bad_threshold', word: 'cooldown:soon' });
+    // A cooldown from 5 minutes to 30 days: none at all would post an alert and a recovery each minute a rule flaps.
+    for (const word of ['cooldown:soon', 'cooldown:0m', 'cooldown:4m', 'cooldown:31d', 'cooldown:721h', 'cooldown:2w']) {
+      expect(parse(`alerts <#C1AAAA> threshold csat &lt; 80 ${word}`), word).toMatchObject({ kind: 'error', code: 'bad_cooldown', word });
+    }
+    for (const [word, minutes] of [['cooldown:5m', 5], ['cooldown:1D', 1440], ['cooldown:30d', 43_200], ['cooldown:720h', 43_200]] as const) {
+      expect(request(`alerts <#C1AAAA> threshold csat &lt; 80 ${word}`), word).toMatchObject({ rule: { cooldownMinutes: minutes } });
+    }
   });
 
   it('alerts refuses what it cannot watch', () => {
@@ -539,7 +545,7 @@ describe('errors', () => {
       'language fr',
       'frt by:agnet', 'summary by:team', 'volume 90d by:day', 'alerts <#C1AAAA> overdue by:team',
       'goal volume 100', 'goal frt 1h agent:ayu', 'goal frt fast', 'goal csat 120%', 'goal backlog 2.5', 'alerts <#C1AAAA> threshold backlog goal by:agent',
-      'alerts <#C1AAAA> threshold csat &lt; 80% sample:0', 'alerts <#C1AAAA> threshold backlog &gt; 5 sample:3', 'agents sort:csta',
+      'alerts <#C1AAAA> threshold csat &lt; 80% sample:0', 'alerts <#C1AAAA> threshold backlog &gt; 5 sample:3', 'alerts <#C1AAAA> threshold backlog &gt; 5 cooldown:0m', 'agents sort:csta',
       `enps start "${'x'.repeat(301)}"`,
     ];
     for (const text of texts) seen.add(error(text).code);

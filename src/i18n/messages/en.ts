@@ -571,6 +571,7 @@ export const en = {
   'agents.goal_legend': 'misses its goal: {goals}',
   'error.count_not_whole': '`{word}` is not a whole number: this metric counts tickets. Write it without a decimal mark or thousands separator, for example `1500`.',
   'error.goal_alert_not_for_agent': '`{word}` cannot go with a goal alert on backlog or SLA overdue: their goals judge only exactly their own filters and are never set per agent, so the rule would never fire. For an agent, use a threshold (`threshold backlog &gt; 20 by:agent`).',
+  'error.bad_cooldown': '`{word}` is not a cooldown: write `cooldown:` with 5 minutes to 30 days, for example `cooldown:90m`, `cooldown:2h` or `cooldown:1d`; the alert is not sent again within it.',
   'error.bad_sample': '`{word}` is not a sample size: write `sample:` with a whole number from 1 to 100000, for example `sample:20`; the rule is then judged only when its value rests on at least that many tickets or answers (its n).',
   'error.sample_not_for_metric': '`{word}` does not go with this metric: it is a count, so its value is its own n. `sample:` is for medians, rates and scores (`threshold csat 7d &lt; 80% sample:20`).',
   'error.unknown_sort': '`{word}` is not a column of the agents table: sort by `solved`, `frt`, `resolution`, `csat`, `fcr`, `aht`, `open` or `overdue`, for example `/kpi agents sort:csat`.',

@@ -555,6 +555,7 @@ export const id: Messages = {
   'agents.goal_legend': 'tidak mencapai target: {goals}',
   'error.count_not_whole': '`{word}` bukan bilangan bulat: metrik ini menghitung tiket. Tulis tanpa tanda desimal atau pemisah ribuan, misalnya `1500`.',
   'error.goal_alert_not_for_agent': '`{word}` tidak bisa dipakai untuk peringatan target pada Backlog atau Melewati SLA: targetnya hanya berlaku untuk filter yang persis sama dan tidak pernah ditetapkan per agen, sehingga aturan ini tidak akan pernah terpicu. Untuk agen, gunakan ambang batas (`threshold backlog &gt; 20 by:agent`).',
+  'error.bad_cooldown': '`{word}` bukan jeda peringatan: tulis `cooldown:` dengan 5 menit sampai 30 hari, misalnya `cooldown:90m`, `cooldown:2h` atau `cooldown:1d`; peringatan tidak dikirim ulang dalam jeda itu.',
   'error.bad_sample': '`{word}` bukan ukuran sampel: tulis `sample:` dengan bilangan bulat dari 1 sampai 100000, misalnya `sample:20`; dengan itu, aturannya hanya dinilai jika nilainya berdasarkan minimal 20 tiket atau jawaban (n-nya).',
   'error.sample_not_for_metric': '`{word}` tidak berlaku untuk metrik ini: metrik ini berupa hitungan, jadi nilainya adalah n-nya sendiri. `sample:` untuk median, persentase, dan skor (`threshold csat 7d &lt; 80% sample:20`).',
   'error.unknown_sort': '`{word}` bukan kolom tabel agen: urutkan menurut `solved`, `frt`, `resolution`, `csat`, `fcr`, `aht`, `open`, atau `overdue`, misalnya `/kpi agents sort:csat`.',

@@ -557,6 +557,7 @@ export const ms: Messages = {
   'agents.goal_legend': 'tidak mencapai sasaran: {goals}',
   'error.count_not_whole': '`{word}` bukan nombor bulat: metrik ini mengira tiket. Tulis tanpa tanda perpuluhan atau pemisah ribu, contohnya `1500`.',
   'error.goal_alert_not_for_agent': '`{word}` tidak boleh digunakan untuk amaran sasaran pada Tiket tertunggak atau Melepasi SLA: sasarannya hanya terpakai bagi penapis yang betul-betul sama dan tidak pernah ditetapkan bagi setiap ejen, jadi peraturan ini tidak akan pernah dicetuskan. Bagi ejen, gunakan ambang (`threshold backlog &gt; 20 by:agent`).',
+  'error.bad_cooldown': '`{word}` bukan tempoh bertenang amaran: tulis `cooldown:` dengan 5 minit hingga 30 hari, contohnya `cooldown:90m`, `cooldown:2h` atau `cooldown:1d`; amaran tidak dihantar semula dalam tempoh itu.',
   'error.bad_sample': '`{word}` bukan saiz sampel: tulis `sample:` dengan nombor bulat dari 1 hingga 100000, contohnya `sample:20`; dengan itu, peraturannya hanya dinilai apabila nilainya berdasarkan sekurang-kurangnya 20 tiket atau jawapan (n).',
   'error.sample_not_for_metric': '`{word}` tidak boleh digunakan dengan metrik ini: metrik ini ialah kiraan, jadi nilainya ialah n-nya sendiri. `sample:` adalah untuk median, kadar dan skor (`threshold csat 7d &lt; 80% sample:20`).',
   'error.unknown_sort': '`{word}` bukan lajur jadual ejen: isih mengikut `solved`, `frt`, `resolution`, `csat`, `fcr`, `aht`, `open` atau `overdue`, contohnya `/kpi agents sort:csat`.',

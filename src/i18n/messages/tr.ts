@@ -557,6 +557,7 @@ export const tr: Messages = {
   'agents.goal_legend': 'hedefe ulaşılamadı: {goals}',
   'error.count_not_whole': '`{word}` bir tam sayı değil: bu metrik talep sayar. Ondalık işareti ya da binlik ayırıcı olmadan yazın, örneğin `1500`.',
   'error.goal_alert_not_for_agent': '`{word}`, Birikmiş talepler ya da SLA süresi aşılan talepler için hedef uyarısında kullanılamaz: bu hedefler yalnızca birebir aynı filtreler için geçerlidir ve temsilci başına belirlenmez, bu yüzden kural hiç tetiklenmez. Bir temsilci için eşik kullanın (`threshold backlog &gt; 20 by:agent`).',
+  'error.bad_cooldown': '`{word}` bir bekleme süresi değil: `cooldown:` ifadesinin ardından 5 dakika ile 30 gün arasında bir süre yazın, örneğin `cooldown:90m`, `cooldown:2h` ya da `cooldown:1d`; uyarı bu süre içinde tekrar gönderilmez.',
   'error.bad_sample': '`{word}` bir örneklem büyüklüğü değil: `sample:` ifadesinin hemen ardından 1 ile 100000 arasında bir tam sayı yazın, örneğin `sample:20`; kural bu durumda yalnızca değeri en az bu kadar talebe ya da yanıta (n) dayandığında değerlendirilir.',
   'error.sample_not_for_metric': '`{word}` bu metrikle kullanılamaz: bu metrik talep sayar, yani değeri zaten kendi n değeridir. `sample:` medyanlar, oranlar ve puanlar içindir (`threshold csat 7d &lt; 80% sample:20`).',
   'error.unknown_sort': '`{word}` temsilci tablosunun bir sütunu değil: `solved`, `frt`, `resolution`, `csat`, `fcr`, `aht`, `open` ya da `overdue` sütunlarından birine göre sıralayın, örneğin `/kpi agents sort:csat`.',
