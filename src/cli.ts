@@ -32,6 +32,7 @@ import { ALERTS_USAGE, alertsCommand } from './cli-alerts.js';
 import { GOALS_USAGE, goalsCommand } from './cli-goals.js';
 import { DEMO_SOURCE, loadDemo } from './demo/generate.js';
 import { BACKUP_USAGE, backupCommand } from './cli-backup.js';
+import { COPY_USAGE, copyCommand } from './cli-copy.js';
 
 const USAGE = `Usage: kpibot <command> [options]
 
@@ -66,6 +67,7 @@ Commands:
                              List the latest Slack posts (digests, alerts, DMs) and how each went:
                              sent, waiting (with the next try and Slack's last error), failed (with why).
   backup <file>              Write a consistent copy of the SQLite database to <file>, also while the bot runs.
+  copy --to <database>       Copy everything into another, empty database (SQLite to PostgreSQL, or back).
   config                     Print the effective configuration (secrets hidden).
   version                    Print kpibot's version.
   help                       Show this help.
@@ -75,7 +77,7 @@ Configuration comes from the environment and a .env file: see README.md.`;
 type Output = { out: (line: string) => void; err: (line: string) => void };
 
 /** Commands with a usage of their own, longer than their lines above. */
-const COMMAND_USAGE: Readonly<Record<string, string>> = { sla: SLA_USAGE, alerts: ALERTS_USAGE, goals: GOALS_USAGE, report: REPORT_USAGE, backup: BACKUP_USAGE };
+const COMMAND_USAGE: Readonly<Record<string, string>> = { sla: SLA_USAGE, alerts: ALERTS_USAGE, goals: GOALS_USAGE, report: REPORT_USAGE, backup: BACKUP_USAGE, copy: COPY_USAGE };
 
 /** A command's own lines of the usage (each of its lines, with the indented ones under them); undefined for a command it does not list. */
 function commandUsage(command: string): string | undefined {
@@ -129,6 +131,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
         return await runOutbox(loadConfig(), rest, output);
       case 'backup':
         return await backupCommand(rest, loadConfig(), output);
+      case 'copy':
+        return await copyCommand(rest, loadConfig(), output);
       case 'config':
         expectNoArguments(command, rest);
         output.out(JSON.stringify(describeConfig(loadConfig()), null, 2));
@@ -158,7 +162,7 @@ export async function main(argv: readonly string[], output: Output): Promise<num
   }
 }
 
-const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'goals', 'report', 'deliveries', 'outbox', 'backup', 'config', 'help', 'version'];
+const COMMANDS = ['start', 'demo', 'migrate', 'import', 'sla', 'alerts', 'goals', 'report', 'deliveries', 'outbox', 'backup', 'copy', 'config', 'help', 'version'];
 
 function expectNoArguments(command: string, rest: readonly string[]): void {
   if (rest.length > 0) throw new UsageError(`"${command}" takes no arguments, got "${rest.join(' ')}"`);

@@ -177,10 +177,11 @@ export function parseConfig(env: Env): Config {
   return deepFreeze(config);
 }
 
-function parseDatabase(url: string, poolMax: number): DatabaseConfig {
+/** A database URL (`sqlite:<file>` or `postgres://…`); what is wrong with it is said under `name` (DATABASE_URL, `--to`). */
+export function parseDatabase(url: string, poolMax: number, name = 'DATABASE_URL'): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (filename === '') throw new ConfigError('DATABASE_URL', 'names no file: write sqlite:path/to/file.sqlite');
+    if (filename === '') throw new ConfigError(name, 'names no file: write sqlite:path/to/file.sqlite');
     return { client: 'sqlite', filename, poolMax: 1 };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
@@ -188,12 +189,12 @@ function parseDatabase(url: string, poolMax: number): DatabaseConfig {
       const parsed = new URL(url);
       if (parsed.hostname === '' && !parsed.searchParams.has('host')) throw new Error('no host');
     } catch {
-      throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL (expected postgres://user:password@host:5432/database)');
+      throw new ConfigError(name, 'is not a valid postgres:// URL (expected postgres://user:password@host:5432/database)');
     }
     return { client: 'postgres', connectionString: url, poolMax };
   }
   const scheme = url.includes(':') ? url.slice(0, url.indexOf(':')) : url;
-  throw new ConfigError('DATABASE_URL', `unsupported database "${scheme}": use sqlite:<file> or postgres://...`);
+  throw new ConfigError(name, `unsupported database "${scheme}": use sqlite:<file> or postgres://...`);
 }
 
 function parseSlack(get: (name: string) => string | undefined): SlackConfig {
