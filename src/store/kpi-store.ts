@@ -784,7 +784,11 @@ export class KpiStore {
    * values there are in all, the offset used, and how many active tickets have no value (each once).
    * Each value is as a filter reads it back: a team or channel in the spelling most of its tickets have.
    */
-  async breakdownValues(key: BreakdownKey, range: Range, at: number, filters: TicketFilters, limit: number, offset = 0): Promise<{ values: BreakdownValue[]; total: number; offset: number; without: number }> {
+  /**
+   * `ranked` by the tickets open at `at` (backlog) or open and overdue then (overdue): the values with most of those,
+   * and only those, so "who is overdue" names everyone who is; by activity in the range otherwise.
+   */
+  async breakdownValues(key: BreakdownKey, range: Range, at: number, filters: TicketFilters, limit: number, offset = 0, rankBy: 'activity' | 'open' | 'overdue' = 'activity'): Promise<{ values: BreakdownValue[]; total: number; offset: number; without: number }> {
     // The group is what the filter compares (the team's key; a channel, lowered below); the label one spelling of it.
     const [column, label] = BREAKDOWN_COLUMNS[key];
     // Grouped by an expression, not the bare column: given `group by t.team_key`, SQLite walks the whole (team_key,
@@ -805,12 +809,15 @@ export class KpiStore {
     // Counted for the ranking as countOpenAt counts the open tickets: the halves of openAt apart (one OR across two
     // indexes, grouped, reads far more rows), less the tickets solved at `at` and reopened since.
     const open = this.openAtParts(at, filters);
-    const counted = [createdIn(), resolvedIn(), open.open, open.resolvedSince, ratedIn()];
-    const [parts, withoutRow] = (await Promise.all([
+    const narrowed = (query: Builder) => void (rankBy === 'overdue' ? query.andWhere(this.overdueThen(at)) : query);
+    for (const part of Object.values(open)) narrowed(part);
+    const counted = rankBy === 'activity' ? [createdIn(), resolvedIn(), open.open, open.resolvedSince, ratedIn()] : [open.open, open.resolvedSince];
+    const [parts, without] = (await Promise.all([
       Promise.all([...counted.map(grouped), grouped(open.solvedThen).then((rows: { n: number | string }[]) => rows.map((row) => ({ ...row, n: -Number(row.n) })))]),
-      this.db.from(withoutIds.as('u')).count({ n: '*' }).first(),
-    ])) as [{ g: string | null; label: string | null; n: number | string }[][], { n: number | string } | undefined];
-    const without = Number(withoutRow?.n ?? 0);
+      rankBy === 'activity'
+        ? this.db.from(withoutIds.as('u')).count({ n: '*' }).first().then((row: { n: number | string } | undefined) => Number(row?.n ?? 0))
+        : this.countOpenAt(at, filters, (query) => narrowed(query.whereRaw(`${column} is null`))),
+    ])) as [{ g: string | null; label: string | null; n: number | string }[][], number];
     const rows = parts.flat();
     const agents = key === 'agent' ? await this.agentFilterValues(rows.map((row) => row.g)) : undefined;
     const values = new Map<string, { value: string; name?: string; slackUserId?: string; source?: string; active: number; spellings: Map<string, number> }>();

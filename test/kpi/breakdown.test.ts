@@ -264,6 +264,29 @@ describe(`breakdowns over the database on ${TEST_ENGINE}`, () => {
     expect(all).not.toHaveProperty('offset');
   });
 
+  it('backlog and overdue by agent rank the agents by those tickets: everyone with an overdue ticket is named, however busy the others were', async () => {
+    // Eleven agents each solved five tickets in the period (ten times as active as the two below), none open.
+    const events: NormalizedEvent[] = [];
+    for (let agent = 0; agent < MAX_BREAKDOWN_VALUES + 1; agent++) {
+      const who: Actor = { type: 'agent', id: `busy${agent}`, name: `Busy ${agent}`, email: `busy${agent}@example.com` };
+      for (let n = 0; n < 5; n++) events.push(created(`busy${agent}-${n}`, START + n * H, { assignee: who }), reply(`busy${agent}-${n}`, START + n * H + MIN, who), solve(`busy${agent}-${n}`, START + DAY));
+    }
+    // Two agents with one open ticket each, past its first-reply target; one such ticket unassigned.
+    events.push(created('late-1', START + 2 * DAY, { assignee: { type: 'agent', id: 'late1', name: 'Late One', email: 'late1@example.com' } }));
+    events.push(created('late-2', START + 3 * DAY, { assignee: { type: 'agent', id: 'late2', name: 'Late Two', email: 'late2@example.com' } }));
+    events.push(created('late-3', START + 3 * DAY, { assignee: null }));
+    await w.load(events);
+    await w.db('tickets').whereIn('external_id', ['late-1', 'late-2', 'late-3']).update({ first_response_due_at: START + 4 * DAY });
+    for (const metric of ['overdue', 'backlog'] as const) {
+      const result = await computeBreakdown(metric, 'agent', w.kpi, PERIOD, {}, NOW);
+      expect(result.overall.value, metric).toBe(3);
+      expect(result.rows.map((row) => [row.key, row.value]), metric).toEqual([['late1@example.com', 1], ['late2@example.com', 1]]);
+      expect(result, metric).toMatchObject({ more: 0, without: 1 });
+    }
+    // Volume still ranks by activity: the busy agents first, the two late ones counted in "more".
+    expect(await computeBreakdown('volume', 'agent', w.kpi, PERIOD, {}, NOW)).toMatchObject({ more: 3 });
+  });
+
   it('by week: each row the metric over that week; the rows of a count add up to the period\'s', async () => {
     await w.load(world());
     const result = await computeBreakdown('volume', 'week', w.kpi, PERIOD, {}, NOW);
