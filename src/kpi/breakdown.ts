@@ -130,8 +130,10 @@ export async function computeBreakdown(metric: BreakdownMetric, by: Breakdown, s
   }
   const limit = paging.all === true ? Number.MAX_SAFE_INTEGER : paging.watch === true ? MAX_WATCHED_VALUES : MAX_BREAKDOWN_VALUES;
   const fromFirst = paging.all === true || paging.watch === true;
-  // Open-ticket counts rank their values by those tickets: the ten most active agents need not be the ones with overdue tickets.
-  const rankBy = metric === 'backlog' ? 'open' : metric === 'overdue' ? 'overdue' : 'activity';
+  // Open-ticket counts rank their values by those tickets: the ten most active agents need not be the ones with overdue
+  // tickets. Not for a split alert rule: a value whose last overdue ticket went would drop out of its rows unjudged, so
+  // its crossed state would never recover and it would never alert again; it watches the most active, 0 included.
+  const rankBy = paging.watch === true ? 'activity' : metric === 'backlog' ? 'open' : metric === 'overdue' ? 'overdue' : 'activity';
   const { values, total, offset, without } = await store.breakdownValues(by, period, periodInstant(period, now), filters, limit, fromFirst ? 0 : Math.max(0, paging.page ?? 0) * MAX_BREAKDOWN_VALUES, rankBy);
   // Response rows by a field: every value's intervals numbered in one read a period, not one filtered read a value.
   const grouped = metric === 'response' && (GROUPED_RESPONSE_KEYS as readonly string[]).includes(by) ? (by as GroupedResponseKey) : undefined;

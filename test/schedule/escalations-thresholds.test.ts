@@ -245,6 +245,28 @@ describe(`threshold rules on ${TEST_ENGINE}`, () => {
     ]);
   });
 
+  it('backlog > 1 by:team: a team whose last open tickets are solved at once recovers at 0, and alerts again when it crosses again', async () => {
+    await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 1, by: 'team' } }, T0);
+    const deps = w.deps();
+    const open = (id: string, at: number) => w.ingest([{ ticket: id, type: 'ticket_created', at, data: { status: 'new', team: 'Billing' } }]);
+    await open('B-1', T0 - HOUR);
+    await open('B-2', T0 - MIN);
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    w.now += MIN;
+    await w.ingest(['B-1', 'B-2'].map((ticket) => ({ ticket, type: 'status_changed' as const, at: w.now - 1000, data: { status: 'solved' as const } })));
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    w.now += 5 * HOUR;
+    await open('B-3', w.now - 2000);
+    await open('B-4', w.now - 1000);
+    expect(await evaluateThresholds(deps, w.now)).toBe(1);
+    await deliverAll(3);
+    expect(w.posts().map((post) => post.text)).toEqual([
+      expect.stringContaining('Threshold crossed: Backlog (Team: Billing) is 2 now'),
+      expect.stringContaining('Back within the threshold: Backlog (Team: Billing) is 0 now'),
+      expect.stringContaining('Threshold crossed: Backlog (Team: Billing) is 2 now'),
+    ]);
+  });
+
   it('a split rule keeps a team\'s state whatever its spelling, two helpdesks\' agents 7 apart, and a team called __proto__ as any other', async () => {
     await w.alerts.addRule({ kind: 'threshold', channelId: 'COPS', filters: {}, config: { metric: 'backlog', operator: '>', value: 1, by: 'team' } }, T0);
     await w.alerts.addRule({ kind: 'threshold', channelId: 'CAGENTS', filters: {}, config: { metric: 'backlog', operator: '>', value: 1, by: 'agent' } }, T0);
