@@ -7,7 +7,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HttpError, KpiBotError, describeError } from '../errors.js';
 import { LogThrottle, type Logger } from '../logger.js';
-import { isUnavailableError, pingDatabase, type Database } from '../store/database.js';
+import { isReadOnly, isUnavailableError, noteStorageFailure, pingDatabase, storageTrouble, type Database } from '../store/database.js';
 import { sendError, sendJson } from './respond.js';
 import { OutboxStore } from '../store/outbox-store.js';
 
@@ -44,6 +44,13 @@ export function buildRoutes(deps: HttpServerDeps): Route[] {
         sendJson(res, 503, { status: 'unavailable', database: 'unreachable' });
         return;
       }
+      // It answers, but cannot store: a write refused within two minutes (a full disk, a read-only file), or a
+      // PostgreSQL that takes only reads (a failover onto a standby). Every webhook would be refused meanwhile.
+      const cannotWrite = storageTrouble(deps.db) ?? ((await isReadOnly(deps.db)) ? 'the database is read-only (a standby after a failover, or default_transaction_read_only)' : undefined);
+      if (cannotWrite !== undefined) {
+        sendJson(res, 503, { status: 'unavailable', database: 'cannot_write', reason: cannotWrite });
+        return;
+      }
       // The outbox is the database's, whichever process sends it: how many posts are due and unsent, and how late the
       // longest-waiting is (0 when none is due). Information for monitoring; the process is healthy either way.
       const now = Date.now();
@@ -73,7 +80,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   const routes = buildRoutes(deps);
   const unavailableLog = new LogThrottle(UNAVAILABLE_LOG_MS);
   const server = createServer((req, res) => {
-    void dispatch(routes, req, res).catch((error: unknown) => answerError(deps.logger, req, res, error, unavailableLog));
+    void dispatch(routes, req, res).catch((error: unknown) => answerError(deps.logger, deps.db, req, res, error, unavailableLog));
   });
   // Slow or stalled clients must not hold a connection for ever.
   server.requestTimeout = 30_000;
@@ -164,12 +171,14 @@ function noteRefusal(logger: Logger, req: IncomingMessage, error: HttpError, thr
  * The error sink: typed errors answer their status; a database busy or out of reach answers 503 with Retry-After (the
  * helpdesk sends the delivery again); anything else is logged once and answers 500.
  */
-function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown, unavailableLog: LogThrottle): void {
+function answerError(logger: Logger, db: Database, req: IncomingMessage, res: ServerResponse, error: unknown, unavailableLog: LogThrottle): void {
   req.resume();
   if (isUnavailableError(error)) {
-    const held = unavailableLog.due('database', Date.now());
-    if (held !== undefined) logger.error({ err: describeError(error), ...(held === 0 ? {} : { alsoFailed: held }) }, 'request failed: the database is busy or out of reach');
-    sendError(res, new HttpError(503, 'database_unavailable', 'the database is busy or out of reach; nothing was stored: send it again later'), { 'retry-after': '30' });
+    const problem = noteStorageFailure(db, error);
+    const held = unavailableLog.due(problem === undefined ? 'database' : 'storage', Date.now());
+    if (held !== undefined) logger.error({ err: describeError(error), ...(held === 0 ? {} : { alsoFailed: held }) }, problem === undefined ? 'request failed: the database is busy or out of reach' : `request failed: the database cannot store anything: ${problem}`);
+    const why = problem === undefined ? 'the database is busy or out of reach' : `the database cannot store anything now (${problem})`;
+    sendError(res, new HttpError(503, 'database_unavailable', `${why}; nothing was stored: send it again later`), { 'retry-after': '30' });
     return;
   }
   if (error instanceof HttpError && error.httpStatus !== 500) {

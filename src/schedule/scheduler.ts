@@ -8,6 +8,7 @@
 import { LogThrottle, type Logger } from '../logger.js';
 import { describeError } from '../errors.js';
 import type { LeaderLease } from '../store/lease-store.js';
+import { noteStorageFailure } from '../store/database.js';
 
 /** How early a tick may come (timer drift, the lease query's time) and still run a job due that tick. */
 const TICK_JITTER_MS = 100;
@@ -37,6 +38,8 @@ export class Scheduler {
   private stopping = false;
   /** Whether the last lease check failed (the database out of reach); its failures are logged once a minute. */
   private unreachable = false;
+  /** What keeps the database from storing anything, when that is why the lease could not be checked. */
+  private storage: string | undefined;
   private readonly leaseFailures = new LogThrottle(LEASE_FAILURE_LOG_MS);
 
   constructor(private readonly options: SchedulerOptions) {}
@@ -50,7 +53,13 @@ export class Scheduler {
     const { lease, jobs, clock, logger } = this.options;
     const leader = await this.holdsLease('checked');
     if (leader !== this.leader) {
-      const said = leader ? 'scheduler: this process now runs the scheduled jobs' : this.unreachable ? 'scheduler: the database does not answer: no scheduled job runs until it does' : 'scheduler: another process runs the scheduled jobs';
+      const said = leader
+        ? 'scheduler: this process now runs the scheduled jobs'
+        : this.storage !== undefined
+          ? `scheduler: the database cannot store anything (${this.storage}): no scheduled job runs until it can`
+          : this.unreachable
+            ? 'scheduler: the database does not answer: no scheduled job runs until it does'
+            : 'scheduler: another process runs the scheduled jobs';
       logger.info({ holder: lease.holder, leader }, said);
     }
     this.leader = leader;
@@ -81,9 +90,12 @@ export class Scheduler {
     try {
       const held = await this.options.lease.acquire();
       this.unreachable = false;
+      this.storage = undefined;
       return held;
     } catch (error) {
       this.unreachable = true;
+      // Also what /healthz reports: a leader's renewal each second is the write that finds a full disk first.
+      this.storage = noteStorageFailure(this.options.lease.database, error);
       // Checked every second: while the database is away, one line a minute says so, with how many checks failed since.
       const held = this.leaseFailures.due('lease', this.options.clock());
       if (held !== undefined) this.options.logger.error({ err: describeError(error), ...(held === 0 ? {} : { alsoFailed: held }) }, `scheduler: the lease could not be ${what}`);
@@ -96,7 +108,8 @@ export class Scheduler {
     const { lease, logger } = this.options;
     const held = await this.holdsLease('renewed');
     if (!held) {
-      logger.warn({ holder: lease.holder }, 'scheduler: the lease passed to another process during a tick; its remaining jobs are left to it');
+      // A renewal that failed (said above, once a minute) is no takeover: the jobs wait for the database, not for another process.
+      if (!this.unreachable) logger.warn({ holder: lease.holder }, 'scheduler: the lease passed to another process during a tick; its remaining jobs are left to it');
       this.leader = false;
     }
     return held;

@@ -188,11 +188,58 @@ export function checkDatabaseFile(db: Database): void {
 const UNREACHABLE_CODES = new Set(['SQLITE_FILE_GONE', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
 /**
- * Whether a failure is the database's state (busy, unreachable, not answering in time) rather than anything in the
- * request: the same request may succeed later, and a batch that fails so has no one item to blame.
+ * A database that answers but cannot store anything, by the driver's code: what the operator must fix. A PostgreSQL
+ * read-only transaction is a failover onto a standby, or `default_transaction_read_only`.
+ */
+const STORAGE_PROBLEMS: Readonly<Record<string, string>> = {
+  SQLITE_FULL: 'the disk is full',
+  SQLITE_READONLY: 'the database file or its folder is read-only',
+  SQLITE_IOERR: 'the disk could not be read or written (I/O error)',
+  '53100': 'the disk is full',
+  '25006': 'the database is read-only (a standby after a failover, or default_transaction_read_only)',
+};
+
+/** What keeps the database from storing anything, when that is why `error` happened; else undefined. */
+export function storageProblem(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? STORAGE_PROBLEMS[code] : undefined;
+}
+
+/** How long /healthz reports a storage failure after the last one seen. */
+const STORAGE_TROUBLE_MS = 120_000;
+const storageFailures = new WeakMap<Database, { at: number; problem: string }>();
+
+/** Remembers a failure to store (for /healthz); resolves what kept it from storing, or undefined for any other error. */
+export function noteStorageFailure(db: Database, error: unknown, now = Date.now()): string | undefined {
+  const problem = storageProblem(error);
+  if (problem !== undefined) storageFailures.set(db, { at: now, problem });
+  return problem;
+}
+
+/** Why the database could not store something within the last two minutes, if it could not. */
+export function storageTrouble(db: Database, now = Date.now()): string | undefined {
+  const failure = storageFailures.get(db);
+  return failure !== undefined && now - failure.at < STORAGE_TROUBLE_MS ? failure.problem : undefined;
+}
+
+/** Whether a PostgreSQL database takes only reads (a standby, `default_transaction_read_only`); false on SQLite or when it cannot say. */
+export async function isReadOnly(db: Database): Promise<boolean> {
+  if (engineOf(db) !== 'postgres') return false;
+  try {
+    const { rows } = (await db.raw("select current_setting('transaction_read_only') as ro")) as { rows: { ro: string }[] };
+    return rows[0]?.ro === 'on';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a failure is the database's state (busy, unreachable, not answering in time, unable to store anything)
+ * rather than anything in the request: the same request may succeed later, and a batch that fails so has no one item
+ * to blame.
  */
 export function isUnavailableError(error: unknown): boolean {
-  if (isBusyError(error)) return true;
+  if (isBusyError(error) || storageProblem(error) !== undefined) return true;
   const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
   if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
   if (name === 'KnexTimeoutError') return true;

@@ -27,6 +27,11 @@ export class LeaderLease {
     return this.options.holder;
   }
 
+  /** The database the lease is kept in. */
+  get database(): Database {
+    return this.db;
+  }
+
   /** Takes or renews the lease; true while this process holds it. */
   async acquire(): Promise<boolean> {
     const { name, holder, ttlMs, clock } = this.options;

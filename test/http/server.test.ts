@@ -5,6 +5,8 @@ import { TEST_ENGINE } from '../helpers/databases.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
 import { createLogger } from '../../src/logger.js';
+import { withAdminClient } from '../helpers/admin-client.js';
+import { GENERIC_SECRET, standardWebhookHeaders } from '../helpers/webhooks.js';
 
 const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'.replace(/[yz]/g, 'f');
 
@@ -29,6 +31,50 @@ describe(`HTTP server on ${TEST_ENGINE}`, () => {
     const down = await fetch(`${bot.url}/healthz`);
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({ status: 'unavailable', database: 'unreachable' });
+  });
+
+  it('a database that answers but cannot store (SQLite full; PostgreSQL read-only, as after a failover): webhooks 503 with the reason and Retry-After, /healthz 503 cannot_write, one log line; stored once it can again', async () => {
+    const lines: Record<string, unknown>[] = [];
+    bot = await startTestBot({ GENERIC_WEBHOOK_SECRET: GENERIC_SECRET, SCHEDULER: 'off' }, {}, createLogger('info', { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }));
+    const running = bot;
+    const name = new URL(running.config.database.client === 'postgres' ? running.config.database.connectionString : 'sqlite:x').pathname.slice(1);
+    const admin = async (sql: string) => withAdminClient(process.env.TEST_DATABASE_URL ?? '', (client) => client.query(sql));
+    // 200 events: more than the pages the file has room for.
+    const body = JSON.stringify({ events: Array.from({ length: 200 }, (_, n) => ({ type: 'ticket.created', id: `full-${n}`, occurred_at: '2026-10-01T08:00:00Z', actor: { type: 'customer', id: `u-${n}` }, ticket: { id: `F-${n}`, status: 'new' } })) });
+    const send = async () => {
+      const res = await fetch(`${running.url}/webhooks/generic`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...standardWebhookHeaders(body, 'full-delivery') } });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text() };
+    };
+    const reason = TEST_ENGINE === 'sqlite' ? 'the disk is full' : 'the database is read-only (a standby after a failover, or default_transaction_read_only)';
+    if (TEST_ENGINE === 'sqlite') {
+      const [{ page_count: pages }] = (await running.db.raw('PRAGMA page_count')) as { page_count: number }[];
+      await running.db.raw(`PRAGMA max_page_count = ${pages}`);
+    } else {
+      await admin(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+    }
+    // A connection the server just ended may answer first as unreachable: the reason comes with the next.
+    let refused = await send();
+    for (let tries = 0; tries < 5 && !refused.text.includes('cannot store'); tries += 1) refused = await send();
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe('30');
+    expect(JSON.parse(refused.text)).toEqual({ error: 'database_unavailable', message: `the database cannot store anything now (${reason}); nothing was stored: send it again later` });
+    expect((await send()).status).toBe(503);
+    const health = await fetch(`${running.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: 'unavailable', database: 'cannot_write', reason });
+    expect(lines.filter((line) => line.msg === `request failed: the database cannot store anything: ${reason}`)).toHaveLength(1);
+    expect(lines.filter((line) => line.level === 50 && line.msg === 'request failed')).toEqual([]);
+
+    if (TEST_ENGINE === 'sqlite') await running.db.raw('PRAGMA max_page_count = 1073741823');
+    else {
+      await admin(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+    }
+    let stored = await send();
+    for (let tries = 0; tries < 5 && stored.status !== 200; tries += 1) stored = await send();
+    expect(stored.status).toBe(200);
+    expect(Number(((await running.db('tickets').count({ n: '*' }))[0] as { n: unknown }).n)).toBe(200);
   });
 
   it('GET /healthz tells how many posts to Slack are due and unsent, and how late the longest-waiting is; still 200', async () => {
