@@ -47,8 +47,8 @@ describe(`HTTP server on ${TEST_ENGINE}`, () => {
     };
     const reason = TEST_ENGINE === 'sqlite' ? 'the disk is full' : 'the database is read-only (a standby after a failover, or default_transaction_read_only)';
     if (TEST_ENGINE === 'sqlite') {
-      const [{ page_count: pages }] = (await running.db.raw('PRAGMA page_count')) as { page_count: number }[];
-      await running.db.raw(`PRAGMA max_page_count = ${pages}`);
+      const [row] = (await running.db.raw('PRAGMA page_count')) as { page_count: number }[];
+      await running.db.raw(`PRAGMA max_page_count = ${row!.page_count}`);
     } else {
       await admin(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
       await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
