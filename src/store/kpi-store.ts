@@ -783,10 +783,8 @@ export class KpiStore {
    * at most `limit` after the first `offset` (a page; one past the last values reads the last page); with how many
    * values there are in all, the offset used, and how many active tickets have no value (each once).
    * Each value is as a filter reads it back: a team or channel in the spelling most of its tickets have.
-   */
-  /**
-   * `ranked` by the tickets open at `at` (backlog) or open and overdue then (overdue): the values with most of those,
-   * and only those, so "who is overdue" names everyone who is; by activity in the range otherwise.
+   * `rankBy` the tickets open at `at` (backlog) or open and overdue then (overdue): the values with most of those, and
+   * only those, so "who is overdue" names everyone who is, and `without` counts those tickets with no value.
    */
   async breakdownValues(key: BreakdownKey, range: Range, at: number, filters: TicketFilters, limit: number, offset = 0, rankBy: 'activity' | 'open' | 'overdue' = 'activity'): Promise<{ values: BreakdownValue[]; total: number; offset: number; without: number }> {
     // The group is what the filter compares (the team's key; a channel, lowered below); the label one spelling of it.
