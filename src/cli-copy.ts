@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseCommandArgs } from './cli-args.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { parseDatabase, redactUrlPassword, type Config, type DatabaseConfig } from './config.js';
-import { UsageError, describeError } from './errors.js';
+import { DatabaseUnavailableError, UsageError, describeError } from './errors.js';
 import { copyDatabase, CopyRefused } from './store/transfer.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
@@ -44,7 +44,9 @@ export async function copyCommand(args: readonly string[], config: Config, outpu
           `a bot is running on ${describeDatabase(source)} (process ${running.holder.split(':').slice(0, 2).join(':')} holds the scheduler's lease until ${new Date(Number(running.expires_at)).toISOString()}): stop every process that uses it, then copy; what arrived during a copy would be missing from it`,
         );
       }
+      let opened = false;
       return await withMigratedDatabase({ ...config, database: target }, async (to) => {
+        opened = true;
         let total = 0;
         try {
           const tables = await copyDatabase(from, to, ({ table, rows }) => {
@@ -58,6 +60,10 @@ export async function copyCommand(args: readonly string[], config: Config, outpu
           if (error instanceof CopyRefused) throw new UsageError(error.message);
           throw new Error(`the copy failed and nothing was written to ${describeDatabase(target)}: ${describeError(error)}`, { cause: error });
         }
+      }).catch((error: unknown) => {
+        // Opening or migrating the target: said as the target's, not as DATABASE_URL's.
+        if (opened || error instanceof UsageError) throw error;
+        throw new Error(`cannot use the database to copy into (${describeDatabase(target)}): ${error instanceof DatabaseUnavailableError ? describeError(error.cause) : describeError(error)}`, { cause: error });
       });
     },
     { readOnly: true },

@@ -172,6 +172,11 @@ describe(`kpibot copy from SQLite to ${TEST_ENGINE} and back`, () => {
     expect(holding.stderr).toBe('kpibot: the target already holds data (teams): copy into a new, empty database\n');
     expect(await rowsIn(prepared, 'tickets')).toBe(0);
 
+    // A target that cannot be reached is named as the target, its password hidden.
+    const away = runKpibot(['copy', '--to', 'postgres://kpibot:secret@127.0.0.1:1/none'], { DATABASE_URL: url });
+    expect(away.stderr).toBe('kpibot: cannot use the database to copy into (postgres://kpibot:***@127.0.0.1:1/none): connect ECONNREFUSED 127.0.0.1:1\n');
+    expect(away.status).toBe(1);
+
     await source('leases').update({ holder: 'kpibot-host:4242:abcd', expires_at: Date.now() + 60_000 });
     const running = runKpibot(['copy', '--to', `sqlite:${join(dir, 'new.sqlite')}`], { DATABASE_URL: url });
     expect(running.status).toBe(2);
