@@ -151,7 +151,7 @@ describe(`SLA policies applied to tickets, on ${TEST_ENGINE}`, () => {
     expect(run('calendar', 'c'.repeat(101), '--timezone', 'Asia/Jakarta', '--hours', '1-5 09:00-17:00')).toMatchObject({ status: 2, stderr: 'kpibot: a calendar name must have 1 to 100 characters\n' });
     expect(run('team', 't'.repeat(201), '--default')).toMatchObject({ status: 2, stderr: 'kpibot: a team name must have 1 to 200 characters\n' });
     expect(run('add', 'ok', '--first-response', '365d').status).toBe(0);
-  });
+  }, 90_000);
 
   it('refuses bad words before it opens the database: no file made, exit 2 even when the database is unreachable', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'kpibot-sla-'));
