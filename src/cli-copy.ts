@@ -7,6 +7,7 @@ import { parseCommandArgs } from './cli-args.js';
 import { withMigratedDatabase } from './cli-database.js';
 import { parseDatabase, redactUrlPassword, type Config, type DatabaseConfig } from './config.js';
 import { DatabaseUnavailableError, UsageError, describeError } from './errors.js';
+import { heldLease } from './store/lease-store.js';
 import { copyDatabase, CopyRefused } from './store/transfer.js';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
@@ -38,10 +39,10 @@ export async function copyCommand(args: readonly string[], config: Config, outpu
   return await withMigratedDatabase(
     config,
     async (from) => {
-      const running = (await from('leases').where('expires_at', '>', Date.now()).first('holder', 'expires_at')) as { holder: string; expires_at: unknown } | undefined;
+      const running = await heldLease(from, Date.now());
       if (running !== undefined) {
         throw new UsageError(
-          `a bot is running on ${describeDatabase(source)} (process ${running.holder.split(':').slice(0, 2).join(':')} holds the scheduler's lease until ${new Date(Number(running.expires_at)).toISOString()}): stop every process that uses it, then copy; what arrived during a copy would be missing from it`,
+          `a bot is running on ${describeDatabase(source)} (process ${running.holder.split(':').slice(0, 2).join(':')} holds the scheduler's lease until ${new Date(running.expiresAt).toISOString()}): stop every process that uses it, then copy; what arrived during a copy would be missing from it`,
         );
       }
       let opened = false;

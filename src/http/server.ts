@@ -7,7 +7,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HttpError, KpiBotError, describeError } from '../errors.js';
 import { LogThrottle, type Logger } from '../logger.js';
-import { isReadOnly, isUnavailableError, noteStorageFailure, pingDatabase, storageTrouble, type Database } from '../store/database.js';
+import { isUnavailableError, noteStorageFailure, pingDatabase, readOnlyProblem, storageTrouble, type Database } from '../store/database.js';
 import { sendError, sendJson } from './respond.js';
 import { OutboxStore } from '../store/outbox-store.js';
 
@@ -46,7 +46,7 @@ export function buildRoutes(deps: HttpServerDeps): Route[] {
       }
       // It answers, but cannot store: a write refused within two minutes (a full disk, a read-only file), or a
       // PostgreSQL that takes only reads (a failover onto a standby). Every webhook would be refused meanwhile.
-      const cannotWrite = storageTrouble(deps.db) ?? ((await isReadOnly(deps.db)) ? 'the database is read-only (a standby after a failover, or default_transaction_read_only)' : undefined);
+      const cannotWrite = storageTrouble(deps.db) ?? (await readOnlyProblem(deps.db));
       if (cannotWrite !== undefined) {
         sendJson(res, 503, { status: 'unavailable', database: 'cannot_write', reason: cannotWrite });
         return;

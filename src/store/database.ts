@@ -222,14 +222,14 @@ export function storageTrouble(db: Database, now = Date.now()): string | undefin
   return failure !== undefined && now - failure.at < STORAGE_TROUBLE_MS ? failure.problem : undefined;
 }
 
-/** Whether a PostgreSQL database takes only reads (a standby, `default_transaction_read_only`); false on SQLite or when it cannot say. */
-export async function isReadOnly(db: Database): Promise<boolean> {
-  if (engineOf(db) !== 'postgres') return false;
+/** Why a PostgreSQL database takes only reads (a standby, `default_transaction_read_only`); undefined on SQLite, when it takes writes, or when it cannot say. */
+export async function readOnlyProblem(db: Database): Promise<string | undefined> {
+  if (engineOf(db) !== 'postgres') return undefined;
   try {
     const { rows } = (await db.raw("select current_setting('transaction_read_only') as ro")) as { rows: { ro: string }[] };
-    return rows[0]?.ro === 'on';
+    return rows[0]?.ro === 'on' ? STORAGE_PROBLEMS['25006'] : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

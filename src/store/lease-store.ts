@@ -17,6 +17,12 @@ export interface LeaseOptions {
   readonly clock: () => number;
 }
 
+/** A lease some process holds at `now` (a bot running on this database), or undefined. */
+export async function heldLease(db: Database, now: number): Promise<{ holder: string; expiresAt: number } | undefined> {
+  const row = (await db('leases').where('expires_at', '>', now).first('holder', 'expires_at')) as { holder: string; expires_at: unknown } | undefined;
+  return row === undefined ? undefined : { holder: row.holder, expiresAt: Number(row.expires_at) };
+}
+
 export class LeaderLease {
   constructor(
     private readonly db: Database,
